@@ -1,0 +1,409 @@
+/*
+ * ceramic.h — the public API of libceramic, the Ceramic protocol engine.
+ *
+ * This is the only header the filesystem (fs/) and other programs include.
+ * Read it top to bottom to learn the system: encodings (varint, multibase,
+ * CID, DAG-CBOR, DAG-JOSE), identities (did:key, JWS), stream identifiers,
+ * commits, JSON Patch and pubsub messages.
+ *
+ * Conventions (the same everywhere):
+ *   - A function that can fail returns 0 (or a non-negative length) on
+ *     success and a negative errno on failure:
+ *       -EINVAL     malformed input (bad string, bad block, bad argument)
+ *       -EFBIG      input over a documented limit
+ *       -ENOSPC     caller's output buffer too small
+ *       -ENOMEM     out of memory
+ *       -ENOTSUP    well-formed but unsupported (codec, hash, key type)
+ *       -EBADMSG    content does not match its address (CID mismatch)
+ *       -EKEYREJECTED  a signature does not verify
+ *     The human-readable reason is kept per thread: cer_errmsg().
+ *   - Output parameters come first and are named out.
+ *   - Ownership: functions named *_new or documented "caller frees" return
+ *     memory the caller releases with the matching *_free (cJSON values with
+ *     cJSON_Delete, char * with free). Everything else is borrowed.
+ *   - Fixed-size value types (cer_cid, cer_streamref, cer_key) hold no
+ *     heap memory and can be copied with '='.
+ */
+#ifndef CERAMIC_H
+#define CERAMIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CER_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+/* ------------------------------------------------------------------ */
+
+/* The message of the last failure on this thread ("" if none). Valid until
+ * the next failing call on the same thread. */
+const char *cer_errmsg(void);
+void cer_errclear(void);
+
+/* ------------------------------------------------------------------ */
+/* Byte buffers                                                         */
+/* ------------------------------------------------------------------ */
+
+/* A growable byte buffer. Zero-initialise (CER_BUF_INIT), free with
+ * cer_buf_free. data is always NUL-terminated when non-NULL (not counted
+ * in len), so text can be read in place. */
+typedef struct cer_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+} cer_buf;
+#define CER_BUF_INIT {NULL, 0, 0}
+
+void cer_buf_free(cer_buf *b);
+int cer_buf_append(cer_buf *b, const void *data, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Unsigned varint (multiformats): minimal, at most 9 bytes, 63 bits    */
+/* ------------------------------------------------------------------ */
+
+#define CER_VARINT_MAX 10
+/* Writes v to out; returns the number of bytes (1..10). */
+size_t cer_varint_put(uint8_t out[CER_VARINT_MAX], uint64_t v);
+/* Reads one varint from p[0..len); returns bytes consumed, or -EINVAL for
+ * truncated, non-minimal or over-long input. */
+int cer_varint_get(uint64_t *out, const uint8_t *p, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Multibase                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef enum cer_base {
+    CER_BASE32 = 'b',     /* RFC 4648 lower case, no padding */
+    CER_BASE36 = 'k',     /* lower case, big-endian base conversion */
+    CER_BASE58BTC = 'z',  /* bitcoin alphabet */
+    CER_BASE64 = 'm',     /* RFC 4648 standard alphabet, no padding */
+    CER_BASE64URL = 'u',  /* RFC 4648 §5 url alphabet, no padding */
+} cer_base;
+
+/* Encode without prefix into out (NUL-terminated); returns the string
+ * length, or -ENOSPC when cap is too small. */
+int cer_base_encode(char *out, size_t cap, cer_base base, const uint8_t *data, size_t len);
+/* Upper bound of cer_base_encode's output size, NUL included. */
+size_t cer_base_encoded_max(cer_base base, size_t len);
+/* Decode s[0..slen) (no prefix) into out; returns the byte length.
+ * Base64 variants accept trailing '=' padding. */
+int cer_base_decode(uint8_t *out, size_t cap, cer_base base, const char *s, size_t slen);
+/* The same with the one-character multibase prefix. */
+int cer_multibase_encode(char *out, size_t cap, cer_base base, const uint8_t *data, size_t len);
+int cer_multibase_decode(uint8_t *out, size_t cap, const char *s);
+
+/* ------------------------------------------------------------------ */
+/* CID                                                                  */
+/* ------------------------------------------------------------------ */
+
+#define CER_CODEC_RAW 0x55
+#define CER_CODEC_DAG_PB 0x70
+#define CER_CODEC_DAG_CBOR 0x71
+#define CER_CODEC_DAG_JOSE 0x85
+#define CER_CODEC_ETH_TX 0x93
+#define CER_MH_IDENTITY 0x00
+#define CER_MH_SHA2_256 0x12
+#define CER_MH_KECCAK_256 0x1b
+
+#define CER_CID_DIGEST_MAX 64
+#define CER_CID_BYTES_MAX (3 * CER_VARINT_MAX + CER_VARINT_MAX + CER_CID_DIGEST_MAX)
+#define CER_CID_STR_MAX 192
+
+typedef struct cer_cid {
+    uint64_t version;  /* 0 or 1 */
+    uint64_t codec;    /* CER_CODEC_* (dag-pb for v0) */
+    uint64_t mh_code;  /* CER_MH_* */
+    size_t digest_len;
+    uint8_t digest[CER_CID_DIGEST_MAX];
+} cer_cid;
+
+/* CIDv1 sha2-256 of block bytes with the given codec. */
+int cer_cid_of_block(cer_cid *out, uint64_t codec, const uint8_t *block, size_t len);
+/* Recompute the hash of block and compare: 0, -EBADMSG on mismatch,
+ * -ENOTSUP for a hash function we cannot compute. */
+int cer_cid_check_block(const cer_cid *cid, const uint8_t *block, size_t len);
+/* Binary form; returns length or -ENOSPC. */
+int cer_cid_to_bytes(uint8_t *out, size_t cap, const cer_cid *cid);
+/* Parse a binary CID at the start of p; returns bytes consumed (the rest of
+ * p is left for the caller). v0 = a bare sha2-256 multihash (0x12 0x20 ...). */
+int cer_cid_from_bytes(cer_cid *out, const uint8_t *p, size_t len);
+/* String form: base32 'b...' for v1, base58btc 'Qm...' for v0. */
+int cer_cid_to_string(char *out, size_t cap, const cer_cid *cid);
+/* Parse a CID string: 'Qm...' (v0) or any multibase of a v1 CID. */
+int cer_cid_parse(cer_cid *out, const char *s);
+bool cer_cid_equal(const cer_cid *a, const cer_cid *b);
+
+/* ------------------------------------------------------------------ */
+/* StreamID and CommitID                                                */
+/* ------------------------------------------------------------------ */
+
+#define CER_STREAMID_CODEC 0xce
+enum {
+    CER_STREAM_TILE = 0,
+    CER_STREAM_CAIP10_LINK = 1,
+    CER_STREAM_MODEL = 2,
+    CER_STREAM_MID = 3,
+    CER_STREAM_UNLOADABLE = 4,
+    CER_STREAM_EVENT_ID = 5,
+};
+#define CER_STREAMID_BYTES_MAX (2 * CER_VARINT_MAX + 2 * CER_CID_BYTES_MAX)
+#define CER_STREAMID_STR_MAX 320
+
+/* A StreamID (is_commit false) or a CommitID (is_commit true). For a
+ * CommitID of the genesis commit, commit equals genesis (written as the
+ * single 0x00 byte on the wire). */
+typedef struct cer_streamref {
+    uint64_t type;
+    cer_cid genesis;
+    bool is_commit;
+    cer_cid commit;
+} cer_streamref;
+
+/* Registry name of a stream type ("tile", "caip10-link", "model", "MID",
+ * "UNLOADABLE", "EventID"), or NULL when unknown. */
+const char *cer_stream_type_name(uint64_t type);
+int cer_streamref_to_bytes(uint8_t *out, size_t cap, const cer_streamref *ref);
+/* Parse all of p[0..len) (trailing bytes are an error). */
+int cer_streamref_from_bytes(cer_streamref *out, const uint8_t *p, size_t len);
+/* Canonical base36 'k...' string. */
+int cer_streamref_to_string(char *out, size_t cap, const cer_streamref *ref);
+/* Parse 'k...', 'ceramic://k...', '/ceramic/k...', with an optional
+ * '?commit=<cid>|0' (which always yields a CommitID). */
+int cer_streamref_parse(cer_streamref *out, const char *s);
+/* True when a and b name the same stream (type and genesis). */
+bool cer_streamref_same_stream(const cer_streamref *a, const cer_streamref *b);
+
+/* ------------------------------------------------------------------ */
+/* DAG-CBOR                                                             */
+/* ------------------------------------------------------------------ */
+
+/* The Ceramic block size limit. */
+#define CER_BLOCK_MAX 256000
+/* Nesting limit of the decoder and encoder. */
+#define CER_DAGCBOR_DEPTH_MAX 128
+
+/* Flags of cer_dagcbor_encode. */
+#define CER_DAGJSON 0x1  /* interpret {"/": "<cid>"} as a link and
+                            {"/": {"bytes": "<base64>"}} as bytes */
+
+/* Canonical DAG-CBOR of a JSON value: map keys by length then bytewise,
+ * shortest integers, integral numbers within +-(2^53-1) as integers and
+ * every other number as float64; NaN and infinities are rejected. Without
+ * CER_DAGJSON every object is a plain map (user content). Appends to out. */
+int cer_dagcbor_encode(cer_buf *out, const cJSON *value, unsigned flags);
+/* Decode one DAG-CBOR item that fills data[0..len) exactly into a new cJSON
+ * value in the dag-json convention (links {"/": cid}, bytes
+ * {"/": {"bytes": base64}}). Lenient on key order and float width, strict
+ * on everything else (minimal ints and lengths, definite lengths, tag 42
+ * only, text keys, no duplicate keys, no NaN/Inf). Caller frees. */
+int cer_dagcbor_decode(cJSON **out, const uint8_t *data, size_t len);
+/* Helpers for the dag-json forms. */
+cJSON *cer_json_link_new(const cer_cid *cid);
+int cer_json_get_link(cer_cid *out, const cJSON *value);  /* -EINVAL if not a link */
+cJSON *cer_json_bytes_new(const uint8_t *data, size_t len);
+/* Decodes {"/": {"bytes": ...}} into out (cap bytes); returns the length. */
+int cer_json_get_bytes(uint8_t *out, size_t cap, const cJSON *value);
+
+/* ------------------------------------------------------------------ */
+/* did:key (ed25519)                                                    */
+/* ------------------------------------------------------------------ */
+
+#define CER_DID_MAX 64
+#define CER_KID_MAX 128
+
+typedef struct cer_key {
+    uint8_t seed[32];
+    uint8_t pk[32];
+    uint8_t sk[64];
+    char did[CER_DID_MAX];   /* did:key:z6Mk... */
+} cer_key;
+
+int cer_key_from_seed(cer_key *out, const uint8_t seed[32]);
+int cer_key_generate(cer_key *out);
+void cer_key_wipe(cer_key *key);
+/* The kid of key: "<did>#<method-specific id>". */
+int cer_key_kid(char *out, size_t cap, const cer_key *key);
+/* Key files hold the 32-byte seed as 64 hex digits and a newline, mode 0600.
+ * cer_key_load_file refuses files readable by group or others. */
+int cer_key_load_file(cer_key *out, const char *path);
+int cer_key_save_file(const cer_key *key, const char *path);
+/* did:key of an ed25519 public key. */
+int cer_did_from_pubkey(char *out, size_t cap, const uint8_t pk[32]);
+/* The ed25519 public key of a did:key (a kid's '#fragment' is accepted and
+ * must repeat the DID's method-specific id). -ENOTSUP for other key types. */
+int cer_did_pubkey(uint8_t pk[32], const char *did_or_kid);
+
+/* ------------------------------------------------------------------ */
+/* DAG-JOSE and JWS                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct cer_jws_sig {
+    uint8_t *protected_hdr;    /* raw protected header JSON bytes */
+    size_t protected_len;
+    uint8_t *header_cbor;      /* unprotected header map, NULL if absent */
+    size_t header_len;
+    uint8_t *signature;
+    size_t signature_len;
+} cer_jws_sig;
+
+/* A decoded DAG-JOSE JWS. payload is the raw payload bytes; for Ceramic
+ * they are always the bytes of a CID, then has_link is set and link holds
+ * that CID. Free with cer_jws_free. */
+typedef struct cer_jws {
+    uint8_t *payload;
+    size_t payload_len;
+    bool has_link;
+    cer_cid link;
+    size_t nsigs;
+    cer_jws_sig *sigs;
+} cer_jws;
+
+void cer_jws_free(cer_jws *jws);
+/* Decode a DAG-JOSE block (strict shape: payload bytes, signatures array of
+ * {protected bytes, signature bytes, header map?}). */
+int cer_dagjose_decode(cer_jws *out, const uint8_t *block, size_t len);
+/* Encode a JWS as a DAG-JOSE block; appends to out. */
+int cer_dagjose_encode(cer_buf *out, const cer_jws *jws);
+/* Sign the CID payload with key: one signature, protected header
+ * {"alg":"EdDSA","kid":"<kid>"} exactly as js-did writes it. */
+int cer_jws_sign(cer_jws *out, const cer_key *key, const cer_cid *payload);
+/* Verify signature i: protected header alg EdDSA, kid a did:key ed25519.
+ * Writes the kid to kid_out (may be NULL). -EKEYREJECTED when the signature
+ * does not verify, -ENOTSUP for other algorithms or DID methods. */
+int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap);
+/* Compact JWS string "protected.payload.signature" (b64u) of signature i;
+ * caller frees. */
+int cer_jws_compact(char **out, const cer_jws *jws, size_t i);
+
+/* ------------------------------------------------------------------ */
+/* Commits                                                              */
+/* ------------------------------------------------------------------ */
+
+/* One stored block: its CID and bytes. */
+typedef struct cer_block {
+    cer_cid cid;
+    cer_buf bytes;
+} cer_block;
+
+/* A commit as written: for a signed commit the payload (dag-cbor) and the
+ * envelope (dag-jose), whose CID is the commit's CID; for an unsigned
+ * commit only payload, and envelope.bytes is empty. Free with
+ * cer_commit_blocks_free. */
+typedef struct cer_commit_blocks {
+    bool is_signed;
+    cer_block payload;
+    cer_block envelope;
+    cer_jws jws;
+} cer_commit_blocks;
+
+void cer_commit_blocks_free(cer_commit_blocks *c);
+/* The CID that names the commit (envelope if signed, else payload). */
+const cer_cid *cer_commit_cid(const cer_commit_blocks *c);
+
+/* A random TileDocument 'unique': base64 (no padding) of 12 random bytes. */
+int cer_tile_unique(char out[17]);
+/* TileDocument genesis. header is a JSON object with controllers, family,
+ * schema, tags, unique, forbidControllerChange (all optional; controllers
+ * defaults to the key's DID). content NULL or JSON null: no data field.
+ * key NULL makes an unsigned genesis, which must have no content. */
+int cer_tile_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *header,
+                     const cJSON *content);
+/* Signed TileDocument update {id, prev, header, data: patch}; header NULL
+ * means {}. */
+int cer_tile_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *genesis,
+                    const cer_cid *prev, const cJSON *header, const cJSON *patch);
+
+/* An anchor (time) commit {id?, prev, proof, path}. */
+typedef struct cer_anchor_commit {
+    bool has_id;
+    cer_cid id;
+    cer_cid prev;
+    cer_cid proof;
+    char path[256];
+} cer_anchor_commit;
+
+/* An anchor proof {chainId, root, txHash, txType?, blockNumber?, blockTimestamp?}. */
+typedef struct cer_anchor_proof {
+    char chain_id[64];
+    cer_cid root;
+    cer_cid tx_hash;
+    char tx_type[32];          /* "" when absent */
+    bool has_block_number;
+    int64_t block_number;
+    bool has_block_timestamp;
+    int64_t block_timestamp;
+} cer_anchor_proof;
+
+int cer_anchor_commit_encode(cer_block *out, const cer_anchor_commit *ac);
+int cer_anchor_commit_decode(cer_anchor_commit *out, const cJSON *decoded);
+int cer_anchor_proof_encode(cer_block *out, const cer_anchor_proof *proof);
+int cer_anchor_proof_decode(cer_anchor_proof *out, const cJSON *decoded);
+
+/* ------------------------------------------------------------------ */
+/* JSON Patch (RFC 6902)                                                */
+/* ------------------------------------------------------------------ */
+
+/* Apply patch (an array of operations, all six ops) to a copy of doc.
+ * On success *out is the new document (caller frees); on failure doc is
+ * untouched and cer_errmsg() names the operation index, op and path. */
+int cer_patch_apply(cJSON **out, const cJSON *doc, const cJSON *patch);
+/* A patch that turns from into to, in fast-json-patch compare() form
+ * (add, remove, replace only). Caller frees. */
+int cer_patch_diff(cJSON **out, const cJSON *from, const cJSON *to);
+
+/* ------------------------------------------------------------------ */
+/* Pubsub messages                                                      */
+/* ------------------------------------------------------------------ */
+
+enum {
+    CER_MSG_UPDATE = 0,
+    CER_MSG_QUERY = 1,
+    CER_MSG_RESPONSE = 2,
+    CER_MSG_KEEPALIVE = 3,
+};
+/* Messages over this size are rejected unparsed. */
+#define CER_MSG_MAX (1024 * 1024)
+#define CER_QUERY_ID_LEN 46
+
+typedef struct cer_tip_entry {
+    cer_streamref stream;
+    cer_cid tip;
+} cer_tip_entry;
+
+/* A parsed pubsub message. Free with cer_msg_free. */
+typedef struct cer_msg {
+    int typ;
+    cer_streamref stream;           /* UPDATE, QUERY */
+    cer_cid tip;                    /* UPDATE */
+    bool has_model;
+    cer_streamref model;            /* UPDATE, optional */
+    char id[CER_QUERY_ID_LEN + 2];  /* QUERY, RESPONSE */
+    size_t ntips;
+    cer_tip_entry *tips;            /* RESPONSE */
+    int64_t ts;                     /* KEEPALIVE */
+    char ver[64];                   /* KEEPALIVE */
+    char ipfs_ver[64];              /* KEEPALIVE */
+} cer_msg;
+
+void cer_msg_free(cer_msg *msg);
+/* Strict parse of a message payload (UTF-8 JSON). */
+int cer_msg_parse(cer_msg *out, const uint8_t *data, size_t len);
+/* Compact JSON with the field order js-ceramic writes; caller frees. */
+int cer_msg_encode(char **out, const cer_msg *msg);
+/* QUERY id: b64u(0x12 0x20 || sha2-256(dagcbor({typ:1, stream}))). */
+int cer_query_id(char out[CER_QUERY_ID_LEN + 1], const cer_streamref *stream);
+/* Topic argument of the kubo RPC: "u" + b64u(topic). */
+int cer_pubsub_topic_arg(char *out, size_t cap, const char *topic);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CERAMIC_H */

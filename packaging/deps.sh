@@ -1,0 +1,39 @@
+#!/bin/sh
+# deps.sh — install the Debian packages ceramicfs needs to build, test and run.
+#
+# Idempotent: checks what is installed first and does nothing when all is
+# present. Needs root (or sudo) only when something is missing.
+set -eu
+
+PKGS="build-essential pkg-config libcbor-dev libsodium-dev libcurl4-openssl-dev
+libcjson-dev libfuse3-dev fuse3 check clang libclang-rt-14-dev valgrind
+python3 jq ca-certificates"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "deps.sh: all build, test and run dependencies are installed"
+    exit 0
+fi
+
+echo "deps.sh: installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "deps.sh: missing packages:$missing" >&2
+    echo "deps.sh: run this script as root (or install sudo) to install them" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
+echo "deps.sh: done"

@@ -1,0 +1,126 @@
+/*
+ * testutil.c — shared helpers for the Check test programs.
+ */
+#include "testutil.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef TEST_DATA_DIR
+#define TEST_DATA_DIR "tests/vectors"
+#endif
+
+uint8_t *tu_load_file(const char *name, size_t *len)
+{
+    char path[1024];
+    FILE *f;
+    uint8_t *data;
+    long n;
+
+    snprintf(path, sizeof path, "%s/%s", TEST_DATA_DIR, name);
+    f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    data = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(data);
+    ck_assert_uint_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+    data[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return data;
+}
+
+cJSON *tu_load_json(const char *name)
+{
+    size_t len;
+    uint8_t *data = tu_load_file(name, &len);
+    cJSON *j = cJSON_ParseWithLength((const char *)data, len);
+
+    ck_assert_msg(j != NULL, "bad JSON in %s", name);
+    free(data);
+    return j;
+}
+
+uint8_t *tu_unhex(const char *hex, size_t *len)
+{
+    size_t n = 0, cap = strlen(hex) / 2 + 1;
+    uint8_t *out = malloc(cap);
+    int hi = -1;
+
+    ck_assert_ptr_nonnull(out);
+    for (const char *p = hex; *p; p++) {
+        int v;
+        if (isspace((unsigned char)*p))
+            continue;
+        if (*p >= '0' && *p <= '9')
+            v = *p - '0';
+        else if (*p >= 'a' && *p <= 'f')
+            v = *p - 'a' + 10;
+        else if (*p >= 'A' && *p <= 'F')
+            v = *p - 'A' + 10;
+        else
+            ck_abort_msg("bad hex digit '%c'", *p);
+        if (hi < 0) {
+            hi = v;
+        } else {
+            out[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    ck_assert_msg(hi < 0, "odd number of hex digits");
+    *len = n;
+    return out;
+}
+
+char *tu_hex(const uint8_t *data, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *s = malloc(len * 2 + 1);
+
+    ck_assert_ptr_nonnull(s);
+    for (size_t i = 0; i < len; i++) {
+        s[2 * i] = digits[data[i] >> 4];
+        s[2 * i + 1] = digits[data[i] & 15];
+    }
+    s[len * 2] = 0;
+    return s;
+}
+
+const cJSON *tu_get(const cJSON *root, const char *path)
+{
+    char buf[256], *save = NULL;
+    const cJSON *cur = root;
+
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+        if (cJSON_IsArray(cur))
+            cur = cJSON_GetArrayItem(cur, atoi(tok));
+        else
+            cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
+        ck_assert_msg(cur != NULL, "vector path %s: no '%s'", path, tok);
+    }
+    return cur;
+}
+
+const char *tu_str(const cJSON *root, const char *path)
+{
+    const cJSON *v = tu_get(root, path);
+
+    ck_assert_msg(cJSON_IsString(v), "vector path %s is not a string", path);
+    return v->valuestring;
+}
+
+int tu_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,50 @@
+/*
+ * testutil.h — shared helpers for the Check test programs.
+ *
+ * Each tests/test_<module>.c builds one Suite and ends with
+ * CER_TEST_MAIN(<module>_suite). Vectors live in tests/vectors/ (copied
+ * from the real JavaScript libraries' output; see tests/vectors/README.md).
+ */
+#ifndef CER_TESTUTIL_H
+#define CER_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ceramic.h"
+
+/* Load tests/vectors/<name> as JSON; aborts the test on failure. Caller frees. */
+cJSON *tu_load_json(const char *name);
+/* Read a whole file from tests/vectors/; caller frees; *len set. */
+uint8_t *tu_load_file(const char *name, size_t *len);
+/* Decode hex (spaces allowed) into a new buffer; caller frees. */
+uint8_t *tu_unhex(const char *hex, size_t *len);
+/* Lower-case hex of data; caller frees. */
+char *tu_hex(const uint8_t *data, size_t len);
+/* A string member of a vectors object by slash path ("signed/genesis/cid"). */
+const char *tu_str(const cJSON *root, const char *path);
+const cJSON *tu_get(const cJSON *root, const char *path);
+
+/* Assert that buf equals the hex string (spaces ignored). */
+#define tu_assert_hex(data, len, hex)                                              \
+    do {                                                                           \
+        char *h_ = tu_hex((data), (len));                                          \
+        size_t n_;                                                                 \
+        uint8_t *w_ = tu_unhex((hex), &n_);                                        \
+        char *e_ = tu_hex(w_, n_);                                                 \
+        ck_assert_str_eq(h_, e_);                                                  \
+        free(h_);                                                                  \
+        free(e_);                                                                  \
+        free(w_);                                                                  \
+    } while (0)
+
+int tu_run(Suite *s);
+
+#define CER_TEST_MAIN(suite_fn)                                                    \
+    int main(void)                                                                 \
+    {                                                                              \
+        return tu_run(suite_fn());                                                 \
+    }
+
+#endif
