@@ -33,16 +33,20 @@ int cer_err(int code, const char *fmt, ...)
 
 int cer_err_wrap(int code, const char *fmt, ...)
 {
-    char prefix[MSG_MAX], old[MSG_MAX];
+    char old[MSG_MAX];
+    const char *reason;
+    size_t n;
     va_list ap;
 
-    va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
-    va_end(ap);
     memcpy(old, last_msg, sizeof old);
-    if (old[0])
-        snprintf(last_msg, sizeof last_msg, "%s: %s", prefix, old);
-    else
-        snprintf(last_msg, sizeof last_msg, "%s: %s", prefix, strerror(-code));
+    reason = old[0] ? old : strerror(-code);
+    va_start(ap, fmt);
+    vsnprintf(last_msg, sizeof last_msg, fmt, ap);
+    va_end(ap);
+    n = strlen(last_msg);
+    if (n + 2 < sizeof last_msg) {
+        memcpy(last_msg + n, ": ", 3);
+        strncat(last_msg, reason, sizeof last_msg - n - 3);
+    }
     return code;
 }
