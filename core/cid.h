@@ -1,0 +1,12 @@
+/*
+ * cid.h — content identifiers (API in ceramic.h).
+ */
+#ifndef CER_CID_H
+#define CER_CID_H
+
+#include "ceramic.h"
+
+/* sha2-256 of data (libsodium). */
+void cer_sha256(uint8_t out[32], const uint8_t *data, size_t len);
+
+#endif

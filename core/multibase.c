@@ -1,0 +1,240 @@
+/*
+ * multibase.c — the string encodings Ceramic uses: base32 lower (CIDs),
+ * base36 lower (StreamIDs), base58btc (did:key, CIDv0), base64 and
+ * base64url without padding (JWS, dag-json bytes, pubsub). RFC 4648 bases
+ * are bit-packed; base36 and base58 are big-endian base conversions where
+ * each leading zero byte is one leading zero digit (multiformats "baseX").
+ * Decoders are strict: unknown characters and non-zero trailing bits are
+ * errors, as in the multiformats JS decoders.
+ */
+#include "multibase.h"
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char B32[] = "abcdefghijklmnopqrstuvwxyz234567";
+static const char B36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+static const char B58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char B64U[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* Inputs above this size are refused by the quadratic base conversions. */
+#define BASEX_MAX 4096
+
+static const char *alphabet(cer_base base, unsigned *bits)
+{
+    switch (base) {
+    case CER_BASE32: *bits = 5; return B32;
+    case CER_BASE36: *bits = 0; return B36;
+    case CER_BASE58BTC: *bits = 0; return B58;
+    case CER_BASE64: *bits = 6; return B64;
+    case CER_BASE64URL: *bits = 6; return B64U;
+    }
+    return NULL;
+}
+
+size_t cer_base_encoded_max(cer_base base, size_t len)
+{
+    switch (base) {
+    case CER_BASE32: return (len * 8 + 4) / 5 + 1;
+    case CER_BASE64:
+    case CER_BASE64URL: return (len * 8 + 5) / 6 + 1;
+    default: return len * 2 + 2;  /* base36 and base58 need < 1.55 chars per byte */
+    }
+}
+
+static int rfc4648_encode(char *out, size_t cap, const char *abc, unsigned bits,
+                          const uint8_t *data, size_t len)
+{
+    size_t n = 0;
+    unsigned acc = 0, nbits = 0, mask = (1u << bits) - 1;
+
+    for (size_t i = 0; i < len; i++) {
+        acc = (acc << 8) | data[i];
+        nbits += 8;
+        while (nbits >= bits) {
+            nbits -= bits;
+            if (n + 1 >= cap)
+                return cer_err(-ENOSPC, "base encode: output buffer too small");
+            out[n++] = abc[(acc >> nbits) & mask];
+        }
+        acc &= (1u << nbits) - 1;
+    }
+    if (nbits) {
+        if (n + 1 >= cap)
+            return cer_err(-ENOSPC, "base encode: output buffer too small");
+        out[n++] = abc[(acc << (bits - nbits)) & mask];
+    }
+    out[n] = '\0';
+    return (int)n;
+}
+
+static int rfc4648_decode(uint8_t *out, size_t cap, const char *abc, unsigned bits,
+                          const char *s, size_t slen)
+{
+    size_t n = 0;
+    unsigned acc = 0, nbits = 0;
+
+    if (bits == 6)  /* base64 variants: accept (and ignore) trailing padding */
+        while (slen && s[slen - 1] == '=')
+            slen--;
+    for (size_t i = 0; i < slen; i++) {
+        const char *p = s[i] ? strchr(abc, s[i]) : NULL;
+        if (!p)
+            return cer_err(-EINVAL, "base decode: invalid character '%c' at %zu", s[i], i);
+        acc = (acc << bits) | (unsigned)(p - abc);
+        nbits += bits;
+        if (nbits >= 8) {
+            nbits -= 8;
+            if (n >= cap)
+                return cer_err(-ENOSPC, "base decode: output buffer too small");
+            out[n++] = (uint8_t)(acc >> nbits);
+            acc &= (1u << nbits) - 1;
+        }
+    }
+    if (nbits >= bits || acc != 0)
+        return cer_err(-EINVAL, "base decode: unexpected end of data");
+    return (int)n;
+}
+
+static int basex_encode(char *out, size_t cap, const char *abc, unsigned radix,
+                        const uint8_t *data, size_t len)
+{
+    size_t zeros = 0, size, high, n = 0;
+    uint8_t *digits;
+
+    if (len > BASEX_MAX)
+        return cer_err(-EFBIG, "base encode: input over %d bytes", BASEX_MAX);
+    while (zeros < len && data[zeros] == 0)
+        zeros++;
+    size = (len - zeros) * 2 + 1;
+    digits = calloc(size, 1);
+    if (!digits)
+        return cer_err(-ENOMEM, "base encode: out of memory");
+    high = size;
+    for (size_t i = zeros; i < len; i++) {
+        unsigned carry = data[i];
+        size_t j = size;
+        while (j > 0 && (j > high || carry)) {
+            j--;
+            carry += 256u * digits[j];
+            digits[j] = (uint8_t)(carry % radix);
+            carry /= radix;
+        }
+        high = j;
+    }
+    while (high < size && digits[high] == 0)
+        high++;
+    if (zeros + (size - high) + 1 > cap) {
+        free(digits);
+        return cer_err(-ENOSPC, "base encode: output buffer too small");
+    }
+    for (size_t i = 0; i < zeros; i++)
+        out[n++] = abc[0];
+    for (size_t i = high; i < size; i++)
+        out[n++] = abc[digits[i]];
+    out[n] = '\0';
+    free(digits);
+    return (int)n;
+}
+
+static int basex_decode(uint8_t *out, size_t cap, const char *abc, unsigned radix,
+                        const char *s, size_t slen)
+{
+    size_t zeros = 0, size, high, n;
+    uint8_t *bytes;
+
+    if (slen > BASEX_MAX)
+        return cer_err(-EFBIG, "base decode: input over %d characters", BASEX_MAX);
+    while (zeros < slen && s[zeros] == abc[0])
+        zeros++;
+    size = slen - zeros + 1;  /* log(256)/log(radix) >= 1 byte per char */
+    bytes = calloc(size, 1);
+    if (!bytes)
+        return cer_err(-ENOMEM, "base decode: out of memory");
+    high = size;
+    for (size_t i = zeros; i < slen; i++) {
+        const char *p = s[i] ? strchr(abc, s[i]) : NULL;
+        unsigned carry;
+        size_t j = size;
+        if (!p) {
+            free(bytes);
+            return cer_err(-EINVAL, "base decode: invalid character '%c' at %zu", s[i], i);
+        }
+        carry = (unsigned)(p - abc);
+        while (j > 0 && (j > high || carry)) {
+            j--;
+            carry += radix * bytes[j];
+            bytes[j] = (uint8_t)(carry & 0xff);
+            carry >>= 8;
+        }
+        high = j;
+    }
+    while (high < size && bytes[high] == 0)
+        high++;
+    n = zeros + (size - high);
+    if (n > cap) {
+        free(bytes);
+        return cer_err(-ENOSPC, "base decode: output buffer too small");
+    }
+    memset(out, 0, zeros);
+    memcpy(out + zeros, bytes + high, size - high);
+    free(bytes);
+    return (int)n;
+}
+
+int cer_base_encode(char *out, size_t cap, cer_base base, const uint8_t *data, size_t len)
+{
+    unsigned bits;
+    const char *abc = alphabet(base, &bits);
+
+    if (!abc)
+        return cer_err(-ENOTSUP, "multibase: unsupported base '%c'", (char)base);
+    if (cap == 0)
+        return cer_err(-ENOSPC, "base encode: output buffer too small");
+    if (bits)
+        return rfc4648_encode(out, cap, abc, bits, data, len);
+    return basex_encode(out, cap, abc, (unsigned)strlen(abc), data, len);
+}
+
+int cer_base_decode(uint8_t *out, size_t cap, cer_base base, const char *s, size_t slen)
+{
+    unsigned bits;
+    const char *abc = alphabet(base, &bits);
+
+    if (!abc)
+        return cer_err(-ENOTSUP, "multibase: unsupported base '%c'", (char)base);
+    if (bits)
+        return rfc4648_decode(out, cap, abc, bits, s, slen);
+    return basex_decode(out, cap, abc, (unsigned)strlen(abc), s, slen);
+}
+
+int cer_multibase_encode(char *out, size_t cap, cer_base base, const uint8_t *data, size_t len)
+{
+    int rc;
+
+    if (cap < 2)
+        return cer_err(-ENOSPC, "base encode: output buffer too small");
+    rc = cer_base_encode(out + 1, cap - 1, base, data, len);
+    if (rc < 0)
+        return rc;
+    out[0] = (char)base;
+    return rc + 1;
+}
+
+int cer_multibase_decode(uint8_t *out, size_t cap, const char *s)
+{
+    if (!s[0])
+        return cer_err(-EINVAL, "multibase: empty string");
+    switch (s[0]) {
+    case CER_BASE32:
+    case CER_BASE36:
+    case CER_BASE58BTC:
+    case CER_BASE64:
+    case CER_BASE64URL:
+        return cer_base_decode(out, cap, (cer_base)s[0], s + 1, strlen(s + 1));
+    default:
+        return cer_err(-ENOTSUP, "multibase: unsupported prefix '%c'", s[0]);
+    }
+}
