@@ -1,14 +1,50 @@
 /*
- * main.c — the ceramicfs program: command dispatch.
+ * main.c — the ceramicfs program: dispatches to the mount (to come) and to
+ * the plumbing commands of cli.c.
  */
 #include "ceramic.h"
+#include "cli.h"
 
 #include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"did", cfs_cmd_did, "print this node's did:key (creates the key on first use)"},
+    {"dag", cfs_cmd_dag, "encode dag-json to a DAG-CBOR block, or decode a block"},
+    {"streamid", cfs_cmd_streamid, "make or parse a StreamID / CommitID"},
+    {"sign", cfs_cmd_sign, "sign a dag-json payload as a DAG-JOSE block"},
+    {"verify", cfs_cmd_verify, "verify a DAG-JOSE block, print the signer's kid"},
+    {"genesis", cfs_cmd_genesis, "build a TileDocument genesis commit"},
+    {"commit", cfs_cmd_commit, "build a signed TileDocument update commit"},
+};
+
+static int usage(FILE *f)
+{
+    fprintf(f, "ceramicfs %s — Ceramic documents as files\n\nusage: ceramicfs COMMAND [ARGS]\n\n",
+            CER_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\nRun 'ceramicfs COMMAND --help' for a command's options.\n");
+    return f == stdout ? 0 : 2;
+}
 
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "ceramicfs %s\n", CER_VERSION);
-    return 2;
+    if (argc < 2)
+        return usage(stderr);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
+        return usage(stdout);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("ceramicfs %s\n", CER_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "ceramicfs: unknown command '%s'\n", argv[1]);
+    return usage(stderr);
 }

@@ -1,0 +1,331 @@
+/*
+ * dagjose.c — DAG-JOSE (codec 0x85) blocks holding a JWS over a CID, and
+ * EdDSA signing/verification with did:key identities.
+ *
+ * On the wire a JWS is the DAG-CBOR map
+ *   {payload: bytes, signatures: [{header?: map, protected: bytes, signature: bytes}]}
+ * where payload is the binary CID of the signed commit and protected is
+ * the raw protected-header JSON. The signing input is the JWS one:
+ *   b64u(protected) "." b64u(payload)
+ * (PROTOCOL.md §2.5, §3.3–3.4). JWE envelopes are not supported.
+ */
+#include "dagjose.h"
+#include "buf.h"
+#include "dagcbor.h"
+#include "error.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cer_jws_free(cer_jws *jws)
+{
+    for (size_t i = 0; i < jws->nsigs; i++) {
+        free(jws->sigs[i].protected_hdr);
+        free(jws->sigs[i].header_cbor);
+        free(jws->sigs[i].signature);
+    }
+    free(jws->sigs);
+    free(jws->payload);
+    memset(jws, 0, sizeof *jws);
+}
+
+/* Copy the bytes of a dag-json {"/": {"bytes": ...}} value into a new buffer. */
+static int dup_bytes(uint8_t **out, size_t *len, const cJSON *v, const char *what)
+{
+    const cJSON *slash = cJSON_GetObjectItemCaseSensitive(v, "/");
+    const cJSON *b = slash ? cJSON_GetObjectItemCaseSensitive(slash, "bytes") : NULL;
+    size_t cap;
+    int n;
+
+    if (!cJSON_IsString(b))
+        return cer_err(-EINVAL, "dag-jose: %s is not a byte string", what);
+    cap = strlen(b->valuestring) * 3 / 4 + 3;
+    if (!(*out = malloc(cap)))
+        return cer_err(-ENOMEM, "dag-jose: out of memory");
+    n = cer_base_decode(*out, cap, CER_BASE64, b->valuestring, strlen(b->valuestring));
+    if (n < 0) {
+        free(*out);
+        *out = NULL;
+        return cer_err_wrap(n, "dag-jose: %s", what);
+    }
+    *len = (size_t)n;
+    return 0;
+}
+
+static int decode_sig(cer_jws_sig *sig, const cJSON *m)
+{
+    const cJSON *it;
+    int rc;
+
+    if (!cJSON_IsObject(m))
+        return cer_err(-EINVAL, "dag-jose: signature entry is not a map");
+    cJSON_ArrayForEach(it, m) {
+        if (strcmp(it->string, "protected") == 0) {
+            rc = dup_bytes(&sig->protected_hdr, &sig->protected_len, it, "protected");
+        } else if (strcmp(it->string, "signature") == 0) {
+            rc = dup_bytes(&sig->signature, &sig->signature_len, it, "signature");
+        } else if (strcmp(it->string, "header") == 0) {
+            cer_buf b = CER_BUF_INIT;
+            if (!cJSON_IsObject(it) || cJSON_GetObjectItemCaseSensitive(it, "/"))
+                return cer_err(-EINVAL, "dag-jose: unprotected header is not a map");
+            rc = cer_dagcbor_encode(&b, it, CER_DAGJSON);
+            sig->header_cbor = b.data;
+            sig->header_len = b.len;
+        } else {
+            return cer_err(-EINVAL, "dag-jose: unexpected key '%.32s' in signature", it->string);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    if (!sig->protected_hdr)
+        return cer_err(-EINVAL, "dag-jose: signature without protected header");
+    if (!sig->signature)
+        return cer_err(-EINVAL, "dag-jose: signature entry without signature");
+    return 0;
+}
+
+int cer_dagjose_decode(cer_jws *out, const uint8_t *block, size_t len)
+{
+    cJSON *root = NULL;
+    const cJSON *it, *sigs = NULL, *payload = NULL;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = cer_dagcbor_decode(&root, block, len)) < 0)
+        return cer_err_wrap(rc, "dag-jose");
+    if (!cJSON_IsObject(root) || cJSON_GetObjectItemCaseSensitive(root, "/")) {
+        rc = cer_err(-EINVAL, "dag-jose: block is not a map");
+        goto out;
+    }
+    cJSON_ArrayForEach(it, root) {
+        if (strcmp(it->string, "payload") == 0)
+            payload = it;
+        else if (strcmp(it->string, "signatures") == 0)
+            sigs = it;
+        else if (strcmp(it->string, "ciphertext") == 0 || strcmp(it->string, "recipients") == 0)
+            { rc = cer_err(-ENOTSUP, "dag-jose: JWE (encrypted) blocks are not supported"); goto out; }
+        else
+            { rc = cer_err(-EINVAL, "dag-jose: unexpected key '%.32s'", it->string); goto out; }
+    }
+    if (!payload || !sigs) {
+        rc = cer_err(-EINVAL, "dag-jose: missing %s", payload ? "signatures" : "payload");
+        goto out;
+    }
+    if ((rc = dup_bytes(&out->payload, &out->payload_len, payload, "payload")) < 0)
+        goto out;
+    if (cer_cid_from_bytes(&out->link, out->payload, out->payload_len) == (int)out->payload_len)
+        out->has_link = true;
+    cer_errclear();
+    if (!cJSON_IsArray(sigs) || cJSON_GetArraySize(sigs) < 1) {
+        rc = cer_err(-EINVAL, "dag-jose: signatures must be a non-empty array");
+        goto out;
+    }
+    out->sigs = calloc((size_t)cJSON_GetArraySize(sigs), sizeof *out->sigs);
+    if (!out->sigs) {
+        rc = cer_err(-ENOMEM, "dag-jose: out of memory");
+        goto out;
+    }
+    cJSON_ArrayForEach(it, sigs) {
+        rc = decode_sig(&out->sigs[out->nsigs++], it);
+        if (rc < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    if (rc < 0)
+        cer_jws_free(out);
+    return rc;
+}
+
+int cer_dagjose_encode(cer_buf *out, const cer_jws *jws)
+{
+    cer_cbor_w w = {out, 0};
+
+    if (jws->nsigs == 0)
+        return cer_err(-EINVAL, "dag-jose: no signatures");
+    cer_cbor_w_map(&w, 2);
+    cer_cbor_w_text(&w, "payload");
+    cer_cbor_w_bytes(&w, jws->payload, jws->payload_len);
+    cer_cbor_w_text(&w, "signatures");
+    cer_cbor_w_array(&w, jws->nsigs);
+    for (size_t i = 0; i < jws->nsigs; i++) {
+        const cer_jws_sig *s = &jws->sigs[i];
+        cer_cbor_w_map(&w, s->header_cbor ? 3 : 2);
+        if (s->header_cbor) {
+            cer_cbor_w_text(&w, "header");
+            if (w.err == 0)
+                w.err = cer_buf_append(out, s->header_cbor, s->header_len);
+        }
+        cer_cbor_w_text(&w, "protected");
+        cer_cbor_w_bytes(&w, s->protected_hdr, s->protected_len);
+        cer_cbor_w_text(&w, "signature");
+        cer_cbor_w_bytes(&w, s->signature, s->signature_len);
+    }
+    return w.err;
+}
+
+int cer_jws_protected_header(cer_buf *out, const char *kid)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *s = NULL;
+    int rc;
+
+    /* Keys sorted (alg < kid), no whitespace: JSON.stringify of js-did's
+     * stable-sorted object. cJSON escapes exactly as JSON.stringify for
+     * the ASCII strings of did:key. */
+    if (!o || !cJSON_AddStringToObject(o, "alg", "EdDSA") || !cJSON_AddStringToObject(o, "kid", kid) ||
+        !(s = cJSON_PrintUnformatted(o))) {
+        rc = cer_err(-ENOMEM, "jws: out of memory");
+        goto out;
+    }
+    rc = cer_buf_puts(out, s);
+out:
+    free(s);
+    cJSON_Delete(o);
+    return rc;
+}
+
+/* b64u(protected) "." b64u(payload) */
+static int signing_input(cer_buf *out, const cer_jws *jws, const cer_jws_sig *s)
+{
+    size_t cap = cer_base_encoded_max(CER_BASE64URL, s->protected_len) +
+                 cer_base_encoded_max(CER_BASE64URL, jws->payload_len) + 1;
+    int rc, n;
+
+    if ((rc = cer_buf_reserve(out, cap)) < 0)
+        return rc;
+    n = cer_base_encode((char *)out->data, out->cap, CER_BASE64URL, s->protected_hdr, s->protected_len);
+    if (n < 0)
+        return n;
+    out->data[n++] = '.';
+    rc = cer_base_encode((char *)out->data + n, out->cap - (size_t)n, CER_BASE64URL, jws->payload,
+                         jws->payload_len);
+    if (rc < 0)
+        return rc;
+    out->len = (size_t)(n + rc);
+    return 0;
+}
+
+int cer_jws_sign(cer_jws *out, const cer_key *key, const cer_cid *payload)
+{
+    uint8_t cidb[CER_CID_BYTES_MAX];
+    char kid[CER_KID_MAX];
+    cer_buf hdr = CER_BUF_INIT, input = CER_BUF_INIT;
+    int rc, n;
+
+    memset(out, 0, sizeof *out);
+    if ((n = cer_cid_to_bytes(cidb, sizeof cidb, payload)) < 0 || (rc = cer_key_kid(kid, sizeof kid, key)) < 0)
+        return n < 0 ? n : rc;
+    if ((rc = cer_jws_protected_header(&hdr, kid)) < 0)
+        goto out;
+    out->payload = malloc((size_t)n);
+    out->sigs = calloc(1, sizeof *out->sigs);
+    if (!out->payload || !out->sigs || !(out->sigs[0].signature = malloc(crypto_sign_BYTES))) {
+        rc = cer_err(-ENOMEM, "jws: out of memory");
+        goto out;
+    }
+    memcpy(out->payload, cidb, (size_t)n);
+    out->payload_len = (size_t)n;
+    out->has_link = true;
+    out->link = *payload;
+    out->nsigs = 1;
+    out->sigs[0].protected_len = hdr.len;
+    out->sigs[0].protected_hdr = cer_buf_detach(&hdr);
+    out->sigs[0].signature_len = crypto_sign_BYTES;
+    if ((rc = signing_input(&input, out, &out->sigs[0])) < 0)
+        goto out;
+    crypto_sign_detached(out->sigs[0].signature, NULL, input.data, input.len, key->sk);
+    rc = 0;
+out:
+    cer_buf_free(&hdr);
+    cer_buf_free(&input);
+    if (rc < 0)
+        cer_jws_free(out);
+    return rc;
+}
+
+int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
+{
+    const cer_jws_sig *s;
+    cJSON *hdr = NULL;
+    const cJSON *alg, *kid;
+    uint8_t pk[32];
+    cer_buf input = CER_BUF_INIT;
+    int rc;
+
+    if (i >= jws->nsigs)
+        return cer_err(-EINVAL, "jws: no signature %zu", i);
+    s = &jws->sigs[i];
+    hdr = cJSON_ParseWithLength((const char *)s->protected_hdr, s->protected_len);
+    if (!cJSON_IsObject(hdr)) {
+        rc = cer_err(-EINVAL, "jws: protected header is not a JSON object");
+        goto out;
+    }
+    alg = cJSON_GetObjectItemCaseSensitive(hdr, "alg");
+    kid = cJSON_GetObjectItemCaseSensitive(hdr, "kid");
+    if (!cJSON_IsString(alg) || !cJSON_IsString(kid)) {
+        rc = cer_err(-EINVAL, "jws: protected header needs string 'alg' and 'kid'");
+        goto out;
+    }
+    if (strcmp(alg->valuestring, "EdDSA") != 0) {
+        rc = cer_err(-ENOTSUP, "jws: algorithm '%.32s' is not supported (only EdDSA)", alg->valuestring);
+        goto out;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(hdr, "cap")) {
+        rc = cer_err(-ENOTSUP, "jws: CACAO capabilities ('cap') are not supported");
+        goto out;
+    }
+    if ((rc = cer_did_pubkey(pk, kid->valuestring)) < 0) {
+        rc = cer_err_wrap(rc, "jws: kid");
+        goto out;
+    }
+    if (s->signature_len != crypto_sign_BYTES) {
+        rc = cer_err(-EKEYREJECTED, "jws: signature of %zu bytes, expected 64", s->signature_len);
+        goto out;
+    }
+    if ((rc = signing_input(&input, jws, s)) < 0)
+        goto out;
+    if (crypto_sign_verify_detached(s->signature, input.data, input.len, pk) != 0) {
+        rc = cer_err(-EKEYREJECTED, "jws: invalid signature by %.128s", kid->valuestring);
+        goto out;
+    }
+    if (kid_out && snprintf(kid_out, cap, "%s", kid->valuestring) >= (int)cap) {
+        rc = cer_err(-ENOSPC, "jws: kid buffer too small");
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(hdr);
+    cer_buf_free(&input);
+    return rc;
+}
+
+int cer_jws_compact(char **out, const cer_jws *jws, size_t i)
+{
+    const cer_jws_sig *s;
+    cer_buf b = CER_BUF_INIT;
+    size_t cap;
+    int rc, n;
+
+    *out = NULL;
+    if (i >= jws->nsigs)
+        return cer_err(-EINVAL, "jws: no signature %zu", i);
+    s = &jws->sigs[i];
+    if ((rc = signing_input(&b, jws, s)) < 0)
+        goto out;
+    cap = cer_base_encoded_max(CER_BASE64URL, s->signature_len) + 1;
+    if ((rc = cer_buf_reserve(&b, cap)) < 0)
+        goto out;
+    b.data[b.len++] = '.';
+    n = cer_base_encode((char *)b.data + b.len, b.cap - b.len, CER_BASE64URL, s->signature, s->signature_len);
+    if ((rc = n) < 0)
+        goto out;
+    b.len += (size_t)n;
+    *out = (char *)cer_buf_detach(&b);
+    rc = 0;
+out:
+    cer_buf_free(&b);
+    return rc;
+}
