@@ -9,17 +9,23 @@ BUILD   ?= build
 CC      ?= cc
 PKGS    := libcbor libsodium libcurl libcjson fuse3
 CPPFLAGS += -D_GNU_SOURCE -Icore $(shell pkg-config --cflags $(PKGS))
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+OPT     ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
 CHECK_LIBS   := $(shell pkg-config --libs check)
 
+SANFLAGS :=
+ifeq ($(FUZZ),1)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
 ifeq ($(SAN),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
+# CFLAGS from the command line or environment are added last.
+ALL_CFLAGS = $(OPT) $(WARN) $(SANFLAGS) $(CFLAGS)
 
 CORE_SRC := $(wildcard core/*.c)
 FS_SRC   := $(wildcard fs/*.c)
@@ -32,12 +38,16 @@ TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 LIB      := $(BUILD)/libceramic.a
 PROG     := $(BUILD)/ceramicfs
 
-.PHONY: all check asan valgrind clean tests
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:%.c=$(BUILD)/%)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all check asan valgrind fuzz fuzz-run clean tests
 all: $(LIB) $(PROG)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIB): $(CORE_OBJ)
 	@rm -f $@
@@ -48,11 +58,11 @@ $(PROG): $(FS_OBJ) $(LIB)
 
 $(BUILD)/tests/testutil.o: tests/testutil.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -DTEST_DATA_DIR='"$(CURDIR)/tests/vectors"' -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -DTEST_DATA_DIR='"$(CURDIR)/tests/vectors"' -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/testutil.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
@@ -75,7 +85,7 @@ check: tests
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer, with
 # Check's fork mode off so LeakSanitizer sees every test.
 asan:
-	$(MAKE) BUILD=build-asan SAN=1 CFLAGS="-O1 -g" CK_FORK=no check
+	CK_FORK=no $(MAKE) BUILD=build-asan SAN=1 OPT="-O1 -g" check
 
 valgrind: tests
 	@fail=0; for t in $(TEST_BIN); do \
@@ -83,7 +93,27 @@ valgrind: tests
 	    --leak-check=full --errors-for-leak-kinds=definite,indirect ./$$t >/dev/null || fail=1; \
 	done; exit $$fail
 
+# libFuzzer targets (clang): each runs FUZZ_SECONDS from the seeds in
+# tests/fuzz/corpus/<target>/; new inputs collect in build-fuzz/corpus/.
+# A crash stops the run and leaves crash-* in build-fuzz/ (make it a test).
+fuzz:
+	$(MAKE) BUILD=build-fuzz FUZZ=1 CC=clang OPT="-O1 -g" fuzz-run
+
+$(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
+
+fuzz-run: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  t=$${f##*/fuzz_}; mkdir -p $(BUILD)/corpus/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
+	  ./$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+	    -artifact_prefix=$(BUILD)/ -print_final_stats=0 $(BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	    2>$(BUILD)/fuzz-$$t.log || { tail -50 $(BUILD)/fuzz-$$t.log; exit 1; }; \
+	  grep -E '^(Done|#[0-9]+ *DONE)' $(BUILD)/fuzz-$$t.log | tail -1; \
+	done
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(CORE_OBJ:.o=.d) $(FS_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/%.d)

@@ -1,0 +1,117 @@
+#!/bin/sh
+# cli_test.sh — the plumbing CLI reproduces PROTOCOL.md §3.6 (the worked
+# example checked against the real js libraries) and Appendix A N4, and
+# fails with one line and a non-zero status on bad input.
+set -eu
+
+CFS=${CERAMICFS:-build/ceramicfs}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+SEED=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+DID=did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd
+fails=0
+
+eq() { # eq NAME GOT WANT
+    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2' want '$3'"; fails=$((fails + 1)); fi
+}
+# bad NAME CMD...: must exit non-zero with exactly one line on stderr
+bad() {
+    name=$1; shift
+    if "$@" >"$T/out" 2>"$T/err"; then
+        echo "FAIL $name: exit 0"; fails=$((fails + 1)); return
+    fi
+    n=$(wc -l <"$T/err")
+    if [ "$n" -ne 1 ]; then echo "FAIL $name: $n lines on stderr"; cat "$T/err"; fails=$((fails + 1)); return; fi
+    echo "ok   $name: $(cat "$T/err")"
+}
+unhex() { perl -ne 'chomp; print pack("H*", $_)'; }
+
+# did:key from the seed
+eq did "$($CFS did --seed-hex $SEED)" "$DID"
+eq kid "$($CFS did --seed-hex $SEED --kid)" "$DID#${DID#did:key:}"
+
+# (a) unsigned deterministic genesis
+$CFS genesis --seed-hex $SEED --header "{\"controllers\":[\"$DID\"],\"family\":\"example\"}" >"$T/a.json"
+eq a.cid "$(jq -r .cid "$T/a.json")" bafyreiar55pr6y3ow53g6c5fdxu5evsf6cb2dhirdw3772dl65tyocjc7a
+eq a.streamid "$(jq -r .streamId "$T/a.json")" k2t6wyfsu4pfx4u0h1z53z130eewgie65v3gq1qzng93hom50zbrol2cw8odmg
+eq a.signed "$(jq -r .signed "$T/a.json")" false
+eq a.bytes "$(jq -r '.payload.hex | length / 2' "$T/a.json")" 95
+
+# (b) signed genesis with content (controllers default to the key's DID)
+$CFS genesis --seed-hex $SEED --header '{"unique":"AAECAwQFBgcICQoL"}' --content '{"hello":"world"}' >"$T/b.json"
+G=$(jq -r .cid "$T/b.json")
+eq b.payload "$(jq -r .payload.cid "$T/b.json")" bafyreic6r4ou37w3mpue55dxzwvp5rpa3ogzrjneqf7vbav4uvhqcbw4c4
+eq b.cid "$G" bagcqceraldpf5rsjb3kfkjc6qh73vfy56t4fmqffmlb2xozz6fzxn4jhs2ba
+eq b.streamid "$(jq -r .streamId "$T/b.json")" kjzl6cwe1jw147hmchz761yq1o2u6iqhombshw19n8j3a68en0vwbbp9nbtgbcy
+eq b.protected "$(jq -r .jws.protected "$T/b.json")" eyJhbGciOiJFZERTQSIsImtpZCI6ImRpZDprZXk6ejZNa2VoUmdmN3lKYmdhR2ZZc2RvQXNLZEJQRTNkajJDWWhvd1FkY2pxU0pndlZkI3o2TWtlaFJnZjd5SmJnYUdmWXNkb0FzS2RCUEUzZGoyQ1lob3dRZGNqcVNKZ3ZWZCJ9
+eq b.payload64 "$(jq -r .jws.payload "$T/b.json")" AXESIF6PHU3-22PoTvR3zar-xeDbjZilpIF_UIK8pU8BBtwX
+eq b.signature "$(jq -r .jws.signature "$T/b.json")" y2_6Ctemce6GvfrAv4EczFdKXyDPmc5vBy1oNAYtXNVTPL-sCoTFWUcAhJdZA-bPSQVZeAkchUNmMkNfNMu0Dw
+eq b.envelope.bytes "$(jq -r '.envelope.hex | length / 2' "$T/b.json")" 277
+
+# the envelope verifies, and decodes as js-dag-jose shows it
+jq -r .envelope.hex "$T/b.json" | unhex >"$T/b.jose"
+eq b.verify "$($CFS verify "$T/b.jose")" "$DID#${DID#did:key:}"
+eq b.decode.link "$($CFS dag decode "$T/b.jose" --cid "$G" | jq -r .link)" bafyreic6r4ou37w3mpue55dxzwvp5rpa3ogzrjneqf7vbav4uvhqcbw4c4
+jq -r .payload.hex "$T/b.json" | unhex >"$T/b.cbor"
+eq b.decode.payload "$($CFS dag decode "$T/b.cbor" | jq -c .data)" '{"hello":"world"}'
+
+# the same envelope through 'sign' from the dag-json payload
+printf '{"data":{"hello":"world"},"header":{"controllers":["%s"],"unique":"AAECAwQFBgcICQoL"}}' "$DID" \
+    | $CFS sign --seed-hex $SEED >"$T/s.json"
+eq sign.envelope "$(jq -r .envelope.cid "$T/s.json")" "$G"
+
+# (c) signed update
+$CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '[{"op":"add","path":"/foo","value":"bar"}]' >"$T/c.json"
+C=$(jq -r .cid "$T/c.json")
+eq c.payload "$(jq -r .payload.cid "$T/c.json")" bafyreial5vkrdve27keioyo6wly5v7pwkfuleg52lmouh6vyvx6skix77e
+eq c.cid "$C" bagcqcerarfwll5cty27gz4igr7wbl2ukdt2ij7hfblex2tzsxcii6vowuusq
+eq c.signature "$(jq -r .jws.signature "$T/c.json")" bM6kez49dTwpFgvTxQWfSYz-mB6kFYBGR1KVpSqaZe_Bdtm706mQ9c4Gm5pX5ESS0_SO2xpvXYMZkfHW_Y8nBw
+eq c.commitid "$(jq -r .commitId "$T/c.json")" k1dpgaqe3i64kjqm002aa4pmr6s30mc5iba4uazsqa0m51tt3ghuypklgu7x8ur1q3uzzwhzz2vn3f8244xs0x89jpc1tl9brn9gms51k3si649x6arndu9lx
+
+# (d) proof and anchor commit as dag-json through 'dag encode'
+P=$(printf '{"chainId":"inmemory:12345","root":{"/":"%s"},"txHash":{"/":"bagjqcgzaday6dzalvmy5ady2m5a5legq5zrbsnlxfc2bfxej532ds7htpova"},"txType":"f(bytes32)"}' "$C" \
+    | $CFS dag encode -o "$T/proof.cbor")
+eq d.proof "$P" bafyreihsase6av4cnp3bkm4fh6mwuykricpsb24e4amm75cedsvb2oglgi
+A=$(printf '{"id":{"/":"%s"},"prev":{"/":"%s"},"proof":{"/":"%s"},"path":""}' "$G" "$C" "$P" | $CFS dag encode)
+eq d.anchor "$A" bafyreibuuaxf3z2o473xi23aga3d7msauk6gtgsbgayp4p7ajj4ajclpf4
+eq d.decode "$($CFS dag decode "$T/proof.cbor" --cid "$P" | jq -r .chainId)" inmemory:12345
+
+# StreamIDs and CommitIDs (PROTOCOL.md §1.5 V1-V3)
+eq sid.make "$($CFS streamid tile bagcqcerakszw2vsovxznyp5gfnpdj4cqm2xiv76yd24wkjewhhykovorwo6a)" kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s
+eq sid.commit0 "$($CFS streamid 0 bagcqcerakszw2vsovxznyp5gfnpdj4cqm2xiv76yd24wkjewhhykovorwo6a 0)" k3y52l7qbv1frxwipl4hp7e6jlu4f6u8upm2xv0irmedfkm5cnutmezzi3u7mytj4
+$CFS streamid parse "/ceramic/kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s?commit=bagjqcgzaday6dzalvmy5ady2m5a5legq5zrbsnlxfc2bfxej532ds7htpova" >"$T/p.json"
+eq sid.parse.commitid "$(jq -r .commitId "$T/p.json")" k1dpgaqe3i64kjqcp801r3sn7ysi5i0k7nxvs7j351s7kewfzr3l7mdxnj7szwo4kr9mn2qki5nnj0cv836ythy1t1gya9s25cn1nexst3jxi5o3h6qprfyju
+eq sid.parse.type "$(jq -r '.type, .typeName' "$T/p.json" | tr '\n' ' ')" "0 tile "
+eq sid.parse.genesis "$(jq -r .genesis "$T/p.json")" bagcqcerakszw2vsovxznyp5gfnpdj4cqm2xiv76yd24wkjewhhykovorwo6a
+eq sid.parse.null "$($CFS streamid parse kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s | jq -r .commit)" null
+
+# the key file: created 0600 in the state directory on first use, then reused
+D1=$($CFS did --state "$T/state" 2>/dev/null)
+D2=$($CFS did --state "$T/state")
+eq key.reused "$D1" "$D2"
+eq key.mode "$(stat -c %a "$T/state/key")" 600
+eq key.file "$($CFS did --key "$T/state/key")" "$D1"
+
+# bad input: one line on stderr, non-zero exit
+bad bad.seed $CFS did --seed-hex 0011
+bad bad.seedhex $CFS did --seed-hex zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+bad bad.json $CFS genesis --seed-hex $SEED --content '{"a":'
+bad bad.trailing $CFS genesis --seed-hex $SEED --content '{"a":1} x'
+bad bad.unsigned $CFS genesis --seed-hex $SEED --unsigned --content '{"a":1}'
+bad bad.header $CFS genesis --seed-hex $SEED --header '{"controllers":["a","b"]}'
+bad bad.prev $CFS commit --seed-hex $SEED --genesis "$G" --prev nope --patch '[]'
+bad bad.patch $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '{}'
+bad bad.streamid $CFS streamid parse kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60
+bad bad.type $CFS streamid nosuchtype "$G"
+chmod 644 "$T/state/key"
+bad bad.keymode $CFS did --key "$T/state/key"
+printf '{"/":"notacid"}' >"$T/bad.json"
+bad bad.link sh -c "$CFS dag encode < $T/bad.json"
+bad bad.cid $CFS dag decode "$T/b.cbor" --cid "$G"
+head -c 100 "$T/b.jose" >"$T/trunc.jose"
+bad bad.truncated $CFS verify "$T/trunc.jose"
+perl -pe 's/\x{cb}\x{6f}\x{fa}/\x{cb}\x{6f}\x{fb}/' "$T/b.jose" >"$T/forged.jose"
+bad bad.forged $CFS verify "$T/forged.jose"
+
+if [ $fails -ne 0 ]; then echo "cli_test: $fails failures"; exit 1; fi
+echo "cli_test: all passed"

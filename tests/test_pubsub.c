@@ -1,0 +1,210 @@
+/*
+ * test_pubsub.c — pubsub messages: exact JSON as js-ceramic writes it,
+ * QUERY ids from the real libraries (js-vectors.json, PROTOCOL.md §6.2–6.3,
+ * Appendix A N5–N6), and strict rejection of malformed messages.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SID "kjzl6cwe1jw147hmchz761yq1o2u6iqhombshw19n8j3a68en0vwbbp9nbtgbcy"
+#define TIP "bafyreibuuaxf3z2o473xi23aga3d7msauk6gtgsbgayp4p7ajj4ajclpf4"
+#define QID "EiDaDFMEqSQ-B4BoVW2Qlqc9m19QLxEKyL_3Ta-y0ULAbA"
+
+static const char *N5_UPDATE = "{\"typ\":0,\"stream\":\"" SID "\",\"tip\":\"" TIP "\"}";
+static const char *N5_QUERY = "{\"typ\":1,\"id\":\"" QID "\",\"stream\":\"" SID "\"}";
+static const char *N5_RESPONSE = "{\"typ\":2,\"id\":\"" QID "\",\"tips\":{\"" SID "\":\"" TIP "\"}}";
+static const char *KEEPALIVE = "{\"typ\":3,\"ts\":1700000000000,\"ver\":\"2.46.0\",\"ipfsVer\":\"0.18.1\"}";
+
+static int parse(cer_msg *m, const char *s)
+{
+    return cer_msg_parse(m, (const uint8_t *)s, strlen(s));
+}
+
+/* parse, re-encode, compare to the original text */
+static void roundtrip(const char *s, int typ)
+{
+    cer_msg m;
+    char *out;
+
+    ck_assert_int_eq(parse(&m, s), 0);
+    ck_assert_int_eq(m.typ, typ);
+    ck_assert_int_eq(cer_msg_encode(&out, &m), 0);
+    ck_assert_str_eq(out, s);
+    free(out);
+    cer_msg_free(&m);
+}
+
+START_TEST(exact_wire_format)
+{
+    roundtrip(N5_UPDATE, CER_MSG_UPDATE);
+    roundtrip(N5_QUERY, CER_MSG_QUERY);
+    roundtrip(N5_RESPONSE, CER_MSG_RESPONSE);
+    roundtrip(KEEPALIVE, CER_MSG_KEEPALIVE);
+}
+END_TEST
+
+START_TEST(parsed_fields)
+{
+    cer_msg m;
+    char s[CER_STREAMID_STR_MAX];
+
+    ck_assert_int_eq(parse(&m, N5_RESPONSE), 0);
+    ck_assert_str_eq(m.id, QID);
+    ck_assert_uint_eq(m.ntips, 1);
+    cer_streamref_to_string(s, sizeof s, &m.tips[0].stream);
+    ck_assert_str_eq(s, SID);
+    cer_cid_to_string(s, sizeof s, &m.tips[0].tip);
+    ck_assert_str_eq(s, TIP);
+    cer_msg_free(&m);
+    ck_assert_int_eq(parse(&m, KEEPALIVE), 0);
+    ck_assert_int_eq(m.ts, 1700000000000LL);
+    ck_assert_str_eq(m.ver, "2.46.0");
+    ck_assert_str_eq(m.ipfs_ver, "0.18.1");
+    cer_msg_free(&m);
+}
+END_TEST
+
+static void check_query_id(const char *sid, const char *want)
+{
+    cer_streamref r;
+    char id[CER_QUERY_ID_LEN + 1];
+
+    ck_assert_int_eq(cer_streamref_parse(&r, sid), 0);
+    ck_assert_int_eq(cer_query_id(id, &r), 0);
+    ck_assert_str_eq(id, want);
+}
+
+START_TEST(query_ids)
+{
+    cJSON *v = tu_load_json("js-vectors.json");
+
+    check_query_id(SID, QID);
+    check_query_id(tu_str(v, "unsigned_genesis/stream_id"), tu_str(v, "unsigned_genesis/query_message/id"));
+    cJSON_Delete(v);
+}
+END_TEST
+
+START_TEST(topic_arg)
+{
+    char s[128];
+
+    ck_assert_int_gt(cer_pubsub_topic_arg(s, sizeof s, "/ceramic/testnet-clay"), 0);
+    ck_assert_str_eq(s, "uL2NlcmFtaWMvdGVzdG5ldC1jbGF5");
+}
+END_TEST
+
+START_TEST(lenient_where_js_is)
+{
+    cer_msg m;
+    char *out;
+
+    /* legacy "doc" instead of "stream" */
+    ck_assert_int_eq(parse(&m, "{\"typ\":0,\"doc\":\"" SID "\",\"tip\":\"" TIP "\"}"), 0);
+    cer_msg_free(&m);
+    /* unknown keys ignored; model accepted */
+    ck_assert_int_eq(parse(&m, "{\"typ\":0,\"stream\":\"" SID "\",\"tip\":\"" TIP "\",\"x\":[1],\"model\":\"" SID "\"}"), 0);
+    ck_assert(m.has_model);
+    ck_assert_int_eq(cer_msg_encode(&out, &m), 0);
+    ck_assert_str_eq(out, "{\"typ\":0,\"stream\":\"" SID "\",\"tip\":\"" TIP "\",\"model\":\"" SID "\"}");
+    free(out);
+    cer_msg_free(&m);
+    /* KEEPALIVE of an older node without ipfsVer */
+    ck_assert_int_eq(parse(&m, "{\"typ\":3,\"ts\":5}"), 0);
+    cer_msg_free(&m);
+}
+END_TEST
+
+START_TEST(malformed_rejected)
+{
+    static const char *bad[] = {
+        "",
+        "null",
+        "[]",
+        "{\"typ\":0",
+        "{}",
+        "{\"typ\":\"0\",\"stream\":\"" SID "\",\"tip\":\"" TIP "\"}",
+        "{\"typ\":4}",
+        "{\"typ\":-1}",
+        "{\"typ\":0.5,\"stream\":\"" SID "\",\"tip\":\"" TIP "\"}",
+        "{\"typ\":0,\"tip\":\"" TIP "\"}",
+        "{\"typ\":0,\"stream\":\"" SID "\"}",
+        "{\"typ\":0,\"stream\":\"kjzl6cwe1jw147hmchz761yq1o2u6iqhombshw19n8j3a68en0vwbbp9nbtgbc\",\"tip\":\"" TIP "\"}",
+        "{\"typ\":0,\"stream\":\"" SID "\",\"tip\":\"bafyrei\"}",
+        "{\"typ\":0,\"stream\":\"" SID "\",\"tip\":7}",
+        "{\"typ\":0,\"stream\":\"k3y52l7qbv1frxwipl4hp7e6jlu4f6u8upm2xv0irmedfkm5cnutmezzi3u7mytj4\",\"tip\":\"" TIP "\"}",
+        "{\"typ\":0,\"stream\":\"" SID "\",\"tip\":\"" TIP "\",\"model\":\"nope\"}",
+        "{\"typ\":1,\"stream\":\"" SID "\"}",
+        "{\"typ\":1,\"id\":\"a b\",\"stream\":\"" SID "\"}",
+        "{\"typ\":1,\"id\":\"\",\"stream\":\"" SID "\"}",
+        "{\"typ\":1,\"id\":\"" QID "xxxxxxxxxxxxxxxx\",\"stream\":\"" SID "\"}",
+        "{\"typ\":2,\"id\":\"" QID "\"}",
+        "{\"typ\":2,\"id\":\"" QID "\",\"tips\":[]}",
+        "{\"typ\":2,\"id\":\"" QID "\",\"tips\":{\"x\":\"" TIP "\"}}",
+        "{\"typ\":2,\"id\":\"" QID "\",\"tips\":{\"" SID "\":1}}",
+        "{\"typ\":3}",
+        "{\"typ\":3,\"ts\":-5}",
+        "{\"typ\":3,\"ts\":1.5}",
+        "{\"typ\":3,\"ts\":\"now\"}",
+        "{\"typ\":3,\"ts\":5,\"ver\":7}",
+    };
+    cer_msg m;
+
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ck_assert_msg(parse(&m, bad[i]) < 0, "accepted: %s", bad[i]);
+        ck_assert_str_ne(cer_errmsg(), "");
+    }
+    /* a NUL byte inside */
+    ck_assert_int_eq(cer_msg_parse(&m, (const uint8_t *)"{\"typ\":3,\"ts\":5}\0", 17), -EINVAL);
+}
+END_TEST
+
+START_TEST(oversize_rejected_unparsed)
+{
+    size_t n = CER_MSG_MAX + 1;
+    uint8_t *big = malloc(n);
+    cer_msg m;
+
+    memset(big, ' ', n);
+    ck_assert_int_eq(cer_msg_parse(&m, big, n), -EFBIG);
+    free(big);
+}
+END_TEST
+
+START_TEST(many_tips_bounded)
+{
+    cer_buf b = CER_BUF_INIT;
+    cer_msg m;
+
+    cer_buf_append(&b, "{\"typ\":2,\"id\":\"" QID "\",\"tips\":{", strlen("{\"typ\":2,\"id\":\"" QID "\",\"tips\":{"));
+    for (int i = 0; i < 2000; i++) {
+        char e[32];
+        snprintf(e, sizeof e, "%s\"k%d\":\"x\"", i ? "," : "", i);
+        cer_buf_append(&b, e, strlen(e));
+    }
+    cer_buf_append(&b, "}}", 2);
+    ck_assert_int_eq(cer_msg_parse(&m, b.data, b.len), -EFBIG);
+    cer_buf_free(&b);
+}
+END_TEST
+
+static Suite *pubsub_suite(void)
+{
+    Suite *s = suite_create("pubsub");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, exact_wire_format);
+    tcase_add_test(tc, parsed_fields);
+    tcase_add_test(tc, query_ids);
+    tcase_add_test(tc, topic_arg);
+    tcase_add_test(tc, lenient_where_js_is);
+    tcase_add_test(tc, malformed_rejected);
+    tcase_add_test(tc, oversize_rejected_unparsed);
+    tcase_add_test(tc, many_tips_bounded);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CER_TEST_MAIN(pubsub_suite)
