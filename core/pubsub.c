@@ -1,7 +1,7 @@
 /*
  * pubsub.c — the messages Ceramic nodes exchange on the network's pubsub
  * topic (PROTOCOL.md §6.2–6.3): UPDATE {typ:0, stream, tip, model?},
- * QUERY {typ:1, id, stream}, RESPONSE {typ:2, id, tips}, KEEPALIVE
+ * QUERY {typ:1, stream, id}, RESPONSE {typ:2, id, tips}, KEEPALIVE
  * {typ:3, ts, ver, ipfsVer}. Payloads are compact JSON. Parsing is strict
  * about what it uses (exact typ, required fields present and valid
  * StreamIDs/CIDs) and ignores unknown extra keys, as js-ceramic does; the
@@ -209,7 +209,8 @@ int cer_msg_encode(char **out, const cer_msg *msg)
              (!msg->has_model || add_ref(o, "model", &msg->model));
         break;
     case CER_MSG_QUERY:
-        ok = cJSON_AddStringToObject(o, "id", msg->id) && add_ref(o, "stream", &msg->stream);
+        /* js-ceramic 2.46 builds {...{typ, stream}, id}: id comes last */
+        ok = add_ref(o, "stream", &msg->stream) && cJSON_AddStringToObject(o, "id", msg->id);
         break;
     case CER_MSG_RESPONSE:
         ok = cJSON_AddStringToObject(o, "id", msg->id) && add_tips(o, msg);

@@ -14,7 +14,9 @@
 #define QID "EiDaDFMEqSQ-B4BoVW2Qlqc9m19QLxEKyL_3Ta-y0ULAbA"
 
 static const char *N5_UPDATE = "{\"typ\":0,\"stream\":\"" SID "\",\"tip\":\"" TIP "\"}";
-static const char *N5_QUERY = "{\"typ\":1,\"id\":\"" QID "\",\"stream\":\"" SID "\"}";
+/* field order as js-ceramic 2.46 really sends it (js-cases.json), not as
+ * PROTOCOL.md §6.2 lists it */
+static const char *N5_QUERY = "{\"typ\":1,\"stream\":\"" SID "\",\"id\":\"" QID "\"}";
 static const char *N5_RESPONSE = "{\"typ\":2,\"id\":\"" QID "\",\"tips\":{\"" SID "\":\"" TIP "\"}}";
 static const char *KEEPALIVE = "{\"typ\":3,\"ts\":1700000000000,\"ver\":\"2.46.0\",\"ipfsVer\":\"0.18.1\"}";
 
