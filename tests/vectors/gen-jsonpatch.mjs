@@ -1,7 +1,8 @@
 // gen-jsonpatch.mjs — expected outputs of fast-json-patch 3.1.1 compare()
-// for tests/test_jsonpatch.c. Run where `npm install fast-json-patch@3.1.1`
-// has been done:  node gen-jsonpatch.mjs table   (prints the C table rows)
-//                 node gen-jsonpatch.mjs random > jsonpatch-diff.json
+// for tests/test_jsonpatch.c. Copy it into a scratch directory (outside the
+// repository), run `npm install fast-json-patch@3.1.1` there, then:
+//   node gen-jsonpatch.mjs table    prints the rows of diff_table
+//   node gen-jsonpatch.mjs random > jsonpatch-diff.json
 // Inputs are JSON texts; each is given to compare() through JSON.parse, so
 // JavaScript's own key order (integer-like keys first) applies, while the C
 // test parses the same text with cJSON in written order.
