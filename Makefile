@@ -10,14 +10,15 @@ CC      ?= cc
 PKGS    := libcbor libsodium libcurl libcjson fuse3
 CPPFLAGS += -D_GNU_SOURCE -Icore $(shell pkg-config --cflags $(PKGS))
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+# 'override' keeps these when CFLAGS is given on the command line (make asan).
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
 CHECK_LIBS   := $(shell pkg-config --libs check)
 
 ifeq ($(SAN),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
 
