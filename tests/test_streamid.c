@@ -464,6 +464,11 @@ START_TEST(test_bad_strings)
     expect_parse_fail(s, -EINVAL, "neither 0 nor a CID");
     snprintf(s, sizeof s, "%s?commit=B%s", v1, g + 1);
     expect_parse_fail(s, -EINVAL, "neither 0 nor a CID");
+    /* a commit string longer than any CID is malformed, not -ENOSPC */
+    snprintf(s, sizeof s, "%s?commit=b", v1);
+    memset(s + strlen(s), 'a', 600);
+    s[strlen(v1) + 9 + 600] = '\0';
+    expect_parse_fail(s, -EINVAL, "longer than any CID");
 
     /* length bound: over the limit -EFBIG; at the limit an ordinary parse error */
     huge = malloc(1 << 20);
