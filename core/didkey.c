@@ -322,6 +322,7 @@ int cer_key_save_file(const cer_key *key, const char *path)
     fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
         rc = sys_err(errno, path, "cannot create a temporary file beside it");
+        /* the template may now name someone else's file: never unlink it */
         free(tmp);
         tmp = NULL;
         goto out;
