@@ -141,6 +141,8 @@ int cer_cid_parse(cer_cid *out, const char *s)
         n = cer_multibase_decode(b, sizeof b, s);
     else
         return cer_err(-EINVAL, "cid: '%.64s' is not a CID", s);
+    if (n == -ENOSPC)  /* the string's fault, not the caller's buffer */
+        return cer_err(-EINVAL, "cid '%.64s': longer than any CID", s);
     if (n < 0)
         return cer_err_wrap(n, "cid '%.64s'", s);
     used = cer_cid_from_bytes(out, b, (size_t)n);
