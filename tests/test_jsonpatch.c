@@ -774,7 +774,7 @@ END_TEST
 
 /* fast-json-patch 3.1.1 compare() outputs, made by real fast-json-patch:
  * `npm install fast-json-patch@3.1.1` in a scratch directory, then
- * `node tests/vectors/gen-jsonpatch.mjs table`, which prints, for each
+ * `node tests/vectors/gen/jsonpatch-diff.mjs table`, which prints, for each
  * pair, JSON.stringify(compare(JSON.parse(from), JSON.parse(to))). They
  * agree with the rules we derived from _generate() in src/duplex.ts: old
  * keys walked from the last (JavaScript key order: integer-like keys
@@ -940,7 +940,7 @@ START_TEST(test_diff_root)
 END_TEST
 
 /* tests/vectors/jsonpatch-diff.json: 400 random pairs and their
- * compare() output, made by `node tests/vectors/gen-jsonpatch.mjs random`
+ * compare() output, made by `node tests/vectors/gen/jsonpatch-diff.mjs random`
  * with fast-json-patch 3.1.1. The texts keep their written key order,
  * which JSON.parse reorders (integer-like keys first) but cJSON does not,
  * so they also test our emulation of Object.keys() order. */

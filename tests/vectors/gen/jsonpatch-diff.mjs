@@ -1,8 +1,8 @@
-// gen-jsonpatch.mjs — expected outputs of fast-json-patch 3.1.1 compare()
+// jsonpatch-diff.mjs — expected outputs of fast-json-patch 3.1.1 compare()
 // for tests/test_jsonpatch.c. Copy it into a scratch directory (outside the
 // repository), run `npm install fast-json-patch@3.1.1` there, then:
-//   node gen-jsonpatch.mjs table    prints the rows of diff_table
-//   node gen-jsonpatch.mjs random > jsonpatch-diff.json
+//   node jsonpatch-diff.mjs table    prints the rows of diff_table
+//   node jsonpatch-diff.mjs random > jsonpatch-diff.json
 // Inputs are JSON texts; each is given to compare() through JSON.parse, so
 // JavaScript's own key order (integer-like keys first) applies, while the C
 // test parses the same text with cJSON in written order.
@@ -166,7 +166,7 @@ function printRandom() {
     cases.push({ from: a, to: b, patch: jsonpatch.compare(JSON.parse(a), JSON.parse(b)) });
   }
   console.log(JSON.stringify({
-    generator: 'gen-jsonpatch.mjs random',
+    generator: 'jsonpatch-diff.mjs random',
     'fast-json-patch': version,
     notes: ['patch = JSON.stringify(compare(JSON.parse(from), JSON.parse(to))); from and to are the texts as written (key order not normalised)'],
     cases,
@@ -175,4 +175,4 @@ function printRandom() {
 
 if (process.argv[2] === 'table') printTable();
 else if (process.argv[2] === 'random') printRandom();
-else { console.error('usage: node gen-jsonpatch.mjs table|random'); process.exit(2); }
+else { console.error('usage: node jsonpatch-diff.mjs table|random'); process.exit(2); }
