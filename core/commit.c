@@ -121,7 +121,7 @@ int cer_tile_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *he
     int rc;
 
     memset(out, 0, sizeof *out);
-    w = (cer_cbor_w){&out->payload.bytes, 0};
+    w = (cer_cbor_w)CER_CBOR_W_INIT(&out->payload.bytes);
     hdr = header ? cJSON_Duplicate(header, 1) : cJSON_CreateObject();
     if (!hdr)
         return cer_err(-ENOMEM, "genesis: out of memory");
@@ -183,7 +183,7 @@ int cer_tile_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *g
     int rc;
 
     memset(out, 0, sizeof *out);
-    w = (cer_cbor_w){&out->payload.bytes, 0};
+    w = (cer_cbor_w)CER_CBOR_W_INIT(&out->payload.bytes);
     if (!key)
         return cer_err(-EINVAL, "update: a TileDocument update must be signed");
     if ((rc = check_patch_shape(patch)) < 0)
@@ -218,7 +218,7 @@ int cer_anchor_commit_encode(cer_block *out, const cer_anchor_commit *ac)
     cer_cbor_w w;
 
     memset(out, 0, sizeof *out);
-    w = (cer_cbor_w){&out->bytes, 0};
+    w = (cer_cbor_w)CER_CBOR_W_INIT(&out->bytes);
     cer_cbor_w_map(&w, ac->has_id ? 4 : 3);
     if (ac->has_id) {
         cer_cbor_w_text(&w, "id");
@@ -289,7 +289,7 @@ int cer_anchor_proof_encode(cer_block *out, const cer_anchor_proof *p)
     size_t n = 3 + (p->tx_type[0] != 0) + p->has_block_number + p->has_block_timestamp;
 
     memset(out, 0, sizeof *out);
-    w = (cer_cbor_w){&out->bytes, 0};
+    w = (cer_cbor_w)CER_CBOR_W_INIT(&out->bytes);
     /* canonical order: root(4) txHash(6) txType(6) chainId(7) blockNumber(11) blockTimestamp(14) */
     cer_cbor_w_map(&w, n);
     cer_cbor_w_text(&w, "root");

@@ -141,7 +141,7 @@ out:
 
 int cer_dagjose_encode(cer_buf *out, const cer_jws *jws)
 {
-    cer_cbor_w w = {out, 0};
+    cer_cbor_w w = CER_CBOR_W_INIT(out);
 
     if (jws->nsigs == 0)
         return cer_err(-EINVAL, "dag-jose: no signatures");

@@ -237,7 +237,7 @@ int cer_query_id(char out[CER_QUERY_ID_LEN + 1], const cer_streamref *stream)
     char s[CER_STREAMID_STR_MAX];
     uint8_t mh[34];
     cer_buf b = CER_BUF_INIT;
-    cer_cbor_w w = {&b, 0};
+    cer_cbor_w w = CER_CBOR_W_INIT(&b);
     int rc;
 
     if ((rc = cer_streamref_to_string(s, sizeof s, stream)) < 0)

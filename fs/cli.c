@@ -672,9 +672,20 @@ int cfs_cmd_verify(int argc, char **argv)
     return 0;
 }
 
+/* A JSON option value: literal JSON, or @FILE to read it from a file
+ * (@- for stdin), for documents too large for a command line. */
 static cJSON *json_arg(const char *text, const char *what)
 {
-    return parse_json(text, strlen(text), what);
+    cer_buf b = CER_BUF_INIT;
+    cJSON *j;
+
+    if (text[0] != '@')
+        return parse_json(text, strlen(text), what);
+    if (read_input(&b, text + 1))
+        return NULL;
+    j = parse_json((const char *)b.data, b.len, what);
+    cer_buf_free(&b);
+    return j;
 }
 
 int cfs_cmd_genesis(int argc, char **argv)
@@ -686,7 +697,8 @@ int cfs_cmd_genesis(int argc, char **argv)
                                          {"unique", no_argument, NULL, 'q'},
                                          {0}};
     static const char use[] =
-        "genesis (--seed-hex HEX | --key FILE) [--header JSON] [--content JSON] [--unsigned] [--unique]";
+        "genesis (--seed-hex HEX | --key FILE) [--header JSON] [--content JSON] [--unsigned] [--unique]\n"
+        "       (JSON values may be @FILE, @- for stdin)";
     const char *seed = NULL, *kfile = NULL, *hdr_s = "{}", *content_s = NULL;
     bool unsig = false, unique = false;
     cJSON *hdr = NULL, *content = NULL;
@@ -729,7 +741,7 @@ int cfs_cmd_genesis(int argc, char **argv)
         }
     }
     if ((rc = cer_tile_genesis(&cb, &key, hdr, content)) < 0) {
-        rc = fail_rc(rc, "genesis");
+        rc = fail_rc(rc, "cannot build genesis");
         goto out;
     }
     sid.type = CER_STREAM_TILE;
@@ -793,7 +805,7 @@ int cfs_cmd_commit(int argc, char **argv)
     if (!(patch = json_arg(patch_s, "--patch")) || (hdr_s && !(hdr = json_arg(hdr_s, "--header"))))
         goto out;
     if ((rc = cer_tile_update(&cb, &key, &sid.genesis, &prev, hdr, patch)) < 0) {
-        rc = fail_rc(rc, "commit");
+        rc = fail_rc(rc, "cannot build commit");
         goto out;
     }
     cmt = sid;

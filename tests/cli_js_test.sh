@@ -22,6 +22,7 @@ while [ $i -lt "$n" ]; do
     jq ".cases[$i]" "$V" >"$T/c.json"
     q() { jq -r "$1" "$T/c.json"; }
     kind=$(q .kind)
+    rm -f "$T/out"
     name=$(q .name)
     case $kind in
     did)
@@ -33,8 +34,9 @@ while [ $i -lt "$n" ]; do
             if [ "$(q .unsigned)" = true ]; then
                 $CFS genesis --seed-hex "$(q .seed_hex)" --header "$(jq -c .header "$T/c.json")" --unsigned >"$T/out" || true
             else
+                q .content_json >"$T/content.json"
                 $CFS genesis --seed-hex "$(q .seed_hex)" --header "$(jq -c .header "$T/c.json")" \
-                    --content "$(q .content_json)" >"$T/out" || true
+                    --content "@$T/content.json" >"$T/out" || true
             fi
         else
             $CFS commit --seed-hex "$(q .seed_hex)" --genesis "$(q .genesis_cid)" --prev "$(q .prev_cid)" \
@@ -65,6 +67,7 @@ while [ $i -lt "$n" ]; do
         ;;
     dag)
         q .dag_json >"$T/in.json"
+        rm -f "$T/b.cbor"
         if [ "$(q .ok)" = true ]; then
             eq "$name/cid" "$($CFS dag encode -o "$T/b.cbor" <"$T/in.json")" "$(q .expect.cid)"
             eq "$name/hex" "$(hexof "$T/b.cbor")" "$(q .expect.cbor_hex)"

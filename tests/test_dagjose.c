@@ -7,6 +7,7 @@
 #include "dagjose.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
