@@ -43,6 +43,8 @@ FUZZ_BIN := $(FUZZ_SRC:%.c=$(BUILD)/%)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all check asan valgrind fuzz fuzz-run clean tests
+# keep the test objects make would otherwise delete as intermediates
+.SECONDARY:
 all: $(LIB) $(PROG)
 
 $(BUILD)/%.o: %.c
