@@ -197,13 +197,18 @@ bool cer_streamref_same_stream(const cer_streamref *a, const cer_streamref *b);
 /* Canonical DAG-CBOR of a JSON value: map keys by length then bytewise,
  * shortest integers, integral numbers within +-(2^53-1) as integers and
  * every other number as float64; NaN and infinities are rejected. Without
- * CER_DAGJSON every object is a plain map (user content). Appends to out. */
+ * CER_DAGJSON every object is a plain map (user content); with it, an
+ * object whose first key is "/" with a CID string is a link, and one whose
+ * first key is "/" with {"bytes": base64} is bytes, as @ipld/dag-json
+ * reads them. Appends to out. */
 int cer_dagcbor_encode(cer_buf *out, const cJSON *value, unsigned flags);
 /* Decode one DAG-CBOR item that fills data[0..len) exactly into a new cJSON
  * value in the dag-json convention (links {"/": cid}, bytes
  * {"/": {"bytes": base64}}). Lenient on key order and float width, strict
  * on everything else (minimal ints and lengths, definite lengths, tag 42
- * only, text keys, no duplicate keys, no NaN/Inf). Caller frees. */
+ * only, text keys, no duplicate keys, no NaN/Inf). Integers beyond
+ * +-(2^53-1) come out exact as cJSON_Raw literals, U+0000 in text as C0 80
+ * (see "JSON text"); the encoder takes both back. Caller frees. */
 int cer_dagcbor_decode(cJSON **out, const uint8_t *data, size_t len);
 /* Helpers for the dag-json forms. */
 cJSON *cer_json_link_new(const cer_cid *cid);

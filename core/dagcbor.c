@@ -15,8 +15,10 @@
  * lib/3string.js, lib/decode.js; @ipld/dag-cbor src/index.js):
  *   - -0 is written as the integer 0 (Number.isSafeInteger(-0) holds and
  *     -0 >= 0, so cborg emits uint 0).
- *   - Integers beyond +-(2^53-1) decode to the nearest double (JS would give
- *     a BigInt). They are for display only: CIDs are always computed over
+ *   - Integers beyond +-(2^53-1) decode exactly, as cJSON_Raw items holding
+ *     the decimal literal (JS gives a BigInt), and the encoder writes such
+ *     Raw items back as exact integers (dag-json reads them that way).
+ *     CIDs are always computed over
  *     the raw block bytes, never over a re-encoding, so nothing is lost
  *     where it matters. Negative integers go down to -2^64.
  *   - Invalid UTF-8 in a text string is not an error: cborg replaces it
@@ -30,8 +32,9 @@
  *   - Duplicate map keys are rejected, compared after decoding, as the
  *     DAG-CBOR spec and @ipld/dag-cbor >= 9 do (7.x, in js-ceramic 2.x,
  *     still let the last one win).
- * And one limit of our own: cJSON strings are NUL-terminated, so a text
- * string containing U+0000 cannot be represented and is rejected.
+ * cJSON strings are NUL-terminated, so U+0000 is held in them as the two
+ * bytes C0 80 (the project-wide convention, see ceramic.h): the decoder
+ * turns 00 into C0 80, the encoder turns C0 80 back into 00.
  */
 #include "dagcbor.h"
 #include "buf.h"
@@ -39,6 +42,7 @@
 
 #include <cbor.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,8 +191,25 @@ void cer_cbor_w_array(cer_cbor_w *w, size_t n)
 
 void cer_cbor_w_textn(cer_cbor_w *w, const char *s, size_t n)
 {
-    w_head(w, MAJ_TEXT, n);
-    w_put(w, s, n);
+    const char *p = s, *end = s + n, *nul;
+    size_t count = 0;
+
+    /* U+0000 is held as C0 80 in our strings: write it as the byte 00 */
+    for (const char *q = s; (q = memchr(q, 0xc0, (size_t)(end - q))) && q + 1 < end; q++)
+        count += (uint8_t)q[1] == 0x80;
+    w_head(w, MAJ_TEXT, n - count);
+    while (count && (nul = memchr(p, 0xc0, (size_t)(end - p)))) {
+        if (nul + 1 < end && (uint8_t)nul[1] == 0x80) {
+            w_put(w, p, (size_t)(nul - p));
+            w_put(w, "", 1);
+            p = nul + 2;
+            count--;
+        } else {
+            w_put(w, p, (size_t)(nul - p) + 1);
+            p = nul + 1;
+        }
+    }
+    w_put(w, p, (size_t)(end - p));
 }
 
 void cer_cbor_w_text(cer_cbor_w *w, const char *s)
@@ -253,6 +274,37 @@ void cer_cbor_w_number(cer_cbor_w *w, double v)
     w_put(w, h, cbor_encode_double(v, h, sizeof h));
 }
 
+/* An exact integer held as a cJSON_Raw decimal literal, -2^64 .. 2^64-1. */
+static void w_raw_int(cer_cbor_w *w, const char *lit)
+{
+    bool neg = lit[0] == '-';
+    const char *d = lit + neg;
+    uint64_t v = 0;
+
+    if (!*d || (d[0] == '0' && d[1]))
+        goto bad;
+    for (; *d; d++) {
+        if (*d < '0' || *d > '9' || v > (UINT64_MAX - (uint64_t)(*d - '0')) / 10)
+            goto bad;
+        v = v * 10 + (uint64_t)(*d - '0');
+    }
+    if (!neg)
+        w_head(w, MAJ_UINT, v);
+    else if (v == 0)
+        w_head(w, MAJ_UINT, 0);
+    else
+        w_head(w, MAJ_NEGINT, v - 1);
+    return;
+bad:
+    /* -2^64 itself does not fit the loop's uint64 */
+    if (strcmp(lit, "-18446744073709551616") == 0) {
+        w_head(w, MAJ_NEGINT, UINT64_MAX);
+        return;
+    }
+    if (!w->err)
+        w->err = cer_err(-EINVAL, "dagcbor: '%.40s' is not an integer in -2^64..2^64-1", lit);
+}
+
 void cer_cbor_w_bool(cer_cbor_w *w, bool v)
 {
     unsigned char h[1];
@@ -268,6 +320,24 @@ void cer_cbor_w_null(cer_cbor_w *w)
 }
 
 static void w_value(cer_cbor_w *w, const cJSON *v, unsigned flags, unsigned depth);
+
+/* Whether an object is a dag-json link or bytes form, as @ipld/dag-json
+ * reads it: only when "/" is the first key and its value is a string (a
+ * link) or a map whose only key is "bytes" with a string value; then the
+ * object must have no other key. Any other object with a "/" key
+ * ({"a":1,"/":"x"}, {"/":1}) is an ordinary map. */
+static bool dagjson_special(const cJSON *v)
+{
+    const cJSON *first = v->child, *inner;
+
+    if (!first || !first->string || strcmp(first->string, "/") != 0)
+        return false;
+    if (cJSON_IsString(first))
+        return true;
+    inner = first->child;
+    return cJSON_IsObject(first) && inner && !inner->next && inner->string &&
+           strcmp(inner->string, "bytes") == 0 && cJSON_IsString(inner);
+}
 
 /* {"/": ...} under CER_DAGJSON: a link or bytes, nothing else. */
 static void w_dagjson(cer_cbor_w *w, const cJSON *v)
@@ -361,7 +431,7 @@ static void w_value(cer_cbor_w *w, const cJSON *v, unsigned flags, unsigned dept
         w->err = cer_err(-EINVAL, "dagcbor: NULL value");
         return;
     }
-    if (cJSON_IsObject(v) && (flags & CER_DAGJSON) && cJSON_GetObjectItemCaseSensitive(v, "/")) {
+    if (cJSON_IsObject(v) && (flags & CER_DAGJSON) && dagjson_special(v)) {
         w_dagjson(w, v);  /* a link or bytes: not a map */
         return;
     }
@@ -377,6 +447,8 @@ static void w_value(cer_cbor_w *w, const cJSON *v, unsigned flags, unsigned dept
         cer_cbor_w_number(w, v->valuedouble);
     } else if (cJSON_IsString(v)) {
         cer_cbor_w_text(w, v->valuestring);
+    } else if (cJSON_IsRaw(v)) {
+        w_raw_int(w, v->valuestring);
     } else if (cJSON_IsArray(v)) {
         size_t n = 0;
         for (const cJSON *c = v->child; c; c = c->next)
@@ -664,6 +736,30 @@ static uint8_t *utf8_whatwg(uint8_t *o, const uint8_t *p, size_t n)
     return o;
 }
 
+/* Rewrite each 00 byte of b as C0 80 (U+0000 in our strings). */
+static int nul_to_c080(cer_buf *b)
+{
+    size_t nuls = 0, j;
+    int rc;
+
+    for (size_t i = 0; i < b->len; i++)
+        nuls += b->data[i] == 0;
+    if ((rc = cer_buf_reserve(b, nuls)) < 0)
+        return rc;
+    j = b->len + nuls;
+    b->data[j] = '\0';
+    for (size_t i = b->len; i-- > 0;) {
+        if (b->data[i] == 0) {
+            b->data[--j] = 0x80;
+            b->data[--j] = 0xc0;
+        } else {
+            b->data[--j] = b->data[i];
+        }
+    }
+    b->len += nuls;
+    return 0;
+}
+
 /* Decode text into b, NUL-terminated, as cborg before 4.5.3 does (js-ceramic
  * 2.x runs cborg 1.x; cborg 4.5.3 and later use TextDecoder for all
  * lengths). Valid UTF-8 comes out unchanged; invalid UTF-8 is never an
@@ -673,16 +769,35 @@ static int utf8_decode(cer_buf *b, const uint8_t *p, size_t n, size_t off)
     uint8_t *end;
     int rc;
 
-    if (memchr(p, 0, n))
-        return cer_err(-EINVAL, "dagcbor: text string at byte %zu contains U+0000, "
-                                "which a JSON (cJSON) string cannot hold", off);
+    (void)off;
     b->len = 0;
     if ((rc = cer_buf_reserve(b, 3 * n)) < 0)
         return rc;
     end = n <= 64 ? utf8_short(b->data, p, n) : utf8_whatwg(b->data, p, n);
     b->len = (size_t)(end - b->data);
     b->data[b->len] = '\0';
+    if (memchr(b->data, 0, b->len))
+        return nul_to_c080(b);
     return 0;
+}
+
+/* An integer token (-1 - u when neg): a number when JS's double holds it
+ * exactly, else an exact cJSON_Raw decimal literal. */
+static cJSON *int_value(bool neg, uint64_t u)
+{
+    char lit[24];
+
+    if (!neg && u <= (uint64_t)MAX_SAFE_INT)
+        return cJSON_CreateNumber((double)u);
+    if (neg && u < (uint64_t)MAX_SAFE_INT)
+        return cJSON_CreateNumber(-(double)u - 1);
+    if (!neg)
+        snprintf(lit, sizeof lit, "%llu", (unsigned long long)u);
+    else if (u == UINT64_MAX)
+        snprintf(lit, sizeof lit, "-18446744073709551616");
+    else
+        snprintf(lit, sizeof lit, "-%llu", (unsigned long long)u + 1);
+    return cJSON_CreateRaw(lit);
 }
 
 /* Attach a new value to the open container (or make it the root). */
@@ -868,10 +983,8 @@ static int dec_token(dec *d, const tok *t, size_t off, size_t read)
 
     switch (t->kind) {
     case T_UINT:
-        return add_value(d, cJSON_CreateNumber((double)t->u));
-    case T_NEGINT:  /* -1 - n, rounded once (as JS rounds the exact BigInt) */
-        return add_value(d, cJSON_CreateNumber(t->u == UINT64_MAX ? -18446744073709551616.0
-                                                                  : -(double)(t->u + 1)));
+    case T_NEGINT:
+        return add_value(d, int_value(t->kind == T_NEGINT, t->u));
     case T_BYTES:
         if (d->want_link)
             return read_link(d, t);

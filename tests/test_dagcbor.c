@@ -445,23 +445,32 @@ START_TEST(test_big_integers)
 {
     cJSON *v;
 
-    /* beyond 2^53: nearest double (JS would give a BigInt) */
-    v = dec_hex("1bffffffffffffffff");
-    ck_assert(v->valuedouble == 18446744073709551616.0);
+    static const struct {
+        const char *hex, *lit;
+    } exact[] = {
+        {"1bffffffffffffffff", "18446744073709551615"},
+        {"3bffffffffffffffff", "-18446744073709551616"},  /* the most negative CBOR int */
+        {"1b0020000000000000", "9007199254740992"},       /* 2^53 */
+        {"1b0020000000000001", "9007199254740993"},
+        {"3b001fffffffffffff", "-9007199254740992"},
+        {"3b004c0078ba627e0a", "-21392616753102347"},
+    };
+
+    /* within +-(2^53-1): plain numbers */
+    v = dec_hex("1b001fffffffffffff");
+    ck_assert(cJSON_IsNumber(v) && v->valuedouble == 9007199254740991.0);
     cJSON_Delete(v);
-    v = dec_hex("3bffffffffffffffff");  /* -2^64, the most negative CBOR int */
-    ck_assert(v->valuedouble == -18446744073709551616.0);
+    v = dec_hex("3b001ffffffffffffe");
+    ck_assert(cJSON_IsNumber(v) && v->valuedouble == -9007199254740991.0);
     cJSON_Delete(v);
-    v = dec_hex("1b0020000000000001");  /* 2^53 + 1 rounds to 2^53 */
-    ck_assert(v->valuedouble == 9007199254740992.0);
-    cJSON_Delete(v);
-    /* -1 - n is rounded once, from the exact value, as JS's Number(BigInt) */
-    v = dec_hex("3b004c0078ba627e0a");  /* -21392616753102347 */
-    ck_assert(v->valuedouble == -21392616753102348.0);
-    cJSON_Delete(v);
-    v = dec_hex("3bffffffffffffebff");  /* -(2^64 - 5120) */
-    ck_assert(v->valuedouble == -18446744073709547520.0);
-    cJSON_Delete(v);
+    /* beyond: exact decimal literals (cJSON_Raw), written back exactly */
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+        v = dec_hex(exact[i].hex);
+        ck_assert_msg(cJSON_IsRaw(v), "%s not raw", exact[i].hex);
+        ck_assert_str_eq(v->valuestring, exact[i].lit);
+        assert_enc(v, 0, exact[i].hex);
+        cJSON_Delete(v);
+    }
 }
 END_TEST
 
@@ -686,14 +695,11 @@ START_TEST(test_dagjson_links_and_bytes)
     /* anything else under "/" is reserved in dag-json mode */
     static const char *const bad[] = {
         "{\"/\":\"" CID_V1 "\",\"x\":1}",
-        "{\"/\":5}",
         "{\"/\":\"not a cid\"}",
         "{\"/\":\"bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7\"}",
-        "{\"/\":{\"bytes\":\"AQID\",\"x\":1}}",
-        "{\"/\":{\"bytes\":5}}",
+        "{\"/\":{\"bytes\":\"AQID\"},\"x\":1}",
         "{\"/\":{\"bytes\":\"A\"}}",
         "{\"/\":{\"bytes\":\"**\"}}",
-        "[{\"x\":{\"/\":[]}}]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         v = parse(bad[i]);
@@ -702,6 +708,23 @@ START_TEST(test_dagjson_links_and_bytes)
         ck_assert_uint_eq(b.len, 0);
         ck_assert_int_eq(cer_dagcbor_encode(&b, v, 0), 0);  /* fine as plain maps */
         b.len = 0;
+        cJSON_Delete(v);
+    }
+    /* as @ipld/dag-json reads them (js-cases.json dag/slash-*): "/" makes a
+     * link or bytes only as the first key with a string or {"bytes": str}
+     * value; otherwise the object is an ordinary map */
+    static const char *const plain[] = {
+        "{\"/\":5}", "{\"y\":1,\"/\":\"not a cid\"}", "{\"/\":{\"bytes\":\"AQID\",\"x\":1}}",
+        "{\"/\":{\"bytes\":5}}", "{\"/\":[]}",
+    };
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        cer_buf m = CER_BUF_INIT;
+        v = parse(plain[i]);
+        ck_assert_msg(cer_dagcbor_encode(&b, v, CER_DAGJSON) == 0, "%s: %s", plain[i], cer_errmsg());
+        ck_assert_int_eq(cer_dagcbor_encode(&m, v, 0), 0);
+        ck_assert(b.len == m.len && memcmp(b.data, m.data, b.len) == 0);
+        b.len = 0;
+        cer_buf_free(&m);
         cJSON_Delete(v);
     }
     cer_buf_free(&b);
@@ -793,9 +816,20 @@ START_TEST(test_utf8)
         assert_enc(v, 0, "62 fffe");
         cJSON_Delete(v);
     }
-    /* U+0000 cannot live in a cJSON string */
-    assert_dec_msg("63 610062", "U+0000");
-    assert_dec_msg("a1 6100 01", "U+0000");
+    /* U+0000 is held as C0 80 in cJSON strings, and written back as 00 */
+    {
+        cJSON *v = dec_hex("63 610062");
+        ck_assert_str_eq(v->valuestring, "a\xc0\x80" "b");
+        assert_enc(v, 0, "63 610062");
+        cJSON_Delete(v);
+        v = dec_hex("a1 6100 01");
+        ck_assert_str_eq(v->child->string, "\xc0\x80");
+        assert_enc(v, 0, "a1 6100 01");
+        cJSON_Delete(v);
+        v = cJSON_CreateString("\xc0\x80\xc0\x80x\xc0");  /* a lone C0 stays as it is */
+        assert_enc(v, 0, "64 0000 78 c0");
+        cJSON_Delete(v);
+    }
 }
 END_TEST
 
@@ -1105,7 +1139,7 @@ END_TEST
 START_TEST(test_encode_errors)
 {
     cer_buf b = CER_BUF_INIT;
-    cJSON *raw = cJSON_CreateRaw("1"), *v = cJSON_Parse("{\"a\":[1,2,{\"b\":NaN}]}");
+    cJSON *raw = cJSON_CreateRaw("1.5"), *v = cJSON_Parse("{\"a\":[1,2,{\"b\":NaN}]}");
 
     ck_assert_int_eq(cer_buf_append(&b, "xy", 2), 0);
     ck_assert_int_eq(cer_dagcbor_encode(&b, raw, 0), -EINVAL);
