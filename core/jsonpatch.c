@@ -196,6 +196,20 @@ static int check_keys(const cJSON *obj)
     return rc;
 }
 
+/* A canonical decimal integer literal, as exact big integers are held. */
+static bool is_int_literal(const char *s)
+{
+    if (!s)
+        return false;
+    s += *s == '-';
+    if (s[0] < '1' || s[0] > '9')
+        return false;
+    while (*++s)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
 /* Check that v is plain JSON holding at most room nested containers:
  * known item types, finite numbers, keyed unique members. Returns the
  * depth (0 for a scalar) or a negative errno. */
@@ -209,6 +223,8 @@ static int json_check(const cJSON *v, int room)
         return v->valuestring ? 0 : cer_err(-EINVAL, "json: string item without a value");
     if (cJSON_IsBool(v) || cJSON_IsNull(v))
         return 0;
+    if (cJSON_IsRaw(v))  /* an exact big integer (see ceramic.h): a scalar */
+        return is_int_literal(v->valuestring) ? 0 : cer_err(-EINVAL, "json: raw item is not an integer");
     if (!is_container(v))
         return cer_err(-EINVAL, "json: unsupported cJSON item type 0x%x", (unsigned)v->type & 0xff);
     if (room <= 0)
@@ -274,6 +290,7 @@ static int json_equal(const cJSON *a, const cJSON *b)
     case cJSON_Number:
         return a->valuedouble == b->valuedouble;
     case cJSON_String:
+    case cJSON_Raw:
         return strcmp(a->valuestring, b->valuestring) == 0;
     case cJSON_Array:
         return array_equal(a, b);

@@ -756,8 +756,22 @@ START_TEST(test_err_not_plain_json)
     cJSON_DeleteItemFromObjectCaseSensitive(doc, "nan");
     cJSON_AddItemToObject(doc, "raw", cJSON_CreateRaw("[1]"));
     ck_assert_int_eq(cer_patch_apply(&out, doc, patch), -EINVAL);
-    ck_assert_str_eq(cer_errmsg(), "patch: document: json: unsupported cJSON item type 0x80");
+    ck_assert_str_eq(cer_errmsg(), "patch: document: json: raw item is not an integer");
     ck_assert_ptr_null(out);
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, "raw");
+    /* exact big integers (cJSON_Raw literals, see ceramic.h) are scalars */
+    cJSON_AddItemToObject(doc, "big", cJSON_CreateRaw("18446744073709551615"));
+    {
+        cJSON *p2 = parse("[{\"op\":\"test\",\"path\":\"/big\",\"value\":1}]");
+        ck_assert_int_eq(cer_patch_apply(&out, doc, p2), -EINVAL);  /* a number is not equal */
+        cJSON_Delete(p2);
+        p2 = parse("[{\"op\":\"copy\",\"from\":\"/big\",\"path\":\"/b2\"}]");
+        ck_assert_int_eq(cer_patch_apply(&out, doc, p2), 0);
+        ck_assert_str_eq(cJSON_GetObjectItem(out, "b2")->valuestring, "18446744073709551615");
+        cJSON_Delete(p2);
+        cJSON_Delete(out);
+        out = NULL;
+    }
     /* NULL arguments */
     ck_assert_int_eq(cer_patch_apply(NULL, doc, patch), -EINVAL);
     ck_assert_int_eq(cer_patch_apply(&out, NULL, patch), -EINVAL);
