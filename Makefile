@@ -93,6 +93,10 @@ valgrind: tests
 	@fail=0; for t in $(TEST_BIN); do \
 	  echo "== valgrind $$t"; CK_FORK=no valgrind -q --error-exitcode=99 \
 	    --leak-check=full --errors-for-leak-kinds=definite,indirect ./$$t >/dev/null || fail=1; \
+	done; \
+	for t in $(SH_TESTS); do \
+	  echo "== valgrind $$t"; CERAMICFS="valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect $(CURDIR)/$(PROG)" sh $$t >/dev/null || fail=1; \
 	done; exit $$fail
 
 # libFuzzer targets (clang): each runs FUZZ_SECONDS from the seeds in
