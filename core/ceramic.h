@@ -3,8 +3,8 @@
  *
  * This is the only header the filesystem (fs/) and other programs include.
  * Read it top to bottom to learn the system: encodings (varint, multibase,
- * CID, DAG-CBOR, DAG-JOSE), identities (did:key, JWS), stream identifiers,
- * commits, JSON Patch and pubsub messages.
+ * CID, JSON text, DAG-CBOR, DAG-JOSE), identities (did:key, JWS), stream
+ * identifiers, commits, JSON Patch and pubsub messages.
  *
  * Conventions (the same everywhere):
  *   - A function that can fail returns 0 (or a non-negative length) on
@@ -180,6 +180,51 @@ int cer_streamref_to_string(char *out, size_t cap, const cer_streamref *ref);
 int cer_streamref_parse(cer_streamref *out, const char *s);
 /* True when a and b name the same stream (type and genesis). */
 bool cer_streamref_same_stream(const cer_streamref *a, const cer_streamref *b);
+
+/* ------------------------------------------------------------------ */
+/* JSON text                                                            */
+/* ------------------------------------------------------------------ */
+
+/* JSON values are cJSON trees, but read and written with these functions,
+ * not cJSON's own parser and printer, so that they behave as JavaScript's
+ * JSON.parse / JSON.stringify and @ipld/dag-json. Every module keeps these
+ * conventions for cJSON values:
+ *   - Strings and keys are UTF-8, except that U+0000 is stored as the two
+ *     bytes C0 80 ("modified UTF-8", as in Java/JNI; never valid UTF-8, so
+ *     unambiguous). The DAG-CBOR codec maps C0 80 <-> 00 in CBOR text.
+ *   - Numbers are doubles (valuedouble), -0 included; never NaN/Infinity
+ *     from the parser. An integer outside +-(2^53-1) that must stay exact
+ *     (dag-json) is a cJSON_Raw item whose valuestring is its canonical
+ *     decimal literal (^-?[1-9][0-9]*$), within [-2^64, 2^64-1].
+ *   - Objects are maps: a repeated key is an error (-EINVAL), not resolved
+ *     (JSON.parse would keep the last one; we refuse to drop data).
+ *   - Nesting is limited to CER_DAGCBOR_DEPTH_MAX containers (-EFBIG). */
+
+#define CER_JSON_EXACT_INTS 0x1  /* dag-json: integer literals outside +-(2^53-1) kept exact
+                                    (cJSON_Raw); beyond 64 bits is an error */
+#define CER_JSON_PRETTY 0x2      /* printer: JSON.stringify(v, null, 2) layout */
+
+/* Parse JSON text strictly (RFC 8259, one value, only whitespace around
+ * it) into a new value; caller frees. text[0..len) must be valid UTF-8 and
+ * need not be NUL-terminated. Numbers are what JSON.parse gives, but a
+ * literal that overflows to +-Infinity is -EINVAL. \u0000 becomes C0 80; a
+ * lone escaped surrogate becomes U+FFFD (as JavaScript encodes it in
+ * UTF-8). Flags: CER_JSON_EXACT_INTS (CER_JSON_PRETTY is ignored, unknown
+ * bits are -EINVAL). Errors name line and column. */
+int cer_json_parse(cJSON **out, const char *text, size_t len, unsigned flags);
+/* Print as JSON.stringify does (compact, or with CER_JSON_PRETTY as
+ * JSON.stringify(v, null, 2)): members in JavaScript property order (array
+ * index keys "0".."4294967294" first, ascending, then the rest in order),
+ * numbers as Number::toString, NaN/Infinity as null, C0 80 as \u0000,
+ * cJSON_Raw verbatim. -EINVAL for invalid UTF-8 or an item that is not a
+ * JSON value. Flags: CER_JSON_PRETTY (CER_JSON_EXACT_INTS is ignored).
+ * Caller frees *out. */
+int cer_json_print(char **out, const cJSON *value, unsigned flags);
+/* Deep equality as JSON values: objects as maps whatever their key order,
+ * arrays in order, numbers by value (-0 == 0; NaN equals nothing), strings
+ * and raw integers by their bytes; a number never equals a raw integer.
+ * (cJSON_Compare takes numbers within DBL_EPSILON as equal.) */
+bool cer_json_equal(const cJSON *a, const cJSON *b);
 
 /* ------------------------------------------------------------------ */
 /* DAG-CBOR                                                             */
