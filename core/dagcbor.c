@@ -39,6 +39,7 @@
 #include "dagcbor.h"
 #include "buf.h"
 #include "error.h"
+#include "json.h"
 
 #include <cbor.h>
 #include <math.h>
@@ -274,35 +275,19 @@ void cer_cbor_w_number(cer_cbor_w *w, double v)
     w_put(w, h, cbor_encode_double(v, h, sizeof h));
 }
 
-/* An exact integer held as a cJSON_Raw decimal literal, -2^64 .. 2^64-1. */
-static void w_raw_int(cer_cbor_w *w, const char *lit)
+/* An exact integer held as a cJSON_Raw literal (see json.h). */
+static void w_raw_int(cer_cbor_w *w, const cJSON *raw)
 {
-    bool neg = lit[0] == '-';
-    const char *d = lit + neg;
-    uint64_t v = 0;
+    bool neg;
+    uint64_t n;
+    int rc;
 
-    if (!*d || (d[0] == '0' && d[1]))
-        goto bad;
-    for (; *d; d++) {
-        if (*d < '0' || *d > '9' || v > (UINT64_MAX - (uint64_t)(*d - '0')) / 10)
-            goto bad;
-        v = v * 10 + (uint64_t)(*d - '0');
-    }
-    if (!neg)
-        w_head(w, MAJ_UINT, v);
-    else if (v == 0)
-        w_head(w, MAJ_UINT, 0);
-    else
-        w_head(w, MAJ_NEGINT, v - 1);
-    return;
-bad:
-    /* -2^64 itself does not fit the loop's uint64 */
-    if (strcmp(lit, "-18446744073709551616") == 0) {
-        w_head(w, MAJ_NEGINT, UINT64_MAX);
+    if (w->err)
         return;
-    }
-    if (!w->err)
-        w->err = cer_err(-EINVAL, "dagcbor: '%.40s' is not an integer in -2^64..2^64-1", lit);
+    if ((rc = cer_json_int_get(&neg, &n, raw)) < 0)
+        w->err = cer_err_wrap(rc, "dagcbor");
+    else
+        w_head(w, neg ? MAJ_NEGINT : MAJ_UINT, n);
 }
 
 void cer_cbor_w_bool(cer_cbor_w *w, bool v)
@@ -448,7 +433,7 @@ static void w_value(cer_cbor_w *w, const cJSON *v, unsigned flags, unsigned dept
     } else if (cJSON_IsString(v)) {
         cer_cbor_w_text(w, v->valuestring);
     } else if (cJSON_IsRaw(v)) {
-        w_raw_int(w, v->valuestring);
+        w_raw_int(w, v);
     } else if (cJSON_IsArray(v)) {
         size_t n = 0;
         for (const cJSON *c = v->child; c; c = c->next)
@@ -781,25 +766,6 @@ static int utf8_decode(cer_buf *b, const uint8_t *p, size_t n, size_t off)
     return 0;
 }
 
-/* An integer token (-1 - u when neg): a number when JS's double holds it
- * exactly, else an exact cJSON_Raw decimal literal. */
-static cJSON *int_value(bool neg, uint64_t u)
-{
-    char lit[24];
-
-    if (!neg && u <= (uint64_t)MAX_SAFE_INT)
-        return cJSON_CreateNumber((double)u);
-    if (neg && u < (uint64_t)MAX_SAFE_INT)
-        return cJSON_CreateNumber(-(double)u - 1);
-    if (!neg)
-        snprintf(lit, sizeof lit, "%llu", (unsigned long long)u);
-    else if (u == UINT64_MAX)
-        snprintf(lit, sizeof lit, "-18446744073709551616");
-    else
-        snprintf(lit, sizeof lit, "-%llu", (unsigned long long)u + 1);
-    return cJSON_CreateRaw(lit);
-}
-
 /* Attach a new value to the open container (or make it the root). */
 static int attach(dec *d, cJSON *item)
 {
@@ -984,7 +950,7 @@ static int dec_token(dec *d, const tok *t, size_t off, size_t read)
     switch (t->kind) {
     case T_UINT:
     case T_NEGINT:
-        return add_value(d, int_value(t->kind == T_NEGINT, t->u));
+        return add_value(d, cer_json_int_new(t->kind == T_NEGINT, t->u));
     case T_BYTES:
         if (d->want_link)
             return read_link(d, t);

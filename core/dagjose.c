@@ -173,14 +173,13 @@ int cer_jws_protected_header(cer_buf *out, const char *kid)
     int rc;
 
     /* Keys sorted (alg < kid), no whitespace: JSON.stringify of js-did's
-     * stable-sorted object. cJSON escapes exactly as JSON.stringify for
-     * the ASCII strings of did:key. */
-    if (!o || !cJSON_AddStringToObject(o, "alg", "EdDSA") || !cJSON_AddStringToObject(o, "kid", kid) ||
-        !(s = cJSON_PrintUnformatted(o))) {
+     * stable-sorted object. */
+    if (!o || !cJSON_AddStringToObject(o, "alg", "EdDSA") || !cJSON_AddStringToObject(o, "kid", kid)) {
         rc = cer_err(-ENOMEM, "jws: out of memory");
         goto out;
     }
-    rc = cer_buf_puts(out, s);
+    if ((rc = cer_json_print(&s, o, 0)) == 0)
+        rc = cer_buf_puts(out, s);
 out:
     free(s);
     cJSON_Delete(o);
@@ -258,7 +257,10 @@ int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
     if (i >= jws->nsigs)
         return cer_err(-EINVAL, "jws: no signature %zu", i);
     s = &jws->sigs[i];
-    hdr = cJSON_ParseWithLength((const char *)s->protected_hdr, s->protected_len);
+    if ((rc = cer_json_parse(&hdr, (const char *)s->protected_hdr, s->protected_len, 0)) < 0) {
+        rc = cer_err_wrap(rc, "jws: protected header");
+        goto out;
+    }
     if (!cJSON_IsObject(hdr)) {
         rc = cer_err(-EINVAL, "jws: protected header is not a JSON object");
         goto out;

@@ -123,7 +123,10 @@ int cer_msg_parse(cer_msg *out, const uint8_t *data, size_t len)
         return cer_err(-EFBIG, "pubsub: message of %zu bytes (limit %d)", len, CER_MSG_MAX);
     if (memchr(data, 0, len))
         return cer_err(-EINVAL, "pubsub: message contains a NUL byte");
-    o = cJSON_ParseWithLength((const char *)data, len);
+    if ((rc = cer_json_parse(&o, (const char *)data, len, 0)) < 0) {
+        rc = cer_err_wrap(rc, "pubsub");
+        goto out;
+    }
     if (!cJSON_IsObject(o)) {
         rc = cer_err(-EINVAL, "pubsub: message is not a JSON object");
         goto out;
@@ -199,6 +202,7 @@ int cer_msg_encode(char **out, const cer_msg *msg)
 {
     cJSON *o = cJSON_CreateObject();
     bool ok;
+    int rc;
 
     *out = NULL;
     if (!o || !cJSON_AddNumberToObject(o, "typ", msg->typ))
@@ -223,10 +227,11 @@ int cer_msg_encode(char **out, const cer_msg *msg)
         cJSON_Delete(o);
         return cer_err(-EINVAL, "pubsub: unknown message type %d", msg->typ);
     }
-    if (!ok || !(*out = cJSON_PrintUnformatted(o)))
+    if (!ok)
         goto fail;
+    rc = cer_json_print(out, o, 0);
     cJSON_Delete(o);
-    return 0;
+    return rc;
 fail:
     cJSON_Delete(o);
     return cer_err(-ENOMEM, "pubsub: cannot encode message");

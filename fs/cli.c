@@ -86,27 +86,15 @@ static int read_input(cer_buf *out, const char *path)
     return 0;
 }
 
-/* Parse JSON text strictly (one value, nothing after it but whitespace). */
-static cJSON *parse_json(const char *text, size_t len, const char *what)
+/* Parse JSON text strictly (one value, nothing after it but whitespace);
+ * flags as cer_json_parse. */
+static cJSON *parse_json(const char *text, size_t len, unsigned flags, const char *what)
 {
-    const char *end = NULL;
-    cJSON *j;
+    cJSON *j = NULL;
+    int rc = cer_json_parse(&j, text, len, flags);
 
-    if (memchr(text, 0, len)) {
-        fail("%s: contains a NUL byte", what);
-        return NULL;
-    }
-    j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!j) {
-        const char *at = cJSON_GetErrorPtr();
-        fail("%s: invalid JSON near byte %ld", what, at ? (long)(at - text) : 0L);
-        return NULL;
-    }
-    while (end && (size_t)(end - text) < len && strchr(" \t\r\n", *end))
-        end++;
-    if (end && (size_t)(end - text) < len) {
-        cJSON_Delete(j);
-        fail("%s: trailing data after the JSON value", what);
+    if (rc < 0) {
+        fail_rc(rc, what);
         return NULL;
     }
     return j;
@@ -232,11 +220,12 @@ static int get_key(cer_key *key, const char *seed_hex, const char *key_file, con
 
 static int print_json(cJSON *j)
 {
-    char *s = j ? cJSON_Print(j) : NULL;
+    char *s = NULL;
+    int rc = j ? cer_json_print(&s, j, CER_JSON_PRETTY) : -ENOMEM;
 
-    if (!s) {
+    if (rc < 0) {
         cJSON_Delete(j);
-        return fail("out of memory");
+        return fail_rc(rc, "output");
     }
     puts(s);
     free(s);
@@ -393,7 +382,7 @@ static int dag_encode(int argc, char **argv)
     }
     if (optind != argc)
         return usage("dag encode [-o FILE] < dag-json");
-    if (read_input(&in, "-") || !(j = parse_json((char *)in.data, in.len, "stdin")))
+    if (read_input(&in, "-") || !(j = parse_json((char *)in.data, in.len, CER_JSON_EXACT_INTS, "stdin")))
         goto out;
     if ((rc = cer_dagcbor_encode(&block, j, CER_DAGJSON)) < 0) {
         rc = fail_rc(rc, "encode");
@@ -612,7 +601,7 @@ int cfs_cmd_sign(int argc, char **argv)
         return usage("sign --seed-hex HEX | --key FILE < dag-json");
     if (get_key(&key, seed, kfile, NULL, false))
         return EXIT_BAD;
-    if (read_input(&in, "-") || !(payload = parse_json((char *)in.data, in.len, "stdin")))
+    if (read_input(&in, "-") || !(payload = parse_json((char *)in.data, in.len, CER_JSON_EXACT_INTS, "stdin")))
         goto out;
     if ((rc = cer_dagcbor_encode(&cb.payload.bytes, payload, CER_DAGJSON)) < 0) {
         rc = fail_rc(rc, "payload");
@@ -680,10 +669,10 @@ static cJSON *json_arg(const char *text, const char *what)
     cJSON *j;
 
     if (text[0] != '@')
-        return parse_json(text, strlen(text), what);
+        return parse_json(text, strlen(text), 0, what);
     if (read_input(&b, text + 1))
         return NULL;
-    j = parse_json((const char *)b.data, b.len, what);
+    j = parse_json((const char *)b.data, b.len, 0, what);
     cer_buf_free(&b);
     return j;
 }

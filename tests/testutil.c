@@ -38,9 +38,10 @@ cJSON *tu_load_json(const char *name)
 {
     size_t len;
     uint8_t *data = tu_load_file(name, &len);
-    cJSON *j = cJSON_ParseWithLength((const char *)data, len);
+    cJSON *j = NULL;
+    int rc = cer_json_parse(&j, (const char *)data, len, 0);
 
-    ck_assert_msg(j != NULL, "bad JSON in %s", name);
+    ck_assert_msg(rc == 0, "bad JSON in %s: %s", name, cer_errmsg());
     free(data);
     return j;
 }
