@@ -203,6 +203,9 @@ bool cer_streamref_same_stream(const cer_streamref *a, const cer_streamref *b);
 #define CER_JSON_EXACT_INTS 0x1  /* dag-json: integer literals outside +-(2^53-1) kept exact
                                     (cJSON_Raw); beyond 64 bits is an error */
 #define CER_JSON_PRETTY 0x2      /* printer: JSON.stringify(v, null, 2) layout */
+#define CER_JSON_DAGJSON 0x4     /* printer: canonical dag-json as @ipld/dag-json writes it:
+                                    keys sorted bytewise, integral numbers beyond
+                                    +-(2^53-1) (CBOR floats) with ".0" */
 
 /* Parse JSON text strictly (RFC 8259, one value, only whitespace around
  * it) into a new value; caller frees. text[0..len) must be valid UTF-8 and
@@ -217,8 +220,8 @@ int cer_json_parse(cJSON **out, const char *text, size_t len, unsigned flags);
  * index keys "0".."4294967294" first, ascending, then the rest in order),
  * numbers as Number::toString, NaN/Infinity as null, C0 80 as \u0000,
  * cJSON_Raw verbatim. -EINVAL for invalid UTF-8 or an item that is not a
- * JSON value. Flags: CER_JSON_PRETTY (CER_JSON_EXACT_INTS is ignored).
- * Caller frees *out. */
+ * JSON value. Flags: CER_JSON_PRETTY, CER_JSON_DAGJSON (CER_JSON_EXACT_INTS
+ * is ignored). Caller frees *out. */
 int cer_json_print(char **out, const cJSON *value, unsigned flags);
 /* Deep equality as JSON values: objects as maps whatever their key order,
  * arrays in order, numbers by value (-0 == 0; NaN equals nothing), strings

@@ -1020,6 +1020,7 @@ out:
 typedef struct printer {
     cer_buf out;
     bool pretty;
+    bool dagjson;  /* canonical dag-json: keys bytewise, big floats with ".0" */
 } printer;
 
 static int print_value(printer *pr, const cJSON *v, unsigned depth);
@@ -1091,6 +1092,10 @@ static int print_number(printer *pr, double d)
     if (!isfinite(d))
         return cer_buf_puts(&pr->out, "null");
     cer_json_number_text(s, d);
+    /* An integral number beyond +-(2^53-1) that is not Raw came from a
+     * CBOR float; @ipld/dag-json marks such floats with ".0". */
+    if (pr->dagjson && fabs(d) > CER_JSON_SAFE_INT_MAX && !strpbrk(s, ".e"))
+        strcat(s, ".0");
     return cer_buf_puts(&pr->out, s);
 }
 
@@ -1221,13 +1226,40 @@ static int print_member(printer *pr, const cJSON *m, bool first, unsigned depth)
     return print_value(pr, m, depth + 1);
 }
 
+static int member_bytewise(const void *a, const void *b)
+{
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/* The members of obj sorted by key bytes, as canonical dag-json has them. */
+static int member_sorted(const cJSON **order[], size_t *count, const cJSON *obj)
+{
+    size_t n = 0;
+
+    *order = NULL;
+    for (const cJSON *c = obj->child; c; c = c->next, n++)
+        if (!c->string)
+            return cer_err(-EINVAL, "json: object member without a key");
+    *count = n;
+    if (n == 0)
+        return 0;
+    if (!(*order = malloc(n * sizeof **order)))
+        return cer_err(-ENOMEM, "json: out of memory");
+    n = 0;
+    for (const cJSON *c = obj->child; c; c = c->next)
+        (*order)[n++] = c;
+    qsort(*order, n, sizeof **order, member_bytewise);
+    return 0;
+}
+
 static int print_object(printer *pr, const cJSON *obj, unsigned depth)
 {
     const cJSON **order;
     size_t n = 0;
     int rc;
 
-    if ((rc = member_order(&order, &n, obj)) < 0)
+    rc = pr->dagjson ? member_sorted(&order, &n, obj) : member_order(&order, &n, obj);
+    if (rc < 0)
         return rc;
     if ((rc = cer_buf_putc(&pr->out, '{')) < 0)
         goto out;
@@ -1280,7 +1312,7 @@ static int print_value(printer *pr, const cJSON *v, unsigned depth)
 
 int cer_json_print(char **out, const cJSON *value, unsigned flags)
 {
-    printer pr = {CER_BUF_INIT, (flags & CER_JSON_PRETTY) != 0};
+    printer pr = {CER_BUF_INIT, (flags & CER_JSON_PRETTY) != 0, (flags & CER_JSON_DAGJSON) != 0};
     int rc;
 
     if (!out)
@@ -1288,7 +1320,7 @@ int cer_json_print(char **out, const cJSON *value, unsigned flags)
     *out = NULL;
     if (!value)
         return cer_err(-EINVAL, "json: no value to print");
-    if (flags & ~(unsigned)(CER_JSON_PRETTY | CER_JSON_EXACT_INTS))
+    if (flags & ~(unsigned)(CER_JSON_PRETTY | CER_JSON_EXACT_INTS | CER_JSON_DAGJSON))
         return cer_err(-EINVAL, "json: unknown flags 0x%x", flags);
     if ((rc = print_value(&pr, value, 0)) < 0) {
         cer_buf_free(&pr.out);

@@ -218,10 +218,18 @@ static int get_key(cer_key *key, const char *seed_hex, const char *key_file, con
 
 /* ---- output helpers ---- */
 
+static int print_json_flags(cJSON *j, unsigned flags);
+
+/* Print j (pretty) and free it. */
 static int print_json(cJSON *j)
 {
+    return print_json_flags(j, CER_JSON_PRETTY);
+}
+
+static int print_json_flags(cJSON *j, unsigned flags)
+{
     char *s = NULL;
-    int rc = j ? cer_json_print(&s, j, CER_JSON_PRETTY) : -ENOMEM;
+    int rc = j ? cer_json_print(&s, j, flags) : -ENOMEM;
 
     if (rc < 0) {
         cJSON_Delete(j);
@@ -429,9 +437,12 @@ static cJSON *jws_json(const cer_jws *jws)
 
 static int dag_decode(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"codec", required_argument, NULL, 'c'}, {"cid", required_argument, NULL, 'C'}, {0}};
+    static const struct option opts[] = {{"codec", required_argument, NULL, 'c'},
+                                         {"cid", required_argument, NULL, 'C'},
+                                         {"pretty", no_argument, NULL, 'p'},
+                                         {0}};
     const char *cid_s = NULL;
+    unsigned pflags = CER_JSON_DAGJSON;
     uint64_t codec = 0;
     cer_buf in = CER_BUF_INIT;
     cer_cid cid;
@@ -446,10 +457,14 @@ static int dag_decode(int argc, char **argv)
             cid_s = optarg;
             continue;
         }
-        return c == 'c' ? EXIT_BAD : usage("dag decode FILE [--codec dag-cbor|dag-jose] [--cid CID]");
+        if (c == 'p') {
+            pflags |= CER_JSON_PRETTY;
+            continue;
+        }
+        return c == 'c' ? EXIT_BAD : usage("dag decode FILE [--codec dag-cbor|dag-jose] [--cid CID] [--pretty]");
     }
     if (optind + 1 != argc)
-        return usage("dag decode FILE [--codec dag-cbor|dag-jose] [--cid CID]");
+        return usage("dag decode FILE [--codec dag-cbor|dag-jose] [--cid CID] [--pretty]");
     if (read_input(&in, argv[optind]))
         goto out;
     if (cid_s) {
@@ -481,7 +496,7 @@ static int dag_decode(int argc, char **argv)
         rc = fail("cannot decode codec 0x%llx", (unsigned long long)codec);
         goto out;
     }
-    rc = print_json(j);
+    rc = print_json_flags(j, pflags);
     j = NULL;
 out:
     cJSON_Delete(j);
@@ -497,7 +512,7 @@ int cfs_cmd_dag(int argc, char **argv)
         return dag_encode(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "decode") == 0)
         return dag_decode(argc - 1, argv + 1);
-    return usage("dag encode [-o FILE] < dag-json\n       ceramicfs dag decode FILE [--codec C] [--cid CID]");
+    return usage("dag encode [-o FILE] < dag-json\n       ceramicfs dag decode FILE [--codec C] [--cid CID] [--pretty]");
 }
 
 static int parse_type(uint64_t *type, const char *s)

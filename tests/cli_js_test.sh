@@ -71,6 +71,7 @@ while [ $i -lt "$n" ]; do
         if [ "$(q .ok)" = true ]; then
             eq "$name/cid" "$($CFS dag encode -o "$T/b.cbor" <"$T/in.json")" "$(q .expect.cid)"
             eq "$name/hex" "$(hexof "$T/b.cbor")" "$(q .expect.cbor_hex)"
+            eq "$name/decode" "$($CFS dag decode "$T/b.cbor")" "$(q .expect.dag_json_canonical)"
         elif $CFS dag encode <"$T/in.json" >/dev/null 2>&1; then
             echo "FAIL $name: accepted, js refuses: $(q .expect.error)"; fails=$((fails + 1))
         else

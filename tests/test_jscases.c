@@ -373,7 +373,19 @@ START_TEST(dag_json)
     FOR_KIND(c, "dag") {
         const char *name = str(c, "name"), *text = str(c, "dag_json");
         if (cJSON_IsTrue(tu_get(c, "ok"))) {
+            size_t n;
+            uint8_t *block = tu_unhex(str(c, "expect/cbor_hex"), &n);
+            cJSON *back = NULL;
+            char *canon = NULL;
+
             check_dag_json_block(text, str(c, "expect/cbor_hex"), str(c, "expect/cid"), name);
+            /* and back: the block prints as @ipld/dag-json's canonical text */
+            ck_assert_msg(cer_dagcbor_decode(&back, block, n) == 0, "%s: %s", name, cer_errmsg());
+            ck_assert_int_eq(cer_json_print(&canon, back, CER_JSON_DAGJSON), 0);
+            ck_assert_str_eq(canon, str(c, "expect/dag_json_canonical"));
+            free(canon);
+            free(block);
+            cJSON_Delete(back);
         } else {
             cJSON *j = NULL;
             cer_buf b = CER_BUF_INIT;

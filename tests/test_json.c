@@ -1657,6 +1657,34 @@ START_TEST(test_large)
 }
 END_TEST
 
+/* CER_JSON_DAGJSON: keys sorted bytewise (at every level), integral
+ * numbers beyond 2^53-1 (which only CBOR floats give) with ".0", exact
+ * integers verbatim; compared with @ipld/dag-json output in js-cases.json. */
+START_TEST(test_print_dagjson)
+{
+    static const struct {
+        const char *in, *want;
+        unsigned flags;
+    } cases[] = {
+        {"{\"z\":1,\"\u00e9\":2,\"ab\":3,\"\u65e5\":4,\"abc\":5,\"10\":6,\"9\":7}",
+         "{\"10\":6,\"9\":7,\"ab\":3,\"abc\":5,\"z\":1,\"\u00e9\":2,\"\u65e5\":4}", 0},
+        {"[{\"b\":[{\"d\":1,\"c\":2}],\"a\":null}]", "[{\"a\":null,\"b\":[{\"c\":2,\"d\":1}]}]", 0},
+        {"[9007199254740992,-9007199254740992,9007199254740991,1e21,1.5,0]",
+         "[9007199254740992.0,-9007199254740992.0,9007199254740991,1e+21,1.5,0]", 0},
+        {"[18446744073709551615,9007199254740992]", "[18446744073709551615,9007199254740992]",
+         CER_JSON_EXACT_INTS},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *j = parse_f(cases[i].in, cases[i].flags);
+        char *got = print_f(j, CER_JSON_DAGJSON);
+        ck_assert_msg(strcmp(got, cases[i].want) == 0, "%s: got %s", cases[i].in, got);
+        free(got);
+        cJSON_Delete(j);
+    }
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
@@ -1713,6 +1741,7 @@ static Suite *json_suite(void)
     suite_add_tcase(s, js);
 
     tcase_add_test(eq, test_equal);
+    tcase_add_test(prn, test_print_dagjson);
     suite_add_tcase(s, eq);
 
     tcase_add_test(big, test_roundtrip_random);
