@@ -733,6 +733,19 @@ int cfs_cmd_genesis(int argc, char **argv)
         fail("an unsigned genesis cannot have content (js-ceramic: genesis with contents must be signed)");
         goto out;
     }
+    /* TileMetadataArgs' "deterministic" is accepted too: true means no
+     * unique (as here by default), false asks for a random one. */
+    {
+        cJSON *det = cJSON_DetachItemFromObjectCaseSensitive(hdr, "deterministic");
+        if (det && !cJSON_IsBool(det)) {
+            cJSON_Delete(det);
+            fail("--header: 'deterministic' must be true or false");
+            goto out;
+        }
+        if (cJSON_IsFalse(det))
+            unique = true;
+        cJSON_Delete(det);
+    }
     if (unique) {
         char u[17];
         if (cJSON_GetObjectItemCaseSensitive(hdr, "unique")) {

@@ -37,6 +37,13 @@ eq a.streamid "$(jq -r .streamId "$T/a.json")" k2t6wyfsu4pfx4u0h1z53z130eewgie65
 eq a.signed "$(jq -r .signed "$T/a.json")" false
 eq a.bytes "$(jq -r '.payload.hex | length / 2' "$T/a.json")" 95
 
+# TileMetadataArgs' deterministic: true is the exact header; false adds a random unique
+eq a.deterministic "$($CFS genesis --seed-hex $SEED --header "{\"controllers\":[\"$DID\"],\"family\":\"example\",\"deterministic\":true}" | jq -r .cid)" \
+    bafyreiar55pr6y3ow53g6c5fdxu5evsf6cb2dhirdw3772dl65tyocjc7a
+U1=$($CFS genesis --seed-hex $SEED --header '{"family":"example","deterministic":false}' | jq -r .cid)
+U2=$($CFS genesis --seed-hex $SEED --header '{"family":"example"}' --unique | jq -r .cid)
+if [ "$U1" = "$U2" ] || [ ${#U1} -ne 59 ]; then echo "FAIL unique: $U1 $U2"; fails=$((fails + 1)); else echo "ok   unique"; fi
+
 # (b) signed genesis with content (controllers default to the key's DID)
 $CFS genesis --seed-hex $SEED --header '{"unique":"AAECAwQFBgcICQoL"}' --content '{"hello":"world"}' >"$T/b.json"
 G=$(jq -r .cid "$T/b.json")
