@@ -81,6 +81,7 @@ int cer_varint_get(uint64_t *out, const uint8_t *p, size_t len);
 /* ------------------------------------------------------------------ */
 
 typedef enum cer_base {
+    CER_BASE16 = 'f',     /* hex, lower case (decoding takes either case) */
     CER_BASE32 = 'b',     /* RFC 4648 lower case, no padding */
     CER_BASE36 = 'k',     /* lower case, big-endian base conversion */
     CER_BASE58BTC = 'z',  /* bitcoin alphabet */

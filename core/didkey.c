@@ -119,20 +119,6 @@ int cer_did_from_pubkey(char *out, size_t cap, const uint8_t pk[32])
     return (int)len;
 }
 
-/* A printable excerpt of untrusted input for error messages. */
-static const char *excerpt(char out[80], const char *s)
-{
-    size_t i;
-
-    for (i = 0; i < 64 && s[i]; i++)
-        out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    if (s[i])
-        memcpy(out + i, "...", 4);
-    else
-        out[i] = '\0';
-    return out;
-}
-
 /* The public key of a multicodec-prefixed key (the decoded method-specific
  * id of a did:key). */
 static int multikey_pubkey(uint8_t pk[32], const uint8_t *b, size_t len)
@@ -187,7 +173,7 @@ static int parse_did(uint8_t pk[32], const char *s)
 int cer_did_pubkey(uint8_t pk[32], const char *did_or_kid)
 {
     uint8_t tmp[32];
-    char ex[80];
+    char ex[CER_EXCERPT_MAX];
     int rc;
 
     if (!pk || !did_or_kid)
@@ -195,45 +181,12 @@ int cer_did_pubkey(uint8_t pk[32], const char *did_or_kid)
     if (strnlen(did_or_kid, CER_DID_INPUT_MAX + 1) > CER_DID_INPUT_MAX)
         return cer_err(-EINVAL, "didkey: DID over %d characters", CER_DID_INPUT_MAX);
     if ((rc = parse_did(tmp, did_or_kid)) < 0)
-        return cer_err_wrap(rc, "did '%s'", excerpt(ex, did_or_kid));
+        return cer_err_wrap(rc, "did '%s'", cer_excerpt(ex, did_or_kid));
     memcpy(pk, tmp, 32);
     return 0;
 }
 
 /* ---- key files ---- */
-
-static void hex_encode(char *out, const uint8_t *in, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-}
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes 2n hex digits; -1 on a non-hex character. */
-static int hex_decode(uint8_t *out, const char *in, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        int hi = hex_digit(in[2 * i]), lo = hex_digit(in[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
-}
 
 static int sys_err(int e, const char *path, const char *what)
 {
@@ -317,7 +270,7 @@ int cer_key_save_file(const cer_key *key, const char *path)
         return cer_err(-ENOMEM, "key file: out of memory");
     strcpy(tmp, path);
     strcat(tmp, ".tmpXXXXXX");
-    hex_encode(text, key->seed, 32);
+    cer_base_encode(text, sizeof text, CER_BASE16, key->seed, 32);
     text[SEED_HEX_LEN] = '\n';
     fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
@@ -398,7 +351,7 @@ int cer_key_load_file(cer_key *out, const char *path)
                      n > SEED_HEX_LEN + 1 ? "it is longer" : "wrong length");
         goto out;
     }
-    if (hex_decode(seed, text, 32) < 0) {
+    if (cer_base_decode(seed, sizeof seed, CER_BASE16, text, SEED_HEX_LEN) != 32) {
         rc = cer_err(-EINVAL, "key file '%s' must hold 64 hex digits and a newline "
                               "(found a non-hex character)", path);
         goto out;

@@ -50,3 +50,16 @@ int cer_err_wrap(int code, const char *fmt, ...)
     }
     return code;
 }
+
+const char *cer_excerpt(char out[CER_EXCERPT_MAX], const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < 64 && s[i]; i++)
+        out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    if (s[i])
+        memcpy(out + i, "...", 4);
+    else
+        out[i] = '\0';
+    return out;
+}

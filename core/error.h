@@ -16,6 +16,13 @@
 #define CER_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define CER_PRINTF(a, b)
+/* Room for a cer_excerpt result. */
+#define CER_EXCERPT_MAX 72
+
+/* A printable excerpt of untrusted input for an error message: at most 64
+ * characters, non-printable bytes as '?', "..." when cut. Returns out. */
+const char *cer_excerpt(char out[CER_EXCERPT_MAX], const char *s);
+
 #endif
 
 /* Record a formatted message for this thread and return code. */
@@ -23,5 +30,12 @@ int cer_err(int code, const char *fmt, ...) CER_PRINTF(2, 3);
 /* Prefix the current message with "<prefix>: " and return code; use when
  * passing an error up with context. */
 int cer_err_wrap(int code, const char *fmt, ...) CER_PRINTF(2, 3);
+
+/* Room for a cer_excerpt result. */
+#define CER_EXCERPT_MAX 72
+
+/* A printable excerpt of untrusted input for an error message: at most 64
+ * characters, non-printable bytes as '?', "..." when cut. Returns out. */
+const char *cer_excerpt(char out[CER_EXCERPT_MAX], const char *s);
 
 #endif

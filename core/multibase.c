@@ -1,5 +1,5 @@
 /*
- * multibase.c — the string encodings Ceramic uses: base32 lower (CIDs),
+ * multibase.c — the string encodings Ceramic uses: base16 (hex), base32 lower (CIDs),
  * base36 lower (StreamIDs), base58btc (did:key, CIDv0), base64 and
  * base64url without padding (JWS, dag-json bytes, pubsub). RFC 4648 bases
  * are bit-packed; base36 and base58 are big-endian base conversions where
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char B16[] = "0123456789abcdef";
 static const char B32[] = "abcdefghijklmnopqrstuvwxyz234567";
 static const char B36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 static const char B58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -25,6 +26,7 @@ static const char B64U[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 static const char *alphabet(cer_base base, unsigned *bits)
 {
     switch (base) {
+    case CER_BASE16: *bits = 4; return B16;
     case CER_BASE32: *bits = 5; return B32;
     case CER_BASE36: *bits = 0; return B36;
     case CER_BASE58BTC: *bits = 0; return B58;
@@ -37,6 +39,7 @@ static const char *alphabet(cer_base base, unsigned *bits)
 size_t cer_base_encoded_max(cer_base base, size_t len)
 {
     switch (base) {
+    case CER_BASE16: return len * 2 + 1;
     case CER_BASE32: return (len * 8 + 4) / 5 + 1;
     case CER_BASE64:
     case CER_BASE64URL: return (len * 8 + 5) / 6 + 1;
@@ -80,7 +83,9 @@ static int rfc4648_decode(uint8_t *out, size_t cap, const char *abc, unsigned bi
         while (slen && s[slen - 1] == '=')
             slen--;
     for (size_t i = 0; i < slen; i++) {
-        const char *p = s[i] ? strchr(abc, s[i]) : NULL;
+        /* hex is read in either case */
+        char c = bits == 4 && s[i] >= 'A' && s[i] <= 'F' ? (char)(s[i] - 'A' + 'a') : s[i];
+        const char *p = c ? strchr(abc, c) : NULL;
         if (!p)
             return cer_err(-EINVAL, "base decode: invalid character '%c' at %zu", s[i], i);
         acc = (acc << bits) | (unsigned)(p - abc);
@@ -228,6 +233,7 @@ int cer_multibase_decode(uint8_t *out, size_t cap, const char *s)
     if (!s[0])
         return cer_err(-EINVAL, "multibase: empty string");
     switch (s[0]) {
+    case CER_BASE16:
     case CER_BASE32:
     case CER_BASE36:
     case CER_BASE58BTC:

@@ -171,20 +171,6 @@ int cer_streamref_to_string(char *out, size_t cap, const cer_streamref *ref)
     return rc;
 }
 
-/* A printable excerpt of untrusted input for error messages. */
-static const char *excerpt(char out[64], const char *s)
-{
-    size_t i;
-
-    for (i = 0; i < 48 && s[i]; i++)
-        out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    if (s[i])
-        memcpy(out + i, "...", 4);
-    else
-        out[i] = '\0';
-    return out;
-}
-
 /* "'x'" for a printable character, "byte 0xNN" otherwise. */
 static const char *describe_char(char out[16], char c)
 {
@@ -274,7 +260,7 @@ static int parse_string(cer_streamref *out, const char *s)
 int cer_streamref_parse(cer_streamref *out, const char *s)
 {
     cer_streamref ref;
-    char ex[64];
+    char ex[CER_EXCERPT_MAX];
     size_t slen;
     int rc;
 
@@ -286,7 +272,7 @@ int cer_streamref_parse(cer_streamref *out, const char *s)
     if (slen > CER_STREAMREF_INPUT_MAX)
         return cer_err(-EFBIG, "streamid: string over %d characters", CER_STREAMREF_INPUT_MAX);
     if ((rc = parse_string(&ref, s)) < 0)
-        return cer_err_wrap(rc, "streamid '%s'", excerpt(ex, s));
+        return cer_err_wrap(rc, "streamid '%s'", cer_excerpt(ex, s));
     *out = ref;
     return 0;
 }

@@ -100,42 +100,24 @@ static cJSON *parse_json(const char *text, size_t len, unsigned flags, const cha
     return j;
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int parse_seed(uint8_t seed[32], const char *hex)
 {
     if (strlen(hex) != 64)
         return fail("--seed-hex: need 64 hex digits (32 bytes), got %zu characters", strlen(hex));
-    for (size_t i = 0; i < 32; i++) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return fail("--seed-hex: '%c%c' is not hex", hex[2 * i], hex[2 * i + 1]);
-        seed[i] = (uint8_t)(hi << 4 | lo);
-    }
+    if (cer_base_decode(seed, 32, CER_BASE16, hex, 64) != 32)
+        return fail("--seed-hex: %s", cer_errmsg());
     return 0;
 }
 
 static char *hex_string(const uint8_t *p, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
-    char *s = malloc(2 * n + 1);
+    size_t cap = cer_base_encoded_max(CER_BASE16, n);
+    char *s = malloc(cap);
 
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        s[2 * i] = digits[p[i] >> 4];
-        s[2 * i + 1] = digits[p[i] & 15];
+    if (s && cer_base_encode(s, cap, CER_BASE16, p, n) < 0) {
+        free(s);
+        s = NULL;
     }
-    s[2 * n] = 0;
     return s;
 }
 

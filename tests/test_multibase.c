@@ -209,13 +209,20 @@ START_TEST(test_multibase_prefixes)
     char s[16];
 
     ck_assert_int_eq(cer_multibase_decode(b, sizeof b, ""), -EINVAL);
-    ck_assert_int_eq(cer_multibase_decode(b, sizeof b, "f00"), -ENOTSUP);    /* base16 */
+    ck_assert_int_eq(cer_multibase_decode(b, sizeof b, "f00ff"), 2);        /* base16 */
+    ck_assert_uint_eq(b[1], 0xff);
+    ck_assert_int_eq(cer_multibase_decode(b, sizeof b, "fABcd"), 2);        /* hex in either case */
+    ck_assert_uint_eq(b[0], 0xab);
+    ck_assert_int_eq(cer_multibase_decode(b, sizeof b, "f0"), -EINVAL);      /* odd length */
+    ck_assert_int_eq(cer_multibase_decode(b, sizeof b, "f0g"), -EINVAL);
     ck_assert_int_eq(cer_multibase_decode(b, sizeof b, "K73"), -ENOTSUP);    /* base36upper */
     ck_assert_int_eq(cer_multibase_decode(b, sizeof b, "BMY"), -ENOTSUP);    /* base32upper */
     ck_assert_int_eq(cer_multibase_decode(b, sizeof b, "Qm"), -ENOTSUP);
     ck_assert_int_eq(cer_multibase_decode(b, sizeof b, "u_w"), 1);
     ck_assert_uint_eq(b[0], 0xff);
-    ck_assert_int_eq(cer_multibase_encode(s, sizeof s, (cer_base)'f', b, 1), -ENOTSUP);
+    ck_assert_int_eq(cer_multibase_encode(s, sizeof s, CER_BASE16, b, 1), 3);
+    ck_assert_str_eq(s, "fff");
+    ck_assert_int_eq(cer_multibase_encode(s, sizeof s, (cer_base)'F', b, 1), -ENOTSUP);
 }
 END_TEST
 
