@@ -457,6 +457,178 @@ int cer_query_id(char out[CER_QUERY_ID_LEN + 1], const cer_streamref *stream);
 /* Topic argument of the kubo RPC: "u" + b64u(topic). */
 int cer_pubsub_topic_arg(char *out, size_t cap, const char *topic);
 
+
+/* ------------------------------------------------------------------ */
+/* Block store                                                          */
+/* ------------------------------------------------------------------ */
+
+/* A content-addressed block store behind a small interface, so that the
+ * embedded directory store, the in-memory store and (later) an IPFS-backed
+ * store are interchangeable. Callers use the cer_store_* functions, which
+ * check every block against its CID on the way in and on the way out and
+ * enforce CER_BLOCK_MAX; backends only move bytes. */
+typedef struct cer_store cer_store;
+
+typedef struct cer_store_ops {
+    /* Store len bytes under cid; idempotent; durable when it returns 0. */
+    int (*put)(cer_store *s, const cer_cid *cid, const uint8_t *data, size_t len);
+    /* Append the bytes stored under cid to out; -ENOENT when absent. */
+    int (*get)(cer_store *s, const cer_cid *cid, cer_buf *out);
+    /* 1 when present, 0 when not, negative errno on failure. */
+    int (*has)(cer_store *s, const cer_cid *cid);
+    void (*close)(cer_store *s);
+} cer_store_ops;
+
+struct cer_store {
+    const cer_store_ops *ops;
+};
+
+/* Flags of cer_store_open_dir. */
+#define CER_STORE_NOSYNC 0x1  /* skip fsync (benchmarks, tests): not crash-safe */
+
+/* The embedded store: dir/<shard>/<base32 cid>.data, shard = the two
+ * characters before the last of the CID string (IPFS flatfs
+ * "next-to-last/2"); each block written to a temp file, fsync'd, renamed
+ * into place, and the directory fsync'd, so a crash leaves the whole block
+ * or none. Creates dir if needed. */
+int cer_store_open_dir(cer_store **out, const char *dir, unsigned flags);
+/* A store in memory (tests, benchmarks). */
+int cer_store_open_mem(cer_store **out);
+void cer_store_close(cer_store *s);
+/* Put a block: -EBADMSG if data does not hash to cid, -EFBIG over
+ * CER_BLOCK_MAX. */
+int cer_store_put(cer_store *s, const cer_cid *cid, const uint8_t *data, size_t len);
+/* Get a block into out (replacing its contents): -ENOENT when absent,
+ * -EBADMSG when the stored bytes do not hash to cid (a corrupted file). */
+int cer_store_get(cer_store *s, const cer_cid *cid, cer_buf *out);
+int cer_store_has(cer_store *s, const cer_cid *cid);
+/* Put both blocks of a commit (payload, then envelope when signed). */
+int cer_store_put_commit(cer_store *s, const cer_commit_blocks *c);
+
+/* ------------------------------------------------------------------ */
+/* Stream state                                                         */
+/* ------------------------------------------------------------------ */
+
+enum { CER_COMMIT_GENESIS = 0, CER_COMMIT_SIGNED = 1, CER_COMMIT_ANCHOR = 2 };
+enum { CER_SIG_GENESIS = 0, CER_SIG_PARTIAL = 1, CER_SIG_SIGNED = 2 };
+enum {
+    CER_ANCHOR_NOT_REQUESTED = 0,
+    CER_ANCHOR_PENDING = 1,
+    CER_ANCHOR_PROCESSING = 2,
+    CER_ANCHOR_ANCHORED = 3,
+    CER_ANCHOR_FAILED = 4,
+    CER_ANCHOR_REPLACED = 5,
+};
+/* Name of an anchor status ("NOT_REQUESTED", ... as js-ceramic names it). */
+const char *cer_anchor_status_name(int status);
+
+/* One commit of a stream's log. */
+typedef struct cer_log_entry {
+    cer_cid cid;                /* the commit (envelope CID when signed) */
+    int type;                   /* CER_COMMIT_* */
+    char author[CER_DID_MAX];   /* signer of a signed commit, else "" */
+    int64_t timestamp;          /* anchor time in seconds (of this commit's
+                                   anchor or the next one), 0 when unknown */
+} cer_log_entry;
+
+/* A stream's state, derived from its verified log. Free with
+ * cer_state_free. content and metadata are owned by the state. */
+typedef struct cer_state {
+    cer_streamref id;           /* the StreamID */
+    cJSON *content;             /* current content (after the tip) */
+    cJSON *metadata;            /* current header: controllers, family, ... */
+    int signature;              /* CER_SIG_* */
+    int anchor_status;          /* CER_ANCHOR_* */
+    bool has_proof;
+    cer_anchor_proof proof;     /* the newest anchor's proof */
+    size_t log_len;
+    cer_log_entry *log;         /* oldest first; log[log_len - 1] is the tip */
+} cer_state;
+
+void cer_state_free(cer_state *st);
+/* Deep copy; caller frees. */
+int cer_state_copy(cer_state **out, const cer_state *st);
+const cer_cid *cer_state_tip(const cer_state *st);
+
+/* Build the state of stream id from its log ending at tip, fetching blocks
+ * from store: walk prev back to the genesis (which must be id's genesis),
+ * checking every block's CID and size, every signature against the
+ * controller in force, id and prev links, header rules and anchor commits;
+ * then apply the commits in order. If a commit fails a check, the state
+ * stops before it: *out is the state up to the last valid commit, and the
+ * return value is the (negative) error of the rejected commit, with its
+ * reason in cer_errmsg() naming the commit. If nothing is valid (genesis
+ * bad or missing) *out is NULL. */
+int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, const cer_cid *tip);
+/* Apply one more commit whose prev is st's tip (no re-walk). On failure st
+ * is unchanged. */
+int cer_state_apply(cer_state *st, cer_store *store, const cer_cid *commit);
+/* Conflict resolution: given another tip of the same stream, load its
+ * branch (walking back to the first commit st's log shares), and keep
+ * whichever log wins per js-ceramic (anchored first, earlier anchor,
+ * longer log up to the first anchor, then its tip byte-string quirk).
+ * Returns 1 when the other branch won (*st replaced), 0 when st stays. */
+int cer_state_merge(cer_state **st, cer_store *store, const cer_cid *other_tip);
+
+/* ------------------------------------------------------------------ */
+/* The node                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct cer_node cer_node;
+
+typedef struct cer_node_opts {
+    const char *state_dir;      /* blocks/, streams/, key live here */
+    const cer_key *key;         /* signing key; NULL: state_dir/key, created on first use */
+    unsigned store_flags;       /* CER_STORE_* */
+} cer_node_opts;
+
+/* Open a node on a state directory (created if needed). */
+int cer_node_open(cer_node **out, const cer_node_opts *opts);
+void cer_node_close(cer_node *node);
+/* This node's DID (borrowed, valid until close). */
+const char *cer_node_did(const cer_node *node);
+/* The node's block store (borrowed). */
+cer_store *cer_node_store(cer_node *node);
+
+/* Create a TileDocument: header as cer_tile_genesis takes it (a random
+ * unique is added unless header has "unique" or deterministic is set),
+ * content NULL or JSON. The stream is pinned. */
+#define CER_CREATE_DETERMINISTIC 0x1
+int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, const cJSON *content,
+                    unsigned flags);
+/* Update a stream to new content: diff against the current content, sign
+ * the patch, store, move the tip. An empty diff makes no commit (returns
+ * 0 and leaves the tip). -EPERM when this node's key is not the
+ * controller. */
+int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *content);
+/* A copy of a stream's current state (caller frees): from the cache, or
+ * loaded from the store. -ENOENT when the node has no tip for it. */
+int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id);
+/* Learn a (possibly remote) tip: verify and apply or merge. Returns 1 when
+ * the tip moved, 0 when not. */
+int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip);
+/* Re-check a stream's whole log and every block it references. */
+int cer_node_verify(cer_node *node, const cer_streamref *id);
+
+int cer_node_pin(cer_node *node, const cer_streamref *id, bool pinned);
+/* Set (alias non-NULL) or clear a stream's local alias: [A-Za-z0-9._-],
+ * 1..64 characters, not starting with '.', unique within the node. */
+int cer_node_alias(cer_node *node, const cer_streamref *id, const char *alias);
+/* Resolve an alias or a StreamID string. */
+int cer_node_resolve(cer_node *node, cer_streamref *out, const char *alias_or_id);
+
+/* One stream as the node lists it. */
+typedef struct cer_stream_info {
+    cer_streamref id;
+    cer_cid tip;
+    bool pinned;
+    char alias[65];
+} cer_stream_info;
+
+/* Call fn for every stream the node knows (pinned or not), in no set
+ * order; stops early when fn returns non-zero and returns that. */
+int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *arg), void *arg);
+
 #ifdef __cplusplus
 }
 #endif
