@@ -6,7 +6,7 @@
  * "ceramicfs <cmd>: <reason>" on stderr and exits 1 (2 for usage errors).
  */
 #include "cli.h"
-#include "ceramic.h"
+#include "cliutil.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -16,98 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Largest stdin or file input accepted. */
-#define INPUT_MAX (16 * 1024 * 1024)
-
-enum { EXIT_BAD = 1, EXIT_USAGE = 2 };
-
-static const char *cmd_name = "ceramicfs";
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "ceramicfs %s: ", cmd_name);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return EXIT_BAD;
-}
-
-/* Report a libceramic failure: its message, or the errno text. */
-static int fail_rc(int rc, const char *what)
-{
-    const char *msg = cer_errmsg();
-
-    return fail("%s: %s", what, msg[0] ? msg : strerror(-rc));
-}
-
-static int usage(const char *text)
-{
-    fprintf(stderr, "usage: ceramicfs %s\n", text);
-    return EXIT_USAGE;
-}
-
-/* ---- input helpers ---- */
-
-/* Read all of path ("-" = stdin) into a NUL-terminated buffer. */
-static int read_input(cer_buf *out, const char *path)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    char chunk[65536];
-    size_t n;
-
-    if (!f)
-        return fail("%s: %s", path, strerror(errno));
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (out->len + n > INPUT_MAX) {
-            if (f != stdin)
-                fclose(f);
-            return fail("%s: input larger than %d bytes", path, INPUT_MAX);
-        }
-        if (cer_buf_append(out, chunk, n) < 0) {
-            if (f != stdin)
-                fclose(f);
-            return fail("%s: out of memory", path);
-        }
-    }
-    if (ferror(f)) {
-        if (f != stdin)
-            fclose(f);
-        return fail("%s: read error", path);
-    }
-    if (f != stdin)
-        fclose(f);
-    if (!out->data && cer_buf_append(out, "", 0) < 0)
-        return fail("out of memory");
-    return 0;
-}
-
-/* Parse JSON text strictly (one value, nothing after it but whitespace);
- * flags as cer_json_parse. */
-static cJSON *parse_json(const char *text, size_t len, unsigned flags, const char *what)
-{
-    cJSON *j = NULL;
-    int rc = cer_json_parse(&j, text, len, flags);
-
-    if (rc < 0) {
-        fail_rc(rc, what);
-        return NULL;
-    }
-    return j;
-}
-
-static int parse_seed(uint8_t seed[32], const char *hex)
-{
-    if (strlen(hex) != 64)
-        return fail("--seed-hex: need 64 hex digits (32 bytes), got %zu characters", strlen(hex));
-    if (cer_base_decode(seed, 32, CER_BASE16, hex, 64) != 32)
-        return fail("--seed-hex: %s", cer_errmsg());
-    return 0;
-}
 
 static char *hex_string(const uint8_t *p, size_t n)
 {
@@ -119,122 +27,6 @@ static char *hex_string(const uint8_t *p, size_t n)
         s = NULL;
     }
     return s;
-}
-
-/* The state directory: --state, $XDG_DATA_HOME/ceramicfs or
- * ~/.local/share/ceramicfs. */
-static int state_dir(char *out, size_t cap, const char *opt)
-{
-    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    int n;
-
-    if (opt)
-        n = snprintf(out, cap, "%s", opt);
-    else if (xdg && xdg[0])
-        n = snprintf(out, cap, "%s/ceramicfs", xdg);
-    else if (home && home[0])
-        n = snprintf(out, cap, "%s/.local/share/ceramicfs", home);
-    else
-        return fail("no state directory: set --state, XDG_DATA_HOME or HOME");
-    if (n < 0 || (size_t)n >= cap)
-        return fail("state directory path too long");
-    return 0;
-}
-
-static int mkdir_p(const char *path)
-{
-    char tmp[4096];
-
-    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-        return -ENAMETOOLONG;
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
-/* Load the signing key from --seed-hex, --key FILE, or (when create is set)
- * the state directory's key file, creating it on first use. */
-static int get_key(cer_key *key, const char *seed_hex, const char *key_file, const char *state,
-                   bool create)
-{
-    uint8_t seed[32];
-    char dir[4096], path[4200];
-    int rc;
-
-    if (seed_hex && key_file)
-        return fail("give --seed-hex or --key, not both");
-    if (seed_hex) {
-        if (parse_seed(seed, seed_hex))
-            return EXIT_BAD;
-        rc = cer_key_from_seed(key, seed);
-        return rc < 0 ? fail_rc(rc, "key") : 0;
-    }
-    if (key_file) {
-        rc = cer_key_load_file(key, key_file);
-        return rc < 0 ? fail_rc(rc, key_file) : 0;
-    }
-    if (!create)
-        return fail("a signing key is needed: --seed-hex HEX or --key FILE");
-    if (state_dir(dir, sizeof dir, state))
-        return EXIT_BAD;
-    snprintf(path, sizeof path, "%s/key", dir);
-    if (access(path, F_OK) == 0) {
-        rc = cer_key_load_file(key, path);
-        return rc < 0 ? fail_rc(rc, path) : 0;
-    }
-    if ((rc = mkdir_p(dir)) < 0)
-        return fail("%s: %s", dir, strerror(-rc));
-    if ((rc = cer_key_generate(key)) < 0 || (rc = cer_key_save_file(key, path)) < 0)
-        return fail_rc(rc, path);
-    fprintf(stderr, "ceramicfs: created a new key in %s\n", path);
-    return 0;
-}
-
-/* ---- output helpers ---- */
-
-static int print_json_flags(cJSON *j, unsigned flags);
-
-/* Print j (pretty) and free it. */
-static int print_json(cJSON *j)
-{
-    return print_json_flags(j, CER_JSON_PRETTY);
-}
-
-static int print_json_flags(cJSON *j, unsigned flags)
-{
-    char *s = NULL;
-    int rc = j ? cer_json_print(&s, j, flags) : -ENOMEM;
-
-    if (rc < 0) {
-        cJSON_Delete(j);
-        return fail_rc(rc, "output");
-    }
-    puts(s);
-    free(s);
-    cJSON_Delete(j);
-    return fflush(stdout) == 0 ? 0 : fail("stdout: %s", strerror(errno));
-}
-
-static bool add_cid(cJSON *o, const char *key, const cer_cid *cid)
-{
-    char s[CER_CID_STR_MAX];
-
-    return cer_cid_to_string(s, sizeof s, cid) >= 0 && cJSON_AddStringToObject(o, key, s);
-}
-
-static bool add_ref(cJSON *o, const char *key, const cer_streamref *ref)
-{
-    char s[CER_STREAMID_STR_MAX];
-
-    return cer_streamref_to_string(s, sizeof s, ref) >= 0 && cJSON_AddStringToObject(o, key, s);
 }
 
 static bool add_hex(cJSON *o, const char *key, const uint8_t *p, size_t n)
@@ -261,7 +53,7 @@ static bool add_block(cJSON *o, const char *key, const cer_block *b)
 {
     cJSON *j = cJSON_AddObjectToObject(o, key);
 
-    return j && add_cid(j, "cid", &b->cid) && add_hex(j, "hex", b->bytes.data, b->bytes.len);
+    return j && cli_add_cid(j, "cid", &b->cid) && add_hex(j, "hex", b->bytes.data, b->bytes.len);
 }
 
 /* The JWS parts of signature 0 as js-dag-jose presents them. */
@@ -272,7 +64,7 @@ static bool add_jws(cJSON *o, const char *key, const cer_jws *jws)
     bool ok = j && jws->nsigs > 0 && add_b64u(j, "payload", jws->payload, jws->payload_len) &&
               add_b64u(j, "protected", jws->sigs[0].protected_hdr, jws->sigs[0].protected_len) &&
               add_b64u(j, "signature", jws->sigs[0].signature, jws->sigs[0].signature_len) &&
-              (!jws->has_link || add_cid(j, "link", &jws->link)) && cer_jws_compact(&compact, jws, 0) >= 0 &&
+              (!jws->has_link || cli_add_cid(j, "link", &jws->link)) && cer_jws_compact(&compact, jws, 0) >= 0 &&
               cJSON_AddStringToObject(j, "compact", compact);
 
     free(compact);
@@ -283,16 +75,16 @@ static bool add_jws(cJSON *o, const char *key, const cer_jws *jws)
 static int print_commit(const cer_commit_blocks *c, const cer_streamref *sid, const cer_streamref *cmt)
 {
     cJSON *o = cJSON_CreateObject();
-    bool ok = o && add_ref(o, "streamId", sid) && add_ref(o, "commitId", cmt) &&
-              add_cid(o, "cid", cer_commit_cid(c)) && cJSON_AddBoolToObject(o, "signed", c->is_signed) &&
+    bool ok = o && cli_add_ref(o, "streamId", sid) && cli_add_ref(o, "commitId", cmt) &&
+              cli_add_cid(o, "cid", cer_commit_cid(c)) && cJSON_AddBoolToObject(o, "signed", c->is_signed) &&
               add_block(o, "payload", &c->payload) &&
               (!c->is_signed || (add_block(o, "envelope", &c->envelope) && add_jws(o, "jws", &c->jws)));
 
     if (!ok) {
         cJSON_Delete(o);
-        return fail("cannot format output");
+        return cli_fail("cannot format output");
     }
-    return print_json(o);
+    return cli_print_json(o);
 }
 
 /* ---- commands ---- */
@@ -310,19 +102,19 @@ int cfs_cmd_did(int argc, char **argv)
     char s[CER_KID_MAX];
     int c;
 
-    cmd_name = "did";
+    cli_set_command("did");
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 's': seed = optarg; break;
         case 'K': kfile = optarg; break;
         case 'S': state = optarg; break;
         case 'k': kid = true; break;
-        default: return usage("did [--seed-hex HEX | --key FILE] [--state DIR] [--kid]");
+        default: return cli_usage("did [--seed-hex HEX | --key FILE] [--state DIR] [--kid]");
         }
     }
     if (optind != argc)
-        return usage("did [--seed-hex HEX | --key FILE] [--state DIR] [--kid]");
-    if (get_key(&key, seed, kfile, state, true))
+        return cli_usage("did [--seed-hex HEX | --key FILE] [--state DIR] [--kid]");
+    if (cli_get_key(&key, seed, kfile, state, true))
         return EXIT_BAD;
     if (kid)
         cer_key_kid(s, sizeof s, &key);
@@ -338,9 +130,9 @@ static int write_file(const char *path, const cer_buf *b)
     FILE *f = fopen(path, "wb");
 
     if (!f)
-        return fail("%s: %s", path, strerror(errno));
+        return cli_fail("%s: %s", path, strerror(errno));
     if (fwrite(b->data, 1, b->len, f) != b->len || fclose(f) != 0)
-        return fail("%s: write error", path);
+        return cli_fail("%s: write error", path);
     return 0;
 }
 
@@ -351,7 +143,7 @@ static int parse_codec(uint64_t *codec, const char *s)
     else if (strcmp(s, "dag-jose") == 0)
         *codec = CER_CODEC_DAG_JOSE;
     else
-        return fail("unknown codec '%s' (dag-cbor or dag-jose)", s);
+        return cli_fail("unknown codec '%s' (dag-cbor or dag-jose)", s);
     return 0;
 }
 
@@ -367,20 +159,20 @@ static int dag_encode(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         if (c != 'o')
-            return usage("dag encode [-o FILE] < dag-json");
+            return cli_usage("dag encode [-o FILE] < dag-json");
         outp = optarg;
     }
     if (optind != argc)
-        return usage("dag encode [-o FILE] < dag-json");
-    if (read_input(&in, "-") || !(j = parse_json((char *)in.data, in.len, CER_JSON_EXACT_INTS, "stdin")))
+        return cli_usage("dag encode [-o FILE] < dag-json");
+    if (cli_read_input(&in, "-") || !(j = cli_parse_json((char *)in.data, in.len, CER_JSON_EXACT_INTS, "stdin")))
         goto out;
     if ((rc = cer_dagcbor_encode(&block, j, CER_DAGJSON)) < 0) {
-        rc = fail_rc(rc, "encode");
+        rc = cli_fail_rc(rc, "encode");
         goto out;
     }
     rc = EXIT_BAD;
     if (block.len > CER_BLOCK_MAX) {
-        fail("block of %zu bytes is over the %d byte limit", block.len, CER_BLOCK_MAX);
+        cli_fail("block of %zu bytes is over the %d byte limit", block.len, CER_BLOCK_MAX);
         goto out;
     }
     cer_cid_of_block(&cid, CER_CODEC_DAG_CBOR, block.data, block.len);
@@ -409,7 +201,7 @@ static cJSON *jws_json(const cer_jws *jws)
              add_b64u(s, "signature", jws->sigs[i].signature, jws->sigs[i].signature_len);
     }
     if (ok && jws->has_link)
-        ok = add_cid(o, "link", &jws->link);
+        ok = cli_add_cid(o, "link", &jws->link);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
@@ -443,21 +235,21 @@ static int dag_decode(int argc, char **argv)
             pflags |= CER_JSON_PRETTY;
             continue;
         }
-        return c == 'c' ? EXIT_BAD : usage("dag decode FILE [--codec dag-cbor|dag-jose] [--cid CID] [--pretty]");
+        return c == 'c' ? EXIT_BAD : cli_usage("dag decode FILE [--codec dag-cbor|dag-jose] [--cid CID] [--pretty]");
     }
     if (optind + 1 != argc)
-        return usage("dag decode FILE [--codec dag-cbor|dag-jose] [--cid CID] [--pretty]");
-    if (read_input(&in, argv[optind]))
+        return cli_usage("dag decode FILE [--codec dag-cbor|dag-jose] [--cid CID] [--pretty]");
+    if (cli_read_input(&in, argv[optind]))
         goto out;
     if (cid_s) {
         if ((rc = cer_cid_parse(&cid, cid_s)) < 0 || (rc = cer_cid_check_block(&cid, in.data, in.len)) < 0) {
-            rc = fail_rc(rc, "--cid");
+            rc = cli_fail_rc(rc, "--cid");
             goto out;
         }
         if (!codec)
             codec = cid.codec;
         else if (codec != cid.codec) {
-            rc = fail("--codec does not match the codec of --cid");
+            rc = cli_fail("--codec does not match the codec of --cid");
             goto out;
         }
     }
@@ -465,20 +257,20 @@ static int dag_decode(int argc, char **argv)
         codec = CER_CODEC_DAG_CBOR;
     if (codec == CER_CODEC_DAG_JOSE) {
         if ((rc = cer_dagjose_decode(&jws, in.data, in.len)) < 0) {
-            rc = fail_rc(rc, argv[optind]);
+            rc = cli_fail_rc(rc, argv[optind]);
             goto out;
         }
         j = jws_json(&jws);
     } else if (codec == CER_CODEC_DAG_CBOR) {
         if ((rc = cer_dagcbor_decode(&j, in.data, in.len)) < 0) {
-            rc = fail_rc(rc, argv[optind]);
+            rc = cli_fail_rc(rc, argv[optind]);
             goto out;
         }
     } else {
-        rc = fail("cannot decode codec 0x%llx", (unsigned long long)codec);
+        rc = cli_fail("cannot decode codec 0x%llx", (unsigned long long)codec);
         goto out;
     }
-    rc = print_json_flags(j, pflags);
+    rc = cli_print_json_flags(j, pflags);
     j = NULL;
 out:
     cJSON_Delete(j);
@@ -489,12 +281,12 @@ out:
 
 int cfs_cmd_dag(int argc, char **argv)
 {
-    cmd_name = "dag";
+    cli_set_command("dag");
     if (argc >= 2 && strcmp(argv[1], "encode") == 0)
         return dag_encode(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "decode") == 0)
         return dag_decode(argc - 1, argv + 1);
-    return usage("dag encode [-o FILE] < dag-json\n       ceramicfs dag decode FILE [--codec C] [--cid CID] [--pretty]");
+    return cli_usage("dag encode [-o FILE] < dag-json\n       ceramicfs dag decode FILE [--codec C] [--cid CID] [--pretty]");
 }
 
 static int parse_type(uint64_t *type, const char *s)
@@ -512,7 +304,7 @@ static int parse_type(uint64_t *type, const char *s)
     errno = 0;
     v = strtoul(s, &end, 0);
     if (!*s || *end || errno || v > 0xffffffffUL)
-        return fail("unknown stream type '%s' (a number or tile, caip10-link, model, MID, UNLOADABLE)", s);
+        return cli_fail("unknown stream type '%s' (a number or tile, caip10-link, model, MID, UNLOADABLE)", s);
     *type = v;
     return 0;
 }
@@ -526,25 +318,25 @@ static int streamid_parse(const char *s)
     bool ok;
 
     if (rc < 0)
-        return fail_rc(rc, s);
+        return cli_fail_rc(rc, s);
     name = cer_stream_type_name(ref.type);
     o = cJSON_CreateObject();
     ok = o && cJSON_AddNumberToObject(o, "type", (double)ref.type) &&
          (name ? cJSON_AddStringToObject(o, "typeName", name) != NULL
                : cJSON_AddNullToObject(o, "typeName") != NULL) &&
-         add_cid(o, "genesis", &ref.genesis) &&
-         (ref.is_commit ? add_cid(o, "commit", &ref.commit) : cJSON_AddNullToObject(o, "commit") != NULL);
+         cli_add_cid(o, "genesis", &ref.genesis) &&
+         (ref.is_commit ? cli_add_cid(o, "commit", &ref.commit) : cJSON_AddNullToObject(o, "commit") != NULL);
     if (ok) {
         cer_streamref sid = ref;
         sid.is_commit = false;
-        ok = add_ref(o, "streamId", &sid) &&
-             (ref.is_commit ? add_ref(o, "commitId", &ref) : cJSON_AddNullToObject(o, "commitId") != NULL);
+        ok = cli_add_ref(o, "streamId", &sid) &&
+             (ref.is_commit ? cli_add_ref(o, "commitId", &ref) : cJSON_AddNullToObject(o, "commitId") != NULL);
     }
     if (!ok) {
         cJSON_Delete(o);
-        return fail("cannot format output");
+        return cli_fail("cannot format output");
     }
-    return print_json(o);
+    return cli_print_json(o);
 }
 
 int cfs_cmd_streamid(int argc, char **argv)
@@ -553,24 +345,24 @@ int cfs_cmd_streamid(int argc, char **argv)
     char s[CER_STREAMID_STR_MAX];
     int rc;
 
-    cmd_name = "streamid";
+    cli_set_command("streamid");
     if (argc == 3 && strcmp(argv[1], "parse") == 0)
         return streamid_parse(argv[2]);
     if (argc != 3 && argc != 4)
-        return usage("streamid TYPE GENESIS-CID [COMMIT-CID]\n       ceramicfs streamid parse STRING");
+        return cli_usage("streamid TYPE GENESIS-CID [COMMIT-CID]\n       ceramicfs streamid parse STRING");
     if (parse_type(&ref.type, argv[1]))
         return EXIT_BAD;
     if ((rc = cer_cid_parse(&ref.genesis, argv[2])) < 0)
-        return fail_rc(rc, "genesis CID");
+        return cli_fail_rc(rc, "genesis CID");
     if (argc == 4) {
         ref.is_commit = true;
         if (strcmp(argv[3], "0") == 0)
             ref.commit = ref.genesis;
         else if ((rc = cer_cid_parse(&ref.commit, argv[3])) < 0)
-            return fail_rc(rc, "commit CID");
+            return cli_fail_rc(rc, "commit CID");
     }
     if ((rc = cer_streamref_to_string(s, sizeof s, &ref)) < 0)
-        return fail_rc(rc, "streamid");
+        return cli_fail_rc(rc, "streamid");
     puts(s);
     return 0;
 }
@@ -586,29 +378,29 @@ int cfs_cmd_sign(int argc, char **argv)
     char kid[CER_KID_MAX];
     int c, rc = EXIT_BAD;
 
-    cmd_name = "sign";
+    cli_set_command("sign");
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 's': seed = optarg; break;
         case 'K': kfile = optarg; break;
-        default: return usage("sign --seed-hex HEX | --key FILE < dag-json");
+        default: return cli_usage("sign --seed-hex HEX | --key FILE < dag-json");
         }
     }
     if (optind != argc)
-        return usage("sign --seed-hex HEX | --key FILE < dag-json");
-    if (get_key(&key, seed, kfile, NULL, false))
+        return cli_usage("sign --seed-hex HEX | --key FILE < dag-json");
+    if (cli_get_key(&key, seed, kfile, NULL, false))
         return EXIT_BAD;
-    if (read_input(&in, "-") || !(payload = parse_json((char *)in.data, in.len, CER_JSON_EXACT_INTS, "stdin")))
+    if (cli_read_input(&in, "-") || !(payload = cli_parse_json((char *)in.data, in.len, CER_JSON_EXACT_INTS, "stdin")))
         goto out;
     if ((rc = cer_dagcbor_encode(&cb.payload.bytes, payload, CER_DAGJSON)) < 0) {
-        rc = fail_rc(rc, "payload");
+        rc = cli_fail_rc(rc, "payload");
         goto out;
     }
     cer_cid_of_block(&cb.payload.cid, CER_CODEC_DAG_CBOR, cb.payload.bytes.data, cb.payload.bytes.len);
     cb.is_signed = true;
     if ((rc = cer_jws_sign(&cb.jws, &key, &cb.payload.cid)) < 0 ||
         (rc = cer_dagjose_encode(&cb.envelope.bytes, &cb.jws)) < 0) {
-        rc = fail_rc(rc, "sign");
+        rc = cli_fail_rc(rc, "sign");
         goto out;
     }
     cer_cid_of_block(&cb.envelope.cid, CER_CODEC_DAG_JOSE, cb.envelope.bytes.data, cb.envelope.bytes.len);
@@ -617,10 +409,10 @@ int cfs_cmd_sign(int argc, char **argv)
     if (!o || !cJSON_AddStringToObject(o, "did", key.did) || !cJSON_AddStringToObject(o, "kid", kid) ||
         !add_block(o, "payload", &cb.payload) || !add_block(o, "envelope", &cb.envelope) ||
         !add_jws(o, "jws", &cb.jws)) {
-        rc = fail("cannot format output");
+        rc = cli_fail("cannot format output");
         goto out;
     }
-    rc = print_json(o);
+    rc = cli_print_json(o);
     o = NULL;
 out:
     cJSON_Delete(o);
@@ -638,40 +430,24 @@ int cfs_cmd_verify(int argc, char **argv)
     char kid[CER_KID_MAX];
     int rc;
 
-    cmd_name = "verify";
+    cli_set_command("verify");
     if (argc != 2 || (argv[1][0] == '-' && argv[1][1]))
-        return usage("verify FILE   (a DAG-JOSE block; - for stdin)");
-    if (read_input(&in, argv[1]))
+        return cli_usage("verify FILE   (a DAG-JOSE block; - for stdin)");
+    if (cli_read_input(&in, argv[1]))
         return EXIT_BAD;
     rc = cer_dagjose_decode(&jws, in.data, in.len);
     cer_buf_free(&in);
     if (rc < 0)
-        return fail_rc(rc, argv[1]);
+        return cli_fail_rc(rc, argv[1]);
     for (size_t i = 0; i < jws.nsigs; i++) {
         if ((rc = cer_jws_verify(&jws, i, kid, sizeof kid)) < 0) {
             cer_jws_free(&jws);
-            return fail_rc(rc, argv[1]);
+            return cli_fail_rc(rc, argv[1]);
         }
         puts(kid);
     }
     cer_jws_free(&jws);
     return 0;
-}
-
-/* A JSON option value: literal JSON, or @FILE to read it from a file
- * (@- for stdin), for documents too large for a command line. */
-static cJSON *json_arg(const char *text, const char *what)
-{
-    cer_buf b = CER_BUF_INIT;
-    cJSON *j;
-
-    if (text[0] != '@')
-        return parse_json(text, strlen(text), 0, what);
-    if (read_input(&b, text + 1))
-        return NULL;
-    j = parse_json((const char *)b.data, b.len, 0, what);
-    cer_buf_free(&b);
-    return j;
 }
 
 int cfs_cmd_genesis(int argc, char **argv)
@@ -693,7 +469,7 @@ int cfs_cmd_genesis(int argc, char **argv)
     cer_key key;
     int c, rc = EXIT_BAD;
 
-    cmd_name = "genesis";
+    cli_set_command("genesis");
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 's': seed = optarg; break;
@@ -702,17 +478,17 @@ int cfs_cmd_genesis(int argc, char **argv)
         case 'c': content_s = optarg; break;
         case 'u': unsig = true; break;
         case 'q': unique = true; break;
-        default: return usage(use);
+        default: return cli_usage(use);
         }
     }
     if (optind != argc)
-        return usage(use);
-    if (get_key(&key, seed, kfile, NULL, false))
+        return cli_usage(use);
+    if (cli_get_key(&key, seed, kfile, NULL, false))
         return EXIT_BAD;
-    if (!(hdr = json_arg(hdr_s, "--header")) || (content_s && !(content = json_arg(content_s, "--content"))))
+    if (!(hdr = cli_json_arg(hdr_s, "--header")) || (content_s && !(content = cli_json_arg(content_s, "--content"))))
         goto out;
     if (unsig && content && !cJSON_IsNull(content)) {
-        fail("an unsigned genesis cannot have content (js-ceramic: genesis with contents must be signed)");
+        cli_fail("an unsigned genesis cannot have content (js-ceramic: genesis with contents must be signed)");
         goto out;
     }
     /* TileMetadataArgs' "deterministic" is accepted too: true means no
@@ -721,7 +497,7 @@ int cfs_cmd_genesis(int argc, char **argv)
         cJSON *det = cJSON_DetachItemFromObjectCaseSensitive(hdr, "deterministic");
         if (det && !cJSON_IsBool(det)) {
             cJSON_Delete(det);
-            fail("--header: 'deterministic' must be true or false");
+            cli_fail("--header: 'deterministic' must be true or false");
             goto out;
         }
         if (cJSON_IsFalse(det))
@@ -731,16 +507,16 @@ int cfs_cmd_genesis(int argc, char **argv)
     if (unique) {
         char u[17];
         if (cJSON_GetObjectItemCaseSensitive(hdr, "unique")) {
-            fail("--unique given but the header already has 'unique'");
+            cli_fail("--unique given but the header already has 'unique'");
             goto out;
         }
         if (cer_tile_unique(u) < 0 || !cJSON_AddStringToObject(hdr, "unique", u)) {
-            fail("cannot make a unique value");
+            cli_fail("cannot make a unique value");
             goto out;
         }
     }
     if ((rc = cer_tile_genesis(&cb, &key, hdr, content)) < 0) {
-        rc = fail_rc(rc, "cannot build genesis");
+        rc = cli_fail_rc(rc, "cannot build genesis");
         goto out;
     }
     sid.type = CER_STREAM_TILE;
@@ -776,7 +552,7 @@ int cfs_cmd_commit(int argc, char **argv)
     cer_key key;
     int c, rc = EXIT_BAD;
 
-    cmd_name = "commit";
+    cli_set_command("commit");
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 's': seed = optarg; break;
@@ -789,22 +565,22 @@ int cfs_cmd_commit(int argc, char **argv)
             if (parse_type(&sid.type, optarg))
                 return EXIT_BAD;
             break;
-        default: return usage(use);
+        default: return cli_usage(use);
         }
     }
     if (optind != argc || !gen_s || !prev_s || !patch_s)
-        return usage(use);
+        return cli_usage(use);
     if ((rc = cer_cid_parse(&sid.genesis, gen_s)) < 0)
-        return fail_rc(rc, "--genesis");
+        return cli_fail_rc(rc, "--genesis");
     if ((rc = cer_cid_parse(&prev, prev_s)) < 0)
-        return fail_rc(rc, "--prev");
+        return cli_fail_rc(rc, "--prev");
     rc = EXIT_BAD;
-    if (get_key(&key, seed, kfile, NULL, false))
+    if (cli_get_key(&key, seed, kfile, NULL, false))
         return EXIT_BAD;
-    if (!(patch = json_arg(patch_s, "--patch")) || (hdr_s && !(hdr = json_arg(hdr_s, "--header"))))
+    if (!(patch = cli_json_arg(patch_s, "--patch")) || (hdr_s && !(hdr = cli_json_arg(hdr_s, "--header"))))
         goto out;
     if ((rc = cer_tile_update(&cb, &key, &sid.genesis, &prev, hdr, patch)) < 0) {
-        rc = fail_rc(rc, "cannot build commit");
+        rc = cli_fail_rc(rc, "cannot build commit");
         goto out;
     }
     cmt = sid;

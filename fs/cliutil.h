@@ -1,0 +1,47 @@
+/*
+ * cliutil.h — helpers shared by the ceramicfs commands (cli.c, node.c's
+ * commands in clinode.c): one-line errors, bounded input, strict JSON
+ * arguments, JSON output, the signing key and the state directory.
+ *
+ * Exit codes every command keeps: 0 success; 1 failure (bad input, a
+ * rejected commit, an I/O error), with one line "ceramicfs <cmd>: <reason>"
+ * on stderr; 2 usage error; 3 no such stream; 4 verification failed.
+ */
+#ifndef CFS_CLIUTIL_H
+#define CFS_CLIUTIL_H
+
+#include "ceramic.h"
+
+enum { EXIT_BAD = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3, EXIT_UNVERIFIED = 4 };
+
+/* Largest stdin or file input accepted. */
+#define INPUT_MAX (16 * 1024 * 1024)
+
+/* The command name used in error lines. */
+void cli_set_command(const char *name);
+/* Print "ceramicfs <cmd>: <message>" and return EXIT_BAD. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for a libceramic error rc: its message (cer_errmsg) after what. */
+int cli_fail_rc(int rc, const char *what);
+/* Print "usage: ceramicfs <text>" and return EXIT_USAGE. */
+int cli_usage(const char *text);
+/* Read all of path ("-" = stdin) into out, at most INPUT_MAX bytes;
+ * non-zero (after printing why) on failure. */
+int cli_read_input(cer_buf *out, const char *path);
+/* Strict JSON (cer_json_parse flags); NULL after printing why. */
+cJSON *cli_parse_json(const char *text, size_t len, unsigned flags, const char *what);
+/* A JSON option value: literal JSON, or @FILE (@- for stdin). */
+cJSON *cli_json_arg(const char *text, const char *what);
+/* The state directory: opt, $XDG_DATA_HOME/ceramicfs or
+ * ~/.local/share/ceramicfs. */
+int cli_state_dir(char *out, size_t cap, const char *opt);
+/* The signing key from --seed-hex, --key FILE, or (create) the state
+ * directory's key file, made on first use. */
+int cli_get_key(cer_key *key, const char *seed_hex, const char *key_file, const char *state, bool create);
+/* Print j as JSON (pretty, or with flags) and free it. */
+int cli_print_json(cJSON *j);
+int cli_print_json_flags(cJSON *j, unsigned flags);
+bool cli_add_cid(cJSON *o, const char *key, const cer_cid *cid);
+bool cli_add_ref(cJSON *o, const char *key, const cer_streamref *ref);
+
+#endif
