@@ -334,6 +334,17 @@ const char *cer_anchor_status_name(int status)
     return names[status];
 }
 
+/* A log of n entries is allocated for the next power of two >= n, so
+ * that log_reserve knows the capacity from the length alone. */
+static cer_log_entry *log_alloc(size_t n)
+{
+    size_t cap = 1;
+
+    while (cap < n)
+        cap *= 2;
+    return calloc(cap, sizeof(cer_log_entry));
+}
+
 void cer_state_free(cer_state *st)
 {
     if (!st)
@@ -354,7 +365,7 @@ int cer_state_copy(cer_state **out, const cer_state *st)
     *c = *st;
     c->content = cJSON_Duplicate(st->content, 1);
     c->metadata = cJSON_Duplicate(st->metadata, 1);
-    c->log = malloc(st->log_len * sizeof *c->log);
+    c->log = log_alloc(st->log_len);
     if (!c->content || !c->metadata || !c->log) {
         c->log_len = 0;
         cer_state_free(c);
@@ -705,9 +716,10 @@ static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_st
                          CER_STATE_LOG_MAX);
             break;
         }
-        if ((rc = cer_commit_read(&c, store, &cur)) < 0 || (rc = walk_push(w, &cur)) < 0) {
-            if (rc == 0)
-                cer_commit_free(&c);
+        if ((rc = cer_commit_read(&c, store, &cur)) < 0)
+            break;
+        if ((rc = walk_push(w, &cur)) < 0) {
+            cer_commit_free(&c);
             break;
         }
         if (!c.has_prev) {
@@ -1096,7 +1108,7 @@ static int log_from_json(cer_state *st, const cJSON *a)
 
     if (!cJSON_IsArray(a) || n == 0)
         return cer_err(-EINVAL, "state JSON: log must be a non-empty array");
-    if (!(st->log = calloc(n, sizeof *st->log)))
+    if (!(st->log = log_alloc(n)))
         return cer_err(-ENOMEM, "state: out of memory");
     cJSON_ArrayForEach(it, a) {
         if ((rc = entry_from_json(&st->log[i], it, i)) < 0)

@@ -712,6 +712,36 @@ START_TEST(incremental_apply)
         ck_assert_str_eq(a, b);
         free(b);
     }
+    /* copies and states read back from JSON grow like loaded ones */
+    {
+        cer_state *cp = NULL, *back = NULL;
+        cJSON *j = NULL;
+        cer_cid more[8];
+        ck_assert_int_eq(cer_state_load(&cp, s, &id, &c[2]), 0);
+        cer_state_free(inc);
+        ck_assert_int_eq(cer_state_copy(&inc, cp), 0);
+        ck_assert_int_eq(cer_state_to_json(&j, cp), 0);
+        ck_assert_int_eq(cer_state_from_json(&back, j), 0);
+        for (int i = 3; i < 6; i++) {
+            ck_assert_int_eq(cer_state_apply(inc, s, &c[i]), 0);
+            ck_assert_int_eq(cer_state_apply(back, s, &c[i]), 0);
+        }
+        more[0] = c[5];
+        for (int i = 1; i < 8; i++) {
+            more[i] = update(s, &k, &id, &more[i - 1], NULL, "[]");
+            ck_assert_int_eq(cer_state_apply(inc, s, &more[i]), 0);
+            ck_assert_int_eq(cer_state_apply(back, s, &more[i]), 0);
+        }
+        ck_assert_uint_eq(inc->log_len, 13);
+        b = state_text(inc);
+        free(a);
+        a = state_text(back);
+        ck_assert_str_eq(a, b);
+        free(b);
+        cJSON_Delete(j);
+        cer_state_free(cp);
+        cer_state_free(back);
+    }
     free(a);
     cer_state_free(full);
     cer_state_free(inc);
