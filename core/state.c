@@ -1,0 +1,1192 @@
+/*
+ * state.c — a stream's state from its verified log: the commit reader, the
+ * TileDocument rules for genesis, data and anchor commits, the log walk,
+ * incremental apply, conflict resolution between forks, and the state's
+ * JSON form for caches.
+ *
+ * The rules follow js-ceramic (core 2.41 … HEAD):
+ *   - packages/stream-tile-handler/src/tile-document-handler.ts (genesis,
+ *     signed commits, controller rules),
+ *   - packages/stream-handler-common/src/anchor-commit-utils.ts and
+ *     packages/core/src/stream-loading/anchor-timestamp-extractor.ts
+ *     (anchor commits, Merkle path, timestamps),
+ *   - packages/core/src/stream-loading/state-manipulator.ts and
+ *     log-syncer.ts (log walk, conflict resolution).
+ * Unlike js, a cer_state has no "next": content and metadata are always
+ * those after the tip (js's `next ?? current`), which is what every check
+ * in js reads.
+ *
+ * Not checked (yet): anchor chain inclusion (the transaction, the block
+ * time; a proof's blockTimestamp is trusted as js ≤ core 2.20 did), schema
+ * validation of content against header.schema, CACAO capabilities, DID
+ * methods other than did:key (-ENOTSUP), stream types other than
+ * TileDocument (-ENOTSUP).
+ */
+#include "state.h"
+#include "buf.h"
+#include "error.h"
+#include "json.h"
+
+#include <cbor.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+static const char *cid_str(char out[CER_CID_STR_MAX], const cer_cid *cid)
+{
+    if (cer_cid_to_string(out, CER_CID_STR_MAX, cid) < 0)
+        snprintf(out, CER_CID_STR_MAX, "(unprintable CID)");
+    return out;
+}
+
+static cJSON *get(const cJSON *obj, const char *key)
+{
+    return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+/* JavaScript truthiness of a JSON value (absent counts as undefined). */
+static bool js_truthy(const cJSON *v)
+{
+    if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v))
+        return false;
+    if (cJSON_IsNumber(v))
+        return v->valuedouble != 0;
+    if (cJSON_IsString(v))
+        return v->valuestring[0] != '\0';
+    return true;
+}
+
+/* The first controller of a header or metadata object, or NULL. */
+static const char *first_controller(const cJSON *meta)
+{
+    const cJSON *c = get(meta, "controllers");
+
+    if (!cJSON_IsArray(c) || !cJSON_IsString(c->child))
+        return NULL;
+    return c->child->valuestring;
+}
+
+/* ------------------------------------------------------------------ */
+/* A set of CIDs (open addressing), for loop detection and log lookups   */
+/* ------------------------------------------------------------------ */
+
+typedef struct cid_set {
+    size_t cap, count;  /* cap is a power of two */
+    cer_cid *slots;
+    bool *used;
+} cid_set;
+
+static size_t cid_hash(const cer_cid *cid)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (size_t i = 0; i < cid->digest_len; i++)
+        h = (h ^ cid->digest[i]) * 1099511628211ull;
+    return (size_t)(h ^ cid->codec);
+}
+
+static void set_free(cid_set *s)
+{
+    free(s->slots);
+    free(s->used);
+    memset(s, 0, sizeof *s);
+}
+
+static int set_resize(cid_set *s, size_t cap)
+{
+    cid_set n = {cap, 0, calloc(cap, sizeof *n.slots), calloc(cap, sizeof *n.used)};
+
+    if (!n.slots || !n.used) {
+        set_free(&n);
+        return cer_err(-ENOMEM, "state: out of memory");
+    }
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->used[i])
+            continue;
+        size_t k = cid_hash(&s->slots[i]) & (cap - 1);
+        while (n.used[k])
+            k = (k + 1) & (cap - 1);
+        n.slots[k] = s->slots[i];
+        n.used[k] = true;
+        n.count++;
+    }
+    set_free(s);
+    *s = n;
+    return 0;
+}
+
+static bool set_has(const cid_set *s, const cer_cid *cid)
+{
+    if (!s->cap)
+        return false;
+    for (size_t k = cid_hash(cid) & (s->cap - 1); s->used[k]; k = (k + 1) & (s->cap - 1))
+        if (cer_cid_equal(&s->slots[k], cid))
+            return true;
+    return false;
+}
+
+/* Adds cid; 1 if it was already there, 0 if added, negative on error. */
+static int set_add(cid_set *s, const cer_cid *cid)
+{
+    size_t k;
+    int rc;
+
+    if (set_has(s, cid))
+        return 1;
+    if ((s->count + 1) * 2 > s->cap && (rc = set_resize(s, s->cap ? s->cap * 2 : 64)) < 0)
+        return rc;
+    for (k = cid_hash(cid) & (s->cap - 1); s->used[k]; k = (k + 1) & (s->cap - 1))
+        ;
+    s->slots[k] = *cid;
+    s->used[k] = true;
+    s->count++;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The commit reader                                                    */
+/* ------------------------------------------------------------------ */
+
+/* The decoder gives links and plain {"/": "<cid>"} maps the same dag-json
+ * form, so the commit's own link fields are checked on the raw bytes: the
+ * value of each key present (map) or of item index (array, index >= 0)
+ * must be a CBOR tag 42. The block has already passed the strict decoder. */
+static int raw_links_ok(const cer_buf *block, const char *const *keys, size_t nkeys, long index)
+{
+    struct cbor_load_result res;
+    cbor_item_t *item = cbor_load(block->data, block->len, &res);
+    int rc = 0;
+
+    if (!item)
+        return cer_err(-EINVAL, "block is not CBOR");
+    if (index >= 0) {
+        if (!cbor_isa_array(item) || (size_t)index >= cbor_array_size(item) ||
+            !cbor_isa_tag(cbor_array_handle(item)[index]) ||
+            cbor_tag_value(cbor_array_handle(item)[index]) != 42)
+            rc = cer_err(-EINVAL, "Merkle node item %ld is not a link", index);
+        goto out;
+    }
+    if (!cbor_isa_map(item)) {
+        rc = cer_err(-EINVAL, "not a map");
+        goto out;
+    }
+    for (size_t i = 0; i < cbor_map_size(item); i++) {
+        const struct cbor_pair *p = &cbor_map_handle(item)[i];
+        if (!cbor_isa_string(p->key) || !cbor_string_is_definite(p->key))
+            continue;
+        for (size_t k = 0; k < nkeys; k++) {
+            if (cbor_string_length(p->key) != strlen(keys[k]) ||
+                memcmp(cbor_string_handle(p->key), keys[k], strlen(keys[k])) != 0)
+                continue;
+            if (!cbor_isa_tag(p->value) || cbor_tag_value(p->value) != 42) {
+                rc = cer_err(-EINVAL, "'%s' is not a link (CBOR tag 42)", keys[k]);
+                goto out;
+            }
+        }
+    }
+out:
+    cbor_decref(&item);
+    return rc;
+}
+
+/* Fetch a dag-cbor block and decode it. */
+static int get_dagcbor(cJSON **out, cer_buf *raw, cer_store *store, const cer_cid *cid, const char *what)
+{
+    char name[CER_CID_STR_MAX];
+    int rc;
+
+    *out = NULL;
+    if (cid->codec != CER_CODEC_DAG_CBOR)
+        return cer_err(-EINVAL, "%s %s is not dag-cbor (codec 0x%llx)", what, cid_str(name, cid),
+                       (unsigned long long)cid->codec);
+    if ((rc = cer_store_get(store, cid, raw)) < 0)
+        return cer_err_wrap(rc, "%s", what);
+    if ((rc = cer_dagcbor_decode(out, raw->data, raw->len)) < 0)
+        return cer_err_wrap(rc, "%s %s", what, cid_str(name, cid));
+    return 0;
+}
+
+static int read_link_field(cer_cid *out, bool *has, const cJSON *payload, const char *key)
+{
+    const cJSON *v = get(payload, key);
+
+    *has = false;
+    if (!v)
+        return 0;
+    if (cer_json_get_link(out, v) < 0)
+        return cer_err(-EINVAL, "'%s' is not a link", key);
+    *has = true;
+    return 0;
+}
+
+static int read_proof(cer_commit *c, cer_store *store)
+{
+    static const char *const proof_links[] = {"root", "txHash"};
+    cer_buf raw = CER_BUF_INIT;
+    cJSON *d = NULL;
+    int rc;
+
+    if (c->is_signed)
+        return cer_err(-EINVAL, "a signed commit cannot be an anchor commit");
+    if (!cJSON_IsString(get(c->payload, "path")))
+        return cer_err(-EINVAL, "anchor commit has no string 'path'");
+    if ((rc = cer_anchor_commit_decode(&c->anchor, c->payload)) < 0)
+        return rc;
+    if ((rc = get_dagcbor(&d, &raw, store, &c->anchor.proof, "anchor proof")) < 0)
+        goto out;
+    if ((rc = raw_links_ok(&raw, proof_links, 2, -1)) < 0) {
+        rc = cer_err_wrap(rc, "anchor proof");
+        goto out;
+    }
+    rc = cer_anchor_proof_decode(&c->proof, d);
+out:
+    cJSON_Delete(d);
+    cer_buf_free(&raw);
+    return rc;
+}
+
+static int read_commit(cer_commit *c, cer_store *store)
+{
+    static const char *const links[] = {"id", "prev", "proof"};
+    cer_buf raw = CER_BUF_INIT;
+    int rc;
+
+    if (c->cid.codec == CER_CODEC_DAG_JOSE) {
+        if ((rc = cer_store_get(store, &c->cid, &raw)) < 0)
+            goto out;
+        if ((rc = cer_dagjose_decode(&c->jws, raw.data, raw.len)) < 0)
+            goto out;
+        if (!c->jws.has_link) {
+            rc = cer_err(-EINVAL, "JWS payload is not a CID");
+            goto out;
+        }
+        if (c->jws.nsigs != 1) {
+            rc = cer_err(-EINVAL, "JWS has %zu signatures, expected 1", c->jws.nsigs);
+            goto out;
+        }
+        c->is_signed = true;
+        c->payload_cid = c->jws.link;
+    } else if (c->cid.codec == CER_CODEC_DAG_CBOR) {
+        c->payload_cid = c->cid;
+    } else {
+        rc = cer_err(-ENOTSUP, "codec 0x%llx is not a commit codec (dag-cbor or dag-jose)",
+                     (unsigned long long)c->cid.codec);
+        goto out;
+    }
+    if ((rc = get_dagcbor(&c->payload, &raw, store, &c->payload_cid, "payload")) < 0)
+        goto out;
+    if (!cJSON_IsObject(c->payload)) {
+        rc = cer_err(-EINVAL, "payload is not a map");
+        goto out;
+    }
+    if ((rc = raw_links_ok(&raw, links, 3, -1)) < 0 ||
+        (rc = read_link_field(&c->prev, &c->has_prev, c->payload, "prev")) < 0 ||
+        (rc = read_link_field(&c->id, &c->has_id, c->payload, "id")) < 0)
+        goto out;
+    if (get(c->payload, "proof")) {
+        c->type = CER_COMMIT_ANCHOR;
+        rc = read_proof(c, store);
+    } else {
+        c->type = c->has_prev ? CER_COMMIT_SIGNED : CER_COMMIT_GENESIS;
+    }
+out:
+    cer_buf_free(&raw);
+    return rc;
+}
+
+int cer_commit_read(cer_commit *out, cer_store *store, const cer_cid *cid)
+{
+    char name[CER_CID_STR_MAX];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    out->cid = *cid;
+    cer_errclear();
+    if ((rc = read_commit(out, store)) < 0) {
+        cer_commit_free(out);
+        return cer_err_wrap(rc, "state: commit %s", cid_str(name, cid));
+    }
+    return 0;
+}
+
+void cer_commit_free(cer_commit *c)
+{
+    cer_jws_free(&c->jws);
+    cJSON_Delete(c->payload);
+    memset(c, 0, sizeof *c);
+}
+
+/* ------------------------------------------------------------------ */
+/* State basics                                                         */
+/* ------------------------------------------------------------------ */
+
+const char *cer_anchor_status_name(int status)
+{
+    static const char *const names[] = {"NOT_REQUESTED", "PENDING", "PROCESSING",
+                                        "ANCHORED",      "FAILED",  "REPLACED"};
+
+    if (status < 0 || status >= (int)(sizeof names / sizeof names[0]))
+        return NULL;
+    return names[status];
+}
+
+/* A log of n entries is allocated for the next power of two >= n, so
+ * that log_reserve knows the capacity from the length alone. */
+static cer_log_entry *log_alloc(size_t n)
+{
+    size_t cap = 1;
+
+    while (cap < n)
+        cap *= 2;
+    return calloc(cap, sizeof(cer_log_entry));
+}
+
+void cer_state_free(cer_state *st)
+{
+    if (!st)
+        return;
+    cJSON_Delete(st->content);
+    cJSON_Delete(st->metadata);
+    free(st->log);
+    free(st);
+}
+
+int cer_state_copy(cer_state **out, const cer_state *st)
+{
+    cer_state *c = calloc(1, sizeof *c);
+
+    *out = NULL;
+    if (!c)
+        return cer_err(-ENOMEM, "state: out of memory");
+    *c = *st;
+    c->content = cJSON_Duplicate(st->content, 1);
+    c->metadata = cJSON_Duplicate(st->metadata, 1);
+    c->log = log_alloc(st->log_len);
+    if (!c->content || !c->metadata || !c->log) {
+        c->log_len = 0;
+        cer_state_free(c);
+        return cer_err(-ENOMEM, "state: out of memory");
+    }
+    memcpy(c->log, st->log, st->log_len * sizeof *c->log);
+    *out = c;
+    return 0;
+}
+
+const cer_cid *cer_state_tip(const cer_state *st)
+{
+    return &st->log[st->log_len - 1].cid;
+}
+
+/* Room for one more log entry (capacity doubles at powers of two). */
+static int log_reserve(cer_state *st)
+{
+    size_t n = st->log_len;
+    cer_log_entry *l;
+
+    if (n & (n - 1))  /* not a power of two: there is room */
+        return 0;
+    if (!(l = realloc(st->log, (n ? 2 * n : 1) * sizeof *l)))
+        return cer_err(-ENOMEM, "state: out of memory");
+    st->log = l;
+    return 0;
+}
+
+static void log_push(cer_state *st, const cer_cid *cid, int type, const char *author, int64_t ts)
+{
+    cer_log_entry *e = &st->log[st->log_len++];
+
+    memset(e, 0, sizeof *e);
+    e->cid = *cid;
+    e->type = type;
+    snprintf(e->author, sizeof e->author, "%s", author ? author : "");
+    e->timestamp = ts;
+}
+
+/* ------------------------------------------------------------------ */
+/* Signatures                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Verify c's signature and that its signer is controller; writes the
+ * signer's DID to author. */
+static int check_signer(const cer_commit *c, const char *controller, char author[CER_DID_MAX])
+{
+    char kid[CER_KID_MAX + 64];
+    size_t n;
+    int rc;
+
+    if (strncmp(controller, "did:key:", 8) != 0)
+        return cer_err(-ENOTSUP, "controller %.200s: only did:key controllers can be verified",
+                       controller);
+    if ((rc = cer_jws_verify(&c->jws, 0, kid, sizeof kid)) < 0)
+        return rc;
+    n = strcspn(kid, "#?");
+    if (n >= CER_DID_MAX || strlen(controller) != n || memcmp(kid, controller, n) != 0)
+        return cer_err(-EKEYREJECTED, "signed by %.*s, not the controller %.200s", (int)(n < 200 ? n : 200),
+                       kid, controller);
+    memcpy(author, kid, n);
+    author[n] = '\0';
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Applying commits (TileDocument)                                      */
+/* ------------------------------------------------------------------ */
+
+static int check_header_controllers(const cJSON *header)
+{
+    const cJSON *c = get(header, "controllers");
+
+    if (!c)
+        return 0;
+    if (!cJSON_IsArray(c) || cJSON_GetArraySize(c) != 1)
+        return cer_err(-EINVAL, "exactly one controller must be specified");
+    if (!cJSON_IsString(c->child) || !c->child->valuestring[0])
+        return cer_err(-EINVAL, "controller cannot be updated to an empty or non-string value");
+    return 0;
+}
+
+static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c)
+{
+    const cJSON *header = get(c->payload, "header"), *data = get(c->payload, "data");
+    char author[CER_DID_MAX] = "";
+    cer_state *st = NULL;
+    int rc;
+
+    *out = NULL;
+    if (c->type != CER_COMMIT_GENESIS)
+        return cer_err(-EINVAL, "the stream's genesis has '%s'", c->has_prev ? "prev" : "proof");
+    if (id->type != CER_STREAM_TILE) {
+        const char *name = cer_stream_type_name(id->type);
+        if (name)
+            return cer_err(-ENOTSUP, "stream type %s (%llu) cannot be verified yet "
+                           "(read-only support comes later)", name, (unsigned long long)id->type);
+        return cer_err(-ENOTSUP, "unknown stream type %llu", (unsigned long long)id->type);
+    }
+    if (!cJSON_IsObject(header))
+        return cer_err(-EINVAL, "genesis has no header map");
+    if (!cJSON_IsArray(get(header, "controllers")) || cJSON_GetArraySize(get(header, "controllers")) != 1 ||
+        !first_controller(header) || !first_controller(header)[0])
+        return cer_err(-EINVAL, "exactly one controller must be specified");
+    if (c->is_signed) {
+        if ((rc = check_signer(c, first_controller(header), author)) < 0)
+            return rc;
+    } else if (data && !cJSON_IsNull(data)) {
+        return cer_err(-EINVAL, "genesis commit with contents should always be signed");
+    }
+    if (!(st = calloc(1, sizeof *st)))
+        return cer_err(-ENOMEM, "state: out of memory");
+    st->id.type = id->type;
+    st->id.genesis = id->genesis;
+    st->content = js_truthy(data) ? cJSON_Duplicate(data, 1) : cJSON_CreateObject();
+    st->metadata = cJSON_Duplicate(header, 1);
+    if (!st->content || !st->metadata || log_reserve(st) < 0) {
+        cer_state_free(st);
+        return cer_err(-ENOMEM, "state: out of memory");
+    }
+    st->signature = c->is_signed ? CER_SIG_SIGNED : CER_SIG_GENESIS;
+    st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
+    log_push(st, &c->cid, CER_COMMIT_GENESIS, author, 0);
+    *out = st;
+    return 0;
+}
+
+/* forbidControllerChange and unique never change after genesis. */
+static int check_fixed_fields(const cer_state *st, const cJSON *header)
+{
+    static const char *const fixed[] = {"forbidControllerChange", "unique"};
+
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *now = get(st->metadata, fixed[i]), *want = get(header, fixed[i]);
+        if (want && (!now || cJSON_IsObject(want) || cJSON_IsArray(want) || !cer_json_equal(now, want)))
+            return cer_err(-EINVAL, "changing '%s' metadata property is not allowed", fixed[i]);
+    }
+    if (js_truthy(get(st->metadata, "forbidControllerChange")) && get(header, "controllers") &&
+        !cer_json_equal(get(header, "controllers"), get(st->metadata, "controllers")))
+        return cer_err(-EINVAL, "cannot change controllers since 'forbidControllerChange' is set");
+    return 0;
+}
+
+/* {...metadata, ...header}: existing keys keep their place, new ones go last. */
+static int merge_metadata(cJSON **out, const cJSON *metadata, const cJSON *header)
+{
+    cJSON *m = cJSON_Duplicate(metadata, 1);
+    const cJSON *it;
+
+    *out = NULL;
+    if (!m)
+        return cer_err(-ENOMEM, "state: out of memory");
+    cJSON_ArrayForEach(it, header) {
+        cJSON *v = cJSON_Duplicate(it, 1);
+        bool ok = v && (get(m, it->string) ? cJSON_ReplaceItemInObjectCaseSensitive(m, it->string, v)
+                                           : cJSON_AddItemToObject(m, it->string, v));
+        if (!ok) {
+            cJSON_Delete(v);
+            cJSON_Delete(m);
+            return cer_err(-ENOMEM, "state: out of memory");
+        }
+    }
+    *out = m;
+    return 0;
+}
+
+static int apply_data(cer_state *st, const cer_commit *c)
+{
+    const cJSON *header = get(c->payload, "header"), *data = get(c->payload, "data");
+    const char *controller = first_controller(st->metadata);
+    char author[CER_DID_MAX];
+    cJSON *content = NULL, *metadata = NULL;
+    int rc;
+
+    if (!c->is_signed)
+        return cer_err(-EINVAL, "a TileDocument data commit must be signed");
+    if (!cJSON_IsObject(header))
+        return cer_err(-EINVAL, "data commit has no header map");
+    if (!data)
+        return cer_err(-EINVAL, "data commit has no 'data'");
+    if (!controller)
+        return cer_err(-EINVAL, "stream metadata has no controller");
+    if ((rc = check_signer(c, controller, author)) < 0 || (rc = check_header_controllers(header)) < 0 ||
+        (rc = check_fixed_fields(st, header)) < 0)
+        return rc;
+    if ((rc = cer_patch_apply(&content, st->content, data)) < 0)
+        return cer_err_wrap(rc, "patch does not apply");
+    if ((rc = merge_metadata(&metadata, st->metadata, header)) < 0 || (rc = log_reserve(st)) < 0) {
+        cJSON_Delete(content);
+        cJSON_Delete(metadata);
+        return rc;
+    }
+    cJSON_Delete(st->content);
+    cJSON_Delete(st->metadata);
+    st->content = content;
+    st->metadata = metadata;
+    st->signature = CER_SIG_SIGNED;
+    st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
+    log_push(st, &c->cid, CER_COMMIT_SIGNED, author, 0);
+    return 0;
+}
+
+/* Item index of a Merkle node, which must be a link; *out is that CID. */
+static int merkle_child(cer_cid *out, cer_store *store, const cer_cid *node, long index)
+{
+    cer_buf raw = CER_BUF_INIT;
+    cJSON *d = NULL;
+    int rc;
+
+    if ((rc = get_dagcbor(&d, &raw, store, node, "Merkle node")) < 0)
+        goto out;
+    if (!cJSON_IsArray(d) || index >= cJSON_GetArraySize(d)) {
+        rc = cer_err(-EINVAL, "Merkle node has no item %ld", index);
+        goto out;
+    }
+    if ((rc = raw_links_ok(&raw, NULL, 0, index)) < 0)
+        goto out;
+    rc = cer_json_get_link(out, cJSON_GetArrayItem(d, (int)index));
+out:
+    cJSON_Delete(d);
+    cer_buf_free(&raw);
+    return rc;
+}
+
+/* PROTOCOL.md §4.3: the leaf at path under proof.root must be prev. */
+static int check_merkle_path(cer_store *store, const cer_commit *c)
+{
+    const char *p = c->anchor.path;
+    char want[CER_CID_STR_MAX], got[CER_CID_STR_MAX];
+    cer_cid node = c->proof.root;
+    int rc;
+
+    while (*p) {
+        if (p[0] != '0' && p[0] != '1')
+            return cer_err(-EINVAL, "anchor path '%s' is not a Merkle path", c->anchor.path);
+        if (p[1] != '\0' && (p[1] != '/' || p[2] == '\0'))
+            return cer_err(-EINVAL, "anchor path '%s' is not a Merkle path", c->anchor.path);
+        if ((rc = merkle_child(&node, store, &node, p[0] - '0')) < 0)
+            return cer_err_wrap(rc, "anchor path '%s'", c->anchor.path);
+        p += p[1] ? 2 : 1;
+    }
+    if (!cer_cid_equal(&node, &c->anchor.prev))
+        return cer_err(-EINVAL, "proof with path '%s' leads to %s, not to prev %s", c->anchor.path,
+                       cid_str(got, &node), cid_str(want, &c->anchor.prev));
+    return 0;
+}
+
+static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c)
+{
+    int64_t ts = c->proof.has_block_timestamp ? c->proof.block_timestamp : 0;
+    int rc;
+
+    if ((rc = check_merkle_path(store, c)) < 0 || (rc = log_reserve(st)) < 0)
+        return rc;
+    log_push(st, &c->cid, CER_COMMIT_ANCHOR, NULL, ts);
+    for (size_t i = st->log_len - 1; i-- > 0 && st->log[i].type != CER_COMMIT_ANCHOR;)
+        st->log[i].timestamp = ts;
+    st->anchor_status = CER_ANCHOR_ANCHORED;
+    st->has_proof = true;
+    st->proof = c->proof;
+    return 0;
+}
+
+/* Apply a non-genesis commit on top of st; st is unchanged on failure. */
+static int apply_one(cer_state *st, cer_store *store, const cer_commit *c)
+{
+    char name[CER_CID_STR_MAX], a[CER_CID_STR_MAX], b[CER_CID_STR_MAX];
+    int rc = 0;
+
+    cer_errclear();
+    if (c->type == CER_COMMIT_GENESIS)
+        rc = cer_err(-EINVAL, "a genesis commit (no 'prev') cannot follow %s", cid_str(a, cer_state_tip(st)));
+    else if (!cer_cid_equal(&c->prev, cer_state_tip(st)))
+        rc = cer_err(-EINVAL, "prev %s is not the tip %s", cid_str(a, &c->prev), cid_str(b, cer_state_tip(st)));
+    else if (!c->has_id && c->type != CER_COMMIT_ANCHOR)
+        rc = cer_err(-EINVAL, "data commit has no 'id'");
+    else if (c->has_id && !cer_cid_equal(&c->id, &st->id.genesis))
+        rc = cer_err(-EINVAL, "id %s is not this stream's genesis %s", cid_str(a, &c->id),
+                     cid_str(b, &st->id.genesis));
+    else if (c->type == CER_COMMIT_ANCHOR)
+        rc = apply_anchor(st, store, c);
+    else
+        rc = apply_data(st, c);
+    if (rc < 0)
+        return cer_err_wrap(rc, "state: commit %s", cid_str(name, &c->cid));
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walking the log                                                      */
+/* ------------------------------------------------------------------ */
+
+typedef struct walk {
+    cer_cid *cids;   /* newest first */
+    size_t n, cap;
+    size_t shared;   /* with a stop log: index of the first commit found in it */
+} walk;
+
+static void walk_free(walk *w)
+{
+    free(w->cids);
+    memset(w, 0, sizeof *w);
+}
+
+static int walk_push(walk *w, const cer_cid *cid)
+{
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 16;
+        cer_cid *c = realloc(w->cids, cap * sizeof *c);
+        if (!c)
+            return cer_err(-ENOMEM, "state: out of memory");
+        w->cids = c;
+        w->cap = cap;
+    }
+    w->cids[w->n++] = *cid;
+    return 0;
+}
+
+/* Follow prev from tip. Without stop, down to a genesis (included, last).
+ * With stop, down to the first commit in stop's log (not included;
+ * w->shared is its index there); reaching a genesis first is an error. */
+static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_state *stop,
+                     const cid_set *stop_set)
+{
+    char name[CER_CID_STR_MAX], at[CER_CID_STR_MAX];
+    cid_set seen = {0};
+    cer_cid cur = *tip;
+    int rc;
+
+    memset(w, 0, sizeof *w);
+    for (;;) {
+        cer_commit c;
+        if (stop && set_has(stop_set, &cur)) {
+            for (w->shared = 0; !cer_cid_equal(&stop->log[w->shared].cid, &cur); w->shared++)
+                ;
+            rc = 0;
+            break;
+        }
+        if ((rc = set_add(&seen, &cur)) != 0) {
+            if (rc > 0)
+                rc = cer_err(-EINVAL, "state: the log of %s loops at %s", cid_str(name, tip),
+                             cid_str(at, &cur));
+            break;
+        }
+        if (w->n >= CER_STATE_LOG_MAX) {
+            rc = cer_err(-EFBIG, "state: the log of %s is longer than %d commits", cid_str(name, tip),
+                         CER_STATE_LOG_MAX);
+            break;
+        }
+        if ((rc = cer_commit_read(&c, store, &cur)) < 0)
+            break;
+        if ((rc = walk_push(w, &cur)) < 0) {
+            cer_commit_free(&c);
+            break;
+        }
+        if (!c.has_prev) {
+            cer_commit_free(&c);
+            if (stop)
+                rc = cer_err(-EINVAL, "state: commit %s leads to genesis %s, not to this stream",
+                             cid_str(name, tip), cid_str(at, &cur));
+            break;
+        }
+        cur = c.prev;
+        cer_commit_free(&c);
+    }
+    set_free(&seen);
+    if (rc < 0)
+        walk_free(w);
+    return rc;
+}
+
+/* Read commit cid and apply it on top of st. */
+static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid)
+{
+    cer_commit c;
+    int rc;
+
+    if ((rc = cer_commit_read(&c, store, cid)) < 0)
+        return rc;
+    rc = apply_one(st, store, &c);
+    cer_commit_free(&c);
+    return rc;
+}
+
+static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *id)
+{
+    char name[CER_CID_STR_MAX];
+    cer_commit c;
+    int rc;
+
+    *out = NULL;
+    if ((rc = cer_commit_read(&c, store, &id->genesis)) < 0)
+        return rc;
+    cer_errclear();
+    if ((rc = apply_genesis(out, id, &c)) < 0)
+        rc = cer_err_wrap(rc, "state: commit %s", cid_str(name, &id->genesis));
+    cer_commit_free(&c);
+    return rc;
+}
+
+int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, const cer_cid *tip)
+{
+    char a[CER_CID_STR_MAX], b[CER_CID_STR_MAX], g[CER_CID_STR_MAX], saved[512];
+    cer_state *st = NULL;
+    walk w;
+    int rc, grc;
+
+    *out = NULL;
+    rc = walk_back(&w, store, tip, NULL, NULL);
+    if (rc == 0 && !cer_cid_equal(&w.cids[w.n - 1], &id->genesis)) {
+        rc = cer_err(-EINVAL, "state: the log of %s starts at %s, not at this stream's genesis %s",
+                     cid_str(a, tip), cid_str(b, &w.cids[w.n - 1]), cid_str(g, &id->genesis));
+        walk_free(&w);
+    }
+    if (rc < 0) {
+        /* the tip is rejected; what is left is the genesis alone (log-syncer.ts) */
+        snprintf(saved, sizeof saved, "%s", cer_errmsg());
+        if ((grc = load_genesis(out, store, id)) < 0)
+            return grc;
+        return cer_err(rc, "%s", saved);
+    }
+    if ((rc = load_genesis(&st, store, id)) < 0)
+        goto out;
+    for (size_t i = w.n - 1; i-- > 0;)
+        if ((rc = read_and_apply(st, store, &w.cids[i])) < 0)
+            break;
+    *out = st;
+out:
+    walk_free(&w);
+    return rc;
+}
+
+int cer_state_apply(cer_state *st, cer_store *store, const cer_cid *commit)
+{
+    return read_and_apply(st, store, commit);
+}
+
+/* ------------------------------------------------------------------ */
+/* Conflict resolution                                                  */
+/* ------------------------------------------------------------------ */
+
+/* "1,133,1,18,32,..." as Uint8Array.prototype.toString writes it. */
+static void js_bytes_string(char *out, size_t cap, const cer_cid *cid)
+{
+    uint8_t bytes[CER_CID_BYTES_MAX];
+    int n = cer_cid_to_bytes(bytes, sizeof bytes, cid);
+    size_t len = 0;
+
+    out[0] = '\0';
+    for (int i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, i ? ",%u" : "%u", bytes[i]);
+}
+
+int cer_cid_js_compare(const cer_cid *a, const cer_cid *b)
+{
+    char sa[CER_CID_BYTES_MAX * 4 + 1], sb[CER_CID_BYTES_MAX * 4 + 1];
+
+    js_bytes_string(sa, sizeof sa, a);
+    js_bytes_string(sb, sizeof sb, b);
+    return strcmp(sa, sb);  /* ASCII only: UTF-16 order is byte order */
+}
+
+/* Index of the first anchor in log[0..n), or -1. */
+static long first_anchor(const cer_log_entry *log, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (log[i].type == CER_COMMIT_ANCHOR)
+            return (long)i;
+    return -1;
+}
+
+/* _pickLogToAccept(log1 = local tail, log2 = remote tail): true when the
+ * remote tail wins. Both tails are non-empty. */
+static bool remote_wins(const cer_log_entry *l1, size_t n1, const cer_log_entry *l2, size_t n2)
+{
+    long a1 = first_anchor(l1, n1), a2 = first_anchor(l2, n2);
+    size_t len1, len2;
+
+    if ((a1 >= 0) != (a2 >= 0))
+        return a2 >= 0;
+    if (a1 >= 0 && a2 >= 0 && l1[a1].timestamp != l2[a2].timestamp)
+        return l2[a2].timestamp < l1[a1].timestamp;
+    len1 = a1 >= 0 ? (size_t)a1 + 1 : n1;
+    len2 = a2 >= 0 ? (size_t)a2 + 1 : n2;
+    if (len1 != len2)
+        return len2 > len1;
+    return !(cer_cid_js_compare(&l1[n1 - 1].cid, &l2[n2 - 1].cid) < 0);
+}
+
+static int set_of_log(cid_set *s, const cer_state *st)
+{
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    for (size_t i = 0; i < st->log_len; i++)
+        if ((rc = set_add(s, &st->log[i].cid)) < 0) {
+            set_free(s);
+            return rc;
+        }
+    return 0;
+}
+
+static int fast_forward(cer_state *st, cer_store *store, const walk *w)
+{
+    int rc;
+
+    for (size_t i = w->n; i-- > 0;)
+        if ((rc = read_and_apply(st, store, &w->cids[i])) < 0)
+            return i == w->n - 1 ? rc : 1;  /* keep the valid prefix, as js does for network tips */
+    return 1;
+}
+
+static int resolve_fork(cer_state **stp, cer_store *store, const cer_cid *other_tip, size_t shared)
+{
+    cer_state *st = *stp, *other = NULL;
+    int rc = cer_state_load(&other, store, &st->id, other_tip);
+
+    if (!other)
+        return rc;
+    if (other->log_len <= shared + 1 || !cer_cid_equal(&other->log[shared].cid, &st->log[shared].cid)) {
+        cer_state_free(other);
+        return rc < 0 ? rc : cer_err(-EINVAL, "state: the other branch does not extend the shared commit");
+    }
+    if (!remote_wins(st->log + shared + 1, st->log_len - shared - 1, other->log + shared + 1,
+                     other->log_len - shared - 1)) {
+        cer_state_free(other);
+        return 0;
+    }
+    cer_state_free(st);
+    *stp = other;
+    return 1;
+}
+
+int cer_state_merge(cer_state **stp, cer_store *store, const cer_cid *other_tip)
+{
+    cer_state *st = *stp;
+    cid_set in_log;
+    walk w;
+    int rc;
+
+    if ((rc = set_of_log(&in_log, st)) < 0)
+        return rc;
+    if (set_has(&in_log, other_tip)) {
+        set_free(&in_log);
+        return 0;
+    }
+    rc = walk_back(&w, store, other_tip, st, &in_log);
+    set_free(&in_log);
+    if (rc < 0)
+        return rc;
+    if (w.shared == st->log_len - 1)
+        rc = fast_forward(st, store, &w);
+    else
+        rc = resolve_fork(stp, store, other_tip, w.shared);
+    walk_free(&w);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON form                                                            */
+/* ------------------------------------------------------------------ */
+
+static bool add_cid_string(cJSON *obj, const char *key, const cer_cid *cid)
+{
+    char s[CER_CID_STR_MAX];
+
+    return cer_cid_to_string(s, sizeof s, cid) >= 0 && cJSON_AddStringToObject(obj, key, s);
+}
+
+static cJSON *proof_to_json(const cer_anchor_proof *p)
+{
+    cJSON *j = cJSON_CreateObject();
+    bool ok = j && cJSON_AddStringToObject(j, "chainId", p->chain_id) && add_cid_string(j, "root", &p->root) &&
+              add_cid_string(j, "txHash", &p->tx_hash);
+
+    if (ok && p->tx_type[0])
+        ok = cJSON_AddStringToObject(j, "txType", p->tx_type) != NULL;
+    if (ok && p->has_block_number)
+        ok = cJSON_AddNumberToObject(j, "blockNumber", (double)p->block_number) != NULL;
+    if (ok && p->has_block_timestamp)
+        ok = cJSON_AddNumberToObject(j, "blockTimestamp", (double)p->block_timestamp) != NULL;
+    if (!ok) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
+static cJSON *log_to_json(const cer_state *st)
+{
+    cJSON *a = cJSON_CreateArray();
+
+    for (size_t i = 0; a && i < st->log_len; i++) {
+        const cer_log_entry *e = &st->log[i];
+        cJSON *o = cJSON_CreateObject();
+        bool ok = o && cJSON_AddItemToArray(a, o) && add_cid_string(o, "cid", &e->cid) &&
+                  cJSON_AddNumberToObject(o, "type", e->type);
+        if (ok && e->timestamp)
+            ok = cJSON_AddNumberToObject(o, "timestamp", (double)e->timestamp) != NULL;
+        if (ok && e->author[0])
+            ok = cJSON_AddStringToObject(o, "author", e->author) != NULL;
+        if (!ok) {
+            if (o && !o->prev)  /* not attached */
+                cJSON_Delete(o);
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+int cer_state_to_json(cJSON **out, const cer_state *st)
+{
+    char sid[CER_STREAMID_STR_MAX];
+    const char *doctype = cer_stream_type_name(st->id.type);
+    cer_streamref ref = {st->id.type, st->id.genesis, false, st->id.genesis};
+    cJSON *j = cJSON_CreateObject(), *v;
+    bool ok;
+
+    *out = NULL;
+    if (!doctype || cer_streamref_to_string(sid, sizeof sid, &ref) < 0) {
+        cJSON_Delete(j);
+        return cer_err(-EINVAL, "state: stream type %llu has no name", (unsigned long long)st->id.type);
+    }
+    ok = j && cJSON_AddNumberToObject(j, "type", (double)st->id.type) &&
+         (v = cJSON_Duplicate(st->content, 1)) && (cJSON_AddItemToObject(j, "content", v) || (cJSON_Delete(v), 0)) &&
+         (v = cJSON_Duplicate(st->metadata, 1)) && (cJSON_AddItemToObject(j, "metadata", v) || (cJSON_Delete(v), 0)) &&
+         cJSON_AddNumberToObject(j, "signature", st->signature) &&
+         cJSON_AddStringToObject(j, "anchorStatus", cer_anchor_status_name(st->anchor_status));
+    if (ok && st->has_proof)
+        ok = (v = proof_to_json(&st->proof)) && (cJSON_AddItemToObject(j, "anchorProof", v) || (cJSON_Delete(v), 0));
+    ok = ok && (v = log_to_json(st)) && (cJSON_AddItemToObject(j, "log", v) || (cJSON_Delete(v), 0)) &&
+         cJSON_AddStringToObject(j, "doctype", doctype) && cJSON_AddStringToObject(j, "streamId", sid);
+    if (!ok) {
+        cJSON_Delete(j);
+        return cer_err(-ENOMEM, "state: out of memory");
+    }
+    *out = j;
+    return 0;
+}
+
+/* A non-negative integer up to max, as a JSON number. */
+static int json_uint(int64_t *out, const cJSON *v, double max, const char *what)
+{
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= max) ||
+        v->valuedouble != (double)(int64_t)v->valuedouble)
+        return cer_err(-EINVAL, "state JSON: %s must be an integer from 0 to %.0f", what, max);
+    *out = (int64_t)v->valuedouble;
+    return 0;
+}
+
+static int json_cid(cer_cid *out, const cJSON *v, const char *what)
+{
+    if (!cJSON_IsString(v) || cer_cid_parse(out, v->valuestring) < 0)
+        return cer_err(-EINVAL, "state JSON: %s must be a CID string", what);
+    return 0;
+}
+
+static int json_text(char *out, size_t cap, const cJSON *v, const char *what)
+{
+    if (!cJSON_IsString(v) || strlen(v->valuestring) >= cap)
+        return cer_err(-EINVAL, "state JSON: %s must be a string shorter than %zu bytes", what, cap);
+    strcpy(out, v->valuestring);
+    return 0;
+}
+
+/* Every member of obj is one of the names in allowed (NULL-terminated). */
+static int only_keys(const cJSON *obj, const char *const *allowed, const char *what)
+{
+    const cJSON *it;
+
+    if (!cJSON_IsObject(obj))
+        return cer_err(-EINVAL, "state JSON: %s is not an object", what);
+    cJSON_ArrayForEach(it, obj) {
+        const char *const *k = allowed;
+        while (*k && strcmp(*k, it->string) != 0)
+            k++;
+        if (!*k)
+            return cer_err(-EINVAL, "state JSON: unexpected field '%.64s' in %s", it->string, what);
+    }
+    return 0;
+}
+
+static int proof_from_json(cer_anchor_proof *p, const cJSON *j)
+{
+    static const char *const keys[] = {"chainId", "root", "txHash", "txType", "blockNumber",
+                                       "blockTimestamp", NULL};
+    int rc;
+
+    memset(p, 0, sizeof *p);
+    if ((rc = only_keys(j, keys, "anchorProof")) < 0 ||
+        (rc = json_text(p->chain_id, sizeof p->chain_id, get(j, "chainId"), "anchorProof.chainId")) < 0 ||
+        (rc = json_cid(&p->root, get(j, "root"), "anchorProof.root")) < 0 ||
+        (rc = json_cid(&p->tx_hash, get(j, "txHash"), "anchorProof.txHash")) < 0)
+        return rc;
+    if (get(j, "txType") && (rc = json_text(p->tx_type, sizeof p->tx_type, get(j, "txType"), "anchorProof.txType")) < 0)
+        return rc;
+    if (get(j, "blockNumber")) {
+        if ((rc = json_uint(&p->block_number, get(j, "blockNumber"), CER_JSON_SAFE_INT_MAX, "blockNumber")) < 0)
+            return rc;
+        p->has_block_number = true;
+    }
+    if (get(j, "blockTimestamp")) {
+        if ((rc = json_uint(&p->block_timestamp, get(j, "blockTimestamp"), CER_JSON_SAFE_INT_MAX,
+                            "blockTimestamp")) < 0)
+            return rc;
+        p->has_block_timestamp = true;
+    }
+    return 0;
+}
+
+static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
+{
+    static const char *const keys[] = {"cid", "type", "timestamp", "author", NULL};
+    int64_t type = 0;
+    int rc;
+
+    memset(e, 0, sizeof *e);
+    if ((rc = only_keys(j, keys, "a log entry")) < 0 || (rc = json_cid(&e->cid, get(j, "cid"), "log cid")) < 0 ||
+        (rc = json_uint(&type, get(j, "type"), CER_COMMIT_ANCHOR, "log type")) < 0)
+        return rc;
+    e->type = (int)type;
+    if ((i == 0) != (e->type == CER_COMMIT_GENESIS))
+        return cer_err(-EINVAL, "state JSON: log entry %zu has type %d", i, e->type);
+    if (get(j, "timestamp") && (rc = json_uint(&e->timestamp, get(j, "timestamp"), CER_JSON_SAFE_INT_MAX,
+                                               "log timestamp")) < 0)
+        return rc;
+    if (get(j, "author") && (rc = json_text(e->author, sizeof e->author, get(j, "author"), "log author")) < 0)
+        return rc;
+    return 0;
+}
+
+static int log_from_json(cer_state *st, const cJSON *a)
+{
+    cid_set seen = {0};
+    const cJSON *it;
+    size_t n = (size_t)cJSON_GetArraySize(a), i = 0;
+    int rc = 0;
+
+    if (!cJSON_IsArray(a) || n == 0)
+        return cer_err(-EINVAL, "state JSON: log must be a non-empty array");
+    if (!(st->log = log_alloc(n)))
+        return cer_err(-ENOMEM, "state: out of memory");
+    cJSON_ArrayForEach(it, a) {
+        if ((rc = entry_from_json(&st->log[i], it, i)) < 0)
+            break;
+        if ((rc = set_add(&seen, &st->log[i].cid)) != 0) {
+            if (rc > 0)
+                rc = cer_err(-EINVAL, "state JSON: log entry %zu repeats a commit", i);
+            break;
+        }
+        st->log_len = ++i;
+    }
+    set_free(&seen);
+    if (rc == 0 && !cer_cid_equal(&st->log[0].cid, &st->id.genesis))
+        rc = cer_err(-EINVAL, "state JSON: the log does not start at the stream's genesis");
+    return rc;
+}
+
+static int status_from_json(int *out, const cJSON *v)
+{
+    for (int i = 0; cJSON_IsString(v) && cer_anchor_status_name(i); i++)
+        if (strcmp(cer_anchor_status_name(i), v->valuestring) == 0) {
+            *out = i;
+            return 0;
+        }
+    return cer_err(-EINVAL, "state JSON: anchorStatus is not a known status name");
+}
+
+static int state_from_json(cer_state *st, const cJSON *j)
+{
+    static const char *const keys[] = {"type", "doctype", "streamId", "content", "metadata", "signature",
+                                       "anchorStatus", "anchorProof", "log", NULL};
+    const cJSON *doctype = get(j, "doctype"), *sid = get(j, "streamId");
+    int64_t type = 0, sig = 0;
+    int rc;
+
+    if ((rc = only_keys(j, keys, "the state")) < 0 ||
+        (rc = json_uint(&type, get(j, "type"), 1 << 20, "type")) < 0 ||
+        (rc = json_uint(&sig, get(j, "signature"), CER_SIG_SIGNED, "signature")) < 0 ||
+        (rc = status_from_json(&st->anchor_status, get(j, "anchorStatus"))) < 0)
+        return rc;
+    st->signature = (int)sig;
+    if (!cJSON_IsString(doctype) || !cer_stream_type_name((uint64_t)type) ||
+        strcmp(doctype->valuestring, cer_stream_type_name((uint64_t)type)) != 0)
+        return cer_err(-EINVAL, "state JSON: doctype does not name type %lld", (long long)type);
+    if (!cJSON_IsString(sid) || cer_streamref_parse(&st->id, sid->valuestring) < 0 || st->id.is_commit ||
+        st->id.type != (uint64_t)type)
+        return cer_err(-EINVAL, "state JSON: streamId is not a StreamID of type %lld", (long long)type);
+    if (!get(j, "content") || !cJSON_IsObject(get(j, "metadata")))
+        return cer_err(-EINVAL, "state JSON: content or metadata missing");
+    if (get(j, "anchorProof")) {
+        if ((rc = proof_from_json(&st->proof, get(j, "anchorProof"))) < 0)
+            return rc;
+        st->has_proof = true;
+    }
+    if ((rc = log_from_json(st, get(j, "log"))) < 0)
+        return rc;
+    if (st->has_proof != (first_anchor(st->log, st->log_len) >= 0) ||
+        (st->anchor_status == CER_ANCHOR_ANCHORED && !st->has_proof))
+        return cer_err(-EINVAL, "state JSON: anchorProof does not match the log");
+    st->content = cJSON_Duplicate(get(j, "content"), 1);
+    st->metadata = cJSON_Duplicate(get(j, "metadata"), 1);
+    if (!st->content || !st->metadata)
+        return cer_err(-ENOMEM, "state: out of memory");
+    return 0;
+}
+
+int cer_state_from_json(cer_state **out, const cJSON *j)
+{
+    cer_state *st = calloc(1, sizeof *st);
+    int rc;
+
+    *out = NULL;
+    if (!st)
+        return cer_err(-ENOMEM, "state: out of memory");
+    if ((rc = state_from_json(st, j)) < 0) {
+        cer_state_free(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}

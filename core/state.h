@@ -1,0 +1,73 @@
+/*
+ * state.h — stream state (API in ceramic.h) and the internal pieces the
+ * node and the CLI share with it: the commit reader and the state's JSON
+ * form.
+ *
+ * The commit reader fetches one commit by CID and classifies it the way
+ * js-ceramic does (packages/common/src/utils/stream-utils.ts, core's
+ * utils.ts getCommitData): a dag-jose block is a signed commit whose
+ * payload (dag-cbor) is fetched through the JWS link; a dag-cbor block is
+ * the commit map itself; a payload with "proof" is an anchor commit (its
+ * proof block is fetched and decoded too), one without "prev" a genesis,
+ * anything else a data commit. Every block comes through cer_store_get, so
+ * CIDs and the block size limit are checked on the way in.
+ */
+#ifndef CER_STATE_H
+#define CER_STATE_H
+
+#include "ceramic.h"
+
+/* The commit walk gives up after this many commits. */
+#define CER_STATE_LOG_MAX 1000000
+
+/* One commit as read from the store. Free with cer_commit_free. */
+typedef struct cer_commit {
+    cer_cid cid;              /* the commit's CID (envelope CID when signed) */
+    int type;                 /* CER_COMMIT_GENESIS, _SIGNED (any data commit) or _ANCHOR */
+    bool is_signed;           /* a dag-jose envelope; jws and payload_cid are set */
+    cer_jws jws;
+    cer_cid payload_cid;
+    cJSON *payload;           /* the decoded commit map (dag-json convention) */
+    bool has_prev;
+    cer_cid prev;
+    bool has_id;
+    cer_cid id;
+    cer_anchor_commit anchor; /* type CER_COMMIT_ANCHOR */
+    cer_anchor_proof proof;   /* type CER_COMMIT_ANCHOR */
+} cer_commit;
+
+/* Fetch and classify the commit cid (see the top of this file). Rejects
+ * codecs other than dag-jose and dag-cbor (-ENOTSUP), a JWS whose payload
+ * is not a dag-cbor CID, a payload that is not a map, link fields (id,
+ * prev, proof and the proof's root and txHash) that are not CBOR links,
+ * a signed anchor commit and a missing or malformed proof. Messages name
+ * the commit. */
+int cer_commit_read(cer_commit *out, cer_store *store, const cer_cid *cid);
+void cer_commit_free(cer_commit *c);
+
+/* The state in js-ceramic's serializeState shape, plus the StreamID and
+ * each signed commit's author:
+ *   {"type":0, "doctype":"tile", "streamId":"k...", "content":..., "metadata":{...},
+ *    "signature":2, "anchorStatus":"ANCHORED",
+ *    "anchorProof":{"chainId":..., "root":"<cid>", "txHash":"<cid>", "txType"?:...,
+ *                   "blockNumber"?:n, "blockTimestamp"?:n},
+ *    "log":[{"cid":"<cid>", "type":0|1|2, "timestamp"?:n, "author"?:"did:..."}]}
+ * (anchorProof only when the state has one; timestamp only when not 0,
+ * author only for signed commits). Content keeps exact big integers as
+ * cJSON_Raw: print with cer_json_print and read back with
+ * CER_JSON_EXACT_INTS. Caller frees *out. */
+int cer_state_to_json(cJSON **out, const cer_state *st);
+/* The inverse, strict: every field present with the right type and no
+ * others, a known doctype matching type and streamId, a non-empty log
+ * that starts with the stream's genesis, known enum values. A cache file
+ * cut short by a crash fails to parse before it gets here; anything that
+ * parses but is not a whole state is -EINVAL. Caller frees *out. */
+int cer_state_from_json(cer_state **out, const cJSON *j);
+
+/* JavaScript's `a.bytes < b.bytes` on two Uint8Arrays, which compares the
+ * strings "1,133,1,..." (decimal bytes joined with commas): negative, 0 or
+ * positive as strcmp. This, not a bytewise compare, is js-ceramic's
+ * conflict tie-break (state-manipulator.ts _pickLogToAccept). */
+int cer_cid_js_compare(const cer_cid *a, const cer_cid *b);
+
+#endif

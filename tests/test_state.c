@@ -1,0 +1,1134 @@
+/*
+ * test_state.c — stream state: loading logs built with the commit builders
+ * (and by hand, for what the builders refuse to make) from a memory store,
+ * every rejection rule, anchors and Merkle paths, incremental apply,
+ * conflict resolution, the state's JSON form, and real js-ceramic blocks
+ * from tests/vectors/js-cases.json.
+ */
+#include "testutil.h"
+
+#include "buf.h"
+#include "dagcbor.h"
+#include "dagjose.h"
+#include "state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers ---- */
+
+static cer_key key_n(int n)
+{
+    uint8_t seed[32];
+    cer_key k;
+
+    memset(seed, n, sizeof seed);
+    ck_assert_int_eq(cer_key_from_seed(&k, seed), 0);
+    return k;
+}
+
+static cJSON *J(const char *text)
+{
+    cJSON *j = NULL;
+
+    ck_assert_msg(cer_json_parse(&j, text, strlen(text), 0) == 0, "bad JSON %s: %s", text, cer_errmsg());
+    return j;
+}
+
+static cer_store *mem(void)
+{
+    cer_store *s;
+
+    ck_assert_int_eq(cer_store_open_mem(&s), 0);
+    return s;
+}
+
+static void put_block(cer_store *s, const cer_block *b)
+{
+    ck_assert_msg(cer_store_put(s, &b->cid, b->bytes.data, b->bytes.len) == 0, "%s", cer_errmsg());
+}
+
+/* A signed genesis (header JSON or NULL, content JSON or NULL); returns the StreamID. */
+static cer_streamref genesis(cer_store *s, const cer_key *k, const char *header, const char *content)
+{
+    cer_commit_blocks cb;
+    cJSON *h = header ? J(header) : NULL, *c = content ? J(content) : NULL;
+    cer_streamref id = {.type = CER_STREAM_TILE};
+
+    ck_assert_msg(cer_tile_genesis(&cb, k, h, c) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_store_put_commit(s, &cb), 0);
+    id.genesis = *cer_commit_cid(&cb);
+    id.commit = id.genesis;
+    cer_commit_blocks_free(&cb);
+    cJSON_Delete(h);
+    cJSON_Delete(c);
+    return id;
+}
+
+static cer_cid update_id(cer_store *s, const cer_key *k, const cer_cid *id, const cer_cid *prev, const char *header,
+                         const char *patch)
+{
+    cer_commit_blocks cb;
+    cJSON *h = header ? J(header) : NULL, *p = J(patch);
+    cer_cid cid;
+
+    ck_assert_msg(cer_tile_update(&cb, k, id, prev, h, p) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_store_put_commit(s, &cb), 0);
+    cid = *cer_commit_cid(&cb);
+    cer_commit_blocks_free(&cb);
+    cJSON_Delete(h);
+    cJSON_Delete(p);
+    return cid;
+}
+
+static cer_cid update(cer_store *s, const cer_key *k, const cer_streamref *id, const cer_cid *prev,
+                      const char *header, const char *patch)
+{
+    return update_id(s, k, &id->genesis, prev, header, patch);
+}
+
+static cer_cid fake_tx(int n)
+{
+    cer_cid c = {1, CER_CODEC_ETH_TX, CER_MH_KECCAK_256, 32, {0}};
+
+    memset(c.digest, n, 32);
+    return c;
+}
+
+/* A proof with root and (ts > 0) blockTimestamp, and an anchor commit on prev. */
+static cer_cid anchor_on(cer_store *s, const cer_streamref *id, const cer_cid *prev, const cer_cid *root,
+                         const char *path, int64_t ts)
+{
+    cer_anchor_proof p = {.chain_id = "eip155:1337", .root = *root, .tx_hash = fake_tx((int)ts)};
+    cer_anchor_commit ac = {.has_id = true, .id = id->genesis, .prev = *prev};
+    cer_block pb, ab;
+    cer_cid cid;
+
+    if (ts > 0) {
+        p.has_block_timestamp = p.has_block_number = true;
+        p.block_timestamp = ts;
+        p.block_number = ts / 10;
+    }
+    ck_assert_int_eq(cer_anchor_proof_encode(&pb, &p), 0);
+    put_block(s, &pb);
+    ac.proof = pb.cid;
+    snprintf(ac.path, sizeof ac.path, "%s", path);
+    ck_assert_int_eq(cer_anchor_commit_encode(&ab, &ac), 0);
+    put_block(s, &ab);
+    cid = ab.cid;
+    cer_buf_free(&pb.bytes);
+    cer_buf_free(&ab.bytes);
+    return cid;
+}
+
+/* A Merkle node [l, r] stored as dag-cbor. */
+static cer_cid node(cer_store *s, const cer_cid *l, const cer_cid *r)
+{
+    cer_buf b = CER_BUF_INIT;
+    cer_cbor_w w = CER_CBOR_W_INIT(&b);
+    cer_cid cid;
+
+    cer_cbor_w_array(&w, 2);
+    cer_cbor_w_link(&w, l);
+    cer_cbor_w_link(&w, r);
+    ck_assert_int_eq(w.err, 0);
+    cer_cid_of_block(&cid, CER_CODEC_DAG_CBOR, b.data, b.len);
+    ck_assert_int_eq(cer_store_put(s, &cid, b.data, b.len), 0);
+    cer_buf_free(&b);
+    return cid;
+}
+
+/* Sign a hand-written payload; store payload (through the backend when
+ * raw is set, bypassing the front end's checks) and envelope. */
+static cer_cid seal_payload(cer_store *s, const cer_key *k, const cer_buf *payload, bool raw)
+{
+    cer_cid pcid, ecid;
+    cer_jws jws;
+    cer_buf env = CER_BUF_INIT;
+
+    cer_cid_of_block(&pcid, CER_CODEC_DAG_CBOR, payload->data, payload->len);
+    if (raw)
+        ck_assert_int_eq(s->ops->put(s, &pcid, payload->data, payload->len), 0);
+    else
+        ck_assert_int_eq(cer_store_put(s, &pcid, payload->data, payload->len), 0);
+    ck_assert_int_eq(cer_jws_sign(&jws, k, &pcid), 0);
+    ck_assert_int_eq(cer_dagjose_encode(&env, &jws), 0);
+    cer_cid_of_block(&ecid, CER_CODEC_DAG_JOSE, env.data, env.len);
+    ck_assert_int_eq(cer_store_put(s, &ecid, env.data, env.len), 0);
+    cer_jws_free(&jws);
+    cer_buf_free(&env);
+    return ecid;
+}
+
+static void assert_content(const cer_state *st, const char *want)
+{
+    cJSON *w = J(want);
+    char *got = NULL;
+
+    cer_json_print(&got, st->content, 0);
+    ck_assert_msg(cer_json_equal(st->content, w), "content %s, want %s", got, want);
+    free(got);
+    cJSON_Delete(w);
+}
+
+static char *state_text(const cer_state *st)
+{
+    cJSON *j = NULL;
+    char *t = NULL;
+
+    ck_assert_msg(cer_state_to_json(&j, st) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_json_print(&t, j, 0), 0);
+    cJSON_Delete(j);
+    return t;
+}
+
+static void assert_msg_has(const char *needle)
+{
+    ck_assert_msg(strstr(cer_errmsg(), needle) != NULL, "message '%s' lacks '%s'", cer_errmsg(), needle);
+}
+
+/* ---- loading ---- */
+
+START_TEST(genesis_only)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(1);
+    cer_streamref id = genesis(s, &k, "{\"family\":\"f\"}", "{\"a\":1}");
+    cer_streamref uid = genesis(s, NULL, "{\"controllers\":[\"did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd\"],\"tags\":[\"x\"]}", NULL);
+    cer_state *st = NULL;
+
+    ck_assert_msg(cer_state_load(&st, s, &id, &id.genesis) == 0, "%s", cer_errmsg());
+    assert_content(st, "{\"a\":1}");
+    ck_assert_str_eq(cJSON_GetObjectItem(st->metadata, "family")->valuestring, "f");
+    ck_assert_int_eq(st->signature, CER_SIG_SIGNED);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+    ck_assert_uint_eq(st->log_len, 1);
+    ck_assert_int_eq(st->log[0].type, CER_COMMIT_GENESIS);
+    ck_assert_str_eq(st->log[0].author, k.did);
+    ck_assert(cer_cid_equal(cer_state_tip(st), &id.genesis));
+    ck_assert_str_eq(cer_anchor_status_name(st->anchor_status), "NOT_REQUESTED");
+    ck_assert_ptr_null(cer_anchor_status_name(6));
+    cer_state_free(st);
+
+    ck_assert_msg(cer_state_load(&st, s, &uid, &uid.genesis) == 0, "%s", cer_errmsg());
+    assert_content(st, "{}");
+    ck_assert_int_eq(st->signature, CER_SIG_GENESIS);
+    ck_assert_str_eq(st->log[0].author, "");
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(three_updates)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(2);
+    cer_streamref id = genesis(s, &k, NULL, "{\"a\":1}");
+    cer_cid c[4];
+    cer_state *st = NULL;
+
+    c[0] = id.genesis;
+    c[1] = update(s, &k, &id, &c[0], NULL, "[{\"op\":\"add\",\"path\":\"/b\",\"value\":[1]}]");
+    c[2] = update(s, &k, &id, &c[1], "{\"tags\":[\"t\"]}", "[{\"op\":\"add\",\"path\":\"/b/-\",\"value\":2}]");
+    c[3] = update(s, &k, &id, &c[2], NULL, "[{\"op\":\"remove\",\"path\":\"/a\"}]");
+    ck_assert_msg(cer_state_load(&st, s, &id, &c[3]) == 0, "%s", cer_errmsg());
+    assert_content(st, "{\"b\":[1,2]}");
+    ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(st->metadata, "tags"), 0)->valuestring, "t");
+    ck_assert_uint_eq(st->log_len, 4);
+    for (int i = 0; i < 4; i++) {
+        ck_assert(cer_cid_equal(&st->log[i].cid, &c[i]));
+        ck_assert_int_eq(st->log[i].type, i ? CER_COMMIT_SIGNED : CER_COMMIT_GENESIS);
+        ck_assert_str_eq(st->log[i].author, k.did);
+        ck_assert_int_eq(st->log[i].timestamp, 0);
+    }
+    cer_state_free(st);
+    /* loading an earlier tip gives the earlier state */
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &c[1]), 0);
+    assert_content(st, "{\"a\":1,\"b\":[1]}");
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(controller_change)
+{
+    cer_store *s = mem();
+    cer_key k1 = key_n(3), k2 = key_n(4);
+    cer_streamref id = genesis(s, &k1, NULL, "{}");
+    char hdr[256];
+    cer_cid u1, u2, u3;
+    cer_state *st = NULL;
+
+    snprintf(hdr, sizeof hdr, "{\"controllers\":[\"%s\"]}", k2.did);
+    u1 = update(s, &k1, &id, &id.genesis, hdr, "[]");
+    u2 = update(s, &k2, &id, &u1, NULL, "[{\"op\":\"add\",\"path\":\"/x\",\"value\":1}]");
+    ck_assert_msg(cer_state_load(&st, s, &id, &u2) == 0, "%s", cer_errmsg());
+    assert_content(st, "{\"x\":1}");
+    ck_assert_str_eq(st->log[1].author, k1.did);
+    ck_assert_str_eq(st->log[2].author, k2.did);
+    ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(st->metadata, "controllers"), 0)->valuestring, k2.did);
+    cer_state_free(st);
+    /* the old controller can no longer write */
+    u3 = update(s, &k1, &id, &u2, NULL, "[]");
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &u3), -EKEYREJECTED);
+    assert_msg_has("not the controller");
+    ck_assert_uint_eq(st->log_len, 3);
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(forbid_controller_change)
+{
+    cer_store *s = mem();
+    cer_key k1 = key_n(5), k2 = key_n(6);
+    cer_streamref id = genesis(s, &k1, "{\"forbidControllerChange\":true}", "{}");
+    char hdr[256];
+    cer_cid u1, u2;
+    cer_state *st = NULL;
+
+    snprintf(hdr, sizeof hdr, "{\"controllers\":[\"%s\"]}", k1.did);
+    u1 = update(s, &k1, &id, &id.genesis, hdr, "[]");  /* same controller: allowed */
+    snprintf(hdr, sizeof hdr, "{\"controllers\":[\"%s\"]}", k2.did);
+    u2 = update(s, &k1, &id, &u1, hdr, "[]");
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &u2), -EINVAL);
+    assert_msg_has("forbidControllerChange");
+    ck_assert_uint_eq(st->log_len, 2);
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(non_controller)
+{
+    cer_store *s = mem();
+    cer_key k1 = key_n(7), k2 = key_n(8);
+    cer_streamref id = genesis(s, &k1, NULL, "{\"n\":0}");
+    cer_cid u1 = update(s, &k1, &id, &id.genesis, NULL, "[{\"op\":\"replace\",\"path\":\"/n\",\"value\":1}]");
+    cer_cid u2 = update(s, &k2, &id, &u1, NULL, "[{\"op\":\"replace\",\"path\":\"/n\",\"value\":2}]");
+    cer_cid u3 = update(s, &k1, &id, &u2, NULL, "[{\"op\":\"replace\",\"path\":\"/n\",\"value\":3}]");
+    char name[CER_CID_STR_MAX];
+    cer_state *st = NULL;
+
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &u3), -EKEYREJECTED);
+    cer_cid_to_string(name, sizeof name, &u2);
+    assert_msg_has(name);
+    assert_msg_has(k2.did);
+    assert_msg_has(k1.did);
+    ck_assert_uint_eq(st->log_len, 2);
+    assert_content(st, "{\"n\":1}");
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(forged_signature)
+{
+    cer_store *s = mem();
+    cer_key k1 = key_n(9), k2 = key_n(10);
+    cer_streamref id = genesis(s, &k1, NULL, "{}");
+    cer_commit_blocks cb;
+    cJSON *patch = J("[]");
+    cer_buf env = CER_BUF_INIT, hdr = CER_BUF_INIT;
+    cer_jws other;
+    cer_cid cid;
+    cer_state *st = NULL;
+    char kid[CER_KID_MAX];
+
+    ck_assert_int_eq(cer_tile_update(&cb, &k1, &id.genesis, &id.genesis, NULL, patch), 0);
+    ck_assert_int_eq(cer_store_put_commit(s, &cb), 0);
+    /* (a) a flipped signature byte, stored under the envelope's new CID */
+    cb.jws.sigs[0].signature[5] ^= 1;
+    ck_assert_int_eq(cer_dagjose_encode(&env, &cb.jws), 0);
+    cer_cid_of_block(&cid, CER_CODEC_DAG_JOSE, env.data, env.len);
+    ck_assert_int_eq(cer_store_put(s, &cid, env.data, env.len), 0);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &cid), -EKEYREJECTED);
+    ck_assert_uint_eq(st->log_len, 1);
+    cer_state_free(st);
+    /* (b) k2's signature under the controller's kid */
+    ck_assert_int_eq(cer_jws_sign(&other, &k2, &cb.payload.cid), 0);
+    cer_key_kid(kid, sizeof kid, &k1);
+    ck_assert_int_eq(cer_jws_protected_header(&hdr, kid), 0);
+    free(other.sigs[0].protected_hdr);
+    other.sigs[0].protected_hdr = cer_buf_detach(&hdr);
+    other.sigs[0].protected_len = strlen((char *)other.sigs[0].protected_hdr);
+    env.len = 0;
+    ck_assert_int_eq(cer_dagjose_encode(&env, &other), 0);
+    cer_cid_of_block(&cid, CER_CODEC_DAG_JOSE, env.data, env.len);
+    ck_assert_int_eq(cer_store_put(s, &cid, env.data, env.len), 0);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &cid), -EKEYREJECTED);
+    ck_assert_uint_eq(st->log_len, 1);
+    cer_state_free(st);
+    cer_jws_free(&other);
+    cer_buf_free(&env);
+    cer_commit_blocks_free(&cb);
+    cJSON_Delete(patch);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(foreign_prev_and_id)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(11);
+    cer_streamref a = genesis(s, &k, NULL, "{\"s\":\"a\"}"), b = genesis(s, &k, NULL, "{\"s\":\"b\"}");
+    cer_cid a1 = update(s, &k, &a, &a.genesis, NULL, "[]");
+    cer_cid bad_prev = update(s, &k, &a, &b.genesis, NULL, "[]");  /* id a, prev in stream b */
+    cer_cid bad_id = update_id(s, &k, &b.genesis, &a1, NULL, "[]"); /* prev in a, id b */
+    cer_cid after = update(s, &k, &a, &bad_id, NULL, "[]");
+    cer_state *st = NULL;
+
+    ck_assert_int_eq(cer_state_load(&st, s, &a, &bad_prev), -EINVAL);
+    assert_msg_has("not at this stream's genesis");
+    ck_assert_uint_eq(st->log_len, 1);  /* the tip is rejected: genesis alone */
+    assert_content(st, "{\"s\":\"a\"}");
+    cer_state_free(st);
+
+    ck_assert_int_eq(cer_state_load(&st, s, &a, &after), -EINVAL);
+    assert_msg_has("is not this stream's genesis");
+    ck_assert_uint_eq(st->log_len, 2);
+    ck_assert(cer_cid_equal(cer_state_tip(st), &a1));
+    cer_state_free(st);
+
+    /* a StreamID whose genesis is not a genesis */
+    {
+        cer_streamref x = a;
+        x.genesis = a1;
+        ck_assert_int_eq(cer_state_load(&st, s, &x, &a1), -EINVAL);
+        ck_assert_ptr_null(st);
+    }
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(oversized_and_corrupt_blocks)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(12);
+    cer_streamref id = genesis(s, &k, NULL, "{}");
+    cer_buf p = CER_BUF_INIT;
+    cer_cbor_w w = CER_CBOR_W_INIT(&p);
+    char *big = malloc(CER_BLOCK_MAX + 1);
+    cer_cid tip, u1;
+    cer_state *st = NULL;
+    static const uint8_t junk[] = "not the block";
+
+    /* {id, data: [{op:add, path:/big, value:<256001 bytes>}], prev, header: {}} */
+    memset(big, 'x', CER_BLOCK_MAX);
+    big[CER_BLOCK_MAX] = '\0';
+    cer_cbor_w_map(&w, 4);
+    cer_cbor_w_text(&w, "id");
+    cer_cbor_w_link(&w, &id.genesis);
+    cer_cbor_w_text(&w, "data");
+    cer_cbor_w_array(&w, 1);
+    cer_cbor_w_map(&w, 3);
+    cer_cbor_w_text(&w, "op");
+    cer_cbor_w_text(&w, "add");
+    cer_cbor_w_text(&w, "path");
+    cer_cbor_w_text(&w, "/big");
+    cer_cbor_w_text(&w, "value");
+    cer_cbor_w_text(&w, big);
+    cer_cbor_w_text(&w, "prev");
+    cer_cbor_w_link(&w, &id.genesis);
+    cer_cbor_w_text(&w, "header");
+    cer_cbor_w_map(&w, 0);
+    ck_assert_int_eq(w.err, 0);
+    ck_assert_uint_gt(p.len, CER_BLOCK_MAX);
+    tip = seal_payload(s, &k, &p, true);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &tip), -EFBIG);
+    ck_assert_uint_eq(st->log_len, 1);
+    cer_state_free(st);
+
+    /* bytes that do not match the CID */
+    u1 = update(s, &k, &id, &id.genesis, NULL, "[]");
+    {
+        cer_store *s2 = mem();
+        cer_streamref id2 = genesis(s2, &k, NULL, "{}");
+        ck_assert(cer_cid_equal(&id2.genesis, &id.genesis));
+        ck_assert_int_eq(s2->ops->put(s2, &u1, junk, sizeof junk), 0);
+        ck_assert_int_eq(cer_state_load(&st, s2, &id, &u1), -EBADMSG);
+        ck_assert_uint_eq(st->log_len, 1);
+        cer_state_free(st);
+        /* a corrupted genesis: nothing is valid */
+        cer_store_close(s2);
+        s2 = mem();
+        ck_assert_int_eq(s2->ops->put(s2, &id.genesis, junk, sizeof junk), 0);
+        ck_assert_int_eq(cer_state_load(&st, s2, &id, &id.genesis), -EBADMSG);
+        ck_assert_ptr_null(st);
+        cer_store_close(s2);
+    }
+    /* a missing block */
+    {
+        cer_cid missing = u1;
+        missing.digest[0] ^= 1;
+        ck_assert_int_eq(cer_state_load(&st, s, &id, &missing), -ENOENT);
+        ck_assert_uint_eq(st->log_len, 1);
+        cer_state_free(st);
+    }
+    free(big);
+    cer_buf_free(&p);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(non_canonical_genesis)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(13);
+    cer_buf p = CER_BUF_INIT;
+    cer_cbor_w w = CER_CBOR_W_INIT(&p);
+    static const uint8_t one_f64[] = {0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0};
+    cer_streamref id = {.type = CER_STREAM_TILE};
+    cer_cid pcid;
+    cer_commit c;
+    cer_state *st = NULL;
+
+    /* "header" before "data" (canonical is data first), and 1.0 as a float64 */
+    cer_cbor_w_map(&w, 2);
+    cer_cbor_w_text(&w, "header");
+    cer_cbor_w_map(&w, 1);
+    cer_cbor_w_text(&w, "controllers");
+    cer_cbor_w_array(&w, 1);
+    cer_cbor_w_text(&w, k.did);
+    cer_cbor_w_text(&w, "data");
+    cer_cbor_w_map(&w, 1);
+    cer_cbor_w_text(&w, "a");
+    ck_assert_int_eq(w.err, 0);
+    ck_assert_int_eq(cer_buf_append(&p, one_f64, sizeof one_f64), 0);
+    cer_cid_of_block(&pcid, CER_CODEC_DAG_CBOR, p.data, p.len);
+    id.genesis = seal_payload(s, &k, &p, false);
+    ck_assert_msg(cer_state_load(&st, s, &id, &id.genesis) == 0, "%s", cer_errmsg());
+    assert_content(st, "{\"a\":1}");
+    ck_assert(cer_cid_equal(&st->log[0].cid, &id.genesis));
+    cer_state_free(st);
+    ck_assert_int_eq(cer_commit_read(&c, s, &id.genesis), 0);
+    ck_assert(cer_cid_equal(&c.payload_cid, &pcid));  /* the raw bytes' CID, never re-encoded */
+    ck_assert_int_eq(c.type, CER_COMMIT_GENESIS);
+    cer_commit_free(&c);
+    cer_buf_free(&p);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(bad_commits)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(14);
+    cer_streamref id = genesis(s, &k, NULL, "{\"a\":1}");
+    cer_cid u1 = update(s, &k, &id, &id.genesis, NULL, "[{\"op\":\"remove\",\"path\":\"/nope\"}]");
+    cer_buf p = CER_BUF_INIT;
+    cer_cbor_w w = CER_CBOR_W_INIT(&p);
+    cer_streamref uid = {.type = CER_STREAM_TILE};
+    cer_state *st = NULL;
+    cer_commit c;
+    cer_cid raw = {1, CER_CODEC_RAW, CER_MH_SHA2_256, 32, {0}};
+
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &u1), -EINVAL);
+    assert_msg_has("patch does not apply");
+    ck_assert_uint_eq(st->log_len, 1);
+    cer_state_free(st);
+
+    /* unsigned genesis with data */
+    cer_cbor_w_map(&w, 2);
+    cer_cbor_w_text(&w, "data");
+    cer_cbor_w_map(&w, 0);
+    cer_cbor_w_text(&w, "header");
+    cer_cbor_w_map(&w, 1);
+    cer_cbor_w_text(&w, "controllers");
+    cer_cbor_w_array(&w, 1);
+    cer_cbor_w_text(&w, k.did);
+    ck_assert_int_eq(w.err, 0);
+    cer_cid_of_block(&uid.genesis, CER_CODEC_DAG_CBOR, p.data, p.len);
+    ck_assert_int_eq(cer_store_put(s, &uid.genesis, p.data, p.len), 0);
+    ck_assert_int_eq(cer_state_load(&st, s, &uid, &uid.genesis), -EINVAL);
+    assert_msg_has("should always be signed");
+    ck_assert_ptr_null(st);
+
+    /* other codecs and stream types */
+    ck_assert_int_eq(cer_commit_read(&c, s, &raw), -ENOTSUP);
+    uid = id;
+    uid.type = CER_STREAM_MODEL;
+    ck_assert_int_eq(cer_state_load(&st, s, &uid, &uid.genesis), -ENOTSUP);
+    assert_msg_has("cannot be verified yet");
+    ck_assert_ptr_null(st);
+    uid.type = 77;
+    ck_assert_int_eq(cer_state_load(&st, s, &uid, &uid.genesis), -ENOTSUP);
+    assert_msg_has("77");
+    /* applying a genesis on top */
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), 0);
+    ck_assert_int_eq(cer_state_apply(st, s, &id.genesis), -EINVAL);
+    cer_state_free(st);
+    cer_buf_free(&p);
+    cer_store_close(s);
+}
+END_TEST
+
+/* A prev that is a plain {"/": "<cid>"} map, not a CBOR link. */
+START_TEST(fake_link)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(15);
+    cer_streamref id = genesis(s, &k, NULL, "{}");
+    char g[CER_CID_STR_MAX];
+    cer_buf p = CER_BUF_INIT;
+    cer_cbor_w w = CER_CBOR_W_INIT(&p);
+    cer_cid tip;
+    cer_state *st = NULL;
+
+    cer_cid_to_string(g, sizeof g, &id.genesis);
+    cer_cbor_w_map(&w, 4);
+    cer_cbor_w_text(&w, "id");
+    cer_cbor_w_link(&w, &id.genesis);
+    cer_cbor_w_text(&w, "data");
+    cer_cbor_w_array(&w, 0);
+    cer_cbor_w_text(&w, "prev");
+    cer_cbor_w_map(&w, 1);
+    cer_cbor_w_text(&w, "/");
+    cer_cbor_w_text(&w, g);
+    cer_cbor_w_text(&w, "header");
+    cer_cbor_w_map(&w, 0);
+    ck_assert_int_eq(w.err, 0);
+    tip = seal_payload(s, &k, &p, false);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &tip), -EINVAL);
+    assert_msg_has("not a link");
+    cer_state_free(st);
+    cer_buf_free(&p);
+    cer_store_close(s);
+}
+END_TEST
+
+/* ---- anchors ---- */
+
+START_TEST(anchors)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(16);
+    cer_streamref id = genesis(s, &k, NULL, "{}");
+    cer_cid u1 = update(s, &k, &id, &id.genesis, NULL, "[{\"op\":\"add\",\"path\":\"/v\",\"value\":1}]");
+    cer_cid a1 = anchor_on(s, &id, &u1, &u1, "", 1000);
+    cer_cid u2 = update(s, &k, &id, &a1, NULL, "[{\"op\":\"replace\",\"path\":\"/v\",\"value\":2}]");
+    cer_cid x = fake_tx(1), y = fake_tx(2), z = fake_tx(3);
+    cer_cid n0 = node(s, &x, &u2), n1 = node(s, &y, &z), root = node(s, &n0, &n1);
+    cer_cid a2 = anchor_on(s, &id, &u2, &root, "0/1", 2000);
+    cer_cid bad = anchor_on(s, &id, &u2, &root, "1/0", 2000);
+    cer_cid bad2 = anchor_on(s, &id, &u2, &root, "0/1/0", 2000);
+    cer_state *st = NULL;
+
+    ck_assert_msg(cer_state_load(&st, s, &id, &a2) == 0, "%s", cer_errmsg());
+    ck_assert_uint_eq(st->log_len, 5);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+    ck_assert(st->has_proof);
+    ck_assert(cer_cid_equal(&st->proof.root, &root));
+    ck_assert_int_eq(st->proof.block_timestamp, 2000);
+    ck_assert_int_eq(st->log[0].timestamp, 1000);
+    ck_assert_int_eq(st->log[1].timestamp, 1000);
+    ck_assert_int_eq(st->log[2].timestamp, 1000);
+    ck_assert_int_eq(st->log[2].type, CER_COMMIT_ANCHOR);
+    ck_assert_int_eq(st->log[3].timestamp, 2000);
+    ck_assert_int_eq(st->log[4].timestamp, 2000);
+    assert_content(st, "{\"v\":2}");
+    cer_state_free(st);
+
+    /* after a signed commit the status goes back, the proof stays */
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &u2), 0);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+    ck_assert(st->has_proof);
+    ck_assert_int_eq(st->log[3].timestamp, 0);
+    cer_state_free(st);
+
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &bad), -EINVAL);
+    assert_msg_has("not to prev");
+    ck_assert_uint_eq(st->log_len, 4);
+    cer_state_free(st);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &bad2), -EINVAL);
+    ck_assert_uint_eq(st->log_len, 4);
+    cer_state_free(st);
+    /* path "" with a root that is not prev */
+    bad = anchor_on(s, &id, &u2, &u1, "", 5);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &bad), -EINVAL);
+    ck_assert_uint_eq(st->log_len, 4);
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(anchor_missing_proof)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(17);
+    cer_streamref id = genesis(s, &k, NULL, "{}");
+    cer_anchor_commit ac = {.has_id = true, .id = id.genesis, .prev = id.genesis, .path = ""};
+    cer_block ab;
+    cer_state *st = NULL;
+
+    ac.proof = fake_tx(9);
+    ac.proof.codec = CER_CODEC_DAG_CBOR;
+    ac.proof.mh_code = CER_MH_SHA2_256;
+    ck_assert_int_eq(cer_anchor_commit_encode(&ab, &ac), 0);
+    put_block(s, &ab);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &ab.cid), -ENOENT);
+    assert_msg_has("anchor proof");
+    ck_assert_uint_eq(st->log_len, 1);
+    cer_state_free(st);
+    cer_buf_free(&ab.bytes);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(incremental_apply)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(18), k2 = key_n(19);
+    cer_streamref id = genesis(s, &k, NULL, "{\"n\":[]}");
+    cer_cid c[6];
+    cer_state *full = NULL, *inc = NULL;
+    char *a, *b;
+
+    c[0] = id.genesis;
+    for (int i = 1; i < 4; i++) {
+        char patch[128];
+        snprintf(patch, sizeof patch, "[{\"op\":\"add\",\"path\":\"/n/-\",\"value\":%d}]", i);
+        c[i] = update(s, &k, &id, &c[i - 1], NULL, patch);
+    }
+    c[4] = anchor_on(s, &id, &c[3], &c[3], "", 777);
+    c[5] = update(s, &k, &id, &c[4], NULL, "[{\"op\":\"add\",\"path\":\"/m\",\"value\":true}]");
+    ck_assert_int_eq(cer_state_load(&full, s, &id, &c[5]), 0);
+    ck_assert_int_eq(cer_state_load(&inc, s, &id, &c[0]), 0);
+    for (int i = 1; i < 6; i++)
+        ck_assert_msg(cer_state_apply(inc, s, &c[i]) == 0, "%s", cer_errmsg());
+    a = state_text(full);
+    b = state_text(inc);
+    ck_assert_str_eq(a, b);
+    free(b);
+    /* a failing apply leaves the state as it was */
+    {
+        cer_cid wrong_prev = update(s, &k, &id, &c[3], NULL, "[]");
+        cer_cid wrong_key = update(s, &k2, &id, &c[5], NULL, "[]");
+        ck_assert_int_eq(cer_state_apply(inc, s, &wrong_prev), -EINVAL);
+        ck_assert_int_eq(cer_state_apply(inc, s, &wrong_key), -EKEYREJECTED);
+        b = state_text(inc);
+        ck_assert_str_eq(a, b);
+        free(b);
+    }
+    /* copies and states read back from JSON grow like loaded ones */
+    {
+        cer_state *cp = NULL, *back = NULL;
+        cJSON *j = NULL;
+        cer_cid more[8];
+        ck_assert_int_eq(cer_state_load(&cp, s, &id, &c[2]), 0);
+        cer_state_free(inc);
+        ck_assert_int_eq(cer_state_copy(&inc, cp), 0);
+        ck_assert_int_eq(cer_state_to_json(&j, cp), 0);
+        ck_assert_int_eq(cer_state_from_json(&back, j), 0);
+        for (int i = 3; i < 6; i++) {
+            ck_assert_int_eq(cer_state_apply(inc, s, &c[i]), 0);
+            ck_assert_int_eq(cer_state_apply(back, s, &c[i]), 0);
+        }
+        more[0] = c[5];
+        for (int i = 1; i < 8; i++) {
+            more[i] = update(s, &k, &id, &more[i - 1], NULL, "[]");
+            ck_assert_int_eq(cer_state_apply(inc, s, &more[i]), 0);
+            ck_assert_int_eq(cer_state_apply(back, s, &more[i]), 0);
+        }
+        ck_assert_uint_eq(inc->log_len, 13);
+        b = state_text(inc);
+        free(a);
+        a = state_text(back);
+        ck_assert_str_eq(a, b);
+        free(b);
+        cJSON_Delete(j);
+        cer_state_free(cp);
+        cer_state_free(back);
+    }
+    free(a);
+    cer_state_free(full);
+    cer_state_free(inc);
+    cer_store_close(s);
+}
+END_TEST
+
+/* ---- conflict resolution ---- */
+
+typedef struct fork {
+    cer_store *s;
+    cer_key k;
+    cer_streamref id;
+    cer_cid base;
+} fork_t;
+
+static fork_t fork_new(void)
+{
+    fork_t f;
+
+    f.s = mem();
+    f.k = key_n(20);
+    f.id = genesis(f.s, &f.k, NULL, "{}");
+    f.base = update(f.s, &f.k, &f.id, &f.id.genesis, NULL, "[{\"op\":\"add\",\"path\":\"/base\",\"value\":1}]");
+    return f;
+}
+
+static cer_cid fork_step(fork_t *f, const cer_cid *prev, const char *tag, int n)
+{
+    char patch[128];
+
+    snprintf(patch, sizeof patch, "[{\"op\":\"add\",\"path\":\"/%s\",\"value\":%d}]", tag, n);
+    return update(f->s, &f->k, &f->id, prev, NULL, patch);
+}
+
+/* Load local_tip, merge other_tip; returns the merge result and checks the resulting tip. */
+static int merge_from(fork_t *f, const cer_cid *local_tip, const cer_cid *other_tip)
+{
+    cer_state *st = NULL;
+    int rc;
+
+    ck_assert_int_eq(cer_state_load(&st, f->s, &f->id, local_tip), 0);
+    rc = cer_state_merge(&st, f->s, other_tip);
+    ck_assert_msg(rc >= 0, "%s", cer_errmsg());
+    ck_assert(cer_cid_equal(cer_state_tip(st), rc == 1 ? other_tip : local_tip));
+    cer_state_free(st);
+    return rc;
+}
+
+START_TEST(merge_anchored_wins)
+{
+    fork_t f = fork_new();
+    cer_cid a1 = fork_step(&f, &f.base, "a", 1), a2 = fork_step(&f, &a1, "a", 2);
+    cer_cid b1 = fork_step(&f, &f.base, "b", 1), b2 = anchor_on(f.s, &f.id, &b1, &b1, "", 50);
+
+    ck_assert_int_eq(merge_from(&f, &a2, &b2), 1);
+    ck_assert_int_eq(merge_from(&f, &b2, &a2), 0);
+    cer_store_close(f.s);
+}
+END_TEST
+
+START_TEST(merge_earlier_anchor_wins)
+{
+    fork_t f = fork_new();
+    cer_cid a1 = fork_step(&f, &f.base, "a", 1), a2 = anchor_on(f.s, &f.id, &a1, &a1, "", 200);
+    cer_cid b1 = fork_step(&f, &f.base, "b", 1), b2 = fork_step(&f, &b1, "b", 2);
+    cer_cid b3 = anchor_on(f.s, &f.id, &b2, &b2, "", 100);
+    cer_cid a3 = fork_step(&f, &a2, "a", 3);  /* commits after the first anchor do not count */
+
+    ck_assert_int_eq(merge_from(&f, &a3, &b3), 1);
+    ck_assert_int_eq(merge_from(&f, &b3, &a3), 0);
+    /* equal timestamps: the longer tail up to its first anchor */
+    {
+        cer_cid b4 = anchor_on(f.s, &f.id, &b2, &b2, "", 200);
+        ck_assert_int_eq(merge_from(&f, &a3, &b4), 1);
+        ck_assert_int_eq(merge_from(&f, &b4, &a3), 0);
+    }
+    cer_store_close(f.s);
+}
+END_TEST
+
+START_TEST(merge_longer_wins)
+{
+    fork_t f = fork_new();
+    cer_cid a1 = fork_step(&f, &f.base, "a", 1);
+    cer_cid b1 = fork_step(&f, &f.base, "b", 1), b2 = fork_step(&f, &b1, "b", 2);
+    cer_state *st = NULL;
+
+    ck_assert_int_eq(merge_from(&f, &a1, &b2), 1);
+    ck_assert_int_eq(merge_from(&f, &b2, &a1), 0);
+    /* the winner's state is the other branch's */
+    ck_assert_int_eq(cer_state_load(&st, f.s, &f.id, &a1), 0);
+    ck_assert_int_eq(cer_state_merge(&st, f.s, &b2), 1);
+    assert_content(st, "{\"base\":1,\"b\":2}");
+    ck_assert_uint_eq(st->log_len, 4);
+    cer_state_free(st);
+    cer_store_close(f.s);
+}
+END_TEST
+
+static int bytewise(const cer_cid *a, const cer_cid *b)
+{
+    uint8_t x[CER_CID_BYTES_MAX], y[CER_CID_BYTES_MAX];
+    int nx = cer_cid_to_bytes(x, sizeof x, a), ny = cer_cid_to_bytes(y, sizeof y, b);
+    int c = memcmp(x, y, (size_t)(nx < ny ? nx : ny));
+
+    return c ? c : nx - ny;
+}
+
+START_TEST(js_compare)
+{
+    cer_cid a = {1, CER_CODEC_DAG_JOSE, CER_MH_SHA2_256, 32, {0}}, b = a;
+
+    a.digest[0] = 9;
+    b.digest[0] = 10;
+    ck_assert_int_lt(bytewise(&a, &b), 0);
+    ck_assert_int_gt(cer_cid_js_compare(&a, &b), 0);  /* "...,9,..." > "...,10,..." */
+    a.digest[0] = 1;
+    ck_assert_int_lt(cer_cid_js_compare(&a, &b), 0);  /* "1," < "10" (',' < '0') */
+    ck_assert_int_eq(cer_cid_js_compare(&b, &b), 0);
+    a.digest[0] = 100;
+    b.digest[0] = 99;
+    ck_assert_int_lt(cer_cid_js_compare(&a, &b), 0);
+}
+END_TEST
+
+START_TEST(merge_tie_string_quirk)
+{
+    fork_t f = fork_new();
+    cer_cid a1 = fork_step(&f, &f.base, "a", 0), b1;
+    int n;
+
+    /* find a sibling whose order differs bytewise and as JS strings */
+    for (n = 1; n < 1000; n++) {
+        b1 = fork_step(&f, &f.base, "b", n);
+        if ((bytewise(&a1, &b1) < 0) != (cer_cid_js_compare(&a1, &b1) < 0))
+            break;
+    }
+    ck_assert_int_lt(n, 1000);
+    /* the tail whose tip's string is smaller wins, from either side */
+    if (cer_cid_js_compare(&b1, &a1) < 0) {
+        ck_assert_int_eq(merge_from(&f, &a1, &b1), 1);
+        ck_assert_int_eq(merge_from(&f, &b1, &a1), 0);
+    } else {
+        ck_assert_int_eq(merge_from(&f, &a1, &b1), 0);
+        ck_assert_int_eq(merge_from(&f, &b1, &a1), 1);
+    }
+    cer_store_close(f.s);
+}
+END_TEST
+
+START_TEST(merge_fast_forward)
+{
+    fork_t f = fork_new();
+    cer_cid a1 = fork_step(&f, &f.base, "a", 1), a2 = fork_step(&f, &a1, "a", 2);
+    cer_cid bad = update(f.s, &f.k, &f.id, &a2, NULL, "[{\"op\":\"remove\",\"path\":\"/zzz\"}]");
+    cer_cid after_bad = fork_step(&f, &bad, "c", 1);
+    cer_streamref other = genesis(f.s, &f.k, NULL, "{\"other\":1}");
+    cer_cid foreign = fork_step(&f, &other.genesis, "x", 1);
+    cer_state *st = NULL;
+
+    ck_assert_int_eq(cer_state_load(&st, f.s, &f.id, &f.base), 0);
+    ck_assert_int_eq(cer_state_merge(&st, f.s, &a2), 1);
+    ck_assert(cer_cid_equal(cer_state_tip(st), &a2));
+    ck_assert_int_eq(cer_state_merge(&st, f.s, &a1), 0);  /* already in the log */
+    ck_assert_int_eq(cer_state_merge(&st, f.s, &bad), -EINVAL);
+    ck_assert(cer_cid_equal(cer_state_tip(st), &a2));
+    ck_assert_int_eq(cer_state_merge(&st, f.s, &foreign), -EINVAL);
+    assert_msg_has("not to this stream");
+    cer_state_free(st);
+    /* a fast-forward keeps the valid prefix */
+    ck_assert_int_eq(cer_state_load(&st, f.s, &f.id, &f.base), 0);
+    ck_assert_int_eq(cer_state_merge(&st, f.s, &after_bad), 1);
+    ck_assert(cer_cid_equal(cer_state_tip(st), &a2));
+    cer_state_free(st);
+    cer_store_close(f.s);
+}
+END_TEST
+
+/* ---- JSON ---- */
+
+START_TEST(state_json)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(21);
+    cer_streamref id = genesis(s, &k, "{\"family\":\"fam\"}", "{\"big\":1}");
+    cer_cid u1 = update(s, &k, &id, &id.genesis, NULL, "[{\"op\":\"add\",\"path\":\"/z\",\"value\":\"\\u0000\"}]");
+    cer_cid a1 = anchor_on(s, &id, &u1, &u1, "", 1650000000);
+    cer_state *st = NULL, *back = NULL;
+    cJSON *j = NULL, *p = NULL;
+    char *text, *text2;
+    size_t len;
+
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &a1), 0);
+    text = state_text(st);
+    ck_assert_ptr_nonnull(strstr(text, "\"anchorStatus\":\"ANCHORED\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"doctype\":\"tile\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"timestamp\":1650000000"));
+    ck_assert_ptr_nonnull(strstr(text, "\"author\":\"did:key:"));
+    len = strlen(text);
+    ck_assert_int_eq(cer_json_parse(&j, text, len, CER_JSON_EXACT_INTS), 0);
+    ck_assert_msg(cer_state_from_json(&back, j) == 0, "%s", cer_errmsg());
+    text2 = state_text(back);
+    ck_assert_str_eq(text, text2);
+    free(text2);
+    cer_state_free(back);
+    cJSON_Delete(j);
+
+    /* cut short anywhere: never a state */
+    for (size_t n = 0; n < len; n++) {
+        j = NULL;
+        back = NULL;
+        if (cer_json_parse(&j, text, n, CER_JSON_EXACT_INTS) == 0)
+            ck_assert_int_lt(cer_state_from_json(&back, j), 0);
+        ck_assert_ptr_null(back);
+        cJSON_Delete(j);
+    }
+    /* strict fields */
+    {
+        static const char *const mutations[] = {
+            "{\"x\":1}", "{\"type\":1}", "{\"doctype\":\"MID\"}", "{\"signature\":3}",
+            "{\"anchorStatus\":\"DONE\"}", "{\"log\":[]}", "{\"streamId\":\"kzzz\"}", "{\"metadata\":[]}",
+            "{\"log\":[{\"cid\":\"bafy\",\"type\":0}]}", "{\"anchorProof\":{\"chainId\":\"x\"}}",
+        };
+        ck_assert_int_eq(cer_json_parse(&p, text, len, CER_JSON_EXACT_INTS), 0);
+        for (size_t i = 0; i < sizeof mutations / sizeof mutations[0]; i++) {
+            cJSON *m = J(mutations[i]), *copy = cJSON_Duplicate(p, 1);
+            cJSON *it = m->child;
+            if (cJSON_GetObjectItem(copy, it->string))
+                cJSON_ReplaceItemInObjectCaseSensitive(copy, it->string, cJSON_Duplicate(it, 1));
+            else
+                cJSON_AddItemToObject(copy, it->string, cJSON_Duplicate(it, 1));
+            ck_assert_msg(cer_state_from_json(&back, copy) == -EINVAL, "accepted %s", mutations[i]);
+            cJSON_Delete(copy);
+            cJSON_Delete(m);
+        }
+        cJSON_DeleteItemFromObject(p, "anchorProof");
+        ck_assert_int_eq(cer_state_from_json(&back, p), -EINVAL);
+        cJSON_Delete(p);
+    }
+    free(text);
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+/* ---- real js-ceramic blocks ---- */
+
+static void put_hex(cer_store *s, const char *cid_text, const char *hex)
+{
+    cer_cid cid;
+    size_t n;
+    uint8_t *b = tu_unhex(hex, &n);
+
+    ck_assert_int_eq(cer_cid_parse(&cid, cid_text), 0);
+    ck_assert_msg(cer_store_put(s, &cid, b, n) == 0, "%s: %s", cid_text, cer_errmsg());
+    free(b);
+}
+
+static bool is_str(const cJSON *o, const char *k)
+{
+    return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+static void put_case_blocks(cer_store *s, const cJSON *cases)
+{
+    const cJSON *c, *it;
+
+    cJSON_ArrayForEach(c, cases) {
+        const char *kind = tu_str(c, "kind");
+        if (strcmp(kind, "genesis") == 0 || strcmp(kind, "update") == 0) {
+            const cJSON *e = tu_get(c, "expect");
+            put_hex(s, tu_str(e, "payload_cid"), tu_str(e, "payload_hex"));
+            if (is_str(e, "envelope_hex"))
+                put_hex(s, tu_str(e, "envelope_cid"), tu_str(e, "envelope_hex"));
+        } else if (strcmp(kind, "anchor") == 0) {
+            put_hex(s, tu_str(c, "proof/cid"), tu_str(c, "proof/hex"));
+            const cJSON *tree = cJSON_GetObjectItemCaseSensitive(c, "tree");
+            cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(tree, "nodes"))
+                put_hex(s, tu_str(it, "cid"), tu_str(it, "hex"));
+            cJSON_ArrayForEach(it, tu_get(c, "anchors"))
+                put_hex(s, tu_str(it, "cid"), tu_str(it, "hex"));
+        }
+    }
+}
+
+static void load_expect(cer_store *s, const char *stream_id, const char *tip, const char *content_json,
+                        const cJSON *metadata, const char *name)
+{
+    cer_streamref id;
+    cer_cid t;
+    cer_state *st = NULL;
+    cJSON *want = NULL;
+
+    ck_assert_int_eq(cer_streamref_parse(&id, stream_id), 0);
+    ck_assert_int_eq(cer_cid_parse(&t, tip), 0);
+    ck_assert_msg(cer_state_load(&st, s, &id, &t) == 0, "%s: %s", name, cer_errmsg());
+    ck_assert_int_eq(cer_json_parse(&want, content_json, strlen(content_json), 0), 0);
+    ck_assert_msg(cer_json_equal(st->content, want), "%s: content differs", name);
+    if (metadata)
+        ck_assert_msg(cer_json_equal(st->metadata, metadata), "%s: metadata differs", name);
+    cJSON_Delete(want);
+    cer_state_free(st);
+}
+
+START_TEST(js_vectors)
+{
+    cJSON *root = tu_load_json("js-cases.json");
+    const cJSON *cases = tu_get(root, "cases"), *c, *a;
+    cer_store *s = mem();
+    int updates = 0, nanchors = 0;
+
+    put_case_blocks(s, cases);
+    cJSON_ArrayForEach(c, cases) {
+        const char *kind = tu_str(c, "kind");
+        if (strcmp(kind, "genesis") == 0) {
+            const cJSON *e = tu_get(c, "expect");
+            load_expect(s, tu_str(e, "stream_id"), tu_str(e, "commit_cid"),
+                        is_str(c, "content_json") ? tu_str(c, "content_json") : "{}", tu_get(e, "state_metadata"),
+                        tu_str(c, "name"));
+        } else if (strcmp(kind, "update") == 0) {
+            const cJSON *e = tu_get(c, "expect");
+            load_expect(s, tu_str(e, "stream_id"), tu_str(e, "commit_cid"), tu_str(c, "new_json"),
+                        tu_get(e, "state_metadata"), tu_str(c, "name"));
+            updates++;
+        }
+    }
+    /* anchors on the last commit of each stream: the whole log, Merkle paths included */
+    cJSON_ArrayForEach(c, cases) {
+        if (strcmp(tu_str(c, "kind"), "anchor") != 0)
+            continue;
+        cJSON_ArrayForEach(a, tu_get(c, "anchors")) {
+            cer_streamref id;
+            cer_cid tip;
+            cer_state *st = NULL;
+            ck_assert_int_eq(cer_streamref_parse(&id, tu_str(a, "stream_id")), 0);
+            ck_assert_int_eq(cer_cid_parse(&tip, tu_str(a, "cid")), 0);
+            ck_assert_msg(cer_state_load(&st, s, &id, &tip) == 0, "%s %s: %s", tu_str(c, "name"),
+                          tu_str(a, "stream"), cer_errmsg());
+            ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+            ck_assert_str_eq(st->proof.chain_id, tu_str(c, "chain_id"));
+            if (st->proof.has_block_timestamp)
+                for (size_t i = 0; i < st->log_len; i++)
+                    ck_assert_int_eq(st->log[i].timestamp, st->proof.block_timestamp);
+            ck_assert_uint_ge(st->log_len, 2);
+            ck_assert(cer_cid_equal(cer_state_tip(st), &tip));
+            cer_state_free(st);
+            nanchors++;
+        }
+    }
+    ck_assert_int_gt(updates, 0);
+    ck_assert_int_ge(nanchors, 6);
+    cer_store_close(s);
+    cJSON_Delete(root);
+}
+END_TEST
+
+static Suite *state_suite(void)
+{
+    Suite *s = suite_create("state");
+    TCase *tc = tcase_create("state");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, genesis_only);
+    tcase_add_test(tc, three_updates);
+    tcase_add_test(tc, controller_change);
+    tcase_add_test(tc, forbid_controller_change);
+    tcase_add_test(tc, non_controller);
+    tcase_add_test(tc, forged_signature);
+    tcase_add_test(tc, foreign_prev_and_id);
+    tcase_add_test(tc, oversized_and_corrupt_blocks);
+    tcase_add_test(tc, non_canonical_genesis);
+    tcase_add_test(tc, bad_commits);
+    tcase_add_test(tc, fake_link);
+    tcase_add_test(tc, anchors);
+    tcase_add_test(tc, anchor_missing_proof);
+    tcase_add_test(tc, incremental_apply);
+    tcase_add_test(tc, merge_anchored_wins);
+    tcase_add_test(tc, merge_earlier_anchor_wins);
+    tcase_add_test(tc, merge_longer_wins);
+    tcase_add_test(tc, js_compare);
+    tcase_add_test(tc, merge_tie_string_quirk);
+    tcase_add_test(tc, merge_fast_forward);
+    tcase_add_test(tc, state_json);
+    tcase_add_test(tc, js_vectors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CER_TEST_MAIN(state_suite)
