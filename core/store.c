@@ -47,7 +47,7 @@ int cer_store_get(cer_store *s, const cer_cid *cid, cer_buf *out)
         return cer_err(-EFBIG, "store: block %s of %zu bytes is over the %d byte limit", name, out->len,
                        CER_BLOCK_MAX);
     if ((rc = cer_cid_check_block(cid, out->data, out->len)) < 0)
-        return cer_err(rc, "store: block %s is corrupted: %s", name, cer_errmsg());
+        return cer_err_wrap(rc, "store: block %s is corrupted", name);
     return 0;
 }
 
