@@ -31,6 +31,7 @@
 
 #define TMP_PREFIX ".tmp-"
 #define TMP_NAME_MAX 32
+#define TMP_REL_MAX (3 + TMP_NAME_MAX)
 #define TMP_TRIES 8
 /* get reads at most this much: one byte over the limit is enough for the
  * front end to report -EFBIG without reading a huge file. */
@@ -145,11 +146,11 @@ static int sys_fsync(flat_store *f, int fd)
     return fsync(fd);
 }
 
-static int sys_rename(flat_store *f, int dfd, const char *from, const char *to)
+static int sys_rename(flat_store *f, const char *from, const char *to)
 {
     if (injected(fault(f, CER_FLATFS_OP_RENAME)) < 0)
         return -1;
-    return renameat(dfd, from, dfd, to);
+    return renameat(f->dfd, from, f->dfd, to);
 }
 
 /* Records "flatfs: <what> <dir>/<rel>: <strerror>" and returns -e. */
@@ -203,37 +204,42 @@ static int block_exists(const flat_store *f, const block_name *bn)
     return fs_err(f, errno, "stat", bn->rel);
 }
 
-/* Opens the block's shard directory into *shfd, making it when missing
- * (*created then set). */
-static int open_shard(flat_store *f, const block_name *bn, int *shfd, bool *created)
+/* Makes the block's shard directory; *created tells whether it was new. */
+static int make_shard(flat_store *f, const block_name *bn, bool *created)
 {
-    *created = false;
     if (sys_mkdirat(f, f->dfd, bn->shard, 0755) == 0)
         *created = true;
     else if (errno != EEXIST)
         return fs_err(f, errno, "mkdir", bn->shard);
-    *shfd = openat(f->dfd, bn->shard, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (*shfd < 0)
-        return fs_err(f, errno, "open directory", bn->shard);
     return 0;
 }
 
-/* Creates a new temp file in the shard; its name goes to tmp. */
-static int open_temp(flat_store *f, int shfd, const block_name *bn, char tmp[TMP_NAME_MAX], int *fd)
+/* Creates a new temp file "<shard>/.tmp-<hex>" (its path goes to tmp),
+ * making the shard directory when it is missing (*created then set). */
+static int open_temp(flat_store *f, const block_name *bn, char tmp[TMP_REL_MAX], int *fd, bool *created)
 {
-    for (int i = 0; i < TMP_TRIES; i++) {
-        temp_name(tmp);
-        if ((*fd = sys_open_excl(f, shfd, tmp)) >= 0)
+    char name[TMP_NAME_MAX];
+    int rc, tries = 0;
+
+    for (;;) {
+        temp_name(name);
+        snprintf(tmp, TMP_REL_MAX, "%s/%s", bn->shard, name);
+        if ((*fd = sys_open_excl(f, f->dfd, tmp)) >= 0)
             return 0;
-        if (errno != EEXIST) {
-            int e = errno;
-            tmp[0] = '\0';
-            return cer_err(-e, "flatfs: create temp file in %s/%s for %s: %s", f->dir, bn->shard,
-                           bn->cid, strerror(e));
+        if (errno == ENOENT && !*created) {
+            if ((rc = make_shard(f, bn, created)) < 0)
+                break;
+        } else if (errno != EEXIST) {
+            rc = cer_err(-errno, "flatfs: create temp file %s/%s for %s: %s", f->dir, tmp, bn->cid,
+                         strerror(errno));
+            break;
+        } else if (++tries == TMP_TRIES) {
+            rc = cer_err(-EEXIST, "flatfs: no unique temp file name in %s/%s", f->dir, bn->shard);
+            break;
         }
     }
     tmp[0] = '\0';
-    return cer_err(-EEXIST, "flatfs: no unique temp file name in %s/%s", f->dir, bn->shard);
+    return rc;
 }
 
 /* Writes all of data to fd, through EINTR and short writes. */
@@ -255,65 +261,65 @@ static int write_all(flat_store *f, int fd, const uint8_t *data, size_t len, con
 }
 
 /* Fills the temp file, makes it durable and closes it (*fd becomes -1). */
-static int finish_temp(flat_store *f, int *fd, const block_name *bn, const char *tmp,
-                       const uint8_t *data, size_t len)
+static int finish_temp(flat_store *f, int *fd, const char *tmp, const uint8_t *data, size_t len)
 {
-    char what[sizeof bn->shard + TMP_NAME_MAX + 1];
     int rc, cfd = *fd;
 
-    snprintf(what, sizeof what, "%s/%s", bn->shard, tmp);
     *fd = -1;
-    if ((rc = write_all(f, cfd, data, len, what)) < 0)
+    if ((rc = write_all(f, cfd, data, len, tmp)) < 0)
         goto out;
     if (sys_fsync(f, cfd) < 0)
-        rc = fs_err(f, errno, "fsync", what);
+        rc = fs_err(f, errno, "fsync", tmp);
 out:
     if (close(cfd) < 0 && rc == 0)
-        rc = fs_err(f, errno, "close", what);
+        rc = fs_err(f, errno, "close", tmp);
     return rc;
 }
 
 /* After the rename: make the new directory entries durable. */
-static int sync_dirs(flat_store *f, int shfd, const block_name *bn, bool created)
+static int sync_dirs(flat_store *f, const block_name *bn, bool created)
 {
+    int shfd, rc = 0;
+
+    if (f->nosync)
+        return 0;
+    if ((shfd = openat(f->dfd, bn->shard, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return fs_err(f, errno, "open directory", bn->shard);
     if (sys_fsync(f, shfd) < 0)
-        return fs_err(f, errno, "fsync directory", bn->shard);
-    if (created && sys_fsync(f, f->dfd) < 0)
-        return cer_err(-errno, "flatfs: fsync directory %s: %s", f->dir, strerror(errno));
-    return 0;
+        rc = fs_err(f, errno, "fsync directory", bn->shard);
+    else if (created && sys_fsync(f, f->dfd) < 0)
+        rc = cer_err(-errno, "flatfs: fsync directory %s: %s", f->dir, strerror(errno));
+    close(shfd);
+    return rc;
 }
 
 static int flat_put(cer_store *s, const cer_cid *cid, const uint8_t *data, size_t len)
 {
     flat_store *f = (flat_store *)s;
     block_name bn;
-    char tmp[TMP_NAME_MAX] = "";
-    int shfd = -1, fd = -1, rc;
-    bool created;
+    char tmp[TMP_REL_MAX] = "";
+    int fd = -1, rc;
+    bool created = false;
 
     if ((rc = block_name_of(&bn, cid)) < 0)
         return rc;
     if ((rc = block_exists(f, &bn)) != 0)
         return rc < 0 ? rc : 0;
-    if ((rc = open_shard(f, &bn, &shfd, &created)) < 0)
+    if ((rc = open_temp(f, &bn, tmp, &fd, &created)) < 0)
         goto out;
-    if ((rc = open_temp(f, shfd, &bn, tmp, &fd)) < 0)
+    if ((rc = finish_temp(f, &fd, tmp, data, len)) < 0)
         goto out;
-    if ((rc = finish_temp(f, &fd, &bn, tmp, data, len)) < 0)
-        goto out;
-    if (sys_rename(f, shfd, tmp, bn.file) < 0) {
+    if (sys_rename(f, tmp, bn.rel) < 0) {
         rc = fs_err(f, errno, "rename temp file to", bn.rel);
         goto out;
     }
     tmp[0] = '\0';
-    rc = sync_dirs(f, shfd, &bn, created);
+    rc = sync_dirs(f, &bn, created);
 out:
     if (fd >= 0)
         close(fd);
     if (tmp[0])
-        unlinkat(shfd, tmp, 0);
-    if (shfd >= 0)
-        close(shfd);
+        unlinkat(f->dfd, tmp, 0);
     return rc;
 }
 
