@@ -1,5 +1,5 @@
 # Makefile — builds libceramic (core/), the ceramicfs program (fs/) and the
-# tests (tests/). Targets: all, check, asan, valgrind, clean.
+# tests (tests/). Targets: all, check, asan, valgrind, bench, clean.
 #
 # Every tests/test_*.c is one Check program; every tests/*_test.sh is a
 # shell test that runs after them. BUILD selects the output directory, so
@@ -42,7 +42,15 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:%.c=$(BUILD)/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check asan valgrind fuzz fuzz-run clean tests
+# Benchmarks: every tests/bench/bench_*.c is a program of its own; bench_load
+# needs the state module (cer_state_load), so it waits for core/state.c.
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+ifeq ($(wildcard core/state.c),)
+BENCH_SRC := $(filter-out tests/bench/bench_load.c,$(BENCH_SRC))
+endif
+BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
+
+.PHONY: all check asan valgrind bench bench-run fuzz fuzz-run clean tests
 # keep the test objects make would otherwise delete as intermediates
 .SECONDARY:
 all: $(LIB) $(PROG)
@@ -99,6 +107,18 @@ valgrind: tests
 	    --errors-for-leak-kinds=definite,indirect $(CURDIR)/$(PROG)" sh $$t >/dev/null || fail=1; \
 	done; exit $$fail
 
+# Benchmarks (not tests): -O2, no sanitizers, in their own build directory;
+# each prints a table of ops/s and ratios to floors measured in the same run.
+bench:
+	$(MAKE) BUILD=build-bench OPT=-O2 SAN= FUZZ= bench-run
+
+$(BUILD)/tests/bench/bench_%: tests/bench/bench_%.c tests/bench/bench.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench-run: $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
+
 # libFuzzer targets (clang): each runs FUZZ_SECONDS from the seeds in
 # tests/fuzz/corpus/<target>/; new inputs collect in build-fuzz/corpus/.
 # A crash stops the run and leaves crash-* in build-fuzz/ (make it a test).
@@ -120,6 +140,6 @@ fuzz-run: $(FUZZ_BIN)
 	done
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-bench
 
 -include $(CORE_OBJ:.o=.d) $(FS_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/%.d)
