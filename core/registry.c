@@ -1,0 +1,1278 @@
+/*
+ * registry.c — the node's per-stream records (tip, pin, alias), state
+ * caches and the journal of unpublished commits, kept crash-safely in one
+ * directory (see registry.h for the layout and the rules).
+ *
+ * In memory: the records in a chained hash table keyed by the canonical
+ * StreamID string, the same records chained a second time by alias, and
+ * the pending journal entries in an array, oldest first. The maps change
+ * only after the write that makes the change durable has succeeded.
+ */
+#include "registry.h"
+#include "buf.h"
+#include "error.h"
+#include "json.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECORD_EXT ".json"
+#define CACHE_EXT ".state.json"
+#define JOURNAL_NAME "journal.jsonl"
+#define TMP_PREFIX ".tmp-"
+#define RECORD_MAX (64 * 1024)             /* a record is ~300 bytes */
+#define CACHE_MAX (256 * 1024 * 1024)      /* sanity bound on a cache file */
+#define ALIAS_MAX 64
+#define NAME_MAX_LEN (CER_STREAMID_STR_MAX + sizeof CACHE_EXT)
+
+typedef struct rec {
+    struct rec *next_id, *next_alias;
+    char key[CER_STREAMID_STR_MAX];   /* canonical StreamID string */
+    cer_stream_info info;
+} rec;
+
+typedef struct pending {
+    cer_streamref id;
+    cer_cid tip;
+} pending;
+
+struct cer_registry {
+    char *dir;
+    int dirfd;
+    bool sync;
+
+    pthread_mutex_t lock;    /* guards the fields down to by_alias */
+    size_t nbuckets, count;
+    rec **by_id, **by_alias;
+
+    pthread_mutex_t jlock;   /* guards the journal fields */
+    int jfd;
+    off_t jsize;             /* bytes of complete lines in the file */
+    size_t ndone;            /* "done" lines in the file */
+    pending *pend;
+    size_t npend, pcap;
+
+    char **warn;             /* written by open only */
+    size_t nwarn, nwarn_lost;
+};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+static int oom(void)
+{
+    return cer_err(-ENOMEM, "registry: out of memory");
+}
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The stream named by id (a CommitID's commit dropped) and its key. */
+static int stream_key(char key[CER_STREAMID_STR_MAX], cer_streamref *norm, const cer_streamref *id)
+{
+    int rc;
+
+    if (!id)
+        return cer_err(-EINVAL, "registry: NULL stream");
+    *norm = *id;
+    norm->is_commit = false;
+    memset(&norm->commit, 0, sizeof norm->commit);
+    if ((rc = cer_streamref_to_string(key, CER_STREAMID_STR_MAX, norm)) < 0)
+        return cer_err_wrap(rc, "registry: bad stream");
+    return 0;
+}
+
+static int file_name(char *out, size_t cap, const char *key, const char *ext)
+{
+    if ((size_t)snprintf(out, cap, "%s%s", key, ext) >= cap)
+        return cer_err(-ENAMETOOLONG, "registry: name %s%s too long", key, ext);
+    return 0;
+}
+
+int cer_registry_alias_check(const char *alias)
+{
+    char ex[CER_EXCERPT_MAX];
+    cer_streamref ref;
+    size_t n;
+
+    if (!alias || !alias[0])
+        return cer_err(-EINVAL, "registry: empty alias");
+    n = strnlen(alias, ALIAS_MAX + 1);
+    if (n > ALIAS_MAX)
+        return cer_err(-EINVAL, "registry: alias %s is over %d characters", cer_excerpt(ex, alias),
+                       ALIAS_MAX);
+    if (alias[0] == '.')
+        return cer_err(-EINVAL, "registry: alias %s starts with '.'", cer_excerpt(ex, alias));
+    for (size_t i = 0; i < n; i++) {
+        char c = alias[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return cer_err(-EINVAL, "registry: alias %s has a character outside [A-Za-z0-9._-]",
+                           cer_excerpt(ex, alias));
+    }
+    if (cer_streamref_parse(&ref, alias) == 0)
+        return cer_err(-EINVAL, "registry: alias %s is a StreamID", cer_excerpt(ex, alias));
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                                */
+/* ------------------------------------------------------------------ */
+
+static int sys_err(int e, const char *name, const char *what)
+{
+    return cer_err(-e, "registry: %s: %s: %s", name, what, strerror(e));
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+static int sync_dir(cer_registry *r)
+{
+    /* some file systems cannot sync directories; that is no error */
+    if (r->sync && fsync(r->dirfd) < 0 && errno != EINVAL && errno != EROFS)
+        return sys_err(errno, r->dir, "cannot sync the directory");
+    return 0;
+}
+
+/* Replace dir/name with data: a temporary file beside it, fsync'd when
+ * sync, renamed over name, then the directory fsync'd when sync. A crash
+ * leaves the old file or the new one (and maybe a .tmp-* file). */
+static int write_replace(cer_registry *r, const char *name, const char *data, size_t len, bool sync)
+{
+    size_t cap = strlen(r->dir) + strlen(name) + sizeof "/" TMP_PREFIX "-XXXXXX";
+    char *tmp = malloc(cap), *dst = malloc(cap);
+    int fd = -1, rc;
+    bool renamed = false;
+
+    if (!tmp || !dst) {
+        rc = oom();
+        goto out;
+    }
+    snprintf(tmp, cap, "%s/" TMP_PREFIX "%s-XXXXXX", r->dir, name);
+    snprintf(dst, cap, "%s/%s", r->dir, name);
+    if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+        rc = sys_err(errno, name, "cannot create a temporary file");
+        free(tmp);   /* the template may now name someone else's file */
+        tmp = NULL;
+        goto out;
+    }
+    if ((rc = write_all(fd, data, len)) < 0) {
+        rc = sys_err(-rc, name, "cannot write");
+        goto out;
+    }
+    if (sync && fsync(fd) < 0) {
+        rc = sys_err(errno, name, "cannot sync");
+        goto out;
+    }
+    rc = close(fd);
+    fd = -1;
+    if (rc < 0) {
+        rc = sys_err(errno, name, "cannot close");
+        goto out;
+    }
+    if (rename(tmp, dst) < 0) {
+        rc = sys_err(errno, name, "cannot rename the temporary file onto it");
+        goto out;
+    }
+    renamed = true;
+    rc = sync ? sync_dir(r) : 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (tmp && !renamed)
+        unlink(tmp);
+    free(tmp);
+    free(dst);
+    return rc;
+}
+
+/* Read all of the regular file fd (at most max bytes) into out. */
+static int read_fd(int fd, const char *name, size_t max, cer_buf *out)
+{
+    struct stat st;
+    size_t size;
+    int rc;
+
+    out->len = 0;
+    if (fstat(fd, &st) < 0)
+        return sys_err(errno, name, "cannot stat");
+    if (!S_ISREG(st.st_mode))
+        return cer_err(-EINVAL, "registry: %s: not a regular file", name);
+    if ((uint64_t)st.st_size > max)
+        return cer_err(-EFBIG, "registry: %s: %lld bytes is over the %zu byte limit", name,
+                       (long long)st.st_size, max);
+    size = (size_t)st.st_size;
+    if ((rc = cer_buf_reserve(out, size)) < 0)
+        return rc;
+    while (out->len < size) {
+        ssize_t n = pread(fd, out->data + out->len, size - out->len, (off_t)out->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return sys_err(errno, name, "cannot read");
+        if (n == 0)
+            break;   /* shrank under us: take what is there */
+        out->len += (size_t)n;
+    }
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+static int read_file(cer_registry *r, const char *name, size_t max, cer_buf *out)
+{
+    int fd = openat(r->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int rc;
+
+    if (fd < 0)
+        return errno == ENOENT ? cer_err(-ENOENT, "registry: no file %s", name)
+                               : sys_err(errno, name, "cannot open");
+    rc = read_fd(fd, name, max, out);
+    close(fd);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Records as JSON                                                      */
+/* ------------------------------------------------------------------ */
+
+static int record_text(char **out, const char *key, const cer_stream_info *info)
+{
+    char tip[CER_CID_STR_MAX];
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    cer_buf b = CER_BUF_INIT;
+    int rc;
+
+    *out = NULL;
+    if ((rc = cer_cid_to_string(tip, sizeof tip, &info->tip)) < 0) {
+        rc = cer_err_wrap(rc, "registry: bad tip");
+        goto out;
+    }
+    if (!o || !cJSON_AddStringToObject(o, "streamId", key) || !cJSON_AddStringToObject(o, "tip", tip) ||
+        !cJSON_AddBoolToObject(o, "pinned", info->pinned) ||
+        !(info->alias[0] ? cJSON_AddStringToObject(o, "alias", info->alias)
+                         : cJSON_AddNullToObject(o, "alias")) ||
+        !cJSON_AddNumberToObject(o, "updated", (double)now_ms())) {
+        rc = oom();
+        goto out;
+    }
+    if ((rc = cer_json_print(&text, o, 0)) < 0)
+        goto out;
+    if ((rc = cer_buf_puts(&b, text)) < 0 || (rc = cer_buf_putc(&b, '\n')) < 0)
+        goto out;
+    *out = (char *)cer_buf_detach(&b);
+out:
+    cer_buf_free(&b);
+    free(text);
+    cJSON_Delete(o);
+    return rc;
+}
+
+static int member_string(const char **out, const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    if (!cJSON_IsString(v))
+        return cer_err(-EINVAL, "\"%s\" is %s, not a string", key, v ? "of another type" : "missing");
+    *out = v->valuestring;
+    return 0;
+}
+
+/* Check a record against its file name's key and fill out. Unknown
+ * members are ignored (a newer version may add some). */
+static int record_check(cer_stream_info *out, const char *key, const cJSON *o)
+{
+    char canon[CER_STREAMID_STR_MAX], ex[CER_EXCERPT_MAX];
+    const cJSON *pinned, *alias, *updated;
+    const char *sid = NULL, *tip = NULL;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(o))
+        return cer_err(-EINVAL, "not a JSON object");
+    if ((rc = member_string(&sid, o, "streamId")) < 0 || (rc = member_string(&tip, o, "tip")) < 0)
+        return rc;
+    if ((rc = cer_streamref_parse(&out->id, sid)) < 0)
+        return cer_err_wrap(rc, "\"streamId\"");
+    if (out->id.is_commit || cer_streamref_to_string(canon, sizeof canon, &out->id) < 0 ||
+        strcmp(canon, sid) != 0)
+        return cer_err(-EINVAL, "\"streamId\" %s is not a canonical StreamID", cer_excerpt(ex, sid));
+    if (strcmp(sid, key) != 0)
+        return cer_err(-EINVAL, "\"streamId\" %s does not match the file name", cer_excerpt(ex, sid));
+    if ((rc = cer_cid_parse(&out->tip, tip)) < 0)
+        return cer_err_wrap(rc, "\"tip\"");
+    pinned = cJSON_GetObjectItemCaseSensitive(o, "pinned");
+    if (!cJSON_IsBool(pinned))
+        return cer_err(-EINVAL, "\"pinned\" is not true or false");
+    out->pinned = cJSON_IsTrue(pinned);
+    alias = cJSON_GetObjectItemCaseSensitive(o, "alias");
+    if (cJSON_IsString(alias)) {
+        if ((rc = cer_registry_alias_check(alias->valuestring)) < 0)
+            return rc;
+        strcpy(out->alias, alias->valuestring);
+    } else if (!cJSON_IsNull(alias)) {
+        return cer_err(-EINVAL, "\"alias\" is not a string or null");
+    }
+    updated = cJSON_GetObjectItemCaseSensitive(o, "updated");
+    if (!cJSON_IsNumber(updated) || !(updated->valuedouble >= 0) ||
+        updated->valuedouble != floor(updated->valuedouble) ||
+        updated->valuedouble > CER_JSON_SAFE_INT_MAX)
+        return cer_err(-EINVAL, "\"updated\" is not a time in milliseconds");
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The maps (callers hold r->lock)                                      */
+/* ------------------------------------------------------------------ */
+
+static rec **id_slot(cer_registry *r, const char *key)
+{
+    return &r->by_id[hash_str(key) & (r->nbuckets - 1)];
+}
+
+static rec **alias_slot(cer_registry *r, const char *alias)
+{
+    return &r->by_alias[hash_str(alias) & (r->nbuckets - 1)];
+}
+
+static rec *find_id(cer_registry *r, const char *key)
+{
+    for (rec *e = *id_slot(r, key); e; e = e->next_id)
+        if (strcmp(e->key, key) == 0)
+            return e;
+    return NULL;
+}
+
+static rec *find_alias(cer_registry *r, const char *alias)
+{
+    for (rec *e = *alias_slot(r, alias); e; e = e->next_alias)
+        if (strcmp(e->info.alias, alias) == 0)
+            return e;
+    return NULL;
+}
+
+static void link_alias(cer_registry *r, rec *e)
+{
+    rec **slot;
+
+    if (!e->info.alias[0])
+        return;
+    slot = alias_slot(r, e->info.alias);
+    e->next_alias = *slot;
+    *slot = e;
+}
+
+static void unlink_alias(cer_registry *r, rec *e)
+{
+    if (!e->info.alias[0])
+        return;
+    for (rec **p = alias_slot(r, e->info.alias); *p; p = &(*p)->next_alias)
+        if (*p == e) {
+            *p = e->next_alias;
+            return;
+        }
+}
+
+static void link_rec(cer_registry *r, rec *e)
+{
+    rec **slot = id_slot(r, e->key);
+
+    e->next_id = *slot;
+    *slot = e;
+    link_alias(r, e);
+    r->count++;
+}
+
+static void unlink_rec(cer_registry *r, rec *e)
+{
+    for (rec **p = id_slot(r, e->key); *p; p = &(*p)->next_id)
+        if (*p == e) {
+            *p = e->next_id;
+            break;
+        }
+    unlink_alias(r, e);
+    r->count--;
+}
+
+/* Make room for one more record (load factor at most 1). */
+static int reserve_one(cer_registry *r)
+{
+    size_t n = r->nbuckets * 2, oldn = r->nbuckets;
+    rec **old = r->by_id, **ni, **na;
+
+    if (r->count < r->nbuckets)
+        return 0;
+    ni = calloc(n, sizeof *ni);
+    na = calloc(n, sizeof *na);
+    if (!ni || !na) {
+        free(ni);
+        free(na);
+        return oom();
+    }
+    free(r->by_alias);
+    r->by_id = ni;
+    r->by_alias = na;
+    r->nbuckets = n;
+    r->count = 0;
+    for (size_t i = 0; i < oldn; i++)
+        for (rec *e = old[i], *next; e; e = next) {
+            next = e->next_id;
+            link_rec(r, e);
+        }
+    free(old);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Open: warnings, records, caches                                      */
+/* ------------------------------------------------------------------ */
+
+static void warn(cer_registry *r, const char *fmt, ...) CER_PRINTF(2, 3);
+static void warn(cer_registry *r, const char *fmt, ...)
+{
+    char msg[640], **w;
+    va_list ap;
+
+    if (r->nwarn + 1 >= CER_REGISTRY_WARNINGS_MAX) {
+        r->nwarn_lost++;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!(w = realloc(r->warn, (r->nwarn + 2) * sizeof *w)) || !(w[r->nwarn] = strdup(msg))) {
+        if (w)
+            r->warn = w;
+        r->nwarn_lost++;
+        return;
+    }
+    r->warn = w;
+    r->nwarn++;
+    r->warn[r->nwarn] = NULL;
+}
+
+static void warn_finish(cer_registry *r)
+{
+    char msg[96], **w;
+
+    if (!r->nwarn_lost)
+        return;
+    snprintf(msg, sizeof msg, "registry: %zu more warnings not shown", r->nwarn_lost);
+    if ((w = realloc(r->warn, (r->nwarn + 2) * sizeof *w)) != NULL) {
+        r->warn = w;
+        if ((w[r->nwarn] = strdup(msg)) != NULL)
+            w[++r->nwarn] = NULL;
+    }
+}
+
+const char *const *cer_registry_warnings(const cer_registry *r, size_t *count)
+{
+    static const char *const none[] = {NULL};
+
+    *count = r->nwarn;
+    return r->nwarn ? (const char *const *)r->warn : none;
+}
+
+/* Load the record file name (key + ".json"); a bad record is a warning.
+ * Returns < 0 only for failures that stop the open (out of memory). */
+static int load_record(cer_registry *r, const char *name, cer_buf *buf)
+{
+    char key[CER_STREAMID_STR_MAX];
+    size_t klen = strlen(name) - strlen(RECORD_EXT);
+    cJSON *o = NULL;
+    rec *e = NULL, *holder;
+    int rc;
+
+    if (klen == 0 || klen >= sizeof key) {
+        warn(r, "registry: %s: skipped: not named <StreamID>.json", name);
+        return 0;
+    }
+    memcpy(key, name, klen);
+    key[klen] = '\0';
+    if (!(e = calloc(1, sizeof *e)))
+        return oom();
+    if ((rc = read_file(r, name, RECORD_MAX, buf)) == 0 &&
+        (rc = cer_json_parse(&o, (const char *)buf->data, buf->len, 0)) == 0)
+        rc = record_check(&e->info, key, o);
+    if (rc == -ENOMEM)
+        goto out;
+    if (rc < 0) {
+        warn(r, "registry: %s: skipped: %s", name, cer_errmsg());
+        rc = 0;
+        goto out;
+    }
+    strcpy(e->key, key);
+    if (e->info.alias[0] && (holder = find_alias(r, e->info.alias)) != NULL) {
+        warn(r, "registry: %s: alias \"%s\" is already %s's; ignored", name, e->info.alias, holder->key);
+        e->info.alias[0] = '\0';
+    }
+    if ((rc = reserve_one(r)) < 0)
+        goto out;
+    link_rec(r, e);
+    e = NULL;
+out:
+    cJSON_Delete(o);
+    free(e);
+    return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The directory's entry names, sorted (so that open is deterministic). */
+static int list_dir(cer_registry *r, char ***out, size_t *count)
+{
+    char **names = NULL, **nn;
+    size_t n = 0, cap = 0;
+    struct dirent *d;
+    DIR *dp;
+    int fd = dup(r->dirfd), rc = 0;
+
+    if (fd < 0 || !(dp = fdopendir(fd))) {
+        rc = sys_err(errno, r->dir, "cannot list");
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    rewinddir(dp);
+    while ((d = readdir(dp)) != NULL) {
+        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            if (!(nn = realloc(names, cap * sizeof *nn))) {
+                rc = oom();
+                goto out;
+            }
+            names = nn;
+        }
+        if (!(names[n] = strdup(d->d_name))) {
+            rc = oom();
+            goto out;
+        }
+        n++;
+    }
+    if (n)
+        qsort(names, n, sizeof *names, cmp_names);
+out:
+    closedir(dp);
+    if (rc < 0) {
+        free_names(names, n);
+        return rc;
+    }
+    *out = names;
+    *count = n;
+    return 0;
+}
+
+/* Records first, then caches (a cache whose stream has no record is
+ * deleted), temporary files removed. Other names are left alone. */
+static int load_dir(cer_registry *r)
+{
+    char **names = NULL, key[CER_STREAMID_STR_MAX];
+    cer_buf buf = CER_BUF_INIT;
+    size_t n = 0;
+    int rc;
+
+    if ((rc = list_dir(r, &names, &n)) < 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *name = names[i];
+        if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0) {
+            if (unlinkat(r->dirfd, name, 0) < 0 && errno != ENOENT)
+                warn(r, "registry: %s: cannot remove a stray temporary file: %s", name, strerror(errno));
+        } else if (ends_with(name, RECORD_EXT) && !ends_with(name, CACHE_EXT)) {
+            rc = load_record(r, name, &buf);
+        }
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t klen = strlen(names[i]) - strlen(CACHE_EXT);
+        if (!ends_with(names[i], CACHE_EXT) || klen >= sizeof key)
+            continue;
+        memcpy(key, names[i], klen);
+        key[klen] = '\0';
+        if (!find_id(r, key))
+            unlinkat(r->dirfd, names[i], 0);
+    }
+    free_names(names, n);
+    cer_buf_free(&buf);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The journal (callers hold r->jlock, except during open)              */
+/* ------------------------------------------------------------------ */
+
+static long find_pending(cer_registry *r, const cer_streamref *id, const cer_cid *tip)
+{
+    for (size_t i = 0; i < r->npend; i++)
+        if (cer_cid_equal(&r->pend[i].tip, tip) && (!id || cer_streamref_same_stream(&r->pend[i].id, id)))
+            return (long)i;
+    return -1;
+}
+
+static int reserve_pending(cer_registry *r)
+{
+    size_t cap;
+    pending *p;
+
+    if (r->npend < r->pcap)
+        return 0;
+    cap = r->pcap ? r->pcap * 2 : 16;
+    if (!(p = realloc(r->pend, cap * sizeof *p)))
+        return oom();
+    r->pend = p;
+    r->pcap = cap;
+    return 0;
+}
+
+static void drop_pending(cer_registry *r, size_t i)
+{
+    memmove(&r->pend[i], &r->pend[i + 1], (r->npend - i - 1) * sizeof *r->pend);
+    r->npend--;
+}
+
+/* One journal line: {"stream":k,"tip":cid} or {"done":cid,"stream":k}. */
+static int journal_line(char **out, const cer_streamref *id, const cer_cid *tip, bool done)
+{
+    char key[CER_STREAMID_STR_MAX], cid[CER_CID_STR_MAX], *text = NULL;
+    cer_buf b = CER_BUF_INIT;
+    cJSON *o = NULL;
+    int rc;
+
+    *out = NULL;
+    if ((rc = cer_streamref_to_string(key, sizeof key, id)) < 0 ||
+        (rc = cer_cid_to_string(cid, sizeof cid, tip)) < 0) {
+        rc = cer_err_wrap(rc, "registry: journal entry");
+        goto out;
+    }
+    if (!(o = cJSON_CreateObject()) ||
+        !(done ? cJSON_AddStringToObject(o, "done", cid) && cJSON_AddStringToObject(o, "stream", key)
+               : cJSON_AddStringToObject(o, "stream", key) && cJSON_AddStringToObject(o, "tip", cid))) {
+        rc = oom();
+        goto out;
+    }
+    if ((rc = cer_json_print(&text, o, 0)) < 0 || (rc = cer_buf_puts(&b, text)) < 0 ||
+        (rc = cer_buf_putc(&b, '\n')) < 0)
+        goto out;
+    *out = (char *)cer_buf_detach(&b);
+out:
+    cer_buf_free(&b);
+    free(text);
+    cJSON_Delete(o);
+    return rc;
+}
+
+/* Parse one complete line into a pending entry; *done tells which kind;
+ * has_id false for a "done" line without "stream". */
+static int journal_parse(pending *out, bool *done, bool *has_id, const char *line, size_t len)
+{
+    const cJSON *sv, *cv;
+    cJSON *o = NULL;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = cer_json_parse(&o, line, len, 0)) < 0)
+        return rc;
+    if (!cJSON_IsObject(o)) {
+        rc = cer_err(-EINVAL, "not a JSON object");
+        goto out;
+    }
+    sv = cJSON_GetObjectItemCaseSensitive(o, "stream");
+    cv = cJSON_GetObjectItemCaseSensitive(o, "done");
+    *done = cv != NULL;
+    *has_id = sv != NULL;
+    if (!*done)
+        cv = cJSON_GetObjectItemCaseSensitive(o, "tip");
+    if (!cJSON_IsString(cv) || (sv && !cJSON_IsString(sv)) || (!*done && !sv)) {
+        rc = cer_err(-EINVAL, "not {\"stream\",\"tip\"} or {\"done\",\"stream\"?} with string values");
+        goto out;
+    }
+    if ((rc = cer_cid_parse(&out->tip, cv->valuestring)) < 0) {
+        rc = cer_err_wrap(rc, "bad CID");
+        goto out;
+    }
+    if (sv && (rc = cer_streamref_parse(&out->id, sv->valuestring)) < 0) {
+        rc = cer_err_wrap(rc, "bad \"stream\"");
+        goto out;
+    }
+    if (sv && out->id.is_commit)
+        rc = cer_err(-EINVAL, "\"stream\" is a CommitID");
+out:
+    cJSON_Delete(o);
+    return rc;
+}
+
+static int replay_line(cer_registry *r, const char *line, size_t len, size_t lineno)
+{
+    bool done = false, has_id = false;
+    pending p;
+    long i;
+    int rc;
+
+    if (len == 0)
+        return 0;
+    if ((rc = journal_parse(&p, &done, &has_id, line, len)) < 0) {
+        if (rc == -ENOMEM)
+            return rc;
+        warn(r, "registry: " JOURNAL_NAME " line %zu: skipped: %s", lineno, cer_errmsg());
+        return 0;
+    }
+    i = find_pending(r, has_id ? &p.id : NULL, &p.tip);
+    if (done) {
+        r->ndone++;
+        if (i >= 0)
+            drop_pending(r, (size_t)i);
+        return 0;
+    }
+    if (i >= 0)
+        return 0;
+    if ((rc = reserve_pending(r)) < 0)
+        return rc;
+    r->pend[r->npend++] = p;
+    return 0;
+}
+
+static int journal_reopen(cer_registry *r)
+{
+    if (r->jfd >= 0)
+        close(r->jfd);
+    r->jfd = openat(r->dirfd, JOURNAL_NAME, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (r->jfd < 0)
+        return sys_err(errno, JOURNAL_NAME, "cannot open");
+    return 0;
+}
+
+/* Rewrite the journal with only the pending entries. */
+static int journal_compact(cer_registry *r)
+{
+    cer_buf b = CER_BUF_INIT;
+    char *line = NULL;
+    int rc = 0;
+
+    if ((rc = cer_buf_reserve(&b, 0)) < 0)
+        goto out;
+    for (size_t i = 0; i < r->npend; i++) {
+        if ((rc = journal_line(&line, &r->pend[i].id, &r->pend[i].tip, false)) < 0 ||
+            (rc = cer_buf_puts(&b, line)) < 0)
+            goto out;
+        free(line);
+        line = NULL;
+    }
+    if ((rc = write_replace(r, JOURNAL_NAME, (const char *)b.data, b.len, r->sync)) < 0)
+        goto out;
+    r->ndone = 0;
+    r->jsize = (off_t)b.len;
+    rc = journal_reopen(r);
+out:
+    free(line);
+    cer_buf_free(&b);
+    return rc;
+}
+
+/* Replay journal.jsonl; a torn last line is cut off. */
+static int journal_open(cer_registry *r)
+{
+    cer_buf buf = CER_BUF_INIT;
+    size_t start = 0, lineno = 1, good;
+    int rc;
+
+    if ((rc = journal_reopen(r)) < 0 || (rc = read_fd(r->jfd, JOURNAL_NAME, SIZE_MAX / 2, &buf)) < 0)
+        goto out;
+    for (size_t i = 0; i < buf.len && rc == 0; i++)
+        if (buf.data[i] == '\n') {
+            rc = replay_line(r, (const char *)buf.data + start, i - start, lineno++);
+            start = i + 1;
+        }
+    if (rc < 0)
+        goto out;
+    good = start;
+    if (good < buf.len) {
+        warn(r, "registry: " JOURNAL_NAME ": cut off an incomplete last line of %zu bytes "
+                "(a crash while writing it)", buf.len - good);
+        if (ftruncate(r->jfd, (off_t)good) < 0 || (r->sync && fsync(r->jfd) < 0)) {
+            rc = sys_err(errno, JOURNAL_NAME, "cannot truncate");
+            goto out;
+        }
+    }
+    r->jsize = (off_t)good;
+    if (r->ndone > CER_REGISTRY_COMPACT_DONE)
+        rc = journal_compact(r);
+out:
+    cer_buf_free(&buf);
+    return rc;
+}
+
+/* Append one line durably; on failure the file is cut back to its
+ * previous end so that no partial line stays before the next one. */
+static int journal_append(cer_registry *r, const char *line)
+{
+    size_t len = strlen(line);
+    int rc;
+
+    if (r->jfd < 0) {
+        /* a failed append could not be cut back: cut it now */
+        if ((rc = journal_reopen(r)) < 0)
+            return rc;
+        if (ftruncate(r->jfd, r->jsize) < 0) {
+            rc = sys_err(errno, JOURNAL_NAME, "cannot truncate");
+            close(r->jfd);
+            r->jfd = -1;
+            return rc;
+        }
+    }
+    if ((rc = write_all(r->jfd, line, len)) < 0) {
+        rc = sys_err(-rc, JOURNAL_NAME, "cannot append");
+        goto fail;
+    }
+    if (r->sync && fdatasync(r->jfd) < 0) {
+        rc = sys_err(errno, JOURNAL_NAME, "cannot sync");
+        goto fail;
+    }
+    r->jsize += (off_t)len;
+    return 0;
+fail:
+    if (ftruncate(r->jfd, r->jsize) < 0) {
+        close(r->jfd);   /* reopened and cut by the next append */
+        r->jfd = -1;
+    }
+    return rc;
+}
+
+int cer_registry_journal_add(cer_registry *r, const cer_streamref *id, const cer_cid *tip)
+{
+    char key[CER_STREAMID_STR_MAX], *line = NULL;
+    cer_streamref norm;
+    int rc;
+
+    if (!tip)
+        return cer_err(-EINVAL, "registry: NULL tip");
+    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = journal_line(&line, &norm, tip, false)) < 0)
+        return rc;
+    pthread_mutex_lock(&r->jlock);
+    if (find_pending(r, &norm, tip) >= 0)
+        goto out;
+    if ((rc = reserve_pending(r)) < 0 || (rc = journal_append(r, line)) < 0)
+        goto out;
+    r->pend[r->npend].id = norm;
+    r->pend[r->npend++].tip = *tip;
+out:
+    pthread_mutex_unlock(&r->jlock);
+    free(line);
+    return rc;
+}
+
+int cer_registry_journal_done(cer_registry *r, const cer_streamref *id, const cer_cid *tip)
+{
+    char key[CER_STREAMID_STR_MAX], cid[CER_CID_STR_MAX], *line = NULL;
+    cer_streamref norm;
+    long i;
+    int rc;
+
+    if (!tip)
+        return cer_err(-EINVAL, "registry: NULL tip");
+    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = journal_line(&line, &norm, tip, true)) < 0)
+        return rc;
+    pthread_mutex_lock(&r->jlock);
+    if ((i = find_pending(r, &norm, tip)) < 0) {
+        cer_cid_to_string(cid, sizeof cid, tip);
+        rc = cer_err(-ENOENT, "registry: no pending journal entry %s of %s", cid, key);
+        goto out;
+    }
+    if ((rc = journal_append(r, line)) < 0)
+        goto out;
+    drop_pending(r, (size_t)i);
+    r->ndone++;
+    /* the done line is durable; a failed compaction is retried next time */
+    if (r->ndone > CER_REGISTRY_COMPACT_DONE)
+        journal_compact(r);
+out:
+    pthread_mutex_unlock(&r->jlock);
+    free(line);
+    return rc;
+}
+
+int cer_registry_journal_list(cer_registry *r,
+                              int (*fn)(const cer_streamref *id, const cer_cid *tip, void *arg),
+                              void *arg)
+{
+    pending *snap = NULL;
+    size_t n;
+    int rc = 0;
+
+    pthread_mutex_lock(&r->jlock);
+    n = r->npend;
+    if (n && !(snap = malloc(n * sizeof *snap)))
+        rc = oom();
+    else if (n)
+        memcpy(snap, r->pend, n * sizeof *snap);
+    pthread_mutex_unlock(&r->jlock);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = fn(&snap[i].id, &snap[i].tip, arg);
+    free(snap);
+    return rc;
+}
+
+size_t cer_registry_journal_count(cer_registry *r)
+{
+    size_t n;
+
+    pthread_mutex_lock(&r->jlock);
+    n = r->npend;
+    pthread_mutex_unlock(&r->jlock);
+    return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Open and close                                                       */
+/* ------------------------------------------------------------------ */
+
+static int open_dir(cer_registry *r, const char *dir)
+{
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return sys_err(errno, dir, "cannot create");
+    r->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (r->dirfd < 0)
+        return sys_err(errno, dir, "cannot open");
+    if (flock(r->dirfd, LOCK_EX | LOCK_NB) < 0)
+        return errno == EWOULDBLOCK ? cer_err(-EBUSY, "registry: %s is in use by another registry", dir)
+                                    : sys_err(errno, dir, "cannot lock");
+    return 0;
+}
+
+int cer_registry_open(cer_registry **out, const char *dir, unsigned flags)
+{
+    cer_registry *r;
+    int rc;
+
+    *out = NULL;
+    if (!dir || !dir[0])
+        return cer_err(-EINVAL, "registry: no directory");
+    if (!(r = calloc(1, sizeof *r)))
+        return oom();
+    r->dirfd = r->jfd = -1;
+    r->sync = !(flags & CER_STORE_NOSYNC);
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_mutex_init(&r->jlock, NULL);
+    r->nbuckets = 64;
+    if (!(r->dir = strdup(dir)) || !(r->by_id = calloc(r->nbuckets, sizeof *r->by_id)) ||
+        !(r->by_alias = calloc(r->nbuckets, sizeof *r->by_alias))) {
+        rc = oom();
+        goto out;
+    }
+    if ((rc = open_dir(r, dir)) < 0 || (rc = load_dir(r)) < 0 || (rc = journal_open(r)) < 0)
+        goto out;
+    warn_finish(r);
+    *out = r;
+out:
+    if (rc < 0)
+        cer_registry_close(r);
+    return rc;
+}
+
+void cer_registry_close(cer_registry *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; r->by_id && i < r->nbuckets; i++)
+        for (rec *e = r->by_id[i], *next; e; e = next) {
+            next = e->next_id;
+            free(e);
+        }
+    for (size_t i = 0; i < r->nwarn; i++)
+        free(r->warn[i]);
+    free(r->warn);
+    free(r->by_id);
+    free(r->by_alias);
+    free(r->pend);
+    if (r->jfd >= 0)
+        close(r->jfd);
+    if (r->dirfd >= 0)
+        close(r->dirfd);   /* releases the flock */
+    pthread_mutex_destroy(&r->lock);
+    pthread_mutex_destroy(&r->jlock);
+    free(r->dir);
+    free(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Records                                                              */
+/* ------------------------------------------------------------------ */
+
+int cer_registry_get(cer_registry *r, const cer_streamref *id, cer_stream_info *out)
+{
+    char key[CER_STREAMID_STR_MAX];
+    cer_streamref norm;
+    rec *e;
+    int rc;
+
+    if ((rc = stream_key(key, &norm, id)) < 0)
+        return rc;
+    pthread_mutex_lock(&r->lock);
+    if ((e = find_id(r, key)) != NULL)
+        *out = e->info;
+    pthread_mutex_unlock(&r->lock);
+    return e ? 0 : cer_err(-ENOENT, "registry: no stream %s", key);
+}
+
+/* Check info and fill the normalised copy, its key and its record text. */
+static int put_prepare(cer_stream_info *norm, char key[CER_STREAMID_STR_MAX], char **text,
+                       const cer_stream_info *info)
+{
+    int rc;
+
+    if (!info)
+        return cer_err(-EINVAL, "registry: NULL stream info");
+    *norm = *info;
+    if ((rc = stream_key(key, &norm->id, &info->id)) < 0)
+        return rc;
+    if (!memchr(info->alias, '\0', sizeof info->alias))
+        return cer_err(-EINVAL, "registry: alias not terminated");
+    if (norm->alias[0] && (rc = cer_registry_alias_check(norm->alias)) < 0)
+        return rc;
+    return record_text(text, key, norm);
+}
+
+int cer_registry_put(cer_registry *r, const cer_stream_info *info)
+{
+    char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN], *text = NULL;
+    cer_stream_info norm;
+    rec *e, *holder, *fresh = NULL;
+    int rc;
+
+    if ((rc = put_prepare(&norm, key, &text, info)) < 0 ||
+        (rc = file_name(name, sizeof name, key, RECORD_EXT)) < 0)
+        goto done;
+    if (!(fresh = calloc(1, sizeof *fresh))) {
+        rc = oom();
+        goto done;
+    }
+    pthread_mutex_lock(&r->lock);
+    e = find_id(r, key);
+    holder = norm.alias[0] ? find_alias(r, norm.alias) : NULL;
+    if (holder && holder != e) {
+        rc = cer_err(-EEXIST, "registry: alias \"%s\" is already the alias of %s", norm.alias, holder->key);
+        goto out;
+    }
+    if ((!e && (rc = reserve_one(r)) < 0) || (rc = write_replace(r, name, text, strlen(text), r->sync)) < 0)
+        goto out;
+    if (!e) {
+        e = fresh;
+        fresh = NULL;
+        strcpy(e->key, key);
+        e->info = norm;
+        link_rec(r, e);
+    } else if (strcmp(e->info.alias, norm.alias) != 0) {
+        unlink_alias(r, e);
+        e->info = norm;
+        link_alias(r, e);
+    } else {
+        e->info = norm;
+    }
+out:
+    pthread_mutex_unlock(&r->lock);
+done:
+    free(fresh);
+    free(text);
+    return rc;
+}
+
+int cer_registry_remove(cer_registry *r, const cer_streamref *id)
+{
+    char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN], cache[NAME_MAX_LEN];
+    cer_streamref norm;
+    rec *e;
+    int rc;
+
+    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, RECORD_EXT)) < 0 ||
+        (rc = file_name(cache, sizeof cache, key, CACHE_EXT)) < 0)
+        return rc;
+    pthread_mutex_lock(&r->lock);
+    if (!(e = find_id(r, key))) {
+        rc = cer_err(-ENOENT, "registry: no stream %s", key);
+        goto out;
+    }
+    if (unlinkat(r->dirfd, name, 0) < 0 && errno != ENOENT) {
+        rc = sys_err(errno, name, "cannot remove");
+        goto out;
+    }
+    rc = sync_dir(r);
+    /* the record is gone from disk whatever the sync said: follow it */
+    unlink_rec(r, e);
+    free(e);
+    /* a leftover cache is deleted at the next open */
+    unlinkat(r->dirfd, cache, 0);
+out:
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+int cer_registry_find_alias(cer_registry *r, const char *alias, cer_streamref *out)
+{
+    char ex[CER_EXCERPT_MAX];
+    rec *e;
+
+    if (!alias)
+        return cer_err(-EINVAL, "registry: NULL alias");
+    pthread_mutex_lock(&r->lock);
+    if ((e = find_alias(r, alias)) != NULL)
+        *out = e->info.id;
+    pthread_mutex_unlock(&r->lock);
+    return e ? 0 : cer_err(-ENOENT, "registry: no stream has the alias %s", cer_excerpt(ex, alias));
+}
+
+size_t cer_registry_count(cer_registry *r)
+{
+    size_t n;
+
+    pthread_mutex_lock(&r->lock);
+    n = r->count;
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+int cer_registry_list(cer_registry *r, int (*fn)(const cer_stream_info *info, void *arg), void *arg)
+{
+    cer_stream_info *snap = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    pthread_mutex_lock(&r->lock);
+    if (r->count && !(snap = malloc(r->count * sizeof *snap)))
+        rc = oom();
+    for (size_t i = 0; snap && i < r->nbuckets; i++)
+        for (rec *e = r->by_id[i]; e; e = e->next_id)
+            snap[n++] = e->info;
+    pthread_mutex_unlock(&r->lock);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = fn(&snap[i], arg);
+    free(snap);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* State caches (no lock: each file is replaced atomically by rename)   */
+/* ------------------------------------------------------------------ */
+
+/* True when v holds a double that prints as a bare integer literal beyond
+ * +-(2^53-1), which CER_JSON_EXACT_INTS would read back as an exact raw
+ * integer. */
+static bool has_big_double(const cJSON *v)
+{
+    if (cJSON_IsNumber(v))
+        return fabs(v->valuedouble) > CER_JSON_SAFE_INT_MAX && fabs(v->valuedouble) < 1e21;
+    for (const cJSON *c = (cJSON_IsArray(v) || cJSON_IsObject(v)) ? v->child : NULL; c; c = c->next)
+        if (has_big_double(c))
+            return true;
+    return false;
+}
+
+int cer_registry_save_cache(cer_registry *r, const cer_streamref *id, const cJSON *state)
+{
+    char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN], *text = NULL;
+    cer_streamref norm;
+    int rc;
+
+    if (!state)
+        return cer_err(-EINVAL, "registry: NULL state");
+    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, CACHE_EXT)) < 0)
+        return rc;
+    /* read back with CER_JSON_EXACT_INTS: raw integers stay exact, and with
+     * CER_JSON_DAGJSON big doubles get ".0" and stay doubles */
+    if ((rc = cer_json_print(&text, state, has_big_double(state) ? CER_JSON_DAGJSON : 0)) < 0) {
+        rc = cer_err_wrap(rc, "registry: cache of %s", key);
+        goto out;
+    }
+    rc = write_replace(r, name, text, strlen(text), false);
+out:
+    free(text);
+    return rc;
+}
+
+int cer_registry_load_cache(cer_registry *r, const cer_streamref *id, cJSON **out)
+{
+    char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN];
+    cer_buf buf = CER_BUF_INIT;
+    cer_streamref norm;
+    int rc;
+
+    *out = NULL;
+    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, CACHE_EXT)) < 0)
+        return rc;
+    if ((rc = read_file(r, name, CACHE_MAX, &buf)) == 0)
+        rc = cer_json_parse(out, (const char *)buf.data, buf.len, CER_JSON_EXACT_INTS);
+    if (rc < 0 && rc != -ENOENT && rc != -ENOMEM) {
+        rc = cer_err_wrap(-ENOENT, "registry: cache %s unreadable, deleted", name);
+        unlinkat(r->dirfd, name, 0);
+    }
+    cer_buf_free(&buf);
+    return rc;
+}
+
+int cer_registry_drop_cache(cer_registry *r, const cer_streamref *id)
+{
+    char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN];
+    cer_streamref norm;
+    int rc;
+
+    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, CACHE_EXT)) < 0)
+        return rc;
+    if (unlinkat(r->dirfd, name, 0) < 0 && errno != ENOENT)
+        return sys_err(errno, name, "cannot remove");
+    return 0;
+}

@@ -1,0 +1,110 @@
+/*
+ * registry.h — the node's crash-safe record of the streams it knows.
+ *
+ * Internal to core/ (the node is its user). A registry lives in one
+ * directory (the node passes state_dir/streams) and keeps, per stream:
+ *
+ *   <streamid>.json        the record {"streamId","tip","pinned","alias","updated"},
+ *                          written temp + fsync + rename + fsync(dir), so a crash
+ *                          leaves the old record or the new one, never a torn one;
+ *   <streamid>.state.json  a cache of the stream's derived state (opaque JSON),
+ *                          written temp + rename without fsync: after a crash it
+ *                          may be stale or unreadable, never authoritative;
+ *   journal.jsonl          commits made here but not yet published, as JSON
+ *                          Lines {"stream","tip"} and {"done","stream"}, each
+ *                          appended with O_APPEND and fsync'd.
+ *
+ * Temporary files are named ".tmp-*" and removed at open. One process at a
+ * time: open takes an exclusive flock on the directory (-EBUSY otherwise).
+ *
+ * Everything read from the directory is treated as outside input: a record
+ * that does not parse or validate is skipped, a complete journal line that
+ * does not is skipped, and each is reported in the open warnings; a torn
+ * last journal line (a crash mid-append) is cut off (and reported too). A
+ * cache that does not parse is deleted and reported as absent.
+ *
+ * Threads: every function may be called from any thread. The records and
+ * the alias index sit behind one mutex, the journal behind another; record
+ * and journal writes (with their fsyncs) happen under the lock, which keeps
+ * the durable order equal to the in-memory order but serialises writers.
+ * Cache files take no lock. Callbacks (list, journal_list) run on a snapshot
+ * with no lock held, so they may call back into the registry.
+ *
+ * Stream identifiers: a CommitID passed anywhere names its stream (the
+ * commit part is ignored).
+ */
+#ifndef CER_REGISTRY_H
+#define CER_REGISTRY_H
+
+#include "ceramic.h"
+
+typedef struct cer_registry cer_registry;
+
+/* The journal is rewritten with only its pending entries once it holds
+ * more than this many "done" lines. */
+#define CER_REGISTRY_COMPACT_DONE 1000
+/* At most this many open warnings are kept (the last says how many more). */
+#define CER_REGISTRY_WARNINGS_MAX 100
+
+/* Open (creating dir if needed, not its parents) and load every record and
+ * the journal. flags: CER_STORE_NOSYNC skips every fsync (tests,
+ * benchmarks; not crash-safe). -EBUSY when another registry has dir open. */
+int cer_registry_open(cer_registry **out, const char *dir, unsigned flags);
+void cer_registry_close(cer_registry *r);
+
+/* What open skipped or repaired, one message each ("registry: <file>: <why>"),
+ * oldest first; borrowed, valid until close, never changes after open. */
+const char *const *cer_registry_warnings(const cer_registry *r, size_t *count);
+
+/* 0 when alias is a valid alias: 1..64 characters of [A-Za-z0-9._-], not
+ * starting with '.', and not itself a StreamID; -EINVAL with a reason. */
+int cer_registry_alias_check(const char *alias);
+
+/* The record of stream id (alias "" when it has none); -ENOENT. */
+int cer_registry_get(cer_registry *r, const cer_streamref *id, cer_stream_info *out);
+/* Create or replace the record of info->id; durable when it returns 0.
+ * info->alias "" means none; an alias another stream holds is -EEXIST, an
+ * invalid one -EINVAL. On failure the old record (file and memory) stays. */
+int cer_registry_put(cer_registry *r, const cer_stream_info *info);
+/* Delete the record and cache of stream id (durable); -ENOENT. Journal
+ * entries of the stream are left for the caller to settle. */
+int cer_registry_remove(cer_registry *r, const cer_streamref *id);
+/* The stream holding alias; -ENOENT. */
+int cer_registry_find_alias(cer_registry *r, const char *alias, cer_streamref *out);
+/* Number of records. */
+size_t cer_registry_count(cer_registry *r);
+/* Call fn for every record (a snapshot, in no set order); stops when fn
+ * returns non-zero and returns that. */
+int cer_registry_list(cer_registry *r, int (*fn)(const cer_stream_info *info, void *arg), void *arg);
+
+/* Store a cache of stream id's derived state (any JSON value): written to a
+ * temporary file and renamed over the old cache, not fsync'd. Values come
+ * back equal by cer_json_equal; member order is kept except when the value
+ * holds an integral double beyond +-(2^53-1) (then members come back sorted
+ * bytewise, the only way to keep it a double beside exact raw integers).
+ * The cache may be older than the record after a crash: callers check that
+ * the cached state's tip is the record's tip. A cache with no record is
+ * deleted at the next open. */
+int cer_registry_save_cache(cer_registry *r, const cer_streamref *id, const cJSON *state);
+/* Load it (caller frees): -ENOENT when absent, or when unreadable, in which
+ * case the file is deleted and cer_errmsg() says why. */
+int cer_registry_load_cache(cer_registry *r, const cer_streamref *id, cJSON **out);
+/* Drop the cache (0 also when there was none). */
+int cer_registry_drop_cache(cer_registry *r, const cer_streamref *id);
+
+/* Journal a commit made locally (tip of stream id) that is not yet
+ * published; durable when it returns 0; adding a pending entry again is a
+ * no-op. */
+int cer_registry_journal_add(cer_registry *r, const cer_streamref *id, const cer_cid *tip);
+/* Call fn for every pending entry, oldest first (a snapshot); stops when
+ * fn returns non-zero and returns that. */
+int cer_registry_journal_list(cer_registry *r,
+                              int (*fn)(const cer_streamref *id, const cer_cid *tip, void *arg),
+                              void *arg);
+/* Number of pending entries. */
+size_t cer_registry_journal_count(cer_registry *r);
+/* Mark a pending entry published; durable when it returns 0; -ENOENT when
+ * no such entry is pending. */
+int cer_registry_journal_done(cer_registry *r, const cer_streamref *id, const cer_cid *tip);
+
+#endif
