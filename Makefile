@@ -12,7 +12,7 @@ CPPFLAGS += -D_GNU_SOURCE -Icore $(shell pkg-config --cflags $(PKGS))
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
-LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread
+LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
 CHECK_LIBS   := $(shell pkg-config --libs check)
 

@@ -16,13 +16,6 @@
 #define CER_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define CER_PRINTF(a, b)
-/* Room for a cer_excerpt result. */
-#define CER_EXCERPT_MAX 72
-
-/* A printable excerpt of untrusted input for an error message: at most 64
- * characters, non-printable bytes as '?', "..." when cut. Returns out. */
-const char *cer_excerpt(char out[CER_EXCERPT_MAX], const char *s);
-
 #endif
 
 /* Record a formatted message for this thread and return code. */

@@ -423,7 +423,7 @@ out:
     return rc;
 }
 
-int cfs_cmd_verify(int argc, char **argv)
+int cfs_cmd_verify_block(int argc, char **argv)
 {
     cer_buf in = CER_BUF_INIT;
     cer_jws jws;

@@ -1,6 +1,7 @@
 /*
- * cli.h — the plumbing commands of the ceramicfs program (did, dag,
- * streamid, sign, verify, genesis, commit). Each takes argc/argv after the
+ * cli.h — the commands of the ceramicfs program: plumbing (did, dag,
+ * streamid, sign, verify, genesis, commit; cli.c) and the node's scripting
+ * commands (create, show, update, log, list, pin, unpin, alias; clinode.c). Each takes argc/argv after the
  * command word and returns the process exit status.
  */
 #ifndef CFS_CLI_H
@@ -10,8 +11,21 @@ int cfs_cmd_did(int argc, char **argv);
 int cfs_cmd_dag(int argc, char **argv);
 int cfs_cmd_streamid(int argc, char **argv);
 int cfs_cmd_sign(int argc, char **argv);
-int cfs_cmd_verify(int argc, char **argv);
+/* verify FILE: a DAG-JOSE block's signatures (cfs_cmd_verify sends files here) */
+int cfs_cmd_verify_block(int argc, char **argv);
 int cfs_cmd_genesis(int argc, char **argv);
 int cfs_cmd_commit(int argc, char **argv);
+
+/* The node commands (clinode.c). */
+int cfs_cmd_create(int argc, char **argv);
+int cfs_cmd_show(int argc, char **argv);
+int cfs_cmd_update(int argc, char **argv);
+int cfs_cmd_log(int argc, char **argv);
+int cfs_cmd_list(int argc, char **argv);
+int cfs_cmd_pin(int argc, char **argv);
+int cfs_cmd_unpin(int argc, char **argv);
+int cfs_cmd_alias(int argc, char **argv);
+/* verify [STREAM|ALIAS|FILE]: a stream, every stream, or a DAG-JOSE file */
+int cfs_cmd_verify(int argc, char **argv);
 
 #endif

@@ -13,11 +13,19 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
+    {"create", cfs_cmd_create, "create a document (TileDocument) on this node"},
+    {"show", cfs_cmd_show, "print a document's content (or its state, --meta)"},
+    {"update", cfs_cmd_update, "replace a document's content: one signed commit"},
+    {"log", cfs_cmd_log, "print a document's commits, oldest first (JSON Lines)"},
+    {"list", cfs_cmd_list, "list the documents this node keeps (JSON Lines)"},
+    {"pin", cfs_cmd_pin, "keep a document"},
+    {"unpin", cfs_cmd_unpin, "stop keeping a document (it stays reachable by StreamID)"},
+    {"alias", cfs_cmd_alias, "name a document locally (or --clear the name)"},
+    {"verify", cfs_cmd_verify, "re-check documents' logs and blocks, or a DAG-JOSE file"},
     {"did", cfs_cmd_did, "print this node's did:key (creates the key on first use)"},
     {"dag", cfs_cmd_dag, "encode dag-json to a DAG-CBOR block, or decode a block"},
     {"streamid", cfs_cmd_streamid, "make or parse a StreamID / CommitID"},
     {"sign", cfs_cmd_sign, "sign a dag-json payload as a DAG-JOSE block"},
-    {"verify", cfs_cmd_verify, "verify a DAG-JOSE block, print the signer's kid"},
     {"genesis", cfs_cmd_genesis, "build a TileDocument genesis commit"},
     {"commit", cfs_cmd_commit, "build a signed TileDocument update commit"},
 };
@@ -28,7 +36,8 @@ static int usage(FILE *f)
             CER_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\nRun 'ceramicfs COMMAND --help' for a command's options.\n");
+    fprintf(f, "\nRun 'ceramicfs COMMAND --help' for a command's options. Exit status: 0 ok, 1 failed,\n"
+               "2 usage, 3 no such document, 4 verification failed.\n");
     return f == stdout ? 0 : 2;
 }
 

@@ -1,0 +1,532 @@
+/*
+ * node.c — the embedded Ceramic node: a block store, a registry of
+ * streams, a signing key, and the verified state of every stream it
+ * touches, behind the cer_node_* API that the filesystem and the CLI use.
+ *
+ * Locking. node->lock guards the table of open streams only. Each stream
+ * has two locks: `write` serialises everything that changes the stream
+ * (create, update, learning a tip) and is held across that work's disk
+ * I/O, so it only ever makes another writer of the same stream wait;
+ * `lock` guards the state pointer and is held just long enough to copy or
+ * swap it, never across I/O, so readers never wait on a disk.
+ *
+ * Durability. An update writes its blocks (fsync'd), then the journal
+ * entry, then the stream's record (temp + fsync + rename): a crash before
+ * the record leaves the old tip and some unreferenced blocks, a crash
+ * after leaves the new tip. The state cache is written after and is only
+ * trusted when its tip matches the record.
+ */
+#include "ceramic.h"
+#include "error.h"
+#include "registry.h"
+#include "state.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct stream {
+    struct stream *next;
+    char key[CER_STREAMID_STR_MAX];
+    cer_streamref id;
+    pthread_mutex_t write;  /* serialises changes; held across their I/O */
+    pthread_mutex_t lock;   /* guards st; never held across I/O */
+    cer_state *st;          /* NULL until loaded */
+} stream;
+
+struct cer_node {
+    char *dir;
+    cer_key key;
+    cer_store *store;
+    cer_registry *reg;
+    pthread_mutex_t lock;   /* guards streams */
+    stream *streams;
+};
+
+const char *cer_node_did(const cer_node *node)
+{
+    return node->key.did;
+}
+
+cer_store *cer_node_store(cer_node *node)
+{
+    return node->store;
+}
+
+/* ---- opening ---- */
+
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+        return cer_err(-errno, "node: cannot create %s: %s", path, strerror(errno));
+    return 0;
+}
+
+static int path_join(char **out, const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+
+    if (!(*out = malloc(n)))
+        return cer_err(-ENOMEM, "node: out of memory");
+    snprintf(*out, n, "%s/%s", dir, name);
+    return 0;
+}
+
+/* The node key: given, or dir/key, created on first use. */
+static int node_key(cer_node *node, const cer_key *given)
+{
+    char *path = NULL;
+    int rc;
+
+    if (given) {
+        node->key = *given;
+        return 0;
+    }
+    if ((rc = path_join(&path, node->dir, "key")) < 0)
+        return rc;
+    if (access(path, F_OK) == 0)
+        rc = cer_key_load_file(&node->key, path);
+    else if ((rc = cer_key_generate(&node->key)) == 0)
+        rc = cer_key_save_file(&node->key, path);
+    free(path);
+    return rc;
+}
+
+int cer_node_open(cer_node **out, const cer_node_opts *opts)
+{
+    cer_node *node;
+    char *blocks = NULL, *streams = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!opts || !opts->state_dir || !opts->state_dir[0])
+        return cer_err(-EINVAL, "node: no state directory");
+    if (!(node = calloc(1, sizeof *node)) || !(node->dir = strdup(opts->state_dir))) {
+        free(node);
+        return cer_err(-ENOMEM, "node: out of memory");
+    }
+    pthread_mutex_init(&node->lock, NULL);
+    if ((rc = make_dir(node->dir)) < 0 || (rc = node_key(node, opts->key)) < 0 ||
+        (rc = path_join(&blocks, node->dir, "blocks")) < 0 ||
+        (rc = path_join(&streams, node->dir, "streams")) < 0 ||
+        (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0 ||
+        (rc = cer_registry_open(&node->reg, streams, opts->store_flags)) < 0)
+        goto out;
+    *out = node;
+    node = NULL;
+out:
+    free(blocks);
+    free(streams);
+    cer_node_close(node);
+    return rc;
+}
+
+void cer_node_close(cer_node *node)
+{
+    if (!node)
+        return;
+    for (stream *s = node->streams, *next; s; s = next) {
+        next = s->next;
+        cer_state_free(s->st);
+        pthread_mutex_destroy(&s->write);
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+    }
+    cer_registry_close(node->reg);
+    cer_store_close(node->store);
+    cer_key_wipe(&node->key);
+    pthread_mutex_destroy(&node->lock);
+    free(node->dir);
+    free(node);
+}
+
+/* ---- the table of open streams ---- */
+
+static int stream_key(char out[CER_STREAMID_STR_MAX], const cer_streamref *id)
+{
+    cer_streamref sid = *id;
+
+    sid.is_commit = false;
+    return cer_streamref_to_string(out, CER_STREAMID_STR_MAX, &sid);
+}
+
+/* The entry for id, created (unloaded) if needed. Entries live as long as
+ * the node. */
+static int stream_entry(cer_node *node, stream **out, const cer_streamref *id)
+{
+    char key[CER_STREAMID_STR_MAX];
+    stream *s;
+    int rc;
+
+    if ((rc = stream_key(key, id)) < 0)
+        return rc;
+    pthread_mutex_lock(&node->lock);
+    for (s = node->streams; s; s = s->next)
+        if (strcmp(s->key, key) == 0)
+            break;
+    if (!s && (s = calloc(1, sizeof *s))) {
+        memcpy(s->key, key, sizeof key);
+        s->id = *id;
+        s->id.is_commit = false;
+        pthread_mutex_init(&s->write, NULL);
+        pthread_mutex_init(&s->lock, NULL);
+        s->next = node->streams;
+        node->streams = s;
+    }
+    pthread_mutex_unlock(&node->lock);
+    *out = s;
+    return s ? 0 : cer_err(-ENOMEM, "node: out of memory");
+}
+
+/* The state cached on disk, if it is for the recorded tip. */
+static cer_state *cached_state(cer_node *node, const cer_streamref *id, const cer_cid *tip)
+{
+    cJSON *j = NULL;
+    cer_state *st = NULL;
+
+    if (cer_registry_load_cache(node->reg, id, &j) == 0 && cer_state_from_json(&st, j) == 0 &&
+        !cer_cid_equal(cer_state_tip(st), tip)) {
+        cer_state_free(st);
+        st = NULL;
+    }
+    cJSON_Delete(j);
+    cer_errclear();
+    return st;
+}
+
+static void save_cache(cer_node *node, const cer_state *st)
+{
+    cJSON *j = NULL;
+
+    /* a cache: failure to write it costs a re-walk later, nothing more */
+    if (cer_state_to_json(&j, st) == 0)
+        (void)cer_registry_save_cache(node->reg, &st->id, j);
+    cJSON_Delete(j);
+}
+
+/* Make sure s->st is loaded; call with s->write held. */
+static int stream_load(cer_node *node, stream *s)
+{
+    cer_stream_info info;
+    cer_state *st;
+    int rc;
+
+    if (s->st)
+        return 0;
+    if ((rc = cer_registry_get(node->reg, &s->id, &info)) < 0)
+        return rc == -ENOENT ? cer_err(-ENOENT, "node: no stream %s here", s->key) : rc;
+    if (!(st = cached_state(node, &s->id, &info.tip))) {
+        rc = cer_state_load(&st, node->store, &s->id, &info.tip);
+        if (rc < 0) {
+            /* the recorded tip no longer verifies: keep nothing half-right */
+            cer_state_free(st);
+            return cer_err_wrap(rc, "node: stream %s", s->key);
+        }
+        save_cache(node, st);
+    }
+    pthread_mutex_lock(&s->lock);
+    s->st = st;
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+/* Install a new state and its durable record; call with s->write held. */
+static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
+{
+    cer_stream_info info = {0};
+    cer_state *old;
+    int rc = cer_registry_get(node->reg, &s->id, &info);
+
+    if (rc == -ENOENT) {
+        info.id = s->id;
+        info.pinned = true;
+        rc = 0;
+    }
+    if (rc < 0)
+        return rc;
+    info.tip = *cer_state_tip(st);
+    if (journal && (rc = cer_registry_journal_add(node->reg, &s->id, &info.tip)) < 0)
+        return rc;
+    if ((rc = cer_registry_put(node->reg, &info)) < 0)
+        return rc;
+    save_cache(node, st);
+    pthread_mutex_lock(&s->lock);
+    old = s->st;
+    s->st = st;
+    pthread_mutex_unlock(&s->lock);
+    cer_state_free(old);
+    return 0;
+}
+
+/* ---- create, update ---- */
+
+int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, const cJSON *content,
+                    unsigned flags)
+{
+    cer_commit_blocks cb = {0};
+    cJSON *hdr = header ? cJSON_Duplicate(header, 1) : cJSON_CreateObject();
+    cer_state *st = NULL;
+    stream *s = NULL;
+    char unique[17];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!hdr)
+        return cer_err(-ENOMEM, "node: out of memory");
+    if (!cJSON_IsObject(hdr)) {
+        rc = cer_err(-EINVAL, "create: header must be a JSON object");
+        goto out;
+    }
+    if (!(flags & CER_CREATE_DETERMINISTIC) && !cJSON_GetObjectItemCaseSensitive(hdr, "unique")) {
+        if ((rc = cer_tile_unique(unique)) < 0)
+            goto out;
+        if (!cJSON_AddStringToObject(hdr, "unique", unique)) {
+            rc = cer_err(-ENOMEM, "node: out of memory");
+            goto out;
+        }
+    }
+    if ((rc = cer_tile_genesis(&cb, &node->key, hdr, content)) < 0 ||
+        (rc = cer_store_put_commit(node->store, &cb)) < 0)
+        goto out;
+    out->type = CER_STREAM_TILE;
+    out->genesis = *cer_commit_cid(&cb);
+    if ((rc = stream_entry(node, &s, out)) < 0)
+        goto out;
+    pthread_mutex_lock(&s->write);
+    if (s->st || cer_registry_get(node->reg, out, &(cer_stream_info){0}) == 0) {
+        rc = 0;  /* a deterministic stream we already have */
+    } else if ((rc = cer_state_load(&st, node->store, out, &out->genesis)) == 0) {
+        rc = stream_commit(node, s, st, true);
+        st = rc == 0 ? NULL : st;
+    }
+    pthread_mutex_unlock(&s->write);
+out:
+    cer_state_free(st);
+    cer_commit_blocks_free(&cb);
+    cJSON_Delete(hdr);
+    return rc;
+}
+
+/* The state after our own signed commit: content is the new content (the
+ * diff applied to the old one gives exactly that), metadata unchanged. Our
+ * own signature needs no re-verification. */
+static int own_commit_state(cer_state **out, const cer_state *st, const cer_commit_blocks *cb,
+                            const cJSON *content, const char *did)
+{
+    cer_state *ns = NULL;
+    cer_log_entry *log;
+    int rc;
+
+    if ((rc = cer_state_copy(&ns, st)) < 0)
+        return rc;
+    if (!(log = realloc(ns->log, (ns->log_len + 1) * sizeof *log))) {
+        cer_state_free(ns);
+        return cer_err(-ENOMEM, "node: out of memory");
+    }
+    ns->log = log;
+    memset(&log[ns->log_len], 0, sizeof *log);
+    log[ns->log_len].cid = *cer_commit_cid(cb);
+    log[ns->log_len].type = CER_COMMIT_SIGNED;
+    snprintf(log[ns->log_len].author, sizeof log->author, "%s", did);
+    ns->log_len++;
+    cJSON_Delete(ns->content);
+    if (!(ns->content = cJSON_Duplicate(content, 1))) {
+        cer_state_free(ns);
+        return cer_err(-ENOMEM, "node: out of memory");
+    }
+    ns->signature = CER_SIG_SIGNED;
+    ns->anchor_status = CER_ANCHOR_NOT_REQUESTED;
+    *out = ns;
+    return 0;
+}
+
+static const char *controller(const cer_state *st)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(st->metadata, "controllers");
+
+    return cJSON_IsArray(c) && cJSON_IsString(c->child) ? c->child->valuestring : "";
+}
+
+int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *content)
+{
+    cer_commit_blocks cb = {0};
+    cer_state *ns = NULL;
+    cJSON *patch = NULL;
+    stream *s;
+    int rc;
+
+    if (!content)
+        return cer_err(-EINVAL, "update: no content");
+    if ((rc = stream_entry(node, &s, id)) < 0)
+        return rc;
+    pthread_mutex_lock(&s->write);
+    if ((rc = stream_load(node, s)) < 0)
+        goto out;
+    /* s->st only changes under s->write, which we hold: read it directly */
+    if (s->st->id.type != CER_STREAM_TILE) {
+        rc = cer_err(-ENOTSUP, "update: stream %s is not a TileDocument (read-only)", s->key);
+        goto out;
+    }
+    if (strcmp(controller(s->st), node->key.did) != 0) {
+        rc = cer_err(-EPERM, "update: this node's key %s is not the controller %s of %s", node->key.did,
+                     controller(s->st), s->key);
+        goto out;
+    }
+    if ((rc = cer_patch_diff(&patch, s->st->content, content)) < 0)
+        goto out;
+    if (cJSON_GetArraySize(patch) == 0)
+        goto out;  /* nothing changed: no commit */
+    if ((rc = cer_tile_update(&cb, &node->key, &s->id.genesis, cer_state_tip(s->st), NULL, patch)) < 0 ||
+        (rc = cer_store_put_commit(node->store, &cb)) < 0 ||
+        (rc = own_commit_state(&ns, s->st, &cb, content, node->key.did)) < 0)
+        goto out;
+    if ((rc = stream_commit(node, s, ns, true)) == 0)
+        ns = NULL;
+out:
+    pthread_mutex_unlock(&s->write);
+    cer_state_free(ns);
+    cJSON_Delete(patch);
+    cer_commit_blocks_free(&cb);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id)
+{
+    stream *s;
+    int rc;
+
+    *out = NULL;
+    if ((rc = stream_entry(node, &s, id)) < 0)
+        return rc;
+    pthread_mutex_lock(&s->lock);
+    rc = s->st ? cer_state_copy(out, s->st) : 1;
+    pthread_mutex_unlock(&s->lock);
+    if (rc <= 0)
+        return rc;
+    /* not loaded yet: load it (under the writer lock), then copy */
+    pthread_mutex_lock(&s->write);
+    rc = stream_load(node, s);
+    pthread_mutex_unlock(&s->write);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&s->lock);
+    rc = cer_state_copy(out, s->st);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip)
+{
+    cer_state *ns = NULL;
+    stream *s;
+    int rc;
+
+    if ((rc = stream_entry(node, &s, id)) < 0)
+        return rc;
+    pthread_mutex_lock(&s->write);
+    rc = stream_load(node, s);
+    if (rc == -ENOENT) {
+        /* a stream new to us: its whole log, verified */
+        rc = cer_state_load(&ns, node->store, &s->id, tip);
+        if (rc == 0 && (rc = stream_commit(node, s, ns, false)) == 0)
+            rc = 1, ns = NULL;
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    for (size_t i = 0; i < s->st->log_len; i++)
+        if (cer_cid_equal(&s->st->log[i].cid, tip))
+            goto out;  /* already have it */
+    if ((rc = cer_state_copy(&ns, s->st)) < 0)
+        goto out;
+    if ((rc = cer_state_merge(&ns, node->store, tip)) == 1) {
+        if ((rc = stream_commit(node, s, ns, false)) == 0)
+            rc = 1, ns = NULL;
+    }
+out:
+    pthread_mutex_unlock(&s->write);
+    cer_state_free(ns);
+    return rc;
+}
+
+int cer_node_verify(cer_node *node, const cer_streamref *id)
+{
+    cer_stream_info info;
+    cer_state *st = NULL;
+    stream *s;
+    int rc;
+
+    if ((rc = cer_registry_get(node->reg, id, &info)) < 0)
+        return rc;
+    /* from the blocks alone, ignoring every cache */
+    rc = cer_state_load(&st, node->store, &info.id, &info.tip);
+    if (rc == 0 && stream_entry(node, &s, id) == 0) {
+        pthread_mutex_lock(&s->lock);
+        if (s->st && !cer_json_equal(s->st->content, st->content))
+            rc = cer_err(-EBADMSG, "verify: cached state of %s differs from its log", s->key);
+        pthread_mutex_unlock(&s->lock);
+    }
+    cer_state_free(st);
+    return rc;
+}
+
+/* ---- pins, aliases, listing ---- */
+
+static int update_info(cer_node *node, const cer_streamref *id, bool set_pin, bool pinned,
+                       const char *alias, bool set_alias)
+{
+    cer_stream_info info;
+    stream *s;
+    int rc;
+
+    if ((rc = stream_entry(node, &s, id)) < 0)
+        return rc;
+    pthread_mutex_lock(&s->write);
+    if ((rc = cer_registry_get(node->reg, &s->id, &info)) < 0) {
+        if (rc == -ENOENT)
+            rc = cer_err(-ENOENT, "node: no stream %s here", s->key);
+        goto out;
+    }
+    if (set_pin)
+        info.pinned = pinned;
+    if (set_alias)
+        snprintf(info.alias, sizeof info.alias, "%s", alias ? alias : "");
+    rc = cer_registry_put(node->reg, &info);
+out:
+    pthread_mutex_unlock(&s->write);
+    return rc;
+}
+
+int cer_node_pin(cer_node *node, const cer_streamref *id, bool pinned)
+{
+    return update_info(node, id, true, pinned, NULL, false);
+}
+
+int cer_node_alias(cer_node *node, const cer_streamref *id, const char *alias)
+{
+    if (alias && strlen(alias) >= sizeof ((cer_stream_info *)0)->alias)
+        return cer_err(-EINVAL, "alias: longer than 64 characters");
+    return update_info(node, id, false, false, alias, true);
+}
+
+int cer_node_resolve(cer_node *node, cer_streamref *out, const char *alias_or_id)
+{
+    int rc = cer_registry_find_alias(node->reg, alias_or_id, out);
+
+    if (rc != -ENOENT)
+        return rc;
+    if ((rc = cer_streamref_parse(out, alias_or_id)) < 0)
+        return cer_err(-ENOENT, "'%.80s' is neither an alias here nor a StreamID", alias_or_id);
+    out->is_commit = false;
+    return 0;
+}
+
+int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *arg), void *arg)
+{
+    return cer_registry_list(node->reg, fn, arg);
+}

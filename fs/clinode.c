@@ -1,0 +1,472 @@
+/*
+ * clinode.c — the scripting commands over the embedded node: create, show,
+ * update, log, list, pin, unpin, alias and verify. Each opens the node on
+ * the state directory (--state DIR, default ~/.local/share/ceramicfs),
+ * does one thing, prints JSON (log: JSON Lines) and exits with the codes
+ * of cliutil.h.
+ */
+#include "cli.h"
+#include "cliutil.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define NODE_OPTIONS {"state", required_argument, NULL, 'S'}, {"key", required_argument, NULL, 'K'}
+
+/* Options every node command takes. */
+typedef struct node_args {
+    const char *state;
+    const char *key_file;
+} node_args;
+
+static int open_node(cer_node **node, const node_args *a)
+{
+    char dir[4096];
+    cer_key key;
+    cer_node_opts opts = {0};
+    int rc;
+
+    if (cli_state_dir(dir, sizeof dir, a->state))
+        return EXIT_BAD;
+    opts.state_dir = dir;
+    if (a->key_file) {
+        if ((rc = cer_key_load_file(&key, a->key_file)) < 0)
+            return cli_fail_rc(rc, a->key_file);
+        opts.key = &key;
+    }
+    rc = cer_node_open(node, &opts);
+    if (a->key_file)
+        cer_key_wipe(&key);
+    return rc < 0 ? cli_fail_rc(rc, "cannot open the node") : 0;
+}
+
+/* Exit code for a failed node call. */
+static int node_fail(int rc, const char *what)
+{
+    cli_fail_rc(rc, what);
+    return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_BAD;
+}
+
+static int resolve(cer_node *node, cer_streamref *id, const char *name)
+{
+    int rc = cer_node_resolve(node, id, name);
+
+    return rc < 0 ? node_fail(rc, name) : 0;
+}
+
+/* Parse the options of a node command: NODE_OPTIONS plus extra ones,
+ * handled by fn (which returns non-zero for an unknown option). Returns
+ * 0, or an exit code. */
+static int node_getopt(int argc, char **argv, node_args *a, const struct option *extra, size_t nextra,
+                       int (*fn)(int c, void *arg), void *arg, const char *use)
+{
+    struct option opts[16] = {NODE_OPTIONS};
+    int c;
+
+    if (nextra)
+        memcpy(opts + 2, extra, nextra * sizeof *extra);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'S')
+            a->state = optarg;
+        else if (c == 'K')
+            a->key_file = optarg;
+        else if (!fn || fn(c, arg))
+            return cli_usage(use);
+    }
+    return 0;
+}
+
+static cJSON *stream_summary(const cer_state *st)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o || !cli_add_ref(o, "streamId", &st->id) || !cli_add_cid(o, "tip", cer_state_tip(st)) ||
+        !cJSON_AddNumberToObject(o, "logLength", (double)st->log_len)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- create ---- */
+
+typedef struct create_args {
+    const char *header, *content, *alias;
+    bool deterministic;
+} create_args;
+
+static int create_opt(int c, void *arg)
+{
+    create_args *ca = arg;
+
+    switch (c) {
+    case 'h': ca->header = optarg; return 0;
+    case 'c': ca->content = optarg; return 0;
+    case 'a': ca->alias = optarg; return 0;
+    case 'd': ca->deterministic = true; return 0;
+    default: return 1;
+    }
+}
+
+int cfs_cmd_create(int argc, char **argv)
+{
+    static const struct option extra[] = {{"header", required_argument, NULL, 'h'},
+                                          {"content", required_argument, NULL, 'c'},
+                                          {"alias", required_argument, NULL, 'a'},
+                                          {"deterministic", no_argument, NULL, 'd'}};
+    static const char use[] = "create [--content JSON|@FILE] [--header JSON] [--alias NAME] [--deterministic] "
+                              "[--state DIR] [--key FILE]";
+    node_args a = {0};
+    create_args ca = {0};
+    cer_node *node = NULL;
+    cJSON *hdr = NULL, *content = NULL, *o = NULL;
+    cer_streamref id;
+    cer_state *st = NULL;
+    int rc;
+
+    cli_set_command("create");
+    if ((rc = node_getopt(argc, argv, &a, extra, 4, create_opt, &ca, use)) || optind != argc)
+        return rc ? rc : cli_usage(use);
+    rc = EXIT_BAD;
+    if ((ca.header && !(hdr = cli_json_arg(ca.header, "--header"))) ||
+        (ca.content && !(content = cli_json_arg(ca.content, "--content"))))
+        goto out;
+    if ((rc = open_node(&node, &a)))
+        goto out;
+    if ((rc = cer_node_create(node, &id, hdr, content, ca.deterministic ? CER_CREATE_DETERMINISTIC : 0)) < 0) {
+        rc = node_fail(rc, "cannot create");
+        goto out;
+    }
+    if (ca.alias && (rc = cer_node_alias(node, &id, ca.alias)) < 0) {
+        rc = node_fail(rc, "created, but cannot set the alias");
+        goto out;
+    }
+    if ((rc = cer_node_state(node, &st, &id)) < 0) {
+        rc = node_fail(rc, "created, but cannot read it back");
+        goto out;
+    }
+    if (!(o = stream_summary(st)) || (ca.alias && !cJSON_AddStringToObject(o, "alias", ca.alias))) {
+        rc = cli_fail("out of memory");
+        goto out;
+    }
+    rc = cli_print_json(o);
+    o = NULL;
+out:
+    cJSON_Delete(o);
+    cJSON_Delete(hdr);
+    cJSON_Delete(content);
+    cer_state_free(st);
+    cer_node_close(node);
+    return rc;
+}
+
+/* ---- commands on one stream: show, update, log, pin, unpin, alias ---- */
+
+/* Open the node and resolve argv[optind] (after the options) to a stream. */
+static int open_stream(cer_node **node, cer_streamref *id, const node_args *a, int argc, char **argv,
+                       int extra_args, const char *use)
+{
+    int rc;
+
+    if (argc - optind != 1 + extra_args)
+        return cli_usage(use);
+    if ((rc = open_node(node, a)))
+        return rc;
+    return resolve(*node, id, argv[optind]);
+}
+
+static int show_opt(int c, void *arg)
+{
+    if (c != 'm')
+        return 1;
+    *(bool *)arg = true;
+    return 0;
+}
+
+/* The state as JSON for --meta: js-ceramic's shape, plus streamId. */
+static cJSON *state_json(const cer_state *st)
+{
+    cJSON *o = cJSON_CreateObject(), *log;
+    const char *name = cer_stream_type_name(st->id.type);
+
+    if (!o || !cli_add_ref(o, "streamId", &st->id) || !cJSON_AddNumberToObject(o, "type", (double)st->id.type) ||
+        !cJSON_AddStringToObject(o, "doctype", name ? name : "unknown") ||
+        !cJSON_AddItemToObject(o, "content", cJSON_Duplicate(st->content, 1)) ||
+        !cJSON_AddItemToObject(o, "metadata", cJSON_Duplicate(st->metadata, 1)) ||
+        !cJSON_AddNumberToObject(o, "signature", st->signature) ||
+        !cJSON_AddStringToObject(o, "anchorStatus", cer_anchor_status_name(st->anchor_status)) ||
+        !cli_add_cid(o, "tip", cer_state_tip(st)) || !(log = cJSON_AddArrayToObject(o, "log")))
+        goto fail;
+    for (size_t i = 0; i < st->log_len; i++) {
+        cJSON *e = cJSON_CreateObject();
+        if (!e || !cJSON_AddItemToArray(log, e) || !cli_add_cid(e, "cid", &st->log[i].cid) ||
+            !cJSON_AddNumberToObject(e, "type", st->log[i].type) ||
+            (st->log[i].timestamp && !cJSON_AddNumberToObject(e, "timestamp", (double)st->log[i].timestamp)))
+            goto fail;
+    }
+    return o;
+fail:
+    cJSON_Delete(o);
+    return NULL;
+}
+
+int cfs_cmd_show(int argc, char **argv)
+{
+    static const struct option extra[] = {{"meta", no_argument, NULL, 'm'}};
+    static const char use[] = "show STREAM|ALIAS [--meta] [--state DIR]";
+    node_args a = {0};
+    bool meta = false;
+    cer_node *node = NULL;
+    cer_streamref id;
+    cer_state *st = NULL;
+    int rc;
+
+    cli_set_command("show");
+    if ((rc = node_getopt(argc, argv, &a, extra, 1, show_opt, &meta, use)) ||
+        (rc = open_stream(&node, &id, &a, argc, argv, 0, use)))
+        goto out;
+    if ((rc = cer_node_state(node, &st, &id)) < 0) {
+        rc = node_fail(rc, argv[optind]);
+        goto out;
+    }
+    rc = meta ? cli_print_json(state_json(st)) : cli_print_json(cJSON_Duplicate(st->content, 1));
+out:
+    cer_state_free(st);
+    cer_node_close(node);
+    return rc;
+}
+
+int cfs_cmd_update(int argc, char **argv)
+{
+    static const char use[] = "update STREAM|ALIAS [FILE|-] [--state DIR] [--key FILE]   (new content; stdin by default)";
+    node_args a = {0};
+    cer_node *node = NULL;
+    cer_streamref id;
+    cer_buf in = CER_BUF_INIT;
+    cJSON *content = NULL, *o = NULL;
+    cer_state *before = NULL, *after = NULL;
+    const char *src;
+    int rc;
+
+    cli_set_command("update");
+    if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)))
+        return rc;
+    if (argc - optind != 1 && argc - optind != 2)
+        return cli_usage(use);
+    src = argc - optind == 2 ? argv[optind + 1] : "-";
+    /* read and check the new content before touching the node */
+    if ((rc = cli_read_input(&in, src)) || !(content = cli_parse_json((char *)in.data, in.len, 0, src))) {
+        rc = EXIT_BAD;
+        goto out;
+    }
+    if ((rc = open_stream(&node, &id, &a, argc, argv, argc - optind - 1, use)))
+        goto out;
+    if ((rc = cer_node_state(node, &before, &id)) < 0 || (rc = cer_node_update(node, &id, content)) < 0 ||
+        (rc = cer_node_state(node, &after, &id)) < 0) {
+        rc = rc == -EPERM ? cli_fail_rc(rc, "refused") : node_fail(rc, argv[optind]);
+        goto out;
+    }
+    if (!(o = stream_summary(after)) ||
+        !cJSON_AddBoolToObject(o, "changed", after->log_len != before->log_len)) {
+        rc = cli_fail("out of memory");
+        goto out;
+    }
+    rc = cli_print_json(o);
+    o = NULL;
+out:
+    cJSON_Delete(o);
+    cJSON_Delete(content);
+    cer_buf_free(&in);
+    cer_state_free(before);
+    cer_state_free(after);
+    cer_node_close(node);
+    return rc;
+}
+
+static const char *commit_type_name(int type)
+{
+    return type == CER_COMMIT_GENESIS ? "genesis" : type == CER_COMMIT_SIGNED ? "signed" : "anchor";
+}
+
+int cfs_cmd_log(int argc, char **argv)
+{
+    static const char use[] = "log STREAM|ALIAS [--state DIR]   (JSON Lines, oldest first)";
+    node_args a = {0};
+    cer_node *node = NULL;
+    cer_streamref id;
+    cer_state *st = NULL;
+    int rc;
+
+    cli_set_command("log");
+    if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)) ||
+        (rc = open_stream(&node, &id, &a, argc, argv, 0, use)))
+        goto out;
+    if ((rc = cer_node_state(node, &st, &id)) < 0) {
+        rc = node_fail(rc, argv[optind]);
+        goto out;
+    }
+    for (size_t i = 0; i < st->log_len && rc == 0; i++) {
+        const cer_log_entry *e = &st->log[i];
+        cJSON *o = cJSON_CreateObject();
+        bool ok = o && cli_add_cid(o, "cid", &e->cid) &&
+                  cJSON_AddStringToObject(o, "type", commit_type_name(e->type)) &&
+                  (i == 0 || cli_add_cid(o, "prev", &st->log[i - 1].cid)) &&
+                  (!e->author[0] || cJSON_AddStringToObject(o, "author", e->author)) &&
+                  (!e->timestamp || cJSON_AddNumberToObject(o, "timestamp", (double)e->timestamp));
+        rc = ok ? cli_print_json_flags(o, 0) : (cJSON_Delete(o), cli_fail("out of memory"));
+    }
+out:
+    cer_state_free(st);
+    cer_node_close(node);
+    return rc;
+}
+
+static int pin_cmd(int argc, char **argv, bool pin)
+{
+    const char *use = pin ? "pin STREAM|ALIAS [--state DIR]" : "unpin STREAM|ALIAS [--state DIR]";
+    node_args a = {0};
+    cer_node *node = NULL;
+    cer_streamref id;
+    int rc;
+
+    cli_set_command(pin ? "pin" : "unpin");
+    if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)) ||
+        (rc = open_stream(&node, &id, &a, argc, argv, 0, use)))
+        goto out;
+    if ((rc = cer_node_pin(node, &id, pin)) < 0)
+        rc = node_fail(rc, argv[optind]);
+out:
+    cer_node_close(node);
+    return rc;
+}
+
+int cfs_cmd_pin(int argc, char **argv)
+{
+    return pin_cmd(argc, argv, true);
+}
+
+int cfs_cmd_unpin(int argc, char **argv)
+{
+    return pin_cmd(argc, argv, false);
+}
+
+int cfs_cmd_alias(int argc, char **argv)
+{
+    static const char use[] = "alias STREAM|ALIAS NAME|--clear [--state DIR]";
+    node_args a = {0};
+    cer_node *node = NULL;
+    cer_streamref id;
+    const char *name;
+    int rc;
+
+    cli_set_command("alias");
+    /* --clear is a value here, not an option: stop getopt from taking it */
+    if (argc >= 3 && strcmp(argv[argc - 1], "--clear") == 0)
+        argv[argc - 1] = (char *)"";
+    if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)) ||
+        (rc = open_stream(&node, &id, &a, argc, argv, 1, use)))
+        goto out;
+    name = argv[optind + 1];
+    if ((rc = cer_node_alias(node, &id, name[0] ? name : NULL)) < 0)
+        rc = node_fail(rc, argv[optind]);
+out:
+    cer_node_close(node);
+    return rc;
+}
+
+/* ---- list, verify ---- */
+
+static int list_one(const cer_stream_info *info, void *arg)
+{
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o && cli_add_ref(o, "streamId", &info->id) && cli_add_cid(o, "tip", &info->tip) &&
+              cJSON_AddBoolToObject(o, "pinned", info->pinned) &&
+              (info->alias[0] ? cJSON_AddStringToObject(o, "alias", info->alias) != NULL
+                              : cJSON_AddNullToObject(o, "alias") != NULL);
+
+    (void)arg;
+    return ok ? cli_print_json_flags(o, 0) : (cJSON_Delete(o), cli_fail("out of memory"));
+}
+
+int cfs_cmd_list(int argc, char **argv)
+{
+    static const char use[] = "list [--state DIR]   (JSON Lines)";
+    node_args a = {0};
+    cer_node *node = NULL;
+    int rc;
+
+    cli_set_command("list");
+    if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)))
+        return rc;
+    if (optind != argc)
+        return cli_usage(use);
+    if ((rc = open_node(&node, &a)))
+        return rc;
+    rc = cer_node_list(node, list_one, NULL);
+    if (rc < 0)
+        rc = cli_fail_rc(rc, "list");
+    cer_node_close(node);
+    return rc;
+}
+
+typedef struct verify_ctx {
+    cer_node *node;
+    int checked, failed;
+} verify_ctx;
+
+static int verify_one(const cer_stream_info *info, void *arg)
+{
+    verify_ctx *v = arg;
+    char sid[CER_STREAMID_STR_MAX];
+    int rc = cer_node_verify(v->node, &info->id);
+
+    cer_streamref_to_string(sid, sizeof sid, &info->id);
+    v->checked++;
+    if (rc < 0) {
+        v->failed++;
+        printf("{\"streamId\":\"%s\",\"ok\":false}\n", sid);
+        cli_fail_rc(rc, sid);
+    } else {
+        printf("{\"streamId\":\"%s\",\"ok\":true}\n", sid);
+    }
+    return 0;
+}
+
+/* verify: with a file argument, a DAG-JOSE block (cfs_cmd_verify_block);
+ * with a stream or alias, that stream; with none, every stream. */
+int cfs_cmd_verify(int argc, char **argv)
+{
+    static const char use[] = "verify [STREAM|ALIAS|FILE] [--state DIR]";
+    node_args a = {0};
+    verify_ctx v = {0};
+    cer_streamref id;
+    struct stat sb;
+    int rc;
+
+    cli_set_command("verify");
+    if (argc == 2 && (strcmp(argv[1], "-") == 0 || stat(argv[1], &sb) == 0))
+        return cfs_cmd_verify_block(argc, argv);
+    if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)))
+        return rc;
+    if (argc - optind > 1)
+        return cli_usage(use);
+    if ((rc = open_node(&v.node, &a)))
+        return rc;
+    if (argc - optind == 1) {
+        if (!(rc = resolve(v.node, &id, argv[optind]))) {
+            cer_stream_info info = {.id = id};
+            verify_one(&info, &v);
+        }
+    } else if ((rc = cer_node_list(v.node, verify_one, &v)) < 0) {
+        rc = cli_fail_rc(rc, "verify");
+    }
+    cer_node_close(v.node);
+    if (rc)
+        return rc;
+    return v.failed ? EXIT_UNVERIFIED : 0;
+}

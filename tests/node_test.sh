@@ -1,0 +1,101 @@
+#!/bin/sh
+# node_test.sh — the node's scripting commands as a new user runs them:
+# create, update three times, log, show, list, pin, alias, verify; bad
+# input refused with one line and the documented exit codes; kill -9 in
+# the middle of a burst of updates, then every acknowledged update is in
+# the log and verify passes; a corrupted block on disk makes verify fail.
+set -eu
+
+CFS=${CERAMICFS:-build/ceramicfs}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+S="--state $T/node"
+fails=0
+
+eq() {
+    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2' want '$3'"; fails=$((fails + 1)); fi
+}
+# code NAME WANT CMD...: exit status WANT and (when non-zero) one line on stderr
+code() {
+    name=$1 want=$2; shift 2
+    set +e; "$@" >"$T/out" 2>"$T/err"; got=$?; set -e
+    if [ "$got" != "$want" ]; then echo "FAIL $name: exit $got, want $want"; cat "$T/err"; fails=$((fails + 1)); return; fi
+    if [ "$want" != 0 ] && [ "$(wc -l <"$T/err")" -ne 1 ]; then echo "FAIL $name: stderr not one line"; cat "$T/err"; fails=$((fails + 1)); return; fi
+    echo "ok   $name${want#0}"
+}
+
+ID=$($CFS create $S --alias notes --content '{"title":"groceries","items":[]}' 2>/dev/null | jq -r .streamId)
+eq create.streamid "$(printf %s "$ID" | cut -c1-13)" kjzl6cwe1jw14
+for item in milk eggs bread; do
+    $CFS show $S notes | jq -c ".items += [\"$item\"]" | $CFS update $S notes >"$T/u.json"
+done
+eq update.changed "$(jq -r .changed "$T/u.json")" true
+eq show "$($CFS show $S notes | jq -cS .)" '{"items":["milk","eggs","bread"],"title":"groceries"}'
+eq show.byid "$($CFS show $S "$ID" | jq -c .items)" '["milk","eggs","bread"]'
+$CFS log $S notes >"$T/log"
+eq log.length "$(wc -l <"$T/log" | tr -d ' ')" 4
+eq log.types "$(jq -r .type "$T/log" | tr '\n' ' ')" "genesis signed signed signed "
+eq log.author "$(sed -n 2p "$T/log" | jq -r .author)" "$($CFS did $S)"
+eq log.tip "$(tail -1 "$T/log" | jq -r .cid)" "$(jq -r .tip "$T/u.json")"
+eq meta.controller "$($CFS show $S notes --meta | jq -r '.metadata.controllers[0]')" "$($CFS did $S)"
+eq meta.anchor "$($CFS show $S notes --meta | jq -r .anchorStatus)" NOT_REQUESTED
+
+# an unchanged save is no commit
+$CFS show $S notes | $CFS update $S notes >"$T/u.json"
+eq update.unchanged "$(jq -r .changed "$T/u.json") $($CFS log $S notes | wc -l | tr -d ' ')" "false 4"
+
+# pins and aliases
+code unpin 0 $CFS unpin $S notes
+eq list.unpinned "$($CFS list $S | jq -r .pinned)" false
+code pin 0 $CFS pin $S notes
+code alias.rename 0 $CFS alias $S notes shopping
+eq alias.new "$($CFS show $S shopping | jq -r .title)" groceries
+code alias.old 3 $CFS show $S notes
+code alias.bad 1 $CFS alias $S shopping ../etc
+code verify.all 0 $CFS verify $S
+
+# bad input: refused, nothing changes
+code update.badjson 1 sh -c "echo '{\"title\":' | $CFS update $S shopping"
+code update.unknown 3 sh -c "echo '{}' | $CFS update $S nosuchdoc"
+"$CFS" did --seed-hex 0101010101010101010101010101010101010101010101010101010101010101 >/dev/null
+printf '0101010101010101010101010101010101010101010101010101010101010101\n' >"$T/other.key"
+chmod 600 "$T/other.key"
+code update.notcontroller 1 sh -c "echo '{\"hijacked\":true}' | $CFS update $S --key $T/other.key shopping"
+code create.badheader 1 $CFS create $S --header '{"controllers":["a","b"]}'
+code show.badid 3 $CFS show $S kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s
+code usage 2 $CFS update
+eq unchanged "$($CFS log $S shopping | wc -l | tr -d ' ')" 4
+
+# kill -9 in the middle of a burst of updates: every acknowledged update is
+# in the log afterwards, and the node verifies
+(
+    i=0
+    while [ $i -lt 200 ]; do
+        printf '{"title":"groceries","n":%d}' $i | $CFS update $S shopping >>"$T/acked" 2>/dev/null || exit 0
+        i=$((i + 1))
+    done
+) &
+BURST=$!
+sleep 0.6
+kill -9 $BURST 2>/dev/null || true
+wait $BURST 2>/dev/null || true
+# the update in flight (an orphan now) is killed too, wherever it was
+while pkill -9 -f "ceramicfs update --state $T/node" 2>/dev/null; do sleep 0.05; done
+$CFS log $S shopping | jq -r .cid >"$T/cids"
+missing=0
+for tip in $(jq -r .tip "$T/acked" 2>/dev/null); do
+    grep -qx "$tip" "$T/cids" || missing=$((missing + 1))
+done
+eq crash.acked_in_log "$missing" 0
+eq crash.acked_some "$([ "$(wc -l <"$T/acked")" -gt 0 ] && echo yes)" yes
+code crash.verify 0 $CFS verify $S
+
+# a corrupted block on disk: verify names it and fails with 4
+G=$($CFS streamid parse "$ID" | jq -r .genesis)
+SHARD=$(printf %s "$G" | rev | cut -c2-3 | rev)
+B="$T/node/blocks/$SHARD/$G.data"
+printf 'garbage' | dd of="$B" bs=1 seek=3 conv=notrunc 2>/dev/null
+code corrupt.verify 4 $CFS verify $S
+
+if [ $fails -ne 0 ]; then echo "node_test: $fails failures"; exit 1; fi
+echo "node_test: all passed"

@@ -1,0 +1,292 @@
+/*
+ * test_node.c — the embedded node through its public API: create, update
+ * (one commit per real change, none for an empty diff), state, pins and
+ * aliases across reopen, refusing updates by a non-controller, learning
+ * remote tips (fast-forward and forks), corrupted blocks on disk, and
+ * concurrent writers and readers.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/cfs-node-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static cJSON *json(const char *text)
+{
+    cJSON *j = NULL;
+
+    ck_assert_int_eq(cer_json_parse(&j, text, strlen(text), 0), 0);
+    return j;
+}
+
+static cer_node *open_node(const cer_key *key)
+{
+    cer_node *node;
+    cer_node_opts o = {.state_dir = dir, .key = key, .store_flags = CER_STORE_NOSYNC};
+    int rc = cer_node_open(&node, &o);
+
+    ck_assert_msg(rc == 0, "open: %s", cer_errmsg());
+    return node;
+}
+
+static void seed_key(cer_key *key, uint8_t fill)
+{
+    uint8_t seed[32];
+
+    memset(seed, fill, sizeof seed);
+    ck_assert_int_eq(cer_key_from_seed(key, seed), 0);
+}
+
+static void assert_content(cer_node *node, const cer_streamref *id, const char *want, size_t log_len)
+{
+    cer_state *st;
+    cJSON *w = json(want);
+
+    ck_assert_int_eq(cer_node_state(node, &st, id), 0);
+    ck_assert_msg(cer_json_equal(st->content, w), "content differs");
+    ck_assert_uint_eq(st->log_len, log_len);
+    cer_state_free(st);
+    cJSON_Delete(w);
+}
+
+START_TEST(create_update_reopen)
+{
+    cer_node *node = open_node(NULL);
+    cJSON *c0 = json("{\"title\":\"notes\",\"items\":[]}"), *c1 = json("{\"title\":\"notes\",\"items\":[1]}");
+    cer_streamref id, id2;
+    cer_state *st;
+    char did[CER_DID_MAX];
+
+    snprintf(did, sizeof did, "%s", cer_node_did(node));
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    assert_content(node, &id, "{\"title\":\"notes\",\"items\":[]}", 1);
+    ck_assert_int_eq(cer_node_update(node, &id, c1), 0);
+    ck_assert_int_eq(cer_node_update(node, &id, c1), 0);  /* no change: no commit */
+    assert_content(node, &id, "{\"title\":\"notes\",\"items\":[1]}", 2);
+    ck_assert_int_eq(cer_node_alias(node, &id, "notes"), 0);
+    cer_node_close(node);
+
+    /* the key, the stream, its alias and state survive a reopen */
+    node = open_node(NULL);
+    ck_assert_str_eq(cer_node_did(node), did);
+    ck_assert_int_eq(cer_node_resolve(node, &id2, "notes"), 0);
+    ck_assert(cer_streamref_same_stream(&id, &id2));
+    assert_content(node, &id2, "{\"title\":\"notes\",\"items\":[1]}", 2);
+    ck_assert_int_eq(cer_node_state(node, &st, &id2), 0);
+    ck_assert_int_eq(st->log[1].type, CER_COMMIT_SIGNED);
+    ck_assert_str_eq(st->log[1].author, did);
+    cer_state_free(st);
+    ck_assert_int_eq(cer_node_verify(node, &id2), 0);
+    cer_node_close(node);
+    cJSON_Delete(c0);
+    cJSON_Delete(c1);
+}
+END_TEST
+
+START_TEST(not_controller_refused)
+{
+    cer_key a, b;
+    cer_node *node;
+    cer_streamref id;
+    cJSON *c0 = json("{\"a\":1}"), *c1 = json("{\"a\":2}");
+
+    seed_key(&a, 1);
+    seed_key(&b, 2);
+    node = open_node(&a);
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    cer_node_close(node);
+    node = open_node(&b);
+    ck_assert_int_eq(cer_node_update(node, &id, c1), -EPERM);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "not the controller"));
+    assert_content(node, &id, "{\"a\":1}", 1);
+    cer_node_close(node);
+    cJSON_Delete(c0);
+    cJSON_Delete(c1);
+}
+END_TEST
+
+START_TEST(deterministic_create_is_idempotent)
+{
+    cer_node *node = open_node(NULL);
+    cJSON *hdr = json("{\"family\":\"f\",\"tags\":[\"t\"]}");
+    cer_streamref a, b;
+
+    ck_assert_int_eq(cer_node_create(node, &a, hdr, NULL, CER_CREATE_DETERMINISTIC), 0);
+    ck_assert_int_eq(cer_node_create(node, &b, hdr, NULL, CER_CREATE_DETERMINISTIC), 0);
+    ck_assert(cer_streamref_same_stream(&a, &b));
+    ck_assert_int_eq(cer_node_create(node, &b, hdr, NULL, 0), 0);  /* random unique: another stream */
+    ck_assert(!cer_streamref_same_stream(&a, &b));
+    cer_node_close(node);
+    cJSON_Delete(hdr);
+}
+END_TEST
+
+/* A second node with the same key makes commits; the first learns them. */
+START_TEST(learn_remote_tips)
+{
+    cer_key k;
+    cer_node *node;
+    cer_store *remote;
+    cer_streamref id;
+    cer_state *st;
+    cer_commit_blocks c1, c2;
+    cJSON *c0 = json("{\"n\":0}");
+    cJSON *p1 = json("[{\"op\":\"replace\",\"path\":\"/n\",\"value\":1}]");
+    cJSON *p2 = json("[{\"op\":\"replace\",\"path\":\"/n\",\"value\":2}]");
+
+    seed_key(&k, 3);
+    node = open_node(&k);
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    remote = cer_node_store(node);  /* remote commits arrive as blocks in our store */
+    ck_assert_int_eq(cer_tile_update(&c1, &k, &id.genesis, &id.genesis, NULL, p1), 0);
+    ck_assert_int_eq(cer_tile_update(&c2, &k, &id.genesis, cer_commit_cid(&c1), NULL, p2), 0);
+    ck_assert_int_eq(cer_store_put_commit(remote, &c1), 0);
+    ck_assert_int_eq(cer_store_put_commit(remote, &c2), 0);
+    ck_assert_int_eq(cer_node_learn_tip(node, &id, cer_commit_cid(&c2)), 1);
+    assert_content(node, &id, "{\"n\":2}", 3);
+    ck_assert_int_eq(cer_node_learn_tip(node, &id, cer_commit_cid(&c1)), 0);  /* already in the log */
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert(cer_cid_equal(cer_state_tip(st), cer_commit_cid(&c2)));
+    cer_state_free(st);
+    cer_node_close(node);
+    cer_commit_blocks_free(&c1);
+    cer_commit_blocks_free(&c2);
+    cJSON_Delete(c0);
+    cJSON_Delete(p1);
+    cJSON_Delete(p2);
+}
+END_TEST
+
+START_TEST(corrupted_block_reported)
+{
+    cer_node *node = open_node(NULL);
+    cer_streamref id;
+    cJSON *c0 = json("{\"x\":1}");
+    char name[CER_CID_STR_MAX], path[512];
+    size_t n;
+    FILE *f;
+
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    cer_node_close(node);
+    cer_cid_to_string(name, sizeof name, &id.genesis);
+    n = strlen(name);
+    snprintf(path, sizeof path, "%s/blocks/%c%c/%s.data", dir, name[n - 3], name[n - 2], name);
+    f = fopen(path, "r+b");
+    ck_assert_msg(f != NULL, "no block file %s", path);
+    fputc('X', f);
+    fclose(f);
+    node = open_node(NULL);
+    ck_assert_int_eq(cer_node_verify(node, &id), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), name));
+    cer_node_close(node);
+    cJSON_Delete(c0);
+}
+END_TEST
+
+typedef struct worker {
+    cer_node *node;
+    cer_streamref id;
+    int n;
+} worker;
+
+static void *writer(void *arg)
+{
+    worker *w = arg;
+    char text[64];
+
+    for (int i = 1; i <= w->n; i++) {
+        cJSON *c;
+        snprintf(text, sizeof text, "{\"i\":%d}", i);
+        cer_json_parse(&c, text, strlen(text), 0);
+        if (cer_node_update(w->node, &w->id, c) != 0)
+            return (void *)1;
+        cJSON_Delete(c);
+    }
+    return NULL;
+}
+
+static void *reader(void *arg)
+{
+    worker *w = arg;
+
+    for (int i = 0; i < 200; i++) {
+        cer_state *st;
+        if (cer_node_state(w->node, &st, &w->id) != 0)
+            return (void *)1;
+        cer_state_free(st);
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_writers_and_readers)
+{
+    cer_node *node = open_node(NULL);
+    worker w[4];
+    pthread_t t[8];
+    cJSON *c0 = json("{\"i\":0}");
+
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker){node, {0}, 25};
+        ck_assert_int_eq(cer_node_create(node, &w[i].id, NULL, c0, 0), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_create(&t[i], NULL, writer, &w[i]);
+        pthread_create(&t[4 + i], NULL, reader, &w[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        ck_assert_ptr_null(r);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_content(node, &w[i].id, "{\"i\":25}", 26);
+        ck_assert_int_eq(cer_node_verify(node, &w[i].id), 0);
+    }
+    cer_node_close(node);
+    cJSON_Delete(c0);
+}
+END_TEST
+
+static Suite *node_suite(void)
+{
+    Suite *s = suite_create("node");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, create_update_reopen);
+    tcase_add_test(tc, not_controller_refused);
+    tcase_add_test(tc, deterministic_create_is_idempotent);
+    tcase_add_test(tc, learn_remote_tips);
+    tcase_add_test(tc, corrupted_block_reported);
+    tcase_add_test(tc, concurrent_writers_and_readers);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CER_TEST_MAIN(node_suite)
