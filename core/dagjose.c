@@ -168,13 +168,22 @@ int cer_dagjose_encode(cer_buf *out, const cer_jws *jws)
 
 int cer_jws_protected_header(cer_buf *out, const char *kid)
 {
-    cJSON *o = cJSON_CreateObject();
+    cJSON *o = NULL;
     char *s = NULL;
     int rc;
 
-    /* Keys sorted (alg < kid), no whitespace: JSON.stringify of js-did's
-     * stable-sorted object. */
-    if (!o || !cJSON_AddStringToObject(o, "alg", "EdDSA") || !cJSON_AddStringToObject(o, "kid", kid)) {
+    /* JSON.stringify of js-did's key-sorted {alg, kid}. A did:key kid is
+     * plain ASCII with nothing to escape, so it is written directly (the
+     * common case, on every commit); anything else goes through the
+     * printer. */
+    if (strspn(kid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:#.-_") == strlen(kid)) {
+        if ((rc = cer_buf_puts(out, "{\"alg\":\"EdDSA\",\"kid\":\"")) == 0 &&
+            (rc = cer_buf_puts(out, kid)) == 0)
+            rc = cer_buf_puts(out, "\"}");
+        return rc;
+    }
+    if (!(o = cJSON_CreateObject()) || !cJSON_AddStringToObject(o, "alg", "EdDSA") ||
+        !cJSON_AddStringToObject(o, "kid", kid)) {
         rc = cer_err(-ENOMEM, "jws: out of memory");
         goto out;
     }

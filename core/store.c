@@ -62,12 +62,16 @@ void cer_store_close(cer_store *s)
         s->ops->close(s);
 }
 
+/* The blocks of a commit we built ourselves were hashed as they were made
+ * (cer_tile_*), so their CIDs are not computed a second time here. */
 int cer_store_put_commit(cer_store *s, const cer_commit_blocks *c)
 {
-    int rc = cer_store_put(s, &c->payload.cid, c->payload.bytes.data, c->payload.bytes.len);
+    int rc = check_size(c->payload.bytes.len);
 
-    if (rc == 0 && c->is_signed)
-        rc = cer_store_put(s, &c->envelope.cid, c->envelope.bytes.data, c->envelope.bytes.len);
+    if (rc == 0)
+        rc = s->ops->put(s, &c->payload.cid, c->payload.bytes.data, c->payload.bytes.len);
+    if (rc == 0 && c->is_signed && (rc = check_size(c->envelope.bytes.len)) == 0)
+        rc = s->ops->put(s, &c->envelope.cid, c->envelope.bytes.data, c->envelope.bytes.len);
     return rc;
 }
 
