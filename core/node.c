@@ -58,10 +58,25 @@ cer_store *cer_node_store(cer_node *node)
 
 /* ---- opening ---- */
 
+/* mkdir -p, mode 0700 for what it creates. */
 static int make_dir(const char *path)
 {
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
-        return cer_err(-errno, "node: cannot create %s: %s", path, strerror(errno));
+    char tmp[4096];
+    size_t n = strlen(path);
+
+    if (n >= sizeof tmp)
+        return cer_err(-ENAMETOOLONG, "node: state directory path too long");
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+            return cer_err(-errno, "node: cannot create %s: %s", tmp, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+        return cer_err(-errno, "node: cannot create %s: %s", tmp, strerror(errno));
     return 0;
 }
 

@@ -44,6 +44,10 @@ eq meta.anchor "$($CFS show $S notes --meta | jq -r .anchorStatus)" NOT_REQUESTE
 $CFS show $S notes | $CFS update $S notes >"$T/u.json"
 eq update.unchanged "$(jq -r .changed "$T/u.json") $($CFS log $S notes | wc -l | tr -d ' ')" "false 4"
 
+# a state directory whose parents do not exist yet (a fresh home)
+code create.freshdir 0 $CFS create --state "$T/fresh/a/b" --content '{}'
+eq freshdir.keymode "$(stat -c %a "$T/fresh/a/b/key")" 600
+
 # pins and aliases
 code unpin 0 $CFS unpin $S notes
 eq list.unpinned "$($CFS list $S | jq -r .pinned)" false
