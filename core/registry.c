@@ -989,9 +989,17 @@ static int open_dir(cer_registry *r, const char *dir)
     r->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (r->dirfd < 0)
         return sys_err(errno, dir, "cannot open");
-    if (flock(r->dirfd, LOCK_EX | LOCK_NB) < 0)
-        return errno == EWOULDBLOCK ? cer_err(-EBUSY, "registry: %s is in use by another registry", dir)
-                                    : sys_err(errno, dir, "cannot lock");
+    /* One process at a time: another command (or a mount) may hold the
+     * lock for a moment, so wait a little before giving up. */
+    for (int waited = 0; flock(r->dirfd, LOCK_EX | LOCK_NB) < 0; waited += 20) {
+        if (errno != EWOULDBLOCK)
+            return sys_err(errno, dir, "cannot lock");
+        if (waited >= CER_REGISTRY_LOCK_WAIT_MS)
+            return cer_err(-EBUSY, "registry: %s is in use by another process (a mount or another "
+                                   "command) and stayed busy for %d s",
+                           dir, CER_REGISTRY_LOCK_WAIT_MS / 1000);
+        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
     return 0;
 }
 

@@ -45,6 +45,8 @@ typedef struct cer_registry cer_registry;
 #define CER_REGISTRY_COMPACT_DONE 1000
 /* At most this many open warnings are kept (the last says how many more). */
 #define CER_REGISTRY_WARNINGS_MAX 100
+/* How long open waits for another process to let go of the directory. */
+#define CER_REGISTRY_LOCK_WAIT_MS 5000
 
 /* Open (creating dir if needed, not its parents) and load every record and
  * the journal. flags: CER_STORE_NOSYNC skips every fsync (tests,
