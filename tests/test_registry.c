@@ -1115,6 +1115,7 @@ Suite *registry_suite(void)
 {
     Suite *s = suite_create("registry");
     TCase *rec = tcase_create("records");
+    tcase_set_timeout(rec, 60);
     TCase *cache = tcase_create("cache");
     TCase *journal = tcase_create("journal");
     TCase *stress = tcase_create("stress");
