@@ -1115,10 +1115,10 @@ Suite *registry_suite(void)
 {
     Suite *s = suite_create("registry");
     TCase *rec = tcase_create("records");
-    tcase_set_timeout(rec, 60);
     TCase *cache = tcase_create("cache");
     TCase *journal = tcase_create("journal");
     TCase *stress = tcase_create("stress");
+    tcase_set_timeout(rec, 60);
 
     tcase_add_test(rec, test_roundtrip);
     tcase_add_test(rec, test_alias_rules);
