@@ -477,6 +477,9 @@ typedef struct cer_store_ops {
     /* 1 when present, 0 when not, negative errno on failure. */
     int (*has)(cer_store *s, const cer_cid *cid);
     void (*close)(cer_store *s);
+    /* Call fn for every block held (in no set order) until it returns
+     * non-zero; NULL for a backend that cannot list its blocks. */
+    int (*each)(cer_store *s, int (*fn)(const cer_cid *cid, void *arg), void *arg);
 } cer_store_ops;
 
 struct cer_store {
@@ -504,6 +507,8 @@ int cer_store_get(cer_store *s, const cer_cid *cid, cer_buf *out);
 int cer_store_has(cer_store *s, const cer_cid *cid);
 /* Put both blocks of a commit (payload, then envelope when signed). */
 int cer_store_put_commit(cer_store *s, const cer_commit_blocks *c);
+/* Call fn for every block the store holds; -ENOTSUP when it cannot list. */
+int cer_store_each(cer_store *s, int (*fn)(const cer_cid *cid, void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Stream state                                                         */
@@ -609,6 +614,10 @@ int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id);
 int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip);
 /* Re-check a stream's whole log and every block it references. */
 int cer_node_verify(cer_node *node, const cer_streamref *id);
+/* Re-check every block in the store against its CID; fn (may be NULL) is
+ * called for each bad one with the error. Returns the number of bad
+ * blocks, or a negative errno when the store cannot be read. */
+int cer_node_verify_blocks(cer_node *node, void (*fn)(const cer_cid *cid, int err, void *arg), void *arg);
 
 int cer_node_pin(cer_node *node, const cer_streamref *id, bool pinned);
 /* Set (alias non-NULL) or clear a stream's local alias: [A-Za-z0-9._-],

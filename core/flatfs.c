@@ -403,7 +403,58 @@ static void flat_close(cer_store *s)
     free(f);
 }
 
-static const cer_store_ops flat_ops = {flat_put, flat_get, flat_has, flat_close};
+/* Each block file of one shard directory; names that are not a CID's
+ * (temp files, strays) are skipped. */
+static int each_in_shard(int dfd, const char *shard, int (*fn)(const cer_cid *, void *), void *arg)
+{
+    int fd = openat(dfd, shard, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+    DIR *d;
+    struct dirent *e;
+
+    if (fd < 0)
+        return 0;
+    if (!(d = fdopendir(fd))) {
+        close(fd);
+        return 0;
+    }
+    while (rc == 0 && (e = readdir(d))) {
+        char name[CER_CID_STR_MAX];
+        size_t n = strlen(e->d_name);
+        cer_cid cid;
+
+        if (n <= 5 || n - 5 >= sizeof name || strcmp(e->d_name + n - 5, ".data") != 0)
+            continue;
+        memcpy(name, e->d_name, n - 5);
+        name[n - 5] = '\0';
+        if (cer_cid_parse(&cid, name) == 0)
+            rc = fn(&cid, arg);
+    }
+    closedir(d);
+    cer_errclear();
+    return rc;
+}
+
+static int flat_each(cer_store *s, int (*fn)(const cer_cid *cid, void *arg), void *arg)
+{
+    flat_store *f = (flat_store *)s;
+    int fd = dup(f->dfd), rc = 0;
+    DIR *d;
+    struct dirent *e;
+
+    if (fd < 0 || !(d = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return fs_err(f, errno, "cannot list", ".");
+    }
+    rewinddir(d);
+    while (rc == 0 && (e = readdir(d)))
+        if (strlen(e->d_name) == 2 && strcmp(e->d_name, "..") != 0)
+            rc = each_in_shard(f->dfd, e->d_name, fn, arg);
+    closedir(d);
+    return rc;
+}
+
+static const cer_store_ops flat_ops = {flat_put, flat_get, flat_has, flat_close, flat_each};
 
 /* ---- open ---- */
 

@@ -490,6 +490,36 @@ int cer_node_verify(cer_node *node, const cer_streamref *id)
     return rc;
 }
 
+typedef struct block_check {
+    cer_node *node;
+    void (*fn)(const cer_cid *cid, int err, void *arg);
+    void *arg;
+    int bad;
+    cer_buf buf;
+} block_check;
+
+static int check_block(const cer_cid *cid, void *arg)
+{
+    block_check *bc = arg;
+    int rc = cer_store_get(bc->node->store, cid, &bc->buf);
+
+    if (rc < 0) {
+        bc->bad++;
+        if (bc->fn)
+            bc->fn(cid, rc, bc->arg);
+    }
+    return 0;
+}
+
+int cer_node_verify_blocks(cer_node *node, void (*fn)(const cer_cid *cid, int err, void *arg), void *arg)
+{
+    block_check bc = {node, fn, arg, 0, CER_BUF_INIT};
+    int rc = cer_store_each(node->store, check_block, &bc);
+
+    cer_buf_free(&bc.buf);
+    return rc < 0 ? rc : bc.bad;
+}
+
 /* ---- pins, aliases, listing ---- */
 
 static int update_info(cer_node *node, const cer_streamref *id, bool set_pin, bool pinned,

@@ -56,6 +56,13 @@ int cer_store_has(cer_store *s, const cer_cid *cid)
     return s->ops->has(s, cid);
 }
 
+int cer_store_each(cer_store *s, int (*fn)(const cer_cid *cid, void *arg), void *arg)
+{
+    if (!s->ops->each)
+        return cer_err(-ENOTSUP, "store: this store cannot list its blocks");
+    return s->ops->each(s, fn, arg);
+}
+
 void cer_store_close(cer_store *s)
 {
     if (s)
@@ -200,7 +207,29 @@ static void mem_close(cer_store *s)
     free(m);
 }
 
-static const cer_store_ops mem_ops = {mem_put, mem_get, mem_has, mem_close};
+static int mem_each(cer_store *s, int (*fn)(const cer_cid *cid, void *arg), void *arg)
+{
+    mem_store *m = (mem_store *)s;
+    cer_cid *cids;
+    size_t n = 0;
+    int rc = 0;
+
+    /* copy the CIDs, so fn may use the store */
+    pthread_mutex_lock(&m->lock);
+    cids = malloc((m->count ? m->count : 1) * sizeof *cids);
+    for (size_t i = 0; cids && i < m->nbuckets; i++)
+        for (mem_block *b = m->buckets[i]; b; b = b->next)
+            cids[n++] = b->cid;
+    pthread_mutex_unlock(&m->lock);
+    if (!cids)
+        return cer_err(-ENOMEM, "store: out of memory");
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = fn(&cids[i], arg);
+    free(cids);
+    return rc;
+}
+
+static const cer_store_ops mem_ops = {mem_put, mem_get, mem_has, mem_close, mem_each};
 
 int cer_store_open_mem(cer_store **out)
 {

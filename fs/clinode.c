@@ -437,8 +437,20 @@ static int verify_one(const cer_stream_info *info, void *arg)
     return 0;
 }
 
+static void bad_block(const cer_cid *cid, int err, void *arg)
+{
+    char name[CER_CID_STR_MAX];
+
+    (void)err;
+    cer_cid_to_string(name, sizeof name, cid);
+    printf("{\"block\":\"%s\",\"ok\":false}\n", name);
+    cli_fail_rc(err, name);
+    ++*(int *)arg;
+}
+
 /* verify: with a file argument, a DAG-JOSE block (cfs_cmd_verify_block);
- * with a stream or alias, that stream; with none, every stream. */
+ * with a stream or alias, that stream; with none, every stream and then
+ * every block in the store. */
 int cfs_cmd_verify(int argc, char **argv)
 {
     static const char use[] = "verify [STREAM|ALIAS|FILE] [--state DIR]";
@@ -464,6 +476,10 @@ int cfs_cmd_verify(int argc, char **argv)
         }
     } else if ((rc = cer_node_list(v.node, verify_one, &v)) < 0) {
         rc = cli_fail_rc(rc, "verify");
+    } else if ((rc = cer_node_verify_blocks(v.node, bad_block, &v.failed)) < 0) {
+        rc = cli_fail_rc(rc, "verify blocks");
+    } else {
+        rc = 0;
     }
     cer_node_close(v.node);
     if (rc)

@@ -176,6 +176,44 @@ START_TEST(idempotent_put)
 }
 END_TEST
 
+static int count_cid(const cer_cid *cid, void *arg)
+{
+    (void)cid;
+    ++*(int *)arg;
+    return 0;
+}
+
+static int stop_at_two(const cer_cid *cid, void *arg)
+{
+    (void)cid;
+    return ++*(int *)arg == 2 ? 7 : 0;
+}
+
+/* every block is listed once; a non-zero return stops the walk */
+START_TEST(lists_blocks)
+{
+    cer_store *s = open_store(_i, 0);
+    tblock b[5];
+    int n = 0;
+
+    ck_assert_int_eq(cer_store_each(s, count_cid, &n), 0);
+    ck_assert_int_eq(n, 0);
+    for (int k = 0; k < 5; k++) {
+        b[k] = make_block(40 + k, 100 + (size_t)k);
+        ck_assert_int_eq(cer_store_put(s, &b[k].cid, b[k].data, b[k].len), 0);
+        ck_assert_int_eq(cer_store_put(s, &b[k].cid, b[k].data, b[k].len), 0);
+    }
+    ck_assert_int_eq(cer_store_each(s, count_cid, &n), 0);
+    ck_assert_int_eq(n, 5);
+    n = 0;
+    ck_assert_int_eq(cer_store_each(s, stop_at_two, &n), 7);
+    ck_assert_int_eq(n, 2);
+    cer_store_close(s);
+    for (int k = 0; k < 5; k++)
+        free(b[k].data);
+}
+END_TEST
+
 START_TEST(absent_is_enoent)
 {
     cer_store *s = open_store(_i, 0);
@@ -601,6 +639,7 @@ static Suite *store_suite(void)
     tcase_add_checked_fixture(both, setup, teardown);
     tcase_add_loop_test(both, round_trip, MEM, DIR_STORE + 1);
     tcase_add_loop_test(both, idempotent_put, MEM, DIR_STORE + 1);
+    tcase_add_loop_test(both, lists_blocks, MEM, DIR_STORE + 1);
     tcase_add_loop_test(both, absent_is_enoent, MEM, DIR_STORE + 1);
     tcase_add_loop_test(both, refuses_wrong_bytes, MEM, DIR_STORE + 1);
     tcase_add_loop_test(both, refuses_oversized, MEM, DIR_STORE + 1);
