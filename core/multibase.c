@@ -73,6 +73,39 @@ static int rfc4648_encode(char *out, size_t cap, const char *abc, unsigned bits,
     return (int)n;
 }
 
+/* The value of character c in alphabet abc, or -1: arithmetic for the
+ * RFC 4648 alphabets (these decoders run on every block a node loads),
+ * a search for anything else. Hex is read in either case. */
+static int digit_value(const char *abc, unsigned char c)
+{
+    if (abc == B16) {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        c |= 0x20;
+        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    }
+    if (abc == B32) {
+        if (c >= 'a' && c <= 'z')
+            return c - 'a';
+        return c >= '2' && c <= '7' ? c - '2' + 26 : -1;
+    }
+    if (abc == B64 || abc == B64U) {
+        if (c >= 'A' && c <= 'Z')
+            return c - 'A';
+        if (c >= 'a' && c <= 'z')
+            return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+            return c - '0' + 52;
+        if (c == abc[62])
+            return 62;
+        return c == abc[63] ? 63 : -1;
+    }
+    {
+        const char *p = c ? strchr(abc, c) : NULL;
+        return p ? (int)(p - abc) : -1;
+    }
+}
+
 static int rfc4648_decode(uint8_t *out, size_t cap, const char *abc, unsigned bits,
                           const char *s, size_t slen)
 {
@@ -83,12 +116,10 @@ static int rfc4648_decode(uint8_t *out, size_t cap, const char *abc, unsigned bi
         while (slen && s[slen - 1] == '=')
             slen--;
     for (size_t i = 0; i < slen; i++) {
-        /* hex is read in either case */
-        char c = bits == 4 && s[i] >= 'A' && s[i] <= 'F' ? (char)(s[i] - 'A' + 'a') : s[i];
-        const char *p = c ? strchr(abc, c) : NULL;
-        if (!p)
+        int v = digit_value(abc, (unsigned char)s[i]);
+        if (v < 0)
             return cer_err(-EINVAL, "base decode: invalid character '%c' at %zu", s[i], i);
-        acc = (acc << bits) | (unsigned)(p - abc);
+        acc = (acc << bits) | (unsigned)v;
         nbits += bits;
         if (nbits >= 8) {
             nbits -= 8;

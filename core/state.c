@@ -659,28 +659,48 @@ static int apply_one(cer_state *st, cer_store *store, const cer_commit *c)
 /* Walking the log                                                      */
 /* ------------------------------------------------------------------ */
 
+/* Commits read while walking back are kept (up to this many, the newest)
+ * so that applying them does not read and decode every block twice. */
+#define WALK_KEEP_MAX 100000
+
 typedef struct walk {
-    cer_cid *cids;   /* newest first */
-    size_t n, cap;
-    size_t shared;   /* with a stop log: index of the first commit found in it */
+    cer_cid *cids;       /* newest first */
+    cer_commit *kept;    /* kept[i] is the commit cids[i] for i < nkept */
+    size_t n, cap, nkept, kept_cap;
+    size_t shared;       /* with a stop log: index of the first commit found in it */
 } walk;
 
 static void walk_free(walk *w)
 {
+    for (size_t i = 0; i < w->nkept; i++)
+        cer_commit_free(&w->kept[i]);
+    free(w->kept);
     free(w->cids);
     memset(w, 0, sizeof *w);
 }
 
-static int walk_push(walk *w, const cer_cid *cid)
+/* Record c (taking it when there is room to keep it, else freeing it). */
+static int walk_push(walk *w, const cer_cid *cid, cer_commit *c)
 {
     if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 16;
-        cer_cid *c = realloc(w->cids, cap * sizeof *c);
-        if (!c)
+        size_t kcap = cap < WALK_KEEP_MAX ? cap : WALK_KEEP_MAX;
+        cer_cid *ids = realloc(w->cids, cap * sizeof *ids);
+        cer_commit *kept = ids && kcap > w->kept_cap ? realloc(w->kept, kcap * sizeof *kept) : w->kept;
+        if (ids)
+            w->cids = ids;
+        if (!ids || (kcap > w->kept_cap && !kept)) {
+            cer_commit_free(c);
             return cer_err(-ENOMEM, "state: out of memory");
-        w->cids = c;
+        }
+        w->kept = kept;
+        w->kept_cap = kcap > w->kept_cap ? kcap : w->kept_cap;
         w->cap = cap;
     }
+    if (w->nkept == w->n && w->nkept < w->kept_cap)
+        w->kept[w->nkept++] = *c;
+    else
+        cer_commit_free(c);
     w->cids[w->n++] = *cid;
     return 0;
 }
@@ -693,7 +713,8 @@ static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_st
 {
     char name[CER_CID_STR_MAX], at[CER_CID_STR_MAX];
     cid_set seen = {0};
-    cer_cid cur = *tip;
+    cer_cid cur = *tip, prev;
+    bool has_prev;
     int rc;
 
     memset(w, 0, sizeof *w);
@@ -718,19 +739,17 @@ static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_st
         }
         if ((rc = cer_commit_read(&c, store, &cur)) < 0)
             break;
-        if ((rc = walk_push(w, &cur)) < 0) {
-            cer_commit_free(&c);
+        has_prev = c.has_prev;
+        prev = c.prev;
+        if ((rc = walk_push(w, &cur, &c)) < 0)
             break;
-        }
-        if (!c.has_prev) {
-            cer_commit_free(&c);
+        if (!has_prev) {
             if (stop)
                 rc = cer_err(-EINVAL, "state: commit %s leads to genesis %s, not to this stream",
                              cid_str(name, tip), cid_str(at, &cur));
             break;
         }
-        cur = c.prev;
-        cer_commit_free(&c);
+        cur = prev;
     }
     set_free(&seen);
     if (rc < 0)
@@ -739,6 +758,16 @@ static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_st
 }
 
 /* Read commit cid and apply it on top of st. */
+static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid);
+
+/* Apply the walked commit i: the one kept in memory, or read again. */
+static int walk_apply(cer_state *st, cer_store *store, const walk *w, size_t i)
+{
+    if (i < w->nkept)
+        return apply_one(st, store, &w->kept[i]);
+    return read_and_apply(st, store, &w->cids[i]);
+}
+
 static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid)
 {
     cer_commit c;
@@ -791,7 +820,7 @@ int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, c
     if ((rc = load_genesis(&st, store, id)) < 0)
         goto out;
     for (size_t i = w.n - 1; i-- > 0;)
-        if ((rc = read_and_apply(st, store, &w.cids[i])) < 0)
+        if ((rc = walk_apply(st, store, &w, i)) < 0)
             break;
     *out = st;
 out:
@@ -874,7 +903,7 @@ static int fast_forward(cer_state *st, cer_store *store, const walk *w)
     int rc;
 
     for (size_t i = w->n; i-- > 0;)
-        if ((rc = read_and_apply(st, store, &w->cids[i])) < 0)
+        if ((rc = walk_apply(st, store, w, i)) < 0)
             return i == w->n - 1 ? rc : 1;  /* keep the valid prefix, as js does for network tips */
     return 1;
 }
