@@ -55,11 +55,49 @@ enum { MAJ_UINT, MAJ_NEGINT, MAJ_BYTES, MAJ_TEXT, MAJ_ARRAY, MAJ_MAP, MAJ_TAG };
 
 /* Canonical order of map keys (RFC 7049 §3.9 as cborg implements it):
  * shorter UTF-8 first, then bytewise. */
+/* One byte of a key as it is on the wire: C0 80 (U+0000 in our strings)
+ * is the single byte 00. */
+static unsigned wire_byte(const char *s, size_t n, size_t *i)
+{
+    unsigned c = (uint8_t)s[(*i)++];
+
+    if (c == 0xc0 && *i < n && (uint8_t)s[*i] == 0x80) {
+        (*i)++;
+        return 0;
+    }
+    return c;
+}
+
+static size_t wire_len(const char *s, size_t n)
+{
+    size_t len = 0;
+
+    for (size_t i = 0; i < n; len++)
+        wire_byte(s, n, &i);
+    return len;
+}
+
+/* Canonical key order, on the keys' wire bytes: length first, then
+ * bytewise. */
 static int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-    if (alen != blen)
-        return alen < blen ? -1 : 1;
-    return memcmp(a, b, alen);
+    size_t i = 0, j = 0, wa, wb;
+
+    if (!memchr(a, 0xc0, alen) && !memchr(b, 0xc0, blen)) {
+        if (alen != blen)
+            return alen < blen ? -1 : 1;
+        return memcmp(a, b, alen);
+    }
+    wa = wire_len(a, alen);
+    wb = wire_len(b, blen);
+    if (wa != wb)
+        return wa < wb ? -1 : 1;
+    while (i < alen && j < blen) {
+        unsigned x = wire_byte(a, alen, &i), y = wire_byte(b, blen, &j);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -1226,9 +1226,24 @@ static int print_member(printer *pr, const cJSON *m, bool first, unsigned depth)
     return print_value(pr, m, depth + 1);
 }
 
+/* Keys by their bytes as UTF-8 text, where U+0000 (C0 80 in our strings)
+ * is the byte 00 and so sorts first. */
 static int member_bytewise(const void *a, const void *b)
 {
-    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+    const uint8_t *x = (const uint8_t *)(*(const cJSON *const *)a)->string;
+    const uint8_t *y = (const uint8_t *)(*(const cJSON *const *)b)->string;
+
+    for (;;) {
+        unsigned cx = *x, cy = *y;
+        if (cx == 0xc0 && x[1] == 0x80)
+            cx = 0, x++;
+        if (cy == 0xc0 && y[1] == 0x80)
+            cy = 0, y++;
+        if (!*x || !*y || cx != cy)
+            return !*x && !*y ? 0 : !*x ? -1 : !*y ? 1 : cx < cy ? -1 : 1;
+        x++;
+        y++;
+    }
 }
 
 /* The members of obj sorted by key bytes, as canonical dag-json has them. */

@@ -826,6 +826,11 @@ START_TEST(test_utf8)
         ck_assert_str_eq(v->child->string, "\xc0\x80");
         assert_enc(v, 0, "a1 6100 01");
         cJSON_Delete(v);
+        /* keys are ordered by their wire bytes: "\0" (C0 80 here, 00 on the
+         * wire) is one byte and sorts first (fuzz crash-nul-key-order) */
+        v = dec_hex("a3 6161 00 6100 01 612f 02");
+        assert_enc(v, 0, "a3 6100 01 612f 02 6161 00");
+        cJSON_Delete(v);
         v = cJSON_CreateString("\xc0\x80\xc0\x80x\xc0");  /* a lone C0 stays as it is */
         assert_enc(v, 0, "64 0000 78 c0");
         cJSON_Delete(v);

@@ -1,7 +1,9 @@
 /*
  * fuzz_dagcbor.c — libFuzzer target: the DAG-CBOR decoder must reject or
  * accept any input without crashing, and whatever it accepts must survive
- * a round trip through the encoder (dag-json mode) and the decoder again.
+ * a round trip through the encoder and the decoder again (crash-b906...:
+ * keys holding U+0000 were sorted by their in-memory length, not the
+ * wire's, so the encoding was not canonical).
  */
 #include "ceramic.h"
 
@@ -13,22 +15,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
     cJSON *a = NULL, *b = NULL;
-    cer_buf enc = CER_BUF_INIT;
+    cer_buf enc = CER_BUF_INIT, again = CER_BUF_INIT;
 
     if (cer_dagcbor_decode(&a, data, len) < 0)
         return 0;
+    /* as plain maps (links and bytes stay their dag-json maps), encoding
+     * always works, decodes to the same value, and is a fixed point */
+    assert(cer_dagcbor_encode(&enc, a, 0) == 0);
+    assert(cer_dagcbor_decode(&b, enc.data, enc.len) == 0);
+    assert(cer_json_equal(a, b));
+    assert(cer_dagcbor_encode(&again, b, 0) == 0);
+    assert(again.len == enc.len && memcmp(again.data, enc.data, enc.len) == 0);
+    cJSON_Delete(b);
+    b = NULL;
+    /* in dag-json mode, when it encodes (a map whose first key is "/" may
+     * not: dag-json reserves it), it decodes to the same value */
+    enc.len = 0;
     if (cer_dagcbor_encode(&enc, a, CER_DAGJSON) == 0) {
-        int rc = cer_dagcbor_decode(&b, enc.data, enc.len);
-        assert(rc == 0);
-        assert(cJSON_Compare(a, b, 1));
-        /* canonical bytes are a fixed point */
-        cer_buf again = CER_BUF_INIT;
-        assert(cer_dagcbor_encode(&again, b, CER_DAGJSON) == 0);
-        assert(again.len == enc.len && memcmp(again.data, enc.data, enc.len) == 0);
-        cer_buf_free(&again);
+        assert(cer_dagcbor_decode(&b, enc.data, enc.len) == 0);
+        assert(cer_json_equal(a, b));
     }
     cJSON_Delete(a);
     cJSON_Delete(b);
     cer_buf_free(&enc);
+    cer_buf_free(&again);
     return 0;
 }
