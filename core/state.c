@@ -29,8 +29,10 @@
 
 #include <cbor.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
@@ -421,7 +423,9 @@ static int check_signer(const cer_commit *c, const char *controller, char author
     if (strncmp(controller, "did:key:", 8) != 0)
         return cer_err(-ENOTSUP, "controller %.200s: only did:key controllers can be verified",
                        controller);
-    if ((rc = cer_jws_verify(&c->jws, 0, kid, sizeof kid)) < 0)
+    if (c->sig_ok)  /* verified ahead, in parallel (prevalidate) */
+        snprintf(kid, sizeof kid, "%s", c->sig_kid);
+    else if ((rc = cer_jws_verify(&c->jws, 0, kid, sizeof kid)) < 0)
         return rc;
     n = strcspn(kid, "#?");
     if (n >= CER_DID_MAX || strlen(controller) != n || memcmp(kid, controller, n) != 0)
@@ -760,6 +764,55 @@ static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_st
 /* Read commit cid and apply it on top of st. */
 static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid);
 
+/* Signatures are independent of each other (only which key must have
+ * signed depends on the log), so a long log's signatures are checked
+ * ahead on every core; applying then only compares signers. A signature
+ * that fails is left unmarked and checked again in order, which reports
+ * it at the right commit with its message. */
+#define PARALLEL_MIN 64
+#define PARALLEL_THREADS_MAX 16
+
+typedef struct verifier {
+    walk *w;
+    size_t first, step;
+} verifier;
+
+static void *verify_some(void *arg)
+{
+    verifier *v = arg;
+
+    for (size_t i = v->first; i < v->w->nkept; i += v->step) {
+        cer_commit *c = &v->w->kept[i];
+        if (c->is_signed)
+            c->sig_ok = cer_jws_verify(&c->jws, 0, c->sig_kid, sizeof c->sig_kid) == 0;
+    }
+    return NULL;
+}
+
+static void prevalidate(walk *w)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthreads = ncpu > 1 ? (size_t)ncpu : 1, started = 0;
+    pthread_t tid[PARALLEL_THREADS_MAX];
+    verifier v[PARALLEL_THREADS_MAX];
+
+    if (w->nkept < PARALLEL_MIN || nthreads < 2)
+        return;
+    if (nthreads > PARALLEL_THREADS_MAX)
+        nthreads = PARALLEL_THREADS_MAX;
+    for (size_t t = 0; t < nthreads; t++)
+        v[t] = (verifier){w, t, nthreads};
+    /* this thread takes share 0; a thread that cannot start leaves its
+     * share to the in-order check */
+    for (size_t t = 1; t < nthreads; t++)
+        if (pthread_create(&tid[started], NULL, verify_some, &v[t]) == 0)
+            started++;
+    verify_some(&v[0]);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    cer_errclear();
+}
+
 /* Apply the walked commit i: the one kept in memory, or read again. */
 static int walk_apply(cer_state *st, cer_store *store, const walk *w, size_t i)
 {
@@ -819,6 +872,7 @@ int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, c
     }
     if ((rc = load_genesis(&st, store, id)) < 0)
         goto out;
+    prevalidate(&w);
     for (size_t i = w.n - 1; i-- > 0;)
         if ((rc = walk_apply(st, store, &w, i)) < 0)
             break;

@@ -34,6 +34,8 @@ typedef struct cer_commit {
     cer_cid id;
     cer_anchor_commit anchor; /* type CER_COMMIT_ANCHOR */
     cer_anchor_proof proof;   /* type CER_COMMIT_ANCHOR */
+    bool sig_ok;              /* the signature was verified ahead (in parallel) ... */
+    char sig_kid[CER_KID_MAX];  /* ... and this kid signed it */
 } cer_commit;
 
 /* Fetch and classify the commit cid (see the top of this file). Rejects

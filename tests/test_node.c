@@ -272,6 +272,54 @@ START_TEST(concurrent_writers_and_readers)
 }
 END_TEST
 
+/* A long log is verified on every core: a valid one loads whole, and one
+ * with a commit signed by the wrong key in the middle stops right before
+ * it, with the reason, whichever thread checked it. */
+START_TEST(long_log_parallel_verification)
+{
+    cer_key a, b;
+    cer_store *s;
+    cer_commit_blocks g, c;
+    cer_streamref id = {.type = CER_STREAM_TILE};
+    cer_state *st = NULL;
+    cer_cid prev, tips[2];
+    cJSON *c0 = json("{\"n\":0}");
+    char patch[96];
+
+    seed_key(&a, 5);
+    seed_key(&b, 6);
+    ck_assert_int_eq(cer_store_open_mem(&s), 0);
+    ck_assert_int_eq(cer_tile_genesis(&g, &a, NULL, c0), 0);
+    ck_assert_int_eq(cer_store_put_commit(s, &g), 0);
+    id.genesis = prev = *cer_commit_cid(&g);
+    for (int i = 1; i <= 300; i++) {
+        cJSON *p;
+        snprintf(patch, sizeof patch, "[{\"op\":\"replace\",\"path\":\"/n\",\"value\":%d}]", i);
+        p = json(patch);
+        /* commit 200 is signed by b, who is not the controller */
+        ck_assert_int_eq(cer_tile_update(&c, i == 200 ? &b : &a, &id.genesis, &prev, NULL, p), 0);
+        ck_assert_int_eq(cer_store_put_commit(s, &c), 0);
+        prev = *cer_commit_cid(&c);
+        if (i == 199)
+            tips[0] = prev;
+        cer_commit_blocks_free(&c);
+        cJSON_Delete(p);
+    }
+    tips[1] = prev;
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &tips[0]), 0);
+    ck_assert_uint_eq(st->log_len, 200);
+    cer_state_free(st);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &tips[1]), -EKEYREJECTED);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "not the controller"));
+    ck_assert_uint_eq(st->log_len, 200);  /* genesis + 199 good updates */
+    ck_assert(cer_cid_equal(cer_state_tip(st), &tips[0]));
+    cer_state_free(st);
+    cer_commit_blocks_free(&g);
+    cer_store_close(s);
+    cJSON_Delete(c0);
+}
+END_TEST
+
 static Suite *node_suite(void)
 {
     Suite *s = suite_create("node");
@@ -285,6 +333,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, learn_remote_tips);
     tcase_add_test(tc, corrupted_block_reported);
     tcase_add_test(tc, concurrent_writers_and_readers);
+    tcase_add_test(tc, long_log_parallel_verification);
     suite_add_tcase(s, tc);
     return s;
 }
