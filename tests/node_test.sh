@@ -56,6 +56,10 @@ code alias.rename 0 $CFS alias $S notes shopping
 eq alias.new "$($CFS show $S shopping | jq -r .title)" groceries
 code alias.old 3 $CFS show $S notes
 code alias.bad 1 $CFS alias $S shopping ../etc
+code alias.clear 0 $CFS alias $S shopping --clear
+code alias.cleared 3 $CFS show $S shopping
+eq alias.list "$($CFS list $S | jq -r .alias)" null
+code alias.again 0 $CFS alias $S "$ID" shopping
 code verify.all 0 $CFS verify $S
 
 # bad input: refused, nothing changes
