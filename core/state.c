@@ -1,12 +1,17 @@
 /*
  * state.c — a stream's state from its verified log: the commit reader, the
- * TileDocument rules for genesis, data and anchor commits, the log walk,
+ * per-type rules for genesis and data commits (a small table, see
+ * "Genesis and data commits of any type"), anchor commits, the log walk,
  * incremental apply, conflict resolution between forks, and the state's
  * JSON form for caches.
  *
  * The rules follow js-ceramic (core 2.41 … HEAD):
- *   - packages/stream-tile-handler/src/tile-document-handler.ts (genesis,
- *     signed commits, controller rules),
+ *   - packages/stream-tile-handler/src/tile-document-handler.ts
+ *     (TileDocument: genesis, signed commits, controller rules),
+ *   - packages/stream-model-handler/src/model-handler.ts (Model: a signed
+ *     genesis, then anchors only),
+ *   - packages/stream-model-instance-handler/src/
+ *     model-instance-document-handler.ts (ModelInstanceDocument),
  *   - packages/stream-handler-common/src/anchor-commit-utils.ts and
  *     packages/core/src/stream-loading/anchor-timestamp-extractor.ts
  *     (anchor commits, Merkle path, timestamps),
@@ -14,13 +19,19 @@
  *     log-syncer.ts (log walk, conflict resolution).
  * Unlike js, a cer_state has no "next": content and metadata are always
  * those after the tip (js's `next ?? current`), which is what every check
- * in js reads.
+ * in js reads. Model and MID metadata hold StreamIDs as 'k...' strings and
+ * MID unique as base64, as js's serializeState prints them.
+ *
+ * Model and MID are loaded read-only (the node never writes them).
  *
  * Not checked (yet): anchor chain inclusion (the transaction, the block
  * time; a proof's blockTimestamp is trusted as js ≤ core 2.20 did), schema
- * validation of content against header.schema, CACAO capabilities, DID
- * methods other than did:key (-ENOTSUP), stream types other than
- * TileDocument (-ENOTSUP).
+ * validation of content against header.schema (TileDocument) or against
+ * the Model (MID content is NOT validated against its model, nor are the
+ * model's relations, account relation or immutable fields; the Model's
+ * own JSON Schema is not checked either), CACAO capabilities, DID methods
+ * other than did:key (-ENOTSUP), Caip10Link (its link proofs are
+ * blockchain signatures, -ENOTSUP) and unknown stream types (-ENOTSUP).
  */
 #include "state.h"
 #include "buf.h"
@@ -437,8 +448,46 @@ static int check_signer(const cer_commit *c, const char *controller, char author
 }
 
 /* ------------------------------------------------------------------ */
-/* Applying commits (TileDocument)                                      */
+/* Applying commits: what every stream type shares                      */
 /* ------------------------------------------------------------------ */
+
+/* What a genesis or data commit makes of the state: the new content and
+ * metadata (owned until taken), the signature status and the signer. */
+typedef struct change {
+    cJSON *content, *metadata;
+    int signature;
+    char author[CER_DID_MAX];
+} change;
+
+static void change_free(change *ch)
+{
+    cJSON_Delete(ch->content);
+    cJSON_Delete(ch->metadata);
+    ch->content = ch->metadata = NULL;
+}
+
+/* The rules of one stream type: its genesis and its signed data commits
+ * (anchor commits are the same for all types). Each function checks the
+ * commit and fills *ch, or returns a negative errno with a message. */
+typedef struct stream_rules {
+    uint64_t type;
+    int (*genesis)(change *ch, const cer_commit *c, const cJSON *header, const cJSON *data);
+    int (*update)(change *ch, const cer_state *st, const cer_commit *c, const cJSON *header,
+                  const cJSON *data);
+} stream_rules;
+
+/* A signed commit by the stream's controller (data commits of every type:
+ * js verifies each against metadata.controllers[0]). */
+static int signed_by_controller(const cer_state *st, const cer_commit *c, char author[CER_DID_MAX])
+{
+    const char *controller = first_controller(st->metadata);
+
+    if (!c->is_signed)
+        return cer_err(-EINVAL, "a %s data commit must be signed", cer_stream_type_name(st->id.type));
+    if (!controller)
+        return cer_err(-EINVAL, "stream metadata has no controller");
+    return check_signer(c, controller, author);
+}
 
 static int check_header_controllers(const cJSON *header)
 {
@@ -453,48 +502,63 @@ static int check_header_controllers(const cJSON *header)
     return 0;
 }
 
-static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c)
+/* A StreamID held as dag-json bytes in a header, as its 'k...' string
+ * (js keeps a StreamID object, which serializeState prints this way). */
+static int header_streamid(char out[CER_STREAMID_STR_MAX], cer_streamref *ref, const cJSON *v, const char *key)
 {
-    const cJSON *header = get(c->payload, "header"), *data = get(c->payload, "data");
-    char author[CER_DID_MAX] = "";
-    cer_state *st = NULL;
+    uint8_t b[CER_STREAMID_BYTES_MAX];
+    int n;
+
+    if ((n = cer_json_get_bytes(b, sizeof b, v)) < 0)
+        return cer_err(-EINVAL, "header '%s' is not the bytes of a StreamID", key);
+    if (cer_streamref_from_bytes(ref, b, (size_t)n) < 0 || ref->is_commit)
+        return cer_err(-EINVAL, "header '%s' is not a StreamID", key);
+    if (cer_streamref_to_string(out, CER_STREAMID_STR_MAX, ref) < 0)
+        return cer_err(-EINVAL, "header '%s': unprintable StreamID", key);
+    return 0;
+}
+
+/* The base64 text of a dag-json bytes value {"/": {"bytes": b64}}, or
+ * NULL when v is something else (our decoder wrote it, so it is valid). */
+static const char *bytes_base64(const cJSON *v)
+{
+    const cJSON *slash = get(v, "/"), *b = get(slash, "bytes");
+
+    if (!cJSON_IsObject(v) || cJSON_GetArraySize(v) != 1 || !cJSON_IsObject(slash) ||
+        cJSON_GetArraySize(slash) != 1 || !cJSON_IsString(b))
+        return NULL;
+    return b->valuestring;
+}
+
+/* {"controllers": [controller]} for the metadata of a Model or MID. */
+static cJSON *controllers_metadata(const char *controller)
+{
+    cJSON *m = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(m, "controllers");
+
+    if (!a || !cJSON_AddItemToArray(a, cJSON_CreateString(controller)) || !a->child) {
+        cJSON_Delete(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* ------------------------------------------------------------------ */
+/* TileDocument (type 0): tile-document-handler.ts                      */
+/* ------------------------------------------------------------------ */
+
+static int tile_genesis(change *ch, const cer_commit *c, const cJSON *header, const cJSON *data)
+{
     int rc;
 
-    *out = NULL;
-    if (c->type != CER_COMMIT_GENESIS)
-        return cer_err(-EINVAL, "the stream's genesis has '%s'", c->has_prev ? "prev" : "proof");
-    if (id->type != CER_STREAM_TILE) {
-        const char *name = cer_stream_type_name(id->type);
-        if (name)
-            return cer_err(-ENOTSUP, "stream type %s (%llu) cannot be verified yet "
-                           "(read-only support comes later)", name, (unsigned long long)id->type);
-        return cer_err(-ENOTSUP, "unknown stream type %llu", (unsigned long long)id->type);
-    }
-    if (!cJSON_IsObject(header))
-        return cer_err(-EINVAL, "genesis has no header map");
-    if (!cJSON_IsArray(get(header, "controllers")) || cJSON_GetArraySize(get(header, "controllers")) != 1 ||
-        !first_controller(header) || !first_controller(header)[0])
-        return cer_err(-EINVAL, "exactly one controller must be specified");
     if (c->is_signed) {
-        if ((rc = check_signer(c, first_controller(header), author)) < 0)
+        if ((rc = check_signer(c, first_controller(header), ch->author)) < 0)
             return rc;
     } else if (data && !cJSON_IsNull(data)) {
         return cer_err(-EINVAL, "genesis commit with contents should always be signed");
     }
-    if (!(st = calloc(1, sizeof *st)))
-        return cer_err(-ENOMEM, "state: out of memory");
-    st->id.type = id->type;
-    st->id.genesis = id->genesis;
-    st->content = js_truthy(data) ? cJSON_Duplicate(data, 1) : cJSON_CreateObject();
-    st->metadata = cJSON_Duplicate(header, 1);
-    if (!st->content || !st->metadata || log_reserve(st) < 0) {
-        cer_state_free(st);
-        return cer_err(-ENOMEM, "state: out of memory");
-    }
-    st->signature = c->is_signed ? CER_SIG_SIGNED : CER_SIG_GENESIS;
-    st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
-    log_push(st, &c->cid, CER_COMMIT_GENESIS, author, 0);
-    *out = st;
+    ch->signature = c->is_signed ? CER_SIG_SIGNED : CER_SIG_GENESIS;
+    ch->content = js_truthy(data) ? cJSON_Duplicate(data, 1) : cJSON_CreateObject();
+    ch->metadata = cJSON_Duplicate(header, 1);
     return 0;
 }
 
@@ -537,12 +601,9 @@ static int merge_metadata(cJSON **out, const cJSON *metadata, const cJSON *heade
     return 0;
 }
 
-static int apply_data(cer_state *st, const cer_commit *c)
+static int tile_update(change *ch, const cer_state *st, const cer_commit *c, const cJSON *header,
+                       const cJSON *data)
 {
-    const cJSON *header = get(c->payload, "header"), *data = get(c->payload, "data");
-    const char *controller = first_controller(st->metadata);
-    char author[CER_DID_MAX];
-    cJSON *content = NULL, *metadata = NULL;
     int rc;
 
     if (!c->is_signed)
@@ -551,25 +612,271 @@ static int apply_data(cer_state *st, const cer_commit *c)
         return cer_err(-EINVAL, "data commit has no header map");
     if (!data)
         return cer_err(-EINVAL, "data commit has no 'data'");
-    if (!controller)
-        return cer_err(-EINVAL, "stream metadata has no controller");
-    if ((rc = check_signer(c, controller, author)) < 0 || (rc = check_header_controllers(header)) < 0 ||
+    if ((rc = signed_by_controller(st, c, ch->author)) < 0 || (rc = check_header_controllers(header)) < 0 ||
         (rc = check_fixed_fields(st, header)) < 0)
         return rc;
-    if ((rc = cer_patch_apply(&content, st->content, data)) < 0)
+    if ((rc = cer_patch_apply(&ch->content, st->content, data)) < 0)
         return cer_err_wrap(rc, "patch does not apply");
-    if ((rc = merge_metadata(&metadata, st->metadata, header)) < 0 || (rc = log_reserve(st)) < 0) {
-        cJSON_Delete(content);
-        cJSON_Delete(metadata);
+    return merge_metadata(&ch->metadata, st->metadata, header);
+}
+
+/* ------------------------------------------------------------------ */
+/* Model (type 2): stream-model-handler/src/model-handler.ts            */
+/* ------------------------------------------------------------------ */
+
+/* The meta-model: the 'model' of every Model (Model.MODEL in model.ts). */
+#define META_MODEL "kh4q0ozorrgaq2mezktnrmdwleo1d"
+
+/* The parts of js's checks on a model definition that need no JSON
+ * Schema: no unknown keys (assertNoExtraKeys), the required fields
+ * (a shallow stand-in for the io-ts decode of assertComplete), and a
+ * major version this protocol knows (assertVersionValid 'major', 2.0).
+ * Not checked: the schema itself, relations, views, interfaces. */
+static int check_model_definition(const cJSON *data)
+{
+    static const char *const keys[] = {"version", "name", "description", "schema", "accountRelation",
+                                       "relations", "views", "interface", "implements", "immutableFields"};
+    const cJSON *it, *version = get(data, "version"), *rel = get(data, "accountRelation");
+    char *end;
+    long major;
+
+    if (!cJSON_IsObject(data))
+        return cer_err(-EINVAL, "Model content is not a map");
+    cJSON_ArrayForEach(it, data) {
+        size_t i = 0;
+        while (i < sizeof keys / sizeof *keys && strcmp(keys[i], it->string) != 0)
+            i++;
+        if (i == sizeof keys / sizeof *keys)
+            return cer_err(-EINVAL, "unexpected key '%.100s' found in content for Model stream", it->string);
+    }
+    if (!cJSON_IsString(get(data, "name")) || !cJSON_IsObject(get(data, "schema")) || !cJSON_IsObject(rel) ||
+        !cJSON_IsString(get(rel, "type")))
+        return cer_err(-EINVAL, "Model content lacks name, schema or accountRelation.type");
+    if (!cJSON_IsString(version))
+        return cer_err(-EINVAL, "missing version for Model");
+    major = strtol(version->valuestring, &end, 10);
+    if (end == version->valuestring || *end != '.' || major < 0 || major > 2)
+        return cer_err(-EINVAL, "Model version '%.20s' is not supported", version->valuestring);
+    return 0;
+}
+
+static int model_genesis(change *ch, const cer_commit *c, const cJSON *header, const cJSON *data)
+{
+    char model[CER_STREAMID_STR_MAX];
+    cer_streamref ref;
+    int rc;
+
+    if (!c->is_signed)
+        return cer_err(-EINVAL, "Model genesis commit must be signed");
+    if ((rc = header_streamid(model, &ref, get(header, "model"), "model")) < 0 ||
+        (rc = check_signer(c, first_controller(header), ch->author)) < 0 ||
+        (rc = check_model_definition(data)) < 0)
         return rc;
+    if (strcmp(model, META_MODEL) != 0)
+        return cer_err(-EINVAL, "invalid 'model' metadata property in Model stream: %s", model);
+    /* js keeps only these two (sep and anything else in the header go) */
+    ch->metadata = controllers_metadata(first_controller(header));
+    if (ch->metadata && !cJSON_AddStringToObject(ch->metadata, "model", model))
+        return cer_err(-ENOMEM, "state: out of memory");
+    ch->content = cJSON_Duplicate(data, 1);
+    ch->signature = CER_SIG_SIGNED;
+    return 0;
+}
+
+/* js 2.x: a Model is final at genesis; only anchor commits may follow. */
+static int model_update(change *ch, const cer_state *st, const cer_commit *c, const cJSON *header,
+                        const cJSON *data)
+{
+    (void)ch, (void)st, (void)c, (void)header, (void)data;
+    return cer_err(-EINVAL, "cannot update a finalized Model");
+}
+
+/* ------------------------------------------------------------------ */
+/* ModelInstanceDocument (type 3): model-instance-document-handler.ts   */
+/* ------------------------------------------------------------------ */
+/*
+ * Read-only and without the Model: js loads the Model stream and checks
+ * the content against its JSON Schema, the relations, the immutable
+ * fields, the account relation (a SINGLE genesis is deterministic, with
+ * no unique and no content; a SET unique must match the content) and that
+ * the Model is not an interface. None of that is done here: the content
+ * is NOT validated against the model. What is checked is what the
+ * commits themselves carry: the controller's signatures, that 'model' is
+ * a Model's StreamID, that an unsigned genesis has no content, and that
+ * data commits change no metadata but shouldIndex.
+ */
+
+static bool valid_did_string(const char *s)
+{
+    return s && strncmp(s, "did:", 4) == 0;
+}
+
+static int mid_genesis(change *ch, const cer_commit *c, const cJSON *header, const cJSON *data)
+{
+    const cJSON *unique = get(header, "unique"), *ctx = get(header, "context");
+    char model[CER_STREAMID_STR_MAX], context[CER_STREAMID_STR_MAX];
+    const char *controller = first_controller(header), *unique_b64 = NULL;
+    cer_streamref ref, ctx_ref;
+    int rc;
+
+    if ((rc = header_streamid(model, &ref, get(header, "model"), "model")) < 0)
+        return rc;
+    if (js_truthy(ctx) && (rc = header_streamid(context, &ctx_ref, ctx, "context")) < 0)
+        return rc;
+    if (!valid_did_string(controller))
+        return cer_err(-EINVAL, "invalid DID string as the controller: %.200s", controller);
+    if (ref.type != CER_STREAM_MODEL)
+        return cer_err(-EINVAL, "model for ModelInstanceDocument must refer to a StreamID of a Model stream");
+    if (c->is_signed) {
+        if ((rc = check_signer(c, controller, ch->author)) < 0)
+            return rc;
+    } else if (js_truthy(data)) {
+        return cer_err(-EINVAL, "ModelInstanceDocument genesis commit with content must be signed");
+    }
+    if (unique && !(unique_b64 = bytes_base64(unique)))
+        return cer_err(-EINVAL, "header 'unique' is not a byte string");
+    /* metadata: controllers, model, unique (base64, as serializeState
+     * prints it), context; js leaves a genesis shouldIndex out */
+    if (!(ch->metadata = controllers_metadata(controller)) ||
+        !cJSON_AddStringToObject(ch->metadata, "model", model) ||
+        (unique_b64 && !cJSON_AddStringToObject(ch->metadata, "unique", unique_b64)) ||
+        (js_truthy(ctx) && !cJSON_AddStringToObject(ch->metadata, "context", context)))
+        return cer_err(-ENOMEM, "state: out of memory");
+    ch->content = js_truthy(data) ? cJSON_Duplicate(data, 1) : cJSON_CreateNull();
+    ch->signature = CER_SIG_SIGNED; /* js says SIGNED even for a deterministic genesis */
+    return 0;
+}
+
+static int mid_update(change *ch, const cer_state *st, const cer_commit *c, const cJSON *header,
+                      const cJSON *data)
+{
+    const cJSON *it, *should_index = NULL, *old = st->content;
+    cJSON *empty = NULL;
+    int rc;
+
+    if ((rc = signed_by_controller(st, c, ch->author)) < 0)
+        return rc;
+    if (header && !cJSON_IsNull(header) && !cJSON_IsObject(header))
+        return cer_err(-EINVAL, "data commit header is not a map");
+    cJSON_ArrayForEach(it, header) {
+        if (strcmp(it->string, "shouldIndex") != 0)
+            return cer_err(-EINVAL, "updating metadata for ModelInstanceDocument streams is not allowed "
+                           "(header has '%.100s')", it->string);
+        should_index = it;
+    }
+    if (!data)
+        return cer_err(-EINVAL, "data commit has no 'data'");
+    if (!old || cJSON_IsNull(old))
+        old = empty = cJSON_CreateObject();
+    if (!old)
+        return cer_err(-ENOMEM, "state: out of memory");
+    rc = cer_patch_apply(&ch->content, old, data);
+    cJSON_Delete(empty);
+    if (rc < 0)
+        return cer_err_wrap(rc, "patch does not apply");
+    if (should_index && !cJSON_IsNull(should_index))
+        return merge_metadata(&ch->metadata, st->metadata, header);
+    if (!(ch->metadata = cJSON_Duplicate(st->metadata, 1)))
+        return cer_err(-ENOMEM, "state: out of memory");
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Genesis and data commits of any type                                 */
+/* ------------------------------------------------------------------ */
+
+static const stream_rules all_rules[] = {
+    {CER_STREAM_TILE, tile_genesis, tile_update},
+    {CER_STREAM_MODEL, model_genesis, model_update},
+    {CER_STREAM_MID, mid_genesis, mid_update},
+};
+
+static const stream_rules *rules_for(uint64_t type)
+{
+    for (size_t i = 0; i < sizeof all_rules / sizeof *all_rules; i++)
+        if (all_rules[i].type == type)
+            return &all_rules[i];
+    return NULL;
+}
+
+static int unsupported_type(uint64_t type)
+{
+    const char *name = cer_stream_type_name(type);
+
+    if (type == CER_STREAM_CAIP10_LINK)
+        return cer_err(-ENOTSUP, "stream type caip10-link (1) cannot be verified: its link proofs are "
+                       "blockchain account signatures, which are not checked here");
+    if (name)
+        return cer_err(-ENOTSUP, "stream type %s (%llu) has no commit log to load", name,
+                       (unsigned long long)type);
+    return cer_err(-ENOTSUP, "unknown stream type %llu", (unsigned long long)type);
+}
+
+static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c)
+{
+    const cJSON *header = get(c->payload, "header"), *data = get(c->payload, "data");
+    const stream_rules *rules = rules_for(id->type);
+    change ch = {0};
+    cer_state *st = NULL;
+    int rc;
+
+    *out = NULL;
+    if (c->type != CER_COMMIT_GENESIS)
+        return cer_err(-EINVAL, "the stream's genesis has '%s'", c->has_prev ? "prev" : "proof");
+    if (!rules)
+        return unsupported_type(id->type);
+    if (!cJSON_IsObject(header))
+        return cer_err(-EINVAL, "genesis has no header map");
+    if (!cJSON_IsArray(get(header, "controllers")) || cJSON_GetArraySize(get(header, "controllers")) != 1 ||
+        !first_controller(header) || !first_controller(header)[0])
+        return cer_err(-EINVAL, "exactly one controller must be specified");
+    if ((rc = rules->genesis(&ch, c, header, data)) < 0) {
+        change_free(&ch);
+        return rc;
+    }
+    if (!ch.content || !ch.metadata || !(st = calloc(1, sizeof *st))) {
+        change_free(&ch);
+        return cer_err(-ENOMEM, "state: out of memory");
+    }
+    st->id.type = id->type;
+    st->id.genesis = id->genesis;
+    st->content = ch.content;
+    st->metadata = ch.metadata;
+    if (log_reserve(st) < 0) {
+        cer_state_free(st);
+        return cer_err(-ENOMEM, "state: out of memory");
+    }
+    st->signature = ch.signature;
+    st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
+    log_push(st, &c->cid, CER_COMMIT_GENESIS, ch.author, 0);
+    *out = st;
+    return 0;
+}
+
+static int apply_data(cer_state *st, const cer_commit *c)
+{
+    const stream_rules *rules = rules_for(st->id.type);
+    change ch = {0};
+    int rc;
+
+    if (!rules)
+        return unsupported_type(st->id.type);
+    if ((rc = rules->update(&ch, st, c, get(c->payload, "header"), get(c->payload, "data"))) < 0 ||
+        (rc = log_reserve(st)) < 0) {
+        change_free(&ch);
+        return rc;
+    }
+    if (!ch.content || !ch.metadata) {
+        change_free(&ch);
+        return cer_err(-ENOMEM, "state: out of memory");
     }
     cJSON_Delete(st->content);
     cJSON_Delete(st->metadata);
-    st->content = content;
-    st->metadata = metadata;
+    st->content = ch.content;
+    st->metadata = ch.metadata;
     st->signature = CER_SIG_SIGNED;
     st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
-    log_push(st, &c->cid, CER_COMMIT_SIGNED, author, 0);
+    log_push(st, &c->cid, CER_COMMIT_SIGNED, ch.author, 0);
     return 0;
 }
 

@@ -549,9 +549,9 @@ START_TEST(bad_commits)
     /* other codecs and stream types */
     ck_assert_int_eq(cer_commit_read(&c, s, &raw), -ENOTSUP);
     uid = id;
-    uid.type = CER_STREAM_MODEL;
+    uid.type = CER_STREAM_CAIP10_LINK;
     ck_assert_int_eq(cer_state_load(&st, s, &uid, &uid.genesis), -ENOTSUP);
-    assert_msg_has("cannot be verified yet");
+    assert_msg_has("caip10-link (1) cannot be verified");
     ck_assert_ptr_null(st);
     uid.type = 77;
     ck_assert_int_eq(cer_state_load(&st, s, &uid, &uid.genesis), -ENOTSUP);
@@ -1099,6 +1099,309 @@ START_TEST(js_vectors)
 }
 END_TEST
 
+/* ---- Model and ModelInstanceDocument (read-only) ---- */
+
+#define META_MODEL "kh4q0ozorrgaq2mezktnrmdwleo1d"
+#define POST_MODEL                                                                                           \
+    "{\"version\":\"2.0\",\"name\":\"Post\",\"accountRelation\":{\"type\":\"list\"},"                       \
+    "\"schema\":{\"type\":\"object\",\"properties\":{\"title\":{\"type\":\"string\"}}}}"
+
+static void w_streamid(cer_cbor_w *w, const cer_streamref *ref)
+{
+    uint8_t b[CER_STREAMID_BYTES_MAX];
+    int n = cer_streamref_to_bytes(b, sizeof b, ref);
+
+    ck_assert_int_gt(n, 0);
+    cer_cbor_w_bytes(w, b, (size_t)n);
+}
+
+/* A Model or MID genesis {data, header: {sep: "model", model: bytes,
+ * unique?: bytes, controllers: [did]}}, data JSON or NULL (null), signed
+ * by k unless k is NULL; returns the StreamID of the given type. */
+static cer_streamref mm_genesis(cer_store *s, uint64_t type, const cer_key *k, const char *did,
+                                const cer_streamref *model, const char *unique, const char *data)
+{
+    cer_buf p = CER_BUF_INIT;
+    cer_cbor_w w = CER_CBOR_W_INIT(&p);
+    cer_streamref id = {.type = type};
+    cJSON *d = data ? J(data) : NULL;
+
+    cer_cbor_w_map(&w, 2);
+    cer_cbor_w_text(&w, "data");
+    if (d)
+        cer_cbor_w_json(&w, d, 0);
+    else
+        cer_cbor_w_null(&w);
+    cer_cbor_w_text(&w, "header");
+    cer_cbor_w_map(&w, unique ? 4 : 3);
+    cer_cbor_w_text(&w, "sep");
+    cer_cbor_w_text(&w, "model");
+    cer_cbor_w_text(&w, "model");
+    w_streamid(&w, model);
+    if (unique) {
+        cer_cbor_w_text(&w, "unique");
+        cer_cbor_w_bytes(&w, (const uint8_t *)unique, strlen(unique));
+    }
+    cer_cbor_w_text(&w, "controllers");
+    cer_cbor_w_array(&w, 1);
+    cer_cbor_w_text(&w, did);
+    ck_assert_int_eq(w.err, 0);
+    if (k) {
+        id.genesis = seal_payload(s, k, &p, false);
+    } else {
+        cer_cid_of_block(&id.genesis, CER_CODEC_DAG_CBOR, p.data, p.len);
+        ck_assert_int_eq(cer_store_put(s, &id.genesis, p.data, p.len), 0);
+    }
+    id.commit = id.genesis;
+    cJSON_Delete(d);
+    cer_buf_free(&p);
+    return id;
+}
+
+static cer_streamref meta_model(void)
+{
+    cer_streamref m;
+
+    ck_assert_int_eq(cer_streamref_parse(&m, META_MODEL), 0);
+    return m;
+}
+
+static cer_streamref model_stream(cer_store *s, const cer_key *k, const char *def)
+{
+    cer_streamref m = meta_model();
+
+    return mm_genesis(s, CER_STREAM_MODEL, k, k->did, &m, NULL, def);
+}
+
+/* A signed {id, data: patch, prev, header?} on a Model or MID. */
+static cer_cid mm_update(cer_store *s, const cer_key *k, const cer_streamref *id, const cer_cid *prev,
+                         const char *header, const char *patch)
+{
+    cer_buf p = CER_BUF_INIT;
+    cer_cbor_w w = CER_CBOR_W_INIT(&p);
+    cJSON *h = header ? J(header) : NULL, *d = J(patch);
+    cer_cid cid;
+
+    cer_cbor_w_map(&w, h ? 4 : 3);
+    cer_cbor_w_text(&w, "id");
+    cer_cbor_w_link(&w, &id->genesis);
+    cer_cbor_w_text(&w, "data");
+    cer_cbor_w_json(&w, d, 0);
+    cer_cbor_w_text(&w, "prev");
+    cer_cbor_w_link(&w, prev);
+    if (h) {
+        cer_cbor_w_text(&w, "header");
+        cer_cbor_w_json(&w, h, 0);
+    }
+    ck_assert_int_eq(w.err, 0);
+    cid = seal_payload(s, k, &p, false);
+    cJSON_Delete(h);
+    cJSON_Delete(d);
+    cer_buf_free(&p);
+    return cid;
+}
+
+static void assert_metadata(const cer_state *st, const char *want)
+{
+    cJSON *w = J(want);
+    char *got = NULL;
+
+    cer_json_print(&got, st->metadata, 0);
+    ck_assert_msg(cer_json_equal(st->metadata, w), "metadata %s, want %s", got, want);
+    free(got);
+    cJSON_Delete(w);
+}
+
+START_TEST(model_genesis_loads)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(40);
+    cer_streamref m = model_stream(s, &k, POST_MODEL);
+    cer_cid a;
+    cer_state *st = NULL;
+    char want[256], *text;
+
+    ck_assert_msg(cer_state_load(&st, s, &m, &m.genesis) == 0, "%s", cer_errmsg());
+    assert_content(st, POST_MODEL);
+    snprintf(want, sizeof want, "{\"controllers\":[\"%s\"],\"model\":\"%s\"}", k.did, META_MODEL);
+    assert_metadata(st, want);
+    ck_assert_int_eq(st->signature, CER_SIG_SIGNED);
+    ck_assert_uint_eq(st->log_len, 1);
+    ck_assert_str_eq(st->log[0].author, k.did);
+    text = state_text(st);
+    ck_assert_ptr_nonnull(strstr(text, "\"doctype\":\"model\""));
+    free(text);
+    cer_state_free(st);
+    /* anchors apply as for any stream */
+    a = anchor_on(s, &m, &m.genesis, &m.genesis, "", 1700000000);
+    ck_assert_msg(cer_state_load(&st, s, &m, &a) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+    ck_assert_uint_eq(st->log_len, 2);
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(model_data_commit_rejected)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(41);
+    cer_streamref m = model_stream(s, &k, POST_MODEL);
+    cer_cid u = mm_update(s, &k, &m, &m.genesis, NULL, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"X\"}]");
+    cer_state *st = NULL;
+
+    ck_assert_int_eq(cer_state_load(&st, s, &m, &u), -EINVAL);
+    assert_msg_has("cannot update a finalized Model");
+    ck_assert_uint_eq(st->log_len, 1);
+    assert_content(st, POST_MODEL);
+    ck_assert_int_eq(cer_state_apply(st, s, &u), -EINVAL);
+    ck_assert_uint_eq(st->log_len, 1);
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(model_genesis_rejected)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(42), k2 = key_n(43);
+    cer_streamref meta = meta_model(), tile = genesis(s, &k, NULL, "{\"a\":1}"), id;
+    cer_state *st = NULL;
+
+    id = mm_genesis(s, CER_STREAM_MODEL, NULL, k.did, &meta, NULL, POST_MODEL);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -EINVAL);
+    assert_msg_has("must be signed");
+    ck_assert_ptr_null(st);
+    id = mm_genesis(s, CER_STREAM_MODEL, &k, k.did, &tile, NULL, POST_MODEL);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -EINVAL);
+    assert_msg_has("invalid 'model'");
+    id = mm_genesis(s, CER_STREAM_MODEL, &k2, k.did, &meta, NULL, POST_MODEL);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -EKEYREJECTED);
+    id = mm_genesis(s, CER_STREAM_MODEL, &k, "did:pkh:eip155:1:0xabc", &meta, NULL, POST_MODEL);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -ENOTSUP);
+    assert_msg_has("only did:key");
+    id = mm_genesis(s, CER_STREAM_MODEL, &k, k.did, &meta, NULL,
+                    "{\"version\":\"2.0\",\"name\":\"P\",\"accountRelation\":{\"type\":\"list\"},"
+                    "\"schema\":{},\"colour\":1}");
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -EINVAL);
+    assert_msg_has("unexpected key 'colour'");
+    id = mm_genesis(s, CER_STREAM_MODEL, &k, k.did, &meta, NULL, "{\"version\":\"2.0\",\"name\":\"P\"}");
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -EINVAL);
+    id = mm_genesis(s, CER_STREAM_MODEL, &k, k.did, &meta, NULL,
+                    "{\"version\":\"3.0\",\"name\":\"P\",\"accountRelation\":{\"type\":\"list\"},\"schema\":{}}");
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -EINVAL);
+    assert_msg_has("version");
+    ck_assert_ptr_null(st);
+    cer_store_close(s);
+}
+END_TEST
+
+/* The MID content does not follow the Post schema (title is a number,
+ * extra keys): it is not validated against the model, only loaded. */
+START_TEST(mid_loads_content_not_validated_against_model)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(44);
+    cer_streamref m = model_stream(s, &k, POST_MODEL);
+    cer_streamref id = mm_genesis(s, CER_STREAM_MID, &k, k.did, &m, "0123456789ab", "{\"title\":7,\"x\":true}");
+    cer_cid u1 = mm_update(s, &k, &id, &id.genesis, NULL, "[{\"op\":\"replace\",\"path\":\"/title\",\"value\":\"t\"}]");
+    cer_cid u2 = mm_update(s, &k, &id, &u1, "{\"shouldIndex\":false}", "[]");
+    cer_state *st = NULL;
+    char ms[CER_STREAMID_STR_MAX], want[512], *text;
+
+    ck_assert_int_gt(cer_streamref_to_string(ms, sizeof ms, &m), 0);
+    ck_assert_msg(cer_state_load(&st, s, &id, &id.genesis) == 0, "%s", cer_errmsg());
+    assert_content(st, "{\"title\":7,\"x\":true}");
+    /* unique as serializeState prints it: base64 of "0123456789ab" */
+    snprintf(want, sizeof want, "{\"controllers\":[\"%s\"],\"model\":\"%s\",\"unique\":\"MDEyMzQ1Njc4OWFi\"}",
+             k.did, ms);
+    assert_metadata(st, want);
+    text = state_text(st);
+    ck_assert_ptr_nonnull(strstr(text, "\"doctype\":\"MID\""));
+    free(text);
+    cer_state_free(st);
+
+    ck_assert_msg(cer_state_load(&st, s, &id, &u2) == 0, "%s", cer_errmsg());
+    assert_content(st, "{\"title\":\"t\",\"x\":true}");
+    snprintf(want, sizeof want,
+             "{\"controllers\":[\"%s\"],\"model\":\"%s\",\"unique\":\"MDEyMzQ1Njc4OWFi\",\"shouldIndex\":false}",
+             k.did, ms);
+    assert_metadata(st, want);
+    ck_assert_uint_eq(st->log_len, 3);
+    ck_assert_int_eq(st->log[2].type, CER_COMMIT_SIGNED);
+    ck_assert_str_eq(st->log[2].author, k.did);
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(mid_update_rules)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(45), k2 = key_n(46);
+    cer_streamref m = model_stream(s, &k, POST_MODEL);
+    cer_streamref id = mm_genesis(s, CER_STREAM_MID, &k, k.did, &m, "u", "{\"title\":\"a\"}");
+    cer_cid foreign = mm_update(s, &k2, &id, &id.genesis, NULL, "[{\"op\":\"add\",\"path\":\"/b\",\"value\":1}]");
+    cer_cid meta = mm_update(s, &k, &id, &id.genesis, "{\"controllers\":[\"did:key:z6Mkx\"]}", "[]");
+    cer_cid bad_patch = mm_update(s, &k, &id, &id.genesis, NULL, "[{\"op\":\"remove\",\"path\":\"/nope\"}]");
+    cer_state *st = NULL;
+
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &foreign), -EKEYREJECTED);
+    ck_assert_uint_eq(st->log_len, 1);
+    assert_content(st, "{\"title\":\"a\"}");
+    cer_state_free(st);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &meta), -EINVAL);
+    assert_msg_has("not allowed");
+    ck_assert_uint_eq(st->log_len, 1);
+    cer_state_free(st);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &bad_patch), -EINVAL);
+    assert_msg_has("patch does not apply");
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+START_TEST(mid_deterministic_genesis)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(47);
+    cer_streamref m = model_stream(s, &k, POST_MODEL), tile = genesis(s, &k, NULL, "{\"a\":1}");
+    cer_streamref id = mm_genesis(s, CER_STREAM_MID, NULL, k.did, &m, NULL, NULL), bad;
+    cer_cid u = mm_update(s, &k, &id, &id.genesis, NULL, "[{\"op\":\"add\",\"path\":\"/a\",\"value\":1}]");
+    cer_state *st = NULL;
+
+    ck_assert_msg(cer_state_load(&st, s, &id, &id.genesis) == 0, "%s", cer_errmsg());
+    ck_assert(cJSON_IsNull(st->content));
+    ck_assert_int_eq(st->signature, CER_SIG_SIGNED); /* as js has it */
+    ck_assert_str_eq(st->log[0].author, "");
+    {   /* the cache form keeps a null content */
+        cJSON *j = NULL;
+        cer_state *back = NULL;
+        ck_assert_int_eq(cer_state_to_json(&j, st), 0);
+        ck_assert_msg(cer_state_from_json(&back, j) == 0, "%s", cer_errmsg());
+        ck_assert(cJSON_IsNull(back->content));
+        ck_assert(cer_json_equal(back->metadata, st->metadata));
+        cer_state_free(back);
+        cJSON_Delete(j);
+    }
+    ck_assert_msg(cer_state_apply(st, s, &u) == 0, "%s", cer_errmsg());
+    assert_content(st, "{\"a\":1}");
+    cer_state_free(st);
+
+    bad = mm_genesis(s, CER_STREAM_MID, NULL, k.did, &m, NULL, "{\"a\":1}");
+    ck_assert_int_eq(cer_state_load(&st, s, &bad, &bad.genesis), -EINVAL);
+    assert_msg_has("with content must be signed");
+    bad = mm_genesis(s, CER_STREAM_MID, NULL, k.did, &tile, NULL, NULL);
+    ck_assert_int_eq(cer_state_load(&st, s, &bad, &bad.genesis), -EINVAL);
+    assert_msg_has("Model stream");
+    bad = mm_genesis(s, CER_STREAM_MID, NULL, "nobody", &m, NULL, NULL);
+    ck_assert_int_eq(cer_state_load(&st, s, &bad, &bad.genesis), -EINVAL);
+    assert_msg_has("invalid DID");
+    ck_assert_ptr_null(st);
+    cer_store_close(s);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
     Suite *s = suite_create("state");
@@ -1127,6 +1430,12 @@ static Suite *state_suite(void)
     tcase_add_test(tc, merge_fast_forward);
     tcase_add_test(tc, state_json);
     tcase_add_test(tc, js_vectors);
+    tcase_add_test(tc, model_genesis_loads);
+    tcase_add_test(tc, model_data_commit_rejected);
+    tcase_add_test(tc, model_genesis_rejected);
+    tcase_add_test(tc, mid_loads_content_not_validated_against_model);
+    tcase_add_test(tc, mid_update_rules);
+    tcase_add_test(tc, mid_deterministic_genesis);
     suite_add_tcase(s, tc);
     return s;
 }
