@@ -6,6 +6,7 @@
  */
 #include "didkey.h"
 #include "error.h"
+#include "fileio.h"
 
 #include <fcntl.h>
 #include <sodium.h>
@@ -193,20 +194,6 @@ static int sys_err(int e, const char *path, const char *what)
     return cer_err(-e, "key file '%s': %s: %s", path, what, strerror(e));
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Reads up to cap bytes; returns the count (cap means "maybe more"). */
 static ssize_t read_upto(int fd, char *p, size_t cap)
 {
@@ -225,93 +212,19 @@ static ssize_t read_upto(int fd, char *p, size_t cap)
     return (ssize_t)n;
 }
 
-/* fsync the directory holding path, so a rename into it is durable. */
-static int sync_parent_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    int fd, rc = 0;
-
-    if (!slash)
-        dir = strdup(".");
-    else if (slash == path)
-        dir = strdup("/");
-    else
-        dir = strndup(path, (size_t)(slash - path));
-    if (!dir)
-        return cer_err(-ENOMEM, "key file: out of memory");
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = sys_err(errno, path, "cannot open its directory");
-        goto out;
-    }
-    /* some file systems cannot sync directories; that is no error */
-    if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
-        rc = sys_err(errno, path, "cannot sync its directory");
-    close(fd);
-out:
-    free(dir);
-    return rc;
-}
-
-/* Write to a temporary file in the same directory, make it 0600, fsync,
- * then rename over path: a crash leaves the old file or the new one. */
+/* Written crash-safely (fileio.c), mode 0600 from the start. */
 int cer_key_save_file(const cer_key *key, const char *path)
 {
     char text[SEED_HEX_LEN + 1];
-    char *tmp = NULL;
-    int fd = -1, rc;
-    bool renamed = false;
+    int rc;
 
     if (!key || !path || !path[0])
         return cer_err(-EINVAL, "key file: NULL or empty argument");
-    tmp = malloc(strlen(path) + sizeof ".tmpXXXXXX");
-    if (!tmp)
-        return cer_err(-ENOMEM, "key file: out of memory");
-    strcpy(tmp, path);
-    strcat(tmp, ".tmpXXXXXX");
     cer_base_encode(text, sizeof text, CER_BASE16, key->seed, 32);
     text[SEED_HEX_LEN] = '\n';
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        rc = sys_err(errno, path, "cannot create a temporary file beside it");
-        /* the template may now name someone else's file: never unlink it */
-        free(tmp);
-        tmp = NULL;
-        goto out;
-    }
-    if (fchmod(fd, 0600) < 0) {
-        rc = sys_err(errno, tmp, "cannot chmod 600");
-        goto out;
-    }
-    if ((rc = write_all(fd, text, sizeof text)) < 0) {
-        rc = sys_err(-rc, tmp, "cannot write");
-        goto out;
-    }
-    if (fsync(fd) < 0) {
-        rc = sys_err(errno, tmp, "cannot sync");
-        goto out;
-    }
-    rc = close(fd);
-    fd = -1;
-    if (rc < 0) {
-        rc = sys_err(errno, tmp, "cannot close");
-        goto out;
-    }
-    if (rename(tmp, path) < 0) {
-        rc = sys_err(errno, path, "cannot rename the temporary file onto it");
-        goto out;
-    }
-    renamed = true;
-    rc = sync_parent_dir(path);
-out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp && !renamed)
-        unlink(tmp);
-    free(tmp);
+    rc = cer_file_replace(path, text, sizeof text, 0600, true);
     sodium_memzero(text, sizeof text);
-    return rc;
+    return rc < 0 ? cer_err_wrap(rc, "key file") : 0;
 }
 
 /* Accepts 64 hex digits with or without one trailing newline. */

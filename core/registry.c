@@ -11,6 +11,7 @@
 #include "registry.h"
 #include "buf.h"
 #include "error.h"
+#include "fileio.h"
 #include "json.h"
 
 #include <dirent.h>
@@ -29,7 +30,7 @@
 #define RECORD_EXT ".json"
 #define CACHE_EXT ".state.json"
 #define JOURNAL_NAME "journal.jsonl"
-#define TMP_PREFIX ".tmp-"
+#define TMP_PREFIX CER_TMP_PREFIX
 #define RECORD_MAX (64 * 1024)             /* a record is ~300 bytes */
 #define CACHE_MAX (256 * 1024 * 1024)      /* sanity bound on a cache file */
 #define ALIAS_MAX 64
@@ -156,22 +157,6 @@ static int sys_err(int e, const char *name, const char *what)
     return cer_err(-e, "registry: %s: %s: %s", name, what, strerror(e));
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 static int sync_dir(cer_registry *r)
 {
     /* some file systems cannot sync directories; that is no error */
@@ -180,56 +165,19 @@ static int sync_dir(cer_registry *r)
     return 0;
 }
 
-/* Replace dir/name with data: a temporary file beside it, fsync'd when
- * sync, renamed over name, then the directory fsync'd when sync. A crash
- * leaves the old file or the new one (and maybe a .tmp-* file). */
+/* Replace dir/name with data crash-safely (fileio.c). */
 static int write_replace(cer_registry *r, const char *name, const char *data, size_t len, bool sync)
 {
-    size_t cap = strlen(r->dir) + strlen(name) + sizeof "/" TMP_PREFIX "-XXXXXX";
-    char *tmp = malloc(cap), *dst = malloc(cap);
-    int fd = -1, rc;
-    bool renamed = false;
+    size_t cap = strlen(r->dir) + strlen(name) + 2;
+    char *path = malloc(cap);
+    int rc;
 
-    if (!tmp || !dst) {
-        rc = oom();
-        goto out;
-    }
-    snprintf(tmp, cap, "%s/" TMP_PREFIX "%s-XXXXXX", r->dir, name);
-    snprintf(dst, cap, "%s/%s", r->dir, name);
-    if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-        rc = sys_err(errno, name, "cannot create a temporary file");
-        free(tmp);   /* the template may now name someone else's file */
-        tmp = NULL;
-        goto out;
-    }
-    if ((rc = write_all(fd, data, len)) < 0) {
-        rc = sys_err(-rc, name, "cannot write");
-        goto out;
-    }
-    if (sync && fsync(fd) < 0) {
-        rc = sys_err(errno, name, "cannot sync");
-        goto out;
-    }
-    rc = close(fd);
-    fd = -1;
-    if (rc < 0) {
-        rc = sys_err(errno, name, "cannot close");
-        goto out;
-    }
-    if (rename(tmp, dst) < 0) {
-        rc = sys_err(errno, name, "cannot rename the temporary file onto it");
-        goto out;
-    }
-    renamed = true;
-    rc = sync ? sync_dir(r) : 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp && !renamed)
-        unlink(tmp);
-    free(tmp);
-    free(dst);
-    return rc;
+    if (!path)
+        return oom();
+    snprintf(path, cap, "%s/%s", r->dir, name);
+    rc = cer_file_replace(path, data, len, 0644, sync);
+    free(path);
+    return rc < 0 ? cer_err_wrap(rc, "registry") : 0;
 }
 
 /* Read all of the regular file fd (at most max bytes) into out. */
@@ -876,7 +824,7 @@ static int journal_append(cer_registry *r, const char *line)
             return rc;
         }
     }
-    if ((rc = write_all(r->jfd, line, len)) < 0) {
+    if ((rc = cer_write_all(r->jfd, line, len)) < 0) {
         rc = sys_err(-rc, JOURNAL_NAME, "cannot append");
         goto fail;
     }

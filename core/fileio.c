@@ -1,0 +1,104 @@
+/*
+ * fileio.c — crash-safe replacement of small files (temp + fsync + rename
+ * + directory fsync), the write-all loop, for the key file and the stream
+ * registry. (The block store has its own, with fault injection: flatfs.c.)
+ */
+#include "fileio.h"
+#include "error.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cer_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int sys_err(int e, const char *path, const char *what)
+{
+    return cer_err(-e, "%s: %s: %s", path, what, strerror(e));
+}
+
+/* fsync the directory holding path, so a rename into it is durable. */
+static int sync_parent(const char *path, const char *slash)
+{
+    char *dir = !slash ? strdup(".") : slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+    int fd, rc = 0;
+
+    if (!dir)
+        return cer_err(-ENOMEM, "%s: out of memory", path);
+    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        rc = sys_err(errno, dir, "cannot open the directory");
+    } else {
+        /* some file systems cannot sync directories; that is no error */
+        if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+            rc = sys_err(errno, dir, "cannot sync the directory");
+        close(fd);
+    }
+    free(dir);
+    return rc;
+}
+
+int cer_file_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t cap = strlen(path) + sizeof CER_TMP_PREFIX "-XXXXXX";
+    char *tmp = malloc(cap);
+    int fd = -1, rc;
+    bool renamed = false;
+
+    if (!tmp)
+        return cer_err(-ENOMEM, "%s: out of memory", path);
+    snprintf(tmp, cap, "%.*s" CER_TMP_PREFIX "%s-XXXXXX", (int)(base - path), path, base);
+    if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+        rc = sys_err(errno, path, "cannot create a temporary file beside it");
+        free(tmp);  /* the template may now name someone else's file: never unlink it */
+        return rc;
+    }
+    if (fchmod(fd, mode) < 0) {
+        rc = sys_err(errno, tmp, "cannot set the mode");
+        goto out;
+    }
+    if ((rc = cer_write_all(fd, data, len)) < 0) {
+        rc = sys_err(-rc, tmp, "cannot write");
+        goto out;
+    }
+    if (sync && fsync(fd) < 0) {
+        rc = sys_err(errno, tmp, "cannot sync");
+        goto out;
+    }
+    rc = close(fd);
+    fd = -1;
+    if (rc < 0) {
+        rc = sys_err(errno, tmp, "cannot close");
+        goto out;
+    }
+    if (rename(tmp, path) < 0) {
+        rc = sys_err(errno, path, "cannot rename the temporary file onto it");
+        goto out;
+    }
+    renamed = true;
+    rc = sync ? sync_parent(path, slash) : 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (!renamed)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
