@@ -590,8 +590,9 @@ static void replace_root(cJSON **doc, cJSON *value)
     *doc = value;
 }
 
-/* RFC 6902 add of value (owned) at p. */
-static int doc_add(cJSON **doc, const ptr *p, cJSON *value)
+/* RFC 6902 add (replace false) or replace (true) of value (owned) at p:
+ * the two differ only in what they do to the parent's child. */
+static int doc_put(cJSON **doc, const ptr *p, cJSON *value, bool replace)
 {
     cJSON *parent = p->n ? ptr_walk(*doc, p->tok, p->n - 1) : NULL;
     int rc = -EINVAL;
@@ -604,30 +605,22 @@ static int doc_add(cJSON **doc, const ptr *p, cJSON *value)
         replace_root(doc, value);
         return 0;
     }
+    if (replace)
+        return replace_child(parent, p->tok[p->n - 1], value);
     return put_child(parent, p->tok[p->n - 1], value);
 fail:
     cJSON_Delete(value);
     return rc;
 }
 
-/* RFC 6902 replace of the value at p with value (owned). */
+static int doc_add(cJSON **doc, const ptr *p, cJSON *value)
+{
+    return doc_put(doc, p, value, false);
+}
+
 static int doc_replace(cJSON **doc, const ptr *p, cJSON *value)
 {
-    cJSON *parent = p->n ? ptr_walk(*doc, p->tok, p->n - 1) : NULL;
-    int rc = -EINVAL;
-
-    if (p->n && !parent)
-        goto fail;
-    if ((rc = check_room(value, p->n)) < 0)
-        goto fail;
-    if (p->n == 0) {
-        replace_root(doc, value);
-        return 0;
-    }
-    return replace_child(parent, p->tok[p->n - 1], value);
-fail:
-    cJSON_Delete(value);
-    return rc;
+    return doc_put(doc, p, value, true);
 }
 
 /* RFC 6902 remove at p; *removed gets the detached value. Removing the
