@@ -65,7 +65,7 @@ code verify.all 0 $CFS verify $S
 # bad input: refused, nothing changes
 code update.badjson 1 sh -c "echo '{\"title\":' | $CFS update $S shopping"
 code update.unknown 3 sh -c "echo '{}' | $CFS update $S nosuchdoc"
-"$CFS" did --seed-hex 0101010101010101010101010101010101010101010101010101010101010101 >/dev/null
+$CFS did --seed-hex 0101010101010101010101010101010101010101010101010101010101010101 >/dev/null
 printf '0101010101010101010101010101010101010101010101010101010101010101\n' >"$T/other.key"
 chmod 600 "$T/other.key"
 code update.notcontroller 1 sh -c "echo '{\"hijacked\":true}' | $CFS update $S --key $T/other.key shopping"
@@ -84,7 +84,12 @@ eq unchanged "$($CFS log $S shopping | wc -l | tr -d ' ')" 4
     done
 ) &
 BURST=$!
-sleep 0.6
+# let a few updates through (slow under valgrind), then kill at a random moment
+n=0
+while [ "$(grep -c '"tip"' "$T/acked" 2>/dev/null || true)" -lt 3 ] && [ $n -lt 600 ]; do
+    sleep 0.1; n=$((n + 1))
+done
+sleep "0.$(od -An -N1 -tu1 /dev/urandom | tr -d ' ' | cut -c1)"
 kill -9 $BURST 2>/dev/null || true
 wait $BURST 2>/dev/null || true
 # the update in flight (an orphan now) is killed too, wherever it was
