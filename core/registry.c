@@ -52,7 +52,8 @@ struct cer_registry {
     int dirfd;
     bool sync;
 
-    pthread_mutex_t lock;    /* guards the fields down to by_alias */
+    pthread_mutex_t wlock;   /* serialises record writers, held across their file I/O */
+    pthread_mutex_t lock;    /* guards the fields down to by_alias; never held across I/O */
     size_t nbuckets, count;
     rec **by_id, **by_alias;
 
@@ -963,6 +964,7 @@ int cer_registry_open(cer_registry **out, const char *dir, unsigned flags)
         return oom();
     r->dirfd = r->jfd = -1;
     r->sync = !(flags & CER_STORE_NOSYNC);
+    pthread_mutex_init(&r->wlock, NULL);
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->jlock, NULL);
     r->nbuckets = 64;
@@ -1000,6 +1002,7 @@ void cer_registry_close(cer_registry *r)
         close(r->jfd);
     if (r->dirfd >= 0)
         close(r->dirfd);   /* releases the flock */
+    pthread_mutex_destroy(&r->wlock);
     pthread_mutex_destroy(&r->lock);
     pthread_mutex_destroy(&r->jlock);
     free(r->dir);
@@ -1058,6 +1061,10 @@ int cer_registry_put(cer_registry *r, const cer_stream_info *info)
         rc = oom();
         goto done;
     }
+    /* Writers take wlock, so the map cannot change between the checks and
+     * the update below; readers take only lock, which is not held while
+     * the record is written and fsync'd. */
+    pthread_mutex_lock(&r->wlock);
     pthread_mutex_lock(&r->lock);
     e = find_id(r, key);
     holder = norm.alias[0] ? find_alias(r, norm.alias) : NULL;
@@ -1065,7 +1072,12 @@ int cer_registry_put(cer_registry *r, const cer_stream_info *info)
         rc = cer_err(-EEXIST, "registry: alias \"%s\" is already the alias of %s", norm.alias, holder->key);
         goto out;
     }
-    if ((!e && (rc = reserve_one(r)) < 0) || (rc = write_replace(r, name, text, strlen(text), r->sync)) < 0)
+    if (!e && (rc = reserve_one(r)) < 0)
+        goto out;
+    pthread_mutex_unlock(&r->lock);
+    rc = write_replace(r, name, text, strlen(text), r->sync);
+    pthread_mutex_lock(&r->lock);
+    if (rc < 0)
         goto out;
     if (!e) {
         e = fresh;
@@ -1082,6 +1094,7 @@ int cer_registry_put(cer_registry *r, const cer_stream_info *info)
     }
 out:
     pthread_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&r->wlock);
 done:
     free(fresh);
     free(text);
@@ -1098,8 +1111,11 @@ int cer_registry_remove(cer_registry *r, const cer_streamref *id)
     if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, RECORD_EXT)) < 0 ||
         (rc = file_name(cache, sizeof cache, key, CACHE_EXT)) < 0)
         return rc;
+    pthread_mutex_lock(&r->wlock);  /* see cer_registry_put */
     pthread_mutex_lock(&r->lock);
-    if (!(e = find_id(r, key))) {
+    e = find_id(r, key);
+    pthread_mutex_unlock(&r->lock);
+    if (!e) {
         rc = cer_err(-ENOENT, "registry: no stream %s", key);
         goto out;
     }
@@ -1109,12 +1125,14 @@ int cer_registry_remove(cer_registry *r, const cer_streamref *id)
     }
     rc = sync_dir(r);
     /* the record is gone from disk whatever the sync said: follow it */
+    pthread_mutex_lock(&r->lock);
     unlink_rec(r, e);
+    pthread_mutex_unlock(&r->lock);
     free(e);
     /* a leftover cache is deleted at the next open */
     unlinkat(r->dirfd, cache, 0);
 out:
-    pthread_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&r->wlock);
     return rc;
 }
 

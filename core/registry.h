@@ -24,10 +24,12 @@
  * cache that does not parse is deleted and reported as absent.
  *
  * Threads: every function may be called from any thread. The records and
- * the alias index sit behind one mutex, the journal behind another; record
- * and journal writes (with their fsyncs) happen under the lock, which keeps
- * the durable order equal to the in-memory order but serialises writers.
- * Cache files take no lock. Callbacks (list, journal_list) run on a snapshot
+ * the alias index sit behind one mutex that is never held across file I/O,
+ * so readers (get, find_alias, list) never wait on a disk; record writers
+ * (put, remove) are serialised by a second mutex held across their write
+ * and fsync, which keeps the durable order equal to the in-memory order.
+ * The journal has its own mutex, held across its appends. Cache files take
+ * no lock. Callbacks (list, journal_list) run on a snapshot
  * with no lock held, so they may call back into the registry.
  *
  * Stream identifiers: a CommitID passed anywhere names its stream (the
