@@ -103,6 +103,9 @@ static int seal(cer_commit_blocks *out, const cer_key *key)
     if (!key)
         return 0;
     out->is_signed = true;
+    /* a did:key envelope is ~280 bytes: one allocation instead of a few */
+    if ((rc = cer_buf_reserve(&out->envelope.bytes, 320)) < 0)
+        return rc;
     if ((rc = cer_jws_sign(&out->jws, key, &out->payload.cid)) < 0)
         return rc;
     if ((rc = cer_dagjose_encode(&out->envelope.bytes, &out->jws)) < 0)
