@@ -623,7 +623,8 @@ int cer_node_verify_blocks(cer_node *node, void (*fn)(const cer_cid *cid, int er
 
 int cer_node_pin(cer_node *node, const cer_streamref *id, bool pinned);
 /* Set (alias non-NULL) or clear a stream's local alias: [A-Za-z0-9._-],
- * 1..64 characters, not starting with '.', unique within the node. */
+ * 1..64 characters, not starting with '.', not itself a StreamID, unique
+ * within the node (-EEXIST). */
 int cer_node_alias(cer_node *node, const cer_streamref *id, const char *alias);
 /* Resolve an alias or a StreamID string. */
 int cer_node_resolve(cer_node *node, cer_streamref *out, const char *alias_or_id);
