@@ -403,55 +403,74 @@ static void flat_close(cer_store *s)
     free(f);
 }
 
-/* Each block file of one shard directory; names that are not a CID's
- * (temp files, strays) are skipped. */
-static int each_in_shard(int dfd, const char *shard, int (*fn)(const cer_cid *, void *), void *arg)
+/* Call fn(shard dir fd, file name, arg) for every file in every shard
+ * directory (two-character names) under dfd, until fn returns non-zero.
+ * Directories that cannot be read are skipped. */
+static int walk_shards(flat_store *fs, int (*fn)(int sfd, const char *name, void *arg), void *arg)
 {
-    int fd = openat(dfd, shard, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-    DIR *d;
+    int dfd = fs->dfd, fd = dup(dfd), rc = 0;
+    DIR *top;
     struct dirent *e;
 
-    if (fd < 0)
-        return 0;
-    if (!(d = fdopendir(fd))) {
-        close(fd);
-        return 0;
+    if (fd < 0 || !(top = fdopendir(fd))) {
+        rc = fs_err(fs, errno, "cannot list", ".");
+        if (fd >= 0)
+            close(fd);
+        return rc;
     }
-    while (rc == 0 && (e = readdir(d))) {
-        char name[CER_CID_STR_MAX];
-        size_t n = strlen(e->d_name);
-        cer_cid cid;
+    rewinddir(top);
+    while (rc == 0 && (e = readdir(top))) {
+        int sfd;
+        DIR *d;
+        struct dirent *f;
 
-        if (n <= 5 || n - 5 >= sizeof name || strcmp(e->d_name + n - 5, ".data") != 0)
+        if (strlen(e->d_name) != 2 || strcmp(e->d_name, "..") == 0)
             continue;
-        memcpy(name, e->d_name, n - 5);
-        name[n - 5] = '\0';
-        if (cer_cid_parse(&cid, name) == 0)
-            rc = fn(&cid, arg);
+        if ((sfd = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+            continue;
+        if (!(d = fdopendir(sfd))) {
+            close(sfd);
+            continue;
+        }
+        while (rc == 0 && (f = readdir(d)))
+            if (f->d_name[0] != '.' || is_temp_name(f->d_name))
+                rc = fn(dirfd(d), f->d_name, arg);
+        closedir(d);
     }
-    closedir(d);
-    cer_errclear();
+    closedir(top);
     return rc;
+}
+
+typedef struct each_ctx {
+    int (*fn)(const cer_cid *cid, void *arg);
+    void *arg;
+} each_ctx;
+
+/* A block file "<cid>.data"; other names (temp files, strays) are skipped. */
+static int each_block(int sfd, const char *name, void *arg)
+{
+    each_ctx *ec = arg;
+    char cidstr[CER_CID_STR_MAX];
+    size_t n = strlen(name);
+    cer_cid cid;
+
+    (void)sfd;
+    if (n <= 5 || n - 5 >= sizeof cidstr || strcmp(name + n - 5, ".data") != 0)
+        return 0;
+    memcpy(cidstr, name, n - 5);
+    cidstr[n - 5] = '\0';
+    if (cer_cid_parse(&cid, cidstr) < 0) {
+        cer_errclear();
+        return 0;
+    }
+    return ec->fn(&cid, ec->arg);
 }
 
 static int flat_each(cer_store *s, int (*fn)(const cer_cid *cid, void *arg), void *arg)
 {
-    flat_store *f = (flat_store *)s;
-    int fd = dup(f->dfd), rc = 0;
-    DIR *d;
-    struct dirent *e;
+    each_ctx ec = {fn, arg};
 
-    if (fd < 0 || !(d = fdopendir(fd))) {
-        if (fd >= 0)
-            close(fd);
-        return fs_err(f, errno, "cannot list", ".");
-    }
-    rewinddir(d);
-    while (rc == 0 && (e = readdir(d)))
-        if (strlen(e->d_name) == 2 && strcmp(e->d_name, "..") != 0)
-            rc = each_in_shard(f->dfd, e->d_name, fn, arg);
-    closedir(d);
-    return rc;
+    return walk_shards((flat_store *)s, each_block, &ec);
 }
 
 static const cer_store_ops flat_ops = {flat_put, flat_get, flat_has, flat_close, flat_each};
@@ -510,42 +529,20 @@ out:
     return rc;
 }
 
-/* Removes stray temp files (a crash between create and rename) from one
- * shard directory; best effort. */
-static void sweep_shard(int dfd, const char *shard)
+/* Removes a stray temp file (a crash between create and rename). */
+static int sweep_one(int sfd, const char *name, void *arg)
 {
-    int fd = openat(dfd, shard, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d;
-    struct dirent *e;
-
-    if (fd < 0)
-        return;
-    if (!(d = fdopendir(fd))) {
-        close(fd);
-        return;
-    }
-    while ((e = readdir(d)))
-        if (is_temp_name(e->d_name))
-            unlinkat(dirfd(d), e->d_name, 0);
-    closedir(d);
+    (void)arg;
+    if (is_temp_name(name))
+        unlinkat(sfd, name, 0);
+    return 0;
 }
 
-static void sweep_temps(int dfd)
+/* Best effort: what cannot be read or removed stays (readers ignore it). */
+static void sweep_temps(flat_store *f)
 {
-    int fd = dup(dfd);
-    DIR *d;
-    struct dirent *e;
-
-    if (fd < 0)
-        return;
-    if (!(d = fdopendir(fd))) {
-        close(fd);
-        return;
-    }
-    while ((e = readdir(d)))
-        if (strlen(e->d_name) == 2 && strcmp(e->d_name, "..") != 0)
-            sweep_shard(dfd, e->d_name);
-    closedir(d);
+    (void)walk_shards(f, sweep_one, NULL);
+    cer_errclear();
 }
 
 int cer_store_open_dir(cer_store **out, const char *dir, unsigned flags)
@@ -574,7 +571,7 @@ int cer_store_open_dir(cer_store **out, const char *dir, unsigned flags)
     }
     f->base.ops = &flat_ops;
     f->nosync = flags & CER_STORE_NOSYNC;
-    sweep_temps(f->dfd);
+    sweep_temps(f);
     *out = &f->base;
     return 0;
 }
