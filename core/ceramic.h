@@ -608,6 +608,11 @@ int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, con
  * 0 and leaves the tip). -EPERM when this node's key is not the
  * controller. */
 int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *content);
+/* The same, only if the stream's tip is still base (else -ESTALE and
+ * nothing changes): the check and the commit are one step, so a caller
+ * that edited a copy of base's content never publishes on a stale tip. */
+int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *base,
+                       const cJSON *content);
 /* A copy of a stream's current state (caller frees): from the cache, or
  * loaded from the store. -ENOENT when the node has no tip for it. */
 int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id);
@@ -635,11 +640,71 @@ typedef struct cer_stream_info {
     cer_cid tip;
     bool pinned;
     char alias[65];
+    int64_t tip_time_ms;        /* when this node first had this tip (ms since
+                                   the epoch); kept across restarts, moves only
+                                   with the tip */
 } cer_stream_info;
+
+/* The registry's view of one stream (tip, pin, alias, tip time); -ENOENT
+ * when the node has no record of it. Never waits on I/O. */
+int cer_node_info(cer_node *node, const cer_streamref *id, cer_stream_info *out);
 
 /* Call fn for every stream the node knows (pinned or not), in no set
  * order; stops early when fn returns non-zero and returns that. */
 int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *arg), void *arg);
+
+/* Commits made here and not yet published (the registry's journal):
+ * fn is called for each, oldest first (a snapshot, no lock held); stops
+ * when fn returns non-zero and returns that. */
+int cer_node_unpublished(cer_node *node, int (*fn)(const cer_streamref *id, const cer_cid *tip, void *arg),
+                         void *arg);
+/* Mark one published (durable); -ENOENT when it was not pending. */
+int cer_node_published(cer_node *node, const cer_streamref *id, const cer_cid *tip);
+
+/* ---- listeners, events, status (what the mount, sync and anchoring share) ---- */
+
+/* A stream's tip moved: flags CER_CHANGE_LOCAL when this node made the
+ * commit (create, update), 0 when it learned it (learn_tip, anchors).
+ * Listeners run on the thread that made the change, after the new state is
+ * visible to cer_node_state and with no node lock held; they must not
+ * block for long (queue work for another thread instead). */
+#define CER_CHANGE_LOCAL 0x1
+typedef void (*cer_node_listener)(void *arg, const cer_streamref *id, const cer_cid *tip,
+                                  unsigned flags);
+/* Register a listener (at most CER_NODE_LISTENERS_MAX; -ENOSPC beyond).
+ * Register before other threads use the node; listeners stay until close. */
+#define CER_NODE_LISTENERS_MAX 8
+int cer_node_listen(cer_node *node, cer_node_listener fn, void *arg);
+
+/* Events are what users must be told about and cannot be told through an
+ * errno: rejected saves, dropped or hostile messages, failed anchors,
+ * blocks that fail their checks. The node keeps the last
+ * CER_NODE_EVENTS_MAX of them (for .errors) and a count per kind (for
+ * .status). kind is a short lower-case word ("save", "pubsub", "block",
+ * "anchor", ...), id the stream concerned or NULL. Thread-safe. */
+#define CER_NODE_EVENTS_MAX 256
+void cer_node_event(cer_node *node, const char *kind, const cer_streamref *id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The retained events, oldest first, as JSON Lines
+ * {"time":"<ISO 8601>","kind":...,"stream":...|null,"message":...};
+ * *out is NUL-terminated, *len its length; caller frees. */
+int cer_node_events(cer_node *node, char **out, size_t *len);
+/* An event hook (syslog, stderr): called with each event as its JSON line
+ * (no newline) after it is recorded, with no node lock held. One hook; a
+ * second call replaces it; NULL removes it. */
+void cer_node_on_event(cer_node *node, void (*fn)(void *arg, const char *kind, const char *line),
+                       void *arg);
+/* Add delta to the named counter (created at 0); names are short words. */
+void cer_node_count(cer_node *node, const char *name, int64_t delta);
+/* A status section: fn fills *out with a fresh JSON value (caller of fn
+ * frees it) describing one component (e.g. "ipfs", "anchor"). At most
+ * CER_NODE_LISTENERS_MAX; register before other threads use the node. */
+int cer_node_status_section(cer_node *node, const char *name, int (*fn)(cJSON **out, void *arg),
+                            void *arg);
+/* The node's status (caller frees): {"did", "streams", "pinned",
+ * "unpublished" (journal entries), "counters": {kind or name: n}, and one
+ * member per status section}. */
+int cer_node_status(cer_node *node, cJSON **out);
 
 #ifdef __cplusplus
 }

@@ -17,15 +17,18 @@
  * trusted when its tip matches the record.
  */
 #include "ceramic.h"
+#include "buf.h"
 #include "error.h"
 #include "registry.h"
 #include "state.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct stream {
@@ -37,13 +40,46 @@ typedef struct stream {
     cer_state *st;          /* NULL until loaded */
 } stream;
 
+typedef struct listener {
+    cer_node_listener fn;
+    void *arg;
+} listener;
+
+typedef struct section {
+    char name[32];
+    int (*fn)(cJSON **out, void *arg);
+    void *arg;
+} section;
+
+typedef struct counter {
+    struct counter *next;
+    int64_t n;
+    char name[];
+} counter;
+
+typedef struct event {
+    int64_t time_ms;
+    char *line;             /* the JSON line, owned */
+} event;
+
 struct cer_node {
     char *dir;
     cer_key key;
     cer_store *store;
     cer_registry *reg;
-    pthread_mutex_t lock;   /* guards streams */
+    pthread_mutex_t lock;   /* guards streams, listeners, sections */
     stream *streams;
+    listener listeners[CER_NODE_LISTENERS_MAX];
+    size_t nlisteners;
+    section sections[CER_NODE_LISTENERS_MAX];
+    size_t nsections;
+
+    pthread_mutex_t elock;  /* guards the fields below; never held across I/O or hooks */
+    event events[CER_NODE_EVENTS_MAX];
+    size_t ev_next, ev_count;
+    counter *counters;
+    void (*hook)(void *arg, const char *kind, const char *line);
+    void *hook_arg;
 };
 
 const char *cer_node_did(const cer_node *node)
@@ -124,6 +160,7 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
         return cer_err(-ENOMEM, "node: out of memory");
     }
     pthread_mutex_init(&node->lock, NULL);
+    pthread_mutex_init(&node->elock, NULL);
     if ((rc = make_dir(node->dir)) < 0 || (rc = node_key(node, opts->key)) < 0 ||
         (rc = path_join(&blocks, node->dir, "blocks")) < 0 ||
         (rc = path_join(&streams, node->dir, "streams")) < 0 ||
@@ -153,6 +190,13 @@ void cer_node_close(cer_node *node)
     cer_registry_close(node->reg);
     cer_store_close(node->store);
     cer_key_wipe(&node->key);
+    for (size_t i = 0; i < CER_NODE_EVENTS_MAX; i++)
+        free(node->events[i].line);
+    for (counter *c = node->counters, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    pthread_mutex_destroy(&node->elock);
     pthread_mutex_destroy(&node->lock);
     free(node->dir);
     free(node);
@@ -262,6 +306,8 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
     }
     if (rc < 0)
         return rc;
+    if (!cer_cid_equal(&info.tip, cer_state_tip(st)))
+        info.tip_time_ms = 0;  /* a new tip: the registry stamps it now */
     info.tip = *cer_state_tip(st);
     if (journal && (rc = cer_registry_journal_add(node->reg, &s->id, &info.tip)) < 0)
         return rc;
@@ -276,6 +322,20 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
     return 0;
 }
 
+/* Tell the listeners that id's tip is now tip; no lock held. */
+static void notify(cer_node *node, const cer_streamref *id, const cer_cid *tip, unsigned flags)
+{
+    listener ls[CER_NODE_LISTENERS_MAX];
+    size_t n;
+
+    pthread_mutex_lock(&node->lock);
+    n = node->nlisteners;
+    memcpy(ls, node->listeners, n * sizeof *ls);
+    pthread_mutex_unlock(&node->lock);
+    for (size_t i = 0; i < n; i++)
+        ls[i].fn(ls[i].arg, id, tip, flags);
+}
+
 /* ---- create, update ---- */
 
 int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, const cJSON *content,
@@ -286,6 +346,7 @@ int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, con
     cer_state *st = NULL;
     stream *s = NULL;
     char unique[17];
+    bool created = false;
     int rc;
 
     memset(out, 0, sizeof *out);
@@ -316,8 +377,11 @@ int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, con
     } else if ((rc = cer_state_load(&st, node->store, out, &out->genesis)) == 0) {
         rc = stream_commit(node, s, st, true);
         st = rc == 0 ? NULL : st;
+        created = rc == 0;
     }
     pthread_mutex_unlock(&s->write);
+    if (created)
+        notify(node, out, &out->genesis, CER_CHANGE_LOCAL);
 out:
     cer_state_free(st);
     cer_commit_blocks_free(&cb);
@@ -365,7 +429,10 @@ static const char *controller(const cer_state *st)
     return cJSON_IsArray(c) && cJSON_IsString(c->child) ? c->child->valuestring : "";
 }
 
-int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *content)
+/* Update to content when the tip is base (any tip when base is NULL);
+ * *moved is set when a commit was made. */
+static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, const cJSON *content,
+                  bool *moved, cer_cid *tip)
 {
     cer_commit_blocks cb = {0};
     cer_state *ns = NULL;
@@ -373,6 +440,7 @@ int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *conten
     stream *s;
     int rc;
 
+    *moved = false;
     if (!content)
         return cer_err(-EINVAL, "update: no content");
     if ((rc = stream_entry(node, &s, id)) < 0)
@@ -381,6 +449,10 @@ int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *conten
     if ((rc = stream_load(node, s)) < 0)
         goto out;
     /* s->st only changes under s->write, which we hold: read it directly */
+    if (base && !cer_cid_equal(base, cer_state_tip(s->st))) {
+        rc = cer_err(-ESTALE, "update: the tip of %s moved since the content was read", s->key);
+        goto out;
+    }
     if (s->st->id.type != CER_STREAM_TILE) {
         rc = cer_err(-ENOTSUP, "update: stream %s is not a TileDocument (read-only)", s->key);
         goto out;
@@ -398,14 +470,38 @@ int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *conten
         (rc = cer_store_put_commit(node->store, &cb)) < 0 ||
         (rc = own_commit_state(&ns, s->st, &cb, content, node->key.did)) < 0)
         goto out;
-    if ((rc = stream_commit(node, s, ns, true)) == 0)
+    if ((rc = stream_commit(node, s, ns, true)) == 0) {
         ns = NULL;
+        *moved = true;
+        *tip = *cer_commit_cid(&cb);
+    }
 out:
     pthread_mutex_unlock(&s->write);
     cer_state_free(ns);
     cJSON_Delete(patch);
     cer_commit_blocks_free(&cb);
+    if (*moved)
+        notify(node, id, tip, CER_CHANGE_LOCAL);
     return rc;
+}
+
+int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *content)
+{
+    cer_cid tip;
+    bool moved;
+
+    return update(node, id, NULL, content, &moved, &tip);
+}
+
+int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *base,
+                       const cJSON *content)
+{
+    cer_cid tip;
+    bool moved;
+
+    if (!base)
+        return cer_err(-EINVAL, "update: no base tip");
+    return update(node, id, base, content, &moved, &tip);
 }
 
 /* ---- reading ---- */
@@ -438,6 +534,7 @@ int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id)
 int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip)
 {
     cer_state *ns = NULL;
+    cer_cid moved;
     stream *s;
     int rc;
 
@@ -464,8 +561,12 @@ int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *t
             rc = 1, ns = NULL;
     }
 out:
+    if (rc == 1)
+        moved = *cer_state_tip(s->st);
     pthread_mutex_unlock(&s->write);
     cer_state_free(ns);
+    if (rc == 1)
+        notify(node, &s->id, &moved, 0);
     return rc;
 }
 
@@ -574,4 +675,236 @@ int cer_node_resolve(cer_node *node, cer_streamref *out, const char *alias_or_id
 int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *arg), void *arg)
 {
     return cer_registry_list(node->reg, fn, arg);
+}
+
+int cer_node_info(cer_node *node, const cer_streamref *id, cer_stream_info *out)
+{
+    return cer_registry_get(node->reg, id, out);
+}
+
+/* ---- the journal of unpublished commits ---- */
+
+int cer_node_unpublished(cer_node *node, int (*fn)(const cer_streamref *id, const cer_cid *tip, void *arg),
+                         void *arg)
+{
+    return cer_registry_journal_list(node->reg, fn, arg);
+}
+
+int cer_node_published(cer_node *node, const cer_streamref *id, const cer_cid *tip)
+{
+    return cer_registry_journal_done(node->reg, id, tip);
+}
+
+/* ---- listeners, events, counters, status ---- */
+
+int cer_node_listen(cer_node *node, cer_node_listener fn, void *arg)
+{
+    int rc = 0;
+
+    if (!fn)
+        return cer_err(-EINVAL, "node: NULL listener");
+    pthread_mutex_lock(&node->lock);
+    if (node->nlisteners == CER_NODE_LISTENERS_MAX)
+        rc = cer_err(-ENOSPC, "node: more than %d listeners", CER_NODE_LISTENERS_MAX);
+    else
+        node->listeners[node->nlisteners++] = (listener){fn, arg};
+    pthread_mutex_unlock(&node->lock);
+    return rc;
+}
+
+/* Add delta to counter name; call with elock held. */
+static void count_locked(cer_node *node, const char *name, int64_t delta)
+{
+    counter *c;
+    size_t n = strlen(name);
+
+    for (c = node->counters; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            break;
+    if (!c) {
+        if (!(c = calloc(1, sizeof *c + n + 1)))
+            return;  /* a lost count is better than a failed caller */
+        memcpy(c->name, name, n + 1);
+        c->next = node->counters;
+        node->counters = c;
+    }
+    c->n += delta;
+}
+
+void cer_node_count(cer_node *node, const char *name, int64_t delta)
+{
+    if (!name || !name[0])
+        return;
+    pthread_mutex_lock(&node->elock);
+    count_locked(node, name, delta);
+    pthread_mutex_unlock(&node->elock);
+}
+
+static void iso_time(char out[40], int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    size_t n;
+
+    gmtime_r(&t, &tm);
+    n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 40 - n, ".%03uZ", (unsigned)(ms % 1000));
+}
+
+/* The event as a JSON line (caller frees), or NULL when out of memory. */
+static char *event_line(int64_t ms, const char *kind, const cer_streamref *id, const char *msg)
+{
+    char when[40], sid[CER_STREAMID_STR_MAX];
+    cJSON *o = cJSON_CreateObject();
+    char *line = NULL;
+
+    iso_time(when, ms);
+    if (id) {
+        cer_streamref norm = *id;
+        norm.is_commit = false;
+        if (cer_streamref_to_string(sid, sizeof sid, &norm) < 0)
+            id = NULL;
+    }
+    if (o && cJSON_AddStringToObject(o, "time", when) && cJSON_AddStringToObject(o, "kind", kind) &&
+        (id ? cJSON_AddStringToObject(o, "stream", sid) : cJSON_AddNullToObject(o, "stream")) &&
+        cJSON_AddStringToObject(o, "message", msg) && cer_json_print(&line, o, 0) < 0)
+        line = NULL;
+    cJSON_Delete(o);
+    return line;
+}
+
+void cer_node_event(cer_node *node, const char *kind, const cer_streamref *id, const char *fmt, ...)
+{
+    void (*hook)(void *, const char *, const char *);
+    void *hook_arg;
+    struct timespec ts;
+    char msg[1024], *line, *hook_line = NULL;
+    va_list ap;
+    int64_t ms;
+
+    if (!kind || !kind[0])
+        kind = "other";
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    line = event_line(ms, kind, id, msg);
+    pthread_mutex_lock(&node->elock);
+    count_locked(node, kind, 1);
+    hook = node->hook;
+    hook_arg = node->hook_arg;
+    if (line) {
+        event *e = &node->events[node->ev_next];
+        free(e->line);
+        e->time_ms = ms;
+        e->line = line;
+        node->ev_next = (node->ev_next + 1) % CER_NODE_EVENTS_MAX;
+        if (node->ev_count < CER_NODE_EVENTS_MAX)
+            node->ev_count++;
+        if (hook)
+            hook_line = strdup(line);
+    }
+    pthread_mutex_unlock(&node->elock);
+    if (hook && hook_line)
+        hook(hook_arg, kind, hook_line);
+    free(hook_line);
+}
+
+void cer_node_on_event(cer_node *node, void (*fn)(void *arg, const char *kind, const char *line), void *arg)
+{
+    pthread_mutex_lock(&node->elock);
+    node->hook = fn;
+    node->hook_arg = arg;
+    pthread_mutex_unlock(&node->elock);
+}
+
+int cer_node_events(cer_node *node, char **out, size_t *len)
+{
+    cer_buf b = CER_BUF_INIT;
+    int rc = 0;
+
+    *out = NULL;
+    *len = 0;
+    pthread_mutex_lock(&node->elock);
+    for (size_t i = 0; i < node->ev_count && rc == 0; i++) {
+        size_t k = (node->ev_next + CER_NODE_EVENTS_MAX - node->ev_count + i) % CER_NODE_EVENTS_MAX;
+        if ((rc = cer_buf_puts(&b, node->events[k].line)) == 0)
+            rc = cer_buf_putc(&b, '\n');
+    }
+    pthread_mutex_unlock(&node->elock);
+    if (rc == 0)
+        rc = cer_buf_putc(&b, '\0');
+    if (rc < 0) {
+        cer_buf_free(&b);
+        return cer_err(-ENOMEM, "node: out of memory");
+    }
+    *len = b.len - 1;
+    *out = (char *)cer_buf_detach(&b);
+    return 0;
+}
+
+int cer_node_status_section(cer_node *node, const char *name, int (*fn)(cJSON **out, void *arg), void *arg)
+{
+    int rc = 0;
+
+    if (!name || !fn || strlen(name) >= sizeof node->sections[0].name)
+        return cer_err(-EINVAL, "node: bad status section");
+    pthread_mutex_lock(&node->lock);
+    if (node->nsections == CER_NODE_LISTENERS_MAX) {
+        rc = cer_err(-ENOSPC, "node: more than %d status sections", CER_NODE_LISTENERS_MAX);
+    } else {
+        section *sec = &node->sections[node->nsections++];
+        snprintf(sec->name, sizeof sec->name, "%s", name);
+        sec->fn = fn;
+        sec->arg = arg;
+    }
+    pthread_mutex_unlock(&node->lock);
+    return rc;
+}
+
+static int count_pinned(const cer_stream_info *info, void *arg)
+{
+    *(size_t *)arg += info->pinned;
+    return 0;
+}
+
+int cer_node_status(cer_node *node, cJSON **out)
+{
+    section secs[CER_NODE_LISTENERS_MAX];
+    cJSON *o = cJSON_CreateObject(), *counters = cJSON_CreateObject(), *v;
+    size_t pinned = 0, nsec;
+    bool ok;
+
+    *out = NULL;
+    cer_registry_list(node->reg, count_pinned, &pinned);
+    ok = o && counters && cJSON_AddStringToObject(o, "did", node->key.did) &&
+         cJSON_AddNumberToObject(o, "streams", (double)cer_registry_count(node->reg)) &&
+         cJSON_AddNumberToObject(o, "pinned", (double)pinned) &&
+         cJSON_AddNumberToObject(o, "unpublished", (double)cer_registry_journal_count(node->reg));
+    pthread_mutex_lock(&node->elock);
+    for (counter *c = node->counters; c && ok; c = c->next)
+        ok = cJSON_AddNumberToObject(counters, c->name, (double)c->n) != NULL;
+    pthread_mutex_unlock(&node->elock);
+    if (ok) {
+        cJSON_AddItemToObject(o, "counters", counters);
+        counters = NULL;
+    }
+    pthread_mutex_lock(&node->lock);
+    nsec = node->nsections;
+    memcpy(secs, node->sections, nsec * sizeof *secs);
+    pthread_mutex_unlock(&node->lock);
+    for (size_t i = 0; i < nsec && ok; i++) {
+        v = NULL;
+        if (secs[i].fn(&v, secs[i].arg) < 0 || !v)
+            v = cJSON_CreateString(cer_errmsg());
+        ok = v && cJSON_AddItemToObject(o, secs[i].name, v);
+    }
+    cJSON_Delete(counters);
+    if (!ok) {
+        cJSON_Delete(o);
+        return cer_err(-ENOMEM, "node: out of memory");
+    }
+    *out = o;
+    return 0;
 }

@@ -247,7 +247,7 @@ static int record_text(char **out, const char *key, const cer_stream_info *info)
         !cJSON_AddBoolToObject(o, "pinned", info->pinned) ||
         !(info->alias[0] ? cJSON_AddStringToObject(o, "alias", info->alias)
                          : cJSON_AddNullToObject(o, "alias")) ||
-        !cJSON_AddNumberToObject(o, "updated", (double)now_ms())) {
+        !cJSON_AddNumberToObject(o, "updated", (double)info->tip_time_ms)) {
         rc = oom();
         goto out;
     }
@@ -313,6 +313,7 @@ static int record_check(cer_stream_info *out, const char *key, const cJSON *o)
         updated->valuedouble != floor(updated->valuedouble) ||
         updated->valuedouble > CER_JSON_SAFE_INT_MAX)
         return cer_err(-EINVAL, "\"updated\" is not a time in milliseconds");
+    out->tip_time_ms = (int64_t)updated->valuedouble;
     return 0;
 }
 
@@ -1044,6 +1045,8 @@ static int put_prepare(cer_stream_info *norm, char key[CER_STREAMID_STR_MAX], ch
         return cer_err(-EINVAL, "registry: alias not terminated");
     if (norm->alias[0] && (rc = cer_registry_alias_check(norm->alias)) < 0)
         return rc;
+    if (norm->tip_time_ms <= 0)
+        norm->tip_time_ms = now_ms();
     return record_text(text, key, norm);
 }
 

@@ -4,7 +4,8 @@
  * Internal to core/ (the node is its user). A registry lives in one
  * directory (the node passes state_dir/streams) and keeps, per stream:
  *
- *   <streamid>.json        the record {"streamId","tip","pinned","alias","updated"},
+ *   <streamid>.json        the record {"streamId","tip","pinned","alias","updated"}
+ *                          ("updated": tip_time_ms, when the tip was first had),
  *                          written temp + fsync + rename + fsync(dir), so a crash
  *                          leaves the old record or the new one, never a torn one;
  *   <streamid>.state.json  a cache of the stream's derived state (opaque JSON),
@@ -67,6 +68,7 @@ int cer_registry_alias_check(const char *alias);
 /* The record of stream id (alias "" when it has none); -ENOENT. */
 int cer_registry_get(cer_registry *r, const cer_streamref *id, cer_stream_info *out);
 /* Create or replace the record of info->id; durable when it returns 0.
+ * info->tip_time_ms <= 0 means now.
  * info->alias "" means none; an alias another stream holds is -EEXIST, an
  * invalid one -EINVAL. On failure the old record (file and memory) stays. */
 int cer_registry_put(cer_registry *r, const cer_stream_info *info);

@@ -182,6 +182,150 @@ START_TEST(learn_remote_tips)
 }
 END_TEST
 
+typedef struct seen_t {
+    int calls, local;
+    cer_cid last;
+} seen_t;
+
+static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, unsigned flags)
+{
+    seen_t *s = arg;
+
+    (void)id;
+    s->calls++;
+    s->local += (flags & CER_CHANGE_LOCAL) != 0;
+    s->last = *tip;
+}
+
+START_TEST(listeners_tip_time_update_if)
+{
+    cer_key k;
+    cer_node *node;
+    cer_streamref id;
+    cer_stream_info info, again;
+    cer_commit_blocks c1;
+    cer_state *st;
+    seen_t seen = {0};
+    cJSON *c0 = json("{\"n\":0}"), *c1j = json("{\"n\":1}"), *c2j = json("{\"n\":2}");
+    cJSON *p3 = json("[{\"op\":\"replace\",\"path\":\"/n\",\"value\":3}]");
+    cer_cid base;
+
+    seed_key(&k, 4);
+    node = open_node(&k);
+    ck_assert_int_eq(cer_node_listen(node, on_change, &seen), 0);
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    ck_assert_int_eq(seen.calls, 1);
+    ck_assert_int_eq(seen.local, 1);
+    ck_assert(cer_cid_equal(&seen.last, &id.genesis));
+    ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+    ck_assert_int_gt(info.tip_time_ms, 1700000000000LL);
+
+    /* an alias change keeps the tip time; an empty update makes no call */
+    usleep(5000);
+    ck_assert_int_eq(cer_node_alias(node, &id, "doc"), 0);
+    ck_assert_int_eq(cer_node_update(node, &id, c0), 0);
+    ck_assert_int_eq(seen.calls, 1);
+    ck_assert_int_eq(cer_node_info(node, &id, &again), 0);
+    ck_assert_int_eq(again.tip_time_ms, info.tip_time_ms);
+
+    /* update_if: on the right base it commits, on a stale one -ESTALE */
+    base = id.genesis;
+    ck_assert_int_eq(cer_node_update_if(node, &id, &base, c1j), 0);
+    ck_assert_int_eq(seen.calls, 2);
+    ck_assert_int_eq(cer_node_info(node, &id, &again), 0);
+    ck_assert_int_gt(again.tip_time_ms, info.tip_time_ms);
+    ck_assert(cer_cid_equal(&again.tip, &seen.last));
+    ck_assert_int_eq(cer_node_update_if(node, &id, &base, c2j), -ESTALE);
+    ck_assert_int_eq(seen.calls, 2);
+    assert_content(node, &id, "{\"n\":1}", 2);
+
+    /* a learned tip calls with flags 0, and the tip time survives reopen */
+    ck_assert_int_eq(cer_tile_update(&c1, &k, &id.genesis, &seen.last, NULL, p3), 0);
+    ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &c1), 0);
+    ck_assert_int_eq(cer_node_learn_tip(node, &id, cer_commit_cid(&c1)), 1);
+    ck_assert_int_eq(seen.calls, 3);
+    ck_assert_int_eq(seen.local, 2);
+    ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+    cer_node_close(node);
+    node = open_node(&k);
+    ck_assert_int_eq(cer_node_info(node, &id, &again), 0);
+    ck_assert_int_eq(again.tip_time_ms, info.tip_time_ms);
+    ck_assert_str_eq(again.alias, "doc");
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert(cer_cid_equal(cer_state_tip(st), cer_commit_cid(&c1)));
+    cer_state_free(st);
+    cer_node_close(node);
+    cer_commit_blocks_free(&c1);
+    cJSON_Delete(c0);
+    cJSON_Delete(c1j);
+    cJSON_Delete(c2j);
+    cJSON_Delete(p3);
+}
+END_TEST
+
+static int hook_calls;
+static char hook_last[512];
+
+static void on_event(void *arg, const char *kind, const char *line)
+{
+    (void)arg;
+    (void)kind;
+    hook_calls++;
+    snprintf(hook_last, sizeof hook_last, "%s", line);
+}
+
+static int section_fn(cJSON **out, void *arg)
+{
+    *out = cJSON_CreateString(arg);
+    return 0;
+}
+
+START_TEST(events_counters_status)
+{
+    cer_node *node = open_node(NULL);
+    cer_streamref id;
+    cJSON *c0 = json("{}"), *status, *parsed;
+    char *text;
+    size_t len, lines = 0;
+
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    ck_assert_int_eq(cer_node_events(node, &text, &len), 0);
+    ck_assert_uint_eq(len, 0);
+    free(text);
+    cer_node_on_event(node, on_event, NULL);
+    for (int i = 0; i < CER_NODE_EVENTS_MAX + 10; i++)
+        cer_node_event(node, "save", i % 2 ? &id : NULL, "bad \"json\" %d", i);
+    cer_node_count(node, "dropped", 3);
+    ck_assert_int_eq(hook_calls, CER_NODE_EVENTS_MAX + 10);
+    ck_assert_ptr_nonnull(strstr(hook_last, "bad \\\"json\\\" 265"));
+    ck_assert_int_eq(cer_node_events(node, &text, &len), 0);
+    ck_assert_uint_eq(strlen(text), len);
+    /* the ring keeps the newest, oldest first, each line a JSON object */
+    for (char *p = text, *nl; (nl = strchr(p, '\n')); p = nl + 1, lines++) {
+        ck_assert_int_eq(cer_json_parse(&parsed, p, (size_t)(nl - p), 0), 0);
+        ck_assert_str_eq(cJSON_GetObjectItem(parsed, "kind")->valuestring, "save");
+        if (lines == 0)
+            ck_assert_str_eq(cJSON_GetObjectItem(parsed, "message")->valuestring, "bad \"json\" 10");
+        cJSON_Delete(parsed);
+    }
+    ck_assert_uint_eq(lines, CER_NODE_EVENTS_MAX);
+    free(text);
+    ck_assert_int_eq(cer_node_status_section(node, "ipfs", section_fn, "offline"), 0);
+    ck_assert_int_eq(cer_node_status(node, &status), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(status, "did")->valuestring, cer_node_did(node));
+    ck_assert_int_eq(cJSON_GetObjectItem(status, "streams")->valueint, 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(status, "pinned")->valueint, 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(status, "unpublished")->valueint, 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(status, "counters"), "save")->valueint,
+                     CER_NODE_EVENTS_MAX + 10);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(status, "counters"), "dropped")->valueint, 3);
+    ck_assert_str_eq(cJSON_GetObjectItem(status, "ipfs")->valuestring, "offline");
+    cJSON_Delete(status);
+    cer_node_close(node);
+    cJSON_Delete(c0);
+}
+END_TEST
+
 START_TEST(corrupted_block_reported)
 {
     cer_node *node = open_node(NULL);
@@ -331,6 +475,8 @@ static Suite *node_suite(void)
     tcase_add_test(tc, not_controller_refused);
     tcase_add_test(tc, deterministic_create_is_idempotent);
     tcase_add_test(tc, learn_remote_tips);
+    tcase_add_test(tc, listeners_tip_time_update_if);
+    tcase_add_test(tc, events_counters_status);
     tcase_add_test(tc, corrupted_block_reported);
     tcase_add_test(tc, concurrent_writers_and_readers);
     tcase_add_test(tc, long_log_parallel_verification);
