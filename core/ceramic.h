@@ -631,6 +631,9 @@ int cer_node_pin(cer_node *node, const cer_streamref *id, bool pinned);
  * 1..64 characters, not starting with '.', not itself a StreamID, unique
  * within the node (-EEXIST). */
 int cer_node_alias(cer_node *node, const cer_streamref *id, const char *alias);
+/* 0 when alias would be a valid alias (the rules above, uniqueness
+ * aside); -EINVAL with the reason otherwise. */
+int cer_node_alias_check(const char *alias);
 /* Resolve an alias or a StreamID string. */
 int cer_node_resolve(cer_node *node, cer_streamref *out, const char *alias_or_id);
 
@@ -652,6 +655,17 @@ int cer_node_info(cer_node *node, const cer_streamref *id, cer_stream_info *out)
 /* Call fn for every stream the node knows (pinned or not), in no set
  * order; stops early when fn returns non-zero and returns that. */
 int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *arg), void *arg);
+
+/* One commit of a stream's log, read from the store, as the mount's .log
+ * and .anchors show it (caller frees *out):
+ *   {"cid", "type": "genesis"|"signed"|"anchor", "prev"?: cid,
+ *    "header"?: {...} (genesis), "data"?: genesis
+ *    content or update patch, "proof"?: cid, "path"?: "0/1...",
+ *    "chainId"?, "root"?: cid, "txHash"?: cid, "txType"?,
+ *    "blockTimestamp"?: seconds}  (the last five from the proof block).
+ * Signatures are not re-checked here (the log they come from was; its
+ * cer_log_entry has the author). */
+int cer_node_commit_describe(cer_node *node, const cer_cid *cid, cJSON **out);
 
 /* Commits made here and not yet published (the registry's journal):
  * fn is called for each, oldest first (a snapshot, no lock held); stops

@@ -908,3 +908,61 @@ int cer_node_status(cer_node *node, cJSON **out)
     *out = o;
     return 0;
 }
+
+int cer_node_alias_check(const char *alias)
+{
+    return cer_registry_alias_check(alias);
+}
+
+/* ---- describing a commit ---- */
+
+static bool add_cid(cJSON *o, const char *name, const cer_cid *cid)
+{
+    char s[CER_CID_STR_MAX];
+
+    return cer_cid_to_string(s, sizeof s, cid) >= 0 && cJSON_AddStringToObject(o, name, s);
+}
+
+static bool add_copy(cJSON *o, const char *name, const cJSON *v)
+{
+    cJSON *c;
+
+    if (!v)
+        return true;
+    return (c = cJSON_Duplicate(v, 1)) && (cJSON_AddItemToObject(o, name, c) || (cJSON_Delete(c), false));
+}
+
+int cer_node_commit_describe(cer_node *node, const cer_cid *cid, cJSON **out)
+{
+    static const char *const types[] = {"genesis", "signed", "anchor"};
+    cer_commit c;
+    cJSON *o;
+    bool ok;
+    int rc;
+
+    *out = NULL;
+    if ((rc = cer_commit_read(&c, node->store, cid)) < 0)
+        return rc;
+    o = cJSON_CreateObject();
+    ok = o && add_cid(o, "cid", cid) && cJSON_AddStringToObject(o, "type", types[c.type]) &&
+         (!c.has_prev || add_cid(o, "prev", &c.prev));
+    if (ok && c.type == CER_COMMIT_GENESIS)
+        ok = add_copy(o, "header", cJSON_GetObjectItemCaseSensitive(c.payload, "header")) &&
+             add_copy(o, "data", cJSON_GetObjectItemCaseSensitive(c.payload, "data"));
+    else if (ok && c.type == CER_COMMIT_SIGNED)
+        ok = add_copy(o, "data", cJSON_GetObjectItemCaseSensitive(c.payload, "data"));
+    else if (ok)
+        ok = add_cid(o, "proof", &c.anchor.proof) && cJSON_AddStringToObject(o, "path", c.anchor.path) &&
+             cJSON_AddStringToObject(o, "chainId", c.proof.chain_id) && add_cid(o, "root", &c.proof.root) &&
+             add_cid(o, "txHash", &c.proof.tx_hash) &&
+             (!c.proof.tx_type[0] || cJSON_AddStringToObject(o, "txType", c.proof.tx_type)) &&
+             (!c.proof.has_block_timestamp ||
+              cJSON_AddNumberToObject(o, "blockTimestamp", (double)c.proof.block_timestamp));
+    cer_commit_free(&c);
+    if (!ok) {
+        cJSON_Delete(o);
+        return cer_err(-ENOMEM, "node: out of memory");
+    }
+    *out = o;
+    return 0;
+}

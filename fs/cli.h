@@ -27,5 +27,7 @@ int cfs_cmd_unpin(int argc, char **argv);
 int cfs_cmd_alias(int argc, char **argv);
 /* verify [STREAM|ALIAS|FILE]: a stream, every stream, or a DAG-JOSE file */
 int cfs_cmd_verify(int argc, char **argv);
+/* fs/mount.c */
+int cfs_cmd_mount(int argc, char **argv);
 
 #endif

@@ -1,18 +1,20 @@
 /*
- * main.c — the ceramicfs program: dispatches to the mount (to come) and to
- * the plumbing commands of cli.c.
+ * main.c — the ceramicfs program: dispatches to the mount and to the
+ * node and plumbing commands.
  */
 #include "ceramic.h"
 #include "cli.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const struct {
     const char *name;
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
+    {"mount", cfs_cmd_mount, "mount documents as a directory tree (ceramicfs MOUNTPOINT for short)"},
     {"create", cfs_cmd_create, "create a document (TileDocument) on this node"},
     {"show", cfs_cmd_show, "print a document's content (or its state, --meta)"},
     {"update", cfs_cmd_update, "replace a document's content: one signed commit"},
@@ -43,6 +45,8 @@ static int usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    struct stat sb;
+
     if (argc < 2)
         return usage(stderr);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
@@ -54,6 +58,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
+    /* the short form: ceramicfs MOUNTPOINT [options] */
+    if (argv[1][0] != '-' && stat(argv[1], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        argv[0] = "mount";
+        return cfs_cmd_mount(argc, argv);
+    }
     fprintf(stderr, "ceramicfs: unknown command '%s'\n", argv[1]);
     return usage(stderr);
 }

@@ -1,0 +1,1383 @@
+/*
+ * docs.c — the mount's documents: which directory names a stream, the
+ * inode numbers of its files, its working copy and the commit points that
+ * turn a complete save into one signed commit (FUSE.md §2.4), and the
+ * generated files (.log, .anchors, .meta.json, .streamid, the .history
+ * files, .status, .errors). No FUSE calls here except queueing notifications.
+ */
+#include "mount.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PENDING_PREFIX "pending-"
+
+int64_t cfs_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- inode numbers: a hash of (identity, role), stable across mounts ---- */
+
+static uint64_t hash64(const void *a, size_t alen, const void *b, size_t blen)
+{
+    crypto_generichash_state st;
+    uint8_t out[8];
+    uint64_t h = 0;
+
+    crypto_generichash_init(&st, NULL, 0, sizeof out);
+    crypto_generichash_update(&st, a, alen);
+    crypto_generichash_update(&st, (const uint8_t *)"\0", 1);
+    crypto_generichash_update(&st, b, blen);
+    crypto_generichash_final(&st, out, sizeof out);
+    for (int i = 0; i < 8; i++)
+        h = h << 8 | out[i];
+    return h;
+}
+
+/* Document inodes have the top bit clear (scratch files have it set) and
+ * are never 0 or 1 (the root). */
+uint64_t cfs_ino(uint64_t base, const char *role)
+{
+    uint8_t b[8];
+    uint64_t h;
+
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(base >> (56 - 8 * i));
+    h = hash64(b, sizeof b, role, strlen(role)) & ~(1ull << 63);
+    return h < 16 ? h + 16 : h;
+}
+
+static uint64_t doc_base(const char *what, const char *key)
+{
+    return hash64(what, strlen(what), key, strlen(key));
+}
+
+static const char *role_name(int kind)
+{
+    switch (kind) {
+    case K_DOC: return "dir";
+    case K_DOCID: return "dir-by-id";
+    case K_CONTENT: return "content";
+    case K_LOG: return "log";
+    case K_ANCHORS: return "anchors";
+    case K_META: return "meta";
+    case K_SID: return "streamid";
+    case K_HISTDIR: return "history";
+    default: return "?";
+    }
+}
+
+/* ---- the inode table (fs->lock held) ---- */
+
+static cfs_ent **ent_slot(cfs_fs *fs, uint64_t ino)
+{
+    return &fs->ents[(ino * 0x9e3779b97f4a7c15ull >> 20) & (fs->nbuckets - 1)];
+}
+
+static int ent_grow(cfs_fs *fs)
+{
+    size_t n = fs->nbuckets * 2;
+    cfs_ent **nb = calloc(n, sizeof *nb), **old = fs->ents;
+    size_t oldn = fs->nbuckets;
+
+    if (!nb)
+        return -ENOMEM;
+    fs->ents = nb;
+    fs->nbuckets = n;
+    for (size_t i = 0; i < oldn; i++) {
+        for (cfs_ent *e = old[i], *next; e; e = next) {
+            next = e->next;
+            cfs_ent **slot = ent_slot(fs, e->ino);
+            e->next = *slot;
+            *slot = e;
+        }
+    }
+    free(old);
+    return 0;
+}
+
+static cfs_ent *ent_find_locked(cfs_fs *fs, uint64_t ino)
+{
+    for (cfs_ent *e = *ent_slot(fs, ino); e; e = e->next)
+        if (e->ino == ino)
+            return e;
+    return NULL;
+}
+
+static void ent_insert_locked(cfs_fs *fs, cfs_ent *e)
+{
+    cfs_ent **slot;
+
+    if (fs->nents >= fs->nbuckets * 2)
+        (void)ent_grow(fs);  /* a longer chain if it fails, nothing worse */
+    slot = ent_slot(fs, e->ino);
+    e->next = *slot;
+    *slot = e;
+    fs->nents++;
+}
+
+cfs_ent *cfs_ent_get(cfs_fs *fs, uint64_t ino)
+{
+    cfs_ent *e;
+
+    pthread_mutex_lock(&fs->lock);
+    e = ent_find_locked(fs, ino);
+    pthread_mutex_unlock(&fs->lock);
+    return e;
+}
+
+cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e)
+{
+    cfs_ent *have;
+
+    pthread_mutex_lock(&fs->lock);
+    if (!(have = ent_find_locked(fs, e->ino))) {
+        ent_insert_locked(fs, e);
+        have = e;
+    }
+    if (have->transient)
+        have->nlookup++;
+    pthread_mutex_unlock(&fs->lock);
+    return have;
+}
+
+void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
+{
+    cfs_ent *e, **pp;
+
+    pthread_mutex_lock(&fs->lock);
+    for (pp = ent_slot(fs, ino); (e = *pp); pp = &e->next)
+        if (e->ino == ino)
+            break;
+    if (e && e->transient) {
+        e->nlookup = e->nlookup > n ? e->nlookup - n : 0;
+        if (e->nlookup == 0) {
+            *pp = e->next;
+            fs->nents--;
+        } else {
+            e = NULL;
+        }
+    } else {
+        e = NULL;
+    }
+    pthread_mutex_unlock(&fs->lock);
+    if (e) {
+        if (e->fd >= 0)
+            close(e->fd);
+        free(e);
+    }
+}
+
+cfs_ent *cfs_doc_ent(cfs_fs *fs, cfs_doc *doc, int kind, size_t hist, const cer_cid *hist_cid)
+{
+    char role[CER_CID_STR_MAX + 32];
+    uint64_t ino;
+    cfs_ent *e;
+
+    if (kind == K_HIST) {
+        char cid[CER_CID_STR_MAX];
+        if (cer_cid_to_string(cid, sizeof cid, hist_cid) < 0)
+            return NULL;
+        snprintf(role, sizeof role, "history:%s", cid);
+    } else {
+        snprintf(role, sizeof role, "%s", role_name(kind));
+    }
+    ino = cfs_ino(doc->base, role);
+    pthread_mutex_lock(&fs->lock);
+    for (int salt = 0; (e = ent_find_locked(fs, ino)); salt++) {
+        if (e->doc == doc && e->kind == kind && (kind != K_HIST || cer_cid_equal(&e->hist_cid, hist_cid)))
+            goto out;
+        /* a 63-bit collision: resolve it deterministically */
+        char salted[sizeof role + 16];
+        snprintf(salted, sizeof salted, "%s#%d", role, salt);
+        ino = cfs_ino(doc->base, salted);
+    }
+    if ((e = calloc(1, sizeof *e))) {
+        e->ino = ino;
+        e->kind = kind;
+        e->doc = doc;
+        e->hist = hist;
+        if (hist_cid)
+            e->hist_cid = *hist_cid;
+        e->fd = -1;
+        ent_insert_locked(fs, e);
+    }
+out:
+    pthread_mutex_unlock(&fs->lock);
+    return e;
+}
+
+/* ---- documents ---- */
+
+static int scratch_open(cfs_fs *fs, cfs_doc *doc)
+{
+    int dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
+    if (dfd < 0)
+        return -errno;
+    if (mkdirat(dfd, doc->scratch_key, 0700) < 0 && errno != EEXIST) {
+        int e = -errno;
+        close(dfd);
+        return e;
+    }
+    doc->sfd = openat(dfd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    close(dfd);
+    return doc->sfd < 0 ? -errno : 0;
+}
+
+static cfs_doc *doc_new(void)
+{
+    cfs_doc *d = calloc(1, sizeof *d);
+
+    if (!d)
+        return NULL;
+    pthread_mutex_init(&d->lock, NULL);
+    d->sfd = -1;
+    snprintf(d->state, sizeof d->state, "clean");
+    return d;
+}
+
+static void doc_free(cfs_doc *d)
+{
+    if (d->sfd >= 0)
+        close(d->sfd);
+    free(d->w);
+    cJSON_Delete(d->base_content);
+    free(d->render);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+/* A document for stream id, named name; fs->lock held. */
+static cfs_doc *doc_for_stream(cfs_fs *fs, const cer_streamref *id, const char *name, int *err)
+{
+    cfs_doc *d = doc_new();
+
+    if (!d) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    d->id = *id;
+    d->id.is_commit = false;
+    if (cer_streamref_to_string(d->sid, sizeof d->sid, &d->id) < 0) {
+        doc_free(d);
+        *err = -EINVAL;
+        return NULL;
+    }
+    snprintf(d->name, sizeof d->name, "%s", name);
+    snprintf(d->scratch_key, sizeof d->scratch_key, "%s", d->sid);
+    d->base = doc_base("stream", d->sid);
+    if ((*err = scratch_open(fs, d)) < 0) {
+        doc_free(d);
+        return NULL;
+    }
+    d->next = fs->docs;
+    fs->docs = d;
+    return d;
+}
+
+static cfs_doc *pending_doc(cfs_fs *fs, const char *name, int64_t made_ms, int *err)
+{
+    cfs_doc *d = doc_new();
+    char seed[128];
+
+    if (!d) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    d->pending = true;
+    d->made_ms = made_ms;
+    snprintf(d->name, sizeof d->name, "%s", name);
+    snprintf(d->scratch_key, sizeof d->scratch_key, PENDING_PREFIX "%s", name);
+    snprintf(seed, sizeof seed, "%s@%lld", name, (long long)made_ms);
+    d->base = doc_base("pending", seed);
+    snprintf(d->state, sizeof d->state, "pending");
+    if ((*err = scratch_open(fs, d)) < 0) {
+        doc_free(d);
+        return NULL;
+    }
+    d->next = fs->docs;
+    fs->docs = d;
+    return d;
+}
+
+static cfs_doc *find_name_locked(cfs_fs *fs, const char *name)
+{
+    for (cfs_doc *d = fs->docs; d; d = d->next)
+        if (!d->removed && strcmp(d->name, name) == 0)
+            return d;
+    return NULL;
+}
+
+static cfs_doc *find_id_locked(cfs_fs *fs, const cer_streamref *id)
+{
+    for (cfs_doc *d = fs->docs; d; d = d->next)
+        if (!d->pending && cer_streamref_same_stream(&d->id, id))
+            return d;
+    return NULL;
+}
+
+cfs_doc *cfs_doc_find(cfs_fs *fs, const cer_streamref *id)
+{
+    cfs_doc *d;
+
+    pthread_mutex_lock(&fs->lock);
+    d = find_id_locked(fs, id);
+    pthread_mutex_unlock(&fs->lock);
+    return d;
+}
+
+cfs_doc *cfs_doc_lookup(cfs_fs *fs, const char *name, bool *by_id, int *err)
+{
+    cer_stream_info info;
+    cer_streamref id;
+    cfs_doc *d;
+    bool is_sid;
+
+    *by_id = false;
+    *err = 0;
+    if (name[0] == '.' || strlen(name) >= sizeof d->name) {
+        *err = -ENOENT;
+        return NULL;
+    }
+    pthread_mutex_lock(&fs->lock);
+    d = find_name_locked(fs, name);
+    pthread_mutex_unlock(&fs->lock);
+    if (d)
+        return d;
+    /* not open yet: ask the node (registry only, no disk I/O) */
+    if (cer_node_resolve(fs->node, &id, name) < 0) {
+        *err = -ENOENT;
+        return NULL;
+    }
+    is_sid = cer_streamref_parse(&(cer_streamref){0}, name) == 0;
+    if (cer_node_info(fs->node, &id, &info) < 0) {
+        *err = -ENOENT;  /* not here (the network is asked once sync is on) */
+        return NULL;
+    }
+    /* a stream whose StreamID is asked for while it has an alias: the same
+     * document, under a second directory inode */
+    pthread_mutex_lock(&fs->lock);
+    d = find_id_locked(fs, &id);
+    if (d && d->removed && info.pinned)
+        d->removed = false;
+    if (!d)
+        d = doc_for_stream(fs, &id, info.alias[0] ? info.alias : name, err);
+    pthread_mutex_unlock(&fs->lock);
+    if (d && is_sid && strcmp(d->name, name) != 0)
+        *by_id = true;
+    if (d && !is_sid && strcmp(d->name, name) != 0) {
+        *err = -ENOENT;  /* an alias that moved meanwhile */
+        return NULL;
+    }
+    return d;
+}
+
+typedef struct list_ctx {
+    cfs_fs *fs;
+    int (*fn)(const char *name, uint64_t ino, void *arg);
+    void *arg;
+} list_ctx;
+
+static int list_stream(const cer_stream_info *info, void *arg)
+{
+    list_ctx *c = arg;
+    char sid[CER_STREAMID_STR_MAX];
+    cfs_doc *d;
+    uint64_t base;
+
+    if (!info->pinned || cer_streamref_to_string(sid, sizeof sid, &info->id) < 0)
+        return 0;
+    pthread_mutex_lock(&c->fs->lock);
+    d = find_id_locked(c->fs, &info->id);
+    base = d ? d->base : doc_base("stream", sid);
+    pthread_mutex_unlock(&c->fs->lock);
+    return c->fn(info->alias[0] ? info->alias : sid, cfs_ino(base, "dir"), c->arg);
+}
+
+int cfs_docs_list(cfs_fs *fs, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg)
+{
+    list_ctx c = {fs, fn, arg};
+    char names[64][CER_STREAMID_STR_MAX];
+    uint64_t inos[64];
+    size_t n = 0;
+    int rc;
+
+    if ((rc = cer_node_list(fs->node, list_stream, &c)) != 0)
+        return rc;
+    /* pending documents (few: made by mkdir and not saved yet) */
+    pthread_mutex_lock(&fs->lock);
+    for (cfs_doc *d = fs->docs; d && n < 64; d = d->next) {
+        if (d->pending && !d->removed) {
+            memcpy(names[n], d->name, sizeof names[n]);
+            inos[n++] = cfs_ino(d->base, "dir");
+        }
+    }
+    pthread_mutex_unlock(&fs->lock);
+    for (size_t i = 0; i < n; i++)
+        if ((rc = fn(names[i], inos[i], arg)) != 0)
+            return rc;
+    return 0;
+}
+
+int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
+{
+    cer_streamref id;
+    cer_stream_info info;
+    cfs_doc *d;
+    bool by_id;
+    int err = 0;
+
+    *out = NULL;
+    if (cer_streamref_parse(&id, name) == 0) {
+        /* adopt a stream this node has: pin it and list it */
+        if (id.is_commit)
+            return -EINVAL;
+        if (cer_node_info(fs->node, &id, &info) < 0)
+            return -ENOENT;
+        if (info.pinned && !info.alias[0])
+            return -EEXIST;
+        if (cer_node_pin(fs->node, &id, true) < 0 || (info.alias[0] && cer_node_alias(fs->node, &id, NULL) < 0))
+            return -EIO;
+        pthread_mutex_lock(&fs->lock);
+        if ((d = find_id_locked(fs, &id))) {
+            d->removed = false;
+            snprintf(d->name, sizeof d->name, "%s", name);
+        }
+        pthread_mutex_unlock(&fs->lock);
+        *out = cfs_doc_lookup(fs, name, &by_id, &err);
+        return err;
+    }
+    if (cer_node_alias_check(name) < 0) {
+        cer_node_event(fs->node, "mkdir", NULL, "mkdir %.80s: %s", name, cer_errmsg());
+        return -EINVAL;
+    }
+    if (cer_node_resolve(fs->node, &id, name) == 0)
+        return -EEXIST;
+    pthread_mutex_lock(&fs->lock);
+    if (find_name_locked(fs, name))
+        err = -EEXIST;
+    else
+        d = pending_doc(fs, name, cfs_now_ms(), &err);
+    pthread_mutex_unlock(&fs->lock);
+    if (err == 0)
+        *out = d;
+    return err;
+}
+
+/* Whether a document directory holds scratch files. */
+static bool scratch_empty(cfs_doc *d)
+{
+    int fd = openat(d->sfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *de;
+    bool empty = true;
+
+    if (!dir) {
+        if (fd >= 0)
+            close(fd);
+        return true;
+    }
+    while (empty && (de = readdir(dir)))
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            empty = false;
+    closedir(dir);
+    return empty;
+}
+
+int cfs_doc_rmdir(cfs_fs *fs, const char *name)
+{
+    cfs_doc *d;
+    bool by_id;
+    int err, rc = 0;
+
+    if (!(d = cfs_doc_lookup(fs, name, &by_id, &err)))
+        return err;
+    pthread_mutex_lock(&d->lock);
+    if ((d->have_w && d->dirty) || !scratch_empty(d)) {
+        rc = -ENOTEMPTY;
+    } else if (d->pending) {
+        unlinkat(d->sfd, ".", AT_REMOVEDIR);  /* fails harmlessly; the dir goes below */
+    } else if (cer_node_pin(fs->node, &d->id, false) < 0 || cer_node_alias(fs->node, &d->id, NULL) < 0) {
+        rc = -EIO;
+    }
+    if (rc == 0) {
+        int dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (dfd >= 0) {
+            unlinkat(dfd, d->scratch_key, AT_REMOVEDIR);
+            close(dfd);
+        }
+        pthread_mutex_lock(&fs->lock);
+        d->removed = true;
+        if (!d->pending)
+            snprintf(d->name, sizeof d->name, "%s", d->sid);
+        pthread_mutex_unlock(&fs->lock);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
+{
+    cer_streamref id;
+    cfs_doc *d;
+    bool by_id, to_sid;
+    int err, rc = 0;
+
+    if (flags & RENAME_EXCHANGE)
+        return -EINVAL;
+    if (!(d = cfs_doc_lookup(fs, from, &by_id, &err)))
+        return err;
+    if (by_id)
+        return -EINVAL;  /* rename the listed name */
+    if (strcmp(from, to) == 0)
+        return 0;
+    to_sid = cer_streamref_parse(&id, to) == 0;
+    if (to_sid ? (d->pending || !cer_streamref_same_stream(&id, &d->id)) : cer_node_alias_check(to) < 0)
+        return -EINVAL;
+    pthread_mutex_lock(&fs->lock);
+    if (find_name_locked(fs, to))
+        rc = flags & RENAME_NOREPLACE ? -EEXIST : -ENOTEMPTY;
+    pthread_mutex_unlock(&fs->lock);
+    if (rc == 0 && !to_sid && cer_node_resolve(fs->node, &id, to) == 0)
+        rc = -EEXIST;
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&d->lock);
+    if (d->pending) {
+        char key[sizeof d->scratch_key];
+        int dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        snprintf(key, sizeof key, PENDING_PREFIX "%s", to);
+        if (dfd < 0 || renameat(dfd, d->scratch_key, dfd, key) < 0)
+            rc = -errno;
+        if (dfd >= 0)
+            close(dfd);
+        if (rc == 0)
+            memcpy(d->scratch_key, key, sizeof key);
+    } else if (cer_node_alias(fs->node, &d->id, to_sid ? NULL : to) < 0) {
+        rc = errno == EEXIST ? -EEXIST : -EIO;
+    }
+    if (rc == 0) {
+        pthread_mutex_lock(&fs->lock);
+        snprintf(d->name, sizeof d->name, "%s", to);
+        pthread_mutex_unlock(&fs->lock);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+/* ---- working copy and rendering (doc->lock held) ---- */
+
+static int render_tip(cfs_fs *fs, cfs_doc *doc)
+{
+    cer_stream_info info;
+    cer_state *st = NULL;
+    char *text = NULL;
+    int rc;
+
+    if ((rc = cer_node_info(fs->node, &doc->id, &info)) < 0)
+        return -ENOENT;
+    if (doc->have_render && cer_cid_equal(&doc->render_tip, &info.tip))
+        return 0;
+    if ((rc = cer_node_state(fs->node, &st, &doc->id)) < 0) {
+        cer_node_event(fs->node, "load", &doc->id, "%s", cer_errmsg());
+        return -EIO;
+    }
+    if (st->content)
+        rc = cer_json_print(&text, st->content, CER_JSON_PRETTY);
+    else
+        rc = (text = strdup("null")) ? 0 : -ENOMEM;
+    if (rc == 0) {
+        size_t n = strlen(text);
+        char *r = realloc(text, n + 2);
+        if (!r) {
+            rc = -ENOMEM;
+        } else {
+            r[n] = '\n';
+            r[n + 1] = '\0';
+            free(doc->render);
+            doc->render = r;
+            doc->render_len = n + 1;
+            doc->render_tip = *cer_state_tip(st);
+            doc->have_render = true;
+            text = NULL;
+        }
+    }
+    free(text);
+    cer_state_free(st);
+    return rc < 0 ? -EIO : 0;
+}
+
+static int w_reserve(cfs_doc *doc, size_t cap)
+{
+    uint8_t *p;
+    size_t n;
+
+    if (cap > CFS_CONTENT_MAX)
+        return -EFBIG;
+    if (cap <= doc->w_cap && doc->w)
+        return 0;
+    n = doc->w_cap ? doc->w_cap : 4096;
+    while (n < cap)
+        n *= 2;
+    if (!(p = realloc(doc->w, n)))
+        return -ENOMEM;
+    doc->w = p;
+    doc->w_cap = n;
+    return 0;
+}
+
+/* A clean W made at an older tip gives way to the new tip's rendering. */
+static void w_settle(cfs_fs *fs, cfs_doc *doc)
+{
+    cer_stream_info info;
+
+    if (!doc->have_w || doc->dirty || doc->pending || !doc->base_set)
+        return;
+    if (cer_node_info(fs->node, &doc->id, &info) == 0 && !cer_cid_equal(&info.tip, &doc->base_tip)) {
+        doc->have_w = false;
+        doc->w_len = 0;
+        doc->w_gen++;
+    }
+}
+
+bool cfs_doc_content_present(cfs_doc *doc)
+{
+    if (doc->have_w)
+        return true;
+    if (doc->pending)
+        return false;
+    return doc->absent_until_ms == 0 || cfs_now_ms() >= doc->absent_until_ms;
+}
+
+int cfs_doc_visible(cfs_fs *fs, cfs_doc *doc, const char **data, size_t *len)
+{
+    int rc;
+
+    w_settle(fs, doc);
+    if (doc->have_w) {
+        *data = doc->w_len ? (const char *)doc->w : "";
+        *len = doc->w_len;
+        return 0;
+    }
+    if (!cfs_doc_content_present(doc))
+        return -ENOENT;
+    doc->absent_until_ms = 0;
+    if ((rc = render_tip(fs, doc)) < 0)
+        return rc;
+    *data = doc->render;
+    *len = doc->render_len;
+    return 0;
+}
+
+static int set_base(cfs_fs *fs, cfs_doc *doc)
+{
+    cer_state *st = NULL;
+    cJSON *c;
+
+    if (doc->pending) {
+        doc->base_set = false;
+        return 0;
+    }
+    if (cer_node_state(fs->node, &st, &doc->id) < 0)
+        return -EIO;
+    c = cJSON_Duplicate(st->content, 1);
+    if (!c && st->content) {
+        cer_state_free(st);
+        return -ENOMEM;
+    }
+    cJSON_Delete(doc->base_content);
+    doc->base_content = c;
+    doc->base_tip = *cer_state_tip(st);
+    doc->base_set = true;
+    cer_state_free(st);
+    return 0;
+}
+
+int cfs_doc_load_w(cfs_fs *fs, cfs_doc *doc)
+{
+    const char *data;
+    size_t len;
+    int rc;
+
+    w_settle(fs, doc);
+    if (doc->have_w)
+        return 0;
+    if (doc->pending || !cfs_doc_content_present(doc)) {
+        len = 0;
+        data = "";
+    } else if ((rc = cfs_doc_visible(fs, doc, &data, &len)) < 0) {
+        return rc;
+    }
+    if ((rc = set_base(fs, doc)) < 0)
+        return rc;
+    doc->w_len = 0;
+    if ((rc = w_reserve(doc, len)) < 0)
+        return rc;
+    memcpy(doc->w, data, len);
+    doc->w_len = len;
+    doc->have_w = true;
+    doc->absent_until_ms = 0;
+    doc->w_gen++;
+    return 0;
+}
+
+static void w_changed(cfs_doc *doc)
+{
+    doc->dirty = true;
+    doc->w_gen++;
+    doc->w_mtime_ms = cfs_now_ms();
+    snprintf(doc->state, sizeof doc->state, "dirty");
+}
+
+int cfs_doc_truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size)
+{
+    int rc;
+
+    (void)fs;
+    if ((rc = w_reserve(doc, size)) < 0)
+        return rc;
+    if (size > doc->w_len)
+        memset(doc->w + doc->w_len, 0, size - doc->w_len);
+    doc->w_len = size;
+    doc->have_w = true;
+    if (size == 0)
+        doc->written = false;
+    w_changed(doc);
+    return 0;
+}
+
+int cfs_doc_write_w(cfs_fs *fs, cfs_doc *doc, size_t off, const void *data, size_t len)
+{
+    int rc;
+
+    (void)fs;
+    if (off > CFS_CONTENT_MAX || len > CFS_CONTENT_MAX - off)
+        return -EFBIG;
+    if ((rc = w_reserve(doc, off + len)) < 0)
+        return rc;
+    if (off > doc->w_len)
+        memset(doc->w + doc->w_len, 0, off - doc->w_len);
+    memcpy(doc->w + off, data, len);
+    if (off + len > doc->w_len)
+        doc->w_len = off + len;
+    doc->have_w = true;
+    doc->written = true;
+    w_changed(doc);
+    return 0;
+}
+
+void cfs_doc_drop_w(cfs_fs *fs, cfs_doc *doc)
+{
+    (void)fs;
+    doc->have_w = false;
+    doc->dirty = false;
+    doc->written = false;
+    doc->w_len = 0;
+    doc->w_gen++;
+    doc->failed_gen = 0;
+    doc->absent_until_ms = cfs_now_ms() + CFS_ABSENT_MS;
+    snprintf(doc->state, sizeof doc->state, doc->pending ? "pending" : "clean");
+    doc->last_error[0] = '\0';
+}
+
+/* ---- commit points ---- */
+
+static int reject(cfs_fs *fs, cfs_doc *doc, int err, const char *state, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int reject(cfs_fs *fs, cfs_doc *doc, int err, const char *state, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(doc->last_error, sizeof doc->last_error, fmt, ap);
+    va_end(ap);
+    snprintf(doc->state, sizeof doc->state, "%s", state);
+    doc->failed_gen = doc->w_gen;
+    cer_node_event(fs->node, "save", doc->pending ? NULL : &doc->id, "%s/content.json: %s", doc->name,
+                   doc->last_error);
+    return err;
+}
+
+/* The first valid save of a pending document: its genesis. */
+static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
+{
+    cer_streamref id;
+    char sid[CER_STREAMID_STR_MAX];
+    int dfd, rc;
+
+    if ((rc = cer_node_create(fs->node, &id, NULL, value, 0)) < 0)
+        return reject(fs, doc, -EIO, "invalid", "the genesis commit failed: %s", cer_errmsg());
+    if (cer_node_alias(fs->node, &id, doc->name) < 0)
+        cer_node_event(fs->node, "mkdir", &id, "alias %s: %s", doc->name, cer_errmsg());
+    cer_streamref_to_string(sid, sizeof sid, &id);
+    /* its scratch files move with it */
+    if ((dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) >= 0) {
+        if (renameat(dfd, doc->scratch_key, dfd, sid) < 0)
+            cer_node_event(fs->node, "mkdir", &id, "moving scratch files: %s", strerror(errno));
+        close(dfd);
+    }
+    pthread_mutex_lock(&fs->lock);
+    doc->id = id;
+    memcpy(doc->sid, sid, sizeof sid);
+    snprintf(doc->scratch_key, sizeof doc->scratch_key, "%s", sid);
+    doc->pending = false;
+    pthread_mutex_unlock(&fs->lock);
+    return 0;
+}
+
+int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len, const char *how)
+{
+    cJSON *value = NULL, *patch = NULL, *rebased = NULL;
+    cer_state *st = NULL;
+    cer_stream_info info;
+    int rc;
+
+    if (fs->ro)
+        return -EROFS;
+    if (cer_json_parse(&value, (const char *)data, len, CER_JSON_EXACT_INTS) < 0)
+        return reject(fs, doc, -EINVAL, "invalid", "not saved (%s): not valid JSON: %s", how, cer_errmsg());
+    if (!cJSON_IsObject(value)) {
+        cJSON_Delete(value);
+        return reject(fs, doc, -EINVAL, "invalid", "not saved (%s): a document's content must be a JSON object",
+                      how);
+    }
+    if (doc->pending) {
+        rc = commit_genesis(fs, doc, value);
+        goto done;
+    }
+    if (!doc->base_set && (rc = set_base(fs, doc)) < 0)
+        goto done;
+    rc = cer_node_update_if(fs->node, &doc->id, &doc->base_tip, value);
+    if (rc == -ESTALE) {
+        /* the tip moved under the edit: rebase the edit's patch onto it */
+        if (cer_patch_diff(&patch, doc->base_content, value) < 0 ||
+            cer_node_state(fs->node, &st, &doc->id) < 0) {
+            rc = reject(fs, doc, -EIO, "invalid", "rebase failed: %s", cer_errmsg());
+            goto done;
+        }
+        if (cer_patch_apply(&rebased, st->content, patch) < 0) {
+            rc = reject(fs, doc, -ESTALE, "conflict",
+                        "not saved (%s): the document changed since it was opened and this edit does not "
+                        "apply to the new version (%s); the draft is kept in content.json",
+                        how, cer_errmsg());
+            goto done;
+        }
+        rc = cer_node_update_if(fs->node, &doc->id, cer_state_tip(st), rebased);
+        if (rc == 0) {
+            /* the committed content is not the user's bytes: show the tip */
+            cJSON_Delete(value);
+            value = rebased;
+            rebased = NULL;
+            doc->have_w = false;
+            doc->w_len = 0;
+            doc->w_gen++;
+        }
+    }
+    if (rc == -EPERM) {
+        rc = reject(fs, doc, -EACCES, "invalid", "not saved: %s", cer_errmsg());
+        goto done;
+    }
+    if (rc < 0) {
+        rc = reject(fs, doc, rc == -ESTALE ? -ESTALE : -EIO, rc == -ESTALE ? "conflict" : "invalid",
+                    "not saved (%s): %s", how, cer_errmsg());
+        goto done;
+    }
+done:
+    if (rc == 0) {
+        doc->dirty = false;
+        doc->failed_gen = 0;
+        doc->last_error[0] = '\0';
+        snprintf(doc->state, sizeof doc->state, "clean");
+        if (cer_node_info(fs->node, &doc->id, &info) == 0) {
+            doc->base_tip = info.tip;
+            doc->base_set = true;
+            cJSON_Delete(doc->base_content);
+            doc->base_content = value;
+            value = NULL;
+        }
+    }
+    cJSON_Delete(value);
+    cJSON_Delete(patch);
+    cJSON_Delete(rebased);
+    cer_state_free(st);
+    return rc;
+}
+
+int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how)
+{
+    if (!doc->have_w || !doc->dirty)
+        return 0;
+    if (doc->failed_gen == doc->w_gen) {
+        /* the same bytes were refused already: refuse again, quietly */
+        return strcmp(doc->state, "conflict") == 0 ? -ESTALE : -EINVAL;
+    }
+    return cfs_doc_commit_bytes(fs, doc, doc->w, doc->w_len, how);
+}
+
+bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc)
+{
+    cer_stream_info info;
+    cer_state *st = NULL;
+    const cJSON *c;
+    bool ok;
+
+    if (fs->ro)
+        return false;
+    if (doc->pending)
+        return true;
+    /* the controller changes only with a commit: cache it per tip */
+    if (cer_node_info(fs->node, &doc->id, &info) < 0)
+        return false;
+    if (doc->wr_known && cer_cid_equal(&doc->wr_tip, &info.tip))
+        return doc->wr;
+    if (cer_node_state(fs->node, &st, &doc->id) < 0)
+        return false;
+    c = cJSON_GetObjectItemCaseSensitive(st->metadata, "controllers");
+    ok = st->id.type == CER_STREAM_TILE && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
+         strcmp(c->child->valuestring, cer_node_did(fs->node)) == 0;
+    doc->wr_known = true;
+    doc->wr_tip = *cer_state_tip(st);
+    doc->wr = ok;
+    cer_state_free(st);
+    return ok;
+}
+
+/* ---- attributes ---- */
+
+int64_t cfs_doc_mtime(cfs_fs *fs, cfs_doc *doc)
+{
+    cer_stream_info info;
+
+    if (doc->pending)
+        return doc->made_ms;
+    if (cer_node_info(fs->node, &doc->id, &info) == 0)
+        return info.tip_time_ms;
+    return fs->mount_ms;
+}
+
+int cfs_reserved(const char *name)
+{
+    static const struct {
+        const char *name;
+        int kind;
+    } r[] = {{"content.json", K_CONTENT}, {".log", K_LOG},       {".anchors", K_ANCHORS},
+             {".meta.json", K_META},      {".streamid", K_SID}, {".history", K_HISTDIR}};
+
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+        if (strcmp(name, r[i].name) == 0)
+            return r[i].kind;
+    return 0;
+}
+
+void cfs_doc_attr(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat *st)
+{
+    int64_t ms = cfs_doc_mtime(fs, doc);
+
+    memset(st, 0, sizeof *st);
+    st->st_ino = ino;
+    st->st_uid = fs->uid;
+    st->st_gid = fs->gid;
+    st->st_mtim.tv_sec = ms / 1000;
+    st->st_mtim.tv_nsec = (ms % 1000) * 1000000;
+    st->st_atim = st->st_ctim = st->st_mtim;
+    st->st_blksize = 4096;
+    switch (kind) {
+    case K_DOC:
+    case K_DOCID:
+        st->st_mode = S_IFDIR | (fs->ro ? 0555 : 0755);
+        st->st_nlink = doc->pending ? 2 : 3;
+        break;
+    case K_HISTDIR:
+        st->st_mode = S_IFDIR | 0555;
+        st->st_nlink = 2;
+        break;
+    case K_CONTENT: {
+        const char *data;
+        size_t len = 0;
+        st->st_mode = S_IFREG | (cfs_doc_writable(fs, doc) ? 0644 : 0444);
+        st->st_nlink = 1;
+        if (cfs_doc_visible(fs, doc, &data, &len) == 0)
+            st->st_size = (off_t)len;
+        if (doc->dirty && doc->w_mtime_ms) {
+            st->st_mtim.tv_sec = doc->w_mtime_ms / 1000;
+            st->st_mtim.tv_nsec = (doc->w_mtime_ms % 1000) * 1000000;
+            st->st_ctim = st->st_mtim;
+        }
+        break;
+    }
+    default:
+        st->st_mode = S_IFREG | 0444;
+        st->st_nlink = 1;
+        break;
+    }
+    st->st_blocks = (st->st_size + 511) / 512;
+}
+
+/* ---- generated files ---- */
+
+static int print_json(char **out, size_t *len, cJSON *j, unsigned flags)
+{
+    char *text = NULL;
+    int rc = j ? cer_json_print(&text, j, flags) : -ENOMEM;
+    size_t n;
+    char *r;
+
+    cJSON_Delete(j);
+    if (rc < 0)
+        return -ENOMEM;
+    n = strlen(text);
+    if (!(r = realloc(text, n + 2))) {
+        free(text);
+        return -ENOMEM;
+    }
+    r[n] = '\n';
+    r[n + 1] = '\0';
+    *out = r;
+    *len = n + 1;
+    return 0;
+}
+
+static bool add_cid(cJSON *o, const char *name, const cer_cid *cid)
+{
+    char s[CER_CID_STR_MAX];
+
+    return cer_cid_to_string(s, sizeof s, cid) >= 0 && cJSON_AddStringToObject(o, name, s);
+}
+
+static int render_log(cfs_fs *fs, const cer_state *st, bool anchors_only, char **out, size_t *len)
+{
+    cer_buf b = CER_BUF_INIT;
+    int rc = 0;
+
+    for (size_t i = 0; i < st->log_len && rc == 0; i++) {
+        const cer_log_entry *e = &st->log[i];
+        cJSON *o = NULL, *line;
+        char *text = NULL;
+
+        if (anchors_only && e->type != CER_COMMIT_ANCHOR)
+            continue;
+        if ((rc = cer_node_commit_describe(fs->node, &e->cid, &o)) < 0)
+            break;
+        if (anchors_only) {
+            line = cJSON_CreateObject();
+            if (!line || !cJSON_AddStringToObject(line, "status", "ANCHORED")) {
+                cJSON_Delete(line);
+                cJSON_Delete(o);
+                rc = -ENOMEM;
+                break;
+            }
+            for (cJSON *m = o->child; m; m = m->next) {
+                const char *k = strcmp(m->string, "prev") == 0  ? "commit"
+                                : strcmp(m->string, "cid") == 0 ? "anchorCommit"
+                                : strcmp(m->string, "type") == 0 ? NULL
+                                                                 : m->string;
+                if (k)
+                    cJSON_AddItemToObject(line, k, cJSON_Duplicate(m, 1));
+            }
+            if (e->timestamp)
+                cJSON_AddNumberToObject(line, "time", (double)e->timestamp);
+            const char *chain = cJSON_GetStringValue(cJSON_GetObjectItem(o, "chainId"));
+            if (chain && strncmp(chain, "inmemory:", 9) == 0)
+                cJSON_AddStringToObject(line, "note", "in-memory anchor: no chain, not verifiable by another node");
+            cJSON_Delete(o);
+            o = line;
+        } else {
+            if (e->author[0])
+                cJSON_AddStringToObject(o, "author", e->author);
+            if (e->timestamp)
+                cJSON_AddNumberToObject(o, "time", (double)e->timestamp);
+        }
+        if ((rc = cer_json_print(&text, o, 0)) == 0 && (rc = cer_buf_append(&b, text, strlen(text))) == 0)
+            rc = cer_buf_append(&b, "\n", 1);
+        free(text);
+        cJSON_Delete(o);
+    }
+    if (rc == 0 && anchors_only && st->anchor_status != CER_ANCHOR_ANCHORED &&
+        st->anchor_status != CER_ANCHOR_NOT_REQUESTED) {
+        cJSON *o = cJSON_CreateObject();
+        char *text = NULL;
+        if (o && add_cid(o, "commit", cer_state_tip(st)) &&
+            cJSON_AddStringToObject(o, "status", cer_anchor_status_name(st->anchor_status)) &&
+            cer_json_print(&text, o, 0) == 0) {
+            cer_buf_append(&b, text, strlen(text));
+            cer_buf_append(&b, "\n", 1);
+        }
+        free(text);
+        cJSON_Delete(o);
+    }
+    if (rc == 0)
+        rc = cer_buf_append(&b, "", 1);
+    if (rc < 0) {
+        cer_buf_free(&b);
+        return -EIO;
+    }
+    *len = b.len - 1;
+    *out = (char *)b.data;  /* ownership passes to the caller */
+    return 0;
+}
+
+static int render_meta(cfs_fs *fs, cfs_doc *doc, const cer_state *st, char **out, size_t *len)
+{
+    cJSON *o = cJSON_CreateObject();
+    cer_stream_info info;
+    bool ok;
+
+    ok = o && cJSON_AddStringToObject(o, "streamId", doc->sid) &&
+         cJSON_AddStringToObject(o, "type", cer_stream_type_name(st->id.type)) &&
+         cJSON_AddItemToObject(o, "header", cJSON_Duplicate(st->metadata, 1)) && add_cid(o, "tip", cer_state_tip(st)) &&
+         cJSON_AddNumberToObject(o, "logLength", (double)st->log_len) &&
+         cJSON_AddStringToObject(o, "anchorStatus", cer_anchor_status_name(st->anchor_status)) &&
+         cJSON_AddStringToObject(o, "state", doc->state);
+    if (ok && st->has_proof) {
+        cJSON *p = cJSON_AddObjectToObject(o, "anchorProof");
+        ok = p && cJSON_AddStringToObject(p, "chainId", st->proof.chain_id) && add_cid(p, "root", &st->proof.root) &&
+             add_cid(p, "txHash", &st->proof.tx_hash);
+    }
+    if (ok && cer_node_info(fs->node, &doc->id, &info) == 0)
+        ok = cJSON_AddBoolToObject(o, "pinned", info.pinned) &&
+             (info.alias[0] ? cJSON_AddStringToObject(o, "alias", info.alias) : cJSON_AddNullToObject(o, "alias"));
+    if (ok && doc->last_error[0])
+        ok = cJSON_AddStringToObject(o, "lastError", doc->last_error) != NULL;
+    if (!ok) {
+        cJSON_Delete(o);
+        return -ENOMEM;
+    }
+    return print_json(out, len, o, CER_JSON_PRETTY);
+}
+
+static int render_history(cfs_fs *fs, cfs_doc *doc, const cer_cid *cid, char **out, size_t *len)
+{
+    cer_state *st = NULL;
+    int rc = cer_state_load(&st, cer_node_store(fs->node), &doc->id, cid);
+
+    if (rc < 0) {
+        cer_state_free(st);
+        return -EIO;
+    }
+    rc = print_json(out, len, st->content ? cJSON_Duplicate(st->content, 1) : cJSON_CreateNull(), CER_JSON_PRETTY);
+    cer_state_free(st);
+    return rc;
+}
+
+static int render_status(cfs_fs *fs, char **out, size_t *len)
+{
+    cJSON *o = NULL, *m;
+    size_t docs = 0, dirty = 0, invalid = 0, pending = 0;
+
+    if (cer_node_status(fs->node, &o) < 0)
+        return -ENOMEM;
+    pthread_mutex_lock(&fs->lock);
+    for (cfs_doc *d = fs->docs; d; d = d->next) {
+        if (d->removed)
+            continue;
+        docs++;
+        pending += d->pending;
+        pthread_mutex_lock(&d->lock);
+        dirty += d->dirty;
+        invalid += strcmp(d->state, "invalid") == 0 || strcmp(d->state, "conflict") == 0;
+        pthread_mutex_unlock(&d->lock);
+    }
+    pthread_mutex_unlock(&fs->lock);
+    m = cJSON_AddObjectToObject(o, "mount");
+    if (!m || !cJSON_AddStringToObject(m, "state", fs->state_dir) || !cJSON_AddBoolToObject(m, "readOnly", fs->ro) ||
+        !cJSON_AddNumberToObject(m, "documentsOpen", (double)docs) ||
+        !cJSON_AddNumberToObject(m, "pendingDocuments", (double)pending) ||
+        !cJSON_AddNumberToObject(m, "dirty", (double)dirty) || !cJSON_AddNumberToObject(m, "invalid", (double)invalid)) {
+        cJSON_Delete(o);
+        return -ENOMEM;
+    }
+    return print_json(out, len, o, CER_JSON_PRETTY);
+}
+
+int cfs_render(cfs_fs *fs, cfs_ent *e, char **out, size_t *len)
+{
+    cer_state *st = NULL;
+    cfs_doc *doc = e->doc;
+    int rc;
+
+    *out = NULL;
+    *len = 0;
+    if (e->kind == K_STATUS)
+        return render_status(fs, out, len);
+    if (e->kind == K_ERRORS)
+        return cer_node_events(fs->node, out, len) < 0 ? -ENOMEM : 0;
+    if (!doc || doc->pending)
+        return -ENOENT;
+    if (e->kind == K_SID) {
+        if (!(*out = malloc(strlen(doc->sid) + 2)))
+            return -ENOMEM;
+        *len = (size_t)sprintf(*out, "%s\n", doc->sid);
+        return 0;
+    }
+    if (e->kind == K_HIST)
+        return render_history(fs, doc, &e->hist_cid, out, len);
+    if (cer_node_state(fs->node, &st, &doc->id) < 0)
+        return -EIO;
+    switch (e->kind) {
+    case K_LOG: rc = render_log(fs, st, false, out, len); break;
+    case K_ANCHORS: rc = render_log(fs, st, true, out, len); break;
+    case K_META:
+        pthread_mutex_lock(&doc->lock);
+        rc = render_meta(fs, doc, st, out, len);
+        pthread_mutex_unlock(&doc->lock);
+        break;
+    default: rc = -EINVAL; break;
+    }
+    cer_state_free(st);
+    return rc;
+}
+
+/* ---- xattrs ---- */
+
+const char *const cfs_xattr_names[] = {"user.ceramic.streamid", "user.ceramic.tip",   "user.ceramic.controller",
+                                       "user.ceramic.anchor",   "user.ceramic.state", "user.ceramic.error",
+                                       NULL};
+
+int cfs_doc_xattr(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, size_t *len)
+{
+    char buf[1024] = "";
+    cer_state *st = NULL;
+
+    *out = NULL;
+    if (strcmp(name, "user.ceramic.state") == 0) {
+        snprintf(buf, sizeof buf, "%s", doc->state);
+    } else if (strcmp(name, "user.ceramic.error") == 0) {
+        if (!doc->last_error[0])
+            return -ENODATA;
+        snprintf(buf, sizeof buf, "%s", doc->last_error);
+    } else if (doc->pending) {
+        return -ENODATA;
+    } else if (strcmp(name, "user.ceramic.streamid") == 0) {
+        snprintf(buf, sizeof buf, "%s", doc->sid);
+    } else if (strncmp(name, "user.ceramic.", 13) == 0) {
+        if (cer_node_state(fs->node, &st, &doc->id) < 0)
+            return -EIO;
+        if (strcmp(name, "user.ceramic.tip") == 0) {
+            cer_cid_to_string(buf, sizeof buf, cer_state_tip(st));
+        } else if (strcmp(name, "user.ceramic.controller") == 0) {
+            const cJSON *c = cJSON_GetObjectItemCaseSensitive(st->metadata, "controllers");
+            snprintf(buf, sizeof buf, "%s", cJSON_IsArray(c) && cJSON_IsString(c->child) ? c->child->valuestring : "");
+        } else if (strcmp(name, "user.ceramic.anchor") == 0) {
+            snprintf(buf, sizeof buf, "%s", cer_anchor_status_name(st->anchor_status));
+        } else {
+            cer_state_free(st);
+            return -ENODATA;
+        }
+        cer_state_free(st);
+    } else {
+        return -ENODATA;
+    }
+    *len = strlen(buf);
+    if (!(*out = malloc(*len + 1)))
+        return -ENOMEM;
+    memcpy(*out, buf, *len + 1);
+    return 0;
+}
+
+/* ---- setup ---- */
+
+static int mkdir_p(const char *path)
+{
+    char tmp[4096];
+    size_t n = strlen(path);
+
+    if (n >= sizeof tmp)
+        return -ENAMETOOLONG;
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* Pending documents survive a remount as STATE/scratch/pending-<name>. */
+static int load_pending(cfs_fs *fs)
+{
+    DIR *dir = opendir(fs->scratch_dir);
+    struct dirent *de;
+    struct stat sb;
+    int err = 0;
+
+    if (!dir)
+        return -errno;
+    while ((de = readdir(dir))) {
+        const char *name = de->d_name + strlen(PENDING_PREFIX);
+        if (strncmp(de->d_name, PENDING_PREFIX, strlen(PENDING_PREFIX)) != 0 || cer_node_alias_check(name) < 0)
+            continue;
+        if (fstatat(dirfd(dir), de->d_name, &sb, 0) < 0 || !S_ISDIR(sb.st_mode))
+            continue;
+        pthread_mutex_lock(&fs->lock);
+        if (!find_name_locked(fs, name))
+            pending_doc(fs, name, (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000, &err);
+        pthread_mutex_unlock(&fs->lock);
+    }
+    closedir(dir);
+    return 0;
+}
+
+int cfs_init(cfs_fs *fs)
+{
+    size_t n = strlen(fs->state_dir) + sizeof "/scratch";
+    int rc;
+
+    pthread_mutex_init(&fs->lock, NULL);
+    pthread_mutex_init(&fs->nlock, NULL);
+    pthread_cond_init(&fs->ncond, NULL);
+    fs->mount_ms = cfs_now_ms();
+    fs->nbuckets = 1024;
+    if (!(fs->ents = calloc(fs->nbuckets, sizeof *fs->ents)) || !(fs->scratch_dir = malloc(n)))
+        return -ENOMEM;
+    snprintf(fs->scratch_dir, n, "%s/scratch", fs->state_dir);
+    if ((rc = mkdir_p(fs->scratch_dir)) < 0)
+        return rc;
+    return load_pending(fs);
+}
+
+void cfs_fini(cfs_fs *fs)
+{
+    for (cfs_doc *d = fs->docs, *next; d; d = next) {
+        next = d->next;
+        doc_free(d);
+    }
+    fs->docs = NULL;
+    for (size_t i = 0; fs->ents && i < fs->nbuckets; i++) {
+        for (cfs_ent *e = fs->ents[i], *next; e; e = next) {
+            next = e->next;
+            if (e->fd >= 0)
+                close(e->fd);
+            free(e);
+        }
+    }
+    free(fs->ents);
+    fs->ents = NULL;
+    free(fs->scratch_dir);
+    fs->scratch_dir = NULL;
+    for (cfs_note *n = fs->nhead, *next; n; n = next) {
+        next = n->next;
+        free(n);
+    }
+    fs->nhead = fs->ntail = NULL;
+    pthread_cond_destroy(&fs->ncond);
+    pthread_mutex_destroy(&fs->nlock);
+    pthread_mutex_destroy(&fs->lock);
+}

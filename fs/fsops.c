@@ -1,0 +1,1380 @@
+/*
+ * fsops.c — the FUSE low-level operations of the mount: they map requests
+ * onto documents (docs.c) and scratch files, and hold no protocol logic.
+ *
+ * Scratch files (every name in a document directory that is not one of
+ * its reserved names) are plain files in STATE/scratch/<key>/, served
+ * like libfuse's passthrough_hp: an O_PATH descriptor per inode, inode
+ * numbers from the backing file with the top bit set (document inodes
+ * have it clear), freed when the kernel forgets them.
+ *
+ * errno choices (FUSE.md §3.1): EINVAL a save that is not a JSON object;
+ * ESTALE an edit that cannot be rebased on a moved tip; EACCES writes to
+ * generated files and to documents this key does not control; EROFS
+ * anything under .history (and everything with -o ro); EXDEV content.json
+ * across documents; never ENOTCONN.
+ */
+#include "mount.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define SCRATCH_BIT (1ull << 63)
+#define INO_STATUS 2
+#define INO_ERRORS 3
+
+/* An open file. */
+typedef struct fh {
+    int kind;
+    cfs_doc *doc;
+    int fd;                 /* scratch */
+    bool writable;          /* content.json opened for writing */
+    bool wrote;             /* this handle wrote (or truncated) */
+    char *buf;              /* generated files: the rendering at open */
+    size_t len;
+} fh;
+
+/* A directory listing, taken at opendir. */
+typedef struct dirent_snap {
+    char *name;
+    uint64_t ino;
+    mode_t type;
+} dirent_snap;
+
+typedef struct dh {
+    dirent_snap *ents;
+    size_t n, cap;
+} dh;
+
+static cfs_fs *FS(fuse_req_t req)
+{
+    return fuse_req_userdata(req);
+}
+
+static void proc_path(char out[64], int fd)
+{
+    snprintf(out, 64, "/proc/self/fd/%d", fd);
+}
+
+static bool is_doc_dir(const cfs_ent *e)
+{
+    return e && (e->kind == K_DOC || e->kind == K_DOCID);
+}
+
+/* ---- attributes ---- */
+
+static int gen_size(cfs_fs *fs, cfs_ent *e, off_t *size)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = cfs_render(fs, e, &buf, &len);
+
+    free(buf);
+    if (rc == 0)
+        *size = (off_t)len;
+    return rc;
+}
+
+static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
+{
+    off_t size = 0;
+    int rc;
+
+    *timeout = CFS_TIMEOUT;
+    memset(st, 0, sizeof *st);
+    switch (e->kind) {
+    case K_ROOT:
+        st->st_ino = 1;
+        st->st_mode = S_IFDIR | (fs->ro ? 0555 : 0755);
+        st->st_nlink = 2;
+        st->st_uid = fs->uid;
+        st->st_gid = fs->gid;
+        st->st_mtim.tv_sec = fs->mount_ms / 1000;
+        st->st_ctim = st->st_atim = st->st_mtim;
+        return 0;
+    case K_STATUS:
+    case K_ERRORS:
+        if ((rc = gen_size(fs, e, &size)) < 0)
+            return rc;
+        st->st_ino = e->ino;
+        st->st_mode = S_IFREG | 0444;
+        st->st_nlink = 1;
+        st->st_uid = fs->uid;
+        st->st_gid = fs->gid;
+        st->st_size = size;
+        st->st_blocks = (size + 511) / 512;
+        st->st_mtim.tv_sec = cfs_now_ms() / 1000;
+        st->st_ctim = st->st_atim = st->st_mtim;
+        *timeout = 0;
+        return 0;
+    case K_SCRATCH:
+        if (fstatat(e->fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+            return -errno;
+        st->st_ino = e->ino;
+        return 0;
+    case K_LOG:
+    case K_ANCHORS:
+    case K_META:
+    case K_SID:
+    case K_HIST:
+        if ((rc = gen_size(fs, e, &size)) < 0)
+            return rc;
+        *timeout = e->kind == K_SID || e->kind == K_HIST ? CFS_TIMEOUT : 0;
+        break;
+    default:
+        break;
+    }
+    pthread_mutex_lock(&e->doc->lock);
+    if (e->kind == K_CONTENT && !cfs_doc_content_present(e->doc)) {
+        pthread_mutex_unlock(&e->doc->lock);
+        return -ENOENT;
+    }
+    cfs_doc_attr(fs, e->doc, e->kind, e->ino, st);
+    pthread_mutex_unlock(&e->doc->lock);
+    if (e->kind != K_CONTENT && !S_ISDIR(st->st_mode)) {
+        st->st_size = size;
+        st->st_blocks = (size + 511) / 512;
+    }
+    return 0;
+}
+
+static void reply_entry(fuse_req_t req, cfs_ent *e)
+{
+    struct fuse_entry_param ep;
+    double t;
+    int rc = ent_attr(FS(req), e, &ep.attr, &t);
+
+    if (rc < 0) {
+        if (e->transient)
+            cfs_ent_forget(FS(req), e->ino, 1);
+        fuse_reply_err(req, -rc);
+        return;
+    }
+    ep.ino = e->ino;
+    ep.generation = 1;
+    ep.attr_timeout = t;
+    ep.entry_timeout = CFS_TIMEOUT;
+    fuse_reply_entry(req, &ep);
+}
+
+/* ---- scratch entries ---- */
+
+/* The entry for a scratch file of doc (fd: an O_PATH descriptor of it,
+ * taken over), with one lookup counted: the caller replies with it, or
+ * forgets it. */
+static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, int fd)
+{
+    struct stat sb;
+    cfs_ent *e, *have;
+
+    if (fstatat(fd, "", &sb, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 || !(e = calloc(1, sizeof *e))) {
+        close(fd);
+        return NULL;
+    }
+    e->ino = SCRATCH_BIT | (uint64_t)sb.st_ino;
+    e->kind = K_SCRATCH;
+    e->doc = doc;
+    e->fd = fd;
+    e->bdev = sb.st_dev;
+    e->bino = sb.st_ino;
+    e->transient = true;
+    if ((have = cfs_ent_add(fs, e)) != e) {
+        /* known already (the descriptor we hold keeps the number ours) */
+        close(fd);
+        free(e);
+        if (have->kind == K_SCRATCH)
+            have->doc = doc;  /* it may have moved between documents */
+    }
+    return have;
+}
+
+static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out)
+{
+    int fd = openat(doc->sfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+    *out = NULL;
+    if (fd < 0)
+        return -errno;
+    if (!(*out = scratch_ent(fs, doc, fd)))
+        return -EIO;
+    return 0;
+}
+
+/* ---- lookup, forget, getattr ---- */
+
+static int parse_hist(const char *name, size_t *n, cer_cid *cid)
+{
+    char buf[CER_CID_STR_MAX + 32], *dash, *end;
+    size_t len = strlen(name);
+    unsigned long long v;
+
+    if (len < 8 || len >= sizeof buf || strcmp(name + len - 5, ".json") != 0)
+        return -ENOENT;
+    memcpy(buf, name, len - 5);
+    buf[len - 5] = '\0';
+    if (!(dash = strchr(buf, '-')) || dash == buf)
+        return -ENOENT;
+    *dash = '\0';
+    v = strtoull(buf, &end, 10);
+    if (*end || (buf[0] == '0' && buf[1]))
+        return -ENOENT;
+    *n = (size_t)v;
+    return cer_cid_parse(cid, dash + 1) < 0 ? -ENOENT : 0;
+}
+
+static int lookup_hist(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out)
+{
+    cer_state *st = NULL;
+    cer_cid cid;
+    size_t n;
+    int rc;
+
+    if ((rc = parse_hist(name, &n, &cid)) < 0)
+        return rc;
+    if (cer_node_state(fs->node, &st, &doc->id) < 0)
+        return -EIO;
+    rc = n < st->log_len && cer_cid_equal(&st->log[n].cid, &cid) ? 0 : -ENOENT;
+    cer_state_free(st);
+    if (rc == 0 && !(*out = cfs_doc_ent(fs, doc, K_HIST, n, &cid)))
+        rc = -ENOMEM;
+    return rc;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *p = cfs_ent_get(fs, parent), *e = NULL;
+    int rc = 0, kind;
+
+    if (!p) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    if (p->kind == K_ROOT) {
+        if (strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0) {
+            e = cfs_ent_get(fs, name[1] == 's' ? INO_STATUS : INO_ERRORS);
+        } else {
+            bool by_id;
+            cfs_doc *d = cfs_doc_lookup(fs, name, &by_id, &rc);
+            if (d && !(e = cfs_doc_ent(fs, d, by_id ? K_DOCID : K_DOC, 0, NULL)))
+                rc = -ENOMEM;
+        }
+    } else if (is_doc_dir(p)) {
+        cfs_doc *d = p->doc;
+        if ((kind = cfs_reserved(name))) {
+            if (d->pending && kind != K_CONTENT)
+                rc = -ENOENT;
+            else if (!(e = cfs_doc_ent(fs, d, kind, 0, NULL)))
+                rc = -ENOMEM;
+        } else {
+            rc = scratch_lookup(fs, d, name, &e);
+        }
+    } else if (p->kind == K_HISTDIR) {
+        rc = lookup_hist(fs, p->doc, name, &e);
+    } else {
+        rc = -ENOTDIR;
+    }
+    if (rc < 0 || !e)
+        fuse_reply_err(req, rc < 0 ? -rc : ENOENT);
+    else
+        reply_entry(req, e);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+    cfs_ent_forget(FS(req), ino, nlookup);
+    fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+    for (size_t i = 0; i < count; i++)
+        cfs_ent_forget(FS(req), forgets[i].ino, forgets[i].nlookup);
+    fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    cfs_ent *e = cfs_ent_get(FS(req), ino);
+    struct stat st;
+    double t;
+    int rc;
+
+    (void)fi;
+    if (!e) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    if ((rc = ent_attr(FS(req), e, &st, &t)) < 0)
+        fuse_reply_err(req, -rc);
+    else
+        fuse_reply_attr(req, &st, t);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *e = cfs_ent_get(fs, ino);
+    char path[64];
+    int rc = 0;
+
+    if (!e) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    switch (e->kind) {
+    case K_SCRATCH:
+        proc_path(path, e->fd);
+        if ((to_set & FUSE_SET_ATTR_MODE) && chmod(path, attr->st_mode & 07777) < 0)
+            rc = -errno;
+        if (!rc && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+            fchownat(e->fd, "", to_set & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1,
+                     to_set & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+            rc = -errno;
+        if (!rc && (to_set & FUSE_SET_ATTR_SIZE)) {
+            if (fi ? ftruncate(((fh *)(uintptr_t)fi->fh)->fd, attr->st_size) < 0 : truncate(path, attr->st_size) < 0)
+                rc = -errno;
+        }
+        if (!rc && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {
+            struct timespec tv[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+            if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+                tv[0].tv_nsec = UTIME_NOW;
+            else if (to_set & FUSE_SET_ATTR_ATIME)
+                tv[0] = attr->st_atim;
+            if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+                tv[1].tv_nsec = UTIME_NOW;
+            else if (to_set & FUSE_SET_ATTR_MTIME)
+                tv[1] = attr->st_mtim;
+            struct stat sb;
+            if (fstatat(e->fd, "", &sb, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 && !S_ISLNK(sb.st_mode) &&
+                utimensat(AT_FDCWD, path, tv, 0) < 0)
+                rc = -errno;
+        }
+        break;
+    case K_CONTENT:
+        if (to_set & FUSE_SET_ATTR_SIZE) {
+            pthread_mutex_lock(&e->doc->lock);
+            if (fs->ro)
+                rc = -EROFS;
+            else if (!cfs_doc_writable(fs, e->doc))
+                rc = -EACCES;
+            else if ((rc = cfs_doc_load_w(fs, e->doc)) == 0)
+                rc = cfs_doc_truncate_w(fs, e->doc, (size_t)attr->st_size);
+            if (rc == 0 && fi)
+                ((fh *)(uintptr_t)fi->fh)->wrote = true;
+            pthread_mutex_unlock(&e->doc->lock);
+        }
+        /* mode, owner and times: accepted and ignored (vim, rsync, touch) */
+        break;
+    case K_HIST:
+    case K_HISTDIR:
+        rc = -EROFS;
+        break;
+    case K_LOG:
+    case K_ANCHORS:
+    case K_META:
+    case K_SID:
+    case K_STATUS:
+    case K_ERRORS:
+        rc = (to_set & FUSE_SET_ATTR_SIZE) || (to_set & FUSE_SET_ATTR_MODE) ? -EACCES : 0;
+        break;
+    default:
+        break;  /* directories: chmod/utimens accepted and ignored (tar, rsync -a) */
+    }
+    if (rc < 0) {
+        fuse_reply_err(req, -rc);
+        return;
+    }
+    op_getattr(req, ino, fi);
+}
+
+/* ---- directories ---- */
+
+static int snap_add(dh *d, const char *name, uint64_t ino, mode_t type)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 32;
+        dirent_snap *p = realloc(d->ents, cap * sizeof *p);
+        if (!p)
+            return -ENOMEM;
+        d->ents = p;
+        d->cap = cap;
+    }
+    if (!(d->ents[d->n].name = strdup(name)))
+        return -ENOMEM;
+    d->ents[d->n].ino = ino;
+    d->ents[d->n].type = type;
+    d->n++;
+    return 0;
+}
+
+static int snap_doc(const char *name, uint64_t ino, void *arg)
+{
+    return snap_add(arg, name, ino, S_IFDIR);
+}
+
+static void dh_free(dh *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        free(d->ents[i].name);
+    free(d->ents);
+    free(d);
+}
+
+static int list_doc(cfs_fs *fs, cfs_doc *doc, dh *d)
+{
+    static const struct {
+        const char *name;
+        int kind;
+    } gen[] = {{".log", K_LOG}, {".anchors", K_ANCHORS}, {".meta.json", K_META}, {".streamid", K_SID}};
+    bool present;
+    int rc = 0, fd;
+    DIR *dir;
+    struct dirent *de;
+
+    (void)fs;
+    pthread_mutex_lock(&doc->lock);
+    present = cfs_doc_content_present(doc);
+    pthread_mutex_unlock(&doc->lock);
+    if (present && (rc = snap_add(d, "content.json", cfs_ino(doc->base, "content"), S_IFREG)) < 0)
+        return rc;
+    if (!doc->pending) {
+        for (size_t i = 0; i < sizeof gen / sizeof gen[0] && rc == 0; i++)
+            rc = snap_add(d, gen[i].name, cfs_ino(doc->base, gen[i].kind == K_LOG       ? "log"
+                                                             : gen[i].kind == K_ANCHORS ? "anchors"
+                                                             : gen[i].kind == K_META    ? "meta"
+                                                                                        : "streamid"),
+                          S_IFREG);
+        if (rc == 0)
+            rc = snap_add(d, ".history", cfs_ino(doc->base, "history"), S_IFDIR);
+    }
+    if (rc < 0)
+        return rc;
+    if ((fd = openat(doc->sfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0 || !(dir = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return 0;  /* no scratch files */
+    }
+    while ((de = readdir(dir)) && rc == 0) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 || cfs_reserved(de->d_name))
+            continue;
+        rc = snap_add(d, de->d_name, SCRATCH_BIT | de->d_ino, (mode_t)DTTOIF(de->d_type));
+    }
+    closedir(dir);
+    return rc;
+}
+
+static int list_hist(cfs_fs *fs, cfs_doc *doc, dh *d)
+{
+    cer_state *st = NULL;
+    char name[CER_CID_STR_MAX + 32], cid[CER_CID_STR_MAX];
+    int rc = 0;
+
+    if (cer_node_state(fs->node, &st, &doc->id) < 0)
+        return -EIO;
+    for (size_t i = 0; i < st->log_len && rc == 0; i++) {
+        cer_cid_to_string(cid, sizeof cid, &st->log[i].cid);
+        snprintf(name, sizeof name, "%zu-%s.json", i, cid);
+        snprintf(cid, sizeof cid, "history:%s", name + strcspn(name, "-") + 1);
+        cid[strlen(cid) - 5] = '\0';
+        rc = snap_add(d, name, cfs_ino(doc->base, cid), S_IFREG);
+    }
+    cer_state_free(st);
+    return rc;
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *e = cfs_ent_get(fs, ino);
+    dh *d = calloc(1, sizeof *d);
+    int rc;
+
+    if (!d) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    if (!e) {
+        rc = -ENOENT;
+    } else if ((rc = snap_add(d, ".", ino, S_IFDIR)) == 0 && (rc = snap_add(d, "..", 1, S_IFDIR)) == 0) {
+        switch (e->kind) {
+        case K_ROOT:
+            if ((rc = snap_add(d, ".status", INO_STATUS, S_IFREG)) == 0 &&
+                (rc = snap_add(d, ".errors", INO_ERRORS, S_IFREG)) == 0)
+                rc = cfs_docs_list(fs, snap_doc, d);
+            break;
+        case K_DOC:
+        case K_DOCID: rc = list_doc(fs, e->doc, d); break;
+        case K_HISTDIR: rc = list_hist(fs, e->doc, d); break;
+        default: rc = -ENOTDIR; break;
+        }
+    }
+    if (rc < 0) {
+        dh_free(d);
+        fuse_reply_err(req, -rc);
+        return;
+    }
+    fi->fh = (uintptr_t)d;
+    fi->cache_readdir = 0;
+    fuse_reply_open(req, fi);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    dh *d = (dh *)(uintptr_t)fi->fh;
+    char *buf = malloc(size), *p = buf;
+    size_t left = size;
+
+    (void)ino;
+    if (!buf) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    for (size_t i = (size_t)off; i < d->n; i++) {
+        struct stat st = {.st_ino = d->ents[i].ino, .st_mode = d->ents[i].type};
+        size_t n = fuse_add_direntry(req, p, left, d->ents[i].name, &st, (off_t)(i + 1));
+        if (n > left)
+            break;
+        p += n;
+        left -= n;
+    }
+    fuse_reply_buf(req, buf, size - left);
+    free(buf);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)ino;
+    dh_free((dh *)(uintptr_t)fi->fh);
+    fuse_reply_err(req, 0);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *p = cfs_ent_get(fs, parent), *e;
+    cfs_doc *d;
+    int rc;
+
+    (void)mode;
+    if (!p || fs->ro) {
+        fuse_reply_err(req, !p ? ENOENT : EROFS);
+        return;
+    }
+    if (p->kind == K_HISTDIR || p->kind == K_HIST) {
+        fuse_reply_err(req, EROFS);
+        return;
+    }
+    if (p->kind != K_ROOT) {
+        cer_node_event(fs->node, "mkdir", p->doc && !p->doc->pending ? &p->doc->id : NULL,
+                       "mkdir %s: directories inside a document are not supported", name);
+        fuse_reply_err(req, EPERM);
+        return;
+    }
+    if ((rc = cfs_doc_mkdir(fs, name, &d)) < 0) {
+        fuse_reply_err(req, -rc);
+        return;
+    }
+    if (!(e = cfs_doc_ent(fs, d, K_DOC, 0, NULL))) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    reply_entry(req, e);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *p = cfs_ent_get(fs, parent);
+    int rc;
+
+    if (!p) {
+        rc = -ENOENT;
+    } else if (fs->ro) {
+        rc = -EROFS;
+    } else if (p->kind == K_ROOT) {
+        rc = cfs_doc_rmdir(fs, name);
+    } else if (is_doc_dir(p)) {
+        rc = strcmp(name, ".history") == 0 ? -EACCES : cfs_reserved(name) ? -ENOTDIR : -ENOENT;
+        if (!cfs_reserved(name) && unlinkat(p->doc->sfd, name, AT_REMOVEDIR) < 0)
+            rc = -errno;
+    } else {
+        rc = p->kind == K_HISTDIR ? -EROFS : -ENOTDIR;
+    }
+    fuse_reply_err(req, -rc);
+}
+
+/* ---- names in a document directory ---- */
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *p = cfs_ent_get(fs, parent);
+    int rc = 0, kind;
+
+    if (!p) {
+        rc = -ENOENT;
+    } else if (p->kind == K_HISTDIR) {
+        rc = -EROFS;
+    } else if (p->kind == K_ROOT) {
+        rc = strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0 ? -EACCES : -EISDIR;
+    } else if (!is_doc_dir(p)) {
+        rc = -ENOTDIR;
+    } else if (fs->ro) {
+        rc = -EROFS;
+    } else if ((kind = cfs_reserved(name)) == K_CONTENT) {
+        cfs_doc *d = p->doc;
+        pthread_mutex_lock(&d->lock);
+        if (!cfs_doc_content_present(d))
+            rc = -ENOENT;
+        else if (!cfs_doc_writable(fs, d))
+            rc = -EACCES;
+        else
+            cfs_doc_drop_w(fs, d);  /* the draft goes; the stream stays */
+        pthread_mutex_unlock(&d->lock);
+    } else if (kind) {
+        rc = kind == K_HISTDIR ? -EISDIR : -EACCES;
+    } else if (unlinkat(p->doc->sfd, name, 0) < 0) {
+        rc = -errno;
+    }
+    fuse_reply_err(req, -rc);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *p = cfs_ent_get(fs, parent), *e;
+    int rc;
+
+    if (!p || !is_doc_dir(p) || cfs_reserved(name) || fs->ro) {
+        fuse_reply_err(req, !p ? ENOENT : fs->ro ? EROFS : p->kind == K_HISTDIR ? EROFS : EACCES);
+        return;
+    }
+    if (symlinkat(link, p->doc->sfd, name) < 0) {
+        fuse_reply_err(req, errno);
+        return;
+    }
+    if ((rc = scratch_lookup(fs, p->doc, name, &e)) < 0) {
+        fuse_reply_err(req, -rc);
+        return;
+    }
+    reply_entry(req, e);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+    cfs_ent *e = cfs_ent_get(FS(req), ino);
+    char buf[4097];
+    ssize_t n;
+
+    if (!e || e->kind != K_SCRATCH) {
+        fuse_reply_err(req, e ? EINVAL : ENOENT);
+        return;
+    }
+    if ((n = readlinkat(e->fd, "", buf, sizeof buf - 1)) < 0) {
+        fuse_reply_err(req, errno);
+        return;
+    }
+    buf[n] = '\0';
+    fuse_reply_readlink(req, buf);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+    (void)ino;
+    (void)newparent;
+    (void)newname;
+    fuse_reply_err(req, EPERM);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+    (void)parent;
+    (void)name;
+    (void)mode;
+    (void)rdev;
+    fuse_reply_err(req, EPERM);
+}
+
+/* Read all of a scratch file (at most CFS_CONTENT_MAX bytes). */
+static int read_scratch(cfs_doc *doc, const char *name, uint8_t **out, size_t *len)
+{
+    int fd = openat(doc->sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat sb;
+    uint8_t *buf;
+    size_t got = 0;
+    ssize_t n;
+
+    *out = NULL;
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > CFS_CONTENT_MAX) {
+        close(fd);
+        return S_ISREG(sb.st_mode) ? -EFBIG : -EINVAL;
+    }
+    if (!(buf = malloc((size_t)sb.st_size + 1))) {
+        close(fd);
+        return -ENOMEM;
+    }
+    while (got < (size_t)sb.st_size && (n = read(fd, buf + got, (size_t)sb.st_size - got)) > 0)
+        got += (size_t)n;
+    close(fd);
+    *out = buf;
+    *len = got;
+    return 0;
+}
+
+/* rename(X -> content.json) in one document: commit X's bytes (FUSE.md 2.4
+ * commit point 3); X goes away only when the commit succeeded. */
+static int rename_onto_content(cfs_fs *fs, cfs_doc *d, const char *name, unsigned flags)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc;
+
+    struct stat sb;
+    cfs_ent *se;
+
+    if ((rc = read_scratch(d, name, &bytes, &len)) < 0)
+        return rc;
+    if (fstatat(d->sfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+        free(bytes);
+        return -errno;
+    }
+    pthread_mutex_lock(&d->lock);
+    if ((flags & RENAME_NOREPLACE) && cfs_doc_content_present(d))
+        rc = -EEXIST;
+    else if (!cfs_doc_writable(fs, d))
+        rc = -EACCES;
+    else if ((rc = cfs_doc_commit_bytes(fs, d, bytes, len, "rename")) == 0) {
+        /* the committed bytes are what content.json shows now */
+        cfs_doc_drop_w(fs, d);
+        d->absent_until_ms = 0;
+        rc = cfs_doc_write_w(fs, d, 0, bytes, len);
+        d->dirty = false;
+        d->written = false;
+        snprintf(d->state, sizeof d->state, "clean");
+        if (rc == 0 && unlinkat(d->sfd, name, 0) < 0)
+            rc = -errno;
+        /* the kernel now names the scratch file's inode content.json: let
+         * that inode stand for content.json until the kernel forgets it */
+        if (rc == 0 && (se = cfs_ent_get(fs, SCRATCH_BIT | (uint64_t)sb.st_ino)) && se->kind == K_SCRATCH) {
+            pthread_mutex_lock(&fs->lock);
+            se->kind = K_CONTENT;
+            se->doc = d;
+            pthread_mutex_unlock(&fs->lock);
+        }
+    }
+    pthread_mutex_unlock(&d->lock);
+    free(bytes);
+    return rc;
+}
+
+/* rename(content.json -> X): its bytes become a scratch file; content.json
+ * is absent for a while, then shows the tip again. */
+static int rename_content_away(cfs_fs *fs, cfs_doc *d, const char *newname, unsigned flags)
+{
+    const char *data;
+    size_t len, off = 0;
+    int fd, rc;
+
+    pthread_mutex_lock(&d->lock);
+    if ((rc = cfs_doc_visible(fs, d, &data, &len)) < 0)
+        goto out;
+    fd = openat(d->sfd, newname, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (flags & RENAME_NOREPLACE ? O_EXCL : O_TRUNC),
+                0644);
+    if (fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0) {
+            rc = -errno;
+            break;
+        }
+        off += (size_t)n;
+    }
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0)
+        cfs_doc_drop_w(fs, d);
+out:
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+                      const char *newname, unsigned int flags)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *p = cfs_ent_get(fs, parent), *np = cfs_ent_get(fs, newparent);
+    int rc = 0, k1, k2;
+
+    if (!p || !np) {
+        rc = -ENOENT;
+    } else if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+        rc = -EINVAL;
+    } else if (flags & RENAME_EXCHANGE) {
+        rc = -EINVAL;
+    } else if (p->kind == K_HISTDIR || np->kind == K_HISTDIR) {
+        rc = -EROFS;
+    } else if (fs->ro) {
+        rc = -EROFS;
+    } else if (p->kind == K_ROOT && np->kind == K_ROOT) {
+        if (strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0 || newname[0] == '.')
+            rc = -EACCES;
+        else
+            rc = cfs_doc_rename(fs, name, newname, flags);
+    } else if (!is_doc_dir(p) || !is_doc_dir(np)) {
+        rc = p->kind == K_ROOT || np->kind == K_ROOT ? -EXDEV : -ENOTDIR;
+    } else {
+        k1 = cfs_reserved(name);
+        k2 = cfs_reserved(newname);
+        if (p->doc != np->doc) {
+            rc = k1 == K_CONTENT || k2 == K_CONTENT ? -EXDEV : k1 || k2 ? -EACCES : 0;
+            if (rc == 0 && renameat2(p->doc->sfd, name, np->doc->sfd, newname, flags) < 0)
+                rc = -errno;
+        } else if (k1 == K_CONTENT && k2 == K_CONTENT) {
+            rc = 0;
+        } else if ((k1 && k1 != K_CONTENT) || (k2 && k2 != K_CONTENT)) {
+            rc = -EACCES;
+        } else if (k2 == K_CONTENT) {
+            rc = rename_onto_content(fs, p->doc, name, flags);
+        } else if (k1 == K_CONTENT) {
+            cfs_doc *d = p->doc;
+            if (!cfs_doc_writable(fs, d)) {
+                rc = -EACCES;
+            } else {
+                rc = rename_content_away(fs, d, newname, flags);
+            }
+        } else if (renameat2(p->doc->sfd, name, np->doc->sfd, newname, flags) < 0) {
+            rc = -errno;
+        }
+        if (rc == 0 && (k1 == K_CONTENT || k2 == K_CONTENT)) {
+            cfs_notify_entry(fs, newparent, newname);
+            cfs_notify_entry(fs, parent, name);
+        }
+    }
+    fuse_reply_err(req, -rc);
+}
+
+/* ---- files ---- */
+
+static fh *fh_new(int kind, cfs_doc *doc)
+{
+    fh *h = calloc(1, sizeof *h);
+
+    if (h) {
+        h->kind = kind;
+        h->doc = doc;
+        h->fd = -1;
+    }
+    return h;
+}
+
+static int open_content(cfs_fs *fs, cfs_ent *e, struct fuse_file_info *fi, bool created)
+{
+    cfs_doc *d = e->doc;
+    int acc = fi->flags & O_ACCMODE;
+    bool write = acc != O_RDONLY;
+    const char *data;
+    size_t len;
+    fh *h;
+    int rc = 0;
+
+    if (!(h = fh_new(K_CONTENT, d)))
+        return -ENOMEM;
+    pthread_mutex_lock(&d->lock);
+    if (write && fs->ro) {
+        rc = -EROFS;
+    } else if (write && !cfs_doc_writable(fs, d)) {
+        rc = -EACCES;
+    } else if (!created && !cfs_doc_content_present(d)) {
+        rc = -ENOENT;
+    } else if (created || (write && (fi->flags & O_TRUNC))) {
+        if ((rc = cfs_doc_load_w(fs, d)) == 0 && (rc = cfs_doc_truncate_w(fs, d, 0)) == 0)
+            h->wrote = true;
+        d->absent_until_ms = 0;
+    } else if (write) {
+        rc = cfs_doc_load_w(fs, d);
+    } else {
+        rc = cfs_doc_visible(fs, d, &data, &len);
+    }
+    if (rc == 0) {
+        h->writable = write;
+        d->writers += write;
+        /* keep the page cache when the bytes are the ones last opened */
+        fi->keep_cache = d->have_w ? (d->keep_w && d->keep_gen == d->w_gen)
+                                   : (!d->keep_w && d->have_render && cer_cid_equal(&d->keep_tip, &d->render_tip));
+        d->keep_w = d->have_w;
+        d->keep_gen = d->w_gen;
+        if (d->have_render)
+            d->keep_tip = d->render_tip;
+    }
+    pthread_mutex_unlock(&d->lock);
+    if (rc < 0) {
+        free(h);
+        return rc;
+    }
+    fi->fh = (uintptr_t)h;
+    return 0;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *e = cfs_ent_get(fs, ino);
+    bool write = (fi->flags & O_ACCMODE) != O_RDONLY;
+    char path[64];
+    fh *h;
+    int rc;
+
+    if (!e) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    switch (e->kind) {
+    case K_CONTENT:
+        if ((rc = open_content(fs, e, fi, false)) < 0) {
+            fuse_reply_err(req, -rc);
+            return;
+        }
+        break;
+    case K_SCRATCH:
+        if (!(h = fh_new(K_SCRATCH, e->doc))) {
+            fuse_reply_err(req, ENOMEM);
+            return;
+        }
+        proc_path(path, e->fd);
+        if ((h->fd = open(path, (fi->flags & ~O_NOFOLLOW) | O_CLOEXEC)) < 0) {
+            fuse_reply_err(req, errno);
+            free(h);
+            return;
+        }
+        fi->fh = (uintptr_t)h;
+        break;
+    case K_ROOT:
+    case K_DOC:
+    case K_DOCID:
+    case K_HISTDIR:
+        fuse_reply_err(req, EISDIR);
+        return;
+    default:
+        if (write) {
+            fuse_reply_err(req, e->kind == K_HIST ? EROFS : EACCES);
+            return;
+        }
+        if (!(h = fh_new(e->kind, e->doc))) {
+            fuse_reply_err(req, ENOMEM);
+            return;
+        }
+        if ((rc = cfs_render(fs, e, &h->buf, &h->len)) < 0) {
+            free(h);
+            fuse_reply_err(req, -rc);
+            return;
+        }
+        fi->fh = (uintptr_t)h;
+        /* the growing files: never clipped by a stale size */
+        fi->direct_io = e->kind != K_SID && e->kind != K_HIST;
+        fi->keep_cache = e->kind == K_SID || e->kind == K_HIST;
+        break;
+    }
+    fuse_reply_open(req, fi);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *p = cfs_ent_get(fs, parent), *e;
+    struct fuse_entry_param ep;
+    int kind, fd, rc;
+    double t;
+    fh *h;
+
+    if (!p) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    if (p->kind == K_HISTDIR || fs->ro) {
+        fuse_reply_err(req, EROFS);
+        return;
+    }
+    if (!is_doc_dir(p)) {
+        fuse_reply_err(req, p->kind == K_ROOT ? EACCES : ENOTDIR);
+        return;
+    }
+    kind = cfs_reserved(name);
+    if (kind == K_CONTENT) {
+        pthread_mutex_lock(&p->doc->lock);
+        rc = (fi->flags & O_EXCL) && cfs_doc_content_present(p->doc) ? -EEXIST : 0;
+        pthread_mutex_unlock(&p->doc->lock);
+        if (rc == 0 && !(e = cfs_doc_ent(fs, p->doc, K_CONTENT, 0, NULL)))
+            rc = -ENOMEM;
+        if (rc == 0)
+            rc = open_content(fs, e, fi, true);
+        if (rc < 0) {
+            fuse_reply_err(req, -rc);
+            return;
+        }
+    } else if (kind) {
+        fuse_reply_err(req, EACCES);
+        return;
+    } else {
+        if ((fd = openat(p->doc->sfd, name, (fi->flags | O_CREAT) & ~O_NOFOLLOW, mode)) < 0) {
+            fuse_reply_err(req, errno);
+            return;
+        }
+        if ((rc = scratch_lookup(fs, p->doc, name, &e)) < 0 || !(h = fh_new(K_SCRATCH, p->doc))) {
+            close(fd);
+            fuse_reply_err(req, rc < 0 ? -rc : ENOMEM);
+            return;
+        }
+        h->fd = fd;
+        fi->fh = (uintptr_t)h;
+    }
+    if ((rc = ent_attr(fs, e, &ep.attr, &t)) < 0) {
+        if (e->transient)
+            cfs_ent_forget(fs, e->ino, 1);
+        fuse_reply_err(req, -rc);
+        return;
+    }
+    ep.ino = e->ino;
+    ep.generation = 1;
+    ep.attr_timeout = t;
+    ep.entry_timeout = CFS_TIMEOUT;
+    fuse_reply_create(req, &ep, fi);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    fh *h = (fh *)(uintptr_t)fi->fh;
+    const char *data = NULL;
+    size_t len = 0;
+    char *copy = NULL;
+    int rc = 0;
+
+    (void)ino;
+    if (h->kind == K_SCRATCH) {
+        char *buf = malloc(size ? size : 1);
+        ssize_t n;
+        if (!buf) {
+            fuse_reply_err(req, ENOMEM);
+            return;
+        }
+        n = pread(h->fd, buf, size, off);
+        if (n < 0)
+            fuse_reply_err(req, errno);
+        else
+            fuse_reply_buf(req, buf, (size_t)n);
+        free(buf);
+        return;
+    }
+    if (h->kind == K_CONTENT) {
+        pthread_mutex_lock(&h->doc->lock);
+        rc = cfs_doc_visible(FS(req), h->doc, &data, &len);
+        if (rc == 0 && (size_t)off < len) {
+            size_t n = len - (size_t)off < size ? len - (size_t)off : size;
+            if ((copy = malloc(n ? n : 1)))
+                memcpy(copy, data + off, n);
+            len = n;
+        } else {
+            len = 0;
+        }
+        pthread_mutex_unlock(&h->doc->lock);
+        if (rc < 0 || (len && !copy)) {
+            free(copy);
+            fuse_reply_err(req, rc < 0 ? -rc : ENOMEM);
+            return;
+        }
+        fuse_reply_buf(req, copy, len);
+        free(copy);
+        return;
+    }
+    if ((size_t)off >= h->len)
+        fuse_reply_buf(req, NULL, 0);
+    else
+        fuse_reply_buf(req, h->buf + off, h->len - (size_t)off < size ? h->len - (size_t)off : size);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+                     struct fuse_file_info *fi)
+{
+    fh *h = (fh *)(uintptr_t)fi->fh;
+    int rc;
+
+    (void)ino;
+    if (h->kind == K_SCRATCH) {
+        ssize_t n = pwrite(h->fd, buf, size, off);
+        if (n < 0)
+            fuse_reply_err(req, errno);
+        else
+            fuse_reply_write(req, (size_t)n);
+        return;
+    }
+    if (h->kind != K_CONTENT || !h->writable) {
+        fuse_reply_err(req, EBADF);
+        return;
+    }
+    pthread_mutex_lock(&h->doc->lock);
+    if (fi->flags & O_APPEND)
+        off = (off_t)h->doc->w_len;
+    rc = off < 0 ? -EINVAL : cfs_doc_write_w(FS(req), h->doc, (size_t)off, buf, size);
+    if (rc == 0)
+        h->wrote = true;
+    pthread_mutex_unlock(&h->doc->lock);
+    if (rc < 0)
+        fuse_reply_err(req, -rc);
+    else
+        fuse_reply_write(req, size);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    fh *h = (fh *)(uintptr_t)fi->fh;
+    cfs_doc *d = h->doc;
+    int rc = 0;
+
+    (void)ino;
+    if (h->kind == K_SCRATCH) {
+        int fd = dup(h->fd);
+        rc = fd < 0 || close(fd) < 0 ? -errno : 0;
+        fuse_reply_err(req, -rc);
+        return;
+    }
+    if (h->kind != K_CONTENT || !h->writable) {
+        fuse_reply_err(req, 0);  /* a reader's close never commits */
+        return;
+    }
+    pthread_mutex_lock(&d->lock);
+    if (!d->dirty || !d->have_w) {
+        rc = 0;
+    } else if (d->w_len == 0 && !d->written) {
+        rc = 0;  /* truncated, nothing written yet (bash's dup2 close): wait */
+    } else if (!h->wrote && d->writers > 1) {
+        rc = 0;  /* another handle is writing: its close commits */
+    } else {
+        rc = cfs_doc_commit(FS(req), d, "close");
+    }
+    pthread_mutex_unlock(&d->lock);
+    fuse_reply_err(req, -rc);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+    fh *h = (fh *)(uintptr_t)fi->fh;
+    int rc = 0;
+
+    (void)ino;
+    if (h->kind == K_SCRATCH) {
+        rc = (datasync ? fdatasync(h->fd) : fsync(h->fd)) < 0 ? -errno : 0;
+    } else if (h->kind == K_CONTENT) {
+        /* any handle, even read-only: `sync FILE` is "commit now" */
+        pthread_mutex_lock(&h->doc->lock);
+        rc = cfs_doc_commit(FS(req), h->doc, "fsync");
+        pthread_mutex_unlock(&h->doc->lock);
+    }
+    fuse_reply_err(req, -rc);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    fh *h = (fh *)(uintptr_t)fi->fh;
+    cfs_doc *d = h->doc;
+
+    (void)ino;
+    if (h->kind == K_SCRATCH) {
+        close(h->fd);
+    } else if (h->kind == K_CONTENT && h->writable) {
+        pthread_mutex_lock(&d->lock);
+        d->writers--;
+        /* last chance (data written through mmap, a close that never
+         * flushed): its error can only go to .errors */
+        if (h->wrote && d->dirty && d->have_w && d->w_len > 0 && d->failed_gen != d->w_gen)
+            (void)cfs_doc_commit(FS(req), d, "release");
+        pthread_mutex_unlock(&d->lock);
+    }
+    free(h->buf);
+    free(h);
+    fuse_reply_err(req, 0);
+}
+
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len, struct fuse_file_info *fi)
+{
+    fh *h = (fh *)(uintptr_t)fi->fh;
+
+    (void)ino;
+    if (h->kind != K_SCRATCH) {
+        fuse_reply_err(req, EOPNOTSUPP);
+        return;
+    }
+    fuse_reply_err(req, fallocate(h->fd, mode, off, len) < 0 ? errno : 0);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+    struct statvfs sv;
+
+    (void)ino;
+    if (statvfs(FS(req)->state_dir, &sv) < 0) {
+        fuse_reply_err(req, errno);
+        return;
+    }
+    sv.f_namemax = 255;
+    fuse_reply_statfs(req, &sv);
+}
+
+/* ---- xattrs ---- */
+
+static void reply_xattr(fuse_req_t req, const char *data, size_t len, size_t size)
+{
+    if (size == 0)
+        fuse_reply_xattr(req, len);
+    else if (len > size)
+        fuse_reply_err(req, ERANGE);
+    else
+        fuse_reply_buf(req, data, len);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *e = cfs_ent_get(fs, ino);
+    char *val = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (!e || !e->doc || e->kind == K_SCRATCH || strncmp(name, "user.ceramic.", 13) != 0) {
+        fuse_reply_err(req, e ? ENODATA : ENOENT);  /* security.capability & co: none */
+        return;
+    }
+    pthread_mutex_lock(&e->doc->lock);
+    rc = cfs_doc_xattr(fs, e->doc, name, &val, &len);
+    pthread_mutex_unlock(&e->doc->lock);
+    if (rc < 0)
+        fuse_reply_err(req, -rc);
+    else
+        reply_xattr(req, val, len, size);
+    free(val);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+    cfs_fs *fs = FS(req);
+    cfs_ent *e = cfs_ent_get(fs, ino);
+    char buf[512];
+    size_t len = 0;
+
+    if (!e) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    if (e->doc && e->kind != K_SCRATCH) {
+        pthread_mutex_lock(&e->doc->lock);
+        for (size_t i = 0; cfs_xattr_names[i]; i++) {
+            char *v = NULL;
+            size_t n;
+            if (cfs_doc_xattr(fs, e->doc, cfs_xattr_names[i], &v, &n) == 0) {
+                memcpy(buf + len, cfs_xattr_names[i], strlen(cfs_xattr_names[i]) + 1);
+                len += strlen(cfs_xattr_names[i]) + 1;
+            }
+            free(v);
+        }
+        pthread_mutex_unlock(&e->doc->lock);
+    }
+    reply_xattr(req, buf, len, size);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size, int flags)
+{
+    (void)ino;
+    (void)value;
+    (void)size;
+    (void)flags;
+    /* ceramic's own are read-only; ACLs and the rest are not supported
+     * (vim, sed and emacs save normally without them, FUSE.md 2.6) */
+    fuse_reply_err(req, strncmp(name, "user.ceramic.", 13) == 0 ? EACCES : EOPNOTSUPP);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+    (void)ino;
+    fuse_reply_err(req, strncmp(name, "user.ceramic.", 13) == 0 ? EACCES : ENODATA);
+}
+
+/* ---- session ---- */
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+    (void)userdata;
+    /* write-through (every write and close reaches us: commit points and
+     * their errors mean something); truncation inside open */
+    conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
+    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+        conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+    if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+        conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+}
+
+static int commit_left(cfs_fs *fs)
+{
+    int left = 0;
+
+    pthread_mutex_lock(&fs->lock);
+    for (cfs_doc *d = fs->docs; d; d = d->next) {
+        pthread_mutex_lock(&d->lock);
+        if (d->dirty && d->have_w && d->written && d->w_len > 0 && d->failed_gen != d->w_gen &&
+            cfs_doc_commit(fs, d, "unmount") < 0)
+            left++;
+        pthread_mutex_unlock(&d->lock);
+    }
+    pthread_mutex_unlock(&fs->lock);
+    return left;
+}
+
+static void op_destroy(void *userdata)
+{
+    commit_left(userdata);
+}
+
+const struct fuse_lowlevel_ops cfs_ops = {
+    .init = op_init,
+    .destroy = op_destroy,
+    .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
+    .getattr = op_getattr,
+    .setattr = op_setattr,
+    .readlink = op_readlink,
+    .mknod = op_mknod,
+    .mkdir = op_mkdir,
+    .unlink = op_unlink,
+    .rmdir = op_rmdir,
+    .symlink = op_symlink,
+    .rename = op_rename,
+    .link = op_link,
+    .open = op_open,
+    .read = op_read,
+    .write = op_write,
+    .flush = op_flush,
+    .release = op_release,
+    .fsync = op_fsync,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .releasedir = op_releasedir,
+    .statfs = op_statfs,
+    .setxattr = op_setxattr,
+    .getxattr = op_getxattr,
+    .listxattr = op_listxattr,
+    .removexattr = op_removexattr,
+    .create = op_create,
+    .fallocate = op_fallocate,
+};

@@ -1,0 +1,223 @@
+/*
+ * mount.c — `ceramicfs mount MOUNTPOINT [options]`: option parsing, the
+ * node, the FUSE session (low-level API, multi-threaded loop), signals,
+ * the notifier thread, and a clean teardown on fusermount3 -u, SIGINT or
+ * SIGTERM.
+ */
+#include "cli.h"
+#include "cliutil.h"
+#include "mount.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+static const char use[] =
+    "mount MOUNTPOINT [-f] [-d] [-o OPT[,OPT...]] [--state DIR] [--key FILE]\n"
+    "  -f              stay in the foreground (messages on stderr too)\n"
+    "  -d              debug: print every FUSE request (implies -f)\n"
+    "  -o ro           read-only mount\n"
+    "  -o allow_other  let other users in (needs user_allow_other in /etc/fuse.conf)\n"
+    "  -o state=DIR    same as --state; -o key=FILE same as --key\n"
+    "  -o auto_unmount unmount when the daemon dies\n"
+    "  --state DIR     the node's state directory (default ~/.local/share/ceramicfs)\n"
+    "  --key FILE      the signing key (default STATE/key, made on first use)\n"
+    "Unmount with: fusermount3 -u MOUNTPOINT";
+
+typedef struct opts {
+    const char *mnt;
+    const char *state;
+    const char *key;
+    bool foreground, debug, ro, allow_other, auto_unmount;
+} opts;
+
+/* One -o list: ours are taken, unknown ones refused (no silent typos). */
+static int parse_o(opts *o, char *list)
+{
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "ro") == 0)
+            o->ro = true;
+        else if (strcmp(t, "rw") == 0)
+            o->ro = false;
+        else if (strcmp(t, "allow_other") == 0)
+            o->allow_other = true;
+        else if (strcmp(t, "auto_unmount") == 0)
+            o->auto_unmount = true;
+        else if (strcmp(t, "debug") == 0)
+            o->debug = o->foreground = true;
+        else if (strncmp(t, "state=", 6) == 0 && t[6])
+            o->state = t + 6;
+        else if (strncmp(t, "key=", 4) == 0 && t[4])
+            o->key = t + 4;
+        else if (strcmp(t, "dev") == 0 || strcmp(t, "suid") == 0 || strcmp(t, "nodev") == 0 ||
+                 strcmp(t, "nosuid") == 0 || strcmp(t, "exec") == 0 || strcmp(t, "noexec") == 0 ||
+                 strcmp(t, "_netdev") == 0 || strcmp(t, "nofail") == 0 || strcmp(t, "noatime") == 0 ||
+                 strcmp(t, "defaults") == 0)
+            continue;  /* what mount(8) and fstab pass along */
+        else
+            return cli_fail("unknown mount option '%s'", t);
+    }
+    return 0;
+}
+
+static int parse(opts *o, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            printf("usage: ceramicfs %s\n", use);
+            return -1;
+        } else if (strcmp(a, "-f") == 0) {
+            o->foreground = true;
+        } else if (strcmp(a, "-d") == 0) {
+            o->debug = o->foreground = true;
+        } else if (strcmp(a, "-o") == 0 || strncmp(a, "-o", 2) == 0) {
+            char *list = a[2] ? (char *)a + 2 : i + 1 < argc ? argv[++i] : NULL;
+            int rc;
+            if (!list)
+                return cli_usage(use);
+            if ((rc = parse_o(o, list)) != 0)
+                return rc;
+        } else if (strcmp(a, "--state") == 0 && i + 1 < argc) {
+            o->state = argv[++i];
+        } else if (strcmp(a, "--key") == 0 && i + 1 < argc) {
+            o->key = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage(use);
+        } else if (!o->mnt) {
+            o->mnt = a;
+        } else {
+            return cli_usage(use);
+        }
+    }
+    return o->mnt ? 0 : cli_usage(use);
+}
+
+static void on_event(void *arg, const char *kind, const char *line)
+{
+    (void)arg;
+    syslog(strcmp(kind, "save") == 0 || strcmp(kind, "load") == 0 ? LOG_ERR : LOG_WARNING, "%s", line);
+}
+
+static int root_entries(cfs_fs *fs)
+{
+    static const int kinds[] = {K_ROOT, K_STATUS, K_ERRORS};
+
+    for (int i = 0; i < 3; i++) {
+        cfs_ent *e = calloc(1, sizeof *e);
+        if (!e)
+            return -ENOMEM;
+        e->ino = (uint64_t)i + 1;
+        e->kind = kinds[i];
+        e->fd = -1;
+        cfs_ent_add(fs, e);
+    }
+    return 0;
+}
+
+int cfs_cmd_mount(int argc, char **argv)
+{
+    opts o = {0};
+    char state[4096], abs_state[PATH_MAX], fsopts[256], *fargv[8];
+    int fargc = 0, rc, ret = EXIT_BAD;
+    struct fuse_args args;
+    struct fuse_loop_config *cfg = NULL;
+    cer_node_opts nopts = {0};
+    cer_key key;
+    cfs_fs fs = {0};
+    struct stat sb;
+    bool mounted = false, handlers = false;
+
+    cli_set_command("mount");
+    if ((rc = parse(&o, argc, argv)) != 0)
+        return rc < 0 ? 0 : rc;
+    if (stat(o.mnt, &sb) < 0 || !S_ISDIR(sb.st_mode))
+        return cli_fail("%s: not a directory", o.mnt);
+    if (cli_state_dir(state, sizeof state, o.state) != 0)
+        return EXIT_BAD;
+    /* the daemon runs in /: every path it keeps is absolute */
+    if (mkdir(state, 0700) < 0 && errno != EEXIST)
+        return cli_fail("%s: %s", state, strerror(errno));
+    if (!realpath(state, abs_state))
+        return cli_fail("%s: %s", state, strerror(errno));
+    nopts.state_dir = abs_state;
+    if (o.key) {
+        if ((rc = cer_key_load_file(&key, o.key)) < 0)
+            return cli_fail_rc(rc, o.key);
+        nopts.key = &key;
+    }
+    if ((rc = cer_node_open(&fs.node, &nopts)) < 0)
+        return cli_fail_rc(rc, "opening the state directory");
+    if (nopts.key)
+        cer_key_wipe(&key);
+    fs.state_dir = abs_state;
+    fs.ro = o.ro;
+    fs.debug = o.debug;
+    fs.uid = getuid();
+    fs.gid = getgid();
+    if ((rc = cfs_init(&fs)) < 0 || (rc = root_entries(&fs)) < 0) {
+        cli_fail("setting up %s/scratch: %s", abs_state, strerror(-rc));
+        goto out;
+    }
+
+    snprintf(fsopts, sizeof fsopts, "fsname=ceramicfs,subtype=ceramicfs,default_permissions%s%s%s",
+             o.ro ? ",ro" : "", o.allow_other ? ",allow_other" : "", o.auto_unmount ? ",auto_unmount" : "");
+    fargv[fargc++] = "ceramicfs";
+    fargv[fargc++] = "-o";
+    fargv[fargc++] = fsopts;
+    if (o.debug)
+        fargv[fargc++] = "-d";
+    args = (struct fuse_args)FUSE_ARGS_INIT(fargc, fargv);
+    openlog("ceramicfs", LOG_PID | (o.foreground ? LOG_PERROR : 0), LOG_DAEMON);
+    cer_node_on_event(fs.node, on_event, NULL);
+    if (!(fs.se = fuse_session_new(&args, &cfs_ops, sizeof cfs_ops, &fs))) {
+        cli_fail("cannot start a FUSE session");
+        goto out;
+    }
+    if (fuse_set_signal_handlers(fs.se) != 0) {
+        cli_fail("cannot install signal handlers");
+        goto out;
+    }
+    handlers = true;
+    if (fuse_session_mount(fs.se, o.mnt) != 0) {
+        cli_fail("cannot mount on %s (is /dev/fuse there, and fusermount3 installed?)", o.mnt);
+        goto out;
+    }
+    mounted = true;
+    if (fuse_daemonize(o.foreground) != 0) {
+        cli_fail("cannot go to the background");
+        goto out;
+    }
+    if ((rc = cer_node_listen(fs.node, cfs_notify_tip, &fs)) < 0 || (rc = cfs_notify_start(&fs)) < 0) {
+        syslog(LOG_ERR, "cannot start the notifier: %s", strerror(-rc));
+        goto out;
+    }
+    syslog(LOG_INFO, "mounted %s (state %s, DID %s)", o.mnt, abs_state, cer_node_did(fs.node));
+    if (!(cfg = fuse_loop_cfg_create()))
+        goto out;
+    fuse_loop_cfg_set_max_threads(cfg, 16);
+    fuse_loop_cfg_set_idle_threads(cfg, 4);
+    fuse_loop_cfg_set_clone_fd(cfg, 0);
+    rc = fuse_session_loop_mt(fs.se, cfg);
+    ret = rc == 0 ? 0 : EXIT_BAD;
+    syslog(LOG_INFO, "unmounting %s", o.mnt);
+out:
+    cfs_notify_stop(&fs);
+    if (cfg)
+        fuse_loop_cfg_destroy(cfg);
+    if (mounted)
+        fuse_session_unmount(fs.se);
+    if (handlers)
+        fuse_remove_signal_handlers(fs.se);
+    if (fs.se)
+        fuse_session_destroy(fs.se);  /* runs destroy: commits what is left */
+    cfs_fini(&fs);
+    cer_node_close(fs.node);
+    closelog();
+    return ret;
+}

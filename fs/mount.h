@@ -1,0 +1,238 @@
+/*
+ * mount.h — the pieces of the mount (fs/mount.c, fs/docs.c, fs/fsops.c,
+ * fs/notify.c) and what they share: the inode table, the documents with
+ * their working copies, and the notifier queue.
+ *
+ * The layout (DESIGN.md, FUSE.md §2.4):
+ *
+ *   MOUNT/.status, MOUNT/.errors          generated, read-only
+ *   MOUNT/<alias or StreamID>/            one directory per document
+ *       content.json                      the document (rw; commit points)
+ *       .log .anchors                     JSON Lines, direct_io
+ *       .meta.json .streamid              generated, read-only
+ *       .history/<n>-<cid>.json           content at each commit (EROFS)
+ *       anything else                     scratch: a plain local file in
+ *                                         STATE/scratch/<key>/, never published
+ *
+ * Locks, in the order they are taken: fs->lock (the tables), then one
+ * doc->lock. Neither is held while calling fuse_lowlevel_notify_* (only
+ * the notifier thread calls those, with no lock held). doc->lock is held
+ * across a commit (local disk I/O only, bounded).
+ */
+#ifndef CFS_MOUNT_H
+#define CFS_MOUNT_H
+
+#define FUSE_USE_VERSION 314
+#include <fuse_lowlevel.h>
+
+#include "ceramic.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+/* Inode kinds. */
+enum {
+    K_ROOT = 1,
+    K_STATUS,     /* MOUNT/.status */
+    K_ERRORS,     /* MOUNT/.errors */
+    K_DOC,        /* a document directory (under its alias or StreamID) */
+    K_DOCID,      /* the same document reached by StreamID while it has an alias */
+    K_CONTENT,    /* content.json */
+    K_LOG,        /* .log */
+    K_ANCHORS,    /* .anchors */
+    K_META,       /* .meta.json */
+    K_SID,        /* .streamid */
+    K_HISTDIR,    /* .history */
+    K_HIST,       /* .history/<n>-<cid>.json */
+    K_SCRATCH,    /* a scratch file or symlink */
+};
+
+/* A working copy larger than this is refused (EFBIG): a commit is a block
+ * of at most 256,000 bytes, and a genesis holds the whole content. */
+#define CFS_CONTENT_MAX (16 * 1024 * 1024)
+/* How long content.json stays absent after unlink or rename away. */
+#define CFS_ABSENT_MS 5000
+/* Entry and attribute timeouts (seconds) for documents. */
+#define CFS_TIMEOUT 1.0
+
+typedef struct cfs_doc cfs_doc;
+
+/* One inode the kernel knows. Document roles are permanent; scratch
+ * entries are freed when the kernel forgets them. */
+typedef struct cfs_ent {
+    struct cfs_ent *next;       /* hash chain */
+    uint64_t ino;
+    int kind;
+    cfs_doc *doc;               /* every kind below the root's files */
+    size_t hist;                /* K_HIST: log index */
+    cer_cid hist_cid;           /* K_HIST: commit */
+    int fd;                     /* K_SCRATCH: O_PATH descriptor */
+    dev_t bdev;                 /* K_SCRATCH: the backing file */
+    ino_t bino;
+    uint64_t nlookup;           /* K_SCRATCH, and transient entries */
+    bool transient;             /* freed when the kernel forgets it: scratch
+                                   files, and a scratch file renamed onto
+                                   content.json (then kind K_CONTENT) */
+} cfs_ent;
+
+/* A document (a stream, or a pending one made by mkdir). */
+struct cfs_doc {
+    struct cfs_doc *next;
+    pthread_mutex_t lock;       /* guards everything below */
+    uint64_t base;              /* inode seed: H(StreamID), or H(pending name) */
+    bool pending;               /* mkdir'd; the first valid save makes the genesis */
+    bool removed;               /* rmdir'd (unpinned): no longer listed */
+    cer_streamref id;           /* when !pending */
+    char sid[CER_STREAMID_STR_MAX];  /* its string ("" when pending) */
+    char name[CER_STREAMID_STR_MAX];  /* the directory's name: alias, or the StreamID */
+    char scratch_key[CER_STREAMID_STR_MAX + 16];  /* STATE/scratch/<key> */
+    int sfd;                    /* that directory, O_DIRECTORY */
+    int64_t made_ms;            /* pending: when mkdir'd */
+
+    /* the working copy W (FUSE.md 2.4): what content.json shows while the
+     * user's bytes are newer than, or equal to, the tip's content */
+    bool have_w;
+    uint8_t *w;                 /* W: w_len bytes (w_cap allocated), owned */
+    size_t w_len, w_cap;
+    bool dirty;                 /* W differs from what was committed */
+    bool written;               /* bytes written since the last truncation */
+    bool base_set;
+    cer_cid base_tip;           /* the tip W was made from (rebase) */
+    cJSON *base_content;        /* its content, owned */
+    uint64_t w_gen;             /* bumped on every change of the visible bytes */
+    uint64_t failed_gen;        /* w_gen of the last rejected save (0: none) */
+    int writers;                /* open write handles */
+    int64_t absent_until_ms;    /* content.json absent until then (0: present) */
+    int64_t w_mtime_ms;         /* last local write */
+
+    /* the rendering of the tip, cached */
+    bool have_render;
+    cer_cid render_tip;
+    char *render;
+    size_t render_len;
+
+    bool wr_known;              /* cached cfs_doc_writable, for wr_tip */
+    bool wr;
+    cer_cid wr_tip;
+    bool keep_w;                /* what the last open of content.json showed */
+    uint64_t keep_gen;
+    cer_cid keep_tip;
+
+    char state[16];             /* "clean", "dirty", "invalid", "conflict", "pending" */
+    char last_error[512];
+};
+
+/* A queued kernel notification. */
+typedef struct cfs_note {
+    struct cfs_note *next;
+    int kind;                   /* 0: inval_inode, 1: inval_entry, 2: tip moved */
+    uint64_t ino;               /* inval_inode: inode; inval_entry: parent */
+    off_t off;                  /* inval_inode: -1 attributes only, 0 data too */
+    char name[CER_STREAMID_STR_MAX];  /* inval_entry */
+    cer_streamref id;           /* tip moved */
+} cfs_note;
+
+typedef struct cfs_fs {
+    cer_node *node;
+    struct fuse_session *se;
+    char *state_dir;
+    char *scratch_dir;          /* STATE/scratch */
+    bool ro;
+    bool debug;
+    uid_t uid;
+    gid_t gid;
+    int64_t mount_ms;
+
+    pthread_mutex_t lock;       /* guards docs and the inode table */
+    cfs_doc *docs;
+    cfs_ent **ents;
+    size_t nbuckets, nents;
+
+    pthread_mutex_t nlock;      /* guards the notifier queue */
+    pthread_cond_t ncond;
+    cfs_note *nhead, *ntail;
+    bool nstop;
+    pthread_t nthread;
+    bool nstarted;
+} cfs_fs;
+
+/* ---- fs/docs.c: documents, working copies, commit points, rendering ---- */
+
+int cfs_init(cfs_fs *fs);
+void cfs_fini(cfs_fs *fs);
+uint64_t cfs_ino(uint64_t base, const char *role);
+/* The inode entry (borrowed; entries of documents live as long as fs). */
+cfs_ent *cfs_ent_get(cfs_fs *fs, uint64_t ino);
+/* Insert e unless an entry with its inode number exists: returns the one
+ * in the table (e, or the existing one: then the caller frees e), with
+ * one more lookup counted when it is transient (under the table's lock,
+ * so a concurrent forget cannot free it first). */
+cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e);
+/* The kernel forgot n lookups of ino: transient entries go at zero. */
+void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n);
+/* The entry of role kind of doc, created on first use. */
+cfs_ent *cfs_doc_ent(cfs_fs *fs, cfs_doc *doc, int kind, size_t hist, const cer_cid *hist_cid);
+/* The document named name in the root (alias, StreamID or pending name),
+ * loading it from the node on first use; NULL with -errno in *err. */
+cfs_doc *cfs_doc_lookup(cfs_fs *fs, const char *name, bool *by_id, int *err);
+/* The document of stream id if this mount has one (no loading). */
+cfs_doc *cfs_doc_find(cfs_fs *fs, const cer_streamref *id);
+/* mkdir NAME in the root: a pending document, or adopt a StreamID. */
+int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out);
+int cfs_doc_rmdir(cfs_fs *fs, const char *name);
+int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags);
+/* Names to list in the root: fn(name, ino) for every listed document. */
+int cfs_docs_list(cfs_fs *fs, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg);
+
+/* Call with doc->lock held. */
+bool cfs_doc_content_present(cfs_doc *doc);
+/* The bytes content.json shows now (borrowed until doc->lock is let go). */
+int cfs_doc_visible(cfs_fs *fs, cfs_doc *doc, const char **data, size_t *len);
+/* Make W exist (a copy of the visible bytes) before a write. */
+int cfs_doc_load_w(cfs_fs *fs, cfs_doc *doc);
+/* Set W's length (zero-filled when it grows) / write into it: both make
+ * the document dirty; -EFBIG beyond CFS_CONTENT_MAX. */
+int cfs_doc_truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size);
+int cfs_doc_write_w(cfs_fs *fs, cfs_doc *doc, size_t off, const void *data, size_t len);
+/* A commit point: parse W, diff, sign, store. 0 (also when nothing
+ * changed) or -errno (EINVAL bad JSON, ESTALE conflict, EACCES not the
+ * controller, EIO); the reason is recorded (.errors, syslog, xattr). */
+int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how);
+/* Commit bytes from elsewhere (a scratch file renamed onto content.json). */
+int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len, const char *how);
+/* Forget W (unlink of content.json or rename away): content.json is
+ * absent for CFS_ABSENT_MS, then shows the tip again. */
+void cfs_doc_drop_w(cfs_fs *fs, cfs_doc *doc);
+/* Attributes of a document role (doc->lock held). */
+void cfs_doc_attr(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat *st);
+/* Generated files (caller frees *out): .log, .anchors, .meta.json,
+ * .streamid, .history entries; and the root's .status and .errors. */
+int cfs_render(cfs_fs *fs, cfs_ent *e, char **out, size_t *len);
+/* xattrs of a document role; -ENODATA when absent. *out is malloc'd. */
+int cfs_doc_xattr(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, size_t *len);
+extern const char *const cfs_xattr_names[];
+/* mtime of a document (ms). */
+int64_t cfs_doc_mtime(cfs_fs *fs, cfs_doc *doc);
+/* Whether name is one of a document directory's reserved names, and which. */
+int cfs_reserved(const char *name);
+/* Whether this node may write the document (its key is the controller). */
+bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc);
+
+/* ---- fs/notify.c: the notifier thread ---- */
+
+int cfs_notify_start(cfs_fs *fs);
+void cfs_notify_stop(cfs_fs *fs);
+void cfs_notify_inode(cfs_fs *fs, uint64_t ino, bool data);
+void cfs_notify_entry(cfs_fs *fs, uint64_t parent, const char *name);
+/* A node listener: a stream's tip moved (queued, handled on the thread). */
+void cfs_notify_tip(void *arg, const cer_streamref *id, const cer_cid *tip, unsigned flags);
+
+/* ---- fs/fsops.c ---- */
+
+extern const struct fuse_lowlevel_ops cfs_ops;
+
+int64_t cfs_now_ms(void);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * notify.c — the notifier thread: the only caller of
+ * fuse_lowlevel_notify_inval_*, draining a coalescing queue with no lock
+ * held (FUSE.md §4.2: notifying from a request handler, or under a lock a
+ * handler takes, deadlocks). It also handles "a stream's tip moved" from
+ * the node's listener: the listener may run on a thread that holds a
+ * document lock, so it only queues, and the work happens here.
+ */
+#include "mount.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { N_INODE = 0, N_ENTRY = 1, N_TIP = 2 };
+
+static bool same(const cfs_note *a, const cfs_note *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case N_INODE: return a->ino == b->ino;
+    case N_ENTRY: return a->ino == b->ino && strcmp(a->name, b->name) == 0;
+    default: return cer_streamref_same_stream(&a->id, &b->id);
+    }
+}
+
+static void push(cfs_fs *fs, const cfs_note *n)
+{
+    cfs_note *c;
+
+    pthread_mutex_lock(&fs->nlock);
+    for (c = fs->nhead; c; c = c->next) {
+        if (same(c, n)) {
+            if (n->kind == N_INODE && n->off == 0)
+                c->off = 0;  /* data too wins over attributes only */
+            break;
+        }
+    }
+    if (!c && !fs->nstop && (c = malloc(sizeof *c))) {
+        *c = *n;
+        c->next = NULL;
+        if (fs->ntail)
+            fs->ntail->next = c;
+        else
+            fs->nhead = c;
+        fs->ntail = c;
+        pthread_cond_signal(&fs->ncond);
+    }
+    pthread_mutex_unlock(&fs->nlock);
+}
+
+void cfs_notify_inode(cfs_fs *fs, uint64_t ino, bool data)
+{
+    cfs_note n = {.kind = N_INODE, .ino = ino, .off = data ? 0 : -1};
+
+    push(fs, &n);
+}
+
+void cfs_notify_entry(cfs_fs *fs, uint64_t parent, const char *name)
+{
+    cfs_note n = {.kind = N_ENTRY, .ino = parent};
+
+    if (strlen(name) >= sizeof n.name)
+        return;
+    strcpy(n.name, name);
+    push(fs, &n);
+}
+
+void cfs_notify_tip(void *arg, const cer_streamref *id, const cer_cid *tip, unsigned flags)
+{
+    cfs_note n = {.kind = N_TIP, .id = *id};
+
+    (void)tip;
+    (void)flags;
+    push(arg, &n);
+}
+
+/* A tip moved: drop what depended on the old one, then invalidate. */
+static void tip_moved(cfs_fs *fs, const cer_streamref *id)
+{
+    cfs_doc *doc = cfs_doc_find(fs, id);
+    const char *data;
+    size_t len;
+    uint64_t gen;
+    bool data_changed;
+
+    if (!doc)
+        return;  /* the kernel has never seen it */
+    pthread_mutex_lock(&doc->lock);
+    gen = doc->w_gen;
+    (void)cfs_doc_visible(fs, doc, &data, &len);  /* settles a clean W */
+    data_changed = doc->w_gen != gen || !doc->have_w;
+    pthread_mutex_unlock(&doc->lock);
+    cfs_notify_inode(fs, cfs_ino(doc->base, "content"), data_changed);
+    cfs_notify_inode(fs, cfs_ino(doc->base, "dir"), false);
+    cfs_notify_inode(fs, cfs_ino(doc->base, "history"), true);
+    cfs_notify_inode(fs, cfs_ino(doc->base, "meta"), true);
+}
+
+static void *run(void *arg)
+{
+    cfs_fs *fs = arg;
+    cfs_note *n;
+
+    for (;;) {
+        pthread_mutex_lock(&fs->nlock);
+        while (!fs->nhead && !fs->nstop)
+            pthread_cond_wait(&fs->ncond, &fs->nlock);
+        if (!fs->nhead) {
+            pthread_mutex_unlock(&fs->nlock);
+            return NULL;
+        }
+        n = fs->nhead;
+        fs->nhead = n->next;
+        if (!fs->nhead)
+            fs->ntail = NULL;
+        pthread_mutex_unlock(&fs->nlock);
+        /* -ENOENT only says the kernel holds nothing to drop */
+        switch (n->kind) {
+        case N_INODE:
+            if (fs->se)
+                (void)fuse_lowlevel_notify_inval_inode(fs->se, n->ino, n->off, 0);
+            break;
+        case N_ENTRY:
+            if (fs->se)
+                (void)fuse_lowlevel_notify_inval_entry(fs->se, n->ino, n->name, strlen(n->name));
+            break;
+        default:
+            tip_moved(fs, &n->id);
+            break;
+        }
+        free(n);
+    }
+}
+
+int cfs_notify_start(cfs_fs *fs)
+{
+    int rc = pthread_create(&fs->nthread, NULL, run, fs);
+
+    if (rc != 0)
+        return -rc;
+    fs->nstarted = true;
+    return 0;
+}
+
+void cfs_notify_stop(cfs_fs *fs)
+{
+    if (!fs->nstarted)
+        return;
+    pthread_mutex_lock(&fs->nlock);
+    fs->nstop = true;
+    pthread_cond_signal(&fs->ncond);
+    pthread_mutex_unlock(&fs->nlock);
+    pthread_join(fs->nthread, NULL);
+    fs->nstarted = false;
+}
