@@ -411,26 +411,31 @@ static int list_stream(const cer_stream_info *info, void *arg)
 int cfs_docs_list(cfs_fs *fs, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg)
 {
     list_ctx c = {fs, fn, arg};
-    char names[64][CER_STREAMID_STR_MAX];
-    uint64_t inos[64];
-    size_t n = 0;
+    char (*names)[CER_STREAMID_STR_MAX] = NULL;
+    uint64_t *inos = NULL;
+    size_t n = 0, cap = 0;
     int rc;
 
     if ((rc = cer_node_list(fs->node, list_stream, &c)) != 0)
         return rc;
-    /* pending documents (few: made by mkdir and not saved yet) */
+    /* pending documents: made by mkdir, not saved yet (a snapshot) */
     pthread_mutex_lock(&fs->lock);
-    for (cfs_doc *d = fs->docs; d && n < 64; d = d->next) {
+    for (cfs_doc *d = fs->docs; d; d = d->next)
+        cap += d->pending && !d->removed;
+    if (cap && (!(names = malloc(cap * sizeof *names)) || !(inos = malloc(cap * sizeof *inos))))
+        rc = -ENOMEM;
+    for (cfs_doc *d = fs->docs; d && rc == 0 && n < cap; d = d->next) {
         if (d->pending && !d->removed) {
             memcpy(names[n], d->name, sizeof names[n]);
             inos[n++] = cfs_ino(d->base, "dir");
         }
     }
     pthread_mutex_unlock(&fs->lock);
-    for (size_t i = 0; i < n; i++)
-        if ((rc = fn(names[i], inos[i], arg)) != 0)
-            return rc;
-    return 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = fn(names[i], inos[i], arg);
+    free(names);
+    free(inos);
+    return rc;
 }
 
 int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
@@ -525,6 +530,7 @@ int cfs_doc_rmdir(cfs_fs *fs, const char *name)
         if (!d->pending)
             snprintf(d->name, sizeof d->name, "%s", d->sid);
         pthread_mutex_unlock(&fs->lock);
+        d->absent_until_ms = 0;  /* by StreamID it shows the tip at once */
     }
     pthread_mutex_unlock(&d->lock);
     return rc;
@@ -567,12 +573,15 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
             close(dfd);
         if (rc == 0)
             memcpy(d->scratch_key, key, sizeof key);
-    } else if (cer_node_alias(fs->node, &d->id, to_sid ? NULL : to) < 0) {
-        rc = errno == EEXIST ? -EEXIST : -EIO;
+    } else if ((rc = cer_node_alias(fs->node, &d->id, to_sid ? NULL : to)) < 0) {
+        rc = rc == -EEXIST ? -EEXIST : -EIO;
+    } else if (d->removed && cer_node_pin(fs->node, &d->id, true) < 0) {
+        rc = -EIO;  /* mv MOUNT/<StreamID> MOUNT/name adopts an unlisted stream */
     }
     if (rc == 0) {
         pthread_mutex_lock(&fs->lock);
         snprintf(d->name, sizeof d->name, "%s", to);
+        d->removed = false;
         pthread_mutex_unlock(&fs->lock);
     }
     pthread_mutex_unlock(&d->lock);
@@ -818,6 +827,7 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
 {
     cer_streamref id;
     char sid[CER_STREAMID_STR_MAX];
+    uint64_t old_dir;
     int dfd, rc;
 
     if ((rc = cer_node_create(fs->node, &id, NULL, value, 0)) < 0)
@@ -836,7 +846,14 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
     memcpy(doc->sid, sid, sizeof sid);
     snprintf(doc->scratch_key, sizeof doc->scratch_key, "%s", sid);
     doc->pending = false;
+    /* from now on its inode numbers derive from the StreamID (stable
+     * across remounts); the kernel's current ones stay valid until it
+     * drops them, which these invalidations hasten */
+    old_dir = cfs_ino(doc->base, "dir");
+    doc->base = doc_base("stream", sid);
     pthread_mutex_unlock(&fs->lock);
+    cfs_notify_entry(fs, FUSE_ROOT_ID, doc->name);
+    cfs_notify_entry(fs, old_dir, "content.json");
     return 0;
 }
 

@@ -1296,12 +1296,15 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size, int flags)
 {
     (void)ino;
+    (void)name;
     (void)value;
     (void)size;
     (void)flags;
-    /* ceramic's own are read-only; ACLs and the rest are not supported
-     * (vim, sed and emacs save normally without them, FUSE.md 2.6) */
-    fuse_reply_err(req, strncmp(name, "user.ceramic.", 13) == 0 ? EACCES : EOPNOTSUPP);
+    /* ceramic's own are read-only: "not supported", which cp -a, mv and
+     * rsync -X pass over quietly when they copy them from one document to
+     * another; ACLs and the rest are not supported either (vim, sed and
+     * emacs save normally without them, FUSE.md 2.6) */
+    fuse_reply_err(req, EOPNOTSUPP);
 }
 
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
