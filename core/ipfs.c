@@ -479,6 +479,7 @@ static int call(cer_ipfs *c, const char *cmd, const char *query, const uint8_t *
     size_t n = strlen(c->base) + strlen(cmd) + (query ? strlen(query) : 0) + 3;
     sink k = {out, max, false};
     curl_mime *mime = NULL;
+    struct curl_slist *hdrs = NULL;
     char errbuf[CURL_ERROR_SIZE] = "";
     long status = 0;
     CURLcode cc;
@@ -506,6 +507,12 @@ static int call(cer_ipfs *c, const char *cmd, const char *query, const uint8_t *
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     if (data) {
         curl_mimepart *part;
+        /* no "Expect: 100-continue" round trip (a 1 s stall on some servers) */
+        if (!(hdrs = curl_slist_append(NULL, "Expect:"))) {
+            rc = cer_err(-ENOMEM, "ipfs: out of memory");
+            goto out;
+        }
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
         if (!(mime = curl_mime_init(h)) || !(part = curl_mime_addpart(mime)) ||
             curl_mime_name(part, "file") != CURLE_OK || curl_mime_filename(part, "blob") != CURLE_OK ||
             curl_mime_type(part, "application/octet-stream") != CURLE_OK ||
@@ -530,7 +537,9 @@ static int call(cer_ipfs *c, const char *cmd, const char *query, const uint8_t *
     rc = status == 200 ? 0 : daemon_error(cmd, status, out);
 out:
     curl_easy_setopt(h, CURLOPT_MIMEPOST, NULL);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_mime_free(mime);
+    curl_slist_free_all(hdrs);
     give_handle(c, h);
     free(url);
     return rc;
