@@ -720,6 +720,153 @@ int cer_node_status_section(cer_node *node, const char *name, int (*fn)(cJSON **
  * member per status section}. */
 int cer_node_status(cer_node *node, cJSON **out);
 
+/* ------------------------------------------------------------------ */
+/* IPFS and sync: the HTTP RPC client, the IPFS-backed store, pubsub    */
+/* ------------------------------------------------------------------ */
+
+/* An IPFS HTTP RPC client (kubo-compatible /api/v0, as kubo and js-ipfs
+ * 0.66 serve it). Every call is a POST with a timeout; a daemon's error
+ * reply comes back as a negative errno with the daemon's "Message" in
+ * cer_errmsg(). Every block read is checked against its CID on arrival.
+ * Connections are reused (a small pool of curl handles); a client is
+ * thread-safe. */
+typedef struct cer_ipfs cer_ipfs;
+
+typedef struct cer_ipfs_opts {
+    const char *url;            /* "http://127.0.0.1:5001" (…/api/v0 optional) */
+    int timeout_ms;             /* per call; 0: 10000 */
+    int block_timeout_ms;       /* block/get wait for a missing block; 0: 5000 */
+    const char *codec_param;    /* block/put codec parameter: "format" (js-ipfs,
+                                   default) or "cid-codec" (kubo >= 0.13) */
+} cer_ipfs_opts;
+
+int cer_ipfs_open(cer_ipfs **out, const cer_ipfs_opts *opts);
+void cer_ipfs_close(cer_ipfs *c);
+/* The API base URL, ".../api/v0" (borrowed). */
+const char *cer_ipfs_url(const cer_ipfs *c);
+/* The daemon's peer ID (id) and version (version) into out. */
+int cer_ipfs_id(cer_ipfs *c, char *out, size_t cap);
+int cer_ipfs_version(cer_ipfs *c, char *out, size_t cap);
+/* block/put: the CID the daemon returns must equal cid (-EBADMSG if not). */
+int cer_ipfs_block_put(cer_ipfs *c, const cer_cid *cid, const uint8_t *data, size_t len);
+/* block/get into out (replacing it), with timeout= (ms; 0: the client's
+ * block timeout); -ETIMEDOUT when the daemon cannot find it in time,
+ * -EBADMSG when the bytes do not hash to cid, -EFBIG over CER_BLOCK_MAX. */
+int cer_ipfs_block_get(cer_ipfs *c, const cer_cid *cid, cer_buf *out, int timeout_ms);
+/* block/stat: the block's size (the daemon fetches it if needed). */
+int cer_ipfs_block_stat(cer_ipfs *c, const cer_cid *cid, size_t *size);
+int cer_ipfs_pin_add(cer_ipfs *c, const cer_cid *cid, bool recursive);
+int cer_ipfs_swarm_connect(cer_ipfs *c, const char *multiaddr);
+/* pubsub/pub: topic is the plain topic (encoded "u"+b64url here). */
+int cer_ipfs_pub(cer_ipfs *c, const char *topic, const uint8_t *data, size_t len);
+
+/* One message of a pubsub subscription (borrowed during the callback). */
+typedef struct cer_ipfs_msg {
+    char from[128];             /* sender's peer ID; "" for unsigned messages */
+    const uint8_t *data;        /* decoded payload */
+    size_t len;
+    uint8_t seqno[32];
+    size_t seqno_len;
+} cer_ipfs_msg;
+
+/* Events of a subscription: SUB_READY when the daemon confirmed it (first
+ * line), SUB_MSG with a message, SUB_BAD with a line that was dropped
+ * (err < 0, reason in cer_errmsg(); msg NULL). Return non-zero to end the
+ * subscription. */
+enum { CER_IPFS_SUB_READY = 0, CER_IPFS_SUB_MSG = 1, CER_IPFS_SUB_BAD = 2 };
+typedef int (*cer_ipfs_sub_fn)(void *arg, int event, const cer_ipfs_msg *msg, int err);
+/* pubsub/sub: streams NDJSON on the calling thread until fn returns
+ * non-zero, *stop becomes non-zero (checked at least once a second), or
+ * the connection ends. Lines over CER_IPFS_LINE_MAX are dropped unparsed.
+ * Returns 0 when stopped (by fn or *stop), else a negative errno (the
+ * stream ended or failed); the caller re-subscribes. */
+#define CER_IPFS_LINE_MAX (2 * CER_MSG_MAX)
+int cer_ipfs_sub(cer_ipfs *c, const char *topic, cer_ipfs_sub_fn fn, void *arg, const volatile int *stop);
+/* Fault injection (tests): the nth HTTP call made from now on (1-based)
+ * fails with -EIO before it is sent; nth <= 0 disarms. Returns the number
+ * of HTTP calls made so far. */
+void cer_ipfs_fail_at(cer_ipfs *c, long nth);
+long cer_ipfs_call_count(cer_ipfs *c);
+
+/* The IPFS-backed store: puts go to local, then through to IPFS; gets come
+ * from local, else from IPFS (CID checked, then kept in local). has and
+ * each answer for local only. A failed write-through does not fail the
+ * put (local is the truth; the sync layer pushes a commit's blocks again
+ * before it announces it); after a failure, write-through pauses for a
+ * second so a dead daemon does not slow every save. Takes ownership of
+ * local and ipfs. */
+int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs);
+/* The IPFS client of an IPFS-backed store, NULL for any other store. */
+cer_ipfs *cer_store_ipfs(cer_store *s);
+/* Write a locally held block through to IPFS now (pushing again). */
+int cer_store_push(cer_store *s, const cer_cid *cid);
+/* Counters of an IPFS-backed store (0 for other stores). */
+typedef struct cer_store_ipfs_stats {
+    int64_t fetched, fetch_failed, written, write_failed;
+} cer_store_ipfs_stats;
+void cer_store_ipfs_stats_get(cer_store *s, cer_store_ipfs_stats *out);
+
+/* Put the node's store behind IPFS (cer_store_open_ipfs over the node's
+ * own store). Call right after cer_node_open, before other threads use the
+ * node; the client is opened here and closed with the node. */
+int cer_node_attach_ipfs(cer_node *node, const cer_ipfs_opts *opts);
+/* Remove a listener registered with cer_node_listen (same fn and arg);
+ * -ENOENT when not registered. When it returns, fn is not running and will
+ * not be called again. */
+int cer_node_unlisten(cer_node *node, cer_node_listener fn, void *arg);
+/* Remove a status section by name (-ENOENT when none); when it returns its
+ * fn is not running. Neither remove call may be made from a listener or a
+ * section function. */
+int cer_node_unsection(cer_node *node, const char *name);
+
+/* The Ceramic pubsub protocol (PROTOCOL.md §6) for one node, on its
+ * network's topic: publishes an UPDATE for every commit in the node's
+ * journal (at start, on each local change, and again after a failure, with
+ * backoff), answers QUERY for streams the node has, learns tips from UPDATE
+ * and RESPONSE for streams it has (blocks come through the node's store,
+ * so attach IPFS to the node first), sends KEEPALIVE, ignores its own
+ * messages, and drops (cer_node_event "pubsub", counted) oversize,
+ * malformed, rate-limited or queue-overflow messages. Two threads: the
+ * subscription (re-subscribes with backoff) and a worker. */
+typedef struct cer_sync cer_sync;
+
+typedef struct cer_sync_opts {
+    cer_ipfs_opts ipfs;         /* the daemon for pubsub (url required) */
+    const char *network;        /* inmemory|local|dev-unstable|testnet-clay|mainnet;
+                                   NULL: inmemory */
+    const char *pubsub_topic;   /* only for inmemory/local; NULL: /ceramic/<net>-<random> */
+    int query_timeout_ms;       /* wait for the first RESPONSE; 0: 3000 */
+    int query_quiet_ms;         /* then wait while answers keep coming; 0: 300 */
+    int keepalive_ms;           /* 0: 30000 */
+    int queue_max;              /* incoming messages queued; 0: 1024 */
+    int rate_per_s;             /* incoming messages accepted per second; 0: 200 */
+} cer_sync_opts;
+
+/* The topic of a network: "/ceramic/<name>" for mainnet, testnet-clay and
+ * dev-unstable, topic (required to be non-NULL for an override) or
+ * "/ceramic/<name>-<random uint32>" for inmemory and local. -EINVAL for an
+ * unknown network or an override on a public network. */
+int cer_sync_topic(char *out, size_t cap, const char *network, const char *topic);
+/* Start syncing node (borrowed; close the sync before the node). Returns
+ * once the subscription is requested; the daemon may still be down (the
+ * sync retries). */
+int cer_sync_open(cer_sync **out, cer_node *node, const cer_sync_opts *opts);
+void cer_sync_close(cer_sync *s);
+/* Load a stream from the network: QUERY, take RESPONSE tips (first within
+ * timeout_ms, 0: the query timeout; then while they keep coming), verify
+ * and learn each; with no answer, the genesis alone. Also for a stream the
+ * node has (picks up newer tips). Returns 1 when the node's tip moved, 0
+ * when not, -ETIMEDOUT when nothing could be loaded. */
+int cer_sync_load(cer_sync *s, const cer_streamref *id, int timeout_ms);
+/* Wait until the subscription is confirmed by the daemon: 0, or
+ * -ETIMEDOUT. */
+int cer_sync_wait_ready(cer_sync *s, int timeout_ms);
+/* Wait until the journal of unpublished commits is empty: 0 or -ETIMEDOUT. */
+int cer_sync_flush(cer_sync *s, int timeout_ms);
+/* The "ipfs" status section (also registered with the node): url, peer,
+ * connected, network, topic, in, out, dropped, queued, last_error. */
+int cer_sync_status(cer_sync *s, cJSON **out);
+
 #ifdef __cplusplus
 }
 #endif

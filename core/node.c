@@ -73,6 +73,7 @@ struct cer_node {
     size_t nlisteners;
     section sections[CER_NODE_LISTENERS_MAX];
     size_t nsections;
+    pthread_rwlock_t cblock; /* read-held while listeners or sections run; written to remove one */
 
     pthread_mutex_t elock;  /* guards the fields below; never held across I/O or hooks */
     event events[CER_NODE_EVENTS_MAX];
@@ -161,6 +162,7 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     }
     pthread_mutex_init(&node->lock, NULL);
     pthread_mutex_init(&node->elock, NULL);
+    pthread_rwlock_init(&node->cblock, NULL);
     if ((rc = make_dir(node->dir)) < 0 || (rc = node_key(node, opts->key)) < 0 ||
         (rc = path_join(&blocks, node->dir, "blocks")) < 0 ||
         (rc = path_join(&streams, node->dir, "streams")) < 0 ||
@@ -197,6 +199,7 @@ void cer_node_close(cer_node *node)
         free(c);
     }
     pthread_mutex_destroy(&node->elock);
+    pthread_rwlock_destroy(&node->cblock);
     pthread_mutex_destroy(&node->lock);
     free(node->dir);
     free(node);
@@ -328,12 +331,14 @@ static void notify(cer_node *node, const cer_streamref *id, const cer_cid *tip, 
     listener ls[CER_NODE_LISTENERS_MAX];
     size_t n;
 
+    pthread_rwlock_rdlock(&node->cblock);
     pthread_mutex_lock(&node->lock);
     n = node->nlisteners;
     memcpy(ls, node->listeners, n * sizeof *ls);
     pthread_mutex_unlock(&node->lock);
     for (size_t i = 0; i < n; i++)
         ls[i].fn(ls[i].arg, id, tip, flags);
+    pthread_rwlock_unlock(&node->cblock);
 }
 
 /* ---- create, update ---- */
@@ -890,6 +895,7 @@ int cer_node_status(cer_node *node, cJSON **out)
         cJSON_AddItemToObject(o, "counters", counters);
         counters = NULL;
     }
+    pthread_rwlock_rdlock(&node->cblock);
     pthread_mutex_lock(&node->lock);
     nsec = node->nsections;
     memcpy(secs, node->sections, nsec * sizeof *secs);
@@ -900,6 +906,7 @@ int cer_node_status(cer_node *node, cJSON **out)
             v = cJSON_CreateString(cer_errmsg());
         ok = v && cJSON_AddItemToObject(o, secs[i].name, v);
     }
+    pthread_rwlock_unlock(&node->cblock);
     cJSON_Delete(counters);
     if (!ok) {
         cJSON_Delete(o);
@@ -965,4 +972,65 @@ int cer_node_commit_describe(cer_node *node, const cer_cid *cid, cJSON **out)
     }
     *out = o;
     return 0;
+}
+/* ---- attaching IPFS, removing listeners and sections (the sync layer) ---- */
+
+int cer_node_attach_ipfs(cer_node *node, const cer_ipfs_opts *opts)
+{
+    cer_ipfs *ipfs = NULL;
+    cer_store *st = NULL;
+    int rc;
+
+    if (cer_store_ipfs(node->store))
+        return cer_err(-EEXIST, "node: IPFS already attached");
+    if ((rc = cer_ipfs_open(&ipfs, opts)) < 0)
+        return rc;
+    if ((rc = cer_store_open_ipfs(&st, node->store, ipfs)) < 0) {
+        cer_ipfs_close(ipfs);
+        return rc;
+    }
+    node->store = st;
+    return 0;
+}
+
+int cer_node_unlisten(cer_node *node, cer_node_listener fn, void *arg)
+{
+    int rc = cer_err(-ENOENT, "node: no such listener");
+
+    pthread_rwlock_wrlock(&node->cblock);
+    pthread_mutex_lock(&node->lock);
+    for (size_t i = 0; i < node->nlisteners; i++)
+        if (node->listeners[i].fn == fn && node->listeners[i].arg == arg) {
+            memmove(&node->listeners[i], &node->listeners[i + 1],
+                    (node->nlisteners - i - 1) * sizeof node->listeners[0]);
+            node->nlisteners--;
+            rc = 0;
+            break;
+        }
+    pthread_mutex_unlock(&node->lock);
+    pthread_rwlock_unlock(&node->cblock);
+    if (rc == 0)
+        cer_errclear();
+    return rc;
+}
+
+int cer_node_unsection(cer_node *node, const char *name)
+{
+    int rc = cer_err(-ENOENT, "node: no status section %s", name);
+
+    pthread_rwlock_wrlock(&node->cblock);
+    pthread_mutex_lock(&node->lock);
+    for (size_t i = 0; i < node->nsections; i++)
+        if (strcmp(node->sections[i].name, name) == 0) {
+            memmove(&node->sections[i], &node->sections[i + 1],
+                    (node->nsections - i - 1) * sizeof node->sections[0]);
+            node->nsections--;
+            rc = 0;
+            break;
+        }
+    pthread_mutex_unlock(&node->lock);
+    pthread_rwlock_unlock(&node->cblock);
+    if (rc == 0)
+        cer_errclear();
+    return rc;
 }

@@ -7,6 +7,7 @@
  */
 #include "cli.h"
 #include "cliutil.h"
+#include "clisync.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -218,17 +219,22 @@ fail:
 int cfs_cmd_show(int argc, char **argv)
 {
     static const struct option extra[] = {{"meta", no_argument, NULL, 'm'}};
-    static const char use[] = "show STREAM|ALIAS [--meta] [--state DIR]";
+    static const char use[] = "show STREAM|ALIAS [--meta] [--state DIR] [--ipfs URL [--network N] "
+                              "[--pubsub-topic T] [--query-timeout MS]]";
     node_args a = {0};
     bool meta = false;
     cer_node *node = NULL;
+    cer_sync *sync = NULL;
+    cfs_net_opts net;
     cer_streamref id;
     cer_state *st = NULL;
     int rc;
 
     cli_set_command("show");
-    if ((rc = node_getopt(argc, argv, &a, extra, 1, show_opt, &meta, use)) ||
-        (rc = open_stream(&node, &id, &a, argc, argv, 0, use)))
+    if ((rc = cfs_net_extract(&net, &argc, argv)) ||
+        (rc = node_getopt(argc, argv, &a, extra, 1, show_opt, &meta, use)) ||
+        (rc = open_stream(&node, &id, &a, argc, argv, 0, use)) || (rc = cfs_net_start(&sync, node, &net)) ||
+        (rc = cfs_net_load(sync, &id, &net)))
         goto out;
     if ((rc = cer_node_state(node, &st, &id)) < 0) {
         rc = node_fail(rc, argv[optind]);
@@ -237,6 +243,7 @@ int cfs_cmd_show(int argc, char **argv)
     rc = meta ? cli_print_json(state_json(st)) : cli_print_json(cJSON_Duplicate(st->content, 1));
 out:
     cer_state_free(st);
+    cer_sync_close(sync);
     cer_node_close(node);
     return rc;
 }

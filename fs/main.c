@@ -4,6 +4,7 @@
  */
 #include "ceramic.h"
 #include "cli.h"
+#include "clisync.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,7 @@ static const struct {
     {"sign", cfs_cmd_sign, "sign a dag-json payload as a DAG-JOSE block"},
     {"genesis", cfs_cmd_genesis, "build a TileDocument genesis commit"},
     {"commit", cfs_cmd_commit, "build a signed TileDocument update commit"},
+    {"sync", cfs_cmd_sync, "run this node's pubsub sync over an IPFS daemon (--ipfs URL)"},
 };
 
 static int usage(FILE *f)

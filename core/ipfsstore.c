@@ -1,0 +1,164 @@
+/*
+ * ipfsstore.c — the IPFS-backed block store: a store backend that layers
+ * an IPFS daemon (ipfs.c) under a local store (the embedded flatfs or the
+ * memory store). Writes go to local first (the truth, durable), then
+ * through to IPFS so peers can fetch them over bitswap; reads come from
+ * local, else from IPFS (re-hashed in ipfs.c, again by the store front
+ * end) and are then kept locally. The front end in store.c checks every
+ * block, so this file only moves bytes.
+ *
+ * Offline first: a failed write-through never fails a put. It is counted,
+ * and write-through pauses for PAUSE_MS so a dead daemon costs one
+ * connection attempt a second, not one per block; the sync layer pushes a
+ * commit's blocks again (cer_store_push) before it announces the commit.
+ */
+#include "store.h"
+#include "error.h"
+#include "ipfs.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PAUSE_MS 1000
+
+typedef struct ipfs_store {
+    cer_store base;
+    cer_store *local;
+    cer_ipfs *ipfs;
+    atomic_llong pause_until;   /* ms, monotonic */
+    atomic_llong fetched, fetch_failed, written, write_failed;
+} ipfs_store;
+
+static const cer_store_ops ipfs_ops;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int write_through(ipfs_store *s, const cer_cid *cid, const uint8_t *data, size_t len, bool force)
+{
+    int rc;
+
+    if (!force && now_ms() < atomic_load(&s->pause_until))
+        return -EAGAIN;
+    if ((rc = cer_ipfs_block_put(s->ipfs, cid, data, len)) < 0) {
+        atomic_fetch_add(&s->write_failed, 1);
+        atomic_store(&s->pause_until, now_ms() + PAUSE_MS);
+        return rc;
+    }
+    atomic_fetch_add(&s->written, 1);
+    return 0;
+}
+
+static int ipfs_put(cer_store *st, const cer_cid *cid, const uint8_t *data, size_t len)
+{
+    ipfs_store *s = (ipfs_store *)st;
+    int rc;
+
+    if ((rc = s->local->ops->put(s->local, cid, data, len)) < 0)
+        return rc;
+    (void)write_through(s, cid, data, len, false);
+    cer_errclear();
+    return 0;
+}
+
+static int ipfs_get(cer_store *st, const cer_cid *cid, cer_buf *out)
+{
+    ipfs_store *s = (ipfs_store *)st;
+    size_t start = out->len;
+    cer_buf b = CER_BUF_INIT;
+    int rc = s->local->ops->get(s->local, cid, out);
+
+    if (rc != -ENOENT)
+        return rc;
+    out->len = start;
+    if ((rc = cer_ipfs_block_get(s->ipfs, cid, &b, 0)) < 0) {
+        atomic_fetch_add(&s->fetch_failed, 1);
+        cer_buf_free(&b);
+        return rc == -ETIMEDOUT ? cer_err_wrap(-ENOENT, "store: not here, and IPFS") : rc;
+    }
+    atomic_fetch_add(&s->fetched, 1);
+    /* keep it (checked by ipfs.c); a failure to cache costs a refetch */
+    (void)s->local->ops->put(s->local, cid, b.data, b.len);
+    rc = cer_buf_append(out, b.data, b.len);
+    cer_buf_free(&b);
+    return rc;
+}
+
+static int ipfs_has(cer_store *st, const cer_cid *cid)
+{
+    ipfs_store *s = (ipfs_store *)st;
+
+    return s->local->ops->has(s->local, cid);
+}
+
+static int ipfs_each(cer_store *st, int (*fn)(const cer_cid *cid, void *arg), void *arg)
+{
+    ipfs_store *s = (ipfs_store *)st;
+
+    return cer_store_each(s->local, fn, arg);
+}
+
+static void ipfs_close(cer_store *st)
+{
+    ipfs_store *s = (ipfs_store *)st;
+
+    cer_store_close(s->local);
+    cer_ipfs_close(s->ipfs);
+    free(s);
+}
+
+static const cer_store_ops ipfs_ops = {ipfs_put, ipfs_get, ipfs_has, ipfs_close, ipfs_each};
+
+int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs)
+{
+    ipfs_store *s;
+
+    *out = NULL;
+    if (!local || !ipfs)
+        return cer_err(-EINVAL, "store: IPFS store needs a local store and a client");
+    if (!(s = calloc(1, sizeof *s)))
+        return cer_err(-ENOMEM, "store: out of memory");
+    s->base.ops = &ipfs_ops;
+    s->local = local;
+    s->ipfs = ipfs;
+    *out = &s->base;
+    return 0;
+}
+
+cer_ipfs *cer_store_ipfs(cer_store *st)
+{
+    return st && st->ops == &ipfs_ops ? ((ipfs_store *)st)->ipfs : NULL;
+}
+
+int cer_store_push(cer_store *st, const cer_cid *cid)
+{
+    ipfs_store *s = (ipfs_store *)st;
+    cer_buf b = CER_BUF_INIT;
+    int rc;
+
+    if (!st || st->ops != &ipfs_ops)
+        return cer_err(-ENOTSUP, "store: not an IPFS-backed store");
+    if ((rc = cer_store_get(s->local, cid, &b)) == 0)
+        rc = write_through(s, cid, b.data, b.len, true);
+    cer_buf_free(&b);
+    return rc;
+}
+
+void cer_store_ipfs_stats_get(cer_store *st, cer_store_ipfs_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (st && st->ops == &ipfs_ops) {
+        ipfs_store *s = (ipfs_store *)st;
+        out->fetched = atomic_load(&s->fetched);
+        out->fetch_failed = atomic_load(&s->fetch_failed);
+        out->written = atomic_load(&s->written);
+        out->write_failed = atomic_load(&s->write_failed);
+    }
+}

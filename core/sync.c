@@ -1,0 +1,786 @@
+/*
+ * sync.c — the Ceramic pubsub protocol (PROTOCOL.md §6) for one node over
+ * an IPFS daemon's HTTP RPC: UPDATE for our commits, QUERY/RESPONSE to
+ * load streams from the network and to answer others, KEEPALIVE.
+ *
+ * Threads (DESIGN.md): the subscription thread reads the daemon's NDJSON
+ * stream, drops what it must (own messages, oversize, malformed, over the
+ * rate, queue full: each a "pubsub" event and a counter), hands RESPONSEs
+ * to waiting queries and queues the rest. The worker thread handles the
+ * queue (learn tips, answer queries), drains the node's journal of
+ * unpublished commits (push blocks to IPFS, publish UPDATE, mark
+ * published; oldest first, stopping at the first failure and retrying
+ * with backoff) and sends KEEPALIVEs. The node listener only flags the
+ * journal as dirty and signals the worker: it never blocks on I/O.
+ * cer_sync_load runs on the caller's thread.
+ *
+ * Lock order: s->lock is never held across I/O or a node call.
+ */
+#include "ceramic.h"
+#include "buf.h"
+#include "error.h"
+#include "ipfs.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#define QUERY_TIPS_MAX 16
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 15000
+
+typedef struct item {
+    struct item *next;
+    cer_msg msg;
+} item;
+
+typedef struct query {
+    struct query *next;
+    char id[CER_QUERY_ID_LEN + 2];
+    cer_streamref stream;
+    cer_cid tips[QUERY_TIPS_MAX];
+    size_t ntips;
+} query;
+
+struct cer_sync {
+    cer_node *node;
+    cer_ipfs *ipfs;
+    char topic[256];
+    char network[32];
+    long query_timeout_ms, query_quiet_ms, keepalive_ms;
+    size_t queue_max;
+    int rate_per_s;
+    pthread_t sub_thr, work_thr;
+    bool sub_started, work_started, listening, section;
+
+    atomic_int stop;
+    volatile int stop_flag;     /* the same, for cer_ipfs_sub */
+    pthread_mutex_t lock;       /* guards everything below */
+    pthread_cond_t work;        /* the worker has something to do, or stop */
+    pthread_cond_t changed;     /* ready, query answers, stop */
+    char peer[128];
+    char ipfs_ver[64];
+    bool ready;
+    item *head, *tail;
+    size_t qlen;
+    query *queries;
+    bool journal_dirty;
+    long long drain_at, drain_backoff;
+    long long last_pub;
+    long long win_start;
+    int win_count;
+    int64_t n_in, n_out, n_dropped;
+    char last_error[256];
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void deadline(struct timespec *ts, long long ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000;
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
+static void set_error(cer_sync *s, const char *msg)
+{
+    pthread_mutex_lock(&s->lock);
+    snprintf(s->last_error, sizeof s->last_error, "%s", msg);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* A dropped or rejected message: event, counters. */
+static void drop(cer_sync *s, const cer_streamref *id, const char *counter, const char *reason)
+{
+    pthread_mutex_lock(&s->lock);
+    s->n_dropped++;
+    pthread_mutex_unlock(&s->lock);
+    cer_node_count(s->node, "pubsub_dropped", 1);
+    cer_node_count(s->node, counter, 1);
+    cer_node_event(s->node, "pubsub", id, "%s", reason);
+}
+
+/* ---- topics ---- */
+
+int cer_sync_topic(char *out, size_t cap, const char *network, const char *topic)
+{
+    static const char *fixed[] = {"mainnet", "testnet-clay", "dev-unstable"};
+    uint32_t r;
+    int n;
+
+    if (!network)
+        network = "inmemory";
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (strcmp(network, fixed[i]) == 0) {
+            if (topic)
+                return cer_err(-EINVAL, "sync: a pubsub topic can only be set for inmemory or local");
+            n = snprintf(out, cap, "/ceramic/%s", network);
+            return n >= 0 && (size_t)n < cap ? 0 : cer_err(-ENOSPC, "sync: topic buffer too small");
+        }
+    if (strcmp(network, "inmemory") != 0 && strcmp(network, "local") != 0)
+        return cer_err(-EINVAL, "sync: unknown network '%s' (inmemory, local, dev-unstable, testnet-clay, mainnet)",
+                       network);
+    if (topic) {
+        if (!topic[0] || strlen(topic) > 200)
+            return cer_err(-EINVAL, "sync: pubsub topic must be 1..200 bytes");
+        n = snprintf(out, cap, "%s", topic);
+    } else {
+        if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+            return cer_err(-EIO, "sync: no randomness for the topic");
+        n = snprintf(out, cap, "/ceramic/%s-%u", network, r);
+    }
+    return n >= 0 && (size_t)n < cap ? 0 : cer_err(-ENOSPC, "sync: topic buffer too small");
+}
+
+/* ---- publishing ---- */
+
+static int publish(cer_sync *s, const cer_msg *m)
+{
+    char *text = NULL;
+    int rc;
+
+    if ((rc = cer_msg_encode(&text, m)) < 0)
+        return rc;
+    rc = cer_ipfs_pub(s->ipfs, s->topic, (const uint8_t *)text, strlen(text));
+    free(text);
+    pthread_mutex_lock(&s->lock);
+    if (rc == 0) {
+        s->n_out++;
+        s->last_pub = now_ms();
+    } else {
+        snprintf(s->last_error, sizeof s->last_error, "%s", cer_errmsg());
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (rc == 0)
+        cer_node_count(s->node, "pubsub_out", 1);
+    return rc;
+}
+
+/* Push a commit's blocks (envelope and payload) to IPFS so peers can
+ * fetch them; nothing to do when the node's store is not IPFS-backed. */
+static int push_commit(cer_sync *s, const cer_cid *tip)
+{
+    cer_store *st = cer_node_store(s->node);
+    cer_buf b = CER_BUF_INIT;
+    cer_jws jws = {0};
+    int rc;
+
+    if (!cer_store_ipfs(st))
+        return 0;
+    if ((rc = cer_store_push(st, tip)) < 0)
+        return rc;
+    if (tip->codec == CER_CODEC_DAG_JOSE && (rc = cer_store_get(st, tip, &b)) == 0 &&
+        (rc = cer_dagjose_decode(&jws, b.data, b.len)) == 0 && jws.has_link)
+        rc = cer_store_push(st, &jws.link);
+    cer_jws_free(&jws);
+    cer_buf_free(&b);
+    return rc;
+}
+
+typedef struct jentry {
+    cer_streamref id;
+    cer_cid tip;
+} jentry;
+
+typedef struct jlist {
+    jentry *v;
+    size_t n, cap;
+} jlist;
+
+static int collect(const cer_streamref *id, const cer_cid *tip, void *arg)
+{
+    jlist *l = arg;
+
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 16;
+        jentry *v = realloc(l->v, nc * sizeof *v);
+        if (!v)
+            return cer_err(-ENOMEM, "sync: out of memory");
+        l->v = v;
+        l->cap = nc;
+    }
+    l->v[l->n++] = (jentry){*id, *tip};
+    return 0;
+}
+
+/* Publish every unpublished commit, oldest first; stop at the first failure. */
+static int drain(cer_sync *s)
+{
+    jlist l = {0};
+    int rc = cer_node_unpublished(s->node, collect, &l);
+
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        cer_msg m = {.typ = CER_MSG_UPDATE, .stream = l.v[i].id, .tip = l.v[i].tip};
+        if ((rc = push_commit(s, &l.v[i].tip)) < 0 || (rc = publish(s, &m)) < 0) {
+            cer_err_wrap(rc, "sync: publishing UPDATE");
+            break;
+        }
+        if ((rc = cer_node_published(s->node, &l.v[i].id, &l.v[i].tip)) == -ENOENT)
+            rc = 0;  /* marked by another drain meanwhile */
+    }
+    if (rc < 0)
+        set_error(s, cer_errmsg());
+    free(l.v);
+    return rc;
+}
+
+static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, unsigned flags)
+{
+    cer_sync *s = arg;
+
+    (void)id, (void)tip;
+    if (!(flags & CER_CHANGE_LOCAL))
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->journal_dirty = true;
+    s->drain_at = 0;  /* a user action: retry now even when backing off */
+    pthread_cond_signal(&s->work);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- incoming ---- */
+
+static bool node_has(cer_sync *s, const cer_streamref *id)
+{
+    cer_stream_info info;
+
+    return cer_node_info(s->node, id, &info) == 0;
+}
+
+static void learn(cer_sync *s, const cer_streamref *id, const cer_cid *tip, const char *what)
+{
+    char name[CER_CID_STR_MAX];
+    int rc = cer_node_learn_tip(s->node, id, tip);
+
+    if (rc == 1) {
+        cer_node_count(s->node, "pubsub_learned", 1);
+    } else if (rc < 0) {
+        cer_cid_to_string(name, sizeof name, tip);
+        cer_node_count(s->node, "pubsub_rejected", 1);
+        cer_node_event(s->node, "pubsub", id, "%s tip %s rejected: %s", what, name, cer_errmsg());
+        set_error(s, cer_errmsg());
+    }
+}
+
+static void handle(cer_sync *s, cer_msg *m)
+{
+    switch (m->typ) {
+    case CER_MSG_UPDATE:
+        if (node_has(s, &m->stream))
+            learn(s, &m->stream, &m->tip, "UPDATE");
+        break;
+    case CER_MSG_QUERY: {
+        cer_stream_info info;
+        cer_tip_entry e;
+        cer_msg r = {.typ = CER_MSG_RESPONSE, .ntips = 1, .tips = &e};
+        if (cer_node_info(s->node, &m->stream, &info) < 0)
+            break;  /* silent, as js-ceramic */
+        memcpy(r.id, m->id, sizeof r.id);
+        e.stream = info.id;
+        e.tip = info.tip;
+        if (publish(s, &r) == 0)
+            cer_node_count(s->node, "pubsub_answered", 1);
+        break;
+    }
+    case CER_MSG_RESPONSE:
+        /* not for one of our queries: still news for streams we hold */
+        for (size_t i = 0; i < m->ntips; i++)
+            if (node_has(s, &m->tips[i].stream))
+                learn(s, &m->tips[i].stream, &m->tips[i].tip, "RESPONSE");
+        break;
+    default:
+        break;
+    }
+}
+
+/* A RESPONSE to one of our queries goes to its waiter: true if taken. */
+static bool answer_query(cer_sync *s, const cer_msg *m)
+{
+    bool taken = false;
+
+    pthread_mutex_lock(&s->lock);
+    for (query *q = s->queries; q; q = q->next) {
+        if (strcmp(q->id, m->id) != 0)
+            continue;
+        taken = true;
+        for (size_t i = 0; i < m->ntips; i++)
+            if (cer_streamref_same_stream(&m->tips[i].stream, &q->stream) && q->ntips < QUERY_TIPS_MAX) {
+                bool dup = false;
+                for (size_t j = 0; j < q->ntips; j++)
+                    dup |= cer_cid_equal(&q->tips[j], &m->tips[i].tip);
+                if (!dup)
+                    q->tips[q->ntips++] = m->tips[i].tip;
+            }
+        pthread_cond_broadcast(&s->changed);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return taken;
+}
+
+static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
+{
+    cer_sync *s = arg;
+    char why[320];
+    item *it;
+    bool self, over_rate = false, full = false;
+    long long now;
+    int rc;
+
+    if (atomic_load(&s->stop))
+        return 1;
+    if (event == CER_IPFS_SUB_READY) {
+        pthread_mutex_lock(&s->lock);
+        s->ready = true;
+        s->journal_dirty = true;  /* (re)connected: publish what waited */
+        s->drain_at = 0;
+        pthread_cond_broadcast(&s->changed);
+        pthread_cond_signal(&s->work);
+        pthread_mutex_unlock(&s->lock);
+        return 0;
+    }
+    if (event == CER_IPFS_SUB_BAD) {
+        snprintf(why, sizeof why, "dropped: %s", cer_errmsg());
+        drop(s, NULL, err == -EFBIG ? "pubsub_oversize" : "pubsub_malformed", why);
+        return 0;
+    }
+    pthread_mutex_lock(&s->lock);
+    self = s->peer[0] && strcmp(im->from, s->peer) == 0;
+    now = now_ms();
+    if (!self) {
+        if (now - s->win_start >= 1000) {
+            s->win_start = now;
+            s->win_count = 0;
+        }
+        over_rate = ++s->win_count > s->rate_per_s;
+        s->n_in++;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (self)
+        return 0;  /* our own message, echoed by our daemon */
+    cer_node_count(s->node, "pubsub_in", 1);
+    if (!im->from[0])
+        return drop(s, NULL, "pubsub_unsigned", "dropped: unsigned pubsub message (no 'from')"), 0;
+    if (im->len > CER_MSG_MAX) {
+        snprintf(why, sizeof why, "dropped: message of %zu bytes from %s is over %d", im->len, im->from,
+                 CER_MSG_MAX);
+        return drop(s, NULL, "pubsub_oversize", why), 0;
+    }
+    if (over_rate) {
+        snprintf(why, sizeof why, "dropped: over %d messages/s (from %s)", s->rate_per_s, im->from);
+        return drop(s, NULL, "pubsub_ratelimited", why), 0;
+    }
+    if (!(it = calloc(1, sizeof *it)))
+        return drop(s, NULL, "pubsub_nomem", "dropped: out of memory"), 0;
+    if ((rc = cer_msg_parse(&it->msg, im->data, im->len)) < 0) {
+        snprintf(why, sizeof why, "dropped: malformed message from %s: %s", im->from, cer_errmsg());
+        free(it);
+        return drop(s, NULL, "pubsub_malformed", why), 0;
+    }
+    if (it->msg.typ == CER_MSG_KEEPALIVE || (it->msg.typ == CER_MSG_RESPONSE && answer_query(s, &it->msg))) {
+        cer_msg_free(&it->msg);
+        free(it);
+        return 0;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (s->qlen >= s->queue_max) {
+        full = true;
+    } else {
+        if (s->tail)
+            s->tail->next = it;
+        else
+            s->head = it;
+        s->tail = it;
+        s->qlen++;
+        pthread_cond_signal(&s->work);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (full) {
+        snprintf(why, sizeof why, "dropped: queue full (%zu messages), from %s", s->queue_max, im->from);
+        drop(s, it->msg.typ == CER_MSG_RESPONSE ? NULL : &it->msg.stream, "pubsub_queuefull", why);
+        cer_msg_free(&it->msg);
+        free(it);
+    }
+    return 0;
+}
+
+/* Fetch peer ID and version once; 0 or a negative errno. */
+static int identify(cer_sync *s)
+{
+    char peer[128], ver[64];
+    int rc;
+
+    pthread_mutex_lock(&s->lock);
+    rc = s->peer[0] ? 1 : 0;
+    pthread_mutex_unlock(&s->lock);
+    if (rc)
+        return 0;
+    if ((rc = cer_ipfs_id(s->ipfs, peer, sizeof peer)) < 0)
+        return rc;
+    if (cer_ipfs_version(s->ipfs, ver, sizeof ver) < 0)
+        snprintf(ver, sizeof ver, "unknown");
+    pthread_mutex_lock(&s->lock);
+    memcpy(s->peer, peer, sizeof peer);
+    memcpy(s->ipfs_ver, ver, sizeof ver);
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+static void *sub_main(void *arg)
+{
+    cer_sync *s = arg;
+    long long backoff = BACKOFF_MIN_MS;
+    struct timespec ts;
+    int rc;
+
+    while (!atomic_load(&s->stop)) {
+        long long started = now_ms();
+        if ((rc = identify(s)) == 0)
+            rc = cer_ipfs_sub(s->ipfs, s->topic, on_sub, s, &s->stop_flag);
+        pthread_mutex_lock(&s->lock);
+        s->ready = false;
+        if (rc < 0)
+            snprintf(s->last_error, sizeof s->last_error, "%s", cer_errmsg());
+        pthread_mutex_unlock(&s->lock);
+        if (atomic_load(&s->stop))
+            break;
+        cer_node_count(s->node, "pubsub_resubscribe", 1);
+        if (now_ms() - started > 10000)
+            backoff = BACKOFF_MIN_MS;  /* it had been working */
+        pthread_mutex_lock(&s->lock);
+        deadline(&ts, backoff);
+        while (!atomic_load(&s->stop) && pthread_cond_timedwait(&s->changed, &s->lock, &ts) == 0)
+            ;
+        pthread_mutex_unlock(&s->lock);
+        backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+    }
+    return NULL;
+}
+
+static void keepalive(cer_sync *s)
+{
+    cer_msg m = {.typ = CER_MSG_KEEPALIVE};
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    m.ts = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    snprintf(m.ver, sizeof m.ver, "ceramicfs-%s", CER_VERSION);
+    pthread_mutex_lock(&s->lock);
+    snprintf(m.ipfs_ver, sizeof m.ipfs_ver, "%s", s->ipfs_ver[0] ? s->ipfs_ver : "unknown");
+    s->last_pub = now_ms();  /* also on failure: try again one interval later */
+    pthread_mutex_unlock(&s->lock);
+    (void)publish(s, &m);
+}
+
+static void *work_main(void *arg)
+{
+    cer_sync *s = arg;
+    struct timespec ts;
+
+    pthread_mutex_lock(&s->lock);
+    while (!atomic_load(&s->stop)) {
+        long long now = now_ms(), wait;
+        if (s->head) {
+            item *it = s->head;
+            if (!(s->head = it->next))
+                s->tail = NULL;
+            s->qlen--;
+            pthread_mutex_unlock(&s->lock);
+            handle(s, &it->msg);
+            cer_msg_free(&it->msg);
+            free(it);
+            pthread_mutex_lock(&s->lock);
+            continue;
+        }
+        if (s->journal_dirty && now >= s->drain_at) {
+            s->journal_dirty = false;
+            pthread_mutex_unlock(&s->lock);
+            int rc = drain(s);
+            pthread_mutex_lock(&s->lock);
+            if (rc < 0) {
+                s->journal_dirty = true;
+                s->drain_backoff = s->drain_backoff ? s->drain_backoff * 2 : BACKOFF_MIN_MS;
+                if (s->drain_backoff > BACKOFF_MAX_MS)
+                    s->drain_backoff = BACKOFF_MAX_MS;
+                s->drain_at = now_ms() + s->drain_backoff;
+            } else {
+                s->drain_backoff = 0;
+            }
+            continue;
+        }
+        if (s->ready && now - s->last_pub >= s->keepalive_ms) {
+            pthread_mutex_unlock(&s->lock);
+            keepalive(s);
+            pthread_mutex_lock(&s->lock);
+            continue;
+        }
+        wait = s->last_pub + s->keepalive_ms - now;
+        if (s->journal_dirty && s->drain_at - now < wait)
+            wait = s->drain_at - now;
+        if (wait < 10)
+            wait = 10;
+        if (wait > 1000)
+            wait = 1000;
+        deadline(&ts, wait);
+        pthread_cond_timedwait(&s->work, &s->lock, &ts);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* ---- status ---- */
+
+static int status_fn(cJSON **out, void *arg)
+{
+    return cer_sync_status(arg, out);
+}
+
+int cer_sync_status(cer_sync *s, cJSON **out)
+{
+    cer_store_ipfs_stats st;
+    cJSON *o = cJSON_CreateObject();
+    bool ok;
+
+    *out = NULL;
+    cer_store_ipfs_stats_get(cer_node_store(s->node), &st);
+    pthread_mutex_lock(&s->lock);
+    ok = o && cJSON_AddStringToObject(o, "url", cer_ipfs_url(s->ipfs)) &&
+         (s->peer[0] ? cJSON_AddStringToObject(o, "peer", s->peer) : cJSON_AddNullToObject(o, "peer")) &&
+         cJSON_AddBoolToObject(o, "connected", s->ready) && cJSON_AddStringToObject(o, "network", s->network) &&
+         cJSON_AddStringToObject(o, "topic", s->topic) && cJSON_AddNumberToObject(o, "in", (double)s->n_in) &&
+         cJSON_AddNumberToObject(o, "out", (double)s->n_out) &&
+         cJSON_AddNumberToObject(o, "dropped", (double)s->n_dropped) &&
+         cJSON_AddNumberToObject(o, "queued", (double)s->qlen) &&
+         cJSON_AddNumberToObject(o, "blocks_fetched", (double)st.fetched) &&
+         cJSON_AddNumberToObject(o, "blocks_written", (double)st.written) &&
+         cJSON_AddNumberToObject(o, "blocks_write_failed", (double)st.write_failed) &&
+         (s->last_error[0] ? cJSON_AddStringToObject(o, "last_error", s->last_error)
+                           : cJSON_AddNullToObject(o, "last_error"));
+    pthread_mutex_unlock(&s->lock);
+    if (!ok) {
+        cJSON_Delete(o);
+        return cer_err(-ENOMEM, "sync: out of memory");
+    }
+    *out = o;
+    return 0;
+}
+
+/* ---- open, close ---- */
+
+int cer_sync_open(cer_sync **out, cer_node *node, const cer_sync_opts *opts)
+{
+    cer_sync *s;
+    int rc;
+
+    *out = NULL;
+    if (!node || !opts)
+        return cer_err(-EINVAL, "sync: no node or options");
+    if (!(s = calloc(1, sizeof *s)))
+        return cer_err(-ENOMEM, "sync: out of memory");
+    s->node = node;
+    pthread_mutex_init(&s->lock, NULL);
+    {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&s->work, &ca);
+        pthread_cond_init(&s->changed, &ca);
+        pthread_condattr_destroy(&ca);
+    }
+    snprintf(s->network, sizeof s->network, "%s", opts->network ? opts->network : "inmemory");
+    s->query_timeout_ms = opts->query_timeout_ms > 0 ? opts->query_timeout_ms : 3000;
+    s->query_quiet_ms = opts->query_quiet_ms > 0 ? opts->query_quiet_ms : 300;
+    s->keepalive_ms = opts->keepalive_ms > 0 ? opts->keepalive_ms : 30000;
+    s->queue_max = opts->queue_max > 0 ? (size_t)opts->queue_max : 1024;
+    s->rate_per_s = opts->rate_per_s > 0 ? opts->rate_per_s : 200;
+    s->last_pub = now_ms() - s->keepalive_ms;  /* first KEEPALIVE right after start, as js */
+    s->journal_dirty = true;
+    if ((rc = cer_sync_topic(s->topic, sizeof s->topic, opts->network, opts->pubsub_topic)) < 0 ||
+        (rc = cer_ipfs_open(&s->ipfs, &opts->ipfs)) < 0)
+        goto fail;
+    if ((rc = cer_node_listen(node, on_change, s)) < 0)
+        goto fail;
+    s->listening = true;
+    if ((rc = cer_node_status_section(node, "ipfs", status_fn, s)) < 0)
+        goto fail;
+    s->section = true;
+    if (pthread_create(&s->work_thr, NULL, work_main, s) != 0) {
+        rc = cer_err(-EAGAIN, "sync: cannot start a thread");
+        goto fail;
+    }
+    s->work_started = true;
+    if (pthread_create(&s->sub_thr, NULL, sub_main, s) != 0) {
+        rc = cer_err(-EAGAIN, "sync: cannot start a thread");
+        goto fail;
+    }
+    s->sub_started = true;
+    *out = s;
+    return 0;
+fail:
+    {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", cer_errmsg());
+        cer_sync_close(s);
+        cer_err(rc, "%s", msg);
+    }
+    return rc;
+}
+
+void cer_sync_close(cer_sync *s)
+{
+    if (!s)
+        return;
+    if (s->listening)
+        cer_node_unlisten(s->node, on_change, s);
+    if (s->section)
+        cer_node_unsection(s->node, "ipfs");
+    atomic_store(&s->stop, 1);
+    s->stop_flag = 1;
+    pthread_mutex_lock(&s->lock);
+    pthread_cond_broadcast(&s->work);
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->lock);
+    if (s->sub_started)
+        pthread_join(s->sub_thr, NULL);
+    if (s->work_started)
+        pthread_join(s->work_thr, NULL);
+    for (item *it = s->head, *next; it; it = next) {
+        next = it->next;
+        cer_msg_free(&it->msg);
+        free(it);
+    }
+    cer_ipfs_close(s->ipfs);
+    pthread_cond_destroy(&s->work);
+    pthread_cond_destroy(&s->changed);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+/* ---- waiting and loading ---- */
+
+int cer_sync_wait_ready(cer_sync *s, int timeout_ms)
+{
+    struct timespec ts;
+    int rc = 0;
+
+    deadline(&ts, timeout_ms > 0 ? timeout_ms : 0);
+    pthread_mutex_lock(&s->lock);
+    while (!s->ready && !atomic_load(&s->stop) && rc == 0)
+        rc = pthread_cond_timedwait(&s->changed, &s->lock, &ts);
+    rc = s->ready ? 0 : cer_err(-ETIMEDOUT, "sync: no subscription to %s after %d ms: %s", s->topic, timeout_ms,
+                                s->last_error[0] ? s->last_error : "no answer");
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static int count_one(const cer_streamref *id, const cer_cid *tip, void *arg)
+{
+    (void)id, (void)tip;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+int cer_sync_flush(cer_sync *s, int timeout_ms)
+{
+    long long end = now_ms() + timeout_ms;
+    struct timespec ts = {0, 20 * 1000000};
+
+    for (;;) {
+        size_t n = 0;
+        int rc = cer_node_unpublished(s->node, count_one, &n);
+        if (rc < 0)
+            return rc;
+        if (n == 0)
+            return 0;
+        if (now_ms() >= end)
+            return cer_err(-ETIMEDOUT, "sync: %zu commits still unpublished after %d ms", n, timeout_ms);
+        nanosleep(&ts, NULL);
+    }
+}
+
+int cer_sync_load(cer_sync *s, const cer_streamref *id, int timeout_ms)
+{
+    cer_msg m = {.typ = CER_MSG_QUERY};
+    query q = {0}, **pp;
+    struct timespec ts;
+    cer_cid tips[QUERY_TIPS_MAX];
+    size_t n = 0;
+    long long t0 = now_ms(), first = timeout_ms > 0 ? timeout_ms : s->query_timeout_ms;
+    int rc, moved = 0, err = 0;
+    char errbuf[512] = "";
+
+    m.stream = *id;
+    m.stream.is_commit = false;
+    q.stream = m.stream;
+    if ((rc = cer_query_id(q.id, &m.stream)) < 0)
+        return rc;
+    memcpy(m.id, q.id, sizeof m.id);
+    pthread_mutex_lock(&s->lock);
+    q.next = s->queries;
+    s->queries = &q;
+    pthread_mutex_unlock(&s->lock);
+
+    if ((rc = cer_sync_wait_ready(s, (int)first)) == 0 && (rc = publish(s, &m)) == 0) {
+        /* the first answer within first ms, then while they keep coming */
+        pthread_mutex_lock(&s->lock);
+        deadline(&ts, first - (now_ms() - t0) > 0 ? first - (now_ms() - t0) : 0);
+        while (q.ntips == 0 && !atomic_load(&s->stop) && pthread_cond_timedwait(&s->changed, &s->lock, &ts) == 0)
+            ;
+        while (q.ntips > 0 && q.ntips < QUERY_TIPS_MAX && !atomic_load(&s->stop)) {
+            size_t seen = q.ntips;
+            deadline(&ts, s->query_quiet_ms);
+            while (q.ntips == seen && !atomic_load(&s->stop) &&
+                   pthread_cond_timedwait(&s->changed, &s->lock, &ts) == 0)
+                ;
+            if (q.ntips == seen)
+                break;
+        }
+        pthread_mutex_unlock(&s->lock);
+    } else {
+        snprintf(errbuf, sizeof errbuf, "%s", cer_errmsg());
+    }
+    pthread_mutex_lock(&s->lock);
+    for (pp = &s->queries; *pp; pp = &(*pp)->next)
+        if (*pp == &q) {
+            *pp = q.next;
+            break;
+        }
+    n = q.ntips;
+    memcpy(tips, q.tips, n * sizeof *tips);
+    pthread_mutex_unlock(&s->lock);
+
+    for (size_t i = 0; i < n; i++) {
+        int r = cer_node_learn_tip(s->node, &m.stream, &tips[i]);
+        if (r == 1)
+            moved = 1;
+        else if (r < 0) {
+            char name[CER_CID_STR_MAX];
+            err = r;
+            cer_cid_to_string(name, sizeof name, &tips[i]);
+            cer_node_count(s->node, "pubsub_rejected", 1);
+            cer_node_event(s->node, "pubsub", &m.stream, "RESPONSE tip %s rejected: %s", name, cer_errmsg());
+            snprintf(errbuf, sizeof errbuf, "%s", cer_errmsg());
+        }
+    }
+    if (node_has(s, &m.stream))
+        return moved;
+    /* nobody answered (or every answer failed): the genesis alone */
+    if ((rc = cer_node_learn_tip(s->node, &m.stream, &m.stream.genesis)) >= 0)
+        return rc;
+    if (errbuf[0])
+        return cer_err(err ? err : rc, "sync: cannot load the stream: %s; genesis: %s", errbuf, cer_errmsg());
+    return cer_err_wrap(rc, "sync: no answer to QUERY and no genesis");
+}

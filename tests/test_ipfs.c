@@ -1,0 +1,470 @@
+/*
+ * test_ipfs.c — the IPFS RPC client without a daemon: its reply parsers
+ * (error, Key, ID, Pins, pubsub NDJSON lines and the line splitter), and
+ * the client against a fake daemon (a one-connection-at-a-time HTTP server
+ * on a thread) for CID checks, daemon error messages, refused connections
+ * and the fault-injection loop (every HTTP call failing in turn gives a
+ * clean error, and the IPFS-backed store stays usable).
+ */
+#include "testutil.h"
+#include "ipfs.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- parsers ---- */
+
+#define S(x) (const uint8_t *)(x), strlen(x)
+#define L(x) (x), strlen(x)
+
+START_TEST(parse_error_message)
+{
+    char msg[64];
+
+    ck_assert_int_eq(cer_ipfs_parse_error(msg, sizeof msg,
+                                          S("{\"Message\":\"Failed to get block: request timed out\",\"Code\":0,"
+                                            "\"Type\":\"error\"}")),
+                     0);
+    ck_assert_str_eq(msg, "Failed to get block: request timed out");
+    ck_assert_int_eq(cer_ipfs_parse_error(msg, 8, S("{\"Message\":\"a\\nlong message\"}")), 0);
+    ck_assert_str_eq(msg, "a?long ");
+    ck_assert_int_lt(cer_ipfs_parse_error(msg, sizeof msg, S("<html>")), 0);
+    ck_assert_int_lt(cer_ipfs_parse_error(msg, sizeof msg, S("{\"Code\":1}")), 0);
+    ck_assert_int_lt(cer_ipfs_parse_error(msg, sizeof msg, S("[\"Message\"]")), 0);
+}
+END_TEST
+
+START_TEST(parse_key_any_base)
+{
+    cer_cid a, b, want;
+    size_t size = 0;
+
+    ck_assert_int_eq(cer_cid_parse(&want, "bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q"), 0);
+    ck_assert_int_eq(
+        cer_ipfs_parse_key(&a, &size, S("{\"Key\":\"bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q\","
+                                        "\"Size\":18}")),
+        0);
+    ck_assert(cer_cid_equal(&a, &want));
+    ck_assert_uint_eq(size, 18);
+    /* js-ipfs answers block/stat in base58btc */
+    char z[CER_CID_STR_MAX + 1], body[400];
+    z[0] = 'z';
+    ck_assert_int_gt(cer_multibase_encode(z, sizeof z, CER_BASE58BTC, (uint8_t[]){0}, 0), -1);
+    uint8_t bin[CER_CID_BYTES_MAX];
+    int n = cer_cid_to_bytes(bin, sizeof bin, &want);
+    ck_assert_int_gt(cer_multibase_encode(z, sizeof z, CER_BASE58BTC, bin, (size_t)n), 0);
+    snprintf(body, sizeof body, "{\"Key\":\"%s\",\"Size\":18}", z);
+    ck_assert_int_eq(cer_ipfs_parse_key(&b, NULL, S(body)), 0);
+    ck_assert(cer_cid_equal(&b, &want));
+    ck_assert_int_lt(cer_ipfs_parse_key(&a, &size, S("{\"Key\":\"nope\",\"Size\":1}")), 0);
+    ck_assert_int_lt(cer_ipfs_parse_key(&a, &size, S("{\"Key\":\"bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q\","
+                                                      "\"Size\":-1}")),
+                     0);
+    ck_assert_int_lt(cer_ipfs_parse_key(&a, NULL, S("{\"Size\":1}")), 0);
+    ck_assert_int_lt(cer_ipfs_parse_key(&a, NULL, S("{\"Key\":1}")), 0);
+}
+END_TEST
+
+START_TEST(parse_strings_and_pins)
+{
+    char id[64];
+    cer_cid want, other;
+
+    ck_assert_int_eq(cer_ipfs_parse_string(id, sizeof id, S("{\"ID\":\"12D3KooWabc\",\"Addresses\":[]}"), "ID"), 0);
+    ck_assert_str_eq(id, "12D3KooWabc");
+    ck_assert_int_eq(cer_ipfs_parse_string(id, 4, S("{\"ID\":\"12D3KooWabc\"}"), "ID"), -ENOSPC);
+    ck_assert_int_lt(cer_ipfs_parse_string(id, sizeof id, S("{\"ID\":null}"), "ID"), 0);
+    ck_assert_int_lt(cer_ipfs_parse_string(id, sizeof id, S("{\"ID\":\"a\",\"ID\":\"b\"}"), "ID"), 0);
+    ck_assert_int_eq(cer_cid_parse(&want, "bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q"), 0);
+    ck_assert_int_eq(cer_cid_parse(&other, "bafyreih3el7kouhepziddqkx7xsqxeiovfv5az6mnuidwnmsmu37ls7pq4"), 0);
+    ck_assert_int_eq(
+        cer_ipfs_parse_pins(&want, S("{\"Pins\":[\"bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q\"]}")),
+        0);
+    ck_assert_int_eq(
+        cer_ipfs_parse_pins(&other, S("{\"Pins\":[\"bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q\"]}")),
+        -EBADMSG);
+    ck_assert_int_lt(cer_ipfs_parse_pins(&want, S("{\"Pins\":{}}")), 0);
+}
+END_TEST
+
+START_TEST(parse_sub_lines)
+{
+    static const char line[] =
+        "{\"from\":\"12D3KooWDkBF\",\"data\":\"uaGVsbG8gcHVic3Vi\",\"seqno\":\"umDT_W0I-gk8\","
+        "\"topicIDs\":[\"uL3Rlc3QvdG9waWM\"],\"key\":\"uCAESIDpc\",\"signature\":\"uuaB5\"}";
+    cer_ipfs_msg m;
+    uint8_t *scratch;
+
+    ck_assert_int_eq(cer_ipfs_parse_sub_line(&m, &scratch, "uL3Rlc3QvdG9waWM", "{}", 2), 1);
+    ck_assert_ptr_null(scratch);
+    ck_assert_int_eq(cer_ipfs_parse_sub_line(&m, &scratch, "uL3Rlc3QvdG9waWM", line, strlen(line)), 0);
+    ck_assert_str_eq(m.from, "12D3KooWDkBF");
+    ck_assert_uint_eq(m.len, 12);
+    ck_assert_int_eq(memcmp(m.data, "hello pubsub", 12), 0);
+    ck_assert_uint_eq(m.seqno_len, 8);
+    free(scratch);
+    /* another topic, bad base, bad from, not an object */
+    ck_assert_int_lt(cer_ipfs_parse_sub_line(&m, &scratch, "uL2NlcmFtaWMvaW5tZW1vcnk", line, strlen(line)), 0);
+    ck_assert_ptr_null(scratch);
+    ck_assert_int_lt(cer_ipfs_parse_sub_line(&m, &scratch, NULL, L("{\"data\":\"maGVsbG8\"}")), 0);
+    ck_assert_int_lt(cer_ipfs_parse_sub_line(&m, &scratch, NULL, L("{\"data\":\"u!!!\"}")), 0);
+    ck_assert_int_lt(cer_ipfs_parse_sub_line(&m, &scratch, NULL, L("{\"from\":\"0OIl\",\"data\":\"uaGk\"}")), 0);
+    ck_assert_int_lt(cer_ipfs_parse_sub_line(&m, &scratch, NULL, L("[1]")), 0);
+    ck_assert_int_lt(cer_ipfs_parse_sub_line(&m, &scratch, NULL, L("{\"data\":5}")), 0);
+    ck_assert_int_lt(cer_ipfs_parse_sub_line(&m, &scratch, NULL, L("{\"data\":\"uaGk\",\"seqno\":\"u" 
+                                                                      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}")),
+                     0);
+}
+END_TEST
+
+typedef struct lines {
+    char got[8][64];
+    int n, big;
+} lines;
+
+static int on_line(void *arg, const char *line, size_t len, int err)
+{
+    lines *l = arg;
+
+    if (!line) {
+        ck_assert_int_eq(err, -EFBIG);
+        l->big++;
+        return 0;
+    }
+    ck_assert_uint_eq(strlen(line), len);
+    ck_assert_int_lt(l->n, 8);
+    snprintf(l->got[l->n++], 64, "%s", line);
+    return 0;
+}
+
+START_TEST(ndjson_split)
+{
+    static const char in[] = "{}\n{\"a\":1}\r\n\n{\"b\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"c\":3}\n{\"d\"";
+    cer_ndjson p = {.max = 20};
+    lines l = {0};
+
+    /* one byte at a time: boundaries everywhere */
+    for (size_t i = 0; i < strlen(in); i++)
+        ck_assert_int_eq(cer_ndjson_feed(&p, (const uint8_t *)in + i, 1, on_line, &l), 0);
+    ck_assert_int_eq(l.n, 3);
+    ck_assert_str_eq(l.got[0], "{}");
+    ck_assert_str_eq(l.got[1], "{\"a\":1}");
+    ck_assert_str_eq(l.got[2], "{\"c\":3}");
+    ck_assert_int_eq(l.big, 1);
+    cer_ndjson_free(&p);
+    /* all at once gives the same */
+    memset(&l, 0, sizeof l);
+    p.max = 20;
+    ck_assert_int_eq(cer_ndjson_feed(&p, (const uint8_t *)in, strlen(in), on_line, &l), 0);
+    ck_assert_int_eq(l.n, 3);
+    ck_assert_int_eq(l.big, 1);
+    cer_ndjson_free(&p);
+}
+END_TEST
+
+/* ---- a fake daemon ---- */
+
+typedef struct fake {
+    int fd, port;
+    pthread_t thr;
+    pthread_mutex_t lock;
+    int status;
+    cer_buf reply;
+    char last_path[512];
+    int requests;
+    volatile int stop;
+} fake;
+
+static void fake_reply(fake *f, int status, const void *body, size_t len)
+{
+    pthread_mutex_lock(&f->lock);
+    f->status = status;
+    f->reply.len = 0;
+    cer_buf_append(&f->reply, body, len);
+    pthread_mutex_unlock(&f->lock);
+}
+
+static void *fake_main(void *arg)
+{
+    fake *f = arg;
+
+    while (!f->stop) {
+        int c = accept(f->fd, NULL, NULL);
+        char req[65536], head[256];
+        size_t n = 0;
+        long clen = 0;
+        char *end = NULL;
+
+        if (c < 0)
+            continue;
+        while (n < sizeof req - 1) {
+            ssize_t r = read(c, req + n, sizeof req - 1 - n);
+            if (r <= 0)
+                break;
+            n += (size_t)r;
+            req[n] = '\0';
+            if ((end = strstr(req, "\r\n\r\n"))) {
+                char *cl = strcasestr(req, "content-length:");
+                clen = cl ? strtol(cl + 15, NULL, 10) : 0;
+                if ((long)(n - (size_t)(end + 4 - req)) >= clen)
+                    break;
+            }
+        }
+        pthread_mutex_lock(&f->lock);
+        sscanf(req, "POST %511s", f->last_path);
+        f->requests++;
+        snprintf(head, sizeof head, "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", f->status,
+                 f->reply.len);
+        (void)!send(c, head, strlen(head), MSG_NOSIGNAL);
+        if (f->reply.len)
+            (void)!send(c, f->reply.data, f->reply.len, MSG_NOSIGNAL);
+        pthread_mutex_unlock(&f->lock);
+        close(c);
+    }
+    return NULL;
+}
+
+static void fake_start(fake *f)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+
+    memset(f, 0, sizeof *f);
+    pthread_mutex_init(&f->lock, NULL);
+    f->fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(f->fd, 0);
+    ck_assert_int_eq(bind(f->fd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(f->fd, 8), 0);
+    ck_assert_int_eq(getsockname(f->fd, (struct sockaddr *)&a, &al), 0);
+    f->port = ntohs(a.sin_port);
+    f->status = 200;
+    ck_assert_int_eq(pthread_create(&f->thr, NULL, fake_main, f), 0);
+}
+
+static void fake_stop(fake *f)
+{
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+    f->stop = 1;
+    (void)!connect(c, (struct sockaddr *)&a, sizeof a);  /* wake accept */
+    close(c);
+    pthread_join(f->thr, NULL);
+    close(f->fd);
+    cer_buf_free(&f->reply);
+    pthread_mutex_destroy(&f->lock);
+}
+
+static cer_ipfs *fake_client(fake *f)
+{
+    char url[64];
+    cer_ipfs_opts o = {.url = url, .timeout_ms = 3000, .block_timeout_ms = 1000};
+    cer_ipfs *c;
+
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", f->port);
+    ck_assert_int_eq(cer_ipfs_open(&c, &o), 0);
+    return c;
+}
+
+/* A dag-cbor block and its CID. */
+static void make_block(cer_buf *b, cer_cid *cid, const char *json)
+{
+    cJSON *j = NULL;
+
+    ck_assert_int_eq(cer_json_parse(&j, json, strlen(json), 0), 0);
+    ck_assert_int_eq(cer_dagcbor_encode(b, j, 0), 0);
+    ck_assert_int_eq(cer_cid_of_block(cid, CER_CODEC_DAG_CBOR, b->data, b->len), 0);
+    cJSON_Delete(j);
+}
+
+static void key_reply(fake *f, const cer_cid *cid, size_t size)
+{
+    char s[CER_CID_STR_MAX], body[300];
+
+    cer_cid_to_string(s, sizeof s, cid);
+    snprintf(body, sizeof body, "{\"Key\":\"%s\",\"Size\":%zu}", s, size);
+    fake_reply(f, 200, body, strlen(body));
+}
+
+START_TEST(client_against_fake)
+{
+    fake f;
+    cer_ipfs *c;
+    cer_buf b = CER_BUF_INIT, got = CER_BUF_INIT;
+    cer_cid cid, v0;
+    char id[128];
+
+    fake_start(&f);
+    c = fake_client(&f);
+    ck_assert_str_eq(cer_ipfs_url(c) + strlen(cer_ipfs_url(c)) - 7, "/api/v0");
+    fake_reply(&f, 200, S("{\"ID\":\"12D3KooWfake\",\"Addresses\":[]}"));
+    ck_assert_int_eq(cer_ipfs_id(c, id, sizeof id), 0);
+    ck_assert_str_eq(id, "12D3KooWfake");
+    ck_assert_str_eq(f.last_path, "/api/v0/id");
+
+    make_block(&b, &cid, "{\"hello\":\"world\"}");
+    key_reply(&f, &cid, b.len);
+    ck_assert_int_eq(cer_ipfs_block_put(c, &cid, b.data, b.len), 0);
+    ck_assert_str_eq(f.last_path, "/api/v0/block/put?format=dag-cbor&mhtype=sha2-256");
+    /* a daemon that ignored the codec parameter answers with a dag-pb CIDv0 */
+    ck_assert_int_eq(cer_cid_parse(&v0, "QmbRaCGwfXQ7yznAV6xDu9Vn9wpErSk3VMmno7P4Yiw9SK"), 0);
+    key_reply(&f, &v0, b.len);
+    ck_assert_int_eq(cer_ipfs_block_put(c, &cid, b.data, b.len), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "expected"));
+
+    /* block/get: the bytes are checked; timeout= is always sent */
+    fake_reply(&f, 200, b.data, b.len);
+    ck_assert_int_eq(cer_ipfs_block_get(c, &cid, &got, 0), 0);
+    ck_assert_uint_eq(got.len, b.len);
+    ck_assert_ptr_nonnull(strstr(f.last_path, "&timeout=1000ms"));
+    fake_reply(&f, 200, S("other bytes"));
+    ck_assert_int_eq(cer_ipfs_block_get(c, &cid, &got, 0), -EBADMSG);
+    ck_assert_uint_eq(got.len, 0);
+
+    /* the daemon's message comes through */
+    fake_reply(&f, 500, S("{\"Message\":\"Failed to get block: request timed out\",\"Code\":0,\"Type\":\"error\"}"));
+    ck_assert_int_eq(cer_ipfs_block_get(c, &cid, &got, 0), -ETIMEDOUT);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "request timed out"));
+    fake_reply(&f, 500, S("{\"Message\":\"boom\",\"Code\":0,\"Type\":\"error\"}"));
+    ck_assert_int_eq(cer_ipfs_pub(c, "/ceramic/x", S("{}")), -EIO);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "boom"));
+    ck_assert_str_eq(f.last_path, "/api/v0/pubsub/pub?arg=uL2NlcmFtaWMveA");
+    fake_reply(&f, 405, S("Method Not Allowed"));
+    ck_assert_int_eq(cer_ipfs_version(c, id, sizeof id), -ENOTSUP);
+    /* an oversize JSON reply */
+    {
+        cer_buf big = CER_BUF_INIT;
+        for (int i = 0; i < CER_IPFS_REPLY_MAX / 8 + 2; i++)
+            cer_buf_append(&big, "xxxxxxxx", 8);
+        fake_reply(&f, 200, big.data, big.len);
+        ck_assert_int_eq(cer_ipfs_id(c, id, sizeof id), -EFBIG);
+        cer_buf_free(&big);
+    }
+    cer_ipfs_close(c);
+    fake_stop(&f);
+    cer_buf_free(&b);
+    cer_buf_free(&got);
+}
+END_TEST
+
+START_TEST(refused_and_bad_url)
+{
+    cer_ipfs_opts o = {.url = "http://127.0.0.1:1", .timeout_ms = 2000};
+    cer_ipfs *c;
+    char id[64];
+
+    ck_assert_int_eq(cer_ipfs_open(&c, &o), 0);
+    ck_assert_int_eq(cer_ipfs_id(c, id, sizeof id), -ECONNREFUSED);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "ipfs: id"));
+    cer_ipfs_close(c);
+    o.url = "ftp://x";
+    ck_assert_int_eq(cer_ipfs_open(&c, &o), -EINVAL);
+    o.url = "http://x";
+    o.codec_param = "codec";
+    ck_assert_int_eq(cer_ipfs_open(&c, &o), -EINVAL);
+}
+END_TEST
+
+/* Every HTTP call of a sequence fails in turn: a clean -EIO each time, the
+ * others succeed, and an IPFS-backed store never loses a put. */
+START_TEST(fault_injection_loop)
+{
+    fake f;
+    cer_buf b = CER_BUF_INIT, got = CER_BUF_INIT;
+    cer_cid cid;
+    char id[64];
+
+    fake_start(&f);
+    make_block(&b, &cid, "{\"fault\":1}");
+    for (long n = 1; n <= 4; n++) {
+        cer_ipfs *c = fake_client(&f);
+        int rc[4], failed = 0;
+
+        cer_ipfs_fail_at(c, n);
+        fake_reply(&f, 200, S("{\"ID\":\"12D3KooWfake\",\"Version\":\"0.18.1\"}"));
+        rc[0] = cer_ipfs_id(c, id, sizeof id);
+        rc[1] = cer_ipfs_version(c, id, sizeof id);
+        key_reply(&f, &cid, b.len);
+        rc[2] = cer_ipfs_block_put(c, &cid, b.data, b.len);
+        fake_reply(&f, 200, b.data, b.len);
+        rc[3] = cer_ipfs_block_get(c, &cid, &got, 0);
+        for (int i = 0; i < 4; i++) {
+            if (i == n - 1) {
+                ck_assert_int_eq(rc[i], -EIO);
+                failed++;
+            } else {
+                ck_assert_int_eq(rc[i], 0);
+            }
+        }
+        ck_assert_int_eq(failed, 1);
+        ck_assert_int_eq(cer_ipfs_call_count(c), 4);
+        cer_ipfs_close(c);
+    }
+    /* the store: a failed write-through keeps the block locally; a failed
+     * fetch is a clean error and a later one works */
+    for (long n = 1; n <= 2; n++) {
+        cer_store *local, *st;
+        cer_ipfs *c = fake_client(&f);
+        cer_store_ipfs_stats stats;
+
+        ck_assert_int_eq(cer_store_open_mem(&local), 0);
+        ck_assert_int_eq(cer_store_open_ipfs(&st, local, c), 0);
+        ck_assert_ptr_eq(cer_store_ipfs(st), c);
+        cer_ipfs_fail_at(c, n);
+        key_reply(&f, &cid, b.len);
+        ck_assert_int_eq(cer_store_put(st, &cid, b.data, b.len), 0);
+        ck_assert_int_eq(cer_store_has(st, &cid), 1);
+        cer_store_ipfs_stats_get(st, &stats);
+        ck_assert_int_eq(stats.write_failed, n == 1);
+        ck_assert_int_eq(stats.written, n != 1);
+        cer_store_close(st);
+
+        ck_assert_int_eq(cer_store_open_mem(&local), 0);
+        c = fake_client(&f);
+        ck_assert_int_eq(cer_store_open_ipfs(&st, local, c), 0);
+        cer_ipfs_fail_at(c, 1);
+        fake_reply(&f, 200, b.data, b.len);
+        ck_assert_int_eq(cer_store_get(st, &cid, &got), -EIO);
+        ck_assert_ptr_nonnull(strstr(cer_errmsg(), "injected"));
+        ck_assert_int_eq(cer_store_has(st, &cid), 0);
+        ck_assert_int_eq(cer_store_get(st, &cid, &got), 0);  /* fetched, checked, kept */
+        ck_assert_int_eq(cer_store_has(st, &cid), 1);
+        fake_reply(&f, 500, S("{\"Message\":\"daemon gone\"}"));
+        ck_assert_int_eq(cer_store_get(st, &cid, &got), 0);  /* now local */
+        cer_store_close(st);
+    }
+    fake_stop(&f);
+    cer_buf_free(&b);
+    cer_buf_free(&got);
+}
+END_TEST
+
+static Suite *ipfs_suite(void)
+{
+    Suite *s = suite_create("ipfs");
+    TCase *t = tcase_create("parsers");
+
+    tcase_add_test(t, parse_error_message);
+    tcase_add_test(t, parse_key_any_base);
+    tcase_add_test(t, parse_strings_and_pins);
+    tcase_add_test(t, parse_sub_lines);
+    tcase_add_test(t, ndjson_split);
+    suite_add_tcase(s, t);
+    t = tcase_create("client");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, client_against_fake);
+    tcase_add_test(t, refused_and_bad_url);
+    tcase_add_test(t, fault_injection_loop);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+CER_TEST_MAIN(ipfs_suite)
