@@ -365,8 +365,15 @@ cfs_doc *cfs_doc_lookup(cfs_fs *fs, const char *name, bool *by_id, int *err)
     }
     is_sid = cer_streamref_parse(&(cer_streamref){0}, name) == 0;
     if (cer_node_info(fs->node, &id, &info) < 0) {
-        *err = -ENOENT;  /* not here (the network is asked once sync is on) */
-        return NULL;
+        /* not here: any StreamID is reachable, so ask the network (bounded
+         * by the query timeout) */
+        if (!is_sid || !fs->sync || cer_sync_load(fs->sync, &id, fs->query_timeout_ms) < 0 ||
+            cer_node_info(fs->node, &id, &info) < 0) {
+            if (is_sid && fs->sync)
+                cer_node_event(fs->node, "load", &id, "%s: %s", name, cer_errmsg());
+            *err = -ENOENT;
+            return NULL;
+        }
     }
     /* a stream whose StreamID is asked for while it has an alias: the same
      * document, under a second directory inode */

@@ -5,6 +5,7 @@
  * SIGTERM.
  */
 #include "cli.h"
+#include "clisync.h"
 #include "cliutil.h"
 #include "mount.h"
 
@@ -27,9 +28,14 @@ static const char use[] =
     "  -o auto_unmount unmount when the daemon dies\n"
     "  --state DIR     the node's state directory (default ~/.local/share/ceramicfs)\n"
     "  --key FILE      the signing key (default STATE/key, made on first use)\n"
+    "  --ipfs URL      sync through this IPFS daemon's HTTP API (-o ipfs=URL)\n"
+    "  --network NAME  inmemory|local|dev-unstable|testnet-clay|mainnet (-o network=NAME)\n"
+    "  --pubsub-topic T  the topic, for inmemory and local (-o pubsub_topic=T)\n"
+    "  --query-timeout MS  how long a lookup by StreamID waits for the network\n"
     "Unmount with: fusermount3 -u MOUNTPOINT";
 
 typedef struct opts {
+    cfs_net_opts net;
     const char *mnt;
     const char *state;
     const char *key;
@@ -54,6 +60,12 @@ static int parse_o(opts *o, char *list)
             o->state = t + 6;
         else if (strncmp(t, "key=", 4) == 0 && t[4])
             o->key = t + 4;
+        else if (strncmp(t, "ipfs=", 5) == 0 && t[5])
+            o->net.ipfs = t + 5;
+        else if (strncmp(t, "network=", 8) == 0 && t[8])
+            o->net.network = t + 8;
+        else if (strncmp(t, "pubsub_topic=", 13) == 0 && t[13])
+            o->net.topic = t + 13;
         else if (strcmp(t, "dev") == 0 || strcmp(t, "suid") == 0 || strcmp(t, "nodev") == 0 ||
                  strcmp(t, "nosuid") == 0 || strcmp(t, "exec") == 0 || strcmp(t, "noexec") == 0 ||
                  strcmp(t, "_netdev") == 0 || strcmp(t, "nofail") == 0 || strcmp(t, "noatime") == 0 ||
@@ -134,6 +146,8 @@ int cfs_cmd_mount(int argc, char **argv)
     bool mounted = false, handlers = false;
 
     cli_set_command("mount");
+    if ((rc = cfs_net_extract(&o.net, &argc, argv)) != 0)
+        return rc;
     if ((rc = parse(&o, argc, argv)) != 0)
         return rc < 0 ? 0 : rc;
     if (stat(o.mnt, &sb) < 0 || !S_ISDIR(sb.st_mode))
@@ -197,6 +211,13 @@ int cfs_cmd_mount(int argc, char **argv)
         syslog(LOG_ERR, "cannot start the notifier: %s", strerror(-rc));
         goto out;
     }
+    /* threads start after the fork of fuse_daemonize; the sync runs in the
+     * background and a daemon that is down does not stop the mount */
+    if (cfs_net_start(&fs.sync, fs.node, &o.net) != 0) {
+        syslog(LOG_ERR, "cannot start the sync with %s", o.net.ipfs);
+        goto out;
+    }
+    fs.query_timeout_ms = o.net.query_timeout_ms;
     syslog(LOG_INFO, "mounted %s (state %s, DID %s)", o.mnt, abs_state, cer_node_did(fs.node));
     if (!(cfg = fuse_loop_cfg_create()))
         goto out;
@@ -207,6 +228,8 @@ int cfs_cmd_mount(int argc, char **argv)
     ret = rc == 0 ? 0 : EXIT_BAD;
     syslog(LOG_INFO, "unmounting %s", o.mnt);
 out:
+    cer_sync_close(fs.sync);  /* before the notifier: it may still move tips */
+    fs.sync = NULL;
     cfs_notify_stop(&fs);
     if (cfg)
         fuse_loop_cfg_destroy(cfg);

@@ -136,6 +136,8 @@ typedef struct cfs_note {
 
 typedef struct cfs_fs {
     cer_node *node;
+    cer_sync *sync;             /* NULL without --ipfs */
+    int query_timeout_ms;       /* lookups of unknown StreamIDs (0: default) */
     struct fuse_session *se;
     char *state_dir;
     char *scratch_dir;          /* STATE/scratch */
