@@ -449,7 +449,7 @@ int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
 {
     cer_streamref id;
     cer_stream_info info;
-    cfs_doc *d;
+    cfs_doc *d = NULL;
     bool by_id;
     int err = 0;
 
