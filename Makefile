@@ -49,6 +49,7 @@ ifeq ($(wildcard core/state.c),)
 BENCH_SRC := $(filter-out tests/bench/bench_load.c,$(BENCH_SRC))
 endif
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
+BENCH_DOCS ?= 10000
 
 .PHONY: all check asan valgrind bench bench-run fuzz fuzz-run clean tests
 # keep the test objects make would otherwise delete as intermediates
@@ -120,8 +121,9 @@ $(BUILD)/tests/bench/bench_%: tests/bench/bench_%.c tests/bench/bench.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-bench-run: $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
+bench-run: $(BENCH_BIN) $(PROG)
+	@for b in $(filter-out %/bench_fs,$(BENCH_BIN)); do echo "== $$b"; ./$$b || exit 1; done
+	@echo "== tests/bench/bench_mount.sh"; sh tests/bench/bench_mount.sh $(BUILD)/tests/bench/bench_fs $(PROG) $(BENCH_DOCS)
 
 # libFuzzer targets (clang): each runs FUZZ_SECONDS from the seeds in
 # tests/fuzz/corpus/<target>/; new inputs collect in build-fuzz/corpus/.

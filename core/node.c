@@ -38,6 +38,7 @@ typedef struct stream {
     pthread_mutex_t write;  /* serialises changes; held across their I/O */
     pthread_mutex_t lock;   /* guards st; never held across I/O */
     cer_state *st;          /* NULL until loaded */
+    unsigned uncached;      /* commits since the state cache was written (under write) */
 } stream;
 
 typedef struct listener {
@@ -178,12 +179,16 @@ out:
     return rc;
 }
 
+static void save_cache(cer_node *node, const cer_state *st);
+
 void cer_node_close(cer_node *node)
 {
     if (!node)
         return;
     for (stream *s = node->streams, *next; s; s = next) {
         next = s->next;
+        if (s->st && s->uncached)
+            save_cache(node, s->st);
         cer_state_free(s->st);
         pthread_mutex_destroy(&s->write);
         pthread_mutex_destroy(&s->lock);
@@ -259,6 +264,8 @@ static cer_state *cached_state(cer_node *node, const cer_streamref *id, const ce
     return st;
 }
 
+#define CACHE_EVERY 32
+
 static void save_cache(cer_node *node, const cer_state *st)
 {
     cJSON *j = NULL;
@@ -316,7 +323,13 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
         return rc;
     if ((rc = cer_registry_put(node->reg, &info)) < 0)
         return rc;
-    save_cache(node, st);
+    /* The cache saves a re-walk of the log at the next open; writing it is
+     * O(log length), so a busy stream writes it every CACHE_EVERY commits
+     * and at close (a stale cache is never trusted: its tip must match). */
+    if (++s->uncached >= CACHE_EVERY || st->log_len <= CACHE_EVERY) {
+        save_cache(node, st);
+        s->uncached = 0;
+    }
     pthread_mutex_lock(&s->lock);
     old = s->st;
     s->st = st;

@@ -261,6 +261,24 @@ static void doc_free(cfs_doc *d)
     free(d);
 }
 
+static size_t sid_bucket(const char *sid)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (; *sid; sid++)
+        h = (h ^ (uint8_t)*sid) * 1099511628211ull;
+    return (size_t)(h % (sizeof ((cfs_fs *)0)->by_id / sizeof ((cfs_fs *)0)->by_id[0]));
+}
+
+/* fs->lock held; doc->sid set. */
+static void index_id(cfs_fs *fs, cfs_doc *doc)
+{
+    size_t b = sid_bucket(doc->sid);
+
+    doc->next_id = fs->by_id[b];
+    fs->by_id[b] = doc;
+}
+
 /* A document for stream id, named name; fs->lock held. */
 static cfs_doc *doc_for_stream(cfs_fs *fs, const cer_streamref *id, const char *name, int *err)
 {
@@ -286,6 +304,7 @@ static cfs_doc *doc_for_stream(cfs_fs *fs, const cer_streamref *id, const char *
     }
     d->next = fs->docs;
     fs->docs = d;
+    index_id(fs, d);
     return d;
 }
 
@@ -324,8 +343,14 @@ static cfs_doc *find_name_locked(cfs_fs *fs, const char *name)
 
 static cfs_doc *find_id_locked(cfs_fs *fs, const cer_streamref *id)
 {
-    for (cfs_doc *d = fs->docs; d; d = d->next)
-        if (!d->pending && cer_streamref_same_stream(&d->id, id))
+    char sid[CER_STREAMID_STR_MAX];
+    cer_streamref norm = *id;
+
+    norm.is_commit = false;
+    if (cer_streamref_to_string(sid, sizeof sid, &norm) < 0)
+        return NULL;
+    for (cfs_doc *d = fs->by_id[sid_bucket(sid)]; d; d = d->next_id)
+        if (strcmp(d->sid, sid) == 0)
             return d;
     return NULL;
 }
@@ -853,6 +878,7 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
     memcpy(doc->sid, sid, sizeof sid);
     snprintf(doc->scratch_key, sizeof doc->scratch_key, "%s", sid);
     doc->pending = false;
+    index_id(fs, doc);
     /* from now on its inode numbers derive from the StreamID (stable
      * across remounts); the kernel's current ones stay valid until it
      * drops them, which these invalidations hasten */
@@ -861,6 +887,7 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
     pthread_mutex_unlock(&fs->lock);
     cfs_notify_entry(fs, FUSE_ROOT_ID, doc->name);
     cfs_notify_entry(fs, old_dir, "content.json");
+    cfs_notify_inode(fs, FUSE_ROOT_ID, true);  /* its listed inode changed */
     return 0;
 }
 

@@ -523,7 +523,11 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         return;
     }
     fi->fh = (uintptr_t)d;
-    fi->cache_readdir = 0;
+    /* the root's listing is kept in the kernel's readdir cache and dropped
+     * by the notifier whenever it changes (mkdir, rmdir, rename, a new
+     * stream); document directories hold scratch files: never cached */
+    fi->cache_readdir = e->kind == K_ROOT;
+    fi->keep_cache = e->kind == K_ROOT;
     fuse_reply_open(req, fi);
 }
 
@@ -583,6 +587,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         fuse_reply_err(req, -rc);
         return;
     }
+    cfs_notify_inode(fs, FUSE_ROOT_ID, true);
     if (!(e = cfs_doc_ent(fs, d, K_DOC, 0, NULL))) {
         fuse_reply_err(req, ENOMEM);
         return;
@@ -601,7 +606,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     } else if (fs->ro) {
         rc = -EROFS;
     } else if (p->kind == K_ROOT) {
-        rc = cfs_doc_rmdir(fs, name);
+        if ((rc = cfs_doc_rmdir(fs, name)) == 0)
+            cfs_notify_inode(fs, FUSE_ROOT_ID, true);
     } else if (is_doc_dir(p)) {
         rc = strcmp(name, ".history") == 0 ? -EACCES : cfs_reserved(name) ? -ENOTDIR : -ENOENT;
         if (!cfs_reserved(name) && unlinkat(p->doc->sfd, name, AT_REMOVEDIR) < 0)
@@ -832,8 +838,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
     } else if (p->kind == K_ROOT && np->kind == K_ROOT) {
         if (strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0 || newname[0] == '.')
             rc = -EACCES;
-        else
-            rc = cfs_doc_rename(fs, name, newname, flags);
+        else if ((rc = cfs_doc_rename(fs, name, newname, flags)) == 0)
+            cfs_notify_inode(fs, FUSE_ROOT_ID, true);
     } else if (!is_doc_dir(p) || !is_doc_dir(np)) {
         rc = p->kind == K_ROOT || np->kind == K_ROOT ? -EXDEV : -ENOTDIR;
     } else {

@@ -26,6 +26,7 @@ static const char use[] =
     "  -o allow_other  let other users in (needs user_allow_other in /etc/fuse.conf)\n"
     "  -o state=DIR    same as --state; -o key=FILE same as --key\n"
     "  -o auto_unmount unmount when the daemon dies\n"
+    "  -o nosync       no fsync (benchmarks only: a crash can lose saves that succeeded)\n"
     "  --state DIR     the node's state directory (default ~/.local/share/ceramicfs)\n"
     "  --key FILE      the signing key (default STATE/key, made on first use)\n"
     "  --ipfs URL      sync through this IPFS daemon's HTTP API (-o ipfs=URL)\n"
@@ -39,7 +40,7 @@ typedef struct opts {
     const char *mnt;
     const char *state;
     const char *key;
-    bool foreground, debug, ro, allow_other, auto_unmount;
+    bool foreground, debug, ro, allow_other, auto_unmount, nosync;
 } opts;
 
 /* One -o list: ours are taken, unknown ones refused (no silent typos). */
@@ -54,6 +55,8 @@ static int parse_o(opts *o, char *list)
             o->allow_other = true;
         else if (strcmp(t, "auto_unmount") == 0)
             o->auto_unmount = true;
+        else if (strcmp(t, "nosync") == 0)
+            o->nosync = true;
         else if (strcmp(t, "debug") == 0)
             o->debug = o->foreground = true;
         else if (strncmp(t, "state=", 6) == 0 && t[6])
@@ -160,6 +163,7 @@ int cfs_cmd_mount(int argc, char **argv)
     if (!realpath(state, abs_state))
         return cli_fail("%s: %s", state, strerror(errno));
     nopts.state_dir = abs_state;
+    nopts.store_flags = o.nosync ? CER_STORE_NOSYNC : 0;
     if (o.key) {
         if ((rc = cer_key_load_file(&key, o.key)) < 0)
             return cli_fail_rc(rc, o.key);

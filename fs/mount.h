@@ -80,6 +80,7 @@ typedef struct cfs_ent {
 /* A document (a stream, or a pending one made by mkdir). */
 struct cfs_doc {
     struct cfs_doc *next;
+    struct cfs_doc *next_id;    /* chain in fs->by_id (streams only) */
     pthread_mutex_t lock;       /* guards everything below */
     uint64_t base;              /* inode seed: H(StreamID), or H(pending name) */
     bool pending;               /* mkdir'd; the first valid save makes the genesis */
@@ -149,6 +150,7 @@ typedef struct cfs_fs {
 
     pthread_mutex_t lock;       /* guards docs and the inode table */
     cfs_doc *docs;
+    cfs_doc *by_id[4096];       /* streams by hash of their StreamID string */
     cfs_ent **ents;
     size_t nbuckets, nents;
 

@@ -85,8 +85,11 @@ static void tip_moved(cfs_fs *fs, const cer_streamref *id)
     uint64_t gen;
     bool data_changed;
 
-    if (!doc)
-        return;  /* the kernel has never seen it */
+    if (!doc) {
+        /* the kernel has never seen it; a new stream may be listed now */
+        cfs_notify_inode(fs, FUSE_ROOT_ID, true);
+        return;
+    }
     pthread_mutex_lock(&doc->lock);
     gen = doc->w_gen;
     (void)cfs_doc_visible(fs, doc, &data, &len);  /* settles a clean W */

@@ -1,0 +1,58 @@
+#!/bin/sh
+# bench_mount.sh — the mount's benchmark (make bench): 10,000 documents in
+# a ceramicfs mount and the same tree on tmpfs, then bench_fs runs the same
+# operations on both in interleaved slices and prints ratios. The mount
+# runs with -o nosync (no fsync) so that the save measures the FUSE path
+# and the commit, not the disk; a durable save (fsync'd blocks and record)
+# is timed after it for information.
+#
+#   usage: bench_mount.sh BENCH_FS CERAMICFS [N]
+set -eu
+
+BFS=$1
+CFS=$2
+N=${3:-10000}
+if [ ! -e /dev/fuse ] || [ "$(id -u)" != 0 ] || ! command -v fusermount3 >/dev/null; then
+    echo "bench_mount: SKIPPED (needs root, /dev/fuse and fusermount3)"
+    exit 0
+fi
+T=$(mktemp -d /var/tmp/cfs-bench.XXXXXX)
+mkdir -p "$T/mnt" "$T/tmpfs"
+mount -t tmpfs -o size=256m tmpfs "$T/tmpfs"
+PID=
+cleanup() {
+    mountpoint -q "$T/mnt" && { fusermount3 -u "$T/mnt" 2>/dev/null || fusermount3 -uz "$T/mnt"; }
+    [ -n "$PID" ] && wait $PID 2>/dev/null
+    umount "$T/tmpfs" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+mount_it() {
+    $CFS mount "$T/mnt" --state "$T/state" -f "$@" 2>>"$T/daemon.log" &
+    PID=$!
+    i=0
+    while ! mountpoint -q "$T/mnt"; do
+        i=$((i + 1)); [ $i -gt 100 ] && { echo "bench_mount: mount failed"; cat "$T/daemon.log"; exit 1; }
+        sleep 0.1
+    done
+}
+mount_it -o nosync
+echo "bench_mount: making $N documents in the mount and on tmpfs ..."
+t0=$(date +%s)
+i=0
+while [ $i -lt $N ]; do
+    mkdir "$T/mnt/d$i" "$T/tmpfs/d$i"
+    echo "{\"i\":$i,\"title\":\"document $i\"}" >"$T/mnt/d$i/content.json"
+    echo "{\"i\":$i,\"title\":\"document $i\"}" >"$T/tmpfs/d$i/content.json"
+    i=$((i + 1))
+done
+echo "bench_mount: made in $(($(date +%s) - t0)) s (mkdir + first save, from a shell loop)"
+"$BFS" "$T/mnt" "$T/tmpfs" "$N" "$T/commits"
+fusermount3 -u "$T/mnt"; wait $PID; PID=
+
+mount_it
+t0=$(date +%s%N)
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do echo "{\"durable\":$i}" >"$T/mnt/d1/content.json"; done
+echo "durable save (fsync'd blocks, journal and record): $((($(date +%s%N) - t0) / 20000)) us (info)"
+fusermount3 -u "$T/mnt"; wait $PID; PID=
