@@ -989,9 +989,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
             return;
         }
         fi->fh = (uintptr_t)h;
-        /* the growing files: never clipped by a stale size */
-        fi->direct_io = e->kind != K_SID && e->kind != K_HIST;
-        fi->keep_cache = e->kind == K_SID || e->kind == K_HIST;
+        /* rendered per open: never clipped by a stale size (the growing
+         * ones), no page cache to keep in step */
+        fi->direct_io = 1;
         break;
     }
     fuse_reply_open(req, fi);
@@ -1327,6 +1327,10 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
     /* write-through (every write and close reaches us: commit points and
      * their errors mean something); truncation inside open */
     conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
+    /* reads in the order they are asked, each finished before the caller's
+     * read returns: no readahead still in flight when the file's release
+     * frees its handle (ASan caught one with asynchronous reads) */
+    conn->want &= ~(unsigned)FUSE_CAP_ASYNC_READ;
     if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
         conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
     if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)

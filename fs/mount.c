@@ -140,7 +140,7 @@ int cfs_cmd_mount(int argc, char **argv)
     opts o = {0};
     char state[4096], abs_state[PATH_MAX], fsopts[256], *fargv[8];
     int fargc = 0, rc, ret = EXIT_BAD;
-    struct fuse_args args;
+    struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
     struct fuse_loop_config *cfg = NULL;
     cer_node_opts nopts = {0};
     cer_key key;
@@ -243,6 +243,7 @@ out:
         fuse_remove_signal_handlers(fs.se);
     if (fs.se)
         fuse_session_destroy(fs.se);  /* runs destroy: commits what is left */
+    fuse_opt_free_args(&args);
     cfs_fini(&fs);
     cer_node_close(fs.node);
     closelog();
