@@ -5,6 +5,11 @@
 # network on lookup); edits on A (echo, sed -i) show up in B's
 # content.json, .log and mtime without a remount; B cannot write A's
 # document (EACCES: not the controller); .status names the IPFS daemon.
+# A third mount C signs with A's key: concurrent saves on A and C converge
+# to one tip on all three; a draft on C whose base moved is rebased when
+# its patch applies and refused with ESTALE (reported) when it does not.
+# Offline first: with daemon 1 stopped, A saves three times (queued in the
+# journal, .status says so), and when it is back B gets all three.
 #
 # Needs FUSE (root, /dev/fuse) and the peers (bash tests/peers/peers.sh
 # install). Without them: with CI set, it installs the peers (or fails);
@@ -36,12 +41,15 @@ fi
 T=$(mktemp -d /var/tmp/cfs-msync.XXXXXX)
 A=$T/a B=$T/b
 mkdir -p "$A" "$B"
-PA= PB=
+PA= PB= PC=
 cleanup() {
     for m in "$A" "$B"; do
         mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
     done
-    for p in $PA $PB; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    for m in "$T/c"; do
+        mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
+    done
+    for p in $PA $PB $PC; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     $PEERS stop >/dev/null 2>&1
     rm -rf "$T"
 }
@@ -52,13 +60,14 @@ ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fails=$((fails + 1)); }
 eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; }
 t() { timeout 30 "$@"; }
-mount_at() { # DIR STATE API -> pid in $MP
-    $CFS mount "$1" --state "$2" -f --ipfs "$3" --pubsub-topic "$TOPIC" 2>>"$T/daemon.log" &
+mount_at() { # DIR STATE API [OPTIONS] -> pid in $MP
+    d=$1 st=$2 api=$3; shift 3
+    $CFS mount "$d" --state "$st" -f --ipfs "$api" --pubsub-topic "$TOPIC" "$@" 2>>"$T/daemon.log" &
     MP=$!
     i=0
-    while ! mountpoint -q "$1"; do
+    while ! mountpoint -q "$d"; do
         i=$((i + 1))
-        [ $i -gt 100 ] && { echo "FAIL mount $1"; cat "$T/daemon.log"; exit 1; }
+        [ $i -gt 100 ] && { echo "FAIL mount $d"; cat "$T/daemon.log"; exit 1; }
         sleep 0.1
     done
 }
@@ -94,8 +103,65 @@ eq b.log "$(t wc -l <"$B/$SID/.log" | tr -d ' ')" 3
 eq b.log.same "$(t jq -r .cid "$B/$SID/.log" | tr '\n' ' ')" "$(t jq -r .cid "$A/notes/.log" | tr '\n' ' ')"
 if [ "$(stat -c %Y "$B/$SID/content.json")" -ge "$mtime" ]; then ok "b.mtime moved"; else bad "b.mtime"; fi
 
-for m in "$A" "$B"; do t fusermount3 -u "$m" || bad "unmount $m"; done
-wait $PA; ra=$?; wait $PB; rb=$?; PA= PB=
-eq daemons.exit "$ra $rb" "0 0"
+# ---- C: a third mount, on daemon 2, signing with A's key: two writers ----
+C=$T/c
+mkdir -p "$C"
+mount_at "$C" "$T/sc" "$API2" --key "$T/sa/key"; PC=$MP
+tip() { getfattr --absolute-names --only-values -n user.ceramic.tip "$1" 2>/dev/null; }
+same_tip() { [ -n "$(tip "$A/notes/content.json")" ] && [ "$(tip "$A/notes/content.json")" = "$(tip "$C/$SID/content.json")" ]; }
+if until_ok 30 same_tip; then ok "C loads the document"; else bad "C: $(tip "$C/$SID/content.json")"; fi
+# concurrent saves of the same document on A and C converge to one tip
+t sh -c "echo '{\"from\":\"A\",\"n\":10}' > '$A/notes/content.json'" &
+w1=$!
+t sh -c "echo '{\"from\":\"C\",\"n\":10}' > '$C/$SID/content.json'" &
+w2=$!
+wait $w1 $w2
+if until_ok 30 same_tip; then ok "concurrent edits converge: A and C share one tip"; else
+    bad "no convergence: A $(tip "$A/notes/content.json") C $(tip "$C/$SID/content.json")"; fi
+same_b() { [ "$(tip "$B/$SID/content.json")" = "$(tip "$A/notes/content.json")" ]; }
+if until_ok 30 same_b; then ok "B converges too"; else bad "B: $(tip "$B/$SID/content.json")"; fi
+
+# a draft on C whose base moved: rebased when its patch applies ...
+t sh -c "echo '{\"a\":0,\"c\":0,\"t\":0}' > '$A/notes/content.json'"
+c_has() { [ "$(jq -c "$1" "$C/$SID/content.json" 2>/dev/null)" = "$2" ]; }
+until_ok 30 c_has .a 0 || bad "C did not get the base"
+exec 3>"$C/$SID/content.json"                  # C starts a save (O_TRUNC: the draft's base is now)
+t sed -i 's/"a":0/"a":1/' "$A/notes/content.json"
+c_log() { [ "$(wc -l <"$C/$SID/.log")" = "$(wc -l <"$A/notes/.log")" ]; }
+until_ok 30 c_log || bad "C did not learn A's edit"
+printf '{"a":0,"c":1,"t":0}\n' >&3
+exec 3>&-                                      # C's close: commit, rebased on A's edit
+a_has() { [ "$(jq -cS . "$A/notes/content.json" 2>/dev/null)" = "$1" ]; }
+if until_ok 30 a_has '{"a":1,"c":1,"t":0}'; then ok "stale draft rebased: both edits kept"; else
+    bad "rebase: A has $(cat "$A/notes/content.json")"; fi
+# ... and refused with ESTALE when it does not (A removed what C edits)
+until_ok 30 c_has .c 1 || bad "C did not settle"
+exec 3>"$C/$SID/content.json"
+t sh -c "echo '{\"a\":1,\"c\":1}' > '$A/notes/content.json'"
+until_ok 30 c_log || bad "C did not learn A's removal"
+printf '{"a":1,"c":1,"t":5}\n' >&3
+exec 3>&-
+eq conflict.state "$(getfattr --absolute-names --only-values -n user.ceramic.state "$C/$SID/content.json")" conflict
+eq conflict.reported "$(jq -r .message "$C/.errors" | grep -c 'changed since it was opened')" 1
+eq conflict.a.unchanged "$(jq -cS . "$A/notes/content.json")" '{"a":1,"c":1}'
+
+# ---- offline first: daemon 1 goes away, A keeps saving, all arrives later ----
+$PEERS stop1 >/dev/null 2>&1
+for n in 21 22 23; do
+    t sh -c "echo '{\"offline\":$n}' > '$A/notes/content.json'" || bad "save $n with the daemon down"
+done
+eq offline.saved "$(t jq -c .offline "$A/notes/content.json")" 23
+if [ "$(t jq .unpublished "$A/.status")" -ge 3 ]; then ok "offline.queued ($(jq .unpublished "$A/.status"))"; else
+    bad "offline.queued: $(jq -c '{unpublished, ipfs}' "$A/.status")"; fi
+timeout 120 $PEERS start1 >/dev/null 2>&1 && timeout 30 $PEERS connect >/dev/null 2>&1 || bad "daemon 1 restart"
+b_has() { [ "$(jq -c .offline "$B/$SID/content.json" 2>/dev/null)" = 23 ]; }
+if until_ok 90 b_has; then ok "after the daemon is back, B has all three offline saves"; else
+    bad "B after restart: $(cat "$B/$SID/content.json") $(jq -c .ipfs "$A/.status")"; fi
+eq offline.log "$(t jq -r .cid "$B/$SID/.log" | tail -3 | tr '\n' ' ')" "$(t jq -r .cid "$A/notes/.log" | tail -3 | tr '\n' ' ')"
+eq offline.drained "$(t jq .unpublished "$A/.status")" 0
+
+for m in "$A" "$B" "$C"; do t fusermount3 -u "$m" || bad "unmount $m"; done
+wait $PA; ra=$?; wait $PB; rb=$?; wait $PC; rc=$?; PA= PB= PC=
+eq daemons.exit "$ra $rb $rc" "0 0 0"
 if [ $fails -ne 0 ]; then echo "mount_sync_test: $fails FAILED"; tail -30 "$T/daemon.log"; exit 1; fi
 echo "mount_sync_test: all passed"
