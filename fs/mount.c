@@ -10,6 +10,7 @@
 #include "mount.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,7 +139,7 @@ static int root_entries(cfs_fs *fs)
 int cfs_cmd_mount(int argc, char **argv)
 {
     opts o = {0};
-    char state[4096], abs_state[PATH_MAX], fsopts[256], *fargv[8];
+    char state[4096], abs_state[PATH_MAX], abs_mnt[PATH_MAX], fsopts[256], *fargv[8];
     int fargc = 0, rc, ret = EXIT_BAD;
     struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
     struct fuse_loop_config *cfg = NULL;
@@ -155,6 +156,11 @@ int cfs_cmd_mount(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (stat(o.mnt, &sb) < 0 || !S_ISDIR(sb.st_mode))
         return cli_fail("%s: not a directory", o.mnt);
+    /* fuse_daemonize changes to /: keep the mount point absolute, or the
+     * unmount at the end would miss it */
+    if (!realpath(o.mnt, abs_mnt))
+        return cli_fail("%s: %s", o.mnt, strerror(errno));
+    o.mnt = abs_mnt;
     if (cli_state_dir(state, sizeof state, o.state) != 0)
         return EXIT_BAD;
     /* the daemon runs in /: every path it keeps is absolute */
@@ -229,7 +235,8 @@ int cfs_cmd_mount(int argc, char **argv)
     fuse_loop_cfg_set_idle_threads(cfg, 4);
     fuse_loop_cfg_set_clone_fd(cfg, 0);
     rc = fuse_session_loop_mt(fs.se, cfg);
-    ret = rc == 0 ? 0 : EXIT_BAD;
+    /* a signal's number when SIGTERM, SIGINT or SIGHUP ended it: a clean end */
+    ret = rc == 0 || abs(rc) == SIGTERM || abs(rc) == SIGINT || abs(rc) == SIGHUP ? 0 : EXIT_BAD;
     syslog(LOG_INFO, "unmounting %s", o.mnt);
 out:
     cer_sync_close(fs.sync);  /* before the notifier: it may still move tips */

@@ -229,6 +229,10 @@ eq bulk.find "$(t find "$M" -name content.json | wc -l | tr -d ' ')" 1002
 eq bulk.grep "$(t grep -rl '"bulk"' "$M" --include=content.json | wc -l | tr -d ' ')" 1000
 t tar cf "$T/all.tar" -C "$M" . 2>"$T/tar.err" && ok "bulk.tar" || bad "tar: $(head -3 "$T/tar.err")"
 eq bulk.tar.count "$(tar tf "$T/all.tar" | grep -c 'content.json$')" 1002
+before=$(commits d5)
+t cp "$M/d7/content.json" "$M/d5/content.json" || bad "cp within the mount"
+eq cp.within.commits "$(($(commits d5) - before))" 1
+eq cp.within.content "$(t jq -c .i "$M/d5/content.json")" 7
 
 # ---- remount keeps documents, aliases, pending directories, scratch files ----
 t mkdir "$M/later"
@@ -242,6 +246,17 @@ eq remount.pending "$(ls -d "$M/later" 2>/dev/null)" "$M/later"
 eq remount.scratch "$(t cat "$M/other/scratch.txt")" keep
 eq remount.inode "$(stat -c %i "$M/other/content.json")" "$ino"
 umount_fs
+
+# ---- SIGTERM and SIGINT unmount cleanly ----
+for sig in TERM INT; do
+    mount_fs
+    kill -$sig $PID
+    wait $PID
+    rc=$?
+    PID=
+    eq "sig$sig.exit" "$rc" 0
+    eq "sig$sig.unmounted" "$(mountpoint -q "$M" && echo mounted || echo gone)" gone
+done
 
 # ---- read-only mount ----
 mount_fs -o ro
