@@ -51,7 +51,9 @@ errno_is() {
 }
 
 mount_fs() {
-    $CFS mount "$M" --state "$S" -f "$@" 2>>"$T/daemon.log" &
+    # SIGINT back to its default: sh starts background jobs with it ignored
+    python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
+        $CFS mount "$M" --state "$S" -f "$@" 2>>"$T/daemon.log" &
     PID=$!
     i=0
     while ! mountpoint -q "$M"; do
