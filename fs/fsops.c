@@ -918,6 +918,7 @@ static int open_content(cfs_fs *fs, cfs_ent *e, struct fuse_file_info *fi, bool 
     if (rc == 0) {
         h->writable = write;
         d->writers += write;
+        fi->noflush = !write;  /* a reader's close is never a commit point: no FLUSH trip */
         /* keep the page cache when the bytes are the ones last opened */
         fi->keep_cache = d->have_w ? (d->keep_w && d->keep_gen == d->w_gen)
                                    : (!d->keep_w && d->have_render && cer_cid_equal(&d->keep_tip, &d->render_tip));
@@ -990,8 +991,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         }
         fi->fh = (uintptr_t)h;
         /* rendered per open: never clipped by a stale size (the growing
-         * ones), no page cache to keep in step */
+         * ones), no page cache to keep in step; nothing to flush */
         fi->direct_io = 1;
+        fi->noflush = 1;
         break;
     }
     fuse_reply_open(req, fi);

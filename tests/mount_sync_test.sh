@@ -163,5 +163,5 @@ eq offline.drained "$(t jq .unpublished "$A/.status")" 0
 for m in "$A" "$B" "$C"; do t fusermount3 -u "$m" || bad "unmount $m"; done
 wait $PA; ra=$?; wait $PB; rb=$?; wait $PC; rc=$?; PA= PB= PC=
 eq daemons.exit "$ra $rb $rc" "0 0 0"
-if [ $fails -ne 0 ]; then echo "mount_sync_test: $fails FAILED"; tail -30 "$T/daemon.log"; exit 1; fi
+if [ $fails -ne 0 ]; then echo "mount_sync_test: $fails FAILED"; grep -A60 -E "ERROR: (Address|Leak)Sanitizer|runtime error" "$T/daemon.log" | head -150; tail -30 "$T/daemon.log"; exit 1; fi
 echo "mount_sync_test: all passed"

@@ -269,5 +269,5 @@ umount_fs
 # ---- the state verifies ----
 if t $CFS verify --state "$S" >"$T/verify" 2>&1; then ok verify; else bad "verify: $(head -5 "$T/verify")"; fi
 
-if [ $fails -ne 0 ]; then echo "mount_test: $fails FAILED"; tail -30 "$T/daemon.log"; exit 1; fi
+if [ $fails -ne 0 ]; then echo "mount_test: $fails FAILED"; grep -A60 -E "ERROR: (Address|Leak)Sanitizer|runtime error" "$T/daemon.log" | head -150; tail -30 "$T/daemon.log"; exit 1; fi
 echo "mount_test: all passed"
