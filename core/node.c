@@ -908,3 +908,68 @@ int cer_node_status(cer_node *node, cJSON **out)
     *out = o;
     return 0;
 }
+
+/* ---- anchoring: per-tip anchor status, removing hooks ---- */
+
+int cer_node_set_anchor_status(cer_node *node, const cer_streamref *id, const cer_cid *tip, int status)
+{
+    stream *s;
+    int rc;
+
+    if (!cer_anchor_status_name(status))
+        return cer_err(-EINVAL, "node: anchor status %d unknown", status);
+    if ((rc = stream_entry(node, &s, id)) < 0)
+        return rc;
+    pthread_mutex_lock(&s->write);
+    if ((rc = stream_load(node, s)) < 0)
+        goto out;
+    if (!cer_cid_equal(tip, cer_state_tip(s->st))) {
+        rc = cer_err(-ESTALE, "node: %s has moved on from the tip whose anchor status was set", s->key);
+        goto out;
+    }
+    if (s->st->anchor_status == status)
+        goto out;
+    /* s->st only changes under s->write: the in-place change needs s->lock
+     * only against readers copying it */
+    pthread_mutex_lock(&s->lock);
+    s->st->anchor_status = status;
+    pthread_mutex_unlock(&s->lock);
+    save_cache(node, s->st);
+out:
+    pthread_mutex_unlock(&s->write);
+    return rc;
+}
+
+int cer_node_unlisten(cer_node *node, cer_node_listener fn, void *arg)
+{
+    int rc = -ENOENT;
+
+    pthread_mutex_lock(&node->lock);
+    for (size_t i = 0; i < node->nlisteners; i++)
+        if (node->listeners[i].fn == fn && node->listeners[i].arg == arg) {
+            memmove(&node->listeners[i], &node->listeners[i + 1],
+                    (node->nlisteners - i - 1) * sizeof node->listeners[0]);
+            node->nlisteners--;
+            rc = 0;
+            break;
+        }
+    pthread_mutex_unlock(&node->lock);
+    return rc < 0 ? cer_err(rc, "node: no such listener") : 0;
+}
+
+int cer_node_status_section_remove(cer_node *node, const char *name)
+{
+    int rc = -ENOENT;
+
+    pthread_mutex_lock(&node->lock);
+    for (size_t i = 0; i < node->nsections; i++)
+        if (strcmp(node->sections[i].name, name) == 0) {
+            memmove(&node->sections[i], &node->sections[i + 1],
+                    (node->nsections - i - 1) * sizeof node->sections[0]);
+            node->nsections--;
+            rc = 0;
+            break;
+        }
+    pthread_mutex_unlock(&node->lock);
+    return rc < 0 ? cer_err(rc, "node: no status section '%s'", name) : 0;
+}
