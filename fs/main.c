@@ -4,6 +4,7 @@
  */
 #include "ceramic.h"
 #include "cli.h"
+#include "clianchor.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,7 @@ static const struct {
     {"sign", cfs_cmd_sign, "sign a dag-json payload as a DAG-JOSE block"},
     {"genesis", cfs_cmd_genesis, "build a TileDocument genesis commit"},
     {"commit", cfs_cmd_commit, "build a signed TileDocument update commit"},
+    {"anchor", cfs_cmd_anchor, "anchor documents' tips now (built-in service or CAS), or --verify"},
 };
 
 static int usage(FILE *f)
