@@ -61,6 +61,8 @@ struct cer_anchorer {
     size_t nq, capq;
     check verify[VERIFY_MAX];
     size_t nverify;
+    bool applying;              /* a local batch is applying anchor commit `own` */
+    cer_cid own;
     int64_t n_anchored, n_failed, n_verified, n_unverified, n_rejected;
     cJSON *last_batch;          /* owned */
     char last_error[256];
@@ -882,6 +884,22 @@ static size_t prepare(cer_anchorer *a, leaf *l, size_t n)
     return k;
 }
 
+/* Apply an anchor commit this batch made (no need to check it again). */
+static int apply_own(cer_anchorer *a, const cer_streamref *id, const cer_cid *commit)
+{
+    int rc;
+
+    pthread_mutex_lock(&a->lock);
+    a->applying = true;
+    a->own = *commit;
+    pthread_mutex_unlock(&a->lock);
+    rc = cer_node_learn_tip(a->node, id, commit);
+    pthread_mutex_lock(&a->lock);
+    a->applying = false;
+    pthread_mutex_unlock(&a->lock);
+    return rc;
+}
+
 static int local_batch(cer_anchorer *a)
 {
     cer_store *store = cer_node_store(a->node);
@@ -938,7 +956,7 @@ static int local_batch(cer_anchorer *a)
         }
         if ((r = cer_anchor_commit_encode(&cb, &ac)) == 0 &&
             (r = cer_store_put(store, &cb.cid, cb.bytes.data, cb.bytes.len)) == 0)
-            r = cer_node_learn_tip(a->node, &l[i].id, &cb.cid);
+            r = apply_own(a, &l[i].id, &cb.cid);
         cer_buf_free(&cb.bytes);
         if (r < 0) {
             snprintf(reason, sizeof reason, "%s", cer_errmsg());
@@ -1146,7 +1164,7 @@ static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, un
     if (flags & CER_CHANGE_LOCAL)
         return;
     pthread_mutex_lock(&a->lock);
-    if (a->nverify < VERIFY_MAX) {
+    if (a->nverify < VERIFY_MAX && !(a->applying && cer_cid_equal(&a->own, tip))) {
         a->verify[a->nverify].id = *id;
         a->verify[a->nverify].tip = *tip;
         a->nverify++;

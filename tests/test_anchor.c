@@ -203,6 +203,21 @@ static int events_with(cer_node *node, const char *needle)
     return n;
 }
 
+typedef struct copy {
+    cer_store *from, *to;
+} copy;
+
+static int copy_block(const cer_cid *cid, void *arg)
+{
+    copy *c = arg;
+    cer_buf b = CER_BUF_INIT;
+
+    ck_assert_int_eq(cer_store_get(c->from, cid, &b), 0);
+    ck_assert_int_eq(cer_store_put(c->to, cid, b.data, b.len), 0);
+    cer_buf_free(&b);
+    return 0;
+}
+
 /* ---- in-memory chain ---- */
 
 START_TEST(inmemory_batch)
@@ -429,7 +444,51 @@ START_TEST(eth_fake_chain)
     ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), 0);
     ck_assert_ptr_nonnull(strstr(why, "unreachable"));
     e.no_reply = false;
+    /* our own anchors are not re-checked (no events about them) */
+    ck_assert_int_eq(events_with(node, "verified"), 0);
     cer_anchorer_stop(a);
+    /* a second node learns the anchored stream: checked on chain, verified;
+     * a tampered chain makes the check fail loudly */
+    {
+        char dir1[64];
+        cer_node *b;
+        cer_anchorer *ab;
+        cer_stream_info info;
+        cJSON *st;
+        cer_anchor_opts vo = {.interval = -1, .mode = "none", .eth_rpc = url, .timeout = 2};
+        copy cp;
+
+        ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+        memcpy(dir1, dir, sizeof dir1);
+        b = node_new();
+        cp.from = cer_node_store(node);
+        cp.to = cer_node_store(b);
+        ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
+        ck_assert_int_eq(cer_anchorer_start(&ab, b, &vo), 0);
+        ck_assert_int_eq(cer_node_learn_tip(b, &id, &info.tip), 1);
+        ck_assert_int_eq(cer_anchorer_flush(ab), 0);
+        ck_assert_int_eq(cer_anchorer_status(ab, &st), 0);
+        ck_assert_int_eq((int)cJSON_GetObjectItem(st, "verified")->valuedouble, 1);
+        cJSON_Delete(st);
+        cer_anchorer_stop(ab);
+        node_free(b);
+        memcpy(dir, dir1, sizeof dir);
+        e.tamper = true;
+        b = node_new();
+        cp.to = cer_node_store(b);
+        ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
+        ck_assert_int_eq(cer_anchorer_start(&ab, b, &vo), 0);
+        ck_assert_int_eq(cer_node_learn_tip(b, &id, &info.tip), 1);
+        ck_assert_int_eq(cer_anchorer_flush(ab), 0);
+        ck_assert_int_eq(cer_anchorer_status(ab, &st), 0);
+        ck_assert_int_eq((int)cJSON_GetObjectItem(st, "rejected")->valuedouble, 1);
+        cJSON_Delete(st);
+        ck_assert_int_eq(events_with(b, "does not carry the root"), 1);
+        cer_anchorer_stop(ab);
+        node_free(b);
+        memcpy(dir, dir1, sizeof dir);
+        e.tamper = false;
+    }
     fake_stop(&f);
     node_free(node);
 }
