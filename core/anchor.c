@@ -492,7 +492,7 @@ static void sleep_ms(long ms)
 
 /* Send root on chain; fill proof (chainId, txHash, txType, block info). */
 static int eth_anchor(const cer_anchor_opts *o, const char *url, const char *from_opt, double *id,
-                      const cer_cid *root, cer_anchor_proof *proof)
+                      const cer_cid *root, cer_anchor_proof *proof, bool (*stop_fn)(void *), void *arg)
 {
     char input[2 * (4 + CER_CID_BYTES_MAX) + 3], from[64], params[1024], hash_hex[67];
     uint8_t hash[32];
@@ -517,8 +517,10 @@ static int eth_anchor(const cer_anchor_opts *o, const char *url, const char *fro
         cJSON_Delete(r);
         r = NULL;
     }
+    if (strlen(from) != 42 || strncmp(from, "0x", 2) != 0)
+        return cer_err(-EINVAL, "eth: account %.64s is not an address", from);
     for (const char *p = from + 2; *p; p++)
-        if (hexval(*p) < 0 || strncmp(from, "0x", 2) != 0)
+        if (hexval(*p) < 0)
             return cer_err(-EINVAL, "eth: account %.64s is not an address", from);
     if ((rc = tx_input(input, sizeof input, root, o->eth_raw)) < 0)
         return rc;
@@ -544,6 +546,8 @@ static int eth_anchor(const cer_anchor_opts *o, const char *url, const char *fro
         r = NULL;
         if (now_ms() > deadline)
             return cer_err(-ETIMEDOUT, "eth: no receipt for %s within %.0f s", hash_hex, o->confirm_timeout);
+        if (stop_fn && stop_fn(arg))
+            return cer_err(-ECANCELED, "eth: stopped while waiting for the receipt of %s", hash_hex);
         sleep_ms(200);
     }
     if ((rc = cer_eth_quantity(&status, get(r, "status"))) < 0 ||
@@ -884,6 +888,17 @@ static size_t prepare(cer_anchorer *a, leaf *l, size_t n)
     return k;
 }
 
+static bool stopping(void *arg)
+{
+    cer_anchorer *a = arg;
+    bool stop;
+
+    pthread_mutex_lock(&a->lock);
+    stop = a->stop;
+    pthread_mutex_unlock(&a->lock);
+    return stop;
+}
+
 /* Apply an anchor commit this batch made (no need to check it again). */
 static int apply_own(cer_anchorer *a, const cer_streamref *id, const cer_cid *commit)
 {
@@ -924,7 +939,7 @@ static int local_batch(cer_anchorer *a)
     if ((rc = cer_merkle_build(&proof.root, paths, store, leaves, n, true)) < 0)
         goto fail;
     if (strcmp(a->chain, "eth") == 0) {
-        if ((rc = eth_anchor(&a->o, a->eth_rpc, a->eth_from, &a->rpc_id, &proof.root, &proof)) < 0)
+        if ((rc = eth_anchor(&a->o, a->eth_rpc, a->eth_from, &a->rpc_id, &proof.root, &proof, stopping, a)) < 0)
             goto fail;
     } else {
         /* js-ceramic's in-memory service: a random eth-tx CID, txType
@@ -1133,6 +1148,10 @@ static void run_checks(cer_anchorer *a)
             continue;
         }
         rc = cer_anchor_verify(&a->o, &st->proof, &ts, why, sizeof why);
+        /* a verified block time is the anchor's time (proofs from a CAS
+         * carry none) */
+        if (rc > 0 && ts != st->log[st->log_len - 1].timestamp)
+            (void)cer_node_set_anchor_time(a->node, &c[i].id, &st->log[st->log_len - 1].cid, ts);
         cer_state_free(st);
         pthread_mutex_lock(&a->lock);
         if (rc > 0)

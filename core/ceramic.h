@@ -712,6 +712,11 @@ int cer_node_status(cer_node *node, cJSON **out);
  * (-ESTALE when it moved on); kept in the state cache, so cer_node_state
  * shows it across restarts while the tip stays. */
 int cer_node_set_anchor_status(cer_node *node, const cer_streamref *id, const cer_cid *tip, int status);
+/* Set the time of anchor commit anchor in a stream's log (and of the
+ * commits it anchors, back to the previous anchor), e.g. the block time a
+ * chain check found; kept in the state cache. -ENOENT when the log has no
+ * such anchor commit. */
+int cer_node_set_anchor_time(cer_node *node, const cer_streamref *id, const cer_cid *anchor, int64_t timestamp);
 /* Remove a listener / a status section (-ENOENT when absent). A listener
  * call already under way on another thread may still finish after this. */
 int cer_node_unlisten(cer_node *node, cer_node_listener fn, void *arg);

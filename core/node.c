@@ -940,6 +940,37 @@ out:
     return rc;
 }
 
+int cer_node_set_anchor_time(cer_node *node, const cer_streamref *id, const cer_cid *anchor, int64_t timestamp)
+{
+    stream *s;
+    size_t i;
+    int rc;
+
+    if ((rc = stream_entry(node, &s, id)) < 0)
+        return rc;
+    pthread_mutex_lock(&s->write);
+    if ((rc = stream_load(node, s)) < 0)
+        goto out;
+    for (i = s->st->log_len; i-- > 0;)
+        if (s->st->log[i].type == CER_COMMIT_ANCHOR && cer_cid_equal(&s->st->log[i].cid, anchor))
+            break;
+    if (i == (size_t)-1) {
+        rc = cer_err(-ENOENT, "node: no such anchor commit in %s", s->key);
+        goto out;
+    }
+    if (s->st->log[i].timestamp == timestamp)
+        goto out;
+    pthread_mutex_lock(&s->lock);
+    s->st->log[i].timestamp = timestamp;
+    while (i-- > 0 && s->st->log[i].type != CER_COMMIT_ANCHOR)
+        s->st->log[i].timestamp = timestamp;
+    pthread_mutex_unlock(&s->lock);
+    save_cache(node, s->st);
+out:
+    pthread_mutex_unlock(&s->write);
+    return rc;
+}
+
 int cer_node_unlisten(cer_node *node, cer_node_listener fn, void *arg)
 {
     int rc = -ENOENT;

@@ -642,8 +642,14 @@ static void make_witness(fake_cas *c)
     char text[256];
     cJSON *hj;
 
-    snprintf(p.chain_id, sizeof p.chain_id, "inmemory:12345");
-    snprintf(p.tx_type, sizeof p.tx_type, "f(bytes32)");
+    /* as a CAS on Ethereum writes it today: raw (v0) form, no block info */
+    snprintf(p.chain_id, sizeof p.chain_id, "eip155:1337");
+    {
+        size_t n;
+        uint8_t *tx = tu_unhex(TX_HASH + 2, &n);
+        memcpy(h, tx, 32);
+        free(tx);
+    }
     cer_eth_tx_cid(&p.tx_hash, h);
     ck_assert_int_eq(cer_anchor_proof_encode(&pb, &p), 0);
     ac.proof = pb.cid;
@@ -669,18 +675,29 @@ START_TEST(cas_client)
 {
     cer_node *node = node_new();
     fake_cas c = {0};
-    fake f;
-    char url[64];
-    cer_anchor_opts o = {.interval = -1, .service_url = url, .timeout = 2};
+    fake_eth e = {.chain = 1337, .receipt_status = 1};
+    fake f, fe;
+    char url[64], eurl[64];
+    cer_anchor_opts o = {.interval = -1, .service_url = url, .eth_rpc = eurl, .timeout = 2};
     cer_anchorer *a;
     cJSON *st;
 
     fake_start(&f, cas_handler, &c);
+    fake_start(&fe, eth_handler, &e);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", f.port);
+    snprintf(eurl, sizeof eurl, "http://127.0.0.1:%d", fe.port);
     ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
     create(node, &c.id, "{\"cas\":1}");
     c.tip = c.id.genesis;
     make_witness(&c);
+    {
+        /* the chain holds the v0 input 0x0f || root CID bytes */
+        uint8_t raw[CER_CID_BYTES_MAX];
+        int n = cer_cid_to_bytes(raw, sizeof raw, &c.tip);
+        char *h = tu_hex(raw, (size_t)n);
+        snprintf(e.input, sizeof e.input, "0x0f%s", h);
+        free(h);
+    }
     ck_assert_int_eq(cer_anchorer_flush(a), 0);  /* posted: PENDING */
     ck_assert_int_eq(c.posts, 1);
     ck_assert_int_eq(status_of(node, &c.id), CER_ANCHOR_PENDING);
@@ -694,6 +711,10 @@ START_TEST(cas_client)
         ck_assert_int_eq(cer_node_state(node, &s, &c.id), 0);
         ck_assert_int_eq(s->anchor_status, CER_ANCHOR_ANCHORED);
         ck_assert_int_eq(s->log[s->log_len - 1].type, CER_COMMIT_ANCHOR);
+        /* checked on chain (no time in the proof): the block's time */
+        ck_assert(!s->proof.has_block_timestamp);
+        ck_assert_int_eq(s->log[s->log_len - 1].timestamp, 0x6565f1a0);
+        ck_assert_int_eq(s->log[0].timestamp, 0x6565f1a0);
         cer_state_free(s);
     }
     ck_assert_int_eq(cer_anchorer_status(a, &st), 0);
@@ -713,6 +734,7 @@ START_TEST(cas_client)
     ck_assert_int_eq(cer_anchorer_flush(a), -EREMOTEIO);
     ck_assert_int_eq(events_with(node, "no gas"), 1);
     cer_anchorer_stop(a);
+    fake_stop(&fe);
     fake_stop(&f);
     node_free(node);
 }
