@@ -801,6 +801,76 @@ START_TEST(reply_parsers)
 }
 END_TEST
 
+/* Two branches of one stream: the later one, anchored, wins over the
+ * earlier unanchored one (PROTOCOL.md §5.3); the loser's queued request is
+ * dropped, not anchored on top of the winner. */
+START_TEST(anchored_branch_wins)
+{
+    char da[64], db[64];
+    uint8_t seed[32] = {9, 9, 9};
+    cer_key key;
+    cer_node *a, *b;
+    cer_node_opts oa = {.state_dir = da, .key = &key, .store_flags = CER_STORE_NOSYNC};
+    cer_node_opts ob = {.state_dir = db, .key = &key, .store_flags = CER_STORE_NOSYNC};
+    cer_anchor_opts o = {.interval = -1};
+    cer_anchorer *qa, *qb;
+    cer_streamref id;
+    cer_stream_info ia, ib;
+    cer_state *st;
+    cJSON *hdr = json("{\"unique\":\"branches\"}"), *c1 = json("{\"v\":\"genesis\"}");
+    copy cp;
+
+    ck_assert_int_eq(cer_key_from_seed(&key, seed), 0);
+    snprintf(da, sizeof da, "/tmp/cer-anchor-XXXXXX");
+    snprintf(db, sizeof db, "/tmp/cer-anchor-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(da));
+    ck_assert_ptr_nonnull(mkdtemp(db));
+    ck_assert_int_eq(cer_node_open(&a, &oa), 0);
+    ck_assert_int_eq(cer_node_open(&b, &ob), 0);
+    ck_assert_int_eq(cer_anchorer_start(&qa, a, &o), 0);
+    ck_assert_int_eq(cer_anchorer_start(&qb, b, &o), 0);
+    /* the same deterministic genesis on both nodes */
+    ck_assert_int_eq(cer_node_create(a, &id, hdr, c1, CER_CREATE_DETERMINISTIC), 0);
+    ck_assert_int_eq(cer_node_create(b, &id, hdr, c1, CER_CREATE_DETERMINISTIC), 0);
+    ck_assert_int_eq(cer_anchorer_flush(qa), 1);  /* both genesis anchored: a shared base */
+    ck_assert_int_eq(cer_node_info(a, &id, &ia), 0);
+    cp.from = cer_node_store(a);
+    cp.to = cer_node_store(b);
+    ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
+    ck_assert_int_eq(cer_node_learn_tip(b, &id, &ia.tip), 1);
+    ck_assert_int_eq(cer_anchorer_flush(qb), 0);
+    /* a: an update, not anchored; then b, later: another update, anchored */
+    update(a, &id, "{\"v\":\"a\"}");
+    sleep(1);
+    update(b, &id, "{\"v\":\"b\"}");
+    ck_assert_int_eq(cer_anchorer_flush(qb), 1);
+    ck_assert_int_eq(cer_node_info(b, &id, &ib), 0);
+    cp.from = cer_node_store(b);
+    cp.to = cer_node_store(a);
+    ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
+    ck_assert_int_eq(cer_node_learn_tip(a, &id, &ib.tip), 1);
+    ck_assert_int_eq(cer_node_state(a, &st, &id), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(st->content, "v")->valuestring, "b");
+    ck_assert(cer_cid_equal(cer_state_tip(st), &ib.tip));
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+    cer_state_free(st);
+    /* a's request for its losing tip is dropped, nothing anchored on top */
+    ck_assert_int_eq(cer_anchorer_flush(qa), 0);
+    ck_assert_uint_eq(cer_anchorer_pending(qa), 0);
+    ck_assert_int_eq(cer_node_info(a, &id, &ia), 0);
+    ck_assert(cer_cid_equal(&ia.tip, &ib.tip));
+    cer_anchorer_stop(qa);
+    cer_anchorer_stop(qb);
+    cer_node_close(a);
+    cer_node_close(b);
+    nftw(da, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    nftw(db, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    cJSON_Delete(hdr);
+    cJSON_Delete(c1);
+    cer_key_wipe(&key);
+}
+END_TEST
+
 /* ---- a real chain (tests/anchor_test.sh sets CERAMICFS_ETH_RPC) ---- */
 
 START_TEST(real_chain)
@@ -868,6 +938,7 @@ static Suite *anchor_suite(void)
     tcase_add_test(tc, eth_unreachable_times_out);
     tcase_add_test(tc, cas_client);
     tcase_add_test(tc, reply_parsers);
+    tcase_add_test(tc, anchored_branch_wins);
     tcase_add_test(tc, real_chain);
     suite_add_tcase(s, tc);
     return s;
