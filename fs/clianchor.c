@@ -241,7 +241,7 @@ int cfs_cmd_anchor(int argc, char **argv)
                 fprintf(stderr, "ceramicfs anchor: %s\n", cer_errmsg());
             if (cer_anchorer_pending(a) == 0 || time(NULL) >= end)
                 break;
-            usleep(250000);
+            usleep(ao.service_url ? 2000000 : 250000);  /* a CAS is polled gently */
         }
     }
     for (size_t i = 0; i < n; i++) {
