@@ -866,6 +866,84 @@ int cer_sync_flush(cer_sync *s, int timeout_ms);
 /* The "ipfs" status section (also registered with the node): url, peer,
  * connected, network, topic, in, out, dropped, queued, last_error. */
 int cer_sync_status(cer_sync *s, cJSON **out);
+/* ---- anchoring hooks of the node (see "Anchoring" below) ---- */
+
+/* Set the anchor status of a stream's state while its tip is still tip
+ * (-ESTALE when it moved on); kept in the state cache, so cer_node_state
+ * shows it across restarts while the tip stays. */
+int cer_node_set_anchor_status(cer_node *node, const cer_streamref *id, const cer_cid *tip, int status);
+/* Set the time of anchor commit anchor in a stream's log (and of the
+ * commits it anchors, back to the previous anchor), e.g. the block time a
+ * chain check found; kept in the state cache. -ENOENT when the log has no
+ * such anchor commit. */
+int cer_node_set_anchor_time(cer_node *node, const cer_streamref *id, const cer_cid *anchor, int64_t timestamp);
+
+/* ------------------------------------------------------------------ */
+/* Anchoring                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Where anchors come from and how they are checked. Zero-initialise and
+ * set what you need; NULL/0 members take the defaults shown. */
+typedef struct cer_anchor_opts {
+    const char *mode;           /* "local" (built-in service, default) or "none" */
+    const char *service_url;    /* a Ceramic Anchor Service base URL: used instead of local */
+    const char *chain;          /* local service: "inmemory" (default) or "eth" */
+    const char *eth_rpc;        /* Ethereum JSON-RPC URL: needed for chain eth; with it,
+                                   eip155 anchors the node meets are checked on chain */
+    const char *eth_from;       /* sender account (unlocked); NULL: the first of eth_accounts */
+    bool eth_raw;               /* send the v0 raw form (data = 0x0f || root CID) instead
+                                   of v1 anchorDagCbor(bytes32) */
+    double interval;            /* seconds between batches / CAS polls; default 60;
+                                   negative: no thread, only cer_anchorer_flush */
+    double timeout;             /* seconds per network call; default 10 */
+    double confirm_timeout;     /* seconds to wait for a receipt; default 60 */
+    unsigned max_attempts;      /* tries per tip before FAILED; default 3 */
+} cer_anchor_opts;
+
+/* The anchor poller of a node: every new local tip (CER_CHANGE_LOCAL) is
+ * queued and its state goes PENDING; each batch moves the tips it takes to
+ * PROCESSING, then either ANCHORED (the anchor commit applied through
+ * cer_node_learn_tip) or, after a failure, back to PENDING for a retry
+ * after interval * 2^(attempt-1) seconds, and FAILED after max_attempts
+ * (each failure is a node event of kind "anchor"; a newer tip of the same
+ * stream replaces a queued one). Anchors learned from elsewhere are checked
+ * (cer_anchor_verify) on the poller thread and reported as events and in
+ * the "anchor" status section. The queue lives in memory; tips whose state
+ * says PENDING or PROCESSING are queued again at start. */
+typedef struct cer_anchorer cer_anchorer;
+
+/* Start on node (registers a listener and the status section "anchor";
+ * starts the poller thread unless opts->interval < 0). */
+int cer_anchorer_start(cer_anchorer **out, cer_node *node, const cer_anchor_opts *opts);
+/* Stop the thread, remove the listener and section, free. Call before
+ * cer_node_close. */
+void cer_anchorer_stop(cer_anchorer *a);
+/* Queue the current tip of id now (0; 1 when its tip is already an anchor
+ * commit and nothing is queued). */
+int cer_anchorer_request(cer_anchorer *a, const cer_streamref *id);
+/* Queue every pinned stream whose tip is not anchored and whose
+ * controller is this node; returns how many were queued. */
+int cer_anchorer_request_all(cer_anchorer *a);
+/* Run one step now on the calling thread (a batch, or one CAS poll), and
+ * due verifications. Returns the number of tips anchored, or a negative
+ * errno when the batch failed (the tips stay queued for a retry or FAILED). */
+int cer_anchorer_flush(cer_anchorer *a);
+/* Tips queued (PENDING or PROCESSING). */
+size_t cer_anchorer_pending(cer_anchorer *a);
+/* The "anchor" status section's value (caller frees). */
+int cer_anchorer_status(cer_anchorer *a, cJSON **out);
+
+/* Check an anchor proof against its chain (PROTOCOL.md §4.4):
+ * returns 1 (verified: the transaction's input carries proof->root, the
+ * chain id matches; *timestamp = its block's time), 0 (accepted but
+ * unverified: in-memory anchors, no eth_rpc, unreachable chain, unknown
+ * chain namespace; *timestamp = the proof's blockTimestamp or 0), or a
+ * negative errno when the chain contradicts the proof (reason in
+ * cer_errmsg()). why (may be NULL) gets a one-line reason in every case. */
+int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof, int64_t *timestamp,
+                      char *why, size_t why_cap);
+/* The eth-tx CID (codec 0x93, keccak-256) of a 32-byte transaction hash. */
+void cer_eth_tx_cid(cer_cid *out, const uint8_t hash[32]);
 
 #ifdef __cplusplus
 }

@@ -986,6 +986,7 @@ int cer_node_commit_describe(cer_node *node, const cer_cid *cid, cJSON **out)
     *out = o;
     return 0;
 }
+
 /* ---- attaching IPFS, removing listeners and sections (the sync layer) ---- */
 
 int cer_node_attach_ipfs(cer_node *node, const cer_ipfs_opts *opts)
@@ -1004,6 +1005,68 @@ int cer_node_attach_ipfs(cer_node *node, const cer_ipfs_opts *opts)
     }
     node->store = st;
     return 0;
+}
+
+/* ---- anchoring: per-tip anchor status and time ---- */
+
+int cer_node_set_anchor_status(cer_node *node, const cer_streamref *id, const cer_cid *tip, int status)
+{
+    stream *s;
+    int rc;
+
+    if (!cer_anchor_status_name(status))
+        return cer_err(-EINVAL, "node: anchor status %d unknown", status);
+    if ((rc = stream_entry(node, &s, id)) < 0)
+        return rc;
+    pthread_mutex_lock(&s->write);
+    if ((rc = stream_load(node, s)) < 0)
+        goto out;
+    if (!cer_cid_equal(tip, cer_state_tip(s->st))) {
+        rc = cer_err(-ESTALE, "node: %s has moved on from the tip whose anchor status was set", s->key);
+        goto out;
+    }
+    if (s->st->anchor_status == status)
+        goto out;
+    /* s->st only changes under s->write: the in-place change needs s->lock
+     * only against readers copying it */
+    pthread_mutex_lock(&s->lock);
+    s->st->anchor_status = status;
+    pthread_mutex_unlock(&s->lock);
+    save_cache(node, s->st);
+out:
+    pthread_mutex_unlock(&s->write);
+    return rc;
+}
+
+int cer_node_set_anchor_time(cer_node *node, const cer_streamref *id, const cer_cid *anchor, int64_t timestamp)
+{
+    stream *s;
+    size_t i;
+    int rc;
+
+    if ((rc = stream_entry(node, &s, id)) < 0)
+        return rc;
+    pthread_mutex_lock(&s->write);
+    if ((rc = stream_load(node, s)) < 0)
+        goto out;
+    for (i = s->st->log_len; i-- > 0;)
+        if (s->st->log[i].type == CER_COMMIT_ANCHOR && cer_cid_equal(&s->st->log[i].cid, anchor))
+            break;
+    if (i == (size_t)-1) {
+        rc = cer_err(-ENOENT, "node: no such anchor commit in %s", s->key);
+        goto out;
+    }
+    if (s->st->log[i].timestamp == timestamp)
+        goto out;
+    pthread_mutex_lock(&s->lock);
+    s->st->log[i].timestamp = timestamp;
+    while (i-- > 0 && s->st->log[i].type != CER_COMMIT_ANCHOR)
+        s->st->log[i].timestamp = timestamp;
+    pthread_mutex_unlock(&s->lock);
+    save_cache(node, s->st);
+out:
+    pthread_mutex_unlock(&s->write);
+    return rc;
 }
 
 int cer_node_unlisten(cer_node *node, cer_node_listener fn, void *arg)

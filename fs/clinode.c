@@ -210,6 +210,16 @@ static cJSON *state_json(const cer_state *st)
             (st->log[i].timestamp && !cJSON_AddNumberToObject(e, "timestamp", (double)st->log[i].timestamp)))
             goto fail;
     }
+    if (st->has_proof) {  /* the newest anchor's proof, as js-ceramic's anchorProof */
+        cJSON *p = cJSON_AddObjectToObject(o, "anchorProof");
+        if (!p || !cJSON_AddStringToObject(p, "chainId", st->proof.chain_id) || !cli_add_cid(p, "root", &st->proof.root) ||
+            !cli_add_cid(p, "txHash", &st->proof.tx_hash) ||
+            (st->proof.tx_type[0] && !cJSON_AddStringToObject(p, "txType", st->proof.tx_type)) ||
+            (st->proof.has_block_number && !cJSON_AddNumberToObject(p, "blockNumber", (double)st->proof.block_number)) ||
+            (st->proof.has_block_timestamp &&
+             !cJSON_AddNumberToObject(p, "blockTimestamp", (double)st->proof.block_timestamp)))
+            goto fail;
+    }
     return o;
 fail:
     cJSON_Delete(o);

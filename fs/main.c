@@ -5,6 +5,7 @@
 #include "ceramic.h"
 #include "cli.h"
 #include "clisync.h"
+#include "clianchor.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,7 @@ static const struct {
     {"genesis", cfs_cmd_genesis, "build a TileDocument genesis commit"},
     {"commit", cfs_cmd_commit, "build a signed TileDocument update commit"},
     {"sync", cfs_cmd_sync, "run this node's pubsub sync over an IPFS daemon (--ipfs URL)"},
+    {"anchor", cfs_cmd_anchor, "anchor documents' tips now (built-in service or CAS), or --verify"},
 };
 
 static int usage(FILE *f)

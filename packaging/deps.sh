@@ -9,7 +9,7 @@ set -eu
 # and tools whose saves FUSE.md traced)
 PKGS="build-essential pkg-config libcbor-dev libsodium-dev libcurl4-openssl-dev
 libcjson-dev libfuse3-dev fuse3 check clang libclang-rt-14-dev valgrind
-python3 jq xxd ca-certificates
+python3 jq xxd curl ca-certificates
 vim nano emacs-nox rsync moreutils attr tmux tar"
 
 missing=""

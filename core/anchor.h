@@ -1,0 +1,46 @@
+/*
+ * anchor.h — internals of anchoring shared with tests and fuzz targets:
+ * the parsers of what comes back from outside (Ethereum JSON-RPC replies,
+ * CAS replies, the witness CAR), each strict and bounded.
+ */
+#ifndef CER_ANCHOR_H
+#define CER_ANCHOR_H
+
+#include "ceramic.h"
+
+/* Replies larger than this are refused unparsed. */
+#define CER_ANCHOR_REPLY_MAX (4 * 1024 * 1024)
+
+/* A JSON-RPC 2.0 reply {"jsonrpc":"2.0","id":id,"result":...} or
+ * {...,"error":{"code","message"}}: *result is the result (caller frees;
+ * may be JSON null); an error reply is -EREMOTEIO with its message. */
+int cer_rpc_parse_reply(cJSON **result, const char *text, size_t len, double id);
+
+/* "0x..." quantity (1..16 hex digits, no leading zeros but "0x0"). */
+int cer_eth_quantity(uint64_t *out, const cJSON *v);
+/* "0x..." data of exactly want bytes (want 0: any length up to cap);
+ * returns the length. */
+int cer_eth_data(uint8_t *out, size_t cap, size_t want, const cJSON *v);
+
+/* A CAS request reply. */
+typedef struct cer_cas_reply {
+    int status;                 /* CER_ANCHOR_* (COMPLETED is ANCHORED, READY is PENDING) */
+    cer_cid cid;                /* the tip the request is for */
+    bool has_anchor_commit;
+    cer_cid anchor_commit;      /* COMPLETED: the anchor commit */
+    uint8_t *witness_car;       /* COMPLETED: decoded witnessCar bytes or NULL; caller frees */
+    size_t witness_len;
+    char message[160];
+} cer_cas_reply;
+
+/* Parse a CAS reply: {id, status, streamId, cid, message, anchorCommit?,
+ * witnessCar?} or {"error": "..."} (-EREMOTEIO). */
+int cer_cas_parse_reply(cer_cas_reply *out, const char *text, size_t len);
+void cer_cas_reply_free(cer_cas_reply *r);
+
+/* Walk a CARv1: call fn for each block (CID checked by the caller's
+ * store); returns the number of blocks or a negative errno. */
+int cer_car_each(const uint8_t *car, size_t len,
+                 int (*fn)(const cer_cid *cid, const uint8_t *data, size_t n, void *arg), void *arg);
+
+#endif

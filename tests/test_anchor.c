@@ -1,0 +1,947 @@
+/*
+ * test_anchor.c — anchoring: the queue and statuses on a real node, the
+ * built-in service on the in-memory chain (batches, Merkle paths, proof,
+ * state ANCHORED with a time), Ethereum JSON-RPC and the CAS client against
+ * a small fake HTTP server thread (success, tampered input, chain id
+ * mismatch, reverted tx, unreachable chain, retries, FAILED), and the
+ * strict reply parsers. With CERAMICFS_ETH_RPC set (tests/anchor_test.sh
+ * starts a real chain) the same anchoring runs on that chain too.
+ */
+#include "testutil.h"
+#include "anchor.h"
+#include "keccak.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- a fake HTTP server: one thread, one request per connection ---- */
+
+typedef char *(*handler_fn)(void *arg, const char *method, const char *path, const char *body, int *status);
+
+typedef struct fake {
+    int fd, port;
+    pthread_t thread;
+    handler_fn fn;
+    void *arg;
+    volatile int stop;
+    int requests;
+} fake;
+
+static void *serve(void *arg)
+{
+    fake *f = arg;
+
+    for (;;) {
+        int c = accept(f->fd, NULL, NULL);
+        char req[65536], method[8] = "", path[1024] = "", *body, *reply, *cl, head[256];
+        size_t n = 0;
+        long want = 0;
+        int status = 200;
+
+        if (c < 0) {
+            if (f->stop)
+                break;
+            continue;
+        }
+        while (n < sizeof req - 1) {
+            ssize_t r = read(c, req + n, sizeof req - 1 - n);
+            if (r <= 0)
+                break;
+            n += (size_t)r;
+            req[n] = '\0';
+            if ((body = strstr(req, "\r\n\r\n"))) {
+                cl = strcasestr(req, "Content-Length:");
+                want = cl ? strtol(cl + 15, NULL, 10) : 0;
+                if ((long)(n - (size_t)(body + 4 - req)) >= want)
+                    break;
+            }
+        }
+        req[n] = '\0';
+        body = strstr(req, "\r\n\r\n");
+        body = body ? body + 4 : req + n;
+        sscanf(req, "%7s %1023s", method, path);
+        f->requests++;
+        reply = f->fn(f->arg, method, path, body, &status);
+        if (reply) {
+            snprintf(head, sizeof head,
+                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                     status, strlen(reply));
+            if (write(c, head, strlen(head)) < 0 || write(c, reply, strlen(reply)) < 0)
+                (void)0;
+            free(reply);
+        }
+        close(c);  /* no reply: the client sees the connection drop */
+    }
+    return NULL;
+}
+
+static void fake_start(fake *f, handler_fn fn, void *arg)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    socklen_t len = sizeof sa;
+
+    memset(f, 0, sizeof *f);
+    f->fn = fn;
+    f->arg = arg;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_ge(f->fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+    ck_assert_int_eq(bind(f->fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(f->fd, 16), 0);
+    ck_assert_int_eq(getsockname(f->fd, (struct sockaddr *)&sa, &len), 0);
+    f->port = ntohs(sa.sin_port);
+    ck_assert_int_eq(pthread_create(&f->thread, NULL, serve, f), 0);
+}
+
+static void fake_stop(fake *f)
+{
+    f->stop = 1;
+    shutdown(f->fd, SHUT_RDWR);
+    pthread_join(f->thread, NULL);
+    close(f->fd);
+}
+
+/* ---- a node in a temporary directory ---- */
+
+static char dir[64];
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+static cer_node *node_new(void)
+{
+    cer_node_opts o = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    cer_node *node;
+
+    snprintf(dir, sizeof dir, "/tmp/cer-anchor-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(cer_node_open(&node, &o), 0);
+    return node;
+}
+
+static void node_free(cer_node *node)
+{
+    cer_node_close(node);
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static cJSON *json(const char *s)
+{
+    cJSON *j;
+
+    ck_assert_int_eq(cer_json_parse(&j, s, strlen(s), 0), 0);
+    return j;
+}
+
+static void create(cer_node *node, cer_streamref *id, const char *content)
+{
+    cJSON *c = json(content);
+
+    ck_assert_msg(cer_node_create(node, id, NULL, c, 0) == 0, "%s", cer_errmsg());
+    cJSON_Delete(c);
+}
+
+static void update(cer_node *node, const cer_streamref *id, const char *content)
+{
+    cJSON *c = json(content);
+
+    ck_assert_msg(cer_node_update(node, id, c) == 0, "%s", cer_errmsg());
+    cJSON_Delete(c);
+}
+
+static int status_of(cer_node *node, const cer_streamref *id)
+{
+    cer_state *st;
+    int s;
+
+    ck_assert_int_eq(cer_node_state(node, &st, id), 0);
+    s = st->anchor_status;
+    cer_state_free(st);
+    return s;
+}
+
+/* The state is ANCHORED by an anchor commit at its tip; returns the proof. */
+static cer_anchor_proof anchored(cer_node *node, const cer_streamref *id, const char *chain)
+{
+    cer_state *st;
+    cer_anchor_proof p;
+
+    ck_assert_int_eq(cer_node_state(node, &st, id), 0);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+    ck_assert(st->has_proof);
+    ck_assert_str_eq(st->proof.chain_id, chain);
+    ck_assert_int_eq(st->log[st->log_len - 1].type, CER_COMMIT_ANCHOR);
+    ck_assert_int_gt(st->log[st->log_len - 1].timestamp, 1600000000);
+    ck_assert_int_eq(st->log[st->log_len - 2].timestamp, st->log[st->log_len - 1].timestamp);
+    p = st->proof;
+    /* the whole log verifies from the blocks alone */
+    ck_assert_msg(cer_node_verify(node, id) == 0, "%s", cer_errmsg());
+    cer_state_free(st);
+    return p;
+}
+
+static int events_with(cer_node *node, const char *needle)
+{
+    char *ev;
+    size_t len;
+    int n = 0;
+
+    ck_assert_int_eq(cer_node_events(node, &ev, &len), 0);
+    for (char *p = ev; (p = strstr(p, needle)); p++)
+        n++;
+    free(ev);
+    return n;
+}
+
+typedef struct copy {
+    cer_store *from, *to;
+} copy;
+
+static int copy_block(const cer_cid *cid, void *arg)
+{
+    copy *c = arg;
+    cer_buf b = CER_BUF_INIT;
+
+    ck_assert_int_eq(cer_store_get(c->from, cid, &b), 0);
+    ck_assert_int_eq(cer_store_put(c->to, cid, b.data, b.len), 0);
+    cer_buf_free(&b);
+    return 0;
+}
+
+/* ---- in-memory chain ---- */
+
+START_TEST(inmemory_batch)
+{
+    cer_node *node = node_new();
+    cer_anchor_opts o = {.interval = -1};
+    cer_anchorer *a;
+    cer_streamref id[3];
+    cer_anchor_proof p0, p;
+    cJSON *status;
+    int64_t ts;
+    char why[256];
+
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    create(node, &id[0], "{\"a\":1}");
+    ck_assert_int_eq(status_of(node, &id[0]), CER_ANCHOR_PENDING);
+    update(node, &id[0], "{\"a\":2}");
+    create(node, &id[1], "{\"b\":1}");
+    create(node, &id[2], "{\"c\":1}");
+    ck_assert_uint_eq(cer_anchorer_pending(a), 3);  /* the update replaced the genesis request */
+    ck_assert_int_eq(status_of(node, &id[0]), CER_ANCHOR_PENDING);
+    ck_assert_int_eq(cer_anchorer_flush(a), 3);
+    ck_assert_uint_eq(cer_anchorer_pending(a), 0);
+    p0 = anchored(node, &id[0], "inmemory:12345");
+    for (int i = 1; i < 3; i++) {
+        p = anchored(node, &id[i], "inmemory:12345");
+        ck_assert(cer_cid_equal(&p.root, &p0.root));  /* one tree, one proof */
+    }
+    ck_assert_str_eq(p0.tx_type, "f(bytes32)");
+    ck_assert_uint_eq(p0.tx_hash.codec, CER_CODEC_ETH_TX);
+    ck_assert_int_eq(cer_anchor_verify(&o, &p0, &ts, why, sizeof why), 0);
+    ck_assert_ptr_nonnull(strstr(why, "unverified"));
+    /* nothing left to do; an anchored tip is not queued again */
+    ck_assert_int_eq(cer_anchorer_flush(a), 0);
+    ck_assert_int_eq(cer_anchorer_request(a, &id[1]), 1);
+    ck_assert_int_eq(cer_anchorer_status(a, &status), 0);
+    ck_assert_int_eq((int)cJSON_GetObjectItem(status, "anchored")->valuedouble, 3);
+    ck_assert_int_eq((int)cJSON_GetObjectItem(status, "pending")->valuedouble, 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(status, "chain")->valuestring, "inmemory");
+    ck_assert_int_eq((int)cJSON_GetObjectItem(cJSON_GetObjectItem(status, "lastBatch"), "size")->valuedouble, 3);
+    cJSON_Delete(status);
+    /* the node's status carries the section */
+    ck_assert_int_eq(cer_node_status(node, &status), 0);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(status, "anchor"));
+    cJSON_Delete(status);
+    /* a later update is anchored in the next batch, on top of the anchor */
+    update(node, &id[1], "{\"b\":2}");
+    ck_assert_int_eq(cer_anchorer_flush(a), 1);
+    anchored(node, &id[1], "inmemory:12345");
+    cer_anchorer_stop(a);
+    node_free(node);
+}
+END_TEST
+
+START_TEST(poller_thread_and_restart)
+{
+    cer_node *node = node_new();
+    cer_anchor_opts o = {.interval = 0.2}, off = {.interval = -1, .mode = "none"};
+    cer_anchorer *a;
+    cer_streamref id;
+
+    /* mode none: nothing is queued, the state stays NOT_REQUESTED */
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &off), 0);
+    create(node, &id, "{\"x\":1}");
+    ck_assert_int_eq(status_of(node, &id), CER_ANCHOR_NOT_REQUESTED);
+    ck_assert_int_eq(cer_anchorer_request(a, &id), -ENOTSUP);
+    cer_anchorer_stop(a);
+    /* the poller anchors on its own within a few intervals */
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    ck_assert_int_eq(cer_anchorer_request_all(a), 1);
+    for (int i = 0; i < 50 && status_of(node, &id) != CER_ANCHOR_ANCHORED; i++)
+        usleep(100000);
+    anchored(node, &id, "inmemory:12345");
+    cer_anchorer_stop(a);
+    node_free(node);
+}
+END_TEST
+
+START_TEST(pending_survives_restart)
+{
+    cer_node *node = node_new();
+    cer_node_opts no = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    cer_anchor_opts o = {.interval = -1};
+    cer_anchorer *a;
+    cer_streamref id;
+
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    create(node, &id, "{\"x\":1}");
+    cer_anchorer_stop(a);
+    cer_node_close(node);
+    ck_assert_int_eq(cer_node_open(&node, &no), 0);
+    ck_assert_int_eq(status_of(node, &id), CER_ANCHOR_PENDING);
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    ck_assert_uint_eq(cer_anchorer_pending(a), 1);
+    ck_assert_int_eq(cer_anchorer_flush(a), 1);
+    anchored(node, &id, "inmemory:12345");
+    cer_anchorer_stop(a);
+    node_free(node);
+}
+END_TEST
+
+/* ---- a fake Ethereum JSON-RPC node ---- */
+
+typedef struct fake_eth {
+    uint64_t chain;
+    int receipt_status;
+    char input[256], to[64];
+    bool tamper, no_reply;
+    int sent;
+} fake_eth;
+
+#define TX_HASH "0x55818ea50382da1d8f2dd0e92d8ae0f34f04b32a2ed4197beec11a86c4c280e0"
+#define BLOCK_HASH "0x1111111111111111111111111111111111111111111111111111111111111111"
+
+static char *eth_handler(void *arg, const char *method, const char *path, const char *body, int *status)
+{
+    fake_eth *e = arg;
+    cJSON *req = NULL;
+    const cJSON *m, *params;
+    char *out = malloc(1024), res[600];
+
+    (void)method, (void)path, (void)status;
+    if (e->no_reply) {
+        free(out);
+        return NULL;
+    }
+    ck_assert_int_eq(cer_json_parse(&req, body, strlen(body), 0), 0);
+    m = cJSON_GetObjectItem(req, "method");
+    params = cJSON_GetObjectItem(req, "params");
+    if (strcmp(m->valuestring, "eth_chainId") == 0) {
+        snprintf(res, sizeof res, "\"0x%llx\"", (unsigned long long)e->chain);
+    } else if (strcmp(m->valuestring, "eth_accounts") == 0) {
+        snprintf(res, sizeof res, "[\"0x90f8bf6a479f320ead074411a4b0e7944ea8c9c1\"]");
+    } else if (strcmp(m->valuestring, "eth_sendTransaction") == 0) {
+        const cJSON *tx = cJSON_GetArrayItem(params, 0);
+        snprintf(e->input, sizeof e->input, "%s", cJSON_GetObjectItem(tx, "data")->valuestring);
+        snprintf(e->to, sizeof e->to, "%s", cJSON_GetObjectItem(tx, "to")->valuestring);
+        e->sent++;
+        snprintf(res, sizeof res, "\"%s\"", TX_HASH);
+    } else if (strcmp(m->valuestring, "eth_getTransactionReceipt") == 0) {
+        snprintf(res, sizeof res, "{\"status\":\"0x%x\",\"blockNumber\":\"0x7\",\"blockHash\":\"%s\"}",
+                 e->receipt_status, BLOCK_HASH);
+    } else if (strcmp(m->valuestring, "eth_getBlockByHash") == 0) {
+        snprintf(res, sizeof res, "{\"number\":\"0x7\",\"timestamp\":\"0x6565f1a0\"}");
+    } else if (strcmp(m->valuestring, "eth_getTransactionByHash") == 0) {
+        char input[256];
+        snprintf(input, sizeof input, "%s", e->input);
+        if (e->tamper)
+            input[strlen(input) - 1] ^= 1;
+        snprintf(res, sizeof res, "{\"hash\":\"%s\",\"input\":\"%s\",\"blockHash\":\"%s\"}", TX_HASH, input, BLOCK_HASH);
+    } else {
+        snprintf(res, sizeof res, "null");
+    }
+    snprintf(out, 1024, "{\"jsonrpc\":\"2.0\",\"id\":%.0f,\"result\":%s}",
+             cJSON_GetObjectItem(req, "id")->valuedouble, res);
+    cJSON_Delete(req);
+    return out;
+}
+
+START_TEST(eth_fake_chain)
+{
+    cer_node *node = node_new();
+    fake_eth e = {.chain = 1337, .receipt_status = 1};
+    fake f;
+    char url[64], why[256];
+    cer_anchor_opts o = {.interval = -1, .chain = "eth", .eth_rpc = url, .timeout = 2};
+    cer_anchorer *a;
+    cer_streamref id;
+    cer_anchor_proof p;
+    uint8_t sel[32];
+    char want[80];
+    int64_t ts;
+
+    fake_start(&f, eth_handler, &e);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    create(node, &id, "{\"eth\":1}");
+    ck_assert_msg(cer_anchorer_flush(a) == 1, "%s", cer_errmsg());
+    p = anchored(node, &id, "eip155:1337");
+    ck_assert_int_eq(p.block_timestamp, 0x6565f1a0);
+    ck_assert_int_eq(p.block_number, 7);
+    ck_assert_str_eq(p.tx_type, "f(bytes32)");
+    /* v1 input: anchorDagCbor(bytes32) selector, then the root's digest */
+    cer_keccak256(sel, (const uint8_t *)"anchorDagCbor(bytes32)", 22);
+    ck_assert_uint_eq(sel[0], 0x97);  /* 0x97ad09eb, as ethers encodes it (merkle.json) */
+    ck_assert_str_eq(e.to, "0x231055a0852d67c7107ad0d0dfeab60278fe6adc");
+    {
+        char *h = tu_hex(p.root.digest, 32);
+        snprintf(want, sizeof want, "0x97ad09eb%s", h);
+        free(h);
+    }
+    ck_assert_str_eq(e.input, want);
+    {
+        char *h = tu_hex(p.tx_hash.digest, 32);
+        ck_assert_str_eq(h, TX_HASH + 2);
+        free(h);
+    }
+    /* verification: good; tampered input; wrong chain; forged timestamp */
+    ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), 1);
+    ck_assert_int_eq(ts, 0x6565f1a0);
+    e.tamper = true;
+    ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(why, "does not carry the root"));
+    e.tamper = false;
+    e.chain = 5;
+    ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "eip155:5"));
+    e.chain = 1337;
+    p.block_timestamp++;
+    ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), -EBADMSG);
+    p.block_timestamp--;
+    /* a root the transaction does not carry */
+    p.root.digest[0] ^= 1;
+    ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), -EBADMSG);
+    p.root.digest[0] ^= 1;
+    /* without RPC: accepted but unverified */
+    {
+        cer_anchor_opts none = {0};
+        ck_assert_int_eq(cer_anchor_verify(&none, &p, &ts, why, sizeof why), 0);
+        ck_assert_ptr_nonnull(strstr(why, "no Ethereum RPC"));
+    }
+    /* the chain stops answering: unverified, not rejected */
+    e.no_reply = true;
+    ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), 0);
+    ck_assert_ptr_nonnull(strstr(why, "unreachable"));
+    e.no_reply = false;
+    /* our own anchors are not re-checked (no events about them) */
+    ck_assert_int_eq(events_with(node, "verified"), 0);
+    cer_anchorer_stop(a);
+    /* a second node learns the anchored stream: checked on chain, verified;
+     * a tampered chain makes the check fail loudly */
+    {
+        char dir1[64];
+        cer_node *b;
+        cer_anchorer *ab;
+        cer_stream_info info;
+        cJSON *st;
+        cer_anchor_opts vo = {.interval = -1, .mode = "none", .eth_rpc = url, .timeout = 2};
+        copy cp;
+
+        ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+        memcpy(dir1, dir, sizeof dir1);
+        b = node_new();
+        cp.from = cer_node_store(node);
+        cp.to = cer_node_store(b);
+        ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
+        ck_assert_int_eq(cer_anchorer_start(&ab, b, &vo), 0);
+        ck_assert_int_eq(cer_node_learn_tip(b, &id, &info.tip), 1);
+        ck_assert_int_eq(cer_anchorer_flush(ab), 0);
+        ck_assert_int_eq(cer_anchorer_status(ab, &st), 0);
+        ck_assert_int_eq((int)cJSON_GetObjectItem(st, "verified")->valuedouble, 1);
+        cJSON_Delete(st);
+        cer_anchorer_stop(ab);
+        node_free(b);
+        memcpy(dir, dir1, sizeof dir);
+        e.tamper = true;
+        b = node_new();
+        cp.to = cer_node_store(b);
+        ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
+        ck_assert_int_eq(cer_anchorer_start(&ab, b, &vo), 0);
+        ck_assert_int_eq(cer_node_learn_tip(b, &id, &info.tip), 1);
+        ck_assert_int_eq(cer_anchorer_flush(ab), 0);
+        ck_assert_int_eq(cer_anchorer_status(ab, &st), 0);
+        ck_assert_int_eq((int)cJSON_GetObjectItem(st, "rejected")->valuedouble, 1);
+        cJSON_Delete(st);
+        ck_assert_int_eq(events_with(b, "does not carry the root"), 1);
+        cer_anchorer_stop(ab);
+        node_free(b);
+        memcpy(dir, dir1, sizeof dir);
+        e.tamper = false;
+    }
+    fake_stop(&f);
+    node_free(node);
+}
+END_TEST
+
+START_TEST(eth_reverted_then_failed)
+{
+    cer_node *node = node_new();
+    fake_eth e = {.chain = 1337, .receipt_status = 0};
+    fake f;
+    char url[64];
+    cer_anchor_opts o = {.interval = 0.001, .chain = "eth", .eth_rpc = url, .timeout = 2, .max_attempts = 2};
+    cer_anchorer *a;
+    cer_streamref id;
+    cJSON *st;
+
+    fake_start(&f, eth_handler, &e);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+    o.interval = -1;  /* flush by hand; retry delay is then 1 s */
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    create(node, &id, "{\"r\":1}");
+    ck_assert_int_eq(cer_anchorer_flush(a), -ECANCELED);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "reverted"));
+    ck_assert_int_eq(status_of(node, &id), CER_ANCHOR_PENDING);
+    ck_assert_uint_eq(cer_anchorer_pending(a), 1);
+    ck_assert_int_eq(events_with(node, "attempt 1 of 2 failed"), 1);
+    ck_assert_int_eq(cer_anchorer_flush(a), 0);  /* not due yet: backoff */
+    ck_assert_int_eq(e.sent, 1);
+    sleep(1);
+    usleep(100000);
+    ck_assert_int_eq(cer_anchorer_flush(a), -ECANCELED);
+    ck_assert_int_eq(e.sent, 2);
+    ck_assert_int_eq(status_of(node, &id), CER_ANCHOR_FAILED);
+    ck_assert_uint_eq(cer_anchorer_pending(a), 0);
+    ck_assert_int_eq(events_with(node, "anchor FAILED after 2 attempts"), 1);
+    ck_assert_int_eq(cer_anchorer_status(a, &st), 0);
+    ck_assert_int_eq((int)cJSON_GetObjectItem(st, "failed")->valuedouble, 1);
+    ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "lastError"), "message")->valuestring,
+                                 "reverted"));
+    cJSON_Delete(st);
+    /* asked again (the CLI does this), it anchors once the chain accepts */
+    e.receipt_status = 1;
+    ck_assert_int_eq(cer_anchorer_request(a, &id), 0);
+    ck_assert_int_eq(cer_anchorer_flush(a), 1);
+    anchored(node, &id, "eip155:1337");
+    cer_anchorer_stop(a);
+    fake_stop(&f);
+    node_free(node);
+}
+END_TEST
+
+START_TEST(eth_unreachable_times_out)
+{
+    cer_node *node = node_new();
+    fake_eth e = {.chain = 1337, .receipt_status = 1, .no_reply = true};
+    fake f;
+    char url[64];
+    cer_anchor_opts o = {.interval = -1, .chain = "eth", .eth_rpc = url, .timeout = 1};
+    cer_anchorer *a;
+    cer_streamref id;
+
+    fake_start(&f, eth_handler, &e);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    create(node, &id, "{\"u\":1}");
+    ck_assert_int_lt(cer_anchorer_flush(a), 0);
+    ck_assert_int_eq(status_of(node, &id), CER_ANCHOR_PENDING);
+    ck_assert_int_eq(events_with(node, "eth_chainId"), 1);
+    cer_anchorer_stop(a);
+    fake_stop(&f);
+    /* nothing listens on the port any more */
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    ck_assert_int_lt(cer_anchorer_flush(a), 1);
+    cer_anchorer_stop(a);
+    node_free(node);
+    /* bad options are refused */
+    {
+        cer_anchor_opts bad = {.chain = "eth"};
+        node = node_new();
+        ck_assert_int_eq(cer_anchorer_start(&a, node, &bad), -EINVAL);
+        bad.chain = "btc";
+        ck_assert_int_eq(cer_anchorer_start(&a, node, &bad), -EINVAL);
+        node_free(node);
+    }
+}
+END_TEST
+
+/* ---- a fake CAS ---- */
+
+typedef struct fake_cas {
+    cer_node *node;
+    cer_streamref id;
+    cer_cid tip;
+    int polls, posts;
+    char car_b64[4096];
+    char ac[CER_CID_STR_MAX];
+    bool fail;
+} fake_cas;
+
+static char *cas_handler(void *arg, const char *method, const char *path, const char *body, int *status)
+{
+    fake_cas *c = arg;
+    char *out = malloc(8192), tip[CER_CID_STR_MAX], sid[CER_STREAMID_STR_MAX];
+
+    cer_cid_to_string(tip, sizeof tip, &c->tip);
+    cer_streamref_to_string(sid, sizeof sid, &c->id);
+    (void)status;
+    if (strcmp(method, "POST") == 0) {
+        c->posts++;
+        ck_assert_str_eq(path, "/api/v0/requests");
+        ck_assert_ptr_nonnull(strstr(body, tip));
+        ck_assert_ptr_nonnull(strstr(body, sid));
+        snprintf(out, 8192, "{\"id\":\"r1\",\"status\":\"PENDING\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"queued\"}",
+                 tip, sid);
+    } else if (c->fail) {
+        snprintf(out, 8192, "{\"id\":\"r1\",\"status\":\"FAILED\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"no gas\"}",
+                 tip, sid);
+    } else {
+        c->polls++;
+        ck_assert_ptr_nonnull(strstr(path, tip));
+        if (c->polls == 1)
+            snprintf(out, 8192, "{\"id\":\"r1\",\"status\":\"PROCESSING\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"\"}",
+                     tip, sid);
+        else
+            snprintf(out, 8192,
+                     "{\"id\":\"r1\",\"status\":\"COMPLETED\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"done\","
+                     "\"anchorCommit\":{\"cid\":\"%s\"},\"witnessCar\":\"%s\"}",
+                     tip, sid, c->ac, c->car_b64);
+    }
+    return out;
+}
+
+static void car_add(cer_buf *car, const cer_block *b)
+{
+    uint8_t cid[CER_CID_BYTES_MAX], v[CER_VARINT_MAX];
+    int cl = cer_cid_to_bytes(cid, sizeof cid, &b->cid);
+
+    ck_assert_int_eq(cer_buf_append(car, v, cer_varint_put(v, (uint64_t)cl + b->bytes.len)), 0);
+    ck_assert_int_eq(cer_buf_append(car, cid, (size_t)cl), 0);
+    ck_assert_int_eq(cer_buf_append(car, b->bytes.data, b->bytes.len), 0);
+}
+
+/* The witness CAR a CAS sends: anchor commit, proof (in-memory style). */
+static void make_witness(fake_cas *c)
+{
+    cer_anchor_proof p = {.root = c->tip};
+    cer_anchor_commit ac = {.has_id = true, .id = c->id.genesis, .prev = c->tip};
+    cer_block pb = {0}, ab = {0};
+    cer_buf car = CER_BUF_INIT, hdr = CER_BUF_INIT;
+    uint8_t h[32] = {1}, v[CER_VARINT_MAX];
+    char text[256];
+    cJSON *hj;
+
+    /* as a CAS on Ethereum writes it today: raw (v0) form, no block info */
+    snprintf(p.chain_id, sizeof p.chain_id, "eip155:1337");
+    {
+        size_t n;
+        uint8_t *tx = tu_unhex(TX_HASH + 2, &n);
+        memcpy(h, tx, 32);
+        free(tx);
+    }
+    cer_eth_tx_cid(&p.tx_hash, h);
+    ck_assert_int_eq(cer_anchor_proof_encode(&pb, &p), 0);
+    ac.proof = pb.cid;
+    ck_assert_int_eq(cer_anchor_commit_encode(&ab, &ac), 0);
+    cer_cid_to_string(c->ac, sizeof c->ac, &ab.cid);
+    snprintf(text, sizeof text, "{\"roots\":[{\"/\":\"%s\"}],\"version\":1}", c->ac);
+    hj = json(text);
+    ck_assert_int_eq(cer_dagcbor_encode(&hdr, hj, CER_DAGJSON), 0);
+    ck_assert_int_eq(cer_buf_append(&car, v, cer_varint_put(v, hdr.len)), 0);
+    ck_assert_int_eq(cer_buf_append(&car, hdr.data, hdr.len), 0);
+    car_add(&car, &ab);
+    car_add(&car, &pb);
+    ck_assert_int_eq(cer_car_each(car.data, car.len, NULL, NULL), 2);
+    ck_assert_int_gt(cer_base_encode(c->car_b64, sizeof c->car_b64, CER_BASE64, car.data, car.len), 0);
+    cJSON_Delete(hj);
+    cer_buf_free(&hdr);
+    cer_buf_free(&car);
+    cer_buf_free(&pb.bytes);
+    cer_buf_free(&ab.bytes);
+}
+
+START_TEST(cas_client)
+{
+    cer_node *node = node_new();
+    fake_cas c = {0};
+    fake_eth e = {.chain = 1337, .receipt_status = 1};
+    fake f, fe;
+    char url[64], eurl[64];
+    cer_anchor_opts o = {.interval = -1, .service_url = url, .eth_rpc = eurl, .timeout = 2};
+    cer_anchorer *a;
+    cJSON *st;
+
+    fake_start(&f, cas_handler, &c);
+    fake_start(&fe, eth_handler, &e);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", f.port);
+    snprintf(eurl, sizeof eurl, "http://127.0.0.1:%d", fe.port);
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    create(node, &c.id, "{\"cas\":1}");
+    c.tip = c.id.genesis;
+    make_witness(&c);
+    {
+        /* the chain holds the v0 input 0x0f || root CID bytes */
+        uint8_t raw[CER_CID_BYTES_MAX];
+        int n = cer_cid_to_bytes(raw, sizeof raw, &c.tip);
+        char *h = tu_hex(raw, (size_t)n);
+        snprintf(e.input, sizeof e.input, "0x0f%s", h);
+        free(h);
+    }
+    ck_assert_int_eq(cer_anchorer_flush(a), 0);  /* posted: PENDING */
+    ck_assert_int_eq(c.posts, 1);
+    ck_assert_int_eq(status_of(node, &c.id), CER_ANCHOR_PENDING);
+    ck_assert_int_eq(cer_anchorer_flush(a), 0);  /* polled: PROCESSING */
+    ck_assert_int_eq(status_of(node, &c.id), CER_ANCHOR_PROCESSING);
+    ck_assert_int_eq(cer_anchorer_flush(a), 1);  /* polled: COMPLETED, witness applied */
+    ck_assert_int_eq(c.posts, 1);
+    ck_assert_int_eq(c.polls, 2);
+    {
+        cer_state *s;
+        ck_assert_int_eq(cer_node_state(node, &s, &c.id), 0);
+        ck_assert_int_eq(s->anchor_status, CER_ANCHOR_ANCHORED);
+        ck_assert_int_eq(s->log[s->log_len - 1].type, CER_COMMIT_ANCHOR);
+        /* checked on chain (no time in the proof): the block's time */
+        ck_assert(!s->proof.has_block_timestamp);
+        ck_assert_int_eq(s->log[s->log_len - 1].timestamp, 0x6565f1a0);
+        ck_assert_int_eq(s->log[0].timestamp, 0x6565f1a0);
+        cer_state_free(s);
+    }
+    ck_assert_int_eq(cer_anchorer_status(a, &st), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(st, "mode")->valuestring, "cas");
+    url[strlen(url) - 1] = '\0';  /* the trailing '/' is dropped */
+    ck_assert_str_eq(cJSON_GetObjectItem(st, "service")->valuestring, url);
+    cJSON_Delete(st);
+    /* a FAILED request is a failed attempt */
+    update(node, &c.id, "{\"cas\":2}");
+    {
+        cer_stream_info info;
+        ck_assert_int_eq(cer_node_info(node, &c.id, &info), 0);
+        c.tip = info.tip;
+    }
+    c.fail = true;
+    ck_assert_int_eq(cer_anchorer_flush(a), 0);  /* posted */
+    ck_assert_int_eq(cer_anchorer_flush(a), -EREMOTEIO);
+    ck_assert_int_eq(events_with(node, "no gas"), 1);
+    cer_anchorer_stop(a);
+    fake_stop(&fe);
+    fake_stop(&f);
+    node_free(node);
+}
+END_TEST
+
+/* ---- parsers ---- */
+
+START_TEST(reply_parsers)
+{
+    cJSON *r;
+    cer_cas_reply c;
+    uint64_t q;
+    uint8_t d[4];
+#define P(s, id) cer_rpc_parse_reply(&r, s, strlen(s), id)
+    ck_assert_int_eq(P("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":\"0x539\"}", 3), 0);
+    ck_assert_int_eq(cer_eth_quantity(&q, r), 0);
+    ck_assert_uint_eq(q, 1337);
+    cJSON_Delete(r);
+    ck_assert_int_eq(P("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":null}", 3), 0);
+    ck_assert(cJSON_IsNull(r));
+    cJSON_Delete(r);
+    ck_assert_int_eq(P("{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":1}", 3), -EPROTO);
+    ck_assert_int_eq(P("{\"jsonrpc\":\"1.0\",\"id\":3,\"result\":1}", 3), -EPROTO);
+    ck_assert_int_eq(P("{\"jsonrpc\":\"2.0\",\"id\":3}", 3), -EPROTO);
+    ck_assert_int_eq(P("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32000,\"message\":\"boom\"}}", 3), -EREMOTEIO);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "boom"));
+    ck_assert_int_lt(P("not json", 3), 0);
+    ck_assert_int_lt(P("[1]", 3), 0);
+#undef P
+    {
+        const char *bad[] = {"\"0x\"", "\"0x01\"", "\"539\"", "\"0x12345678901234567\"", "\"0xg\"", "5"};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            cJSON *v = json(bad[i]);
+            ck_assert_int_lt(cer_eth_quantity(&q, v), 0);
+            cJSON_Delete(v);
+        }
+        r = json("\"0x0\"");
+        ck_assert_int_eq(cer_eth_quantity(&q, r), 0);
+        ck_assert_uint_eq(q, 0);
+        cJSON_Delete(r);
+        r = json("\"0xa1b2c3\"");
+        ck_assert_int_eq(cer_eth_data(d, sizeof d, 3, r), 3);
+        ck_assert_int_eq(cer_eth_data(d, sizeof d, 4, r), -EPROTO);
+        cJSON_Delete(r);
+        r = json("\"0xa1b\"");
+        ck_assert_int_eq(cer_eth_data(d, sizeof d, 0, r), -EPROTO);
+        cJSON_Delete(r);
+    }
+#define C(s) cer_cas_parse_reply(&c, s, strlen(s))
+    ck_assert_int_eq(C("{\"error\":\"Request not found\"}"), -EREMOTEIO);
+    ck_assert_int_eq(C("{\"status\":\"PENDING\"}"), -EPROTO);
+    ck_assert_int_eq(C("{\"status\":\"WHAT\",\"cid\":\"bafyreibhampjih2ijabxclc4qv5jdaamrgkfg4mnjwwjyocam7xa6t3iuq\"}"), -EPROTO);
+    ck_assert_int_eq(C("{\"status\":\"READY\",\"cid\":\"bafyreibhampjih2ijabxclc4qv5jdaamrgkfg4mnjwwjyocam7xa6t3iuq\"}"), 0);
+    ck_assert_int_eq(c.status, CER_ANCHOR_PENDING);
+    cer_cas_reply_free(&c);
+    ck_assert_int_eq(C("{\"status\":\"COMPLETED\",\"cid\":\"bafyreibhampjih2ijabxclc4qv5jdaamrgkfg4mnjwwjyocam7xa6t3iuq\"}"), -EPROTO);
+    ck_assert_int_eq(C("{\"status\":\"COMPLETED\",\"cid\":\"bafyreibhampjih2ijabxclc4qv5jdaamrgkfg4mnjwwjyocam7xa6t3iuq\","
+                       "\"anchorCommit\":{\"cid\":\"bafyreibhampjih2ijabxclc4qv5jdaamrgkfg4mnjwwjyocam7xa6t3iuq\"},"
+                       "\"witnessCar\":\"!!\"}"), -EPROTO);
+#undef C
+    /* CAR: truncated and junk */
+    ck_assert_int_lt(cer_car_each((const uint8_t *)"\x05\xa1", 2, NULL, NULL), 0);
+    ck_assert_int_lt(cer_car_each((const uint8_t *)"", 0, NULL, NULL), 0);
+}
+END_TEST
+
+/* Two branches of one stream: the later one, anchored, wins over the
+ * earlier unanchored one (PROTOCOL.md §5.3); the loser's queued request is
+ * dropped, not anchored on top of the winner. */
+START_TEST(anchored_branch_wins)
+{
+    char da[64], db[64];
+    uint8_t seed[32] = {9, 9, 9};
+    cer_key key;
+    cer_node *a, *b;
+    cer_node_opts oa = {.state_dir = da, .key = &key, .store_flags = CER_STORE_NOSYNC};
+    cer_node_opts ob = {.state_dir = db, .key = &key, .store_flags = CER_STORE_NOSYNC};
+    cer_anchor_opts o = {.interval = -1};
+    cer_anchorer *qa, *qb;
+    cer_streamref id;
+    cer_stream_info ia, ib;
+    cer_state *st;
+    cJSON *hdr = json("{\"unique\":\"branches\"}"), *c1 = json("{\"v\":\"genesis\"}");
+    copy cp;
+
+    ck_assert_int_eq(cer_key_from_seed(&key, seed), 0);
+    snprintf(da, sizeof da, "/tmp/cer-anchor-XXXXXX");
+    snprintf(db, sizeof db, "/tmp/cer-anchor-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(da));
+    ck_assert_ptr_nonnull(mkdtemp(db));
+    ck_assert_int_eq(cer_node_open(&a, &oa), 0);
+    ck_assert_int_eq(cer_node_open(&b, &ob), 0);
+    ck_assert_int_eq(cer_anchorer_start(&qa, a, &o), 0);
+    ck_assert_int_eq(cer_anchorer_start(&qb, b, &o), 0);
+    /* the same deterministic genesis on both nodes */
+    ck_assert_int_eq(cer_node_create(a, &id, hdr, c1, CER_CREATE_DETERMINISTIC), 0);
+    ck_assert_int_eq(cer_node_create(b, &id, hdr, c1, CER_CREATE_DETERMINISTIC), 0);
+    ck_assert_int_eq(cer_anchorer_flush(qa), 1);  /* both genesis anchored: a shared base */
+    ck_assert_int_eq(cer_node_info(a, &id, &ia), 0);
+    cp.from = cer_node_store(a);
+    cp.to = cer_node_store(b);
+    ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
+    ck_assert_int_eq(cer_node_learn_tip(b, &id, &ia.tip), 1);
+    ck_assert_int_eq(cer_anchorer_flush(qb), 0);
+    /* a: an update, not anchored; then b, later: another update, anchored */
+    update(a, &id, "{\"v\":\"a\"}");
+    sleep(1);
+    update(b, &id, "{\"v\":\"b\"}");
+    ck_assert_int_eq(cer_anchorer_flush(qb), 1);
+    ck_assert_int_eq(cer_node_info(b, &id, &ib), 0);
+    cp.from = cer_node_store(b);
+    cp.to = cer_node_store(a);
+    ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
+    ck_assert_int_eq(cer_node_learn_tip(a, &id, &ib.tip), 1);
+    ck_assert_int_eq(cer_node_state(a, &st, &id), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(st->content, "v")->valuestring, "b");
+    ck_assert(cer_cid_equal(cer_state_tip(st), &ib.tip));
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+    cer_state_free(st);
+    /* a's request for its losing tip is dropped, nothing anchored on top */
+    ck_assert_int_eq(cer_anchorer_flush(qa), 0);
+    ck_assert_uint_eq(cer_anchorer_pending(qa), 0);
+    ck_assert_int_eq(cer_node_info(a, &id, &ia), 0);
+    ck_assert(cer_cid_equal(&ia.tip, &ib.tip));
+    cer_anchorer_stop(qa);
+    cer_anchorer_stop(qb);
+    cer_node_close(a);
+    cer_node_close(b);
+    nftw(da, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    nftw(db, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    cJSON_Delete(hdr);
+    cJSON_Delete(c1);
+    cer_key_wipe(&key);
+}
+END_TEST
+
+/* ---- a real chain (tests/anchor_test.sh sets CERAMICFS_ETH_RPC) ---- */
+
+START_TEST(real_chain)
+{
+    const char *url = getenv("CERAMICFS_ETH_RPC");
+    cer_node *node;
+    cer_anchor_opts o = {.interval = -1, .chain = "eth", .timeout = 5};
+    cer_anchorer *a;
+    cer_streamref id[2];
+    cer_anchor_proof p;
+    char why[256];
+    int64_t ts;
+
+    if (!url) {
+        fprintf(stderr, "test_anchor: real_chain skipped (CERAMICFS_ETH_RPC not set)\n");
+        return;
+    }
+    o.eth_rpc = url;
+    node = node_new();
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    create(node, &id[0], "{\"real\":1}");
+    update(node, &id[0], "{\"real\":2}");
+    create(node, &id[1], "{\"real\":3}");
+    ck_assert_msg(cer_anchorer_flush(a) == 2, "%s", cer_errmsg());
+    p = anchored(node, &id[0], "eip155:1337");
+    ck_assert_msg(cer_anchor_verify(&o, &p, &ts, why, sizeof why) == 1, "%s", why);
+    ck_assert_int_eq(ts, p.block_timestamp);
+    /* forged: a proof naming another root with the same transaction */
+    p.root.digest[5] ^= 0x40;
+    ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), -EBADMSG);
+    p.root.digest[5] ^= 0x40;
+    /* forged: a transaction that does not exist */
+    p.tx_hash.digest[0] ^= 1;
+    ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), -ENOENT);
+    p.tx_hash.digest[0] ^= 1;
+    /* the same proof claimed for another chain */
+    snprintf(p.chain_id, sizeof p.chain_id, "eip155:1");
+    ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), -EINVAL);
+    /* v0 raw form too */
+    cer_anchorer_stop(a);
+    o.eth_raw = true;
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    update(node, &id[1], "{\"real\":4}");
+    ck_assert_msg(cer_anchorer_flush(a) == 1, "%s", cer_errmsg());
+    p = anchored(node, &id[1], "eip155:1337");
+    ck_assert_str_eq(p.tx_type, "");
+    ck_assert_msg(cer_anchor_verify(&o, &p, &ts, why, sizeof why) == 1, "%s", why);
+    cer_anchorer_stop(a);
+    node_free(node);
+    fprintf(stderr, "test_anchor: real_chain passed against %s\n", url);
+}
+END_TEST
+
+static Suite *anchor_suite(void)
+{
+    Suite *s = suite_create("anchor");
+    TCase *tc = tcase_create("core");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, inmemory_batch);
+    tcase_add_test(tc, poller_thread_and_restart);
+    tcase_add_test(tc, pending_survives_restart);
+    tcase_add_test(tc, eth_fake_chain);
+    tcase_add_test(tc, eth_reverted_then_failed);
+    tcase_add_test(tc, eth_unreachable_times_out);
+    tcase_add_test(tc, cas_client);
+    tcase_add_test(tc, reply_parsers);
+    tcase_add_test(tc, anchored_branch_wins);
+    tcase_add_test(tc, real_chain);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CER_TEST_MAIN(anchor_suite)
