@@ -908,7 +908,7 @@ static int apply_own(cer_anchorer *a, const cer_streamref *id, const cer_cid *co
     a->applying = true;
     a->own = *commit;
     pthread_mutex_unlock(&a->lock);
-    rc = cer_node_learn_tip(a->node, id, commit);
+    rc = cer_node_apply_own(a->node, id, commit);
     pthread_mutex_lock(&a->lock);
     a->applying = false;
     pthread_mutex_unlock(&a->lock);
@@ -1175,7 +1175,15 @@ static void run_checks(cer_anchorer *a)
 static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, unsigned flags)
 {
     cer_anchorer *a = arg;
+    bool ours;
 
+    /* our own anchor commits come back as local changes (so the sync
+     * publishes them): never anchored again, never checked */
+    pthread_mutex_lock(&a->lock);
+    ours = a->applying && cer_cid_equal(&a->own, tip);
+    pthread_mutex_unlock(&a->lock);
+    if (ours)
+        return;
     if ((flags & CER_CHANGE_LOCAL) && a->active) {
         (void)enqueue(a, id, tip);
         return;

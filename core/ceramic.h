@@ -619,6 +619,10 @@ int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id);
 /* Learn a (possibly remote) tip: verify and apply or merge. Returns 1 when
  * the tip moved, 0 when not. */
 int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip);
+/* The same for a commit this node made by other means (its own anchor
+ * commits): journaled as unpublished and reported to listeners as
+ * CER_CHANGE_LOCAL, so the sync publishes it like an update. */
+int cer_node_apply_own(cer_node *node, const cer_streamref *id, const cer_cid *tip);
 /* Re-check a stream's whole log and every block it references. */
 int cer_node_verify(cer_node *node, const cer_streamref *id);
 /* Re-check every block in the store against its CID; fn (may be NULL) is

@@ -316,8 +316,13 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
     }
     if (rc < 0)
         return rc;
-    if (!cer_cid_equal(&info.tip, cer_state_tip(st)))
-        info.tip_time_ms = 0;  /* a new tip: the registry stamps it now */
+    /* a new tip: the registry stamps it now, unless all it adds is an
+     * anchor commit (the content did not change: editors must not see a
+     * phantom modification when an anchor arrives, FUSE.md 3.4) */
+    if (!cer_cid_equal(&info.tip, cer_state_tip(st)) &&
+        !(st->log_len >= 2 && st->log[st->log_len - 1].type == CER_COMMIT_ANCHOR &&
+          cer_cid_equal(&st->log[st->log_len - 2].cid, &info.tip)))
+        info.tip_time_ms = 0;
     info.tip = *cer_state_tip(st);
     if (journal && (rc = cer_registry_journal_add(node->reg, &s->id, &info.tip)) < 0)
         return rc;
@@ -549,7 +554,7 @@ int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id)
     return rc;
 }
 
-int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip)
+static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip, bool own)
 {
     cer_state *ns = NULL;
     cer_cid moved;
@@ -563,7 +568,7 @@ int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *t
     if (rc == -ENOENT) {
         /* a stream new to us: its whole log, verified */
         rc = cer_state_load(&ns, node->store, &s->id, tip);
-        if (rc == 0 && (rc = stream_commit(node, s, ns, false)) == 0)
+        if (rc == 0 && (rc = stream_commit(node, s, ns, own)) == 0)
             rc = 1, ns = NULL;
         goto out;
     }
@@ -575,7 +580,7 @@ int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *t
     if ((rc = cer_state_copy(&ns, s->st)) < 0)
         goto out;
     if ((rc = cer_state_merge(&ns, node->store, tip)) == 1) {
-        if ((rc = stream_commit(node, s, ns, false)) == 0)
+        if ((rc = stream_commit(node, s, ns, own)) == 0)
             rc = 1, ns = NULL;
     }
 out:
@@ -584,8 +589,18 @@ out:
     pthread_mutex_unlock(&s->write);
     cer_state_free(ns);
     if (rc == 1)
-        notify(node, &s->id, &moved, 0);
+        notify(node, &s->id, &moved, own ? CER_CHANGE_LOCAL : 0);
     return rc;
+}
+
+int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip)
+{
+    return learn_tip(node, id, tip, false);
+}
+
+int cer_node_apply_own(cer_node *node, const cer_streamref *id, const cer_cid *tip)
+{
+    return learn_tip(node, id, tip, true);
 }
 
 int cer_node_verify(cer_node *node, const cer_streamref *id)

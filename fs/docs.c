@@ -689,9 +689,18 @@ static void w_settle(cfs_fs *fs, cfs_doc *doc)
     if (!doc->have_w || doc->dirty || doc->pending || !doc->base_set)
         return;
     if (cer_node_info(fs->node, &doc->id, &info) == 0 && !cer_cid_equal(&info.tip, &doc->base_tip)) {
-        doc->have_w = false;
-        doc->w_len = 0;
-        doc->w_gen++;
+        cer_state *st = NULL;
+        /* a tip that only adds an anchor keeps the content: the user's
+         * bytes stay (no re-render under an open editor) */
+        if (cer_node_state(fs->node, &st, &doc->id) == 0 && doc->base_content &&
+            cer_json_equal(st->content, doc->base_content)) {
+            doc->base_tip = *cer_state_tip(st);
+        } else {
+            doc->have_w = false;
+            doc->w_len = 0;
+            doc->w_gen++;
+        }
+        cer_state_free(st);
     }
 }
 

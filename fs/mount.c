@@ -5,6 +5,7 @@
  * SIGTERM.
  */
 #include "cli.h"
+#include "clianchor.h"
 #include "clisync.h"
 #include "cliutil.h"
 #include "mount.h"
@@ -34,19 +35,54 @@ static const char use[] =
     "  --network NAME  inmemory|local|dev-unstable|testnet-clay|mainnet (-o network=NAME)\n"
     "  --pubsub-topic T  the topic, for inmemory and local (-o pubsub_topic=T)\n"
     "  --query-timeout MS  how long a lookup by StreamID waits for the network\n"
+    "  --anchor local|none   anchor new tips (default local: the built-in service)\n"
+    "  --chain inmemory|eth  where the built-in service records roots (default inmemory)\n"
+    "  --eth-rpc URL  --eth-from ADDR  --eth-raw  --anchor-service URL\n"
+    "  --anchor-interval S  --anchor-timeout S   (each also as -o name=value, '_' for '-')\n"
     "Unmount with: fusermount3 -u MOUNTPOINT";
 
 typedef struct opts {
     cfs_net_opts net;
+    cer_anchor_opts anchor;
     const char *mnt;
     const char *state;
     const char *key;
     bool foreground, debug, ro, allow_other, auto_unmount, nosync;
 } opts;
 
+static const struct {
+    const char *name;
+    int code;
+    bool arg;
+} anchor_names[] = {
+    {"anchor", 0x100, true},     {"anchor-service", 0x101, true}, {"chain", 0x102, true},
+    {"eth-rpc", 0x103, true},    {"eth-from", 0x104, true},       {"anchor-interval", 0x105, true},
+    {"eth-raw", 0x106, false},   {"anchor-timeout", 0x107, true},
+};
+
+/* An anchoring option as -o name[=value] ('_' for '-'): 0 taken, 1 not
+ * one, -1 bad value. */
+static int anchor_o(opts *o, char *t)
+{
+    char *eq = strchr(t, '=');
+    size_t n = eq ? (size_t)(eq - t) : strlen(t);
+
+    for (size_t i = 0; i < sizeof anchor_names / sizeof anchor_names[0]; i++) {
+        const char *name = anchor_names[i].name;
+        size_t k;
+        for (k = 0; k < n && name[k] && (t[k] == name[k] || (t[k] == '_' && name[k] == '-')); k++)
+            ;
+        if (k == n && !name[k] && (eq != NULL) == anchor_names[i].arg)
+            return cfs_anchor_opt(&o->anchor, anchor_names[i].code, eq ? eq + 1 : NULL) < 0 ? -1 : 0;
+    }
+    return 1;
+}
+
 /* One -o list: ours are taken, unknown ones refused (no silent typos). */
 static int parse_o(opts *o, char *list)
 {
+    int rc;
+
     for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         if (strcmp(t, "ro") == 0)
             o->ro = true;
@@ -70,6 +106,10 @@ static int parse_o(opts *o, char *list)
             o->net.network = t + 8;
         else if (strncmp(t, "pubsub_topic=", 13) == 0 && t[13])
             o->net.topic = t + 13;
+        else if ((rc = anchor_o(o, t)) <= 0) {
+            if (rc < 0)
+                return EXIT_USAGE;
+        }
         else if (strcmp(t, "dev") == 0 || strcmp(t, "suid") == 0 || strcmp(t, "nodev") == 0 ||
                  strcmp(t, "nosuid") == 0 || strcmp(t, "exec") == 0 || strcmp(t, "noexec") == 0 ||
                  strcmp(t, "_netdev") == 0 || strcmp(t, "nofail") == 0 || strcmp(t, "noatime") == 0 ||
@@ -81,8 +121,25 @@ static int parse_o(opts *o, char *list)
     return 0;
 }
 
+/* --name [value] for an anchoring option: 0 taken (*i advanced past its
+ * value), 1 not one, -1 bad or missing value. */
+static int anchor_long(opts *o, const char *name, const char *next, int *i)
+{
+    for (size_t k = 0; k < sizeof anchor_names / sizeof anchor_names[0]; k++) {
+        if (strcmp(name, anchor_names[k].name) != 0)
+            continue;
+        if (anchor_names[k].arg && !next)
+            return cli_usage(use), -1;
+        *i += anchor_names[k].arg;
+        return cfs_anchor_opt(&o->anchor, anchor_names[k].code, anchor_names[k].arg ? next : NULL) < 0 ? -1 : 0;
+    }
+    return 1;
+}
+
 static int parse(opts *o, int argc, char **argv)
 {
+    int rc;
+
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -94,7 +151,6 @@ static int parse(opts *o, int argc, char **argv)
             o->debug = o->foreground = true;
         } else if (strcmp(a, "-o") == 0 || strncmp(a, "-o", 2) == 0) {
             char *list = a[2] ? (char *)a + 2 : i + 1 < argc ? argv[++i] : NULL;
-            int rc;
             if (!list)
                 return cli_usage(use);
             if ((rc = parse_o(o, list)) != 0)
@@ -103,6 +159,9 @@ static int parse(opts *o, int argc, char **argv)
             o->state = argv[++i];
         } else if (strcmp(a, "--key") == 0 && i + 1 < argc) {
             o->key = argv[++i];
+        } else if (strncmp(a, "--", 2) == 0 && (rc = anchor_long(o, a + 2, i + 1 < argc ? argv[i + 1] : NULL, &i)) <= 0) {
+            if (rc < 0)
+                return EXIT_USAGE;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage(use);
         } else if (!o->mnt) {
@@ -228,6 +287,13 @@ int cfs_cmd_mount(int argc, char **argv)
         goto out;
     }
     fs.query_timeout_ms = o.net.query_timeout_ms;
+    /* every new local tip is anchored (the built-in service on an
+     * in-memory chain unless told otherwise; --anchor none turns it off) */
+    if ((!o.anchor.mode || strcmp(o.anchor.mode, "none") != 0) &&
+        (rc = cer_anchorer_start(&fs.anchorer, fs.node, &o.anchor)) < 0) {
+        syslog(LOG_ERR, "cannot start anchoring: %s", cer_errmsg());
+        goto out;
+    }
     syslog(LOG_INFO, "mounted %s (state %s, DID %s)", o.mnt, abs_state, cer_node_did(fs.node));
     if (!(cfg = fuse_loop_cfg_create()))
         goto out;
@@ -239,7 +305,9 @@ int cfs_cmd_mount(int argc, char **argv)
     ret = rc == 0 || abs(rc) == SIGTERM || abs(rc) == SIGINT || abs(rc) == SIGHUP ? 0 : EXIT_BAD;
     syslog(LOG_INFO, "unmounting %s", o.mnt);
 out:
-    cer_sync_close(fs.sync);  /* before the notifier: it may still move tips */
+    cer_anchorer_stop(fs.anchorer);  /* before the notifier: both may still move tips */
+    fs.anchorer = NULL;
+    cer_sync_close(fs.sync);
     fs.sync = NULL;
     cfs_notify_stop(&fs);
     if (cfg)

@@ -138,6 +138,7 @@ typedef struct cfs_note {
 typedef struct cfs_fs {
     cer_node *node;
     cer_sync *sync;             /* NULL without --ipfs */
+    cer_anchorer *anchorer;     /* NULL with --anchor none */
     int query_timeout_ms;       /* lookups of unknown StreamIDs (0: default) */
     struct fuse_session *se;
     char *state_dir;

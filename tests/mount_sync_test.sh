@@ -62,7 +62,7 @@ eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; 
 t() { timeout 30 "$@"; }
 mount_at() { # DIR STATE API [OPTIONS] -> pid in $MP
     d=$1 st=$2 api=$3; shift 3
-    $CFS mount "$d" --state "$st" -f --ipfs "$api" --pubsub-topic "$TOPIC" "$@" 2>>"$T/daemon.log" &
+    $CFS mount "$d" --state "$st" -f --anchor none --ipfs "$api" --pubsub-topic "$TOPIC" "$@" 2>>"$T/daemon.log" &
     MP=$!
     i=0
     while ! mountpoint -q "$d"; do

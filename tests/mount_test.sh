@@ -53,7 +53,7 @@ errno_is() {
 mount_fs() {
     # SIGINT back to its default: sh starts background jobs with it ignored
     python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
-        $CFS mount "$M" --state "$S" -f "$@" 2>>"$T/daemon.log" &
+        $CFS mount "$M" --state "$S" -f --anchor none "$@" 2>>"$T/daemon.log" &
     PID=$!
     i=0
     while ! mountpoint -q "$M"; do
@@ -247,6 +247,22 @@ eq remount.alias "$(t jq -c .i "$M/d7/content.json")" 7
 eq remount.pending "$(ls -d "$M/later" 2>/dev/null)" "$M/later"
 eq remount.scratch "$(t cat "$M/other/scratch.txt")" keep
 eq remount.inode "$(stat -c %i "$M/other/content.json")" "$ino"
+umount_fs
+
+# ---- anchoring in the mount (built-in service, in-memory chain) ----
+mount_fs --anchor local --anchor-interval 1
+G=$M/d3/content.json
+t sh -c "echo '{\"anchored\":true}' > '$G'"
+mt=$(stat -c %Y "$G")
+anchored() { [ "$(xattr user.ceramic.anchor "$G")" = ANCHORED ]; }
+i=0; while ! anchored && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+eq anchor.status "$(xattr user.ceramic.anchor "$G")" ANCHORED
+eq anchor.file "$(t tail -1 "$M/d3/.anchors" | jq -r '.status + " " + .chainId')" "ANCHORED inmemory:12345"
+eq anchor.commit "$(t tail -1 "$M/d3/.anchors" | jq -r .commit)" "$(t tail -2 "$M/d3/.log" | head -1 | jq -r .cid)"
+eq anchor.log "$(t tail -1 "$M/d3/.log" | jq -r .type)" anchor
+eq anchor.bytes_kept "$(t cat "$G")" '{"anchored":true}'
+eq anchor.mtime_kept "$(stat -c %Y "$G")" "$mt"
+eq anchor.meta "$(t jq -r .anchorStatus "$M/d3/.meta.json")" ANCHORED
 umount_fs
 
 # ---- SIGTERM and SIGINT unmount cleanly ----

@@ -29,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 mount_it() {
-    $CFS mount "$T/mnt" --state "$T/state" -f "$@" 2>>"$T/daemon.log" &
+    $CFS mount "$T/mnt" --state "$T/state" -f --anchor none "$@" 2>>"$T/daemon.log" &
     PID=$!
     i=0
     while ! mountpoint -q "$T/mnt"; do

@@ -34,7 +34,7 @@ timeout 120 $PEERS start >/dev/null 2>&1
 for x in a:5311 b:5321; do
     d=${x%%:*} port=${x#*:}
     mkdir -p "$T/$d"
-    $CFS mount "$T/$d" --state "$T/s$d" -f -o nosync --ipfs "http://127.0.0.1:$port/api/v0" \
+    $CFS mount "$T/$d" --state "$T/s$d" -f -o nosync --anchor none --ipfs "http://127.0.0.1:$port/api/v0" \
         --pubsub-topic "$TOPIC" 2>>"$T/daemon.log" &
     PIDS="$PIDS $!"
     i=0; while ! mountpoint -q "$T/$d"; do i=$((i + 1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done
