@@ -1107,10 +1107,22 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         free(copy);
         return;
     }
-    if ((size_t)off >= h->len)
+    if ((size_t)off >= h->len) {
         fuse_reply_buf(req, NULL, 0);
-    else
-        fuse_reply_buf(req, h->buf + off, h->len - (size_t)off < size ? h->len - (size_t)off : size);
+        return;
+    }
+    /* reply from a copy: once the reader has its bytes it may close the
+     * file, and the handle's buffer go, while this thread is still
+     * returning from the reply (AddressSanitizer checks the iovec after
+     * the write) */
+    len = h->len - (size_t)off < size ? h->len - (size_t)off : size;
+    if (!(copy = malloc(len))) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    memcpy(copy, h->buf + off, len);
+    fuse_reply_buf(req, copy, len);
+    free(copy);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,

@@ -1,0 +1,107 @@
+#!/bin/sh
+# crash_test.sh — 1,000 saves through the mount while the daemon is killed
+# with SIGKILL at random points: after each kill the mount is cleaned up
+# (fusermount3 -uz) and mounted again, and at the end every save that
+# returned success (open O_TRUNC, write, fsync, close all 0) is in the
+# document's log, and `ceramicfs verify` passes on the state directory.
+#
+# Needs FUSE (root, /dev/fuse, fusermount3): without it, a loud SKIP (exit
+# 77) outside CI, a failure with CI set. SAVES=N changes the count.
+set -u
+
+CFS=${CERAMICFS:-build/ceramicfs}
+SAVES=${SAVES:-1000}
+skip() {
+    if [ -n "${CI:-}" ]; then echo "FAIL crash_test: $1 (required in CI)"; exit 1; fi
+    echo "######################################################################"
+    echo "# SKIP crash_test: $1 — the crash test did NOT run"
+    echo "######################################################################"
+    exit 77
+}
+[ -e /dev/fuse ] && command -v fusermount3 >/dev/null && [ "$(id -u)" = 0 ] || skip "no FUSE (root, /dev/fuse, fusermount3)"
+
+T=$(mktemp -d /var/tmp/cfs-crash.XXXXXX)
+M=$T/mnt S=$T/state
+mkdir -p "$M"
+PID=
+cleanup() {
+    mountpoint -q "$M" 2>/dev/null && { fusermount3 -u "$M" 2>/dev/null || fusermount3 -uz "$M"; }
+    [ -n "$PID" ] && kill -9 $PID 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+fails=0
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+
+mount_fs() {
+    $CFS mount "$M" --state "$S" -f --anchor none 2>>"$T/daemon.log" &
+    PID=$!
+    i=0
+    while ! mountpoint -q "$M"; do
+        i=$((i + 1)); [ $i -gt 150 ] && { echo "FAIL crash_test: no mount"; tail "$T/daemon.log"; exit 1; }
+        sleep 0.1
+    done
+}
+
+mount_fs
+mkdir "$M/doc" && echo '{"n":0}' >"$M/doc/content.json" || { echo "FAIL crash_test: first save"; exit 1; }
+SID=$(cat "$M/doc/.streamid")
+
+# the writer: saves n = next..SAVES, prints each acknowledged n, stops at
+# the first failure (the daemon is gone)
+writer() {
+    python3 - "$M/$SID/content.json" "$1" "$SAVES" >>"$T/acked" 2>/dev/null <<'PY'
+import os, sys
+path, start, end = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for n in range(start, end + 1):
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+        os.write(fd, b'{"n":%d}\n' % n)
+        os.fsync(fd)
+        os.close(fd)
+    except OSError:
+        sys.exit(0)
+    print(n, flush=True)
+PY
+}
+
+kills=0
+next=1
+: >"$T/acked"
+while [ "$next" -le "$SAVES" ]; do
+    writer "$next" &
+    wpid=$!
+    # kill the daemon at a random point, 0.3 to 1.2 s into the burst
+    sleep 0.3
+    sleep "0.$(od -An -N1 -tu1 /dev/urandom | tr -d ' ' | cut -c1)"
+    if kill -0 $wpid 2>/dev/null; then
+        kill -9 $PID 2>/dev/null
+        kills=$((kills + 1))
+    fi
+    wait $wpid
+    wait $PID 2>/dev/null
+    PID=
+    fusermount3 -uz "$M" 2>/dev/null
+    last=$(tail -1 "$T/acked")
+    next=$(( ${last:-0} + 1 ))
+    [ "$next" -le "$SAVES" ] || break
+    mount_fs
+done
+mountpoint -q "$M" || mount_fs
+echo "crash_test: $kills kills, $(wc -l <"$T/acked" | tr -d ' ') acknowledged saves"
+
+# every acknowledged value is set by some commit of the log
+jq -r 'select(.type == "signed") | .data[] | select(.path == "/n") | .value' "$M/$SID/.log" | sort -n | uniq >"$T/logged"
+sort -n "$T/acked" | uniq >"$T/acked.sorted"
+missing=$(comm -23 "$T/acked.sorted" "$T/logged" | wc -l | tr -d ' ')
+if [ "$missing" = 0 ]; then echo "ok   every acknowledged save is in the log"; else
+    bad "$missing acknowledged saves missing from the log: $(comm -23 "$T/acked.sorted" "$T/logged" | head -5 | tr '\n' ' ')"; fi
+final=$(jq -c .n "$M/$SID/content.json")
+if [ "$final" -ge "$(tail -1 "$T/acked")" ] 2>/dev/null; then echo "ok   content is the last save ($final)"; else
+    bad "content n=$final, last acknowledged $(tail -1 "$T/acked")"; fi
+fusermount3 -u "$M"
+wait $PID
+PID=
+if $CFS verify --state "$S" >"$T/verify" 2>&1; then echo "ok   verify"; else bad "verify: $(head -3 "$T/verify")"; fi
+[ $fails -eq 0 ] || { echo "crash_test: $fails FAILED"; exit 1; }
+echo "crash_test: all passed"
