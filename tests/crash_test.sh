@@ -74,18 +74,22 @@ while [ "$next" -le "$SAVES" ]; do
     # kill the daemon at a random point, 0.3 to 1.2 s into the burst
     sleep 0.3
     sleep "0.$(od -An -N1 -tu1 /dev/urandom | tr -d ' ' | cut -c1)"
+    killed=
     if kill -0 $wpid 2>/dev/null; then
         kill -9 $PID 2>/dev/null
+        killed=1
         kills=$((kills + 1))
     fi
     wait $wpid
-    wait $PID 2>/dev/null
-    PID=
-    fusermount3 -uz "$M" 2>/dev/null
+    if [ -n "$killed" ]; then
+        wait $PID 2>/dev/null
+        PID=
+        fusermount3 -uz "$M" 2>/dev/null
+    fi
     last=$(tail -1 "$T/acked")
     next=$(( ${last:-0} + 1 ))
     [ "$next" -le "$SAVES" ] || break
-    mount_fs
+    [ -z "$killed" ] || mount_fs
 done
 mountpoint -q "$M" || mount_fs
 echo "crash_test: $kills kills, $(wc -l <"$T/acked" | tr -d ' ') acknowledged saves"
