@@ -340,7 +340,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                      to_set & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
             rc = -errno;
         if (!rc && (to_set & FUSE_SET_ATTR_SIZE)) {
-            if (fi ? ftruncate(((fh *)(uintptr_t)fi->fh)->fd, attr->st_size) < 0 : truncate(path, attr->st_size) < 0)
+            if (fi && fi->fh ? ftruncate(((fh *)(uintptr_t)fi->fh)->fd, attr->st_size) < 0
+                             : truncate(path, attr->st_size) < 0)
                 rc = -errno;
         }
         if (!rc && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {
@@ -368,7 +369,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                 rc = -EACCES;
             else if ((rc = cfs_doc_load_w(fs, e->doc)) == 0)
                 rc = cfs_doc_truncate_w(fs, e->doc, (size_t)attr->st_size);
-            if (rc == 0 && fi)
+            if (rc == 0 && fi && fi->fh)
                 ((fh *)(uintptr_t)fi->fh)->wrote = true;
             pthread_mutex_unlock(&e->doc->lock);
         }
@@ -887,6 +888,48 @@ static fh *fh_new(int kind, cfs_doc *doc)
     return h;
 }
 
+/* The handle of a request. With -o no_open the kernel sends no OPEN (and
+ * no RELEASE), so requests arrive with fh 0: a handle is made up for the
+ * request from the inode (a scratch file opened, a generated file
+ * rendered) and dropped by handle_done. Such a handle cannot know whether
+ * the file was opened for writing when it is flushed: FUSE.md's rule that
+ * a reader's close never commits does not hold in that mode (README). */
+static fh *handle(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, fh *tmp)
+{
+    cfs_ent *e;
+    char path[64];
+
+    if (fi && fi->fh)
+        return (fh *)(uintptr_t)fi->fh;
+    memset(tmp, 0, sizeof *tmp);
+    tmp->fd = -1;
+    if (!(e = cfs_ent_get(FS(req), ino)))
+        return NULL;
+    tmp->kind = e->kind;
+    tmp->doc = e->doc;
+    tmp->writable = fi && (fi->flags & O_ACCMODE) != O_RDONLY;
+    tmp->wrote = true;
+    if (e->kind == K_SCRATCH) {
+        proc_path(path, e->fd);
+        tmp->fd = open(path, O_RDWR | O_CLOEXEC);
+        if (tmp->fd < 0)
+            tmp->fd = open(path, O_RDONLY | O_CLOEXEC);
+        return tmp->fd < 0 ? NULL : tmp;
+    }
+    if (e->kind != K_CONTENT && cfs_render(FS(req), e, &tmp->buf, &tmp->len) < 0)
+        return NULL;
+    return tmp;
+}
+
+static void handle_done(fh *h, fh *tmp)
+{
+    if (h != tmp)
+        return;
+    if (tmp->fd >= 0)
+        close(tmp->fd);
+    free(tmp->buf);
+}
+
 static int open_content(cfs_fs *fs, cfs_ent *e, struct fuse_file_info *fi, bool created)
 {
     cfs_doc *d = e->doc;
@@ -947,6 +990,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
     if (!e) {
         fuse_reply_err(req, ENOENT);
+        return;
+    }
+    if (fs->no_open && e->kind != K_ROOT && e->kind != K_DOC && e->kind != K_DOCID && e->kind != K_HISTDIR) {
+        fuse_reply_err(req, ENOSYS);  /* from now on the kernel opens files itself */
         return;
     }
     switch (e->kind) {
@@ -1062,15 +1109,27 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
     fuse_reply_create(req, &ep, fi);
 }
 
+static void op_read_h(fuse_req_t req, fh *h, size_t size, off_t off);
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-    fh *h = (fh *)(uintptr_t)fi->fh;
+    fh tmp, *h = handle(req, ino, fi, &tmp);
+
+    if (!h)
+        fuse_reply_err(req, EIO);
+    else
+        op_read_h(req, h, size, off);
+    if (h)
+        handle_done(h, &tmp);
+}
+
+static void op_read_h(fuse_req_t req, fh *h, size_t size, off_t off)
+{
     const char *data = NULL;
     size_t len = 0;
     char *copy = NULL;
     int rc = 0;
 
-    (void)ino;
     if (h->kind == K_SCRATCH) {
         char *buf = malloc(size ? size : 1);
         ssize_t n;
@@ -1128,20 +1187,27 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
                      struct fuse_file_info *fi)
 {
-    fh *h = (fh *)(uintptr_t)fi->fh;
+    fh tmp, *h = handle(req, ino, fi, &tmp);
     int rc;
 
-    (void)ino;
+    if (!h) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
+    if (h == &tmp && h->kind == K_CONTENT)
+        h->writable = true;  /* no_open: a WRITE says it was opened for writing */
     if (h->kind == K_SCRATCH) {
         ssize_t n = pwrite(h->fd, buf, size, off);
         if (n < 0)
             fuse_reply_err(req, errno);
         else
             fuse_reply_write(req, (size_t)n);
+        handle_done(h, &tmp);
         return;
     }
     if (h->kind != K_CONTENT || !h->writable) {
         fuse_reply_err(req, EBADF);
+        handle_done(h, &tmp);
         return;
     }
     pthread_mutex_lock(&h->doc->lock);
@@ -1151,6 +1217,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
     if (rc == 0)
         h->wrote = true;
     pthread_mutex_unlock(&h->doc->lock);
+    handle_done(h, &tmp);
     if (rc < 0)
         fuse_reply_err(req, -rc);
     else
@@ -1159,18 +1226,26 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-    fh *h = (fh *)(uintptr_t)fi->fh;
-    cfs_doc *d = h->doc;
+    fh tmp, *h = handle(req, ino, fi, &tmp);
+    cfs_doc *d;
     int rc = 0;
 
-    (void)ino;
+    if (!h) {
+        fuse_reply_err(req, 0);
+        return;
+    }
+    if (h == &tmp)
+        h->writable = true;  /* no_open: a flush cannot tell a reader from a writer */
+    d = h->doc;
     if (h->kind == K_SCRATCH) {
         int fd = dup(h->fd);
         rc = fd < 0 || close(fd) < 0 ? -errno : 0;
+        handle_done(h, &tmp);
         fuse_reply_err(req, -rc);
         return;
     }
     if (h->kind != K_CONTENT || !h->writable) {
+        handle_done(h, &tmp);
         fuse_reply_err(req, 0);  /* a reader's close never commits */
         return;
     }
@@ -1185,15 +1260,19 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         rc = cfs_doc_commit(FS(req), d, "close");
     }
     pthread_mutex_unlock(&d->lock);
+    handle_done(h, &tmp);
     fuse_reply_err(req, -rc);
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
-    fh *h = (fh *)(uintptr_t)fi->fh;
+    fh tmp, *h = handle(req, ino, fi, &tmp);
     int rc = 0;
 
-    (void)ino;
+    if (!h) {
+        fuse_reply_err(req, EIO);
+        return;
+    }
     if (h->kind == K_SCRATCH) {
         rc = (datasync ? fdatasync(h->fd) : fsync(h->fd)) < 0 ? -errno : 0;
     } else if (h->kind == K_CONTENT) {
@@ -1202,15 +1281,21 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
         rc = cfs_doc_commit(FS(req), h->doc, "fsync");
         pthread_mutex_unlock(&h->doc->lock);
     }
+    handle_done(h, &tmp);
     fuse_reply_err(req, -rc);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     fh *h = (fh *)(uintptr_t)fi->fh;
-    cfs_doc *d = h->doc;
+    cfs_doc *d;
 
     (void)ino;
+    if (!h) {
+        fuse_reply_err(req, 0);  /* no_open */
+        return;
+    }
+    d = h->doc;
     if (h->kind == K_SCRATCH) {
         close(h->fd);
     } else if (h->kind == K_CONTENT && h->writable) {
@@ -1232,7 +1317,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
     fh *h = (fh *)(uintptr_t)fi->fh;
 
     (void)ino;
-    if (h->kind != K_SCRATCH) {
+    if (!h || h->kind != K_SCRATCH) {
         fuse_reply_err(req, EOPNOTSUPP);
         return;
     }
@@ -1337,7 +1422,10 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-    (void)userdata;
+    cfs_fs *fs = userdata;
+
+    if (fs->no_open && (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT))
+        conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
     /* write-through (every write and close reaches us: commit points and
      * their errors mean something); truncation inside open */
     conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;

@@ -29,6 +29,8 @@ static const char use[] =
     "  -o state=DIR    same as --state; -o key=FILE same as --key\n"
     "  -o auto_unmount unmount when the daemon dies\n"
     "  -o nosync       no fsync (benchmarks only: a crash can lose saves that succeeded)\n"
+    "  -o no_open      experimental: the kernel's no-open mode (faster cached reads; a\n"
+    "                  reader's close can then commit a draft, see README)\n"
     "  --state DIR     the node's state directory (default ~/.local/share/ceramicfs)\n"
     "  --key FILE      the signing key (default STATE/key, made on first use)\n"
     "  --ipfs URL      sync through this IPFS daemon's HTTP API (-o ipfs=URL)\n"
@@ -47,7 +49,7 @@ typedef struct opts {
     const char *mnt;
     const char *state;
     const char *key;
-    bool foreground, debug, ro, allow_other, auto_unmount, nosync;
+    bool foreground, debug, ro, allow_other, auto_unmount, nosync, no_open;
 } opts;
 
 static const struct {
@@ -94,6 +96,8 @@ static int parse_o(opts *o, char *list)
             o->auto_unmount = true;
         else if (strcmp(t, "nosync") == 0)
             o->nosync = true;
+        else if (strcmp(t, "no_open") == 0)
+            o->no_open = true;
         else if (strcmp(t, "debug") == 0)
             o->debug = o->foreground = true;
         else if (strncmp(t, "state=", 6) == 0 && t[6])
@@ -240,6 +244,7 @@ int cfs_cmd_mount(int argc, char **argv)
         cer_key_wipe(&key);
     fs.state_dir = abs_state;
     fs.ro = o.ro;
+    fs.no_open = o.no_open;
     fs.debug = o.debug;
     fs.uid = getuid();
     fs.gid = getgid();

@@ -145,6 +145,7 @@ typedef struct cfs_fs {
     char *scratch_dir;          /* STATE/scratch */
     bool ro;
     bool debug;
+    bool no_open;               /* -o no_open: experimental, see fsops.c handle() */
     uid_t uid;
     gid_t gid;
     int64_t mount_ms;

@@ -8,6 +8,9 @@
 # documents, aliases, pending directories and scratch files. Every step
 # runs under timeout; teardown is fusermount3 -u, then -uz.
 #
+# CFS_MOUNT_OPTS adds mount options (e.g. "-o no_open" to see what the
+# kernel's no-open mode breaks).
+#
 # Outside CI, without FUSE (no /dev/fuse, no fusermount3, not root) or
 # without the editors, it skips loudly (exit 77, which make check reports
 # as SKIP); with CI set any of those is a failure.
@@ -53,7 +56,7 @@ errno_is() {
 mount_fs() {
     # SIGINT back to its default: sh starts background jobs with it ignored
     python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
-        $CFS mount "$M" --state "$S" -f --anchor none "$@" 2>>"$T/daemon.log" &
+        $CFS mount "$M" --state "$S" -f --anchor none ${CFS_MOUNT_OPTS:-} "$@" 2>>"$T/daemon.log" &
     PID=$!
     i=0
     while ! mountpoint -q "$M"; do

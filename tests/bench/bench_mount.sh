@@ -51,6 +51,15 @@ echo "bench_mount: made in $(($(date +%s) - t0)) s (mkdir + first save, from a s
 "$BFS" "$T/mnt" "$T/tmpfs" "$N" "$T/commits"
 fusermount3 -u "$T/mnt"; wait $PID; PID=
 
+# the kernel's no-open mode (experimental -o no_open): no OPEN/RELEASE
+# round trips, so cached reads approach the page cache; what it costs in
+# commit-point rules is measured by CFS_MOUNT_OPTS="-o no_open" sh
+# tests/mount_test.sh (README)
+echo "== the same with -o no_open (experimental)"
+mount_it -o nosync,no_open
+"$BFS" "$T/mnt" "$T/tmpfs" "$N" "$T/commits2"
+fusermount3 -u "$T/mnt"; wait $PID; PID=
+
 mount_it
 t0=$(date +%s%N)
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do echo "{\"durable\":$i}" >"$T/mnt/d1/content.json"; done
