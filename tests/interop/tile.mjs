@@ -8,7 +8,11 @@
 // Usage (every command prints ONE line of JSON: the stream's state):
 //   tile.mjs did                                  -> {"did"}
 //   tile.mjs create JSON [--family F] [--deterministic] [--no-anchor]
-//   tile.mjs update STREAMID JSON [--no-anchor]
+//   tile.mjs update STREAMID JSON [--no-anchor] [--hold FILE]
+//                                                 (--hold: after loading, create FILE.loaded and
+//                                                 wait for FILE before committing: the commit's prev
+//                                                 is the tip as loaded, so a test can fork the log;
+//                                                 if the node rejects it, prints {rejected, commit, prev})
 //   tile.mjs load STREAMID [--sync]                (--sync: ask the network, SyncOptions.SYNC_ALWAYS)
 //   tile.mjs genesis CONTROLLER_DID FAMILY         deterministic, no content, created by this
 //                                                  client but controlled by CONTROLLER_DID
@@ -21,10 +25,18 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import os from 'node:os'
+import { pathToFileURL } from 'node:url'
 
 const dir = process.env.CERAMIC_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ceramicfs', 'ceramic')
 const require = createRequire(path.join(dir, 'package.json'))
 const imp = async (name) => import(require.resolve(name))
+// ESM-only packages (no "require" export): their "import" entry, read from package.json
+const impEsm = async (pkg, sub = '.') => {
+  const pdir = path.join(dir, 'node_modules', pkg)
+  const { default: fs } = await import('node:fs')
+  const e = JSON.parse(fs.readFileSync(path.join(pdir, 'package.json'))).exports[sub]
+  return import(pathToFileURL(path.join(pdir, typeof e === 'string' ? e : e.import)).href)
+}
 const { CeramicClient } = await imp('@ceramicnetwork/http-client')
 const { TileDocument } = await imp('@ceramicnetwork/stream-tile')
 const { AnchorStatus, SyncOptions } = await imp('@ceramicnetwork/common')
@@ -91,9 +103,31 @@ try {
     }
     case 'update': {
       const anchor = !flag('--no-anchor')
+      const hold = opt('--hold')
       const doc = await TileDocument.load(ceramic, args[0])
-      await doc.update(JSON.parse(args[1]), undefined, { anchor, publish: true })
-      out(state(doc))
+      if (hold) {
+        const fs = await import('node:fs')
+        fs.writeFileSync(hold + '.loaded', doc.tip.toString() + '\n')
+        for (let i = 0; i < 600 && !fs.existsSync(hold); i++) await new Promise((r) => setTimeout(r, 50))
+        if (!fs.existsSync(hold)) throw new Error('--hold: ' + hold + ' did not appear')
+      }
+      // the commit is made here, on the tip as loaded, so that its CID can be
+      // reported even when the node resolves a fork against it
+      const commit = await doc.makeCommit(ceramic, JSON.parse(args[1]))
+      const dagJose = await impEsm('dag-jose')
+      const { CID } = await impEsm('multiformats', './cid')
+      const { sha256 } = await impEsm('multiformats', './hashes/sha2')
+      const cid = CID.create(1, dagJose.code, await sha256.digest(dagJose.encode(commit.jws)))
+      let updated
+      try {
+        updated = await ceramic.applyCommit(doc.id, commit, { anchor, publish: true })
+      } catch (e) {
+        // the node refuses a commit that loses the fork against its tip ("builds on stale state")
+        if (!hold) throw e
+        out({ rejected: String(e.message ?? e), commit: cid.toString(), prev: doc.tip.toString() })
+        break
+      }
+      out({ ...state(updated), commit: cid.toString(), prev: doc.tip.toString() })
       break
     }
     case 'load': {
