@@ -288,7 +288,9 @@ if [ $fails -ne 0 ]; then
     echo "interop_test: $fails FAILED"
     summary full
     echo "---- tile.mjs stderr (last 20) ----"; tail -20 "$T/tile.err"
-    echo "---- ceramicfs daemon log (last 30) ----"; tail -30 "$T/daemon.log"
+    echo "---- ceramicfs daemon log (sanitizer reports, last 30 lines) ----"
+    grep -A60 -E "ERROR: (Address|Leak)Sanitizer|runtime error" "$T/daemon.log" | head -150
+    tail -30 "$T/daemon.log"
     exit 1
 fi
 summary
