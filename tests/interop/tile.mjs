@@ -63,7 +63,9 @@ function state(doc) {
     content: doc.content,
     tip: doc.tip.toString(),
     anchorStatus: AnchorStatus[s.anchorStatus],
-    log: s.log.map((e) => ({ cid: e.cid.toString(), type: e.type })),
+    anchorTime: s.anchorProof?.blockTimestamp,
+    anchorChain: s.anchorProof?.chainId,
+    log: s.log.map((e) => ({ cid: e.cid.toString(), type: e.type, ...(e.timestamp ? { timestamp: e.timestamp } : {}) })),
     commitIds: doc.allCommitIds.map(String),
   }
 }

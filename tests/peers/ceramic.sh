@@ -13,6 +13,9 @@
 #   CERAMIC_PORT   HTTP API port on 127.0.0.1 (default 7007)
 #   CERAMIC_IPFS   IPFS HTTP API (default http://127.0.0.1:${PEERS_API1:-5311}/api/v0)
 #   CERAMIC_TOPIC  pubsub topic (default /ceramic/inmemory-cfs)
+#   CERAMIC_NETWORK  inmemory (default) or local; local also takes
+#   CERAMIC_ANCHOR_URL (the CAS, default http://127.0.0.1:8081) and
+#   CERAMIC_ETH_RPC (the chain, default tests/peers/chain.sh's http://127.0.0.1:18545)
 # Recipe and install workarounds: ../shared/PEERS.md §2 (go-ipfs, kubo and
 # @scarf/scarf install scripts denied in package.json "allowScripts": they
 # download from GitHub / call home; sqlite3 falls back to a node-gyp build
@@ -24,6 +27,9 @@ RUN=${CERAMIC_RUN:-$DIR/run}
 PORT=${CERAMIC_PORT:-7007}
 IPFS=${CERAMIC_IPFS:-http://127.0.0.1:${PEERS_API1:-5311}/api/v0}
 TOPIC=${CERAMIC_TOPIC:-/ceramic/inmemory-cfs}
+NETWORK=${CERAMIC_NETWORK:-inmemory}
+ANCHOR_URL=${CERAMIC_ANCHOR_URL:-http://127.0.0.1:8081}
+ETH_RPC=${CERAMIC_ETH_RPC:-http://127.0.0.1:18545}
 URL="http://127.0.0.1:$PORT"
 BIN="$DIR/node_modules/.bin/ceramic"
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
@@ -53,14 +59,20 @@ do_start() {
   if [ -f "$RUN/ceramic.pid" ] && kill -0 "$(cat "$RUN/ceramic.pid")" 2>/dev/null; then return 0; fi
   alive && { log "something already answers on $URL; choose another CERAMIC_PORT"; return 1; }
   mkdir -p "$RUN/state"
+  local anchor='{}'
+  case "$NETWORK" in
+    inmemory) ;;
+    local) anchor="{ \"anchor-service-url\": \"$ANCHOR_URL\", \"ethereum-rpc-url\": \"$ETH_RPC\" }" ;;
+    *) log "CERAMIC_NETWORK: inmemory or local, not '$NETWORK'"; return 1 ;;
+  esac
   cat >"$RUN/ceramic.config.json" <<JSON
 {
-  "anchor": {},
+  "anchor": $anchor,
   "http-api": { "hostname": "127.0.0.1", "port": $PORT, "cors-allowed-origins": [".*"], "admin-dids": [] },
   "ipfs": { "mode": "remote", "host": "$IPFS" },
   "logger": { "log-level": 2, "log-to-files": false, "log-directory": "$RUN/state/logs" },
   "metrics": { "metrics-exporter-enabled": false, "prometheus-exporter-enabled": false },
-  "network": { "name": "inmemory", "pubsub-topic": "$TOPIC" },
+  "network": { "name": "$NETWORK", "pubsub-topic": "$TOPIC" },
   "node": {},
   "state-store": { "mode": "fs", "local-directory": "$RUN/state/statestore" },
   "indexing": { "db": "sqlite://$RUN/state/indexing.sqlite", "allow-queries-before-historical-sync": true, "enable-historical-sync": false }
@@ -70,7 +82,7 @@ JSON
   HOME="$RUN/state" nohup "$BIN" daemon --config "$RUN/ceramic.config.json" >"$RUN/ceramic.log" 2>&1 &
   echo $! >"$RUN/ceramic.pid"
   for _ in $(seq 1 240); do
-    alive && { log "up (pid $(cat "$RUN/ceramic.pid")) $URL, IPFS $IPFS, topic $TOPIC"; return 0; }
+    alive && { log "up (pid $(cat "$RUN/ceramic.pid")) $URL, network $NETWORK, IPFS $IPFS, topic $TOPIC"; return 0; }
     kill -0 "$(cat "$RUN/ceramic.pid")" 2>/dev/null || break
     sleep 0.5
   done
