@@ -1107,10 +1107,23 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         free(copy);
         return;
     }
-    if ((size_t)off >= h->len)
+    if ((size_t)off >= h->len) {
         fuse_reply_buf(req, NULL, 0);
-    else
-        fuse_reply_buf(req, h->buf + off, h->len - (size_t)off < size ? h->len - (size_t)off : size);
+        return;
+    }
+    /* Reply from a copy, never from h->buf: once the kernel has the reply
+     * it may complete the read and send RELEASE, which another thread
+     * serves by freeing h->buf while this one is still inside
+     * fuse_reply_buf (ASan's writev interceptor reads the iovec after the
+     * write: a heap-use-after-free, seen with a generated .log). */
+    size_t n = h->len - (size_t)off < size ? h->len - (size_t)off : size;
+    if (!(copy = malloc(n))) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    memcpy(copy, h->buf + off, n);
+    fuse_reply_buf(req, copy, n);
+    free(copy);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
