@@ -10,9 +10,12 @@
 #   tests/peers/chain.sh status    exit 0 when it answers eth_chainId
 #   tests/peers/chain.sh url       print the JSON-RPC URL
 #   tests/peers/chain.sh installed exit 0 when installed
+#   CHAIN_RUN: where start keeps chain.pid and chain.log (default $CHAIN_DIR);
+#   give each user of a non-default CHAIN_PORT its own
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${CHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ceramicfs/chain}
+RUN=${CHAIN_RUN:-$DIR}
 PORT=${CHAIN_PORT:-18545}
 URL="http://127.0.0.1:$PORT"
 CLI="$DIR/node_modules/ganache/dist/node/cli.js"
@@ -40,23 +43,24 @@ installed)
 start)
   [ -f "$CLI" ] || { log "not installed: $0 install"; exit 1; }
   if answers; then log "a chain already answers on $URL"; exit 0; fi
+  mkdir -p "$RUN"
   nohup node "$CLI" --server.host 127.0.0.1 --server.port "$PORT" --chain.chainId 1337 \
-    --wallet.deterministic --miner.instamine eager --logging.quiet >"$DIR/chain.log" 2>&1 &
-  echo $! >"$DIR/chain.pid"
+    --wallet.deterministic --miner.instamine eager --logging.quiet >"$RUN/chain.log" 2>&1 &
+  echo $! >"$RUN/chain.pid"
   for _ in $(seq 1 120); do
-    if answers; then log "ganache up on $URL (pid $(cat "$DIR/chain.pid"))"; exit 0; fi
-    kill -0 "$(cat "$DIR/chain.pid")" 2>/dev/null || break
+    if answers; then log "ganache up on $URL (pid $(cat "$RUN/chain.pid"))"; exit 0; fi
+    kill -0 "$(cat "$RUN/chain.pid")" 2>/dev/null || break
     sleep 0.5
   done
-  log "ganache did not come up"; cat "$DIR/chain.log" >&2; exit 1
+  log "ganache did not come up"; cat "$RUN/chain.log" >&2; exit 1
   ;;
 stop)
-  if [ -f "$DIR/chain.pid" ]; then
-    pid=$(cat "$DIR/chain.pid")
+  if [ -f "$RUN/chain.pid" ]; then
+    pid=$(cat "$RUN/chain.pid")
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -9 "$pid" 2>/dev/null || true
-    rm -f "$DIR/chain.pid"
+    rm -f "$RUN/chain.pid"
     log "stopped (pid $pid)"
   fi
   ;;

@@ -9,12 +9,16 @@
 #
 # Usage: PEERS_DIR=DIR bash tests/peers/peers.sh install|installed|start|stop|status
 #   PEERS_DIR  default ${XDG_CACHE_HOME:-~/.cache}/ceramicfs/peers (node_modules and repos)
+#   PEERS_RUN  repos, logs and PID files (default $PEERS_DIR); give each user of
+#              non-default PEERS_API1/PEERS_API2 its own, since a repo keeps the
+#              ports it was made with
 #   installed  exit 0 when js-ipfs is installed there, 1 when not
 # Recipe (npm overrides, ports, timings): ../shared/PEERS.md; the ports differ
 # from that file's so these peers do not collide with its.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 P=${PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ceramicfs/peers}
+R=${PEERS_RUN:-$P}
 API1=${PEERS_API1:-5311}
 API2=${PEERS_API2:-5321}
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
@@ -56,18 +60,19 @@ JSON
 
 start_one() { # name api
   local name=$1 api=$2
-  if [ -f "$P/$name.pid" ] && kill -0 "$(cat "$P/$name.pid")" 2>/dev/null; then return 0; fi
-  init_repo "$P/$name" "$api" $((api - 1000)) $((api + 1)) $((api + 2))
-  IPFS_PATH="$P/$name" nohup "$JSIPFS" daemon --enable-preload=false >"$P/$name.log" 2>&1 &
-  echo $! >"$P/$name.pid"
-  wait_http "http://127.0.0.1:$api/api/v0/id" 120 || { tail -30 "$P/$name.log"; return 1; }
-  log "$name up (pid $(cat "$P/$name.pid")) API http://127.0.0.1:$api/api/v0"
+  if [ -f "$R/$name.pid" ] && kill -0 "$(cat "$R/$name.pid")" 2>/dev/null; then return 0; fi
+  init_repo "$R/$name" "$api" $((api - 1000)) $((api + 1)) $((api + 2))
+  IPFS_PATH="$R/$name" nohup "$JSIPFS" daemon --enable-preload=false >"$R/$name.log" 2>&1 &
+  echo $! >"$R/$name.pid"
+  wait_http "http://127.0.0.1:$api/api/v0/id" 120 || { tail -30 "$R/$name.log"; return 1; }
+  log "$name up (pid $(cat "$R/$name.pid")) API http://127.0.0.1:$api/api/v0"
 }
 
 peer_id() { curl -s -m 5 -X POST "http://127.0.0.1:$1/api/v0/id" | sed -n 's/^{"ID":"\([^"]*\)".*/\1/p'; }
 
 do_start() {
   [ -x "$JSIPFS" ] || { log "not installed in $P (run: $0 install)"; return 1; }
+  mkdir -p "$R"
   start_one ipfs1 "$API1"
   start_one ipfs2 "$API2"
   do_connect
@@ -82,14 +87,14 @@ do_connect() {
 
 stop_one() {
   local f=$1 p
-  [ -f "$P/$f.pid" ] || return 0
-  p=$(cat "$P/$f.pid")
+  [ -f "$R/$f.pid" ] || return 0
+  p=$(cat "$R/$f.pid")
   if kill -0 "$p" 2>/dev/null; then
     kill -TERM "$p"
     for _ in $(seq 1 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$p" 2>/dev/null && { log "$f ($p) ignored TERM, sending KILL"; kill -KILL "$p"; }
   fi
-  rm -f "$P/$f.pid"; log "$f stopped"
+  rm -f "$R/$f.pid"; log "$f stopped"
 }
 
 do_stop() { stop_one ipfs2; stop_one ipfs1; }
@@ -98,12 +103,12 @@ case "${1:-}" in
   install) do_install ;;
   installed) [ -x "$JSIPFS" ] ;;
   start) do_start ;;
-  start1) start_one ipfs1 "$API1" ;;
+  start1) mkdir -p "$R"; start_one ipfs1 "$API1" ;;
   connect) do_connect ;;
   stop) do_stop ;;
   stop1) stop_one ipfs1 ;;
   status) for f in ipfs1 ipfs2; do
-            if [ -f "$P/$f.pid" ] && kill -0 "$(cat "$P/$f.pid")" 2>/dev/null; then echo "$f running pid $(cat "$P/$f.pid")"; else echo "$f not running"; fi
+            if [ -f "$R/$f.pid" ] && kill -0 "$(cat "$R/$f.pid")" 2>/dev/null; then echo "$f running pid $(cat "$R/$f.pid")"; else echo "$f not running"; fi
           done ;;
   *) echo "usage: $0 install|installed|start|stop|status" >&2; exit 2 ;;
 esac
