@@ -50,6 +50,8 @@ typedef struct dirent_snap {
 } dirent_snap;
 
 typedef struct dh {
+    cfs_ent *ent;           /* the directory */
+    bool filled;            /* the listing is taken at the first readdir */
     dirent_snap *ents;
     size_t n, cap;
 } dh;
@@ -132,6 +134,11 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     default:
         break;
     }
+    /* what only changes through this mount or with a tip (and is then
+     * invalidated by the notifier) is cached long: most stats never reach
+     * the daemon */
+    if (e->kind == K_DOC || e->kind == K_DOCID || e->kind == K_CONTENT || e->kind == K_HISTDIR)
+        *timeout = CFS_DOC_TIMEOUT;
     pthread_mutex_lock(&e->doc->lock);
     if (e->kind == K_CONTENT && !cfs_doc_content_present(e->doc)) {
         pthread_mutex_unlock(&e->doc->lock);
@@ -161,7 +168,7 @@ static void reply_entry(fuse_req_t req, cfs_ent *e)
     ep.ino = e->ino;
     ep.generation = 1;
     ep.attr_timeout = t;
-    ep.entry_timeout = CFS_TIMEOUT;
+    ep.entry_timeout = t > CFS_TIMEOUT ? t : CFS_TIMEOUT;
     fuse_reply_entry(req, &ep);
 }
 
@@ -492,37 +499,42 @@ static int list_hist(cfs_fs *fs, cfs_doc *doc, dh *d)
     return rc;
 }
 
+/* Fill d with the listing of e (at the first readdir, so that an opendir
+ * answered from the kernel's readdir cache costs nothing). */
+static int snapshot(cfs_fs *fs, cfs_ent *e, dh *d)
+{
+    int rc;
+
+    if ((rc = snap_add(d, ".", e->ino, S_IFDIR)) < 0 || (rc = snap_add(d, "..", 1, S_IFDIR)) < 0)
+        return rc;
+    switch (e->kind) {
+    case K_ROOT:
+        if ((rc = snap_add(d, ".status", INO_STATUS, S_IFREG)) == 0 &&
+            (rc = snap_add(d, ".errors", INO_ERRORS, S_IFREG)) == 0)
+            rc = cfs_docs_list(fs, snap_doc, d);
+        return rc;
+    case K_DOC:
+    case K_DOCID: return list_doc(fs, e->doc, d);
+    case K_HISTDIR: return list_hist(fs, e->doc, d);
+    default: return -ENOTDIR;
+    }
+}
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     cfs_fs *fs = FS(req);
     cfs_ent *e = cfs_ent_get(fs, ino);
-    dh *d = calloc(1, sizeof *d);
-    int rc;
+    dh *d;
 
-    if (!d) {
+    if (!e || (e->kind != K_ROOT && e->kind != K_DOC && e->kind != K_DOCID && e->kind != K_HISTDIR)) {
+        fuse_reply_err(req, e ? ENOTDIR : ENOENT);
+        return;
+    }
+    if (!(d = calloc(1, sizeof *d))) {
         fuse_reply_err(req, ENOMEM);
         return;
     }
-    if (!e) {
-        rc = -ENOENT;
-    } else if ((rc = snap_add(d, ".", ino, S_IFDIR)) == 0 && (rc = snap_add(d, "..", 1, S_IFDIR)) == 0) {
-        switch (e->kind) {
-        case K_ROOT:
-            if ((rc = snap_add(d, ".status", INO_STATUS, S_IFREG)) == 0 &&
-                (rc = snap_add(d, ".errors", INO_ERRORS, S_IFREG)) == 0)
-                rc = cfs_docs_list(fs, snap_doc, d);
-            break;
-        case K_DOC:
-        case K_DOCID: rc = list_doc(fs, e->doc, d); break;
-        case K_HISTDIR: rc = list_hist(fs, e->doc, d); break;
-        default: rc = -ENOTDIR; break;
-        }
-    }
-    if (rc < 0) {
-        dh_free(d);
-        fuse_reply_err(req, -rc);
-        return;
-    }
+    d->ent = e;
     fi->fh = (uintptr_t)d;
     /* the root's listing is kept in the kernel's readdir cache and dropped
      * by the notifier whenever it changes (mkdir, rmdir, rename, a new
@@ -535,11 +547,19 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
     dh *d = (dh *)(uintptr_t)fi->fh;
-    char *buf = malloc(size), *p = buf;
+    char *buf, *p;
     size_t left = size;
+    int rc;
 
     (void)ino;
-    if (!buf) {
+    if (!d->filled) {
+        if ((rc = snapshot(FS(req), d->ent, d)) < 0) {
+            fuse_reply_err(req, -rc);
+            return;
+        }
+        d->filled = true;
+    }
+    if (!(buf = p = malloc(size))) {
         fuse_reply_err(req, ENOMEM);
         return;
     }

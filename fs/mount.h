@@ -54,8 +54,11 @@ enum {
 #define CFS_CONTENT_MAX (16 * 1024 * 1024)
 /* How long content.json stays absent after unlink or rename away. */
 #define CFS_ABSENT_MS 5000
-/* Entry and attribute timeouts (seconds) for documents. */
+/* Entry and attribute timeouts (seconds): scratch files and the root's
+ * files; and what changes only through this mount or with a tip, which
+ * the notifier invalidates (document directories, content.json). */
 #define CFS_TIMEOUT 1.0
+#define CFS_DOC_TIMEOUT 30.0
 
 typedef struct cfs_doc cfs_doc;
 
