@@ -84,9 +84,15 @@ os.mkdir(f"{a}/long")
 for n in range(commits):
     save(f"{a}/long/content.json", {"n": n})
 sid = open(f"{a}/long/.streamid").read().strip()
+import subprocess
 t0 = time.perf_counter()
-v = read(f"{b}/{sid}/content.json")      # B has never seen it: QUERY, then fetch every block
+# B has never seen it: QUERY, then fetch every block (bounded: 120 s)
+r = subprocess.run(["timeout", "120", "cat", f"{b}/{sid}/content.json"], capture_output=True)
 el = time.perf_counter() - t0
+if r.returncode != 0:
+    print(f"cold load on B of a {commits}-commit stream: did not finish in 120 s (NOT MET)")
+    sys.exit(0)
+v = json.loads(r.stdout)
 log = sum(1 for _ in open(f"{b}/{sid}/.log"))
 ok = v == {"n": commits - 1} and log == commits
 print(f"cold load on B of a {commits}-commit stream: {el:.2f} s, {2 * commits} blocks, "
