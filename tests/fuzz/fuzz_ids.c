@@ -1,7 +1,8 @@
 /*
  * fuzz_ids.c — libFuzzer target: every identifier parser (varint,
  * multibase, CID, StreamID/CommitID, did:key) on the input as bytes and as
- * a string; whatever parses must print and parse back to the same value.
+ * a string; whatever parses must print and parse back to the same value
+ * (but for CIDv0 commits, see as_string).
  */
 #include "ceramic.h"
 
@@ -24,6 +25,12 @@ static void as_string(const char *s)
     }
     if (cer_streamref_parse(&ref, s) == 0) {
         assert(cer_streamref_to_string(out, sizeof out, &ref) > 0);
+        /* a legacy '?commit=Qm...' (CIDv0) commit is written as the bare
+         * multihash, as js-ceramic writes it, and no reader (js's nor
+         * ours) decodes that back: the one case with no round trip
+         * (tests/vectors/protocol-ids.json; crash-6078...) */
+        if (ref.is_commit && ref.commit.version == 0)
+            return;
         assert(cer_streamref_parse(&ref2, out) == 0);
         assert(ref2.type == ref.type && ref2.is_commit == ref.is_commit);
         assert(cer_cid_equal(&ref2.genesis, &ref.genesis));
