@@ -48,7 +48,7 @@ man_tags() {
 }
 
 # ---- the commands ----
-"$CERAMICFS" --help >"$T/help" || bad "ceramicfs --help exits 0"
+$CERAMICFS --help >"$T/help" || bad "ceramicfs --help exits 0"
 sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' "$T/help" | sort -u >"$T/cmds.help"
 man_tags >"$T/tags"
 cut -f1 "$T/tags" | sort -u >"$T/cmds.man"
@@ -63,7 +63,7 @@ fi
 
 # ---- each command's options, both ways ----
 for c in $(cat "$T/cmds.help"); do
-    if ! "$CERAMICFS" "$c" --help >"$T/h.$c" 2>"$T/e.$c"; then
+    if ! $CERAMICFS "$c" --help >"$T/h.$c" 2>"$T/e.$c"; then
         bad "$c --help: exit status $? (want 0): $(head -1 "$T/e.$c")"
         continue
     fi
