@@ -9,6 +9,7 @@
 #include "cliutil.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,10 +94,17 @@ void cfs_config_free(void)
     memset(&cfg, 0, sizeof cfg);
 }
 
-static int bad(const char *file, int line, const char *fmt, const char *a, const char *b)
+static int bad(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* An error in file at line: printed, and the usage exit status. */
+static int bad(const char *file, int line, const char *fmt, ...)
 {
+    va_list ap;
+
     fprintf(stderr, "ceramicfs: %s:%d: ", file, line);
-    fprintf(stderr, fmt, a, b);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fprintf(stderr, " (see CONFIGURATION in ceramicfs(1))\n");
     return EXIT_USAGE;
 }
@@ -141,17 +149,18 @@ static int check_value(const struct key *k, const char *v, char **out, const cha
         return bad(file, line, "%s: '%s' is not true or false", k->name, v);
     }
     if (!v[0])
-        return bad(file, line, "%s: no value%s", k->name, "");
+        return bad(file, line, "%s: no value", k->name);
     for (const char *p = v; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return bad(file, line, "%s: a control character in the value%s", k->name, "");
+            return bad(file, line, "%s: a control character in the value", k->name);
     if (k->choices && !in_choices(k->choices, v))
-        return bad(file, line, "%s: '%s' is not one of the allowed values", k->name, v);
+        return bad(file, line, "%s: '%s' is not one of %s", k->name, v, k->choices);
     if (k->max > 0) {
         char *end;
         double d = strtod(v, &end);
         if (end == v || *end || !(d >= 0 && d <= k->max) || (k->integer && strspn(v, "0123456789") != strlen(v)))
-            return bad(file, line, "%s: '%s' is not a number in range", k->name, v);
+            return bad(file, line, "%s: '%s' is not a%s number from 0 to %g", k->name, v,
+                       k->integer ? "n integer" : "", k->max);
     }
     *out = strdup(v);
     return *out ? 0 : cli_fail("out of memory");
@@ -167,7 +176,7 @@ static int parse_line(char *s, const char *file, int line)
     if (!s[0] || s[0] == '#')
         return 0;
     if (!(eq = strchr(s, '=')))
-        return bad(file, line, "'%s': expected key = value%s", s, "");
+        return bad(file, line, "'%s': expected key = value", s);
     *eq = '\0';
     key = trim(s);
     val = trim(eq + 1);
@@ -177,7 +186,7 @@ static int parse_line(char *s, const char *file, int line)
     for (i = 0; i < NKEYS && strcmp(keys[i].name, key) != 0; i++)
         ;
     if (i == NKEYS)
-        return bad(file, line, "unknown key '%s'%s", key, "");
+        return bad(file, line, "unknown key '%s'", key);
     if (check_value(&keys[i], val, &v, file, line))
         return EXIT_USAGE;
     if (!(where = malloc(strlen(file) + 16))) {
@@ -200,8 +209,9 @@ static int read_file(const char *path, bool required)
     size_t total = 0;
     int line = 0, rc = 0;
 
-    if (cfg.nfiles < 2 && (cfg.files[cfg.nfiles] = strdup(path)))
-        cfg.nfiles++;
+    if (cfg.nfiles == 2 || !(cfg.files[cfg.nfiles] = strdup(path)))
+        return cli_fail("out of memory");
+    cfg.nfiles++;
     if (!(f = fopen(path, "r"))) {
         if (errno == ENOENT && !required)
             return 0;
@@ -214,11 +224,11 @@ static int read_file(const char *path, bool required)
         line++;
         total += n;
         if (total > CONFIG_MAX)
-            rc = bad(path, line, "the file is over %s bytes%s", "65536", "");
+            rc = bad(path, line, "the file is over %d bytes", CONFIG_MAX);
         else if (n == sizeof buf - 1 && buf[n - 1] != '\n')
-            rc = bad(path, line, "line longer than %s bytes%s", "4096", "");
+            rc = bad(path, line, "a line longer than %d bytes", LINE_MAX_LEN);
         else if (strlen(buf) != n || memchr(buf, '\0', n))
-            rc = bad(path, line, "a NUL byte%s%s", "", "");
+            rc = bad(path, line, "a NUL byte");
         else {
             if (n && buf[n - 1] == '\n')
                 buf[n - 1] = '\0';
@@ -237,7 +247,7 @@ static int read_files(const char *explicit_file)
 {
     const char *env = getenv("CERAMICFS_CONFIG"), *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
     char path[4096];
-    int rc;
+    int rc, n;
 
     if (explicit_file)
         return read_file(explicit_file, true);
@@ -246,11 +256,15 @@ static int read_files(const char *explicit_file)
     if ((rc = read_file(SYSTEM_CONFIG, false)) != 0)
         return rc;
     if (xdg && xdg[0])
-        snprintf(path, sizeof path, "%s/ceramicfs/config", xdg);
+        n = snprintf(path, sizeof path, "%s/ceramicfs/config", xdg);
     else if (home && home[0])
-        snprintf(path, sizeof path, "%s/.config/ceramicfs/config", home);
+        n = snprintf(path, sizeof path, "%s/.config/ceramicfs/config", home);
     else
         return 0;
+    if (n < 0 || (size_t)n >= sizeof path) {
+        fprintf(stderr, "ceramicfs: the path of the user's configuration file is too long\n");
+        return EXIT_USAGE;
+    }
     return read_file(path, false);
 }
 
@@ -324,7 +338,8 @@ int cfs_config_apply(const char *cmd, int *argc, char ***argv)
     for (size_t i = 0; i < sizeof cmd_names / sizeof cmd_names[0]; i++)
         if (strcmp(cmd, cmd_names[i]) == 0)
             ci = (int)i;
-    if (!(out = calloc((size_t)*argc + 2 * NKEYS + 1, sizeof *out)))
+    /* each user argument may become two (-oLIST: -o LIST), each key two */
+    if (!(out = calloc(2 * (size_t)*argc + 2 * NKEYS + 1, sizeof *out)))
         return cli_fail("out of memory");
     cfg.argv = out;
     /* the user's arguments, without the configuration's own options;
