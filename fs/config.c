@@ -159,8 +159,8 @@ static int check_value(const struct key *k, const char *v, char **out, const cha
         char *end;
         double d = strtod(v, &end);
         if (end == v || *end || !(d >= 0 && d <= k->max) || (k->integer && strspn(v, "0123456789") != strlen(v)))
-            return bad(file, line, "%s: '%s' is not a%s number from 0 to %g", k->name, v,
-                       k->integer ? "n integer" : "", k->max);
+            return bad(file, line, "%s: '%s' is not a %s from 0 to %.0f", k->name, v,
+                       k->integer ? "whole number" : "number", k->max);
     }
     *out = strdup(v);
     return *out ? 0 : cli_fail("out of memory");
