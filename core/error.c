@@ -44,10 +44,7 @@ int cer_err_wrap(int code, const char *fmt, ...)
     vsnprintf(last_msg, sizeof last_msg, fmt, ap);
     va_end(ap);
     n = strlen(last_msg);
-    if (n + 2 < sizeof last_msg) {
-        memcpy(last_msg + n, ": ", 3);
-        strncat(last_msg, reason, sizeof last_msg - n - 3);
-    }
+    snprintf(last_msg + n, sizeof last_msg - n, ": %s", reason);  /* cut to fit */
     return code;
 }
 
