@@ -136,6 +136,22 @@ else
     cat "$T/cc.log"; bad "building against libceramic"
 fi
 
+# ---- every long option of `ceramicfs mount --help` has an -o form ----
+nopt=0
+for o in $(ceramicfs mount --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+    n=$(echo "${o#--}" | tr - _)
+    case $n in
+    anchor) v==local ;; chain) v==inmemory ;; eth_raw) v= ;;
+    anchor_interval|anchor_timeout) v==5 ;; query_timeout) v==100 ;; *) v==x ;;
+    esac
+    # accepted: the mount then stops at the missing mount point
+    err=$(t ceramicfs mount "$T/nonexistent" -o "ipfs=http://127.0.0.1:1,$n$v" 2>&1)
+    case $err in *"nonexistent: not a directory"*) nopt=$((nopt + 1)) ;; *) bad "-o $n$v: $err" ;; esac
+done
+[ $nopt -ge 14 ] && ok "-o forms of the $nopt long options of mount --help" || bad "only $nopt -o forms"
+err=$(t ceramicfs mount "$T/nonexistent" -o no_such_option 2>&1)
+case $err in *"unknown mount option 'no_such_option'"*) ok "an unknown -o option is refused" ;; *) bad "-o no_such_option: $err" ;; esac
+
 # ---- mount(8): type fuse.ceramicfs, as an fstab line mounts it ----
 if t mount -t fuse.ceramicfs ceramicfs "$M" -o "state=$S,_netdev,nofail,noatime,nodev" 2>"$T/mount.err"; then
     ok "mount -t fuse.ceramicfs ceramicfs $M -o state=...,_netdev,nofail"
@@ -176,11 +192,12 @@ with open(out + ".tmp", "w") as f:
         if "STOPPING=1" in msg.split("\n"):
             break
 EOF
-notify_check() {  # notify_check NAME ADDRESS
+notify_check() {  # notify_check NAME ADDRESS [JOURNAL_STREAM]
     rm -f "$T/notes.tmp"
+    : >"$T/daemon.log"
     python3 "$T/listen.py" "$2" "$T/notes" & LPID=$!
     for _ in $(seq 100); do grep -q bound "$T/notes.tmp" 2>/dev/null && break; sleep 0.1; done
-    NOTIFY_SOCKET=$2 ceramicfs mount -f "$M" -o "state=$S" 2>>"$T/daemon.log" & PID=$!
+    NOTIFY_SOCKET=$2 JOURNAL_STREAM=${3:-} ceramicfs mount -f "$M" -o "state=$S" 2>>"$T/daemon.log" & PID=$!
     for _ in $(seq 300); do grep -q '^READY=1$' "$T/notes.tmp" 2>/dev/null && break; sleep 0.1; done
     if grep -q '^READY=1$' "$T/notes.tmp" 2>/dev/null; then
         ok "$1: READY=1 ($(grep '^STATUS=' "$T/notes.tmp" | head -1))"
@@ -200,7 +217,13 @@ notify_check() {  # notify_check NAME ADDRESS
     LPID=
 }
 notify_check "abstract socket" "@ceramicfs-package-test-$$"
-notify_check "socket path" "$T/notify.sock"
+# in the foreground, messages go to stderr ...
+grep -q "mounted $M" "$T/daemon.log" && ok "-f: messages on stderr" || bad "-f: no 'mounted' on stderr"
+# ... unless stderr is the journal: they reach it through syslog already
+: >"$T/daemon.log"
+notify_check "socket path" "$T/notify.sock" "$(stat -c %d:%i "$T/daemon.log")"
+grep -q "mounted $M" "$T/daemon.log" && bad "stderr is the journal: messages twice" ||
+    ok "stderr is the journal (\$JOURNAL_STREAM): messages only once"
 
 # ---- the installed unit ----
 if command -v systemd-analyze >/dev/null; then
