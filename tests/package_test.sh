@@ -177,6 +177,19 @@ eq "the document again, from the fstab mount" "$(t cat "$M/notes/content.json" |
 if t umount "$M"; then ok "umount (fstab mount)"; else bad "umount (fstab mount)"; fi
 for _ in $(seq 100); do mounted || break; sleep 0.1; done
 
+# mount.fuse3 -o drop_privileges: it mounts, then runs ceramicfs without
+# capabilities on /dev/fd/N
+if t mount -t fuse.ceramicfs ceramicfs "$M" -o "state=$S,drop_privileges" 2>"$T/mount.err"; then
+    ok "mount -o drop_privileges"
+    eq "the document, read through it" "$(t cat "$M/notes/content.json" | tr -d ' \n')" '{"title":"packaged"}'
+    pid=$(pgrep -f "^ceramicfs ceramicfs /dev/fd/" | head -1)
+    eq "the daemon has no capabilities" "$(grep '^CapEff' "/proc/$pid/status" 2>/dev/null | tr -d ' \t')" "CapEff:0000000000000000"
+    t umount "$M" || bad "umount (drop_privileges)"
+    for _ in $(seq 100); do mounted || break; sleep 0.1; done
+else
+    cat "$T/mount.err"; bad "mount -o drop_privileges"
+fi
+
 # ---- readiness: READY=1 once the mount is live, STOPPING=1 on the way out ----
 cat >"$T/listen.py" <<'EOF'
 import socket, sys
