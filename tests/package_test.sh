@@ -64,6 +64,12 @@ finish() {
 }
 
 # ---- build ----
+# Build-Depends are what packaging/deps.sh installs (debhelper-compat is
+# debhelper's)
+for p in $(sed -n '/^Build-Depends:/,/^[A-Z]/p' packaging/debian/control | sed -e 's/^Build-Depends://' -e '/^[A-Z]/d' |
+           tr ',' '\n' | sed -e 's/(.*)//' -e 's/debhelper-compat/debhelper/' | tr -d ' \t'); do
+    grep -qw -- "$p" packaging/deps.sh && ok "Build-Depends $p is in deps.sh" || bad "Build-Depends $p is not in packaging/deps.sh"
+done
 if ! timeout 1200 make -s deb >"$T/deb.log" 2>&1; then
     tail -40 "$T/deb.log"; bad "make deb"; finish
 fi
