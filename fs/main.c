@@ -85,6 +85,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return run(commands[i].name, commands[i].fn, argc - 1, argv + 1);
+    /* as mount(8) runs it for an fstab line of type fuse.ceramicfs (through
+     * mount.fuse3): ceramicfs SOURCE MOUNTPOINT -o OPTS. SOURCE is only a
+     * label (ceramicfs); MOUNTPOINT may be /dev/fd/N (drop_privileges). */
+    if (argc >= 3 && argv[1][0] != '-' && argv[2][0] != '-' &&
+        ((stat(argv[2], &sb) == 0 && S_ISDIR(sb.st_mode)) || strncmp(argv[2], "/dev/fd/", 8) == 0)) {
+        argv[1] = "mount";
+        return run("mount", cfs_cmd_mount, argc - 1, argv + 1);
+    }
     /* the short form: ceramicfs MOUNTPOINT [options] */
     if (argv[1][0] != '-' && stat(argv[1], &sb) == 0 && S_ISDIR(sb.st_mode)) {
         argv[0] = "mount";
