@@ -202,21 +202,13 @@ int cer_rpc_parse_reply(cJSON **result, const char *text, size_t len, double id)
     return rc;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int cer_eth_quantity(uint64_t *out, const cJSON *v)
 {
+    char even[18];
+    uint8_t b[8];
     const char *s;
     size_t n;
+    int len;
 
     if (!cJSON_IsString(v) || strncmp(v->valuestring, "0x", 2) != 0)
         return cer_err(-EPROTO, "JSON-RPC: a quantity is not a 0x string");
@@ -224,13 +216,13 @@ int cer_eth_quantity(uint64_t *out, const cJSON *v)
     n = strlen(s);
     if (n == 0 || n > 16 || (n > 1 && s[0] == '0'))
         return cer_err(-EPROTO, "JSON-RPC: bad quantity");
+    /* base16 works on whole bytes: an odd count gets a leading zero */
+    snprintf(even, sizeof even, "%s%s", n % 2 ? "0" : "", s);
+    if ((len = cer_base_decode(b, sizeof b, CER_BASE16, even, strlen(even))) < 0)
+        return cer_err(-EPROTO, "JSON-RPC: bad quantity");
     *out = 0;
-    for (size_t i = 0; i < n; i++) {
-        int d = hexval(s[i]);
-        if (d < 0)
-            return cer_err(-EPROTO, "JSON-RPC: bad quantity");
-        *out = (*out << 4) | (uint64_t)d;
-    }
+    for (int i = 0; i < len; i++)
+        *out = (*out << 8) | b[i];
     return 0;
 }
 
@@ -238,6 +230,7 @@ int cer_eth_data(uint8_t *out, size_t cap, size_t want, const cJSON *v)
 {
     const char *s;
     size_t n;
+    int len;
 
     if (!cJSON_IsString(v) || strncmp(v->valuestring, "0x", 2) != 0)
         return cer_err(-EPROTO, "JSON-RPC: data is not a 0x string");
@@ -245,13 +238,9 @@ int cer_eth_data(uint8_t *out, size_t cap, size_t want, const cJSON *v)
     n = strlen(s);
     if (n % 2 || n / 2 > cap || (want && n / 2 != want))
         return cer_err(-EPROTO, "JSON-RPC: data of %zu hex digits", n);
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return cer_err(-EPROTO, "JSON-RPC: data is not hex");
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return (int)(n / 2);
+    if ((len = cer_base_decode(out, cap, CER_BASE16, s, n)) < 0)
+        return cer_err(-EPROTO, "JSON-RPC: data is not hex");
+    return len;
 }
 
 void cer_cas_reply_free(cer_cas_reply *r)
@@ -398,15 +387,11 @@ static int rpc(const cer_anchor_opts *o, const char *url, double *id, const char
     return rc < 0 ? cer_err_wrap(rc, "%s", method) : 0;
 }
 
+/* "0x" + hex of p[0..n) into out (room for 2n + 3). */
 static void hex_of(char *out, const uint8_t *p, size_t n)
 {
-    static const char d[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[p[i] >> 4];
-        out[2 * i + 1] = d[p[i] & 15];
-    }
-    out[2 * n] = '\0';
+    out[0] = '0', out[1] = 'x';
+    (void)cer_base_encode(out + 2, 2 * n + 1, CER_BASE16, p, n);
 }
 
 /* The transaction input carrying root: v1 anchorDagCbor(bytes32) or v0 raw
@@ -434,8 +419,7 @@ static int tx_input(char *out, size_t cap, const cer_cid *root, bool raw)
     }
     if (cap < 2 * n + 3)
         return cer_err(-ENOSPC, "anchor: tx input too long");
-    out[0] = '0', out[1] = 'x';
-    hex_of(out + 2, b, n);
+    hex_of(out, b, n);
     return 0;
 }
 
@@ -444,8 +428,8 @@ static bool input_carries(const char *input, const cer_cid *root, const char *tx
 {
     uint8_t b[4 + CER_CID_BYTES_MAX];
     const char *h;
-    size_t n;
     cer_cid got;
+    int n;
 
     if (strcmp(tx_type, V1_TX_TYPE) == 0) {
         char want[2 * 36 + 3];
@@ -460,16 +444,11 @@ static bool input_carries(const char *input, const cer_cid *root, const char *tx
     if (!*h)
         return false;
     h++;
-    n = strlen(h);
-    if (n % 2 || n / 2 > sizeof b)
+    if ((n = cer_base_decode(b, sizeof b, CER_BASE16, h, strlen(h))) < 0) {
+        cer_errclear();
         return false;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        b[i] = (uint8_t)(hi << 4 | lo);
     }
-    return cer_cid_from_bytes(&got, b, n / 2) == (int)(n / 2) && cer_cid_equal(&got, root);
+    return cer_cid_from_bytes(&got, b, (size_t)n) == n && cer_cid_equal(&got, root);
 }
 
 static int eth_chain_id(const cer_anchor_opts *o, const char *url, double *id, uint64_t *chain)
@@ -517,11 +496,12 @@ static int eth_anchor(const cer_anchor_opts *o, const char *url, const char *fro
         cJSON_Delete(r);
         r = NULL;
     }
-    if (strlen(from) != 42 || strncmp(from, "0x", 2) != 0)
-        return cer_err(-EINVAL, "eth: account %.64s is not an address", from);
-    for (const char *p = from + 2; *p; p++)
-        if (hexval(*p) < 0)
+    {
+        uint8_t addr[20];
+        if (strlen(from) != 42 || strncmp(from, "0x", 2) != 0 ||
+            cer_base_decode(addr, sizeof addr, CER_BASE16, from + 2, 40) != 20)
             return cer_err(-EINVAL, "eth: account %.64s is not an address", from);
+    }
     if ((rc = tx_input(input, sizeof input, root, o->eth_raw)) < 0)
         return rc;
     snprintf(params, sizeof params, "[{\"from\":\"%s\",\"to\":\"%s\",\"data\":\"%s\",\"gas\":\"0x30d40\"}]", from,
@@ -533,8 +513,7 @@ static int eth_anchor(const cer_anchor_opts *o, const char *url, const char *fro
     r = NULL;
     if (rc < 0)
         return cer_err_wrap(rc, "eth_sendTransaction");
-    hex_of(hash_hex + 2, hash, 32);
-    hash_hex[0] = '0', hash_hex[1] = 'x';
+    hex_of(hash_hex, hash, 32);
     snprintf(params, sizeof params, "[\"%s\"]", hash_hex);
     deadline = now_ms() + (int64_t)(o->confirm_timeout * 1000);
     for (;;) {
@@ -653,8 +632,7 @@ int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof
                      (unsigned long long)chain);
         goto rejected;
     }
-    hash_hex[0] = '0', hash_hex[1] = 'x';
-    hex_of(hash_hex + 2, proof->tx_hash.digest, 32);
+    hex_of(hash_hex, proof->tx_hash.digest, 32);
     snprintf(params, sizeof params, "[\"%s\"]", hash_hex);
     if ((rc = rpc(&o, o.eth_rpc, &id, "eth_getTransactionByHash", params, &tx)) < 0) {
         set_why(why, why_cap, "unverified: chain unreachable: %s", cer_errmsg());
