@@ -2,111 +2,22 @@
  * test_anchor.c — anchoring: the queue and statuses on a real node, the
  * built-in service on the in-memory chain (batches, Merkle paths, proof,
  * state ANCHORED with a time), Ethereum JSON-RPC and the CAS client against
- * a small fake HTTP server thread (success, tampered input, chain id
+ * the fake HTTP server of fakehttp.c (success, tampered input, chain id
  * mismatch, reverted tx, unreachable chain, retries, FAILED), and the
  * strict reply parsers. With CERAMICFS_ETH_RPC set (tests/anchor_test.sh
  * starts a real chain) the same anchoring runs on that chain too.
  */
 #include "testutil.h"
 #include "anchor.h"
+#include "fakehttp.h"
 #include "keccak.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <ftw.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
-
-/* ---- a fake HTTP server: one thread, one request per connection ---- */
-
-typedef char *(*handler_fn)(void *arg, const char *method, const char *path, const char *body, int *status);
-
-typedef struct fake {
-    int fd, port;
-    pthread_t thread;
-    handler_fn fn;
-    void *arg;
-    volatile int stop;
-    int requests;
-} fake;
-
-static void *serve(void *arg)
-{
-    fake *f = arg;
-
-    for (;;) {
-        int c = accept(f->fd, NULL, NULL);
-        char req[65536], method[8] = "", path[1024] = "", *body, *reply, *cl, head[256];
-        size_t n = 0;
-        long want = 0;
-        int status = 200;
-
-        if (c < 0) {
-            if (f->stop)
-                break;
-            continue;
-        }
-        while (n < sizeof req - 1) {
-            ssize_t r = read(c, req + n, sizeof req - 1 - n);
-            if (r <= 0)
-                break;
-            n += (size_t)r;
-            req[n] = '\0';
-            if ((body = strstr(req, "\r\n\r\n"))) {
-                cl = strcasestr(req, "Content-Length:");
-                want = cl ? strtol(cl + 15, NULL, 10) : 0;
-                if ((long)(n - (size_t)(body + 4 - req)) >= want)
-                    break;
-            }
-        }
-        req[n] = '\0';
-        body = strstr(req, "\r\n\r\n");
-        body = body ? body + 4 : req + n;
-        sscanf(req, "%7s %1023s", method, path);
-        f->requests++;
-        reply = f->fn(f->arg, method, path, body, &status);
-        if (reply) {
-            snprintf(head, sizeof head,
-                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                     status, strlen(reply));
-            if (write(c, head, strlen(head)) < 0 || write(c, reply, strlen(reply)) < 0)
-                (void)0;
-            free(reply);
-        }
-        close(c);  /* no reply: the client sees the connection drop */
-    }
-    return NULL;
-}
-
-static void fake_start(fake *f, handler_fn fn, void *arg)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    socklen_t len = sizeof sa;
-
-    memset(f, 0, sizeof *f);
-    f->fn = fn;
-    f->arg = arg;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_ge(f->fd = socket(AF_INET, SOCK_STREAM, 0), 0);
-    ck_assert_int_eq(bind(f->fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    ck_assert_int_eq(listen(f->fd, 16), 0);
-    ck_assert_int_eq(getsockname(f->fd, (struct sockaddr *)&sa, &len), 0);
-    f->port = ntohs(sa.sin_port);
-    ck_assert_int_eq(pthread_create(&f->thread, NULL, serve, f), 0);
-}
-
-static void fake_stop(fake *f)
-{
-    f->stop = 1;
-    shutdown(f->fd, SHUT_RDWR);
-    pthread_join(f->thread, NULL);
-    close(f->fd);
-}
 
 /* ---- a node in a temporary directory ---- */
 
@@ -332,19 +243,16 @@ typedef struct fake_eth {
 #define TX_HASH "0x55818ea50382da1d8f2dd0e92d8ae0f34f04b32a2ed4197beec11a86c4c280e0"
 #define BLOCK_HASH "0x1111111111111111111111111111111111111111111111111111111111111111"
 
-static char *eth_handler(void *arg, const char *method, const char *path, const char *body, int *status)
+static int eth_handler(void *arg, const fakehttp_req *r, cer_buf *reply)
 {
     fake_eth *e = arg;
     cJSON *req = NULL;
     const cJSON *m, *params;
-    char *out = malloc(1024), res[600];
+    char out[1024], res[600];
 
-    (void)method, (void)path, (void)status;
-    if (e->no_reply) {
-        free(out);
-        return NULL;
-    }
-    ck_assert_int_eq(cer_json_parse(&req, body, strlen(body), 0), 0);
+    if (e->no_reply)
+        return 0;
+    ck_assert_int_eq(cer_json_parse(&req, r->body, r->body_len, 0), 0);
     m = cJSON_GetObjectItem(req, "method");
     params = cJSON_GetObjectItem(req, "params");
     if (strcmp(m->valuestring, "eth_chainId") == 0) {
@@ -371,17 +279,18 @@ static char *eth_handler(void *arg, const char *method, const char *path, const 
     } else {
         snprintf(res, sizeof res, "null");
     }
-    snprintf(out, 1024, "{\"jsonrpc\":\"2.0\",\"id\":%.0f,\"result\":%s}",
+    snprintf(out, sizeof out, "{\"jsonrpc\":\"2.0\",\"id\":%.0f,\"result\":%s}",
              cJSON_GetObjectItem(req, "id")->valuedouble, res);
     cJSON_Delete(req);
-    return out;
+    ck_assert_int_eq(cer_buf_puts(reply, out), 0);
+    return 200;
 }
 
 START_TEST(eth_fake_chain)
 {
     cer_node *node = node_new();
     fake_eth e = {.chain = 1337, .receipt_status = 1};
-    fake f;
+    fakehttp f;
     char url[64], why[256];
     cer_anchor_opts o = {.interval = -1, .chain = "eth", .eth_rpc = url, .timeout = 2};
     cer_anchorer *a;
@@ -391,7 +300,7 @@ START_TEST(eth_fake_chain)
     char want[80];
     int64_t ts;
 
-    fake_start(&f, eth_handler, &e);
+    fakehttp_start(&f, eth_handler, &e);
     snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
     ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
     create(node, &id, "{\"eth\":1}");
@@ -489,7 +398,7 @@ START_TEST(eth_fake_chain)
         memcpy(dir, dir1, sizeof dir);
         e.tamper = false;
     }
-    fake_stop(&f);
+    fakehttp_stop(&f);
     node_free(node);
 }
 END_TEST
@@ -498,14 +407,14 @@ START_TEST(eth_reverted_then_failed)
 {
     cer_node *node = node_new();
     fake_eth e = {.chain = 1337, .receipt_status = 0};
-    fake f;
+    fakehttp f;
     char url[64];
     cer_anchor_opts o = {.interval = 0.001, .chain = "eth", .eth_rpc = url, .timeout = 2, .max_attempts = 2};
     cer_anchorer *a;
     cer_streamref id;
     cJSON *st;
 
-    fake_start(&f, eth_handler, &e);
+    fakehttp_start(&f, eth_handler, &e);
     snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
     o.interval = -1;  /* flush by hand; retry delay is then 1 s */
     ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
@@ -535,7 +444,7 @@ START_TEST(eth_reverted_then_failed)
     ck_assert_int_eq(cer_anchorer_flush(a), 1);
     anchored(node, &id, "eip155:1337");
     cer_anchorer_stop(a);
-    fake_stop(&f);
+    fakehttp_stop(&f);
     node_free(node);
 }
 END_TEST
@@ -544,13 +453,13 @@ START_TEST(eth_unreachable_times_out)
 {
     cer_node *node = node_new();
     fake_eth e = {.chain = 1337, .receipt_status = 1, .no_reply = true};
-    fake f;
+    fakehttp f;
     char url[64];
     cer_anchor_opts o = {.interval = -1, .chain = "eth", .eth_rpc = url, .timeout = 1};
     cer_anchorer *a;
     cer_streamref id;
 
-    fake_start(&f, eth_handler, &e);
+    fakehttp_start(&f, eth_handler, &e);
     snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
     ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
     create(node, &id, "{\"u\":1}");
@@ -558,7 +467,7 @@ START_TEST(eth_unreachable_times_out)
     ck_assert_int_eq(status_of(node, &id), CER_ANCHOR_PENDING);
     ck_assert_int_eq(events_with(node, "eth_chainId"), 1);
     cer_anchorer_stop(a);
-    fake_stop(&f);
+    fakehttp_stop(&f);
     /* nothing listens on the port any more */
     ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
     ck_assert_int_lt(cer_anchorer_flush(a), 1);
@@ -588,37 +497,38 @@ typedef struct fake_cas {
     bool fail;
 } fake_cas;
 
-static char *cas_handler(void *arg, const char *method, const char *path, const char *body, int *status)
+static int cas_handler(void *arg, const fakehttp_req *r, cer_buf *reply)
 {
     fake_cas *c = arg;
-    char *out = malloc(8192), tip[CER_CID_STR_MAX], sid[CER_STREAMID_STR_MAX];
+    char out[8192], tip[CER_CID_STR_MAX], sid[CER_STREAMID_STR_MAX];
+    const char *path = r->path;
 
     cer_cid_to_string(tip, sizeof tip, &c->tip);
     cer_streamref_to_string(sid, sizeof sid, &c->id);
-    (void)status;
-    if (strcmp(method, "POST") == 0) {
+    if (strcmp(r->method, "POST") == 0) {
         c->posts++;
         ck_assert_str_eq(path, "/api/v0/requests");
-        ck_assert_ptr_nonnull(strstr(body, tip));
-        ck_assert_ptr_nonnull(strstr(body, sid));
-        snprintf(out, 8192, "{\"id\":\"r1\",\"status\":\"PENDING\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"queued\"}",
+        ck_assert_ptr_nonnull(strstr(r->body, tip));
+        ck_assert_ptr_nonnull(strstr(r->body, sid));
+        snprintf(out, sizeof out, "{\"id\":\"r1\",\"status\":\"PENDING\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"queued\"}",
                  tip, sid);
     } else if (c->fail) {
-        snprintf(out, 8192, "{\"id\":\"r1\",\"status\":\"FAILED\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"no gas\"}",
+        snprintf(out, sizeof out, "{\"id\":\"r1\",\"status\":\"FAILED\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"no gas\"}",
                  tip, sid);
     } else {
         c->polls++;
         ck_assert_ptr_nonnull(strstr(path, tip));
         if (c->polls == 1)
-            snprintf(out, 8192, "{\"id\":\"r1\",\"status\":\"PROCESSING\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"\"}",
+            snprintf(out, sizeof out, "{\"id\":\"r1\",\"status\":\"PROCESSING\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"\"}",
                      tip, sid);
         else
-            snprintf(out, 8192,
+            snprintf(out, sizeof out,
                      "{\"id\":\"r1\",\"status\":\"COMPLETED\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"done\","
                      "\"anchorCommit\":{\"cid\":\"%s\"},\"witnessCar\":\"%s\"}",
                      tip, sid, c->ac, c->car_b64);
     }
-    return out;
+    ck_assert_int_eq(cer_buf_puts(reply, out), 0);
+    return 200;
 }
 
 static void car_add(cer_buf *car, const cer_block *b)
@@ -676,14 +586,14 @@ START_TEST(cas_client)
     cer_node *node = node_new();
     fake_cas c = {0};
     fake_eth e = {.chain = 1337, .receipt_status = 1};
-    fake f, fe;
+    fakehttp f, fe;
     char url[64], eurl[64];
     cer_anchor_opts o = {.interval = -1, .service_url = url, .eth_rpc = eurl, .timeout = 2};
     cer_anchorer *a;
     cJSON *st;
 
-    fake_start(&f, cas_handler, &c);
-    fake_start(&fe, eth_handler, &e);
+    fakehttp_start(&f, cas_handler, &c);
+    fakehttp_start(&fe, eth_handler, &e);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", f.port);
     snprintf(eurl, sizeof eurl, "http://127.0.0.1:%d", fe.port);
     ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
@@ -734,8 +644,8 @@ START_TEST(cas_client)
     ck_assert_int_eq(cer_anchorer_flush(a), -EREMOTEIO);
     ck_assert_int_eq(events_with(node, "no gas"), 1);
     cer_anchorer_stop(a);
-    fake_stop(&fe);
-    fake_stop(&f);
+    fakehttp_stop(&fe);
+    fakehttp_stop(&f);
     node_free(node);
 }
 END_TEST
