@@ -3,10 +3,12 @@
  * built-in anchor service (CIP-69 tree, proof block, one anchor commit per
  * stream) on the in-memory "chain" or on Ethereum through JSON-RPC, the
  * Ceramic Anchor Service (CAS) client, and the verification of anchor
- * proofs against their chain (PROTOCOL.md §4).
+ * proofs against their chain (PROTOCOL.md §4; the node runs it on every
+ * anchor commit it applies once cer_anchorer_start has handed it the
+ * chain's RPC, see cer_node_set_anchor_check).
  *
- * Threads. a->lock guards the queue, the verification list and the
- * figures of the status section; it is never held across I/O or calls
+ * Threads. a->lock guards the queue and the figures of the status
+ * section; it is never held across I/O or calls
  * into the node. a->run serialises whole steps (the poller thread and
  * cer_anchorer_flush), so one batch runs at a time.
  *
@@ -32,7 +34,6 @@
 #define V1_TX_TYPE "f(bytes32)"
 /* CIP-110 anchor contract; anchorDagCbor(bytes32) */
 #define ANCHOR_CONTRACT "0x231055a0852d67c7107ad0d0dfeab60278fe6adc"
-#define VERIFY_MAX 64
 
 typedef struct entry {
     cer_streamref id;
@@ -43,27 +44,20 @@ typedef struct entry {
     bool requested;             /* CAS: the request was posted */
 } entry;
 
-typedef struct check {
-    cer_streamref id;
-    cer_cid tip;
-} check;
-
 struct cer_anchorer {
     cer_node *node;
     cer_anchor_opts o;
     char *mode, *service_url, *chain, *eth_rpc, *eth_from;
-    bool cas, active, listening, sectioned;
+    bool cas, active, listening, sectioned, checking;
 
     pthread_mutex_t lock;       /* guards the fields below */
     pthread_cond_t wake;
     bool stop;
     entry *q;
     size_t nq, capq;
-    check verify[VERIFY_MAX];
-    size_t nverify;
     bool applying;              /* a local batch is applying anchor commit `own` */
     cer_cid own;
-    int64_t n_anchored, n_failed, n_verified, n_unverified, n_rejected;
+    int64_t n_anchored, n_failed;
     cJSON *last_batch;          /* owned */
     char last_error[256];
     int64_t last_error_ms;
@@ -1100,53 +1094,6 @@ static int cas_round(cer_anchorer *a)
 }
 
 /* ------------------------------------------------------------------ */
-/* Verification of anchors learned from elsewhere                       */
-/* ------------------------------------------------------------------ */
-
-static void run_checks(cer_anchorer *a)
-{
-    check c[VERIFY_MAX];
-    size_t n;
-
-    pthread_mutex_lock(&a->lock);
-    n = a->nverify;
-    memcpy(c, a->verify, n * sizeof *c);
-    a->nverify = 0;
-    pthread_mutex_unlock(&a->lock);
-    for (size_t i = 0; i < n; i++) {
-        cer_state *st = NULL;
-        char why[384];
-        int64_t ts;
-        int rc;
-
-        if (cer_node_state(a->node, &st, &c[i].id) < 0 || !st->log_len ||
-            st->log[st->log_len - 1].type != CER_COMMIT_ANCHOR || !st->has_proof) {
-            cer_state_free(st);
-            cer_errclear();
-            continue;
-        }
-        rc = cer_anchor_verify(&a->o, &st->proof, &ts, why, sizeof why);
-        /* a verified block time is the anchor's time (proofs from a CAS
-         * carry none) */
-        if (rc > 0 && ts != st->log[st->log_len - 1].timestamp)
-            (void)cer_node_set_anchor_time(a->node, &c[i].id, &st->log[st->log_len - 1].cid, ts);
-        cer_state_free(st);
-        pthread_mutex_lock(&a->lock);
-        if (rc > 0)
-            a->n_verified++;
-        else if (rc == 0)
-            a->n_unverified++;
-        else
-            a->n_rejected++;
-        pthread_mutex_unlock(&a->lock);
-        cer_node_count(a->node, rc > 0 ? "anchor_verified" : rc == 0 ? "anchor_unverified" : "anchor_rejected", 1);
-        if (rc <= 0)
-            cer_node_event(a->node, "anchor", &c[i].id, "anchor %s", why);
-        cer_errclear();
-    }
-}
-
-/* ------------------------------------------------------------------ */
 /* The poller                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -1156,25 +1103,15 @@ static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, un
     bool ours;
 
     /* our own anchor commits come back as local changes (so the sync
-     * publishes them): never anchored again, never checked */
+     * publishes them): never anchored again. Anchors learned from
+     * elsewhere were checked on chain by the node as it applied them. */
+    if (!(flags & CER_CHANGE_LOCAL) || !a->active)
+        return;
     pthread_mutex_lock(&a->lock);
     ours = a->applying && cer_cid_equal(&a->own, tip);
     pthread_mutex_unlock(&a->lock);
-    if (ours)
-        return;
-    if ((flags & CER_CHANGE_LOCAL) && a->active) {
+    if (!ours)
         (void)enqueue(a, id, tip);
-        return;
-    }
-    if (flags & CER_CHANGE_LOCAL)
-        return;
-    pthread_mutex_lock(&a->lock);
-    if (a->nverify < VERIFY_MAX && !(a->applying && cer_cid_equal(&a->own, tip))) {
-        a->verify[a->nverify].id = *id;
-        a->verify[a->nverify].tip = *tip;
-        a->nverify++;
-    }
-    pthread_mutex_unlock(&a->lock);
 }
 
 int cer_anchorer_flush(cer_anchorer *a)
@@ -1184,7 +1121,6 @@ int cer_anchorer_flush(cer_anchorer *a)
     pthread_mutex_lock(&a->run);
     if (a->active)
         rc = a->cas ? cas_round(a) : local_batch(a);
-    run_checks(a);
     pthread_mutex_unlock(&a->run);
     return rc;
 }
@@ -1248,9 +1184,10 @@ int cer_anchorer_status(cer_anchorer *a, cJSON **out)
         cJSON_AddNumberToObject(j, "processing", (double)processing);
         cJSON_AddNumberToObject(j, "anchored", (double)a->n_anchored);
         cJSON_AddNumberToObject(j, "failed", (double)a->n_failed);
-        cJSON_AddNumberToObject(j, "verified", (double)a->n_verified);
-        cJSON_AddNumberToObject(j, "unverified", (double)a->n_unverified);
-        cJSON_AddNumberToObject(j, "rejected", (double)a->n_rejected);
+        /* the node's chain checks (cer_node_set_anchor_check) */
+        cJSON_AddNumberToObject(j, "verified", (double)cer_node_counter(a->node, "anchor_verified"));
+        cJSON_AddNumberToObject(j, "unverified", (double)cer_node_counter(a->node, "anchor_unverified"));
+        cJSON_AddNumberToObject(j, "rejected", (double)cer_node_counter(a->node, "anchor_rejected"));
         cJSON_AddItemToObject(j, "lastBatch", a->last_batch ? cJSON_Duplicate(a->last_batch, 1) : cJSON_CreateNull());
         if (a->last_error[0] && (e = cJSON_CreateObject())) {
             cJSON_AddNumberToObject(e, "timeMs", (double)a->last_error_ms);
@@ -1380,6 +1317,9 @@ int cer_anchorer_start(cer_anchorer **out, cer_node *node, const cer_anchor_opts
     }
     a->cas = a->service_url != NULL;
     a->active = strcmp(a->mode, "none") != 0;
+    if (a->eth_rpc && (rc = cer_node_set_anchor_check(node, &a->o)) < 0)
+        goto fail;
+    a->checking = a->eth_rpc != NULL;
     if ((rc = cer_node_listen(node, on_change, a)) < 0)
         goto fail;
     a->listening = true;
@@ -1424,6 +1364,8 @@ void cer_anchorer_stop(cer_anchorer *a)
         (void)cer_node_unlisten(a->node, on_change, a);
     if (a->sectioned)
         (void)cer_node_unsection(a->node, "anchor");
+    if (a->checking)
+        (void)cer_node_set_anchor_check(a->node, NULL);
     cer_errclear();
     pthread_cond_destroy(&a->wake);
     pthread_mutex_destroy(&a->run);

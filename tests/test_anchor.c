@@ -236,8 +236,8 @@ typedef struct fake_eth {
     uint64_t chain;
     int receipt_status;
     char input[256], to[64];
-    bool tamper, no_reply;
-    int sent;
+    bool tamper, no_reply, no_tx;
+    int sent, tx_gets;
 } fake_eth;
 
 #define TX_HASH "0x55818ea50382da1d8f2dd0e92d8ae0f34f04b32a2ed4197beec11a86c4c280e0"
@@ -270,8 +270,11 @@ static int eth_handler(void *arg, const fakehttp_req *r, cer_buf *reply)
                  e->receipt_status, BLOCK_HASH);
     } else if (strcmp(m->valuestring, "eth_getBlockByHash") == 0) {
         snprintf(res, sizeof res, "{\"number\":\"0x7\",\"timestamp\":\"0x6565f1a0\"}");
+    } else if (strcmp(m->valuestring, "eth_getTransactionByHash") == 0 && e->no_tx) {
+        snprintf(res, sizeof res, "null");
     } else if (strcmp(m->valuestring, "eth_getTransactionByHash") == 0) {
         char input[256];
+        e->tx_gets++;
         snprintf(input, sizeof input, "%s", e->input);
         if (e->tamper)
             input[strlen(input) - 1] ^= 1;
@@ -286,6 +289,44 @@ static int eth_handler(void *arg, const fakehttp_req *r, cer_buf *reply)
     return 200;
 }
 
+/* A node that kept an unverified anchor (the chain was unreachable) is
+ * reopened: the anchor is checked again at its first load. Verified when
+ * the chain now confirms it; when the chain contradicts it, the stream
+ * goes back to the commit before it. Returns the reopened node. */
+static cer_node *recheck_at_start(cer_node *b, const cer_streamref *id, const cer_cid *tip, const cer_cid *prev,
+                                  const cer_anchor_opts *vo, fake_eth *e, bool tamper)
+{
+    cer_node_opts no = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    cer_anchorer *ab;
+    cer_state *st;
+
+    cer_node_close(b);
+    ck_assert_int_eq(cer_node_open(&b, &no), 0);
+    e->tamper = tamper;
+    ck_assert_int_eq(cer_anchorer_start(&ab, b, vo), 0);
+    ck_assert_int_eq(cer_node_state(b, &st, id), 0);
+    e->tamper = false;
+    if (tamper) {
+        ck_assert(cer_cid_equal(cer_state_tip(st), prev));
+        ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+        ck_assert_int_eq(events_with(b, "dropped (a rejected anchor)"), 1);
+        ck_assert_int_eq(cer_node_counter(b, "anchor_rejected"), 1);
+    } else {
+        ck_assert(cer_cid_equal(cer_state_tip(st), tip));
+        ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_VERIFIED);
+        ck_assert_int_eq(cer_node_counter(b, "anchor_verified"), 1);
+    }
+    cer_state_free(st);
+    cer_anchorer_stop(ab);
+    /* what the load decided is kept across the next restart */
+    cer_node_close(b);
+    ck_assert_int_eq(cer_node_open(&b, &no), 0);
+    ck_assert_int_eq(cer_node_state(b, &st, id), 0);
+    ck_assert(cer_cid_equal(cer_state_tip(st), tamper ? prev : tip));
+    cer_state_free(st);
+    return b;
+}
+
 START_TEST(eth_fake_chain)
 {
     cer_node *node = node_new();
@@ -294,7 +335,7 @@ START_TEST(eth_fake_chain)
     char url[64], why[256];
     cer_anchor_opts o = {.interval = -1, .chain = "eth", .eth_rpc = url, .timeout = 2};
     cer_anchorer *a;
-    cer_streamref id;
+    cer_streamref id, id2;
     cer_anchor_proof p;
     uint8_t sel[32];
     char want[80];
@@ -304,8 +345,14 @@ START_TEST(eth_fake_chain)
     snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
     ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
     create(node, &id, "{\"eth\":1}");
-    ck_assert_msg(cer_anchorer_flush(a) == 1, "%s", cer_errmsg());
+    create(node, &id2, "{\"eth\":2}");
+    ck_assert_msg(cer_anchorer_flush(a) == 2, "%s", cer_errmsg());
     p = anchored(node, &id, "eip155:1337");
+    anchored(node, &id2, "eip155:1337");
+    /* the node checked its own anchors on chain: one transaction for the
+     * batch, asked for once */
+    ck_assert_int_eq(e.tx_gets, 1);
+    ck_assert_int_eq(cer_node_counter(node, "anchor_verified"), 2);
     ck_assert_int_eq(p.block_timestamp, 0x6565f1a0);
     ck_assert_int_eq(p.block_number, 7);
     ck_assert_str_eq(p.tx_type, "f(bytes32)");
@@ -356,42 +403,77 @@ START_TEST(eth_fake_chain)
     /* our own anchors are not re-checked (no events about them) */
     ck_assert_int_eq(events_with(node, "verified"), 0);
     cer_anchorer_stop(a);
-    /* a second node learns the anchored stream and checks it on chain */
+    /* a second node learns the data commit, then the anchor commit on it,
+     * and checks the anchor on chain: applied when the chain confirms it
+     * (or cannot be asked), refused when the chain contradicts it */
     {
         static const struct {
-            bool tamper;
+            bool tamper, no_tx, no_reply;
+            uint64_t chain;
+            int learn, check;          /* learn_tip's result; the anchor's check when applied */
             const char *counter, *event;
+            int restart;               /* unverified: reopened on a good (0) or tampered (1) chain */
         } cases[] = {
-            {false, "verified", NULL},
-            {true, "rejected", "does not carry the root"},
+            {false, false, false, 1337, 1, CER_CHECK_VERIFIED, "verified", NULL, -1},
+            {true, false, false, 1337, -EBADMSG, 0, "rejected", "does not carry the root", -1},
+            {false, true, false, 1337, -ENOENT, 0, "rejected", "is not on eip155:1337", -1},
+            {false, false, false, 5, -EINVAL, 0, "rejected", "the RPC serves eip155:5", -1},
+            {false, false, true, 1337, 1, CER_CHECK_UNVERIFIED, "unverified", "chain unreachable", 0},
+            {false, false, true, 1337, 1, CER_CHECK_UNVERIFIED, "unverified", "chain unreachable", 1},
         };
         char dir1[64];
         cer_stream_info info;
-        cer_anchor_opts vo = {.interval = -1, .mode = "none", .eth_rpc = url, .timeout = 2};
+        cer_cid prev;
+        cer_anchor_opts vo = {.interval = -1, .mode = "none", .eth_rpc = url, .timeout = 1};
 
         ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+        {
+            cer_state *st;
+            ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+            prev = st->log[st->log_len - 2].cid;
+            cer_state_free(st);
+        }
         memcpy(dir1, dir, sizeof dir1);
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
             cer_node *b = node_new();
             cer_anchorer *ab;
+            cer_state *bs;
             cJSON *st;
             copy cp = {cer_node_store(node), cer_node_store(b)};
 
-            e.tamper = cases[i].tamper;
             ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
             ck_assert_int_eq(cer_anchorer_start(&ab, b, &vo), 0);
-            ck_assert_int_eq(cer_node_learn_tip(b, &id, &info.tip), 1);
-            ck_assert_int_eq(cer_anchorer_flush(ab), 0);
+            ck_assert_int_eq(cer_node_learn_tip(b, &id, &prev), 1);
+            e.tamper = cases[i].tamper, e.no_tx = cases[i].no_tx, e.no_reply = cases[i].no_reply;
+            e.chain = cases[i].chain;
+            ck_assert_int_eq(cer_node_learn_tip(b, &id, &info.tip), cases[i].learn);
+            if (cases[i].learn < 0)
+                ck_assert_ptr_nonnull(strstr(cer_errmsg(), cases[i].event));
+            e.tamper = e.no_tx = e.no_reply = false, e.chain = 1337;
+            ck_assert_int_eq(cer_node_state(b, &bs, &id), 0);
+            if (cases[i].learn == 1) {
+                ck_assert(cer_cid_equal(cer_state_tip(bs), &info.tip));
+                ck_assert_int_eq(bs->anchor_status, CER_ANCHOR_ANCHORED);
+                ck_assert_int_eq(bs->log[bs->log_len - 1].check, cases[i].check);
+                ck_assert_int_eq(bs->log[bs->log_len - 1].timestamp, 0x6565f1a0);
+            } else {
+                /* not applied: the tip and the anchor status stay */
+                ck_assert(cer_cid_equal(cer_state_tip(bs), &prev));
+                ck_assert_int_eq(bs->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+                ck_assert(!bs->has_proof);
+            }
+            cer_state_free(bs);
             ck_assert_int_eq(cer_anchorer_status(ab, &st), 0);
             ck_assert_int_eq((int)cJSON_GetObjectItem(st, cases[i].counter)->valuedouble, 1);
             cJSON_Delete(st);
             if (cases[i].event)
                 ck_assert_int_eq(events_with(b, cases[i].event), 1);
             cer_anchorer_stop(ab);
+            if (cases[i].restart >= 0)
+                b = recheck_at_start(b, &id, &info.tip, &prev, &vo, &e, cases[i].restart);
             node_free(b);
             memcpy(dir, dir1, sizeof dir);
         }
-        e.tamper = false;
     }
     fakehttp_stop(&f);
     node_free(node);
@@ -814,6 +896,36 @@ START_TEST(real_chain)
     /* the same proof claimed for another chain */
     snprintf(p.chain_id, sizeof p.chain_id, "eip155:1");
     ck_assert_int_eq(cer_anchor_verify(&o, &p, &ts, why, sizeof why), -EINVAL);
+    snprintf(p.chain_id, sizeof p.chain_id, "eip155:1337");
+    /* a forged anchor commit (its proof names the real transaction, whose
+     * input carries another root) is refused by the node: the real anchor
+     * stays the tip */
+    {
+        cer_state *st;
+        cer_anchor_proof fp = p;
+        cer_anchor_commit ac = {.has_id = true, .id = id[0].genesis};
+        cer_block pb = {0}, ab = {0};
+        cer_cid real;
+
+        ck_assert_int_eq(cer_node_state(node, &st, &id[0]), 0);
+        real = *cer_state_tip(st);
+        ac.prev = fp.root = st->log[st->log_len - 2].cid;  /* a one-leaf tree: root = prev, path "" */
+        cer_state_free(st);
+        ck_assert_int_eq(cer_anchor_proof_encode(&pb, &fp), 0);
+        ck_assert_int_eq(cer_store_put(cer_node_store(node), &pb.cid, pb.bytes.data, pb.bytes.len), 0);
+        ac.proof = pb.cid;
+        ck_assert_int_eq(cer_anchor_commit_encode(&ab, &ac), 0);
+        ck_assert_int_eq(cer_store_put(cer_node_store(node), &ab.cid, ab.bytes.data, ab.bytes.len), 0);
+        ck_assert_int_eq(cer_node_learn_tip(node, &id[0], &ab.cid), -EBADMSG);
+        ck_assert_ptr_nonnull(strstr(cer_errmsg(), "does not carry the root"));
+        ck_assert_int_eq(cer_node_state(node, &st, &id[0]), 0);
+        ck_assert(cer_cid_equal(cer_state_tip(st), &real));
+        ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_VERIFIED);
+        cer_state_free(st);
+        ck_assert_int_eq(events_with(node, "does not carry the root"), 1);
+        cer_buf_free(&pb.bytes);
+        cer_buf_free(&ab.bytes);
+    }
     /* v0 raw form too */
     cer_anchorer_stop(a);
     o.eth_raw = true;
