@@ -17,9 +17,11 @@
  */
 #include "anchor.h"
 #include "buf.h"
+#include "dagcbor.h"
 #include "error.h"
 #include "keccak.h"
 #include "merkle.h"
+#include "state.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -49,6 +51,7 @@ struct cer_anchorer {
     cer_anchor_opts o;
     char *mode, *service_url, *chain, *eth_rpc, *eth_from;
     bool cas, active, listening, sectioned, checking;
+    bool cas_json;              /* the CAS takes JSON requests only (under lock) */
 
     pthread_mutex_t lock;       /* guards the fields below */
     pthread_cond_t wake;
@@ -120,9 +123,15 @@ static void curl_init_once(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* method "GET" or "POST" (body JSON); *status the HTTP status. */
-static int http(cer_buf *out, long *status, const char *method, const char *url, const char *body,
-                double timeout)
+/* A body to POST: its media type and bytes. */
+typedef struct body {
+    const char *type;
+    const void *data;
+    size_t len;
+} body;
+
+/* method "GET" or "POST" (with b); *status the HTTP status. */
+static int http(cer_buf *out, long *status, const char *method, const char *url, const body *b, double timeout)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     struct curl_slist *hdr = NULL;
@@ -144,9 +153,15 @@ static int http(cer_buf *out, long *status, const char *method, const char *url,
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     if (strcmp(method, "POST") == 0) {
-        hdr = curl_slist_append(hdr, "Content-Type: application/json");
+        char ct[64];
+        snprintf(ct, sizeof ct, "Content-Type: %s", b->type);
+        if (!(hdr = curl_slist_append(NULL, ct))) {
+            curl_easy_cleanup(c);
+            return cer_err(-ENOMEM, "anchor: out of memory");
+        }
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, b->data);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
     }
     cc = curl_easy_perform(c);
     if (cc == CURLE_OK)
@@ -362,17 +377,17 @@ static int rpc(const cer_anchor_opts *o, const char *url, double *id, const char
 {
     cer_buf reply = CER_BUF_INIT;
     size_t n = strlen(method) + strlen(params) + 80;
-    char *body = malloc(n);
+    char *text = malloc(n);
     long status;
     int rc;
 
     *result = NULL;
     *id += 1;
-    if (!body)
+    if (!text)
         return cer_err(-ENOMEM, "anchor: out of memory");
-    snprintf(body, n, "{\"jsonrpc\":\"2.0\",\"id\":%.0f,\"method\":\"%s\",\"params\":%s}", *id, method, params);
-    rc = http(&reply, &status, "POST", url, body, o->timeout);
-    free(body);
+    snprintf(text, n, "{\"jsonrpc\":\"2.0\",\"id\":%.0f,\"method\":\"%s\",\"params\":%s}", *id, method, params);
+    rc = http(&reply, &status, "POST", url, &(body){"application/json", text, strlen(text)}, o->timeout);
+    free(text);
     if (rc == 0 && status != 200)
         rc = cer_err(-EREMOTEIO, "%s: HTTP status %ld", method, status);
     if (rc == 0)
@@ -980,10 +995,142 @@ static int put_block(const cer_cid *cid, const uint8_t *data, size_t n, void *ar
     return cer_store_put(arg, cid, data, n);
 }
 
+/* ---- the request body: a CAR, as js-ceramic core 2.46+ posts it ---- */
+
+static int car_block(cer_buf *car, const cer_cid *cid, const uint8_t *data, size_t n)
+{
+    uint8_t cb[CER_CID_BYTES_MAX], v[CER_VARINT_MAX];
+    int cl = cer_cid_to_bytes(cb, sizeof cb, cid), rc;
+
+    if (cl < 0)
+        return cl;
+    if ((rc = cer_buf_append(car, v, cer_varint_put(v, (uint64_t)cl + n))) < 0 ||
+        (rc = cer_buf_append(car, cb, (size_t)cl)) < 0 || (rc = cer_buf_append(car, data, n)) < 0)
+        return rc;
+    return 0;
+}
+
+/* The blocks of a request CAR so far (a block goes in once). */
+typedef struct car_w {
+    cer_buf *car;
+    cer_store *store;
+    cer_cid in[5];
+    size_t n;
+} car_w;
+
+/* Block cid from the store into the CAR, unless it is in already. */
+static int car_put(car_w *w, const cer_cid *cid)
+{
+    cer_buf b = CER_BUF_INIT;
+    int rc;
+
+    for (size_t i = 0; i < w->n; i++)
+        if (cer_cid_equal(&w->in[i], cid))
+            return 0;
+    if (w->n == sizeof w->in / sizeof w->in[0])
+        return cer_err(-E2BIG, "too many blocks");
+    if ((rc = cer_store_get(w->store, cid, &b)) == 0 && (rc = car_block(w->car, cid, b.data, b.len)) == 0)
+        w->in[w->n++] = *cid;
+    cer_buf_free(&b);
+    return rc;
+}
+
+/* The payload block of a signed (dag-jose) commit into the CAR. */
+static int car_put_payload(car_w *w, const cer_cid *commit)
+{
+    cer_commit c;
+    int rc;
+
+    if (commit->codec != CER_CODEC_DAG_JOSE)
+        return 0;
+    if ((rc = cer_commit_read(&c, w->store, commit)) < 0)
+        return rc;
+    rc = car_put(w, &c.payload_cid);
+    cer_commit_free(&c);
+    return rc;
+}
+
+int cer_cas_request_car(cer_buf *car, cer_store *store, const cer_streamref *id, const cer_cid *tip,
+                        const char *timestamp)
+{
+    uint8_t sid[CER_STREAMID_BYTES_MAX], v[CER_VARINT_MAX];
+    cer_buf root = CER_BUF_INIT, hdr = CER_BUF_INIT;
+    cer_cbor_w r = CER_CBOR_W_INIT(&root), h = CER_CBOR_W_INIT(&hdr);
+    car_w w = {car, store, {{0}}, 0};
+    cer_cid root_cid;
+    int n, rc;
+
+    if ((n = cer_streamref_to_bytes(sid, sizeof sid, id)) < 0)
+        return n;
+    cer_cbor_w_map(&r, 3);  /* keys in canonical order: length, then bytes */
+    cer_cbor_w_text(&r, "tip");
+    cer_cbor_w_link(&r, tip);
+    cer_cbor_w_text(&r, "streamId");
+    cer_cbor_w_bytes(&r, sid, (size_t)n);
+    cer_cbor_w_text(&r, "timestamp");
+    cer_cbor_w_text(&r, timestamp);
+    if ((rc = r.err) < 0 || (rc = cer_cid_of_block(&root_cid, CER_CODEC_DAG_CBOR, root.data, root.len)) < 0)
+        goto out;
+    cer_cbor_w_map(&h, 2);
+    cer_cbor_w_text(&h, "roots");
+    cer_cbor_w_array(&h, 1);
+    cer_cbor_w_link(&h, &root_cid);
+    cer_cbor_w_text(&h, "version");
+    cer_cbor_w_uint(&h, 1);
+    /* js's order: root, genesis, tip, then the payloads of the signed ones */
+    if ((rc = h.err) < 0 || (rc = cer_buf_append(car, v, cer_varint_put(v, hdr.len))) < 0 ||
+        (rc = cer_buf_append(car, hdr.data, hdr.len)) < 0 || (rc = car_block(car, &root_cid, root.data, root.len)) < 0 ||
+        (rc = car_put(&w, &id->genesis)) < 0 || (rc = car_put(&w, tip)) < 0 ||
+        (rc = car_put_payload(&w, &id->genesis)) < 0)
+        goto out;
+    rc = car_put_payload(&w, tip);
+out:
+    cer_buf_free(&root);
+    cer_buf_free(&hdr);
+    return rc < 0 ? cer_err_wrap(rc, "CAS request CAR") : 0;
+}
+
+/* POST the anchor request for l: the CAR body, or the JSON one
+ * {streamId, cid, timestamp} of CAS versions before CAR requests. A CAS
+ * that refuses the CAR (HTTP 400 or 415) is asked again with JSON, and
+ * when that works it gets JSON from then on. */
+static int cas_post(cer_anchorer *a, const leaf *l, cer_buf *reply, long *status)
+{
+    char url[1024], tip[CER_CID_STR_MAX], when[32], json[CER_STREAMID_STR_MAX + CER_CID_STR_MAX + 128];
+    cer_buf car = CER_BUF_INIT;
+    bool as_json;
+    int rc = 0;
+
+    snprintf(url, sizeof url, "%s/api/v0/requests", a->service_url);
+    pthread_mutex_lock(&a->lock);
+    as_json = a->cas_json;
+    pthread_mutex_unlock(&a->lock);
+    if (!as_json) {
+        iso_now(when);
+        if ((rc = cer_cas_request_car(&car, cer_node_store(a->node), &l->id, &l->tip, when)) == 0)
+            rc = http(reply, status, "POST", url, &(body){"application/vnd.ipld.car", car.data, car.len}, a->o.timeout);
+        cer_buf_free(&car);
+        if (rc < 0 || (*status != 400 && *status != 415))
+            return rc;
+    }
+    iso_now(when);
+    snprintf(json, sizeof json, "{\"streamId\":\"%s\",\"cid\":\"%s\",\"timestamp\":\"%s\"}", l->sid,
+             cid_str(tip, &l->tip), when);
+    rc = http(reply, status, "POST", url, &(body){"application/json", json, strlen(json)}, a->o.timeout);
+    if (rc == 0 && !as_json && *status >= 200 && *status < 300) {
+        pthread_mutex_lock(&a->lock);
+        a->cas_json = true;
+        pthread_mutex_unlock(&a->lock);
+        cer_node_event(a->node, "anchor", NULL, "the CAS at %s refused a CAR request and took JSON: JSON from now on",
+                       a->service_url);
+    }
+    return rc;
+}
+
 /* One request or poll for one queued tip; returns 1 when anchored. */
 static int cas_step(cer_anchorer *a, const leaf *l, bool requested)
 {
-    char url[1024], tip[CER_CID_STR_MAX], when[32], *body = NULL;
+    char url[1024], tip[CER_CID_STR_MAX];
     cer_buf reply = CER_BUF_INIT;
     cer_cas_reply r = {0};
     long status;
@@ -991,18 +1138,12 @@ static int cas_step(cer_anchorer *a, const leaf *l, bool requested)
 
     cid_str(tip, &l->tip);
     if (!requested) {
-        size_t n = strlen(l->sid) + strlen(tip) + 128;
-        iso_now(when);
         snprintf(url, sizeof url, "%s/api/v0/requests", a->service_url);
-        if (!(body = malloc(n)))
-            return cer_err(-ENOMEM, "anchor: out of memory");
-        snprintf(body, n, "{\"streamId\":\"%s\",\"cid\":\"%s\",\"timestamp\":\"%s\"}", l->sid, tip, when);
-        rc = http(&reply, &status, "POST", url, body, a->o.timeout);
+        rc = cas_post(a, l, &reply, &status);
     } else {
         snprintf(url, sizeof url, "%s/api/v0/requests/%s", a->service_url, tip);
         rc = http(&reply, &status, "GET", url, NULL, a->o.timeout);
     }
-    free(body);
     if (rc == 0 && (status < 200 || status >= 300) && status != 404 && status != 400)
         rc = cer_err(-EREMOTEIO, "CAS %s: HTTP status %ld", url, status);
     if (rc == 0)

@@ -568,11 +568,50 @@ typedef struct fake_cas {
     cer_node *node;
     cer_streamref id;
     cer_cid tip;
-    int polls, posts;
+    int polls, posts, car_posts, json_posts;
     char car_b64[4096];
     char ac[CER_CID_STR_MAX];
-    bool fail;
+    bool fail, json_only;       /* json_only: a CAS from before CAR requests */
+    int blocks;                 /* blocks in the last request CAR */
 } fake_cas;
+
+typedef struct car_seen {
+    fake_cas *c;
+    cer_store *store;           /* the node's: every commit block must match it */
+    int blocks, roots;
+} car_seen;
+
+/* Each block of a request CAR: the root {streamId, tip, timestamp} names
+ * the queued tip; every other block is one of the node's. */
+static int car_seen_block(const cer_cid *cid, const uint8_t *data, size_t n, void *arg)
+{
+    car_seen *cs = arg;
+    cJSON *j = NULL;
+    cer_cid check;
+
+    ck_assert_int_eq(cer_cid_of_block(&check, cid->codec, data, n), 0);
+    ck_assert(cer_cid_equal(&check, cid));
+    cs->blocks++;
+    if (cid->codec == CER_CODEC_DAG_CBOR && cer_dagcbor_decode(&j, data, n) == 0 && cJSON_GetObjectItem(j, "tip")) {
+        uint8_t want[CER_STREAMID_BYTES_MAX], got[CER_STREAMID_BYTES_MAX];
+        const char *b64 = cJSON_GetStringValue(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "streamId"), "/"), "bytes"));
+        char tip[CER_CID_STR_MAX];
+        int wl = cer_streamref_to_bytes(want, sizeof want, &cs->c->id);
+        cer_cid_to_string(tip, sizeof tip, &cs->c->tip);
+        ck_assert_ptr_nonnull(b64);
+        ck_assert_int_eq(cer_base_decode(got, sizeof got, CER_BASE64, b64, strlen(b64)), wl);
+        ck_assert_int_eq(memcmp(got, want, (size_t)wl), 0);
+        ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "tip"), "/")), tip);
+        ck_assert_int_eq(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "timestamp"))), 24);
+        ck_assert_int_eq(cJSON_GetArraySize(j), 3);
+        cs->roots++;
+    } else {
+        ck_assert_int_eq(cer_store_has(cs->store, cid), 1);
+    }
+    cJSON_Delete(j);
+    return 0;
+}
 
 static int cas_handler(void *arg, const fakehttp_req *r, cer_buf *reply)
 {
@@ -582,8 +621,24 @@ static int cas_handler(void *arg, const fakehttp_req *r, cer_buf *reply)
 
     cer_cid_to_string(tip, sizeof tip, &c->tip);
     cer_streamref_to_string(sid, sizeof sid, &c->id);
-    if (strcmp(r->method, "POST") == 0) {
+    if (strcmp(r->method, "POST") == 0 && strcmp(r->content_type, "application/vnd.ipld.car") == 0) {
+        car_seen cs = {c, cer_node_store(c->node), 0, 0};
+        c->car_posts++;
+        ck_assert_str_eq(path, "/api/v0/requests");
+        if (c->json_only) {  /* as express' JSON parser leaves it: no streamId */
+            ck_assert_int_eq(cer_buf_puts(reply, "{\"error\":\"Unsupported Media Type\"}"), 0);
+            return 415;
+        }
+        ck_assert_int_eq(cer_car_each((const uint8_t *)r->body, r->body_len, car_seen_block, &cs), cs.blocks);
+        ck_assert_int_eq(cs.roots, 1);
+        c->blocks = cs.blocks;
         c->posts++;
+        snprintf(out, sizeof out, "{\"id\":\"r1\",\"status\":\"PENDING\",\"cid\":\"%s\",\"streamId\":\"%s\",\"message\":\"queued\"}",
+                 tip, sid);
+    } else if (strcmp(r->method, "POST") == 0) {
+        c->posts++;
+        c->json_posts++;
+        ck_assert_str_eq(r->content_type, "application/json");
         ck_assert_str_eq(path, "/api/v0/requests");
         ck_assert_ptr_nonnull(strstr(r->body, tip));
         ck_assert_ptr_nonnull(strstr(r->body, sid));
@@ -685,8 +740,13 @@ START_TEST(cas_client)
         snprintf(e.input, sizeof e.input, "0x0f%s", h);
         free(h);
     }
+    c.node = node;
     ck_assert_int_eq(cer_anchorer_flush(a), 0);  /* posted: PENDING */
     ck_assert_int_eq(c.posts, 1);
+    /* as a CAR: root, the signed genesis (envelope, payload); it is the tip */
+    ck_assert_int_eq(c.car_posts, 1);
+    ck_assert_int_eq(c.json_posts, 0);
+    ck_assert_int_eq(c.blocks, 3);
     ck_assert_int_eq(status_of(node, &c.id), CER_ANCHOR_PENDING);
     ck_assert_int_eq(cer_anchorer_flush(a), 0);  /* polled: PROCESSING */
     ck_assert_int_eq(status_of(node, &c.id), CER_ANCHOR_PROCESSING);
@@ -718,8 +778,29 @@ START_TEST(cas_client)
     }
     c.fail = true;
     ck_assert_int_eq(cer_anchorer_flush(a), 0);  /* posted */
+    ck_assert_int_eq(c.blocks, 5);               /* + the tip (envelope, payload) */
     ck_assert_int_eq(cer_anchorer_flush(a), -EREMOTEIO);
     ck_assert_int_eq(events_with(node, "no gas"), 1);
+    cer_anchorer_stop(a);
+    /* a CAS from before CAR requests refuses the CAR: asked again with
+     * JSON, and JSON it gets from then on */
+    c.fail = false;
+    c.json_only = true;
+    c.car_posts = c.json_posts = 0;
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    for (int i = 3; i <= 4; i++) {
+        char content[32];
+        cer_stream_info info;
+        snprintf(content, sizeof content, "{\"cas\":%d}", i);
+        update(node, &c.id, content);
+        ck_assert_int_eq(cer_node_info(node, &c.id, &info), 0);
+        c.tip = info.tip;
+        ck_assert_int_eq(cer_anchorer_flush(a), 0);  /* posted */
+        ck_assert_int_eq(status_of(node, &c.id), CER_ANCHOR_PENDING);
+        ck_assert_int_eq(c.car_posts, 1);
+        ck_assert_int_eq(c.json_posts, i - 2);
+    }
+    ck_assert_int_eq(events_with(node, "refused a CAR request and took JSON"), 1);
     cer_anchorer_stop(a);
     fakehttp_stop(&fe);
     fakehttp_stop(&f);
@@ -728,6 +809,65 @@ START_TEST(cas_client)
 END_TEST
 
 /* ---- parsers ---- */
+
+/* The CAR of an anchor request, byte for byte as js-ceramic core 2.46.0's
+ * AnchorRequestCarBuilder builds it (tests/vectors/cas-request.json, from
+ * gen/cas-request.mjs on the signed commits of js-vectors.json). */
+START_TEST(cas_request_car_vectors)
+{
+    cJSON *want = tu_load_json("cas-request.json"), *js = tu_load_json("js-vectors.json"), *c;
+    const char *commits[] = {"signed/genesis", "signed/update"};
+    cer_store *store;
+    cer_streamref id;
+    int n = 0;
+
+    ck_assert_int_eq(cer_store_open_mem(&store), 0);
+    for (size_t i = 0; i < 2; i++) {
+        static const char *const parts[][2] = {{"dag_jose_cid", "dag_jose_block_hex"}, {"payload_cid", "payload_block_hex"}};
+        for (size_t k = 0; k < 2; k++) {
+            char path[64];
+            cer_cid cid;
+            size_t len;
+            uint8_t *b;
+            snprintf(path, sizeof path, "%s/%s", commits[i], parts[k][0]);
+            ck_assert_int_eq(cer_cid_parse(&cid, tu_str(js, path)), 0);
+            snprintf(path, sizeof path, "%s/%s", commits[i], parts[k][1]);
+            b = tu_unhex(tu_str(js, path), &len);
+            ck_assert_int_eq(cer_store_put(store, &cid, b, len), 0);
+            free(b);
+        }
+    }
+    ck_assert_int_eq(cer_streamref_parse(&id, tu_str(want, "stream_id")), 0);
+    cJSON_ArrayForEach(c, tu_get(want, "cases"))
+    {
+        cer_buf car = CER_BUF_INIT;
+        cer_cid tip;
+        char *hex;
+
+        ck_assert_int_eq(cer_cid_parse(&tip, tu_str(c, "tip")), 0);
+        ck_assert_msg(cer_cas_request_car(&car, store, &id, &tip, tu_str(want, "timestamp")) == 0, "%s", cer_errmsg());
+        hex = tu_hex(car.data, car.len);
+        ck_assert_str_eq(hex, tu_str(c, "car_hex"));
+        ck_assert_int_eq(cer_car_each(car.data, car.len, NULL, NULL), strcmp(tu_str(c, "name"), "genesis") ? 5 : 3);
+        free(hex);
+        cer_buf_free(&car);
+        n++;
+    }
+    ck_assert_int_eq(n, 2);
+    /* a tip whose block is missing: an error, not a partial request */
+    {
+        cer_buf car = CER_BUF_INIT;
+        cer_cid missing;
+        ck_assert_int_eq(cer_cid_parse(&missing, "bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q"), 0);
+        ck_assert_int_lt(cer_cas_request_car(&car, store, &id, &missing, "t"), 0);
+        ck_assert_ptr_nonnull(strstr(cer_errmsg(), "CAS request CAR"));
+        cer_buf_free(&car);
+    }
+    cer_store_close(store);
+    cJSON_Delete(want);
+    cJSON_Delete(js);
+}
+END_TEST
 
 START_TEST(reply_parsers)
 {
@@ -955,6 +1095,7 @@ static Suite *anchor_suite(void)
     tcase_add_test(tc, eth_unreachable_times_out);
     tcase_add_test(tc, cas_client);
     tcase_add_test(tc, reply_parsers);
+    tcase_add_test(tc, cas_request_car_vectors);
     tcase_add_test(tc, anchored_branch_wins);
     tcase_add_test(tc, real_chain);
     suite_add_tcase(s, tc);
