@@ -15,9 +15,14 @@
  * the record leaves the old tip and some unreferenced blocks, a crash
  * after leaves the new tip. The state cache is written after and is only
  * trusted when its tip matches the record.
+ *
+ * Anchor checks. With a chain RPC (cer_node_set_anchor_check) every state
+ * build runs the chain check on each anchor commit (state.h's
+ * cer_anchor_checker, node_check here): the verdict decides whether the
+ * commit applies, and is kept in the log entry and the cache; a cache
+ * with anchors not yet verified is rebuilt at the stream's first load.
  */
 #include "ceramic.h"
-#include "anchor.h"
 #include "buf.h"
 #include "error.h"
 #include "registry.h"
@@ -356,16 +361,21 @@ static int node_check(void *arg, const cer_anchor_proof *proof, int64_t *timesta
     return CER_CHECK_UNVERIFIED;
 }
 
-/* The checker for a state build of id, or NULL when checks are off. */
-static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id)
+static bool checks_on(cer_node *node)
 {
     bool on;
 
     pthread_mutex_lock(&node->elock);
     on = node->eth_rpc[0] != '\0';
     pthread_mutex_unlock(&node->elock);
+    return on;
+}
+
+/* The checker for a state build of id, or NULL when checks are off. */
+static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id)
+{
     *cx = (check_ctx){node, id, 0, {node_check, cx}};
-    return on ? &cx->chk : NULL;
+    return checks_on(node) ? &cx->chk : NULL;
 }
 
 int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts)
@@ -386,11 +396,8 @@ int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts
 /* Whether a cached state must be rebuilt to check its anchors. */
 static bool needs_check(cer_node *node, const cer_state *st)
 {
-    bool on;
+    bool on = checks_on(node);
 
-    pthread_mutex_lock(&node->elock);
-    on = node->eth_rpc[0] != '\0';
-    pthread_mutex_unlock(&node->elock);
     for (size_t i = 0; on && i < st->log_len; i++)
         if (st->log[i].type == CER_COMMIT_ANCHOR &&
             (st->log[i].check == CER_CHECK_NONE || st->log[i].check == CER_CHECK_UNVERIFIED))
