@@ -1262,6 +1262,8 @@ int cer_anchorer_flush(cer_anchorer *a)
     pthread_mutex_lock(&a->run);
     if (a->active)
         rc = a->cas ? cas_round(a) : local_batch(a);
+    if (a->checking)  /* anchors left unverified while the chain was away */
+        (void)cer_node_recheck_anchors(a->node);
     pthread_mutex_unlock(&a->run);
     return rc;
 }

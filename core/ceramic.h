@@ -532,7 +532,8 @@ const char *cer_anchor_status_name(int status);
 enum {
     CER_CHECK_NONE = 0,         /* not checked: no chain RPC configured */
     CER_CHECK_UNVERIFIED = 1,   /* the chain could not be asked (unreachable):
-                                   asked again at the next load */
+                                   asked again later (cer_node_recheck_anchors,
+                                   the next load) */
     CER_CHECK_VERIFIED = 2,     /* the transaction carries the root; the
                                    entry's timestamp is its block's time */
     CER_CHECK_UNCHECKABLE = 3,  /* no chain to ask (in-memory or an
@@ -901,10 +902,17 @@ int cer_node_set_anchor_status(cer_node *node, const cer_streamref *id, const ce
  * is kept, marked CER_CHECK_UNVERIFIED, and the chain is not asked again
  * for 30 s (so loading many streams does not wait on each). Cached states
  * whose anchors are unchecked or unverified are rebuilt (checked) at their
- * first load. Counters anchor_verified, anchor_unverified, anchor_rejected.
+ * first load, and loaded ones by cer_node_recheck_anchors. Counters anchor_verified, anchor_unverified, anchor_rejected.
  * cer_anchorer_start calls it with its options. */
 struct cer_anchor_opts;
 int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts);
+/* Check again, now, the anchors of loaded streams that are unverified
+ * (the chain could not be asked) or unchecked: each such stream's state is
+ * rebuilt with the chain check, and listeners hear of a stream that went
+ * back because the chain now rejects one of its anchors. Returns how many
+ * streams were rebuilt (0 when checks are off). The anchor poller calls it
+ * after each step. */
+int cer_node_recheck_anchors(cer_node *node);
 /* A counter of cer_node_count (0 when never counted). */
 int64_t cer_node_counter(cer_node *node, const char *name);
 

@@ -435,11 +435,52 @@ static void save_cache(cer_node *node, const cer_state *st)
 
 static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal);
 
-/* Make sure s->st is loaded; call with s->write held. */
+/* Build s's state at tip from the blocks, anchors checked, and install it
+ * (s->write held). A stored anchor the chain now rejects takes the stream
+ * back to the commit before it: the event says why, *moved is set (tell
+ * the listeners once s->write is released). */
+static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
+{
+    cer_state *st = NULL, *old;
+    check_ctx cx;
+    int rc = cer_state_load_checked(&st, node->store, &s->id, tip, checker(node, &cx, &s->id));
+
+    *moved = false;
+    if (rc < 0 && cx.rejected && st) {
+        char was[CER_CID_STR_MAX], now[CER_CID_STR_MAX];
+        cer_cid_to_string(was, sizeof was, tip);
+        cer_cid_to_string(now, sizeof now, cer_state_tip(st));
+        cer_node_event(node, "anchor", &s->id, "tip %s dropped (a rejected anchor), back to %s", was, now);
+        cer_errclear();
+        if ((rc = stream_commit(node, s, st, false)) < 0) {
+            cer_state_free(st);
+            return rc;
+        }
+        save_cache(node, st);
+        *moved = true;
+        return 0;
+    }
+    if (rc < 0) {
+        /* the recorded tip no longer verifies: keep nothing half-right */
+        cer_state_free(st);
+        return cer_err_wrap(rc, "node: stream %s", s->key);
+    }
+    save_cache(node, st);
+    pthread_mutex_lock(&s->lock);
+    old = s->st;
+    s->st = st;
+    pthread_mutex_unlock(&s->lock);
+    cer_state_free(old);
+    return 0;
+}
+
+/* Make sure s->st is loaded; call with s->write held. (A stream loaded for
+ * the first time has no listener that saw its old tip: nothing to tell.) */
 static int stream_load(cer_node *node, stream *s)
 {
     cer_stream_info info;
     cer_state *st;
+    bool moved;
     int rc;
 
     if (s->st)
@@ -447,33 +488,11 @@ static int stream_load(cer_node *node, stream *s)
     if ((rc = cer_registry_get(node->reg, &s->id, &info)) < 0)
         return rc == -ENOENT ? cer_err(-ENOENT, "node: no stream %s here", s->key) : rc;
     if ((st = cached_state(node, &s->id, &info.tip)) && needs_check(node, st)) {
-        cer_state_free(st);  /* rebuilt below, its anchors checked */
+        cer_state_free(st);  /* rebuilt, its anchors checked */
         st = NULL;
     }
-    if (!st) {
-        check_ctx cx;
-        rc = cer_state_load_checked(&st, node->store, &s->id, &info.tip, checker(node, &cx, &s->id));
-        if (rc < 0 && cx.rejected && st) {
-            /* the chain rejects a stored anchor: the stream goes back to
-             * the commit before it (the event says why) */
-            char was[CER_CID_STR_MAX], now[CER_CID_STR_MAX];
-            cer_cid_to_string(was, sizeof was, &info.tip);
-            cer_cid_to_string(now, sizeof now, cer_state_tip(st));
-            cer_node_event(node, "anchor", &s->id, "tip %s dropped (a rejected anchor), back to %s", was, now);
-            cer_errclear();
-            if ((rc = stream_commit(node, s, st, false)) < 0)
-                cer_state_free(st);
-            else
-                save_cache(node, st);
-            return rc;
-        }
-        if (rc < 0) {
-            /* the recorded tip no longer verifies: keep nothing half-right */
-            cer_state_free(st);
-            return cer_err_wrap(rc, "node: stream %s", s->key);
-        }
-        save_cache(node, st);
-    }
+    if (!st)
+        return rebuild(node, s, &info.tip, &moved);
     pthread_mutex_lock(&s->lock);
     s->st = st;
     pthread_mutex_unlock(&s->lock);
@@ -780,6 +799,57 @@ int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *t
 int cer_node_apply_own(cer_node *node, const cer_streamref *id, const cer_cid *tip)
 {
     return learn_tip(node, id, tip, true);
+}
+
+int cer_node_recheck_anchors(cer_node *node)
+{
+    stream **todo = NULL;
+    size_t n = 0, cap = 0;
+    int done = 0;
+
+    if (!checks_on(node))
+        return 0;
+    pthread_mutex_lock(&node->elock);
+    node->chain_down_ms = 0;  /* asked now, whatever the last answer */
+    pthread_mutex_unlock(&node->elock);
+    /* streams are freed only at close: the pointers stay good */
+    pthread_mutex_lock(&node->lock);
+    for (stream *s = node->streams; s; s = s->next) {
+        bool due;
+        pthread_mutex_lock(&s->lock);
+        due = s->st && needs_check(node, s->st);
+        pthread_mutex_unlock(&s->lock);
+        if (due && n == cap) {
+            stream **t = realloc(todo, (cap = cap ? 2 * cap : 16) * sizeof *t);
+            if (!t)
+                break;
+            todo = t;
+        }
+        if (due)
+            todo[n++] = s;
+    }
+    pthread_mutex_unlock(&node->lock);
+    for (size_t i = 0; i < n; i++) {
+        stream *s = todo[i];
+        cer_cid tip, moved_to;
+        bool moved = false;
+        int rc = 1;
+
+        pthread_mutex_lock(&s->write);
+        if (s->st && needs_check(node, s->st)) {
+            tip = *cer_state_tip(s->st);
+            rc = rebuild(node, s, &tip, &moved);
+            moved_to = *cer_state_tip(s->st);
+        }
+        pthread_mutex_unlock(&s->write);
+        if (rc == 0)
+            done++;
+        if (moved)
+            notify(node, &s->id, &moved_to, 0);
+        cer_errclear();
+    }
+    free(todo);
+    return done;
 }
 
 int cer_node_verify(cer_node *node, const cer_streamref *id)

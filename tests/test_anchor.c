@@ -327,6 +327,34 @@ static cer_node *recheck_at_start(cer_node *b, const cer_streamref *id, const ce
     return b;
 }
 
+/* The same while the node runs: the anchor poller's re-check (here
+ * called directly) asks the chain again. Still away: still unverified;
+ * back: verified, or the stream goes back when the chain contradicts it. */
+static void recheck_running(cer_node *b, const cer_streamref *id, const cer_cid *tip, const cer_cid *prev,
+                            fake_eth *e, bool tamper)
+{
+    cer_state *st;
+
+    e->no_reply = true;
+    ck_assert_int_eq(cer_node_recheck_anchors(b), 1);
+    e->no_reply = false;
+    ck_assert_int_eq(cer_node_state(b, &st, id), 0);
+    ck_assert(cer_cid_equal(cer_state_tip(st), tip));
+    ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_UNVERIFIED);
+    cer_state_free(st);
+    e->tamper = tamper;
+    ck_assert_int_eq(cer_node_recheck_anchors(b), 1);
+    e->tamper = false;
+    ck_assert_int_eq(cer_node_state(b, &st, id), 0);
+    ck_assert(cer_cid_equal(cer_state_tip(st), tamper ? prev : tip));
+    if (tamper)
+        ck_assert_int_eq(events_with(b, "dropped (a rejected anchor)"), 1);
+    else
+        ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_VERIFIED);
+    cer_state_free(st);
+    ck_assert_int_eq(cer_node_recheck_anchors(b), 0);  /* nothing left to ask */
+}
+
 START_TEST(eth_fake_chain)
 {
     cer_node *node = node_new();
@@ -412,7 +440,8 @@ START_TEST(eth_fake_chain)
             uint64_t chain;
             int learn, check;          /* learn_tip's result; the anchor's check when applied */
             const char *counter, *event;
-            int restart;               /* unverified: reopened on a good (0) or tampered (1) chain */
+            int restart;               /* unverified: reopened on a good (0) or tampered (1) chain,
+                                          or asked again while running (2 good, 3 tampered) */
         } cases[] = {
             {false, false, false, 1337, 1, CER_CHECK_VERIFIED, "verified", NULL, -1},
             {true, false, false, 1337, -EBADMSG, 0, "rejected", "does not carry the root", -1},
@@ -420,6 +449,8 @@ START_TEST(eth_fake_chain)
             {false, false, false, 5, -EINVAL, 0, "rejected", "the RPC serves eip155:5", -1},
             {false, false, true, 1337, 1, CER_CHECK_UNVERIFIED, "unverified", "chain unreachable", 0},
             {false, false, true, 1337, 1, CER_CHECK_UNVERIFIED, "unverified", "chain unreachable", 1},
+            {false, false, true, 1337, 1, CER_CHECK_UNVERIFIED, "unverified", "chain unreachable", 2},
+            {false, false, true, 1337, 1, CER_CHECK_UNVERIFIED, "unverified", "chain unreachable", 3},
         };
         char dir1[64];
         cer_stream_info info;
@@ -468,8 +499,10 @@ START_TEST(eth_fake_chain)
             cJSON_Delete(st);
             if (cases[i].event)
                 ck_assert_int_eq(events_with(b, cases[i].event), 1);
+            if (cases[i].restart >= 2)
+                recheck_running(b, &id, &info.tip, &prev, &e, cases[i].restart == 3);
             cer_anchorer_stop(ab);
-            if (cases[i].restart >= 0)
+            if (cases[i].restart == 0 || cases[i].restart == 1)
                 b = recheck_at_start(b, &id, &info.tip, &prev, &vo, &e, cases[i].restart);
             node_free(b);
             memcpy(dir, dir1, sizeof dir);
