@@ -80,6 +80,9 @@ $(BUILD)/tests/%.o: tests/%.c
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/testutil.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
+# the fake HTTP server shared by the tests that talk to HTTP services
+$(BUILD)/tests/test_anchor $(BUILD)/tests/test_ipfs: $(BUILD)/tests/fakehttp.o
+
 tests: $(TEST_BIN) $(PROG)
 
 # Runs every Check program, then every shell test; fails on the first failure
@@ -221,4 +224,4 @@ package-test:
 clean:
 	rm -rf build build-asan build-fuzz build-bench
 
--include $(CORE_OBJ:.o=.d) $(FS_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/%.d)
+-include $(CORE_OBJ:.o=.d) $(FS_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/%.d) $(BUILD)/tests/fakehttp.d

@@ -38,6 +38,16 @@ typedef struct cer_cas_reply {
 int cer_cas_parse_reply(cer_cas_reply *out, const char *text, size_t len);
 void cer_cas_reply_free(cer_cas_reply *r);
 
+/* The CARv1 body of a CAS anchor request, as js-ceramic core 2.46 posts
+ * it (AnchorRequestCarBuilder; the CAS reads it with its
+ * AnchorRequestCarFileReader): the root block {streamId: the StreamID's
+ * bytes, tip: link, timestamp: ISO 8601 text}, then the genesis and tip
+ * commits from store and the payload blocks of the signed ones, each
+ * block once. No CACAO blocks (this node signs with did:key only).
+ * Appends to car. */
+int cer_cas_request_car(cer_buf *car, cer_store *store, const cer_streamref *id, const cer_cid *tip,
+                        const char *timestamp);
+
 /* Walk a CARv1: call fn for each block (CID checked by the caller's
  * store); returns the number of blocks or a negative errno. */
 int cer_car_each(const uint8_t *car, size_t len,

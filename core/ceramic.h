@@ -527,6 +527,21 @@ enum {
 /* Name of an anchor status ("NOT_REQUESTED", ... as js-ceramic names it). */
 const char *cer_anchor_status_name(int status);
 
+/* What the chain said about an anchor commit when the state was built
+ * (see cer_node_set_anchor_check). */
+enum {
+    CER_CHECK_NONE = 0,         /* not checked: no chain RPC configured */
+    CER_CHECK_UNVERIFIED = 1,   /* the chain could not be asked (unreachable):
+                                   asked again later (cer_node_recheck_anchors,
+                                   the next load) */
+    CER_CHECK_VERIFIED = 2,     /* the transaction carries the root; the
+                                   entry's timestamp is its block's time */
+    CER_CHECK_UNCHECKABLE = 3,  /* no chain to ask (in-memory or an
+                                   unsupported chain namespace) */
+};
+/* "unchecked", "unverified", "verified", "uncheckable"; NULL if unknown. */
+const char *cer_anchor_check_name(int check);
+
 /* One commit of a stream's log. */
 typedef struct cer_log_entry {
     cer_cid cid;                /* the commit (envelope CID when signed) */
@@ -534,6 +549,7 @@ typedef struct cer_log_entry {
     char author[CER_DID_MAX];   /* signer of a signed commit, else "" */
     int64_t timestamp;          /* anchor time in seconds (of this commit's
                                    anchor or the next one), 0 when unknown */
+    int check;                  /* anchor commits: CER_CHECK_* */
 } cer_log_entry;
 
 /* A stream's state, derived from its verified log. Free with
@@ -876,11 +892,29 @@ int cer_sync_status(cer_sync *s, cJSON **out);
  * (-ESTALE when it moved on); kept in the state cache, so cer_node_state
  * shows it across restarts while the tip stays. */
 int cer_node_set_anchor_status(cer_node *node, const cer_streamref *id, const cer_cid *tip, int status);
-/* Set the time of anchor commit anchor in a stream's log (and of the
- * commits it anchors, back to the previous anchor), e.g. the block time a
- * chain check found; kept in the state cache. -ENOENT when the log has no
- * such anchor commit. */
-int cer_node_set_anchor_time(cer_node *node, const cer_streamref *id, const cer_cid *anchor, int64_t timestamp);
+/* Check every anchor commit on its chain while states are built
+ * (cer_anchor_verify with opts->eth_rpc and opts->timeout, copied; NULL or
+ * no eth_rpc: off). A rejected anchor is a rejected commit: the state
+ * stops before it (a learned tip carrying it is refused; a stored one met
+ * at the first load of its stream takes the stream's tip back to the
+ * commit before it), with an "anchor" event and the reason. A verified
+ * one takes its block's time. When the chain cannot be reached the anchor
+ * is kept, marked CER_CHECK_UNVERIFIED, and the chain is not asked again
+ * for 30 s (so loading many streams does not wait on each). Cached states
+ * whose anchors are unchecked or unverified are rebuilt (checked) at their
+ * first load, and loaded ones by cer_node_recheck_anchors. Counters anchor_verified, anchor_unverified, anchor_rejected.
+ * cer_anchorer_start calls it with its options. */
+struct cer_anchor_opts;
+int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts);
+/* Check again, now, the anchors of loaded streams that are unverified
+ * (the chain could not be asked) or unchecked: each such stream's state is
+ * rebuilt with the chain check, and listeners hear of a stream that went
+ * back because the chain now rejects one of its anchors. Returns how many
+ * streams were rebuilt (0 when checks are off). The anchor poller calls it
+ * after each step. */
+int cer_node_recheck_anchors(cer_node *node);
+/* A counter of cer_node_count (0 when never counted). */
+int64_t cer_node_counter(cer_node *node, const char *name);
 
 /* ------------------------------------------------------------------ */
 /* Anchoring                                                            */
@@ -910,10 +944,11 @@ typedef struct cer_anchor_opts {
  * cer_node_learn_tip) or, after a failure, back to PENDING for a retry
  * after interval * 2^(attempt-1) seconds, and FAILED after max_attempts
  * (each failure is a node event of kind "anchor"; a newer tip of the same
- * stream replaces a queued one). Anchors learned from elsewhere are checked
- * (cer_anchor_verify) on the poller thread and reported as events and in
- * the "anchor" status section. The queue lives in memory; tips whose state
- * says PENDING or PROCESSING are queued again at start. */
+ * stream replaces a queued one). With opts->eth_rpc the node checks every
+ * anchor commit on chain as it applies it (cer_node_set_anchor_check): the
+ * "anchor" status section counts verified, unverified and rejected ones.
+ * The queue lives in memory; tips whose state says PENDING or PROCESSING
+ * are queued again at start. */
 typedef struct cer_anchorer cer_anchorer;
 
 /* Start on node (registers a listener and the status section "anchor";

@@ -303,6 +303,12 @@ int cfs_cmd_mount(int argc, char **argv)
         return cli_fail_rc(rc, "opening the state directory");
     if (nopts.key)
         cer_key_wipe(&key);
+    /* with a chain RPC every anchor is checked as it is applied, from the
+     * first load on (also with --anchor none, and before the sync starts) */
+    if (o.anchor.eth_rpc && (rc = cer_node_set_anchor_check(fs.node, &o.anchor)) < 0) {
+        cer_node_close(fs.node);
+        return cli_fail_rc(rc, "--eth-rpc");
+    }
     fs.state_dir = abs_state;
     fs.ro = o.ro;
     fs.no_open = o.no_open;
