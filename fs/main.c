@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "clisync.h"
 #include "clianchor.h"
+#include "clicas.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static const struct {
     {"commit", cfs_cmd_commit, "build a signed TileDocument update commit"},
     {"sync", cfs_cmd_sync, "run this node's pubsub sync over an IPFS daemon (--ipfs URL)"},
     {"anchor", cfs_cmd_anchor, "anchor documents' tips now (built-in service or CAS), or --verify"},
+    {"cas", cfs_cmd_cas, "serve the Ceramic Anchor Service API (cas serve): anchor a network's documents"},
 };
 
 static int usage(FILE *f)
