@@ -32,7 +32,9 @@ typedef struct conn {
     bool sent_continue;
     bool keep_alive;            /* of the current request */
     bool close_after;           /* close once the answer is written */
-    int64_t deadline;           /* READING: request must be complete; PARKED: final call */
+    int64_t deadline;           /* READING: request complete; PARKED: final call;
+                                   WRITING: the client reads on (else closed) */
+    int idle_ms;                /* the server's idle timeout */
     char method[16];
     char *target;               /* owned, current request */
     char ctype[128];
@@ -264,6 +266,7 @@ static void respond(conn *c, int status, const char *ctype, cer_buf *body)
     if (body)
         cer_buf_free(body);
     c->state = WRITING;
+    c->deadline = mono_ms() + c->idle_ms;
 }
 
 /* Answer with {"error": msg} and close after it. */
@@ -492,6 +495,7 @@ static void on_writable(cer_httpd *h, conn *c)
             return;
         }
         c->out_off += (size_t)n;
+        c->deadline = mono_ms() + c->idle_ms;
     }
     if (c->close_after || !c->keep_alive) {
         conn_close(c);
@@ -521,17 +525,21 @@ static void on_accept(cer_httpd *h)
         for (i = 0; i < h->o.max_conns && h->c[i].fd >= 0; i++)
             ;
         if (i == h->o.max_conns) {
-            static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                                       "Content-Length: 33\r\nConnection: close\r\n\r\n"
-                                       "{\"error\":\"too many connections\"}";
-            ssize_t w = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
-            (void)w;
+            static const char body[] = "{\"error\":\"too many connections\"}";
+            char busy[256];
+            int n = snprintf(busy, sizeof busy,
+                             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                             "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                             sizeof body - 1, body);
+            ssize_t w = send(fd, busy, (size_t)n, MSG_NOSIGNAL);
+            (void)w;  /* best effort: the connection is closed either way */
             close(fd);
             continue;
         }
         memset(&h->c[i], 0, sizeof h->c[i]);
         h->c[i].fd = fd;
         h->c[i].state = READING;
+        h->c[i].idle_ms = h->o.idle_timeout_ms;
         h->c[i].deadline = mono_ms() + h->o.idle_timeout_ms;
     }
 }
@@ -558,7 +566,7 @@ int cer_httpd_run(cer_httpd *h, const volatile int *stop)
             conn *c = &h->c[i];
             if (c->fd < 0)
                 continue;
-            if (c->state != WRITING && c->deadline < next)
+            if (c->deadline < next)
                 next = c->deadline;
             idx[n] = i;
             /* a parked request still reads, to notice a closed connection */
@@ -595,6 +603,9 @@ int cer_httpd_run(cer_httpd *h, const volatile int *stop)
                     conn_close(c);  /* an idle keep-alive connection */
                 else
                     fail(c, 408, "request not complete in time");
+            } else if (c->state == WRITING && now >= c->deadline) {
+                conn_close(c);  /* the client stopped reading */
+                continue;
             }
             if (c->fd >= 0 && c->state == WRITING)
                 on_writable(h, c);

@@ -7,13 +7,12 @@
 # log. js-ceramic checks the proof itself: the transaction by hash, the root
 # in its input, the contract address, the block timestamp.
 #
-# js-ceramic on `local` will not start without an anchor service; here a stub
-# (tests/interop/stubcas.mjs) answers only supported_chains. ceramicfs serving
-# the CAS API itself, so that js-ceramic's own documents get anchored by
-# ceramicfs, is not built yet (issue 7, item 5).
+# js-ceramic on `local` will not start without an anchor service: it is
+# `ceramicfs cas serve` on the same chain (js's own documents anchored
+# through it: tests/interop_cas_test.sh).
 #
 # Ports: INTEROP_API1/2 (5351/5361), INTEROP_CERAMIC_PORT (17027), chain
-# 18565, stub CAS 18081. Needs FUSE, the peers, js-ceramic and ganache; with
+# INTEROP_CHAIN_PORT (18565), the CAS INTEROP_CAS_PORT (18081). Needs FUSE, the peers, js-ceramic and ganache; with
 # CI set it installs them or fails, without CI it SKIPS loudly (exit 77).
 set -u
 
@@ -34,8 +33,9 @@ M=$T/m
 
 t0=$(date +%s)
 interop_up chain
-node "$HERE/interop/stubcas.mjs" "$CAS_PORT" eip155:1337 >"$T/cas.log" 2>&1 &
+$CFS cas serve --listen "127.0.0.1:$CAS_PORT" --chain eth --eth-rpc "$CERAMIC_ETH_RPC" --anchor-interval 1 2>>"$T/cas.log" &
 PIDS="$PIDS $!"
+until_ok 20 curl -sf -m 2 "$CERAMIC_ANCHOR_URL/api/v0/service-info/supported_chains" || { echo "FAIL the CAS did not start"; cat "$T/cas.log"; exit 1; }
 interop_up peers
 interop_up ceramic
 echo "peers up in $(($(date +%s) - t0)) s"
