@@ -25,29 +25,38 @@
  * path), so a client needs nothing else to apply the anchor. A failed
  * batch puts its requests back as PENDING after interval * 2^(attempt-1)
  * seconds, FAILED after max_attempts. Requests live in memory (bounded:
- * max_requests; the oldest finished one makes room).
+ * max_requests; the oldest finished one makes room) and, with a state
+ * directory, in its journal requests.jsonl: one line per change, synced
+ * before the answer; read back (the newest line of a tip wins, PROCESSING
+ * is PENDING again) and compacted at start.
  *
  * Threads: d->lock guards the request table; it is never held across I/O.
  * d->run serialises batches (the batch thread and cer_casd_flush).
  */
 #include "anchor.h"
 #include "error.h"
+#include "fileio.h"
 #include "httpd.h"
 #include "merkle.h"
 
 #include <pthread.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define CAR_CTYPE "application/vnd.ipld.car"
 #define REQ_BLOCKS_MAX 16
 #define CONTROLLER_MAX 256
+#define JOURNAL_LINE_MAX (256 * 1024)
+#define JOURNAL_MAX (512L * 1024 * 1024)
 
 enum { PENDING, PROCESSING, COMPLETED, FAILED, REPLACED };
 static const char *const status_names[] = {"PENDING", "PROCESSING", "COMPLETED", "FAILED", "REPLACED"};
@@ -73,6 +82,9 @@ struct cer_casd {
     char chain[64];
     cer_httpd *http;
     cer_ipfs *ipfs;             /* NULL without opts.ipfs */
+    char *journal;              /* owned: <state>/requests.jsonl, NULL without a state dir */
+    int jfd;                    /* the journal, O_APPEND; -1 without */
+    pthread_mutex_t jlock;      /* one append at a time */
 
     pthread_mutex_t lock;       /* guards the fields below */
     pthread_cond_t wake;
@@ -130,7 +142,8 @@ static bool finished(const req *r)
     return r->status == COMPLETED || r->status == FAILED || r->status == REPLACED;
 }
 
-/* A free slot: grow, or drop the oldest finished request at the limit. */
+/* A new slot, always the last one: grow, or drop the oldest finished
+ * request at the limit; NULL when every request is still waiting. */
 static req *slot(cer_casd *d)
 {
     if (d->nr >= d->o.max_requests) {
@@ -360,6 +373,175 @@ out:
     return rc < 0 ? cer_err(rc, "casd: cannot write the request's JSON") : 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* The journal: one JSON line per request change (state dir only)       */
+/* ------------------------------------------------------------------ */
+
+/* The journal line of r (d->lock held): its answer plus what a restart
+ * needs (controller, attempts); appended to *lines. */
+static int journal_line(cer_buf *lines, const req *r)
+{
+    cer_buf b = CER_BUF_INIT;
+    cJSON *j = NULL;
+    char *text = NULL;
+    int rc;
+
+    if ((rc = req_json(&b, r)) < 0)
+        goto out;
+    if ((rc = cer_json_parse(&j, (const char *)b.data, b.len, 0)) < 0)
+        goto out;
+    if (!cJSON_AddStringToObject(j, "controller", r->controller) ||
+        !cJSON_AddNumberToObject(j, "attempts", r->attempts) || !cJSON_AddNumberToObject(j, "notBefore", (double)r->next_ms)) {
+        rc = cer_err(-ENOMEM, "casd: out of memory");
+        goto out;
+    }
+    if ((rc = cer_json_print(&text, j, 0)) == 0 && (rc = cer_buf_append(lines, text, strlen(text))) == 0)
+        rc = cer_buf_append(lines, "\n", 1);
+out:
+    free(text);
+    cJSON_Delete(j);
+    cer_buf_free(&b);
+    return rc;
+}
+
+/* Append lines (made under d->lock, written after it) and sync them. */
+static int journal_write(cer_casd *d, cer_buf *lines)
+{
+    int rc = 0;
+
+    if (d->jfd >= 0 && lines->len) {
+        pthread_mutex_lock(&d->jlock);
+        if ((rc = cer_write_all(d->jfd, lines->data, lines->len)) == 0 && fdatasync(d->jfd) < 0)
+            rc = -errno;
+        pthread_mutex_unlock(&d->jlock);
+        if (rc < 0) {
+            rc = cer_err(rc, "casd: cannot write %s: %s", d->journal, strerror(-rc));
+            logf_(d, "%s", cer_errmsg());
+        }
+    }
+    cer_buf_free(lines);
+    return rc;
+}
+
+/* One journal line back into a request (the newest line of a tip wins). */
+static int journal_read_line(cer_casd *d, const char *line, size_t len)
+{
+    static const char *const names[] = {"PENDING", "PROCESSING", "COMPLETED", "FAILED", "REPLACED"};
+    cJSON *j = NULL;
+    req n = {0}, *r;
+    const cJSON *v;
+    int rc = -EINVAL, status = -1;
+
+    if (len > JOURNAL_LINE_MAX || cer_json_parse(&j, line, len, 0) < 0 || !cJSON_IsObject(j))
+        goto out;
+    v = get(j, "status");
+    for (int i = 0; cJSON_IsString(v) && i < 5; i++)
+        if (strcmp(v->valuestring, names[i]) == 0)
+            status = i;
+    if (status < 0 || !cJSON_IsString(get(j, "id")) || strlen(get(j, "id")->valuestring) >= sizeof n.id ||
+        !cJSON_IsString(get(j, "streamId")) || cer_streamref_parse(&n.stream, get(j, "streamId")->valuestring) < 0 ||
+        n.stream.is_commit || !cJSON_IsString(get(j, "cid")) || cer_cid_parse(&n.tip, get(j, "cid")->valuestring) < 0 ||
+        !cJSON_IsString(get(j, "controller")) || strlen(get(j, "controller")->valuestring) >= sizeof n.controller ||
+        !cJSON_IsString(get(j, "message")) || !cJSON_IsNumber(get(j, "createdAt")) ||
+        !cJSON_IsNumber(get(j, "updatedAt")) || !cJSON_IsNumber(get(j, "attempts")) ||
+        !cJSON_IsNumber(get(j, "notBefore")))
+        goto out;
+    snprintf(n.id, sizeof n.id, "%s", get(j, "id")->valuestring);
+    cer_streamref_to_string(n.sid, sizeof n.sid, &n.stream);
+    snprintf(n.controller, sizeof n.controller, "%s", get(j, "controller")->valuestring);
+    snprintf(n.message, sizeof n.message, "%s", get(j, "message")->valuestring);
+    n.created_ms = (int64_t)get(j, "createdAt")->valuedouble;
+    n.updated_ms = (int64_t)get(j, "updatedAt")->valuedouble;
+    n.next_ms = (int64_t)get(j, "notBefore")->valuedouble;
+    n.attempts = (unsigned)get(j, "attempts")->valuedouble;
+    n.status = status;
+    if (status == PROCESSING) {  /* the batch did not finish: again */
+        n.status = PENDING;
+        snprintf(n.message, sizeof n.message, "Request is pending (again after a restart).");
+    }
+    if (status == COMPLETED) {
+        const cJSON *w = get(j, "witnessCar");
+        size_t wl = cJSON_IsString(w) ? strlen(w->valuestring) : 0;
+        int k;
+        if (!cJSON_IsString(get(get(j, "anchorCommit"), "cid")) ||
+            cer_cid_parse(&n.anchor_commit, get(get(j, "anchorCommit"), "cid")->valuestring) < 0 || !wl ||
+            !(n.witness = malloc(wl)))
+            goto out;
+        if ((k = cer_base_decode(n.witness, wl, CER_BASE64, w->valuestring, wl)) <= 0 ||
+            cer_car_each(n.witness, (size_t)k, NULL, NULL) < 0)
+            goto out;
+        n.wlen = (size_t)k;
+    }
+    if ((r = find_tip(d, &n.tip))) {
+        free(r->witness);
+        *r = n;
+    } else if ((r = slot(d))) {
+        *r = n;
+    } else {
+        rc = cer_err(-ENOSPC, "casd: more waiting requests in the journal than max_requests");
+        goto out;
+    }
+    n.witness = NULL;
+    rc = 0;
+out:
+    free(n.witness);
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* Read the journal (bad lines skipped and counted: a torn last line is
+ * what a crash leaves), write it back compacted, open it for appends. */
+static int journal_open(cer_casd *d, const char *dir)
+{
+    cer_buf all = CER_BUF_INIT, lines = CER_BUF_INIT;
+    size_t n = strlen(dir) + 32, bad = 0, good = 0;
+    char buf[65536];
+    ssize_t r;
+    int fd, rc = 0;
+
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return cer_err(-errno, "casd: cannot create %s: %s", dir, strerror(errno));
+    if (!(d->journal = malloc(n)))
+        return cer_err(-ENOMEM, "casd: out of memory");
+    snprintf(d->journal, n, "%s/requests.jsonl", dir);
+    if ((fd = open(d->journal, O_RDONLY | O_CLOEXEC)) >= 0) {
+        while ((r = read(fd, buf, sizeof buf)) > 0)
+            if (all.len + (size_t)r > JOURNAL_MAX || cer_buf_append(&all, buf, (size_t)r) < 0) {
+                r = -1;
+                errno = EFBIG;
+                break;
+            }
+        close(fd);
+        if (r < 0)
+            return cer_err(-errno, "casd: cannot read %s: %s", d->journal, strerror(errno));
+    } else if (errno != ENOENT) {
+        return cer_err(-errno, "casd: cannot open %s: %s", d->journal, strerror(errno));
+    }
+    for (size_t off = 0; off < all.len;) {
+        const char *p = (const char *)all.data + off, *e = memchr(p, '\n', all.len - off);
+        size_t len = e ? (size_t)(e - p) : all.len - off;
+        if (len && journal_read_line(d, p, len) == 0)
+            good++;
+        else if (len)
+            bad++;
+        cer_errclear();
+        off += len + 1;
+    }
+    cer_buf_free(&all);
+    for (size_t i = 0; i < d->nr && rc == 0; i++)
+        rc = journal_line(&lines, &d->r[i]);
+    if (rc == 0)
+        rc = cer_file_replace(d->journal, lines.data ? lines.data : (const uint8_t *)"", lines.len, 0600, true);
+    cer_buf_free(&lines);
+    if (rc < 0)
+        return rc;
+    if ((d->jfd = open(d->journal, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+        return cer_err(-errno, "casd: cannot open %s: %s", d->journal, strerror(errno));
+    if (good || bad)
+        logf_(d, "%zu request(s) from %s%s", d->nr, d->journal, bad ? " (some lines unreadable, skipped)" : "");
+    return 0;
+}
+
 static int answer_error(cer_http_resp *resp, int status, const char *msg)
 {
     resp->status = status;
@@ -368,6 +550,7 @@ static int answer_error(cer_http_resp *resp, int status, const char *msg)
 
 static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp)
 {
+    cer_buf lines = CER_BUF_INIT;
     incoming in = {0};
     bool car = strncasecmp(hq->content_type, CAR_CTYPE, sizeof CAR_CTYPE - 1) == 0;
     req *r;
@@ -391,17 +574,19 @@ static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *re
         pthread_mutex_unlock(&d->lock);
         return rc;
     }
-    /* a newer tip replaces the stream's waiting request */
-    for (size_t i = 0; i < d->nr; i++)
-        if (d->r[i].status == PENDING && cer_streamref_same_stream(&d->r[i].stream, &in.stream)) {
-            d->r[i].status = REPLACED;
-            d->r[i].updated_ms = now_ms();
-            snprintf(d->r[i].message, sizeof d->r[i].message, "Request replaced by a newer tip");
-        }
     if (!(r = slot(d))) {
         pthread_mutex_unlock(&d->lock);
         return answer_error(resp, 503, "too many requests waiting; try later");
     }
+    /* a newer tip replaces the stream's waiting request (r is the last slot) */
+    for (size_t i = 0; i + 1 < d->nr; i++)
+        if (d->r[i].status == PENDING && cer_streamref_same_stream(&d->r[i].stream, &in.stream)) {
+            d->r[i].status = REPLACED;
+            d->r[i].updated_ms = now_ms();
+            snprintf(d->r[i].message, sizeof d->r[i].message, "Request replaced by a newer tip");
+            if (d->jfd >= 0)
+                journal_line(&lines, &d->r[i]);
+        }
     {
         uint8_t u[16];
         char hex[33];
@@ -419,8 +604,16 @@ static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *re
     snprintf(r->message, sizeof r->message, "Request is pending.");
     resp->status = 201;
     rc = req_json(&resp->body, r);
+    if (rc == 0 && d->jfd >= 0)
+        rc = journal_line(&lines, r);
     logf_(d, "request %s for %s (%s)", r->id, r->sid, car ? "CAR" : "JSON");
     pthread_mutex_unlock(&d->lock);
+    if (rc == 0 && journal_write(d, &lines) < 0) {
+        /* not recorded: say so rather than promise an anchor a restart forgets */
+        cer_buf_free(&resp->body);
+        return answer_error(resp, 503, "cannot record the request; try later");
+    }
+    cer_buf_free(&lines);
     return rc;
 }
 
@@ -443,6 +636,8 @@ static int show_request(cer_casd *d, const cer_http_req *hq, const char *cid_s, 
         return CER_HTTPD_WAIT;
     }
     rc = req_json(&resp->body, r);
+    if (hq->waited_ms)
+        logf_(d, "poll of %s answered %s after %.1f s", cid_s, status_names[r->status], hq->waited_ms / 1000.0);
     pthread_mutex_unlock(&d->lock);
     return rc;
 }
@@ -619,6 +814,7 @@ static size_t take_due(cer_casd *d, leaf **out)
 
 static int batch(cer_casd *d)
 {
+    cer_buf lines = CER_BUF_INIT;
     cer_store *s = NULL;
     leaf *l = NULL;
     cer_cid *leaves = NULL, proof_cid;
@@ -679,10 +875,13 @@ static int batch(cer_casd *d)
         r->witness = l[i].witness.data, r->wlen = l[i].witness.len;
         l[i].witness = (cer_buf)CER_BUF_INIT;
         snprintf(r->message, sizeof r->message, "CID successfully anchored.");
+        if (d->jfd >= 0)
+            journal_line(&lines, r);
     }
     d->n_batches++;
     d->n_anchored += (int64_t)n;
     pthread_mutex_unlock(&d->lock);
+    journal_write(d, &lines);
     logf_(d, "anchored %zu request(s) on %s: tx %s, block %lld", n, proof.chain_id, txs,
           (long long)proof.block_number);
     rc = (int)n;
@@ -707,14 +906,18 @@ fail:
             r->next_ms = r->updated_ms + (int64_t)(back * 1000);
             snprintf(r->message, sizeof r->message, "Retrying (attempt %u failed: %.150s)", r->attempts, reason);
         }
+        if (d->jfd >= 0)
+            journal_line(&lines, r);
     }
     pthread_mutex_unlock(&d->lock);
+    journal_write(d, &lines);
     cer_err(rc, "%s", reason);
 out:
     for (size_t i = 0; l && i < n; i++)
         cer_buf_free(&l[i].witness);
     cer_buf_free(&pb.bytes);
     cer_store_close(s);
+    cer_buf_free(&lines);
     free(paths);
     free(leaves);
     free(l);
@@ -779,7 +982,9 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
     if (!d)
         return cer_err(-ENOMEM, "casd: out of memory");
     d->o = *opts;
+    d->jfd = -1;
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->jlock, NULL);
     pthread_mutex_init(&d->run, NULL);
     pthread_cond_init(&d->wake, NULL);
     if ((rc = dup_opt(&d->listen, d->o.listen ? d->o.listen : "127.0.0.1:8081")) < 0 ||
@@ -812,6 +1017,9 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
         rc = cer_err_wrap(rc, "casd: the chain");
         goto fail;
     }
+    if (opts->state && (rc = journal_open(d, opts->state)) < 0)
+        goto fail;
+    d->o.state = NULL;
     if (d->ipfs_url) {
         cer_ipfs_opts io = {.url = d->ipfs_url, .timeout_ms = (int)(d->o.anchor.timeout * 1000)};
         if ((rc = cer_ipfs_open(&d->ipfs, &io)) < 0)
@@ -897,12 +1105,16 @@ void cer_casd_close(cer_casd *d)
     for (size_t i = 0; i < d->nr; i++)
         free(d->r[i].witness);
     free(d->r);
+    if (d->jfd >= 0)
+        close(d->jfd);
+    free(d->journal);
     free(d->listen);
     free(d->ipfs_url);
     free(d->chain_opt);
     free(d->eth_rpc);
     free(d->eth_from);
     pthread_mutex_destroy(&d->lock);
+    pthread_mutex_destroy(&d->jlock);
     pthread_mutex_destroy(&d->run);
     pthread_cond_destroy(&d->wake);
     free(d);

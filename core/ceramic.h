@@ -965,6 +965,8 @@ void cer_eth_tx_cid(cer_cid *out, const uint8_t hash[32]);
 typedef struct cer_casd_opts {
     const char *listen;         /* "HOST:PORT" on IPv4 (default 127.0.0.1:8081; port 0: any) */
     const char *ipfs;           /* IPFS HTTP API for the batches' blocks; NULL: none */
+    const char *state;          /* directory of the request journal (created if needed);
+                                   NULL: requests live in memory only */
     cer_anchor_opts anchor;     /* chain (inmemory|eth), eth_rpc, eth_from, eth_raw,
                                    interval (seconds between batches, default 60;
                                    negative: no thread, cer_casd_flush only), timeout,

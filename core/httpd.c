@@ -32,6 +32,7 @@ typedef struct conn {
     bool sent_continue;
     bool keep_alive;            /* of the current request */
     bool close_after;           /* close once the answer is written */
+    int64_t parked_at;          /* PARKED: since when */
     int64_t deadline;           /* READING: request complete; PARKED: final call;
                                    WRITING: the client reads on (else closed) */
     int idle_ms;                /* the server's idle timeout */
@@ -408,7 +409,8 @@ static void dispatch(cer_httpd *h, conn *c, bool final)
                         .content_type = c->ctype,
                         .body = c->in.data + c->head_len,
                         .body_len = c->body_len,
-                        .final = final};
+                        .final = final,
+                        .waited_ms = c->state == PARKED ? (int)(mono_ms() - c->parked_at) : 0};
     cer_http_resp resp = {.status = 200};
     uint8_t saved = 0;
     int rc;
@@ -425,6 +427,7 @@ static void dispatch(cer_httpd *h, conn *c, bool final)
         cer_buf_free(&resp.body);
         if (c->state != PARKED) {
             c->state = PARKED;
+            c->parked_at = mono_ms();
             c->deadline = mono_ms() + (resp.wait_ms > 0 ? resp.wait_ms : 0);
         }
         return;

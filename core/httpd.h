@@ -26,6 +26,7 @@ typedef struct cer_http_req {
     const uint8_t *body;        /* body_len bytes (NUL-terminated) */
     size_t body_len;
     bool final;                 /* a parked request's last call: it must be answered now */
+    int waited_ms;              /* how long it has been parked (0 on the first call) */
 } cer_http_req;
 
 /* The handler's answer: status, content type (a static string; NULL is

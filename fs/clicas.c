@@ -1,13 +1,14 @@
 /*
  * clicas.c — `ceramicfs cas serve`: run ceramicfs as the Ceramic Anchor
- * Service of a network (cer_casd), in the foreground until SIGINT/SIGTERM;
- * one log line per request and batch on stderr.
+ * Service of a network (cer_casd), in the foreground until SIGINT/SIGTERM
+ * (SIGUSR1: a batch now); one log line per request and batch on stderr.
  */
 #include "clicas.h"
 #include "clianchor.h"
 #include "cliutil.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 
 static cer_casd *running;
+static volatile int quitting;
 
 static void on_signal(int sig)
 {
@@ -35,6 +37,21 @@ static void log_line(void *arg, const char *line)
     fprintf(stderr, "[cas %s] %s\n", when, line);
 }
 
+/* SIGUSR1 runs a batch now (blocked in every thread but this one). */
+static void *on_usr1(void *arg)
+{
+    sigset_t set;
+    int sig;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    while (sigwait(&set, &sig) == 0 && !quitting) {
+        if (cer_casd_flush(arg) == 0)
+            log_line(NULL, "SIGUSR1: nothing to anchor");
+    }
+    return NULL;
+}
+
 static int seconds(double *out, const char *arg, const char *what)
 {
     char *end;
@@ -50,13 +67,14 @@ int cfs_cmd_cas(int argc, char **argv)
 {
     static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
                                           {"ipfs", required_argument, NULL, 'i'},
+                                          {"state", required_argument, NULL, 'S'},
                                           {"poll-wait", required_argument, NULL, 'w'},
                                           {"max-requests", required_argument, NULL, 'm'},
                                           {"help", no_argument, NULL, 'H'},
                                           CFS_ANCHOR_OPTIONS,
                                           {NULL, 0, NULL, 0}};
     static const char use[] =
-        "cas serve [--listen HOST:PORT] [--ipfs URL] [--chain inmemory|eth [--eth-rpc URL]\n"
+        "cas serve [--listen HOST:PORT] [--ipfs URL] [--state DIR] [--chain inmemory|eth [--eth-rpc URL]\n"
         "         [--eth-from ADDR] [--eth-raw]] [--anchor-interval S] [--anchor-timeout S]\n"
         "         [--poll-wait S] [--max-requests N]\n"
         "Serves the Ceramic Anchor Service API (what js-ceramic's anchor-service-url and\n"
@@ -64,10 +82,13 @@ int cfs_cmd_cas(int argc, char **argv)
         "anchored in batches every --anchor-interval seconds (default 60) on the chain\n"
         "(default inmemory); the blocks of each batch go to the IPFS daemon at --ipfs.\n"
         "--poll-wait S lets a poll of an unfinished request wait up to S seconds for it.\n"
-        "Runs until SIGINT or SIGTERM.";
+        "--state DIR keeps the requests in DIR/requests.jsonl across restarts (else in memory).\n"
+        "SIGUSR1 runs a batch now. Runs until SIGINT or SIGTERM.";
     cer_casd_opts co = {.log = log_line};
     cer_casd *d = NULL;
     struct sigaction sa = {0};
+    sigset_t usr1;
+    pthread_t kicker;
     char *end;
     int c, rc;
 
@@ -77,6 +98,7 @@ int cfs_cmd_cas(int argc, char **argv)
         switch (c) {
         case 'l': co.listen = optarg; break;
         case 'i': co.ipfs = optarg; break;
+        case 'S': co.state = optarg; break;
         case 'w':
             if (seconds(&co.poll_wait, optarg, "--poll-wait"))
                 return EXIT_USAGE;
@@ -103,8 +125,15 @@ int cfs_cmd_cas(int argc, char **argv)
         return cli_usage(use);
     if (co.anchor.interval == 0)
         co.anchor.interval = 60;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, NULL);  /* before any thread starts */
     if ((rc = cer_casd_open(&d, &co)) < 0)
         return cli_fail_rc(rc, "cannot start the anchor service");
+    if (pthread_create(&kicker, NULL, on_usr1, d) != 0) {
+        cer_casd_close(d);
+        return cli_fail("cannot start the SIGUSR1 thread");
+    }
     running = d;
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -113,6 +142,9 @@ int cfs_cmd_cas(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     rc = cer_casd_run(d, NULL);
     running = NULL;
+    quitting = 1;
+    pthread_kill(kicker, SIGUSR1);
+    pthread_join(kicker, NULL);
     log_line(NULL, "stopped");
     cer_casd_close(d);
     return rc < 0 ? cli_fail_rc(rc, "anchor service") : 0;

@@ -7,7 +7,7 @@
 
 #include "ceramic.h"
 
-/* cas serve [--listen HOST:PORT] [--ipfs URL] [chain options] [--poll-wait S] */
+/* cas serve [--listen HOST:PORT] [--ipfs URL] [--state DIR] [chain options] [--poll-wait S] */
 int cfs_cmd_cas(int argc, char **argv);
 
 #endif

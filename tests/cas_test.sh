@@ -5,7 +5,8 @@
 # (`ceramicfs anchor --anchor-service URL`), the anchor commits in the
 # node's log are the ones the service reports, the log verifies; the HTTP
 # API answers supported_chains, refuses bad requests with 4xx and JSON
-# errors; SIGTERM stops the service with exit 0. (js-ceramic against the
+# errors; SIGTERM stops the service with exit 0, and a restart on the same
+# --state answers the same. (js-ceramic against the
 # same service on a real chain: tests/interop_cas_test.sh.)
 set -u
 
@@ -25,15 +26,19 @@ eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; 
 command -v curl >/dev/null && command -v jq >/dev/null || { echo "cas_test: curl and jq are needed"; exit 1; }
 S="--state $T/node"
 
-$CFS cas serve --listen 127.0.0.1:0 --anchor-interval 1 --poll-wait 5 2>"$T/cas.log" &
-PCAS=$!
-i=0
-until PORT=$(sed -n 's/.*anchor service on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/cas.log") && [ -n "$PORT" ]; do
-    i=$((i + 1))
-    [ $i -gt 100 ] && { echo "FAIL the service did not start"; cat "$T/cas.log"; exit 1; }
-    sleep 0.1
-done
-URL=http://127.0.0.1:$PORT
+# start_cas: the service on a free port (its log says which), URL set
+start_cas() {
+    $CFS cas serve --listen 127.0.0.1:0 --state "$T/cas" --anchor-interval 1 --poll-wait 5 2>"$T/cas.log" &
+    PCAS=$!
+    i=0
+    until PORT=$(sed -n 's/.*anchor service on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/cas.log") && [ -n "$PORT" ]; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && { echo "FAIL the service did not start"; cat "$T/cas.log"; exit 1; }
+        sleep 0.1
+    done
+    URL=http://127.0.0.1:$PORT
+}
+start_cas
 eq chains "$(curl -sf -m 5 "$URL/api/v0/service-info/supported_chains" | jq -c .)" '{"supportedChains":["inmemory:12345"]}'
 
 # ---- a node's documents anchored through the service ----
@@ -71,5 +76,13 @@ eq too.big "$(code -X POST -H 'Content-Type: application/vnd.ipld.car' --data-bi
 curl -sf -m 5 "$URL/api/v0/service-info/supported_chains" >/dev/null && ok "still serving" || bad "not serving after bad requests"
 
 kill -TERM "$PCAS"; wait "$PCAS"; eq exit "$?" 0; PCAS=
+# a restart keeps the requests (--state): the same answers
+cp "$T/cas.log" "$T/cas.1.log"
+start_cas
+R=$(curl -sf -m 10 "$URL/api/v0/requests/$TIP")
+eq restart.status "$(printf '%s' "$R" | jq -r .status)" COMPLETED
+eq restart.anchorCommit "$(printf '%s' "$R" | jq -r .anchorCommit.cid)" "$AC"
+grep -q "2 request(s) from $T/cas/requests.jsonl" "$T/cas.log" && ok "restart: both requests read back" || bad "restart: $(cat "$T/cas.log")"
+kill -TERM "$PCAS"; wait "$PCAS"; eq exit.2 "$?" 0; PCAS=
 if [ $fails -ne 0 ]; then echo "cas_test: $fails FAILED"; cat "$T/cas.log"; exit 1; fi
 echo "cas_test: all passed"

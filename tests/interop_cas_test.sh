@@ -5,7 +5,8 @@
 # project's ganache (tests/peers/chain.sh, chain id 1337).
 #
 #  1. js-ceramic starts against it (supported_chains = eip155:1337).
-#  2. TileDocuments created and updated in js are anchored by ceramicfs: js
+#  2. TileDocuments created (two in one batch: a two-leaf tree) and updated
+#     in js are anchored by ceramicfs: js
 #     posts its CAR requests, polls, applies the witness CAR and reports
 #     ANCHORED; its proof is ceramicfs's (chain, tx, root as ceramicfs's
 #     CAS answers them) and the transaction is on ganache, to the anchor
@@ -43,9 +44,11 @@ t0=$(date +%s)
 interop_up chain
 interop_up peers
 # the blocks of each batch go to daemon 2 (ceramicfs's side); js-ceramic gets
-# them from the witness CAR (and could over bitswap)
+# them from the witness CAR (and could over bitswap). Batches run when the
+# test says so (SIGUSR1), so that one batch holds two documents: a tree of
+# two leaves, paths 0 and 1, one transaction.
 $CFS cas serve --listen "127.0.0.1:$CAS_PORT" --ipfs "$API2" --chain eth --eth-rpc "$CERAMIC_ETH_RPC" \
-    --anchor-interval 1 --poll-wait 20 2>>"$T/cas.log" &
+    --anchor-interval 3600 --poll-wait 20 2>>"$T/cas.log" &
 PCAS=$!
 PIDS="$PIDS $PCAS"
 if until_ok 20 curl -sf -m 2 "$CAS/api/v0/service-info/supported_chains"; then ok "ceramicfs CAS listens"; else
@@ -56,11 +59,18 @@ echo "peers up in $(($(date +%s) - t0)) s"
 eq ceramic.uses.our.cas "$(grep -c "Connected to anchor service '$CAS' with supported anchor chains \['eip155:1337'\]" "$T/ceramic/ceramic.log")" 1
 
 # ---- 2. js documents, anchored by ceramicfs ----
-J1=$(tile create '{"title":"anchored by ceramicfs","n":1}')
-SID1=$(printf '%s' "$J1" | jq -r .streamId)
-J2=$(tile create '{"title":"another one"}')
-SID2=$(printf '%s' "$J2" | jq -r .streamId)
-case "$SID1$SID2" in kjzl6cwe1jw14*kjzl6cwe1jw14*) ok "js created $SID1 $SID2" ;; *) bad "js create: $J1 $J2 $(tail -5 "$T/tile.err")"; interop_finish ;; esac
+tile create '{"title":"anchored by ceramicfs","n":1}' >"$T/c1.json" &
+w1=$!
+tile create '{"title":"another one"}' >"$T/c2.json" &
+w2=$!
+wait $w1; wait $w2
+SID1=$(jq -r .streamId "$T/c1.json")
+SID2=$(jq -r .streamId "$T/c2.json")
+case "$SID1$SID2" in kjzl6cwe1jw14*kjzl6cwe1jw14*) ok "js created $SID1 $SID2" ;; *) bad "js create: $(cat "$T/c1.json" "$T/c2.json") $(tail -5 "$T/tile.err")"; interop_finish ;; esac
+# js posts its requests (CAR bodies) to ceramicfs; then one batch
+requests() { [ "$(grep -c " request .* (CAR)" "$T/cas.log")" -ge "$1" ]; }
+if until_ok 30 requests 2; then ok "ceramicfs's CAS got js's two requests"; else bad "requests: $(cat "$T/cas.log")"; fi
+kill -USR1 "$PCAS"
 js_anchored() { J=$(tile load "$1") && [ "$(printf '%s' "$J" | jq -r .anchorStatus)" = ANCHORED ]; }
 for s in "$SID1" "$SID2"; do
     if until_ok 90 js_anchored "$s"; then ok "js reports $s ANCHORED (by ceramicfs)"; else
@@ -88,8 +98,12 @@ case "$IN" in 0x????????"$ROOTHEX") ok "the transaction carries the root $(print
 BLK=$(rpc eth_getBlockByHash "[\"$(printf '%s' "$TX" | jq -r .result.blockHash)\",false]" | jq -r .result.timestamp)
 eq js.anchor.time "$(printf '%s' "$J" | jq -r .anchorTime)" "$(printf '%d' "$BLK")"
 
+eq one.batch "$(tile load "$SID2" | jq -r .anchorTx)" "$(printf '%s' "$J" | jq -r .anchorTx)"
+
 # an update in js, anchored again
 J=$(tile update "$SID1" '{"title":"anchored by ceramicfs","n":2}')
+if until_ok 30 requests 3; then ok "the update's request"; else bad "no request for the update: $(tail -3 "$T/cas.log")"; fi
+kill -USR1 "$PCAS"
 js_two() { J=$(tile load "$SID1") && [ "$(printf '%s' "$J" | jq -r '[.log[] | select(.type == 2)] | length')" = 2 ] &&
     [ "$(printf '%s' "$J" | jq -r .anchorStatus)" = ANCHORED ]; }
 if until_ok 90 js_two; then ok "js's update anchored by ceramicfs too"; else bad "update not anchored: $(printf '%s' "$J" | jq -c '{anchorStatus,log}')"; fi
@@ -110,7 +124,9 @@ for s in "$SID1" "$SID2"; do
     eq "fs.anchor.tx.$s" "$(printf '%s' "$A" | jq -r .txHash)" "$(printf '%s' "$J" | jq -r .anchorTx)"
     eq "fs.anchor.time.$s" "$(printf '%s' "$A" | jq -r .time)" "$(printf '%s' "$J" | jq -r .anchorTime)"
 done
-echo "$(t cat "$M/$SID1/.anchors" | head -1 | cut -c1-400)"
+# the first anchors of both: one tree of two leaves
+eq fs.paths "$(for s in "$SID1" "$SID2"; do t jq -r .path "$M/$s/.anchors" | head -1; done | sort | tr '\n' ' ')" "0 1 "
+t head -1 "$M/$SID1/.anchors" | cut -c1-600
 
 # ---- 4. js-ceramic's verdict ----
 L=$T/ceramic/ceramic.log

@@ -5,7 +5,8 @@
  * on the in-memory chain: supported_chains, JSON and CAR requests (a real
  * signed TileDocument genesis and update), batches, the COMPLETED answer
  * whose witness CAR holds the anchor commit, the proof and the tree path,
- * REPLACED, the long poll's deadline, and bad requests, each with its 4xx.
+ * REPLACED, the long poll's deadline, bad requests, each with its 4xx, and
+ * the request journal across a restart (torn and stray lines skipped).
  */
 #include "testutil.h"
 #include "anchor.h"
@@ -309,15 +310,20 @@ static void *run_cas(void *arg)
     return NULL;
 }
 
-static void cas_start(cas *c, double poll_wait, size_t max_requests)
+static void cas_start_in(cas *c, double poll_wait, size_t max_requests, const char *state)
 {
     cer_casd_opts o = {.listen = "127.0.0.1:0", .poll_wait = poll_wait, .max_requests = max_requests,
-                       .anchor = {.chain = "inmemory", .interval = -1}};
+                       .state = state, .anchor = {.chain = "inmemory", .interval = -1}};
 
     ck_assert_int_eq(cer_casd_open(&c->d, &o), 0);
     c->port = cer_casd_port(c->d);
     ck_assert_str_eq(cer_casd_chain(c->d), "inmemory:12345");
     ck_assert_int_eq(pthread_create(&c->thread, NULL, run_cas, c), 0);
+}
+
+static void cas_start(cas *c, double poll_wait, size_t max_requests)
+{
+    cas_start_in(c, poll_wait, max_requests, NULL);
 }
 
 static void cas_stop(cas *c)
@@ -732,6 +738,115 @@ START_TEST(cas_bad_requests)
 }
 END_TEST
 
+/* POST a JSON request for (stream, tip); the status code. */
+static int post_json(cas *c, const cer_streamref *id, const cer_cid *tip)
+{
+    char body[1024], sid[CER_STREAMID_STR_MAX], t[CER_CID_STR_MAX], *r;
+    int st;
+
+    cer_streamref_to_string(sid, sizeof sid, id);
+    cer_cid_to_string(t, sizeof t, tip);
+    snprintf(body, sizeof body, "{\"streamId\":\"%s\",\"cid\":\"%s\"}", sid, t);
+    r = call(c, "POST", "/api/v0/requests", "application/json", body, strlen(body));
+    st = status_of(r);
+    free(r);
+    return st;
+}
+
+/* GET a request: its JSON (caller frees). */
+static cJSON *get_req(cas *c, const cer_cid *tip)
+{
+    char path[256], t[CER_CID_STR_MAX], *r;
+    cJSON *j;
+
+    cer_cid_to_string(t, sizeof t, tip);
+    snprintf(path, sizeof path, "/api/v0/requests/%s", t);
+    r = call(c, "GET", path, NULL, NULL, 0);
+    ck_assert_msg(status_of(r) == 200, "%s", r);
+    j = json_of(r);
+    free(r);
+    return j;
+}
+
+static int count_lines(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    char line[65536];
+    int n = 0;
+
+    ck_assert_ptr_nonnull(f);
+    while (fgets(line, sizeof line, f))
+        n += !needle || strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
+START_TEST(cas_journal_restart)
+{
+    char dir[] = "/tmp/test_casd.XXXXXX", journal[128], ac[CER_CID_STR_MAX], w[4096];
+    cas c;
+    doc a, b, x;
+    cJSON *j;
+    FILE *f;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(journal, sizeof journal, "%s/requests.jsonl", dir);
+    doc_make(&a, "casd-ja");
+    doc_make(&b, "casd-jb");
+    doc_make(&x, "casd-jx");
+    cas_start_in(&c, 0, 0, dir);
+    ck_assert_int_eq(post_json(&c, &a.id, cer_commit_cid(&a.g)), 201);
+    ck_assert_int_eq(post_json(&c, &b.id, cer_commit_cid(&b.g)), 201);
+    ck_assert_int_eq(cer_casd_flush(c.d), 2);
+    ck_assert_int_eq(post_json(&c, &x.id, cer_commit_cid(&x.g)), 201);  /* stays PENDING */
+    j = get_req(&c, cer_commit_cid(&a.g));
+    snprintf(ac, sizeof ac, "%s", sget(cJSON_GetObjectItem(j, "anchorCommit"), "cid"));
+    snprintf(w, sizeof w, "%s", sget(j, "witnessCar"));
+    cJSON_Delete(j);
+    cas_stop(&c);
+    ck_assert_int_eq(count_lines(journal, NULL), 5);  /* 3 created, 2 completed */
+    /* what a crash and a stray write leave */
+    ck_assert_ptr_nonnull(f = fopen(journal, "a"));
+    fputs("not json\n{\"status\":\"COMPLETED\",\"id\":\"x\"}\n{\"status\":\"COMPL", f);
+    fclose(f);
+
+    cas_start_in(&c, 0, 0, dir);
+    ck_assert_int_eq(count_lines(journal, NULL), 3);  /* compacted: one line per request */
+    ck_assert_int_eq(count_lines(journal, "not json"), 0);
+    j = get_req(&c, cer_commit_cid(&a.g));
+    ck_assert_str_eq(sget(j, "status"), "COMPLETED");
+    ck_assert_str_eq(sget(cJSON_GetObjectItem(j, "anchorCommit"), "cid"), ac);
+    ck_assert_str_eq(sget(j, "witnessCar"), w);
+    cJSON_Delete(j);
+    j = get_req(&c, cer_commit_cid(&x.g));
+    ck_assert_str_eq(sget(j, "status"), "PENDING");
+    cJSON_Delete(j);
+    /* the same tip again is the same request, not a new one */
+    ck_assert_int_eq(post_json(&c, &x.id, cer_commit_cid(&x.g)), 200);
+    ck_assert_int_eq(cer_casd_flush(c.d), 1);
+    j = get_req(&c, cer_commit_cid(&x.g));
+    ck_assert_str_eq(sget(j, "status"), "COMPLETED");
+    cJSON_Delete(j);
+    cas_stop(&c);
+    ck_assert_int_eq(count_lines(journal, "COMPLETED"), 3);
+
+    /* a journal that cannot be created is an error at open */
+    {
+        cer_casd *d = NULL;
+        char bad[160];
+        cer_casd_opts o = {.listen = "127.0.0.1:0", .state = bad, .anchor = {.interval = -1}};
+        snprintf(bad, sizeof bad, "%s/requests.jsonl/sub", dir);
+        ck_assert_int_lt(cer_casd_open(&d, &o), 0);
+        ck_assert_ptr_null(d);
+    }
+    unlink(journal);
+    rmdir(dir);
+    doc_free(&a);
+    doc_free(&b);
+    doc_free(&x);
+}
+END_TEST
+
 static Suite *casd_suite(void)
 {
     Suite *s = suite_create("casd");
@@ -746,6 +861,7 @@ static Suite *casd_suite(void)
     tcase_add_test(tc, cas_replaced_and_full);
     tcase_add_test(tc, cas_long_poll_deadline);
     tcase_add_test(tc, cas_bad_requests);
+    tcase_add_test(tc, cas_journal_restart);
     suite_add_tcase(s, tc);
     return s;
 }
