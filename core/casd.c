@@ -1036,7 +1036,7 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
         }
         d->has_thread = true;
     }
-    logf_(d, "anchor service on 127.0.0.1:%d (%s), chain %s, batches every %.3g s%s%s", cer_httpd_port(d->http),
+    logf_(d, "anchor service on 127.0.0.1:%d (%s), chain %s, batches every %g s%s%s", cer_httpd_port(d->http),
           d->listen, d->chain, d->o.anchor.interval, d->ipfs_url ? ", blocks to " : "",
           d->ipfs_url ? d->ipfs_url : "");
     *out = d;
