@@ -34,9 +34,9 @@
  * d->run serialises batches (the batch thread and cer_casd_flush).
  */
 #include "anchor.h"
+#include "casd.h"
 #include "error.h"
 #include "fileio.h"
-#include "httpd.h"
 #include "merkle.h"
 
 #include <pthread.h>
@@ -675,6 +675,11 @@ static int handle(void *arg, const cer_http_req *hq, cer_http_resp *resp)
         return show_request(d, hq, path + sizeof reqs, resp);
     }
     return answer_error(resp, 404, "not found");
+}
+
+int cer_casd_handle(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp)
+{
+    return handle(d, hq, resp);
 }
 
 /* ------------------------------------------------------------------ */
