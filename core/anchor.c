@@ -583,16 +583,42 @@ out:
     return rc;
 }
 
+static void set_why(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_why(char *why, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!why || !cap)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, cap, fmt, ap);
+    va_end(ap);
+}
+
+static void defaults(cer_anchor_opts *o)
+{
+    if (o->interval == 0)
+        o->interval = 60;
+    if (o->timeout <= 0)
+        o->timeout = 10;
+    if (o->confirm_timeout <= 0)
+        o->confirm_timeout = 60;
+    if (o->max_attempts == 0)
+        o->max_attempts = 3;
+}
+
 /* The built-in service's chain step for one root (anchor.h). */
 int cer_anchor_root(const cer_anchor_opts *opts, const cer_cid *root, cer_anchor_proof *proof,
                     bool (*stop_fn)(void *), void *arg)
 {
+    cer_anchor_opts o = *opts;
     double id = 0;
 
-    if (opts->chain && strcmp(opts->chain, "eth") == 0) {
-        if (!opts->eth_rpc)
+    defaults(&o);
+    if (o.chain && strcmp(o.chain, "eth") == 0) {
+        if (!o.eth_rpc)
             return cer_err(-EINVAL, "anchor: chain eth needs an Ethereum RPC URL");
-        return eth_anchor(opts, opts->eth_rpc, opts->eth_from, &id, root, proof, stop_fn, arg);
+        return eth_anchor(&o, o.eth_rpc, o.eth_from, &id, root, proof, stop_fn, arg);
     }
     /* js-ceramic's in-memory service: a random eth-tx CID, txType
      * f(bytes32); block number and time as core <= 2.20 recorded them */
@@ -620,35 +646,10 @@ int cer_anchor_chain_id(const cer_anchor_opts *opts, char *out, size_t cap)
         return snprintf(out, cap, "%s", INMEMORY_CHAIN) < (int)cap ? 0 : -ENOSPC;
     if (!o.eth_rpc)
         return cer_err(-EINVAL, "anchor: chain eth needs an Ethereum RPC URL");
-    if (o.timeout <= 0)
-        o.timeout = 10;
+    defaults(&o);
     if ((rc = eth_chain_id(&o, o.eth_rpc, &id, &chain)) < 0)
         return rc;
     return snprintf(out, cap, "eip155:%llu", (unsigned long long)chain) < (int)cap ? 0 : -ENOSPC;
-}
-
-static void set_why(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_why(char *why, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!why || !cap)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, cap, fmt, ap);
-    va_end(ap);
-}
-
-static void defaults(cer_anchor_opts *o)
-{
-    if (o->interval == 0)
-        o->interval = 60;
-    if (o->timeout <= 0)
-        o->timeout = 10;
-    if (o->confirm_timeout <= 0)
-        o->confirm_timeout = 60;
-    if (o->max_attempts == 0)
-        o->max_attempts = 3;
 }
 
 int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof, int64_t *timestamp,
