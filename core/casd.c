@@ -30,7 +30,8 @@
  * before the answer; read back (the newest line of a tip wins, PROCESSING
  * is PENDING again) and compacted at start.
  *
- * Threads: d->lock guards the request table; it is never held across I/O.
+ * Threads: d->lock guards the request table; it is never held across I/O
+ * (journal lines are made under it and written after it, under d->jlock).
  * d->run serialises batches (the batch thread and cer_casd_flush).
  */
 #include "anchor.h"
@@ -548,8 +549,16 @@ static int answer_error(cer_http_resp *resp, int status, const char *msg)
     return cer_http_error_body(&resp->body, msg);
 }
 
+static const char *sid_of(const incoming *in, char sid[CER_STREAMID_STR_MAX])
+{
+    if (cer_streamref_to_string(sid, CER_STREAMID_STR_MAX, &in->stream) < 0)
+        snprintf(sid, CER_STREAMID_STR_MAX, "?");
+    return sid;
+}
+
 static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp)
 {
+    char rid[37], sid[CER_STREAMID_STR_MAX];
     cer_buf lines = CER_BUF_INIT;
     incoming in = {0};
     bool car = strncasecmp(hq->content_type, CAR_CTYPE, sizeof CAR_CTYPE - 1) == 0;
@@ -606,8 +615,9 @@ static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *re
     rc = req_json(&resp->body, r);
     if (rc == 0 && d->jfd >= 0)
         rc = journal_line(&lines, r);
-    logf_(d, "request %s for %s (%s)", r->id, r->sid, car ? "CAR" : "JSON");
+    snprintf(rid, sizeof rid, "%s", r->id);
     pthread_mutex_unlock(&d->lock);
+    logf_(d, "request %s for %s (%s)", rid, sid_of(&in, sid), car ? "CAR" : "JSON");
     if (rc == 0 && journal_write(d, &lines) < 0) {
         /* not recorded: say so rather than promise an anchor a restart forgets */
         cer_buf_free(&resp->body);
@@ -621,7 +631,7 @@ static int show_request(cer_casd *d, const cer_http_req *hq, const char *cid_s, 
 {
     cer_cid tip;
     req *r;
-    int rc;
+    int rc, status;
 
     if (strlen(cid_s) >= CER_CID_STR_MAX || cer_cid_parse(&tip, cid_s) < 0)
         return answer_error(resp, 400, "not a CID");
@@ -636,9 +646,10 @@ static int show_request(cer_casd *d, const cer_http_req *hq, const char *cid_s, 
         return CER_HTTPD_WAIT;
     }
     rc = req_json(&resp->body, r);
-    if (hq->waited_ms)
-        logf_(d, "poll of %s answered %s after %.1f s", cid_s, status_names[r->status], hq->waited_ms / 1000.0);
+    status = r->status;
     pthread_mutex_unlock(&d->lock);
+    if (hq->waited_ms)
+        logf_(d, "poll of %s answered %s after %.1f s", cid_s, status_names[status], hq->waited_ms / 1000.0);
     return rc;
 }
 
@@ -1041,9 +1052,9 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
         }
         d->has_thread = true;
     }
-    logf_(d, "anchor service on 127.0.0.1:%d (%s), chain %s, batches every %g s%s%s", cer_httpd_port(d->http),
-          d->listen, d->chain, d->o.anchor.interval, d->ipfs_url ? ", blocks to " : "",
-          d->ipfs_url ? d->ipfs_url : "");
+    logf_(d, "anchor service on %.*s:%d, chain %s, batches every %g s%s%s",
+          (int)(strrchr(d->listen, ':') - d->listen), d->listen, cer_httpd_port(d->http), d->chain,
+          d->o.anchor.interval, d->ipfs_url ? ", blocks to " : "", d->ipfs_url ? d->ipfs_url : "");
     *out = d;
     return 0;
 fail:

@@ -31,7 +31,7 @@ start_cas() {
     $CFS cas serve --listen 127.0.0.1:0 --state "$T/cas" --anchor-interval 1 --poll-wait 5 2>"$T/cas.log" &
     PCAS=$!
     i=0
-    until PORT=$(sed -n 's/.*anchor service on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/cas.log") && [ -n "$PORT" ]; do
+    until PORT=$(sed -n 's/.*anchor service on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/cas.log") && [ -n "$PORT" ]; do
         i=$((i + 1))
         [ $i -gt 100 ] && { echo "FAIL the service did not start"; cat "$T/cas.log"; exit 1; }
         sleep 0.1
