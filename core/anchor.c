@@ -68,7 +68,6 @@ struct cer_anchorer {
     pthread_mutex_t run;        /* one step at a time */
     pthread_t thread;
     bool has_thread;
-    double rpc_id;
 };
 
 static int64_t now_ms(void)
@@ -596,6 +595,51 @@ static void defaults(cer_anchor_opts *o)
         o->max_attempts = 3;
 }
 
+/* The built-in service's chain step for one root (anchor.h). */
+int cer_anchor_root(const cer_anchor_opts *opts, const cer_cid *root, cer_anchor_proof *proof,
+                    bool (*stop_fn)(void *), void *arg)
+{
+    cer_anchor_opts o = *opts;
+    double id = 0;
+
+    defaults(&o);
+    if (o.chain && strcmp(o.chain, "eth") == 0) {
+        if (!o.eth_rpc)
+            return cer_err(-EINVAL, "anchor: chain eth needs an Ethereum RPC URL");
+        return eth_anchor(&o, o.eth_rpc, o.eth_from, &id, root, proof, stop_fn, arg);
+    }
+    /* js-ceramic's in-memory service: a random eth-tx CID, txType
+     * f(bytes32); block number and time as core <= 2.20 recorded them */
+    uint8_t h[32];
+    cer_cid r0 = *root;  /* root may point into *proof */
+    randombytes_buf(h, sizeof h);
+    memset(proof, 0, sizeof *proof);
+    proof->root = r0;
+    snprintf(proof->chain_id, sizeof proof->chain_id, "%s", INMEMORY_CHAIN);
+    cer_eth_tx_cid(&proof->tx_hash, h);
+    snprintf(proof->tx_type, sizeof proof->tx_type, "%s", V1_TX_TYPE);
+    proof->has_block_number = proof->has_block_timestamp = true;
+    proof->block_timestamp = proof->block_number = now_ms() / 1000;
+    return 0;
+}
+
+int cer_anchor_chain_id(const cer_anchor_opts *opts, char *out, size_t cap)
+{
+    cer_anchor_opts o = *opts;
+    uint64_t chain;
+    double id = 0;
+    int rc;
+
+    if (!o.chain || strcmp(o.chain, "eth") != 0)
+        return snprintf(out, cap, "%s", INMEMORY_CHAIN) < (int)cap ? 0 : -ENOSPC;
+    if (!o.eth_rpc)
+        return cer_err(-EINVAL, "anchor: chain eth needs an Ethereum RPC URL");
+    defaults(&o);
+    if ((rc = eth_chain_id(&o, o.eth_rpc, &id, &chain)) < 0)
+        return rc;
+    return snprintf(out, cap, "eip155:%llu", (unsigned long long)chain) < (int)cap ? 0 : -ENOSPC;
+}
+
 int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof, int64_t *timestamp,
                       char *why, size_t why_cap)
 {
@@ -925,20 +969,8 @@ static int local_batch(cer_anchorer *a)
         leaves[i] = l[i].tip;
     if ((rc = cer_merkle_build(&proof.root, paths, store, leaves, n, true)) < 0)
         goto fail;
-    if (strcmp(a->chain, "eth") == 0) {
-        if ((rc = eth_anchor(&a->o, a->eth_rpc, a->eth_from, &a->rpc_id, &proof.root, &proof, stopping, a)) < 0)
-            goto fail;
-    } else {
-        /* js-ceramic's in-memory service: a random eth-tx CID, txType
-         * f(bytes32); block number and time as core <= 2.20 recorded them */
-        uint8_t h[32];
-        randombytes_buf(h, sizeof h);
-        snprintf(proof.chain_id, sizeof proof.chain_id, "%s", INMEMORY_CHAIN);
-        cer_eth_tx_cid(&proof.tx_hash, h);
-        snprintf(proof.tx_type, sizeof proof.tx_type, "%s", V1_TX_TYPE);
-        proof.has_block_number = proof.has_block_timestamp = true;
-        proof.block_timestamp = proof.block_number = now_ms() / 1000;
-    }
+    if ((rc = cer_anchor_root(&a->o, &proof.root, &proof, stopping, a)) < 0)
+        goto fail;
     if ((rc = cer_anchor_proof_encode(&pb, &proof)) < 0 ||
         (rc = cer_store_put(store, &pb.cid, pb.bytes.data, pb.bytes.len)) < 0)
         goto fail;

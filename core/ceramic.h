@@ -984,6 +984,56 @@ int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof
 /* The eth-tx CID (codec 0x93, keccak-256) of a 32-byte transaction hash. */
 void cer_eth_tx_cid(cer_cid *out, const uint8_t hash[32]);
 
+/* ------------------------------------------------------------------ */
+/* The anchor service daemon: ceramicfs as a CAS                        */
+/* ------------------------------------------------------------------ */
+
+/* An HTTP server of the Ceramic Anchor Service API (PROTOCOL.md §4.5)
+ * that js-ceramic (anchor-service-url) and ceramicfs's CAS client use:
+ * GET /api/v0/service-info/supported_chains, POST /api/v0/requests (the
+ * CAR body of core 2.31+, or JSON {streamId, cid}), GET
+ * /api/v0/requests/<tip CID>. Requests are anchored in batches with the
+ * built-in service's tree, chain step and anchor commits; a COMPLETED
+ * answer carries anchorCommit and a witnessCar holding the anchor commit,
+ * the proof and the tree path, and every block of a batch is put to the
+ * IPFS daemon when one is set. Details in casd.c. */
+typedef struct cer_casd_opts {
+    const char *listen;         /* "HOST:PORT" on IPv4 (default 127.0.0.1:8081; port 0: any) */
+    const char *ipfs;           /* IPFS HTTP API for the batches' blocks; NULL: none */
+    const char *state;          /* directory of the request journal (created if needed);
+                                   NULL: requests live in memory only */
+    cer_anchor_opts anchor;     /* chain (inmemory|eth), eth_rpc, eth_from, eth_raw,
+                                   interval (seconds between batches, default 60;
+                                   negative: no thread, cer_casd_flush only), timeout,
+                                   confirm_timeout, max_attempts (mode, service_url unused) */
+    double poll_wait;           /* a GET of an unfinished request waits up to this many
+                                   seconds for it to finish (long poll); default 0 */
+    size_t max_requests;        /* requests kept, finished ones included; default 10000 */
+    size_t max_body;            /* request body limit; default 1 MiB */
+    void (*log)(void *arg, const char *line);  /* one line per request and batch; may be NULL */
+    void *log_arg;
+} cer_casd_opts;
+
+typedef struct cer_casd cer_casd;
+
+/* Check the chain (eth: eth_chainId through eth_rpc), listen, start the
+ * batch thread. The HTTP API answers once cer_casd_run runs. */
+int cer_casd_open(cer_casd **out, const cer_casd_opts *opts);
+int cer_casd_port(const cer_casd *d);
+/* The chain it anchors on, as supported_chains names it ("eip155:1337"). */
+const char *cer_casd_chain(const cer_casd *d);
+/* Serve HTTP on the calling thread until cer_casd_stop (async-signal-safe)
+ * or *stop (may be NULL) becomes non-zero. */
+int cer_casd_run(cer_casd *d, const volatile int *stop);
+void cer_casd_stop(cer_casd *d);
+/* Anchor the due requests now on the calling thread: the number
+ * anchored, or a negative errno when the batch failed. */
+int cer_casd_flush(cer_casd *d);
+/* Request counts by status, batches, anchored, failed, chain (caller frees). */
+int cer_casd_status(cer_casd *d, cJSON **out);
+/* Stop the batch thread, close the server, free (after cer_casd_run returned). */
+void cer_casd_close(cer_casd *d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #include "clianchor.h"
 #include "cliutil.h"
 #include "config.h"
+#include "clicas.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ static const struct {
     {"sync", cfs_cmd_sync, "run this node's pubsub sync over an IPFS daemon (--ipfs URL)"},
     {"anchor", cfs_cmd_anchor, "anchor documents' tips now (built-in service or CAS), or --verify"},
     {"config", cfs_cmd_config, "print the configuration files' settings, or what they add to a command"},
+    {"cas", cfs_cmd_cas, "serve the Ceramic Anchor Service API (cas serve): anchor a network's documents"},
 };
 
 static int usage(FILE *f)
