@@ -1170,6 +1170,8 @@ int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, c
                      cid_str(a, tip), cid_str(b, &w.cids[w.n - 1]), cid_str(g, &id->genesis));
         walk_free(&w);
     }
+    if (rc == -ENOMEM)
+        return rc;  /* no memory is no verdict on the tip: no state at all */
     if (rc < 0) {
         /* the tip is rejected; what is left is the genesis alone (log-syncer.ts) */
         snprintf(saved, sizeof saved, "%s", cer_errmsg());
@@ -1183,6 +1185,10 @@ int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, c
     for (size_t i = w.n - 1; i-- > 0;)
         if ((rc = walk_apply(st, store, &w, i)) < 0)
             break;
+    if (rc == -ENOMEM) {
+        cer_state_free(st);  /* not a shorter valid log: no verdict */
+        st = NULL;
+    }
     *out = st;
 out:
     walk_free(&w);
