@@ -175,7 +175,8 @@ static int raw_links_ok(const cer_buf *block, const char *const *keys, size_t nk
     int rc = 0;
 
     if (!item)
-        return cer_err(-EINVAL, "block is not CBOR");
+        return res.error.code == CBOR_ERR_MEMERROR ? cer_err(-ENOMEM, "block: out of memory")
+                                                   : cer_err(-EINVAL, "block is not CBOR");
     if (index >= 0) {
         if (!cbor_isa_array(item) || (size_t)index >= cbor_array_size(item) ||
             !cbor_isa_tag(cbor_array_handle(item)[index]) ||
