@@ -5,7 +5,8 @@
  *
  * Threads (DESIGN.md): the subscription thread reads the daemon's NDJSON
  * stream, drops what it must (own messages, oversize, malformed, over the
- * rate, queue full: each a "pubsub" event and a counter), hands RESPONSEs
+ * rate, queue full, the oldest of more than LEARN_QUEUED_MAX tip messages
+ * queued for one stream: each a "pubsub" event and a counter), hands RESPONSEs
  * to waiting queries and queues the rest. The worker thread handles the
  * queue (learn tips, answer queries), drains the node's journal of
  * unpublished commits (push blocks to IPFS, publish UPDATE, mark
@@ -32,6 +33,7 @@
 #define QUERY_TIPS_MAX 16
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 15000
+#define LEARN_QUEUED_MAX 4      /* UPDATE/RESPONSE messages queued per stream */
 
 typedef struct item {
     struct item *next;
@@ -331,11 +333,51 @@ static bool answer_query(cer_sync *s, const cer_msg *m)
     return taken;
 }
 
+/* The stream a message asks us to learn a tip of (NULL for QUERY, KEEPALIVE). */
+static const cer_streamref *learn_stream(const cer_msg *m)
+{
+    if (m->typ == CER_MSG_UPDATE)
+        return &m->stream;
+    return m->typ == CER_MSG_RESPONSE && m->ntips > 0 ? &m->tips[0].stream : NULL;
+}
+
+/* Each unknown tip can cost a block fetch timeout, so a flood of made-up
+ * tips for one stream would hold the worker for hours and a real update
+ * behind them. When LEARN_QUEUED_MAX messages for m's stream are queued,
+ * the oldest is taken out and returned for the caller to drop: a writer's
+ * newer tips extend its older ones, so the newest are worth a fetch.
+ * Call with s->lock held. */
+static item *unqueue_oldest_locked(cer_sync *s, const cer_msg *m)
+{
+    const cer_streamref *id = learn_stream(m), *o;
+    item *first = NULL, *before = NULL, *prev = NULL;
+    int n = 0;
+
+    if (!id)
+        return NULL;
+    for (item *it = s->head; it; prev = it, it = it->next)
+        if ((o = learn_stream(&it->msg)) && cer_streamref_same_stream(o, id) && n++ == 0) {
+            first = it;
+            before = prev;
+        }
+    if (n < LEARN_QUEUED_MAX)
+        return NULL;
+    if (before)
+        before->next = first->next;
+    else
+        s->head = first->next;
+    if (s->tail == first)
+        s->tail = before;
+    s->qlen--;
+    first->next = NULL;
+    return first;
+}
+
 static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
 {
     cer_sync *s = arg;
     char why[320];
-    item *it;
+    item *it, *old;
     bool self, over_rate = false, full = false;
     long long now;
     int rc;
@@ -396,6 +438,7 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
         return 0;
     }
     pthread_mutex_lock(&s->lock);
+    old = unqueue_oldest_locked(s, &it->msg);
     if (s->qlen >= s->queue_max) {
         full = true;
     } else {
@@ -408,6 +451,13 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
         pthread_cond_signal(&s->work);
     }
     pthread_mutex_unlock(&s->lock);
+    if (old) {
+        snprintf(why, sizeof why, "dropped: an older tip message, over %d queued for the stream (latest from %s)",
+                 LEARN_QUEUED_MAX, im->from);
+        drop(s, learn_stream(&old->msg), "pubsub_superseded", why);
+        cer_msg_free(&old->msg);
+        free(old);
+    }
     if (full) {
         snprintf(why, sizeof why, "dropped: queue full (%zu messages), from %s", s->queue_max, im->from);
         drop(s, it->msg.typ == CER_MSG_RESPONSE ? NULL : &it->msg.stream, "pubsub_queuefull", why);
