@@ -5,7 +5,7 @@
  *
  * Threads (DESIGN.md): the subscription thread reads the daemon's NDJSON
  * stream, drops what it must (own messages, oversize, malformed, over the
- * rate, queue full, the oldest of more than LEARN_QUEUED_MAX tip messages
+ * rate, queue full, the oldest of more than LEARN_QUEUED_MAX messages
  * queued for one stream: each a "pubsub" event and a counter), hands RESPONSEs
  * to waiting queries and queues the rest. The worker thread handles the
  * queue (learn tips, answer queries), drains the node's journal of
@@ -33,7 +33,7 @@
 #define QUERY_TIPS_MAX 16
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 15000
-#define LEARN_QUEUED_MAX 4      /* UPDATE/RESPONSE messages queued per stream */
+#define LEARN_QUEUED_MAX 4      /* UPDATE/QUERY/RESPONSE messages queued per stream */
 
 typedef struct item {
     struct item *next;
@@ -333,20 +333,20 @@ static bool answer_query(cer_sync *s, const cer_msg *m)
     return taken;
 }
 
-/* The stream a message asks us to learn a tip of (NULL for QUERY, KEEPALIVE). */
+/* The stream a message is about (NULL for KEEPALIVE). */
 static const cer_streamref *learn_stream(const cer_msg *m)
 {
-    if (m->typ == CER_MSG_UPDATE)
+    if (m->typ == CER_MSG_UPDATE || m->typ == CER_MSG_QUERY)
         return &m->stream;
     return m->typ == CER_MSG_RESPONSE && m->ntips > 0 ? &m->tips[0].stream : NULL;
 }
 
-/* Each unknown tip can cost a block fetch timeout, so a flood of made-up
- * tips for one stream would hold the worker for hours and a real update
- * behind them. When LEARN_QUEUED_MAX messages for m's stream are queued,
- * the oldest is taken out and returned for the caller to drop: a writer's
- * newer tips extend its older ones, so the newest are worth a fetch.
- * Call with s->lock held. */
+/* Each unknown tip can cost a block fetch timeout and each QUERY a
+ * publish, so a flood of them for one stream would hold the worker for
+ * hours and a real update behind them. When LEARN_QUEUED_MAX messages for
+ * m's stream are queued, the oldest is taken out and returned for the
+ * caller to drop: a writer's newer tips extend its older ones, so the
+ * newest are worth a fetch. Call with s->lock held. */
 static item *unqueue_oldest_locked(cer_sync *s, const cer_msg *m)
 {
     const cer_streamref *id = learn_stream(m), *o;
@@ -452,7 +452,7 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
     }
     pthread_mutex_unlock(&s->lock);
     if (old) {
-        snprintf(why, sizeof why, "dropped: an older tip message, over %d queued for the stream (latest from %s)",
+        snprintf(why, sizeof why, "dropped: an older message, over %d queued for the stream (latest from %s)",
                  LEARN_QUEUED_MAX, im->from);
         drop(s, learn_stream(&old->msg), "pubsub_superseded", why);
         cer_msg_free(&old->msg);
