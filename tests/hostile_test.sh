@@ -292,8 +292,10 @@ echo "info case floods: $(new_events | grep -c 'messages/s' || true) dropped ove
 
 # ---- the end: B's counters, tip, content, verify ----
 kill -TERM "$pidB" 2>/dev/null || true
-wait "$pidB" 2>/dev/null || true
+rc=0; wait "$pidB" || rc=$?
 pidB=""
+eq b.exit "$rc" 0
+[ "$rc" = 0 ] || tail -30 "$T/B.err"
 st=$(sed -n '/^{$/,$p' "$T/B.out")
 [ -n "$st" ] || st=$(grep -v '"local"' "$T/B.out" | tail -1)
 printf '%s\n' "$st" >"$T/status.json"
