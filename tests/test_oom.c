@@ -2,7 +2,7 @@
  * test_oom.c — malloc fault injection: for each of the core's main
  * operations (decode a block, verify a commit, JSON -> DAG-CBOR, create and
  * sign commits, load a stream from the store, apply a commit, node update,
- * create and learn of a remote fork)
+ * create and learn of a remote fork, a pubsub message from a peer)
  * fail the Nth allocation for N = 1, 2, ... until the operation runs
  * without an injected failure, and assert each time a clean -ENOMEM, the
  * inputs unchanged, nothing leaked, and for the node a store and registry
@@ -359,6 +359,29 @@ static bool sign_one(long n)
     return f;
 }
 
+/* A RESPONSE as a peer sends it: parse a message from the network. */
+static bool msg_one(long n)
+{
+    char text[1024], ids[CER_STREAMID_STR_MAX], cid[CER_CID_STR_MAX];
+    cer_msg m = {0};
+    int rc;
+    bool f;
+
+    ck_assert_int_gt(cer_streamref_to_string(ids, sizeof ids, &sid), 0);
+    ck_assert_int_gt(cer_cid_to_string(cid, sizeof cid, cer_commit_cid(&up1)), 0);
+    snprintf(text, sizeof text, "{\"typ\":2,\"id\":\"q1\",\"tips\":{\"%s\":\"%s\"}}", ids, cid);
+    arm(n);
+    rc = cer_msg_parse(&m, (const uint8_t *)text, strlen(text));
+    f = disarm();
+    assert_clean("pubsub message", n, rc, f);
+    if (rc == 0) {
+        ck_assert_uint_eq(m.ntips, 1);
+        ck_assert(cer_cid_equal(&m.tips[0].tip, cer_commit_cid(&up1)));
+        cer_msg_free(&m);
+    }
+    return f;
+}
+
 START_TEST(pure_operations)
 {
     fixtures();
@@ -366,6 +389,7 @@ START_TEST(pure_operations)
     oom_loop("verify", verify_one);
     oom_loop("json->dagcbor", json_cbor_one);
     oom_loop("create+sign", sign_one);
+    oom_loop("pubsub message", msg_one);
     unfixtures();
 }
 END_TEST
