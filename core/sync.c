@@ -5,7 +5,7 @@
  *
  * Threads (DESIGN.md): the subscription thread reads the daemon's NDJSON
  * stream, drops what it must (own messages, oversize, malformed, over the
- * rate, queue full, the oldest of more than LEARN_QUEUED_MAX messages
+ * rate, queue full, the oldest of more than QUEUED_PER_STREAM_MAX messages
  * queued for one stream: each a "pubsub" event and a counter), hands RESPONSEs
  * to waiting queries and queues the rest. The worker thread handles the
  * queue (learn tips, answer queries), drains the node's journal of
@@ -33,7 +33,7 @@
 #define QUERY_TIPS_MAX 16
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 15000
-#define LEARN_QUEUED_MAX 4      /* UPDATE/QUERY/RESPONSE messages queued per stream */
+#define QUEUED_PER_STREAM_MAX 4 /* tip messages (UPDATE, RESPONSE) and QUERYs queued per stream, each */
 
 typedef struct item {
     struct item *next;
@@ -334,7 +334,7 @@ static bool answer_query(cer_sync *s, const cer_msg *m)
 }
 
 /* The stream a message is about (NULL for KEEPALIVE). */
-static const cer_streamref *learn_stream(const cer_msg *m)
+static const cer_streamref *about_stream(const cer_msg *m)
 {
     if (m->typ == CER_MSG_UPDATE || m->typ == CER_MSG_QUERY)
         return &m->stream;
@@ -343,24 +343,27 @@ static const cer_streamref *learn_stream(const cer_msg *m)
 
 /* Each unknown tip can cost a block fetch timeout and each QUERY a
  * publish, so a flood of them for one stream would hold the worker for
- * hours and a real update behind them. When LEARN_QUEUED_MAX messages for
- * m's stream are queued, the oldest is taken out and returned for the
- * caller to drop: a writer's newer tips extend its older ones, so the
- * newest are worth a fetch. Call with s->lock held. */
+ * hours and a real update behind them. When QUEUED_PER_STREAM_MAX messages
+ * of m's kind (QUERY, or tip messages) for m's stream are queued, the
+ * oldest is taken out and returned for the caller to drop: a writer's
+ * newer tips extend its older ones, so the newest are worth a fetch; and
+ * QUERYs never push out tips. Call with s->lock held. */
 static item *unqueue_oldest_locked(cer_sync *s, const cer_msg *m)
 {
-    const cer_streamref *id = learn_stream(m), *o;
+    const cer_streamref *id = about_stream(m), *o;
+    bool is_query = m->typ == CER_MSG_QUERY;
     item *first = NULL, *before = NULL, *prev = NULL;
     int n = 0;
 
     if (!id)
         return NULL;
     for (item *it = s->head; it; prev = it, it = it->next)
-        if ((o = learn_stream(&it->msg)) && cer_streamref_same_stream(o, id) && n++ == 0) {
+        if ((it->msg.typ == CER_MSG_QUERY) == is_query && (o = about_stream(&it->msg)) &&
+            cer_streamref_same_stream(o, id) && n++ == 0) {
             first = it;
             before = prev;
         }
-    if (n < LEARN_QUEUED_MAX)
+    if (n < QUEUED_PER_STREAM_MAX)
         return NULL;
     if (before)
         before->next = first->next;
@@ -453,8 +456,8 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
     pthread_mutex_unlock(&s->lock);
     if (old) {
         snprintf(why, sizeof why, "dropped: an older message, over %d queued for the stream (latest from %s)",
-                 LEARN_QUEUED_MAX, im->from);
-        drop(s, learn_stream(&old->msg), "pubsub_superseded", why);
+                 QUEUED_PER_STREAM_MAX, im->from);
+        drop(s, about_stream(&old->msg), "pubsub_superseded", why);
         cer_msg_free(&old->msg);
         free(old);
     }

@@ -112,24 +112,28 @@ case_end() {
     eq "case $1: stream unchanged" "$(tips)" "$TIPS"
 }
 
-# legit N: a real update signed with B's key, announced by the hostile
-# peer's daemon; B must learn it within a generous 90 s
+# legit WHY: a real update signed with B's key, announced by the hostile
+# peer's daemon; B must learn it within a generous 90 s. legit_send and
+# legit_wait are its two halves, for hostile traffic in between.
 LEGIT=0
-legit() {
+legit_send() {
     LEGIT=$((LEGIT + 1))
     $CFS commit --key "$T/B/key" --genesis "$GEN" --prev "$TIP" \
         --patch "[{\"op\":\"replace\",\"path\":\"/n\",\"value\":$LEGIT}]" >"$T/legit.json"
-    c=$(put_commit "$T/legit.json")
-    update_msg "$c" >"$T/legit.msg"
+    LC=$(put_commit "$T/legit.json")
+    update_msg "$LC" >"$T/legit.msg"
     pub "$T/legit.msg"
-    if wait_for "$T/B.out" "\"tip\":\"$c\",\"local\":false" 90; then
+}
+legit_wait() {
+    if wait_for "$T/B.out" "\"tip\":\"$LC\",\"local\":false" 90; then
         ok "responsive: legit update $LEGIT ($1) learned"
-        TIP=$c
+        TIP=$LC
     else
         fail "responsive: legit update $LEGIT ($1) not learned within 90 s"
         tail -5 "$T/B.err"
     fi
 }
+legit() { legit_send; legit_wait "$1"; }
 
 # ---- B: a node holding a document, syncing on daemon 2 ----
 ID=$($CFS create --state "$T/B" --content '{"hello":"world","n":0}' | jq -r .streamId)
@@ -264,9 +268,9 @@ legit "after the 10 MB message and the replay"
 eq "case replayed-old-tip: ignored" "$(tips)" "$((TIPS + 1))"
 
 # ---- floods ----
-# $FLOOD QUERYs for B's stream (each one B would answer), then $FLOOD
-# RESPONSEs each naming a different tip nobody has (each one a block fetch
-# that can only time out), then at once a real update: B must learn it.
+# $FLOOD RESPONSEs each naming a different tip nobody has (each one a block
+# fetch that can only time out), then at once a real update, then $FLOOD
+# QUERYs for B's stream (each one B would answer): B must learn the update.
 FLOOD=300
 i=0 qargs="" rargs=""
 while [ $i -lt $FLOOD ]; do
@@ -280,10 +284,11 @@ while [ $i -lt $FLOOD ]; do
 done
 case_start
 # shellcheck disable=SC2086
-curl -s -Z --parallel-max 16 $qargs -X POST -F "file=@$T/q0" "$API1/pubsub/pub?arg=$targ" >/dev/null 2>&1 || true
-# shellcheck disable=SC2086
 curl -s -Z --parallel-max 16 $rargs -X POST -F "file=@$T/r0" "$API1/pubsub/pub?arg=$targ" >/dev/null 2>&1 || true
-legit "right after the QUERY and RESPONSE floods"
+legit_send
+# shellcheck disable=SC2086
+curl -s -Z --parallel-max 16 $qargs -X POST -F "file=@$T/q0" "$API1/pubsub/pub?arg=$targ" >/dev/null 2>&1 || true
+legit_wait "between the RESPONSE and the QUERY floods"
 TIPS=$((TIPS + 1))  # the real update
 case_end "response-flood" "RESPONSE tip" 30
 n=$(new_events | grep -c 'queued for the stream' || true)
