@@ -83,6 +83,12 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/testutil.o $(LIB)
 # the fake HTTP server shared by the tests that talk to HTTP services
 $(BUILD)/tests/test_anchor $(BUILD)/tests/test_ipfs: $(BUILD)/tests/fakehttp.o
 
+# test_oom fails the Nth allocation: malloc & co. are wrapped at link time
+# (under ASan too, where __real_malloc is ASan's); see tests/test_oom.c.
+OOM_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup,--wrap=cbor_load
+$(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/tests/testutil.o $(LIB)
+	$(CC) $(LDFLAGS) $(OOM_WRAP) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
 tests: $(TEST_BIN) $(PROG)
 
 # Runs every Check program, then every shell test; fails on the first failure

@@ -579,7 +579,8 @@ const cer_cid *cer_state_tip(const cer_state *st);
  * stops before it: *out is the state up to the last valid commit, and the
  * return value is the (negative) error of the rejected commit, with its
  * reason in cer_errmsg() naming the commit. If nothing is valid (genesis
- * bad or missing) *out is NULL. Stream types: TileDocument, Model and
+ * bad or missing) *out is NULL; so is it on -ENOMEM, which is no verdict on
+ * any commit. Stream types: TileDocument, Model and
  * ModelInstanceDocument (the last two read-only; MID content is not
  * validated against its Model); others fail with -ENOTSUP. */
 int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, const cer_cid *tip);

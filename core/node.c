@@ -1314,44 +1314,54 @@ out:
     return rc;
 }
 
-int cer_node_unlisten(cer_node *node, cer_node_listener fn, void *arg)
+static int listener_is(const void *entry, const void *key)
 {
-    int rc = cer_err(-ENOENT, "node: no such listener");
+    const listener *a = entry, *b = key;
+    return a->fn == b->fn && a->arg == b->arg;
+}
+
+static int section_is(const void *entry, const void *key)
+{
+    return strcmp(((const section *)entry)->name, key) == 0;
+}
+
+/* Removes the first of the *n entries of size sz at arr that is(entry, key)
+ * accepts, with cblock written (no listener or section is running) and the
+ * lock held; 0, or -ENOENT (no message set) when none matches. */
+static int node_remove(cer_node *node, void *arr, size_t *n, size_t sz,
+                       int (*is)(const void *entry, const void *key), const void *key)
+{
+    int rc = -ENOENT;
 
     pthread_rwlock_wrlock(&node->cblock);
     pthread_mutex_lock(&node->lock);
-    for (size_t i = 0; i < node->nlisteners; i++)
-        if (node->listeners[i].fn == fn && node->listeners[i].arg == arg) {
-            memmove(&node->listeners[i], &node->listeners[i + 1],
-                    (node->nlisteners - i - 1) * sizeof node->listeners[0]);
-            node->nlisteners--;
+    for (size_t i = 0; i < *n; i++) {
+        char *e = (char *)arr + i * sz;
+        if (is(e, key)) {
+            memmove(e, e + sz, (*n - i - 1) * sz);
+            (*n)--;
             rc = 0;
             break;
         }
+    }
     pthread_mutex_unlock(&node->lock);
     pthread_rwlock_unlock(&node->cblock);
-    if (rc == 0)
-        cer_errclear();
     return rc;
+}
+
+int cer_node_unlisten(cer_node *node, cer_node_listener fn, void *arg)
+{
+    listener key = {fn, arg};
+
+    if (node_remove(node, node->listeners, &node->nlisteners, sizeof key, listener_is, &key) < 0)
+        return cer_err(-ENOENT, "node: no such listener");
+    return 0;
 }
 
 int cer_node_unsection(cer_node *node, const char *name)
 {
-    int rc = cer_err(-ENOENT, "node: no status section %s", name);
-
-    pthread_rwlock_wrlock(&node->cblock);
-    pthread_mutex_lock(&node->lock);
-    for (size_t i = 0; i < node->nsections; i++)
-        if (strcmp(node->sections[i].name, name) == 0) {
-            memmove(&node->sections[i], &node->sections[i + 1],
-                    (node->nsections - i - 1) * sizeof node->sections[0]);
-            node->nsections--;
-            rc = 0;
-            break;
-        }
-    pthread_mutex_unlock(&node->lock);
-    pthread_rwlock_unlock(&node->cblock);
-    if (rc == 0)
-        cer_errclear();
-    return rc;
+    if (node_remove(node, node->sections, &node->nsections, sizeof node->sections[0],
+                    section_is, name) < 0)
+        return cer_err(-ENOENT, "node: no status section %s", name);
+    return 0;
 }

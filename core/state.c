@@ -179,7 +179,8 @@ static int raw_links_ok(const cer_buf *block, const char *const *keys, size_t nk
     int rc = 0;
 
     if (!item)
-        return cer_err(-EINVAL, "block is not CBOR");
+        return res.error.code == CBOR_ERR_MEMERROR ? cer_err(-ENOMEM, "block: out of memory")
+                                                   : cer_err(-EINVAL, "block is not CBOR");
     if (index >= 0) {
         if (!cbor_isa_array(item) || (size_t)index >= cbor_array_size(item) ||
             !cbor_isa_tag(cbor_array_handle(item)[index]) ||
@@ -1196,6 +1197,8 @@ int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamre
                      cid_str(a, tip), cid_str(b, &w.cids[w.n - 1]), cid_str(g, &id->genesis));
         walk_free(&w);
     }
+    if (rc == -ENOMEM)
+        return rc;  /* no memory is no verdict on the tip: no state at all */
     if (rc < 0) {
         /* the tip is rejected; what is left is the genesis alone (log-syncer.ts) */
         snprintf(saved, sizeof saved, "%s", cer_errmsg());
@@ -1209,6 +1212,10 @@ int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamre
     for (size_t i = w.n - 1; i-- > 0;)
         if ((rc = walk_apply(st, store, &w, i, chk)) < 0)
             break;
+    if (rc == -ENOMEM) {
+        cer_state_free(st);  /* not a shorter valid log: no verdict */
+        st = NULL;
+    }
     *out = st;
 out:
     walk_free(&w);
