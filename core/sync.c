@@ -270,7 +270,11 @@ static void learn(cer_sync *s, const cer_streamref *id, const cer_cid *tip, cons
 
     if (rc == 1) {
         cer_node_count(s->node, "pubsub_learned", 1);
-    } else if (rc < 0) {
+    } else if (rc == 0) {
+        /* valid but moved nothing: a tip known already (a replay) or a
+         * branch that lost; counted, not an error (peers re-announce) */
+        cer_node_count(s->node, "pubsub_stale", 1);
+    } else {
         cer_cid_to_string(name, sizeof name, tip);
         cer_node_count(s->node, "pubsub_rejected", 1);
         cer_node_event(s->node, "pubsub", id, "%s tip %s rejected: %s", what, name, cer_errmsg());
@@ -833,7 +837,10 @@ int cer_sync_load(cer_sync *s, const cer_streamref *id, int timeout_ms)
     /* nobody answered (or every answer failed): the genesis alone */
     if ((rc = cer_node_learn_tip(s->node, &m.stream, &m.stream.genesis)) >= 0)
         return rc;
-    if (errbuf[0])
-        return cer_err(err ? err : rc, "sync: cannot load the stream: %s; genesis: %s", errbuf, cer_errmsg());
+    if (errbuf[0]) {
+        char why[512];  /* cer_err must not format its own buffer into itself */
+        snprintf(why, sizeof why, "%s", cer_errmsg());
+        return cer_err(err ? err : rc, "sync: cannot load the stream: %s; genesis: %s", errbuf, why);
+    }
     return cer_err_wrap(rc, "sync: no answer to QUERY and no genesis");
 }

@@ -20,10 +20,16 @@
 # 90 s: the node stays responsive. At the end B's counters, tip, content and
 # `ceramicfs verify` are checked. A `prev` loop cannot be built with
 # content addressing and is not a case.
+# The same through a mount: M (`ceramicfs mount`, also on daemon 2, with a
+# copy of B's state) sees every case too; for each, the counter of its kind
+# must grow in M's .status, a new line about it must appear in M's .errors
+# (a replayed tip is counted, pubsub_stale, and is no error), and the
+# document's content.json and .log must not change.
 #
 # Needs the peers installed (bash tests/peers/peers.sh install). Without
 # them: with CI set, it installs them (or fails); without CI it SKIPS
-# loudly with exit 77.
+# loudly with exit 77. Without FUSE (root, /dev/fuse) the mount part is
+# skipped loudly (and FAILS with CI set).
 set -eu
 
 CFS=${CERAMICFS:-build/ceramicfs}
@@ -37,6 +43,17 @@ EVIL=0101010101010101010101010101010101010101010101010101010101010101
 T=$(mktemp -d)
 fails=0
 pidB=""
+pidM=""
+MNT=$T/mnt
+FUSE=1
+[ -e /dev/fuse ] && command -v fusermount3 >/dev/null && [ "$(id -u)" = 0 ] || FUSE=0
+if [ $FUSE = 0 ]; then
+    [ -n "${CI:-}" ] && { echo "FAIL hostile_test: no FUSE (root, /dev/fuse, fusermount3): required in CI"; exit 1; }
+    echo "######################################################################"
+    echo "# hostile_test: no FUSE (root, /dev/fuse): the MOUNT's view (.status, #"
+    echo "#   .errors) is NOT tested, only 'ceramicfs sync'.                   #"
+    echo "######################################################################"
+fi
 
 if ! $PEERS installed; then
     if [ -n "${CI:-}" ]; then
@@ -53,6 +70,8 @@ fi
 
 cleanup() {
     [ -n "$pidB" ] && kill "$pidB" 2>/dev/null && wait "$pidB" 2>/dev/null
+    mountpoint -q "$MNT" 2>/dev/null && { fusermount3 -u "$MNT" 2>/dev/null || fusermount3 -uz "$MNT"; }
+    [ -n "$pidM" ] && kill "$pidM" 2>/dev/null && wait "$pidM" 2>/dev/null
     $PEERS stop >/dev/null 2>&1 || true
     rm -rf "$T"
 }
@@ -94,9 +113,45 @@ tips() { grep -c '"local":false' "$T/B.out" || true; }
 # sign_payload DAGJSON KEYARGS...: a signed commit with this exact payload
 sign_payload() { p=$1; shift; printf '%s' "$p" | $CFS sign "$@"; }
 
-# A case: case_start, send it, then case_end NAME PATTERN SECONDS: B must
-# print a new event holding PATTERN within SECONDS, and its tip must not move.
-case_start() { NEV=$(wc -l <"$T/B.err"); TIPS=$(tips); }
+# The mount M: its counter C (0 when absent), its .errors lines that are
+# not in the snapshot $T/M.err0, the document's .log and content.json
+m_counter() { timeout 30 jq ".counters.$1 // 0" "$MNT/.status"; }
+m_new_errors() { timeout 30 cat "$MNT/.errors" | grep -vxF -f "$T/M.err0" || true; }
+m_doc() { timeout 30 cat "$MNT/$ID/.log" "$MNT/$ID/content.json"; }
+m_start() {
+    [ $FUSE = 1 ] || return 0
+    timeout 30 cat "$MNT/.errors" >"$T/M.err0"
+    [ -s "$T/M.err0" ] || echo "no line" >"$T/M.err0"
+    timeout 30 jq -c '.counters' "$MNT/.status" >"$T/M.c0"
+    m_doc >"$T/M.doc0"
+    MLOG=$(timeout 30 wc -l <"$MNT/$ID/.log")
+}
+# m_end NAME PATTERN SECONDS COUNTER: within SECONDS, a new line in M's
+# .errors holding PATTERN (PATTERN "-": none expected) and COUNTER grown;
+# M's document unchanged
+m_end() {
+    [ $FUSE = 1 ] || return 0
+    c0=$(jq ".$4 // 0" "$T/M.c0")
+    i=0
+    while [ $i -lt $(($3 * 10)) ]; do
+        [ "$(m_counter "$4")" -gt "$c0" ] && { [ "$2" = - ] || m_new_errors | grep -qF -- "$2"; } && break
+        sleep 0.1; i=$((i + 1))
+    done
+    ge "case $1: mount .status $4" "$(m_counter "$4")" $((c0 + 1))
+    if [ "$2" = - ]; then
+        eq "case $1: mount .errors: nothing new" "$(m_new_errors | wc -l | tr -d ' ')" 0
+    elif m_new_errors | grep -qF -- "$2"; then
+        ok "case $1: mount .errors: $(m_new_errors | grep -F -- "$2" | head -1 | jq -r .message | cut -c1-100)"
+    else
+        fail "case $1: mount .errors: no line with '$2'"
+    fi
+    if m_doc | cmp -s - "$T/M.doc0"; then ok "case $1: mount document unchanged"; else fail "case $1: mount document changed"; fi
+}
+
+# A case: case_start, send it, then case_end NAME PATTERN SECONDS [COUNTER]:
+# B must print a new event holding PATTERN within SECONDS, and its tip must
+# not move; the same on the mount M, with COUNTER (default pubsub_rejected).
+case_start() { NEV=$(wc -l <"$T/B.err"); TIPS=$(tips); m_start; }
 new_events() { tail -n +$((NEV + 1)) "$T/B.err"; }
 case_end() {
     i=0
@@ -110,6 +165,7 @@ case_end() {
         fail "case $1: no event with '$2' within $3 s"
     fi
     eq "case $1: stream unchanged" "$(tips)" "$TIPS"
+    m_end "$1" "$2" "$3" "${4:-pubsub_rejected}"
 }
 
 # legit WHY: a real update signed with B's key, announced by the hostile
@@ -124,6 +180,7 @@ legit_send() {
     update_msg "$LC" >"$T/legit.msg"
     pub "$T/legit.msg"
 }
+m_tip() { timeout 30 tail -1 "$MNT/$ID/.log" | jq -r .cid; }
 legit_wait() {
     if wait_for "$T/B.out" "\"tip\":\"$LC\",\"local\":false" 90; then
         ok "responsive: legit update $LEGIT ($1) learned"
@@ -132,6 +189,10 @@ legit_wait() {
         fail "responsive: legit update $LEGIT ($1) not learned within 90 s"
         tail -5 "$T/B.err"
     fi
+    [ $FUSE = 1 ] || return 0
+    i=0
+    while [ $i -lt 300 ] && [ "$(m_tip)" != "$LC" ]; do sleep 0.3; i=$((i + 1)); done
+    eq "responsive: mount learned legit update $LEGIT" "$(m_tip)" "$LC"
 }
 legit() { legit_send; legit_wait "$1"; }
 
@@ -142,9 +203,27 @@ TIP=$GEN
 # another stream (its genesis on daemon 1), for "prev/id of another stream"
 $CFS genesis --seed-hex $EVIL --content '{"other":true}' >"$T/g2.json"
 GEN2=$(put_commit "$T/g2.json")
+cp -a "$T/B" "$T/M"
 timeout 1000 $CFS sync --state "$T/B" --ipfs "$API2" $NET --seconds 900 >"$T/B.out" 2>"$T/B.err" &
 pidB=$!
 wait_for "$T/B.err" subscribed 20 || { fail "b.subscribe"; cat "$T/B.err"; exit 1; }
+if [ $FUSE = 1 ]; then
+    mkdir -p "$MNT"
+    $CFS mount "$MNT" --state "$T/M" -f --anchor none --ipfs "$API2" $NET 2>"$T/M.log" &
+    pidM=$!
+    i=0
+    while ! mountpoint -q "$MNT"; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && { fail "m.mount"; cat "$T/M.log"; exit 1; }
+        sleep 0.1
+    done
+    i=0
+    until [ "$(timeout 30 jq -r .ipfs.connected "$MNT/.status")" = true ]; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && { fail "m.connected"; cat "$MNT/.status"; exit 1; }
+        sleep 0.2
+    done
+fi
 sleep 1  # gossipsub mesh
 legit "baseline"
 
@@ -247,25 +326,35 @@ case_end "cid-codec-mismatch" "$W" 30
 legit "after the bad commits"
 
 # ---- bad messages ----
-case_start; pub_text 'this is not json'; case_end "msg-not-json" "malformed" 20
-case_start; pub_text '{"typ":0,"stream":"'"$ID"'"}'; case_end "msg-no-tip" "malformed" 20
-case_start; pub_text '{"typ":0,"stream":"kjzl-not-a-streamid","tip":"'"$TIP"'"}'; case_end "msg-bad-streamid" "malformed" 20
-case_start; pub_text '{"typ":9,"stream":"'"$ID"'","tip":"'"$TIP"'"}'; case_end "msg-unknown-typ" "malformed" 20
-case_start; pub_text '[1,2,3]'; case_end "msg-not-object" "malformed" 20
+case_start; pub_text 'this is not json'; case_end "msg-not-json" "malformed" 20 pubsub_malformed
+case_start; pub_text '{"typ":0,"stream":"'"$ID"'"}'; case_end "msg-no-tip" "malformed" 20 pubsub_malformed
+case_start; pub_text '{"typ":0,"stream":"kjzl-not-a-streamid","tip":"'"$TIP"'"}'; case_end "msg-bad-streamid" "malformed" 20 pubsub_malformed
+case_start; pub_text '{"typ":9,"stream":"'"$ID"'","tip":"'"$TIP"'"}'; case_end "msg-unknown-typ" "malformed" 20 pubsub_malformed
+case_start; pub_text '[1,2,3]'; case_end "msg-not-object" "malformed" 20 pubsub_malformed
 
 # a 10 MB message: the daemon may refuse to relay it; B must stay up either way
 case_start
 head -c 10485760 /dev/zero | tr '\0' 'x' >"$T/huge"
 pub "$T/huge" || true
 sleep 5
-if new_events | grep -q oversize; then ok "case msg-10MB: dropped as oversize"; else
-    echo "note case msg-10MB: the daemon did not deliver the 10 MB message (js-ipfs gossipsub limit)"; fi
+if new_events | grep -q oversize; then
+    ok "case msg-10MB: dropped as oversize"
+    m_end "msg-10MB" "oversize" 20 pubsub_oversize
+else
+    echo "note case msg-10MB: the daemon did not deliver the 10 MB message (js-ipfs gossipsub limit)"
+fi
 # replayed old tip (the genesis): no change and no error, as in js-ceramic;
 # the real update after it is handled after it, so then only that one moved B
 case_start
 update_msg "$GEN" >"$T/m"; pub "$T/m"
 legit "after the 10 MB message and the replay"
 eq "case replayed-old-tip: ignored" "$(tips)" "$((TIPS + 1))"
+if [ $FUSE = 1 ]; then
+    ge "case replayed-old-tip: mount .status pubsub_stale" "$(m_counter pubsub_stale)" \
+        $(($(jq '.pubsub_stale // 0' "$T/M.c0") + 1))
+    eq "case replayed-old-tip: mount .errors: nothing new" "$(m_new_errors | wc -l | tr -d ' ')" 0
+    eq "case replayed-old-tip: mount .log: only the legit update" "$(timeout 30 wc -l <"$MNT/$ID/.log")" $((MLOG + 1))
+fi
 
 # ---- floods ----
 # $FLOOD RESPONSEs each naming a different tip nobody has (each one a block
@@ -290,10 +379,12 @@ legit_send
 curl -s -Z --parallel-max 16 $qargs -X POST -F "file=@$T/q0" "$API1/pubsub/pub?arg=$targ" >/dev/null 2>&1 || true
 legit_wait "between the RESPONSE and the QUERY floods"
 TIPS=$((TIPS + 1))  # the real update
+[ $FUSE = 1 ] && m_doc >"$T/M.doc0"
 case_end "response-flood" "RESPONSE tip" 30
 n=$(new_events | grep -c 'queued for the stream' || true)
 ge "case floods: older queued messages dropped, each an event" "$n" 1
 echo "info case floods: $(new_events | grep -c 'messages/s' || true) dropped over B's rate limit"
+[ $FUSE = 1 ] && ge "case floods: mount .status pubsub_superseded" "$(m_counter pubsub_superseded)" 1
 
 # ---- the end: B's counters, tip, content, verify ----
 kill -TERM "$pidB" 2>/dev/null || true
@@ -311,6 +402,16 @@ echo "info B counters: $(jq -c .counters "$T/status.json")"
 eq b.tip "$($CFS log --state "$T/B" "$ID" | tail -1 | jq -r .cid)" "$TIP"
 eq b.content "$($CFS show --state "$T/B" "$ID" | jq -cS .)" "{\"hello\":\"world\",\"n\":$LEGIT}"
 eq b.verify "$($CFS verify --state "$T/B" "$ID" >/dev/null 2>&1; echo $?)" 0
+if [ $FUSE = 1 ]; then
+    echo "info M counters: $(timeout 30 jq -c .counters "$MNT/.status")"
+    eq m.content "$(timeout 30 jq -cS . "$MNT/$ID/content.json")" "{\"hello\":\"world\",\"n\":$LEGIT}"
+    timeout 60 fusermount3 -u "$MNT" || fail "m.unmount"
+    rc=0; wait "$pidM" || rc=$?
+    pidM=""
+    eq m.exit "$rc" 0
+    [ "$rc" = 0 ] || tail -30 "$T/M.log"
+    eq m.verify "$($CFS verify --state "$T/M" "$ID" >/dev/null 2>&1; echo $?)" 0
+fi
 
 if [ $fails -ne 0 ]; then echo "hostile_test: $fails FAILED"; exit 1; fi
 echo "hostile_test: all passed"
