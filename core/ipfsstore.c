@@ -8,9 +8,12 @@
  * block, so this file only moves bytes.
  *
  * Offline first: a failed write-through never fails a put. It is counted,
- * and write-through pauses for PAUSE_MS so a dead daemon costs one
- * connection attempt a second, not one per block; the sync layer pushes a
- * commit's blocks again (cer_store_push) before it announces the commit.
+ * and write-through pauses, PAUSE_MS after the first failure and twice as
+ * long after each next one up to PAUSE_MAX_MS, so a dead daemon costs one
+ * connection attempt a second, not one per block, and a daemon that
+ * accepts and never answers holds a save for its timeout once in a while,
+ * not at every save; the sync layer pushes a commit's blocks again
+ * (cer_store_push, not paused) before it announces the commit.
  */
 #include "store.h"
 #include "error.h"
@@ -22,12 +25,14 @@
 #include <time.h>
 
 #define PAUSE_MS 1000
+#define PAUSE_MAX_MS 60000
 
 typedef struct ipfs_store {
     cer_store base;
     cer_store *local;
     cer_ipfs *ipfs;
     atomic_llong pause_until;   /* ms, monotonic */
+    atomic_llong pause_ms;      /* the next pause; 0 after a success */
     atomic_llong fetched, fetch_failed, written, write_failed;
 } ipfs_store;
 
@@ -48,10 +53,14 @@ static int write_through(ipfs_store *s, const cer_cid *cid, const uint8_t *data,
     if (!force && now_ms() < atomic_load(&s->pause_until))
         return -EAGAIN;
     if ((rc = cer_ipfs_block_put(s->ipfs, cid, data, len)) < 0) {
+        long long p = atomic_load(&s->pause_ms);
+        p = p < PAUSE_MS ? PAUSE_MS : p > PAUSE_MAX_MS / 2 ? PAUSE_MAX_MS : 2 * p;
+        atomic_store(&s->pause_ms, p);
         atomic_fetch_add(&s->write_failed, 1);
-        atomic_store(&s->pause_until, now_ms() + PAUSE_MS);
+        atomic_store(&s->pause_until, now_ms() + p);
         return rc;
     }
+    atomic_store(&s->pause_ms, 0);
     atomic_fetch_add(&s->written, 1);
     return 0;
 }

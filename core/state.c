@@ -1199,6 +1199,8 @@ int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamre
     }
     if (rc == -ENOMEM)
         return rc;  /* no memory is no verdict on the tip: no state at all */
+    if (rc < 0 && cer_cid_equal(tip, &id->genesis))
+        return rc;  /* the genesis itself failed: no second fetch of it */
     if (rc < 0) {
         /* the tip is rejected; what is left is the genesis alone (log-syncer.ts) */
         snprintf(saved, sizeof saved, "%s", cer_errmsg());
