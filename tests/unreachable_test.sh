@@ -13,6 +13,11 @@
 # asserts that it completes, with the right result or errno, not how fast.
 # Then each daemon must still be alive, unmount cleanly (exit 0), and after
 # a remount (offline) every save is in .log and `ceramicfs verify` passes.
+#   mount C: on a REAL js-ipfs daemon (tests/peers/peers.sh) that is stopped
+#            mid-session; the same operations; then the daemon comes back
+#            and every queued save is published (.status unpublished 0).
+#            Skipped with a note when the peers are not installed (CI
+#            installs them).
 #
 # Needs FUSE (root, /dev/fuse, fusermount3) and python3 (the blackhole).
 # Without them: with CI set it FAILS, without CI it SKIPS loudly (exit 77).
@@ -37,12 +42,15 @@ command -v python3 >/dev/null || skip "no python3 (the blackhole listener)"
 command -v getfattr >/dev/null || skip "no getfattr (attr package)"
 
 T=$(mktemp -d /var/tmp/cfs-unreach.XXXXXX)
-PBH= PA= PB=
+PBH= PA= PB= PC= PEERS_UP=
+HERE=$(cd "$(dirname "$0")" && pwd)
+PEERS="bash $HERE/peers/peers.sh"
 cleanup() {
-    for m in "$T/a" "$T/b"; do
+    for m in "$T/a" "$T/b" "$T/c"; do
         mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
     done
-    for p in $PA $PB $PBH; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    for p in $PA $PB $PC $PBH; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    [ -n "$PEERS_UP" ] && $PEERS stop >/dev/null 2>&1
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -187,6 +195,32 @@ PB=$MP
 exercise "$T/b" b
 finish "$T/b" "$PB" "$T/sb" b
 PB=
+
+if $PEERS installed || { [ -n "${CI:-}" ] && $PEERS install; }; then
+    PEERS_UP=1
+    timeout 120 $PEERS start || { echo "FAIL unreachable_test: daemons did not start"; exit 1; }
+    API1=http://127.0.0.1:${PEERS_API1:-5311}/api/v0
+    mount_at "$T/c" "$T/sc" --anchor none --ipfs "$API1" --query-timeout 2000
+    PC=$MP
+    i=0
+    until [ "$(timeout 30 jq -r .ipfs.connected "$T/c/.status")" = true ]; do
+        i=$((i + 1))
+        [ $i -gt 150 ] && { bad "c.connected"; break; }
+        sleep 0.2
+    done
+    $PEERS stop >/dev/null 2>&1
+    exercise "$T/c" c
+    timeout 120 $PEERS start || { echo "FAIL unreachable_test: daemons did not restart"; exit 1; }
+    i=0
+    while [ $i -lt 300 ] && [ "$(timeout 30 jq -r .unpublished "$T/c/.status")" != 0 ]; do sleep 0.3; i=$((i + 1)); done
+    eq "c.published after the daemon came back" "$(timeout 30 jq -r .unpublished "$T/c/.status")" 0
+    finish "$T/c" "$PC" "$T/sc" c
+    PC=
+    $PEERS stop >/dev/null 2>&1
+    PEERS_UP=
+else
+    echo "note unreachable_test: js-ipfs peers not installed: the daemon stopped mid-session is NOT tested"
+fi
 
 if grep -q "not connected" "$T/all.err" "$T/daemon.log"; then bad "ENOTCONN seen somewhere"; else ok "never ENOTCONN"; fi
 echo "unreachable_test: $(($(date +%s) - START)) s"
