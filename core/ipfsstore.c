@@ -11,17 +11,21 @@
  * and write-through pauses for PAUSE_MS so a dead daemon costs one
  * connection attempt a second, not one per block; the sync layer pushes a
  * commit's blocks again (cer_store_push) before it announces the commit.
+ * That push is skipped for a block this store has just written through
+ * (the last RECENT_MAX successes), so a commit costs its block/puts once.
  */
 #include "store.h"
 #include "error.h"
 #include "ipfs.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define PAUSE_MS 1000
+#define RECENT_MAX 64
 
 typedef struct ipfs_store {
     cer_store base;
@@ -29,6 +33,9 @@ typedef struct ipfs_store {
     cer_ipfs *ipfs;
     atomic_llong pause_until;   /* ms, monotonic */
     atomic_llong fetched, fetch_failed, written, write_failed;
+    pthread_mutex_t lock;       /* guards recent, nrecent */
+    cer_cid recent[RECENT_MAX]; /* the last blocks written through, a ring */
+    size_t nrecent;             /* writes so far; the next slot is nrecent % RECENT_MAX */
 } ipfs_store;
 
 static const cer_store_ops ipfs_ops;
@@ -39,6 +46,17 @@ static long long now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool recently_written(ipfs_store *s, const cer_cid *cid)
+{
+    bool found = false;
+
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < RECENT_MAX && i < s->nrecent && !found; i++)
+        found = cer_cid_equal(&s->recent[i], cid);
+    pthread_mutex_unlock(&s->lock);
+    return found;
 }
 
 static int write_through(ipfs_store *s, const cer_cid *cid, const uint8_t *data, size_t len, bool force)
@@ -53,6 +71,9 @@ static int write_through(ipfs_store *s, const cer_cid *cid, const uint8_t *data,
         return rc;
     }
     atomic_fetch_add(&s->written, 1);
+    pthread_mutex_lock(&s->lock);
+    s->recent[s->nrecent++ % RECENT_MAX] = *cid;
+    pthread_mutex_unlock(&s->lock);
     return 0;
 }
 
@@ -111,6 +132,7 @@ static void ipfs_close(cer_store *st)
 
     cer_store_close(s->local);
     cer_ipfs_close(s->ipfs);
+    pthread_mutex_destroy(&s->lock);
     free(s);
 }
 
@@ -128,6 +150,7 @@ int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs)
     s->base.ops = &ipfs_ops;
     s->local = local;
     s->ipfs = ipfs;
+    pthread_mutex_init(&s->lock, NULL);
     *out = &s->base;
     return 0;
 }
@@ -145,6 +168,8 @@ int cer_store_push(cer_store *st, const cer_cid *cid)
 
     if (!st || st->ops != &ipfs_ops)
         return cer_err(-ENOTSUP, "store: not an IPFS-backed store");
+    if (recently_written(s, cid))
+        return 0;
     if ((rc = cer_store_get(s->local, cid, &b)) == 0)
         rc = write_through(s, cid, b.data, b.len, true);
     cer_buf_free(&b);

@@ -447,6 +447,53 @@ START_TEST(fault_injection_loop)
 }
 END_TEST
 
+/* A commit's blocks are pushed again before its UPDATE: that push costs
+ * nothing for a block just written through, a real block/put after a
+ * failed write-through, and fails cleanly for a block not held. */
+START_TEST(push_skips_what_was_written)
+{
+    fake f;
+    cer_buf b = CER_BUF_INIT, b2 = CER_BUF_INIT;
+    cer_cid cid, cid2;
+    cer_store *local, *st;
+    cer_ipfs *c;
+    long calls;
+
+    fake_start(&f);
+    make_block(&b, &cid, "{\"push\":1}");
+    make_block(&b2, &cid2, "{\"push\":2}");
+    c = fake_client(&f);
+    ck_assert_int_eq(cer_store_open_mem(&local), 0);
+    ck_assert_int_eq(cer_store_open_ipfs(&st, local, c), 0);
+    key_reply(&f, &cid, b.len);
+    ck_assert_int_eq(cer_store_put(st, &cid, b.data, b.len), 0);
+    calls = cer_ipfs_call_count(c);
+    ck_assert_int_eq(f.requests, 1);
+    ck_assert_int_eq(cer_store_push(st, &cid), 0);
+    ck_assert_int_eq(cer_ipfs_call_count(c), calls);  /* written a moment ago */
+    /* the write-through of cid2 fails: the push puts it for real */
+    cer_ipfs_fail_at(c, 1);
+    ck_assert_int_eq(cer_store_put(st, &cid2, b2.data, b2.len), 0);
+    ck_assert_int_eq(f.requests, 1);
+    key_reply(&f, &cid2, b2.len);
+    ck_assert_int_eq(cer_store_push(st, &cid2), 0);
+    ck_assert_int_eq(f.requests, 2);
+    ck_assert_ptr_nonnull(strstr(f.last_path, "block/put"));
+    ck_assert_int_eq(cer_store_push(st, &cid2), 0);  /* now it was written */
+    ck_assert_int_eq(f.requests, 2);
+    /* a block the store does not hold is not pushed */
+    cer_store_close(st);
+    ck_assert_int_eq(cer_store_open_mem(&local), 0);
+    ck_assert_int_eq(cer_store_open_ipfs(&st, local, fake_client(&f)), 0);
+    ck_assert_int_eq(cer_store_push(st, &cid), -ENOENT);
+    ck_assert_int_eq(f.requests, 2);
+    cer_store_close(st);
+    fake_stop(&f);
+    cer_buf_free(&b);
+    cer_buf_free(&b2);
+}
+END_TEST
+
 static Suite *ipfs_suite(void)
 {
     Suite *s = suite_create("ipfs");
@@ -463,6 +510,7 @@ static Suite *ipfs_suite(void)
     tcase_add_test(t, client_against_fake);
     tcase_add_test(t, refused_and_bad_url);
     tcase_add_test(t, fault_injection_loop);
+    tcase_add_test(t, push_skips_what_was_written);
     suite_add_tcase(s, t);
     return s;
 }
