@@ -80,7 +80,7 @@ until_ok() {
 
 mount_at "$A" "$T/sa" "$API1"; PA=$MP
 mount_at "$B" "$T/sb" "$API2"; PB=$MP
-eq status.ipfs "$(t jq -r '.ipfs.url // .ipfs.api // empty' "$A/.status" | grep -c 5311)" 1
+eq status.ipfs "$(t jq -r '.ipfs.url // .ipfs.api // empty' "$A/.status" | grep -c ":${PEERS_API1:-5311}/")" 1
 
 t mkdir "$A/notes"
 t sh -c "echo '{\"from\":\"A\",\"n\":1}' > '$A/notes/content.json'" || bad "save on A"
