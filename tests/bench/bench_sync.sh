@@ -17,7 +17,7 @@
 # (tests/peers/nodelay.cjs): stock js-ipfs 0.66 leaves Nagle on and its
 # bitswap round trip is ~3x longer; PEERS_NODELAY=0 measures stock.
 #
-#   usage: bench_sync.sh CERAMICFS [EDITS] [COMMITS]
+#   usage: bench_sync.sh CERAMICFS [EDITS] [COMMITS]   (COMMITS 0: no cold load)
 #   ports: PEERS_API1, PEERS_API2 (and PEERS_RUN) as for peers.sh
 set -eu
 
@@ -204,6 +204,8 @@ print(f"  goal p50 <= 100 ms: {'met' if p50 <= 100 else 'NOT MET'} "
       f"(the js-ipfs floor of this path is {r50:.0f} ms here; the difference, {p50 - r50:+.0f} ms, is "
       f"the commit on A, applying it on B, the FUSE save and read, and noise)")
 
+if commits <= 0:
+    sys.exit(0)
 os.mkdir(f"{a}/long")
 for n in range(commits):
     save(f"{a}/long/content.json", {"n": n})
