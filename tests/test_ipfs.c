@@ -481,12 +481,40 @@ START_TEST(push_skips_what_was_written)
     ck_assert_ptr_nonnull(strstr(f.last_path, "block/put"));
     ck_assert_int_eq(cer_store_push(st, &cid2), 0);  /* now it was written */
     ck_assert_int_eq(f.requests, 2);
-    /* a block the store does not hold is not pushed */
     cer_store_close(st);
+    /* a commit's two blocks go to the daemon side by side: both requests
+     * arrive (the fake names one block, so the other counts as failed),
+     * both blocks are local, and only the failed one is pushed again */
+    {
+        cer_commit_blocks cb = {.is_signed = true};
+        cer_store_ipfs_stats stats;
+        make_block(&cb.payload.bytes, &cb.payload.cid, "{\"pair\":\"payload\"}");
+        make_block(&cb.envelope.bytes, &cb.envelope.cid, "{\"pair\":\"envelope\"}");
+        c = fake_client(&f);
+        ck_assert_int_eq(cer_store_open_mem(&local), 0);
+        ck_assert_int_eq(cer_store_open_ipfs(&st, local, c), 0);
+        key_reply(&f, &cb.envelope.cid, cb.envelope.bytes.len);
+        ck_assert_int_eq(cer_store_put_commit(st, &cb), 0);
+        ck_assert_int_eq(f.requests, 4);
+        cer_store_ipfs_stats_get(st, &stats);
+        ck_assert_int_eq(stats.written, 1);
+        ck_assert_int_eq(stats.write_failed, 1);
+        ck_assert_int_eq(cer_store_has(st, &cb.payload.cid), 1);
+        ck_assert_int_eq(cer_store_has(st, &cb.envelope.cid), 1);
+        ck_assert_int_eq(cer_store_push(st, &cb.envelope.cid), 0);
+        ck_assert_int_eq(f.requests, 4);
+        key_reply(&f, &cb.payload.cid, cb.payload.bytes.len);
+        ck_assert_int_eq(cer_store_push(st, &cb.payload.cid), 0);
+        ck_assert_int_eq(f.requests, 5);
+        cer_store_close(st);
+        cer_buf_free(&cb.payload.bytes);
+        cer_buf_free(&cb.envelope.bytes);
+    }
+    /* a block the store does not hold is not pushed */
     ck_assert_int_eq(cer_store_open_mem(&local), 0);
     ck_assert_int_eq(cer_store_open_ipfs(&st, local, fake_client(&f)), 0);
     ck_assert_int_eq(cer_store_push(st, &cid), -ENOENT);
-    ck_assert_int_eq(f.requests, 2);
+    ck_assert_int_eq(f.requests, 5);
     cer_store_close(st);
     fake_stop(&f);
     cer_buf_free(&b);
