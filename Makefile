@@ -1,5 +1,6 @@
 # Makefile — builds libceramic (core/), the ceramicfs program (fs/) and the
-# tests (tests/). Targets: all, check, asan, valgrind, bench, clean.
+# tests (tests/). Targets: all, check, asan, valgrind, bench, clean;
+# install (PREFIX, DESTDIR) and deb (packaging/debian) at the end.
 #
 # Every tests/test_*.c is one Check program; every tests/*_test.sh is a
 # shell test that runs after them. BUILD selects the output directory, so
@@ -30,7 +31,8 @@ ALL_CFLAGS = $(OPT) $(WARN) $(SANFLAGS) $(CFLAGS)
 CORE_SRC := $(wildcard core/*.c)
 FS_SRC   := $(wildcard fs/*.c)
 TEST_SRC := $(filter-out tests/testutil.c,$(wildcard tests/test_*.c))
-SH_TESTS := $(wildcard tests/*_test.sh)
+# the package test installs packages on the machine: make package-test
+SH_TESTS := $(filter-out tests/package_test.sh,$(wildcard tests/*_test.sh))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 FS_OBJ   := $(FS_SRC:%.c=$(BUILD)/%.o)
@@ -51,7 +53,7 @@ endif
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 BENCH_DOCS ?= 10000
 
-.PHONY: all check asan valgrind bench bench-run fuzz fuzz-run clean tests
+.PHONY: all check asan valgrind bench bench-run fuzz fuzz-run clean tests install deb package-test
 # keep the test objects make would otherwise delete as intermediates
 .SECONDARY:
 all: $(LIB) $(PROG)
@@ -77,6 +79,15 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/testutil.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+# the fake HTTP server shared by the tests that talk to HTTP services
+$(BUILD)/tests/test_anchor $(BUILD)/tests/test_ipfs: $(BUILD)/tests/fakehttp.o
+
+# test_oom fails the Nth allocation: malloc & co. are wrapped at link time
+# (under ASan too, where __real_malloc is ASan's); see tests/test_oom.c.
+OOM_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup,--wrap=cbor_load
+$(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/tests/testutil.o $(LIB)
+	$(CC) $(LDFLAGS) $(OOM_WRAP) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 tests: $(TEST_BIN) $(PROG)
 
@@ -146,7 +157,77 @@ fuzz-run: $(FUZZ_BIN)
 	  grep -E '^(Done|#[0-9]+ *DONE)' $(BUILD)/fuzz-$$t.log | tail -1; \
 	done
 
+# ---- install and the Debian package ----
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the program, libceramic
+# (static library, header, pkg-config file), the systemd units, and, when
+# they exist, the man pages and the bash completion; the examples under
+# share/doc. fstab mounts need no helper of ours: mount(8) runs Debian's
+# mount.fuse3 for type fuse.ceramicfs, which runs `ceramicfs SOURCE MNT -o
+# OPTS` from the default PATH (see packaging/debian/README).
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+LIBDIR        ?= $(PREFIX)/lib
+INCLUDEDIR    ?= $(PREFIX)/include
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+DOCDIR        ?= $(DATADIR)/doc/ceramicfs
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
+VERSION := $(shell sed -n 's/^\#define CER_VERSION "\(.*\)"/\1/p' core/ceramic.h)
+MANPAGES   := $(wildcard packaging/man/ceramicfs.1 packaging/man/ceramicfs-layout.5)
+COMPLETION := $(wildcard packaging/completion/ceramicfs)
+
+$(BUILD)/libceramic.pc: packaging/libceramic.pc.in core/ceramic.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# the units name /usr/bin/ceramicfs: rewritten for another BINDIR
+install: $(LIB) $(PROG) $(BUILD)/libceramic.pc
+	install -D -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/ceramicfs
+	install -D -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libceramic.a
+	install -D -m 0644 core/ceramic.h $(DESTDIR)$(INCLUDEDIR)/ceramic.h
+	install -D -m 0644 $(BUILD)/libceramic.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libceramic.pc
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMDUSERDIR)
+	sed 's|/usr/bin/ceramicfs|$(BINDIR)/ceramicfs|g' packaging/systemd/ceramicfs@.service \
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/ceramicfs@.service
+	sed 's|/usr/bin/ceramicfs|$(BINDIR)/ceramicfs|g' packaging/systemd/user/ceramicfs@.service \
+	    > $(DESTDIR)$(SYSTEMDUSERDIR)/ceramicfs@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/ceramicfs@.service $(DESTDIR)$(SYSTEMDUSERDIR)/ceramicfs@.service
+	for m in $(MANPAGES); do \
+	  install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; done
+	$(if $(COMPLETION),install -D -m 0644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/ceramicfs)
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 examples/*.sh $(DESTDIR)$(DOCDIR)/examples/
+
+# make deb: the two binary packages (ceramicfs, libceramic-dev) in
+# build/deb/, built by dpkg-buildpackage from a copy of the sources in
+# build/deb/src with packaging/debian as its debian/ (the repository's root
+# stays as it is). The changelog's version must be CER_VERSION.
+DEBDIR := build/deb
+deb:
+	@v=$$(dpkg-parsechangelog -l packaging/debian/changelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+	  { echo "deb: packaging/debian/changelog says $$v, core/ceramic.h says $(VERSION)"; exit 1; }
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBDIR)/src
+	cp -a Makefile LICENSE README.md core fs examples packaging $(DEBDIR)/src/
+	cp -a packaging/debian $(DEBDIR)/src/debian
+	cd $(DEBDIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	  DEB_BUILD_OPTIONS="$${DEB_BUILD_OPTIONS:-parallel=$$(nproc)}" dpkg-buildpackage -us -uc -b
+	rm -rf $(DEBDIR)/src
+	@echo "deb: built"; ls -1 $(CURDIR)/$(DEBDIR)/*.deb
+
+# The package test: build, lintian, install, mount through mount(8) and
+# fstab, the readiness notification, purge. It installs the packages on
+# this machine, so it is not in make check. Like there, a skip (exit 77:
+# not root, no /dev/fuse, no dpkg-buildpackage) fails only when CI is set.
+package-test:
+	@rc=0; sh tests/package_test.sh || rc=$$?; \
+	if [ $$rc -eq 77 ] && [ -z "$$CI" ]; then echo "package-test: SKIPPED"; \
+	elif [ $$rc -ne 0 ]; then echo "package-test: FAILED"; exit 1; fi
+
 clean:
 	rm -rf build build-asan build-fuzz build-bench
 
--include $(CORE_OBJ:.o=.d) $(FS_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/%.d)
+-include $(CORE_OBJ:.o=.d) $(FS_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/%.d) $(BUILD)/tests/fakehttp.d

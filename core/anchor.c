@@ -3,10 +3,12 @@
  * built-in anchor service (CIP-69 tree, proof block, one anchor commit per
  * stream) on the in-memory "chain" or on Ethereum through JSON-RPC, the
  * Ceramic Anchor Service (CAS) client, and the verification of anchor
- * proofs against their chain (PROTOCOL.md §4).
+ * proofs against their chain (PROTOCOL.md §4; the node runs it on every
+ * anchor commit it applies once cer_anchorer_start has handed it the
+ * chain's RPC, see cer_node_set_anchor_check).
  *
- * Threads. a->lock guards the queue, the verification list and the
- * figures of the status section; it is never held across I/O or calls
+ * Threads. a->lock guards the queue and the figures of the status
+ * section; it is never held across I/O or calls
  * into the node. a->run serialises whole steps (the poller thread and
  * cer_anchorer_flush), so one batch runs at a time.
  *
@@ -15,9 +17,11 @@
  */
 #include "anchor.h"
 #include "buf.h"
+#include "dagcbor.h"
 #include "error.h"
 #include "keccak.h"
 #include "merkle.h"
+#include "state.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -32,7 +36,6 @@
 #define V1_TX_TYPE "f(bytes32)"
 /* CIP-110 anchor contract; anchorDagCbor(bytes32) */
 #define ANCHOR_CONTRACT "0x231055a0852d67c7107ad0d0dfeab60278fe6adc"
-#define VERIFY_MAX 64
 
 typedef struct entry {
     cer_streamref id;
@@ -43,27 +46,21 @@ typedef struct entry {
     bool requested;             /* CAS: the request was posted */
 } entry;
 
-typedef struct check {
-    cer_streamref id;
-    cer_cid tip;
-} check;
-
 struct cer_anchorer {
     cer_node *node;
     cer_anchor_opts o;
     char *mode, *service_url, *chain, *eth_rpc, *eth_from;
-    bool cas, active, listening, sectioned;
+    bool cas, active, listening, sectioned, checking;
+    bool cas_json;              /* the CAS takes JSON requests only (under lock) */
 
     pthread_mutex_t lock;       /* guards the fields below */
     pthread_cond_t wake;
     bool stop;
     entry *q;
     size_t nq, capq;
-    check verify[VERIFY_MAX];
-    size_t nverify;
     bool applying;              /* a local batch is applying anchor commit `own` */
     cer_cid own;
-    int64_t n_anchored, n_failed, n_verified, n_unverified, n_rejected;
+    int64_t n_anchored, n_failed;
     cJSON *last_batch;          /* owned */
     char last_error[256];
     int64_t last_error_ms;
@@ -71,7 +68,6 @@ struct cer_anchorer {
     pthread_mutex_t run;        /* one step at a time */
     pthread_t thread;
     bool has_thread;
-    double rpc_id;
 };
 
 static int64_t now_ms(void)
@@ -126,9 +122,15 @@ static void curl_init_once(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* method "GET" or "POST" (body JSON); *status the HTTP status. */
-static int http(cer_buf *out, long *status, const char *method, const char *url, const char *body,
-                double timeout)
+/* A body to POST: its media type and bytes. */
+typedef struct body {
+    const char *type;
+    const void *data;
+    size_t len;
+} body;
+
+/* method "GET" or "POST" (with b); *status the HTTP status. */
+static int http(cer_buf *out, long *status, const char *method, const char *url, const body *b, double timeout)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     struct curl_slist *hdr = NULL;
@@ -150,9 +152,15 @@ static int http(cer_buf *out, long *status, const char *method, const char *url,
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     if (strcmp(method, "POST") == 0) {
-        hdr = curl_slist_append(hdr, "Content-Type: application/json");
+        char ct[64];
+        snprintf(ct, sizeof ct, "Content-Type: %s", b->type);
+        if (!(hdr = curl_slist_append(NULL, ct))) {
+            curl_easy_cleanup(c);
+            return cer_err(-ENOMEM, "anchor: out of memory");
+        }
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, b->data);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
     }
     cc = curl_easy_perform(c);
     if (cc == CURLE_OK)
@@ -202,21 +210,13 @@ int cer_rpc_parse_reply(cJSON **result, const char *text, size_t len, double id)
     return rc;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int cer_eth_quantity(uint64_t *out, const cJSON *v)
 {
+    char even[18];
+    uint8_t b[8];
     const char *s;
     size_t n;
+    int len;
 
     if (!cJSON_IsString(v) || strncmp(v->valuestring, "0x", 2) != 0)
         return cer_err(-EPROTO, "JSON-RPC: a quantity is not a 0x string");
@@ -224,13 +224,13 @@ int cer_eth_quantity(uint64_t *out, const cJSON *v)
     n = strlen(s);
     if (n == 0 || n > 16 || (n > 1 && s[0] == '0'))
         return cer_err(-EPROTO, "JSON-RPC: bad quantity");
+    /* base16 works on whole bytes: an odd count gets a leading zero */
+    snprintf(even, sizeof even, "%s%s", n % 2 ? "0" : "", s);
+    if ((len = cer_base_decode(b, sizeof b, CER_BASE16, even, strlen(even))) < 0)
+        return cer_err(-EPROTO, "JSON-RPC: bad quantity");
     *out = 0;
-    for (size_t i = 0; i < n; i++) {
-        int d = hexval(s[i]);
-        if (d < 0)
-            return cer_err(-EPROTO, "JSON-RPC: bad quantity");
-        *out = (*out << 4) | (uint64_t)d;
-    }
+    for (int i = 0; i < len; i++)
+        *out = (*out << 8) | b[i];
     return 0;
 }
 
@@ -238,6 +238,7 @@ int cer_eth_data(uint8_t *out, size_t cap, size_t want, const cJSON *v)
 {
     const char *s;
     size_t n;
+    int len;
 
     if (!cJSON_IsString(v) || strncmp(v->valuestring, "0x", 2) != 0)
         return cer_err(-EPROTO, "JSON-RPC: data is not a 0x string");
@@ -245,13 +246,9 @@ int cer_eth_data(uint8_t *out, size_t cap, size_t want, const cJSON *v)
     n = strlen(s);
     if (n % 2 || n / 2 > cap || (want && n / 2 != want))
         return cer_err(-EPROTO, "JSON-RPC: data of %zu hex digits", n);
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return cer_err(-EPROTO, "JSON-RPC: data is not hex");
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return (int)(n / 2);
+    if ((len = cer_base_decode(out, cap, CER_BASE16, s, n)) < 0)
+        return cer_err(-EPROTO, "JSON-RPC: data is not hex");
+    return len;
 }
 
 void cer_cas_reply_free(cer_cas_reply *r)
@@ -379,17 +376,17 @@ static int rpc(const cer_anchor_opts *o, const char *url, double *id, const char
 {
     cer_buf reply = CER_BUF_INIT;
     size_t n = strlen(method) + strlen(params) + 80;
-    char *body = malloc(n);
+    char *text = malloc(n);
     long status;
     int rc;
 
     *result = NULL;
     *id += 1;
-    if (!body)
+    if (!text)
         return cer_err(-ENOMEM, "anchor: out of memory");
-    snprintf(body, n, "{\"jsonrpc\":\"2.0\",\"id\":%.0f,\"method\":\"%s\",\"params\":%s}", *id, method, params);
-    rc = http(&reply, &status, "POST", url, body, o->timeout);
-    free(body);
+    snprintf(text, n, "{\"jsonrpc\":\"2.0\",\"id\":%.0f,\"method\":\"%s\",\"params\":%s}", *id, method, params);
+    rc = http(&reply, &status, "POST", url, &(body){"application/json", text, strlen(text)}, o->timeout);
+    free(text);
     if (rc == 0 && status != 200)
         rc = cer_err(-EREMOTEIO, "%s: HTTP status %ld", method, status);
     if (rc == 0)
@@ -398,15 +395,11 @@ static int rpc(const cer_anchor_opts *o, const char *url, double *id, const char
     return rc < 0 ? cer_err_wrap(rc, "%s", method) : 0;
 }
 
+/* "0x" + hex of p[0..n) into out (room for 2n + 3). */
 static void hex_of(char *out, const uint8_t *p, size_t n)
 {
-    static const char d[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[p[i] >> 4];
-        out[2 * i + 1] = d[p[i] & 15];
-    }
-    out[2 * n] = '\0';
+    out[0] = '0', out[1] = 'x';
+    (void)cer_base_encode(out + 2, 2 * n + 1, CER_BASE16, p, n);
 }
 
 /* The transaction input carrying root: v1 anchorDagCbor(bytes32) or v0 raw
@@ -434,8 +427,7 @@ static int tx_input(char *out, size_t cap, const cer_cid *root, bool raw)
     }
     if (cap < 2 * n + 3)
         return cer_err(-ENOSPC, "anchor: tx input too long");
-    out[0] = '0', out[1] = 'x';
-    hex_of(out + 2, b, n);
+    hex_of(out, b, n);
     return 0;
 }
 
@@ -444,8 +436,8 @@ static bool input_carries(const char *input, const cer_cid *root, const char *tx
 {
     uint8_t b[4 + CER_CID_BYTES_MAX];
     const char *h;
-    size_t n;
     cer_cid got;
+    int n;
 
     if (strcmp(tx_type, V1_TX_TYPE) == 0) {
         char want[2 * 36 + 3];
@@ -460,16 +452,11 @@ static bool input_carries(const char *input, const cer_cid *root, const char *tx
     if (!*h)
         return false;
     h++;
-    n = strlen(h);
-    if (n % 2 || n / 2 > sizeof b)
+    if ((n = cer_base_decode(b, sizeof b, CER_BASE16, h, strlen(h))) < 0) {
+        cer_errclear();
         return false;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        b[i] = (uint8_t)(hi << 4 | lo);
     }
-    return cer_cid_from_bytes(&got, b, n / 2) == (int)(n / 2) && cer_cid_equal(&got, root);
+    return cer_cid_from_bytes(&got, b, (size_t)n) == n && cer_cid_equal(&got, root);
 }
 
 static int eth_chain_id(const cer_anchor_opts *o, const char *url, double *id, uint64_t *chain)
@@ -517,11 +504,12 @@ static int eth_anchor(const cer_anchor_opts *o, const char *url, const char *fro
         cJSON_Delete(r);
         r = NULL;
     }
-    if (strlen(from) != 42 || strncmp(from, "0x", 2) != 0)
-        return cer_err(-EINVAL, "eth: account %.64s is not an address", from);
-    for (const char *p = from + 2; *p; p++)
-        if (hexval(*p) < 0)
+    {
+        uint8_t addr[20];
+        if (strlen(from) != 42 || strncmp(from, "0x", 2) != 0 ||
+            cer_base_decode(addr, sizeof addr, CER_BASE16, from + 2, 40) != 20)
             return cer_err(-EINVAL, "eth: account %.64s is not an address", from);
+    }
     if ((rc = tx_input(input, sizeof input, root, o->eth_raw)) < 0)
         return rc;
     snprintf(params, sizeof params, "[{\"from\":\"%s\",\"to\":\"%s\",\"data\":\"%s\",\"gas\":\"0x30d40\"}]", from,
@@ -533,8 +521,7 @@ static int eth_anchor(const cer_anchor_opts *o, const char *url, const char *fro
     r = NULL;
     if (rc < 0)
         return cer_err_wrap(rc, "eth_sendTransaction");
-    hex_of(hash_hex + 2, hash, 32);
-    hash_hex[0] = '0', hash_hex[1] = 'x';
+    hex_of(hash_hex, hash, 32);
     snprintf(params, sizeof params, "[\"%s\"]", hash_hex);
     deadline = now_ms() + (int64_t)(o->confirm_timeout * 1000);
     for (;;) {
@@ -608,6 +595,51 @@ static void defaults(cer_anchor_opts *o)
         o->max_attempts = 3;
 }
 
+/* The built-in service's chain step for one root (anchor.h). */
+int cer_anchor_root(const cer_anchor_opts *opts, const cer_cid *root, cer_anchor_proof *proof,
+                    bool (*stop_fn)(void *), void *arg)
+{
+    cer_anchor_opts o = *opts;
+    double id = 0;
+
+    defaults(&o);
+    if (o.chain && strcmp(o.chain, "eth") == 0) {
+        if (!o.eth_rpc)
+            return cer_err(-EINVAL, "anchor: chain eth needs an Ethereum RPC URL");
+        return eth_anchor(&o, o.eth_rpc, o.eth_from, &id, root, proof, stop_fn, arg);
+    }
+    /* js-ceramic's in-memory service: a random eth-tx CID, txType
+     * f(bytes32); block number and time as core <= 2.20 recorded them */
+    uint8_t h[32];
+    cer_cid r0 = *root;  /* root may point into *proof */
+    randombytes_buf(h, sizeof h);
+    memset(proof, 0, sizeof *proof);
+    proof->root = r0;
+    snprintf(proof->chain_id, sizeof proof->chain_id, "%s", INMEMORY_CHAIN);
+    cer_eth_tx_cid(&proof->tx_hash, h);
+    snprintf(proof->tx_type, sizeof proof->tx_type, "%s", V1_TX_TYPE);
+    proof->has_block_number = proof->has_block_timestamp = true;
+    proof->block_timestamp = proof->block_number = now_ms() / 1000;
+    return 0;
+}
+
+int cer_anchor_chain_id(const cer_anchor_opts *opts, char *out, size_t cap)
+{
+    cer_anchor_opts o = *opts;
+    uint64_t chain;
+    double id = 0;
+    int rc;
+
+    if (!o.chain || strcmp(o.chain, "eth") != 0)
+        return snprintf(out, cap, "%s", INMEMORY_CHAIN) < (int)cap ? 0 : -ENOSPC;
+    if (!o.eth_rpc)
+        return cer_err(-EINVAL, "anchor: chain eth needs an Ethereum RPC URL");
+    defaults(&o);
+    if ((rc = eth_chain_id(&o, o.eth_rpc, &id, &chain)) < 0)
+        return rc;
+    return snprintf(out, cap, "eip155:%llu", (unsigned long long)chain) < (int)cap ? 0 : -ENOSPC;
+}
+
 int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof, int64_t *timestamp,
                       char *why, size_t why_cap)
 {
@@ -653,8 +685,7 @@ int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof
                      (unsigned long long)chain);
         goto rejected;
     }
-    hash_hex[0] = '0', hash_hex[1] = 'x';
-    hex_of(hash_hex + 2, proof->tx_hash.digest, 32);
+    hex_of(hash_hex, proof->tx_hash.digest, 32);
     snprintf(params, sizeof params, "[\"%s\"]", hash_hex);
     if ((rc = rpc(&o, o.eth_rpc, &id, "eth_getTransactionByHash", params, &tx)) < 0) {
         set_why(why, why_cap, "unverified: chain unreachable: %s", cer_errmsg());
@@ -938,20 +969,8 @@ static int local_batch(cer_anchorer *a)
         leaves[i] = l[i].tip;
     if ((rc = cer_merkle_build(&proof.root, paths, store, leaves, n, true)) < 0)
         goto fail;
-    if (strcmp(a->chain, "eth") == 0) {
-        if ((rc = eth_anchor(&a->o, a->eth_rpc, a->eth_from, &a->rpc_id, &proof.root, &proof, stopping, a)) < 0)
-            goto fail;
-    } else {
-        /* js-ceramic's in-memory service: a random eth-tx CID, txType
-         * f(bytes32); block number and time as core <= 2.20 recorded them */
-        uint8_t h[32];
-        randombytes_buf(h, sizeof h);
-        snprintf(proof.chain_id, sizeof proof.chain_id, "%s", INMEMORY_CHAIN);
-        cer_eth_tx_cid(&proof.tx_hash, h);
-        snprintf(proof.tx_type, sizeof proof.tx_type, "%s", V1_TX_TYPE);
-        proof.has_block_number = proof.has_block_timestamp = true;
-        proof.block_timestamp = proof.block_number = now_ms() / 1000;
-    }
+    if ((rc = cer_anchor_root(&a->o, &proof.root, &proof, stopping, a)) < 0)
+        goto fail;
     if ((rc = cer_anchor_proof_encode(&pb, &proof)) < 0 ||
         (rc = cer_store_put(store, &pb.cid, pb.bytes.data, pb.bytes.len)) < 0)
         goto fail;
@@ -1008,10 +1027,142 @@ static int put_block(const cer_cid *cid, const uint8_t *data, size_t n, void *ar
     return cer_store_put(arg, cid, data, n);
 }
 
+/* ---- the request body: a CAR, as js-ceramic core 2.46+ posts it ---- */
+
+static int car_block(cer_buf *car, const cer_cid *cid, const uint8_t *data, size_t n)
+{
+    uint8_t cb[CER_CID_BYTES_MAX], v[CER_VARINT_MAX];
+    int cl = cer_cid_to_bytes(cb, sizeof cb, cid), rc;
+
+    if (cl < 0)
+        return cl;
+    if ((rc = cer_buf_append(car, v, cer_varint_put(v, (uint64_t)cl + n))) < 0 ||
+        (rc = cer_buf_append(car, cb, (size_t)cl)) < 0 || (rc = cer_buf_append(car, data, n)) < 0)
+        return rc;
+    return 0;
+}
+
+/* The blocks of a request CAR so far (a block goes in once). */
+typedef struct car_w {
+    cer_buf *car;
+    cer_store *store;
+    cer_cid in[5];
+    size_t n;
+} car_w;
+
+/* Block cid from the store into the CAR, unless it is in already. */
+static int car_put(car_w *w, const cer_cid *cid)
+{
+    cer_buf b = CER_BUF_INIT;
+    int rc;
+
+    for (size_t i = 0; i < w->n; i++)
+        if (cer_cid_equal(&w->in[i], cid))
+            return 0;
+    if (w->n == sizeof w->in / sizeof w->in[0])
+        return cer_err(-E2BIG, "too many blocks");
+    if ((rc = cer_store_get(w->store, cid, &b)) == 0 && (rc = car_block(w->car, cid, b.data, b.len)) == 0)
+        w->in[w->n++] = *cid;
+    cer_buf_free(&b);
+    return rc;
+}
+
+/* The payload block of a signed (dag-jose) commit into the CAR. */
+static int car_put_payload(car_w *w, const cer_cid *commit)
+{
+    cer_commit c;
+    int rc;
+
+    if (commit->codec != CER_CODEC_DAG_JOSE)
+        return 0;
+    if ((rc = cer_commit_read(&c, w->store, commit)) < 0)
+        return rc;
+    rc = car_put(w, &c.payload_cid);
+    cer_commit_free(&c);
+    return rc;
+}
+
+int cer_cas_request_car(cer_buf *car, cer_store *store, const cer_streamref *id, const cer_cid *tip,
+                        const char *timestamp)
+{
+    uint8_t sid[CER_STREAMID_BYTES_MAX], v[CER_VARINT_MAX];
+    cer_buf root = CER_BUF_INIT, hdr = CER_BUF_INIT;
+    cer_cbor_w r = CER_CBOR_W_INIT(&root), h = CER_CBOR_W_INIT(&hdr);
+    car_w w = {car, store, {{0}}, 0};
+    cer_cid root_cid;
+    int n, rc;
+
+    if ((n = cer_streamref_to_bytes(sid, sizeof sid, id)) < 0)
+        return n;
+    cer_cbor_w_map(&r, 3);  /* keys in canonical order: length, then bytes */
+    cer_cbor_w_text(&r, "tip");
+    cer_cbor_w_link(&r, tip);
+    cer_cbor_w_text(&r, "streamId");
+    cer_cbor_w_bytes(&r, sid, (size_t)n);
+    cer_cbor_w_text(&r, "timestamp");
+    cer_cbor_w_text(&r, timestamp);
+    if ((rc = r.err) < 0 || (rc = cer_cid_of_block(&root_cid, CER_CODEC_DAG_CBOR, root.data, root.len)) < 0)
+        goto out;
+    cer_cbor_w_map(&h, 2);
+    cer_cbor_w_text(&h, "roots");
+    cer_cbor_w_array(&h, 1);
+    cer_cbor_w_link(&h, &root_cid);
+    cer_cbor_w_text(&h, "version");
+    cer_cbor_w_uint(&h, 1);
+    /* js's order: root, genesis, tip, then the payloads of the signed ones */
+    if ((rc = h.err) < 0 || (rc = cer_buf_append(car, v, cer_varint_put(v, hdr.len))) < 0 ||
+        (rc = cer_buf_append(car, hdr.data, hdr.len)) < 0 || (rc = car_block(car, &root_cid, root.data, root.len)) < 0 ||
+        (rc = car_put(&w, &id->genesis)) < 0 || (rc = car_put(&w, tip)) < 0 ||
+        (rc = car_put_payload(&w, &id->genesis)) < 0)
+        goto out;
+    rc = car_put_payload(&w, tip);
+out:
+    cer_buf_free(&root);
+    cer_buf_free(&hdr);
+    return rc < 0 ? cer_err_wrap(rc, "CAS request CAR") : 0;
+}
+
+/* POST the anchor request for l: the CAR body, or the JSON one
+ * {streamId, cid, timestamp} of CAS versions before CAR requests. A CAS
+ * that refuses the CAR (HTTP 400 or 415) is asked again with JSON, and
+ * when that works it gets JSON from then on. */
+static int cas_post(cer_anchorer *a, const leaf *l, cer_buf *reply, long *status)
+{
+    char url[1024], tip[CER_CID_STR_MAX], when[32], json[CER_STREAMID_STR_MAX + CER_CID_STR_MAX + 128];
+    cer_buf car = CER_BUF_INIT;
+    bool as_json;
+    int rc = 0;
+
+    snprintf(url, sizeof url, "%s/api/v0/requests", a->service_url);
+    pthread_mutex_lock(&a->lock);
+    as_json = a->cas_json;
+    pthread_mutex_unlock(&a->lock);
+    if (!as_json) {
+        iso_now(when);
+        if ((rc = cer_cas_request_car(&car, cer_node_store(a->node), &l->id, &l->tip, when)) == 0)
+            rc = http(reply, status, "POST", url, &(body){"application/vnd.ipld.car", car.data, car.len}, a->o.timeout);
+        cer_buf_free(&car);
+        if (rc < 0 || (*status != 400 && *status != 415))
+            return rc;
+    }
+    iso_now(when);
+    snprintf(json, sizeof json, "{\"streamId\":\"%s\",\"cid\":\"%s\",\"timestamp\":\"%s\"}", l->sid,
+             cid_str(tip, &l->tip), when);
+    rc = http(reply, status, "POST", url, &(body){"application/json", json, strlen(json)}, a->o.timeout);
+    if (rc == 0 && !as_json && *status >= 200 && *status < 300) {
+        pthread_mutex_lock(&a->lock);
+        a->cas_json = true;
+        pthread_mutex_unlock(&a->lock);
+        cer_node_event(a->node, "anchor", NULL, "the CAS at %s refused a CAR request and took JSON: JSON from now on",
+                       a->service_url);
+    }
+    return rc;
+}
+
 /* One request or poll for one queued tip; returns 1 when anchored. */
 static int cas_step(cer_anchorer *a, const leaf *l, bool requested)
 {
-    char url[1024], tip[CER_CID_STR_MAX], when[32], *body = NULL;
+    char url[1024], tip[CER_CID_STR_MAX];
     cer_buf reply = CER_BUF_INIT;
     cer_cas_reply r = {0};
     long status;
@@ -1019,18 +1170,12 @@ static int cas_step(cer_anchorer *a, const leaf *l, bool requested)
 
     cid_str(tip, &l->tip);
     if (!requested) {
-        size_t n = strlen(l->sid) + strlen(tip) + 128;
-        iso_now(when);
         snprintf(url, sizeof url, "%s/api/v0/requests", a->service_url);
-        if (!(body = malloc(n)))
-            return cer_err(-ENOMEM, "anchor: out of memory");
-        snprintf(body, n, "{\"streamId\":\"%s\",\"cid\":\"%s\",\"timestamp\":\"%s\"}", l->sid, tip, when);
-        rc = http(&reply, &status, "POST", url, body, a->o.timeout);
+        rc = cas_post(a, l, &reply, &status);
     } else {
         snprintf(url, sizeof url, "%s/api/v0/requests/%s", a->service_url, tip);
         rc = http(&reply, &status, "GET", url, NULL, a->o.timeout);
     }
-    free(body);
     if (rc == 0 && (status < 200 || status >= 300) && status != 404 && status != 400)
         rc = cer_err(-EREMOTEIO, "CAS %s: HTTP status %ld", url, status);
     if (rc == 0)
@@ -1122,53 +1267,6 @@ static int cas_round(cer_anchorer *a)
 }
 
 /* ------------------------------------------------------------------ */
-/* Verification of anchors learned from elsewhere                       */
-/* ------------------------------------------------------------------ */
-
-static void run_checks(cer_anchorer *a)
-{
-    check c[VERIFY_MAX];
-    size_t n;
-
-    pthread_mutex_lock(&a->lock);
-    n = a->nverify;
-    memcpy(c, a->verify, n * sizeof *c);
-    a->nverify = 0;
-    pthread_mutex_unlock(&a->lock);
-    for (size_t i = 0; i < n; i++) {
-        cer_state *st = NULL;
-        char why[384];
-        int64_t ts;
-        int rc;
-
-        if (cer_node_state(a->node, &st, &c[i].id) < 0 || !st->log_len ||
-            st->log[st->log_len - 1].type != CER_COMMIT_ANCHOR || !st->has_proof) {
-            cer_state_free(st);
-            cer_errclear();
-            continue;
-        }
-        rc = cer_anchor_verify(&a->o, &st->proof, &ts, why, sizeof why);
-        /* a verified block time is the anchor's time (proofs from a CAS
-         * carry none) */
-        if (rc > 0 && ts != st->log[st->log_len - 1].timestamp)
-            (void)cer_node_set_anchor_time(a->node, &c[i].id, &st->log[st->log_len - 1].cid, ts);
-        cer_state_free(st);
-        pthread_mutex_lock(&a->lock);
-        if (rc > 0)
-            a->n_verified++;
-        else if (rc == 0)
-            a->n_unverified++;
-        else
-            a->n_rejected++;
-        pthread_mutex_unlock(&a->lock);
-        cer_node_count(a->node, rc > 0 ? "anchor_verified" : rc == 0 ? "anchor_unverified" : "anchor_rejected", 1);
-        if (rc <= 0)
-            cer_node_event(a->node, "anchor", &c[i].id, "anchor %s", why);
-        cer_errclear();
-    }
-}
-
-/* ------------------------------------------------------------------ */
 /* The poller                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -1178,25 +1276,15 @@ static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, un
     bool ours;
 
     /* our own anchor commits come back as local changes (so the sync
-     * publishes them): never anchored again, never checked */
+     * publishes them): never anchored again. Anchors learned from
+     * elsewhere were checked on chain by the node as it applied them. */
+    if (!(flags & CER_CHANGE_LOCAL) || !a->active)
+        return;
     pthread_mutex_lock(&a->lock);
     ours = a->applying && cer_cid_equal(&a->own, tip);
     pthread_mutex_unlock(&a->lock);
-    if (ours)
-        return;
-    if ((flags & CER_CHANGE_LOCAL) && a->active) {
+    if (!ours)
         (void)enqueue(a, id, tip);
-        return;
-    }
-    if (flags & CER_CHANGE_LOCAL)
-        return;
-    pthread_mutex_lock(&a->lock);
-    if (a->nverify < VERIFY_MAX && !(a->applying && cer_cid_equal(&a->own, tip))) {
-        a->verify[a->nverify].id = *id;
-        a->verify[a->nverify].tip = *tip;
-        a->nverify++;
-    }
-    pthread_mutex_unlock(&a->lock);
 }
 
 int cer_anchorer_flush(cer_anchorer *a)
@@ -1206,7 +1294,8 @@ int cer_anchorer_flush(cer_anchorer *a)
     pthread_mutex_lock(&a->run);
     if (a->active)
         rc = a->cas ? cas_round(a) : local_batch(a);
-    run_checks(a);
+    if (a->checking)  /* anchors left unverified while the chain was away */
+        (void)cer_node_recheck_anchors(a->node);
     pthread_mutex_unlock(&a->run);
     return rc;
 }
@@ -1270,9 +1359,10 @@ int cer_anchorer_status(cer_anchorer *a, cJSON **out)
         cJSON_AddNumberToObject(j, "processing", (double)processing);
         cJSON_AddNumberToObject(j, "anchored", (double)a->n_anchored);
         cJSON_AddNumberToObject(j, "failed", (double)a->n_failed);
-        cJSON_AddNumberToObject(j, "verified", (double)a->n_verified);
-        cJSON_AddNumberToObject(j, "unverified", (double)a->n_unverified);
-        cJSON_AddNumberToObject(j, "rejected", (double)a->n_rejected);
+        /* the node's chain checks (cer_node_set_anchor_check) */
+        cJSON_AddNumberToObject(j, "verified", (double)cer_node_counter(a->node, "anchor_verified"));
+        cJSON_AddNumberToObject(j, "unverified", (double)cer_node_counter(a->node, "anchor_unverified"));
+        cJSON_AddNumberToObject(j, "rejected", (double)cer_node_counter(a->node, "anchor_rejected"));
         cJSON_AddItemToObject(j, "lastBatch", a->last_batch ? cJSON_Duplicate(a->last_batch, 1) : cJSON_CreateNull());
         if (a->last_error[0] && (e = cJSON_CreateObject())) {
             cJSON_AddNumberToObject(e, "timeMs", (double)a->last_error_ms);
@@ -1402,6 +1492,9 @@ int cer_anchorer_start(cer_anchorer **out, cer_node *node, const cer_anchor_opts
     }
     a->cas = a->service_url != NULL;
     a->active = strcmp(a->mode, "none") != 0;
+    if (a->eth_rpc && (rc = cer_node_set_anchor_check(node, &a->o)) < 0)
+        goto fail;
+    a->checking = a->eth_rpc != NULL;
     if ((rc = cer_node_listen(node, on_change, a)) < 0)
         goto fail;
     a->listening = true;
@@ -1446,6 +1539,8 @@ void cer_anchorer_stop(cer_anchorer *a)
         (void)cer_node_unlisten(a->node, on_change, a);
     if (a->sectioned)
         (void)cer_node_unsection(a->node, "anchor");
+    if (a->checking)
+        (void)cer_node_set_anchor_check(a->node, NULL);
     cer_errclear();
     pthread_cond_destroy(&a->wake);
     pthread_mutex_destroy(&a->run);

@@ -38,9 +38,32 @@ typedef struct cer_cas_reply {
 int cer_cas_parse_reply(cer_cas_reply *out, const char *text, size_t len);
 void cer_cas_reply_free(cer_cas_reply *r);
 
+/* The CARv1 body of a CAS anchor request, as js-ceramic core 2.46 posts
+ * it (AnchorRequestCarBuilder; the CAS reads it with its
+ * AnchorRequestCarFileReader): the root block {streamId: the StreamID's
+ * bytes, tip: link, timestamp: ISO 8601 text}, then the genesis and tip
+ * commits from store and the payload blocks of the signed ones, each
+ * block once. No CACAO blocks (this node signs with did:key only).
+ * Appends to car. */
+int cer_cas_request_car(cer_buf *car, cer_store *store, const cer_streamref *id, const cer_cid *tip,
+                        const char *timestamp);
+
 /* Walk a CARv1: call fn for each block (CID checked by the caller's
  * store); returns the number of blocks or a negative errno. */
 int cer_car_each(const uint8_t *car, size_t len,
                  int (*fn)(const cer_cid *cid, const uint8_t *data, size_t n, void *arg), void *arg);
+
+/* The chain step of the built-in service, for one Merkle root: with
+ * opts->chain "eth", the transaction through opts->eth_rpc (v1
+ * anchorDagCbor(bytes32), or v0 raw with eth_raw), its receipt awaited up
+ * to confirm_timeout (stop_fn, may be NULL, is asked while waiting);
+ * otherwise an in-memory proof. Fills *proof (chainId, root, txHash,
+ * txType, block number and time). Used by the node's anchorer and by the
+ * anchor service daemon (casd.c). */
+int cer_anchor_root(const cer_anchor_opts *opts, const cer_cid *root, cer_anchor_proof *proof,
+                    bool (*stop_fn)(void *), void *arg);
+/* The chain id anchors made with opts get: "eip155:<eth_chainId>" (asked
+ * through opts->eth_rpc) or "inmemory:12345". */
+int cer_anchor_chain_id(const cer_anchor_opts *opts, char *out, size_t cap);
 
 #endif

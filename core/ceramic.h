@@ -529,6 +529,21 @@ enum {
 /* Name of an anchor status ("NOT_REQUESTED", ... as js-ceramic names it). */
 const char *cer_anchor_status_name(int status);
 
+/* What the chain said about an anchor commit when the state was built
+ * (see cer_node_set_anchor_check). */
+enum {
+    CER_CHECK_NONE = 0,         /* not checked: no chain RPC configured */
+    CER_CHECK_UNVERIFIED = 1,   /* the chain could not be asked (unreachable):
+                                   asked again later (cer_node_recheck_anchors,
+                                   the next load) */
+    CER_CHECK_VERIFIED = 2,     /* the transaction carries the root; the
+                                   entry's timestamp is its block's time */
+    CER_CHECK_UNCHECKABLE = 3,  /* no chain to ask (in-memory or an
+                                   unsupported chain namespace) */
+};
+/* "unchecked", "unverified", "verified", "uncheckable"; NULL if unknown. */
+const char *cer_anchor_check_name(int check);
+
 /* One commit of a stream's log. */
 typedef struct cer_log_entry {
     cer_cid cid;                /* the commit (envelope CID when signed) */
@@ -536,6 +551,7 @@ typedef struct cer_log_entry {
     char author[CER_DID_MAX];   /* signer of a signed commit, else "" */
     int64_t timestamp;          /* anchor time in seconds (of this commit's
                                    anchor or the next one), 0 when unknown */
+    int check;                  /* anchor commits: CER_CHECK_* */
 } cer_log_entry;
 
 /* A stream's state, derived from its verified log. Free with
@@ -565,7 +581,8 @@ const cer_cid *cer_state_tip(const cer_state *st);
  * stops before it: *out is the state up to the last valid commit, and the
  * return value is the (negative) error of the rejected commit, with its
  * reason in cer_errmsg() naming the commit. If nothing is valid (genesis
- * bad or missing) *out is NULL. Stream types: TileDocument, Model and
+ * bad or missing) *out is NULL; so is it on -ENOMEM, which is no verdict on
+ * any commit. Stream types: TileDocument, Model and
  * ModelInstanceDocument (the last two read-only; MID content is not
  * validated against its Model); others fail with -ENOTSUP. */
 int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, const cer_cid *tip);
@@ -879,11 +896,29 @@ int cer_sync_status(cer_sync *s, cJSON **out);
  * (-ESTALE when it moved on); kept in the state cache, so cer_node_state
  * shows it across restarts while the tip stays. */
 int cer_node_set_anchor_status(cer_node *node, const cer_streamref *id, const cer_cid *tip, int status);
-/* Set the time of anchor commit anchor in a stream's log (and of the
- * commits it anchors, back to the previous anchor), e.g. the block time a
- * chain check found; kept in the state cache. -ENOENT when the log has no
- * such anchor commit. */
-int cer_node_set_anchor_time(cer_node *node, const cer_streamref *id, const cer_cid *anchor, int64_t timestamp);
+/* Check every anchor commit on its chain while states are built
+ * (cer_anchor_verify with opts->eth_rpc and opts->timeout, copied; NULL or
+ * no eth_rpc: off). A rejected anchor is a rejected commit: the state
+ * stops before it (a learned tip carrying it is refused; a stored one met
+ * at the first load of its stream takes the stream's tip back to the
+ * commit before it), with an "anchor" event and the reason. A verified
+ * one takes its block's time. When the chain cannot be reached the anchor
+ * is kept, marked CER_CHECK_UNVERIFIED, and the chain is not asked again
+ * for 30 s (so loading many streams does not wait on each). Cached states
+ * whose anchors are unchecked or unverified are rebuilt (checked) at their
+ * first load, and loaded ones by cer_node_recheck_anchors. Counters anchor_verified, anchor_unverified, anchor_rejected.
+ * cer_anchorer_start calls it with its options. */
+struct cer_anchor_opts;
+int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts);
+/* Check again, now, the anchors of loaded streams that are unverified
+ * (the chain could not be asked) or unchecked: each such stream's state is
+ * rebuilt with the chain check, and listeners hear of a stream that went
+ * back because the chain now rejects one of its anchors. Returns how many
+ * streams were rebuilt (0 when checks are off). The anchor poller calls it
+ * after each step. */
+int cer_node_recheck_anchors(cer_node *node);
+/* A counter of cer_node_count (0 when never counted). */
+int64_t cer_node_counter(cer_node *node, const char *name);
 
 /* ------------------------------------------------------------------ */
 /* Anchoring                                                            */
@@ -913,10 +948,11 @@ typedef struct cer_anchor_opts {
  * cer_node_learn_tip) or, after a failure, back to PENDING for a retry
  * after interval * 2^(attempt-1) seconds, and FAILED after max_attempts
  * (each failure is a node event of kind "anchor"; a newer tip of the same
- * stream replaces a queued one). Anchors learned from elsewhere are checked
- * (cer_anchor_verify) on the poller thread and reported as events and in
- * the "anchor" status section. The queue lives in memory; tips whose state
- * says PENDING or PROCESSING are queued again at start. */
+ * stream replaces a queued one). With opts->eth_rpc the node checks every
+ * anchor commit on chain as it applies it (cer_node_set_anchor_check): the
+ * "anchor" status section counts verified, unverified and rejected ones.
+ * The queue lives in memory; tips whose state says PENDING or PROCESSING
+ * are queued again at start. */
 typedef struct cer_anchorer cer_anchorer;
 
 /* Start on node (registers a listener and the status section "anchor";
@@ -951,6 +987,56 @@ int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof
                       char *why, size_t why_cap);
 /* The eth-tx CID (codec 0x93, keccak-256) of a 32-byte transaction hash. */
 void cer_eth_tx_cid(cer_cid *out, const uint8_t hash[32]);
+
+/* ------------------------------------------------------------------ */
+/* The anchor service daemon: ceramicfs as a CAS                        */
+/* ------------------------------------------------------------------ */
+
+/* An HTTP server of the Ceramic Anchor Service API (PROTOCOL.md §4.5)
+ * that js-ceramic (anchor-service-url) and ceramicfs's CAS client use:
+ * GET /api/v0/service-info/supported_chains, POST /api/v0/requests (the
+ * CAR body of core 2.31+, or JSON {streamId, cid}), GET
+ * /api/v0/requests/<tip CID>. Requests are anchored in batches with the
+ * built-in service's tree, chain step and anchor commits; a COMPLETED
+ * answer carries anchorCommit and a witnessCar holding the anchor commit,
+ * the proof and the tree path, and every block of a batch is put to the
+ * IPFS daemon when one is set. Details in casd.c. */
+typedef struct cer_casd_opts {
+    const char *listen;         /* "HOST:PORT" on IPv4 (default 127.0.0.1:8081; port 0: any) */
+    const char *ipfs;           /* IPFS HTTP API for the batches' blocks; NULL: none */
+    const char *state;          /* directory of the request journal (created if needed);
+                                   NULL: requests live in memory only */
+    cer_anchor_opts anchor;     /* chain (inmemory|eth), eth_rpc, eth_from, eth_raw,
+                                   interval (seconds between batches, default 60;
+                                   negative: no thread, cer_casd_flush only), timeout,
+                                   confirm_timeout, max_attempts (mode, service_url unused) */
+    double poll_wait;           /* a GET of an unfinished request waits up to this many
+                                   seconds for it to finish (long poll); default 0 */
+    size_t max_requests;        /* requests kept, finished ones included; default 10000 */
+    size_t max_body;            /* request body limit; default 1 MiB */
+    void (*log)(void *arg, const char *line);  /* one line per request and batch; may be NULL */
+    void *log_arg;
+} cer_casd_opts;
+
+typedef struct cer_casd cer_casd;
+
+/* Check the chain (eth: eth_chainId through eth_rpc), listen, start the
+ * batch thread. The HTTP API answers once cer_casd_run runs. */
+int cer_casd_open(cer_casd **out, const cer_casd_opts *opts);
+int cer_casd_port(const cer_casd *d);
+/* The chain it anchors on, as supported_chains names it ("eip155:1337"). */
+const char *cer_casd_chain(const cer_casd *d);
+/* Serve HTTP on the calling thread until cer_casd_stop (async-signal-safe)
+ * or *stop (may be NULL) becomes non-zero. */
+int cer_casd_run(cer_casd *d, const volatile int *stop);
+void cer_casd_stop(cer_casd *d);
+/* Anchor the due requests now on the calling thread: the number
+ * anchored, or a negative errno when the batch failed. */
+int cer_casd_flush(cer_casd *d);
+/* Request counts by status, batches, anchored, failed, chain (caller frees). */
+int cer_casd_status(cer_casd *d, cJSON **out);
+/* Stop the batch thread, close the server, free (after cer_casd_run returned). */
+void cer_casd_close(cer_casd *d);
 
 #ifdef __cplusplus
 }

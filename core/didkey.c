@@ -167,7 +167,7 @@ static int parse_did(uint8_t pk[32], const char *s)
     if (id[0] != 'z')
         return cer_err(-EINVAL, "key id is not base58btc (it must start with 'z')");
     if ((n = cer_base_decode(b, sizeof b, CER_BASE58BTC, id + 1, idlen - 1)) < 0)
-        return cer_err_wrap(-EINVAL, "key id");
+        return cer_err_wrap(n == -ENOMEM ? n : -EINVAL, "key id");  /* no memory is no verdict */
     return multikey_pubkey(pk, b, (size_t)n);
 }
 

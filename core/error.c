@@ -44,9 +44,13 @@ int cer_err_wrap(int code, const char *fmt, ...)
     vsnprintf(last_msg, sizeof last_msg, fmt, ap);
     va_end(ap);
     n = strlen(last_msg);
-    if (n + 2 < sizeof last_msg) {
-        memcpy(last_msg + n, ": ", 3);
-        strncat(last_msg, reason, sizeof last_msg - n - 3);
+    if (n + 3 < sizeof last_msg) {  /* ": " and the reason, cut to fit */
+        size_t r = strlen(reason), room = sizeof last_msg - n - 3;
+        if (r > room)
+            r = room;
+        memcpy(last_msg + n, ": ", 2);
+        memcpy(last_msg + n + 2, reason, r);
+        last_msg[n + 2 + r] = '\0';
     }
     return code;
 }

@@ -7,6 +7,7 @@
 #include "error.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +35,19 @@ static int sys_err(int e, const char *path, const char *what)
     return cer_err(-e, "%s: %s: %s", path, what, strerror(e));
 }
 
-/* fsync the directory holding path, so a rename into it is durable. */
+/* fsync the directory holding path, so a rename into it is durable. It
+ * allocates nothing: it runs after the rename, where running out of memory
+ * would report a failure for a file that is already replaced. */
 static int sync_parent(const char *path, const char *slash)
 {
-    char *dir = !slash ? strdup(".") : slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+    char dir[PATH_MAX];
+    size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
     int fd, rc = 0;
 
-    if (!dir)
-        return cer_err(-ENOMEM, "%s: out of memory", path);
+    if (n >= sizeof dir)
+        return cer_err(-ENAMETOOLONG, "%s: directory name too long", path);
+    memcpy(dir, !slash ? "." : path, n);
+    dir[n] = '\0';
     if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         rc = sys_err(errno, dir, "cannot open the directory");
     } else {
@@ -50,7 +56,6 @@ static int sync_parent(const char *path, const char *slash)
             rc = sys_err(errno, dir, "cannot sync the directory");
         close(fd);
     }
-    free(dir);
     return rc;
 }
 

@@ -15,6 +15,12 @@
  * the record leaves the old tip and some unreferenced blocks, a crash
  * after leaves the new tip. The state cache is written after and is only
  * trusted when its tip matches the record.
+ *
+ * Anchor checks. With a chain RPC (cer_node_set_anchor_check) every state
+ * build runs the chain check on each anchor commit (state.h's
+ * cer_anchor_checker, node_check here): the verdict decides whether the
+ * commit applies, and is kept in the log entry and the cache; a cache
+ * with anchors not yet verified is rebuilt at the stream's first load.
  */
 #include "ceramic.h"
 #include "buf.h"
@@ -82,6 +88,15 @@ struct cer_node {
     counter *counters;
     void (*hook)(void *arg, const char *kind, const char *line);
     void *hook_arg;
+    char eth_rpc[512];      /* anchor checks: the chain's RPC URL, "" when off */
+    double check_timeout;   /* seconds per call */
+    int64_t chain_down_ms;  /* the chain was unreachable: not asked before this */
+    struct {                /* proofs the chain verified lately (a batch shares one) */
+        char chain_id[64];
+        cer_cid root, tx;
+        int64_t timestamp;
+    } verified[4];
+    unsigned verified_next;
 };
 
 const char *cer_node_did(const cer_node *node)
@@ -248,6 +263,148 @@ static int stream_entry(cer_node *node, stream **out, const cer_streamref *id)
     return s ? 0 : cer_err(-ENOMEM, "node: out of memory");
 }
 
+/* ---- anchor checks on chain (cer_node_set_anchor_check) ---- */
+
+#define CHAIN_DOWN_MS 30000
+
+/* One state build's checks: which stream, and whether one was rejected. */
+typedef struct check_ctx {
+    cer_node *node;
+    const cer_streamref *id;
+    int rejected;
+    cer_anchor_checker chk;
+} check_ctx;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define NVERIFIED (sizeof ((cer_node *)0)->verified / sizeof ((cer_node *)0)->verified[0])
+
+/* A proof verified lately (same chain id, root, transaction and, when the
+ * proof has one, block time): its block time in *timestamp. Under elock. */
+static bool verified_lately(cer_node *node, const cer_anchor_proof *proof, int64_t *timestamp)
+{
+    for (size_t i = 0; i < NVERIFIED; i++)
+        if (node->verified[i].timestamp && strcmp(node->verified[i].chain_id, proof->chain_id) == 0 &&
+            cer_cid_equal(&node->verified[i].root, &proof->root) &&
+            cer_cid_equal(&node->verified[i].tx, &proof->tx_hash) &&
+            (!proof->has_block_timestamp || proof->block_timestamp == node->verified[i].timestamp)) {
+            *timestamp = node->verified[i].timestamp;
+            return true;
+        }
+    return false;
+}
+
+static void remember_verified(cer_node *node, const cer_anchor_proof *proof, int64_t timestamp)
+{
+    pthread_mutex_lock(&node->elock);
+    memcpy(node->verified[node->verified_next].chain_id, proof->chain_id, sizeof proof->chain_id);
+    node->verified[node->verified_next].root = proof->root;
+    node->verified[node->verified_next].tx = proof->tx_hash;
+    node->verified[node->verified_next].timestamp = timestamp;
+    node->verified_next = (node->verified_next + 1) % NVERIFIED;
+    pthread_mutex_unlock(&node->elock);
+}
+
+/* The node's cer_anchor_checker (see cer_node_set_anchor_check). */
+static int node_check(void *arg, const cer_anchor_proof *proof, int64_t *timestamp)
+{
+    check_ctx *cx = arg;
+    cer_node *node = cx->node;
+    char url[sizeof node->eth_rpc], why[384];
+    cer_anchor_opts o = {.eth_rpc = url};
+    bool down, known;
+    int rc;
+
+    pthread_mutex_lock(&node->elock);
+    memcpy(url, node->eth_rpc, sizeof url);
+    o.timeout = node->check_timeout;
+    down = node->chain_down_ms > now_ms();
+    known = verified_lately(node, proof, timestamp);
+    pthread_mutex_unlock(&node->elock);
+    if (known) {
+        cer_node_count(node, "anchor_verified", 1);
+        return CER_CHECK_VERIFIED;
+    }
+    if (strncmp(proof->chain_id, "eip155:", 7) == 0 && down) {
+        cer_node_count(node, "anchor_unverified", 1);
+        return CER_CHECK_UNVERIFIED;
+    }
+    rc = cer_anchor_verify(&o, proof, timestamp, why, sizeof why);
+    if (rc > 0) {
+        remember_verified(node, proof, *timestamp);
+        cer_node_count(node, "anchor_verified", 1);
+        return CER_CHECK_VERIFIED;
+    }
+    if (rc < 0) {
+        char msg[384];
+        snprintf(msg, sizeof msg, "%s", cer_errmsg());
+        cx->rejected++;
+        cer_node_count(node, "anchor_rejected", 1);
+        cer_node_event(node, "anchor", cx->id, "anchor %s", why);
+        return cer_err(rc, "%s", msg);
+    }
+    cer_errclear();
+    if (strncmp(proof->chain_id, "eip155:", 7) != 0)
+        return CER_CHECK_UNCHECKABLE;
+    /* an eip155 anchor left unverified with an RPC configured: unreachable */
+    pthread_mutex_lock(&node->elock);
+    node->chain_down_ms = now_ms() + CHAIN_DOWN_MS;
+    pthread_mutex_unlock(&node->elock);
+    cer_node_count(node, "anchor_unverified", 1);
+    cer_node_event(node, "anchor", cx->id, "anchor %s", why);
+    return CER_CHECK_UNVERIFIED;
+}
+
+static bool checks_on(cer_node *node)
+{
+    bool on;
+
+    pthread_mutex_lock(&node->elock);
+    on = node->eth_rpc[0] != '\0';
+    pthread_mutex_unlock(&node->elock);
+    return on;
+}
+
+/* The checker for a state build of id, or NULL when checks are off. */
+static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id)
+{
+    *cx = (check_ctx){node, id, 0, {node_check, cx}};
+    return checks_on(node) ? &cx->chk : NULL;
+}
+
+int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts)
+{
+    const char *url = opts ? opts->eth_rpc : NULL;
+
+    if (url && strlen(url) >= sizeof node->eth_rpc)
+        return cer_err(-ENAMETOOLONG, "node: Ethereum RPC URL too long");
+    pthread_mutex_lock(&node->elock);
+    snprintf(node->eth_rpc, sizeof node->eth_rpc, "%s", url ? url : "");
+    node->check_timeout = opts && opts->timeout > 0 ? opts->timeout : 10;
+    node->chain_down_ms = 0;
+    memset(node->verified, 0, sizeof node->verified);
+    pthread_mutex_unlock(&node->elock);
+    return 0;
+}
+
+/* Whether a cached state must be rebuilt to check its anchors. */
+static bool needs_check(cer_node *node, const cer_state *st)
+{
+    bool on = checks_on(node);
+
+    for (size_t i = 0; on && i < st->log_len; i++)
+        if (st->log[i].type == CER_COMMIT_ANCHOR &&
+            (st->log[i].check == CER_CHECK_NONE || st->log[i].check == CER_CHECK_UNVERIFIED))
+            return true;
+    return false;
+}
+
 /* The state cached on disk, if it is for the recorded tip. */
 static cer_state *cached_state(cer_node *node, const cer_streamref *id, const cer_cid *tip)
 {
@@ -276,26 +433,66 @@ static void save_cache(cer_node *node, const cer_state *st)
     cJSON_Delete(j);
 }
 
-/* Make sure s->st is loaded; call with s->write held. */
+static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal);
+
+/* Build s's state at tip from the blocks, anchors checked, and install it
+ * (s->write held). A stored anchor the chain now rejects takes the stream
+ * back to the commit before it: the event says why, *moved is set (tell
+ * the listeners once s->write is released). */
+static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
+{
+    cer_state *st = NULL, *old;
+    check_ctx cx;
+    int rc = cer_state_load_checked(&st, node->store, &s->id, tip, checker(node, &cx, &s->id));
+
+    *moved = false;
+    if (rc < 0 && cx.rejected && st) {
+        char was[CER_CID_STR_MAX], now[CER_CID_STR_MAX];
+        cer_cid_to_string(was, sizeof was, tip);
+        cer_cid_to_string(now, sizeof now, cer_state_tip(st));
+        cer_node_event(node, "anchor", &s->id, "tip %s dropped (a rejected anchor), back to %s", was, now);
+        cer_errclear();
+        if ((rc = stream_commit(node, s, st, false)) < 0) {
+            cer_state_free(st);
+            return rc;
+        }
+        save_cache(node, st);
+        *moved = true;
+        return 0;
+    }
+    if (rc < 0) {
+        /* the recorded tip no longer verifies: keep nothing half-right */
+        cer_state_free(st);
+        return cer_err_wrap(rc, "node: stream %s", s->key);
+    }
+    save_cache(node, st);
+    pthread_mutex_lock(&s->lock);
+    old = s->st;
+    s->st = st;
+    pthread_mutex_unlock(&s->lock);
+    cer_state_free(old);
+    return 0;
+}
+
+/* Make sure s->st is loaded; call with s->write held. (A stream loaded for
+ * the first time has no listener that saw its old tip: nothing to tell.) */
 static int stream_load(cer_node *node, stream *s)
 {
     cer_stream_info info;
     cer_state *st;
+    bool moved;
     int rc;
 
     if (s->st)
         return 0;
     if ((rc = cer_registry_get(node->reg, &s->id, &info)) < 0)
         return rc == -ENOENT ? cer_err(-ENOENT, "node: no stream %s here", s->key) : rc;
-    if (!(st = cached_state(node, &s->id, &info.tip))) {
-        rc = cer_state_load(&st, node->store, &s->id, &info.tip);
-        if (rc < 0) {
-            /* the recorded tip no longer verifies: keep nothing half-right */
-            cer_state_free(st);
-            return cer_err_wrap(rc, "node: stream %s", s->key);
-        }
-        save_cache(node, st);
+    if ((st = cached_state(node, &s->id, &info.tip)) && needs_check(node, st)) {
+        cer_state_free(st);  /* rebuilt, its anchors checked */
+        st = NULL;
     }
+    if (!st)
+        return rebuild(node, s, &info.tip, &moved);
     pthread_mutex_lock(&s->lock);
     s->st = st;
     pthread_mutex_unlock(&s->lock);
@@ -556,6 +753,7 @@ int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id)
 
 static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip, bool own)
 {
+    check_ctx cx;
     cer_state *ns = NULL;
     cer_cid moved;
     stream *s;
@@ -567,7 +765,7 @@ static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip
     rc = stream_load(node, s);
     if (rc == -ENOENT) {
         /* a stream new to us: its whole log, verified */
-        rc = cer_state_load(&ns, node->store, &s->id, tip);
+        rc = cer_state_load_checked(&ns, node->store, &s->id, tip, checker(node, &cx, &s->id));
         if (rc == 0 && (rc = stream_commit(node, s, ns, own)) == 0)
             rc = 1, ns = NULL;
         goto out;
@@ -579,7 +777,7 @@ static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip
             goto out;  /* already have it */
     if ((rc = cer_state_copy(&ns, s->st)) < 0)
         goto out;
-    if ((rc = cer_state_merge(&ns, node->store, tip)) == 1) {
+    if ((rc = cer_state_merge_checked(&ns, node->store, tip, checker(node, &cx, &s->id))) == 1) {
         if ((rc = stream_commit(node, s, ns, own)) == 0)
             rc = 1, ns = NULL;
     }
@@ -601,6 +799,57 @@ int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *t
 int cer_node_apply_own(cer_node *node, const cer_streamref *id, const cer_cid *tip)
 {
     return learn_tip(node, id, tip, true);
+}
+
+int cer_node_recheck_anchors(cer_node *node)
+{
+    stream **todo = NULL;
+    size_t n = 0, cap = 0;
+    int done = 0;
+
+    if (!checks_on(node))
+        return 0;
+    pthread_mutex_lock(&node->elock);
+    node->chain_down_ms = 0;  /* asked now, whatever the last answer */
+    pthread_mutex_unlock(&node->elock);
+    /* streams are freed only at close: the pointers stay good */
+    pthread_mutex_lock(&node->lock);
+    for (stream *s = node->streams; s; s = s->next) {
+        bool due;
+        pthread_mutex_lock(&s->lock);
+        due = s->st && needs_check(node, s->st);
+        pthread_mutex_unlock(&s->lock);
+        if (due && n == cap) {
+            stream **t = realloc(todo, (cap = cap ? 2 * cap : 16) * sizeof *t);
+            if (!t)
+                break;
+            todo = t;
+        }
+        if (due)
+            todo[n++] = s;
+    }
+    pthread_mutex_unlock(&node->lock);
+    for (size_t i = 0; i < n; i++) {
+        stream *s = todo[i];
+        cer_cid tip, moved_to;
+        bool moved = false;
+        int rc = 1;
+
+        pthread_mutex_lock(&s->write);
+        if (s->st && needs_check(node, s->st)) {
+            tip = *cer_state_tip(s->st);
+            rc = rebuild(node, s, &tip, &moved);
+            moved_to = *cer_state_tip(s->st);
+        }
+        pthread_mutex_unlock(&s->write);
+        if (rc == 0)
+            done++;
+        if (moved)
+            notify(node, &s->id, &moved_to, 0);
+        cer_errclear();
+    }
+    free(todo);
+    return done;
 }
 
 int cer_node_verify(cer_node *node, const cer_streamref *id)
@@ -762,6 +1011,18 @@ static void count_locked(cer_node *node, const char *name, int64_t delta)
         node->counters = c;
     }
     c->n += delta;
+}
+
+int64_t cer_node_counter(cer_node *node, const char *name)
+{
+    int64_t n = 0;
+
+    pthread_mutex_lock(&node->elock);
+    for (counter *c = node->counters; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            n = c->n;
+    pthread_mutex_unlock(&node->elock);
+    return n;
 }
 
 void cer_node_count(cer_node *node, const char *name, int64_t delta)
@@ -1053,75 +1314,54 @@ out:
     return rc;
 }
 
-int cer_node_set_anchor_time(cer_node *node, const cer_streamref *id, const cer_cid *anchor, int64_t timestamp)
+static int listener_is(const void *entry, const void *key)
 {
-    stream *s;
-    size_t i;
-    int rc;
+    const listener *a = entry, *b = key;
+    return a->fn == b->fn && a->arg == b->arg;
+}
 
-    if ((rc = stream_entry(node, &s, id)) < 0)
-        return rc;
-    pthread_mutex_lock(&s->write);
-    if ((rc = stream_load(node, s)) < 0)
-        goto out;
-    for (i = s->st->log_len; i-- > 0;)
-        if (s->st->log[i].type == CER_COMMIT_ANCHOR && cer_cid_equal(&s->st->log[i].cid, anchor))
+static int section_is(const void *entry, const void *key)
+{
+    return strcmp(((const section *)entry)->name, key) == 0;
+}
+
+/* Removes the first of the *n entries of size sz at arr that is(entry, key)
+ * accepts, with cblock written (no listener or section is running) and the
+ * lock held; 0, or -ENOENT (no message set) when none matches. */
+static int node_remove(cer_node *node, void *arr, size_t *n, size_t sz,
+                       int (*is)(const void *entry, const void *key), const void *key)
+{
+    int rc = -ENOENT;
+
+    pthread_rwlock_wrlock(&node->cblock);
+    pthread_mutex_lock(&node->lock);
+    for (size_t i = 0; i < *n; i++) {
+        char *e = (char *)arr + i * sz;
+        if (is(e, key)) {
+            memmove(e, e + sz, (*n - i - 1) * sz);
+            (*n)--;
+            rc = 0;
             break;
-    if (i == (size_t)-1) {
-        rc = cer_err(-ENOENT, "node: no such anchor commit in %s", s->key);
-        goto out;
+        }
     }
-    if (s->st->log[i].timestamp == timestamp)
-        goto out;
-    pthread_mutex_lock(&s->lock);
-    s->st->log[i].timestamp = timestamp;
-    while (i-- > 0 && s->st->log[i].type != CER_COMMIT_ANCHOR)
-        s->st->log[i].timestamp = timestamp;
-    pthread_mutex_unlock(&s->lock);
-    save_cache(node, s->st);
-out:
-    pthread_mutex_unlock(&s->write);
+    pthread_mutex_unlock(&node->lock);
+    pthread_rwlock_unlock(&node->cblock);
     return rc;
 }
 
 int cer_node_unlisten(cer_node *node, cer_node_listener fn, void *arg)
 {
-    int rc = cer_err(-ENOENT, "node: no such listener");
+    listener key = {fn, arg};
 
-    pthread_rwlock_wrlock(&node->cblock);
-    pthread_mutex_lock(&node->lock);
-    for (size_t i = 0; i < node->nlisteners; i++)
-        if (node->listeners[i].fn == fn && node->listeners[i].arg == arg) {
-            memmove(&node->listeners[i], &node->listeners[i + 1],
-                    (node->nlisteners - i - 1) * sizeof node->listeners[0]);
-            node->nlisteners--;
-            rc = 0;
-            break;
-        }
-    pthread_mutex_unlock(&node->lock);
-    pthread_rwlock_unlock(&node->cblock);
-    if (rc == 0)
-        cer_errclear();
-    return rc;
+    if (node_remove(node, node->listeners, &node->nlisteners, sizeof key, listener_is, &key) < 0)
+        return cer_err(-ENOENT, "node: no such listener");
+    return 0;
 }
 
 int cer_node_unsection(cer_node *node, const char *name)
 {
-    int rc = cer_err(-ENOENT, "node: no status section %s", name);
-
-    pthread_rwlock_wrlock(&node->cblock);
-    pthread_mutex_lock(&node->lock);
-    for (size_t i = 0; i < node->nsections; i++)
-        if (strcmp(node->sections[i].name, name) == 0) {
-            memmove(&node->sections[i], &node->sections[i + 1],
-                    (node->nsections - i - 1) * sizeof node->sections[0]);
-            node->nsections--;
-            rc = 0;
-            break;
-        }
-    pthread_mutex_unlock(&node->lock);
-    pthread_rwlock_unlock(&node->cblock);
-    if (rc == 0)
-        cer_errclear();
-    return rc;
+    if (node_remove(node, node->sections, &node->nsections, sizeof node->sections[0],
+                    section_is, name) < 0)
+        return cer_err(-ENOENT, "node: no status section %s", name);
+    return 0;
 }

@@ -24,8 +24,12 @@
  *
  * Model and MID are loaded read-only (the node never writes them).
  *
- * Not checked (yet): anchor chain inclusion (the transaction, the block
- * time; a proof's blockTimestamp is trusted as js ≤ core 2.20 did), schema
+ * Anchor chain inclusion (the transaction, the block time) is checked by
+ * the caller's cer_anchor_checker when there is one (the node's, see
+ * cer_node_set_anchor_check); without one a proof's blockTimestamp is
+ * trusted as js ≤ core 2.20 did.
+ *
+ * Not checked (yet): schema
  * validation of content against header.schema (TileDocument) or against
  * the Model (MID content is NOT validated against its model, nor are the
  * model's relations, account relation or immutable fields; the Model's
@@ -175,7 +179,8 @@ static int raw_links_ok(const cer_buf *block, const char *const *keys, size_t nk
     int rc = 0;
 
     if (!item)
-        return cer_err(-EINVAL, "block is not CBOR");
+        return res.error.code == CBOR_ERR_MEMERROR ? cer_err(-ENOMEM, "block: out of memory")
+                                                   : cer_err(-EINVAL, "block is not CBOR");
     if (index >= 0) {
         if (!cbor_isa_array(item) || (size_t)index >= cbor_array_size(item) ||
             !cbor_isa_tag(cbor_array_handle(item)[index]) ||
@@ -345,6 +350,15 @@ const char *cer_anchor_status_name(int status)
     if (status < 0 || status >= (int)(sizeof names / sizeof names[0]))
         return NULL;
     return names[status];
+}
+
+const char *cer_anchor_check_name(int check)
+{
+    static const char *const names[] = {"unchecked", "unverified", "verified", "uncheckable"};
+
+    if (check < 0 || check >= (int)(sizeof names / sizeof names[0]))
+        return NULL;
+    return names[check];
 }
 
 /* A log of n entries is allocated for the next power of two >= n, so
@@ -925,14 +939,21 @@ static int check_merkle_path(cer_store *store, const cer_commit *c)
     return 0;
 }
 
-static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c)
+static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c, const cer_anchor_checker *chk)
 {
-    int64_t ts = c->proof.has_block_timestamp ? c->proof.block_timestamp : 0;
-    int rc;
+    int64_t ts = c->proof.has_block_timestamp ? c->proof.block_timestamp : 0, block_ts = 0;
+    int rc, check = CER_CHECK_NONE;
 
-    if ((rc = check_merkle_path(store, c)) < 0 || (rc = log_reserve(st)) < 0)
+    if ((rc = check_merkle_path(store, c)) < 0)
+        return rc;
+    if (chk && (check = chk->fn(chk->arg, &c->proof, &block_ts)) < 0)
+        return cer_err_wrap(check, "anchor rejected by its chain");
+    if (check == CER_CHECK_VERIFIED)
+        ts = block_ts;
+    if ((rc = log_reserve(st)) < 0)
         return rc;
     log_push(st, &c->cid, CER_COMMIT_ANCHOR, NULL, ts);
+    st->log[st->log_len - 1].check = check;
     for (size_t i = st->log_len - 1; i-- > 0 && st->log[i].type != CER_COMMIT_ANCHOR;)
         st->log[i].timestamp = ts;
     st->anchor_status = CER_ANCHOR_ANCHORED;
@@ -942,7 +963,7 @@ static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c)
 }
 
 /* Apply a non-genesis commit on top of st; st is unchanged on failure. */
-static int apply_one(cer_state *st, cer_store *store, const cer_commit *c)
+static int apply_one(cer_state *st, cer_store *store, const cer_commit *c, const cer_anchor_checker *chk)
 {
     char name[CER_CID_STR_MAX], a[CER_CID_STR_MAX], b[CER_CID_STR_MAX];
     int rc = 0;
@@ -958,7 +979,7 @@ static int apply_one(cer_state *st, cer_store *store, const cer_commit *c)
         rc = cer_err(-EINVAL, "id %s is not this stream's genesis %s", cid_str(a, &c->id),
                      cid_str(b, &st->id.genesis));
     else if (c->type == CER_COMMIT_ANCHOR)
-        rc = apply_anchor(st, store, c);
+        rc = apply_anchor(st, store, c, chk);
     else
         rc = apply_data(st, c);
     if (rc < 0)
@@ -1069,7 +1090,7 @@ static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_st
 }
 
 /* Read commit cid and apply it on top of st. */
-static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid);
+static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid, const cer_anchor_checker *chk);
 
 /* Signatures are independent of each other (only which key must have
  * signed depends on the log), so a long log's signatures are checked
@@ -1121,21 +1142,21 @@ static void prevalidate(walk *w)
 }
 
 /* Apply the walked commit i: the one kept in memory, or read again. */
-static int walk_apply(cer_state *st, cer_store *store, const walk *w, size_t i)
+static int walk_apply(cer_state *st, cer_store *store, const walk *w, size_t i, const cer_anchor_checker *chk)
 {
     if (i < w->nkept)
-        return apply_one(st, store, &w->kept[i]);
-    return read_and_apply(st, store, &w->cids[i]);
+        return apply_one(st, store, &w->kept[i], chk);
+    return read_and_apply(st, store, &w->cids[i], chk);
 }
 
-static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid)
+static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid, const cer_anchor_checker *chk)
 {
     cer_commit c;
     int rc;
 
     if ((rc = cer_commit_read(&c, store, cid)) < 0)
         return rc;
-    rc = apply_one(st, store, &c);
+    rc = apply_one(st, store, &c, chk);
     cer_commit_free(&c);
     return rc;
 }
@@ -1158,6 +1179,12 @@ static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *
 
 int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, const cer_cid *tip)
 {
+    return cer_state_load_checked(out, store, id, tip, NULL);
+}
+
+int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamref *id, const cer_cid *tip,
+                           const cer_anchor_checker *chk)
+{
     char a[CER_CID_STR_MAX], b[CER_CID_STR_MAX], g[CER_CID_STR_MAX], saved[512];
     cer_state *st = NULL;
     walk w;
@@ -1170,6 +1197,8 @@ int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, c
                      cid_str(a, tip), cid_str(b, &w.cids[w.n - 1]), cid_str(g, &id->genesis));
         walk_free(&w);
     }
+    if (rc == -ENOMEM)
+        return rc;  /* no memory is no verdict on the tip: no state at all */
     if (rc < 0) {
         /* the tip is rejected; what is left is the genesis alone (log-syncer.ts) */
         snprintf(saved, sizeof saved, "%s", cer_errmsg());
@@ -1181,8 +1210,12 @@ int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, c
         goto out;
     prevalidate(&w);
     for (size_t i = w.n - 1; i-- > 0;)
-        if ((rc = walk_apply(st, store, &w, i)) < 0)
+        if ((rc = walk_apply(st, store, &w, i, chk)) < 0)
             break;
+    if (rc == -ENOMEM) {
+        cer_state_free(st);  /* not a shorter valid log: no verdict */
+        st = NULL;
+    }
     *out = st;
 out:
     walk_free(&w);
@@ -1191,7 +1224,7 @@ out:
 
 int cer_state_apply(cer_state *st, cer_store *store, const cer_cid *commit)
 {
-    return read_and_apply(st, store, commit);
+    return read_and_apply(st, store, commit, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1259,20 +1292,21 @@ static int set_of_log(cid_set *s, const cer_state *st)
     return 0;
 }
 
-static int fast_forward(cer_state *st, cer_store *store, const walk *w)
+static int fast_forward(cer_state *st, cer_store *store, const walk *w, const cer_anchor_checker *chk)
 {
     int rc;
 
     for (size_t i = w->n; i-- > 0;)
-        if ((rc = walk_apply(st, store, w, i)) < 0)
+        if ((rc = walk_apply(st, store, w, i, chk)) < 0)
             return i == w->n - 1 ? rc : 1;  /* keep the valid prefix, as js does for network tips */
     return 1;
 }
 
-static int resolve_fork(cer_state **stp, cer_store *store, const cer_cid *other_tip, size_t shared)
+static int resolve_fork(cer_state **stp, cer_store *store, const cer_cid *other_tip, size_t shared,
+                        const cer_anchor_checker *chk)
 {
     cer_state *st = *stp, *other = NULL;
-    int rc = cer_state_load(&other, store, &st->id, other_tip);
+    int rc = cer_state_load_checked(&other, store, &st->id, other_tip, chk);
 
     if (!other)
         return rc;
@@ -1292,6 +1326,12 @@ static int resolve_fork(cer_state **stp, cer_store *store, const cer_cid *other_
 
 int cer_state_merge(cer_state **stp, cer_store *store, const cer_cid *other_tip)
 {
+    return cer_state_merge_checked(stp, store, other_tip, NULL);
+}
+
+int cer_state_merge_checked(cer_state **stp, cer_store *store, const cer_cid *other_tip,
+                            const cer_anchor_checker *chk)
+{
     cer_state *st = *stp;
     cid_set in_log;
     walk w;
@@ -1308,9 +1348,9 @@ int cer_state_merge(cer_state **stp, cer_store *store, const cer_cid *other_tip)
     if (rc < 0)
         return rc;
     if (w.shared == st->log_len - 1)
-        rc = fast_forward(st, store, &w);
+        rc = fast_forward(st, store, &w, chk);
     else
-        rc = resolve_fork(stp, store, other_tip, w.shared);
+        rc = resolve_fork(stp, store, other_tip, w.shared, chk);
     walk_free(&w);
     return rc;
 }
@@ -1358,6 +1398,8 @@ static cJSON *log_to_json(const cer_state *st)
             ok = cJSON_AddNumberToObject(o, "timestamp", (double)e->timestamp) != NULL;
         if (ok && e->author[0])
             ok = cJSON_AddStringToObject(o, "author", e->author) != NULL;
+        if (ok && e->check)
+            ok = cJSON_AddStringToObject(o, "check", cer_anchor_check_name(e->check)) != NULL;
         if (!ok) {
             if (o && !o->prev)  /* not attached */
                 cJSON_Delete(o);
@@ -1470,7 +1512,7 @@ static int proof_from_json(cer_anchor_proof *p, const cJSON *j)
 
 static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
 {
-    static const char *const keys[] = {"cid", "type", "timestamp", "author", NULL};
+    static const char *const keys[] = {"cid", "type", "timestamp", "author", "check", NULL};
     int64_t type = 0;
     int rc;
 
@@ -1486,6 +1528,14 @@ static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
         return rc;
     if (get(j, "author") && (rc = json_text(e->author, sizeof e->author, get(j, "author"), "log author")) < 0)
         return rc;
+    if (get(j, "check")) {
+        const char *name = cJSON_GetStringValue(get(j, "check"));
+        for (e->check = CER_CHECK_UNVERIFIED; name && cer_anchor_check_name(e->check); e->check++)
+            if (strcmp(name, cer_anchor_check_name(e->check)) == 0)
+                break;
+        if (!name || !cer_anchor_check_name(e->check) || e->type != CER_COMMIT_ANCHOR)
+            return cer_err(-EINVAL, "state JSON: log entry %zu has a bad check", i);
+    }
     return 0;
 }
 

@@ -5,7 +5,8 @@
  *
  * Threads (DESIGN.md): the subscription thread reads the daemon's NDJSON
  * stream, drops what it must (own messages, oversize, malformed, over the
- * rate, queue full: each a "pubsub" event and a counter), hands RESPONSEs
+ * rate, queue full, the oldest of more than QUEUED_PER_STREAM_MAX messages
+ * queued for one stream: each a "pubsub" event and a counter), hands RESPONSEs
  * to waiting queries and queues the rest. The worker thread handles the
  * queue (learn tips, answer queries), drains the node's journal of
  * unpublished commits (push blocks to IPFS, publish UPDATE, mark
@@ -32,6 +33,7 @@
 #define QUERY_TIPS_MAX 16
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 15000
+#define QUEUED_PER_STREAM_MAX 4 /* tip messages (UPDATE, RESPONSE) and QUERYs queued per stream, each */
 
 typedef struct item {
     struct item *next;
@@ -331,11 +333,54 @@ static bool answer_query(cer_sync *s, const cer_msg *m)
     return taken;
 }
 
+/* The stream a message is about (NULL for KEEPALIVE). */
+static const cer_streamref *about_stream(const cer_msg *m)
+{
+    if (m->typ == CER_MSG_UPDATE || m->typ == CER_MSG_QUERY)
+        return &m->stream;
+    return m->typ == CER_MSG_RESPONSE && m->ntips > 0 ? &m->tips[0].stream : NULL;
+}
+
+/* Each unknown tip can cost a block fetch timeout and each QUERY a
+ * publish, so a flood of them for one stream would hold the worker for
+ * hours and a real update behind them. When QUEUED_PER_STREAM_MAX messages
+ * of m's kind (QUERY, or tip messages) for m's stream are queued, the
+ * oldest is taken out and returned for the caller to drop: a writer's
+ * newer tips extend its older ones, so the newest are worth a fetch; and
+ * QUERYs never push out tips. Call with s->lock held. */
+static item *unqueue_oldest_locked(cer_sync *s, const cer_msg *m)
+{
+    const cer_streamref *id = about_stream(m), *o;
+    bool is_query = m->typ == CER_MSG_QUERY;
+    item *first = NULL, *before = NULL, *prev = NULL;
+    int n = 0;
+
+    if (!id)
+        return NULL;
+    for (item *it = s->head; it; prev = it, it = it->next)
+        if ((it->msg.typ == CER_MSG_QUERY) == is_query && (o = about_stream(&it->msg)) &&
+            cer_streamref_same_stream(o, id) && n++ == 0) {
+            first = it;
+            before = prev;
+        }
+    if (n < QUEUED_PER_STREAM_MAX)
+        return NULL;
+    if (before)
+        before->next = first->next;
+    else
+        s->head = first->next;
+    if (s->tail == first)
+        s->tail = before;
+    s->qlen--;
+    first->next = NULL;
+    return first;
+}
+
 static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
 {
     cer_sync *s = arg;
     char why[320];
-    item *it;
+    item *it, *old;
     bool self, over_rate = false, full = false;
     long long now;
     int rc;
@@ -396,6 +441,7 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
         return 0;
     }
     pthread_mutex_lock(&s->lock);
+    old = unqueue_oldest_locked(s, &it->msg);
     if (s->qlen >= s->queue_max) {
         full = true;
     } else {
@@ -408,6 +454,13 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
         pthread_cond_signal(&s->work);
     }
     pthread_mutex_unlock(&s->lock);
+    if (old) {
+        snprintf(why, sizeof why, "dropped: an older message, over %d queued for the stream (latest from %s)",
+                 QUEUED_PER_STREAM_MAX, im->from);
+        drop(s, about_stream(&old->msg), "pubsub_superseded", why);
+        cer_msg_free(&old->msg);
+        free(old);
+    }
     if (full) {
         snprintf(why, sizeof why, "dropped: queue full (%zu messages), from %s", s->queue_max, im->from);
         drop(s, it->msg.typ == CER_MSG_RESPONSE ? NULL : &it->msg.stream, "pubsub_queuefull", why);

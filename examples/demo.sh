@@ -8,6 +8,8 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CFS=${CERAMICFS:-$HERE/../build/ceramicfs}
+# installed (/usr/share/doc/ceramicfs/examples): the ceramicfs on PATH
+[ -n "${CERAMICFS:-}" ] || [ -x "$CFS" ] || CFS=ceramicfs
 DEMO=${1:-$HOME/ceramicfs-demo}
 M=$DEMO/mnt
 

@@ -159,11 +159,11 @@ static int dag_encode(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         if (c != 'o')
-            return cli_usage("dag encode [-o FILE] < dag-json");
+            return cli_usage("dag encode [-o|--output FILE] < dag-json");
         outp = optarg;
     }
     if (optind != argc)
-        return cli_usage("dag encode [-o FILE] < dag-json");
+        return cli_usage("dag encode [-o|--output FILE] < dag-json");
     if (cli_read_input(&in, "-") || !(j = cli_parse_json((char *)in.data, in.len, CER_JSON_EXACT_INTS, "stdin")))
         goto out;
     if ((rc = cer_dagcbor_encode(&block, j, CER_DAGJSON)) < 0) {
@@ -286,7 +286,8 @@ int cfs_cmd_dag(int argc, char **argv)
         return dag_encode(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "decode") == 0)
         return dag_decode(argc - 1, argv + 1);
-    return cli_usage("dag encode [-o FILE] < dag-json\n       ceramicfs dag decode FILE [--codec C] [--cid CID] [--pretty]");
+    return cli_usage("dag encode [-o|--output FILE] < dag-json\n"
+                     "       ceramicfs dag decode FILE [--codec dag-cbor|dag-jose] [--cid CID] [--pretty]");
 }
 
 static int parse_type(uint64_t *type, const char *s)

@@ -108,6 +108,8 @@ static int print_stream(cer_node *node, const cer_streamref *id, bool *ok)
         if (st->log[st->log_len - 1].timestamp)
             cJSON_AddNumberToObject(o, "timestamp", (double)st->log[st->log_len - 1].timestamp);
     }
+    if (st->log[st->log_len - 1].type == CER_COMMIT_ANCHOR)  /* what the chain said when it was applied */
+        cJSON_AddStringToObject(o, "verification", cer_anchor_check_name(st->log[st->log_len - 1].check));
     if (st->anchor_status != CER_ANCHOR_ANCHORED)
         *ok = false;
     cer_state_free(st);

@@ -229,7 +229,7 @@ fail:
 int cfs_cmd_show(int argc, char **argv)
 {
     static const struct option extra[] = {{"meta", no_argument, NULL, 'm'}};
-    static const char use[] = "show STREAM|ALIAS [--meta] [--state DIR] [--ipfs URL [--network N] "
+    static const char use[] = "show STREAM|ALIAS [--meta] [--state DIR] [--key FILE] [--ipfs URL [--network N] "
                               "[--pubsub-topic T] [--query-timeout MS]]";
     node_args a = {0};
     bool meta = false;
@@ -312,7 +312,7 @@ static const char *commit_type_name(int type)
 
 int cfs_cmd_log(int argc, char **argv)
 {
-    static const char use[] = "log STREAM|ALIAS [--state DIR]   (JSON Lines, oldest first)";
+    static const char use[] = "log STREAM|ALIAS [--state DIR] [--key FILE]   (JSON Lines, oldest first)";
     node_args a = {0};
     cer_node *node = NULL;
     cer_streamref id;
@@ -345,7 +345,7 @@ out:
 
 static int pin_cmd(int argc, char **argv, bool pin)
 {
-    const char *use = pin ? "pin STREAM|ALIAS [--state DIR]" : "unpin STREAM|ALIAS [--state DIR]";
+    const char *use = pin ? "pin STREAM|ALIAS [--state DIR] [--key FILE]" : "unpin STREAM|ALIAS [--state DIR] [--key FILE]";
     node_args a = {0};
     cer_node *node = NULL;
     cer_streamref id;
@@ -374,7 +374,7 @@ int cfs_cmd_unpin(int argc, char **argv)
 
 int cfs_cmd_alias(int argc, char **argv)
 {
-    static const char use[] = "alias STREAM|ALIAS NAME|--clear [--state DIR]";
+    static const char use[] = "alias STREAM|ALIAS NAME|--clear [--state DIR] [--key FILE]";
     node_args a = {0};
     cer_node *node = NULL;
     cer_streamref id;
@@ -412,7 +412,7 @@ static int list_one(const cer_stream_info *info, void *arg)
 
 int cfs_cmd_list(int argc, char **argv)
 {
-    static const char use[] = "list [--state DIR]   (JSON Lines)";
+    static const char use[] = "list [--state DIR] [--key FILE]   (JSON Lines)";
     node_args a = {0};
     cer_node *node = NULL;
     int rc;
@@ -470,7 +470,7 @@ static void bad_block(const cer_cid *cid, int err, void *arg)
  * every block in the store. */
 int cfs_cmd_verify(int argc, char **argv)
 {
-    static const char use[] = "verify [STREAM|ALIAS|FILE] [--state DIR]";
+    static const char use[] = "verify [STREAM|ALIAS|FILE] [--state DIR] [--key FILE]";
     node_args a = {0};
     verify_ctx v = {0};
     cer_streamref id;
@@ -478,12 +478,13 @@ int cfs_cmd_verify(int argc, char **argv)
     int rc;
 
     cli_set_command("verify");
-    if (argc == 2 && (strcmp(argv[1], "-") == 0 || stat(argv[1], &sb) == 0))
-        return cfs_cmd_verify_block(argc, argv);
     if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)))
         return rc;
     if (argc - optind > 1)
         return cli_usage(use);
+    /* a file (or - for stdin) is a DAG-JOSE block, whatever the options */
+    if (argc - optind == 1 && (strcmp(argv[optind], "-") == 0 || stat(argv[optind], &sb) == 0))
+        return cfs_cmd_verify_block(2, (char *[]){argv[0], argv[optind], NULL});
     if ((rc = open_node(&v.node, &a)))
         return rc;
     if (argc - optind == 1) {

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-static int parse_ms(int *out, const char *s, const char *what)
+int cfs_parse_ms(int *out, const char *s, const char *what)
 {
     char *end;
     long v;
@@ -70,7 +70,7 @@ int cfs_net_extract(cfs_net_opts *o, int *argc, char **argv)
         case 1: o->network = val; break;
         case 2: o->topic = val; break;
         default:
-            if (parse_ms(&o->query_timeout_ms, val, "--query-timeout"))
+            if (cfs_parse_ms(&o->query_timeout_ms, val, "--query-timeout"))
                 return EXIT_USAGE;
         }
     }

@@ -21,6 +21,9 @@ typedef struct cfs_net_opts {
  * option parser never sees them. Returns 0, or EXIT_USAGE after printing
  * why. */
 int cfs_net_extract(cfs_net_opts *o, int *argc, char **argv);
+/* A number of milliseconds (0 to an hour) into *out: 0, or EXIT_USAGE
+ * after printing why (naming what). */
+int cfs_parse_ms(int *out, const char *s, const char *what);
 /* With o->ipfs set: put node's store behind IPFS and start the sync
  * (*out; NULL and 0 when o->ipfs is NULL). Returns 0 or an exit status
  * after printing why. */

@@ -18,6 +18,7 @@
 
 
 static const char *cmd_name = "ceramicfs";
+static bool help_asked;
 
 void cli_set_command(const char *name)
 {
@@ -44,9 +45,14 @@ int cli_fail_rc(int rc, const char *what)
     return cli_fail("%s: %s", what, msg[0] ? msg : strerror(-rc));
 }
 
+void cli_set_help(bool on)
+{
+    help_asked = on;
+}
+
 int cli_usage(const char *text)
 {
-    fprintf(stderr, "usage: ceramicfs %s\n", text);
+    fprintf(help_asked ? stdout : stderr, "usage: ceramicfs %s\n", text);
     return EXIT_USAGE;
 }
 

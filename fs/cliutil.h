@@ -23,8 +23,10 @@ void cli_set_command(const char *name);
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same for a libceramic error rc: its message (cer_errmsg) after what. */
 int cli_fail_rc(int rc, const char *what);
-/* Print "usage: ceramicfs <text>" and return EXIT_USAGE. */
+/* Print "usage: ceramicfs <text>" and return EXIT_USAGE; on stdout after
+ * cli_set_help(true) (COMMAND --help, which then exits 0). */
 int cli_usage(const char *text);
+void cli_set_help(bool on);
 /* Read all of path ("-" = stdin) into out, at most INPUT_MAX bytes;
  * non-zero (after printing why) on failure. */
 int cli_read_input(cer_buf *out, const char *path);

@@ -1151,6 +1151,7 @@ static int render_log(cfs_fs *fs, const cer_state *st, bool anchors_only, char *
             }
             if (e->timestamp)
                 cJSON_AddNumberToObject(line, "time", (double)e->timestamp);
+            cJSON_AddStringToObject(line, "verification", cer_anchor_check_name(e->check));
             const char *chain = cJSON_GetStringValue(cJSON_GetObjectItem(o, "chainId"));
             if (chain && strncmp(chain, "inmemory:", 9) == 0)
                 cJSON_AddStringToObject(line, "note", "in-memory anchor: no chain, not verifiable by another node");

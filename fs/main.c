@@ -6,7 +6,11 @@
 #include "cli.h"
 #include "clisync.h"
 #include "clianchor.h"
+#include "cliutil.h"
+#include "config.h"
+#include "clicas.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,6 +38,8 @@ static const struct {
     {"commit", cfs_cmd_commit, "build a signed TileDocument update commit"},
     {"sync", cfs_cmd_sync, "run this node's pubsub sync over an IPFS daemon (--ipfs URL)"},
     {"anchor", cfs_cmd_anchor, "anchor documents' tips now (built-in service or CAS), or --verify"},
+    {"config", cfs_cmd_config, "print the configuration files' settings, or what they add to a command"},
+    {"cas", cfs_cmd_cas, "serve the Ceramic Anchor Service API (cas serve): anchor a network's documents"},
 };
 
 static int usage(FILE *f)
@@ -42,9 +48,28 @@ static int usage(FILE *f)
             CER_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\nRun 'ceramicfs COMMAND --help' for a command's options. Exit status: 0 ok, 1 failed,\n"
-               "2 usage, 3 no such document, 4 verification failed.\n");
+    fprintf(f, "\nRun 'ceramicfs COMMAND --help' for a command's options, 'man ceramicfs' for more.\n"
+               "Exit status: 0 ok, 1 failed, 2 usage, 3 no such document, 4 verification failed.\n");
     return f == stdout ? 0 : 2;
+}
+
+/* Run a command: COMMAND --help prints its usage on stdout (every command
+ * stops at the unknown option with its usage) and exits 0; otherwise the
+ * configuration files' options go in before the user's (config.h). */
+static int run(const char *name, int (*fn)(int, char **), int argc, char **argv)
+{
+    int rc;
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        cli_set_help(true);
+        opterr = 0;
+        rc = fn(argc, argv);
+        return rc == EXIT_USAGE ? 0 : rc;
+    }
+    if ((rc = cfs_config_apply(name, &argc, &argv)) == 0)
+        rc = fn(argc, argv);
+    cfs_config_free();
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -61,11 +86,19 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+            return run(commands[i].name, commands[i].fn, argc - 1, argv + 1);
+    /* as mount(8) runs it for an fstab line of type fuse.ceramicfs (through
+     * mount.fuse3): ceramicfs SOURCE MOUNTPOINT -o OPTS. SOURCE is only a
+     * label (ceramicfs); MOUNTPOINT may be /dev/fd/N (drop_privileges). */
+    if (argc >= 3 && argv[1][0] != '-' && argv[2][0] != '-' &&
+        ((stat(argv[2], &sb) == 0 && S_ISDIR(sb.st_mode)) || strncmp(argv[2], "/dev/fd/", 8) == 0)) {
+        argv[1] = "mount";
+        return run("mount", cfs_cmd_mount, argc - 1, argv + 1);
+    }
     /* the short form: ceramicfs MOUNTPOINT [options] */
     if (argv[1][0] != '-' && stat(argv[1], &sb) == 0 && S_ISDIR(sb.st_mode)) {
         argv[0] = "mount";
-        return cfs_cmd_mount(argc, argv);
+        return run("mount", cfs_cmd_mount, argc, argv);
     }
     fprintf(stderr, "ceramicfs: unknown command '%s'\n", argv[1]);
     return usage(stderr);

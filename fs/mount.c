@@ -9,6 +9,7 @@
 #include "clisync.h"
 #include "cliutil.h"
 #include "mount.h"
+#include "sdnotify.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -23,7 +24,7 @@
 static const char use[] =
     "mount MOUNTPOINT [-f] [-d] [-o OPT[,OPT...]] [--state DIR] [--key FILE]\n"
     "  -f              stay in the foreground (messages on stderr too)\n"
-    "  -d              debug: print every FUSE request (implies -f)\n"
+    "  -d              debug: print every FUSE request (implies -f; -o debug)\n"
     "  -o ro           read-only mount\n"
     "  -o allow_other  let other users in (needs user_allow_other in /etc/fuse.conf)\n"
     "  -o state=DIR    same as --state; -o key=FILE same as --key\n"
@@ -31,17 +32,23 @@ static const char use[] =
     "  -o nosync       no fsync (benchmarks only: a crash can lose saves that succeeded)\n"
     "  -o no_open      experimental: the kernel's no-open mode (faster cached reads; a\n"
     "                  reader's close can then commit a draft, see README)\n"
+    "  -o nodev,nosuid,noexec,noatime,sync,dirsync (and dev, suid, exec, atime,\n"
+    "                  async): the usual mount flags; _netdev, nofail, noauto, user\n"
+    "                  and the other fstab-only options are accepted and ignored\n"
     "  --state DIR     the node's state directory (default ~/.local/share/ceramicfs)\n"
     "  --key FILE      the signing key (default STATE/key, made on first use)\n"
     "  --ipfs URL      sync through this IPFS daemon's HTTP API (-o ipfs=URL)\n"
     "  --network NAME  inmemory|local|dev-unstable|testnet-clay|mainnet (-o network=NAME)\n"
     "  --pubsub-topic T  the topic, for inmemory and local (-o pubsub_topic=T)\n"
     "  --query-timeout MS  how long a lookup by StreamID waits for the network\n"
+    "                  (-o query_timeout=MS)\n"
     "  --anchor local|none   anchor new tips (default local: the built-in service)\n"
     "  --chain inmemory|eth  where the built-in service records roots (default inmemory)\n"
     "  --eth-rpc URL  --eth-from ADDR  --eth-raw  --anchor-service URL\n"
     "  --anchor-interval S  --anchor-timeout S   (each also as -o name=value, '_' for '-')\n"
-    "Unmount with: fusermount3 -u MOUNTPOINT";
+    "As mount(8) runs it (fstab type fuse.ceramicfs, through mount.fuse3):\n"
+    "  ceramicfs SOURCE MOUNTPOINT -o OPTS   (SOURCE is a label: ceramicfs)\n"
+    "Unmount with: fusermount3 -u MOUNTPOINT (or umount as root)";
 
 typedef struct opts {
     cfs_net_opts net;
@@ -50,7 +57,33 @@ typedef struct opts {
     const char *state;
     const char *key;
     bool foreground, debug, ro, allow_other, auto_unmount, nosync, no_open;
+    char flags[128];            /* mount flags for the kernel, ",nodev,noexec" */
 } opts;
+
+/* Mount flags that go to the kernel (libfuse 3.14 knows these) and the
+ * fstab options mount(8) and mount.fuse3 may leave in, taken and ignored. */
+static const char *const kernel_flags[] = {
+    "dev", "nodev", "suid", "nosuid", "exec", "noexec", "async", "sync", "atime", "noatime", "dirsync",
+};
+static const char *const fstab_only[] = {
+    "defaults", "_netdev", "nofail", "auto", "noauto", "user", "nouser", "users",
+    "relatime", "norelatime", "strictatime", "nostrictatime", "diratime", "nodiratime",
+    "lazytime", "nolazytime",
+};
+
+/* A mount flag or fstab-only option: 0 taken, 1 not one, -1 too many. */
+static int flag_o(opts *o, const char *t)
+{
+    size_t n = strlen(o->flags);
+
+    for (size_t i = 0; i < sizeof fstab_only / sizeof fstab_only[0]; i++)
+        if (strcmp(t, fstab_only[i]) == 0)
+            return 0;
+    for (size_t i = 0; i < sizeof kernel_flags / sizeof kernel_flags[0]; i++)
+        if (strcmp(t, kernel_flags[i]) == 0)
+            return snprintf(o->flags + n, sizeof o->flags - n, ",%s", t) < (int)(sizeof o->flags - n) ? 0 : -1;
+    return 1;
+}
 
 static const struct {
     const char *name;
@@ -110,16 +143,16 @@ static int parse_o(opts *o, char *list)
             o->net.network = t + 8;
         else if (strncmp(t, "pubsub_topic=", 13) == 0 && t[13])
             o->net.topic = t + 13;
-        else if ((rc = anchor_o(o, t)) <= 0) {
+        else if (strncmp(t, "query_timeout=", 14) == 0 && t[14]) {
+            if (cfs_parse_ms(&o->net.query_timeout_ms, t + 14, "-o query_timeout"))
+                return EXIT_USAGE;
+        } else if ((rc = anchor_o(o, t)) <= 0) {
             if (rc < 0)
                 return EXIT_USAGE;
-        }
-        else if (strcmp(t, "dev") == 0 || strcmp(t, "suid") == 0 || strcmp(t, "nodev") == 0 ||
-                 strcmp(t, "nosuid") == 0 || strcmp(t, "exec") == 0 || strcmp(t, "noexec") == 0 ||
-                 strcmp(t, "_netdev") == 0 || strcmp(t, "nofail") == 0 || strcmp(t, "noatime") == 0 ||
-                 strcmp(t, "defaults") == 0)
-            continue;  /* what mount(8) and fstab pass along */
-        else
+        } else if ((rc = flag_o(o, t)) <= 0) {
+            if (rc < 0)
+                return cli_fail("too many mount flags at '%s'", t);
+        } else
             return cli_fail("unknown mount option '%s'", t);
     }
     return 0;
@@ -183,6 +216,28 @@ static void on_event(void *arg, const char *kind, const char *line)
     syslog(strcmp(kind, "save") == 0 || strcmp(kind, "load") == 0 ? LOG_ERR : LOG_WARNING, "%s", line);
 }
 
+/* mount.fuse3 -o drop_privileges mounts itself and passes the FUSE device
+ * as MOUNTPOINT /dev/fd/N (libfuse takes that form as it is). */
+static bool fd_mountpoint(const char *m)
+{
+    if (strncmp(m, "/dev/fd/", 8) != 0 || !m[8])
+        return false;
+    for (m += 8; *m; m++)
+        if (*m < '0' || *m > '9')
+            return false;
+    return true;
+}
+
+/* Tell a service manager (systemd Type=notify) what happens; a failure is
+ * only logged: the mount works without one. */
+static void notify(const char *state)
+{
+    int rc = cfs_sd_notify(state);
+
+    if (rc < 0)
+        syslog(LOG_WARNING, "cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(-rc));
+}
+
 static int root_entries(cfs_fs *fs)
 {
     static const int kinds[] = {K_ROOT, K_STATUS, K_ERRORS};
@@ -202,7 +257,7 @@ static int root_entries(cfs_fs *fs)
 int cfs_cmd_mount(int argc, char **argv)
 {
     opts o = {0};
-    char state[4096], abs_state[PATH_MAX], abs_mnt[PATH_MAX], fsopts[256], *fargv[8];
+    char state[4096], abs_state[PATH_MAX], abs_mnt[PATH_MAX], fsopts[512], msg[PATH_MAX + 64], *fargv[8];
     int fargc = 0, rc, ret = EXIT_BAD;
     struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
     struct fuse_loop_config *cfg = NULL;
@@ -217,13 +272,19 @@ int cfs_cmd_mount(int argc, char **argv)
         return rc;
     if ((rc = parse(&o, argc, argv)) != 0)
         return rc < 0 ? 0 : rc;
-    if (stat(o.mnt, &sb) < 0 || !S_ISDIR(sb.st_mode))
+    if (!o.net.ipfs && (o.net.network || o.net.topic || o.net.query_timeout_ms))
+        return cli_fail("network, pubsub_topic and query_timeout need ipfs=URL");
+    if (fd_mountpoint(o.mnt)) {
+        /* mounted already by mount.fuse3 (drop_privileges) */
+    } else if (stat(o.mnt, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
         return cli_fail("%s: not a directory", o.mnt);
-    /* fuse_daemonize changes to /: keep the mount point absolute, or the
-     * unmount at the end would miss it */
-    if (!realpath(o.mnt, abs_mnt))
-        return cli_fail("%s: %s", o.mnt, strerror(errno));
-    o.mnt = abs_mnt;
+    } else {
+        /* fuse_daemonize changes to /: keep the mount point absolute, or
+         * the unmount at the end would miss it */
+        if (!realpath(o.mnt, abs_mnt))
+            return cli_fail("%s: %s", o.mnt, strerror(errno));
+        o.mnt = abs_mnt;
+    }
     if (cli_state_dir(state, sizeof state, o.state) != 0)
         return EXIT_BAD;
     /* the daemon runs in /: every path it keeps is absolute */
@@ -242,6 +303,12 @@ int cfs_cmd_mount(int argc, char **argv)
         return cli_fail_rc(rc, "opening the state directory");
     if (nopts.key)
         cer_key_wipe(&key);
+    /* with a chain RPC every anchor is checked as it is applied, from the
+     * first load on (also with --anchor none, and before the sync starts) */
+    if (o.anchor.eth_rpc && (rc = cer_node_set_anchor_check(fs.node, &o.anchor)) < 0) {
+        cer_node_close(fs.node);
+        return cli_fail_rc(rc, "--eth-rpc");
+    }
     fs.state_dir = abs_state;
     fs.ro = o.ro;
     fs.no_open = o.no_open;
@@ -253,15 +320,18 @@ int cfs_cmd_mount(int argc, char **argv)
         goto out;
     }
 
-    snprintf(fsopts, sizeof fsopts, "fsname=ceramicfs,subtype=ceramicfs,default_permissions%s%s%s",
-             o.ro ? ",ro" : "", o.allow_other ? ",allow_other" : "", o.auto_unmount ? ",auto_unmount" : "");
+    snprintf(fsopts, sizeof fsopts, "fsname=ceramicfs,subtype=ceramicfs,default_permissions%s%s%s%s",
+             o.ro ? ",ro" : "", o.allow_other ? ",allow_other" : "", o.auto_unmount ? ",auto_unmount" : "",
+             o.flags);
     fargv[fargc++] = "ceramicfs";
     fargv[fargc++] = "-o";
     fargv[fargc++] = fsopts;
     if (o.debug)
         fargv[fargc++] = "-d";
     args = (struct fuse_args)FUSE_ARGS_INIT(fargc, fargv);
-    openlog("ceramicfs", LOG_PID | (o.foreground ? LOG_PERROR : 0), LOG_DAEMON);
+    /* in the foreground messages go to stderr too, unless stderr is the
+     * journal (a systemd unit), which has them from syslog already */
+    openlog("ceramicfs", LOG_PID | (o.foreground && !cfs_sd_stderr_is_journal() ? LOG_PERROR : 0), LOG_DAEMON);
     cer_node_on_event(fs.node, on_event, NULL);
     if (!(fs.se = fuse_session_new(&args, &cfs_ops, sizeof cfs_ops, &fs))) {
         cli_fail("cannot start a FUSE session");
@@ -300,6 +370,8 @@ int cfs_cmd_mount(int argc, char **argv)
         goto out;
     }
     syslog(LOG_INFO, "mounted %s (state %s, DID %s)", o.mnt, abs_state, cer_node_did(fs.node));
+    snprintf(msg, sizeof msg, "READY=1\nSTATUS=mounted on %s", o.mnt);
+    notify(msg);
     if (!(cfg = fuse_loop_cfg_create()))
         goto out;
     fuse_loop_cfg_set_max_threads(cfg, 16);
@@ -309,6 +381,7 @@ int cfs_cmd_mount(int argc, char **argv)
     /* a signal's number when SIGTERM, SIGINT or SIGHUP ended it: a clean end */
     ret = rc == 0 || abs(rc) == SIGTERM || abs(rc) == SIGINT || abs(rc) == SIGHUP ? 0 : EXIT_BAD;
     syslog(LOG_INFO, "unmounting %s", o.mnt);
+    notify("STOPPING=1\nSTATUS=unmounting, committing what is left");
 out:
     cer_anchorer_stop(fs.anchorer);  /* before the notifier: both may still move tips */
     fs.anchorer = NULL;

@@ -5,11 +5,14 @@
 # present. Needs root (or sudo) only when something is missing.
 set -eu
 
-# build and run; then what the tests drive through the mount (the editors
-# and tools whose saves FUSE.md traced)
+# build and run (the Build-Depends of packaging/debian/control); the Debian
+# package (make deb, tests/package_test.sh); groff-base and man-db
+# (tests/manpage_test.sh renders the man pages); then what the tests drive
+# through the mount (the editors and tools whose saves FUSE.md traced)
 PKGS="build-essential pkg-config libcbor-dev libsodium-dev libcurl4-openssl-dev
 libcjson-dev libfuse3-dev fuse3 check clang libclang-rt-14-dev valgrind
-python3 jq xxd curl ca-certificates
+debhelper dpkg-dev lintian
+python3 jq xxd curl ca-certificates groff-base man-db
 vim nano emacs-nox rsync moreutils attr tmux tar"
 
 missing=""

@@ -5,8 +5,10 @@
 # real Ethereum chain (ganache via tests/peers/chain.sh, or CERAMICFS_ETH_RPC):
 # the built-in service anchors on chain, the transaction is checked with our
 # own JSON-RPC calls (its input carries the Merkle root, its block time is the
-# log's time), `anchor --verify` says verified, forged proofs (wrong root, tx
-# not on chain, other chain id) are rejected (test_anchor's real_chain case),
+# log's time), the node checked each anchor on chain as it applied it,
+# `anchor --verify` says verified, forged proofs (wrong root, tx not on chain,
+# other chain id) are rejected and a forged anchor commit is refused by the
+# node (test_anchor's real_chain case),
 # and with the chain stopped a save stays PENDING and is anchored once it is
 # back. Without a chain it SKIPS that part LOUDLY, unless CI is set: then it
 # installs and starts the chain or fails.
@@ -44,6 +46,7 @@ echo '{"title":"anchors","n":2}' | $CFS update $S "$ID" >/dev/null
 $CFS anchor $S --wait 10 >"$T/a.json"
 eq mem.status "$(jq -r .anchorStatus "$T/a.json")" ANCHORED
 eq mem.chain "$(jq -r .chainId "$T/a.json")" inmemory:12345
+eq mem.checked "$(jq -r .verification "$T/a.json")" unchecked
 eq mem.meta "$($CFS show $S "$ID" --meta | jq -r .anchorStatus)" ANCHORED
 $CFS log $S "$ID" >"$T/log"
 eq mem.log.types "$(jq -r .type "$T/log" | tr '\n' ' ')" "genesis signed anchor "
@@ -78,6 +81,8 @@ $CFS anchor $S $E --wait 30 "$ID" "$ID2" >"$T/e.json"
 eq eth.status "$(jq -r .anchorStatus "$T/e.json" | sort -u)" ANCHORED
 eq eth.chain "$(jq -r .chainId "$T/e.json" | sort -u)" eip155:1337
 eq eth.one.batch "$(jq -r .root "$T/e.json" | sort -u | wc -l | tr -d ' ')" 1
+# checked on chain as they were applied (not after the fact)
+eq eth.checked "$(jq -r .verification "$T/e.json" | sort -u)" verified
 TX=$(digest "$(head -1 "$T/e.json" | jq -r .txHash)")
 ROOT=$(digest "$(head -1 "$T/e.json" | jq -r .root)")
 rpc eth_getTransactionByHash "[\"$TX\"]" >"$T/tx.json"

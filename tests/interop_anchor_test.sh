@@ -7,22 +7,18 @@
 # log. js-ceramic checks the proof itself: the transaction by hash, the root
 # in its input, the contract address, the block timestamp.
 #
-# js-ceramic on `local` will not start without an anchor service; here a stub
-# (tests/interop/stubcas.mjs) answers only supported_chains. ceramicfs serving
-# the CAS API itself, so that js-ceramic's own documents get anchored by
-# ceramicfs, is not built yet (issue 7, item 5).
+# js-ceramic on `local` will not start without an anchor service: it is
+# `ceramicfs cas serve` on the same chain (js's own documents anchored
+# through it: tests/interop_cas_test.sh).
 #
 # Ports: INTEROP_API1/2 (5351/5361), INTEROP_CERAMIC_PORT (17027), chain
-# 18565, stub CAS 18081. Needs FUSE, the peers, js-ceramic and ganache; with
+# INTEROP_CHAIN_PORT (18565), the CAS INTEROP_CAS_PORT (18081). Needs FUSE, the peers, js-ceramic and ganache; with
 # CI set it installs them or fails, without CI it SKIPS loudly (exit 77).
 set -u
 
-CFS=${CERAMICFS:-build/ceramicfs}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PEERS="bash $HERE/peers/peers.sh"
-CERAMIC="bash $HERE/peers/ceramic.sh"
-CHAIN="bash $HERE/peers/chain.sh"
-TILE="node $HERE/interop/tile.mjs"
+NAME=interop_anchor_test WHAT="anchors across implementations (js-ceramic on ganache)"
+. "$HERE/interop/lib.sh"
 export PEERS_API1=${INTEROP_API1:-5351} PEERS_API2=${INTEROP_API2:-5361}
 export CERAMIC_PORT=${INTEROP_CERAMIC_PORT:-17027} CHAIN_PORT=${INTEROP_CHAIN_PORT:-18565}
 CAS_PORT=${INTEROP_CAS_PORT:-18081}
@@ -30,74 +26,23 @@ export CERAMIC_URL=http://127.0.0.1:$CERAMIC_PORT CERAMIC_IPFS=http://127.0.0.1:
 export CERAMIC_NETWORK=local CERAMIC_ANCHOR_URL=http://127.0.0.1:$CAS_PORT CERAMIC_ETH_RPC=http://127.0.0.1:$CHAIN_PORT
 export CERAMIC_TOPIC=/ceramic/local-cfs-interop-$$
 API2=http://127.0.0.1:$PEERS_API2/api/v0
-fails=0
 
-skip() {
-    if [ -n "${CI:-}" ]; then echo "FAIL interop_anchor_test: $1 (required in CI)"; exit 1; fi
-    echo "######################################################################"
-    echo "# SKIP interop_anchor_test: $1"
-    echo "#   anchors across implementations (js-ceramic on ganache) were NOT tested"
-    echo "######################################################################"
-    exit 77
-}
-[ -e /dev/fuse ] && command -v fusermount3 >/dev/null && [ "$(id -u)" = 0 ] || skip "no FUSE (root, /dev/fuse, fusermount3)"
-command -v node >/dev/null && command -v jq >/dev/null || skip "node and jq are needed"
-for p in "$PEERS" "$CERAMIC" "$CHAIN"; do
-    if ! $p installed; then
-        [ -n "${CI:-}" ] || skip "not installed: $p install"
-        timeout 1800 $p install || { echo "FAIL interop_anchor_test: $p install failed"; exit 1; }
-    fi
-done
-
-T=$(mktemp -d /var/tmp/cfs-interop-anchor.XXXXXX)
-export PEERS_RUN=$T/peers CERAMIC_RUN=$T/ceramic CHAIN_RUN=$T/chain
+interop_need peers ceramic chain
+interop_start_tmp cfs-interop-anchor
 M=$T/m
-mkdir -p "$M"
-PM= PCAS=
-cleanup() {
-    mountpoint -q "$M" 2>/dev/null && { fusermount3 -u "$M" 2>/dev/null || fusermount3 -uz "$M"; }
-    for p in $PM $PCAS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    $CERAMIC stop >/dev/null 2>&1
-    $CHAIN stop >/dev/null 2>&1
-    $PEERS stop >/dev/null 2>&1
-    if [ "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; }
-t() { timeout 30 "$@"; }
-tile() { timeout 60 $TILE "$@" 2>>"$T/tile.err"; }
-until_ok() {
-    end=$(($(date +%s) + $1)); shift
-    while :; do
-        "$@" >/dev/null 2>&1 && return 0
-        [ "$(date +%s)" -lt "$end" ] || return 1
-        sleep 0.5
-    done
-}
-jslog() { printf '%s' "$1" | jq -r '.log[] | "\(.cid):\(["genesis","signed","anchor"][.type])"' | tr '\n' ' '; }
-fslog() { t jq -r '"\(.cid):\(.type)"' "$1" | tr '\n' ' '; }
 
 t0=$(date +%s)
-timeout 120 $CHAIN start || { echo "FAIL interop_anchor_test: ganache did not start"; exit 1; }
-node "$HERE/interop/stubcas.mjs" "$CAS_PORT" eip155:1337 >"$T/cas.log" 2>&1 &
-PCAS=$!
-timeout 180 $PEERS start || { echo "FAIL interop_anchor_test: js-ipfs daemons did not start"; exit 1; }
-timeout 180 $CERAMIC start || { echo "FAIL interop_anchor_test: js-ceramic (local) did not start"; tail -30 "$T/ceramic/ceramic.log"; exit 1; }
+interop_up chain
+$CFS cas serve --listen "127.0.0.1:$CAS_PORT" --chain eth --eth-rpc "$CERAMIC_ETH_RPC" --anchor-interval 1 2>>"$T/cas.log" &
+PIDS="$PIDS $!"
+until_ok 20 curl -sf -m 2 "$CERAMIC_ANCHOR_URL/api/v0/service-info/supported_chains" || { echo "FAIL the CAS did not start"; cat "$T/cas.log"; exit 1; }
+interop_up peers
+interop_up ceramic
 echo "peers up in $(($(date +%s) - t0)) s"
 
-$CFS mount "$M" --state "$T/sm" -f --network local --pubsub-topic "$CERAMIC_TOPIC" --ipfs "$API2" \
-    --anchor local --chain eth --eth-rpc "$CERAMIC_ETH_RPC" --anchor-interval 1 2>>"$T/daemon.log" &
-PM=$!
-i=0
-while ! mountpoint -q "$M"; do
-    i=$((i + 1))
-    [ $i -gt 100 ] && { echo "FAIL mount"; cat "$T/daemon.log"; exit 1; }
-    sleep 0.1
-done
+interop_mount "$M" --state "$T/sm" --network local --pubsub-topic "$CERAMIC_TOPIC" --ipfs "$API2" \
+    --anchor local --chain eth --eth-rpc "$CERAMIC_ETH_RPC" --anchor-interval 1
+PM=$MPID
 t mkdir "$M/onchain"
 t sh -c "echo '{\"anchored\":\"on ganache by ceramicfs\"}' > '$M/onchain/content.json'" || bad "save"
 t sh -c "echo '{\"anchored\":\"on ganache by ceramicfs\",\"n\":2}' > '$M/onchain/content.json'" || bad "save 2"
@@ -121,18 +66,5 @@ L=$T/ceramic/ceramic.log
 eq ceramic.no.ERROR "$(grep -c 'ERROR' "$L")" 0
 eq ceramic.no.anchor.warning "$(grep -ciE 'validating anchor|invalid|not the official' "$L")" 0
 
-t fusermount3 -u "$M" || bad "unmount"
-wait "$PM"; rc=$?; PM=
-eq daemon.exit "$rc" 0
-if [ $fails -ne 0 ]; then
-    echo "interop_anchor_test: $fails FAILED"
-    echo "---- js-ceramic log (ERROR/WARNING, last 30) ----"
-    sed 's/\x1b\[[0-9;]*m//g' "$L" | grep -E 'ERROR|WARNING|anchor' | cut -c1-400 | head -30
-    sed 's/\x1b\[[0-9;]*m//g' "$L" | tail -30 | cut -c1-400
-    echo "---- tile.mjs stderr ----"; tail -10 "$T/tile.err"
-    echo "---- ceramicfs daemon log ----"
-    grep -A60 -E "ERROR: (Address|Leak)Sanitizer|runtime error" "$T/daemon.log" | head -150
-    tail -30 "$T/daemon.log"
-    exit 1
-fi
-echo "interop_anchor_test: all passed ($(($(date +%s) - t0)) s)"
+interop_unmount "$M" "$PM" daemon.exit
+interop_finish

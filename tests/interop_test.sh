@@ -29,104 +29,30 @@
 # them (or fails); without CI it SKIPS loudly with exit 77.
 set -u
 
-CFS=${CERAMICFS:-build/ceramicfs}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PEERS="bash $HERE/peers/peers.sh"
-CERAMIC="bash $HERE/peers/ceramic.sh"
-TILE="node $HERE/interop/tile.mjs"
+NAME=interop_test WHAT="interop with the reference node (js-ceramic)"
+. "$HERE/interop/lib.sh"
 export PEERS_API1=${INTEROP_API1:-5331} PEERS_API2=${INTEROP_API2:-5341}
 export CERAMIC_PORT=${INTEROP_CERAMIC_PORT:-17017}
 export CERAMIC_URL=http://127.0.0.1:$CERAMIC_PORT
 export CERAMIC_IPFS=http://127.0.0.1:$PEERS_API1/api/v0
 API2=http://127.0.0.1:$PEERS_API2/api/v0
 export CERAMIC_TOPIC=/ceramic/inmemory-cfs-interop-$$
-fails=0
 
-skip() {
-    if [ -n "${CI:-}" ]; then echo "FAIL interop_test: $1 (required in CI)"; exit 1; fi
-    echo "######################################################################"
-    echo "# SKIP interop_test: $1"
-    echo "#   interop with the reference node (js-ceramic) was NOT tested"
-    echo "######################################################################"
-    exit 77
-}
-[ -e /dev/fuse ] && command -v fusermount3 >/dev/null && [ "$(id -u)" = 0 ] || skip "no FUSE (root, /dev/fuse, fusermount3)"
-command -v node >/dev/null && command -v jq >/dev/null || skip "node and jq are needed"
-if ! $PEERS installed; then
-    [ -n "${CI:-}" ] || skip "js-ipfs peers not installed (bash tests/peers/peers.sh install)"
-    timeout 1200 $PEERS install || { echo "FAIL interop_test: js-ipfs install failed"; exit 1; }
-fi
-if ! $CERAMIC installed; then
-    [ -n "${CI:-}" ] || skip "js-ceramic not installed (bash tests/peers/ceramic.sh install)"
-    timeout 1800 $CERAMIC install || { echo "FAIL interop_test: js-ceramic install failed"; exit 1; }
-fi
-
-T=$(mktemp -d /var/tmp/cfs-interop.XXXXXX)
-export PEERS_RUN=$T/peers CERAMIC_RUN=$T/ceramic
-M=$T/m
-mkdir -p "$M" "$T/sm"
-PM= PN=
-N=$T/n
-# what the reference node logged (ANSI colours removed): short, and in full on failure
-summary() {
-    [ -f "$T/ceramic/ceramic.log" ] || { echo "js-ceramic: no log"; return; }
-    L=$T/ceramic.txt
-    sed 's/\x1b\[[0-9;]*m//g' "$T/ceramic/ceramic.log" >"$L"
-    echo "---- js-ceramic log summary ($(wc -l <"$L") lines at log-level 'important') ----"
-    echo "ERROR: $(grep -c 'ERROR' "$L")  WARNING: $(grep -c 'WARNING' "$L")  invalid/signature: $(grep -ciE 'invalid|signature' "$L")"
-    echo "-- its ERROR/WARNING lines and what it says about streams and commits (first 30):"
-    grep -E 'ERROR|WARNING|kjzl|k2t6|bagcq|bafy' "$L" | cut -c1-300 | head -30
-    if [ "${1:-}" = full ]; then
-        echo "-- last 40 lines:"
-        tail -40 "$L" | cut -c1-400
-    fi
-}
-cleanup() {
-    for m in "$M" "$N"; do
-        mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
-    done
-    for p in $PM $PN; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    $CERAMIC stop >/dev/null 2>&1
-    $PEERS stop >/dev/null 2>&1
-    if [ "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; }
-t() { timeout 30 "$@"; }
-tile() { timeout 60 $TILE "$@" 2>>"$T/tile.err"; }
-# until SECONDS CMD...: retry until the command succeeds (wall clock: a js call takes ~1 s)
-until_ok() {
-    end=$(($(date +%s) + $1)); shift
-    while :; do
-        "$@" >/dev/null 2>&1 && return 0
-        [ "$(date +%s)" -lt "$end" ] || return 1
-        sleep 0.5
-    done
-}
-# a js state's log as "cid:type" names, one line
-jslog() { printf '%s' "$1" | jq -r '.log[] | "\(.cid):\(["genesis","signed","anchor"][.type])"' | tr '\n' ' '; }
-fslog() { t jq -r '"\(.cid):\(.type)"' "$1" | tr '\n' ' '; }
-xa() { getfattr --absolute-names --only-values -n "user.ceramic.$1" "$2" 2>/dev/null; }
+interop_need peers ceramic
+interop_start_tmp cfs-interop
+M=$T/m N=$T/n
+mkdir -p "$T/sm"
 
 t0=$(date +%s)
-timeout 180 $PEERS start || { echo "FAIL interop_test: js-ipfs daemons did not start"; cat "$T"/peers/*.log | tail -30; exit 1; }
-timeout 180 $CERAMIC start || { echo "FAIL interop_test: js-ceramic did not start"; summary full; exit 1; }
+interop_up peers
+interop_up ceramic
 echo "peers up in $(($(date +%s) - t0)) s"
 
 # the mount's key is ours, so that js can sign as the mount's DID (part 3)
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/sm/key"; echo >>"$T/sm/key"; chmod 600 "$T/sm/key"
-$CFS mount "$M" --state "$T/sm" -f --anchor none --ipfs "$API2" --pubsub-topic "$CERAMIC_TOPIC" 2>>"$T/daemon.log" &
-PM=$!
-i=0
-while ! mountpoint -q "$M"; do
-    i=$((i + 1))
-    [ $i -gt 100 ] && { echo "FAIL mount"; cat "$T/daemon.log"; exit 1; }
-    sleep 0.1
-done
+interop_mount "$M" --state "$T/sm" --anchor none --ipfs "$API2" --pubsub-topic "$CERAMIC_TOPIC"
+PM=$MPID
 MDID=$(t jq -r .did "$M/.status")
 JSDID=$(tile did | jq -r .did)
 case "$JSDID" in did:key:z6Mk*) ok "js did $JSDID" ;; *) bad "js did: '$JSDID' $(tail -5 "$T/tile.err")" ;; esac
@@ -242,17 +168,9 @@ if until_ok 30 det_js; then ok "js sees the mount's save on the deterministic do
 eq det.log "$(jslog "$J")" "$(fslog "$M/$SID3/.log")"
 
 # ---- 5. ceramicfs's (in-memory) anchors in js: a second mount, anchoring on ----
-N=$T/n
-mkdir -p "$N"
-$CFS mount "$N" --state "$T/sn" -f --anchor local --chain inmemory --anchor-interval 1 --ipfs "$API2" \
-    --pubsub-topic "$CERAMIC_TOPIC" 2>>"$T/daemon.log" &
-PN=$!
-i=0
-while ! mountpoint -q "$N"; do
-    i=$((i + 1))
-    [ $i -gt 100 ] && { echo "FAIL mount N"; cat "$T/daemon.log"; exit 1; }
-    sleep 0.1
-done
+interop_mount "$N" --state "$T/sn" --anchor local --chain inmemory --anchor-interval 1 --ipfs "$API2" \
+    --pubsub-topic "$CERAMIC_TOPIC"
+PN=$MPID
 t mkdir "$N/anchored"
 t sh -c "echo '{\"anchored\":\"by ceramicfs\"}' > '$N/anchored/content.json'" || bad "save in N"
 SID4=$(t cat "$N/anchored/.streamid")
@@ -269,8 +187,7 @@ if until_ok 30 js_n; then ok "js loads ceramicfs's anchored document at its sign
 eq fsanchor.js.content "$(printf '%s' "$J" | jq -cS .content)" "$(t jq -cS . "$N/anchored/content.json")"
 eq fsanchor.js.status "$(printf '%s' "$J" | jq -r .anchorStatus)" NOT_REQUESTED
 eq fsanchor.js.says.why "$(grep -c "Error when validating anchor commit.*was not recently anchored by the InMemoryAnchorService" "$T/ceramic/ceramic.log")" 1
-t fusermount3 -u "$N" || bad "unmount N"
-wait "$PN"; eq daemon.n.exit "$?" 0; PN=
+interop_unmount "$N" "$PN" daemon.n.exit
 
 # ---- the reference node's verdict ----
 L=$T/ceramic/ceramic.log
@@ -281,17 +198,5 @@ for s in "$SID" "$SID2" "$SID3" "$SID4"; do
     eq "ceramic.no.errors.${s%"${s#????????????????}"}" "$(grep -i "$s" "$L" | grep -v 'builds on stale state' | grep -ciE 'error|warn')" 0
 done
 
-t fusermount3 -u "$M" || bad "unmount"
-wait "$PM"; rc=$?; PM=
-eq daemon.exit "$rc" 0
-if [ $fails -ne 0 ]; then
-    echo "interop_test: $fails FAILED"
-    summary full
-    echo "---- tile.mjs stderr (last 20) ----"; tail -20 "$T/tile.err"
-    echo "---- ceramicfs daemon log (sanitizer reports, last 30 lines) ----"
-    grep -A60 -E "ERROR: (Address|Leak)Sanitizer|runtime error" "$T/daemon.log" | head -150
-    tail -30 "$T/daemon.log"
-    exit 1
-fi
-summary
-echo "interop_test: all passed ($(($(date +%s) - t0)) s)"
+interop_unmount "$M" "$PM" daemon.exit
+interop_finish

@@ -1,23 +1,20 @@
 /*
  * test_ipfs.c — the IPFS RPC client without a daemon: its reply parsers
  * (error, Key, ID, Pins, pubsub NDJSON lines and the line splitter), and
- * the client against a fake daemon (a one-connection-at-a-time HTTP server
- * on a thread) for CID checks, daemon error messages, refused connections
- * and the fault-injection loop (every HTTP call failing in turn gives a
+ * the client against a fake daemon (the HTTP server of fakehttp.c) for
+ * CID checks, daemon error messages, refused connections and the
+ * fault-injection loop (every HTTP call failing in turn gives a
  * clean error, and the IPFS-backed store stays usable).
  */
 #include "testutil.h"
+#include "fakehttp.h"
 #include "ipfs.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 /* ---- parsers ---- */
 
@@ -169,17 +166,14 @@ START_TEST(ndjson_split)
 }
 END_TEST
 
-/* ---- a fake daemon ---- */
+/* ---- a fake daemon: fakehttp.c answering with a canned reply ---- */
 
 typedef struct fake {
-    int fd, port;
-    pthread_t thr;
-    pthread_mutex_t lock;
+    fakehttp http;
+    pthread_mutex_t lock;       /* guards status and reply */
     int status;
     cer_buf reply;
-    char last_path[512];
-    int requests;
-    volatile int stop;
+    char last_path[512];        /* copied from http after each call */
 } fake;
 
 static void fake_reply(fake *f, int status, const void *body, size_t len)
@@ -191,74 +185,30 @@ static void fake_reply(fake *f, int status, const void *body, size_t len)
     pthread_mutex_unlock(&f->lock);
 }
 
-static void *fake_main(void *arg)
+static int canned(void *arg, const fakehttp_req *req, cer_buf *reply)
 {
     fake *f = arg;
+    int status;
 
-    while (!f->stop) {
-        int c = accept(f->fd, NULL, NULL);
-        char req[65536], head[256];
-        size_t n = 0;
-        long clen = 0;
-        char *end = NULL;
-
-        if (c < 0)
-            continue;
-        while (n < sizeof req - 1) {
-            ssize_t r = read(c, req + n, sizeof req - 1 - n);
-            if (r <= 0)
-                break;
-            n += (size_t)r;
-            req[n] = '\0';
-            if ((end = strstr(req, "\r\n\r\n"))) {
-                char *cl = strcasestr(req, "content-length:");
-                clen = cl ? strtol(cl + 15, NULL, 10) : 0;
-                if ((long)(n - (size_t)(end + 4 - req)) >= clen)
-                    break;
-            }
-        }
-        pthread_mutex_lock(&f->lock);
-        sscanf(req, "POST %511s", f->last_path);
-        f->requests++;
-        snprintf(head, sizeof head, "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", f->status,
-                 f->reply.len);
-        (void)!send(c, head, strlen(head), MSG_NOSIGNAL);
-        if (f->reply.len)
-            (void)!send(c, f->reply.data, f->reply.len, MSG_NOSIGNAL);
-        pthread_mutex_unlock(&f->lock);
-        close(c);
-    }
-    return NULL;
+    pthread_mutex_lock(&f->lock);
+    snprintf(f->last_path, sizeof f->last_path, "%s", req->path);
+    status = f->status;
+    cer_buf_append(reply, f->reply.data, f->reply.len);
+    pthread_mutex_unlock(&f->lock);
+    return status;
 }
 
 static void fake_start(fake *f)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof a;
-
     memset(f, 0, sizeof *f);
     pthread_mutex_init(&f->lock, NULL);
-    f->fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(f->fd, 0);
-    ck_assert_int_eq(bind(f->fd, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(listen(f->fd, 8), 0);
-    ck_assert_int_eq(getsockname(f->fd, (struct sockaddr *)&a, &al), 0);
-    f->port = ntohs(a.sin_port);
     f->status = 200;
-    ck_assert_int_eq(pthread_create(&f->thr, NULL, fake_main, f), 0);
+    fakehttp_start(&f->http, canned, f);
 }
 
 static void fake_stop(fake *f)
 {
-    int c = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-
-    f->stop = 1;
-    (void)!connect(c, (struct sockaddr *)&a, sizeof a);  /* wake accept */
-    close(c);
-    pthread_join(f->thr, NULL);
-    close(f->fd);
+    fakehttp_stop(&f->http);
     cer_buf_free(&f->reply);
     pthread_mutex_destroy(&f->lock);
 }
@@ -269,7 +219,7 @@ static cer_ipfs *fake_client(fake *f)
     cer_ipfs_opts o = {.url = url, .timeout_ms = 3000, .block_timeout_ms = 1000};
     cer_ipfs *c;
 
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/", f->port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", f->http.port);
     ck_assert_int_eq(cer_ipfs_open(&c, &o), 0);
     return c;
 }

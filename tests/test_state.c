@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "dagcbor.h"
 #include "dagjose.h"
+#include "error.h"
 #include "state.h"
 
 #include <errno.h>
@@ -823,6 +824,105 @@ START_TEST(merge_earlier_anchor_wins)
 }
 END_TEST
 
+/* ---- anchors checked on a (fake) chain ---- */
+
+/* The fake chain knows anchor_on's transactions by their first digest
+ * byte (= ts & 0xff): 7 is on chain (block time 7000), 8 contradicts its
+ * proof, 9 cannot be asked; anything else has no chain. */
+static int fake_chain(void *arg, const cer_anchor_proof *proof, int64_t *timestamp)
+{
+    int *asked = arg;
+
+    (*asked)++;
+    switch (proof->tx_hash.digest[0]) {
+    case 7: *timestamp = 7000; return CER_CHECK_VERIFIED;
+    case 8: return cer_err(-EBADMSG, "anchor proof: transaction does not carry the root");
+    case 9: return CER_CHECK_UNVERIFIED;
+    default: return CER_CHECK_UNCHECKABLE;
+    }
+}
+
+START_TEST(anchor_chain_check)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(18);
+    cer_streamref id = genesis(s, &k, NULL, "{}");
+    cer_cid u1 = update(s, &k, &id, &id.genesis, NULL, "[{\"op\":\"add\",\"path\":\"/v\",\"value\":1}]");
+    cer_cid good = anchor_on(s, &id, &u1, &u1, "", 7), bad = anchor_on(s, &id, &u1, &u1, "", 8);
+    cer_cid down = anchor_on(s, &id, &u1, &u1, "", 9), mem_ = anchor_on(s, &id, &u1, &u1, "", 10);
+    cer_cid after_bad = update(s, &k, &id, &bad, NULL, "[{\"op\":\"replace\",\"path\":\"/v\",\"value\":2}]");
+    int asked = 0;
+    cer_anchor_checker chk = {fake_chain, &asked};
+    cer_state *st = NULL;
+    static const struct {
+        int ts;
+        int check;
+        int64_t time;
+    } applied[] = {{7, CER_CHECK_VERIFIED, 7000}, {9, CER_CHECK_UNVERIFIED, 9}, {10, CER_CHECK_UNCHECKABLE, 10}};
+
+    /* confirmed, unverifiable now, no chain: applied, the check recorded;
+     * a verified anchor's time is its block's */
+    for (size_t i = 0; i < sizeof applied / sizeof applied[0]; i++) {
+        cer_cid a = applied[i].ts == 7 ? good : applied[i].ts == 9 ? down : mem_;
+        ck_assert_msg(cer_state_load_checked(&st, s, &id, &a, &chk) == 0, "%s", cer_errmsg());
+        ck_assert(cer_cid_equal(cer_state_tip(st), &a));
+        ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+        ck_assert_int_eq(st->log[2].check, applied[i].check);
+        ck_assert_int_eq(st->log[2].timestamp, applied[i].time);
+        ck_assert_int_eq(st->log[1].timestamp, applied[i].time);
+        ck_assert_int_eq(st->log[1].check, CER_CHECK_NONE);
+        cer_state_free(st);
+    }
+    ck_assert_int_eq(asked, 3);
+    /* without a checker: not checked, the proof's time */
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &good), 0);
+    ck_assert_int_eq(st->log[2].check, CER_CHECK_NONE);
+    ck_assert_int_eq(st->log[2].timestamp, 7);
+    cer_state_free(st);
+
+    /* contradicted: not applied, nor anything built on it; the status
+     * stays what it was before the anchor */
+    ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &bad, &chk), -EBADMSG);
+    assert_msg_has("anchor rejected by its chain");
+    assert_msg_has("does not carry the root");
+    ck_assert(cer_cid_equal(cer_state_tip(st), &u1));
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+    ck_assert(!st->has_proof);
+    cer_state_free(st);
+    ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &after_bad, &chk), -EBADMSG);
+    ck_assert(cer_cid_equal(cer_state_tip(st), &u1));
+    cer_state_free(st);
+    /* learned on top of u1: the fast-forward is refused, the state stays */
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &u1), 0);
+    ck_assert_int_eq(cer_state_merge_checked(&st, s, &bad, &chk), -EBADMSG);
+    ck_assert(cer_cid_equal(cer_state_tip(st), &u1));
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
+/* A fork whose anchored branch would win, but its anchor is rejected by
+ * the chain: the other branch stays. */
+START_TEST(merge_rejected_anchor_loses)
+{
+    fork_t f = fork_new();
+    cer_cid a1 = fork_step(&f, &f.base, "a", 1), a2 = fork_step(&f, &a1, "a", 2);
+    cer_cid b1 = fork_step(&f, &f.base, "b", 1), b2 = anchor_on(f.s, &f.id, &b1, &b1, "", 8);
+    int asked = 0;
+    cer_anchor_checker chk = {fake_chain, &asked};
+    cer_state *st = NULL;
+
+    ck_assert_int_eq(merge_from(&f, &a2, &b2), 1);  /* unchecked, the anchored branch wins */
+    ck_assert_int_eq(cer_state_load(&st, f.s, &f.id, &a2), 0);
+    ck_assert_int_eq(cer_state_merge_checked(&st, f.s, &b2, &chk), 0);
+    ck_assert(cer_cid_equal(cer_state_tip(st), &a2));
+    ck_assert_int_eq(asked, 1);
+    cer_state_free(st);
+    cer_store_close(f.s);
+}
+END_TEST
+
 START_TEST(merge_longer_wins)
 {
     fork_t f = fork_new();
@@ -936,7 +1036,9 @@ START_TEST(state_json)
     size_t len;
 
     ck_assert_int_eq(cer_state_load(&st, s, &id, &a1), 0);
+    st->log[2].check = CER_CHECK_VERIFIED;  /* as a checked load leaves it */
     text = state_text(st);
+    ck_assert_ptr_nonnull(strstr(text, "\"check\":\"verified\""));
     ck_assert_ptr_nonnull(strstr(text, "\"anchorStatus\":\"ANCHORED\""));
     ck_assert_ptr_nonnull(strstr(text, "\"doctype\":\"tile\""));
     ck_assert_ptr_nonnull(strstr(text, "\"timestamp\":1650000000"));
@@ -1424,6 +1526,8 @@ static Suite *state_suite(void)
     tcase_add_test(tc, incremental_apply);
     tcase_add_test(tc, merge_anchored_wins);
     tcase_add_test(tc, merge_earlier_anchor_wins);
+    tcase_add_test(tc, anchor_chain_check);
+    tcase_add_test(tc, merge_rejected_anchor_loses);
     tcase_add_test(tc, merge_longer_wins);
     tcase_add_test(tc, js_compare);
     tcase_add_test(tc, merge_tie_string_quirk);

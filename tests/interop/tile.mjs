@@ -20,7 +20,8 @@
 // Env: CERAMIC_URL (default http://127.0.0.1:7007), SEED (64 hex chars, the
 //   did:key seed; default a fixed test seed), CERAMIC_DIR.
 // Output state: {streamId, controller, content, tip, anchorStatus,
-//   log:[{cid,type}], commitIds}; anchorStatus is the name
+//   log:[{cid,type}], commitIds, and once anchored anchorChain, anchorTime,
+//   anchorTx, anchorTxHex, anchorRoot, anchorRootHex}; anchorStatus is the name
 //   (NOT_REQUESTED|PENDING|PROCESSING|ANCHORED|FAILED|REPLACED).
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -43,6 +44,7 @@ const { AnchorStatus, SyncOptions } = await imp('@ceramicnetwork/common')
 const { DID } = await imp('dids')
 const { Ed25519Provider } = await imp('key-did-provider-ed25519')
 const KeyResolver = (await imp('key-did-resolver')).default
+const { CID } = await impEsm('multiformats', './cid')
 
 const url = process.env.CERAMIC_URL || 'http://127.0.0.1:7007'
 const seedHex = process.env.SEED || '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'
@@ -65,9 +67,18 @@ function state(doc) {
     anchorStatus: AnchorStatus[s.anchorStatus],
     anchorTime: s.anchorProof?.blockTimestamp,
     anchorChain: s.anchorProof?.chainId,
+    ...(s.anchorProof ? anchorProof(s.anchorProof) : {}),
     log: s.log.map((e) => ({ cid: e.cid.toString(), type: e.type, ...(e.timestamp ? { timestamp: e.timestamp } : {}) })),
     commitIds: doc.allCommitIds.map(String),
   }
+}
+
+// the proof's CIDs as strings, and the transaction hash as Ethereum writes it
+function anchorProof(p) {
+  const cid = (c) => (typeof c === 'string' ? CID.parse(c) : CID.asCID(c))
+  const tx = cid(p.txHash)
+  return { anchorTx: tx.toString(), anchorTxHex: '0x' + Buffer.from(tx.multihash.digest).toString('hex'), anchorRoot: cid(p.root).toString(),
+    anchorRootHex: Buffer.from(cid(p.root).multihash.digest).toString('hex') }
 }
 
 async function client() {
@@ -117,7 +128,6 @@ try {
       // reported even when the node resolves a fork against it
       const commit = await doc.makeCommit(ceramic, JSON.parse(args[1]))
       const dagJose = await impEsm('dag-jose')
-      const { CID } = await impEsm('multiformats', './cid')
       const { sha256 } = await impEsm('multiformats', './hashes/sha2')
       const cid = CID.create(1, dagJose.code, await sha256.digest(dagJose.encode(commit.jws)))
       let updated
