@@ -135,6 +135,33 @@ static int rfc4648_decode(uint8_t *out, size_t cap, const char *abc, unsigned bi
     return (int)n;
 }
 
+/* One base conversion pass: divide the big-endian limbs by pow = radix^k
+ * and append the remainder's k digits, least significant first. Inlined
+ * with constants, so that the divisions become multiplications. */
+static inline __attribute__((always_inline)) size_t basex_pass(uint32_t *limbs, size_t *nl, uint8_t *digits,
+                                                               uint32_t radix, unsigned k, uint32_t pow)
+{
+    uint64_t rem = 0;
+    size_t top = 0;
+    uint32_t r;
+
+    for (size_t i = 0; i < *nl; i++) {
+        uint64_t cur = rem << 32 | limbs[i];
+        limbs[i] = (uint32_t)(cur / pow);
+        rem = cur % pow;
+    }
+    while (top < *nl && limbs[top] == 0)
+        top++;
+    memmove(limbs, limbs + top, (*nl - top) * sizeof limbs[0]);
+    *nl -= top;
+    r = (uint32_t)rem;
+    for (unsigned j = 0; j < k; j++) {
+        digits[j] = (uint8_t)(r % radix);
+        r /= radix;
+    }
+    return k;
+}
+
 /* The number is cut into 32-bit limbs and divided by the largest power of
  * the radix that fits a limb, so one pass over the limbs yields several
  * digits (6 for base36, 5 for base58): StreamIDs are encoded on every
@@ -144,7 +171,8 @@ static int basex_encode(char *out, size_t cap, const char *abc, unsigned radix,
 {
     uint32_t limbs[(BASEX_MAX + 3) / 4];
     uint8_t digits[BASEX_MAX * 2];
-    size_t zeros = 0, nl = 0, nd = 0, n = 0, k = 0;
+    size_t zeros = 0, nl = 0, nd = 0, n = 0;
+    unsigned k = 0;
     uint64_t pow = 1;
 
     if (len > BASEX_MAX)
@@ -161,21 +189,12 @@ static int basex_encode(char *out, size_t cap, const char *abc, unsigned radix,
         k++;
     }
     while (nl > 0) {
-        uint64_t rem = 0;
-        size_t top = 0;
-        for (size_t i = 0; i < nl; i++) {
-            uint64_t cur = rem << 32 | limbs[i];
-            limbs[i] = (uint32_t)(cur / pow);
-            rem = cur % pow;
-        }
-        while (top < nl && limbs[top] == 0)
-            top++;
-        memmove(limbs, limbs + top, (nl - top) * sizeof limbs[0]);
-        nl -= top;
-        for (size_t j = 0; j < k; j++) {  /* least significant first */
-            digits[nd++] = (uint8_t)(rem % radix);
-            rem /= radix;
-        }
+        if (radix == 36)
+            nd += basex_pass(limbs, &nl, digits + nd, 36, 6, 2176782336u);
+        else if (radix == 58)
+            nd += basex_pass(limbs, &nl, digits + nd, 58, 5, 656356768u);
+        else
+            nd += basex_pass(limbs, &nl, digits + nd, radix, k, (uint32_t)pow);
     }
     while (nd > 0 && digits[nd - 1] == 0)
         nd--;
