@@ -6,7 +6,8 @@
 # document's log, and `ceramicfs verify` passes on the state directory.
 #
 # Needs FUSE (root, /dev/fuse, fusermount3): without it, a loud SKIP (exit
-# 77) outside CI, a failure with CI set. SAVES=N changes the count.
+# 77) outside CI, a failure with CI set. SAVES=N changes the count;
+# CFS_MOUNT_OPTS adds mount options (e.g. "-o no_open").
 set -u
 
 CFS=${CERAMICFS:-build/ceramicfs}
@@ -34,7 +35,7 @@ fails=0
 bad() { echo "FAIL $1"; fails=$((fails + 1)); }
 
 mount_fs() {
-    $CFS mount "$M" --state "$S" -f --anchor none 2>>"$T/daemon.log" &
+    $CFS mount "$M" --state "$S" -f --anchor none ${CFS_MOUNT_OPTS:-} 2>>"$T/daemon.log" &
     PID=$!
     i=0
     while ! mountpoint -q "$M"; do

@@ -223,6 +223,40 @@ wait $writers   # not a bare wait: the daemon is a background job too
 after=$(commits other)
 if [ "$after" -gt "$before" ]; then ok "two.writers.commits ($((after - before)))"; else bad "two writers: no commit"; fi
 
+# ---- whose close commits: never a reader's (not even in the middle of a
+# save), the writer's from any of its threads, mmap'd bytes at close ----
+cat >"$T/closes.py" <<'PY'
+import json, mmap, os, subprocess, sys, threading
+F, log = sys.argv[1], sys.argv[2]
+def commits(): return sum(1 for _ in open(log))
+def say(name, got, want): print(name, json.dumps(got, separators=(",", ":")), json.dumps(want, separators=(",", ":")))
+c = commits()
+fd = os.open(F, os.O_WRONLY | os.O_TRUNC)
+os.write(fd, b'{"half":')
+subprocess.run(["cat", F], stdout=subprocess.DEVNULL, check=True)
+say("close.reader_mid_save", commits() - c, 0)
+os.write(fd, b'1}\n')
+os.close(fd)
+say("close.writer", commits() - c, 1)
+c = commits()
+fd = os.open(F, os.O_WRONLY | os.O_TRUNC)
+for f in (lambda: os.write(fd, b'{"thread":1}\n'), lambda: os.close(fd)):
+    t = threading.Thread(target=f); t.start(); t.join()
+say("close.other_thread", commits() - c, 1)
+c = commits()
+with open(F, "r+b") as f:
+    m = mmap.mmap(f.fileno(), 0)
+    m[m.find(b"1"):m.find(b"1") + 1] = b"2"
+    m.flush(); m.close()
+say("close.mmap", commits() - c, 1)
+say("close.mmap.content", json.load(open(F)), {"thread": 2})
+PY
+if t python3 "$T/closes.py" "$M/other/content.json" "$M/other/.log" >"$T/closes" 2>&1; then
+    while read -r name got want; do eq "$name" "$got" "$want"; done <"$T/closes"
+else
+    bad "close rules: $(tail -3 "$T/closes")"
+fi
+
 # ---- 1,000 documents: find, grep -r, tar ----
 i=0
 while [ $i -lt 1000 ]; do
