@@ -71,7 +71,7 @@ static bool is_doc_dir(const cfs_ent *e)
     return e && (e->kind == K_DOC || e->kind == K_DOCID);
 }
 
-/* ---- -o no_open: writers known by process instead of by handle ---- */
+/* ---- the no-open mode: writers known by process instead of by handle ---- */
 
 /* The process (thread group) of the request: FUSE names the calling
  * thread, and a process's threads write and close through one file
@@ -125,7 +125,7 @@ static bool wpid_has(const cfs_doc *d, pid_t pid)
 
 /* The size of a generated file, and a digest of its bytes for the
  * sub-millisecond part of its mtime: a change that keeps the size still
- * moves mtime, and with -o no_open (these files then stay in the page
+ * moves mtime, and in the no-open mode (these files then stay in the page
  * cache) the kernel drops cached pages when size or mtime moves. */
 static int gen_size(cfs_fs *fs, cfs_ent *e, off_t *size, long *digest)
 {
@@ -974,8 +974,9 @@ static fh *fh_new(int kind, cfs_doc *doc)
     return h;
 }
 
-/* The handle of a request. With -o no_open the kernel sends no OPEN (and
- * no RELEASE), so requests arrive with fh 0: a handle is made up for the
+/* The handle of a request. In the no-open mode (the default; not with -o
+ * open) the kernel sends no OPEN (and no RELEASE), so requests arrive with
+ * fh 0 (except for files made by CREATE): a handle is made up for the
  * request from the inode (a scratch file opened, a generated file
  * rendered) and dropped by handle_done. Such a handle cannot know how the
  * file was opened: content.json's writers are then known by process
@@ -1543,8 +1544,11 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
     cfs_fs *fs = userdata;
 
+    /* a kernel without the no-open mode gets file handles */
     if (fs->no_open && (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT))
         conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
+    else
+        fs->no_open = false;
     /* write-through (every write and close reaches us: commit points and
      * their errors mean something) */
     conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;

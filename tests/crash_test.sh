@@ -7,7 +7,7 @@
 #
 # Needs FUSE (root, /dev/fuse, fusermount3): without it, a loud SKIP (exit
 # 77) outside CI, a failure with CI set. SAVES=N changes the count;
-# CFS_MOUNT_OPTS adds mount options (e.g. "-o no_open").
+# CFS_MOUNT_OPTS adds mount options (e.g. "-o open").
 set -u
 
 CFS=${CERAMICFS:-build/ceramicfs}

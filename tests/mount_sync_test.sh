@@ -14,7 +14,7 @@
 # Needs FUSE (root, /dev/fuse) and the peers (bash tests/peers/peers.sh
 # install). Without them: with CI set, it installs the peers (or fails);
 # without CI it SKIPS loudly with exit 77. CFS_MOUNT_OPTS adds mount options
-# (e.g. "-o no_open").
+# (e.g. "-o open").
 set -u
 
 CFS=${CERAMICFS:-build/ceramicfs}

@@ -8,8 +8,8 @@
 # documents, aliases, pending directories and scratch files. Every step
 # runs under timeout; teardown is fusermount3 -u, then -uz.
 #
-# CFS_MOUNT_OPTS adds mount options (e.g. "-o no_open" to see what the
-# kernel's no-open mode breaks).
+# CFS_MOUNT_OPTS adds mount options (e.g. "-o open": file handles instead
+# of the kernel's no-open mode; both must pass).
 #
 # Outside CI, without FUSE (no /dev/fuse, no fusermount3, not root) or
 # without the editors, it skips loudly (exit 77, which make check reports
