@@ -1133,6 +1133,30 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     fuse_reply_open(req, fi);
 }
 
+/* Give up the handle made for a CREATE that will never be released: its
+ * reply failed, or the no-open mode (the kernel then sends no RELEASE for
+ * it either; the creator of content.json, pid, is known by process like
+ * any writer; 0: none). */
+static void create_unhandle(struct fuse_file_info *fi, pid_t pid)
+{
+    fh *h = (fh *)(uintptr_t)fi->fh;
+
+    fi->fh = 0;
+    if (!h)
+        return;
+    if (h->kind == K_SCRATCH) {
+        close(h->fd);
+    } else if (h->kind == K_CONTENT) {
+        pthread_mutex_lock(&h->doc->lock);
+        h->doc->writers -= h->writable;
+        if (pid > 0)
+            wpid_add(h->doc, pid);
+        pthread_mutex_unlock(&h->doc->lock);
+    }
+    free(h->buf);
+    free(h);
+}
+
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi)
 {
     cfs_fs *fs = FS(req);
@@ -1183,9 +1207,12 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         h->fd = fd;
         fi->fh = (uintptr_t)h;
     }
+    if (fs->no_open)
+        create_unhandle(fi, req_tgid(req));
     if ((rc = ent_attr(fs, e, &ep.attr, &t)) < 0) {
         if (e->transient)
             cfs_ent_forget(fs, e->ino, 1);
+        create_unhandle(fi, 0);
         fuse_reply_err(req, -rc);
         return;
     }
@@ -1434,14 +1461,14 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len, struct fuse_file_info *fi)
 {
-    fh *h = (fh *)(uintptr_t)fi->fh;
+    fh tmp, *h = handle(req, ino, fi, &tmp);
+    int rc = EOPNOTSUPP;
 
-    (void)ino;
-    if (!h || h->kind != K_SCRATCH) {
-        fuse_reply_err(req, EOPNOTSUPP);
-        return;
-    }
-    fuse_reply_err(req, fallocate(h->fd, mode, off, len) < 0 ? errno : 0);
+    if (h && h->kind == K_SCRATCH)
+        rc = fallocate(h->fd, mode, off, len) < 0 ? errno : 0;
+    if (h)
+        handle_done(h, &tmp);
+    fuse_reply_err(req, rc);
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
