@@ -480,6 +480,8 @@ typedef struct cer_store_ops {
     /* Call fn for every block held (in no set order) until it returns
      * non-zero; NULL for a backend that cannot list its blocks. */
     int (*each)(cer_store *s, int (*fn)(const cer_cid *cid, void *arg), void *arg);
+    /* Store n blocks as put does, together; NULL: put one after the other. */
+    int (*put_many)(cer_store *s, const cer_block *blocks, size_t n);
 } cer_store_ops;
 
 struct cer_store {
@@ -819,7 +821,8 @@ long cer_ipfs_call_count(cer_ipfs *c);
 int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs);
 /* The IPFS client of an IPFS-backed store, NULL for any other store. */
 cer_ipfs *cer_store_ipfs(cer_store *s);
-/* Write a locally held block through to IPFS now (pushing again). */
+/* Write a locally held block through to IPFS now; a no-op for a block
+ * this store wrote through a moment ago (among its last 64 writes). */
 int cer_store_push(cer_store *s, const cer_cid *cid);
 /* Counters of an IPFS-backed store (0 for other stores). */
 typedef struct cer_store_ipfs_stats {

@@ -14,11 +14,16 @@
  * accepts and never answers holds a save for its timeout once in a while,
  * not at every save; the sync layer pushes a commit's blocks again
  * (cer_store_push, not paused) before it announces the commit.
+ * That push is skipped for a block this store has just written through
+ * (the last RECENT_MAX successes), so a commit costs its block/puts once.
+ * A commit's blocks are written through side by side (put_many: one more
+ * thread per block), since each block/put waits on the daemon's disk.
  */
 #include "store.h"
 #include "error.h"
 #include "ipfs.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +31,8 @@
 
 #define PAUSE_MS 1000
 #define PAUSE_MAX_MS 60000
+#define RECENT_MAX 64
+#define PUT_MANY_MAX 4
 
 typedef struct ipfs_store {
     cer_store base;
@@ -34,6 +41,9 @@ typedef struct ipfs_store {
     atomic_llong pause_until;   /* ms, monotonic */
     atomic_llong pause_ms;      /* the next pause; 0 after a success */
     atomic_llong fetched, fetch_failed, written, write_failed;
+    pthread_mutex_t lock;       /* guards recent, nrecent */
+    cer_cid recent[RECENT_MAX]; /* the last blocks written through, a ring */
+    size_t nrecent;             /* writes so far; the next slot is nrecent % RECENT_MAX */
 } ipfs_store;
 
 static const cer_store_ops ipfs_ops;
@@ -44,6 +54,17 @@ static long long now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool recently_written(ipfs_store *s, const cer_cid *cid)
+{
+    bool found = false;
+
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < RECENT_MAX && i < s->nrecent && !found; i++)
+        found = cer_cid_equal(&s->recent[i], cid);
+    pthread_mutex_unlock(&s->lock);
+    return found;
 }
 
 static int write_through(ipfs_store *s, const cer_cid *cid, const uint8_t *data, size_t len, bool force)
@@ -62,6 +83,9 @@ static int write_through(ipfs_store *s, const cer_cid *cid, const uint8_t *data,
     }
     atomic_store(&s->pause_ms, 0);
     atomic_fetch_add(&s->written, 1);
+    pthread_mutex_lock(&s->lock);
+    s->recent[s->nrecent++ % RECENT_MAX] = *cid;
+    pthread_mutex_unlock(&s->lock);
     return 0;
 }
 
@@ -73,6 +97,48 @@ static int ipfs_put(cer_store *st, const cer_cid *cid, const uint8_t *data, size
     if ((rc = s->local->ops->put(s->local, cid, data, len)) < 0)
         return rc;
     (void)write_through(s, cid, data, len, false);
+    cer_errclear();
+    return 0;
+}
+
+typedef struct put_job {
+    ipfs_store *s;
+    const cer_block *b;
+} put_job;
+
+static void *put_main(void *arg)
+{
+    put_job *j = arg;
+
+    (void)write_through(j->s, &j->b->cid, j->b->bytes.data, j->b->bytes.len, true);
+    return NULL;
+}
+
+static int ipfs_put_many(cer_store *st, const cer_block *blocks, size_t n)
+{
+    ipfs_store *s = (ipfs_store *)st;
+    pthread_t tid[PUT_MANY_MAX];
+    put_job job[PUT_MANY_MAX];
+    bool started[PUT_MANY_MAX] = {false};
+    int rc;
+
+    for (size_t i = 0; i < n; i++)
+        if ((rc = s->local->ops->put(s->local, &blocks[i].cid, blocks[i].bytes.data, blocks[i].bytes.len)) < 0)
+            return rc;
+    if (now_ms() < atomic_load(&s->pause_until))
+        return 0;  /* the daemon failed a moment ago; the sync layer pushes later */
+    /* block 0 on this thread, up to PUT_MANY_MAX - 1 more beside it, the
+     * rest (or any whose thread cannot start) after */
+    for (size_t i = 1; i < n && i < PUT_MANY_MAX; i++) {
+        job[i] = (put_job){s, &blocks[i]};
+        started[i] = pthread_create(&tid[i], NULL, put_main, &job[i]) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (i >= PUT_MANY_MAX || !started[i])
+            (void)write_through(s, &blocks[i].cid, blocks[i].bytes.data, blocks[i].bytes.len, true);
+    for (size_t i = 1; i < n && i < PUT_MANY_MAX; i++)
+        if (started[i])
+            pthread_join(tid[i], NULL);
     cer_errclear();
     return 0;
 }
@@ -120,10 +186,11 @@ static void ipfs_close(cer_store *st)
 
     cer_store_close(s->local);
     cer_ipfs_close(s->ipfs);
+    pthread_mutex_destroy(&s->lock);
     free(s);
 }
 
-static const cer_store_ops ipfs_ops = {ipfs_put, ipfs_get, ipfs_has, ipfs_close, ipfs_each};
+static const cer_store_ops ipfs_ops = {ipfs_put, ipfs_get, ipfs_has, ipfs_close, ipfs_each, ipfs_put_many};
 
 int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs)
 {
@@ -137,6 +204,7 @@ int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs)
     s->base.ops = &ipfs_ops;
     s->local = local;
     s->ipfs = ipfs;
+    pthread_mutex_init(&s->lock, NULL);
     *out = &s->base;
     return 0;
 }
@@ -154,6 +222,8 @@ int cer_store_push(cer_store *st, const cer_cid *cid)
 
     if (!st || st->ops != &ipfs_ops)
         return cer_err(-ENOTSUP, "store: not an IPFS-backed store");
+    if (recently_written(s, cid))
+        return 0;
     if ((rc = cer_store_get(s->local, cid, &b)) == 0)
         rc = write_through(s, cid, b.data, b.len, true);
     cer_buf_free(&b);

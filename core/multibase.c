@@ -10,6 +10,7 @@
 #include "multibase.h"
 #include "error.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,44 +135,76 @@ static int rfc4648_decode(uint8_t *out, size_t cap, const char *abc, unsigned bi
     return (int)n;
 }
 
+/* One base conversion pass: divide the big-endian limbs by pow = radix^k
+ * and append the remainder's k digits, least significant first. Inlined
+ * with constants, so that the divisions become multiplications. */
+static inline __attribute__((always_inline)) size_t basex_pass(uint32_t *limbs, size_t *nl, uint8_t *digits,
+                                                               uint32_t radix, unsigned k, uint32_t pow)
+{
+    uint64_t rem = 0;
+    size_t top = 0;
+    uint32_t r;
+
+    for (size_t i = 0; i < *nl; i++) {
+        uint64_t cur = rem << 32 | limbs[i];
+        limbs[i] = (uint32_t)(cur / pow);
+        rem = cur % pow;
+    }
+    while (top < *nl && limbs[top] == 0)
+        top++;
+    memmove(limbs, limbs + top, (*nl - top) * sizeof limbs[0]);
+    *nl -= top;
+    r = (uint32_t)rem;
+    for (unsigned j = 0; j < k; j++) {
+        digits[j] = (uint8_t)(r % radix);
+        r /= radix;
+    }
+    return k;
+}
+
+/* The number is cut into 32-bit limbs and divided by the largest power of
+ * the radix that fits a limb, so one pass over the limbs yields several
+ * digits (6 for base36, 5 for base58): StreamIDs are encoded on every
+ * registry lookup. */
 static int basex_encode(char *out, size_t cap, const char *abc, unsigned radix,
                         const uint8_t *data, size_t len)
 {
-    size_t zeros = 0, size, high, n = 0;
-    uint8_t *digits;
+    uint32_t limbs[(BASEX_MAX + 3) / 4];
+    uint8_t digits[BASEX_MAX * 2];
+    size_t zeros = 0, nl = 0, nd = 0, n = 0;
+    unsigned k = 0;
+    uint64_t pow = 1;
 
     if (len > BASEX_MAX)
         return cer_err(-EFBIG, "base encode: input over %d bytes", BASEX_MAX);
     while (zeros < len && data[zeros] == 0)
         zeros++;
-    size = (len - zeros) * 2 + 1;
-    digits = calloc(size, 1);
-    if (!digits)
-        return cer_err(-ENOMEM, "base encode: out of memory");
-    high = size;
-    for (size_t i = zeros; i < len; i++) {
-        unsigned carry = data[i];
-        size_t j = size;
-        while (j > 0 && (j > high || carry)) {
-            j--;
-            carry += 256u * digits[j];
-            digits[j] = (uint8_t)(carry % radix);
-            carry /= radix;
-        }
-        high = j;
+    for (size_t i = zeros; i < len; i++) {  /* big-endian limbs, the first one partial */
+        if ((len - i) % 4 == 0 || i == zeros)
+            limbs[nl++] = 0;
+        limbs[nl - 1] = limbs[nl - 1] << 8 | data[i];
     }
-    while (high < size && digits[high] == 0)
-        high++;
-    if (zeros + (size - high) + 1 > cap) {
-        free(digits);
+    while (pow * radix <= UINT32_MAX) {
+        pow *= radix;
+        k++;
+    }
+    while (nl > 0) {
+        if (radix == 36)
+            nd += basex_pass(limbs, &nl, digits + nd, 36, 6, 2176782336u);
+        else if (radix == 58)
+            nd += basex_pass(limbs, &nl, digits + nd, 58, 5, 656356768u);
+        else
+            nd += basex_pass(limbs, &nl, digits + nd, radix, k, (uint32_t)pow);
+    }
+    while (nd > 0 && digits[nd - 1] == 0)
+        nd--;
+    if (zeros + nd + 1 > cap)
         return cer_err(-ENOSPC, "base encode: output buffer too small");
-    }
     for (size_t i = 0; i < zeros; i++)
         out[n++] = abc[0];
-    for (size_t i = high; i < size; i++)
-        out[n++] = abc[digits[i]];
+    while (nd > 0)
+        out[n++] = abc[digits[--nd]];
     out[n] = '\0';
-    free(digits);
     return (int)n;
 }
 

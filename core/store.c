@@ -73,12 +73,16 @@ void cer_store_close(cer_store *s)
  * (cer_tile_*), so their CIDs are not computed a second time here. */
 int cer_store_put_commit(cer_store *s, const cer_commit_blocks *c)
 {
-    int rc = check_size(c->payload.bytes.len);
+    cer_block v[2] = {c->payload, c->envelope};
+    size_t n = c->is_signed ? 2 : 1;
+    int rc = 0;
 
-    if (rc == 0)
-        rc = s->ops->put(s, &c->payload.cid, c->payload.bytes.data, c->payload.bytes.len);
-    if (rc == 0 && c->is_signed && (rc = check_size(c->envelope.bytes.len)) == 0)
-        rc = s->ops->put(s, &c->envelope.cid, c->envelope.bytes.data, c->envelope.bytes.len);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = check_size(v[i].bytes.len);
+    if (rc == 0 && s->ops->put_many)
+        return s->ops->put_many(s, v, n);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = s->ops->put(s, &v[i].cid, v[i].bytes.data, v[i].bytes.len);
     return rc;
 }
 

@@ -62,6 +62,7 @@ static const struct key {
     {"auto-unmount", "auto_unmount", OFLAG, B(MOUNT), NULL, 0, false},
     {"nosync", "nosync", OFLAG, B(MOUNT), NULL, 0, false},
     {"no-open", "no_open", OFLAG, B(MOUNT), NULL, 0, false},
+    {"open", "open", OFLAG, B(MOUNT), NULL, 0, false},
     {"debug", "debug", OFLAG, B(MOUNT), NULL, 0, false},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])

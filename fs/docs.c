@@ -836,6 +836,8 @@ void cfs_doc_drop_w(cfs_fs *fs, cfs_doc *doc)
     doc->have_w = false;
     doc->dirty = false;
     doc->written = false;
+    doc->nwpids = 0;
+    doc->wanon = false;
     doc->w_len = 0;
     doc->w_gen++;
     doc->failed_gen = 0;
@@ -960,6 +962,8 @@ int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t l
 done:
     if (rc == 0) {
         doc->dirty = false;
+        doc->nwpids = 0;
+        doc->wanon = false;
         doc->failed_gen = 0;
         doc->last_error[0] = '\0';
         snprintf(doc->state, sizeof doc->state, "clean");

@@ -71,23 +71,83 @@ static bool is_doc_dir(const cfs_ent *e)
     return e && (e->kind == K_DOC || e->kind == K_DOCID);
 }
 
+/* ---- the no-open mode: writers known by process instead of by handle ---- */
+
+/* The process (thread group) of the request: FUSE names the calling
+ * thread, and a process's threads write and close through one file
+ * table. The thread's own id when /proc does not say. */
+static pid_t req_tgid(fuse_req_t req)
+{
+    pid_t tid = fuse_req_ctx(req)->pid;
+    char path[64], buf[512], *p;
+    ssize_t n;
+    long v;
+    int fd;
+
+    if (tid <= 0)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return tid;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return tid;
+    buf[n] = '\0';
+    if (!(p = strstr(buf, "\nTgid:")) || (v = strtol(p + 6, NULL, 10)) <= 0)
+        return tid;
+    return (pid_t)v;
+}
+
+/* pid wrote or truncated d's W (0: page writeback, process unknown).
+ * d->lock held. */
+static void wpid_add(cfs_doc *d, pid_t pid)
+{
+    if (pid <= 0 || d->nwpids == (int)(sizeof d->wpids / sizeof d->wpids[0])) {
+        d->wanon = true;
+        return;
+    }
+    for (int i = 0; i < d->nwpids; i++)
+        if (d->wpids[i] == pid)
+            return;
+    d->wpids[d->nwpids++] = pid;
+}
+
+static bool wpid_has(const cfs_doc *d, pid_t pid)
+{
+    for (int i = 0; i < d->nwpids; i++)
+        if (d->wpids[i] == pid)
+            return true;
+    return false;
+}
+
 /* ---- attributes ---- */
 
-static int gen_size(cfs_fs *fs, cfs_ent *e, off_t *size)
+/* The size of a generated file, and a digest of its bytes for the
+ * sub-millisecond part of its mtime: a change that keeps the size still
+ * moves mtime, and in the no-open mode (these files then stay in the page
+ * cache) the kernel drops cached pages when size or mtime moves. */
+static int gen_size(cfs_fs *fs, cfs_ent *e, off_t *size, long *digest)
 {
     char *buf = NULL;
     size_t len = 0;
+    uint64_t h = 1469598103934665603ull;
     int rc = cfs_render(fs, e, &buf, &len);
 
+    for (size_t i = 0; rc == 0 && i < len; i++)
+        h = (h ^ (uint8_t)buf[i]) * 1099511628211ull;
     free(buf);
-    if (rc == 0)
+    if (rc == 0) {
         *size = (off_t)len;
+        *digest = (long)(h % 1000000);
+    }
     return rc;
 }
 
 static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
 {
     off_t size = 0;
+    long digest = 0;
     int rc;
 
     *timeout = CFS_TIMEOUT;
@@ -104,7 +164,7 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
         return 0;
     case K_STATUS:
     case K_ERRORS:
-        if ((rc = gen_size(fs, e, &size)) < 0)
+        if ((rc = gen_size(fs, e, &size, &digest)) < 0)
             return rc;
         st->st_ino = e->ino;
         st->st_mode = S_IFREG | 0444;
@@ -114,6 +174,7 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
         st->st_size = size;
         st->st_blocks = (size + 511) / 512;
         st->st_mtim.tv_sec = cfs_now_ms() / 1000;
+        st->st_mtim.tv_nsec = digest;
         st->st_ctim = st->st_atim = st->st_mtim;
         *timeout = 0;
         return 0;
@@ -127,7 +188,7 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     case K_META:
     case K_SID:
     case K_HIST:
-        if ((rc = gen_size(fs, e, &size)) < 0)
+        if ((rc = gen_size(fs, e, &size, &digest)) < 0)
             return rc;
         *timeout = e->kind == K_SID || e->kind == K_HIST ? CFS_TIMEOUT : 0;
         break;
@@ -149,6 +210,7 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     if (e->kind != K_CONTENT && !S_ISDIR(st->st_mode)) {
         st->st_size = size;
         st->st_blocks = (size + 511) / 512;
+        st->st_mtim.tv_nsec += digest;
     }
     return 0;
 }
@@ -369,6 +431,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
         break;
     case K_CONTENT:
         if (to_set & FUSE_SET_ATTR_SIZE) {
+            /* no_open: O_TRUNC and ftruncate arrive here without a handle */
+            pid_t pid = fs->no_open && !(fi && fi->fh) ? req_tgid(req) : 0;
             pthread_mutex_lock(&e->doc->lock);
             if (fs->ro)
                 rc = -EROFS;
@@ -378,6 +442,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                 rc = cfs_doc_truncate_w(fs, e->doc, (size_t)attr->st_size);
             if (rc == 0 && fi && fi->fh)
                 ((fh *)(uintptr_t)fi->fh)->wrote = true;
+            else if (rc == 0 && fs->no_open)
+                wpid_add(e->doc, pid);
             pthread_mutex_unlock(&e->doc->lock);
         }
         /* mode, owner and times: accepted and ignored (vim, rsync, touch) */
@@ -908,12 +974,13 @@ static fh *fh_new(int kind, cfs_doc *doc)
     return h;
 }
 
-/* The handle of a request. With -o no_open the kernel sends no OPEN (and
- * no RELEASE), so requests arrive with fh 0: a handle is made up for the
+/* The handle of a request. In the no-open mode (the default; not with -o
+ * open) the kernel sends no OPEN (and no RELEASE), so requests arrive with
+ * fh 0 (except for files made by CREATE): a handle is made up for the
  * request from the inode (a scratch file opened, a generated file
- * rendered) and dropped by handle_done. Such a handle cannot know whether
- * the file was opened for writing when it is flushed: FUSE.md's rule that
- * a reader's close never commits does not hold in that mode (README). */
+ * rendered) and dropped by handle_done. Such a handle cannot know how the
+ * file was opened: content.json's writers are then known by process
+ * (wpid_add at WRITE and truncation, flush_unopened). */
 static fh *handle(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, fh *tmp)
 {
     cfs_ent *e;
@@ -1066,6 +1133,30 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     fuse_reply_open(req, fi);
 }
 
+/* Give up the handle made for a CREATE that will never be released: its
+ * reply failed, or the no-open mode (the kernel then sends no RELEASE for
+ * it either; the creator of content.json, pid, is known by process like
+ * any writer; 0: none). */
+static void create_unhandle(struct fuse_file_info *fi, pid_t pid)
+{
+    fh *h = (fh *)(uintptr_t)fi->fh;
+
+    fi->fh = 0;
+    if (!h)
+        return;
+    if (h->kind == K_SCRATCH) {
+        close(h->fd);
+    } else if (h->kind == K_CONTENT) {
+        pthread_mutex_lock(&h->doc->lock);
+        h->doc->writers -= h->writable;
+        if (pid > 0)
+            wpid_add(h->doc, pid);
+        pthread_mutex_unlock(&h->doc->lock);
+    }
+    free(h->buf);
+    free(h);
+}
+
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi)
 {
     cfs_fs *fs = FS(req);
@@ -1116,9 +1207,12 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         h->fd = fd;
         fi->fh = (uintptr_t)h;
     }
+    if (fs->no_open)
+        create_unhandle(fi, req_tgid(req));
     if ((rc = ent_attr(fs, e, &ep.attr, &t)) < 0) {
         if (e->transient)
             cfs_ent_forget(fs, e->ino, 1);
+        create_unhandle(fi, 0);
         fuse_reply_err(req, -rc);
         return;
     }
@@ -1208,14 +1302,18 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
                      struct fuse_file_info *fi)
 {
     fh tmp, *h = handle(req, ino, fi, &tmp);
+    pid_t pid = 0;
     int rc;
 
     if (!h) {
         fuse_reply_err(req, EIO);
         return;
     }
-    if (h == &tmp && h->kind == K_CONTENT)
-        h->writable = true;  /* no_open: a WRITE says it was opened for writing */
+    if (h == &tmp && h->kind == K_CONTENT) {
+        /* no_open: a WRITE says it was opened for writing, and by whom */
+        pid = fi->writepage ? 0 : req_tgid(req);
+        h->writable = true;
+    }
     if (h->kind == K_SCRATCH) {
         ssize_t n = pwrite(h->fd, buf, size, off);
         if (n < 0)
@@ -1226,16 +1324,22 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         return;
     }
     if (h->kind != K_CONTENT || !h->writable) {
-        fuse_reply_err(req, EBADF);
+        /* no_open: generated files were opened for writing unchecked */
+        fuse_reply_err(req, h != &tmp ? EBADF : h->kind == K_HIST ? EROFS : EACCES);
         handle_done(h, &tmp);
         return;
     }
     pthread_mutex_lock(&h->doc->lock);
     if (fi->flags & O_APPEND)
         off = (off_t)h->doc->w_len;
-    rc = off < 0 ? -EINVAL : cfs_doc_write_w(FS(req), h->doc, (size_t)off, buf, size);
+    if (h == &tmp && (FS(req)->ro || !cfs_doc_writable(FS(req), h->doc)))
+        rc = FS(req)->ro ? -EROFS : -EACCES;
+    else
+        rc = off < 0 ? -EINVAL : cfs_doc_write_w(FS(req), h->doc, (size_t)off, buf, size);
     if (rc == 0)
         h->wrote = true;
+    if (rc == 0 && h == &tmp)
+        wpid_add(h->doc, pid);
     pthread_mutex_unlock(&h->doc->lock);
     handle_done(h, &tmp);
     if (rc < 0)
@@ -1244,28 +1348,52 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         fuse_reply_write(req, size);
 }
 
+/* no_open: a close without a handle. It commits when the closing process
+ * is one that wrote since the last commit (the handle rule of op_flush,
+ * with the process standing for the handle); a reader's close never
+ * does. Scratch data is in its backing file already. */
+static void flush_unopened(fuse_req_t req, fuse_ino_t ino)
+{
+    cfs_ent *e = cfs_ent_get(FS(req), ino);
+    cfs_doc *d;
+    int rc = 0;
+
+    if (!e || e->kind != K_CONTENT) {
+        fuse_reply_err(req, 0);
+        return;
+    }
+    d = e->doc;
+    pthread_mutex_lock(&d->lock);
+    if (!d->dirty || !d->have_w)
+        rc = 0;
+    else if (!d->wanon && !wpid_has(d, req_tgid(req)))
+        rc = 0;  /* a reader, or a process that did not write */
+    else if (d->w_len == 0 && !d->written)
+        rc = 0;  /* truncated, nothing written yet (bash's dup2 close): wait */
+    else
+        rc = cfs_doc_commit(FS(req), d, "close");
+    pthread_mutex_unlock(&d->lock);
+    fuse_reply_err(req, -rc);
+}
+
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-    fh tmp, *h = handle(req, ino, fi, &tmp);
+    fh *h = (fh *)(uintptr_t)fi->fh;
     cfs_doc *d;
     int rc = 0;
 
     if (!h) {
-        fuse_reply_err(req, 0);
+        flush_unopened(req, ino);
         return;
     }
-    if (h == &tmp)
-        h->writable = true;  /* no_open: a flush cannot tell a reader from a writer */
     d = h->doc;
     if (h->kind == K_SCRATCH) {
         int fd = dup(h->fd);
         rc = fd < 0 || close(fd) < 0 ? -errno : 0;
-        handle_done(h, &tmp);
         fuse_reply_err(req, -rc);
         return;
     }
     if (h->kind != K_CONTENT || !h->writable) {
-        handle_done(h, &tmp);
         fuse_reply_err(req, 0);  /* a reader's close never commits */
         return;
     }
@@ -1280,7 +1408,6 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         rc = cfs_doc_commit(FS(req), d, "close");
     }
     pthread_mutex_unlock(&d->lock);
-    handle_done(h, &tmp);
     fuse_reply_err(req, -rc);
 }
 
@@ -1334,14 +1461,14 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len, struct fuse_file_info *fi)
 {
-    fh *h = (fh *)(uintptr_t)fi->fh;
+    fh tmp, *h = handle(req, ino, fi, &tmp);
+    int rc = EOPNOTSUPP;
 
-    (void)ino;
-    if (!h || h->kind != K_SCRATCH) {
-        fuse_reply_err(req, EOPNOTSUPP);
-        return;
-    }
-    fuse_reply_err(req, fallocate(h->fd, mode, off, len) < 0 ? errno : 0);
+    if (h && h->kind == K_SCRATCH)
+        rc = fallocate(h->fd, mode, off, len) < 0 ? errno : 0;
+    if (h)
+        handle_done(h, &tmp);
+    fuse_reply_err(req, rc);
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -1444,17 +1571,24 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
     cfs_fs *fs = userdata;
 
+    /* a kernel without the no-open mode gets file handles */
     if (fs->no_open && (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT))
         conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
+    else
+        fs->no_open = false;
     /* write-through (every write and close reaches us: commit points and
-     * their errors mean something); truncation inside open */
+     * their errors mean something) */
     conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
     /* reads in the order they are asked, each finished before the caller's
      * read returns: no readahead still in flight when the file's release
      * frees its handle (ASan caught one with asynchronous reads) */
     conn->want &= ~(unsigned)FUSE_CAP_ASYNC_READ;
-    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+    /* truncation inside open; with no_open there is no OPEN, and the
+     * kernel then truncates by SETATTR only when this is off */
+    if ((conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) && !fs->no_open)
         conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+    else
+        conn->want &= ~(unsigned)FUSE_CAP_ATOMIC_O_TRUNC;
     if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
         conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 }

@@ -30,8 +30,8 @@ static const char use[] =
     "  -o state=DIR    same as --state; -o key=FILE same as --key\n"
     "  -o auto_unmount unmount when the daemon dies\n"
     "  -o nosync       no fsync (benchmarks only: a crash can lose saves that succeeded)\n"
-    "  -o no_open      experimental: the kernel's no-open mode (faster cached reads; a\n"
-    "                  reader's close can then commit a draft, see README)\n"
+    "  -o open         file handles: the kernel sends OPEN and RELEASE for every open\n"
+    "                  (two round trips per cached read; the default, no_open, has one)\n"
     "  -o nodev,nosuid,noexec,noatime,sync,dirsync (and dev, suid, exec, atime,\n"
     "                  async): the usual mount flags; _netdev, nofail, noauto, user\n"
     "                  and the other fstab-only options are accepted and ignored\n"
@@ -129,8 +129,8 @@ static int parse_o(opts *o, char *list)
             o->auto_unmount = true;
         else if (strcmp(t, "nosync") == 0)
             o->nosync = true;
-        else if (strcmp(t, "no_open") == 0)
-            o->no_open = true;
+        else if (strcmp(t, "no_open") == 0 || strcmp(t, "open") == 0)
+            o->no_open = t[0] == 'n';
         else if (strcmp(t, "debug") == 0)
             o->debug = o->foreground = true;
         else if (strncmp(t, "state=", 6) == 0 && t[6])
@@ -256,7 +256,7 @@ static int root_entries(cfs_fs *fs)
 
 int cfs_cmd_mount(int argc, char **argv)
 {
-    opts o = {0};
+    opts o = {.no_open = true};
     char state[4096], abs_state[PATH_MAX], abs_mnt[PATH_MAX], fsopts[512], msg[PATH_MAX + 64], *fargv[8];
     int fargc = 0, rc, ret = EXIT_BAD;
     struct fuse_args args = FUSE_ARGS_INIT(0, NULL);

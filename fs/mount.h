@@ -108,6 +108,14 @@ struct cfs_doc {
     uint64_t w_gen;             /* bumped on every change of the visible bytes */
     uint64_t failed_gen;        /* w_gen of the last rejected save (0: none) */
     int writers;                /* open write handles */
+    /* the no-open mode (no handles): the processes (thread group ids)
+     * that wrote or truncated W since the last commit; a flush from one of
+     * them is a writer's close. wanon: written by page writeback, whose
+     * process is unknown (mmap), or more writers than wpids holds: any
+     * flush commits */
+    pid_t wpids[8];
+    int nwpids;
+    bool wanon;
     int64_t absent_until_ms;    /* content.json absent until then (0: present) */
     int64_t w_mtime_ms;         /* last local write */
 
@@ -148,7 +156,8 @@ typedef struct cfs_fs {
     char *scratch_dir;          /* STATE/scratch */
     bool ro;
     bool debug;
-    bool no_open;               /* -o no_open: experimental, see fsops.c handle() */
+    bool no_open;               /* the kernel's no-open mode (default; -o open
+                                   turns it off): see fsops.c handle() */
     uid_t uid;
     gid_t gid;
     int64_t mount_ms;

@@ -6,7 +6,8 @@
 # document's log, and `ceramicfs verify` passes on the state directory.
 #
 # Needs FUSE (root, /dev/fuse, fusermount3): without it, a loud SKIP (exit
-# 77) outside CI, a failure with CI set. SAVES=N changes the count.
+# 77) outside CI, a failure with CI set. SAVES=N changes the count;
+# CFS_MOUNT_OPTS adds mount options (e.g. "-o open").
 set -u
 
 CFS=${CERAMICFS:-build/ceramicfs}
@@ -34,7 +35,7 @@ fails=0
 bad() { echo "FAIL $1"; fails=$((fails + 1)); }
 
 mount_fs() {
-    $CFS mount "$M" --state "$S" -f --anchor none 2>>"$T/daemon.log" &
+    $CFS mount "$M" --state "$S" -f --anchor none ${CFS_MOUNT_OPTS:-} 2>>"$T/daemon.log" &
     PID=$!
     i=0
     while ! mountpoint -q "$M"; do
@@ -69,10 +70,15 @@ kills=0
 next=1
 : >"$T/acked"
 while [ "$next" -le "$SAVES" ]; do
+    before=$(wc -l <"$T/acked")
     writer "$next" &
     wpid=$!
-    # kill the daemon at a random point, 0.3 to 1.2 s into the burst
-    sleep 0.3
+    # kill the daemon at a random point, 0 to 0.9 s after the burst's first
+    # acknowledged save (the interpreter's start-up is not part of the window)
+    i=0
+    while [ "$(wc -l <"$T/acked")" -eq "$before" ] && kill -0 $wpid 2>/dev/null && [ $i -lt 300 ]; do
+        sleep 0.05; i=$((i + 1))
+    done
     sleep "0.$(od -An -N1 -tu1 /dev/urandom | tr -d ' ' | cut -c1)"
     killed=
     if kill -0 $wpid 2>/dev/null; then
@@ -87,6 +93,10 @@ while [ "$next" -le "$SAVES" ]; do
         fusermount3 -uz "$M" 2>/dev/null
     fi
     last=$(tail -1 "$T/acked")
+    if [ "$(( ${last:-0} + 1 ))" -eq "$next" ]; then
+        stuck=$((${stuck:-0} + 1))
+        [ "$stuck" -lt 20 ] || { echo "FAIL crash_test: 20 bursts in a row without an acknowledged save"; tail "$T/daemon.log"; exit 1; }
+    else stuck=0; fi
     next=$(( ${last:-0} + 1 ))
     [ "$next" -le "$SAVES" ] || break
     [ -z "$killed" ] || mount_fs

@@ -13,7 +13,8 @@
 #
 # Needs FUSE (root, /dev/fuse) and the peers (bash tests/peers/peers.sh
 # install). Without them: with CI set, it installs the peers (or fails);
-# without CI it SKIPS loudly with exit 77.
+# without CI it SKIPS loudly with exit 77. CFS_MOUNT_OPTS adds mount options
+# (e.g. "-o open").
 set -u
 
 CFS=${CERAMICFS:-build/ceramicfs}
@@ -62,7 +63,8 @@ eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; 
 t() { timeout 30 "$@"; }
 mount_at() { # DIR STATE API [OPTIONS] -> pid in $MP
     d=$1 st=$2 api=$3; shift 3
-    $CFS mount "$d" --state "$st" -f --anchor none --ipfs "$api" --pubsub-topic "$TOPIC" "$@" 2>>"$T/daemon.log" &
+    $CFS mount "$d" --state "$st" -f --anchor none --ipfs "$api" --pubsub-topic "$TOPIC" ${CFS_MOUNT_OPTS:-} "$@" \
+        2>>"$T/daemon.log" &
     MP=$!
     i=0
     while ! mountpoint -q "$d"; do
@@ -80,7 +82,7 @@ until_ok() {
 
 mount_at "$A" "$T/sa" "$API1"; PA=$MP
 mount_at "$B" "$T/sb" "$API2"; PB=$MP
-eq status.ipfs "$(t jq -r '.ipfs.url // .ipfs.api // empty' "$A/.status" | grep -c 5311)" 1
+eq status.ipfs "$(t jq -r '.ipfs.url // .ipfs.api // empty' "$A/.status" | grep -c ":${PEERS_API1:-5311}/")" 1
 
 t mkdir "$A/notes"
 t sh -c "echo '{\"from\":\"A\",\"n\":1}' > '$A/notes/content.json'" || bad "save on A"

@@ -8,8 +8,8 @@
 # documents, aliases, pending directories and scratch files. Every step
 # runs under timeout; teardown is fusermount3 -u, then -uz.
 #
-# CFS_MOUNT_OPTS adds mount options (e.g. "-o no_open" to see what the
-# kernel's no-open mode breaks).
+# CFS_MOUNT_OPTS adds mount options (e.g. "-o open": file handles instead
+# of the kernel's no-open mode; both must pass).
 #
 # Outside CI, without FUSE (no /dev/fuse, no fusermount3, not root) or
 # without the editors, it skips loudly (exit 77, which make check reports
@@ -80,7 +80,7 @@ cleanup() {
             echo 1 >"/sys/fs/fuse/connections/$(stat -c %d "$M")/abort"
     fi
     [ -n "$PID" ] && kill $PID 2>/dev/null
-    tmux kill-server 2>/dev/null
+    tmux -L "cfs-$$" kill-server 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -132,12 +132,12 @@ save touch 0 touch "$F"
 # nano in a terminal (tmux): cut the line, type a new one, write, exit
 t sh -c "echo '{\"editor\":\"none\"}' > '$F'"
 before=$(commits notes)
-tmux new-session -d -s nano -x 100 -y 30 "nano '$F'"
+tmux -L "cfs-$$" new-session -d -s nano -x 100 -y 30 "nano '$F'"
 sleep 1
-tmux send-keys -t nano C-k '{"editor":"nano"}' Enter C-o Enter
+tmux -L "cfs-$$" send-keys -t nano C-k '{"editor":"nano"}' Enter C-o Enter
 sleep 1
-tmux send-keys -t nano C-x
-i=0; while tmux has-session -t nano 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+tmux -L "cfs-$$" send-keys -t nano C-x
+i=0; while tmux -L "cfs-$$" has-session -t nano 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 eq nano.commits "$(($(commits notes) - before))" 1
 eq nano.content "$(t jq -c . "$F")" '{"editor":"nano"}'
 eq nano.lock_gone "$(ls -A "$M/notes" | grep -c swp)" 0
@@ -222,6 +222,40 @@ done
 wait $writers   # not a bare wait: the daemon is a background job too
 after=$(commits other)
 if [ "$after" -gt "$before" ]; then ok "two.writers.commits ($((after - before)))"; else bad "two writers: no commit"; fi
+
+# ---- whose close commits: never a reader's (not even in the middle of a
+# save), the writer's from any of its threads, mmap'd bytes at close ----
+cat >"$T/closes.py" <<'PY'
+import json, mmap, os, subprocess, sys, threading
+F, log = sys.argv[1], sys.argv[2]
+def commits(): return sum(1 for _ in open(log))
+def say(name, got, want): print(name, json.dumps(got, separators=(",", ":")), json.dumps(want, separators=(",", ":")))
+c = commits()
+fd = os.open(F, os.O_WRONLY | os.O_TRUNC)
+os.write(fd, b'{"half":')
+subprocess.run(["cat", F], stdout=subprocess.DEVNULL, check=True)
+say("close.reader_mid_save", commits() - c, 0)
+os.write(fd, b'1}\n')
+os.close(fd)
+say("close.writer", commits() - c, 1)
+c = commits()
+fd = os.open(F, os.O_WRONLY | os.O_TRUNC)
+for f in (lambda: os.write(fd, b'{"thread":1}\n'), lambda: os.close(fd)):
+    t = threading.Thread(target=f); t.start(); t.join()
+say("close.other_thread", commits() - c, 1)
+c = commits()
+with open(F, "r+b") as f:
+    m = mmap.mmap(f.fileno(), 0)
+    m[m.find(b"1"):m.find(b"1") + 1] = b"2"
+    m.flush(); m.close()
+say("close.mmap", commits() - c, 1)
+say("close.mmap.content", json.load(open(F)), {"thread": 2})
+PY
+if t python3 "$T/closes.py" "$M/other/content.json" "$M/other/.log" >"$T/closes" 2>&1; then
+    while read -r name got want; do eq "$name" "$got" "$want"; done <"$T/closes"
+else
+    bad "close rules: $(tail -3 "$T/closes")"
+fi
 
 # ---- 1,000 documents: find, grep -r, tar ----
 i=0

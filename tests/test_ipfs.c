@@ -258,12 +258,12 @@ START_TEST(client_against_fake)
     fake_reply(&f, 200, S("{\"ID\":\"12D3KooWfake\",\"Addresses\":[]}"));
     ck_assert_int_eq(cer_ipfs_id(c, id, sizeof id), 0);
     ck_assert_str_eq(id, "12D3KooWfake");
-    ck_assert_str_eq(f.last_path, "/api/v0/id");
+    ck_assert_str_eq(f.http.last_path, "/api/v0/id");
 
     make_block(&b, &cid, "{\"hello\":\"world\"}");
     key_reply(&f, &cid, b.len);
     ck_assert_int_eq(cer_ipfs_block_put(c, &cid, b.data, b.len), 0);
-    ck_assert_str_eq(f.last_path, "/api/v0/block/put?format=dag-cbor&mhtype=sha2-256");
+    ck_assert_str_eq(f.http.last_path, "/api/v0/block/put?format=dag-cbor&mhtype=sha2-256");
     /* a daemon that ignored the codec parameter answers with a dag-pb CIDv0 */
     ck_assert_int_eq(cer_cid_parse(&v0, "QmbRaCGwfXQ7yznAV6xDu9Vn9wpErSk3VMmno7P4Yiw9SK"), 0);
     key_reply(&f, &v0, b.len);
@@ -274,7 +274,7 @@ START_TEST(client_against_fake)
     fake_reply(&f, 200, b.data, b.len);
     ck_assert_int_eq(cer_ipfs_block_get(c, &cid, &got, 0), 0);
     ck_assert_uint_eq(got.len, b.len);
-    ck_assert_ptr_nonnull(strstr(f.last_path, "&timeout=1000ms"));
+    ck_assert_ptr_nonnull(strstr(f.http.last_path, "&timeout=1000ms"));
     fake_reply(&f, 200, S("other bytes"));
     ck_assert_int_eq(cer_ipfs_block_get(c, &cid, &got, 0), -EBADMSG);
     ck_assert_uint_eq(got.len, 0);
@@ -286,7 +286,7 @@ START_TEST(client_against_fake)
     fake_reply(&f, 500, S("{\"Message\":\"boom\",\"Code\":0,\"Type\":\"error\"}"));
     ck_assert_int_eq(cer_ipfs_pub(c, "/ceramic/x", S("{}")), -EIO);
     ck_assert_ptr_nonnull(strstr(cer_errmsg(), "boom"));
-    ck_assert_str_eq(f.last_path, "/api/v0/pubsub/pub?arg=uL2NlcmFtaWMveA");
+    ck_assert_str_eq(f.http.last_path, "/api/v0/pubsub/pub?arg=uL2NlcmFtaWMveA");
     fake_reply(&f, 405, S("Method Not Allowed"));
     ck_assert_int_eq(cer_ipfs_version(c, id, sizeof id), -ENOTSUP);
     /* an oversize JSON reply */
@@ -397,6 +397,81 @@ START_TEST(fault_injection_loop)
 }
 END_TEST
 
+/* A commit's blocks are pushed again before its UPDATE: that push costs
+ * nothing for a block just written through, a real block/put after a
+ * failed write-through, and fails cleanly for a block not held. */
+START_TEST(push_skips_what_was_written)
+{
+    fake f;
+    cer_buf b = CER_BUF_INIT, b2 = CER_BUF_INIT;
+    cer_cid cid, cid2;
+    cer_store *local, *st;
+    cer_ipfs *c;
+    long calls;
+
+    fake_start(&f);
+    make_block(&b, &cid, "{\"push\":1}");
+    make_block(&b2, &cid2, "{\"push\":2}");
+    c = fake_client(&f);
+    ck_assert_int_eq(cer_store_open_mem(&local), 0);
+    ck_assert_int_eq(cer_store_open_ipfs(&st, local, c), 0);
+    key_reply(&f, &cid, b.len);
+    ck_assert_int_eq(cer_store_put(st, &cid, b.data, b.len), 0);
+    calls = cer_ipfs_call_count(c);
+    ck_assert_int_eq(f.http.requests, 1);
+    ck_assert_int_eq(cer_store_push(st, &cid), 0);
+    ck_assert_int_eq(cer_ipfs_call_count(c), calls);  /* written a moment ago */
+    /* the write-through of cid2 fails: the push puts it for real */
+    cer_ipfs_fail_at(c, 1);
+    ck_assert_int_eq(cer_store_put(st, &cid2, b2.data, b2.len), 0);
+    ck_assert_int_eq(f.http.requests, 1);
+    key_reply(&f, &cid2, b2.len);
+    ck_assert_int_eq(cer_store_push(st, &cid2), 0);
+    ck_assert_int_eq(f.http.requests, 2);
+    ck_assert_ptr_nonnull(strstr(f.http.last_path, "block/put"));
+    ck_assert_int_eq(cer_store_push(st, &cid2), 0);  /* now it was written */
+    ck_assert_int_eq(f.http.requests, 2);
+    cer_store_close(st);
+    /* a commit's two blocks go to the daemon side by side: both requests
+     * arrive (the fake names one block, so the other counts as failed),
+     * both blocks are local, and only the failed one is pushed again */
+    {
+        cer_commit_blocks cb = {.is_signed = true};
+        cer_store_ipfs_stats stats;
+        make_block(&cb.payload.bytes, &cb.payload.cid, "{\"pair\":\"payload\"}");
+        make_block(&cb.envelope.bytes, &cb.envelope.cid, "{\"pair\":\"envelope\"}");
+        c = fake_client(&f);
+        ck_assert_int_eq(cer_store_open_mem(&local), 0);
+        ck_assert_int_eq(cer_store_open_ipfs(&st, local, c), 0);
+        key_reply(&f, &cb.envelope.cid, cb.envelope.bytes.len);
+        ck_assert_int_eq(cer_store_put_commit(st, &cb), 0);
+        ck_assert_int_eq(f.http.requests, 4);
+        cer_store_ipfs_stats_get(st, &stats);
+        ck_assert_int_eq(stats.written, 1);
+        ck_assert_int_eq(stats.write_failed, 1);
+        ck_assert_int_eq(cer_store_has(st, &cb.payload.cid), 1);
+        ck_assert_int_eq(cer_store_has(st, &cb.envelope.cid), 1);
+        ck_assert_int_eq(cer_store_push(st, &cb.envelope.cid), 0);
+        ck_assert_int_eq(f.http.requests, 4);
+        key_reply(&f, &cb.payload.cid, cb.payload.bytes.len);
+        ck_assert_int_eq(cer_store_push(st, &cb.payload.cid), 0);
+        ck_assert_int_eq(f.http.requests, 5);
+        cer_store_close(st);
+        cer_buf_free(&cb.payload.bytes);
+        cer_buf_free(&cb.envelope.bytes);
+    }
+    /* a block the store does not hold is not pushed */
+    ck_assert_int_eq(cer_store_open_mem(&local), 0);
+    ck_assert_int_eq(cer_store_open_ipfs(&st, local, fake_client(&f)), 0);
+    ck_assert_int_eq(cer_store_push(st, &cid), -ENOENT);
+    ck_assert_int_eq(f.http.requests, 5);
+    cer_store_close(st);
+    fake_stop(&f);
+    cer_buf_free(&b);
+    cer_buf_free(&b2);
+}
+END_TEST
+
 static Suite *ipfs_suite(void)
 {
     Suite *s = suite_create("ipfs");
@@ -413,6 +488,7 @@ static Suite *ipfs_suite(void)
     tcase_add_test(t, client_against_fake);
     tcase_add_test(t, refused_and_bad_url);
     tcase_add_test(t, fault_injection_loop);
+    tcase_add_test(t, push_skips_what_was_written);
     suite_add_tcase(s, t);
     return s;
 }

@@ -12,6 +12,9 @@
 #   PEERS_RUN  repos, logs and PID files (default $PEERS_DIR); give each user of
 #              non-default PEERS_API1/PEERS_API2 its own, since a repo keeps the
 #              ports it was made with
+#   PEERS_NODELAY=1  start the daemons with TCP_NODELAY on their sockets
+#              (nodelay.cjs; js-ipfs 0.66 leaves Nagle on, which costs
+#              bitswap ~3x its latency); default off: stock js-ipfs
 #   installed  exit 0 when js-ipfs is installed there, 1 when not
 # Recipe (npm overrides, ports, timings): ../shared/PEERS.md; the ports differ
 # from that file's so these peers do not collide with its.
@@ -62,7 +65,9 @@ start_one() { # name api
   local name=$1 api=$2
   if [ -f "$R/$name.pid" ] && kill -0 "$(cat "$R/$name.pid")" 2>/dev/null; then return 0; fi
   init_repo "$R/$name" "$api" $((api - 1000)) $((api + 1)) $((api + 2))
-  IPFS_PATH="$R/$name" nohup "$JSIPFS" daemon --enable-preload=false >"$R/$name.log" 2>&1 &
+  local node_options=${NODE_OPTIONS:-}
+  [ "${PEERS_NODELAY:-0}" = 1 ] && node_options="$node_options --require $HERE/nodelay.cjs"
+  IPFS_PATH="$R/$name" NODE_OPTIONS="$node_options" nohup "$JSIPFS" daemon --enable-preload=false >"$R/$name.log" 2>&1 &
   echo $! >"$R/$name.pid"
   wait_http "http://127.0.0.1:$api/api/v0/id" 120 || { tail -30 "$R/$name.log"; return 1; }
   log "$name up (pid $(cat "$R/$name.pid")) API http://127.0.0.1:$api/api/v0"
