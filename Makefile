@@ -55,7 +55,7 @@ endif
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 BENCH_DOCS ?= 10000
 
-.PHONY: all check asan valgrind bench bench-run fuzz fuzz-run clean tests install deb package-test
+.PHONY: all check asan valgrind valgrind-unit bench bench-run fuzz fuzz-run clean tests install deb package-test
 # keep the test objects make would otherwise delete as intermediates
 .SECONDARY:
 all: $(LIB) $(PROG)
@@ -115,12 +115,16 @@ check: tests
 asan:
 	CK_FORK=no $(MAKE) BUILD=build-asan SAN=1 OPT="-O1 -g" check
 
-valgrind: tests
+# valgrind-unit: the Check programs (what CI runs); valgrind: those, then
+# the shell tests with the program under valgrind (long).
+valgrind-unit: tests
 	@fail=0; for t in $(TEST_BIN); do \
 	  echo "== valgrind $$t"; CK_FORK=no valgrind -q --error-exitcode=99 \
 	    --leak-check=full --errors-for-leak-kinds=definite,indirect ./$$t >/dev/null || fail=1; \
-	done; \
-	for t in $(SH_TESTS); do \
+	done; exit $$fail
+
+valgrind: valgrind-unit
+	@fail=0; for t in $(SH_TESTS); do \
 	  echo "== valgrind $$t"; CERAMICFS="valgrind -q --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite,indirect $(CURDIR)/$(PROG)" sh $$t >/dev/null || fail=1; \
 	done; exit $$fail

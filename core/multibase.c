@@ -152,8 +152,11 @@ static inline __attribute__((always_inline)) size_t basex_pass(uint32_t *limbs, 
     }
     while (top < *nl && limbs[top] == 0)
         top++;
-    memmove(limbs, limbs + top, (*nl - top) * sizeof limbs[0]);
-    *nl -= top;
+    if (top > 0) {  /* drop the leading zero limbs (memmove with top == 0 trips valgrind's fortify check) */
+        for (size_t i = top; i < *nl; i++)
+            limbs[i - top] = limbs[i];
+        *nl -= top;
+    }
     r = (uint32_t)rem;
     for (unsigned j = 0; j < k; j++) {
         digits[j] = (uint8_t)(r % radix);
