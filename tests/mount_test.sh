@@ -319,6 +319,26 @@ errno_is ro.write "Read-only file system" sh -c "echo '{}' > '$M/other/content.j
 errno_is ro.mkdir "Read-only file system" mkdir "$M/x"
 umount_fs
 
+# ---- secrets (issue 8): the key file is 0600, never in the mount or a log;
+# no allow_other unless asked ----
+mount_fs
+eq secret.keymode "$(stat -c %a "$S/key")" 600
+opts=$(awk -v m="$M" '$2 == m {print $4}' /proc/mounts)
+case ",$opts," in
+    *,allow_other,*) bad "secret.no_allow_other: mounted with $opts" ;;
+    *) ok "secret.no_allow_other ($opts)" ;;
+esac
+errno_is secret.no_key_entry "No such file or directory" cat "$M/key"
+seed=$(head -c 64 "$S/key")
+b64=$(printf '%s' "$seed" | xxd -r -p | base64 | tr -d '=\n')
+b64u=$(printf '%s' "$b64" | tr '+/' '-_')
+for f in "$M/.status" "$M/.errors"; do t cat "$f" >/dev/null; done
+if timeout 300 grep -r -l -i -F -e "$seed" -e "$b64" -e "$b64u" "$M" "$T/daemon.log" >"$T/leak" 2>/dev/null; then
+    bad "secret.not_exposed: the key's seed is in $(head -3 "$T/leak" | tr '\n' ' ')"
+else ok "secret.not_exposed (no file of the mount, no daemon message holds the seed)"; fi
+umount_fs
+if grep -q -i -F -e "$seed" -e "$b64" -e "$b64u" "$T/daemon.log"; then bad "secret.not_logged"; else ok "secret.not_logged"; fi
+
 # ---- the state verifies ----
 if t $CFS verify --state "$S" >"$T/verify" 2>&1; then ok verify; else bad "verify: $(head -5 "$T/verify")"; fi
 
