@@ -439,6 +439,43 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
  * (s->write held). A stored anchor the chain now rejects takes the stream
  * back to the commit before it: the event says why, *moved is set (tell
  * the listeners once s->write is released). */
+/* Journal entries of one stream whose commit has left its log. */
+typedef struct gone_ctx {
+    const cer_streamref *id;
+    const cer_state *st;
+    cer_cid gone[16];
+    size_t n;
+} gone_ctx;
+
+static int find_gone(const cer_streamref *id, const cer_cid *tip, void *arg)
+{
+    gone_ctx *g = arg;
+
+    if (id->type != g->id->type || !cer_cid_equal(&id->genesis, &g->id->genesis))
+        return 0;
+    for (size_t i = 0; i < g->st->log_len; i++)
+        if (cer_cid_equal(&g->st->log[i].cid, tip))
+            return 0;
+    g->gone[g->n++] = *tip;
+    return g->n == sizeof g->gone / sizeof g->gone[0];  /* full: the rest next time */
+}
+
+/* After a stream went back (a rejected anchor), its own commits past the
+ * new tip are not published any more: nobody would accept them. */
+static void unjournal_gone(cer_node *node, stream *s, const cer_state *st)
+{
+    gone_ctx g = {.id = &s->id, .st = st};
+
+    cer_registry_journal_list(node->reg, find_gone, &g);
+    for (size_t i = 0; i < g.n; i++) {
+        char name[CER_CID_STR_MAX];
+        cer_cid_to_string(name, sizeof name, &g.gone[i]);
+        if (cer_registry_journal_done(node->reg, &s->id, &g.gone[i]) == 0)
+            cer_node_event(node, "anchor", &s->id, "%s is no longer in the log: not published", name);
+    }
+    cer_errclear();
+}
+
 static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
 {
     cer_state *st = NULL, *old;
@@ -457,6 +494,7 @@ static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
             return rc;
         }
         save_cache(node, st);
+        unjournal_gone(node, s, st);
         *moved = true;
         return 0;
     }
