@@ -439,6 +439,19 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
  * (s->write held). A stored anchor the chain now rejects takes the stream
  * back to the commit before it: the event says why, *moved is set (tell
  * the listeners once s->write is released). */
+/* Make st (taken) the stream's state, freeing the one it replaces; readers
+ * copy under s->lock, writers hold s->write. */
+static void install_state(stream *s, cer_state *st)
+{
+    cer_state *old;
+
+    pthread_mutex_lock(&s->lock);
+    old = s->st;
+    s->st = st;
+    pthread_mutex_unlock(&s->lock);
+    cer_state_free(old);
+}
+
 /* Journal entries of one stream whose commit has left its log. */
 typedef struct gone_ctx {
     const cer_streamref *id;
@@ -478,7 +491,7 @@ static void unjournal_gone(cer_node *node, stream *s, const cer_state *st)
 
 static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
 {
-    cer_state *st = NULL, *old;
+    cer_state *st = NULL;
     check_ctx cx;
     int rc = cer_state_load_checked(&st, node->store, &s->id, tip, checker(node, &cx, &s->id));
 
@@ -504,11 +517,7 @@ static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
         return cer_err_wrap(rc, "node: stream %s", s->key);
     }
     save_cache(node, st);
-    pthread_mutex_lock(&s->lock);
-    old = s->st;
-    s->st = st;
-    pthread_mutex_unlock(&s->lock);
-    cer_state_free(old);
+    install_state(s, st);
     return 0;
 }
 
@@ -541,7 +550,6 @@ static int stream_load(cer_node *node, stream *s)
 static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
 {
     cer_stream_info info = {0};
-    cer_state *old;
     int rc = cer_registry_get(node->reg, &s->id, &info);
 
     if (rc == -ENOENT) {
@@ -570,11 +578,7 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
         save_cache(node, st);
         s->uncached = 0;
     }
-    pthread_mutex_lock(&s->lock);
-    old = s->st;
-    s->st = st;
-    pthread_mutex_unlock(&s->lock);
-    cer_state_free(old);
+    install_state(s, st);
     return 0;
 }
 
