@@ -179,11 +179,15 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     pthread_mutex_init(&node->lock, NULL);
     pthread_mutex_init(&node->elock, NULL);
     pthread_rwlock_init(&node->cblock, NULL);
-    if ((rc = make_dir(node->dir)) < 0 || (rc = node_key(node, opts->key)) < 0 ||
-        (rc = path_join(&blocks, node->dir, "blocks")) < 0 ||
+    /* The registry first: its lock keeps every other process out. Only
+     * then is the key made on first use (two first commands would each
+     * write their own) and may the store sweep temp files (until the lock
+     * is ours, they may be another process's puts in flight). */
+    if ((rc = make_dir(node->dir)) < 0 || (rc = path_join(&blocks, node->dir, "blocks")) < 0 ||
         (rc = path_join(&streams, node->dir, "streams")) < 0 ||
-        (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0 ||
-        (rc = cer_registry_open(&node->reg, streams, opts->store_flags)) < 0)
+        (rc = cer_registry_open(&node->reg, streams, opts->store_flags)) < 0 ||
+        (rc = node_key(node, opts->key)) < 0 ||
+        (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0)
         goto out;
     *out = node;
     node = NULL;
@@ -209,8 +213,8 @@ void cer_node_close(cer_node *node)
         pthread_mutex_destroy(&s->lock);
         free(s);
     }
-    cer_registry_close(node->reg);
     cer_store_close(node->store);
+    cer_registry_close(node->reg);  /* releases the lock: last */
     cer_key_wipe(&node->key);
     for (size_t i = 0; i < CER_NODE_EVENTS_MAX; i++)
         free(node->events[i].line);

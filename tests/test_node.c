@@ -2,8 +2,8 @@
  * test_node.c — the embedded node through its public API: create, update
  * (one commit per real change, none for an empty diff), state, pins and
  * aliases across reopen, refusing updates by a non-controller, learning
- * remote tips (fast-forward and forks), corrupted blocks on disk, and
- * concurrent writers and readers.
+ * remote tips (fast-forward and forks), corrupted blocks on disk, a
+ * second node on the same directory, and concurrent writers and readers.
  */
 #include "testutil.h"
 
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[64];
@@ -352,6 +353,37 @@ START_TEST(corrupted_block_reported)
 }
 END_TEST
 
+/* A second node on the same state directory (another command while a
+ * mount runs) waits for the first and gives up with -EBUSY without
+ * touching anything: it must not sweep the first one's temp files (its
+ * puts in flight) nor make a key. Once the first is closed, a stray temp
+ * file (a crash leftover) is swept. */
+START_TEST(second_open_touches_nothing)
+{
+    cer_node *a = open_node(NULL), *b = NULL;
+    cer_node_opts o = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    char shard[512], tmp[600], key[600];
+    FILE *f;
+
+    snprintf(shard, sizeof shard, "%s/blocks/aa", dir);
+    snprintf(tmp, sizeof tmp, "%s/.tmp-0123456789abcdef", shard);
+    snprintf(key, sizeof key, "%s/key", dir);
+    ck_assert_int_eq(mkdir(shard, 0755), 0);
+    ck_assert_ptr_nonnull(f = fopen(tmp, "w"));  /* a put in flight in a */
+    fclose(f);
+    ck_assert_int_eq(unlink(key), 0);            /* as before a's first key */
+    ck_assert_int_eq(cer_node_open(&b, &o), -EBUSY);
+    ck_assert_ptr_null(b);
+    ck_assert_msg(access(tmp, F_OK) == 0, "the other node's temp file was swept");
+    ck_assert_msg(access(key, F_OK) < 0, "a key was made without the lock");
+    cer_node_close(a);
+    b = open_node(NULL);
+    ck_assert_msg(access(tmp, F_OK) < 0, "a stray temp file was kept");
+    ck_assert_int_eq(access(key, F_OK), 0);
+    cer_node_close(b);
+}
+END_TEST
+
 typedef struct worker {
     cer_node *node;
     cer_streamref id;
@@ -478,6 +510,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, listeners_tip_time_update_if);
     tcase_add_test(tc, events_counters_status);
     tcase_add_test(tc, corrupted_block_reported);
+    tcase_add_test(tc, second_open_touches_nothing);
     tcase_add_test(tc, concurrent_writers_and_readers);
     tcase_add_test(tc, long_log_parallel_verification);
     suite_add_tcase(s, tc);
