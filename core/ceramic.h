@@ -608,9 +608,16 @@ typedef struct cer_node_opts {
     unsigned store_flags;       /* CER_STORE_* */
 } cer_node_opts;
 
-/* Open a node on a state directory (created if needed). */
+/* Open a node on a state directory (created if needed). One process at a
+ * time: -EBUSY when another keeps it for more than a few seconds. */
 int cer_node_open(cer_node **out, const cer_node_opts *opts);
 void cer_node_close(cer_node *node);
+/* What open found damaged in the state directory and left aside (a stream
+ * record or a journal line that does not parse: the stream is then not
+ * known here until it is repaired; the file stays), one message each,
+ * oldest first; borrowed, valid until close. Each is also a "registry"
+ * event (cer_node_event). */
+const char *const *cer_node_warnings(const cer_node *node, size_t *count);
 /* This node's DID (borrowed, valid until close). */
 const char *cer_node_did(const cer_node *node);
 /* The node's block store (borrowed). */

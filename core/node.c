@@ -167,6 +167,8 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
 {
     cer_node *node;
     char *blocks = NULL, *streams = NULL;
+    const char *const *warnings;
+    size_t nwarn;
     int rc;
 
     *out = NULL;
@@ -189,6 +191,9 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
         (rc = node_key(node, opts->key)) < 0 ||
         (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0)
         goto out;
+    warnings = cer_registry_warnings(node->reg, &nwarn);
+    for (size_t i = 0; i < nwarn; i++)
+        cer_node_event(node, "registry", NULL, "%s", warnings[i]);
     *out = node;
     node = NULL;
 out:
@@ -196,6 +201,11 @@ out:
     free(streams);
     cer_node_close(node);
     return rc;
+}
+
+const char *const *cer_node_warnings(const cer_node *node, size_t *count)
+{
+    return cer_registry_warnings(node->reg, count);
 }
 
 static void save_cache(cer_node *node, const cer_state *st);

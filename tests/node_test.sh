@@ -123,5 +123,16 @@ printf 'not the block' >"$T/node/blocks/$XS/$X.data"
 set +e; $CFS verify $S >"$T/out" 2>"$T/err"; rc=$?; set -e
 eq stray.verify "$rc $(jq -r "select(.block == \"$X\") | .ok" "$T/out")" "4 false"
 
+# a damaged stream record: verify names the file and fails with 4; the
+# file is kept, and the stream is back once the record is repaired
+R="$T/node/streams/$ID.json"
+cp "$R" "$T/record"
+printf '{"streamId":' >"$R"
+set +e; $CFS verify $S >"$T/out" 2>"$T/err"; rc=$?; set -e
+eq record.verify "$rc $(jq -r 'select(.registry) | .ok' "$T/out") $(grep -c "$ID.json" "$T/err")" "4 false 1"
+code record.unknown 3 $CFS show $S "$ID"
+cp "$T/record" "$R"
+eq record.repaired "$($CFS list $S | jq -r "select(.streamId == \"$ID\") | .alias")" shopping
+
 if [ $fails -ne 0 ]; then echo "node_test: $fails failures"; exit 1; fi
 echo "node_test: all passed"

@@ -2,7 +2,7 @@
  * test_node.c — the embedded node through its public API: create, update
  * (one commit per real change, none for an empty diff), state, pins and
  * aliases across reopen, refusing updates by a non-controller, learning
- * remote tips (fast-forward and forks), corrupted blocks on disk, a
+ * remote tips (fast-forward and forks), corrupted blocks and records on disk, a
  * second node on the same directory, and concurrent writers and readers.
  */
 #include "testutil.h"
@@ -384,6 +384,40 @@ START_TEST(second_open_touches_nothing)
 }
 END_TEST
 
+/* A stream record damaged on disk: the stream is not known until it is
+ * repaired, and open says so (warnings, a "registry" event); the file and
+ * the blocks stay. */
+START_TEST(damaged_record_reported)
+{
+    cer_node *node = open_node(NULL);
+    cer_streamref id;
+    cer_state *st;
+    cJSON *c0 = json("{\"x\":1}");
+    char sid[CER_STREAMID_STR_MAX], path[512], *events = NULL;
+    const char *const *w;
+    size_t n, len;
+
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    cer_node_close(node);
+    cer_streamref_to_string(sid, sizeof sid, &id);
+    snprintf(path, sizeof path, "%s/streams/%s.json", dir, sid);
+    ck_assert_int_eq(truncate(path, 20), 0);
+    node = open_node(NULL);
+    w = cer_node_warnings(node, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_ptr_nonnull(strstr(w[0], sid));
+    ck_assert_ptr_null(w[1]);
+    ck_assert_int_eq(cer_node_events(node, &events, &len), 0);
+    ck_assert_ptr_nonnull(strstr(events, "\"kind\":\"registry\""));
+    ck_assert_ptr_nonnull(strstr(events, sid));
+    free(events);
+    ck_assert_int_eq(cer_node_state(node, &st, &id), -ENOENT);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    cer_node_close(node);
+    cJSON_Delete(c0);
+}
+END_TEST
+
 typedef struct worker {
     cer_node *node;
     cer_streamref id;
@@ -511,6 +545,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, events_counters_status);
     tcase_add_test(tc, corrupted_block_reported);
     tcase_add_test(tc, second_open_touches_nothing);
+    tcase_add_test(tc, damaged_record_reported);
     tcase_add_test(tc, concurrent_writers_and_readers);
     tcase_add_test(tc, long_log_parallel_verification);
     suite_add_tcase(s, tc);
