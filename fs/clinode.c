@@ -137,6 +137,10 @@ int cfs_cmd_create(int argc, char **argv)
     if ((ca.header && !(hdr = cli_json_arg(ca.header, "--header"))) ||
         (ca.content && !(content = cli_json_arg(ca.content, "--content"))))
         goto out;
+    if (content && !cJSON_IsObject(content) && !cJSON_IsNull(content)) {
+        rc = cli_fail("--content: a document's content must be a JSON object");
+        goto out;
+    }
     if ((rc = open_node(&node, &a)))
         goto out;
     if ((rc = cer_node_create(node, &id, hdr, content, ca.deterministic ? CER_CREATE_DETERMINISTIC : 0)) < 0) {
@@ -279,6 +283,10 @@ int cfs_cmd_update(int argc, char **argv)
     /* read and check the new content before touching the node */
     if ((rc = cli_read_input(&in, src)) || !(content = cli_parse_json((char *)in.data, in.len, 0, src))) {
         rc = EXIT_BAD;
+        goto out;
+    }
+    if (!cJSON_IsObject(content)) {  /* as the mount: a document is an object */
+        rc = cli_fail("%s: a document's content must be a JSON object", src);
         goto out;
     }
     if ((rc = open_stream(&node, &id, &a, argc, argv, argc - optind - 1, use)))

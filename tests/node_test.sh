@@ -64,6 +64,9 @@ code verify.all 0 $CFS verify $S
 
 # bad input: refused, nothing changes
 code update.badjson 1 sh -c "echo '{\"title\":' | $CFS update $S shopping"
+code update.array 1 sh -c "echo '[1,2]' | $CFS update $S shopping"
+code update.string 1 sh -c "echo '\"text\"' | $CFS update $S shopping"
+code create.array 1 $CFS create $S --content '[1]'
 code update.unknown 3 sh -c "echo '{}' | $CFS update $S nosuchdoc"
 $CFS did --seed-hex 0101010101010101010101010101010101010101010101010101010101010101 >/dev/null
 printf '0101010101010101010101010101010101010101010101010101010101010101\n' >"$T/other.key"
