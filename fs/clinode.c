@@ -141,8 +141,21 @@ int cfs_cmd_create(int argc, char **argv)
         rc = cli_fail("--content: a document's content must be a JSON object");
         goto out;
     }
+    if (ca.alias && (rc = cer_node_alias_check(ca.alias)) < 0) {
+        rc = cli_fail_rc(rc, "--alias");
+        goto out;
+    }
     if ((rc = open_node(&node, &a)))
         goto out;
+    /* a name another document holds: refused before anything is made (a
+     * deterministic document may be the holder itself) */
+    if (ca.alias && !ca.deterministic && cer_node_resolve(node, &id, ca.alias) == 0) {
+        char sid[CER_STREAMID_STR_MAX];
+        cer_streamref_to_string(sid, sizeof sid, &id);
+        rc = cli_fail("--alias: \"%s\" is already the alias of %s", ca.alias, sid);
+        goto out;
+    }
+    cer_errclear();
     if ((rc = cer_node_create(node, &id, hdr, content, ca.deterministic ? CER_CREATE_DETERMINISTIC : 0)) < 0) {
         rc = node_fail(rc, "cannot create");
         goto out;
@@ -387,17 +400,27 @@ int cfs_cmd_alias(int argc, char **argv)
     cer_node *node = NULL;
     cer_streamref id;
     const char *name;
+    bool clear = false;
     int rc;
 
     cli_set_command("alias");
     /* --clear is a value here, not an option: stop getopt from taking it */
-    if (argc >= 3 && strcmp(argv[argc - 1], "--clear") == 0)
+    if (argc >= 3 && strcmp(argv[argc - 1], "--clear") == 0) {
         argv[argc - 1] = (char *)"";
-    if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)) ||
-        (rc = open_stream(&node, &id, &a, argc, argv, 1, use)))
+        clear = true;
+    }
+    if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)))
         goto out;
+    if (argc - optind != 2)
+        return cli_usage(use);
     name = argv[optind + 1];
-    if ((rc = cer_node_alias(node, &id, name[0] ? name : NULL)) < 0)
+    if (!clear && (rc = cer_node_alias_check(name)) < 0) {
+        rc = cli_fail("%s", cer_errmsg());
+        goto out;
+    }
+    if ((rc = open_stream(&node, &id, &a, argc, argv, 1, use)))
+        goto out;
+    if ((rc = cer_node_alias(node, &id, clear ? NULL : name)) < 0)
         rc = node_fail(rc, argv[optind]);
 out:
     cer_node_close(node);

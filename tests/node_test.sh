@@ -60,6 +60,13 @@ code alias.clear 0 $CFS alias $S shopping --clear
 code alias.cleared 3 $CFS show $S shopping
 eq alias.list "$($CFS list $S | jq -r .alias)" null
 code alias.again 0 $CFS alias $S "$ID" shopping
+code alias.empty 1 $CFS alias $S shopping ''
+code alias.missing 2 $CFS alias $S shopping
+# create --alias with a name taken or invalid makes no document
+n=$($CFS list $S | wc -l)
+code create.aliastaken 1 $CFS create $S --content '{}' --alias shopping
+code create.aliasbad 1 $CFS create $S --content '{}' --alias '../x'
+eq create.nothingmade "$($CFS list $S | wc -l)" "$n"
 code verify.all 0 $CFS verify $S
 
 # bad input: refused, nothing changes
