@@ -2,8 +2,9 @@
  * clinode.c — the scripting commands over the embedded node: create, show,
  * update, log, list, pin, unpin, alias and verify. Each opens the node on
  * the state directory (--state DIR, default ~/.local/share/ceramicfs),
- * does one thing, prints JSON (log: JSON Lines) and exits with the codes
- * of cliutil.h.
+ * does one thing, prints JSON (log, list, verify: JSON Lines; pin, unpin,
+ * alias: the record as list prints it) and exits with the codes of
+ * cliutil.h.
  */
 #include "cli.h"
 #include "cliutil.h"
@@ -364,6 +365,27 @@ out:
     return rc;
 }
 
+static int list_one(const cer_stream_info *info, void *arg)
+{
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o && cli_add_ref(o, "streamId", &info->id) && cli_add_cid(o, "tip", &info->tip) &&
+              cJSON_AddBoolToObject(o, "pinned", info->pinned) &&
+              (info->alias[0] ? cJSON_AddStringToObject(o, "alias", info->alias) != NULL
+                              : cJSON_AddNullToObject(o, "alias") != NULL);
+
+    (void)arg;
+    return ok ? cli_print_json_flags(o, 0) : (cJSON_Delete(o), cli_fail("out of memory"));
+}
+
+/* The record after a change (pin, unpin, alias), as list prints it. */
+static int print_record(cer_node *node, const cer_streamref *id, const char *name)
+{
+    cer_stream_info info;
+    int rc = cer_node_info(node, id, &info);
+
+    return rc < 0 ? node_fail(rc, name) : list_one(&info, NULL);
+}
+
 static int pin_cmd(int argc, char **argv, bool pin)
 {
     const char *use = pin ? "pin STREAM|ALIAS [--state DIR] [--key FILE]" : "unpin STREAM|ALIAS [--state DIR] [--key FILE]";
@@ -378,6 +400,8 @@ static int pin_cmd(int argc, char **argv, bool pin)
         goto out;
     if ((rc = cer_node_pin(node, &id, pin)) < 0)
         rc = node_fail(rc, argv[optind]);
+    else
+        rc = print_record(node, &id, argv[optind]);
 out:
     cer_node_close(node);
     return rc;
@@ -422,24 +446,14 @@ int cfs_cmd_alias(int argc, char **argv)
         goto out;
     if ((rc = cer_node_alias(node, &id, clear ? NULL : name)) < 0)
         rc = node_fail(rc, argv[optind]);
+    else
+        rc = print_record(node, &id, argv[optind]);
 out:
     cer_node_close(node);
     return rc;
 }
 
 /* ---- list, verify ---- */
-
-static int list_one(const cer_stream_info *info, void *arg)
-{
-    cJSON *o = cJSON_CreateObject();
-    bool ok = o && cli_add_ref(o, "streamId", &info->id) && cli_add_cid(o, "tip", &info->tip) &&
-              cJSON_AddBoolToObject(o, "pinned", info->pinned) &&
-              (info->alias[0] ? cJSON_AddStringToObject(o, "alias", info->alias) != NULL
-                              : cJSON_AddNullToObject(o, "alias") != NULL);
-
-    (void)arg;
-    return ok ? cli_print_json_flags(o, 0) : (cJSON_Delete(o), cli_fail("out of memory"));
-}
 
 int cfs_cmd_list(int argc, char **argv)
 {

@@ -50,13 +50,19 @@ eq freshdir.keymode "$(stat -c %a "$T/fresh/a/b/key")" 600
 
 # pins and aliases
 code unpin 0 $CFS unpin $S notes
+eq unpin.json "$(jq -r .pinned "$T/out")" false
+code unpin.again 0 $CFS unpin $S notes
 eq list.unpinned "$($CFS list $S | jq -r .pinned)" false
 code pin 0 $CFS pin $S notes
+eq pin.json "$(jq -r .pinned "$T/out") $(jq -r .streamId "$T/out")" "true $ID"
+code pin.again 0 $CFS pin $S notes
 code alias.rename 0 $CFS alias $S notes shopping
+eq alias.json "$(jq -r .alias "$T/out")" shopping
 eq alias.new "$($CFS show $S shopping | jq -r .title)" groceries
 code alias.old 3 $CFS show $S notes
 code alias.bad 1 $CFS alias $S shopping ../etc
 code alias.clear 0 $CFS alias $S shopping --clear
+eq alias.clear.json "$(jq -r .alias "$T/out")" null
 code alias.cleared 3 $CFS show $S shopping
 eq alias.list "$($CFS list $S | jq -r .alias)" null
 code alias.again 0 $CFS alias $S "$ID" shopping
