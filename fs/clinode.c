@@ -551,9 +551,12 @@ int cfs_cmd_verify(int argc, char **argv)
     if ((rc = open_node(&v.node, &a)))
         return rc;
     if (argc - optind == 1) {
+        cer_stream_info info;
         if (!(rc = resolve(v.node, &id, argv[optind]))) {
-            cer_stream_info info = {.id = id};
-            verify_one(&info, &v);
+            if ((rc = cer_node_info(v.node, &id, &info)) < 0)  /* a StreamID not kept here */
+                rc = node_fail(rc, argv[optind]);
+            else
+                verify_one(&info, &v);
         }
     } else {
         verify_warnings(&v);

@@ -87,6 +87,9 @@ chmod 600 "$T/other.key"
 code update.notcontroller 1 sh -c "echo '{\"hijacked\":true}' | $CFS update $S --key $T/other.key shopping"
 code create.badheader 1 $CFS create $S --header '{"controllers":["a","b"]}'
 code show.badid 3 $CFS show $S kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s
+code verify.unknown 3 $CFS verify $S kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s
+code pin.unknown 3 $CFS pin $S kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s
+code log.unknown 3 $CFS log $S nosuchdoc
 code usage 2 $CFS update
 eq unchanged "$($CFS log $S shopping | wc -l | tr -d ' ')" 4
 
