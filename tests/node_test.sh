@@ -95,6 +95,7 @@ eq unchanged "$($CFS log $S shopping | wc -l | tr -d ' ')" 4
 
 # kill -9 in the middle of a burst of updates: every acknowledged update is
 # in the log afterwards, and the node verifies
+: >"$T/acked"  # (the wait below counts in it from the start)
 (
     i=0
     while [ $i -lt 200 ]; do
