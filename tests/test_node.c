@@ -1,11 +1,13 @@
 /*
  * test_node.c — the embedded node through its public API: create, update
  * (one commit per real change, none for an empty diff), state, pins and
- * aliases across reopen, refusing updates by a non-controller, learning
- * remote tips (fast-forward and forks), corrupted blocks and records on disk, a
- * second node on the same directory, and concurrent writers and readers.
+ * aliases across reopen, refusing updates by a non-controller and to a
+ * read-only stream type (a Model), learning remote tips (fast-forward and
+ * forks), corrupted blocks and records on disk, a second node on the same
+ * directory, and concurrent writers and readers.
  */
 #include "testutil.h"
+#include "dagcbor.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -418,6 +420,66 @@ START_TEST(damaged_record_reported)
 }
 END_TEST
 
+/* A stream of a read-only type (a Model, learned from the network) loads
+ * and shows; an update is refused with a reason, nothing is made. */
+START_TEST(read_only_types_refused)
+{
+    cer_key k;
+    cer_node *node;
+    cer_streamref meta, id = {.type = CER_STREAM_MODEL};
+    cer_buf p = CER_BUF_INIT, env = CER_BUF_INIT;
+    cer_cbor_w w = CER_CBOR_W_INIT(&p);
+    uint8_t mb[CER_STREAMID_BYTES_MAX];
+    cJSON *def = json("{\"version\":\"2.0\",\"name\":\"Post\",\"accountRelation\":{\"type\":\"list\"},"
+                      "\"schema\":{\"type\":\"object\"}}"),
+          *c1 = json("{\"name\":\"changed\"}");
+    cer_cid pcid;
+    cer_jws jws;
+    int n;
+
+    seed_key(&k, 9);
+    node = open_node(&k);
+    /* {data: def, header: {sep: "model", model: <meta-model StreamID>, controllers: [did]}}, signed */
+    ck_assert_int_eq(cer_streamref_parse(&meta, "kh4q0ozorrgaq2mezktnrmdwleo1d"), 0);
+    ck_assert_int_gt(n = cer_streamref_to_bytes(mb, sizeof mb, &meta), 0);
+    cer_cbor_w_map(&w, 2);
+    cer_cbor_w_text(&w, "data");
+    cer_cbor_w_json(&w, def, 0);
+    cer_cbor_w_text(&w, "header");
+    cer_cbor_w_map(&w, 3);
+    cer_cbor_w_text(&w, "sep");
+    cer_cbor_w_text(&w, "model");
+    cer_cbor_w_text(&w, "model");
+    cer_cbor_w_bytes(&w, mb, (size_t)n);
+    cer_cbor_w_text(&w, "controllers");
+    cer_cbor_w_array(&w, 1);
+    cer_cbor_w_text(&w, k.did);
+    ck_assert_int_eq(w.err, 0);
+    cer_cid_of_block(&pcid, CER_CODEC_DAG_CBOR, p.data, p.len);
+    ck_assert_int_eq(cer_store_put(cer_node_store(node), &pcid, p.data, p.len), 0);
+    ck_assert_int_eq(cer_jws_sign(&jws, &k, &pcid), 0);
+    ck_assert_int_eq(cer_dagjose_encode(&env, &jws), 0);
+    cer_cid_of_block(&id.genesis, CER_CODEC_DAG_JOSE, env.data, env.len);
+    ck_assert_int_eq(cer_store_put(cer_node_store(node), &id.genesis, env.data, env.len), 0);
+    id.commit = id.genesis;
+
+    ck_assert_msg(cer_node_learn_tip(node, &id, &id.genesis) == 1, "%s", cer_errmsg());
+    assert_content(node, &id, "{\"version\":\"2.0\",\"name\":\"Post\",\"accountRelation\":{\"type\":\"list\"},"
+                              "\"schema\":{\"type\":\"object\"}}", 1);
+    ck_assert_int_eq(cer_node_update(node, &id, c1), -ENOTSUP);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "not a TileDocument"));
+    assert_content(node, &id, "{\"version\":\"2.0\",\"name\":\"Post\",\"accountRelation\":{\"type\":\"list\"},"
+                              "\"schema\":{\"type\":\"object\"}}", 1);
+    ck_assert_int_eq(cer_node_verify(node, &id), 0);
+    cer_node_close(node);
+    cer_jws_free(&jws);
+    cer_buf_free(&env);
+    cer_buf_free(&p);
+    cJSON_Delete(def);
+    cJSON_Delete(c1);
+}
+END_TEST
+
 typedef struct worker {
     cer_node *node;
     cer_streamref id;
@@ -546,6 +608,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, corrupted_block_reported);
     tcase_add_test(tc, second_open_touches_nothing);
     tcase_add_test(tc, damaged_record_reported);
+    tcase_add_test(tc, read_only_types_refused);
     tcase_add_test(tc, concurrent_writers_and_readers);
     tcase_add_test(tc, long_log_parallel_verification);
     suite_add_tcase(s, tc);
