@@ -53,6 +53,21 @@ static int node_fail(int rc, const char *what)
     return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_BAD;
 }
 
+/* Exit code for a failed call on stream id: "no such document" only when
+ * the node does not keep it (a missing block of a kept one is a failure). */
+static int stream_fail(cer_node *node, const cer_streamref *id, int rc, const char *what)
+{
+    cer_stream_info info;
+
+    cli_fail_rc(rc, what);
+    if (rc == -ENOENT && cer_node_info(node, id, &info) < 0)
+        rc = EXIT_NOTFOUND;
+    else
+        rc = EXIT_BAD;
+    cer_errclear();
+    return rc;
+}
+
 static int resolve(cer_node *node, cer_streamref *id, const char *name)
 {
     int rc = cer_node_resolve(node, id, name);
@@ -265,7 +280,7 @@ int cfs_cmd_show(int argc, char **argv)
         (rc = cfs_net_load(sync, &id, &net)))
         goto out;
     if ((rc = cer_node_state(node, &st, &id)) < 0) {
-        rc = node_fail(rc, argv[optind]);
+        rc = stream_fail(node, &id, rc, argv[optind]);
         goto out;
     }
     rc = meta ? cli_print_json(state_json(st)) : cli_print_json(cJSON_Duplicate(st->content, 1));
@@ -307,7 +322,7 @@ int cfs_cmd_update(int argc, char **argv)
         goto out;
     if ((rc = cer_node_state(node, &before, &id)) < 0 || (rc = cer_node_update(node, &id, content)) < 0 ||
         (rc = cer_node_state(node, &after, &id)) < 0) {
-        rc = rc == -EPERM ? cli_fail_rc(rc, "refused") : node_fail(rc, argv[optind]);
+        rc = rc == -EPERM ? cli_fail_rc(rc, "refused") : stream_fail(node, &id, rc, argv[optind]);
         goto out;
     }
     if (!(o = stream_summary(after)) ||
@@ -346,7 +361,7 @@ int cfs_cmd_log(int argc, char **argv)
         (rc = open_stream(&node, &id, &a, argc, argv, 0, use)))
         goto out;
     if ((rc = cer_node_state(node, &st, &id)) < 0) {
-        rc = node_fail(rc, argv[optind]);
+        rc = stream_fail(node, &id, rc, argv[optind]);
         goto out;
     }
     for (size_t i = 0; i < st->log_len && rc == 0; i++) {
@@ -383,7 +398,7 @@ static int print_record(cer_node *node, const cer_streamref *id, const char *nam
     cer_stream_info info;
     int rc = cer_node_info(node, id, &info);
 
-    return rc < 0 ? node_fail(rc, name) : list_one(&info, NULL);
+    return rc < 0 ? stream_fail(node, id, rc, name) : list_one(&info, NULL);
 }
 
 static int pin_cmd(int argc, char **argv, bool pin)
@@ -399,7 +414,7 @@ static int pin_cmd(int argc, char **argv, bool pin)
         (rc = open_stream(&node, &id, &a, argc, argv, 0, use)))
         goto out;
     if ((rc = cer_node_pin(node, &id, pin)) < 0)
-        rc = node_fail(rc, argv[optind]);
+        rc = stream_fail(node, &id, rc, argv[optind]);
     else
         rc = print_record(node, &id, argv[optind]);
 out:
@@ -445,7 +460,7 @@ int cfs_cmd_alias(int argc, char **argv)
     if ((rc = open_stream(&node, &id, &a, argc, argv, 1, use)))
         goto out;
     if ((rc = cer_node_alias(node, &id, clear ? NULL : name)) < 0)
-        rc = node_fail(rc, argv[optind]);
+        rc = stream_fail(node, &id, rc, argv[optind]);
     else
         rc = print_record(node, &id, argv[optind]);
 out:
