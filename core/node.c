@@ -1022,10 +1022,49 @@ int cer_node_info(cer_node *node, const cer_streamref *id, cer_stream_info *out)
 
 /* ---- the journal of unpublished commits ---- */
 
+typedef struct unpublished_ctx {
+    cer_node *node;
+    int (*fn)(const cer_streamref *id, const cer_cid *tip, void *arg);
+    void *arg;
+} unpublished_ctx;
+
+/* An entry whose commit is not in its stream's log is not published, and
+ * leaves the journal: a crash between the journal append and the record
+ * write (stream_commit) leaves such an entry, and publishing it would put
+ * a commit the node never acknowledged on the network, where it could
+ * beat the user's next update in conflict resolution. (A stream that does
+ * not load keeps its entries.) */
+static int unpublished_one(const cer_streamref *id, const cer_cid *tip, void *arg)
+{
+    unpublished_ctx *u = arg;
+    bool in_log = true;
+    stream *s;
+
+    if (stream_entry(u->node, &s, id) == 0) {
+        pthread_mutex_lock(&s->write);
+        if (stream_load(u->node, s) == 0) {
+            in_log = false;
+            for (size_t i = 0; i < s->st->log_len && !in_log; i++)
+                in_log = cer_cid_equal(&s->st->log[i].cid, tip);
+            if (!in_log && cer_registry_journal_done(u->node->reg, &s->id, tip) == 0) {
+                char name[CER_CID_STR_MAX];
+                cer_cid_to_string(name, sizeof name, tip);
+                cer_node_event(u->node, "journal", &s->id, "%s is not in the log (a crash before it was "
+                               "recorded?): not published", name);
+            }
+        }
+        pthread_mutex_unlock(&s->write);
+        cer_errclear();
+    }
+    return in_log ? u->fn(id, tip, u->arg) : 0;
+}
+
 int cer_node_unpublished(cer_node *node, int (*fn)(const cer_streamref *id, const cer_cid *tip, void *arg),
                          void *arg)
 {
-    return cer_registry_journal_list(node->reg, fn, arg);
+    unpublished_ctx u = {node, fn, arg};
+
+    return cer_registry_journal_list(node->reg, unpublished_one, &u);
 }
 
 int cer_node_published(cer_node *node, const cer_streamref *id, const cer_cid *tip)

@@ -4,7 +4,8 @@
  * aliases across reopen, refusing updates by a non-controller and to a
  * read-only stream type (a Model), learning remote tips (fast-forward and
  * forks), corrupted blocks and records on disk, a second node on the same
- * directory, and concurrent writers and readers.
+ * directory, a journal entry a crash left outside the log, and concurrent
+ * writers and readers.
  */
 #include "testutil.h"
 #include "dagcbor.h"
@@ -480,6 +481,70 @@ START_TEST(read_only_types_refused)
 }
 END_TEST
 
+static int collect_tip(const cer_streamref *id, const cer_cid *tip, void *arg)
+{
+    cer_cid *tips = arg;
+
+    (void)id;
+    for (int i = 0; i < 4; i++)
+        if (!tips[i].version) {
+            tips[i] = *tip;
+            return 0;
+        }
+    return 1;
+}
+
+/* A crash between the journal append and the record write leaves a
+ * journal entry for a commit that is not in the log: it is not published
+ * (it would fork the user's next update on the network) and leaves the
+ * journal, with an event. */
+START_TEST(journal_entry_not_in_log_dropped)
+{
+    cer_node *node = open_node(NULL);
+    cJSON *c0 = json("{\"n\":0}"), *c1 = json("{\"n\":1}"), *patch = json("[{\"op\":\"replace\",\"path\":\"/n\",\"value\":9}]");
+    cer_commit_blocks cb;
+    cer_streamref id;
+    cer_stream_info info;
+    cer_cid tips[4];
+    char sid[CER_STREAMID_STR_MAX], orphan[CER_CID_STR_MAX], path[512], *events = NULL;
+    size_t len;
+    cer_key key;
+    FILE *f;
+
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    ck_assert_int_eq(cer_node_update(node, &id, c1), 0);
+    ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+    /* the crash: the commit's blocks and its journal line, no record */
+    ck_assert_int_eq(cer_key_load_file(&key, strcat(strcpy(path, dir), "/key")), 0);
+    ck_assert_int_eq(cer_tile_update(&cb, &key, &id.genesis, &info.tip, NULL, patch), 0);
+    ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &cb), 0);
+    cer_node_close(node);
+    cer_streamref_to_string(sid, sizeof sid, &id);
+    cer_cid_to_string(orphan, sizeof orphan, cer_commit_cid(&cb));
+    snprintf(path, sizeof path, "%s/streams/journal.jsonl", dir);
+    ck_assert_ptr_nonnull(f = fopen(path, "a"));
+    fprintf(f, "{\"stream\":\"%s\",\"tip\":\"%s\"}\n", sid, orphan);
+    fclose(f);
+
+    node = open_node(NULL);
+    memset(tips, 0, sizeof tips);
+    ck_assert_int_eq(cer_node_unpublished(node, collect_tip, tips), 0);
+    ck_assert_msg(tips[0].version && tips[1].version && !tips[2].version, "want the genesis and the update");
+    ck_assert(cer_cid_equal(&tips[1], &info.tip));
+    ck_assert_int_eq(cer_node_published(node, &id, cer_commit_cid(&cb)), -ENOENT);  /* dropped */
+    ck_assert_int_eq(cer_node_events(node, &events, &len), 0);
+    ck_assert_ptr_nonnull(strstr(events, orphan));
+    free(events);
+    assert_content(node, &id, "{\"n\":1}", 2);
+    cer_node_close(node);
+    cer_key_wipe(&key);
+    cer_commit_blocks_free(&cb);
+    cJSON_Delete(c0);
+    cJSON_Delete(c1);
+    cJSON_Delete(patch);
+}
+END_TEST
+
 typedef struct worker {
     cer_node *node;
     cer_streamref id;
@@ -609,6 +674,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, second_open_touches_nothing);
     tcase_add_test(tc, damaged_record_reported);
     tcase_add_test(tc, read_only_types_refused);
+    tcase_add_test(tc, journal_entry_not_in_log_dropped);
     tcase_add_test(tc, concurrent_writers_and_readers);
     tcase_add_test(tc, long_log_parallel_verification);
     suite_add_tcase(s, tc);
