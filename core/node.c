@@ -449,10 +449,6 @@ static void save_cache(cer_node *node, const cer_state *st)
 
 static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal);
 
-/* Build s's state at tip from the blocks, anchors checked, and install it
- * (s->write held). A stored anchor the chain now rejects takes the stream
- * back to the commit before it: the event says why, *moved is set (tell
- * the listeners once s->write is released). */
 /* Make st (taken) the stream's state, freeing the one it replaces; readers
  * copy under s->lock, writers hold s->write. */
 static void install_state(stream *s, cer_state *st)
@@ -503,6 +499,10 @@ static void unjournal_gone(cer_node *node, stream *s, const cer_state *st)
     cer_errclear();
 }
 
+/* Build s's state at tip from the blocks, anchors checked, and install it
+ * (s->write held). A stored anchor the chain now rejects takes the stream
+ * back to the commit before it: the event says why, *moved is set (tell
+ * the listeners once s->write is released). */
 static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
 {
     cer_state *st = NULL;
