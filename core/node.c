@@ -462,6 +462,25 @@ static void install_state(stream *s, cer_state *st)
     cer_state_free(old);
 }
 
+static bool in_log(const cer_state *st, const cer_cid *cid)
+{
+    for (size_t i = 0; i < st->log_len; i++)
+        if (cer_cid_equal(&st->log[i].cid, cid))
+            return true;
+    return false;
+}
+
+/* Take s's journal entry for tip out (it will not be published), with an
+ * event of kind saying why. */
+static void unjournal(cer_node *node, stream *s, const cer_cid *tip, const char *kind, const char *why)
+{
+    char name[CER_CID_STR_MAX];
+
+    cer_cid_to_string(name, sizeof name, tip);
+    if (cer_registry_journal_done(node->reg, &s->id, tip) == 0)
+        cer_node_event(node, kind, &s->id, "%s %s", name, why);
+}
+
 /* Journal entries of one stream whose commit has left its log. */
 typedef struct gone_ctx {
     const cer_streamref *id;
@@ -474,11 +493,8 @@ static int find_gone(const cer_streamref *id, const cer_cid *tip, void *arg)
 {
     gone_ctx *g = arg;
 
-    if (id->type != g->id->type || !cer_cid_equal(&id->genesis, &g->id->genesis))
+    if (id->type != g->id->type || !cer_cid_equal(&id->genesis, &g->id->genesis) || in_log(g->st, tip))
         return 0;
-    for (size_t i = 0; i < g->st->log_len; i++)
-        if (cer_cid_equal(&g->st->log[i].cid, tip))
-            return 0;
     g->gone[g->n++] = *tip;
     return g->n == sizeof g->gone / sizeof g->gone[0];  /* full: the rest next time */
 }
@@ -490,12 +506,8 @@ static void unjournal_gone(cer_node *node, stream *s, const cer_state *st)
     gone_ctx g = {.id = &s->id, .st = st};
 
     cer_registry_journal_list(node->reg, find_gone, &g);
-    for (size_t i = 0; i < g.n; i++) {
-        char name[CER_CID_STR_MAX];
-        cer_cid_to_string(name, sizeof name, &g.gone[i]);
-        if (cer_registry_journal_done(node->reg, &s->id, &g.gone[i]) == 0)
-            cer_node_event(node, "anchor", &s->id, "%s is no longer in the log: not published", name);
-    }
+    for (size_t i = 0; i < g.n; i++)
+        unjournal(node, s, &g.gone[i], "anchor", "is no longer in the log: not published");
     cer_errclear();
 }
 
@@ -828,9 +840,8 @@ static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip
     }
     if (rc < 0)
         goto out;
-    for (size_t i = 0; i < s->st->log_len; i++)
-        if (cer_cid_equal(&s->st->log[i].cid, tip))
-            goto out;  /* already have it */
+    if (in_log(s->st, tip))
+        goto out;  /* already have it */
     if ((rc = cer_state_copy(&ns, s->st)) < 0)
         goto out;
     if ((rc = cer_state_merge_checked(&ns, node->store, tip, checker(node, &cx, &s->id))) == 1) {
@@ -1037,26 +1048,18 @@ typedef struct unpublished_ctx {
 static int unpublished_one(const cer_streamref *id, const cer_cid *tip, void *arg)
 {
     unpublished_ctx *u = arg;
-    bool in_log = true;
+    bool keep = true;
     stream *s;
 
     if (stream_entry(u->node, &s, id) == 0) {
         pthread_mutex_lock(&s->write);
-        if (stream_load(u->node, s) == 0) {
-            in_log = false;
-            for (size_t i = 0; i < s->st->log_len && !in_log; i++)
-                in_log = cer_cid_equal(&s->st->log[i].cid, tip);
-            if (!in_log && cer_registry_journal_done(u->node->reg, &s->id, tip) == 0) {
-                char name[CER_CID_STR_MAX];
-                cer_cid_to_string(name, sizeof name, tip);
-                cer_node_event(u->node, "journal", &s->id, "%s is not in the log (a crash before it was "
-                               "recorded?): not published", name);
-            }
-        }
+        if (stream_load(u->node, s) == 0 && !(keep = in_log(s->st, tip)))
+            unjournal(u->node, s, tip, "journal",
+                      "is not in the log (a crash before it was recorded?): not published");
         pthread_mutex_unlock(&s->write);
         cer_errclear();
     }
-    return in_log ? u->fn(id, tip, u->arg) : 0;
+    return keep ? u->fn(id, tip, u->arg) : 0;
 }
 
 int cer_node_unpublished(cer_node *node, int (*fn)(const cer_streamref *id, const cer_cid *tip, void *arg),
