@@ -230,7 +230,7 @@ int cfs_cmd_show(int argc, char **argv)
 {
     static const struct option extra[] = {{"meta", no_argument, NULL, 'm'}};
     static const char use[] = "show STREAM|ALIAS [--meta] [--state DIR] [--key FILE] [--ipfs URL [--network N] "
-                              "[--pubsub-topic T] [--query-timeout MS]]";
+                              "[--pubsub-topic T] [--query-timeout MS] [--query-quiet MS]]";
     node_args a = {0};
     bool meta = false;
     cer_node *node = NULL;
