@@ -92,6 +92,20 @@ eq sid.parse.type "$(jq -r '.type, .typeName' "$T/p.json" | tr '\n' ' ')" "0 til
 eq sid.parse.genesis "$(jq -r .genesis "$T/p.json")" bagcqcerakszw2vsovxznyp5gfnpdj4cqm2xiv76yd24wkjewhhykovorwo6a
 eq sid.parse.null "$($CFS streamid parse kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s | jq -r .commit)" null
 
+# blocks a js-ipfs 0.66 daemon made (shared/PEERS.md; copies in tests/vectors/captures/):
+# dag/put of obj.json; block/put of hello.cbor, whose map keys are not in
+# canonical order: the CID is over its own bytes (a re-encoding differs)
+V=$(dirname "$0")/vectors/captures
+eq ipfs.dagput "$($CFS dag encode <"$V/obj.json")" bafyreicityyy5vzjnmbzspf2noxmq2nlpkud5owagteowllfo3khvbqani
+eq ipfs.blockput "$($CFS dag decode "$V/hello.cbor" --cid bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q)" '{"hello":"world","num":1}'
+R=$($CFS dag decode "$V/hello.cbor" | $CFS dag encode)
+if [ ${#R} -ne 59 ] || [ "$R" = bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q ]; then
+    echo "FAIL ipfs.reencode: $R"; fails=$((fails + 1)); else echo "ok   ipfs.reencode"; fi
+for f in obj link bytes; do
+    $CFS dag encode -o "$T/$f.cbor" <"$V/$f.json" >/dev/null
+    eq "ipfs.roundtrip.$f" "$($CFS dag decode "$T/$f.cbor" | jq -cS .)" "$(jq -cS . "$V/$f.json")"
+done
+
 # the key file: created 0600 in the state directory on first use, then reused
 D1=$($CFS did --state "$T/state" 2>/dev/null)
 D2=$($CFS did --state "$T/state")
