@@ -122,6 +122,8 @@ bad bad.unsigned $CFS genesis --seed-hex $SEED --unsigned --content '{"a":1}'
 bad bad.header $CFS genesis --seed-hex $SEED --header '{"controllers":["a","b"]}'
 bad bad.prev $CFS commit --seed-hex $SEED --genesis "$G" --prev nope --patch '[]'
 bad bad.patch $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '{}'
+bad bad.patchop $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '[{"op":"bogus","path":"/a"}]'
+bad bad.patchvalue $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '[{"op":"add","path":"/a"}]'
 bad bad.streamid $CFS streamid parse kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60
 bad bad.type $CFS streamid nosuchtype "$G"
 chmod 644 "$T/state/key"

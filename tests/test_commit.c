@@ -383,6 +383,24 @@ START_TEST(update_validation)
     ck_assert_int_eq(cer_tile_update(&c, NULL, &g, &g, NULL, ok), -EINVAL);
     ck_assert_int_eq(cer_tile_update(&c, &key, &g, &g, NULL, notarray), -EINVAL);
     ck_assert_int_eq(cer_tile_update(&c, &key, &g, &g, NULL, badop), -EINVAL);
+    /* every operation must be one RFC 6902 can apply: the op's name, its
+     * members, its pointers */
+    {
+        static const char *const bad[] = {
+            "[{\"op\":\"bogus\",\"path\":\"/a\"}]",
+            "[{\"op\":\"add\",\"path\":\"/a\"}]",
+            "[{\"op\":\"move\",\"path\":\"/a\"}]",
+            "[{\"op\":\"remove\",\"path\":\"a\"}]",
+            "[{\"op\":\"copy\",\"path\":\"/a\",\"from\":\"/b~2\"}]",
+            "[{\"op\":\"remove\",\"path\":\"/a\"},7]",
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            cJSON *p = json(bad[i]);
+            ck_assert_msg(cer_tile_update(&c, &key, &g, &g, NULL, p) == -EINVAL, "accepted %s", bad[i]);
+            ck_assert_msg(strncmp(cer_errmsg(), "update: patch op ", 17) == 0, "%s", cer_errmsg());
+            cJSON_Delete(p);
+        }
+    }
     ck_assert_int_eq(cer_tile_update(&c, &key, &g, &g, hdr_unique, ok), -EINVAL);
     ck_assert_int_eq(cer_tile_update(&c, &key, &g, &g, hdr_ctrl, ok), 0);
     cer_commit_blocks_free(&c);
