@@ -36,6 +36,9 @@ eq a.cid "$(jq -r .cid "$T/a.json")" bafyreiar55pr6y3ow53g6c5fdxu5evsf6cb2dhirdw
 eq a.streamid "$(jq -r .streamId "$T/a.json")" k2t6wyfsu4pfx4u0h1z53z130eewgie65v3gq1qzng93hom50zbrol2cw8odmg
 eq a.signed "$(jq -r .signed "$T/a.json")" false
 eq a.bytes "$(jq -r '.payload.hex | length / 2' "$T/a.json")" 95
+# --unsigned: no key needed when the header names the controller
+eq a.nokey "$($CFS genesis --unsigned --header "{\"controllers\":[\"$DID\"],\"family\":\"example\"}" | jq -r .cid)" \
+    bafyreiar55pr6y3ow53g6c5fdxu5evsf6cb2dhirdw3772dl65tyocjc7a
 
 # TileMetadataArgs' deterministic: true is the exact header; false adds a random unique
 eq a.deterministic "$($CFS genesis --seed-hex $SEED --header "{\"controllers\":[\"$DID\"],\"family\":\"example\",\"deterministic\":true}" | jq -r .cid)" \
@@ -119,6 +122,8 @@ bad bad.seedhex $CFS did --seed-hex zz0102030405060708090a0b0c0d0e0f101112131415
 bad bad.json $CFS genesis --seed-hex $SEED --content '{"a":'
 bad bad.trailing $CFS genesis --seed-hex $SEED --content '{"a":1} x'
 bad bad.unsigned $CFS genesis --seed-hex $SEED --unsigned --content '{"a":1}'
+bad bad.unsigned.nocontroller $CFS genesis --unsigned --header '{"family":"example"}'
+bad bad.nokey $CFS genesis --header "{\"controllers\":[\"$DID\"]}"
 bad bad.header $CFS genesis --seed-hex $SEED --header '{"controllers":["a","b"]}'
 bad bad.prev $CFS commit --seed-hex $SEED --genesis "$G" --prev nope --patch '[]'
 bad bad.patch $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '{}'
