@@ -347,9 +347,9 @@ int cfs_cmd_streamid(int argc, char **argv)
     int rc;
 
     cli_set_command("streamid");
-    if (argc == 3 && strcmp(argv[1], "parse") == 0)
+    if (argc == 3 && strcmp(argv[1], "parse") == 0 && argv[2][0] != '-')  /* no StreamID starts with '-' */
         return streamid_parse(argv[2]);
-    if (argc != 3 && argc != 4)
+    if ((argc != 3 && argc != 4) || argv[argc - 1][0] == '-')
         return cli_usage("streamid TYPE GENESIS-CID [COMMIT-CID]\n       ceramicfs streamid parse STRING");
     if (parse_type(&ref.type, argv[1]))
         return EXIT_BAD;

@@ -116,6 +116,13 @@ eq key.reused "$D1" "$D2"
 eq key.mode "$(stat -c %a "$T/state/key")" 600
 eq key.file "$($CFS did --key "$T/state/key")" "$D1"
 
+# COMMAND [SUBCOMMAND] --help: the usage on stdout, exit 0
+for c in did "dag encode" "dag decode" "streamid parse" sign verify genesis commit; do
+    # shellcheck disable=SC2086
+    if $CFS $c --help >"$T/out" 2>"$T/err" && grep -q "^usage: ceramicfs ${c%% *}" "$T/out" && [ ! -s "$T/err" ]; then
+        echo "ok   help.$c"; else echo "FAIL help.$c"; fails=$((fails + 1)); fi
+done
+
 # bad input: one line on stderr, non-zero exit
 bad bad.seed $CFS did --seed-hex 0011
 bad bad.seedhex $CFS did --seed-hex zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
