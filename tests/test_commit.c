@@ -107,6 +107,36 @@ START_TEST(js_update)
 }
 END_TEST
 
+/* The third commit of js-vectors.json's stream, made by shared PEERS.md's
+ * update3.mjs with the real libraries and pushed to js-ceramic
+ * (captures/update3.json): {hello: there -> again} after the update. */
+START_TEST(js_third_update)
+{
+    cJSON *v = tu_load_json("js-vectors.json"), *u3 = tu_load_json("captures/update3.json");
+    cJSON *from = json("{\"hello\":\"there\"}"), *to = json("{\"hello\":\"again\"}"), *patch = NULL;
+    cer_key key;
+    cer_cid g, prev;
+    cer_commit_blocks c;
+
+    seed_key(&key);
+    ck_assert_int_eq(cer_cid_parse(&g, tu_str(v, "signed/genesis/dag_jose_cid")), 0);
+    ck_assert_int_eq(cer_cid_parse(&prev, tu_str(v, "signed/update/dag_jose_cid")), 0);
+    assert_streamid(&g, tu_str(u3, "stream_id"));
+    ck_assert_int_eq(cer_patch_diff(&patch, from, to), 0);
+    ck_assert_int_eq(cer_tile_update(&c, &key, &g, &prev, NULL, patch), 0);
+    tu_assert_hex(c.payload.bytes.data, c.payload.bytes.len, tu_str(u3, "payload_block_hex"));
+    tu_assert_hex(c.envelope.bytes.data, c.envelope.bytes.len, tu_str(u3, "dag_jose_block_hex"));
+    assert_cid(cer_commit_cid(&c), tu_str(u3, "cid"));
+    cer_commit_blocks_free(&c);
+    cer_key_wipe(&key);
+    cJSON_Delete(patch);
+    cJSON_Delete(from);
+    cJSON_Delete(to);
+    cJSON_Delete(u3);
+    cJSON_Delete(v);
+}
+END_TEST
+
 /* base64url (no padding) of bytes, for the JWS parts js prints */
 static void assert_b64u(const uint8_t *p, size_t n, const char *want)
 {
@@ -451,6 +481,7 @@ static Suite *commit_suite(void)
     tcase_add_test(tc, js_unsigned_genesis);
     tcase_add_test(tc, js_update);
     tcase_add_test(tc, js_client_runs);
+    tcase_add_test(tc, js_third_update);
     tcase_add_test(tc, protocol_worked_example);
     tcase_add_test(tc, anchor_proof_and_commit);
     tcase_add_test(tc, anchor_decode_rejects);
