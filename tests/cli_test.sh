@@ -147,6 +147,9 @@ head -c 100 "$T/b.jose" >"$T/trunc.jose"
 bad bad.truncated $CFS verify "$T/trunc.jose"
 perl -pe 's/\x{cb}\x{6f}\x{fa}/\x{cb}\x{6f}\x{fb}/' "$T/b.jose" >"$T/forged.jose"
 bad bad.forged $CFS verify "$T/forged.jose"
+# a missing file: its own reason, exit 1, and no state directory made on the way
+rc=0; HOME="$T/home" XDG_DATA_HOME= $CFS verify "$T/missing.jose" 2>"$T/err" || rc=$?
+eq verify.missing "$rc $(cat "$T/err") $(ls -A "$T/home" 2>/dev/null)" "1 ceramicfs verify: $T/missing.jose: No such file or directory "
 
 if [ $fails -ne 0 ]; then echo "cli_test: $fails failures"; exit 1; fi
 echo "cli_test: all passed"
