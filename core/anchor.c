@@ -17,6 +17,7 @@
  */
 #include "anchor.h"
 #include "buf.h"
+#include "clock.h"
 #include "dagcbor.h"
 #include "error.h"
 #include "keccak.h"
@@ -69,14 +70,6 @@ struct cer_anchorer {
     pthread_t thread;
     bool has_thread;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void iso_now(char out[32])
 {
@@ -523,7 +516,7 @@ static int eth_anchor(const cer_anchor_opts *o, const char *url, const char *fro
         return cer_err_wrap(rc, "eth_sendTransaction");
     hex_of(hash_hex, hash, 32);
     snprintf(params, sizeof params, "[\"%s\"]", hash_hex);
-    deadline = now_ms() + (int64_t)(o->confirm_timeout * 1000);
+    deadline = cer_clock_ms(CLOCK_REALTIME) + (int64_t)(o->confirm_timeout * 1000);
     for (;;) {
         if ((rc = rpc(o, url, id, "eth_getTransactionReceipt", params, &r)) < 0)
             return rc;
@@ -531,7 +524,7 @@ static int eth_anchor(const cer_anchor_opts *o, const char *url, const char *fro
             break;
         cJSON_Delete(r);
         r = NULL;
-        if (now_ms() > deadline)
+        if (cer_clock_ms(CLOCK_REALTIME) > deadline)
             return cer_err(-ETIMEDOUT, "eth: no receipt for %s within %.0f s", hash_hex, o->confirm_timeout);
         if (stop_fn && stop_fn(arg))
             return cer_err(-ECANCELED, "eth: stopped while waiting for the receipt of %s", hash_hex);
@@ -619,7 +612,7 @@ int cer_anchor_root(const cer_anchor_opts *opts, const cer_cid *root, cer_anchor
     cer_eth_tx_cid(&proof->tx_hash, h);
     snprintf(proof->tx_type, sizeof proof->tx_type, "%s", V1_TX_TYPE);
     proof->has_block_number = proof->has_block_timestamp = true;
-    proof->block_timestamp = proof->block_number = now_ms() / 1000;
+    proof->block_timestamp = proof->block_number = cer_clock_ms(CLOCK_REALTIME) / 1000;
     return 0;
 }
 
@@ -792,7 +785,7 @@ static void note_error(cer_anchorer *a, const char *msg)
 {
     pthread_mutex_lock(&a->lock);
     snprintf(a->last_error, sizeof a->last_error, "%s", msg);
-    a->last_error_ms = now_ms();
+    a->last_error_ms = cer_clock_ms(CLOCK_REALTIME);
     pthread_mutex_unlock(&a->lock);
 }
 
@@ -814,7 +807,7 @@ static void attempt_failed(cer_anchorer *a, const cer_streamref *id, const cer_c
         } else {
             delay = (a->o.interval > 1 ? a->o.interval : 1) * (double)(1u << (n - 1 < 10 ? n - 1 : 10));
             e->status = CER_ANCHOR_PENDING;
-            e->next_ms = now_ms() + (int64_t)(delay * 1000);
+            e->next_ms = cer_clock_ms(CLOCK_REALTIME) + (int64_t)(delay * 1000);
         }
     }
     pthread_mutex_unlock(&a->lock);
@@ -850,7 +843,7 @@ static int leaf_cmp(const void *x, const void *y)
 /* Take the due PENDING entries as PROCESSING; *out caller frees. */
 static size_t take_due(cer_anchorer *a, leaf **out)
 {
-    int64_t now = now_ms();
+    int64_t now = cer_clock_ms(CLOCK_REALTIME);
     size_t n = 0;
     leaf *l;
 
@@ -1307,11 +1300,7 @@ static void *poller(void *arg)
     pthread_mutex_lock(&a->lock);
     while (!a->stop) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += (time_t)a->o.interval;
-        ts.tv_nsec += (long)((a->o.interval - (double)(time_t)a->o.interval) * 1e9);
-        if (ts.tv_nsec >= 1000000000L)
-            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        cer_clock_deadline(&ts, CLOCK_REALTIME, (int64_t)(a->o.interval * 1000));
         pthread_cond_timedwait(&a->wake, &a->lock, &ts);
         if (a->stop)
             break;

@@ -36,6 +36,7 @@
  */
 #include "anchor.h"
 #include "casd.h"
+#include "clock.h"
 #include "error.h"
 #include "fileio.h"
 #include "merkle.h"
@@ -98,14 +99,6 @@ struct cer_casd {
     pthread_t thread;
     bool has_thread;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void logf_(cer_casd *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(cer_casd *d, const char *fmt, ...)
@@ -591,7 +584,7 @@ static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *re
     for (size_t i = 0; i + 1 < d->nr; i++)
         if (d->r[i].status == PENDING && cer_streamref_same_stream(&d->r[i].stream, &in.stream)) {
             d->r[i].status = REPLACED;
-            d->r[i].updated_ms = now_ms();
+            d->r[i].updated_ms = cer_clock_ms(CLOCK_REALTIME);
             snprintf(d->r[i].message, sizeof d->r[i].message, "Request replaced by a newer tip");
             if (d->jfd >= 0)
                 journal_line(&lines, &d->r[i]);
@@ -609,7 +602,7 @@ static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *re
     r->tip = in.tip;
     snprintf(r->controller, sizeof r->controller, "%s", in.controller);
     r->status = PENDING;
-    r->created_ms = r->updated_ms = r->next_ms = now_ms();
+    r->created_ms = r->updated_ms = r->next_ms = cer_clock_ms(CLOCK_REALTIME);
     snprintf(r->message, sizeof r->message, "Request is pending.");
     resp->status = 201;
     rc = req_json(&resp->body, r);
@@ -803,7 +796,7 @@ static bool stopping(void *arg)
 /* Take the due PENDING requests as PROCESSING; *out caller frees. */
 static size_t take_due(cer_casd *d, leaf **out)
 {
-    int64_t now = now_ms();
+    int64_t now = cer_clock_ms(CLOCK_REALTIME);
     leaf *l = NULL;
     size_t n = 0;
 
@@ -885,7 +878,7 @@ static int batch(cer_casd *d)
         if (!r || r->status != PROCESSING)
             continue;
         r->status = COMPLETED;
-        r->updated_ms = now_ms();
+        r->updated_ms = cer_clock_ms(CLOCK_REALTIME);
         r->anchor_commit = l[i].commit;
         free(r->witness);
         r->witness = l[i].witness.data, r->wlen = l[i].witness.len;
@@ -911,7 +904,7 @@ fail:
         if (!r || r->status != PROCESSING)
             continue;
         r->attempts++;
-        r->updated_ms = now_ms();
+        r->updated_ms = cer_clock_ms(CLOCK_REALTIME);
         if (r->attempts >= d->o.anchor.max_attempts) {
             r->status = FAILED;
             d->n_failed++;
@@ -959,11 +952,7 @@ static void *batcher(void *arg)
     pthread_mutex_lock(&d->lock);
     while (!d->stop) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += (time_t)d->o.anchor.interval;
-        ts.tv_nsec += (long)((d->o.anchor.interval - (double)(time_t)d->o.anchor.interval) * 1e9);
-        if (ts.tv_nsec >= 1000000000L)
-            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        cer_clock_deadline(&ts, CLOCK_REALTIME, (int64_t)(d->o.anchor.interval * 1000));
         pthread_cond_timedwait(&d->wake, &d->lock, &ts);  /* woken early only to stop */
         if (d->stop)
             break;

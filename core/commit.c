@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "dagcbor.h"
 #include "error.h"
+#include "jsonpatch.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -165,19 +166,6 @@ out:
     return rc;
 }
 
-static int check_patch_shape(const cJSON *patch)
-{
-    const cJSON *op;
-
-    if (!cJSON_IsArray(patch))
-        return cer_err(-EINVAL, "update: patch must be a JSON array");
-    cJSON_ArrayForEach(op, patch)
-        if (!cJSON_IsObject(op) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(op, "op")) ||
-            !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(op, "path")))
-            return cer_err(-EINVAL, "update: every patch operation needs string 'op' and 'path'");
-    return 0;
-}
-
 int cer_tile_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *genesis,
                     const cer_cid *prev, const cJSON *header, const cJSON *patch)
 {
@@ -189,8 +177,8 @@ int cer_tile_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *g
     w = (cer_cbor_w)CER_CBOR_W_INIT(&out->payload.bytes);
     if (!key)
         return cer_err(-EINVAL, "update: a TileDocument update must be signed");
-    if ((rc = check_patch_shape(patch)) < 0)
-        return rc;
+    if ((rc = cer_patch_check(patch)) < 0)
+        return cer_err_wrap(rc, "update");
     if (!header && !(header = empty = cJSON_CreateObject()))
         return cer_err(-ENOMEM, "update: out of memory");
     if ((rc = cer_tile_header_check(header, false)) < 0)

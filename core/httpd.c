@@ -6,6 +6,7 @@
  * the next request or closes. Every limit is checked before memory grows.
  */
 #include "httpd.h"
+#include "clock.h"
 #include "error.h"
 
 #include <arpa/inet.h>
@@ -52,14 +53,6 @@ struct cer_httpd {
     void *arg;
     conn *c;                    /* max_conns slots, fd -1 when free */
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *reason(int status)
 {
@@ -267,7 +260,7 @@ static void respond(conn *c, int status, const char *ctype, cer_buf *body)
     if (body)
         cer_buf_free(body);
     c->state = WRITING;
-    c->deadline = mono_ms() + c->idle_ms;
+    c->deadline = cer_clock_ms(CLOCK_MONOTONIC) + c->idle_ms;
 }
 
 /* Answer with {"error": msg} and close after it. */
@@ -410,7 +403,7 @@ static void dispatch(cer_httpd *h, conn *c, bool final)
                         .body = c->in.data + c->head_len,
                         .body_len = c->body_len,
                         .final = final,
-                        .waited_ms = c->state == PARKED ? (int)(mono_ms() - c->parked_at) : 0};
+                        .waited_ms = c->state == PARKED ? (int)(cer_clock_ms(CLOCK_MONOTONIC) - c->parked_at) : 0};
     cer_http_resp resp = {.status = 200};
     uint8_t saved = 0;
     int rc;
@@ -427,8 +420,8 @@ static void dispatch(cer_httpd *h, conn *c, bool final)
         cer_buf_free(&resp.body);
         if (c->state != PARKED) {
             c->state = PARKED;
-            c->parked_at = mono_ms();
-            c->deadline = mono_ms() + (resp.wait_ms > 0 ? resp.wait_ms : 0);
+            c->parked_at = cer_clock_ms(CLOCK_MONOTONIC);
+            c->deadline = cer_clock_ms(CLOCK_MONOTONIC) + (resp.wait_ms > 0 ? resp.wait_ms : 0);
         }
         return;
     }
@@ -498,7 +491,7 @@ static void on_writable(cer_httpd *h, conn *c)
             return;
         }
         c->out_off += (size_t)n;
-        c->deadline = mono_ms() + c->idle_ms;
+        c->deadline = cer_clock_ms(CLOCK_MONOTONIC) + c->idle_ms;
     }
     if (c->close_after || !c->keep_alive) {
         conn_close(c);
@@ -512,7 +505,7 @@ static void on_writable(cer_httpd *h, conn *c)
     cer_buf_free(&c->out);
     c->out_off = 0;
     c->state = READING;
-    c->deadline = mono_ms() + h->o.idle_timeout_ms;
+    c->deadline = cer_clock_ms(CLOCK_MONOTONIC) + h->o.idle_timeout_ms;
     advance(h, c);
     if (c->state == WRITING)
         on_writable(h, c);
@@ -543,7 +536,7 @@ static void on_accept(cer_httpd *h)
         h->c[i].fd = fd;
         h->c[i].state = READING;
         h->c[i].idle_ms = h->o.idle_timeout_ms;
-        h->c[i].deadline = mono_ms() + h->o.idle_timeout_ms;
+        h->c[i].deadline = cer_clock_ms(CLOCK_MONOTONIC) + h->o.idle_timeout_ms;
     }
 }
 
@@ -559,7 +552,7 @@ int cer_httpd_run(cer_httpd *h, const volatile int *stop)
         return cer_err(-ENOMEM, "httpd: out of memory");
     }
     while (!h->stopped && !(stop && *stop)) {
-        int64_t now = mono_ms(), next = now + 1000;
+        int64_t now = cer_clock_ms(CLOCK_MONOTONIC), next = now + 1000;
         nfds_t n = 0;
         bool woken = false;
 
@@ -594,7 +587,7 @@ int cer_httpd_run(cer_httpd *h, const volatile int *stop)
             else if (pf[k].revents & (POLLIN | POLLHUP | POLLERR))
                 on_readable(h, c);
         }
-        now = mono_ms();
+        now = cer_clock_ms(CLOCK_MONOTONIC);
         for (int i = 0; i < h->o.max_conns; i++) {
             conn *c = &h->c[i];
             if (c->fd < 0)

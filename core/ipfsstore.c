@@ -20,6 +20,7 @@
  * thread per block), since each block/put waits on the daemon's disk.
  */
 #include "store.h"
+#include "clock.h"
 #include "error.h"
 #include "ipfs.h"
 
@@ -48,14 +49,6 @@ typedef struct ipfs_store {
 
 static const cer_store_ops ipfs_ops;
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool recently_written(ipfs_store *s, const cer_cid *cid)
 {
     bool found = false;
@@ -71,14 +64,14 @@ static int write_through(ipfs_store *s, const cer_cid *cid, const uint8_t *data,
 {
     int rc;
 
-    if (!force && now_ms() < atomic_load(&s->pause_until))
+    if (!force && cer_clock_ms(CLOCK_MONOTONIC) < atomic_load(&s->pause_until))
         return -EAGAIN;
     if ((rc = cer_ipfs_block_put(s->ipfs, cid, data, len)) < 0) {
         long long p = atomic_load(&s->pause_ms);
         p = p < PAUSE_MS ? PAUSE_MS : p > PAUSE_MAX_MS / 2 ? PAUSE_MAX_MS : 2 * p;
         atomic_store(&s->pause_ms, p);
         atomic_fetch_add(&s->write_failed, 1);
-        atomic_store(&s->pause_until, now_ms() + p);
+        atomic_store(&s->pause_until, cer_clock_ms(CLOCK_MONOTONIC) + p);
         return rc;
     }
     atomic_store(&s->pause_ms, 0);
@@ -125,7 +118,7 @@ static int ipfs_put_many(cer_store *st, const cer_block *blocks, size_t n)
     for (size_t i = 0; i < n; i++)
         if ((rc = s->local->ops->put(s->local, &blocks[i].cid, blocks[i].bytes.data, blocks[i].bytes.len)) < 0)
             return rc;
-    if (now_ms() < atomic_load(&s->pause_until))
+    if (cer_clock_ms(CLOCK_MONOTONIC) < atomic_load(&s->pause_until))
         return 0;  /* the daemon failed a moment ago; the sync layer pushes later */
     /* block 0 on this thread, up to PUT_MANY_MAX - 1 more beside it, the
      * rest (or any whose thread cannot start) after */

@@ -821,6 +821,21 @@ out:
     return rc < 0 ? op_wrap(o, rc) : 0;
 }
 
+int cer_patch_check(const cJSON *patch)
+{
+    const cJSON *item;
+    size_t i = 0;
+    op o;
+    int rc;
+
+    if (!cJSON_IsArray(patch))
+        return cer_err(-EINVAL, "patch: not an array");
+    cJSON_ArrayForEach(item, patch)
+        if ((rc = op_parse(&o, item, i++)) < 0)
+            return rc;
+    return 0;
+}
+
 int cer_patch_apply(cJSON **out, const cJSON *doc, const cJSON *patch)
 {
     const cJSON *item;
@@ -836,9 +851,8 @@ int cer_patch_apply(cJSON **out, const cJSON *doc, const cJSON *patch)
         return cer_err(-EINVAL, "patch: not an array");
     if ((rc = json_check(doc, DEPTH_MAX)) < 0)
         return cer_err_wrap(rc, "patch: document");
-    cJSON_ArrayForEach(item, patch)
-        if ((rc = op_parse(&o, item, i++)) < 0)
-            return rc;
+    if ((rc = cer_patch_check(patch)) < 0)
+        return rc;
     if (!(work = dup_value(doc)))
         return cer_err(-ENOMEM, "patch: out of memory");
     rc = 0;

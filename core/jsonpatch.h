@@ -12,4 +12,9 @@
 
 #include "ceramic.h"
 
+/* Validate every operation of patch (an array; each op one of the six,
+ * with the members it needs and well-formed pointers) without applying
+ * it; cer_errmsg() names the operation as cer_patch_apply does. */
+int cer_patch_check(const cJSON *patch);
+
 #endif

@@ -24,6 +24,7 @@
  */
 #include "ceramic.h"
 #include "buf.h"
+#include "clock.h"
 #include "error.h"
 #include "registry.h"
 #include "state.h"
@@ -289,14 +290,6 @@ typedef struct check_ctx {
     cer_anchor_checker chk;
 } check_ctx;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 #define NVERIFIED (sizeof ((cer_node *)0)->verified / sizeof ((cer_node *)0)->verified[0])
 
 /* A proof verified lately (same chain id, root, transaction and, when the
@@ -338,7 +331,7 @@ static int node_check(void *arg, const cer_anchor_proof *proof, int64_t *timesta
     pthread_mutex_lock(&node->elock);
     memcpy(url, node->eth_rpc, sizeof url);
     o.timeout = node->check_timeout;
-    down = node->chain_down_ms > now_ms();
+    down = node->chain_down_ms > cer_clock_ms(CLOCK_REALTIME);
     known = verified_lately(node, proof, timestamp);
     pthread_mutex_unlock(&node->elock);
     if (known) {
@@ -368,7 +361,7 @@ static int node_check(void *arg, const cer_anchor_proof *proof, int64_t *timesta
         return CER_CHECK_UNCHECKABLE;
     /* an eip155 anchor left unverified with an RPC configured: unreachable */
     pthread_mutex_lock(&node->elock);
-    node->chain_down_ms = now_ms() + CHAIN_DOWN_MS;
+    node->chain_down_ms = cer_clock_ms(CLOCK_REALTIME) + CHAIN_DOWN_MS;
     pthread_mutex_unlock(&node->elock);
     cer_node_count(node, "anchor_unverified", 1);
     cer_node_event(node, "anchor", cx->id, "anchor %s", why);
@@ -1169,7 +1162,6 @@ void cer_node_event(cer_node *node, const char *kind, const cer_streamref *id, c
 {
     void (*hook)(void *, const char *, const char *);
     void *hook_arg;
-    struct timespec ts;
     char msg[1024], *line, *hook_line = NULL;
     va_list ap;
     int64_t ms;
@@ -1179,8 +1171,7 @@ void cer_node_event(cer_node *node, const char *kind, const cer_streamref *id, c
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    ms = cer_clock_ms(CLOCK_REALTIME);
     line = event_line(ms, kind, id, msg);
     pthread_mutex_lock(&node->elock);
     count_locked(node, kind, 1);

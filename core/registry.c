@@ -10,6 +10,7 @@
  */
 #include "registry.h"
 #include "buf.h"
+#include "clock.h"
 #include "error.h"
 #include "fileio.h"
 #include "json.h"
@@ -91,14 +92,6 @@ static bool ends_with(const char *s, const char *suffix)
     size_t n = strlen(s), m = strlen(suffix);
 
     return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The stream named by id (a CommitID's commit dropped) and its key. */
@@ -1046,7 +1039,7 @@ static int put_prepare(cer_stream_info *norm, char key[CER_STREAMID_STR_MAX], ch
     if (norm->alias[0] && (rc = cer_registry_alias_check(norm->alias)) < 0)
         return rc;
     if (norm->tip_time_ms <= 0)
-        norm->tip_time_ms = now_ms();
+        norm->tip_time_ms = cer_clock_ms(CLOCK_REALTIME);
     return record_text(text, key, norm);
 }
 

@@ -347,9 +347,9 @@ int cfs_cmd_streamid(int argc, char **argv)
     int rc;
 
     cli_set_command("streamid");
-    if (argc == 3 && strcmp(argv[1], "parse") == 0)
+    if (argc == 3 && strcmp(argv[1], "parse") == 0 && argv[2][0] != '-')  /* no StreamID starts with '-' */
         return streamid_parse(argv[2]);
-    if (argc != 3 && argc != 4)
+    if ((argc != 3 && argc != 4) || argv[argc - 1][0] == '-')
         return cli_usage("streamid TYPE GENESIS-CID [COMMIT-CID]\n       ceramicfs streamid parse STRING");
     if (parse_type(&ref.type, argv[1]))
         return EXIT_BAD;
@@ -461,13 +461,13 @@ int cfs_cmd_genesis(int argc, char **argv)
                                          {0}};
     static const char use[] =
         "genesis (--seed-hex HEX | --key FILE) [--header JSON] [--content JSON] [--unsigned] [--unique]\n"
-        "       (JSON values may be @FILE, @- for stdin)";
+        "       (JSON values may be @FILE, @- for stdin; --unsigned needs no key when --header names the controllers)";
     const char *seed = NULL, *kfile = NULL, *hdr_s = "{}", *content_s = NULL;
     bool unsig = false, unique = false;
     cJSON *hdr = NULL, *content = NULL;
     cer_commit_blocks cb = {0};
     cer_streamref sid = {0}, cmt;
-    cer_key key;
+    cer_key key = {0}, *signer = &key;
     int c, rc = EXIT_BAD;
 
     cli_set_command("genesis");
@@ -484,7 +484,11 @@ int cfs_cmd_genesis(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage(use);
-    if (cli_get_key(&key, seed, kfile, NULL, false))
+    /* an unsigned genesis signs nothing: the key only names the default
+     * controller, which the header can name instead */
+    if (unsig && !seed && !kfile)
+        signer = NULL;
+    else if (cli_get_key(&key, seed, kfile, NULL, false))
         return EXIT_BAD;
     if (!(hdr = cli_json_arg(hdr_s, "--header")) || (content_s && !(content = cli_json_arg(content_s, "--content"))))
         goto out;
@@ -516,7 +520,7 @@ int cfs_cmd_genesis(int argc, char **argv)
             goto out;
         }
     }
-    if ((rc = cer_tile_genesis(&cb, &key, hdr, content)) < 0) {
+    if ((rc = cer_tile_genesis(&cb, signer, hdr, content)) < 0) {
         rc = cli_fail_rc(rc, "cannot build genesis");
         goto out;
     }

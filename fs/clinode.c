@@ -263,7 +263,7 @@ int cfs_cmd_show(int argc, char **argv)
 {
     static const struct option extra[] = {{"meta", no_argument, NULL, 'm'}};
     static const char use[] = "show STREAM|ALIAS [--meta] [--state DIR] [--key FILE] [--ipfs URL [--network N] "
-                              "[--pubsub-topic T] [--query-timeout MS]]";
+                              "[--pubsub-topic T] [--query-timeout MS] [--query-quiet MS]]";
     node_args a = {0};
     bool meta = false;
     cer_node *node = NULL;
@@ -563,6 +563,10 @@ int cfs_cmd_verify(int argc, char **argv)
     /* a file (or - for stdin) is a DAG-JOSE block, whatever the options */
     if (argc - optind == 1 && (strcmp(argv[optind], "-") == 0 || stat(argv[optind], &sb) == 0))
         return cfs_cmd_verify_block(2, (char *[]){argv[0], argv[optind], NULL});
+    /* a missing path: no alias has a '/', no StreamID form but these two */
+    if (argc - optind == 1 && strchr(argv[optind], '/') && strncmp(argv[optind], "ceramic://", 10) != 0 &&
+        strncmp(argv[optind], "/ceramic/", 9) != 0)
+        return cli_fail("%s: %s", argv[optind], strerror(errno));
     if ((rc = open_node(&v.node, &a)))
         return rc;
     if (argc - optind == 1) {

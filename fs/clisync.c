@@ -34,7 +34,7 @@ int cfs_parse_ms(int *out, const char *s, const char *what)
 
 int cfs_net_extract(cfs_net_opts *o, int *argc, char **argv)
 {
-    static const char *names[] = {"--ipfs", "--network", "--pubsub-topic", "--query-timeout"};
+    static const char *names[] = {"--ipfs", "--network", "--pubsub-topic", "--query-timeout", "--query-quiet"};
     int out = 1;
 
     memset(o, 0, sizeof *o);
@@ -69,15 +69,19 @@ int cfs_net_extract(cfs_net_opts *o, int *argc, char **argv)
         case 0: o->ipfs = val; break;
         case 1: o->network = val; break;
         case 2: o->topic = val; break;
-        default:
+        case 3:
             if (cfs_parse_ms(&o->query_timeout_ms, val, "--query-timeout"))
+                return EXIT_USAGE;
+            break;
+        default:
+            if (cfs_parse_ms(&o->query_quiet_ms, val, "--query-quiet"))
                 return EXIT_USAGE;
         }
     }
     argv[out] = NULL;
     *argc = out;
-    if (!o->ipfs && (o->network || o->topic || o->query_timeout_ms)) {
-        fprintf(stderr, "ceramicfs: --network, --pubsub-topic and --query-timeout need --ipfs URL\n");
+    if (!o->ipfs && (o->network || o->topic || o->query_timeout_ms || o->query_quiet_ms)) {
+        fprintf(stderr, "ceramicfs: --network, --pubsub-topic, --query-timeout and --query-quiet need --ipfs URL\n");
         return EXIT_USAGE;
     }
     return 0;
@@ -95,6 +99,7 @@ int cfs_net_start(cer_sync **out, cer_node *node, const cfs_net_opts *o)
     so.network = o->network;
     so.pubsub_topic = o->topic;
     so.query_timeout_ms = o->query_timeout_ms;
+    so.query_quiet_ms = o->query_quiet_ms;
     if ((rc = cer_node_attach_ipfs(node, &so.ipfs)) < 0)
         return cli_fail_rc(rc, "--ipfs");
     if ((rc = cer_sync_open(out, node, &so)) < 0)
@@ -152,7 +157,7 @@ int cfs_cmd_sync(int argc, char **argv)
                                          {0}};
     static const char use[] =
         "sync --ipfs URL [--network inmemory|local|dev-unstable|testnet-clay|mainnet] [--pubsub-topic T]\n"
-        "       [--query-timeout MS] [--state DIR] [--key FILE] [--seconds N] [--load STREAM]...\n"
+        "       [--query-timeout MS] [--query-quiet MS] [--state DIR] [--key FILE] [--seconds N] [--load STREAM]...\n"
         "  runs this node's sync in the foreground until SIGINT/SIGTERM or N seconds: publishes its\n"
         "  unpublished commits, answers queries, learns remote tips (one JSON line per tip change),\n"
         "  then prints the node's status";

@@ -14,6 +14,7 @@ typedef struct cfs_net_opts {
     const char *network;        /* NULL: inmemory */
     const char *topic;          /* --pubsub-topic */
     int query_timeout_ms;       /* 0: the library default (3000) */
+    int query_quiet_ms;         /* 0: the library default (300) */
 } cfs_net_opts;
 
 /* Take the network options out of argv (argv[0] is kept; both "--opt V"

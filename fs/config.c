@@ -49,6 +49,7 @@ static const struct key {
      false},
     {"pubsub-topic", "--pubsub-topic", ARG, B(MOUNT) | B(SHOW) | B(SYNC), NULL, 0, false},
     {"query-timeout", "--query-timeout", ARG, B(MOUNT) | B(SHOW) | B(SYNC), NULL, 3600 * 1000, true},
+    {"query-quiet", "--query-quiet", ARG, B(MOUNT) | B(SHOW) | B(SYNC), NULL, 3600 * 1000, true},
     {"anchor", "--anchor", ARG, B(MOUNT), "local|none", 0, false},
     {"anchor-service", "--anchor-service", ARG, B(MOUNT) | B(ANCHOR), NULL, 0, false},
     {"chain", "--chain", ARG, B(MOUNT) | B(ANCHOR), "inmemory|eth", 0, false},

@@ -53,14 +53,20 @@ static int usage(FILE *f)
     return f == stdout ? 0 : 2;
 }
 
-/* Run a command: COMMAND --help prints its usage on stdout (every command
- * stops at the unknown option with its usage) and exits 0; otherwise the
- * configuration files' options go in before the user's (config.h). */
+static bool is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* Run a command: COMMAND --help (or COMMAND SUBCOMMAND --help) prints its
+ * usage on stdout (every command stops at the unknown option with its
+ * usage) and exits 0; otherwise the configuration files' options go in
+ * before the user's (config.h). */
 static int run(const char *name, int (*fn)(int, char **), int argc, char **argv)
 {
     int rc;
 
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    if ((argc == 2 && is_help(argv[1])) || (argc == 3 && argv[1][0] != '-' && is_help(argv[2]))) {
         cli_set_help(true);
         opterr = 0;
         rc = fn(argc, argv);
@@ -78,7 +84,7 @@ int main(int argc, char **argv)
 
     if (argc < 2)
         return usage(stderr);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
+    if (is_help(argv[1]) || strcmp(argv[1], "help") == 0)
         return usage(stdout);
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         printf("ceramicfs %s\n", CER_VERSION);

@@ -42,6 +42,8 @@ static const char use[] =
     "  --pubsub-topic T  the topic, for inmemory and local (-o pubsub_topic=T)\n"
     "  --query-timeout MS  how long a lookup by StreamID waits for the network\n"
     "                  (-o query_timeout=MS)\n"
+    "  --query-quiet MS  then how long it waits for more answers after one\n"
+    "                  (-o query_quiet=MS)\n"
     "  --anchor local|none   anchor new tips (default local: the built-in service)\n"
     "  --chain inmemory|eth  where the built-in service records roots (default inmemory)\n"
     "  --eth-rpc URL  --eth-from ADDR  --eth-raw  --anchor-service URL\n"
@@ -145,6 +147,9 @@ static int parse_o(opts *o, char *list)
             o->net.topic = t + 13;
         else if (strncmp(t, "query_timeout=", 14) == 0 && t[14]) {
             if (cfs_parse_ms(&o->net.query_timeout_ms, t + 14, "-o query_timeout"))
+                return EXIT_USAGE;
+        } else if (strncmp(t, "query_quiet=", 12) == 0 && t[12]) {
+            if (cfs_parse_ms(&o->net.query_quiet_ms, t + 12, "-o query_quiet"))
                 return EXIT_USAGE;
         } else if ((rc = anchor_o(o, t)) <= 0) {
             if (rc < 0)
@@ -272,8 +277,8 @@ int cfs_cmd_mount(int argc, char **argv)
         return rc;
     if ((rc = parse(&o, argc, argv)) != 0)
         return rc < 0 ? 0 : rc;
-    if (!o.net.ipfs && (o.net.network || o.net.topic || o.net.query_timeout_ms))
-        return cli_fail("network, pubsub_topic and query_timeout need ipfs=URL");
+    if (!o.net.ipfs && (o.net.network || o.net.topic || o.net.query_timeout_ms || o.net.query_quiet_ms))
+        return cli_fail("network, pubsub_topic, query_timeout and query_quiet need ipfs=URL");
     if (fd_mountpoint(o.mnt)) {
         /* mounted already by mount.fuse3 (drop_privileges) */
     } else if (stat(o.mnt, &sb) < 0 || !S_ISDIR(sb.st_mode)) {

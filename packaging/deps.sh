@@ -14,6 +14,13 @@ libcjson-dev libfuse3-dev fuse3 check clang libclang-rt-14-dev valgrind
 debhelper dpkg-dev lintian
 python3 jq xxd curl ca-certificates groff-base man-db
 vim nano emacs-nox rsync moreutils attr tmux tar"
+# node and npm: the tests install their reference peers from npm
+# (tests/peers/: js-ipfs, js-ceramic, ganache). Debian's packages, unless a
+# node and an npm are already on PATH (NodeSource's nodejs carries its own
+# npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    PKGS="$PKGS nodejs npm"
+fi
 
 missing=""
 for p in $PKGS; do

@@ -36,6 +36,9 @@ eq a.cid "$(jq -r .cid "$T/a.json")" bafyreiar55pr6y3ow53g6c5fdxu5evsf6cb2dhirdw
 eq a.streamid "$(jq -r .streamId "$T/a.json")" k2t6wyfsu4pfx4u0h1z53z130eewgie65v3gq1qzng93hom50zbrol2cw8odmg
 eq a.signed "$(jq -r .signed "$T/a.json")" false
 eq a.bytes "$(jq -r '.payload.hex | length / 2' "$T/a.json")" 95
+# --unsigned: no key needed when the header names the controller
+eq a.nokey "$($CFS genesis --unsigned --header "{\"controllers\":[\"$DID\"],\"family\":\"example\"}" | jq -r .cid)" \
+    bafyreiar55pr6y3ow53g6c5fdxu5evsf6cb2dhirdw3772dl65tyocjc7a
 
 # TileMetadataArgs' deterministic: true is the exact header; false adds a random unique
 eq a.deterministic "$($CFS genesis --seed-hex $SEED --header "{\"controllers\":[\"$DID\"],\"family\":\"example\",\"deterministic\":true}" | jq -r .cid)" \
@@ -92,6 +95,20 @@ eq sid.parse.type "$(jq -r '.type, .typeName' "$T/p.json" | tr '\n' ' ')" "0 til
 eq sid.parse.genesis "$(jq -r .genesis "$T/p.json")" bagcqcerakszw2vsovxznyp5gfnpdj4cqm2xiv76yd24wkjewhhykovorwo6a
 eq sid.parse.null "$($CFS streamid parse kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s | jq -r .commit)" null
 
+# blocks a js-ipfs 0.66 daemon made (shared/PEERS.md; copies in tests/vectors/captures/):
+# dag/put of obj.json; block/put of hello.cbor, whose map keys are not in
+# canonical order: the CID is over its own bytes (a re-encoding differs)
+V=$(dirname "$0")/vectors/captures
+eq ipfs.dagput "$($CFS dag encode <"$V/obj.json")" bafyreicityyy5vzjnmbzspf2noxmq2nlpkud5owagteowllfo3khvbqani
+eq ipfs.blockput "$($CFS dag decode "$V/hello.cbor" --cid bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q)" '{"hello":"world","num":1}'
+R=$($CFS dag decode "$V/hello.cbor" | $CFS dag encode)
+if [ ${#R} -ne 59 ] || [ "$R" = bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q ]; then
+    echo "FAIL ipfs.reencode: $R"; fails=$((fails + 1)); else echo "ok   ipfs.reencode"; fi
+for f in obj link bytes; do
+    $CFS dag encode -o "$T/$f.cbor" <"$V/$f.json" >/dev/null
+    eq "ipfs.roundtrip.$f" "$($CFS dag decode "$T/$f.cbor" | jq -cS .)" "$(jq -cS . "$V/$f.json")"
+done
+
 # the key file: created 0600 in the state directory on first use, then reused
 D1=$($CFS did --state "$T/state" 2>/dev/null)
 D2=$($CFS did --state "$T/state")
@@ -99,15 +116,26 @@ eq key.reused "$D1" "$D2"
 eq key.mode "$(stat -c %a "$T/state/key")" 600
 eq key.file "$($CFS did --key "$T/state/key")" "$D1"
 
+# COMMAND [SUBCOMMAND] --help: the usage on stdout, exit 0
+for c in did "dag encode" "dag decode" "streamid parse" sign verify genesis commit; do
+    # shellcheck disable=SC2086
+    if $CFS $c --help >"$T/out" 2>"$T/err" && grep -q "^usage: ceramicfs ${c%% *}" "$T/out" && [ ! -s "$T/err" ]; then
+        echo "ok   help.$c"; else echo "FAIL help.$c"; fails=$((fails + 1)); fi
+done
+
 # bad input: one line on stderr, non-zero exit
 bad bad.seed $CFS did --seed-hex 0011
 bad bad.seedhex $CFS did --seed-hex zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 bad bad.json $CFS genesis --seed-hex $SEED --content '{"a":'
 bad bad.trailing $CFS genesis --seed-hex $SEED --content '{"a":1} x'
 bad bad.unsigned $CFS genesis --seed-hex $SEED --unsigned --content '{"a":1}'
+bad bad.unsigned.nocontroller $CFS genesis --unsigned --header '{"family":"example"}'
+bad bad.nokey $CFS genesis --header "{\"controllers\":[\"$DID\"]}"
 bad bad.header $CFS genesis --seed-hex $SEED --header '{"controllers":["a","b"]}'
 bad bad.prev $CFS commit --seed-hex $SEED --genesis "$G" --prev nope --patch '[]'
 bad bad.patch $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '{}'
+bad bad.patchop $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '[{"op":"bogus","path":"/a"}]'
+bad bad.patchvalue $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '[{"op":"add","path":"/a"}]'
 bad bad.streamid $CFS streamid parse kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60
 bad bad.type $CFS streamid nosuchtype "$G"
 chmod 644 "$T/state/key"
@@ -119,6 +147,9 @@ head -c 100 "$T/b.jose" >"$T/trunc.jose"
 bad bad.truncated $CFS verify "$T/trunc.jose"
 perl -pe 's/\x{cb}\x{6f}\x{fa}/\x{cb}\x{6f}\x{fb}/' "$T/b.jose" >"$T/forged.jose"
 bad bad.forged $CFS verify "$T/forged.jose"
+# a missing file: its own reason, exit 1, and no state directory made on the way
+rc=0; HOME="$T/home" XDG_DATA_HOME= $CFS verify "$T/missing.jose" 2>"$T/err" || rc=$?
+eq verify.missing "$rc $(cat "$T/err") $(ls -A "$T/home" 2>/dev/null)" "1 ceramicfs verify: $T/missing.jose: No such file or directory "
 
 if [ $fails -ne 0 ]; then echo "cli_test: $fails failures"; exit 1; fi
 echo "cli_test: all passed"

@@ -12,36 +12,25 @@ set -u
 
 CFS=${CERAMICFS:-build/ceramicfs}
 SAVES=${SAVES:-1000}
-skip() {
-    if [ -n "${CI:-}" ]; then echo "FAIL crash_test: $1 (required in CI)"; exit 1; fi
-    echo "######################################################################"
-    echo "# SKIP crash_test: $1 — the crash test did NOT run"
-    echo "######################################################################"
-    exit 77
-}
-[ -e /dev/fuse ] && command -v fusermount3 >/dev/null && [ "$(id -u)" = 0 ] || skip "no FUSE (root, /dev/fuse, fusermount3)"
+TEST=crash_test WHAT="crash safety of acknowledged saves"
+. "$(dirname "$0")/lib.sh"
+need_fuse
 
 T=$(mktemp -d /var/tmp/cfs-crash.XXXXXX)
 M=$T/mnt S=$T/state
 mkdir -p "$M"
 PID=
 cleanup() {
-    mountpoint -q "$M" 2>/dev/null && { fusermount3 -u "$M" 2>/dev/null || fusermount3 -uz "$M"; }
+    unmount "$M"
     [ -n "$PID" ] && kill -9 $PID 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
-fails=0
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
 
 mount_fs() {
     $CFS mount "$M" --state "$S" -f --anchor none ${CFS_MOUNT_OPTS:-} 2>>"$T/daemon.log" &
     PID=$!
-    i=0
-    while ! mountpoint -q "$M"; do
-        i=$((i + 1)); [ $i -gt 150 ] && { echo "FAIL crash_test: no mount"; tail "$T/daemon.log"; exit 1; }
-        sleep 0.1
-    done
+    wait_mounted "$M" $PID "$T/daemon.log" 15
 }
 
 mount_fs

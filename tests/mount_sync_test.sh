@@ -18,38 +18,20 @@
 set -u
 
 CFS=${CERAMICFS:-build/ceramicfs}
-HERE=$(cd "$(dirname "$0")" && pwd)
-PEERS="bash $HERE/peers/peers.sh"
 API1=http://127.0.0.1:${PEERS_API1:-5311}/api/v0
 API2=http://127.0.0.1:${PEERS_API2:-5321}/api/v0
 TOPIC=/ceramic/inmemory-cfs-mount-$$
-fails=0
-
-skip() {
-    if [ -n "${CI:-}" ]; then echo "FAIL mount_sync_test: $1 (required in CI)"; exit 1; fi
-    echo "######################################################################"
-    echo "# SKIP mount_sync_test: $1"
-    echo "#   live sync between two mounts was NOT tested"
-    echo "######################################################################"
-    exit 77
-}
-[ -e /dev/fuse ] && command -v fusermount3 >/dev/null && [ "$(id -u)" = 0 ] || skip "no FUSE (root, /dev/fuse, fusermount3)"
-if ! $PEERS installed; then
-    [ -n "${CI:-}" ] || skip "js-ipfs peers not installed (bash tests/peers/peers.sh install)"
-    $PEERS install || { echo "FAIL mount_sync_test: peer install failed"; exit 1; }
-fi
+TEST=mount_sync_test WHAT="live sync between two mounts"
+. "$(dirname "$0")/lib.sh"
+need_fuse
+need_peers
 
 T=$(mktemp -d /var/tmp/cfs-msync.XXXXXX)
 A=$T/a B=$T/b
 mkdir -p "$A" "$B"
 PA= PB= PC=
 cleanup() {
-    for m in "$A" "$B"; do
-        mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
-    done
-    for m in "$T/c"; do
-        mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
-    done
+    unmount "$A" "$B" "$T/c"
     for p in $PA $PB $PC; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     $PEERS stop >/dev/null 2>&1
     rm -rf "$T"
@@ -57,21 +39,12 @@ cleanup() {
 trap cleanup EXIT
 timeout 120 $PEERS start || { echo "FAIL mount_sync_test: daemons did not start"; exit 1; }
 
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; }
-t() { timeout 30 "$@"; }
 mount_at() { # DIR STATE API [OPTIONS] -> pid in $MP
     d=$1 st=$2 api=$3; shift 3
     $CFS mount "$d" --state "$st" -f --anchor none --ipfs "$api" --pubsub-topic "$TOPIC" ${CFS_MOUNT_OPTS:-} "$@" \
         2>>"$T/daemon.log" &
     MP=$!
-    i=0
-    while ! mountpoint -q "$d"; do
-        i=$((i + 1))
-        [ $i -gt 100 ] && { echo "FAIL mount $d"; cat "$T/daemon.log"; exit 1; }
-        sleep 0.1
-    done
+    wait_mounted "$d" $MP "$T/daemon.log"
 }
 # until SECONDS CMD...: retry until the command succeeds
 until_ok() {

@@ -17,18 +17,9 @@
 set -u
 
 CFS=${CERAMICFS:-build/ceramicfs}
-fails=0
-skip() {
-    if [ -n "${CI:-}" ]; then echo "FAIL mount_test: $1 (required in CI)"; exit 1; fi
-    echo "######################################################################"
-    echo "# SKIP mount_test: $1"
-    echo "#   the mount was NOT tested"
-    echo "######################################################################"
-    exit 77
-}
-[ -e /dev/fuse ] || skip "no /dev/fuse"
-command -v fusermount3 >/dev/null || skip "no fusermount3 (apt-get install fuse3)"
-[ "$(id -u)" = 0 ] || skip "not root"
+TEST=mount_test WHAT="the mount"
+. "$(dirname "$0")/lib.sh"
+need_fuse
 for tool in vim nano emacs rsync sponge jq getfattr tmux tar; do
     command -v $tool >/dev/null || skip "no $tool (./packaging/deps.sh installs it)"
 done
@@ -40,10 +31,6 @@ S=$T/state
 mkdir -p "$M"
 PID=
 
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; }
-t() { timeout 30 "$@"; }
 xattr() { timeout 30 getfattr --absolute-names --only-values -n "$@"; }
 commits() { t wc -l <"$M/$1/.log" | tr -d ' '; }
 # errno NAME WANT CMD...: the command fails and its stderr names the error
@@ -58,14 +45,7 @@ mount_fs() {
     python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
         $CFS mount "$M" --state "$S" -f --anchor none ${CFS_MOUNT_OPTS:-} "$@" 2>>"$T/daemon.log" &
     PID=$!
-    i=0
-    while ! mountpoint -q "$M"; do
-        i=$((i + 1))
-        if [ $i -gt 100 ] || ! kill -0 $PID 2>/dev/null; then
-            echo "FAIL mount: not mounted after 10 s"; cat "$T/daemon.log"; exit 1
-        fi
-        sleep 0.1
-    done
+    wait_mounted "$M" $PID "$T/daemon.log"
 }
 umount_fs() {
     t fusermount3 -u "$M" || { sleep 1; fusermount3 -u "$M" 2>/dev/null; } || fusermount3 -uz "$M"

@@ -17,15 +17,8 @@
 set -u
 
 cd "$(dirname "$0")/.." || exit 1
-fails=0
-skip() {
-    if [ -n "${CI:-}" ]; then echo "FAIL package_test: $1 (required in CI)"; exit 1; fi
-    echo "######################################################################"
-    echo "# SKIP package_test: $1"
-    echo "#   the Debian package was NOT tested"
-    echo "######################################################################"
-    exit 77
-}
+TEST=package_test WHAT="the Debian package"
+. tests/lib.sh
 [ "$(id -u)" = 0 ] || skip "not root"
 [ -e /dev/fuse ] || skip "no /dev/fuse"
 for tool in fusermount3 dpkg-buildpackage dh lintian pkg-config cc python3; do
@@ -44,9 +37,6 @@ MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 mkdir -p "$M"
 PID= LPID= INSTALLED=
 
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; }
 t() { timeout 60 "$@"; }
 mounted() { grep -q " $M fuse.ceramicfs " /proc/mounts; }
 cleanup() {
@@ -148,13 +138,13 @@ for o in $(ceramicfs mount --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
     n=$(echo "${o#--}" | tr - _)
     case $n in
     anchor) v==local ;; chain) v==inmemory ;; eth_raw) v= ;;
-    anchor_interval|anchor_timeout) v==5 ;; query_timeout) v==100 ;; *) v==x ;;
+    anchor_interval|anchor_timeout) v==5 ;; query_timeout|query_quiet) v==100 ;; *) v==x ;;
     esac
     # accepted: the mount then stops at the missing mount point
     err=$(t ceramicfs mount "$T/nonexistent" -o "ipfs=http://127.0.0.1:1,$n$v" 2>&1)
     case $err in *"nonexistent: not a directory"*) nopt=$((nopt + 1)) ;; *) bad "-o $n$v: $err" ;; esac
 done
-[ $nopt -ge 14 ] && ok "-o forms of the $nopt long options of mount --help" || bad "only $nopt -o forms"
+[ $nopt -ge 15 ] && ok "-o forms of the $nopt long options of mount --help" || bad "only $nopt -o forms"
 err=$(t ceramicfs mount "$T/nonexistent" -o no_such_option 2>&1)
 case $err in *"unknown mount option 'no_such_option'"*) ok "an unknown -o option is refused" ;; *) bad "-o no_such_option: $err" ;; esac
 

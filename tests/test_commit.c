@@ -107,6 +107,121 @@ START_TEST(js_update)
 }
 END_TEST
 
+/* The third commit of js-vectors.json's stream, made by shared PEERS.md's
+ * update3.mjs with the real libraries and pushed to js-ceramic
+ * (captures/update3.json): {hello: there -> again} after the update. */
+START_TEST(js_third_update)
+{
+    cJSON *v = tu_load_json("js-vectors.json"), *u3 = tu_load_json("captures/update3.json");
+    cJSON *from = json("{\"hello\":\"there\"}"), *to = json("{\"hello\":\"again\"}"), *patch = NULL;
+    cer_key key;
+    cer_cid g, prev;
+    cer_commit_blocks c;
+
+    seed_key(&key);
+    ck_assert_int_eq(cer_cid_parse(&g, tu_str(v, "signed/genesis/dag_jose_cid")), 0);
+    ck_assert_int_eq(cer_cid_parse(&prev, tu_str(v, "signed/update/dag_jose_cid")), 0);
+    assert_streamid(&g, tu_str(u3, "stream_id"));
+    ck_assert_int_eq(cer_patch_diff(&patch, from, to), 0);
+    ck_assert_int_eq(cer_tile_update(&c, &key, &g, &prev, NULL, patch), 0);
+    tu_assert_hex(c.payload.bytes.data, c.payload.bytes.len, tu_str(u3, "payload_block_hex"));
+    tu_assert_hex(c.envelope.bytes.data, c.envelope.bytes.len, tu_str(u3, "dag_jose_block_hex"));
+    assert_cid(cer_commit_cid(&c), tu_str(u3, "cid"));
+    cer_commit_blocks_free(&c);
+    cer_key_wipe(&key);
+    cJSON_Delete(patch);
+    cJSON_Delete(from);
+    cJSON_Delete(to);
+    cJSON_Delete(u3);
+    cJSON_Delete(v);
+}
+END_TEST
+
+/* base64url (no padding) of bytes, for the JWS parts js prints */
+static void assert_b64u(const uint8_t *p, size_t n, const char *want)
+{
+    char s[512];
+
+    ck_assert_int_ge(cer_base_encode(s, sizeof s, CER_BASE64URL, p, n), 0);
+    ck_assert_str_eq(s, want);
+}
+
+static void assert_ref(const cer_cid *genesis, const cer_cid *commit, const char *want)
+{
+    cer_streamref r = {.type = CER_STREAM_TILE, .genesis = *genesis, .is_commit = true, .commit = *commit};
+    char s[CER_STREAMID_STR_MAX];
+
+    ck_assert_int_ge(cer_streamref_to_string(s, sizeof s, &r), 0);
+    ck_assert_str_eq(s, want);
+}
+
+/* One captured js-ceramic client run: the commit's CID, envelope (JWS
+ * parts) and payload block (linkedBlock, bytes as an index->byte object) */
+static void assert_captured_commit(const cJSON *commit, const cer_commit_blocks *c)
+{
+    const cJSON *jws = tu_get(commit, "value/jws"), *lb = tu_get(commit, "value/linkedBlock"), *b;
+    size_t i = 0;
+
+    assert_cid(cer_commit_cid(c), tu_str(commit, "cid"));
+    assert_cid(&c->payload.cid, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tu_get(jws, "link"), "/")));
+    assert_b64u(c->jws.payload, c->jws.payload_len, tu_str(jws, "payload"));
+    assert_b64u(c->jws.sigs[0].protected_hdr, c->jws.sigs[0].protected_len, tu_str(jws, "signatures/0/protected"));
+    assert_b64u(c->jws.sigs[0].signature, c->jws.sigs[0].signature_len, tu_str(jws, "signatures/0/signature"));
+    ck_assert_int_eq(cJSON_GetArraySize(lb), (int)c->payload.bytes.len);
+    cJSON_ArrayForEach(b, lb) {
+        char idx[16];
+        snprintf(idx, sizeof idx, "%zu", i);
+        ck_assert_str_eq(b->string, idx);
+        ck_assert_int_eq(b->valueint, c->payload.bytes.data[i]);
+        i++;
+    }
+}
+
+/* What a js-ceramic 2.44 / 3.4 client created and updated over HTTP
+ * (the four client runs of shared/vectors/captures/, copied to
+ * captures/clients/):
+ * a signed genesis with a random unique, then {hello: world -> there}.
+ * The same seed, header and edit here give the same commits byte for
+ * byte: CIDs, JWS, payload blocks, StreamID and CommitIDs. */
+START_TEST(js_client_runs)
+{
+    static const char *const files[] = {"captures/clients/ceramic2-client.json", "captures/clients/ceramic3-client.json",
+                                        "captures/clients/final-client.json", "captures/clients/final-client2.json"};
+    cer_key key;
+
+    seed_key(&key);
+    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+        cJSON *v = tu_load_json(files[f]), *patch = NULL;
+        const cJSON *commits = tu_get(v, "commits"), *ids = tu_get(v, "loaded/allCommitIds");
+        cer_commit_blocks g, u;
+
+        ck_assert_str_eq(tu_str(v, "did"), key.did);
+        ck_assert_int_eq(cer_tile_genesis(&g, &key, tu_get(v, "afterCreate/metadata"), tu_get(v, "afterCreate/content")),
+                         0);
+        assert_cid(cer_commit_cid(&g), tu_str(v, "afterCreate/log/0/cid"));
+        assert_streamid(cer_commit_cid(&g), tu_str(v, "streamId"));
+        assert_ref(cer_commit_cid(&g), cer_commit_cid(&g), tu_str(v, "genesisCommitId"));
+        assert_captured_commit(cJSON_GetArrayItem(commits, 0), &g);
+
+        ck_assert_int_eq(cer_patch_diff(&patch, tu_get(v, "afterCreate/content"), tu_get(v, "afterUpdate/content")), 0);
+        ck_assert_int_eq(cer_tile_update(&u, &key, cer_commit_cid(&g), cer_commit_cid(&g), NULL, patch), 0);
+        assert_cid(cer_commit_cid(&u), tu_str(v, "afterUpdate/log/1/cid"));
+        assert_cid(cer_commit_cid(&u), tu_str(v, "loaded/tip"));
+        assert_ref(cer_commit_cid(&g), cer_commit_cid(&u), tu_str(v, "afterUpdate/commitId"));
+        assert_captured_commit(cJSON_GetArrayItem(commits, 1), &u);
+        ck_assert_int_eq(cJSON_GetArraySize(commits), 2);
+        ck_assert_str_eq(cJSON_GetArrayItem(ids, 0)->valuestring, tu_str(v, "genesisCommitId"));
+        ck_assert_str_eq(cJSON_GetArrayItem(ids, 1)->valuestring, tu_str(v, "afterUpdate/commitId"));
+
+        cer_commit_blocks_free(&g);
+        cer_commit_blocks_free(&u);
+        cJSON_Delete(patch);
+        cJSON_Delete(v);
+    }
+    cer_key_wipe(&key);
+}
+END_TEST
+
 /* PROTOCOL.md §3.6 (a)–(c): the worked example, JS-verified. */
 START_TEST(protocol_worked_example)
 {
@@ -298,6 +413,24 @@ START_TEST(update_validation)
     ck_assert_int_eq(cer_tile_update(&c, NULL, &g, &g, NULL, ok), -EINVAL);
     ck_assert_int_eq(cer_tile_update(&c, &key, &g, &g, NULL, notarray), -EINVAL);
     ck_assert_int_eq(cer_tile_update(&c, &key, &g, &g, NULL, badop), -EINVAL);
+    /* every operation must be one RFC 6902 can apply: the op's name, its
+     * members, its pointers */
+    {
+        static const char *const bad[] = {
+            "[{\"op\":\"bogus\",\"path\":\"/a\"}]",
+            "[{\"op\":\"add\",\"path\":\"/a\"}]",
+            "[{\"op\":\"move\",\"path\":\"/a\"}]",
+            "[{\"op\":\"remove\",\"path\":\"a\"}]",
+            "[{\"op\":\"copy\",\"path\":\"/a\",\"from\":\"/b~2\"}]",
+            "[{\"op\":\"remove\",\"path\":\"/a\"},7]",
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            cJSON *p = json(bad[i]);
+            ck_assert_msg(cer_tile_update(&c, &key, &g, &g, NULL, p) == -EINVAL, "accepted %s", bad[i]);
+            ck_assert_msg(strncmp(cer_errmsg(), "update: patch op ", 17) == 0, "%s", cer_errmsg());
+            cJSON_Delete(p);
+        }
+    }
     ck_assert_int_eq(cer_tile_update(&c, &key, &g, &g, hdr_unique, ok), -EINVAL);
     ck_assert_int_eq(cer_tile_update(&c, &key, &g, &g, hdr_ctrl, ok), 0);
     cer_commit_blocks_free(&c);
@@ -347,6 +480,8 @@ static Suite *commit_suite(void)
     tcase_add_test(tc, js_signed_genesis);
     tcase_add_test(tc, js_unsigned_genesis);
     tcase_add_test(tc, js_update);
+    tcase_add_test(tc, js_client_runs);
+    tcase_add_test(tc, js_third_update);
     tcase_add_test(tc, protocol_worked_example);
     tcase_add_test(tc, anchor_proof_and_commit);
     tcase_add_test(tc, anchor_decode_rejects);

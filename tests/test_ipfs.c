@@ -91,6 +91,55 @@ START_TEST(parse_strings_and_pins)
 }
 END_TEST
 
+/* The /pubsub/sub streams of two js-ipfs 0.66 daemons in shared PEERS.md's
+ * self-test (copied to tests/vectors/captures/pubsub/): msg.bin published
+ * on /test/topic, then one message from each node on /test/x. */
+START_TEST(captured_sub_lines)
+{
+    static const struct {
+        const char *file, *topic_arg, *data[2];
+    } caps[] = {
+        {"captures/pubsub/sub-selftest.txt", "uL3Rlc3QvdG9waWM", {NULL, NULL}},
+        {"captures/pubsub/x-node1.txt", "uL3Rlc3QveA", {"from-node1", "from-node2"}},
+        {"captures/pubsub/x-node2.txt", "uL3Rlc3QveA", {"from-node1", "from-node2"}},
+    };
+    size_t msglen;
+    uint8_t *msg = tu_load_file("captures/pubsub/msg.bin", &msglen);
+
+    for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+        size_t len, k = 0;
+        char *all = (char *)tu_load_file(caps[c].file, &len), *line = all, *end = all + len;
+
+        while (line < end) {
+            char *nl = memchr(line, '\n', (size_t)(end - line));
+            size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
+            uint8_t *scratch = NULL;
+            cer_ipfs_msg m;
+            int rc = cer_ipfs_parse_sub_line(&m, &scratch, caps[c].topic_arg, line, n);
+
+            ck_assert_msg(rc == 0 || rc == 1, "%s: %.*s", caps[c].file, (int)n, line);
+            if (rc == 0) {
+                const char *want = caps[c].data[k] ? caps[c].data[k] : (const char *)msg;
+                size_t wlen = caps[c].data[k] ? strlen(want) : msglen;
+
+                ck_assert_uint_lt(k, 2);
+                ck_assert_uint_eq(m.len, wlen);
+                ck_assert_int_eq(memcmp(m.data, want, wlen), 0);
+                ck_assert_str_eq(m.from, k == 0 ? "12D3KooWDkBFkWAjXHjHDWfJrvjq4r9fPNjioemowarvv8y62AWd"
+                                                : "12D3KooWPFGtR7jsKs8DumYfX8eapDH8yxfWeA92HwJyjo57DYXv");
+                ck_assert_uint_eq(m.seqno_len, 8);
+                k++;
+            }
+            free(scratch);
+            line += n + (nl != NULL);
+        }
+        ck_assert_uint_eq(k, caps[c].data[0] ? 2 : 1);
+        free(all);
+    }
+    free(msg);
+}
+END_TEST
+
 START_TEST(parse_sub_lines)
 {
     static const char line[] =
@@ -481,6 +530,7 @@ static Suite *ipfs_suite(void)
     tcase_add_test(t, parse_key_any_base);
     tcase_add_test(t, parse_strings_and_pins);
     tcase_add_test(t, parse_sub_lines);
+    tcase_add_test(t, captured_sub_lines);
     tcase_add_test(t, ndjson_split);
     suite_add_tcase(s, t);
     t = tcase_create("client");

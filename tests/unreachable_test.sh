@@ -27,28 +27,16 @@ set -u
 CFS=${CERAMICFS:-build/ceramicfs}
 BH=${UNREACH_PORT:-18801}
 CLOSED=$((BH + 1))
-fails=0
-
-skip() {
-    if [ -n "${CI:-}" ]; then echo "FAIL unreachable_test: $1 (required in CI)"; exit 1; fi
-    echo "######################################################################"
-    echo "# SKIP unreachable_test: $1"
-    echo "#   the mount with an unreachable IPFS daemon / chain was NOT tested"
-    echo "######################################################################"
-    exit 77
-}
-[ -e /dev/fuse ] && command -v fusermount3 >/dev/null && [ "$(id -u)" = 0 ] || skip "no FUSE (root, /dev/fuse, fusermount3)"
+TEST=unreachable_test WHAT="the mount with an unreachable IPFS daemon / chain"
+. "$(dirname "$0")/lib.sh"
+need_fuse
 command -v python3 >/dev/null || skip "no python3 (the blackhole listener)"
 command -v getfattr >/dev/null || skip "no getfattr (attr package)"
 
 T=$(mktemp -d /var/tmp/cfs-unreach.XXXXXX)
 PBH= PA= PB= PC= PEERS_UP=
-HERE=$(cd "$(dirname "$0")" && pwd)
-PEERS="bash $HERE/peers/peers.sh"
 cleanup() {
-    for m in "$T/a" "$T/b" "$T/c"; do
-        mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
-    done
+    unmount "$T/a" "$T/b" "$T/c"
     for p in $PA $PB $PC $PBH; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     [ -n "$PEERS_UP" ] && $PEERS stop >/dev/null 2>&1
     rm -rf "$T"
@@ -56,8 +44,6 @@ cleanup() {
 trap cleanup EXIT
 START=$(date +%s)
 ok() { echo "ok   $1 [$(($(date +%s) - START)) s]"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; }
 
 # The blackhole: accepts every connection, reads whatever comes, never
 # answers, never closes.
@@ -115,12 +101,7 @@ mount_at() { # DIR STATE [OPTIONS] -> pid in $MP
     mkdir -p "$d"
     $CFS mount "$d" --state "$st" -f "$@" 2>>"$T/daemon.log" &
     MP=$!
-    i=0
-    while ! mountpoint -q "$d"; do
-        i=$((i + 1))
-        [ $i -gt 100 ] && { echo "FAIL mount $d"; cat "$T/daemon.log"; exit 1; }
-        sleep 0.1
-    done
+    wait_mounted "$d" $MP "$T/daemon.log"
 }
 
 # An unknown stream: a genesis nobody published.

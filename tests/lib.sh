@@ -1,0 +1,62 @@
+# tests/lib.sh — what the shell tests share. A test sets TEST (its name)
+# and WHAT (what goes untested when it skips), then sources this file:
+#     TEST=mount_test WHAT="the mount"; . "$(dirname "$0")/lib.sh"
+#
+#   skip REASON          with CI set, a failure (exit 1); else a loud SKIP
+#                        (exit 77, which make check reports as SKIP)
+#   need_fuse            skip unless root with /dev/fuse and fusermount3
+#   need_peers           the js-ipfs peers (tests/peers/peers.sh): installed
+#                        here with CI set, else skip when they are missing
+#   ok/bad/eq NAME ...   a check's result; bad counts in $fails
+#   t CMD...             CMD under a 30 s timeout
+#   wait_mounted DIR PID LOG [SECONDS]
+#                        until DIR is a mount point (10 s unless told, and
+#                        only while PID lives); else print LOG and exit 1
+#   unmount DIR...       each DIR that is a mount point: fusermount3 -u,
+#                        then -uz; quiet
+fails=0
+PEERS="bash $(cd "$(dirname "$0")" && pwd)/peers/peers.sh"
+
+skip() {
+    if [ -n "${CI:-}" ]; then echo "FAIL $TEST: $1 (required in CI)"; exit 1; fi
+    echo "######################################################################"
+    echo "# SKIP $TEST: $1"
+    echo "#   $WHAT was NOT tested"
+    echo "######################################################################"
+    exit 77
+}
+
+need_fuse() {
+    [ -e /dev/fuse ] && command -v fusermount3 >/dev/null && [ "$(id -u)" = 0 ] ||
+        skip "no FUSE (root, /dev/fuse, fusermount3)"
+}
+
+need_peers() {
+    $PEERS installed && return 0
+    [ -n "${CI:-}" ] || skip "js-ipfs peers not installed (bash tests/peers/peers.sh install, ~2-4 min)"
+    echo "$TEST: CI set: installing js-ipfs peers"
+    $PEERS install || { echo "FAIL $TEST: peer install failed"; exit 1; }
+}
+
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; }
+t() { timeout 30 "$@"; }
+
+wait_mounted() {
+    _i=0
+    while ! mountpoint -q "$1"; do
+        _i=$((_i + 1))
+        if [ $_i -gt $((${4:-10} * 10)) ] || ! kill -0 "$2" 2>/dev/null; then
+            echo "FAIL $TEST: $1 not mounted after $((_i / 10)) s"; cat "$3"; exit 1
+        fi
+        sleep 0.1
+    done
+}
+
+unmount() {
+    for _m in "$@"; do
+        mountpoint -q "$_m" 2>/dev/null || continue
+        timeout 30 fusermount3 -u "$_m" 2>/dev/null || timeout 30 fusermount3 -uz "$_m" 2>/dev/null
+    done
+}
