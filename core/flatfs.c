@@ -293,6 +293,30 @@ static int sync_dirs(flat_store *f, const block_name *bn, bool created)
     return rc;
 }
 
+static int read_bounded(flat_store *f, int fd, size_t hint, cer_buf *out, const char *rel);
+
+/* 1 when the block's file holds exactly data, 0 when it is missing or
+ * damaged (a put then writes it anew: that is how a damaged block heals),
+ * or a negative errno. */
+static int block_intact(flat_store *f, const block_name *bn, const uint8_t *data, size_t len)
+{
+    cer_buf have = CER_BUF_INIT;
+    struct stat st;
+    int fd, rc;
+
+    if ((fd = openat(f->dfd, bn->rel, O_RDONLY | O_CLOEXEC)) < 0)
+        return errno == ENOENT ? 0 : fs_err(f, errno, "open", bn->rel);
+    if (fstat(fd, &st) < 0)
+        rc = fs_err(f, errno, "stat", bn->rel);
+    else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != len)
+        rc = 0;
+    else if ((rc = read_bounded(f, fd, len, &have, bn->rel)) == 0)
+        rc = have.len == len && memcmp(have.data, data, len) == 0;
+    close(fd);
+    cer_buf_free(&have);
+    return rc;
+}
+
 static int flat_put(cer_store *s, const cer_cid *cid, const uint8_t *data, size_t len)
 {
     flat_store *f = (flat_store *)s;
@@ -303,7 +327,7 @@ static int flat_put(cer_store *s, const cer_cid *cid, const uint8_t *data, size_
 
     if ((rc = block_name_of(&bn, cid)) < 0)
         return rc;
-    if ((rc = block_exists(f, &bn)) != 0)
+    if ((rc = block_intact(f, &bn, data, len)) != 0)
         return rc < 0 ? rc : 0;
     if ((rc = open_temp(f, &bn, tmp, &fd, &created)) < 0)
         goto out;

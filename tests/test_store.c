@@ -392,8 +392,12 @@ START_TEST(corrupted_file)
     ck_assert_int_eq(cer_store_get(s, &a.cid, &out), -EBADMSG);
     ck_assert_ptr_nonnull(strstr(cer_errmsg(), name));
     ck_assert_ptr_nonnull(strstr(cer_errmsg(), "corrupted"));
-    /* has only looks for the file; a put would not repair it either */
+    /* has only looks for the file; a put of the right bytes repairs it */
     ck_assert_int_eq(cer_store_has(s, &a.cid), 1);
+    a.data[200] ^= 0x40;
+    ck_assert_int_eq(cer_store_put(s, &a.cid, a.data, a.len), 0);
+    ck_assert_int_eq(cer_store_get(s, &a.cid, &out), 0);
+    ck_assert_mem_eq(out.data, a.data, a.len);
     cer_buf_free(&out);
     cer_store_close(s);
     free(path);
@@ -415,6 +419,9 @@ START_TEST(truncated_file)
     ck_assert_ptr_nonnull(strstr(cer_errmsg(), name));
     ck_assert_int_eq(truncate(path, 0), 0);
     ck_assert_int_eq(cer_store_get(s, &a.cid, &out), -EBADMSG);
+    ck_assert_int_eq(cer_store_put(s, &a.cid, a.data, a.len), 0);
+    ck_assert_int_eq(cer_store_get(s, &a.cid, &out), 0);
+    ck_assert_uint_eq(out.len, a.len);
     cer_buf_free(&out);
     cer_store_close(s);
     free(path);
