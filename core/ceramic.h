@@ -426,6 +426,14 @@ enum {
 /* Messages over this size are rejected unparsed. */
 #define CER_MSG_MAX (1024 * 1024)
 #define CER_QUERY_ID_LEN 46
+/* A ceramicfs extension of UPDATE, ignored by js-ceramic (its codec reads
+ * typ/stream/tip/model only): "inlineBlocks", an array of 1 or 2 strings,
+ * each a multibase base64url ("u"...) block of the tip commit (the commit
+ * block; for a DAG-JOSE tip also the payload it links), together at most
+ * CER_MSG_INLINE_MAX bytes decoded. Receivers hash them and keep only the
+ * blocks the tip references, so the data is never trusted. */
+#define CER_MSG_INLINE_MAX (16 * 1024)
+#define CER_MSG_INLINE_BLOCKS 2
 
 typedef struct cer_tip_entry {
     cer_streamref stream;
@@ -439,6 +447,8 @@ typedef struct cer_msg {
     cer_cid tip;                    /* UPDATE */
     bool has_model;
     cer_streamref model;            /* UPDATE, optional */
+    size_t ninline;                 /* UPDATE, optional "inlineBlocks": */
+    cer_buf inline_blocks[CER_MSG_INLINE_BLOCKS]; /* owned, unverified bytes */
     char id[CER_QUERY_ID_LEN + 2];  /* QUERY, RESPONSE */
     size_t ntips;
     cer_tip_entry *tips;            /* RESPONSE */
