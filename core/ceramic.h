@@ -831,6 +831,10 @@ long cer_ipfs_call_count(cer_ipfs *c);
 int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs);
 /* The IPFS client of an IPFS-backed store, NULL for any other store. */
 cer_ipfs *cer_store_ipfs(cer_store *s);
+/* Put a block in the local store only (checked as cer_store_put does), to
+ * be written through later with cer_store_push; for a store that is not
+ * IPFS-backed, the same as cer_store_put. */
+int cer_store_put_local(cer_store *s, const cer_cid *cid, const uint8_t *data, size_t len);
 /* Write a locally held block through to IPFS now; a no-op for a block
  * this store wrote through a moment ago (among its last 64 writes). */
 int cer_store_push(cer_store *s, const cer_cid *cid);

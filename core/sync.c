@@ -292,7 +292,7 @@ static bool node_has(cer_sync *s, const cer_streamref *id)
     return cer_node_info(s->node, id, &info) == 0;
 }
 
-static void learn(cer_sync *s, const cer_streamref *id, const cer_cid *tip, const char *what)
+static int learn(cer_sync *s, const cer_streamref *id, const cer_cid *tip, const char *what)
 {
     char name[CER_CID_STR_MAX];
     int rc = cer_node_learn_tip(s->node, id, tip);
@@ -309,16 +309,17 @@ static void learn(cer_sync *s, const cer_streamref *id, const cer_cid *tip, cons
         cer_node_event(s->node, "pubsub", id, "%s tip %s rejected: %s", what, name, cer_errmsg());
         set_error(s, cer_errmsg());
     }
+    return rc;
 }
 
 /* The inline blocks of an UPDATE, never trusted: each one's CID is
  * recomputed over its bytes and only the blocks the tip references are
  * kept (the tip commit itself; for a DAG-JOSE tip, the payload its envelope
- * links), put in the store as a block from IPFS would be (written through
- * to the daemon). Anything else (a forged or unrelated block, a missing
- * payload) is counted and logged and left to the normal path: learn()
- * then fetches from IPFS whatever is still missing and verifies it all. */
-static void take_inline(cer_sync *s, const cer_msg *m)
+ * links), put in the local store, their CIDs in kept[] (*nkept). Anything
+ * else (a forged or unrelated block, a missing payload) is counted and
+ * logged and left to the normal path: learn() then fetches from IPFS
+ * whatever is still missing and verifies everything. */
+static void take_inline(cer_sync *s, const cer_msg *m, cer_cid kept[2], size_t *nkept)
 {
     cer_store *st = cer_node_store(s->node);
     const cer_buf *b = m->inline_blocks, *commit = NULL, *payload = NULL;
@@ -327,6 +328,7 @@ static void take_inline(cer_sync *s, const cer_msg *m)
     const char *why = NULL;
     int rc = 0;
 
+    *nkept = 0;
     for (size_t i = 0; i < m->ninline && !commit; i++)
         if (cer_cid_check_block(&m->tip, b[i].data, b[i].len) == 0)
             commit = &b[i];
@@ -345,12 +347,13 @@ static void take_inline(cer_sync *s, const cer_msg *m)
         why = "a block the tip does not reference";
     /* payload first: a store holding the envelope holds its payload too */
     if (payload && (rc = cer_store_has(st, &jws.link)) == 0 &&
-        (rc = cer_store_put(st, &jws.link, payload->data, payload->len)) == 0)
-        cer_node_count(s->node, "pubsub_inline_kept", 1);
+        (rc = cer_store_put_local(st, &jws.link, payload->data, payload->len)) == 0)
+        kept[(*nkept)++] = jws.link;
     if (commit && rc >= 0 && (rc = cer_store_has(st, &m->tip)) == 0 &&
-        (rc = cer_store_put(st, &m->tip, commit->data, commit->len)) == 0)
-        cer_node_count(s->node, "pubsub_inline_kept", 1);
+        (rc = cer_store_put_local(st, &m->tip, commit->data, commit->len)) == 0)
+        kept[(*nkept)++] = m->tip;
     cer_jws_free(&jws);
+    cer_node_count(s->node, "pubsub_inline_kept", (int64_t)*nkept);
     if (rc < 0)
         why = cer_errmsg();
     if (why) {
@@ -366,9 +369,15 @@ static void handle(cer_sync *s, cer_msg *m)
     switch (m->typ) {
     case CER_MSG_UPDATE:
         if (node_has(s, &m->stream)) {
+            cer_cid kept[2];
+            size_t nkept = 0;
             if (m->ninline)
-                take_inline(s, m);
-            learn(s, &m->stream, &m->tip, "UPDATE");
+                take_inline(s, m, kept, &nkept);
+            /* the write-through of inline blocks after the tip moved: it is
+             * for other peers' bitswap, not for this node */
+            if (learn(s, &m->stream, &m->tip, "UPDATE") >= 0 && cer_store_ipfs(cer_node_store(s->node)))
+                for (size_t i = 0; i < nkept; i++)
+                    (void)cer_store_push(cer_node_store(s->node), &kept[i]);
         }
         break;
     case CER_MSG_QUERY: {

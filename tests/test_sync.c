@@ -227,7 +227,7 @@ static void inline_case(int forge)
     cer_jws jws = {0};
     cJSON *c = NULL;
     fake f = {0};
-    int i;
+    int i, puts0;
 
     ck_assert_ptr_nonnull(mkdtemp(da));
     ck_assert_ptr_nonnull(mkdtemp(db));
@@ -260,6 +260,7 @@ static void inline_case(int forge)
         copy_commit(cer_node_store(b), cer_node_store(a), &id.genesis);
         ck_assert_int_eq(cer_node_learn_tip(b, &id, &id.genesis), 1);
         ck_assert_int_eq(fake_count(&f, &f.gets), 0);
+        puts0 = fake_count(&f, &f.puts);
         ck_assert_int_eq(cer_sync_open(&s, b, &so), 0);
     }
     /* wait (bounded) for the UPDATE to be handled either way */
@@ -277,6 +278,10 @@ static void inline_case(int forge)
         ck_assert_int_eq(cer_node_counter(b, "pubsub_inline_rejected"), 0);
         ck_assert_int_eq(fake_count(&f, &f.gets), 0);  /* no IPFS fetch at all */
         ck_assert_int_eq(cer_node_verify(b, &id), 0);
+        /* then both blocks are written through to the daemon, as fetched ones are there */
+        for (i = 0; i < 400 && fake_count(&f, &f.puts) < puts0 + 2; i++)
+            nanosleep(&(struct timespec){0, 50 * 1000000}, NULL);
+        ck_assert_int_eq(fake_count(&f, &f.puts), puts0 + 2);
     } else {
         ck_assert_int_eq(cer_node_counter(b, "pubsub_rejected"), 1);
         ck_assert(cer_cid_equal(&ib.tip, &id.genesis));
