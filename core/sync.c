@@ -9,10 +9,13 @@
  * queued for one stream: each a "pubsub" event and a counter), hands RESPONSEs
  * to waiting queries and queues the rest. The worker thread handles the
  * queue (learn tips, answer queries), drains the node's journal of
- * unpublished commits (push blocks to IPFS, publish UPDATE, mark
- * published; oldest first, stopping at the first failure and retrying
- * with backoff) and sends KEEPALIVEs. The node listener only flags the
- * journal as dirty and signals the worker: it never blocks on I/O.
+ * unpublished commits (push blocks to IPFS, publish UPDATE with the
+ * commit's blocks inline when small, mark published; oldest first,
+ * stopping at the first failure and retrying with backoff) and sends
+ * KEEPALIVEs. Inline blocks that arrive are hashed, and only those the
+ * tip names are kept (take_inline); the rest comes from IPFS as before.
+ * The node listener only flags the journal as dirty and signals the
+ * worker: it never blocks on I/O.
  * cer_sync_load runs on the caller's thread.
  *
  * Lock order: s->lock is never held across I/O or a node call.
@@ -324,7 +327,7 @@ static void take_inline(cer_sync *s, const cer_msg *m, cer_cid kept[2], size_t *
     cer_store *st = cer_node_store(s->node);
     const cer_buf *b = m->inline_blocks, *commit = NULL, *payload = NULL;
     cer_jws jws = {0};
-    char name[CER_CID_STR_MAX];
+    char name[CER_CID_STR_MAX], err[256];
     const char *why = NULL;
     int rc = 0;
 
@@ -353,9 +356,12 @@ static void take_inline(cer_sync *s, const cer_msg *m, cer_cid kept[2], size_t *
         (rc = cer_store_put_local(st, &m->tip, commit->data, commit->len)) == 0)
         kept[(*nkept)++] = m->tip;
     cer_jws_free(&jws);
-    cer_node_count(s->node, "pubsub_inline_kept", (int64_t)*nkept);
-    if (rc < 0)
-        why = cer_errmsg();
+    if (*nkept)
+        cer_node_count(s->node, "pubsub_inline_kept", (int64_t)*nkept);
+    if (rc < 0) {
+        snprintf(err, sizeof err, "%s", cer_errmsg());
+        why = err;
+    }
     if (why) {
         cer_cid_to_string(name, sizeof name, &m->tip);
         cer_node_count(s->node, "pubsub_inline_rejected", 1);
@@ -529,6 +535,12 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
         snprintf(why, sizeof why, "dropped: malformed message from %s: %s", im->from, cer_errmsg());
         free(it);
         return drop(s, NULL, "pubsub_malformed", why), 0;
+    }
+    if (it->msg.ninline && !node_has(s, &it->msg.stream)) {
+        /* handle() ignores it: do not hold its blocks in the queue */
+        for (size_t i = 0; i < it->msg.ninline; i++)
+            cer_buf_free(&it->msg.inline_blocks[i]);
+        it->msg.ninline = 0;
     }
     if (it->msg.typ == CER_MSG_KEEPALIVE || (it->msg.typ == CER_MSG_RESPONSE && answer_query(s, &it->msg))) {
         cer_msg_free(&it->msg);
