@@ -426,6 +426,14 @@ enum {
 /* Messages over this size are rejected unparsed. */
 #define CER_MSG_MAX (1024 * 1024)
 #define CER_QUERY_ID_LEN 46
+/* A ceramicfs extension of UPDATE, ignored by js-ceramic (its codec reads
+ * typ/stream/tip/model only): "inlineBlocks", an array of 1 or 2 strings,
+ * each a multibase base64url ("u"...) block of the tip commit (the commit
+ * block; for a DAG-JOSE tip also the payload it links), together at most
+ * CER_MSG_INLINE_MAX bytes decoded. Receivers hash them and keep only the
+ * blocks the tip references, so the data is never trusted. */
+#define CER_MSG_INLINE_MAX (16 * 1024)
+#define CER_MSG_INLINE_BLOCKS 2
 
 typedef struct cer_tip_entry {
     cer_streamref stream;
@@ -439,6 +447,8 @@ typedef struct cer_msg {
     cer_cid tip;                    /* UPDATE */
     bool has_model;
     cer_streamref model;            /* UPDATE, optional */
+    size_t ninline;                 /* UPDATE, optional "inlineBlocks": */
+    cer_buf inline_blocks[CER_MSG_INLINE_BLOCKS]; /* owned, unverified bytes */
     char id[CER_QUERY_ID_LEN + 2];  /* QUERY, RESPONSE */
     size_t ntips;
     cer_tip_entry *tips;            /* RESPONSE */
@@ -830,6 +840,10 @@ long cer_ipfs_call_count(cer_ipfs *c);
 int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs);
 /* The IPFS client of an IPFS-backed store, NULL for any other store. */
 cer_ipfs *cer_store_ipfs(cer_store *s);
+/* Put a block in the local store only (checked as cer_store_put does), to
+ * be written through later with cer_store_push; for a store that is not
+ * IPFS-backed, the same as cer_store_put. */
+int cer_store_put_local(cer_store *s, const cer_cid *cid, const uint8_t *data, size_t len);
 /* Write a locally held block through to IPFS now; a no-op for a block
  * this store wrote through a moment ago (among its last 64 writes). */
 int cer_store_push(cer_store *s, const cer_cid *cid);

@@ -207,6 +207,11 @@ cer_ipfs *cer_store_ipfs(cer_store *st)
     return st && st->ops == &ipfs_ops ? ((ipfs_store *)st)->ipfs : NULL;
 }
 
+int cer_store_put_local(cer_store *st, const cer_cid *cid, const uint8_t *data, size_t len)
+{
+    return cer_store_put(st && st->ops == &ipfs_ops ? ((ipfs_store *)st)->local : st, cid, data, len);
+}
+
 int cer_store_push(cer_store *st, const cer_cid *cid)
 {
     ipfs_store *s = (ipfs_store *)st;

@@ -6,6 +6,13 @@
  * about what it uses (exact typ, required fields present and valid
  * StreamIDs/CIDs) and ignores unknown extra keys, as js-ceramic does; the
  * legacy "doc" key is read when "stream" is absent.
+ *
+ * One ceramicfs extension: UPDATE may carry "inlineBlocks" (ceramic.h,
+ * CER_MSG_INLINE_MAX), the tip commit's blocks as multibase base64url
+ * strings, so a ceramicfs receiver needs no bitswap round trip. js-ceramic
+ * drops the key unread. When present it must be well formed (1 or 2
+ * non-empty "u" strings, within the bound) or the message is rejected;
+ * what the bytes are is the receiver's business (sync.c hashes them).
  */
 #include "pubsub.h"
 #include "cid.h"
@@ -19,6 +26,8 @@
 void cer_msg_free(cer_msg *msg)
 {
     free(msg->tips);
+    for (size_t i = 0; i < CER_MSG_INLINE_BLOCKS; i++)
+        cer_buf_free(&msg->inline_blocks[i]);
     memset(msg, 0, sizeof *msg);
 }
 
@@ -93,6 +102,49 @@ static int get_tips(cer_msg *msg, const cJSON *o)
     return 0;
 }
 
+static int get_inline(cer_msg *msg, const cJSON *o)
+{
+    const cJSON *v = field(o, "inlineBlocks"), *it;
+    uint8_t *tmp;
+    size_t total = 0;
+    int n = cJSON_GetArraySize(v), len;
+
+    if (!v)
+        return 0;
+    if (!cJSON_IsArray(v) || n < 1 || n > CER_MSG_INLINE_BLOCKS)
+        return cer_err(-EINVAL, "pubsub: UPDATE 'inlineBlocks' must be an array of 1 to %d strings",
+                       CER_MSG_INLINE_BLOCKS);
+    if (!(tmp = malloc(CER_MSG_INLINE_MAX + 1)))
+        return cer_err(-ENOMEM, "pubsub: out of memory");
+    cJSON_ArrayForEach(it, v) {
+        cer_buf *b = &msg->inline_blocks[msg->ninline];
+        if (!cJSON_IsString(it) || it->valuestring[0] != CER_BASE64URL) {
+            free(tmp);
+            return cer_err(-EINVAL, "pubsub: UPDATE 'inlineBlocks' entry is not a base64url multibase string");
+        }
+        /* decode into what is left of the bound, plus one byte to tell "over" */
+        if (strlen(it->valuestring) - 1 > cer_base_encoded_max(CER_BASE64URL, CER_MSG_INLINE_MAX + 1 - total) ||
+            (len = cer_multibase_decode(tmp, CER_MSG_INLINE_MAX + 1 - total, it->valuestring)) == -ENOSPC ||
+            (len > 0 && total + (size_t)len > CER_MSG_INLINE_MAX)) {
+            free(tmp);
+            return cer_err(-EFBIG, "pubsub: UPDATE 'inlineBlocks' over %d bytes", CER_MSG_INLINE_MAX);
+        }
+        if (len <= 0) {
+            free(tmp);
+            return len < 0 ? cer_err_wrap(len, "pubsub: UPDATE 'inlineBlocks' entry")
+                           : cer_err(-EINVAL, "pubsub: UPDATE 'inlineBlocks' entry is empty");
+        }
+        if (cer_buf_append(b, tmp, (size_t)len) < 0) {
+            free(tmp);
+            return cer_err(-ENOMEM, "pubsub: out of memory");
+        }
+        total += (size_t)len;
+        msg->ninline++;
+    }
+    free(tmp);
+    return 0;
+}
+
 static int get_keepalive(cer_msg *msg, const cJSON *o)
 {
     const cJSON *ts = field(o, "ts"), *ver = field(o, "ver"), *ipfs = field(o, "ipfsVer");
@@ -148,6 +200,8 @@ int cer_msg_parse(cer_msg *out, const uint8_t *data, size_t len)
                 goto out;
             out->has_model = true;
         }
+        if ((rc = get_inline(out, o)) < 0)
+            goto out;
         break;
     case CER_MSG_QUERY:
         if ((rc = get_id(out->id, o)) < 0 || (rc = get_stream(&out->stream, o, "stream", true)) < 0)
@@ -184,6 +238,29 @@ static bool add_cid(cJSON *o, const char *key, const cer_cid *cid)
     return cer_cid_to_string(s, sizeof s, cid) >= 0 && cJSON_AddStringToObject(o, key, s);
 }
 
+static bool add_inline(cJSON *o, const cer_msg *msg)
+{
+    cJSON *a;
+    char *s;
+    bool ok = true;
+
+    if (msg->ninline == 0)
+        return true;
+    if (msg->ninline > CER_MSG_INLINE_BLOCKS || !(a = cJSON_AddArrayToObject(o, "inlineBlocks")))
+        return false;
+    for (size_t i = 0; i < msg->ninline && ok; i++) {
+        const cer_buf *b = &msg->inline_blocks[i];
+        size_t cap = cer_base_encoded_max(CER_BASE64URL, b->len) + 1;
+        cJSON *str;
+        if (!(s = malloc(cap)))
+            return false;
+        ok = cer_multibase_encode(s, cap, CER_BASE64URL, b->data, b->len) > 0 && (str = cJSON_CreateString(s)) &&
+             cJSON_AddItemToArray(a, str);
+        free(s);
+    }
+    return ok;
+}
+
 static bool add_tips(cJSON *o, const cer_msg *msg)
 {
     cJSON *tips = cJSON_AddObjectToObject(o, "tips");
@@ -210,7 +287,7 @@ int cer_msg_encode(char **out, const cer_msg *msg)
     switch (msg->typ) {
     case CER_MSG_UPDATE:
         ok = add_ref(o, "stream", &msg->stream) && add_cid(o, "tip", &msg->tip) &&
-             (!msg->has_model || add_ref(o, "model", &msg->model));
+             (!msg->has_model || add_ref(o, "model", &msg->model)) && add_inline(o, msg);
         break;
     case CER_MSG_QUERY:
         /* js-ceramic 2.46 builds {...{typ, stream}, id}: id comes last */

@@ -9,10 +9,13 @@
  * queued for one stream: each a "pubsub" event and a counter), hands RESPONSEs
  * to waiting queries and queues the rest. The worker thread handles the
  * queue (learn tips, answer queries), drains the node's journal of
- * unpublished commits (push blocks to IPFS, publish UPDATE, mark
- * published; oldest first, stopping at the first failure and retrying
- * with backoff) and sends KEEPALIVEs. The node listener only flags the
- * journal as dirty and signals the worker: it never blocks on I/O.
+ * unpublished commits (push blocks to IPFS, publish UPDATE with the
+ * commit's blocks inline when small, mark published; oldest first,
+ * stopping at the first failure and retrying with backoff) and sends
+ * KEEPALIVEs. Inline blocks that arrive are hashed, and only those the
+ * tip names are kept (take_inline); the rest comes from IPFS as before.
+ * The node listener only flags the journal as dirty and signals the
+ * worker: it never blocks on I/O.
  * cer_sync_load runs on the caller's thread.
  *
  * Lock order: s->lock is never held across I/O or a node call.
@@ -172,24 +175,51 @@ static int publish(cer_sync *s, const cer_msg *m)
     return rc;
 }
 
-/* Push a commit's blocks (envelope and payload) to IPFS so peers can
- * fetch them; nothing to do when the node's store is not IPFS-backed. */
-static int push_commit(cer_sync *s, const cer_cid *tip)
+/* The blocks of commit tip from the local store: the commit block and,
+ * for a DAG-JOSE envelope, the payload it links (cids[1], b[1]). Returns
+ * how many (1 or 2) or a negative errno. */
+static int commit_blocks(cer_store *st, const cer_cid *tip, cer_cid cids[2], cer_buf b[2])
+{
+    cer_jws jws = {0};
+    int rc, n = 1;
+
+    cids[0] = *tip;
+    if ((rc = cer_store_get(st, tip, &b[0])) < 0)
+        return rc;
+    if (tip->codec != CER_CODEC_DAG_JOSE)
+        return 1;
+    if ((rc = cer_dagjose_decode(&jws, b[0].data, b[0].len)) == 0 && jws.has_link) {
+        cids[1] = jws.link;
+        rc = cer_store_get(st, &jws.link, &b[1]);
+        n = 2;
+    }
+    cer_jws_free(&jws);
+    return rc < 0 ? rc : n;
+}
+
+/* Get an UPDATE for tip ready: push the commit's blocks to IPFS so peers
+ * can fetch them (nothing to push when the node's store is not
+ * IPFS-backed), and carry them inline in m when together they are at most
+ * CER_MSG_INLINE_MAX bytes, so a ceramicfs peer needs no bitswap round
+ * trip (the blocks move into m). */
+static int prepare_update(cer_sync *s, cer_msg *m)
 {
     cer_store *st = cer_node_store(s->node);
-    cer_buf b = CER_BUF_INIT;
-    cer_jws jws = {0};
-    int rc;
+    cer_cid cids[2];
+    cer_buf b[2] = {CER_BUF_INIT, CER_BUF_INIT};
+    int n = commit_blocks(st, &m->tip, cids, b), rc = n < 0 && cer_store_ipfs(st) ? n : 0;
 
-    if (!cer_store_ipfs(st))
-        return 0;
-    if ((rc = cer_store_push(st, tip)) < 0)
-        return rc;
-    if (tip->codec == CER_CODEC_DAG_JOSE && (rc = cer_store_get(st, tip, &b)) == 0 &&
-        (rc = cer_dagjose_decode(&jws, b.data, b.len)) == 0 && jws.has_link)
-        rc = cer_store_push(st, &jws.link);
-    cer_jws_free(&jws);
-    cer_buf_free(&b);
+    for (int i = 0; i < n && rc == 0 && cer_store_ipfs(st); i++)
+        rc = cer_store_push(st, &cids[i]);
+    if (rc == 0 && n > 0 && b[0].len + (n > 1 ? b[1].len : 0) <= CER_MSG_INLINE_MAX) {
+        for (int i = 0; i < n; i++) {
+            m->inline_blocks[i] = b[i];
+            b[i] = (cer_buf)CER_BUF_INIT;
+        }
+        m->ninline = (size_t)n;
+    }
+    cer_buf_free(&b[0]);
+    cer_buf_free(&b[1]);
     return rc;
 }
 
@@ -227,10 +257,12 @@ static int drain(cer_sync *s)
 
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
         cer_msg m = {.typ = CER_MSG_UPDATE, .stream = l.v[i].id, .tip = l.v[i].tip};
-        if ((rc = push_commit(s, &l.v[i].tip)) < 0 || (rc = publish(s, &m)) < 0) {
+        if ((rc = prepare_update(s, &m)) < 0 || (rc = publish(s, &m)) < 0) {
+            cer_msg_free(&m);
             cer_err_wrap(rc, "sync: publishing UPDATE");
             break;
         }
+        cer_msg_free(&m);
         if ((rc = cer_node_published(s->node, &l.v[i].id, &l.v[i].tip)) == -ENOENT)
             rc = 0;  /* marked by another drain meanwhile */
     }
@@ -263,7 +295,7 @@ static bool node_has(cer_sync *s, const cer_streamref *id)
     return cer_node_info(s->node, id, &info) == 0;
 }
 
-static void learn(cer_sync *s, const cer_streamref *id, const cer_cid *tip, const char *what)
+static int learn(cer_sync *s, const cer_streamref *id, const cer_cid *tip, const char *what)
 {
     char name[CER_CID_STR_MAX];
     int rc = cer_node_learn_tip(s->node, id, tip);
@@ -280,14 +312,79 @@ static void learn(cer_sync *s, const cer_streamref *id, const cer_cid *tip, cons
         cer_node_event(s->node, "pubsub", id, "%s tip %s rejected: %s", what, name, cer_errmsg());
         set_error(s, cer_errmsg());
     }
+    return rc;
+}
+
+/* The inline blocks of an UPDATE, never trusted: each one's CID is
+ * recomputed over its bytes and only the blocks the tip references are
+ * kept (the tip commit itself; for a DAG-JOSE tip, the payload its envelope
+ * links), put in the local store, their CIDs in kept[] (*nkept). Anything
+ * else (a forged or unrelated block, a missing payload) is counted and
+ * logged and left to the normal path: learn() then fetches from IPFS
+ * whatever is still missing and verifies everything. */
+static void take_inline(cer_sync *s, const cer_msg *m, cer_cid kept[2], size_t *nkept)
+{
+    cer_store *st = cer_node_store(s->node);
+    const cer_buf *b = m->inline_blocks, *commit = NULL, *payload = NULL;
+    cer_jws jws = {0};
+    char name[CER_CID_STR_MAX], err[256];
+    const char *why = NULL;
+    int rc = 0;
+
+    *nkept = 0;
+    for (size_t i = 0; i < m->ninline && !commit; i++)
+        if (cer_cid_check_block(&m->tip, b[i].data, b[i].len) == 0)
+            commit = &b[i];
+    if (!commit) {
+        why = "no block hashes to the tip";
+    } else if (m->tip.codec == CER_CODEC_DAG_JOSE) {
+        if (cer_dagjose_decode(&jws, commit->data, commit->len) < 0 || !jws.has_link)
+            why = "the tip is not a DAG-JOSE envelope with a link";
+        for (size_t i = 0; i < m->ninline && !why && !payload; i++)
+            if (&b[i] != commit && cer_cid_check_block(&jws.link, b[i].data, b[i].len) == 0)
+                payload = &b[i];
+        if (!why && !payload)
+            why = "no block hashes to the envelope's payload link";
+    }
+    if (!why && m->ninline > (payload ? 2u : 1u))
+        why = "a block the tip does not reference";
+    /* payload first: a store holding the envelope holds its payload too */
+    if (payload && (rc = cer_store_has(st, &jws.link)) == 0 &&
+        (rc = cer_store_put_local(st, &jws.link, payload->data, payload->len)) == 0)
+        kept[(*nkept)++] = jws.link;
+    if (commit && rc >= 0 && (rc = cer_store_has(st, &m->tip)) == 0 &&
+        (rc = cer_store_put_local(st, &m->tip, commit->data, commit->len)) == 0)
+        kept[(*nkept)++] = m->tip;
+    cer_jws_free(&jws);
+    if (*nkept)
+        cer_node_count(s->node, "pubsub_inline_kept", (int64_t)*nkept);
+    if (rc < 0) {
+        snprintf(err, sizeof err, "%s", cer_errmsg());
+        why = err;
+    }
+    if (why) {
+        cer_cid_to_string(name, sizeof name, &m->tip);
+        cer_node_count(s->node, "pubsub_inline_rejected", 1);
+        cer_node_event(s->node, "pubsub", &m->stream, "UPDATE tip %s: inline blocks not used (%s); fetching from IPFS",
+                       name, why);
+    }
 }
 
 static void handle(cer_sync *s, cer_msg *m)
 {
     switch (m->typ) {
     case CER_MSG_UPDATE:
-        if (node_has(s, &m->stream))
-            learn(s, &m->stream, &m->tip, "UPDATE");
+        if (node_has(s, &m->stream)) {
+            cer_cid kept[2];
+            size_t nkept = 0;
+            if (m->ninline)
+                take_inline(s, m, kept, &nkept);
+            /* the write-through of inline blocks after the tip moved: it is
+             * for other peers' bitswap, not for this node */
+            if (learn(s, &m->stream, &m->tip, "UPDATE") >= 0 && cer_store_ipfs(cer_node_store(s->node)))
+                for (size_t i = 0; i < nkept; i++)
+                    (void)cer_store_push(cer_node_store(s->node), &kept[i]);
+        }
         break;
     case CER_MSG_QUERY: {
         cer_stream_info info;
@@ -438,6 +535,12 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
         snprintf(why, sizeof why, "dropped: malformed message from %s: %s", im->from, cer_errmsg());
         free(it);
         return drop(s, NULL, "pubsub_malformed", why), 0;
+    }
+    if (it->msg.ninline && !node_has(s, &it->msg.stream)) {
+        /* handle() ignores it: do not hold its blocks in the queue */
+        for (size_t i = 0; i < it->msg.ninline; i++)
+            cer_buf_free(&it->msg.inline_blocks[i]);
+        it->msg.ninline = 0;
     }
     if (it->msg.typ == CER_MSG_KEEPALIVE || (it->msg.typ == CER_MSG_RESPONSE && answer_query(s, &it->msg))) {
         cer_msg_free(&it->msg);

@@ -1,7 +1,8 @@
 /*
  * test_pubsub.c — pubsub messages: exact JSON as js-ceramic writes it,
  * QUERY ids from the real libraries (js-vectors.json, PROTOCOL.md §6.2–6.3,
- * Appendix A N5–N6), and strict rejection of malformed messages.
+ * Appendix A N5–N6), strict rejection of malformed messages, and the
+ * ceramicfs "inlineBlocks" extension of UPDATE (round trip, bounds).
  */
 #include "testutil.h"
 #include "ipfs.h"
@@ -279,6 +280,133 @@ START_TEST(many_tips_bounded)
 }
 END_TEST
 
+/* {"typ":0,...,"inlineBlocks":[<blocks>]} */
+static char *update_with(const char *blocks)
+{
+    const char *head = "{\"typ\":0,\"stream\":\"" SID "\",\"tip\":\"" TIP "\",\"inlineBlocks\":";
+    size_t n = strlen(head) + strlen(blocks) + 2;
+    char *s = malloc(n);
+
+    ck_assert_ptr_nonnull(s);
+    snprintf(s, n, "%s%s}", head, blocks);
+    return s;
+}
+
+/* "u" + base64url of n bytes of value c, as a JSON string */
+static char *b64_block(size_t n, int c)
+{
+    uint8_t *raw = malloc(n ? n : 1);
+    size_t cap = cer_base_encoded_max(CER_BASE64URL, n) + 3;
+    char *s = malloc(cap);
+
+    ck_assert_ptr_nonnull(raw);
+    ck_assert_ptr_nonnull(s);
+    memset(raw, c, n);
+    s[0] = '"';
+    ck_assert_int_eq(cer_multibase_encode(s + 1, cap - 2, CER_BASE64URL, raw, n), (int)(1 + (n * 8 + 5) / 6));
+    strcat(s, "\"");
+    free(raw);
+    return s;
+}
+
+START_TEST(inline_blocks_roundtrip)
+{
+    /* "hello" and bytes 0xfb 0xff (the url alphabet's '-' and '_') */
+    char *s = update_with("[\"uaGVsbG8\",\"u-_8\"]");
+    cer_msg m;
+
+    roundtrip(s, CER_MSG_UPDATE);
+    ck_assert_int_eq(parse(&m, s), 0);
+    ck_assert_uint_eq(m.ninline, 2);
+    ck_assert_uint_eq(m.inline_blocks[0].len, 5);
+    ck_assert_mem_eq(m.inline_blocks[0].data, "hello", 5);
+    ck_assert_uint_eq(m.inline_blocks[1].len, 2);
+    ck_assert_mem_eq(m.inline_blocks[1].data, "\xfb\xff", 2);
+    cer_msg_free(&m);
+    free(s);
+    /* the model comes before the blocks, as js-ceramic writes its fields first */
+    roundtrip("{\"typ\":0,\"stream\":\"" SID "\",\"tip\":\"" TIP "\",\"model\":\"" SID
+              "\",\"inlineBlocks\":[\"uAA\"]}",
+              CER_MSG_UPDATE);
+    /* without blocks, nothing is added: the message js-ceramic sends */
+    ck_assert_int_eq(parse(&m, N5_UPDATE), 0);
+    ck_assert_uint_eq(m.ninline, 0);
+    cer_msg_free(&m);
+    /* only UPDATE has it: elsewhere it is an unknown key, ignored */
+    ck_assert_int_eq(parse(&m, "{\"typ\":1,\"stream\":\"" SID "\",\"id\":\"" QID "\",\"inlineBlocks\":7}"), 0);
+    ck_assert_uint_eq(m.ninline, 0);
+    cer_msg_free(&m);
+}
+END_TEST
+
+START_TEST(inline_blocks_bounded)
+{
+    char *one = b64_block(CER_MSG_INLINE_MAX, 0xab), *s, *two, *half, *over;
+    size_t n;
+    cer_msg m;
+
+    /* exactly the bound: accepted, byte-exact */
+    s = update_with((n = strlen(one) + 3, two = malloc(n), snprintf(two, n, "[%s]", one), two));
+    ck_assert_int_eq(parse(&m, s), 0);
+    ck_assert_uint_eq(m.ninline, 1);
+    ck_assert_uint_eq(m.inline_blocks[0].len, CER_MSG_INLINE_MAX);
+    ck_assert_uint_eq(m.inline_blocks[0].data[CER_MSG_INLINE_MAX - 1], 0xab);
+    cer_msg_free(&m);
+    free(s);
+    free(two);
+    /* one byte over, in one block */
+    over = b64_block(CER_MSG_INLINE_MAX + 1, 1);
+    n = strlen(over) + 3;
+    two = malloc(n);
+    snprintf(two, n, "[%s]", over);
+    s = update_with(two);
+    ck_assert_int_eq(parse(&m, s), -EFBIG);
+    free(s);
+    free(two);
+    /* over in total: the bound plus one byte, split over two blocks */
+    half = b64_block(1, 2);
+    n = strlen(one) + strlen(half) + 4;
+    two = malloc(n);
+    snprintf(two, n, "[%s,%s]", one, half);
+    s = update_with(two);
+    ck_assert_int_eq(parse(&m, s), -EFBIG);
+    free(s);
+    free(two);
+    free(half);
+    free(over);
+    free(one);
+}
+END_TEST
+
+START_TEST(inline_blocks_malformed)
+{
+    static const char *bad[] = {
+        "null",
+        "7",
+        "\"uaGVsbG8\"",
+        "{}",
+        "[]",
+        "[\"uAA\",\"uAA\",\"uAA\"]",  /* more than 2 */
+        "[7]",
+        "[null]",
+        "[\"\"]",
+        "[\"u\"]",                       /* empty block */
+        "[\"maGVsbG8\"]",                /* base64, not base64url */
+        "[\"baaaq\"]",                   /* another multibase */
+        "[\"uaGV*bG8\"]",                /* not the alphabet */
+        "[\"uaGVsbG8\",[\"uAA\"]]",
+    };
+    cer_msg m;
+
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *s = update_with(bad[i]);
+        ck_assert_msg(parse(&m, s) < 0, "accepted: %s", s);
+        ck_assert_msg(strstr(cer_errmsg(), "inlineBlocks") != NULL, "reason: %s", cer_errmsg());
+        free(s);
+    }
+}
+END_TEST
+
 static Suite *pubsub_suite(void)
 {
     Suite *s = suite_create("pubsub");
@@ -294,6 +422,9 @@ static Suite *pubsub_suite(void)
     tcase_add_test(tc, malformed_rejected);
     tcase_add_test(tc, oversize_rejected_unparsed);
     tcase_add_test(tc, many_tips_bounded);
+    tcase_add_test(tc, inline_blocks_roundtrip);
+    tcase_add_test(tc, inline_blocks_bounded);
+    tcase_add_test(tc, inline_blocks_malformed);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,9 +3,16 @@
  * sync whose daemon is unreachable (offline first): it opens, reports the
  * failure in its status section, keeps local commits in the journal, fails
  * a network load cleanly and in bounded time, and closes without leaks
- * (threads joined, listener and status section removed).
+ * (threads joined, listener and status section removed). And an UPDATE
+ * with inline blocks (pubsub.c "inlineBlocks") from a fake daemon
+ * (fakehttp.c): valid blocks apply the tip with no block/get at all; a
+ * forged envelope or payload is not kept, counted, and the normal path
+ * fetches from IPFS (here: fails) and rejects the tip.
  */
 #include "testutil.h"
+#include "fakehttp.h"
+
+#include <pthread.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -103,6 +110,217 @@ START_TEST(offline_daemon)
 }
 END_TEST
 
+/* ---- inline blocks, against a fake daemon ---- */
+
+#define PEER "12D3KooWPeerFake"
+
+typedef struct fake {
+    fakehttp http;
+    pthread_mutex_t lock;
+    char *line;         /* the pubsub/sub NDJSON line, served once */
+    int subs, gets, puts;
+} fake;
+
+static int fake_fn(void *arg, const fakehttp_req *req, cer_buf *reply)
+{
+    static const char err[] = "{\"Message\":\"fake: no\",\"Code\":0,\"Type\":\"error\"}";
+    fake *f = arg;
+    int status = 200;
+
+    pthread_mutex_lock(&f->lock);
+    if (strncmp(req->path, "/api/v0/id", 10) == 0) {
+        static const char id[] = "{\"ID\":\"12D3KooWSelfFake\"}";
+        cer_buf_append(reply, id, strlen(id));
+    } else if (strncmp(req->path, "/api/v0/version", 15) == 0) {
+        static const char ver[] = "{\"Version\":\"0.0.0-fake\"}";
+        cer_buf_append(reply, ver, strlen(ver));
+    } else if (strncmp(req->path, "/api/v0/pubsub/sub", 18) == 0) {
+        if (f->subs++ == 0)
+            cer_buf_append(reply, f->line, strlen(f->line));
+    } else if (strncmp(req->path, "/api/v0/pubsub/pub", 18) == 0) {
+        /* KEEPALIVE: accepted */
+    } else {
+        f->gets += strncmp(req->path, "/api/v0/block/get", 17) == 0;
+        f->puts += strncmp(req->path, "/api/v0/block/put", 17) == 0;
+        cer_buf_append(reply, err, strlen(err));
+        status = 500;
+    }
+    pthread_mutex_unlock(&f->lock);
+    return status;
+}
+
+static int fake_count(fake *f, const int *n)
+{
+    int v;
+
+    pthread_mutex_lock(&f->lock);
+    v = *n;
+    pthread_mutex_unlock(&f->lock);
+    return v;
+}
+
+/* "u" + base64url of data, malloc'd */
+static char *b64u(const void *data, size_t len)
+{
+    size_t cap = cer_base_encoded_max(CER_BASE64URL, len) + 1;
+    char *s = malloc(cap);
+
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_gt(cer_multibase_encode(s, cap, CER_BASE64URL, data, len), 0);
+    return s;
+}
+
+/* The sub line of an UPDATE from PEER on topic "/t" carrying blocks. */
+static char *update_line(const cer_streamref *id, const cer_cid *tip, const cer_buf *blocks, size_t n)
+{
+    cer_msg m = {.typ = CER_MSG_UPDATE, .stream = *id, .tip = *tip, .ninline = n};
+    char *text, *data, *topic, *line;
+    size_t cap;
+
+    for (size_t i = 0; i < n; i++)
+        m.inline_blocks[i] = blocks[i];  /* borrowed: not freed here */
+    ck_assert_int_eq(cer_msg_encode(&text, &m), 0);
+    data = b64u(text, strlen(text));
+    topic = b64u("/t", 2);
+    cap = strlen(data) + strlen(topic) + 128;
+    line = malloc(cap);
+    ck_assert_ptr_nonnull(line);
+    snprintf(line, cap, "{\"from\":\"" PEER "\",\"data\":\"%s\",\"seqno\":\"uAAAAAAAAAAE\",\"topicIDs\":[\"%s\"]}\n",
+             data, topic);
+    free(text);
+    free(data);
+    free(topic);
+    return line;
+}
+
+/* Copy commit cid (and the payload a DAG-JOSE envelope links) between stores. */
+static void copy_commit(cer_store *to, cer_store *from, const cer_cid *cid)
+{
+    cer_buf b = CER_BUF_INIT;
+    cer_jws jws = {0};
+
+    ck_assert_int_eq(cer_store_get(from, cid, &b), 0);
+    if (cid->codec == CER_CODEC_DAG_JOSE) {
+        ck_assert_int_eq(cer_dagjose_decode(&jws, b.data, b.len), 0);
+        copy_commit(to, from, &jws.link);
+        cer_jws_free(&jws);
+    }
+    ck_assert_int_eq(cer_store_put(to, cid, b.data, b.len), 0);
+    cer_buf_free(&b);
+}
+
+enum { VALID, FORGED_ENVELOPE, FORGED_PAYLOAD };
+
+/* Node A makes genesis and an update T; node B holds the genesis only
+ * and gets an UPDATE for T with T's blocks inline (as `forge` says), from
+ * a fake daemon whose block/get always fails. */
+static void inline_case(int forge)
+{
+    char da[] = "/tmp/cer-sync-a-XXXXXX", db[] = "/tmp/cer-sync-b-XXXXXX", cmd[96], url[64];
+    cer_node_opts oa = {.state_dir = da, .store_flags = CER_STORE_NOSYNC};
+    cer_node_opts ob = {.state_dir = db, .store_flags = CER_STORE_NOSYNC};
+    cer_node *a, *b;
+    cer_sync *s;
+    cer_streamref id;
+    cer_stream_info ia, ib;
+    cer_buf blocks[2] = {CER_BUF_INIT, CER_BUF_INIT};
+    cer_jws jws = {0};
+    cJSON *c = NULL;
+    fake f = {0};
+    int i, puts0;
+
+    ck_assert_ptr_nonnull(mkdtemp(da));
+    ck_assert_ptr_nonnull(mkdtemp(db));
+    ck_assert_int_eq(cer_node_open(&a, &oa), 0);
+    ck_assert_int_eq(cer_json_parse(&c, "{\"a\":1}", 7, 0), 0);
+    ck_assert_int_eq(cer_node_create(a, &id, NULL, c, 0), 0);
+    cJSON_Delete(c);
+    ck_assert_int_eq(cer_json_parse(&c, "{\"a\":2}", 7, 0), 0);
+    ck_assert_int_eq(cer_node_update(a, &id, c), 0);
+    cJSON_Delete(c);
+    ck_assert_int_eq(cer_node_info(a, &id, &ia), 0);
+    ck_assert_uint_eq(ia.tip.codec, CER_CODEC_DAG_JOSE);
+    ck_assert_int_eq(cer_store_get(cer_node_store(a), &ia.tip, &blocks[0]), 0);
+    ck_assert_int_eq(cer_dagjose_decode(&jws, blocks[0].data, blocks[0].len), 0);
+    ck_assert_int_eq(cer_store_get(cer_node_store(a), &jws.link, &blocks[1]), 0);
+    cer_jws_free(&jws);
+    if (forge == FORGED_ENVELOPE)
+        blocks[0].data[blocks[0].len / 2] ^= 1;
+    if (forge == FORGED_PAYLOAD)
+        blocks[1].data[blocks[1].len - 1] ^= 1;
+
+    pthread_mutex_init(&f.lock, NULL);
+    f.line = update_line(&id, &ia.tip, blocks, 2);
+    fakehttp_start(&f.http, fake_fn, &f);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f.http.port);
+    {
+        cer_sync_opts so = {.ipfs = {.url = url, .timeout_ms = 2000}, .pubsub_topic = "/t"};
+        ck_assert_int_eq(cer_node_open(&b, &ob), 0);
+        ck_assert_int_eq(cer_node_attach_ipfs(b, &so.ipfs), 0);
+        copy_commit(cer_node_store(b), cer_node_store(a), &id.genesis);
+        ck_assert_int_eq(cer_node_learn_tip(b, &id, &id.genesis), 1);
+        ck_assert_int_eq(fake_count(&f, &f.gets), 0);
+        puts0 = fake_count(&f, &f.puts);
+        ck_assert_int_eq(cer_sync_open(&s, b, &so), 0);
+    }
+    /* wait (bounded) for the UPDATE to be handled either way */
+    for (i = 0; i < 400; i++) {
+        struct timespec ts = {0, 50 * 1000000};
+        if (cer_node_counter(b, "pubsub_learned") + cer_node_counter(b, "pubsub_rejected") > 0)
+            break;
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_int_eq(cer_node_info(b, &id, &ib), 0);
+    if (forge == VALID) {
+        ck_assert_int_eq(cer_node_counter(b, "pubsub_learned"), 1);
+        ck_assert(cer_cid_equal(&ib.tip, &ia.tip));
+        ck_assert_int_eq(cer_node_counter(b, "pubsub_inline_kept"), 2);
+        ck_assert_int_eq(cer_node_counter(b, "pubsub_inline_rejected"), 0);
+        ck_assert_int_eq(fake_count(&f, &f.gets), 0);  /* no IPFS fetch at all */
+        ck_assert_int_eq(cer_node_verify(b, &id), 0);
+        /* then both blocks are written through to the daemon, as fetched ones are there */
+        for (i = 0; i < 400 && fake_count(&f, &f.puts) < puts0 + 2; i++)
+            nanosleep(&(struct timespec){0, 50 * 1000000}, NULL);
+        ck_assert_int_eq(fake_count(&f, &f.puts), puts0 + 2);
+    } else {
+        ck_assert_int_eq(cer_node_counter(b, "pubsub_rejected"), 1);
+        ck_assert(cer_cid_equal(&ib.tip, &id.genesis));
+        ck_assert_int_eq(cer_node_counter(b, "pubsub_inline_rejected"), 1);
+        /* the envelope is kept when it hashes right; never a forged block */
+        ck_assert_int_eq(cer_node_counter(b, "pubsub_inline_kept"), forge == FORGED_PAYLOAD ? 1 : 0);
+        ck_assert_int_eq(cer_store_has(cer_node_store(b), &ia.tip), forge == FORGED_PAYLOAD ? 1 : 0);
+        ck_assert_int_ge(fake_count(&f, &f.gets), 1);  /* fell back to IPFS */
+    }
+    cer_sync_close(s);
+    cer_node_close(b);
+    cer_node_close(a);
+    fakehttp_stop(&f.http);
+    pthread_mutex_destroy(&f.lock);
+    free(f.line);
+    cer_buf_free(&blocks[0]);
+    cer_buf_free(&blocks[1]);
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", da, db);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(inline_valid_applied_without_fetch)
+{
+    inline_case(VALID);
+}
+END_TEST
+
+START_TEST(inline_forged_envelope_rejected)
+{
+    inline_case(FORGED_ENVELOPE);
+}
+END_TEST
+
+START_TEST(inline_forged_payload_rejected)
+{
+    inline_case(FORGED_PAYLOAD);
+}
+END_TEST
+
 static Suite *sync_suite(void)
 {
     Suite *s = suite_create("sync");
@@ -111,6 +329,9 @@ static Suite *sync_suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, topics);
     tcase_add_test(t, offline_daemon);
+    tcase_add_test(t, inline_valid_applied_without_fetch);
+    tcase_add_test(t, inline_forged_envelope_rejected);
+    tcase_add_test(t, inline_forged_payload_rejected);
     suite_add_tcase(s, t);
     return s;
 }
