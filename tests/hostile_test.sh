@@ -33,15 +33,14 @@
 set -eu
 
 CFS=${CERAMICFS:-build/ceramicfs}
-HERE=$(cd "$(dirname "$0")" && pwd)
-PEERS="bash $HERE/peers/peers.sh"
+TEST=hostile_test WHAT="the hostile-peer matrix on real js-ipfs daemons"
+. "$(dirname "$0")/lib.sh"
 API1=http://127.0.0.1:${PEERS_API1:-5311}/api/v0
 API2=http://127.0.0.1:${PEERS_API2:-5321}/api/v0
 TOPIC=/ceramic/inmemory-cfs-hostile-$$
 NET="--pubsub-topic $TOPIC"
 EVIL=0101010101010101010101010101010101010101010101010101010101010101
 T=$(mktemp -d)
-fails=0
 pidB=""
 pidM=""
 MNT=$T/mnt
@@ -55,22 +54,11 @@ if [ $FUSE = 0 ]; then
     echo "######################################################################"
 fi
 
-if ! $PEERS installed; then
-    if [ -n "${CI:-}" ]; then
-        echo "hostile_test: CI set: installing js-ipfs peers"
-        $PEERS install || { echo "FAIL hostile_test: peer install failed"; exit 1; }
-    else
-        echo "######################################################################"
-        echo "# SKIP hostile_test: js-ipfs peers not installed, no real-daemon test!#"
-        echo "#   install once: bash tests/peers/peers.sh install (~2-4 min)       #"
-        echo "######################################################################"
-        exit 77
-    fi
-fi
+need_peers
 
 cleanup() {
     [ -n "$pidB" ] && kill "$pidB" 2>/dev/null && wait "$pidB" 2>/dev/null
-    mountpoint -q "$MNT" 2>/dev/null && { fusermount3 -u "$MNT" 2>/dev/null || fusermount3 -uz "$MNT"; }
+    unmount "$MNT"
     [ -n "$pidM" ] && kill "$pidM" 2>/dev/null && wait "$pidM" 2>/dev/null
     $PEERS stop >/dev/null 2>&1 || true
     rm -rf "$T"
@@ -80,8 +68,7 @@ timeout 120 $PEERS start || { echo "FAIL hostile_test: daemons did not start"; e
 
 START=$(date +%s)
 ok() { echo "ok   $1 [$(($(date +%s) - START)) s]"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got '$2' want '$3'"; fi; }
+fail() { bad "$@"; }
 ge() { if [ "${2:-0}" -ge "$3" ] 2>/dev/null; then ok "$1 ($2)"; else fail "$1: got '$2' want >= $3"; fi; }
 # wait_for FILE PATTERN SECONDS (fixed-string pattern)
 wait_for() {

@@ -12,28 +12,15 @@
 set -eu
 
 CFS=${CERAMICFS:-build/ceramicfs}
-HERE=$(cd "$(dirname "$0")" && pwd)
-PEERS="bash $HERE/peers/peers.sh"
+TEST=sync_test WHAT="sync between two nodes on real js-ipfs daemons"
+. "$(dirname "$0")/lib.sh"
+need_peers
 API1=http://127.0.0.1:${PEERS_API1:-5311}/api/v0
 API2=http://127.0.0.1:${PEERS_API2:-5321}/api/v0
 TOPIC=/ceramic/inmemory-cfs-test-$$
 NET="--pubsub-topic $TOPIC"
 T=$(mktemp -d)
-fails=0
 pids=""
-
-if ! $PEERS installed; then
-    if [ -n "${CI:-}" ]; then
-        echo "sync_test: CI set: installing js-ipfs peers"
-        $PEERS install || { echo "FAIL sync_test: peer install failed"; exit 1; }
-    else
-        echo "######################################################################"
-        echo "# SKIP sync_test: js-ipfs peers not installed, no real-daemon test!  #"
-        echo "#   install once: bash tests/peers/peers.sh install (~2-4 min)       #"
-        echo "######################################################################"
-        exit 77
-    fi
-fi
 
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null || true; done
@@ -44,9 +31,6 @@ cleanup() {
 trap cleanup EXIT
 timeout 120 $PEERS start || { echo "FAIL sync_test: daemons did not start"; exit 1; }
 
-eq() {
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2' want '$3'"; fails=$((fails + 1)); fi
-}
 ge() {
     if [ "${2:-0}" -ge "$3" ] 2>/dev/null; then echo "ok   $1 ($2)"; else echo "FAIL $1: got '$2' want >= $3"; fails=$((fails + 1)); fi
 }
