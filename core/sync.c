@@ -348,11 +348,13 @@ static void take_inline(cer_sync *s, const cer_msg *m, cer_cid kept[2], size_t *
     }
     if (!why && m->ninline > (payload ? 2u : 1u))
         why = "a block the tip does not reference";
-    /* payload first: a store holding the envelope holds its payload too */
+    /* payload first, and an envelope only with its payload: a store
+     * holding the envelope holds its payload too */
     if (payload && (rc = cer_store_has(st, &jws.link)) == 0 &&
         (rc = cer_store_put_local(st, &jws.link, payload->data, payload->len)) == 0)
         kept[(*nkept)++] = jws.link;
-    if (commit && rc >= 0 && (rc = cer_store_has(st, &m->tip)) == 0 &&
+    if (commit && (payload || m->tip.codec != CER_CODEC_DAG_JOSE) && rc >= 0 &&
+        (rc = cer_store_has(st, &m->tip)) == 0 &&
         (rc = cer_store_put_local(st, &m->tip, commit->data, commit->len)) == 0)
         kept[(*nkept)++] = m->tip;
     cer_jws_free(&jws);
