@@ -431,7 +431,9 @@ enum {
  * each a multibase base64url ("u"...) block of the tip commit (the commit
  * block; for a DAG-JOSE tip also the payload it links), together at most
  * CER_MSG_INLINE_MAX bytes decoded. Receivers hash them and keep only the
- * blocks the tip references, so the data is never trusted. */
+ * blocks the tip references, so the data is never trusted. A malformed or
+ * oversized field costs its blocks, never the UPDATE: the parser drops it
+ * and says why in inline_error (a later version may send more). */
 #define CER_MSG_INLINE_MAX (16 * 1024)
 #define CER_MSG_INLINE_BLOCKS 2
 
@@ -449,6 +451,7 @@ typedef struct cer_msg {
     cer_streamref model;            /* UPDATE, optional */
     size_t ninline;                 /* UPDATE, optional "inlineBlocks": */
     cer_buf inline_blocks[CER_MSG_INLINE_BLOCKS]; /* owned, unverified bytes */
+    char inline_error[96];          /* UPDATE: why "inlineBlocks" was dropped, or "" */
     char id[CER_QUERY_ID_LEN + 2];  /* QUERY, RESPONSE */
     size_t ntips;
     cer_tip_entry *tips;            /* RESPONSE */

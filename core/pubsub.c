@@ -20,6 +20,7 @@
 #include "error.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,7 +108,7 @@ static int get_inline(cer_msg *msg, const cJSON *o)
     const cJSON *v = field(o, "inlineBlocks"), *it;
     uint8_t *tmp;
     size_t total = 0;
-    int n = cJSON_GetArraySize(v), len;
+    int n = cJSON_GetArraySize(v), len = 0;
 
     if (!v)
         return 0;
@@ -200,8 +201,14 @@ int cer_msg_parse(cer_msg *out, const uint8_t *data, size_t len)
                 goto out;
             out->has_model = true;
         }
-        if ((rc = get_inline(out, o)) < 0)
-            goto out;
+        if (get_inline(out, o) < 0) {
+            /* the extension's fault never costs the tip: drop its blocks */
+            snprintf(out->inline_error, sizeof out->inline_error, "%s", cer_errmsg());
+            for (size_t i = 0; i < out->ninline; i++)
+                cer_buf_free(&out->inline_blocks[i]);
+            out->ninline = 0;
+            cer_errclear();
+        }
         break;
     case CER_MSG_QUERY:
         if ((rc = get_id(out->id, o)) < 0 || (rc = get_stream(&out->stream, o, "stream", true)) < 0)
@@ -246,7 +253,16 @@ static bool add_inline(cJSON *o, const cer_msg *msg)
 
     if (msg->ninline == 0)
         return true;
-    if (msg->ninline > CER_MSG_INLINE_BLOCKS || !(a = cJSON_AddArrayToObject(o, "inlineBlocks")))
+    size_t total = 0;
+
+    for (size_t i = 0; i < msg->ninline && i < CER_MSG_INLINE_BLOCKS; i++) {
+        if (msg->inline_blocks[i].len == 0)
+            return false;
+        total += msg->inline_blocks[i].len;
+    }
+    /* what every receiver would refuse is not sent */
+    if (msg->ninline > CER_MSG_INLINE_BLOCKS || total > CER_MSG_INLINE_MAX ||
+        !(a = cJSON_AddArrayToObject(o, "inlineBlocks")))
         return false;
     for (size_t i = 0; i < msg->ninline && ok; i++) {
         const cer_buf *b = &msg->inline_blocks[i];

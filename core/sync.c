@@ -22,6 +22,7 @@
  */
 #include "ceramic.h"
 #include "buf.h"
+#include "clock.h"
 #include "error.h"
 #include "ipfs.h"
 
@@ -81,25 +82,6 @@ struct cer_sync {
     int64_t n_in, n_out, n_dropped;
     char last_error[256];
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void deadline(struct timespec *ts, long long ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (ms % 1000) * 1000000;
-    if (ts->tv_nsec >= 1000000000) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000;
-    }
-}
 
 static void set_error(cer_sync *s, const char *msg)
 {
@@ -165,7 +147,7 @@ static int publish(cer_sync *s, const cer_msg *m)
     pthread_mutex_lock(&s->lock);
     if (rc == 0) {
         s->n_out++;
-        s->last_pub = now_ms();
+        s->last_pub = cer_clock_ms(CLOCK_MONOTONIC);
     } else {
         snprintf(s->last_error, sizeof s->last_error, "%s", cer_errmsg());
     }
@@ -315,6 +297,18 @@ static int learn(cer_sync *s, const cer_streamref *id, const cer_cid *tip, const
     return rc;
 }
 
+/* Counts and logs inline blocks of an UPDATE that were not used (why),
+ * kept of them were. */
+static void inline_rejected(cer_sync *s, const cer_msg *m, const char *why, size_t kept)
+{
+    char name[CER_CID_STR_MAX];
+
+    cer_cid_to_string(name, sizeof name, &m->tip);
+    cer_node_count(s->node, "pubsub_inline_rejected", 1);
+    cer_node_event(s->node, "pubsub", &m->stream, "UPDATE tip %s: inline blocks %s (%s)%s", name,
+                   kept ? "partly used" : "not used", why, kept ? "" : "; fetching from IPFS");
+}
+
 /* The inline blocks of an UPDATE, never trusted: each one's CID is
  * recomputed over its bytes and only the blocks the tip references are
  * kept (the tip commit itself; for a DAG-JOSE tip, the payload its envelope
@@ -327,7 +321,7 @@ static void take_inline(cer_sync *s, const cer_msg *m, cer_cid kept[2], size_t *
     cer_store *st = cer_node_store(s->node);
     const cer_buf *b = m->inline_blocks, *commit = NULL, *payload = NULL;
     cer_jws jws = {0};
-    char name[CER_CID_STR_MAX], err[256];
+    char err[256];
     const char *why = NULL;
     int rc = 0;
 
@@ -364,12 +358,8 @@ static void take_inline(cer_sync *s, const cer_msg *m, cer_cid kept[2], size_t *
         snprintf(err, sizeof err, "%s", cer_errmsg());
         why = err;
     }
-    if (why) {
-        cer_cid_to_string(name, sizeof name, &m->tip);
-        cer_node_count(s->node, "pubsub_inline_rejected", 1);
-        cer_node_event(s->node, "pubsub", &m->stream, "UPDATE tip %s: inline blocks not used (%s); fetching from IPFS",
-                       name, why);
-    }
+    if (why)
+        inline_rejected(s, m, why, *nkept);
 }
 
 static void handle(cer_sync *s, cer_msg *m)
@@ -381,6 +371,8 @@ static void handle(cer_sync *s, cer_msg *m)
             size_t nkept = 0;
             if (m->ninline)
                 take_inline(s, m, kept, &nkept);
+            else if (m->inline_error[0])
+                inline_rejected(s, m, m->inline_error, 0);
             /* the write-through of inline blocks after the tip moved: it is
              * for other peers' bitswap, not for this node */
             if (learn(s, &m->stream, &m->tip, "UPDATE") >= 0 && cer_store_ipfs(cer_node_store(s->node)))
@@ -507,7 +499,7 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
     }
     pthread_mutex_lock(&s->lock);
     self = s->peer[0] && strcmp(im->from, s->peer) == 0;
-    now = now_ms();
+    now = cer_clock_ms(CLOCK_MONOTONIC);
     if (!self) {
         if (now - s->win_start >= 1000) {
             s->win_start = now;
@@ -609,7 +601,7 @@ static void *sub_main(void *arg)
     int rc;
 
     while (!atomic_load(&s->stop)) {
-        long long started = now_ms();
+        long long started = cer_clock_ms(CLOCK_MONOTONIC);
         if ((rc = identify(s)) == 0)
             rc = cer_ipfs_sub(s->ipfs, s->topic, on_sub, s, &s->stop_flag);
         pthread_mutex_lock(&s->lock);
@@ -620,10 +612,10 @@ static void *sub_main(void *arg)
         if (atomic_load(&s->stop))
             break;
         cer_node_count(s->node, "pubsub_resubscribe", 1);
-        if (now_ms() - started > 10000)
+        if (cer_clock_ms(CLOCK_MONOTONIC) - started > 10000)
             backoff = BACKOFF_MIN_MS;  /* it had been working */
         pthread_mutex_lock(&s->lock);
-        deadline(&ts, backoff);
+        cer_clock_deadline(&ts, CLOCK_MONOTONIC, backoff);
         while (!atomic_load(&s->stop) && pthread_cond_timedwait(&s->changed, &s->lock, &ts) == 0)
             ;
         pthread_mutex_unlock(&s->lock);
@@ -635,14 +627,12 @@ static void *sub_main(void *arg)
 static void keepalive(cer_sync *s)
 {
     cer_msg m = {.typ = CER_MSG_KEEPALIVE};
-    struct timespec ts;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    m.ts = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    m.ts = cer_clock_ms(CLOCK_REALTIME);
     snprintf(m.ver, sizeof m.ver, "ceramicfs-%s", CER_VERSION);
     pthread_mutex_lock(&s->lock);
     snprintf(m.ipfs_ver, sizeof m.ipfs_ver, "%s", s->ipfs_ver[0] ? s->ipfs_ver : "unknown");
-    s->last_pub = now_ms();  /* also on failure: try again one interval later */
+    s->last_pub = cer_clock_ms(CLOCK_MONOTONIC);  /* also on failure: try again one interval later */
     pthread_mutex_unlock(&s->lock);
     (void)publish(s, &m);
 }
@@ -654,7 +644,7 @@ static void *work_main(void *arg)
 
     pthread_mutex_lock(&s->lock);
     while (!atomic_load(&s->stop)) {
-        long long now = now_ms(), wait;
+        long long now = cer_clock_ms(CLOCK_MONOTONIC), wait;
         if (s->head) {
             item *it = s->head;
             if (!(s->head = it->next))
@@ -677,7 +667,7 @@ static void *work_main(void *arg)
                 s->drain_backoff = s->drain_backoff ? s->drain_backoff * 2 : BACKOFF_MIN_MS;
                 if (s->drain_backoff > BACKOFF_MAX_MS)
                     s->drain_backoff = BACKOFF_MAX_MS;
-                s->drain_at = now_ms() + s->drain_backoff;
+                s->drain_at = cer_clock_ms(CLOCK_MONOTONIC) + s->drain_backoff;
             } else {
                 s->drain_backoff = 0;
             }
@@ -696,7 +686,7 @@ static void *work_main(void *arg)
             wait = 10;
         if (wait > 1000)
             wait = 1000;
-        deadline(&ts, wait);
+        cer_clock_deadline(&ts, CLOCK_MONOTONIC, wait);
         pthread_cond_timedwait(&s->work, &s->lock, &ts);
     }
     pthread_mutex_unlock(&s->lock);
@@ -768,7 +758,7 @@ int cer_sync_open(cer_sync **out, cer_node *node, const cer_sync_opts *opts)
     s->keepalive_ms = opts->keepalive_ms > 0 ? opts->keepalive_ms : 30000;
     s->queue_max = opts->queue_max > 0 ? (size_t)opts->queue_max : 1024;
     s->rate_per_s = opts->rate_per_s > 0 ? opts->rate_per_s : 200;
-    s->last_pub = now_ms() - s->keepalive_ms;  /* first KEEPALIVE right after start, as js */
+    s->last_pub = cer_clock_ms(CLOCK_MONOTONIC) - s->keepalive_ms;  /* first KEEPALIVE right after start, as js */
     s->journal_dirty = true;
     if ((rc = cer_sync_topic(s->topic, sizeof s->topic, opts->network, opts->pubsub_topic)) < 0 ||
         (rc = cer_ipfs_open(&s->ipfs, &opts->ipfs)) < 0)
@@ -838,7 +828,7 @@ int cer_sync_wait_ready(cer_sync *s, int timeout_ms)
     struct timespec ts;
     int rc = 0;
 
-    deadline(&ts, timeout_ms > 0 ? timeout_ms : 0);
+    cer_clock_deadline(&ts, CLOCK_MONOTONIC, timeout_ms > 0 ? timeout_ms : 0);
     pthread_mutex_lock(&s->lock);
     while (!s->ready && !atomic_load(&s->stop) && rc == 0)
         rc = pthread_cond_timedwait(&s->changed, &s->lock, &ts);
@@ -857,7 +847,7 @@ static int count_one(const cer_streamref *id, const cer_cid *tip, void *arg)
 
 int cer_sync_flush(cer_sync *s, int timeout_ms)
 {
-    long long end = now_ms() + timeout_ms;
+    long long end = cer_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
     struct timespec ts = {0, 20 * 1000000};
 
     for (;;) {
@@ -867,7 +857,7 @@ int cer_sync_flush(cer_sync *s, int timeout_ms)
             return rc;
         if (n == 0)
             return 0;
-        if (now_ms() >= end)
+        if (cer_clock_ms(CLOCK_MONOTONIC) >= end)
             return cer_err(-ETIMEDOUT, "sync: %zu commits still unpublished after %d ms", n, timeout_ms);
         nanosleep(&ts, NULL);
     }
@@ -880,7 +870,7 @@ int cer_sync_load(cer_sync *s, const cer_streamref *id, int timeout_ms)
     struct timespec ts;
     cer_cid tips[QUERY_TIPS_MAX];
     size_t n = 0;
-    long long t0 = now_ms(), first = timeout_ms > 0 ? timeout_ms : s->query_timeout_ms;
+    long long t0 = cer_clock_ms(CLOCK_MONOTONIC), first = timeout_ms > 0 ? timeout_ms : s->query_timeout_ms;
     int rc, moved = 0, err = 0;
     char errbuf[512] = "";
 
@@ -898,12 +888,12 @@ int cer_sync_load(cer_sync *s, const cer_streamref *id, int timeout_ms)
     if ((rc = cer_sync_wait_ready(s, (int)first)) == 0 && (rc = publish(s, &m)) == 0) {
         /* the first answer within first ms, then while they keep coming */
         pthread_mutex_lock(&s->lock);
-        deadline(&ts, first - (now_ms() - t0) > 0 ? first - (now_ms() - t0) : 0);
+        cer_clock_deadline(&ts, CLOCK_MONOTONIC, first - (cer_clock_ms(CLOCK_MONOTONIC) - t0) > 0 ? first - (cer_clock_ms(CLOCK_MONOTONIC) - t0) : 0);
         while (q.ntips == 0 && !atomic_load(&s->stop) && pthread_cond_timedwait(&s->changed, &s->lock, &ts) == 0)
             ;
         while (q.ntips > 0 && q.ntips < QUERY_TIPS_MAX && !atomic_load(&s->stop)) {
             size_t seen = q.ntips;
-            deadline(&ts, s->query_quiet_ms);
+            cer_clock_deadline(&ts, CLOCK_MONOTONIC, s->query_quiet_ms);
             while (q.ntips == seen && !atomic_load(&s->stop) &&
                    pthread_cond_timedwait(&s->changed, &s->lock, &ts) == 0)
                 ;
