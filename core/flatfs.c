@@ -293,16 +293,16 @@ static int sync_dirs(flat_store *f, const block_name *bn, bool created)
     return rc;
 }
 
-static int read_bounded(flat_store *f, int fd, size_t hint, cer_buf *out, const char *rel);
-
 /* 1 when the block's file holds exactly data, 0 when it is missing or
- * damaged (a put then writes it anew: that is how a damaged block heals),
- * or a negative errno. */
+ * damaged (a put then writes it anew: that is how a damaged block heals,
+ * when the IPFS-backed store fetches it again), or a negative errno. */
 static int block_intact(flat_store *f, const block_name *bn, const uint8_t *data, size_t len)
 {
-    cer_buf have = CER_BUF_INIT;
+    uint8_t chunk[4096];
     struct stat st;
-    int fd, rc;
+    size_t off = 0;
+    ssize_t n = 0;
+    int fd, rc = 1;
 
     if ((fd = openat(f->dfd, bn->rel, O_RDONLY | O_CLOEXEC)) < 0)
         return errno == ENOENT ? 0 : fs_err(f, errno, "open", bn->rel);
@@ -310,10 +310,18 @@ static int block_intact(flat_store *f, const block_name *bn, const uint8_t *data
         rc = fs_err(f, errno, "stat", bn->rel);
     else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != len)
         rc = 0;
-    else if ((rc = read_bounded(f, fd, len, &have, bn->rel)) == 0)
-        rc = have.len == len && memcmp(have.data, data, len) == 0;
+    while (rc == 1 && off < len) {
+        size_t want = len - off < sizeof chunk ? len - off : sizeof chunk;
+        if ((n = sys_read(f, fd, chunk, want)) < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = fs_err(f, errno, "read", bn->rel);
+        else if (n == 0 || memcmp(chunk, data + off, (size_t)n) != 0)
+            rc = 0;
+        else
+            off += (size_t)n;
+    }
     close(fd);
-    cer_buf_free(&have);
     return rc;
 }
 

@@ -142,13 +142,19 @@ static int ipfs_get(cer_store *st, const cer_cid *cid, cer_buf *out)
     size_t start = out->len;
     cer_buf b = CER_BUF_INIT;
     int rc = s->local->ops->get(s->local, cid, out);
+    bool damaged = rc == 0;
 
-    if (rc != -ENOENT)
+    /* a damaged local copy is fetched again, and the put below replaces it */
+    if (rc == 0 && cer_cid_check_block(cid, out->data + start, out->len - start) == 0)
+        return 0;
+    if (rc < 0 && rc != -ENOENT)
         return rc;
     out->len = start;
     if ((rc = cer_ipfs_block_get(s->ipfs, cid, &b, 0)) < 0) {
         atomic_fetch_add(&s->fetch_failed, 1);
         cer_buf_free(&b);
+        if (damaged)
+            return cer_err_wrap(-EBADMSG, "store: the copy here is corrupted, and IPFS");
         return rc == -ETIMEDOUT ? cer_err_wrap(-ENOENT, "store: not here, and IPFS") : rc;
     }
     atomic_fetch_add(&s->fetched, 1);

@@ -13,7 +13,6 @@
 #include "keccak.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +21,6 @@
 /* ---- a node in a temporary directory ---- */
 
 static char dir[64];
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
 
 static cer_node *node_new(void)
 {
@@ -43,7 +36,7 @@ static cer_node *node_new(void)
 static void node_free(cer_node *node)
 {
     cer_node_close(node);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    tu_rm_tree(dir);
 }
 
 static cJSON *json(const char *s)
@@ -1038,8 +1031,8 @@ START_TEST(anchored_branch_wins)
     cer_anchorer_stop(qb);
     cer_node_close(a);
     cer_node_close(b);
-    nftw(da, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    nftw(db, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    tu_rm_tree(da);
+    tu_rm_tree(db);
     cJSON_Delete(hdr);
     cJSON_Delete(c1);
     cer_key_wipe(&key);

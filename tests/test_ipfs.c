@@ -521,6 +521,54 @@ START_TEST(push_skips_what_was_written)
 }
 END_TEST
 
+/* A damaged local copy is fetched again from IPFS and the put of the
+ * fetched bytes replaces it; with IPFS failing, the error says corrupted. */
+START_TEST(damaged_copy_fetched_again)
+{
+    char dir[] = "/tmp/cfs-ipfs-heal.XXXXXX", name[CER_CID_STR_MAX], path[4200];
+    cer_buf b = CER_BUF_INIT, out = CER_BUF_INIT, bad;
+    cer_store *local, *st;
+    cer_cid cid;
+    fake f;
+    FILE *fp;
+    size_t n;
+
+    fake_start(&f);
+    make_block(&b, &cid, "{\"heal\":\"me\"}");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(cer_store_open_dir(&local, dir, CER_STORE_NOSYNC), 0);
+    ck_assert_int_eq(cer_store_open_ipfs(&st, local, fake_client(&f)), 0);
+    key_reply(&f, &cid, b.len);
+    ck_assert_int_eq(cer_store_put(st, &cid, b.data, b.len), 0);
+    /* flip a byte of the file flatfs wrote (shard: the CID's 3rd and 2nd last characters) */
+    n = (size_t)cer_cid_to_string(name, sizeof name, &cid);
+    snprintf(path, sizeof path, "%s/%.2s/%s.data", dir, name + n - 3, name);
+    bad = (cer_buf)CER_BUF_INIT;
+    cer_buf_append(&bad, b.data, b.len);
+    bad.data[1] ^= 0x20;
+    ck_assert_ptr_nonnull(fp = fopen(path, "wb"));
+    ck_assert_uint_eq(fwrite(bad.data, 1, bad.len, fp), bad.len);
+    fclose(fp);
+    /* IPFS fails: corrupted, not "not here" */
+    fake_reply(&f, 500, "{\"Message\":\"no\",\"Code\":0}", 24);
+    ck_assert_int_eq(cer_store_get(st, &cid, &out), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "corrupted"));
+    /* IPFS has it: fetched, and the local copy healed */
+    fake_reply(&f, 200, b.data, b.len);
+    ck_assert_int_eq(cer_store_get(st, &cid, &out), 0);
+    ck_assert_mem_eq(out.data, b.data, b.len);
+    ck_assert_ptr_nonnull(strstr(f.last_path, "block/get"));
+    ck_assert_int_eq(cer_store_get(local, &cid, &out), 0);
+    ck_assert_mem_eq(out.data, b.data, b.len);
+    cer_store_close(st);
+    fake_stop(&f);
+    tu_rm_tree(dir);
+    cer_buf_free(&b);
+    cer_buf_free(&bad);
+    cer_buf_free(&out);
+}
+END_TEST
+
 static Suite *ipfs_suite(void)
 {
     Suite *s = suite_create("ipfs");
@@ -538,6 +586,7 @@ static Suite *ipfs_suite(void)
     tcase_add_test(t, client_against_fake);
     tcase_add_test(t, refused_and_bad_url);
     tcase_add_test(t, fault_injection_loop);
+    tcase_add_test(t, damaged_copy_fetched_again);
     tcase_add_test(t, push_skips_what_was_written);
     suite_add_tcase(s, t);
     return s;

@@ -11,7 +11,6 @@
 #include "dagcbor.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +20,6 @@
 
 static char dir[64];
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/cfs-node-XXXXXX");
@@ -37,7 +28,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tu_rm_tree(dir);
 }
 
 static cJSON *json(const char *text)

@@ -28,7 +28,6 @@
 
 #include <cbor.h>
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -476,14 +475,6 @@ static char dir[64];
 static cer_streamref nid;
 static cer_cid ntip;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* The update runs durable (fsync'd blocks, records, directories), as the
  * mount does; create and learn skip fsync to keep the loop short. */
 static bool durable;
@@ -537,7 +528,7 @@ static void fresh_node_dir(void)
 
 static void remove_node_dir(void)
 {
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tu_rm_tree(dir);
 }
 
 static int find_unpublished(const cer_streamref *id, const cer_cid *tip, void *arg)

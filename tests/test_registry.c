@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,17 +34,9 @@ static char *make_tmpdir(void)
     return d;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void rm_tmpdir(char *d)
 {
-    nftw(d, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tu_rm_tree(d);
     free(d);
 }
 

@@ -24,14 +24,6 @@ enum { MEM = 0, DIR_STORE = 1 };
 /* The per-test scratch directory (made by setup, removed by teardown). */
 static char tmpdir[64];
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void setup(void)
 {
     strcpy(tmpdir, "/tmp/cer-store-XXXXXX");
@@ -40,7 +32,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tu_rm_tree(tmpdir);
 }
 
 /* tmpdir/<sub> as a new string; caller frees. */

@@ -26,6 +26,9 @@ char *tu_hex(const uint8_t *data, size_t len);
 const char *tu_str(const cJSON *root, const char *path);
 const cJSON *tu_get(const cJSON *root, const char *path);
 
+/* Remove dir and everything under it (a test's temp directory). */
+void tu_rm_tree(const char *dir);
+
 /* Assert that buf equals the hex string (spaces ignored). */
 #define tu_assert_hex(data, len, hex)                                              \
     do {                                                                           \
