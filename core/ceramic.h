@@ -713,8 +713,10 @@ int cer_node_commit_describe(cer_node *node, const cer_cid *cid, cJSON **out);
 /* Commits made here and not yet published (the registry's journal):
  * fn is called for each, oldest first (a snapshot, no lock held); stops
  * when fn returns non-zero and returns that. An entry whose commit is not
- * in its stream's log (left by a crash before the commit was recorded) is
- * skipped and dropped, with a "journal" event. */
+ * in its stream's log (left by a crash before the commit was recorded, or
+ * lost to another branch) is skipped and dropped, with a "journal" event.
+ * It takes each journaled stream's writer lock (and may load the stream):
+ * never call it holding one, nor from a listener. */
 int cer_node_unpublished(cer_node *node, int (*fn)(const cer_streamref *id, const cer_cid *tip, void *arg),
                          void *arg);
 /* Mark one published (durable); -ENOENT when it was not pending. */

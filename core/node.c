@@ -1048,7 +1048,7 @@ static int unpublished_one(const cer_streamref *id, const cer_cid *tip, void *ar
         pthread_mutex_lock(&s->write);
         if (stream_load(u->node, s) == 0 && !(keep = in_log(s->st, tip)))
             unjournal(u->node, s, tip, "journal",
-                      "is not in the log (a crash before it was recorded?): not published");
+                      "is not in the log (lost to another branch, or a crash before it was recorded): not published");
         pthread_mutex_unlock(&s->write);
         cer_errclear();
     }

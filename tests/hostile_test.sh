@@ -207,12 +207,7 @@ if [ $FUSE = 1 ]; then
     mkdir -p "$MNT"
     $CFS mount "$MNT" --state "$T/M" -f --anchor none --ipfs "$API2" $NET 2>"$T/M.log" &
     pidM=$!
-    i=0
-    while ! mountpoint -q "$MNT"; do
-        i=$((i + 1))
-        [ $i -gt 100 ] && { fail "m.mount"; cat "$T/M.log"; exit 1; }
-        sleep 0.1
-    done
+    wait_mounted "$MNT" $pidM "$T/M.log"
     i=0
     until [ "$(timeout 30 jq -r .ipfs.connected "$MNT/.status")" = true ]; do
         i=$((i + 1))
