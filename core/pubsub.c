@@ -15,6 +15,7 @@
  * what the bytes are is the receiver's business (sync.c hashes them).
  */
 #include "pubsub.h"
+#include "buf.h"
 #include "cid.h"
 #include "dagcbor.h"
 #include "error.h"
@@ -106,43 +107,34 @@ static int get_tips(cer_msg *msg, const cJSON *o)
 static int get_inline(cer_msg *msg, const cJSON *o)
 {
     const cJSON *v = field(o, "inlineBlocks"), *it;
-    uint8_t *tmp;
     size_t total = 0;
-    int n = cJSON_GetArraySize(v), len = 0;
+    int n = cJSON_GetArraySize(v);
 
     if (!v)
         return 0;
     if (!cJSON_IsArray(v) || n < 1 || n > CER_MSG_INLINE_BLOCKS)
         return cer_err(-EINVAL, "pubsub: UPDATE 'inlineBlocks' must be an array of 1 to %d strings",
                        CER_MSG_INLINE_BLOCKS);
-    if (!(tmp = malloc(CER_MSG_INLINE_MAX + 1)))
-        return cer_err(-ENOMEM, "pubsub: out of memory");
     cJSON_ArrayForEach(it, v) {
         cer_buf *b = &msg->inline_blocks[msg->ninline];
-        if (!cJSON_IsString(it) || it->valuestring[0] != CER_BASE64URL) {
-            free(tmp);
+        size_t room = CER_MSG_INLINE_MAX + 1 - total;  /* one byte more tells "over" */
+        int len;
+        if (!cJSON_IsString(it) || it->valuestring[0] != CER_BASE64URL)
             return cer_err(-EINVAL, "pubsub: UPDATE 'inlineBlocks' entry is not a base64url multibase string");
-        }
-        /* decode into what is left of the bound, plus one byte to tell "over" */
-        if (strlen(it->valuestring) - 1 > cer_base_encoded_max(CER_BASE64URL, CER_MSG_INLINE_MAX + 1 - total) ||
-            (len = cer_multibase_decode(tmp, CER_MSG_INLINE_MAX + 1 - total, it->valuestring)) == -ENOSPC ||
-            (len > 0 && total + (size_t)len > CER_MSG_INLINE_MAX)) {
-            free(tmp);
+        if (strlen(it->valuestring) - 1 > cer_base_encoded_max(CER_BASE64URL, room))
             return cer_err(-EFBIG, "pubsub: UPDATE 'inlineBlocks' over %d bytes", CER_MSG_INLINE_MAX);
-        }
-        if (len <= 0) {
-            free(tmp);
+        if (cer_buf_reserve(b, room) < 0)
+            return cer_err(-ENOMEM, "pubsub: out of memory");
+        msg->ninline++;  /* b is the message's now, freed with it */
+        if ((len = cer_multibase_decode(b->data, room, it->valuestring)) == -ENOSPC ||
+            (len > 0 && total + (size_t)len > CER_MSG_INLINE_MAX))
+            return cer_err(-EFBIG, "pubsub: UPDATE 'inlineBlocks' over %d bytes", CER_MSG_INLINE_MAX);
+        if (len <= 0)
             return len < 0 ? cer_err_wrap(len, "pubsub: UPDATE 'inlineBlocks' entry")
                            : cer_err(-EINVAL, "pubsub: UPDATE 'inlineBlocks' entry is empty");
-        }
-        if (cer_buf_append(b, tmp, (size_t)len) < 0) {
-            free(tmp);
-            return cer_err(-ENOMEM, "pubsub: out of memory");
-        }
+        b->len = (size_t)len;
         total += (size_t)len;
-        msg->ninline++;
     }
-    free(tmp);
     return 0;
 }
 
