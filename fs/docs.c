@@ -261,6 +261,8 @@ static void doc_free(cfs_doc *d)
     free(d);
 }
 
+/* The bucket of a StreamID string in fs->by_id, or of a name in
+ * fs->by_name (both 4096 long). */
 static size_t sid_bucket(const char *sid)
 {
     uint64_t h = 1469598103934665603ull;
@@ -268,6 +270,27 @@ static size_t sid_bucket(const char *sid)
     for (; *sid; sid++)
         h = (h ^ (uint8_t)*sid) * 1099511628211ull;
     return (size_t)(h % (sizeof ((cfs_fs *)0)->by_id / sizeof ((cfs_fs *)0)->by_id[0]));
+}
+
+/* fs->lock held; doc->name set, doc in no name chain yet. */
+static void index_name(cfs_fs *fs, cfs_doc *doc)
+{
+    size_t b = sid_bucket(doc->name);
+
+    doc->next_name = fs->by_name[b];
+    fs->by_name[b] = doc;
+}
+
+/* fs->lock held: doc is named name from now on, in its chain too. */
+static void rename_doc(cfs_fs *fs, cfs_doc *doc, const char *name)
+{
+    for (cfs_doc **p = &fs->by_name[sid_bucket(doc->name)]; *p; p = &(*p)->next_name)
+        if (*p == doc) {
+            *p = doc->next_name;
+            break;
+        }
+    snprintf(doc->name, sizeof doc->name, "%s", name);
+    index_name(fs, doc);
 }
 
 /* fs->lock held; doc->sid set. */
@@ -305,6 +328,7 @@ static cfs_doc *doc_for_stream(cfs_fs *fs, const cer_streamref *id, const char *
     d->next = fs->docs;
     fs->docs = d;
     index_id(fs, d);
+    index_name(fs, d);
     return d;
 }
 
@@ -330,12 +354,13 @@ static cfs_doc *pending_doc(cfs_fs *fs, const char *name, int64_t made_ms, int *
     }
     d->next = fs->docs;
     fs->docs = d;
+    index_name(fs, d);
     return d;
 }
 
 static cfs_doc *find_name_locked(cfs_fs *fs, const char *name)
 {
-    for (cfs_doc *d = fs->docs; d; d = d->next)
+    for (cfs_doc *d = fs->by_name[sid_bucket(name)]; d; d = d->next_name)
         if (!d->removed && strcmp(d->name, name) == 0)
             return d;
     return NULL;
@@ -492,7 +517,7 @@ int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
         pthread_mutex_lock(&fs->lock);
         if ((d = find_id_locked(fs, &id))) {
             d->removed = false;
-            snprintf(d->name, sizeof d->name, "%s", name);
+            rename_doc(fs, d, name);
         }
         pthread_mutex_unlock(&fs->lock);
         *out = cfs_doc_lookup(fs, name, &by_id, &err);
@@ -560,7 +585,7 @@ int cfs_doc_rmdir(cfs_fs *fs, const char *name)
         pthread_mutex_lock(&fs->lock);
         d->removed = true;
         if (!d->pending)
-            snprintf(d->name, sizeof d->name, "%s", d->sid);
+            rename_doc(fs, d, d->sid);
         pthread_mutex_unlock(&fs->lock);
         d->absent_until_ms = 0;  /* by StreamID it shows the tip at once */
     }
@@ -612,7 +637,7 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
     }
     if (rc == 0) {
         pthread_mutex_lock(&fs->lock);
-        snprintf(d->name, sizeof d->name, "%s", to);
+        rename_doc(fs, d, to);
         d->removed = false;
         pthread_mutex_unlock(&fs->lock);
     }

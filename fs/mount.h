@@ -84,6 +84,7 @@ typedef struct cfs_ent {
 struct cfs_doc {
     struct cfs_doc *next;
     struct cfs_doc *next_id;    /* chain in fs->by_id (streams only) */
+    struct cfs_doc *next_name;  /* chain in fs->by_name */
     pthread_mutex_t lock;       /* guards everything below */
     uint64_t base;              /* inode seed: H(StreamID), or H(pending name) */
     bool pending;               /* mkdir'd; the first valid save makes the genesis */
@@ -165,6 +166,7 @@ typedef struct cfs_fs {
     pthread_mutex_t lock;       /* guards docs and the inode table */
     cfs_doc *docs;
     cfs_doc *by_id[4096];       /* streams by hash of their StreamID string */
+    cfs_doc *by_name[4096];     /* every document by hash of its name */
     cfs_ent **ents;
     size_t nbuckets, nents;
 
