@@ -28,6 +28,7 @@
 #include "error.h"
 #include "registry.h"
 #include "state.h"
+#include "strmap.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -39,7 +40,6 @@
 #include <unistd.h>
 
 typedef struct stream {
-    struct stream *next;
     char key[CER_STREAMID_STR_MAX];
     cer_streamref id;
     pthread_mutex_t write;  /* serialises changes; held across their I/O */
@@ -76,7 +76,7 @@ struct cer_node {
     cer_store *store;
     cer_registry *reg;
     pthread_mutex_t lock;   /* guards streams, listeners, sections */
-    stream *streams;
+    cer_strmap streams;     /* key -> stream, owned */
     listener listeners[CER_NODE_LISTENERS_MAX];
     size_t nlisteners;
     section sections[CER_NODE_LISTENERS_MAX];
@@ -213,10 +213,12 @@ static void save_cache(cer_node *node, const cer_state *st);
 
 void cer_node_close(cer_node *node)
 {
+    size_t pos = 0;
+    stream *s;
+
     if (!node)
         return;
-    for (stream *s = node->streams, *next; s; s = next) {
-        next = s->next;
+    while ((s = cer_strmap_next(&node->streams, &pos))) {
         if (s->st && s->uncached)
             save_cache(node, s->st);
         cer_state_free(s->st);
@@ -224,6 +226,7 @@ void cer_node_close(cer_node *node)
         pthread_mutex_destroy(&s->lock);
         free(s);
     }
+    cer_strmap_free(&node->streams);
     cer_store_close(node->store);
     cer_registry_close(node->reg);  /* releases the lock: last */
     cer_key_wipe(&node->key);
@@ -261,17 +264,17 @@ static int stream_entry(cer_node *node, stream **out, const cer_streamref *id)
     if ((rc = stream_key(key, id)) < 0)
         return rc;
     pthread_mutex_lock(&node->lock);
-    for (s = node->streams; s; s = s->next)
-        if (strcmp(s->key, key) == 0)
-            break;
-    if (!s && (s = calloc(1, sizeof *s))) {
+    if (!(s = cer_strmap_get(&node->streams, key)) && (s = calloc(1, sizeof *s))) {
         memcpy(s->key, key, sizeof key);
-        s->id = *id;
-        s->id.is_commit = false;
-        pthread_mutex_init(&s->write, NULL);
-        pthread_mutex_init(&s->lock, NULL);
-        s->next = node->streams;
-        node->streams = s;
+        if (cer_strmap_put(&node->streams, s->key, s) < 0) {
+            free(s);
+            s = NULL;
+        } else {
+            s->id = *id;
+            s->id.is_commit = false;
+            pthread_mutex_init(&s->write, NULL);
+            pthread_mutex_init(&s->lock, NULL);
+        }
     }
     pthread_mutex_unlock(&node->lock);
     *out = s;
@@ -874,8 +877,11 @@ int cer_node_recheck_anchors(cer_node *node)
     pthread_mutex_unlock(&node->elock);
     /* streams are freed only at close: the pointers stay good */
     pthread_mutex_lock(&node->lock);
-    for (stream *s = node->streams; s; s = s->next) {
+    for (size_t pos = 0;;) {
+        stream *s = cer_strmap_next(&node->streams, &pos);
         bool due;
+        if (!s)
+            break;
         pthread_mutex_lock(&s->lock);
         due = s->st && needs_check(node, s->st);
         pthread_mutex_unlock(&s->lock);

@@ -5,8 +5,9 @@
  *
  * In memory: the records in a chained hash table keyed by the canonical
  * StreamID string, the same records chained a second time by alias, and
- * the pending journal entries in an array, oldest first. The maps change
- * only after the write that makes the change durable has succeeded.
+ * the pending journal entries in a list, oldest first, found by their tip
+ * in a map. The maps change only after the write that makes the change
+ * durable has succeeded.
  */
 #include "registry.h"
 #include "buf.h"
@@ -14,6 +15,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "json.h"
+#include "strmap.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -38,14 +40,15 @@
 #define NAME_MAX_LEN (CER_STREAMID_STR_MAX + sizeof CACHE_EXT)
 
 typedef struct rec {
-    struct rec *next_id, *next_alias;
     char key[CER_STREAMID_STR_MAX];   /* canonical StreamID string */
     cer_stream_info info;
 } rec;
 
 typedef struct pending {
+    struct pending *prev, *next;   /* journal order, oldest first */
     cer_streamref id;
     cer_cid tip;
+    char key[CER_CID_STR_MAX];     /* the tip's string: its key in r->pend_by_tip */
 } pending;
 
 struct cer_registry {
@@ -54,16 +57,17 @@ struct cer_registry {
     bool sync;
 
     pthread_mutex_t wlock;   /* serialises record writers, held across their file I/O */
-    pthread_mutex_t lock;    /* guards the fields down to by_alias; never held across I/O */
-    size_t nbuckets, count;
-    rec **by_id, **by_alias;
+    pthread_mutex_t lock;    /* guards the two maps; never held across I/O */
+    cer_strmap by_id;        /* key -> rec, owned */
+    cer_strmap by_alias;     /* info.alias -> rec, for records that have one */
 
     pthread_mutex_t jlock;   /* guards the journal fields */
     int jfd;
     off_t jsize;             /* bytes of complete lines in the file */
     size_t ndone;            /* "done" lines in the file */
-    pending *pend;
-    size_t npend, pcap;
+    pending *pend_first, *pend_last;
+    size_t npend;
+    cer_strmap pend_by_tip;  /* a commit's CID names one stream: one entry per tip */
 
     char **warn;             /* written by open only */
     size_t nwarn, nwarn_lost;
@@ -76,15 +80,6 @@ struct cer_registry {
 static int oom(void)
 {
     return cer_err(-ENOMEM, "registry: out of memory");
-}
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -314,102 +309,50 @@ static int record_check(cer_stream_info *out, const char *key, const cJSON *o)
 /* The maps (callers hold r->lock)                                      */
 /* ------------------------------------------------------------------ */
 
-static rec **id_slot(cer_registry *r, const char *key)
-{
-    return &r->by_id[hash_str(key) & (r->nbuckets - 1)];
-}
-
-static rec **alias_slot(cer_registry *r, const char *alias)
-{
-    return &r->by_alias[hash_str(alias) & (r->nbuckets - 1)];
-}
-
 static rec *find_id(cer_registry *r, const char *key)
 {
-    for (rec *e = *id_slot(r, key); e; e = e->next_id)
-        if (strcmp(e->key, key) == 0)
-            return e;
-    return NULL;
+    return cer_strmap_get(&r->by_id, key);
 }
 
 static rec *find_alias(cer_registry *r, const char *alias)
 {
-    for (rec *e = *alias_slot(r, alias); e; e = e->next_alias)
-        if (strcmp(e->info.alias, alias) == 0)
-            return e;
-    return NULL;
+    return cer_strmap_get(&r->by_alias, alias);
+}
+
+/* Room for one more record, or for a record's new alias, in the maps:
+ * link_rec and link_alias cannot fail after it. */
+static int reserve_one(cer_registry *r)
+{
+    int rc;
+
+    if ((rc = cer_strmap_reserve(&r->by_id, 1)) < 0 || (rc = cer_strmap_reserve(&r->by_alias, 1)) < 0)
+        return rc;
+    return 0;
 }
 
 static void link_alias(cer_registry *r, rec *e)
 {
-    rec **slot;
-
-    if (!e->info.alias[0])
-        return;
-    slot = alias_slot(r, e->info.alias);
-    e->next_alias = *slot;
-    *slot = e;
+    if (e->info.alias[0])
+        cer_strmap_put(&r->by_alias, e->info.alias, e);
 }
 
+/* Before e->info.alias changes: the map holds the string. */
 static void unlink_alias(cer_registry *r, rec *e)
 {
-    if (!e->info.alias[0])
-        return;
-    for (rec **p = alias_slot(r, e->info.alias); *p; p = &(*p)->next_alias)
-        if (*p == e) {
-            *p = e->next_alias;
-            return;
-        }
+    if (e->info.alias[0])
+        cer_strmap_del(&r->by_alias, e->info.alias);
 }
 
 static void link_rec(cer_registry *r, rec *e)
 {
-    rec **slot = id_slot(r, e->key);
-
-    e->next_id = *slot;
-    *slot = e;
+    cer_strmap_put(&r->by_id, e->key, e);
     link_alias(r, e);
-    r->count++;
 }
 
 static void unlink_rec(cer_registry *r, rec *e)
 {
-    for (rec **p = id_slot(r, e->key); *p; p = &(*p)->next_id)
-        if (*p == e) {
-            *p = e->next_id;
-            break;
-        }
+    cer_strmap_del(&r->by_id, e->key);
     unlink_alias(r, e);
-    r->count--;
-}
-
-/* Make room for one more record (load factor at most 1). */
-static int reserve_one(cer_registry *r)
-{
-    size_t n = r->nbuckets * 2, oldn = r->nbuckets;
-    rec **old = r->by_id, **ni, **na;
-
-    if (r->count < r->nbuckets)
-        return 0;
-    ni = calloc(n, sizeof *ni);
-    na = calloc(n, sizeof *na);
-    if (!ni || !na) {
-        free(ni);
-        free(na);
-        return oom();
-    }
-    free(r->by_alias);
-    r->by_id = ni;
-    r->by_alias = na;
-    r->nbuckets = n;
-    r->count = 0;
-    for (size_t i = 0; i < oldn; i++)
-        for (rec *e = old[i], *next; e; e = next) {
-            next = e->next_id;
-            link_rec(r, e);
-        }
-    free(old);
-    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -601,33 +544,55 @@ static int load_dir(cer_registry *r)
 /* The journal (callers hold r->jlock, except during open)              */
 /* ------------------------------------------------------------------ */
 
-static long find_pending(cer_registry *r, const cer_streamref *id, const cer_cid *tip)
+/* The pending entry of tip, NULL when there is none or (id given) it is
+ * another stream's. */
+static pending *find_pending(cer_registry *r, const cer_streamref *id, const cer_cid *tip)
 {
-    for (size_t i = 0; i < r->npend; i++)
-        if (cer_cid_equal(&r->pend[i].tip, tip) && (!id || cer_streamref_same_stream(&r->pend[i].id, id)))
-            return (long)i;
-    return -1;
-}
-
-static int reserve_pending(cer_registry *r)
-{
-    size_t cap;
+    char key[CER_CID_STR_MAX];
     pending *p;
 
-    if (r->npend < r->pcap)
-        return 0;
-    cap = r->pcap ? r->pcap * 2 : 16;
-    if (!(p = realloc(r->pend, cap * sizeof *p)))
+    if (cer_cid_to_string(key, sizeof key, tip) < 0 || !(p = cer_strmap_get(&r->pend_by_tip, key)))
+        return NULL;
+    return !id || cer_streamref_same_stream(&p->id, id) ? p : NULL;
+}
+
+/* *out: a new entry for (id, tip) with room for it in the map, in no
+ * list yet; the caller frees it unless it links it. */
+static int new_pending(pending **out, cer_registry *r, const cer_streamref *id, const cer_cid *tip)
+{
+    pending *p = calloc(1, sizeof *p);
+    int rc;
+
+    if (!p)
         return oom();
-    r->pend = p;
-    r->pcap = cap;
+    if ((rc = cer_cid_to_string(p->key, sizeof p->key, tip)) < 0 ||
+        (rc = cer_strmap_reserve(&r->pend_by_tip, 1)) < 0) {
+        free(p);
+        return rc;
+    }
+    p->id = *id;
+    p->tip = *tip;
+    *out = p;
     return 0;
 }
 
-static void drop_pending(cer_registry *r, size_t i)
+/* Appends p (from new_pending) to the list and the map; cannot fail. */
+static void link_pending(cer_registry *r, pending *p)
 {
-    memmove(&r->pend[i], &r->pend[i + 1], (r->npend - i - 1) * sizeof *r->pend);
+    p->prev = r->pend_last;
+    *(p->prev ? &p->prev->next : &r->pend_first) = p;
+    r->pend_last = p;
+    cer_strmap_put(&r->pend_by_tip, p->key, p);
+    r->npend++;
+}
+
+static void drop_pending(cer_registry *r, pending *p)
+{
+    *(p->prev ? &p->prev->next : &r->pend_first) = p->next;
+    *(p->next ? &p->next->prev : &r->pend_last) = p->prev;
+    cer_strmap_del(&r->pend_by_tip, p->key);
     r->npend--;
+    free(p);
 }
 
 /* One journal line: {"stream":k,"tip":cid} or {"done":cid,"stream":k}. */
@@ -704,8 +669,7 @@ out:
 static int replay_line(cer_registry *r, const char *line, size_t len, size_t lineno)
 {
     bool done = false, has_id = false;
-    pending p;
-    long i;
+    pending p, *e, *n;
     int rc;
 
     if (len == 0)
@@ -716,18 +680,22 @@ static int replay_line(cer_registry *r, const char *line, size_t len, size_t lin
         warn(r, "registry: " JOURNAL_NAME " line %zu: skipped: %s", lineno, cer_errmsg());
         return 0;
     }
-    i = find_pending(r, has_id ? &p.id : NULL, &p.tip);
+    e = find_pending(r, has_id ? &p.id : NULL, &p.tip);
     if (done) {
         r->ndone++;
-        if (i >= 0)
-            drop_pending(r, (size_t)i);
+        if (e)
+            drop_pending(r, e);
         return 0;
     }
-    if (i >= 0)
+    if (e)
         return 0;
-    if ((rc = reserve_pending(r)) < 0)
+    if (find_pending(r, NULL, &p.tip)) {
+        warn(r, "registry: " JOURNAL_NAME " line %zu: skipped: its tip is pending for another stream", lineno);
+        return 0;
+    }
+    if ((rc = new_pending(&n, r, &p.id, &p.tip)) < 0)
         return rc;
-    r->pend[r->npend++] = p;
+    link_pending(r, n);
     return 0;
 }
 
@@ -750,8 +718,8 @@ static int journal_compact(cer_registry *r)
 
     if ((rc = cer_buf_reserve(&b, 0)) < 0)
         goto out;
-    for (size_t i = 0; i < r->npend; i++) {
-        if ((rc = journal_line(&line, &r->pend[i].id, &r->pend[i].tip, false)) < 0 ||
+    for (const pending *p = r->pend_first; p; p = p->next) {
+        if ((rc = journal_line(&line, &p->id, &p->tip, false)) < 0 ||
             (rc = cer_buf_puts(&b, line)) < 0)
             goto out;
         free(line);
@@ -839,8 +807,9 @@ fail:
 
 int cer_registry_journal_add(cer_registry *r, const cer_streamref *id, const cer_cid *tip)
 {
-    char key[CER_STREAMID_STR_MAX], *line = NULL;
+    char key[CER_STREAMID_STR_MAX], cid[CER_CID_STR_MAX], *line = NULL;
     cer_streamref norm;
+    pending *p = NULL;
     int rc;
 
     if (!tip)
@@ -848,14 +817,20 @@ int cer_registry_journal_add(cer_registry *r, const cer_streamref *id, const cer
     if ((rc = stream_key(key, &norm, id)) < 0 || (rc = journal_line(&line, &norm, tip, false)) < 0)
         return rc;
     pthread_mutex_lock(&r->jlock);
-    if (find_pending(r, &norm, tip) >= 0)
+    if (find_pending(r, &norm, tip))
         goto out;
-    if ((rc = reserve_pending(r)) < 0 || (rc = journal_append(r, line)) < 0)
+    if (find_pending(r, NULL, tip)) {
+        cer_cid_to_string(cid, sizeof cid, tip);
+        rc = cer_err(-EEXIST, "registry: commit %s is pending for another stream than %s", cid, key);
         goto out;
-    r->pend[r->npend].id = norm;
-    r->pend[r->npend++].tip = *tip;
+    }
+    if ((rc = new_pending(&p, r, &norm, tip)) == 0 && (rc = journal_append(r, line)) == 0) {
+        link_pending(r, p);
+        p = NULL;
+    }
 out:
     pthread_mutex_unlock(&r->jlock);
+    free(p);
     free(line);
     return rc;
 }
@@ -864,7 +839,7 @@ int cer_registry_journal_done(cer_registry *r, const cer_streamref *id, const ce
 {
     char key[CER_STREAMID_STR_MAX], cid[CER_CID_STR_MAX], *line = NULL;
     cer_streamref norm;
-    long i;
+    pending *p;
     int rc;
 
     if (!tip)
@@ -872,14 +847,14 @@ int cer_registry_journal_done(cer_registry *r, const cer_streamref *id, const ce
     if ((rc = stream_key(key, &norm, id)) < 0 || (rc = journal_line(&line, &norm, tip, true)) < 0)
         return rc;
     pthread_mutex_lock(&r->jlock);
-    if ((i = find_pending(r, &norm, tip)) < 0) {
+    if (!(p = find_pending(r, &norm, tip))) {
         cer_cid_to_string(cid, sizeof cid, tip);
         rc = cer_err(-ENOENT, "registry: no pending journal entry %s of %s", cid, key);
         goto out;
     }
     if ((rc = journal_append(r, line)) < 0)
         goto out;
-    drop_pending(r, (size_t)i);
+    drop_pending(r, p);
     r->ndone++;
     /* the done line is durable; a failed compaction is retried next time */
     if (r->ndone > CER_REGISTRY_COMPACT_DONE)
@@ -902,8 +877,11 @@ int cer_registry_journal_list(cer_registry *r,
     n = r->npend;
     if (n && !(snap = malloc(n * sizeof *snap)))
         rc = oom();
-    else if (n)
-        memcpy(snap, r->pend, n * sizeof *snap);
+    else if (n) {
+        size_t i = 0;
+        for (const pending *p = r->pend_first; p; p = p->next)
+            snap[i++] = *p;
+    }
     pthread_mutex_unlock(&r->jlock);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = fn(&snap[i].id, &snap[i].tip, arg);
@@ -961,9 +939,7 @@ int cer_registry_open(cer_registry **out, const char *dir, unsigned flags)
     pthread_mutex_init(&r->wlock, NULL);
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->jlock, NULL);
-    r->nbuckets = 64;
-    if (!(r->dir = strdup(dir)) || !(r->by_id = calloc(r->nbuckets, sizeof *r->by_id)) ||
-        !(r->by_alias = calloc(r->nbuckets, sizeof *r->by_alias))) {
+    if (!(r->dir = strdup(dir))) {
         rc = oom();
         goto out;
     }
@@ -979,19 +955,20 @@ out:
 
 void cer_registry_close(cer_registry *r)
 {
+    rec *e;
+
     if (!r)
         return;
-    for (size_t i = 0; r->by_id && i < r->nbuckets; i++)
-        for (rec *e = r->by_id[i], *next; e; e = next) {
-            next = e->next_id;
-            free(e);
-        }
+    for (size_t pos = 0; (e = cer_strmap_next(&r->by_id, &pos));)
+        free(e);
     for (size_t i = 0; i < r->nwarn; i++)
         free(r->warn[i]);
     free(r->warn);
-    free(r->by_id);
-    free(r->by_alias);
-    free(r->pend);
+    cer_strmap_free(&r->by_id);
+    cer_strmap_free(&r->by_alias);
+    while (r->pend_first)
+        drop_pending(r, r->pend_first);
+    cer_strmap_free(&r->pend_by_tip);
     if (r->jfd >= 0)
         close(r->jfd);
     if (r->dirfd >= 0)
@@ -1068,7 +1045,7 @@ int cer_registry_put(cer_registry *r, const cer_stream_info *info)
         rc = cer_err(-EEXIST, "registry: alias \"%s\" is already the alias of %s", norm.alias, holder->key);
         goto out;
     }
-    if (!e && (rc = reserve_one(r)) < 0)
+    if ((rc = reserve_one(r)) < 0)
         goto out;
     pthread_mutex_unlock(&r->lock);
     rc = write_replace(r, name, text, strlen(text), r->sync);
@@ -1151,7 +1128,7 @@ size_t cer_registry_count(cer_registry *r)
     size_t n;
 
     pthread_mutex_lock(&r->lock);
-    n = r->count;
+    n = r->by_id.count;
     pthread_mutex_unlock(&r->lock);
     return n;
 }
@@ -1160,14 +1137,14 @@ int cer_registry_list(cer_registry *r, int (*fn)(const cer_stream_info *info, vo
 {
     cer_stream_info *snap = NULL;
     size_t n = 0;
+    rec *e;
     int rc = 0;
 
     pthread_mutex_lock(&r->lock);
-    if (r->count && !(snap = malloc(r->count * sizeof *snap)))
+    if (r->by_id.count && !(snap = malloc(r->by_id.count * sizeof *snap)))
         rc = oom();
-    for (size_t i = 0; snap && i < r->nbuckets; i++)
-        for (rec *e = r->by_id[i]; e; e = e->next_id)
-            snap[n++] = e->info;
+    for (size_t pos = 0; snap && (e = cer_strmap_next(&r->by_id, &pos));)
+        snap[n++] = e->info;
     pthread_mutex_unlock(&r->lock);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = fn(&snap[i], arg);

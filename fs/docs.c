@@ -263,19 +263,19 @@ static void doc_free(cfs_doc *d)
 
 /* The bucket of a StreamID string in fs->by_id, or of a name in
  * fs->by_name (both 4096 long). */
-static size_t sid_bucket(const char *sid)
+static size_t name_bucket(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
 
-    for (; *sid; sid++)
-        h = (h ^ (uint8_t)*sid) * 1099511628211ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
     return (size_t)(h % (sizeof ((cfs_fs *)0)->by_id / sizeof ((cfs_fs *)0)->by_id[0]));
 }
 
 /* fs->lock held; doc->name set, doc in no name chain yet. */
 static void index_name(cfs_fs *fs, cfs_doc *doc)
 {
-    size_t b = sid_bucket(doc->name);
+    size_t b = name_bucket(doc->name);
 
     doc->next_name = fs->by_name[b];
     fs->by_name[b] = doc;
@@ -284,7 +284,7 @@ static void index_name(cfs_fs *fs, cfs_doc *doc)
 /* fs->lock held: doc is named name from now on, in its chain too. */
 static void rename_doc(cfs_fs *fs, cfs_doc *doc, const char *name)
 {
-    for (cfs_doc **p = &fs->by_name[sid_bucket(doc->name)]; *p; p = &(*p)->next_name)
+    for (cfs_doc **p = &fs->by_name[name_bucket(doc->name)]; *p; p = &(*p)->next_name)
         if (*p == doc) {
             *p = doc->next_name;
             break;
@@ -296,7 +296,7 @@ static void rename_doc(cfs_fs *fs, cfs_doc *doc, const char *name)
 /* fs->lock held; doc->sid set. */
 static void index_id(cfs_fs *fs, cfs_doc *doc)
 {
-    size_t b = sid_bucket(doc->sid);
+    size_t b = name_bucket(doc->sid);
 
     doc->next_id = fs->by_id[b];
     fs->by_id[b] = doc;
@@ -360,7 +360,7 @@ static cfs_doc *pending_doc(cfs_fs *fs, const char *name, int64_t made_ms, int *
 
 static cfs_doc *find_name_locked(cfs_fs *fs, const char *name)
 {
-    for (cfs_doc *d = fs->by_name[sid_bucket(name)]; d; d = d->next_name)
+    for (cfs_doc *d = fs->by_name[name_bucket(name)]; d; d = d->next_name)
         if (!d->removed && strcmp(d->name, name) == 0)
             return d;
     return NULL;
@@ -374,7 +374,7 @@ static cfs_doc *find_id_locked(cfs_fs *fs, const cer_streamref *id)
     norm.is_commit = false;
     if (cer_streamref_to_string(sid, sizeof sid, &norm) < 0)
         return NULL;
-    for (cfs_doc *d = fs->by_id[sid_bucket(sid)]; d; d = d->next_id)
+    for (cfs_doc *d = fs->by_id[name_bucket(sid)]; d; d = d->next_id)
         if (strcmp(d->sid, sid) == 0)
             return d;
     return NULL;
