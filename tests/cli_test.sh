@@ -14,8 +14,8 @@ fails=0
 eq() { # eq NAME GOT WANT
     if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2' want '$3'"; fails=$((fails + 1)); fi
 }
-# bad NAME CMD...: must exit non-zero with exactly one line on stderr
-bad() {
+# refused NAME CMD...: must exit non-zero with exactly one line on stderr
+refused() {
     name=$1; shift
     if "$@" >"$T/out" 2>"$T/err"; then
         echo "FAIL $name: exit 0"; fails=$((fails + 1)); return
@@ -124,29 +124,29 @@ for c in did "dag encode" "dag decode" "streamid parse" sign verify genesis comm
 done
 
 # bad input: one line on stderr, non-zero exit
-bad bad.seed $CFS did --seed-hex 0011
-bad bad.seedhex $CFS did --seed-hex zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
-bad bad.json $CFS genesis --seed-hex $SEED --content '{"a":'
-bad bad.trailing $CFS genesis --seed-hex $SEED --content '{"a":1} x'
-bad bad.unsigned $CFS genesis --seed-hex $SEED --unsigned --content '{"a":1}'
-bad bad.unsigned.nocontroller $CFS genesis --unsigned --header '{"family":"example"}'
-bad bad.nokey $CFS genesis --header "{\"controllers\":[\"$DID\"]}"
-bad bad.header $CFS genesis --seed-hex $SEED --header '{"controllers":["a","b"]}'
-bad bad.prev $CFS commit --seed-hex $SEED --genesis "$G" --prev nope --patch '[]'
-bad bad.patch $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '{}'
-bad bad.patchop $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '[{"op":"bogus","path":"/a"}]'
-bad bad.patchvalue $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '[{"op":"add","path":"/a"}]'
-bad bad.streamid $CFS streamid parse kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60
-bad bad.type $CFS streamid nosuchtype "$G"
+refused bad.seed $CFS did --seed-hex 0011
+refused bad.seedhex $CFS did --seed-hex zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+refused bad.json $CFS genesis --seed-hex $SEED --content '{"a":'
+refused bad.trailing $CFS genesis --seed-hex $SEED --content '{"a":1} x'
+refused bad.unsigned $CFS genesis --seed-hex $SEED --unsigned --content '{"a":1}'
+refused bad.unsigned.nocontroller $CFS genesis --unsigned --header '{"family":"example"}'
+refused bad.nokey $CFS genesis --header "{\"controllers\":[\"$DID\"]}"
+refused bad.header $CFS genesis --seed-hex $SEED --header '{"controllers":["a","b"]}'
+refused bad.prev $CFS commit --seed-hex $SEED --genesis "$G" --prev nope --patch '[]'
+refused bad.patch $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '{}'
+refused bad.patchop $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '[{"op":"bogus","path":"/a"}]'
+refused bad.patchvalue $CFS commit --seed-hex $SEED --genesis "$G" --prev "$G" --patch '[{"op":"add","path":"/a"}]'
+refused bad.streamid $CFS streamid parse kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60
+refused bad.type $CFS streamid nosuchtype "$G"
 chmod 644 "$T/state/key"
-bad bad.keymode $CFS did --key "$T/state/key"
+refused bad.keymode $CFS did --key "$T/state/key"
 printf '{"/":"notacid"}' >"$T/bad.json"
-bad bad.link sh -c "$CFS dag encode < $T/bad.json"
-bad bad.cid $CFS dag decode "$T/b.cbor" --cid "$G"
+refused bad.link sh -c "$CFS dag encode < $T/bad.json"
+refused bad.cid $CFS dag decode "$T/b.cbor" --cid "$G"
 head -c 100 "$T/b.jose" >"$T/trunc.jose"
-bad bad.truncated $CFS verify "$T/trunc.jose"
+refused bad.truncated $CFS verify "$T/trunc.jose"
 perl -pe 's/\x{cb}\x{6f}\x{fa}/\x{cb}\x{6f}\x{fb}/' "$T/b.jose" >"$T/forged.jose"
-bad bad.forged $CFS verify "$T/forged.jose"
+refused bad.forged $CFS verify "$T/forged.jose"
 # a missing file: its own reason, exit 1, and no state directory made on the way
 rc=0; HOME="$T/home" XDG_DATA_HOME= $CFS verify "$T/missing.jose" 2>"$T/err" || rc=$?
 eq verify.missing "$rc $(cat "$T/err") $(ls -A "$T/home" 2>/dev/null)" "1 ceramicfs verify: $T/missing.jose: No such file or directory "
