@@ -455,7 +455,7 @@ static void install_state(stream *s, cer_state *st)
     old = s->st;
     s->st = st;
     pthread_mutex_unlock(&s->lock);
-    cer_state_free(old);
+    cer_state_free_shared(old, st);  /* st may have its log array (own_commit_state) */
 }
 
 static bool in_log(const cer_state *st, const cer_cid *cid)
@@ -594,9 +594,12 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
     if ((rc = cer_registry_put(node->reg, &info)) < 0)
         return rc;
     /* The cache saves a re-walk of the log at the next open; writing it is
-     * O(log length), so a busy stream writes it every CACHE_EVERY commits
-     * and at close (a stale cache is never trusted: its tip must match). */
-    if (++s->uncached >= CACHE_EVERY || st->log_len <= CACHE_EVERY) {
+     * O(log length), so a busy stream writes it every CACHE_EVERY commits,
+     * or every eighth of its log when that is more (a bounded cost per
+     * commit), and at close (a stale cache is never trusted: its tip must
+     * match). */
+    if (++s->uncached >= (st->log_len / 8 > CACHE_EVERY ? st->log_len / 8 : CACHE_EVERY) ||
+        st->log_len <= CACHE_EVERY) {
         save_cache(node, st);
         s->uncached = 0;
     }
@@ -680,26 +683,22 @@ static int own_commit_state(cer_state **out, const cer_state *st, const cer_comm
                             const cJSON *content, const char *did)
 {
     cer_state *ns = NULL;
-    cer_log_entry *log;
+    cer_log_entry *e;
     int rc;
 
-    if ((rc = cer_state_copy(&ns, st)) < 0)
+    /* ns may share st's log array: see cer_state_copy_append */
+    if ((rc = cer_state_copy_append(&ns, st)) < 0)
         return rc;
-    if (!(log = realloc(ns->log, (ns->log_len + 1) * sizeof *log))) {
-        cer_state_free(ns);
-        return cer_err(-ENOMEM, "node: out of memory");
-    }
-    ns->log = log;
-    memset(&log[ns->log_len], 0, sizeof *log);
-    log[ns->log_len].cid = *cer_commit_cid(cb);
-    log[ns->log_len].type = CER_COMMIT_SIGNED;
-    snprintf(log[ns->log_len].author, sizeof log->author, "%s", did);
-    ns->log_len++;
     cJSON_Delete(ns->content);
     if (!(ns->content = cJSON_Duplicate(content, 1))) {
-        cer_state_free(ns);
+        cer_state_free_shared(ns, st);
         return cer_err(-ENOMEM, "node: out of memory");
     }
+    e = &ns->log[ns->log_len++];
+    memset(e, 0, sizeof *e);
+    e->cid = *cer_commit_cid(cb);
+    e->type = CER_COMMIT_SIGNED;
+    snprintf(e->author, sizeof e->author, "%s", did);
     ns->signature = CER_SIG_SIGNED;
     ns->anchor_status = CER_ANCHOR_NOT_REQUESTED;
     *out = ns;
@@ -760,8 +759,8 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
         *tip = *cer_commit_cid(&cb);
     }
 out:
+    cer_state_free_shared(ns, s->st);  /* a failed commit: s->st keeps its log */
     pthread_mutex_unlock(&s->write);
-    cer_state_free(ns);
     cJSON_Delete(patch);
     cer_commit_blocks_free(&cb);
     if (*moved)
@@ -790,29 +789,64 @@ int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *b
 
 /* ---- reading ---- */
 
-int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id)
+/* fn(state, arg) under s->lock, on id's state, loading it first if need
+ * be; fn must not block. Returns fn's result or a negative errno. */
+static int with_state(cer_node *node, const cer_streamref *id, int (*fn)(const cer_state *st, void *arg),
+                      void *arg)
 {
     stream *s;
     int rc;
 
-    *out = NULL;
     if ((rc = stream_entry(node, &s, id)) < 0)
         return rc;
     pthread_mutex_lock(&s->lock);
-    rc = s->st ? cer_state_copy(out, s->st) : 1;
-    pthread_mutex_unlock(&s->lock);
-    if (rc <= 0)
-        return rc;
-    /* not loaded yet: load it (under the writer lock), then copy */
-    pthread_mutex_lock(&s->write);
-    rc = stream_load(node, s);
-    pthread_mutex_unlock(&s->write);
-    if (rc < 0)
-        return rc;
-    pthread_mutex_lock(&s->lock);
-    rc = cer_state_copy(out, s->st);
+    if (!s->st) {
+        /* not loaded yet: load it (under the writer lock) */
+        pthread_mutex_unlock(&s->lock);
+        pthread_mutex_lock(&s->write);
+        rc = stream_load(node, s);
+        pthread_mutex_unlock(&s->write);
+        if (rc < 0)
+            return rc;
+        pthread_mutex_lock(&s->lock);
+    }
+    rc = fn(s->st, arg);
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+static int copy_state(const cer_state *st, void *out)
+{
+    return cer_state_copy(out, st);
+}
+
+int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id)
+{
+    *out = NULL;
+    return with_state(node, id, copy_state, out);
+}
+
+typedef struct controls_arg {
+    const char *did;
+    cer_cid *tip;
+} controls_arg;
+
+static int controls(const cer_state *st, void *arg)
+{
+    controls_arg *a = arg;
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(st->metadata, "controllers");
+
+    if (a->tip)
+        *a->tip = *cer_state_tip(st);
+    return st->id.type == CER_STREAM_TILE && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
+           strcmp(c->child->valuestring, a->did) == 0;
+}
+
+int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip)
+{
+    controls_arg a = {node->key.did, tip};
+
+    return with_state(node, id, controls, &a);
 }
 
 static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip, bool own)

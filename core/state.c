@@ -369,7 +369,7 @@ static cer_log_entry *log_alloc(size_t n)
 
     while (cap < n)
         cap *= 2;
-    return calloc(cap, sizeof(cer_log_entry));
+    return malloc(cap * sizeof(cer_log_entry));  /* filled by the caller */
 }
 
 void cer_state_free(cer_state *st)
@@ -401,6 +401,39 @@ int cer_state_copy(cer_state **out, const cer_state *st)
     memcpy(c->log, st->log, st->log_len * sizeof *c->log);
     *out = c;
     return 0;
+}
+
+int cer_state_copy_append(cer_state **out, const cer_state *st)
+{
+    size_t n = st->log_len;
+    bool room = n & (n - 1);   /* not a power of two: log_alloc and log_reserve left room */
+    cer_state *c = calloc(1, sizeof *c);
+
+    *out = NULL;
+    if (!c)
+        return cer_err(-ENOMEM, "state: out of memory");
+    *c = *st;
+    c->content = cJSON_Duplicate(st->content, 1);
+    c->metadata = cJSON_Duplicate(st->metadata, 1);
+    c->log = room ? st->log : log_alloc(n + 1);
+    if (!c->content || !c->metadata || !c->log) {
+        if (room)
+            c->log = NULL;
+        c->log_len = 0;
+        cer_state_free(c);
+        return cer_err(-ENOMEM, "state: out of memory");
+    }
+    if (!room)
+        memcpy(c->log, st->log, n * sizeof *c->log);
+    *out = c;
+    return 0;
+}
+
+void cer_state_free_shared(cer_state *st, const cer_state *keep)
+{
+    if (st && keep && st->log == keep->log)
+        st->log = NULL;
+    cer_state_free(st);
 }
 
 const cer_cid *cer_state_tip(const cer_state *st)

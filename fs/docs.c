@@ -1021,9 +1021,8 @@ int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how)
 bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc)
 {
     cer_stream_info info;
-    cer_state *st = NULL;
-    const cJSON *c;
-    bool ok;
+    cer_cid tip;
+    int rc;
 
     if (fs->ro)
         return false;
@@ -1034,16 +1033,12 @@ bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc)
         return false;
     if (doc->wr_known && cer_cid_equal(&doc->wr_tip, &info.tip))
         return doc->wr;
-    if (cer_node_state(fs->node, &st, &doc->id) < 0)
+    if ((rc = cer_node_controls(fs->node, &doc->id, &tip)) < 0)
         return false;
-    c = cJSON_GetObjectItemCaseSensitive(st->metadata, "controllers");
-    ok = st->id.type == CER_STREAM_TILE && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
-         strcmp(c->child->valuestring, cer_node_did(fs->node)) == 0;
     doc->wr_known = true;
-    doc->wr_tip = *cer_state_tip(st);
-    doc->wr = ok;
-    cer_state_free(st);
-    return ok;
+    doc->wr_tip = tip;
+    doc->wr = rc == 1;
+    return doc->wr;
 }
 
 /* ---- attributes ---- */

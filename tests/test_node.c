@@ -110,12 +110,21 @@ START_TEST(not_controller_refused)
     cer_streamref id;
     cJSON *c0 = json("{\"a\":1}"), *c1 = json("{\"a\":2}");
 
+    cer_streamref unknown;
+    cer_cid tip;
+
     seed_key(&a, 1);
     seed_key(&b, 2);
     node = open_node(&a);
     ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    ck_assert_int_eq(cer_node_controls(node, &id, &tip), 1);
+    ck_assert(cer_cid_equal(&tip, &id.genesis));
     cer_node_close(node);
     node = open_node(&b);
+    ck_assert_int_eq(cer_node_controls(node, &id, NULL), 0);   /* loads it: a's stream */
+    unknown = id;
+    unknown.genesis.digest[5] ^= 1;                            /* no such stream */
+    ck_assert_int_lt(cer_node_controls(node, &unknown, NULL), 0);
     ck_assert_int_eq(cer_node_update(node, &id, c1), -EPERM);
     ck_assert_ptr_nonnull(strstr(cer_errmsg(), "not the controller"));
     assert_content(node, &id, "{\"a\":1}", 1);
@@ -458,6 +467,7 @@ START_TEST(read_only_types_refused)
     ck_assert_msg(cer_node_learn_tip(node, &id, &id.genesis) == 1, "%s", cer_errmsg());
     assert_content(node, &id, "{\"version\":\"2.0\",\"name\":\"Post\",\"accountRelation\":{\"type\":\"list\"},"
                               "\"schema\":{\"type\":\"object\"}}", 1);
+    ck_assert_int_eq(cer_node_controls(node, &id, NULL), 0);  /* its controller, but not a tile */
     ck_assert_int_eq(cer_node_update(node, &id, c1), -ENOTSUP);
     ck_assert_ptr_nonnull(strstr(cer_errmsg(), "not a TileDocument"));
     assert_content(node, &id, "{\"version\":\"2.0\",\"name\":\"Post\",\"accountRelation\":{\"type\":\"list\"},"
