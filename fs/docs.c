@@ -1261,7 +1261,7 @@ static int render_history(cfs_fs *fs, cfs_doc *doc, const cer_cid *cid, char **o
 
 static int render_status(cfs_fs *fs, char **out, size_t *len)
 {
-    cJSON *o = NULL, *m;
+    cJSON *o = NULL, *m, *r;
     size_t docs = 0, dirty = 0, invalid = 0, pending = 0;
 
     if (cer_node_status(fs->node, &o) < 0)
@@ -1282,7 +1282,8 @@ static int render_status(cfs_fs *fs, char **out, size_t *len)
     if (!m || !cJSON_AddStringToObject(m, "state", fs->state_dir) || !cJSON_AddBoolToObject(m, "readOnly", fs->ro) ||
         !cJSON_AddNumberToObject(m, "documentsOpen", (double)docs) ||
         !cJSON_AddNumberToObject(m, "pendingDocuments", (double)pending) ||
-        !cJSON_AddNumberToObject(m, "dirty", (double)dirty) || !cJSON_AddNumberToObject(m, "invalid", (double)invalid)) {
+        !cJSON_AddNumberToObject(m, "dirty", (double)dirty) || !cJSON_AddNumberToObject(m, "invalid", (double)invalid) ||
+        !(r = cJSON_AddObjectToObject(m, "requests")) || cfs_requests_json(fs, r) < 0) {
         cJSON_Delete(o);
         return -ENOMEM;
     }

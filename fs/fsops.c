@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -61,6 +62,42 @@ static cfs_fs *FS(fuse_req_t req)
     return fuse_req_userdata(req);
 }
 
+/* Requests by kind, counted for .status: a workload's cost in round trips
+ * to the daemon (bench_fs reads it). Names as the kernel's opcodes. */
+enum {
+    RQ_LOOKUP, RQ_FORGET, RQ_BATCH_FORGET, RQ_GETATTR, RQ_SETATTR, RQ_READLINK, RQ_MKNOD, RQ_MKDIR,
+    RQ_UNLINK, RQ_RMDIR, RQ_SYMLINK, RQ_RENAME, RQ_LINK, RQ_OPEN, RQ_READ, RQ_WRITE, RQ_FLUSH,
+    RQ_RELEASE, RQ_FSYNC, RQ_OPENDIR, RQ_READDIR, RQ_RELEASEDIR, RQ_STATFS, RQ_SETXATTR, RQ_GETXATTR,
+    RQ_LISTXATTR, RQ_REMOVEXATTR, RQ_CREATE, RQ_FALLOCATE, RQ_KINDS
+};
+
+static const char *const rq_names[RQ_KINDS] = {
+    "LOOKUP", "FORGET", "BATCH_FORGET", "GETATTR", "SETATTR", "READLINK", "MKNOD", "MKDIR",
+    "UNLINK", "RMDIR", "SYMLINK", "RENAME", "LINK", "OPEN", "READ", "WRITE", "FLUSH",
+    "RELEASE", "FSYNC", "OPENDIR", "READDIR", "RELEASEDIR", "STATFS", "SETXATTR", "GETXATTR",
+    "LISTXATTR", "REMOVEXATTR", "CREATE", "FALLOCATE",
+};
+
+_Static_assert(RQ_KINDS <= CFS_REQUEST_KINDS, "cfs_fs.requests is too short");
+
+/* Requests on .status and .errors are not counted: reading .status must
+ * not change what it reads. */
+static void count_request(fuse_req_t req, int kind, fuse_ino_t ino)
+{
+    if (ino != INO_STATUS && ino != INO_ERRORS)
+        atomic_fetch_add_explicit(&FS(req)->requests[kind], 1, memory_order_relaxed);
+}
+
+int cfs_requests_json(cfs_fs *fs, cJSON *o)
+{
+    for (int k = 0; k < RQ_KINDS; k++) {
+        uint_fast64_t n = atomic_load_explicit(&fs->requests[k], memory_order_relaxed);
+        if (n && !cJSON_AddNumberToObject(o, rq_names[k], (double)n))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 static void proc_path(char out[64], int fd)
 {
     snprintf(out, 64, "/proc/self/fd/%d", fd);
@@ -75,7 +112,10 @@ static bool is_doc_dir(const cfs_ent *e)
 
 /* The process (thread group) of the request: FUSE names the calling
  * thread, and a process's threads write and close through one file
- * table. The thread's own id when /proc does not say. */
+ * table. The thread's own id when /proc does not say. Most writers are
+ * single-threaded, so first ask whether the thread leads its group:
+ * pidfd_open takes only a group leader's id, and costs a fraction of
+ * generating /proc/TID/status (which the save path paid three times). */
 static pid_t req_tgid(fuse_req_t req)
 {
     pid_t tid = fuse_req_ctx(req)->pid;
@@ -86,6 +126,12 @@ static pid_t req_tgid(fuse_req_t req)
 
     if (tid <= 0)
         return 0;
+#ifdef SYS_pidfd_open
+    if ((fd = (int)syscall(SYS_pidfd_open, tid, 0)) >= 0) {
+        close(fd);
+        return tid;
+    }
+#endif
     snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return tid;
@@ -323,6 +369,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     cfs_ent *p = cfs_ent_get(fs, parent), *e = NULL;
     int rc = 0, kind;
 
+    count_request(req, RQ_LOOKUP, parent == 1 && (strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0) ? INO_STATUS : 0);
     if (!p) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -359,12 +406,14 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
+    count_request(req, RQ_FORGET, ino);
     cfs_ent_forget(FS(req), ino, nlookup);
     fuse_reply_none(req);
 }
 
 static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
+    count_request(req, RQ_BATCH_FORGET, 0);
     for (size_t i = 0; i < count; i++)
         cfs_ent_forget(FS(req), forgets[i].ino, forgets[i].nlookup);
     fuse_reply_none(req);
@@ -377,6 +426,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     double t;
     int rc;
 
+    count_request(req, RQ_GETATTR, ino);
     (void)fi;
     if (!e) {
         fuse_reply_err(req, ENOENT);
@@ -395,6 +445,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
     char path[64];
     int rc = 0;
 
+    count_request(req, RQ_SETATTR, ino);
     if (!e) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -592,6 +643,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     cfs_ent *e = cfs_ent_get(fs, ino);
     dh *d;
 
+    count_request(req, RQ_OPENDIR, ino);
     if (!e || (e->kind != K_ROOT && e->kind != K_DOC && e->kind != K_DOCID && e->kind != K_HISTDIR)) {
         fuse_reply_err(req, e ? ENOTDIR : ENOENT);
         return;
@@ -617,6 +669,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
     size_t left = size;
     int rc;
 
+    count_request(req, RQ_READDIR, ino);
     (void)ino;
     if (!d->filled) {
         if ((rc = snapshot(FS(req), d->ent, d)) < 0) {
@@ -643,6 +696,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+    count_request(req, RQ_RELEASEDIR, ino);
     (void)ino;
     dh_free((dh *)(uintptr_t)fi->fh);
     fuse_reply_err(req, 0);
@@ -655,6 +709,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
     cfs_doc *d;
     int rc;
 
+    count_request(req, RQ_MKDIR, parent);
     (void)mode;
     if (!p || fs->ro) {
         fuse_reply_err(req, !p ? ENOENT : EROFS);
@@ -688,6 +743,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     cfs_ent *p = cfs_ent_get(fs, parent);
     int rc;
 
+    count_request(req, RQ_RMDIR, parent);
     if (!p) {
         rc = -ENOENT;
     } else if (fs->ro) {
@@ -713,6 +769,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
     cfs_ent *p = cfs_ent_get(fs, parent);
     int rc = 0, kind;
 
+    count_request(req, RQ_UNLINK, parent);
     if (!p) {
         rc = -ENOENT;
     } else if (p->kind == K_HISTDIR) {
@@ -747,6 +804,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
     cfs_ent *p = cfs_ent_get(fs, parent), *e;
     int rc;
 
+    count_request(req, RQ_SYMLINK, parent);
     if (!p || !is_doc_dir(p) || cfs_reserved(name) || fs->ro) {
         fuse_reply_err(req, !p ? ENOENT : fs->ro ? EROFS : p->kind == K_HISTDIR ? EROFS : EACCES);
         return;
@@ -768,6 +826,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
     char buf[4097];
     ssize_t n;
 
+    count_request(req, RQ_READLINK, ino);
     if (!e || e->kind != K_SCRATCH) {
         fuse_reply_err(req, e ? EINVAL : ENOENT);
         return;
@@ -782,6 +841,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
+    count_request(req, RQ_LINK, ino);
     (void)ino;
     (void)newparent;
     (void)newname;
@@ -790,6 +850,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
+    count_request(req, RQ_MKNOD, parent);
     (void)parent;
     (void)name;
     (void)mode;
@@ -912,6 +973,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
     cfs_ent *p = cfs_ent_get(fs, parent), *np = cfs_ent_get(fs, newparent);
     int rc = 0, k1, k2;
 
+    count_request(req, RQ_RENAME, parent);
     if (!p || !np) {
         rc = -ENOENT;
     } else if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
@@ -1075,6 +1137,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     fh *h;
     int rc;
 
+    count_request(req, RQ_OPEN, ino);
     if (!e) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -1166,6 +1229,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
     double t;
     fh *h;
 
+    count_request(req, RQ_CREATE, parent);
     if (!p) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -1229,6 +1293,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 {
     fh tmp, *h = handle(req, ino, fi, &tmp);
 
+    count_request(req, RQ_READ, ino);
     if (!h)
         fuse_reply_err(req, EIO);
     else
@@ -1305,6 +1370,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
     pid_t pid = 0;
     int rc;
 
+    count_request(req, RQ_WRITE, ino);
     if (!h) {
         fuse_reply_err(req, EIO);
         return;
@@ -1382,6 +1448,7 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     cfs_doc *d;
     int rc = 0;
 
+    count_request(req, RQ_FLUSH, ino);
     if (!h) {
         flush_unopened(req, ino);
         return;
@@ -1416,6 +1483,7 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
     fh tmp, *h = handle(req, ino, fi, &tmp);
     int rc = 0;
 
+    count_request(req, RQ_FSYNC, ino);
     if (!h) {
         fuse_reply_err(req, EIO);
         return;
@@ -1437,6 +1505,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     fh *h = (fh *)(uintptr_t)fi->fh;
     cfs_doc *d;
 
+    count_request(req, RQ_RELEASE, ino);
     (void)ino;
     if (!h) {
         fuse_reply_err(req, 0);  /* no_open */
@@ -1464,6 +1533,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
     fh tmp, *h = handle(req, ino, fi, &tmp);
     int rc = EOPNOTSUPP;
 
+    count_request(req, RQ_FALLOCATE, ino);
     if (h && h->kind == K_SCRATCH)
         rc = fallocate(h->fd, mode, off, len) < 0 ? errno : 0;
     if (h)
@@ -1475,6 +1545,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
     struct statvfs sv;
 
+    count_request(req, RQ_STATFS, ino);
     (void)ino;
     if (statvfs(FS(req)->state_dir, &sv) < 0) {
         fuse_reply_err(req, errno);
@@ -1504,6 +1575,7 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
     size_t len = 0;
     int rc;
 
+    count_request(req, RQ_GETXATTR, ino);
     if (!e || !e->doc || e->kind == K_SCRATCH || strncmp(name, "user.ceramic.", 13) != 0) {
         fuse_reply_err(req, e ? ENODATA : ENOENT);  /* security.capability & co: none */
         return;
@@ -1525,6 +1597,7 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
     char buf[512];
     size_t len = 0;
 
+    count_request(req, RQ_LISTXATTR, ino);
     if (!e) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -1547,6 +1620,7 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size, int flags)
 {
+    count_request(req, RQ_SETXATTR, ino);
     (void)ino;
     (void)name;
     (void)value;
@@ -1561,6 +1635,7 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
+    count_request(req, RQ_REMOVEXATTR, ino);
     (void)ino;
     fuse_reply_err(req, strncmp(name, "user.ceramic.", 13) == 0 ? EACCES : ENODATA);
 }

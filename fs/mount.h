@@ -28,6 +28,7 @@
 #include "ceramic.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -147,6 +148,8 @@ typedef struct cfs_note {
     cer_streamref id;           /* tip moved */
 } cfs_note;
 
+#define CFS_REQUEST_KINDS 32
+
 typedef struct cfs_fs {
     cer_node *node;
     cer_sync *sync;             /* NULL without --ipfs */
@@ -170,6 +173,8 @@ typedef struct cfs_fs {
     cfs_ent **ents;
     size_t nbuckets, nents;
 
+    atomic_uint_fast64_t requests[CFS_REQUEST_KINDS]; /* by kind since the mount (fsops.c) */
+
     pthread_mutex_t nlock;      /* guards the notifier queue */
     pthread_cond_t ncond;
     cfs_note *nhead, *ntail;
@@ -177,6 +182,12 @@ typedef struct cfs_fs {
     pthread_t nthread;
     bool nstarted;
 } cfs_fs;
+
+/* ---- fs/fsops.c ---- */
+
+/* Adds {"LOOKUP": n, ...} to o: the requests the kernel sent since the
+ * mount, by kind (those sent at least once). -ENOMEM or 0. */
+int cfs_requests_json(cfs_fs *fs, cJSON *o);
 
 /* ---- fs/docs.c: documents, working copies, commit points, rendering ---- */
 

@@ -169,6 +169,12 @@ errno_is history.erofs "Read-only file system" sh -c "echo x > '$M/notes/.histor
 errno_is history.rm "Read-only file system" rm -f "$M/notes/.history/$last"
 eq xattr.streamid "$(xattr user.ceramic.streamid "$M/notes")" "$SID"
 eq status.did "$(t jq -r .did "$M/.status")" "$(xattr user.ceramic.controller "$F")"
+# the daemon counts the requests it serves, but not those reading .status
+# itself: two reads in a row are the same, and a lookup adds a LOOKUP
+eq status.stable "$(t cat "$M/.status" | cksum)" "$(t cat "$M/.status" | cksum)"
+lookups=$(t jq '.mount.requests.LOOKUP // 0' "$M/.status")
+[ ! -e "$M/no.such.document" ]
+eq status.requests.lookup "$(t jq ".mount.requests.LOOKUP > $lookups" "$M/.status")" true
 eq size.exact "$(stat -c %s "$M/notes/.meta.json")" "$(t cat "$M/notes/.meta.json" | wc -c | tr -d ' ')"
 
 # ---- verbs ----

@@ -9,10 +9,12 @@
  *   usage: bench_fs MOUNT TMPFS N STATE_FOR_COMMITS [open]
  * MOUNT and TMPFS each hold d0..d{N-1}/content.json (bench_mount.sh makes
  * them). "open": the mount has file handles (-o open), so a cached read is
- * two round trips (OPEN, RELEASE) and a save four (OPEN, WRITE, FLUSH,
- * RELEASE); in the default no-open mode they are one (FLUSH) and three
- * (SETATTR, WRITE, FLUSH). Prints one line per operation and the goals of
- * issue 4.
+ * two round trips (OPEN, RELEASE); in the default no-open mode it is one
+ * (FLUSH). A save's round trips are counted by the daemon (.status,
+ * mount.requests) around the saves: the kernel sends more than the three
+ * or four the save's system calls name (GETATTR, GETXATTR of
+ * security.capability before each truncation and write). Prints one line
+ * per operation and the goals of issue 4.
  */
 #include "bench.h"
 
@@ -79,7 +81,7 @@ static void op_readdir(int which)
     }
 }
 
-static long saves;
+static long saves, saves_on[2];
 
 static void op_save(int which)
 {
@@ -88,6 +90,7 @@ static void op_save(int which)
 
     snprintf(p, sizeof p, "%s/d0/content.json", root[which]);
     n = snprintf(buf, sizeof buf, "{\"i\":%ld}\n", ++saves);
+    saves_on[which]++;
     if ((fd = open(p, O_WRONLY | O_TRUNC)) < 0 || write(fd, buf, (size_t)n) != n || close(fd) < 0) {
         perror(p);
         exit(1);
@@ -120,6 +123,50 @@ static void measure(const char *name, void (*op)(int), double slice, int slices,
            1e6 / rate[0], 1e6 / rate[1]);
 }
 
+/* The mount's .status (caller frees), with mount.requests: the requests
+ * its daemon has had, by kind (reading .status is not counted there). */
+static cJSON *mount_status(const char *mnt)
+{
+    char p[4096], buf[65536];
+    cJSON *o;
+    ssize_t n;
+    int fd;
+
+    snprintf(p, sizeof p, "%s/.status", mnt);
+    if ((fd = open(p, O_RDONLY)) < 0 || (n = read(fd, buf, sizeof buf - 1)) <= 0) {
+        perror(p);
+        exit(1);
+    }
+    close(fd);
+    buf[n] = 0;
+    if (!(o = cJSON_Parse(buf)) || !cJSON_IsObject(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "mount"), "requests"))) {
+        fprintf(stderr, "bench: %s has no mount.requests\n", p);
+        exit(1);
+    }
+    return o;
+}
+
+/* Requests per save, by kind ("SETATTR 1, WRITE 1, ..."), from two
+ * readings of .status around nsaves saves; returns the total per save. */
+static double save_trips(cJSON *before, cJSON *after, long nsaves, char *out, size_t cap)
+{
+    const cJSON *b = cJSON_GetObjectItem(cJSON_GetObjectItem(before, "mount"), "requests");
+    const cJSON *a = cJSON_GetObjectItem(cJSON_GetObjectItem(after, "mount"), "requests");
+    double total = 0;
+    size_t len = 0;
+
+    out[0] = 0;
+    for (const cJSON *it = a->child; it; it = it->next) {
+        const cJSON *was = cJSON_GetObjectItem(b, it->string);
+        double per = (it->valuedouble - (was ? was->valuedouble : 0)) / (double)nsaves;
+        if (per < 0.05)
+            continue;
+        total += per;
+        len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, "%s%s %.1f", len ? ", " : "", it->string, per);
+    }
+    return total;
+}
+
 /* Microseconds per in-process commit (cer_node_update, no fsync). */
 static double commit_us(const char *state)
 {
@@ -145,9 +192,11 @@ static double commit_us(const char *state)
 
 int main(int argc, char **argv)
 {
-    double st[2], rd[2], ls[2], sv[2], cu, rt;
+    double st[2], rd[2], ls[2], sv[2], cu, rt, sv_trips;
     bool handles = argc == 6 && strcmp(argv[5], "open") == 0;
-    int rd_trips = handles ? 2 : 1, sv_trips = handles ? 4 : 3;
+    int rd_trips = handles ? 2 : 1;
+    cJSON *req0, *req1;
+    char kinds[512];
 
     if (argc != 5 && !handles) {
         fprintf(stderr, "usage: bench_fs MOUNT TMPFS N STATE_FOR_COMMITS [open]\n");
@@ -169,7 +218,12 @@ int main(int argc, char **argv)
     measure("stat content.json", op_stat, 0.2, 5, st);
     measure("open+read+close (cached)", op_read, 0.2, 5, rd);
     measure("readdir of the root", op_readdir, 0.3, 3, ls);
+    req0 = mount_status(root[0]);
     measure("save (one commit)", op_save, 0.3, 3, sv);
+    req1 = mount_status(root[0]);
+    sv_trips = save_trips(req0, req1, saves_on[0], kinds, sizeof kinds);
+    cJSON_Delete(req0);
+    cJSON_Delete(req1);
     cu = commit_us(argv[4]);
     /* a FUSE round trip, from the cached read: its only trips to the
      * daemon are FLUSH (no-open mode), or OPEN and RELEASE (-o open) */
@@ -177,8 +231,8 @@ int main(int argc, char **argv)
     printf("in-process commit (no fsync)  %.1f us; FUSE round trip ~%.1f us\n", cu, rt);
     printf("goals: stat >= 0.5 x tmpfs: %.2f %s; cached read >= 0.2 x tmpfs: %.2f %s;\n", st[0] / st[1],
            st[0] / st[1] >= 0.5 ? "met" : "NOT MET", rd[0] / rd[1], rd[0] / rd[1] >= 0.2 ? "met" : "NOT MET");
-    printf("       save <= 2 x commit + %d round trips (%s): %.1f <= %.1f us %s\n", sv_trips,
-           handles ? "OPEN, WRITE, FLUSH, RELEASE" : "SETATTR, WRITE, FLUSH", 1e6 / sv[0], 2 * cu + sv_trips * rt,
+    printf("       save <= 2 x commit + its %.1f round trips (counted by the daemon: %s):\n"
+           "       %.1f <= %.1f us %s\n", sv_trips, kinds, 1e6 / sv[0], 2 * cu + sv_trips * rt,
            1e6 / sv[0] <= 2 * cu + sv_trips * rt ? "met" : "NOT MET");
     return 0;
 }
