@@ -48,15 +48,19 @@ while [ $i -lt $N ]; do
     i=$((i + 1))
 done
 echo "bench_mount: made in $(($(date +%s) - t0)) s (mkdir + first save, from a shell loop)"
-sync  # the making's dirty pages (-o nosync) are not written back while it measures
-"$BFS" "$T/mnt" "$T/tmpfs" "$N" "$T/commits"
+fusermount3 -u "$T/mnt"; wait $PID; PID=
+# the in-process commit the save is bounded by, on the same state directory
+CU=$("$BFS" --commit-us "$T/state")
+sync  # the dirty pages of the making (-o nosync) are not written back while it measures
+mount_it -o nosync
+"$BFS" "$T/mnt" "$T/tmpfs" "$N" "$CU"
 fusermount3 -u "$T/mnt"; wait $PID; PID=
 
 # the same with file handles (-o open): the kernel then sends OPEN and
 # RELEASE for every open, where the default no-open mode has only FLUSH
 echo "== the same with -o open (file handles)"
 mount_it -o nosync,open
-"$BFS" "$T/mnt" "$T/tmpfs" "$N" "$T/commits2" open
+"$BFS" "$T/mnt" "$T/tmpfs" "$N" "$CU" open
 fusermount3 -u "$T/mnt"; wait $PID; PID=
 
 mount_it
