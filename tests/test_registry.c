@@ -731,6 +731,13 @@ START_TEST(test_journal)
         cer_cid tip = tip_of(1, 1);
         ck_assert_int_eq(cer_registry_journal_done(r, &other, &tip), -ENOENT);
     }
+    {
+        /* a commit's CID names one stream: the same tip under another is refused */
+        cer_streamref other = ref_of(4);
+        cer_cid tip = tip_of(1, 1);
+        ck_assert_int_eq(cer_registry_journal_add(r, &other, &tip), -EEXIST);
+        ck_assert_ptr_nonnull(strstr(cer_errmsg(), "pending for another stream"));
+    }
     assert_pending(r, (const int[][2]){{1, 0}, {1, 1}, {3, 0}}, 3);
     ck_assert_int_eq(cer_registry_journal_list(r, stop_cb, &calls), 42);
     ck_assert_int_eq(calls, 1);
@@ -758,10 +765,21 @@ START_TEST(test_journal)
     jadd(r, 4, 0);
     cer_registry_close(r);
 
-    /* a damaged complete line is skipped, the rest replays */
+    /* a damaged complete line is skipped, the rest replays; so is a line
+     * naming a pending tip under another stream */
+    {
+        char cid[CER_CID_STR_MAX], key[CER_STREAMID_STR_MAX], line[CER_CID_STR_MAX + CER_STREAMID_STR_MAX + 32];
+        cer_cid t = tip_of(3, 0);
+        cer_streamref other = ref_of(5);
+        cer_cid_to_string(cid, sizeof cid, &t);
+        cer_streamref_to_string(key, sizeof key, &other);
+        snprintf(line, sizeof line, "{\"stream\":\"%s\",\"tip\":\"%s\"}\n", key, cid);
+        write_text(path, line, "a");
+    }
     write_text(path, "{\"stream\":42,\"tip\":\"x\"}\nnot json\n[]\n{\"done\":\"bafy\"}\n", "a");
     r = open_reg(dir, 0);
-    ck_assert_int_eq(nwarnings(r), 4);
+    ck_assert_int_eq(nwarnings(r), 5);
+    ck_assert(has_warning(r, "pending for another stream"));
     ck_assert(has_warning(r, "journal.jsonl line"));
     assert_pending(r, (const int[][2]){{1, 1}, {3, 0}, {4, 0}}, 3);
     /* the short {"done": cid} form (no "stream") settles an entry too */

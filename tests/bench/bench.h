@@ -117,7 +117,7 @@ static inline void bench_header(void)
 
 static inline void bench_row(const char *what, double ops, double ratio, const char *goal)
 {
-    printf("%-44s %12.0f %8.2f  %s\n", what, ops, ratio, goal);
+    printf("%-44s %12.0f %8.3f  %s\n", what, ops, ratio, goal);
     fflush(stdout);
 }
 
