@@ -64,6 +64,8 @@ static const struct key {
     {"nosync", "nosync", OFLAG, B(MOUNT), NULL, 0, false},
     {"no-open", "no_open", OFLAG, B(MOUNT), NULL, 0, false},
     {"open", "open", OFLAG, B(MOUNT), NULL, 0, false},
+    {"no-uring", "no_uring", OFLAG, B(MOUNT), NULL, 0, false},
+    {"uring", "uring", OFLAG, B(MOUNT), NULL, 0, false},
     {"debug", "debug", OFLAG, B(MOUNT), NULL, 0, false},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -6,6 +6,7 @@
  * files, .status, .errors). No FUSE calls here except queueing notifications.
  */
 #include "mount.h"
+#include "uring.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1283,6 +1284,7 @@ static int render_status(cfs_fs *fs, char **out, size_t *len)
         !cJSON_AddNumberToObject(m, "documentsOpen", (double)docs) ||
         !cJSON_AddNumberToObject(m, "pendingDocuments", (double)pending) ||
         !cJSON_AddNumberToObject(m, "dirty", (double)dirty) || !cJSON_AddNumberToObject(m, "invalid", (double)invalid) ||
+        !cJSON_AddStringToObject(m, "transport", cfs_uring_transport(fs->uring)) ||
         !(r = cJSON_AddObjectToObject(m, "requests")) || cfs_requests_json(fs, r) < 0) {
         cJSON_Delete(o);
         return -ENOMEM;

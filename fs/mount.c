@@ -9,6 +9,7 @@
 #include "clisync.h"
 #include "cliutil.h"
 #include "mount.h"
+#include "uring.h"
 #include "sdnotify.h"
 
 #include <errno.h>
@@ -32,6 +33,9 @@ static const char use[] =
     "  -o nosync       no fsync (benchmarks only: a crash can lose saves that succeeded)\n"
     "  -o open         file handles: the kernel sends OPEN and RELEASE for every open\n"
     "                  (two round trips per cached read; the default, no_open, has one)\n"
+    "  -o no_uring     stay on /dev/fuse when the kernel offers FUSE over io_uring\n"
+    "                  (Linux 6.14+, with fuse's enable_uring parameter on; requests\n"
+    "                  then reach a thread on the caller's CPU)\n"
     "  -o nodev,nosuid,noexec,noatime,sync,dirsync (and dev, suid, exec, atime,\n"
     "                  async): the usual mount flags; _netdev, nofail, noauto, user\n"
     "                  and the other fstab-only options are accepted and ignored\n"
@@ -58,7 +62,7 @@ typedef struct opts {
     const char *mnt;
     const char *state;
     const char *key;
-    bool foreground, debug, ro, allow_other, auto_unmount, nosync, no_open;
+    bool foreground, debug, ro, allow_other, auto_unmount, nosync, no_open, no_uring;
     char flags[128];            /* mount flags for the kernel, ",nodev,noexec" */
 } opts;
 
@@ -133,6 +137,8 @@ static int parse_o(opts *o, char *list)
             o->nosync = true;
         else if (strcmp(t, "no_open") == 0 || strcmp(t, "open") == 0)
             o->no_open = t[0] == 'n';
+        else if (strcmp(t, "no_uring") == 0 || strcmp(t, "uring") == 0)
+            o->no_uring = t[0] == 'n';
         else if (strcmp(t, "debug") == 0)
             o->debug = o->foreground = true;
         else if (strncmp(t, "state=", 6) == 0 && t[6])
@@ -317,6 +323,7 @@ int cfs_cmd_mount(int argc, char **argv)
     fs.state_dir = abs_state;
     fs.ro = o.ro;
     fs.no_open = o.no_open;
+    fs.no_uring = o.no_uring;
     fs.debug = o.debug;
     fs.uid = getuid();
     fs.gid = getgid();
@@ -352,6 +359,10 @@ int cfs_cmd_mount(int argc, char **argv)
         goto out;
     }
     mounted = true;
+    if ((rc = cfs_uring_attach(&fs)) < 0) {
+        cli_fail("cannot set up the session's I/O: %s", strerror(-rc));
+        goto out;
+    }
     if (fuse_daemonize(o.foreground) != 0) {
         cli_fail("cannot go to the background");
         goto out;
@@ -388,6 +399,8 @@ int cfs_cmd_mount(int argc, char **argv)
     syslog(LOG_INFO, "unmounting %s", o.mnt);
     notify("STOPPING=1\nSTATUS=unmounting, committing what is left");
 out:
+    cfs_uring_free(fs.uring);  /* no request comes through a ring after this */
+    fs.uring = NULL;
     cer_anchorer_stop(fs.anchorer);  /* before the notifier: both may still move tips */
     fs.anchorer = NULL;
     cer_sync_close(fs.sync);

@@ -62,6 +62,7 @@ enum {
 #define CFS_DOC_TIMEOUT 30.0
 
 typedef struct cfs_doc cfs_doc;
+typedef struct cfs_uring cfs_uring;
 
 /* One inode the kernel knows. Document roles are permanent; scratch
  * entries are freed when the kernel forgets them. */
@@ -162,6 +163,8 @@ typedef struct cfs_fs {
     bool debug;
     bool no_open;               /* the kernel's no-open mode (default; -o open
                                    turns it off): see fsops.c handle() */
+    bool no_uring;              /* -o no_uring: stay on /dev/fuse */
+    cfs_uring *uring;           /* the transport under the session (uring.c) */
     uid_t uid;
     gid_t gid;
     int64_t mount_ms;
