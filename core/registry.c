@@ -876,7 +876,7 @@ int cer_registry_journal_list(cer_registry *r,
                               int (*fn)(const cer_streamref *id, const cer_cid *tip, void *arg),
                               void *arg)
 {
-    pending *snap = NULL;
+    struct { cer_streamref id; cer_cid tip; } *snap = NULL;
     size_t n;
     int rc = 0;
 
@@ -886,8 +886,10 @@ int cer_registry_journal_list(cer_registry *r,
         rc = oom();
     else if (n) {
         size_t i = 0;
-        for (const pending *p = r->pend_first; p; p = p->next)
-            snap[i++] = *p;
+        for (const pending *p = r->pend_first; p; p = p->next, i++) {
+            snap[i].id = p->id;
+            snap[i].tip = p->tip;
+        }
     }
     pthread_mutex_unlock(&r->jlock);
     for (size_t i = 0; i < n && rc == 0; i++)
