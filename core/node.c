@@ -687,13 +687,8 @@ static int own_commit_state(cer_state **out, const cer_state *st, const cer_comm
     int rc;
 
     /* ns may share st's log array: see cer_state_copy_append */
-    if ((rc = cer_state_copy_append(&ns, st)) < 0)
+    if ((rc = cer_state_copy_append(&ns, st, content)) < 0)
         return rc;
-    cJSON_Delete(ns->content);
-    if (!(ns->content = cJSON_Duplicate(content, 1))) {
-        cer_state_free_shared(ns, st);
-        return cer_err(-ENOMEM, "node: out of memory");
-    }
     e = &ns->log[ns->log_len++];
     memset(e, 0, sizeof *e);
     e->cid = *cer_commit_cid(cb);

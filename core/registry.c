@@ -544,34 +544,33 @@ static int load_dir(cer_registry *r)
 /* The journal (callers hold r->jlock, except during open)              */
 /* ------------------------------------------------------------------ */
 
-/* The pending entry of tip, NULL when there is none or (id given) it is
- * another stream's. */
-static pending *find_pending(cer_registry *r, const cer_streamref *id, const cer_cid *tip)
+/* The pending entry of the tip whose string is tipkey, NULL when there is
+ * none or (id given) it is another stream's. */
+static pending *find_pending(cer_registry *r, const cer_streamref *id, const char *tipkey)
 {
-    char key[CER_CID_STR_MAX];
-    pending *p;
+    pending *p = cer_strmap_get(&r->pend_by_tip, tipkey);
 
-    if (cer_cid_to_string(key, sizeof key, tip) < 0 || !(p = cer_strmap_get(&r->pend_by_tip, key)))
-        return NULL;
-    return !id || cer_streamref_same_stream(&p->id, id) ? p : NULL;
+    return p && (!id || cer_streamref_same_stream(&p->id, id)) ? p : NULL;
 }
 
 /* *out: a new entry for (id, tip) with room for it in the map, in no
- * list yet; the caller frees it unless it links it. */
-static int new_pending(pending **out, cer_registry *r, const cer_streamref *id, const cer_cid *tip)
+ * list yet; the caller frees it unless it links it. tipkey: tip's string
+ * (from cer_cid_to_string into a CER_CID_STR_MAX buffer), copied. */
+static int new_pending(pending **out, cer_registry *r, const cer_streamref *id, const cer_cid *tip,
+                       const char *tipkey)
 {
     pending *p = calloc(1, sizeof *p);
     int rc;
 
     if (!p)
         return oom();
-    if ((rc = cer_cid_to_string(p->key, sizeof p->key, tip)) < 0 ||
-        (rc = cer_strmap_reserve(&r->pend_by_tip, 1)) < 0) {
+    if ((rc = cer_strmap_reserve(&r->pend_by_tip, 1)) < 0) {
         free(p);
         return rc;
     }
     p->id = *id;
     p->tip = *tip;
+    memcpy(p->key, tipkey, strlen(tipkey) + 1);
     *out = p;
     return 0;
 }
@@ -595,20 +594,16 @@ static void drop_pending(cer_registry *r, pending *p)
     free(p);
 }
 
-/* One journal line: {"stream":k,"tip":cid} or {"done":cid,"stream":k}. */
-static int journal_line(char **out, const cer_streamref *id, const cer_cid *tip, bool done)
+/* One journal line: {"stream":key,"tip":cid} or {"done":cid,"stream":key},
+ * from the stream's and the tip's strings. */
+static int journal_line(char **out, const char *key, const char *cid, bool done)
 {
-    char key[CER_STREAMID_STR_MAX], cid[CER_CID_STR_MAX], *text = NULL;
+    char *text = NULL;
     cer_buf b = CER_BUF_INIT;
     cJSON *o = NULL;
     int rc;
 
     *out = NULL;
-    if ((rc = cer_streamref_to_string(key, sizeof key, id)) < 0 ||
-        (rc = cer_cid_to_string(cid, sizeof cid, tip)) < 0) {
-        rc = cer_err_wrap(rc, "registry: journal entry");
-        goto out;
-    }
     if (!(o = cJSON_CreateObject()) ||
         !(done ? cJSON_AddStringToObject(o, "done", cid) && cJSON_AddStringToObject(o, "stream", key)
                : cJSON_AddStringToObject(o, "stream", key) && cJSON_AddStringToObject(o, "tip", cid))) {
@@ -668,6 +663,7 @@ out:
 
 static int replay_line(cer_registry *r, const char *line, size_t len, size_t lineno)
 {
+    char tipkey[CER_CID_STR_MAX];
     bool done = false, has_id = false;
     pending p, *e, *n;
     int rc;
@@ -680,20 +676,20 @@ static int replay_line(cer_registry *r, const char *line, size_t len, size_t lin
         warn(r, "registry: " JOURNAL_NAME " line %zu: skipped: %s", lineno, cer_errmsg());
         return 0;
     }
-    e = find_pending(r, has_id ? &p.id : NULL, &p.tip);
+    if ((rc = cer_cid_to_string(tipkey, sizeof tipkey, &p.tip)) < 0)   /* a parsed CID fits */
+        return rc;
     if (done) {
         r->ndone++;
-        if (e)
+        if ((e = find_pending(r, has_id ? &p.id : NULL, tipkey)))
             drop_pending(r, e);
         return 0;
     }
-    if (e)
-        return 0;
-    if (find_pending(r, NULL, &p.tip)) {
-        warn(r, "registry: " JOURNAL_NAME " line %zu: skipped: its tip is pending for another stream", lineno);
+    if ((e = find_pending(r, NULL, tipkey))) {
+        if (!cer_streamref_same_stream(&e->id, &p.id))
+            warn(r, "registry: " JOURNAL_NAME " line %zu: skipped: its tip is pending for another stream", lineno);
         return 0;
     }
-    if ((rc = new_pending(&n, r, &p.id, &p.tip)) < 0)
+    if ((rc = new_pending(&n, r, &p.id, &p.tip, tipkey)) < 0)
         return rc;
     link_pending(r, n);
     return 0;
@@ -713,13 +709,14 @@ static int journal_reopen(cer_registry *r)
 static int journal_compact(cer_registry *r)
 {
     cer_buf b = CER_BUF_INIT;
-    char *line = NULL;
+    char key[CER_STREAMID_STR_MAX], *line = NULL;
     int rc = 0;
 
     if ((rc = cer_buf_reserve(&b, 0)) < 0)
         goto out;
     for (const pending *p = r->pend_first; p; p = p->next) {
-        if ((rc = journal_line(&line, &p->id, &p->tip, false)) < 0 ||
+        if ((rc = cer_streamref_to_string(key, sizeof key, &p->id)) < 0 ||
+            (rc = journal_line(&line, key, p->key, false)) < 0 ||
             (rc = cer_buf_puts(&b, line)) < 0)
             goto out;
         free(line);
@@ -805,26 +802,39 @@ fail:
     return rc;
 }
 
-int cer_registry_journal_add(cer_registry *r, const cer_streamref *id, const cer_cid *tip)
+/* The strings of a journal call's stream (key, of the stream itself: norm)
+ * and tip (cid). */
+static int journal_args(char key[CER_STREAMID_STR_MAX], cer_streamref *norm, char cid[CER_CID_STR_MAX],
+                        const cer_streamref *id, const cer_cid *tip)
 {
-    char key[CER_STREAMID_STR_MAX], cid[CER_CID_STR_MAX], *line = NULL;
-    cer_streamref norm;
-    pending *p = NULL;
     int rc;
 
     if (!tip)
         return cer_err(-EINVAL, "registry: NULL tip");
-    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = journal_line(&line, &norm, tip, false)) < 0)
+    if ((rc = stream_key(key, norm, id)) < 0)
+        return rc;
+    if ((rc = cer_cid_to_string(cid, CER_CID_STR_MAX, tip)) < 0)
+        return cer_err_wrap(rc, "registry: journal entry");
+    return 0;
+}
+
+int cer_registry_journal_add(cer_registry *r, const cer_streamref *id, const cer_cid *tip)
+{
+    char key[CER_STREAMID_STR_MAX], cid[CER_CID_STR_MAX], *line = NULL;
+    cer_streamref norm;
+    const pending *e;
+    pending *p = NULL;
+    int rc;
+
+    if ((rc = journal_args(key, &norm, cid, id, tip)) < 0 || (rc = journal_line(&line, key, cid, false)) < 0)
         return rc;
     pthread_mutex_lock(&r->jlock);
-    if (find_pending(r, &norm, tip))
-        goto out;
-    if (find_pending(r, NULL, tip)) {
-        cer_cid_to_string(cid, sizeof cid, tip);
-        rc = cer_err(-EEXIST, "registry: commit %s is pending for another stream than %s", cid, key);
+    if ((e = find_pending(r, NULL, cid))) {   /* there already, or another stream's */
+        if (!cer_streamref_same_stream(&e->id, &norm))
+            rc = cer_err(-EEXIST, "registry: commit %s is pending for another stream than %s", cid, key);
         goto out;
     }
-    if ((rc = new_pending(&p, r, &norm, tip)) == 0 && (rc = journal_append(r, line)) == 0) {
+    if ((rc = new_pending(&p, r, &norm, tip, cid)) == 0 && (rc = journal_append(r, line)) == 0) {
         link_pending(r, p);
         p = NULL;
     }
@@ -842,13 +852,10 @@ int cer_registry_journal_done(cer_registry *r, const cer_streamref *id, const ce
     pending *p;
     int rc;
 
-    if (!tip)
-        return cer_err(-EINVAL, "registry: NULL tip");
-    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = journal_line(&line, &norm, tip, true)) < 0)
+    if ((rc = journal_args(key, &norm, cid, id, tip)) < 0 || (rc = journal_line(&line, key, cid, true)) < 0)
         return rc;
     pthread_mutex_lock(&r->jlock);
-    if (!(p = find_pending(r, &norm, tip))) {
-        cer_cid_to_string(cid, sizeof cid, tip);
+    if (!(p = find_pending(r, &norm, cid))) {
         rc = cer_err(-ENOENT, "registry: no pending journal entry %s of %s", cid, key);
         goto out;
     }
@@ -869,7 +876,7 @@ int cer_registry_journal_list(cer_registry *r,
                               int (*fn)(const cer_streamref *id, const cer_cid *tip, void *arg),
                               void *arg)
 {
-    pending *snap = NULL;
+    struct { cer_streamref id; cer_cid tip; } *snap = NULL;
     size_t n;
     int rc = 0;
 
@@ -879,8 +886,10 @@ int cer_registry_journal_list(cer_registry *r,
         rc = oom();
     else if (n) {
         size_t i = 0;
-        for (const pending *p = r->pend_first; p; p = p->next)
-            snap[i++] = *p;
+        for (const pending *p = r->pend_first; p; p = p->next, i++) {
+            snap[i].id = p->id;
+            snap[i].tip = p->tip;
+        }
     }
     pthread_mutex_unlock(&r->jlock);
     for (size_t i = 0; i < n && rc == 0; i++)

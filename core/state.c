@@ -403,7 +403,7 @@ int cer_state_copy(cer_state **out, const cer_state *st)
     return 0;
 }
 
-int cer_state_copy_append(cer_state **out, const cer_state *st)
+int cer_state_copy_append(cer_state **out, const cer_state *st, const cJSON *content)
 {
     size_t n = st->log_len;
     bool room = n & (n - 1);   /* not a power of two: log_alloc and log_reserve left room */
@@ -413,7 +413,7 @@ int cer_state_copy_append(cer_state **out, const cer_state *st)
     if (!c)
         return cer_err(-ENOMEM, "state: out of memory");
     *c = *st;
-    c->content = cJSON_Duplicate(st->content, 1);
+    c->content = cJSON_Duplicate(content, 1);
     c->metadata = cJSON_Duplicate(st->metadata, 1);
     c->log = room ? st->log : log_alloc(n + 1);
     if (!c->content || !c->metadata || !c->log) {

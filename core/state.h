@@ -91,14 +91,15 @@ int cer_state_from_json(cer_state **out, const cJSON *j);
 int cer_cid_js_compare(const cer_cid *a, const cer_cid *b);
 
 /* The node's fast path for its own commits, whose cost must not grow with
- * the stream's history. *out: a state like st (content and metadata
- * copied) with room for one more log entry, which the caller writes at
- * log[log_len] before it increments log_len. When st's log array already
+ * the stream's history. *out: a state like st with a copy of content (the
+ * new content, not st's) and of st's metadata, and room for one more log
+ * entry, which the caller writes at log[log_len] before it increments
+ * log_len. When st's log array already
  * has room past st's end, *out SHARES it instead of copying the history:
  * st never reads past its own log_len, so the new entry is invisible to
  * it (and to readers of st, who may keep reading meanwhile). Of the two,
  * free the one that goes away with cer_state_free_shared. */
-int cer_state_copy_append(cer_state **out, const cer_state *st);
+int cer_state_copy_append(cer_state **out, const cer_state *st, const cJSON *content);
 /* cer_state_free, but a log array st shares with keep stays keep's. */
 void cer_state_free_shared(cer_state *st, const cer_state *keep);
 

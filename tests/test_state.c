@@ -2,8 +2,8 @@
  * test_state.c — stream state: loading logs built with the commit builders
  * (and by hand, for what the builders refuse to make) from a memory store,
  * every rejection rule, anchors and Merkle paths, incremental apply,
- * conflict resolution, the state's JSON form, and real js-ceramic blocks
- * from tests/vectors/js-cases.json.
+ * conflict resolution, the node's own-commit copy, the state's JSON form,
+ * and real js-ceramic blocks from tests/vectors/js-cases.json.
  */
 #include "testutil.h"
 
@@ -189,6 +189,53 @@ static void assert_msg_has(const char *needle)
 {
     ck_assert_msg(strstr(cer_errmsg(), needle) != NULL, "message '%s' lacks '%s'", cer_errmsg(), needle);
 }
+
+/* ---- the node's own-commit copy ---- */
+
+/* cer_state_copy_append: the new state has a copy of the new content (st's
+ * is neither copied nor changed) and of st's metadata; it shares st's log
+ * array when that has room past st's end (log_len not a power of two) and
+ * copies it otherwise; the appended entry never shows in st. */
+START_TEST(copy_append)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(2);
+    cer_streamref id = genesis(s, &k, "{\"tags\":[\"t\"]}", "{\"a\":1}");
+    cJSON *content = J("{\"c\":3}");
+    cer_cid c[3];
+
+    c[0] = id.genesis;
+    c[1] = update(s, &k, &id, &c[0], NULL, "[{\"op\":\"add\",\"path\":\"/b\",\"value\":2}]");
+    c[2] = update(s, &k, &id, &c[1], NULL, "[{\"op\":\"remove\",\"path\":\"/a\"}]");
+    for (size_t n = 2; n <= 3; n++) {
+        cer_state *st = NULL, *ns = NULL;
+
+        ck_assert_msg(cer_state_load(&st, s, &id, &c[n - 1]) == 0, "%s", cer_errmsg());
+        ck_assert_uint_eq(st->log_len, n);
+        ck_assert_int_eq(cer_state_copy_append(&ns, st, content), 0);
+        assert_content(ns, "{\"c\":3}");
+        ck_assert_ptr_ne(ns->content, content);
+        assert_content(st, n == 2 ? "{\"a\":1,\"b\":2}" : "{\"b\":2}");
+        ck_assert_ptr_ne(ns->metadata, st->metadata);
+        ck_assert(cJSON_Compare(ns->metadata, st->metadata, 1));
+        ck_assert_int_eq(ns->log == st->log, n == 3);
+        ck_assert_uint_eq(ns->log_len, n);
+        ck_assert(cer_cid_equal(cer_state_tip(ns), &c[n - 1]));
+        ns->log[ns->log_len++] = (cer_log_entry){.cid = c[0], .type = CER_COMMIT_SIGNED};
+        ck_assert_uint_eq(st->log_len, n);
+        ck_assert(cer_cid_equal(cer_state_tip(st), &c[n - 1]));
+        if (n == 2) {   /* a failed commit: st stays */
+            cer_state_free_shared(ns, st);
+            cer_state_free(st);
+        } else {        /* installed: ns replaces st */
+            cer_state_free_shared(st, ns);
+            cer_state_free(ns);
+        }
+    }
+    cJSON_Delete(content);
+    cer_store_close(s);
+}
+END_TEST
 
 /* ---- loading ---- */
 
@@ -1524,6 +1571,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, anchors);
     tcase_add_test(tc, anchor_missing_proof);
     tcase_add_test(tc, incremental_apply);
+    tcase_add_test(tc, copy_append);
     tcase_add_test(tc, merge_anchored_wins);
     tcase_add_test(tc, merge_earlier_anchor_wins);
     tcase_add_test(tc, anchor_chain_check);
