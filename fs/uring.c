@@ -112,6 +112,7 @@ struct qthread {
     bool started;
     ring r;
     struct iovec iov[2];            /* REGISTER's buffers: hdr, and buf's payload */
+    bool registering;               /* REGISTER sent, no request yet */
     struct fuse_uring_req_header *hdr;  /* owned */
     uint8_t *buf;                   /* owned: SLACK bytes, then the payload */
     _Atomic uint64_t unique;        /* the request being answered (0: none) */
@@ -235,6 +236,7 @@ static int queue_cmd(qthread *t, uint32_t op, uint64_t unique)
     s->cmd_op = op;
     s->user_data = (uint64_t)(uintptr_t)t;
     if (op == FUSE_IO_URING_CMD_REGISTER) {
+        t->registering = true;
         t->iov[0] = (struct iovec){t->hdr, sizeof *t->hdr};
         t->iov[1] = (struct iovec){t->buf + SLACK, t->u->payload};
         s->addr = (uint64_t)(uintptr_t)t->iov;
@@ -324,24 +326,26 @@ static void *qthread_main(void *arg)
             if (c.user_data == TAG_STOP)
                 return NULL;
             if (c.res == 0) {
-                tries = 0;
+                t->registering = false;
                 serve(t);
                 continue;
             }
             if (gone(c.res))  /* unmounted, or the connection aborted */
                 return NULL;
-            if (c.res == -EAGAIN && ++tries < 5000) {
-                /* INIT's reply is not through yet: the kernel registers
+            if (t->registering) {
+                if (c.res != -EAGAIN || ++tries > 5000) {
+                    syslog(LOG_ERR, "io_uring: queue %u: the kernel refuses the ring: %s", t->qid,
+                           strerror(-c.res));
+                    return NULL;
+                }
+                /* INIT's reply is not through yet: the kernel takes
                  * entries only on an initialized connection */
                 nanosleep(&(struct timespec){0, 1000000}, NULL);
             } else {
-                /* a commit the kernel refused (its request was ended, by
-                 * an interrupt or an abort): the entry is lost to it;
-                 * register the buffers afresh */
-                if (c.res != -EAGAIN)
-                    syslog(LOG_WARNING, "io_uring: queue %u: %s; registering again", t->qid,
-                           strerror(-c.res));
-                tries = 0;
+                /* a commit the kernel refused (its request was ended by
+                 * an abort): the entry is lost to it; register the
+                 * buffers afresh */
+                syslog(LOG_WARNING, "io_uring: queue %u: %s; registering again", t->qid, strerror(-c.res));
             }
             atomic_store(&t->unique, 0);
             if (queue_cmd(t, FUSE_IO_URING_CMD_REGISTER, 0) < 0)
@@ -408,7 +412,7 @@ static void start(cfs_uring *u)
         qthread *t = &u->t[i];
         t->u = u;
         t->qid = (unsigned)(i / QDEPTH);
-        if (!(t->hdr = aligned_alloc(64, sizeof *t->hdr)) || !(t->buf = malloc(SLACK + u->payload)))
+        if (!(t->hdr = malloc(sizeof *t->hdr)) || !(t->buf = malloc(SLACK + u->payload)))
             rc = -ENOMEM;
         else
             rc = ring_init(&t->r, 4);

@@ -56,7 +56,9 @@ wait_mounted() {
 
 unmount() {
     for _m in "$@"; do
-        mountpoint -q "$_m" 2>/dev/null || continue
+        # /proc/mounts, not mountpoint(1): a mount whose daemon died
+        # answers ENOTCONN, and mountpoint then says it is none
+        awk -v m="$_m" '$2 == m { f = 1 } END { exit !f }' /proc/mounts || continue
         timeout 30 fusermount3 -u "$_m" 2>/dev/null || timeout 30 fusermount3 -uz "$_m" 2>/dev/null
     done
     return 0  # a cleanup step: never the reason a test under set -e stops

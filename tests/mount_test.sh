@@ -9,7 +9,9 @@
 # runs under timeout; teardown is fusermount3 -u, then -uz.
 #
 # CFS_MOUNT_OPTS adds mount options (e.g. "-o open": file handles instead
-# of the kernel's no-open mode; both must pass).
+# of the kernel's no-open mode; both must pass). With the fuse module's
+# enable_uring parameter on, requests come over io_uring (checked in
+# .status); CI runs it both ways.
 #
 # Outside CI, without FUSE (no /dev/fuse, no fusermount3, not root) or
 # without the editors, it skips loudly (exit 77, which make check reports
@@ -55,10 +57,7 @@ umount_fs() {
     if [ $rc -eq 0 ]; then ok "daemon exits 0 on unmount"; else bad "daemon exit status $rc"; tail -20 "$T/daemon.log"; fi
 }
 cleanup() {
-    if mountpoint -q "$M" 2>/dev/null; then
-        fusermount3 -u "$M" 2>/dev/null || fusermount3 -uz "$M" 2>/dev/null ||
-            echo 1 >"/sys/fs/fuse/connections/$(stat -c %d "$M")/abort"
-    fi
+    unmount "$M"
     [ -n "$PID" ] && kill $PID 2>/dev/null
     tmux -L "cfs-$$" kill-server 2>/dev/null
     rm -rf "$T"
@@ -179,6 +178,14 @@ eq status.requests.unchanged "$(requests)" "$before"
 lookups=$(t jq '.mount.requests.LOOKUP // 0' "$M/.status")
 [ ! -e "$M/no.such.document" ]
 eq status.requests.lookup "$(t jq ".mount.requests.LOOKUP > $lookups" "$M/.status")" true
+# the transport: FUSE over io_uring whenever the kernel offers it (the fuse
+# module's enable_uring on) and -o no_uring is not given
+want=/dev/fuse
+case "$(cat /sys/module/fuse/parameters/enable_uring 2>/dev/null),${CFS_MOUNT_OPTS:-}" in
+    Y,*no_uring*) ;;
+    Y,*) want=io_uring ;;
+esac
+eq status.transport "$(t jq -r .mount.transport "$M/.status")" "$want"
 eq size.exact "$(stat -c %s "$M/notes/.meta.json")" "$(t cat "$M/notes/.meta.json" | wc -c | tr -d ' ')"
 
 # ---- verbs ----
