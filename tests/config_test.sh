@@ -83,13 +83,14 @@ ro = on
 allow_other = off
 auto-unmount = 1
 no_open = false
+no-uring = yes
 debug = no
 EOF
 expect "config mount" 0 $CERAMICFS config --config "$T/all" mount
 printf '%s\n' --state "$T/s4" --key "$T/s1/key" --ipfs http://127.0.0.1:9 --network testnet-clay \
     --pubsub-topic /x --query-timeout 100 --anchor none --anchor-service http://127.0.0.1:9 --chain eth \
     --eth-rpc http://127.0.0.1:9 --eth-from 0x0000000000000000000000000000000000000001 --eth-raw \
-    --anchor-interval 5 --anchor-timeout 1.5 -o ro -o auto_unmount >"$T/want"
+    --anchor-interval 5 --anchor-timeout 1.5 -o ro -o auto_unmount -o no_uring >"$T/want"
 cmp -s "$T/out" "$T/want" && ok "every key becomes its mount option, false flags none" ||
     { bad "config mount:"; diff "$T/want" "$T/out"; }
 expect "config list" 0 $CERAMICFS config --config "$T/all" list

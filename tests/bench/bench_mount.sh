@@ -4,7 +4,10 @@
 # operations on both in interleaved slices and prints ratios. The mount
 # runs with -o nosync (no fsync) so that the save measures the FUSE path
 # and the commit, not the disk; a durable save (fsync'd blocks and record)
-# is timed after it for information.
+# is timed after it for information. Each measurement runs in the
+# kernel's no-open mode (the default) and with -o open, over /dev/fuse and,
+# where the kernel has it, over io_uring (fuse's enable_uring parameter is
+# turned on for those runs and restored after).
 #
 #   usage: bench_mount.sh BENCH_FS CERAMICFS [N]
 set -eu
@@ -24,6 +27,7 @@ cleanup() {
     mountpoint -q "$T/mnt" && { fusermount3 -u "$T/mnt" 2>/dev/null || fusermount3 -uz "$T/mnt"; }
     [ -n "$PID" ] && wait $PID 2>/dev/null
     umount "$T/tmpfs" 2>/dev/null
+    [ -n "${uring_was:-}" ] && echo "$uring_was" >"$U"
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -62,6 +66,24 @@ echo "== the same with -o open (file handles)"
 mount_it -o nosync,open
 "$BFS" "$T/mnt" "$T/tmpfs" "$N" "$CU" open
 fusermount3 -u "$T/mnt"; wait $PID; PID=
+
+# the same over FUSE over io_uring, when the kernel can (the fuse module's
+# enable_uring parameter, off by default, is turned on for these runs and
+# back after; the mount takes the transport by itself)
+U=/sys/module/fuse/parameters/enable_uring
+if [ -w "$U" ]; then
+    uring_was=$(cat "$U")
+    echo Y >"$U"
+    for o in nosync nosync,open; do
+        echo "== over io_uring (-o $o)"
+        mount_it -o $o
+        "$BFS" "$T/mnt" "$T/tmpfs" "$N" "$CU" $([ $o = nosync ] || echo open)
+        fusermount3 -u "$T/mnt"; wait $PID; PID=
+    done
+    echo "$uring_was" >"$U"; uring_was=
+else
+    echo "== no FUSE over io_uring here ($U is missing or read-only)"
+fi
 
 mount_it
 t0=$(date +%s%N)
