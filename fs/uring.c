@@ -10,11 +10,13 @@
  *  - the read hook sees the kernel's INIT and whether it offers
  *    FUSE_OVER_IO_URING (it does only when the fuse module's enable_uring
  *    parameter is on);
- *  - the writev hook adds the flag to libfuse's INIT reply, and once the
- *    kernel has taken the reply starts the queues: for every possible CPU
- *    (the kernel switches over only when each has one) QDEPTH threads pinned
- *    to it, each with its own io_uring and one registered entry (a header
- *    buffer and a payload buffer, FUSE_IO_URING_CMD_REGISTER);
+ *  - the writev hook first sets up the queues: for every possible CPU QDEPTH
+ *    threads pinned to it, each with its own io_uring and one entry (a
+ *    header buffer and a payload buffer); only then does it add the flag to
+ *    libfuse's INIT reply (with the flag the kernel holds every request
+ *    until each CPU has an entry, so it is promised only when nothing but
+ *    the kernel's own registration can fail); once the kernel has the
+ *    reply, each thread registers its entry (FUSE_IO_URING_CMD_REGISTER);
  *  - a completion on an entry is a request: the thread lays it out as
  *    /dev/fuse would have (fuse_in_header, the operation's header, the
  *    payload) by copying the two headers in front of the payload, and gives
@@ -50,7 +52,6 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The kernel's interface (include/uapi/linux/fuse.h 7.42), for system
@@ -126,8 +127,11 @@ struct cfs_uring {
     _Atomic uint64_t init_unique;   /* INIT's unique (0: not seen) */
     size_t payload;                 /* bytes per payload buffer */
     unsigned nq;                    /* queues: possible CPUs */
-    qthread *t;                     /* nq * QDEPTH, owned */
-    size_t nt;
+    qthread *t;                     /* nt threads, owned; set before any starts */
+    _Atomic size_t nt;
+    pthread_mutex_t go_lock;
+    pthread_cond_t go_cond;
+    int go;                         /* threads wait while 0; 1: register; -1: quit */
     _Atomic bool served;            /* a request came through a ring */
 };
 
@@ -291,13 +295,35 @@ static bool gone(int res)
     return res == -ENOTCONN || res == -ECONNABORTED || res == -ECANCELED || res == -ENODEV;
 }
 
+/* Wait until the kernel has INIT's reply (go 1) or the start is called
+ * off (go -1). */
+static bool wait_go(cfs_uring *u)
+{
+    pthread_mutex_lock(&u->go_lock);
+    while (u->go == 0)
+        pthread_cond_wait(&u->go_cond, &u->go_lock);
+    int go = u->go;
+    pthread_mutex_unlock(&u->go_lock);
+    return go > 0;
+}
+
+static void set_go(cfs_uring *u, int go)
+{
+    pthread_mutex_lock(&u->go_lock);
+    u->go = go;
+    pthread_cond_broadcast(&u->go_cond);
+    pthread_mutex_unlock(&u->go_lock);
+}
+
 static void *qthread_main(void *arg)
 {
     qthread *t = arg;
     ring *r = &t->r;
-    int tries = 0, rc;
+    int rc;
 
     self = t;
+    if (!wait_go(t->u))
+        return NULL;
     pthread_mutex_lock(&r->lock);
     struct io_uring_sqe *s = ring_sqe(r);
     s->opcode = IORING_OP_POLL_ADD;
@@ -333,20 +359,15 @@ static void *qthread_main(void *arg)
             if (gone(c.res))  /* unmounted, or the connection aborted */
                 return NULL;
             if (t->registering) {
-                if (c.res != -EAGAIN || ++tries > 5000) {
-                    syslog(LOG_ERR, "io_uring: queue %u: the kernel refuses the ring: %s", t->qid,
-                           strerror(-c.res));
-                    return NULL;
-                }
-                /* INIT's reply is not through yet: the kernel takes
-                 * entries only on an initialized connection */
-                nanosleep(&(struct timespec){0, 1000000}, NULL);
-            } else {
-                /* a commit the kernel refused (its request was ended by
-                 * an abort): the entry is lost to it; register the
-                 * buffers afresh */
-                syslog(LOG_WARNING, "io_uring: queue %u: %s; registering again", t->qid, strerror(-c.res));
+                /* the kernel refused the entry; it then turns the
+                 * connection back to /dev/fuse */
+                syslog(LOG_ERR, "io_uring: queue %u: the kernel refuses the ring: %s", t->qid,
+                       strerror(-c.res));
+                return NULL;
             }
+            /* a commit the kernel refused (its request was ended by an
+             * abort): the entry is lost to it; register the buffers afresh */
+            syslog(LOG_WARNING, "io_uring: queue %u: %s; registering again", t->qid, strerror(-c.res));
             atomic_store(&t->unique, 0);
             if (queue_cmd(t, FUSE_IO_URING_CMD_REGISTER, 0) < 0)
                 return NULL;
@@ -380,38 +401,46 @@ static unsigned possible_cpus(void)
     return n;
 }
 
+/* Stop and free the threads and their rings (any that started). */
 static void stop_threads(cfs_uring *u)
 {
-    if (u->stopfd >= 0)
-        (void)!write(u->stopfd, &(uint64_t){1}, sizeof(uint64_t));
-    for (size_t i = 0; i < u->nt; i++)
+    size_t nt = atomic_load(&u->nt);
+
+    set_go(u, -1);  /* those still waiting for INIT's reply */
+    (void)!write(u->stopfd, &(uint64_t){1}, sizeof(uint64_t));
+    for (size_t i = 0; i < nt; i++)
         if (u->t[i].started)
             pthread_join(u->t[i].tid, NULL);
-    for (size_t i = 0; i < u->nt; i++) {
+    for (size_t i = 0; i < nt; i++) {
         ring_fini(&u->t[i].r);
         free(u->t[i].hdr);
         free(u->t[i].buf);
     }
+    atomic_store(&u->nt, 0);
     free(u->t);
     u->t = NULL;
-    u->nt = 0;
 }
 
-/* Start every queue; on any failure, none (the kernel then keeps using
- * /dev/fuse: it switches only when every CPU has an entry). */
-static void start(cfs_uring *u)
+/* Every thread and ring, before INIT's reply goes out: once the kernel has
+ * FUSE_OVER_IO_URING it holds every request until each CPU has an entry,
+ * so the flag is promised only when nothing can fail but the kernel's own
+ * registration (whose failure turns the connection back to /dev/fuse).
+ * The threads wait for set_go. All or nothing. */
+static int prepare(cfs_uring *u)
 {
     sigset_t all, old;
+    size_t nt;
     int rc = 0;
 
     u->nq = possible_cpus();
-    if (!(u->t = calloc((size_t)u->nq * QDEPTH, sizeof *u->t)))
-        return;
-    u->nt = (size_t)u->nq * QDEPTH;
-    for (size_t i = 0; i < u->nt && rc == 0; i++) {
+    nt = (size_t)u->nq * QDEPTH;
+    if (!(u->t = calloc(nt, sizeof *u->t)))
+        return -ENOMEM;
+    atomic_store(&u->nt, nt);
+    for (size_t i = 0; i < nt && rc == 0; i++) {
         qthread *t = &u->t[i];
         t->u = u;
-        t->qid = (unsigned)(i / QDEPTH);
+        t->qid = (unsigned)(i % u->nq);
         if (!(t->hdr = malloc(sizeof *t->hdr)) || !(t->buf = malloc(SLACK + u->payload)))
             rc = -ENOMEM;
         else
@@ -420,7 +449,7 @@ static void start(cfs_uring *u)
     /* the signals stay with the session's threads */
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    for (size_t i = 0; i < u->nt && rc == 0; i++) {
+    for (size_t i = 0; i < nt && rc == 0; i++) {
         qthread *t = &u->t[i];
         pthread_attr_t at;
         cpu_set_t cpu;
@@ -438,9 +467,10 @@ static void start(cfs_uring *u)
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc < 0) {
-        syslog(LOG_WARNING, "io_uring: cannot start the queues (%s): staying on /dev/fuse", strerror(-rc));
+        syslog(LOG_WARNING, "io_uring: cannot set up the rings (%s): staying on /dev/fuse", strerror(-rc));
         stop_threads(u);
     }
+    return rc;
 }
 
 /* ---- the session's I/O ---- */
@@ -490,8 +520,8 @@ static ssize_t reply_ring(qthread *t, const struct iovec *iov, int count)
     return (ssize_t)(sizeof oh + len);
 }
 
-/* libfuse's INIT reply, with FUSE_OVER_IO_URING added; the queues start
- * once the kernel has it (it sets the connection's limits from it). */
+/* libfuse's INIT reply, with FUSE_OVER_IO_URING added when the rings are
+ * ready to register; they do once the kernel has the reply. */
 static ssize_t reply_init(cfs_uring *u, int fd, struct iovec *iov, int count)
 {
     struct fuse_init_out *io = count == 2 && iov[1].iov_len >= offsetof(struct fuse_init_out, unused)
@@ -499,18 +529,21 @@ static ssize_t reply_init(cfs_uring *u, int fd, struct iovec *iov, int count)
     bool on = io && ((struct fuse_out_header *)iov[0].iov_base)->error == 0 && !u->fs->no_uring;
 
     if (on) {
-        io->flags |= FUSE_INIT_EXT;
-        io->flags2 |= OVER_IO_URING_FLAGS2;
         /* the kernel refuses payload buffers smaller than this */
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
         size_t pages = (io->flags & FUSE_MAX_PAGES) && io->max_pages ? io->max_pages : 32;
         u->payload = io->max_write > 8192 ? io->max_write : 8192;
         if (pages * page > u->payload)
             u->payload = pages * page;
+        on = prepare(u) == 0;
+    }
+    if (on) {
+        io->flags |= FUSE_INIT_EXT;
+        io->flags2 |= OVER_IO_URING_FLAGS2;
     }
     ssize_t n = writev(fd, iov, count);
-    if (on && n >= 0)
-        start(u);
+    if (on)
+        set_go(u, n >= 0 ? 1 : -1);
     return n;
 }
 
@@ -523,13 +556,12 @@ static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 
     if (unique != 0 && self && atomic_load(&self->unique) == unique)
         return reply_ring(self, iov, count);
-    if (unique != 0 && u->nt) {
-        /* answered on another thread than the one it came to */
-        for (size_t i = 0; i < u->nt; i++)
-            if (atomic_load(&u->t[i].unique) == unique)
-                return reply_ring(&u->t[i], iov, count);
-    }
-    if (unique != 0 && unique == atomic_load(&u->init_unique) && atomic_load(&u->offered) && !u->nt)
+    size_t nt = atomic_load(&u->nt);
+    /* answered on another thread than the one it came to */
+    for (size_t i = 0; unique != 0 && i < nt; i++)
+        if (atomic_load(&u->t[i].unique) == unique)
+            return reply_ring(&u->t[i], iov, count);
+    if (unique != 0 && unique == atomic_load(&u->init_unique) && atomic_load(&u->offered))
         return reply_init(u, fd, iov, count);
     return writev(fd, iov, count);
 }
@@ -541,17 +573,18 @@ int cfs_uring_attach(cfs_fs *fs)
 
     if (!u)
         return -ENOMEM;
-    u->fs = fs;
-    u->devfd = fuse_session_fd(fs->se);
     if ((u->stopfd = eventfd(0, EFD_CLOEXEC)) < 0) {
         free(u);
         return -errno;
     }
+    u->fs = fs;
+    u->devfd = fuse_session_fd(fs->se);
+    pthread_mutex_init(&u->go_lock, NULL);
+    pthread_cond_init(&u->go_cond, NULL);
     fs->uring = u;
     if (fuse_session_custom_io(fs->se, &io, u->devfd) != 0) {
         fs->uring = NULL;
-        close(u->stopfd);
-        free(u);
+        cfs_uring_free(u);
         return -EIO;
     }
     return 0;
@@ -563,6 +596,8 @@ void cfs_uring_free(cfs_uring *u)
         return;
     stop_threads(u);
     close(u->stopfd);
+    pthread_cond_destroy(&u->go_cond);
+    pthread_mutex_destroy(&u->go_lock);
     free(u);
 }
 

@@ -179,10 +179,12 @@ lookups=$(t jq '.mount.requests.LOOKUP // 0' "$M/.status")
 [ ! -e "$M/no.such.document" ]
 eq status.requests.lookup "$(t jq ".mount.requests.LOOKUP > $lookups" "$M/.status")" true
 # the transport: FUSE over io_uring whenever the kernel offers it (the fuse
-# module's enable_uring on) and -o no_uring is not given
+# module's enable_uring on), -o no_uring is not given and io_uring is
+# allowed (kernel.io_uring_disabled 2 refuses it even to root: the mount
+# then stays on /dev/fuse)
 want=/dev/fuse
-case "$(cat /sys/module/fuse/parameters/enable_uring 2>/dev/null),${CFS_MOUNT_OPTS:-}" in
-    Y,*no_uring*) ;;
+case "$(cat /sys/module/fuse/parameters/enable_uring 2>/dev/null),$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null),${CFS_MOUNT_OPTS:-}" in
+    Y,2,* | Y,*no_uring*) ;;
     Y,*) want=io_uring ;;
 esac
 eq status.transport "$(t jq -r .mount.transport "$M/.status")" "$want"
