@@ -399,8 +399,7 @@ int cfs_cmd_mount(int argc, char **argv)
     syslog(LOG_INFO, "unmounting %s", o.mnt);
     notify("STOPPING=1\nSTATUS=unmounting, committing what is left");
 out:
-    cfs_uring_free(fs.uring);  /* no request comes through a ring after this */
-    fs.uring = NULL;
+    cfs_uring_stop(fs.uring);  /* no request comes through a ring after this */
     cer_anchorer_stop(fs.anchorer);  /* before the notifier: both may still move tips */
     fs.anchorer = NULL;
     cer_sync_close(fs.sync);
@@ -414,6 +413,7 @@ out:
         fuse_remove_signal_handlers(fs.se);
     if (fs.se)
         fuse_session_destroy(fs.se);  /* runs destroy: commits what is left */
+    cfs_uring_free(fs.uring);  /* the session wrote through it until now */
     fuse_opt_free_args(&args);
     cfs_fini(&fs);
     cer_node_close(fs.node);

@@ -401,24 +401,21 @@ static unsigned possible_cpus(void)
     return n;
 }
 
-/* Stop and free the threads and their rings (any that started). */
+/* Stop the threads (any that started) and close their rings. The array
+ * stays, with every entry idle, for the writev hook until cfs_uring_free. */
 static void stop_threads(cfs_uring *u)
 {
     size_t nt = atomic_load(&u->nt);
 
     set_go(u, -1);  /* those still waiting for INIT's reply */
     (void)!write(u->stopfd, &(uint64_t){1}, sizeof(uint64_t));
-    for (size_t i = 0; i < nt; i++)
+    for (size_t i = 0; i < nt; i++) {
         if (u->t[i].started)
             pthread_join(u->t[i].tid, NULL);
-    for (size_t i = 0; i < nt; i++) {
+        u->t[i].started = false;
+        atomic_store(&u->t[i].unique, 0);
         ring_fini(&u->t[i].r);
-        free(u->t[i].hdr);
-        free(u->t[i].buf);
     }
-    atomic_store(&u->nt, 0);
-    free(u->t);
-    u->t = NULL;
 }
 
 /* Every thread and ring, before INIT's reply goes out: once the kernel has
@@ -590,11 +587,22 @@ int cfs_uring_attach(cfs_fs *fs)
     return 0;
 }
 
+void cfs_uring_stop(cfs_uring *u)
+{
+    if (u)
+        stop_threads(u);
+}
+
 void cfs_uring_free(cfs_uring *u)
 {
     if (!u)
         return;
     stop_threads(u);
+    for (size_t i = 0; i < atomic_load(&u->nt); i++) {
+        free(u->t[i].hdr);
+        free(u->t[i].buf);
+    }
+    free(u->t);
     close(u->stopfd);
     pthread_cond_destroy(&u->go_cond);
     pthread_mutex_destroy(&u->go_lock);

@@ -15,8 +15,12 @@
  * Returns 0, or a negative errno (the session is left as it was). */
 int cfs_uring_attach(cfs_fs *fs);
 
-/* Stop the ring threads and free everything (after the session loop has
- * returned, before fuse_session_destroy). NULL is a no-op. */
+/* Stop the ring threads (after the session loop has returned): no request
+ * comes through a ring after this. The session still writes through the
+ * transport (notifications, until the notifier stops). NULL is a no-op. */
+void cfs_uring_stop(cfs_uring *u);
+
+/* Free everything, after fuse_session_destroy. NULL is a no-op. */
 void cfs_uring_free(cfs_uring *u);
 
 /* How requests arrive: "io_uring" once one came through a ring, else
