@@ -126,7 +126,6 @@ struct cfs_uring {
     _Atomic bool offered;           /* INIT offered FUSE_OVER_IO_URING */
     _Atomic uint64_t init_unique;   /* INIT's unique (0: not seen) */
     size_t payload;                 /* bytes per payload buffer */
-    unsigned nq;                    /* queues: possible CPUs */
     qthread *t;                     /* nt threads, owned; set before any starts */
     _Atomic size_t nt;
     pthread_mutex_t go_lock;
@@ -425,19 +424,18 @@ static void stop_threads(cfs_uring *u)
  * The threads wait for set_go. All or nothing. */
 static int prepare(cfs_uring *u)
 {
+    unsigned nq = possible_cpus();  /* one queue per CPU */
+    size_t nt = (size_t)nq * QDEPTH;
     sigset_t all, old;
-    size_t nt;
     int rc = 0;
 
-    u->nq = possible_cpus();
-    nt = (size_t)u->nq * QDEPTH;
     if (!(u->t = calloc(nt, sizeof *u->t)))
         return -ENOMEM;
     atomic_store(&u->nt, nt);
     for (size_t i = 0; i < nt && rc == 0; i++) {
         qthread *t = &u->t[i];
         t->u = u;
-        t->qid = (unsigned)(i % u->nq);
+        t->qid = (unsigned)(i % nq);
         if (!(t->hdr = malloc(sizeof *t->hdr)) || !(t->buf = malloc(SLACK + u->payload)))
             rc = -ENOMEM;
         else

@@ -56,30 +56,29 @@ fusermount3 -u "$T/mnt"; wait $PID; PID=
 # the in-process commit the save is bounded by, on the same state directory
 CU=$("$BFS" --commit-us "$T/state")
 sync  # the dirty pages of the making (-o nosync) are not written back while it measures
-mount_it -o nosync
-"$BFS" "$T/mnt" "$T/tmpfs" "$N" "$CU"
-fusermount3 -u "$T/mnt"; wait $PID; PID=
-
-# the same with file handles (-o open): the kernel then sends OPEN and
-# RELEASE for every open, where the default no-open mode has only FLUSH
+# one measurement: the mount with the options given (-o nosync, and open:
+# file handles, where the kernel sends OPEN and RELEASE for every open and
+# the default no-open mode has only FLUSH)
+measure_mount() {
+    mount_it -o "$1"
+    "$BFS" "$T/mnt" "$T/tmpfs" "$N" "$CU" $(case $1 in *,open*) echo open ;; esac)
+    fusermount3 -u "$T/mnt"; wait $PID; PID=
+}
+# over /dev/fuse (-o no_uring: whatever the kernel offers), then over FUSE
+# over io_uring when the kernel can (the fuse module's enable_uring
+# parameter, off by default, is turned on for these runs and back after;
+# the mount takes the transport by itself)
+measure_mount nosync,no_uring
 echo "== the same with -o open (file handles)"
-mount_it -o nosync,open
-"$BFS" "$T/mnt" "$T/tmpfs" "$N" "$CU" open
-fusermount3 -u "$T/mnt"; wait $PID; PID=
-
-# the same over FUSE over io_uring, when the kernel can (the fuse module's
-# enable_uring parameter, off by default, is turned on for these runs and
-# back after; the mount takes the transport by itself)
+measure_mount nosync,no_uring,open
 U=/sys/module/fuse/parameters/enable_uring
 if [ -w "$U" ]; then
     uring_was=$(cat "$U")
     echo Y >"$U"
-    for o in nosync nosync,open; do
-        echo "== over io_uring (-o $o)"
-        mount_it -o $o
-        "$BFS" "$T/mnt" "$T/tmpfs" "$N" "$CU" $([ $o = nosync ] || echo open)
-        fusermount3 -u "$T/mnt"; wait $PID; PID=
-    done
+    echo "== over io_uring"
+    measure_mount nosync
+    echo "== over io_uring with -o open"
+    measure_mount nosync,open
     echo "$uring_was" >"$U"; uring_was=
 else
     echo "== no FUSE over io_uring here ($U is missing or read-only)"
