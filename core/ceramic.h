@@ -66,6 +66,17 @@ void cer_buf_free(cer_buf *b);
 int cer_buf_append(cer_buf *b, const void *data, size_t len);
 
 /* ------------------------------------------------------------------ */
+/* Hashing for in-memory tables                                         */
+/* ------------------------------------------------------------------ */
+
+/* SipHash-2-4 of data[0..len) under a random key drawn once per process:
+ * whoever chooses the keys of a table (a peer's JSON, StreamIDs, names)
+ * cannot make them collide on purpose. Thread-safe. Different in every
+ * process: never store it, and never derive a lasting name (an inode
+ * number) from it. */
+uint64_t cer_hash(const void *data, size_t len);
+
+/* ------------------------------------------------------------------ */
 /* Unsigned varint (multiformats): minimal, at most 9 bytes, 63 bits    */
 /* ------------------------------------------------------------------ */
 

@@ -156,6 +156,11 @@ int cer_cid_parse(cer_cid *out, const char *s)
     return 0;
 }
 
+uint64_t cer_cid_hash(const cer_cid *cid)
+{
+    return cer_hash(cid->digest, cid->digest_len) ^ cid->codec;
+}
+
 bool cer_cid_equal(const cer_cid *a, const cer_cid *b)
 {
     return a->version == b->version && a->codec == b->codec && a->mh_code == b->mh_code &&

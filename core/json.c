@@ -22,8 +22,9 @@
  * it is an error. Every error names its line and column (in characters).
  * The parser recurses once per open container, at most
  * CER_DAGCBOR_DEPTH_MAX deep, and builds every array and object in linear
- * time (members are linked to a tail pointer; repeated keys are found by a
- * hash set once an object has more than a few members).
+ * time (members are linked to a tail pointer; repeated keys are found in
+ * the shared string map, whose keyed hash no choice of keys can defeat,
+ * once an object has more than a few members).
  *
  * Printer (cer_json_print): JSON.stringify(v) or, with CER_JSON_PRETTY,
  * JSON.stringify(v, null, 2). Object members come in JavaScript property
@@ -39,6 +40,7 @@
 #include "json.h"
 #include "buf.h"
 #include "error.h"
+#include "strmap.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -49,7 +51,7 @@
 #define DEPTH_MAX CER_DAGCBOR_DEPTH_MAX
 #define TYPE(item) ((item)->type & 0xff)
 
-/* Objects with more members than this find repeated keys with a hash set. */
+/* Objects with more members than this find repeated keys with a map. */
 #define SMALL_OBJECT 8
 
 /* ------------------------------------------------------------------ */
@@ -776,68 +778,36 @@ fail:
 
 /* ---- repeated keys ---- */
 
-/* The keys of one object so far: a linear scan while it is small, then an
- * open-addressing hash set of its members. */
+/* The keys of one object so far: a linear scan while it is small, then the
+ * shared string map (keyed hash: no key choice makes it slow). The map
+ * borrows the members' keys. */
 typedef struct keyset {
     const cJSON *obj;
     size_t n;          /* members */
-    size_t cap;        /* slots, a power of two; 0 while small */
-    const char **slot;
+    cer_strmap map;    /* every member's key once n > SMALL_OBJECT */
 } keyset;
-
-static uint64_t key_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;  /* FNV-1a */
-
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-    return h;
-}
-
-static void keyset_put(keyset *ks, const char *key)
-{
-    size_t i = (size_t)key_hash(key) & (ks->cap - 1);
-
-    while (ks->slot[i])
-        i = (i + 1) & (ks->cap - 1);
-    ks->slot[i] = key;
-}
 
 static bool keyset_has(const keyset *ks, const char *key)
 {
-    if (ks->cap == 0) {
-        for (const cJSON *c = ks->obj->child; c; c = c->next)
-            if (strcmp(c->string, key) == 0)
-                return true;
-        return false;
-    }
-    for (size_t i = (size_t)key_hash(key) & (ks->cap - 1); ks->slot[i]; i = (i + 1) & (ks->cap - 1))
-        if (strcmp(ks->slot[i], key) == 0)
+    if (ks->n > SMALL_OBJECT)
+        return cer_strmap_get(&ks->map, key) != NULL;
+    for (const cJSON *c = ks->obj->child; c; c = c->next)
+        if (strcmp(c->string, key) == 0)
             return true;
     return false;
 }
 
-/* Records the newest member's key; rebuilds the set at half load. */
-static int keyset_add(keyset *ks, const char *key)
+/* Records the newest member (item, already linked). */
+static int keyset_add(keyset *ks, const cJSON *item)
 {
-    ks->n++;
-    if (ks->n <= SMALL_OBJECT)
-        return 0;
-    if (ks->n * 2 > ks->cap) {
-        size_t cap = ks->cap ? ks->cap * 2 : 4 * SMALL_OBJECT;
-        const char **slot = calloc(cap, sizeof *slot);
+    int rc = 0;
 
-        if (!slot)
-            return cer_err(-ENOMEM, "json: out of memory");
-        free(ks->slot);
-        ks->slot = slot;
-        ks->cap = cap;
-        for (const cJSON *c = ks->obj->child; c; c = c->next)
-            keyset_put(ks, c->string);
-        return 0;  /* key is the last member, now in the set */
-    }
-    keyset_put(ks, key);
-    return 0;
+    if (++ks->n == SMALL_OBJECT + 1)
+        for (const cJSON *c = ks->obj->child; c && rc == 0; c = c->next)
+            rc = cer_strmap_put(&ks->map, c->string, (void *)c);
+    else if (ks->n > SMALL_OBJECT)
+        rc = cer_strmap_put(&ks->map, item->string, (void *)item);
+    return rc;
 }
 
 /* A key for an error message: JSON-escaped, shortened. */
@@ -893,7 +863,7 @@ static int parse_key(parser *ps, const keyset *ks, char **key)
 
 static int parse_object(parser *ps, cJSON **out)
 {
-    keyset ks = {0};
+    keyset ks = {NULL, 0, CER_STRMAP_INIT};
     cJSON *obj, *tail = NULL, *item;
     char *key = NULL;
     int rc;
@@ -925,7 +895,7 @@ static int parse_object(parser *ps, cJSON **out)
         item->string = key;
         key = NULL;
         link_child(obj, &tail, item);
-        if ((rc = keyset_add(&ks, item->string)) < 0)
+        if ((rc = keyset_add(&ks, item)) < 0)
             goto fail;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') {
@@ -940,12 +910,12 @@ static int parse_object(parser *ps, cJSON **out)
 done:
     ps->p++;
     ps->depth--;
-    free(ks.slot);
+    cer_strmap_free(&ks.map);
     *out = obj;
     return 0;
 fail:
     cJSON_free(key);
-    free(ks.slot);
+    cer_strmap_free(&ks.map);
     cJSON_Delete(obj);
     return rc;
 }

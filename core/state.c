@@ -39,6 +39,7 @@
  */
 #include "state.h"
 #include "buf.h"
+#include "cid.h"
 #include "error.h"
 #include "json.h"
 
@@ -97,15 +98,6 @@ typedef struct cid_set {
     bool *used;
 } cid_set;
 
-static size_t cid_hash(const cer_cid *cid)
-{
-    uint64_t h = 1469598103934665603ull;
-
-    for (size_t i = 0; i < cid->digest_len; i++)
-        h = (h ^ cid->digest[i]) * 1099511628211ull;
-    return (size_t)(h ^ cid->codec);
-}
-
 static void set_free(cid_set *s)
 {
     free(s->slots);
@@ -124,7 +116,7 @@ static int set_resize(cid_set *s, size_t cap)
     for (size_t i = 0; i < s->cap; i++) {
         if (!s->used[i])
             continue;
-        size_t k = cid_hash(&s->slots[i]) & (cap - 1);
+        size_t k = (size_t)cer_cid_hash(&s->slots[i]) & (cap - 1);
         while (n.used[k])
             k = (k + 1) & (cap - 1);
         n.slots[k] = s->slots[i];
@@ -140,7 +132,7 @@ static bool set_has(const cid_set *s, const cer_cid *cid)
 {
     if (!s->cap)
         return false;
-    for (size_t k = cid_hash(cid) & (s->cap - 1); s->used[k]; k = (k + 1) & (s->cap - 1))
+    for (size_t k = (size_t)cer_cid_hash(cid) & (s->cap - 1); s->used[k]; k = (k + 1) & (s->cap - 1))
         if (cer_cid_equal(&s->slots[k], cid))
             return true;
     return false;
@@ -156,7 +148,7 @@ static int set_add(cid_set *s, const cer_cid *cid)
         return 1;
     if ((s->count + 1) * 2 > s->cap && (rc = set_resize(s, s->cap ? s->cap * 2 : 64)) < 0)
         return rc;
-    for (k = cid_hash(cid) & (s->cap - 1); s->used[k]; k = (k + 1) & (s->cap - 1))
+    for (k = (size_t)cer_cid_hash(cid) & (s->cap - 1); s->used[k]; k = (k + 1) & (s->cap - 1))
         ;
     s->slots[k] = *cid;
     s->used[k] = true;

@@ -9,6 +9,7 @@
  */
 #include "store.h"
 #include "buf.h"
+#include "cid.h"
 #include "error.h"
 
 #include <pthread.h>
@@ -104,11 +105,7 @@ typedef struct mem_store {
 
 static size_t bucket_of(const mem_store *m, const cer_cid *cid)
 {
-    uint64_t h = 1469598103934665603ull;
-
-    for (size_t i = 0; i < cid->digest_len; i++)
-        h = (h ^ cid->digest[i]) * 1099511628211ull;
-    return (size_t)(h ^ cid->codec) % m->nbuckets;
+    return (size_t)(cer_cid_hash(cid) % m->nbuckets);
 }
 
 static mem_block *mem_find(const mem_store *m, const cer_cid *cid)

@@ -1,20 +1,50 @@
 /*
- * strmap.c — a hash map from strings to pointers (see strmap.h): FNV-1a
- * hashes, linear probing, removal by backward shift.
+ * strmap.c — hashing for the project's in-memory tables: the keyed hash
+ * (cer_hash, SipHash-2-4 under a random per-process key) and the string
+ * map on it (see strmap.h): linear probing, removal by backward shift.
  */
 #include "strmap.h"
 #include "error.h"
 
+#include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+static uint8_t hash_key[crypto_shorthash_KEYBYTES];
+static pthread_once_t hash_once = PTHREAD_ONCE_INIT;
+
+/* Slots examined by this thread's map operations (cer_strmap_probes). */
+static _Thread_local uint64_t probes;
+
+static void hash_init(void)
+{
+    int rc = sodium_init();
+
+    (void)rc;  /* randombytes_buf works without it too */
+    randombytes_buf(hash_key, sizeof hash_key);
+}
+
+uint64_t cer_hash(const void *data, size_t len)
+{
+    uint8_t out[crypto_shorthash_BYTES];
+    uint64_t h = 0;
+
+    pthread_once(&hash_once, hash_init);
+    crypto_shorthash(out, data, len, hash_key);
+    for (int i = 0; i < 8; i++)
+        h = h << 8 | out[i];
+    return h;
+}
+
+uint64_t cer_strmap_probes(void)
+{
+    return probes;
+}
+
 static uint64_t hash_of(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
-
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
+    return cer_hash(s, strlen(s));
 }
 
 /* The slot holding key, or the empty slot where it would go; m->cap > 0. */
@@ -22,7 +52,7 @@ static size_t find(const cer_strmap *m, const char *key, uint64_t h)
 {
     size_t mask = m->cap - 1, i = (size_t)h & mask;
 
-    while (m->slots[i].key && (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0))
+    for (probes++; m->slots[i].key && (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0); probes++)
         i = (i + 1) & mask;
     return i;
 }
@@ -56,7 +86,7 @@ int cer_strmap_reserve(cer_strmap *m, size_t more)
 
         if (!m->slots[i].key)
             continue;
-        while (slots[j].key)
+        for (probes++; slots[j].key; probes++)
             j = (j + 1) & (cap - 1);
         slots[j] = m->slots[i];
     }
@@ -69,10 +99,10 @@ int cer_strmap_reserve(cer_strmap *m, size_t more)
 int cer_strmap_put(cer_strmap *m, const char *key, void *value)
 {
     uint64_t h = hash_of(key);
-    size_t i;
+    size_t i = 0, cap = m->cap;
     int rc;
 
-    if (m->cap) {
+    if (cap) {
         i = find(m, key, h);
         if (m->slots[i].key) {
             m->slots[i].key = key;
@@ -82,7 +112,8 @@ int cer_strmap_put(cer_strmap *m, const char *key, void *value)
     }
     if ((rc = cer_strmap_reserve(m, 1)) < 0)
         return rc;
-    i = find(m, key, h);
+    if (m->cap != cap)
+        i = find(m, key, h);
     m->slots[i] = (cer_strmap_slot){h, key, value};
     m->count++;
     return 0;
@@ -103,6 +134,7 @@ void *cer_strmap_del(cer_strmap *m, const char *key)
     for (j = (i + 1) & mask; m->slots[j].key; j = (j + 1) & mask) {
         size_t home = (size_t)m->slots[j].hash & mask;
 
+        probes++;
         if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
             continue;
         m->slots[i] = m->slots[j];

@@ -85,7 +85,7 @@ static const char *role_name(int kind)
 
 static cfs_ent **ent_slot(cfs_fs *fs, uint64_t ino)
 {
-    return &fs->ents[(ino * 0x9e3779b97f4a7c15ull >> 20) & (fs->nbuckets - 1)];
+    return &fs->ents[cer_hash(&ino, sizeof ino) & (fs->nbuckets - 1)];
 }
 
 static int ent_grow(cfs_fs *fs)
@@ -263,14 +263,10 @@ static void doc_free(cfs_doc *d)
 }
 
 /* The bucket of a StreamID string in fs->by_id, or of a name in
- * fs->by_name (both 4096 long). */
+ * fs->by_name (both 4096 long); keyed, so no set of names fills one. */
 static size_t name_bucket(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
-
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return (size_t)(h % (sizeof ((cfs_fs *)0)->by_id / sizeof ((cfs_fs *)0)->by_id[0]));
+    return (size_t)(cer_hash(s, strlen(s)) % (sizeof ((cfs_fs *)0)->by_id / sizeof ((cfs_fs *)0)->by_id[0]));
 }
 
 /* fs->lock held; doc->name set, doc in no name chain yet. */

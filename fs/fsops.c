@@ -177,16 +177,13 @@ static int gen_size(cfs_fs *fs, cfs_ent *e, off_t *size, long *digest)
 {
     char *buf = NULL;
     size_t len = 0;
-    uint64_t h = 1469598103934665603ull;
     int rc = cfs_render(fs, e, &buf, &len);
 
-    for (size_t i = 0; rc == 0 && i < len; i++)
-        h = (h ^ (uint8_t)buf[i]) * 1099511628211ull;
-    free(buf);
     if (rc == 0) {
         *size = (off_t)len;
-        *digest = (long)(h % 1000000);
+        *digest = (long)(cer_hash(buf, len) % 1000000);
     }
+    free(buf);
     return rc;
 }
 

@@ -8,11 +8,14 @@
  * UTF-8 of strings with lone surrogates; written by
  * tests/vectors/gen/json-print.mjs) and the "dag" and "genesis" cases of
  * tests/vectors/js-cases.json. Vector files are read with cer_json_parse
- * itself (cJSON's parser cannot hold U+0000).
+ * itself (cJSON's parser cannot hold U+0000). Repeated keys are also
+ * tried with keys crafted to collide under the parser's old hash, the
+ * work bounded by counting the map's probes.
  */
 #include "testutil.h"
 #include "buf.h"
 #include "json.h"
+#include "strmap.h"
 
 #include <errno.h>
 #include <math.h>
@@ -994,6 +997,47 @@ START_TEST(test_duplicate_keys)
 }
 END_TEST
 
+/* Keys crafted so that the parser's old unkeyed hash (FNV-1a) put them all
+ * in one bucket (the issue's 40,000 keys: 2.4 s, ~n^2/2 probes): repeats
+ * are now looked up in the shared map, whose probes are counted. */
+#define OLD_BASIS 0xcbf29ce484222325ull
+#define CRAFTED 40000
+
+START_TEST(test_duplicate_keys_crafted)
+{
+    cer_buf b = CER_BUF_INIT;
+    cJSON *j = NULL;
+    size_t len;
+    char *k = tu_fnv_colliding_keys(CRAFTED, OLD_BASIS, 17, &len), msg[64];
+    uint64_t low = tu_fnv1a(OLD_BASIS, k) & 0x1ffff, at;
+
+    ck_assert_int_eq(cer_buf_append(&b, "{", 1), 0);
+    for (size_t i = 0; i < CRAFTED; i++) {
+        ck_assert_uint_eq(tu_fnv1a(OLD_BASIS, k + i * (len + 1)) & 0x1ffff, low);
+        ck_assert_int_eq(cer_buf_append(&b, i ? ",\"" : "\"", i ? 2 : 1), 0);
+        ck_assert_int_eq(cer_buf_append(&b, k + i * (len + 1), len), 0);
+        ck_assert_int_eq(cer_buf_append(&b, "\":0", 3), 0);
+    }
+    ck_assert_int_eq(cer_buf_append(&b, "}", 1), 0);
+    at = cer_strmap_probes();
+    ck_assert_int_eq(cer_json_parse(&j, (const char *)b.data, b.len, 0), 0);
+    ck_assert_uint_lt(cer_strmap_probes() - at, 6 * CRAFTED);  /* ~5.5 n; FNV-1a: 8e8 */
+    ck_assert_int_eq(cJSON_GetArraySize(j), CRAFTED);
+    cJSON_Delete(j);
+    /* a repeat among them is still found, as cheaply */
+    b.data[--b.len] = '\0';
+    ck_assert_int_eq(cer_buf_append(&b, ",\"", 2), 0);
+    ck_assert_int_eq(cer_buf_append(&b, k + 12345 * (len + 1), len), 0);
+    ck_assert_int_eq(cer_buf_append(&b, "\":1}", 4), 0);
+    snprintf(msg, sizeof msg, "duplicate key \"%s\"", k + 12345 * (len + 1));
+    at = cer_strmap_probes();
+    assert_parse_fails_n((const char *)b.data, b.len, 0, -EINVAL, msg);
+    ck_assert_uint_lt(cer_strmap_probes() - at, 6 * CRAFTED);
+    cer_buf_free(&b);
+    free(k);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Error positions                                                      */
 /* ------------------------------------------------------------------ */
@@ -1706,6 +1750,7 @@ static Suite *json_suite(void)
     tcase_add_test(parse_tc, test_parse_truncations);
     tcase_add_test(parse_tc, test_parse_depth);
     tcase_add_test(parse_tc, test_duplicate_keys);
+    tcase_add_test(parse_tc, test_duplicate_keys_crafted);
     tcase_add_test(parse_tc, test_error_positions);
     tcase_set_timeout(parse_tc, 120);
     suite_add_tcase(s, parse_tc);

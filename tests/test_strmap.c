@@ -1,8 +1,9 @@
 /*
  * test_strmap.c — the string map: puts, replacements, removals in every
  * order against a plain array as the reference (removal shifts entries
- * back, so runs that wrap around the table's end are exercised), and
- * iteration.
+ * back, so runs that wrap around the table's end are exercised),
+ * iteration, and the work (probes, counted) on keys crafted to collide
+ * under the old unkeyed hash.
  */
 #include "testutil.h"
 #include "strmap.h"
@@ -99,6 +100,41 @@ START_TEST(test_replace_and_reserve)
 }
 END_TEST
 
+/* Keys crafted so that the map's old unkeyed hash (FNV-1a) put them all in
+ * one bucket of any table up to 2^17 slots: each put then probed the whole
+ * run, ~n^2/2 probes in all. Under the keyed hash they cost what any keys
+ * cost: a bounded number of probes each, counted (not timed). */
+#define OLD_BASIS 1469598103934665603ull
+#define CRAFTED 40000
+
+START_TEST(test_crafted_keys)
+{
+    cer_strmap m = CER_STRMAP_INIT;
+    size_t len;
+    char *k = tu_fnv_colliding_keys(CRAFTED, OLD_BASIS, 17, &len);
+    uint64_t low = tu_fnv1a(OLD_BASIS, k) & 0x1ffff, at;
+
+    for (size_t i = 0; i < CRAFTED; i++)
+        ck_assert_uint_eq(tu_fnv1a(OLD_BASIS, k + i * (len + 1)) & 0x1ffff, low);
+    at = cer_strmap_probes();
+    for (size_t i = 0; i < CRAFTED; i++)
+        ck_assert_int_eq(cer_strmap_put(&m, k + i * (len + 1), k + i * (len + 1)), 0);
+    ck_assert_uint_eq(m.count, CRAFTED);
+    ck_assert_uint_lt(cer_strmap_probes() - at, 5 * CRAFTED);  /* ~3.7 n with rehashing; FNV-1a: 8e8 */
+    at = cer_strmap_probes();
+    for (size_t i = 0; i < CRAFTED; i++)
+        ck_assert_ptr_eq(cer_strmap_get(&m, k + i * (len + 1)), k + i * (len + 1));
+    ck_assert_uint_lt(cer_strmap_probes() - at, 2 * CRAFTED);  /* ~1.2 n */
+    at = cer_strmap_probes();
+    for (size_t i = 0; i < CRAFTED; i++)
+        ck_assert_ptr_eq(cer_strmap_del(&m, k + i * (len + 1)), k + i * (len + 1));
+    ck_assert_uint_lt(cer_strmap_probes() - at, 3 * CRAFTED);  /* ~1.4 n */
+    ck_assert_uint_eq(m.count, 0);
+    cer_strmap_free(&m);
+    free(k);
+}
+END_TEST
+
 static Suite *strmap_suite(void)
 {
     Suite *s = suite_create("strmap");
@@ -106,6 +142,7 @@ static Suite *strmap_suite(void)
 
     tcase_add_test(tc, test_random);
     tcase_add_test(tc, test_replace_and_reserve);
+    tcase_add_test(tc, test_crafted_keys);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -116,6 +116,74 @@ const char *tu_str(const cJSON *root, const char *path)
     return v->valuestring;
 }
 
+uint64_t tu_fnv1a(uint64_t basis, const char *s)
+{
+    for (; *s; s++)
+        basis = (basis ^ (uint8_t)*s) * 1099511628211ull;
+    return basis;
+}
+
+/* Low bits of an FNV-1a state depend only on the low bits before it (a
+ * byte touches 8 bits, the product carries upwards), so blocks that
+ * collide on them can be chained: BRANCH choices at each of k stages give
+ * BRANCH^k keys of one bucket. */
+#define BLOCK 3
+#define BRANCH 8
+#define STAGES_MAX 16
+
+char *tu_fnv_colliding_keys(size_t n, uint64_t basis, int bits, size_t *keylen)
+{
+    static const char digits[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.";
+    char block[STAGES_MAX][BRANCH][BLOCK];
+    size_t width[STAGES_MAX], stages = 0, total = 1, nblocks = 64 * 64 * 64;
+    uint64_t mask = (1ull << bits) - 1, state = basis;
+    uint8_t *count = malloc(mask + 1);
+    char *keys;
+
+    ck_assert(bits >= 8 && bits <= 20 && count);
+    while (total < n) {
+        uint64_t best = 0, next = 0;
+
+        ck_assert_uint_lt(stages, STAGES_MAX);
+        memset(count, 0, mask + 1);
+        for (int pass = 0; pass < 2; pass++) {
+            width[stages] = 0;
+            for (size_t b = 0; b < nblocks; b++) {
+                uint64_t h = state;
+                char c[BLOCK];
+
+                for (int k = 0; k < BLOCK; k++) {
+                    c[k] = digits[b >> (6 * k) & 63];
+                    h = (h ^ (uint8_t)c[k]) * 1099511628211ull;
+                }
+                if (pass == 0 && count[h & mask] < 255 && ++count[h & mask] > count[best])
+                    best = h & mask;  /* first pass: the fullest bucket */
+                if (pass == 1 && (h & mask) == best && width[stages] < BRANCH) {
+                    memcpy(block[stages][width[stages]++], c, BLOCK);
+                    next = h;  /* second pass: its blocks */
+                }
+            }
+        }
+        ck_assert_uint_ge(width[stages], 2);
+        total *= width[stages++];
+        state = next;
+    }
+    free(count);
+    *keylen = stages * BLOCK;
+    ck_assert_ptr_nonnull(keys = malloc(n * (*keylen + 1)));
+    for (size_t i = 0; i < n; i++) {
+        char *k = keys + i * (*keylen + 1);
+        size_t rest = i;
+
+        for (size_t st = 0; st < stages; st++) {
+            memcpy(k + st * BLOCK, block[st][rest % width[st]], BLOCK);
+            rest /= width[st];
+        }
+        k[*keylen] = '\0';
+    }
+    return keys;
+}
+
 int tu_run(Suite *s)
 {
     SRunner *sr = srunner_create(s);

@@ -42,6 +42,17 @@ void tu_rm_tree(const char *dir);
         free(w_);                                                                  \
     } while (0)
 
+/* 64-bit FNV-1a of s from the given offset basis: the hash the tables
+ * used before they were keyed. */
+uint64_t tu_fnv1a(uint64_t basis, const char *s);
+
+/* n distinct keys whose FNV-1a hashes (from basis) agree in their low
+ * `bits` bits (8..20): they fill one bucket of any FNV-1a table of up to
+ * 2^bits slots, the attack on the old tables. Built by chaining blocks
+ * that collide on the low bits; deterministic. Returns n keys of *keylen
+ * characters each, NUL-terminated, at stride *keylen + 1; caller frees. */
+char *tu_fnv_colliding_keys(size_t n, uint64_t basis, int bits, size_t *keylen);
+
 int tu_run(Suite *s);
 
 #define CER_TEST_MAIN(suite_fn)                                                    \
