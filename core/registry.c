@@ -3,10 +3,10 @@
  * caches and the journal of unpublished commits, kept crash-safely in one
  * directory (see registry.h for the layout and the rules).
  *
- * In memory: the records in a chained hash table keyed by the canonical
- * StreamID string, the same records chained a second time by alias, and
- * the pending journal entries in a list, oldest first, found by their tip
- * in a map. The maps change only after the write that makes the change
+ * In memory: the records in a string map (strmap.h) keyed by the canonical
+ * StreamID string, the same records in a second map by alias, and the
+ * pending journal entries in a list, oldest first, found by their tip in
+ * a third. The maps change only after the write that makes the change
  * durable has succeeded.
  */
 #include "registry.h"
