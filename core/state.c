@@ -98,6 +98,12 @@ typedef struct cid_set {
     bool *used;
 } cid_set;
 
+/* Where cid's probe starts in a table of cap slots. */
+static size_t home(const cer_cid *cid, size_t cap)
+{
+    return (size_t)cer_cid_hash(cid) & (cap - 1);
+}
+
 static void set_free(cid_set *s)
 {
     free(s->slots);
@@ -116,7 +122,7 @@ static int set_resize(cid_set *s, size_t cap)
     for (size_t i = 0; i < s->cap; i++) {
         if (!s->used[i])
             continue;
-        size_t k = (size_t)cer_cid_hash(&s->slots[i]) & (cap - 1);
+        size_t k = home(&s->slots[i], cap);
         while (n.used[k])
             k = (k + 1) & (cap - 1);
         n.slots[k] = s->slots[i];
@@ -132,7 +138,7 @@ static bool set_has(const cid_set *s, const cer_cid *cid)
 {
     if (!s->cap)
         return false;
-    for (size_t k = (size_t)cer_cid_hash(cid) & (s->cap - 1); s->used[k]; k = (k + 1) & (s->cap - 1))
+    for (size_t k = home(cid, s->cap); s->used[k]; k = (k + 1) & (s->cap - 1))
         if (cer_cid_equal(&s->slots[k], cid))
             return true;
     return false;
@@ -148,7 +154,7 @@ static int set_add(cid_set *s, const cer_cid *cid)
         return 1;
     if ((s->count + 1) * 2 > s->cap && (rc = set_resize(s, s->cap ? s->cap * 2 : 64)) < 0)
         return rc;
-    for (k = (size_t)cer_cid_hash(cid) & (s->cap - 1); s->used[k]; k = (k + 1) & (s->cap - 1))
+    for (k = home(cid, s->cap); s->used[k]; k = (k + 1) & (s->cap - 1))
         ;
     s->slots[k] = *cid;
     s->used[k] = true;
