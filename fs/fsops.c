@@ -313,11 +313,11 @@ static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, int fd)
 
 static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out)
 {
-    int fd = openat(doc->sfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int fd = doc->sfd < 0 ? -1 : openat(doc->sfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
     *out = NULL;
     if (fd < 0)
-        return -errno;
+        return doc->sfd < 0 ? -ENOENT : -errno;
     if (!(*out = scratch_ent(fs, doc, fd)))
         return -EIO;
     return 0;
