@@ -922,7 +922,8 @@ void cer_sync_close(cer_sync *s);
  * when not, -ETIMEDOUT when nothing could be loaded. */
 int cer_sync_load(cer_sync *s, const cer_streamref *id, int timeout_ms);
 /* Wait until the subscription is confirmed by the daemon: 0, or
- * -ETIMEDOUT. */
+ * -ETIMEDOUT; at once -ECONNREFUSED (or -EHOSTUNREACH) when the daemon
+ * refuses connections (nothing listens there: no use waiting). */
 int cer_sync_wait_ready(cer_sync *s, int timeout_ms);
 /* Wait until the journal of unpublished commits is empty: 0 or -ETIMEDOUT. */
 int cer_sync_flush(cer_sync *s, int timeout_ms);

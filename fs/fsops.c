@@ -325,6 +325,13 @@ static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **
 
 /* ---- lookup, forget, getattr ---- */
 
+/* .history names: the position in the log, zero-padded to HIST_DIGITS so
+ * that they sort in log order and keep their names as the log grows
+ * (longer logs take more digits), a dash, the commit's CID, ".json":
+ * 000000-bagcq....json. The unpadded names of earlier versions
+ * (0-bagcq....json) still resolve. */
+#define HIST_DIGITS 6
+
 static int parse_hist(const char *name, size_t *n, cer_cid *cid)
 {
     char buf[CER_CID_STR_MAX + 32], *dash, *end;
@@ -338,9 +345,9 @@ static int parse_hist(const char *name, size_t *n, cer_cid *cid)
     if (!(dash = strchr(buf, '-')) || dash == buf)
         return -ENOENT;
     *dash = '\0';
-    v = strtoull(buf, &end, 10);
-    if (*end || (buf[0] == '0' && buf[1]))
+    if (strspn(buf, "0123456789") != (size_t)(dash - buf) || dash - buf > 19)
         return -ENOENT;
+    v = strtoull(buf, &end, 10);
     *n = (size_t)v;
     return cer_cid_parse(cid, dash + 1) < 0 ? -ENOENT : 0;
 }
@@ -607,7 +614,7 @@ static int list_hist(cfs_fs *fs, cfs_doc *doc, dh *d)
         return -EIO;
     for (size_t i = 0; i < st->log_len && rc == 0; i++) {
         cer_cid_to_string(cid, sizeof cid, &st->log[i].cid);
-        snprintf(name, sizeof name, "%zu-%s.json", i, cid);
+        snprintf(name, sizeof name, "%0*zu-%s.json", HIST_DIGITS, i, cid);
         snprintf(cid, sizeof cid, "history:%s", name + strcspn(name, "-") + 1);
         cid[strlen(cid) - 5] = '\0';
         rc = snap_add(d, name, cfs_ino(doc->base, cid), S_IFREG);
