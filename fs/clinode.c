@@ -181,8 +181,9 @@ out:
 /* ---- commands on one stream: show, update, log, pin, unpin, alias ---- */
 
 /* Open the node (how: CLI_NODE_*) and resolve argv[optind] (after the
- * options) to a stream. Every command on a stream needs a node that
- * exists; those that only read open it read-only. */
+ * options) to a stream. The commands on a stream need a node that exists
+ * (show --ipfs fetches into one, and may make it); those that only read
+ * open it read-only. */
 static int open_stream(cer_node **node, cer_streamref *id, const node_args *a, int argc, char **argv,
                        int extra_args, unsigned how, const char *use)
 {
@@ -257,7 +258,7 @@ int cfs_cmd_show(int argc, char **argv)
     cli_set_command("show");
     if ((rc = cfs_net_extract(&net, &argc, argv)) ||
         (rc = node_getopt(argc, argv, &a, extra, 1, show_opt, &meta, use)) ||
-        (rc = open_stream(&node, &id, &a, argc, argv, 0, net.ipfs ? CLI_NODE_EXISTING : CLI_NODE_RDONLY, use)) ||
+        (rc = open_stream(&node, &id, &a, argc, argv, 0, net.ipfs ? 0 : CLI_NODE_RDONLY, use)) ||
         (rc = cfs_net_start(&sync, node, &net)) ||
         (rc = cfs_net_load(sync, &id, &net)))
         goto out;
