@@ -139,7 +139,6 @@ int cli_node_exists(const char *dir)
 {
     char streams[4200];
     struct stat sb;
-
     int err;
 
     snprintf(streams, sizeof streams, "%s/streams", dir);

@@ -334,9 +334,8 @@ static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **
 
 static int parse_hist(const char *name, size_t *n, cer_cid *cid)
 {
-    char buf[CER_CID_STR_MAX + 32], *dash, *end;
+    char buf[CER_CID_STR_MAX + 32], *dash;
     size_t len = strlen(name);
-    unsigned long long v;
 
     if (len < 8 || len >= sizeof buf || strcmp(name + len - 5, ".json") != 0)
         return -ENOENT;
@@ -347,8 +346,7 @@ static int parse_hist(const char *name, size_t *n, cer_cid *cid)
     *dash = '\0';
     if (strspn(buf, "0123456789") != (size_t)(dash - buf) || dash - buf > 19)
         return -ENOENT;
-    v = strtoull(buf, &end, 10);
-    *n = (size_t)v;
+    *n = (size_t)strtoull(buf, NULL, 10);
     return cer_cid_parse(cid, dash + 1) < 0 ? -ENOENT : 0;
 }
 

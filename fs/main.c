@@ -90,7 +90,6 @@ static bool mount_point(const char *path)
 
 int main(int argc, char **argv)
 {
-
     if (argc < 2)
         return usage(stderr);
     if (is_help(argv[1]) || strcmp(argv[1], "help") == 0)

@@ -268,26 +268,26 @@ static void notify(const char *state)
 }
 
 /* Whether the mount table (/proc/self/mountinfo) has a mount on path;
- * its type ("fuse.ceramicfs") in type. Field 5 is the mount point, octal
- * escapes (\040) for space, tab, newline and backslash; the type follows
- * the " - " separator. */
+ * the type of the last one (the one on top: "fuse.ceramicfs") in type.
+ * Field 5 is the mount point, octal escapes (\040) for space, tab,
+ * newline and backslash; the type follows the " - " separator. */
 static bool mounted_on(const char *path, char *type, size_t cap)
 {
     FILE *f = fopen("/proc/self/mountinfo", "re");
-    char *line = NULL, *save, *t, *dash;
+    char *line = NULL, *save, *t, *w, *dash;
     size_t n = 0;
     bool found = false;
 
     if (!f)
         return false;
-    while (!found && getline(&line, &n, f) > 0) {
+    while (getline(&line, &n, f) > 0) {
         t = strtok_r(line, " ", &save);
         for (int field = 1; t && field < 5; field++)
             t = strtok_r(NULL, " ", &save);
         if (!t)
             continue;
         /* unescape in place: the result is never longer */
-        char *w = t;
+        w = t;
         for (const char *r = t; *r; r++) {
             if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
                 r[3] <= '7') {
