@@ -512,8 +512,11 @@ struct cer_store {
     const cer_store_ops *ops;
 };
 
-/* Flags of cer_store_open_dir. */
+/* Flags of cer_store_open_dir (and of cer_node_opts.store_flags). */
 #define CER_STORE_NOSYNC 0x1  /* skip fsync (benchmarks, tests): not crash-safe */
+#define CER_STORE_RDONLY 0x2  /* read only (a backup, a read-only file system): the directory
+                               * must exist; nothing in it is created, changed or removed, and
+                               * every change fails with -EROFS */
 
 /* The embedded store: dir/<shard>/<base32 cid>.data, shard = the two
  * characters before the last of the CID string (IPFS flatfs
@@ -628,12 +631,15 @@ typedef struct cer_node cer_node;
 
 typedef struct cer_node_opts {
     const char *state_dir;      /* blocks/, streams/, key live here */
-    const cer_key *key;         /* signing key; NULL: state_dir/key, created on first use */
+    const cer_key *key;         /* signing key; NULL: state_dir/key, created on first use
+                                 * (CER_STORE_RDONLY: read if there, else none) */
     unsigned store_flags;       /* CER_STORE_* */
 } cer_node_opts;
 
 /* Open a node on a state directory (created if needed). One process at a
- * time: -EBUSY when another keeps it for more than a few seconds. */
+ * time: -EBUSY when another keeps it for more than a few seconds. With
+ * CER_STORE_RDONLY the directory must hold a node (-ENOENT), readers
+ * share it, and whatever changes the node fails with -EROFS. */
 int cer_node_open(cer_node **out, const cer_node_opts *opts);
 void cer_node_close(cer_node *node);
 /* What open found damaged in the state directory and left aside (a stream
@@ -927,7 +933,8 @@ void cer_sync_close(cer_sync *s);
  * when not, -ETIMEDOUT when nothing could be loaded. */
 int cer_sync_load(cer_sync *s, const cer_streamref *id, int timeout_ms);
 /* Wait until the subscription is confirmed by the daemon: 0, or
- * -ETIMEDOUT. */
+ * -ETIMEDOUT; at once -ECONNREFUSED (or -EHOSTUNREACH) when the daemon
+ * refuses connections (nothing listens there: no use waiting). */
 int cer_sync_wait_ready(cer_sync *s, int timeout_ms);
 /* Wait until the journal of unpublished commits is empty: 0 or -ETIMEDOUT. */
 int cer_sync_flush(cer_sync *s, int timeout_ms);

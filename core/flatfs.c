@@ -43,6 +43,7 @@ typedef struct flat_store {
     char *dir;                              /* as given, for messages */
     int dfd;                                /* the top directory */
     bool nosync;
+    bool rdonly;                            /* CER_STORE_RDONLY */
     atomic_long count[CER_FLATFS_NOPS];    /* calls made, per kind */
     atomic_long arm[CER_FLATFS_NOPS];      /* countdown to the armed fault */
     atomic_int fault_err[CER_FLATFS_NOPS];  /* what the armed fault does */
@@ -333,6 +334,9 @@ static int flat_put(cer_store *s, const cer_cid *cid, const uint8_t *data, size_
     int fd = -1, rc;
     bool created = false;
 
+    if (f->rdonly)
+        return cer_err(-EROFS, "flatfs: %s is open read-only", f->dir);
+
     if ((rc = block_name_of(&bn, cid)) < 0)
         return rc;
     if ((rc = block_intact(f, &bn, data, len)) != 0)
@@ -585,11 +589,11 @@ int cer_store_open_dir(cer_store **out, const char *dir, unsigned flags)
     *out = NULL;
     if (!dir || !*dir)
         return cer_err(-EINVAL, "flatfs: empty directory name");
-    if (flags & ~(unsigned)CER_STORE_NOSYNC)
+    if (flags & ~(unsigned)(CER_STORE_NOSYNC | CER_STORE_RDONLY))
         return cer_err(-EINVAL, "flatfs: unknown flags 0x%x", flags);
     if (sodium_init() < 0)
         return cer_err(-EIO, "flatfs: libsodium failed to initialise");
-    if ((rc = mkdir_p(dir, flags & CER_STORE_NOSYNC)) < 0)
+    if (!(flags & CER_STORE_RDONLY) && (rc = mkdir_p(dir, flags & CER_STORE_NOSYNC)) < 0)
         return rc;
     if (!(f = calloc(1, sizeof *f)) || !(f->dir = strdup(dir))) {
         free(f);
@@ -603,7 +607,9 @@ int cer_store_open_dir(cer_store **out, const char *dir, unsigned flags)
     }
     f->base.ops = &flat_ops;
     f->nosync = flags & CER_STORE_NOSYNC;
-    sweep_temps(f);
+    f->rdonly = flags & CER_STORE_RDONLY;
+    if (!f->rdonly)
+        sweep_temps(f);
     *out = &f->base;
     return 0;
 }

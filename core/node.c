@@ -72,6 +72,7 @@ typedef struct event {
 
 struct cer_node {
     char *dir;
+    bool rdonly;            /* CER_STORE_RDONLY: no key made, no cache written */
     cer_key key;
     cer_store *store;
     cer_registry *reg;
@@ -144,7 +145,15 @@ static int path_join(char **out, const char *dir, const char *name)
     return 0;
 }
 
-/* The node key: given, or dir/key, created on first use. */
+/* Creating and updating start here on a node opened read-only (the
+ * store and the registry refuse every other change themselves). */
+static int refuse_rdonly(const cer_node *node)
+{
+    return cer_err(-EROFS, "node: %s is open read-only", node->dir);
+}
+
+/* The node key: given, or dir/key, created on first use (read-only: none
+ * when there is no key file; nothing is signed then). */
 static int node_key(cer_node *node, const cer_key *given)
 {
     char *path = NULL;
@@ -158,6 +167,8 @@ static int node_key(cer_node *node, const cer_key *given)
         return rc;
     if (access(path, F_OK) == 0)
         rc = cer_key_load_file(&node->key, path);
+    else if (node->rdonly)
+        rc = 0;
     else if ((rc = cer_key_generate(&node->key)) == 0)
         rc = cer_key_save_file(&node->key, path);
     free(path);
@@ -182,11 +193,12 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     pthread_mutex_init(&node->lock, NULL);
     pthread_mutex_init(&node->elock, NULL);
     pthread_rwlock_init(&node->cblock, NULL);
+    node->rdonly = opts->store_flags & CER_STORE_RDONLY;
     /* The registry first: its lock keeps every other process out. Only
      * then is the key made on first use (two first commands would each
      * write their own) and may the store sweep temp files (until the lock
      * is ours, they may be another process's puts in flight). */
-    if ((rc = make_dir(node->dir)) < 0 || (rc = path_join(&blocks, node->dir, "blocks")) < 0 ||
+    if ((!node->rdonly && (rc = make_dir(node->dir)) < 0) || (rc = path_join(&blocks, node->dir, "blocks")) < 0 ||
         (rc = path_join(&streams, node->dir, "streams")) < 0 ||
         (rc = cer_registry_open(&node->reg, streams, opts->store_flags)) < 0 ||
         (rc = node_key(node, opts->key)) < 0 ||
@@ -438,7 +450,7 @@ static void save_cache(cer_node *node, const cer_state *st)
     cJSON *j = NULL;
 
     /* a cache: failure to write it costs a re-walk later, nothing more */
-    if (cer_state_to_json(&j, st) == 0)
+    if (!node->rdonly && cer_state_to_json(&j, st) == 0)
         (void)cer_registry_save_cache(node->reg, &st->id, j);
     cJSON_Delete(j);
 }
@@ -637,6 +649,10 @@ int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, con
     int rc;
 
     memset(out, 0, sizeof *out);
+    if (node->rdonly) {
+        cJSON_Delete(hdr);
+        return refuse_rdonly(node);
+    }
     if (!hdr)
         return cer_err(-ENOMEM, "node: out of memory");
     if (!cJSON_IsObject(hdr)) {
@@ -719,6 +735,8 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
     int rc;
 
     *moved = false;
+    if (node->rdonly)
+        return refuse_rdonly(node);
     if (!content)
         return cer_err(-EINVAL, "update: no content");
     if ((rc = stream_entry(node, &s, id)) < 0)

@@ -55,6 +55,7 @@ struct cer_registry {
     char *dir;
     int dirfd;
     bool sync;
+    bool rdonly;             /* CER_STORE_RDONLY: nothing is created, changed or removed */
 
     pthread_mutex_t wlock;   /* serialises record writers, held across their file I/O */
     pthread_mutex_t lock;    /* guards the two maps; never held across I/O */
@@ -80,6 +81,12 @@ struct cer_registry {
 static int oom(void)
 {
     return cer_err(-ENOMEM, "registry: out of memory");
+}
+
+/* Every change starts here when the registry was opened read-only. */
+static int refuse_rdonly(const cer_registry *r)
+{
+    return cer_err(-EROFS, "registry: %s is open read-only", r->dir);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -158,10 +165,12 @@ static int sync_dir(cer_registry *r)
 static int write_replace(cer_registry *r, const char *name, const char *data, size_t len, bool sync)
 {
     size_t cap = strlen(r->dir) + strlen(name) + 2;
-    char *path = malloc(cap);
+    char *path;
     int rc;
 
-    if (!path)
+    if (r->rdonly)
+        return refuse_rdonly(r);
+    if (!(path = malloc(cap)))
         return oom();
     snprintf(path, cap, "%s/%s", r->dir, name);
     rc = cer_file_replace(path, data, len, 0644, sync);
@@ -520,7 +529,7 @@ static int load_dir(cer_registry *r)
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *name = names[i];
         if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0) {
-            if (unlinkat(r->dirfd, name, 0) < 0 && errno != ENOENT)
+            if (!r->rdonly && unlinkat(r->dirfd, name, 0) < 0 && errno != ENOENT)
                 warn(r, "registry: %s: cannot remove a stray temporary file: %s", name, strerror(errno));
         } else if (ends_with(name, RECORD_EXT) && !ends_with(name, CACHE_EXT)) {
             rc = load_record(r, name, &buf);
@@ -532,7 +541,7 @@ static int load_dir(cer_registry *r)
             continue;
         memcpy(key, names[i], klen);
         key[klen] = '\0';
-        if (!find_id(r, key))
+        if (!find_id(r, key) && !r->rdonly)
             unlinkat(r->dirfd, names[i], 0);
     }
     free_names(names, n);
@@ -699,8 +708,9 @@ static int journal_reopen(cer_registry *r)
 {
     if (r->jfd >= 0)
         close(r->jfd);
-    r->jfd = openat(r->dirfd, JOURNAL_NAME, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (r->jfd < 0)
+    r->jfd = r->rdonly ? openat(r->dirfd, JOURNAL_NAME, O_RDONLY | O_CLOEXEC)
+                       : openat(r->dirfd, JOURNAL_NAME, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (r->jfd < 0 && !(r->rdonly && errno == ENOENT))  /* read-only, no journal: nothing pending */
         return sys_err(errno, JOURNAL_NAME, "cannot open");
     return 0;
 }
@@ -740,7 +750,7 @@ static int journal_open(cer_registry *r)
     size_t start = 0, lineno = 1, good;
     int rc;
 
-    if ((rc = journal_reopen(r)) < 0 || (rc = read_fd(r->jfd, JOURNAL_NAME, SIZE_MAX / 2, &buf)) < 0)
+    if ((rc = journal_reopen(r)) < 0 || (r->jfd >= 0 && (rc = read_fd(r->jfd, JOURNAL_NAME, SIZE_MAX / 2, &buf)) < 0))
         goto out;
     for (size_t i = 0; i < buf.len && rc == 0; i++)
         if (buf.data[i] == '\n') {
@@ -750,7 +760,10 @@ static int journal_open(cer_registry *r)
     if (rc < 0)
         goto out;
     good = start;
-    if (good < buf.len) {
+    if (good < buf.len && r->rdonly) {
+        warn(r, "registry: " JOURNAL_NAME ": an incomplete last line of %zu bytes (a crash while writing it), "
+                "ignored", buf.len - good);
+    } else if (good < buf.len) {
         warn(r, "registry: " JOURNAL_NAME ": cut off an incomplete last line of %zu bytes "
                 "(a crash while writing it)", buf.len - good);
         if (ftruncate(r->jfd, (off_t)good) < 0 || (r->sync && fsync(r->jfd) < 0)) {
@@ -759,7 +772,7 @@ static int journal_open(cer_registry *r)
         }
     }
     r->jsize = (off_t)good;
-    if (r->ndone > CER_REGISTRY_COMPACT_DONE)
+    if (r->ndone > CER_REGISTRY_COMPACT_DONE && !r->rdonly)
         rc = journal_compact(r);
 out:
     cer_buf_free(&buf);
@@ -773,6 +786,8 @@ static int journal_append(cer_registry *r, const char *line)
     size_t len = strlen(line);
     int rc;
 
+    if (r->rdonly)
+        return refuse_rdonly(r);
     if (r->jfd < 0) {
         /* a failed append could not be cut back: cut it now */
         if ((rc = journal_reopen(r)) < 0)
@@ -914,14 +929,16 @@ size_t cer_registry_journal_count(cer_registry *r)
 
 static int open_dir(cer_registry *r, const char *dir)
 {
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    if (!r->rdonly && mkdir(dir, 0700) < 0 && errno != EEXIST)
         return sys_err(errno, dir, "cannot create");
     r->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (r->dirfd < 0)
         return sys_err(errno, dir, "cannot open");
-    /* One process at a time: another command (or a mount) may hold the
-     * lock for a moment, so wait a little before giving up. */
-    for (int waited = 0; flock(r->dirfd, LOCK_EX | LOCK_NB) < 0; waited += 20) {
+    /* One writer at a time, and no reader while it writes: another
+     * command (or a mount) may hold the lock for a moment, so wait a
+     * little before giving up. A read-only open shares it with other
+     * readers; flock needs no write access (a read-only file system). */
+    for (int waited = 0; flock(r->dirfd, (r->rdonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0; waited += 20) {
         if (errno != EWOULDBLOCK)
             return sys_err(errno, dir, "cannot lock");
         if (waited >= CER_REGISTRY_LOCK_WAIT_MS)
@@ -945,6 +962,7 @@ int cer_registry_open(cer_registry **out, const char *dir, unsigned flags)
         return oom();
     r->dirfd = r->jfd = -1;
     r->sync = !(flags & CER_STORE_NOSYNC);
+    r->rdonly = flags & CER_STORE_RDONLY;
     pthread_mutex_init(&r->wlock, NULL);
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->jlock, NULL);
@@ -1090,6 +1108,8 @@ int cer_registry_remove(cer_registry *r, const cer_streamref *id)
     rec *e;
     int rc;
 
+    if (r->rdonly)
+        return refuse_rdonly(r);
     if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, RECORD_EXT)) < 0 ||
         (rc = file_name(cache, sizeof cache, key, CACHE_EXT)) < 0)
         return rc;
@@ -1213,8 +1233,9 @@ int cer_registry_load_cache(cer_registry *r, const cer_streamref *id, cJSON **ou
     if ((rc = read_file(r, name, CACHE_MAX, &buf)) == 0)
         rc = cer_json_parse(out, (const char *)buf.data, buf.len, CER_JSON_EXACT_INTS);
     if (rc < 0 && rc != -ENOENT && rc != -ENOMEM) {
-        rc = cer_err_wrap(-ENOENT, "registry: cache %s unreadable, deleted", name);
-        unlinkat(r->dirfd, name, 0);
+        rc = cer_err_wrap(-ENOENT, "registry: cache %s unreadable%s", name, r->rdonly ? "" : ", deleted");
+        if (!r->rdonly)
+            unlinkat(r->dirfd, name, 0);
     }
     cer_buf_free(&buf);
     return rc;
@@ -1226,6 +1247,8 @@ int cer_registry_drop_cache(cer_registry *r, const cer_streamref *id)
     cer_streamref norm;
     int rc;
 
+    if (r->rdonly)
+        return refuse_rdonly(r);
     if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, CACHE_EXT)) < 0)
         return rc;
     if (unlinkat(r->dirfd, name, 0) < 0 && errno != ENOENT)

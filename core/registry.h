@@ -53,7 +53,10 @@ typedef struct cer_registry cer_registry;
 
 /* Open (creating dir if needed, not its parents) and load every record and
  * the journal. flags: CER_STORE_NOSYNC skips every fsync (tests,
- * benchmarks; not crash-safe). -EBUSY when another registry has dir open. */
+ * benchmarks; not crash-safe); CER_STORE_RDONLY changes nothing on disk
+ * (every change is -EROFS) and shares dir with other read-only opens.
+ * -EBUSY when another registry has dir open (a read-only one: another
+ * that writes). */
 int cer_registry_open(cer_registry **out, const char *dir, unsigned flags);
 void cer_registry_close(cer_registry *r);
 

@@ -67,10 +67,13 @@ struct cer_sync {
     volatile int stop_flag;     /* the same, for cer_ipfs_sub */
     pthread_mutex_t lock;       /* guards everything below */
     pthread_cond_t work;        /* the worker has something to do, or stop */
-    pthread_cond_t changed;     /* ready, query answers, stop */
+    pthread_cond_t changed;     /* ready, refused, retry, query answers, stop */
     char peer[128];
     char ipfs_ver[64];
     bool ready;
+    int refused;                /* the last subscription attempt could not reach the daemon:
+                                 * its errno (ECONNREFUSED, EHOSTUNREACH); else 0 */
+    bool retry;                 /* subscribe again now, not after the backoff */
     item *head, *tail;
     size_t qlen;
     query *queries;
@@ -571,6 +574,12 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
     return 0;
 }
 
+/* A call that failed before any daemon answered: nothing listens there. */
+static bool unreachable(int rc)
+{
+    return rc == -ECONNREFUSED || rc == -EHOSTUNREACH;
+}
+
 /* Fetch peer ID and version once; 0 or a negative errno. */
 static int identify(cer_sync *s)
 {
@@ -606,8 +615,10 @@ static void *sub_main(void *arg)
             rc = cer_ipfs_sub(s->ipfs, s->topic, on_sub, s, &s->stop_flag);
         pthread_mutex_lock(&s->lock);
         s->ready = false;
+        s->refused = unreachable(rc) ? -rc : 0;
         if (rc < 0)
             snprintf(s->last_error, sizeof s->last_error, "%s", cer_errmsg());
+        pthread_cond_broadcast(&s->changed);  /* lookups waiting for it fail at once when refused */
         pthread_mutex_unlock(&s->lock);
         if (atomic_load(&s->stop))
             break;
@@ -616,8 +627,9 @@ static void *sub_main(void *arg)
             backoff = BACKOFF_MIN_MS;  /* it had been working */
         pthread_mutex_lock(&s->lock);
         cer_clock_deadline(&ts, CLOCK_MONOTONIC, backoff);
-        while (!atomic_load(&s->stop) && pthread_cond_timedwait(&s->changed, &s->lock, &ts) == 0)
+        while (!atomic_load(&s->stop) && !s->retry && pthread_cond_timedwait(&s->changed, &s->lock, &ts) == 0)
             ;
+        s->retry = false;
         pthread_mutex_unlock(&s->lock);
         backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
     }
@@ -826,12 +838,33 @@ void cer_sync_close(cer_sync *s)
 int cer_sync_wait_ready(cer_sync *s, int timeout_ms)
 {
     struct timespec ts;
-    int rc = 0;
+    char peer[128];
+    bool probed = false;
+    int rc = 0, probe;
 
     cer_clock_deadline(&ts, CLOCK_MONOTONIC, timeout_ms > 0 ? timeout_ms : 0);
     pthread_mutex_lock(&s->lock);
-    while (!s->ready && !atomic_load(&s->stop) && rc == 0)
-        rc = pthread_cond_timedwait(&s->changed, &s->lock, &ts);
+    for (;;) {
+        while (!s->ready && !atomic_load(&s->stop) && (probed || !s->refused) && rc == 0)
+            rc = pthread_cond_timedwait(&s->changed, &s->lock, &ts);
+        if (s->ready || atomic_load(&s->stop) || probed || !s->refused || rc != 0)
+            break;
+        /* The daemon refused the subscription's last attempt: rather than
+         * wait out the timeout, ask it once (a refused connection answers
+         * at once). Refused again: fail now. Back: subscribe now, wait. */
+        pthread_mutex_unlock(&s->lock);
+        probe = cer_ipfs_id(s->ipfs, peer, sizeof peer);
+        pthread_mutex_lock(&s->lock);
+        if (unreachable(probe)) {
+            char why[256];  /* cer_err must not format its own buffer into itself */
+            snprintf(why, sizeof why, "%s", cer_errmsg());
+            pthread_mutex_unlock(&s->lock);
+            return cer_err(probe, "sync: the IPFS daemon does not answer: %s", why);
+        }
+        probed = true;
+        s->retry = true;
+        pthread_cond_broadcast(&s->changed);
+    }
     rc = s->ready ? 0 : cer_err(-ETIMEDOUT, "sync: no subscription to %s after %d ms: %s", s->topic, timeout_ms,
                                 s->last_error[0] ? s->last_error : "no answer");
     pthread_mutex_unlock(&s->lock);

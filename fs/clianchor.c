@@ -55,27 +55,6 @@ int cfs_anchor_opt(cer_anchor_opts *o, int c, const char *arg)
     }
 }
 
-static int open_node(cer_node **node, const char *state, const char *key_file)
-{
-    char dir[4096];
-    cer_key key;
-    cer_node_opts opts = {0};
-    int rc;
-
-    if (cli_state_dir(dir, sizeof dir, state))
-        return EXIT_BAD;
-    opts.state_dir = dir;
-    if (key_file) {
-        if ((rc = cer_key_load_file(&key, key_file)) < 0)
-            return cli_fail_rc(rc, key_file);
-        opts.key = &key;
-    }
-    rc = cer_node_open(node, &opts);
-    if (key_file)
-        cer_key_wipe(&key);
-    return rc < 0 ? cli_fail_rc(rc, "cannot open the node") : 0;
-}
-
 static int collect(const cer_stream_info *info, void *arg)
 {
     cer_buf *b = arg;
@@ -193,7 +172,8 @@ int cfs_cmd_anchor(int argc, char **argv)
             return rc < 0 ? EXIT_USAGE : cli_usage(use);
     }
     ao.interval = -1;  /* this command drives the batches itself */
-    if ((rc = open_node(&node, state, key)))
+    /* --verify only reads, but may take a contradicted anchor out of a log */
+    if ((rc = cli_open_node(&node, state, key, verify ? CLI_NODE_EXISTING : 0)))
         return rc;
     for (int i = optind; i < argc; i++) {
         cer_streamref id;

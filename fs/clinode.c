@@ -25,27 +25,6 @@ typedef struct node_args {
     const char *key_file;
 } node_args;
 
-static int open_node(cer_node **node, const node_args *a)
-{
-    char dir[4096];
-    cer_key key;
-    cer_node_opts opts = {0};
-    int rc;
-
-    if (cli_state_dir(dir, sizeof dir, a->state))
-        return EXIT_BAD;
-    opts.state_dir = dir;
-    if (a->key_file) {
-        if ((rc = cer_key_load_file(&key, a->key_file)) < 0)
-            return cli_fail_rc(rc, a->key_file);
-        opts.key = &key;
-    }
-    rc = cer_node_open(node, &opts);
-    if (a->key_file)
-        cer_key_wipe(&key);
-    return rc < 0 ? cli_fail_rc(rc, "cannot open the node") : 0;
-}
-
 /* Exit code for a failed node call. */
 static int node_fail(int rc, const char *what)
 {
@@ -161,7 +140,7 @@ int cfs_cmd_create(int argc, char **argv)
         rc = cli_fail_rc(rc, "--alias");
         goto out;
     }
-    if ((rc = open_node(&node, &a)))
+    if ((rc = cli_open_node(&node, a.state, a.key_file, 0)))
         goto out;
     /* a name another document holds: refused before anything is made (a
      * deterministic document may be the holder itself) */
@@ -201,15 +180,18 @@ out:
 
 /* ---- commands on one stream: show, update, log, pin, unpin, alias ---- */
 
-/* Open the node and resolve argv[optind] (after the options) to a stream. */
+/* Open the node (how: CLI_NODE_*) and resolve argv[optind] (after the
+ * options) to a stream. The commands on a stream need a node that exists
+ * (show --ipfs fetches into one, and may make it); those that only read
+ * open it read-only. */
 static int open_stream(cer_node **node, cer_streamref *id, const node_args *a, int argc, char **argv,
-                       int extra_args, const char *use)
+                       int extra_args, unsigned how, const char *use)
 {
     int rc;
 
     if (argc - optind != 1 + extra_args)
         return cli_usage(use);
-    if ((rc = open_node(node, a)))
+    if ((rc = cli_open_node(node, a->state, a->key_file, how)))
         return rc;
     return resolve(*node, id, argv[optind]);
 }
@@ -276,7 +258,8 @@ int cfs_cmd_show(int argc, char **argv)
     cli_set_command("show");
     if ((rc = cfs_net_extract(&net, &argc, argv)) ||
         (rc = node_getopt(argc, argv, &a, extra, 1, show_opt, &meta, use)) ||
-        (rc = open_stream(&node, &id, &a, argc, argv, 0, use)) || (rc = cfs_net_start(&sync, node, &net)) ||
+        (rc = open_stream(&node, &id, &a, argc, argv, 0, net.ipfs ? 0 : CLI_NODE_RDONLY, use)) ||
+        (rc = cfs_net_start(&sync, node, &net)) ||
         (rc = cfs_net_load(sync, &id, &net)))
         goto out;
     if ((rc = cer_node_state(node, &st, &id)) < 0) {
@@ -318,7 +301,7 @@ int cfs_cmd_update(int argc, char **argv)
         rc = cli_fail("%s: a document's content must be a JSON object", src);
         goto out;
     }
-    if ((rc = open_stream(&node, &id, &a, argc, argv, argc - optind - 1, use)))
+    if ((rc = open_stream(&node, &id, &a, argc, argv, argc - optind - 1, CLI_NODE_EXISTING, use)))
         goto out;
     if ((rc = cer_node_state(node, &before, &id)) < 0 || (rc = cer_node_update(node, &id, content)) < 0 ||
         (rc = cer_node_state(node, &after, &id)) < 0) {
@@ -358,7 +341,7 @@ int cfs_cmd_log(int argc, char **argv)
 
     cli_set_command("log");
     if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)) ||
-        (rc = open_stream(&node, &id, &a, argc, argv, 0, use)))
+        (rc = open_stream(&node, &id, &a, argc, argv, 0, CLI_NODE_RDONLY, use)))
         goto out;
     if ((rc = cer_node_state(node, &st, &id)) < 0) {
         rc = stream_fail(node, &id, rc, argv[optind]);
@@ -411,7 +394,7 @@ static int pin_cmd(int argc, char **argv, bool pin)
 
     cli_set_command(pin ? "pin" : "unpin");
     if ((rc = node_getopt(argc, argv, &a, NULL, 0, NULL, NULL, use)) ||
-        (rc = open_stream(&node, &id, &a, argc, argv, 0, use)))
+        (rc = open_stream(&node, &id, &a, argc, argv, 0, CLI_NODE_EXISTING, use)))
         goto out;
     if ((rc = cer_node_pin(node, &id, pin)) < 0)
         rc = stream_fail(node, &id, rc, argv[optind]);
@@ -457,7 +440,7 @@ int cfs_cmd_alias(int argc, char **argv)
         rc = cli_fail("%s", cer_errmsg());
         goto out;
     }
-    if ((rc = open_stream(&node, &id, &a, argc, argv, 1, use)))
+    if ((rc = open_stream(&node, &id, &a, argc, argv, 1, CLI_NODE_EXISTING, use)))
         goto out;
     if ((rc = cer_node_alias(node, &id, clear ? NULL : name)) < 0)
         rc = stream_fail(node, &id, rc, argv[optind]);
@@ -482,7 +465,7 @@ int cfs_cmd_list(int argc, char **argv)
         return rc;
     if (optind != argc)
         return cli_usage(use);
-    if ((rc = open_node(&node, &a)))
+    if ((rc = cli_open_node(&node, a.state, a.key_file, CLI_NODE_RDONLY)))
         return rc;
     rc = cer_node_list(node, list_one, NULL);
     if (rc < 0)
@@ -567,7 +550,7 @@ int cfs_cmd_verify(int argc, char **argv)
     if (argc - optind == 1 && strchr(argv[optind], '/') && strncmp(argv[optind], "ceramic://", 10) != 0 &&
         strncmp(argv[optind], "/ceramic/", 9) != 0)
         return cli_fail("%s: %s", argv[optind], strerror(errno));
-    if ((rc = open_node(&v.node, &a)))
+    if ((rc = cli_open_node(&v.node, a.state, a.key_file, CLI_NODE_RDONLY)))
         return rc;
     if (argc - optind == 1) {
         cer_stream_info info;

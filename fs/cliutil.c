@@ -135,6 +135,51 @@ int cli_state_dir(char *out, size_t cap, const char *opt)
     return 0;
 }
 
+int cli_node_exists(const char *dir)
+{
+    char streams[4200];
+    struct stat sb;
+    int err;
+
+    snprintf(streams, sizeof streams, "%s/streams", dir);
+    err = stat(streams, &sb) < 0 ? errno : S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+    if (err == 0)
+        return 0;
+    if (err != ENOENT && err != ENOTDIR)
+        return cli_fail("%s: %s", streams, strerror(err));
+    return cli_fail("no node in %s; create one with 'ceramicfs create --state %s' (its first document) or "
+                    "'ceramicfs mount MOUNTPOINT --state %s'",
+                    dir, dir, dir);
+}
+
+int cli_open_node(cer_node **node, const char *state, const char *key_file, unsigned how)
+{
+    char dir[4096];
+    cer_key key;
+    cer_node_opts opts = {0};
+    int rc;
+
+    *node = NULL;
+    if (cli_state_dir(dir, sizeof dir, state))
+        return EXIT_BAD;
+    if ((how & CLI_NODE_EXISTING) && (rc = cli_node_exists(dir)))
+        return rc;
+    opts.state_dir = dir;
+    /* a node we cannot write (a backup, a read-only file system) can
+     * still be read */
+    if ((how & CLI_NODE_RDONLY) == CLI_NODE_RDONLY || ((how & CLI_NODE_EXISTING) && access(dir, W_OK) < 0))
+        opts.store_flags = CER_STORE_RDONLY;
+    if (key_file) {
+        if ((rc = cer_key_load_file(&key, key_file)) < 0)
+            return cli_fail_rc(rc, key_file);
+        opts.key = &key;
+    }
+    rc = cer_node_open(node, &opts);
+    if (key_file)
+        cer_key_wipe(&key);
+    return rc < 0 ? cli_fail_rc(rc, "cannot open the node") : 0;
+}
+
 static int mkdir_p(const char *path)
 {
     char tmp[4096];

@@ -37,6 +37,17 @@ cJSON *cli_json_arg(const char *text, const char *what);
 /* The state directory: opt, $XDG_DATA_HOME/ceramicfs or
  * ~/.local/share/ceramicfs. */
 int cli_state_dir(char *out, size_t cap, const char *opt);
+/* 0 when dir holds a node (dir/streams), else the exit status after
+ * "no node in DIR; create one with ...": commands that only read never
+ * make one (a mistyped --state would give an empty node and a new key). */
+int cli_node_exists(const char *dir);
+/* How cli_open_node opens the node of --state (NULL: the default) with
+ * the key of --key FILE (NULL: the node's). */
+#define CLI_NODE_EXISTING 0x1  /* refuse a directory without a node; open one we
+                                * cannot write read-only (changes fail: EROFS) */
+#define CLI_NODE_RDONLY 0x3    /* EXISTING, read only: nothing written (CER_STORE_RDONLY) */
+/* 0, or the exit status after printing why. */
+int cli_open_node(cer_node **node, const char *state, const char *key_file, unsigned how);
 /* The signing key from --seed-hex, --key FILE, or (create) the state
  * directory's key file, made on first use. */
 int cli_get_key(cer_key *key, const char *seed_hex, const char *key_file, const char *state, bool create);

@@ -223,20 +223,22 @@ out:
 
 /* ---- documents ---- */
 
+/* The document's scratch directory, made if needed; a read-only mount
+ * makes none (sfd -1 when there is none: no scratch files). */
 static int scratch_open(cfs_fs *fs, cfs_doc *doc)
 {
     int dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 
     if (dfd < 0)
-        return -errno;
-    if (mkdirat(dfd, doc->scratch_key, 0700) < 0 && errno != EEXIST) {
+        return fs->ro && errno == ENOENT ? 0 : -errno;
+    if (!fs->ro && mkdirat(dfd, doc->scratch_key, 0700) < 0 && errno != EEXIST) {
         int e = -errno;
         close(dfd);
         return e;
     }
     doc->sfd = openat(dfd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     close(dfd);
-    return doc->sfd < 0 ? -errno : 0;
+    return doc->sfd >= 0 || (fs->ro && errno == ENOENT) ? 0 : -errno;
 }
 
 static cfs_doc *doc_new(void)
@@ -1432,6 +1434,8 @@ int cfs_init(cfs_fs *fs)
     if (!(fs->ents = calloc(fs->nbuckets, sizeof *fs->ents)) || !(fs->scratch_dir = malloc(n)))
         return -ENOMEM;
     snprintf(fs->scratch_dir, n, "%s/scratch", fs->state_dir);
+    if (fs->ro)  /* shows what is there, makes nothing */
+        return access(fs->scratch_dir, F_OK) == 0 ? load_pending(fs) : 0;
     if ((rc = mkdir_p(fs->scratch_dir)) < 0)
         return rc;
     return load_pending(fs);

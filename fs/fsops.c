@@ -310,11 +310,11 @@ static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, int fd)
 
 static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out)
 {
-    int fd = openat(doc->sfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int fd = doc->sfd < 0 ? -1 : openat(doc->sfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
     *out = NULL;
     if (fd < 0)
-        return -errno;
+        return doc->sfd < 0 ? -ENOENT : -errno;
     if (!(*out = scratch_ent(fs, doc, fd)))
         return -EIO;
     return 0;
@@ -322,11 +322,17 @@ static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **
 
 /* ---- lookup, forget, getattr ---- */
 
+/* .history names: the position in the log, zero-padded to HIST_DIGITS so
+ * that they sort in log order and keep their names as the log grows
+ * (longer logs take more digits), a dash, the commit's CID, ".json":
+ * 000000-bagcq....json. The unpadded names of earlier versions
+ * (0-bagcq....json) still resolve. */
+#define HIST_DIGITS 6
+
 static int parse_hist(const char *name, size_t *n, cer_cid *cid)
 {
-    char buf[CER_CID_STR_MAX + 32], *dash, *end;
+    char buf[CER_CID_STR_MAX + 32], *dash;
     size_t len = strlen(name);
-    unsigned long long v;
 
     if (len < 8 || len >= sizeof buf || strcmp(name + len - 5, ".json") != 0)
         return -ENOENT;
@@ -335,10 +341,9 @@ static int parse_hist(const char *name, size_t *n, cer_cid *cid)
     if (!(dash = strchr(buf, '-')) || dash == buf)
         return -ENOENT;
     *dash = '\0';
-    v = strtoull(buf, &end, 10);
-    if (*end || (buf[0] == '0' && buf[1]))
+    if (strspn(buf, "0123456789") != (size_t)(dash - buf) || dash - buf > 19)
         return -ENOENT;
-    *n = (size_t)v;
+    *n = (size_t)strtoull(buf, NULL, 10);
     return cer_cid_parse(cid, dash + 1) < 0 ? -ENOENT : 0;
 }
 
@@ -604,7 +609,7 @@ static int list_hist(cfs_fs *fs, cfs_doc *doc, dh *d)
         return -EIO;
     for (size_t i = 0; i < st->log_len && rc == 0; i++) {
         cer_cid_to_string(cid, sizeof cid, &st->log[i].cid);
-        snprintf(name, sizeof name, "%zu-%s.json", i, cid);
+        snprintf(name, sizeof name, "%0*zu-%s.json", HIST_DIGITS, i, cid);
         snprintf(cid, sizeof cid, "history:%s", name + strcspn(name, "-") + 1);
         cid[strlen(cid) - 5] = '\0';
         rc = snap_add(d, name, cfs_ino(doc->base, cid), S_IFREG);

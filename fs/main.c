@@ -10,6 +10,7 @@
 #include "config.h"
 #include "clicas.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,10 +79,17 @@ static int run(const char *name, int (*fn)(int, char **), int argc, char **argv)
     return rc;
 }
 
-int main(int argc, char **argv)
+/* A mount point: a directory, or the mount of a daemon that died (ENOTCONN:
+ * the mount command says what to do about it). */
+static bool mount_point(const char *path)
 {
     struct stat sb;
 
+    return path[0] != '-' && (stat(path, &sb) == 0 ? S_ISDIR(sb.st_mode) : errno == ENOTCONN);
+}
+
+int main(int argc, char **argv)
+{
     if (argc < 2)
         return usage(stderr);
     if (is_help(argv[1]) || strcmp(argv[1], "help") == 0)
@@ -96,13 +104,12 @@ int main(int argc, char **argv)
     /* as mount(8) runs it for an fstab line of type fuse.ceramicfs (through
      * mount.fuse3): ceramicfs SOURCE MOUNTPOINT -o OPTS. SOURCE is only a
      * label (ceramicfs); MOUNTPOINT may be /dev/fd/N (drop_privileges). */
-    if (argc >= 3 && argv[1][0] != '-' && argv[2][0] != '-' &&
-        ((stat(argv[2], &sb) == 0 && S_ISDIR(sb.st_mode)) || strncmp(argv[2], "/dev/fd/", 8) == 0)) {
+    if (argc >= 3 && argv[1][0] != '-' && (mount_point(argv[2]) || strncmp(argv[2], "/dev/fd/", 8) == 0)) {
         argv[1] = "mount";
         return run("mount", cfs_cmd_mount, argc - 1, argv + 1);
     }
     /* the short form: ceramicfs MOUNTPOINT [options] */
-    if (argv[1][0] != '-' && stat(argv[1], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    if (mount_point(argv[1])) {
         argv[0] = "mount";
         return run("mount", cfs_cmd_mount, argc, argv);
     }

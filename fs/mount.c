@@ -14,11 +14,13 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -76,6 +78,22 @@ static const char *const fstab_only[] = {
     "relatime", "norelatime", "strictatime", "nostrictatime", "diratime", "nodiratime",
     "lazytime", "nolazytime",
 };
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A usage error that names its cause and where to look, not the whole
+ * usage (in which the one wrong word is lost): EXIT_USAGE. */
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "ceramicfs mount: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nRun 'ceramicfs mount --help' for the options.\n");
+    return EXIT_USAGE;
+}
 
 /* A mount flag or fstab-only option: 0 taken, 1 not one, -1 too many. */
 static int flag_o(opts *o, const char *t)
@@ -164,7 +182,7 @@ static int parse_o(opts *o, char *list)
             if (rc < 0)
                 return cli_fail("too many mount flags at '%s'", t);
         } else
-            return cli_fail("unknown mount option '%s'", t);
+            return usage_error("unknown mount option '%s'", t);
     }
     return 0;
 }
@@ -177,7 +195,7 @@ static int anchor_long(opts *o, const char *name, const char *next, int *i)
         if (strcmp(name, anchor_names[k].name) != 0)
             continue;
         if (anchor_names[k].arg && !next)
-            return cli_usage(use), -1;
+            return usage_error("--%s needs a value", name), -1;
         *i += anchor_names[k].arg;
         return cfs_anchor_opt(&o->anchor, anchor_names[k].code, anchor_names[k].arg ? next : NULL) < 0 ? -1 : 0;
     }
@@ -197,28 +215,28 @@ static int parse(opts *o, int argc, char **argv)
             o->foreground = true;
         } else if (strcmp(a, "-d") == 0) {
             o->debug = o->foreground = true;
-        } else if (strcmp(a, "-o") == 0 || strncmp(a, "-o", 2) == 0) {
+        } else if (strncmp(a, "-o", 2) == 0) {
             char *list = a[2] ? (char *)a + 2 : i + 1 < argc ? argv[++i] : NULL;
             if (!list)
-                return cli_usage(use);
+                return usage_error("%s needs a list of options (-o ro,allow_other)", a);
             if ((rc = parse_o(o, list)) != 0)
                 return rc;
-        } else if (strcmp(a, "--state") == 0 && i + 1 < argc) {
-            o->state = argv[++i];
-        } else if (strcmp(a, "--key") == 0 && i + 1 < argc) {
-            o->key = argv[++i];
+        } else if (strcmp(a, "--state") == 0 || strcmp(a, "--key") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a value", a);
+            *(a[2] == 's' ? &o->state : &o->key) = argv[++i];
         } else if (strncmp(a, "--", 2) == 0 && (rc = anchor_long(o, a + 2, i + 1 < argc ? argv[i + 1] : NULL, &i)) <= 0) {
             if (rc < 0)
                 return EXIT_USAGE;
         } else if (a[0] == '-' && a[1]) {
-            return cli_usage(use);
+            return usage_error("unknown option '%s'", a);
         } else if (!o->mnt) {
             o->mnt = a;
         } else {
-            return cli_usage(use);
+            return usage_error("one MOUNTPOINT only: '%s' is a second one", a);
         }
     }
-    return o->mnt ? 0 : cli_usage(use);
+    return o->mnt ? 0 : usage_error("no MOUNTPOINT");
 }
 
 static void on_event(void *arg, const char *kind, const char *line)
@@ -249,6 +267,79 @@ static void notify(const char *state)
         syslog(LOG_WARNING, "cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(-rc));
 }
 
+/* Whether the mount table (/proc/self/mountinfo) has a mount on path;
+ * the type of the last one (the one on top: "fuse.ceramicfs") in type.
+ * Field 5 is the mount point, octal escapes (\040) for space, tab,
+ * newline and backslash; the type follows the " - " separator. */
+static bool mounted_on(const char *path, char *type, size_t cap)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char *line = NULL, *save, *t, *w, *dash;
+    size_t n = 0;
+    bool found = false;
+
+    if (!f)
+        return false;
+    while (getline(&line, &n, f) > 0) {
+        t = strtok_r(line, " ", &save);
+        for (int field = 1; t && field < 5; field++)
+            t = strtok_r(NULL, " ", &save);
+        if (!t)
+            continue;
+        /* unescape in place: the result is never longer */
+        w = t;
+        for (const char *r = t; *r; r++) {
+            if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+                r[3] <= '7') {
+                *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+                r += 3;
+            } else {
+                *w++ = *r;
+            }
+        }
+        *w = '\0';
+        if (strcmp(t, path) != 0 || !save || !(dash = strstr(save, " - ")))
+            continue;
+        found = true;
+        snprintf(type, cap, "%.*s", (int)strcspn(dash + 3, " \n"), dash + 3);
+    }
+    free(line);
+    fclose(f);
+    return found;
+}
+
+/* The mount point: a directory that is no mount already (mounting over a
+ * live mount would hide it), and not the mount point of a FUSE daemon
+ * that died (kill -9): that one answers ENOTCONN until it is unmounted
+ * (stat may still succeed from the kernel's cache, statfs never does).
+ * We say to unmount it rather than do it: the message names the command,
+ * and nothing is unmounted behind the user's back. Its absolute path in
+ * abs. 0, or the exit status after saying why. */
+static int check_mountpoint(const char *mnt, char abs[PATH_MAX])
+{
+    static const char dead[] = "%s: the mount of a FUSE daemon that died is still there: run 'fusermount3 -u %s' first";
+    struct stat sb;
+    struct statfs sf;
+    char type[64];
+
+    if (stat(mnt, &sb) < 0)
+        return errno == ENOTCONN ? cli_fail(dead, mnt, mnt) : cli_fail("%s: %s", mnt, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return cli_fail("%s: not a directory", mnt);
+    if (!realpath(mnt, abs))
+        return errno == ENOTCONN ? cli_fail(dead, mnt, mnt) : cli_fail("%s: %s", mnt, strerror(errno));
+    if (!mounted_on(abs, type, sizeof type))
+        return 0;
+    if (strncmp(type, "fuse", 4) != 0)
+        return cli_fail("%s is a mount point already (%s): unmount it first, or mount on another directory", mnt,
+                        type);
+    if (statfs(abs, &sf) < 0 && errno == ENOTCONN)
+        return cli_fail(dead, mnt, mnt);
+    return cli_fail("%s is a mount point already (%s): unmount it first (fusermount3 -u %s), or mount on another "
+                    "directory",
+                    mnt, type, mnt);
+}
+
 static int root_entries(cfs_fs *fs)
 {
     static const int kinds[] = {K_ROOT, K_STATUS, K_ERRORS};
@@ -275,7 +366,6 @@ int cfs_cmd_mount(int argc, char **argv)
     cer_node_opts nopts = {0};
     cer_key key;
     cfs_fs fs = {0};
-    struct stat sb;
     bool mounted = false, handlers = false;
 
     cli_set_command("mount");
@@ -287,24 +377,35 @@ int cfs_cmd_mount(int argc, char **argv)
         return cli_fail("network, pubsub_topic, query_timeout and query_quiet need ipfs=URL");
     if (fd_mountpoint(o.mnt)) {
         /* mounted already by mount.fuse3 (drop_privileges) */
-    } else if (stat(o.mnt, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-        return cli_fail("%s: not a directory", o.mnt);
+    } else if ((rc = check_mountpoint(o.mnt, abs_mnt)) != 0) {
+        return rc;
     } else {
         /* fuse_daemonize changes to /: keep the mount point absolute, or
          * the unmount at the end would miss it */
-        if (!realpath(o.mnt, abs_mnt))
-            return cli_fail("%s: %s", o.mnt, strerror(errno));
         o.mnt = abs_mnt;
     }
     if (cli_state_dir(state, sizeof state, o.state) != 0)
         return EXIT_BAD;
-    /* the daemon runs in /: every path it keeps is absolute */
-    if (mkdir(state, 0700) < 0 && errno != EEXIST)
+    /* a read-only mount makes no node: it shows one (a typo in --state
+     * would show an empty one) */
+    if (o.ro && (rc = cli_node_exists(state)) != 0)
+        return rc;
+    if (!o.ro && mkdir(state, 0700) < 0 && errno != EEXIST)
         return cli_fail("%s: %s", state, strerror(errno));
+    /* the daemon runs in /: every path it keeps is absolute */
     if (!realpath(state, abs_state))
         return cli_fail("%s: %s", state, strerror(errno));
     nopts.state_dir = abs_state;
     nopts.store_flags = o.nosync ? CER_STORE_NOSYNC : 0;
+    /* a state directory we cannot write (a backup, a snapshot, a read-only
+     * file system) is opened read-only: nothing is written, not anchored */
+    if (access(abs_state, W_OK) < 0) {
+        if (!o.ro)
+            return cli_fail("%s: %s: mount it with -o ro to browse it", abs_state, strerror(errno));
+        nopts.store_flags |= CER_STORE_RDONLY;
+        if (!o.anchor.mode)
+            o.anchor.mode = "none";
+    }
     if (o.key) {
         if ((rc = cer_key_load_file(&key, o.key)) < 0)
             return cli_fail_rc(rc, o.key);

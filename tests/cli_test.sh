@@ -1,7 +1,8 @@
 #!/bin/sh
 # cli_test.sh — the plumbing CLI reproduces PROTOCOL.md §3.6 (the worked
 # example checked against the real js libraries) and Appendix A N4, and
-# fails with one line and a non-zero status on bad input.
+# fails with one line and a non-zero status on bad input; commands on a
+# state directory without a node make none.
 set -eu
 
 CFS=${CERAMICFS:-build/ceramicfs}
@@ -150,6 +151,20 @@ refused bad.forged $CFS verify "$T/forged.jose"
 # a missing file: its own reason, exit 1, and no state directory made on the way
 rc=0; HOME="$T/home" XDG_DATA_HOME= $CFS verify "$T/missing.jose" 2>"$T/err" || rc=$?
 eq verify.missing "$rc $(cat "$T/err") $(ls -A "$T/home" 2>/dev/null)" "1 ceramicfs verify: $T/missing.jose: No such file or directory "
+
+# commands on a node that does not exist (a mistyped --state) make none:
+# one line naming the directory and the command that makes a node
+for c in list "show x" "log x" verify "verify x" "pin x" "unpin x" "alias x y" "anchor --verify"; do
+    # shellcheck disable=SC2086
+    refused "nonode.${c%% *}" $CFS $c --state "$T/typo"
+    grep -qF "no node in $T/typo; create one with 'ceramicfs create --state $T/typo'" "$T/err" ||
+        { echo "FAIL nonode.${c%% *}.message: $(cat "$T/err")"; fails=$((fails + 1)); }
+done
+eq nonode.nothing_made "$(ls -d "$T/typo" 2>/dev/null)" ""
+# the default state directory too (no --state)
+rc=0; HOME="$T/home2" XDG_DATA_HOME= $CFS list 2>"$T/err" || rc=$?
+eq nonode.default "$rc $(ls -A "$T/home2" 2>/dev/null)" "1 "
+grep -qF "no node in $T/home2/.local/share/ceramicfs;" "$T/err" || { echo "FAIL nonode.default.message: $(cat "$T/err")"; fails=$((fails + 1)); }
 
 if [ $fails -ne 0 ]; then echo "cli_test: $fails failures"; exit 1; fi
 echo "cli_test: all passed"

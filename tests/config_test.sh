@@ -5,7 +5,8 @@
 # user file wins over the system file (as root, when /etc/ceramicfs/config
 # is absent), settings reach only the commands that take them, -o
 # config=FILE works for the mount, and an unknown key or a bad value fails
-# with FILE:LINE and exit status 2. No root, no FUSE needed.
+# with FILE:LINE and exit status 2; a bad mount option is named. No root,
+# no FUSE needed.
 set -u
 
 CERAMICFS=${CERAMICFS:-./build/ceramicfs}
@@ -46,20 +47,20 @@ expect "create with state= from the user file" 0 $CERAMICFS create --alias one -
 expect "list with the user file" 0 $CERAMICFS list
 grep -q '"alias":"one"' "$T/out" && ok "list shows it" || bad "list does not show it: $(cat "$T/out")"
 
-expect "--state on the command line wins" 0 $CERAMICFS list --state "$T/s2"
-[ ! -s "$T/out" ] && [ -d "$T/s2" ] && ok "list --state used the other directory" || bad "list --state: $(cat "$T/out")"
+# (list makes no node: it names the directory it looked in)
+expect "--state on the command line wins" 1 $CERAMICFS list --state "$T/s2"
+grep -qF "no node in $T/s2;" "$T/err" && [ ! -e "$T/s2" ] && ok "list --state used the other directory" ||
+    bad "list --state: $(cat "$T/err")"
 expect "--no-config" 0 $CERAMICFS create --no-config --alias two --content '{}'
 [ -d "$T/data/ceramicfs/streams" ] && ok "--no-config used the default state" || bad "--no-config did not use the default"
 
 printf 'state = %s/s3\n' "$T" >"$T/other"
-expect "--config FILE" 0 $CERAMICFS list --config "$T/other"
-[ -d "$T/s3" ] && ok "--config FILE replaced the user file" || bad "--config FILE was not used"
-rm -rf "$T/s3"
-expect "--config=FILE" 0 $CERAMICFS list "--config=$T/other"
-[ -d "$T/s3" ] && ok "--config=FILE too" || bad "--config=FILE was not used"
-rm -rf "$T/s3"
-CERAMICFS_CONFIG=$T/other expect "CERAMICFS_CONFIG" 0 $CERAMICFS list
-[ -d "$T/s3" ] && ok "CERAMICFS_CONFIG replaced the user file" || bad "CERAMICFS_CONFIG was not used"
+expect "--config FILE" 1 $CERAMICFS list --config "$T/other"
+grep -qF "no node in $T/s3;" "$T/err" && ok "--config FILE replaced the user file" || bad "--config FILE was not used"
+expect "--config=FILE" 1 $CERAMICFS list "--config=$T/other"
+grep -qF "no node in $T/s3;" "$T/err" && ok "--config=FILE too" || bad "--config=FILE was not used"
+CERAMICFS_CONFIG=$T/other expect "CERAMICFS_CONFIG" 1 $CERAMICFS list
+grep -qF "no node in $T/s3;" "$T/err" && ok "CERAMICFS_CONFIG replaced the user file" || bad "CERAMICFS_CONFIG was not used"
 expect "a missing --config FILE" 2 $CERAMICFS list --config "$T/nothing"
 grep -q "$T/nothing" "$T/err" && ok "it names the file" || bad "no file name: $(cat "$T/err")"
 
@@ -113,7 +114,8 @@ for c in create show update log list pin unpin alias verify did anchor sync sign
     fi
 done
 expect "mount with the full file (no such mount point)" 1 $CERAMICFS mount --config "$T/all" "$T/no-such-dir"
-grep -q "not a directory" "$T/err" && ok "the mount's parser took every option" || bad "mount: $(cat "$T/err")"
+grep -q "no-such-dir: No such file or directory" "$T/err" && ok "the mount's parser took every option" ||
+    bad "mount: $(cat "$T/err")"
 
 # --seed-hex on the command line beats the file's key
 expect "did --seed-hex with key= in the file" 0 $CERAMICFS did --config "$T/all" \
@@ -148,15 +150,27 @@ expect "--help works whatever the file says" 0 $CERAMICFS list --help
 expect "the mount's -o config=FILE" 2 $CERAMICFS mount "$T/no-such-dir" -o "ro,config=$U"
 grep -qF "$U:1:" "$T/err" && ok "-o config=FILE read the file" || bad "-o config=: $(cat "$T/err")"
 expect "the mount's -o no_config" 1 $CERAMICFS mount "$T/no-such-dir" -o no_config
-grep -q "not a directory" "$T/err" && ok "-o no_config ignored the bad file" || bad "-o no_config: $(cat "$T/err")"
+grep -q "No such file or directory" "$T/err" && ok "-o no_config ignored the bad file" || bad "-o no_config: $(cat "$T/err")"
+
+# a mount option error names the option and points to --help: two lines,
+# not the whole usage (exit 2, before anything is mounted)
+mkdir -p "$T/mnt"
+for args in "-o fooo" "-o ro,fooo" "-ofooo" "--fooo" "--state"; do
+    # shellcheck disable=SC2086
+    expect "mount $args" 2 $CERAMICFS mount --no-config "$T/mnt" $args
+    opt=${args#-o}; opt=${opt# }; opt=${opt#ro,}
+    if { grep -qF -e "unknown mount option '$opt'" "$T/err" || grep -qF -e "unknown option '$opt'" "$T/err" ||
+        grep -qF -e "$opt needs a value" "$T/err"; } && grep -qF "Run 'ceramicfs mount --help'" "$T/err" &&
+        [ "$(wc -l <"$T/err")" -eq 2 ]; then ok "mount $args: names it"; else bad "mount $args: $(cat "$T/err")"; fi
+done
 
 # the system file, and the user's over it (root only, and only when there is none)
 if [ "$(id -u)" -eq 0 ] && [ ! -e "$SYS" ] && [ ! -e /etc/ceramicfs ]; then
     mkdir -p /etc/ceramicfs && made_sys=1
     printf 'state = %s/sys\nnosync = true\n' "$T" >"$SYS"
     : >"$U"
-    expect "the system file" 0 $CERAMICFS list
-    [ -d "$T/sys" ] && ok "its state= is used" || bad "the system file was not read"
+    expect "the system file" 1 $CERAMICFS list
+    grep -qF "no node in $T/sys;" "$T/err" && ok "its state= is used" || bad "the system file was not read"
     printf 'state = %s/user\n' "$T" >"$U"
     expect "the user file over the system file" 0 $CERAMICFS config list
     printf '%s\n' --state "$T/user" >"$T/want"

@@ -4,8 +4,10 @@
 # (counted in .log), invalid saves from the same tools leave the stream
 # unchanged and are reported, the verbs (mkdir, rmdir, mv of a directory,
 # EXDEV, EACCES, EROFS), xattrs, .history against .log, find/grep/tar over
-# 1,000 documents, two writers on one document, and a remount that keeps
-# documents, aliases, pending directories and scratch files. Every step
+# 1,000 documents, two writers on one document, a remount that keeps
+# documents, aliases, pending directories and scratch files, -o ro on a
+# read-only state directory, and mount points that are mounts already
+# (live, or dead after kill -9). Every step
 # runs under timeout; teardown is fusermount3 -u, then -uz.
 #
 # CFS_MOUNT_OPTS adds mount options (e.g. "-o open": file handles instead
@@ -58,6 +60,7 @@ umount_fs() {
 }
 cleanup() {
     unmount "$M"
+    umount "$T/ro" 2>/dev/null
     [ -n "$PID" ] && kill $PID 2>/dev/null
     tmux -L "cfs-$$" kill-server 2>/dev/null
     rm -rf "$T"
@@ -159,10 +162,14 @@ eq meta.log "$(t jq .logLength "$M/notes/.meta.json")" "$(commits notes)"
 eq meta.controller "$(t jq -r '.header.controllers[0]' "$M/notes/.meta.json")" \
     "$(xattr user.ceramic.controller "$F")"
 eq history.count "$(ls "$M/notes/.history" | wc -l | tr -d ' ')" "$(commits notes)"
-last=$(ls "$M/notes/.history" | sort -n | tail -1)
+# names zero-padded: ls lists them in log order (000000-, 000001-, ... 000010-)
+eq history.sorted "$(ls "$M/notes/.history" | cut -d- -f1 | awk '$1 != sprintf("%06d", NR - 1) { print "unsorted at " $1; exit }')" ""
+[ "$(commits notes)" -gt 10 ] && ok "history.over_ten ($(commits notes) commits)" || bad "history.over_ten: $(commits notes) commits"
+last=$(ls "$M/notes/.history" | tail -1)
 eq history.last "$(t jq -cS . "$M/notes/.history/$last")" "$(t jq -cS . "$F")"
-eq history.first "$(t jq -cS . "$M/notes/.history/0-$(t head -1 "$M/notes/.log" | jq -r .cid).json")" \
-    '{"n":1,"title":"notes"}'
+G0=$(t head -1 "$M/notes/.log" | jq -r .cid)
+eq history.first "$(t jq -cS . "$M/notes/.history/000000-$G0.json")" '{"n":1,"title":"notes"}'
+eq history.unpadded "$(t jq -cS . "$M/notes/.history/0-$G0.json")" '{"n":1,"title":"notes"}'
 errno_is log.eacces "Permission denied" sh -c "echo x > '$M/notes/.log'"
 errno_is history.erofs "Read-only file system" sh -c "echo x > '$M/notes/.history/$last'"
 errno_is history.rm "Read-only file system" rm -f "$M/notes/.history/$last"
@@ -316,6 +323,44 @@ done
 mount_fs -o ro
 errno_is ro.write "Read-only file system" sh -c "echo '{}' > '$M/other/content.json'"
 errno_is ro.mkdir "Read-only file system" mkdir "$M/x"
+umount_fs
+
+# ---- a read-only state directory (a backup): -o ro and the commands that
+# read work on it and change nothing; without -o ro the mount says why ----
+mkdir -p "$T/ro"
+mount --bind "$S" "$T/ro" && mount -o remount,bind,ro "$T/ro" || bad "ro.bind: cannot make a read-only bind mount"
+before=$(find "$S" -printf '%p %s %T@\n' | sort)
+errno_is ro.state.rw "mount it with -o ro" $CFS mount "$M" --state "$T/ro" -f --anchor none
+mount_fs -o ro --state "$T/ro"
+eq ro.state.content "$(t jq -c .i "$M/d7/content.json")" 7
+eq ro.state.history "$(ls "$M/d7/.history" | wc -l | tr -d ' ')" "$(commits d7)"
+eq ro.state.scratch "$(t cat "$M/other/scratch.txt")" keep
+errno_is ro.state.nofile "No such file or directory" cat "$M/d7/nothere"
+errno_is ro.state.write "Read-only file system" sh -c "echo '{}' > '$M/d7/content.json'"
+# the commands that read share it with the read-only mount
+eq ro.state.list "$(t $CFS list --state "$T/ro" 2>"$T/err" | grep -c '"alias":"d[0-9]')" 1000
+eq ro.state.show "$(t $CFS show d7 --state "$T/ro" 2>>"$T/err" | jq -c .i)" 7
+eq ro.state.log "$(t $CFS log d7 --state "$T/ro" 2>>"$T/err" | wc -l | tr -d ' ')" "$(commits d7)"
+eq ro.state.errors "$(cat "$T/err")" ""
+umount_fs
+if t $CFS verify --state "$T/ro" >"$T/verify" 2>&1; then ok ro.state.verify; else bad "ro.state.verify: $(head -3 "$T/verify")"; fi
+eq ro.state.unchanged "$(find "$S" -printf '%p %s %T@\n' | sort)" "$before"
+umount "$T/ro"
+
+# ---- the mount point: a live mount is refused (and stays); after a kill -9
+# the dead mount is named, with the command that clears it ----
+mount_fs
+errno_is mountpoint.live "is a mount point already (fuse.ceramicfs)" $CFS mount "$M" --state "$T/other-state" -f
+eq mountpoint.live.no_state "$(ls -d "$T/other-state" 2>/dev/null)" ""
+eq mountpoint.live.kept "$(t jq -c .i "$M/d7/content.json")" 7
+kill -9 $PID
+wait $PID 2>/dev/null
+PID=
+errno_is mountpoint.dead "run 'fusermount3 -u $M' first" $CFS mount "$M" --state "$S" -f
+errno_is mountpoint.dead.short "run 'fusermount3 -u $M' first" $CFS "$M" --state "$S" -f
+t fusermount3 -u "$M" || bad "fusermount3 -u of the dead mount"
+mount_fs
+eq mountpoint.dead.remount "$(t jq -c .i "$M/d7/content.json")" 7
 umount_fs
 
 # ---- secrets (issue 8): the key file is 0600, never in the mount or a log;

@@ -4,7 +4,8 @@
  * aliases across reopen, refusing updates by a non-controller and to a
  * read-only stream type (a Model), learning remote tips (fast-forward and
  * forks), corrupted blocks and records on disk, a second node on the same
- * directory, a journal entry a crash left outside the log, and concurrent
+ * directory, a read-only open (CER_STORE_RDONLY), a journal entry a
+ * crash left outside the log, and concurrent
  * writers and readers.
  */
 #include "testutil.h"
@@ -387,6 +388,82 @@ START_TEST(second_open_touches_nothing)
 }
 END_TEST
 
+/* CER_STORE_RDONLY: a missing node is -ENOENT and nothing is made; on a
+ * node, two readers share it, reading works,
+ * changes are -EROFS, and no file appears or changes (no key, no cache,
+ * no temp sweep, the journal's torn line kept). */
+static int count_one(const cer_stream_info *info, void *arg)
+{
+    (void)info;
+    ++*(int *)arg;
+    return 0;
+}
+
+static char *tree_listing(void)
+{
+    char cmd[256], *out = malloc(65536);
+    FILE *p;
+    size_t n;
+
+    snprintf(cmd, sizeof cmd, "cd %s && find . -exec stat -c '%%n %%s %%Y' {} + | sort", dir);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+    n = fread(out, 1, 65535, p);
+    out[n] = '\0';
+    pclose(p);
+    return out;
+}
+
+START_TEST(read_only_open)
+{
+    cer_node_opts ro = {.state_dir = dir, .store_flags = CER_STORE_RDONLY};
+    cer_node *node, *r1 = NULL, *r2 = NULL;
+    cer_streamref id, other;
+    cer_state *st = NULL;
+    cJSON *c = json("{\"a\":1}");
+    char missing[128], key[128], tmp[256], *before, *after;
+    int n = 0;
+    FILE *f;
+
+    snprintf(missing, sizeof missing, "%s/none", dir);
+    ro.state_dir = missing;
+    ck_assert_int_eq(cer_node_open(&r1, &ro), -ENOENT);
+    ck_assert_int_eq(access(missing, F_OK), -1);
+    ro.state_dir = dir;
+
+    node = open_node(NULL);
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c, 0), 0);
+    cer_node_close(node);
+    snprintf(key, sizeof key, "%s/key", dir);
+    ck_assert_int_eq(unlink(key), 0);
+    snprintf(tmp, sizeof tmp, "%s/streams/.tmp-stray", dir);
+    ck_assert_ptr_nonnull(f = fopen(tmp, "w"));
+    fclose(f);
+    snprintf(tmp, sizeof tmp, "%s/streams/journal.jsonl", dir);
+    ck_assert_ptr_nonnull(f = fopen(tmp, "a"));
+    fputs("{\"torn", f);
+    fclose(f);
+    before = tree_listing();
+
+    ck_assert_msg(cer_node_open(&r1, &ro) == 0, "open: %s", cer_errmsg());
+    ck_assert_msg(cer_node_open(&r2, &ro) == 0, "second reader: %s", cer_errmsg());
+    ck_assert_int_eq(cer_node_list(r1, count_one, &n), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(cer_node_state(r1, &st, &id), 0);
+    cer_state_free(st);
+    ck_assert_int_eq(cer_node_create(r1, &other, NULL, c, 0), -EROFS);
+    ck_assert_int_eq(cer_node_update(r1, &id, c), -EROFS);
+    ck_assert_int_eq(cer_node_pin(r1, &id, false), -EROFS);
+    cer_node_close(r2);
+    cer_node_close(r1);
+    after = tree_listing();
+    ck_assert_str_eq(after, before);
+    free(before);
+    free(after);
+    cJSON_Delete(c);
+}
+END_TEST
+
 /* A stream record damaged on disk: the stream is not known until it is
  * repaired, and open says so (warnings, a "registry" event); the file and
  * the blocks stay. */
@@ -673,6 +750,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, events_counters_status);
     tcase_add_test(tc, corrupted_block_reported);
     tcase_add_test(tc, second_open_touches_nothing);
+    tcase_add_test(tc, read_only_open);
     tcase_add_test(tc, damaged_record_reported);
     tcase_add_test(tc, read_only_types_refused);
     tcase_add_test(tc, journal_entry_not_in_log_dropped);

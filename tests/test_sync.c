@@ -72,7 +72,8 @@ START_TEST(offline_daemon)
     /* a save works offline and waits in the journal */
     ck_assert_int_eq(cer_json_parse(&c, "{\"a\":1}", 7, 0), 0);
     ck_assert_int_eq(cer_node_create(node, &id, NULL, c, 0), 0);
-    ck_assert_int_eq(cer_sync_wait_ready(s, 300), -ETIMEDOUT);
+    /* nothing listens there: no use waiting, the wait fails at once */
+    ck_assert_int_eq(cer_sync_wait_ready(s, 60000), -ECONNREFUSED);
     ck_assert_int_eq(cer_sync_flush(s, 300), -ETIMEDOUT);
     ck_assert_int_eq(cer_node_unpublished(node, count, &n), 0);
     ck_assert_int_eq(n, 1);

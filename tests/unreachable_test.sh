@@ -7,7 +7,7 @@
 #   mount B: --ipfs at a closed port, --anchor local --chain eth with
 #            --eth-rpc at the blackhole, bounded by --anchor-timeout.
 # On each: ls of the root, .status, .errors, a lookup of an unknown StreamID
-# (ENOENT), mkdir + a save (committed locally, queued as unpublished), cat
+# (ENOENT; on B, refused connections, within 1 s, as `show`), mkdir + a save (committed locally, queued as unpublished), cat
 # and stat of content.json and .log, sed -i, fsync, rename, rmdir, getfattr.
 # Every operation runs under `timeout` with a generous bound: the test
 # asserts that it completes, with the right result or errno, not how fast.
@@ -173,9 +173,26 @@ PA=
 mount_at "$T/b" "$T/sb" --ipfs "http://127.0.0.1:$CLOSED/api/v0" --query-timeout 2000 \
     --anchor local --chain eth --eth-rpc "http://127.0.0.1:$BH" --anchor-interval 1 --anchor-timeout 3
 PB=$MP
+# a refused connection fails a lookup at once, not after the query timeout
+# (2 s here): the mount's lookup, then the show command's (a StreamID not
+# looked up before: no cached answer)
+fast() { # NAME WANT CMD...: as op, and done within 1 s
+    n=$1; shift
+    t0=$(date +%s%N)
+    op "$n" "$@"
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    if [ $ms -lt 1000 ]; then ok "$n.fast ($ms ms)"; else bad "$n.fast: $ms ms, the query timeout is 2000 ms"; fi
+}
+UNK2=$($CFS genesis --seed-hex 0303030303030303030303030303030303030303030303030303030303030303 \
+    --content '{"unknown":2}' | jq -r .streamId)
+UNK3=$($CFS genesis --seed-hex 0404040404040404040404040404040404040404040404040404040404040404 \
+    --content '{"unknown":3}' | jq -r .streamId)
+fast b.refused.lookup "No such file" cat "$T/b/$UNK2/content.json"
 exercise "$T/b" b
 finish "$T/b" "$PB" "$T/sb" b
 PB=
+fast b.refused.show "does not answer" $CFS show "$UNK3" --state "$T/sb" --ipfs "http://127.0.0.1:$CLOSED/api/v0" \
+    --query-timeout 2000
 
 if $PEERS installed || { [ -n "${CI:-}" ] && $PEERS install; }; then
     PEERS_UP=1
