@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "error.h"
+#include "lost.h"
 #include "registry.h"
 #include "state.h"
 #include "strmap.h"
@@ -507,6 +508,36 @@ static void unjournal_gone(cer_node *node, stream *s, const cer_state *st)
     cer_errclear();
 }
 
+/* s's state (s->write held) is about to be replaced by now: when that
+ * drops a branch with data, keep it (cer_lost_record) and say so. A
+ * negative errno when it cannot be kept: then now must not be installed. */
+static int keep_lost(cer_node *node, stream *s, const cer_state *now)
+{
+    char was[CER_CID_STR_MAX], by[CER_CID_STR_MAX];
+    size_t dropped;
+    unsigned n;
+    int rc;
+
+    if (!s->st)
+        return 0;
+    rc = cer_lost_record(node->reg, s->st, now, cer_clock_ms(CLOCK_REALTIME), &n, &dropped);
+    if (rc == 0)
+        return 0;
+    cer_cid_to_string(was, sizeof was, cer_state_tip(s->st));
+    cer_cid_to_string(by, sizeof by, cer_state_tip(now));
+    if (rc < 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", cer_errmsg());
+        cer_node_event(node, "conflict", &s->id, "tip %s stays: the branch %s would replace it cannot be taken, "
+                       "since the branch it drops cannot be kept: %s", was, by, why);
+        return cer_err(rc, "%s", why);
+    }
+    cer_node_event(node, "conflict", &s->id, "tip %s and %zu commit%s before it lost to %s (the other branch won the "
+                   "conflict resolution): kept as .conflicts/%u-%s.json in the document", was, dropped,
+                   dropped == 1 ? "" : "s", by, n, was);
+    return 0;
+}
+
 /* Build s's state at tip from the blocks, anchors checked, and install it
  * (s->write held). A stored anchor the chain now rejects takes the stream
  * back to the commit before it: the event says why, *moved is set (tell
@@ -524,6 +555,7 @@ static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
         cer_cid_to_string(now, sizeof now, cer_state_tip(st));
         cer_node_event(node, "anchor", &s->id, "tip %s dropped (a rejected anchor), back to %s", was, now);
         cer_errclear();
+        (void)keep_lost(node, s, st);  /* a rejected anchor goes whatever: the event says */
         if ((rc = stream_commit(node, s, st, false)) < 0) {
             cer_state_free(st);
             return rc;
@@ -870,7 +902,7 @@ static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip
     if ((rc = cer_state_copy(&ns, s->st)) < 0)
         goto out;
     if ((rc = cer_state_merge_checked(&ns, node->store, tip, checker(node, &cx, &s->id))) == 1) {
-        if ((rc = stream_commit(node, s, ns, own)) == 0)
+        if ((rc = keep_lost(node, s, ns)) == 0 && (rc = stream_commit(node, s, ns, own)) == 0)
             rc = 1, ns = NULL;
     }
 out:
@@ -1057,6 +1089,11 @@ int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *a
 int cer_node_info(cer_node *node, const cer_streamref *id, cer_stream_info *out)
 {
     return cer_registry_get(node->reg, id, out);
+}
+
+int cer_node_lost_branches(cer_node *node, const cer_streamref *id, cer_lost_branch **out, size_t *count)
+{
+    return cer_lost_list(node->reg, id, out, count);
 }
 
 /* ---- the journal of unpublished commits ---- */
