@@ -532,8 +532,8 @@ static int keep_lost(cer_node *node, stream *s, const cer_state *now)
                        "since the branch it drops cannot be kept: %s", was, by, why);
         return cer_err(rc, "%s", why);
     }
-    cer_node_event(node, "conflict", &s->id, "tip %s and %zu commit%s before it lost to %s (the other branch won the "
-                   "conflict resolution): kept as .conflicts/%u-%s.json in the document", was, dropped,
+    cer_node_event(node, "conflict", &s->id, "the branch ending at %s (%zu commit%s) lost to %s, which won the "
+                   "conflict resolution: its content is kept as .conflicts/%u-%s.json in the document", was, dropped,
                    dropped == 1 ? "" : "s", by, n, was);
     return 0;
 }
@@ -555,7 +555,9 @@ static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
         cer_cid_to_string(now, sizeof now, cer_state_tip(st));
         cer_node_event(node, "anchor", &s->id, "tip %s dropped (a rejected anchor), back to %s", was, now);
         cer_errclear();
-        (void)keep_lost(node, s, st);  /* a rejected anchor goes whatever: the event says */
+        /* commits made on top of the rejected anchor are kept too; the
+         * anchor goes even when they cannot be (the event says so) */
+        (void)keep_lost(node, s, st);
         if ((rc = stream_commit(node, s, st, false)) < 0) {
             cer_state_free(st);
             return rc;

@@ -3,7 +3,8 @@
  * inode numbers of its files, its working copy and the commit points that
  * turn a complete save into one signed commit (FUSE.md §2.4), and the
  * generated files (.log, .anchors, .meta.json, .streamid, the .history
- * and .conflicts files, .status, .errors). No FUSE calls here except queueing notifications.
+ * and .conflicts files, .status, .errors). No FUSE calls here except
+ * queueing notifications.
  */
 #include "mount.h"
 #include "uring.h"
@@ -202,8 +203,9 @@ cfs_ent *cfs_doc_ent(cfs_fs *fs, cfs_doc *doc, int kind, size_t hist, const cer_
     ino = cfs_ino(doc->base, role);
     pthread_mutex_lock(&fs->lock);
     for (int salt = 0; (e = ent_find_locked(fs, ino)); salt++) {
-        if (e->doc == doc && e->kind == kind && (kind != K_HIST || cer_cid_equal(&e->hist_cid, hist_cid)) &&
-            (kind != K_CONF || (e->hist == hist && cer_cid_equal(&e->hist_cid, hist_cid))))
+        if (e->doc == doc && e->kind == kind &&
+            ((kind != K_HIST && kind != K_CONF) || cer_cid_equal(&e->hist_cid, hist_cid)) &&
+            (kind != K_CONF || e->hist == hist))
             goto out;
         /* a 63-bit collision: resolve it deterministically */
         char salted[sizeof role + 16];
