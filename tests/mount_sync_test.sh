@@ -136,6 +136,8 @@ for n in 1 2 3; do
     echo "{\"fork\":\"C\",\"n\":$n}" | t $CFS update --state "$T/sc" --key "$T/sa/key" "$SID" >/dev/null ||
         bad "offline update $n on C's node"
 done
+# (the concurrent saves above may have cost A a branch already)
+before=$(ls "$A/notes/.conflicts" 2>/dev/null | wc -l)
 t sh -c "echo '{\"fork\":\"A\"}' > '$A/notes/content.json'" || bad "save on A"
 lost=$(tip "$A/notes/content.json")
 timeout 60 $CFS sync --state "$T/sc" --key "$T/sa/key" --ipfs "$API2" --pubsub-topic "$TOPIC" --seconds 30 \
@@ -145,13 +147,14 @@ a_fork() { [ "$(jq -c .n "$A/notes/content.json" 2>/dev/null)" = 3 ]; }
 if until_ok 30 a_fork; then ok "the longer branch wins on A"; else bad "A after the fork: $(cat "$A/notes/content.json")"; fi
 kill $PS 2>/dev/null; wait $PS 2>/dev/null
 eq fork.listed "$(ls -A "$A/notes" | grep -c '^\.conflicts$')" 1
-eq fork.conflicts "$(ls "$A/notes/.conflicts" 2>&1)" "1-$lost.json"
-eq fork.kept "$(t jq -cS . "$A/notes/.conflicts/1-$lost.json")" '{"fork":"A"}'
-eq fork.reported "$(jq -r 'select(.kind == "conflict") | .message' "$A/.errors" | grep -c "$lost")" 1
+eq fork.count "$(ls "$A/notes/.conflicts" | wc -l)" $((before + 1))
+kept=$(ls "$A/notes/.conflicts" | grep -- "-$lost\.json\$")
+eq fork.name "$kept" "$((before + 1))-$lost.json"
+eq fork.kept "$(t jq -cS . "$A/notes/.conflicts/$kept")" '{"fork":"A"}'
+eq fork.reported "$(jq -r 'select(.kind == "conflict") | .message' "$A/.errors" | grep -c "ending at $lost")" 1
 erofs() { case $(sh -c "$1" 2>&1) in *"Read-only file system"*) ok "$2";; *) bad "$2: not EROFS";; esac; }
-erofs "echo x > '$A/notes/.conflicts/1-$lost.json'" fork.erofs
-erofs "rm '$A/notes/.conflicts/1-$lost.json'" fork.rm
-eq fork.none.on.b "$(ls -A "$B/$SID" | grep -c conflicts)" 0
+erofs "echo x > '$A/notes/.conflicts/$kept'" fork.erofs
+erofs "rm '$A/notes/.conflicts/$kept'" fork.rm
 
 # ---- offline first: daemon 1 goes away, A keeps saving, all arrives later ----
 $PEERS stop1 >/dev/null 2>&1
@@ -175,7 +178,7 @@ eq daemons.exit "$ra $rb" "0 0"
 $CFS mount "$A" --state "$T/sa" -f --anchor none 2>>"$T/daemon.log" &
 PA=$!
 wait_mounted "$A" $PA "$T/daemon.log"
-eq fork.remount "$(t jq -cS . "$A/notes/.conflicts/1-$lost.json")" '{"fork":"A"}'
+eq fork.remount "$(t jq -cS . "$A/notes/.conflicts/$kept")" '{"fork":"A"}'
 t fusermount3 -u "$A" || bad "unmount $A"
 wait $PA; eq remount.exit $? 0; PA=
 if [ $fails -ne 0 ]; then echo "mount_sync_test: $fails FAILED"; grep -A60 -E "ERROR: (Address|Leak)Sanitizer|runtime error" "$T/daemon.log" | head -150; tail -30 "$T/daemon.log"; exit 1; fi
