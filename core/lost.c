@@ -6,6 +6,7 @@
  */
 #include "lost.h"
 #include "error.h"
+#include "json.h"
 
 #include <limits.h>
 #include <math.h>
@@ -27,7 +28,7 @@ static int get_count(double *out, const cJSON *o, const char *name, double min)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 
-    if (!cJSON_IsNumber(v) || v->valuedouble < min || v->valuedouble > 9007199254740991.0 ||
+    if (!cJSON_IsNumber(v) || v->valuedouble < min || v->valuedouble > CER_JSON_SAFE_INT_MAX ||
         v->valuedouble != floor(v->valuedouble))
         return cer_err(-EBADMSG, "lost branches: \"%s\" is not a whole number", name);
     *out = v->valuedouble;
@@ -84,6 +85,7 @@ static int load(cer_registry *r, const cer_streamref *id, cJSON **out, cJSON **l
         return rc;
     rc = cer_registry_load_lost(r, id, &f);
     if (rc == -ENOENT) {
+        cer_errclear();  /* none yet: no error */
         f = cJSON_CreateObject();
         if (!f || !cJSON_AddStringToObject(f, "streamId", sid) || !cJSON_AddArrayToObject(f, "lost")) {
             cJSON_Delete(f);
@@ -187,6 +189,16 @@ int cer_lost_record(cer_registry *r, const cer_state *old, const cer_state *now,
         return 0;  /* a fast-forward, or only an anchor commit replaced */
     if ((rc = load(r, &old->id, &f, &lost)) < 0)
         return rc;
+    for (const cJSON *k = lost->child; k; k = k->next) {
+        cer_cid t;
+        /* kept already: a merge that failed after recording it, retried */
+        if (get_cid(&t, k, "tip") == 0 && cer_cid_equal(&t, cer_state_tip(old))) {
+            *n = (unsigned)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(k, "n"));
+            *dropped = old->log_len - shared;
+            cJSON_Delete(f);
+            return 1;
+        }
+    }
     if ((last = lost->child ? lost->child->prev : NULL))
         prev = (unsigned)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(last, "n"));
     if (prev == UINT_MAX) {

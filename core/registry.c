@@ -37,7 +37,7 @@
 #define TMP_PREFIX CER_TMP_PREFIX
 #define RECORD_MAX (64 * 1024)             /* a record is ~300 bytes */
 #define CACHE_MAX (256 * 1024 * 1024)      /* sanity bound on a cache file */
-#define LOST_MAX (256 * 1024 * 1024)       /* and on a file of lost branches */
+#define LOST_FILE_MAX (256 * 1024 * 1024)  /* and on a file of lost branches */
 #define ALIAS_MAX 64
 #define NAME_MAX_LEN (CER_STREAMID_STR_MAX + sizeof CACHE_EXT)
 
@@ -1248,7 +1248,7 @@ int cer_registry_save_lost(cer_registry *r, const cer_streamref *id, const cJSON
 int cer_registry_load_lost(cer_registry *r, const cer_streamref *id, cJSON **out)
 {
     char name[NAME_MAX_LEN];
-    int rc = load_json(r, id, LOST_EXT, LOST_MAX, out, name);
+    int rc = load_json(r, id, LOST_EXT, LOST_FILE_MAX, out, name);
 
     /* what the user saved: never deleted, and a damaged file is an error */
     if (rc < 0 && rc != -ENOENT && rc != -ENOMEM)
