@@ -716,10 +716,11 @@ int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *a
 int cer_node_commit_describe(cer_node *node, const cer_cid *cid, cJSON **out);
 
 /* A branch the stream lost: a tip this node had that a merge replaced
- * (another branch won the conflict resolution, cer_state_merge), dropping
- * commits from its log, at least one of them a data commit. The node
- * records each one durably before it takes the winning tip, with an event
- * of kind "conflict"; their blocks stay in the store. */
+ * (another branch won the conflict resolution, cer_state_merge), or that
+ * went with an anchor the chain rejected, dropping commits from its log,
+ * at least one of them a data commit. The node records each one durably
+ * before it takes the new tip, with an event of kind "conflict"; their
+ * blocks stay in the store. */
 typedef struct cer_lost_branch {
     unsigned n;                 /* its number in the stream, from 1, never reused */
     cer_cid tip;                /* the tip that was dropped */
