@@ -732,6 +732,30 @@ int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *a
  * cer_log_entry has the author). */
 int cer_node_commit_describe(cer_node *node, const cer_cid *cid, cJSON **out);
 
+/* A branch the stream lost: a tip this node had that a merge replaced
+ * (another branch won the conflict resolution, cer_state_merge), or that
+ * went with an anchor the chain rejected, dropping commits from its log,
+ * at least one of them a data commit. The node records each one durably
+ * before it takes the new tip, with an event of kind "conflict"; their
+ * blocks stay in the store. */
+typedef struct cer_lost_branch {
+    unsigned n;                 /* its number in the stream, from 1, never reused */
+    cer_cid tip;                /* the tip that was dropped */
+    cer_cid replaced_by;        /* the tip that replaced it */
+    int64_t time_ms;            /* when (ms since the epoch) */
+    size_t dropped;             /* commits dropped from the log */
+    cJSON *content;             /* the content at tip (owned) */
+} cer_lost_branch;
+/* Lost branches kept per stream (the oldest go first; fewer when their
+ * content is large, never fewer than the newest). */
+#define CER_LOST_MAX 16
+/* The lost branches of stream id, oldest first (*out NULL and *count 0
+ * when none); free with cer_lost_branches_free. -EBADMSG when the node's
+ * file of them is damaged (it is left as it is, and while it is, a merge
+ * that would lose another branch is refused). */
+int cer_node_lost_branches(cer_node *node, const cer_streamref *id, cer_lost_branch **out, size_t *count);
+void cer_lost_branches_free(cer_lost_branch *b, size_t count);
+
 /* Commits made here and not yet published (the registry's journal):
  * fn is called for each, oldest first (a snapshot, no lock held); stops
  * when fn returns non-zero and returns that. An entry whose commit is not

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "error.h"
+#include "lost.h"
 #include "registry.h"
 #include "state.h"
 #include "strmap.h"
@@ -519,13 +520,45 @@ static void unjournal_gone(cer_node *node, stream *s, const cer_state *st)
     cer_errclear();
 }
 
+/* s's state old (s->write held) is about to be replaced by now: when
+ * that drops a branch with data, keep it (cer_lost_record) and say so. A
+ * negative errno when it cannot be kept: then now must not be installed. */
+static int keep_lost(cer_node *node, stream *s, const cer_state *old, const cer_state *now)
+{
+    char was[CER_CID_STR_MAX], by[CER_CID_STR_MAX];
+    size_t dropped;
+    unsigned n;
+    int rc;
+
+    if (!old)
+        return 0;
+    rc = cer_lost_record(node->reg, old, now, cer_clock_ms(CLOCK_REALTIME), &n, &dropped);
+    if (rc == 0)
+        return 0;
+    cer_cid_to_string(was, sizeof was, cer_state_tip(old));
+    cer_cid_to_string(by, sizeof by, cer_state_tip(now));
+    if (rc < 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", cer_errmsg());
+        cer_node_event(node, "conflict", &s->id, "tip %s stays: the branch %s would replace it cannot be taken, "
+                       "since the branch it drops cannot be kept: %s", was, by, why);
+        return cer_err(rc, "%s", why);
+    }
+    cer_node_event(node, "conflict", &s->id, "the branch ending at %s (%zu commit%s) lost to %s, which won the "
+                   "conflict resolution: its content is kept as .conflicts/%u-%s.json in the document", was, dropped,
+                   dropped == 1 ? "" : "s", by, n, was);
+    return 0;
+}
+
 /* Build s's state at tip from the blocks, anchors checked, and install it
  * (s->write held). A stored anchor the chain now rejects takes the stream
  * back to the commit before it: the event says why, *moved is set (tell
- * the listeners once s->write is released). */
-static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
+ * the listeners once s->write is released), and the commits made on top
+ * of it are kept as a lost branch (old: the state at tip as it was had,
+ * when known). */
+static int rebuild(cer_node *node, stream *s, const cer_cid *tip, const cer_state *old, bool *moved)
 {
-    cer_state *st = NULL;
+    cer_state *st = NULL, *unchecked = NULL;
     check_ctx cx;
     int rc = cer_state_load_checked(&st, node->store, &s->id, tip, checker(node, &cx, &s->id));
 
@@ -535,6 +568,13 @@ static int rebuild(cer_node *node, stream *s, const cer_cid *tip, bool *moved)
         cer_cid_to_string(was, sizeof was, tip);
         cer_cid_to_string(now, sizeof now, cer_state_tip(st));
         cer_node_event(node, "anchor", &s->id, "tip %s dropped (a rejected anchor), back to %s", was, now);
+        cer_errclear();
+        /* commits made on top of the rejected anchor are kept; the anchor
+         * goes even when they cannot be (the event says so) */
+        if (!old && cer_state_load(&unchecked, node->store, &s->id, tip) == 0)
+            old = unchecked;
+        (void)keep_lost(node, s, old, st);
+        cer_state_free(unchecked);
         cer_errclear();
         if ((rc = stream_commit(node, s, st, false)) < 0) {
             cer_state_free(st);
@@ -569,11 +609,12 @@ static int stream_load(cer_node *node, stream *s)
     if ((rc = cer_registry_get(node->reg, &s->id, &info)) < 0)
         return rc == -ENOENT ? cer_err(-ENOENT, "node: no stream %s here", s->key) : rc;
     if ((st = cached_state(node, &s->id, &info.tip)) && needs_check(node, st)) {
-        cer_state_free(st);  /* rebuilt, its anchors checked */
-        st = NULL;
+        rc = rebuild(node, s, &info.tip, st, &moved);  /* its anchors checked */
+        cer_state_free(st);
+        return rc;
     }
     if (!st)
-        return rebuild(node, s, &info.tip, &moved);
+        return rebuild(node, s, &info.tip, NULL, &moved);
     pthread_mutex_lock(&s->lock);
     s->st = st;
     pthread_mutex_unlock(&s->lock);
@@ -888,7 +929,7 @@ static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip
     if ((rc = cer_state_copy(&ns, s->st)) < 0)
         goto out;
     if ((rc = cer_state_merge_checked(&ns, node->store, tip, checker(node, &cx, &s->id))) == 1) {
-        if ((rc = stream_commit(node, s, ns, own)) == 0)
+        if ((rc = keep_lost(node, s, s->st, ns)) == 0 && (rc = stream_commit(node, s, ns, own)) == 0)
             rc = 1, ns = NULL;
     }
 out:
@@ -951,7 +992,7 @@ int cer_node_recheck_anchors(cer_node *node)
         pthread_mutex_lock(&s->write);
         if (s->st && needs_check(node, s->st)) {
             tip = *cer_state_tip(s->st);
-            rc = rebuild(node, s, &tip, &moved);
+            rc = rebuild(node, s, &tip, s->st, &moved);
             moved_to = *cer_state_tip(s->st);
         }
         pthread_mutex_unlock(&s->write);
@@ -1075,6 +1116,11 @@ int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *a
 int cer_node_info(cer_node *node, const cer_streamref *id, cer_stream_info *out)
 {
     return cer_registry_get(node->reg, id, out);
+}
+
+int cer_node_lost_branches(cer_node *node, const cer_streamref *id, cer_lost_branch **out, size_t *count)
+{
+    return cer_lost_list(node->reg, id, out, count);
 }
 
 /* ---- the journal of unpublished commits ---- */

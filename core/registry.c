@@ -32,10 +32,12 @@
 
 #define RECORD_EXT ".json"
 #define CACHE_EXT ".state.json"
+#define LOST_EXT ".lost.json"
 #define JOURNAL_NAME "journal.jsonl"
 #define TMP_PREFIX CER_TMP_PREFIX
 #define RECORD_MAX (64 * 1024)             /* a record is ~300 bytes */
 #define CACHE_MAX (256 * 1024 * 1024)      /* sanity bound on a cache file */
+#define LOST_FILE_MAX (256 * 1024 * 1024)  /* and on a file of lost branches */
 #define ALIAS_MAX 64
 #define NAME_MAX_LEN (CER_STREAMID_STR_MAX + sizeof CACHE_EXT)
 
@@ -531,7 +533,7 @@ static int load_dir(cer_registry *r)
         if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0) {
             if (!r->rdonly && unlinkat(r->dirfd, name, 0) < 0 && errno != ENOENT)
                 warn(r, "registry: %s: cannot remove a stray temporary file: %s", name, strerror(errno));
-        } else if (ends_with(name, RECORD_EXT) && !ends_with(name, CACHE_EXT)) {
+        } else if (ends_with(name, RECORD_EXT) && !ends_with(name, CACHE_EXT) && !ends_with(name, LOST_EXT)) {
             rc = load_record(r, name, &buf);
         }
     }
@@ -1198,46 +1200,80 @@ static bool has_big_double(const cJSON *v)
     return false;
 }
 
-int cer_registry_save_cache(cer_registry *r, const cer_streamref *id, const cJSON *state)
+/* Write value as the file <stream key><ext> (durable when sync). */
+static int save_json(cer_registry *r, const cer_streamref *id, const char *ext, const cJSON *value, bool sync,
+                     const char *what)
 {
     char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN], *text = NULL;
     cer_streamref norm;
     int rc;
 
-    if (!state)
-        return cer_err(-EINVAL, "registry: NULL state");
-    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, CACHE_EXT)) < 0)
+    if (!value)
+        return cer_err(-EINVAL, "registry: NULL %s", what);
+    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, ext)) < 0)
         return rc;
     /* read back with CER_JSON_EXACT_INTS: raw integers stay exact, and with
      * CER_JSON_DAGJSON big doubles get ".0" and stay doubles */
-    if ((rc = cer_json_print(&text, state, has_big_double(state) ? CER_JSON_DAGJSON : 0)) < 0) {
-        rc = cer_err_wrap(rc, "registry: cache of %s", key);
+    if ((rc = cer_json_print(&text, value, has_big_double(value) ? CER_JSON_DAGJSON : 0)) < 0) {
+        rc = cer_err_wrap(rc, "registry: %s of %s", what, key);
         goto out;
     }
-    rc = write_replace(r, name, text, strlen(text), false);
+    rc = write_replace(r, name, text, strlen(text), sync);
 out:
     free(text);
     return rc;
 }
 
-int cer_registry_load_cache(cer_registry *r, const cer_streamref *id, cJSON **out)
+/* Read the file <stream key><ext> (at most max bytes) into *out; its name
+ * in name. -ENOENT when absent. */
+static int load_json(cer_registry *r, const cer_streamref *id, const char *ext, size_t max, cJSON **out,
+                     char name[NAME_MAX_LEN])
 {
-    char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN];
+    char key[CER_STREAMID_STR_MAX];
     cer_buf buf = CER_BUF_INIT;
     cer_streamref norm;
     int rc;
 
     *out = NULL;
-    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, CACHE_EXT)) < 0)
+    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, NAME_MAX_LEN, key, ext)) < 0)
         return rc;
-    if ((rc = read_file(r, name, CACHE_MAX, &buf)) == 0)
+    if ((rc = read_file(r, name, max, &buf)) == 0)
         rc = cer_json_parse(out, (const char *)buf.data, buf.len, CER_JSON_EXACT_INTS);
+    cer_buf_free(&buf);
+    return rc;
+}
+
+int cer_registry_save_cache(cer_registry *r, const cer_streamref *id, const cJSON *state)
+{
+    return save_json(r, id, CACHE_EXT, state, false, "cache");
+}
+
+int cer_registry_load_cache(cer_registry *r, const cer_streamref *id, cJSON **out)
+{
+    char name[NAME_MAX_LEN];
+    int rc = load_json(r, id, CACHE_EXT, CACHE_MAX, out, name);
+
     if (rc < 0 && rc != -ENOENT && rc != -ENOMEM) {
         rc = cer_err_wrap(-ENOENT, "registry: cache %s unreadable%s", name, r->rdonly ? "" : ", deleted");
         if (!r->rdonly)
             unlinkat(r->dirfd, name, 0);
     }
-    cer_buf_free(&buf);
+    return rc;
+}
+
+int cer_registry_save_lost(cer_registry *r, const cer_streamref *id, const cJSON *lost)
+{
+    return save_json(r, id, LOST_EXT, lost, r->sync, "lost branches");
+}
+
+int cer_registry_load_lost(cer_registry *r, const cer_streamref *id, cJSON **out)
+{
+    char name[NAME_MAX_LEN];
+    int rc = load_json(r, id, LOST_EXT, LOST_FILE_MAX, out, name);
+
+    /* what the user saved: never deleted, and a damaged file is an error */
+    if (rc < 0 && rc != -ENOENT && rc != -ENOMEM)
+        rc = cer_err_wrap(-EBADMSG, "registry: %s unreadable (left as it is)", name);
     return rc;
 }
 

@@ -11,6 +11,9 @@
  *   <streamid>.state.json  a cache of the stream's derived state (opaque JSON),
  *                          written temp + rename without fsync: after a crash it
  *                          may be stale or unreadable, never authoritative;
+ *   <streamid>.lost.json   the branches the stream lost to conflict resolution
+ *                          (opaque JSON, the node's lost.c), written like a
+ *                          record; never deleted here;
  *   journal.jsonl          commits made here but not yet published, as JSON
  *                          Lines {"stream","tip"} and {"done","stream"}, each
  *                          appended with O_APPEND and fsync'd.
@@ -100,6 +103,13 @@ int cer_registry_save_cache(cer_registry *r, const cer_streamref *id, const cJSO
 int cer_registry_load_cache(cer_registry *r, const cer_streamref *id, cJSON **out);
 /* Drop the cache (0 also when there was none). */
 int cer_registry_drop_cache(cer_registry *r, const cer_streamref *id);
+
+/* Store the stream's lost branches (any JSON value, read back as the cache
+ * is): durable when it returns 0, like a record. */
+int cer_registry_save_lost(cer_registry *r, const cer_streamref *id, const cJSON *lost);
+/* Load them (caller frees): -ENOENT when there is no file, -EBADMSG when
+ * it cannot be read or parsed (the file is left as it is). */
+int cer_registry_load_lost(cer_registry *r, const cer_streamref *id, cJSON **out);
 
 /* Journal a commit made locally (tip of stream id) that is not yet
  * published; durable when it returns 0; adding a pending entry again is a

@@ -3,7 +3,8 @@
  * inode numbers of its files, its working copy and the commit points that
  * turn a complete save into one signed commit (FUSE.md §2.4), and the
  * generated files (.log, .anchors, .meta.json, .streamid, the .history
- * files, .status, .errors). No FUSE calls here except queueing notifications.
+ * and .conflicts files, .status, .errors). No FUSE calls here except
+ * queueing notifications.
  */
 #include "mount.h"
 #include "uring.h"
@@ -77,6 +78,7 @@ static const char *role_name(int kind)
     case K_META: return "meta";
     case K_SID: return "streamid";
     case K_HISTDIR: return "history";
+    case K_CONFDIR: return "conflicts";
     default: return "?";
     }
 }
@@ -193,13 +195,17 @@ cfs_ent *cfs_doc_ent(cfs_fs *fs, cfs_doc *doc, int kind, size_t hist, const cer_
         if (cer_cid_to_string(cid, sizeof cid, hist_cid) < 0)
             return NULL;
         snprintf(role, sizeof role, "history:%s", cid);
+    } else if (kind == K_CONF) {
+        snprintf(role, sizeof role, "conflict:%zu", hist);
     } else {
         snprintf(role, sizeof role, "%s", role_name(kind));
     }
     ino = cfs_ino(doc->base, role);
     pthread_mutex_lock(&fs->lock);
     for (int salt = 0; (e = ent_find_locked(fs, ino)); salt++) {
-        if (e->doc == doc && e->kind == kind && (kind != K_HIST || cer_cid_equal(&e->hist_cid, hist_cid)))
+        if (e->doc == doc && e->kind == kind &&
+            ((kind != K_HIST && kind != K_CONF) || cer_cid_equal(&e->hist_cid, hist_cid)) &&
+            (kind != K_CONF || e->hist == hist))
             goto out;
         /* a 63-bit collision: resolve it deterministically */
         char salted[sizeof role + 16];
@@ -1059,7 +1065,8 @@ int cfs_reserved(const char *name)
         const char *name;
         int kind;
     } r[] = {{"content.json", K_CONTENT}, {".log", K_LOG},       {".anchors", K_ANCHORS},
-             {".meta.json", K_META},      {".streamid", K_SID}, {".history", K_HISTDIR}};
+             {".meta.json", K_META},      {".streamid", K_SID}, {".history", K_HISTDIR},
+             {".conflicts", K_CONFDIR}};
 
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
         if (strcmp(name, r[i].name) == 0)
@@ -1086,6 +1093,7 @@ void cfs_doc_attr(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat 
         st->st_nlink = doc->pending ? 2 : 3;
         break;
     case K_HISTDIR:
+    case K_CONFDIR:
         st->st_mode = S_IFDIR | 0555;
         st->st_nlink = 2;
         break;
@@ -1258,6 +1266,35 @@ static int render_history(cfs_fs *fs, cfs_doc *doc, const cer_cid *cid, char **o
     return rc;
 }
 
+int cfs_doc_conflicts(cfs_fs *fs, cfs_doc *doc)
+{
+    cer_lost_branch *lost;
+    size_t n;
+
+    if (doc->pending)
+        return 0;
+    if (cer_node_lost_branches(fs->node, &doc->id, &lost, &n) < 0)
+        return -EIO;
+    cer_lost_branches_free(lost, n);
+    return (int)n;
+}
+
+/* .conflicts/<n>-<tip>.json: the content at lost branch n's tip. */
+static int render_conflict(cfs_fs *fs, cfs_doc *doc, size_t n, const cer_cid *tip, char **out, size_t *len)
+{
+    cer_lost_branch *lost;
+    size_t count;
+    int rc = -ENOENT;
+
+    if (cer_node_lost_branches(fs->node, &doc->id, &lost, &count) < 0)
+        return -EIO;
+    for (size_t i = 0; i < count && rc == -ENOENT; i++)
+        if (lost[i].n == n && cer_cid_equal(&lost[i].tip, tip))
+            rc = print_json(out, len, cJSON_Duplicate(lost[i].content, 1), CER_JSON_PRETTY);
+    cer_lost_branches_free(lost, count);
+    return rc;
+}
+
 static int render_status(cfs_fs *fs, char **out, size_t *len)
 {
     cJSON *o = NULL, *m, *r;
@@ -1312,6 +1349,8 @@ int cfs_render(cfs_fs *fs, cfs_ent *e, char **out, size_t *len)
     }
     if (e->kind == K_HIST)
         return render_history(fs, doc, &e->hist_cid, out, len);
+    if (e->kind == K_CONF)
+        return render_conflict(fs, doc, e->hist, &e->hist_cid, out, len);
     if (cer_node_state(fs->node, &st, &doc->id) < 0)
         return -EIO;
     switch (e->kind) {

@@ -11,7 +11,7 @@
  * errno choices (FUSE.md §3.1): EINVAL a save that is not a JSON object;
  * ESTALE an edit that cannot be rebased on a moved tip; EACCES writes to
  * generated files and to documents this key does not control; EROFS
- * anything under .history (and everything with -o ro); EXDEV content.json
+ * anything under .history and .conflicts (and everything with -o ro); EXDEV content.json
  * across documents; never ENOTCONN.
  */
 #include "mount.h"
@@ -106,6 +106,17 @@ static void proc_path(char out[64], int fd)
 static bool is_doc_dir(const cfs_ent *e)
 {
     return e && (e->kind == K_DOC || e->kind == K_DOCID);
+}
+
+/* .history and .conflicts: read-only directories of generated files. */
+static bool is_ro_dir(const cfs_ent *e)
+{
+    return e && (e->kind == K_HISTDIR || e->kind == K_CONFDIR);
+}
+
+static bool is_dir_kind(int kind)
+{
+    return kind == K_ROOT || kind == K_DOC || kind == K_DOCID || kind == K_HISTDIR || kind == K_CONFDIR;
 }
 
 /* ---- the no-open mode: writers known by process instead of by handle ---- */
@@ -231,9 +242,10 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     case K_META:
     case K_SID:
     case K_HIST:
+    case K_CONF:
         if ((rc = gen_size(fs, e, &size, &digest)) < 0)
             return rc;
-        *timeout = e->kind == K_SID || e->kind == K_HIST ? CFS_TIMEOUT : 0;
+        *timeout = e->kind == K_SID || e->kind == K_HIST || e->kind == K_CONF ? CFS_TIMEOUT : 0;
         break;
     default:
         break;
@@ -241,7 +253,7 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     /* what only changes through this mount or with a tip (and is then
      * invalidated by the notifier) is cached long: most stats never reach
      * the daemon */
-    if (e->kind == K_DOC || e->kind == K_DOCID || e->kind == K_CONTENT || e->kind == K_HISTDIR)
+    if (e->kind == K_DOC || e->kind == K_DOCID || e->kind == K_CONTENT || is_ro_dir(e))
         *timeout = CFS_DOC_TIMEOUT;
     pthread_mutex_lock(&e->doc->lock);
     if (e->kind == K_CONTENT && !cfs_doc_content_present(e->doc)) {
@@ -365,6 +377,27 @@ static int lookup_hist(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out
     return rc;
 }
 
+static int lookup_conf(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out)
+{
+    cer_lost_branch *lost;
+    size_t n, count;
+    cer_cid tip;
+    int rc;
+
+    if ((rc = parse_hist(name, &n, &tip)) < 0)
+        return rc;
+    if (cer_node_lost_branches(fs->node, &doc->id, &lost, &count) < 0)
+        return -EIO;
+    rc = -ENOENT;
+    for (size_t i = 0; i < count && rc < 0; i++)
+        if (lost[i].n == n && cer_cid_equal(&lost[i].tip, &tip))
+            rc = 0;
+    cer_lost_branches_free(lost, count);
+    if (rc == 0 && !(*out = cfs_doc_ent(fs, doc, K_CONF, n, &tip)))
+        rc = -ENOMEM;
+    return rc;
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     cfs_fs *fs = FS(req);
@@ -390,6 +423,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         if ((kind = cfs_reserved(name))) {
             if (d->pending && kind != K_CONTENT)
                 rc = -ENOENT;
+            else if (kind == K_CONFDIR && (rc = cfs_doc_conflicts(fs, d)) <= 0)
+                rc = rc < 0 ? rc : -ENOENT;  /* shown once a branch was lost */
             else if (!(e = cfs_doc_ent(fs, d, kind, 0, NULL)))
                 rc = -ENOMEM;
         } else {
@@ -397,6 +432,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         }
     } else if (p->kind == K_HISTDIR) {
         rc = lookup_hist(fs, p->doc, name, &e);
+    } else if (p->kind == K_CONFDIR) {
+        rc = lookup_conf(fs, p->doc, name, &e);
     } else {
         rc = -ENOTDIR;
     }
@@ -503,6 +540,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
         break;
     case K_HIST:
     case K_HISTDIR:
+    case K_CONF:
+    case K_CONFDIR:
         rc = -EROFS;
         break;
     case K_LOG:
@@ -567,8 +606,7 @@ static int list_doc(cfs_fs *fs, cfs_doc *doc, dh *d)
     DIR *dir;
     struct dirent *de;
 
-    (void)fs;
-    pthread_mutex_lock(&doc->lock);
+        pthread_mutex_lock(&doc->lock);
     present = cfs_doc_content_present(doc);
     pthread_mutex_unlock(&doc->lock);
     if (present && (rc = snap_add(d, "content.json", cfs_ino(doc->base, "content"), S_IFREG)) < 0)
@@ -582,6 +620,8 @@ static int list_doc(cfs_fs *fs, cfs_doc *doc, dh *d)
                           S_IFREG);
         if (rc == 0)
             rc = snap_add(d, ".history", cfs_ino(doc->base, "history"), S_IFDIR);
+        if (rc == 0 && cfs_doc_conflicts(fs, doc) > 0)
+            rc = snap_add(d, ".conflicts", cfs_ino(doc->base, "conflicts"), S_IFDIR);
     }
     if (rc < 0)
         return rc;
@@ -618,6 +658,25 @@ static int list_hist(cfs_fs *fs, cfs_doc *doc, dh *d)
     return rc;
 }
 
+static int list_conf(cfs_fs *fs, cfs_doc *doc, dh *d)
+{
+    char name[CER_CID_STR_MAX + 32], cid[CER_CID_STR_MAX], role[48];
+    cer_lost_branch *lost;
+    size_t count;
+    int rc = 0;
+
+    if (cer_node_lost_branches(fs->node, &doc->id, &lost, &count) < 0)
+        return -EIO;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        cer_cid_to_string(cid, sizeof cid, &lost[i].tip);
+        snprintf(name, sizeof name, "%u-%s.json", lost[i].n, cid);
+        snprintf(role, sizeof role, "conflict:%u", lost[i].n);
+        rc = snap_add(d, name, cfs_ino(doc->base, role), S_IFREG);
+    }
+    cer_lost_branches_free(lost, count);
+    return rc;
+}
+
 /* Fill d with the listing of e (at the first readdir, so that an opendir
  * answered from the kernel's readdir cache costs nothing). */
 static int snapshot(cfs_fs *fs, cfs_ent *e, dh *d)
@@ -635,6 +694,7 @@ static int snapshot(cfs_fs *fs, cfs_ent *e, dh *d)
     case K_DOC:
     case K_DOCID: return list_doc(fs, e->doc, d);
     case K_HISTDIR: return list_hist(fs, e->doc, d);
+    case K_CONFDIR: return list_conf(fs, e->doc, d);
     default: return -ENOTDIR;
     }
 }
@@ -646,7 +706,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     dh *d;
 
     count_request(req, RQ_OPENDIR, ino);
-    if (!e || (e->kind != K_ROOT && e->kind != K_DOC && e->kind != K_DOCID && e->kind != K_HISTDIR)) {
+    if (!e || !is_dir_kind(e->kind)) {
         fuse_reply_err(req, e ? ENOTDIR : ENOENT);
         return;
     }
@@ -717,7 +777,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         fuse_reply_err(req, !p ? ENOENT : EROFS);
         return;
     }
-    if (p->kind == K_HISTDIR || p->kind == K_HIST) {
+    if (is_ro_dir(p) || p->kind == K_HIST || p->kind == K_CONF) {
         fuse_reply_err(req, EROFS);
         return;
     }
@@ -754,11 +814,13 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         if ((rc = cfs_doc_rmdir(fs, name)) == 0)
             cfs_notify_inode(fs, FUSE_ROOT_ID, true);
     } else if (is_doc_dir(p)) {
-        rc = strcmp(name, ".history") == 0 ? -EACCES : cfs_reserved(name) ? -ENOTDIR : -ENOENT;
+        rc = cfs_reserved(name) == K_HISTDIR || cfs_reserved(name) == K_CONFDIR ? -EACCES
+             : cfs_reserved(name)                                              ? -ENOTDIR
+                                                                               : -ENOENT;
         if (!cfs_reserved(name) && unlinkat(p->doc->sfd, name, AT_REMOVEDIR) < 0)
             rc = -errno;
     } else {
-        rc = p->kind == K_HISTDIR ? -EROFS : -ENOTDIR;
+        rc = is_ro_dir(p) ? -EROFS : -ENOTDIR;
     }
     fuse_reply_err(req, -rc);
 }
@@ -774,7 +836,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
     count_request(req, RQ_UNLINK, parent);
     if (!p) {
         rc = -ENOENT;
-    } else if (p->kind == K_HISTDIR) {
+    } else if (is_ro_dir(p)) {
         rc = -EROFS;
     } else if (p->kind == K_ROOT) {
         rc = strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0 ? -EACCES : -EISDIR;
@@ -793,7 +855,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
             cfs_doc_drop_w(fs, d);  /* the draft goes; the stream stays */
         pthread_mutex_unlock(&d->lock);
     } else if (kind) {
-        rc = kind == K_HISTDIR ? -EISDIR : -EACCES;
+        rc = kind == K_HISTDIR || kind == K_CONFDIR ? -EISDIR : -EACCES;
     } else if (unlinkat(p->doc->sfd, name, 0) < 0) {
         rc = -errno;
     }
@@ -808,7 +870,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 
     count_request(req, RQ_SYMLINK, parent);
     if (!p || !is_doc_dir(p) || cfs_reserved(name) || fs->ro) {
-        fuse_reply_err(req, !p ? ENOENT : fs->ro ? EROFS : p->kind == K_HISTDIR ? EROFS : EACCES);
+        fuse_reply_err(req, !p ? ENOENT : fs->ro ? EROFS : is_ro_dir(p) ? EROFS : EACCES);
         return;
     }
     if (symlinkat(link, p->doc->sfd, name) < 0) {
@@ -982,7 +1044,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         rc = -EINVAL;
     } else if (flags & RENAME_EXCHANGE) {
         rc = -EINVAL;
-    } else if (p->kind == K_HISTDIR || np->kind == K_HISTDIR) {
+    } else if (is_ro_dir(p) || is_ro_dir(np)) {
         rc = -EROFS;
     } else if (fs->ro) {
         rc = -EROFS;
@@ -1144,7 +1206,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         fuse_reply_err(req, ENOENT);
         return;
     }
-    if (fs->no_open && e->kind != K_ROOT && e->kind != K_DOC && e->kind != K_DOCID && e->kind != K_HISTDIR) {
+    if (fs->no_open && !is_dir_kind(e->kind)) {
         fuse_reply_err(req, ENOSYS);  /* from now on the kernel opens files itself */
         return;
     }
@@ -1172,11 +1234,12 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     case K_DOC:
     case K_DOCID:
     case K_HISTDIR:
+    case K_CONFDIR:
         fuse_reply_err(req, EISDIR);
         return;
     default:
         if (write) {
-            fuse_reply_err(req, e->kind == K_HIST ? EROFS : EACCES);
+            fuse_reply_err(req, e->kind == K_HIST || e->kind == K_CONF ? EROFS : EACCES);
             return;
         }
         if (!(h = fh_new(e->kind, e->doc))) {
@@ -1236,7 +1299,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         fuse_reply_err(req, ENOENT);
         return;
     }
-    if (p->kind == K_HISTDIR || fs->ro) {
+    if (is_ro_dir(p) || fs->ro) {
         fuse_reply_err(req, EROFS);
         return;
     }
@@ -1393,7 +1456,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
     }
     if (h->kind != K_CONTENT || !h->writable) {
         /* no_open: generated files were opened for writing unchecked */
-        fuse_reply_err(req, h != &tmp ? EBADF : h->kind == K_HIST ? EROFS : EACCES);
+        fuse_reply_err(req, h != &tmp ? EBADF : h->kind == K_HIST || h->kind == K_CONF ? EROFS : EACCES);
         handle_done(h, &tmp);
         return;
     }

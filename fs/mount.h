@@ -11,6 +11,8 @@
  *       .log .anchors                     JSON Lines, direct_io
  *       .meta.json .streamid              generated, read-only
  *       .history/<n>-<cid>.json           content at each commit (EROFS)
+ *       .conflicts/<n>-<cid>.json         content at each lost branch's tip
+ *                                         (EROFS; only once a branch was lost)
  *       anything else                     scratch: a plain local file in
  *                                         STATE/scratch/<key>/, never published
  *
@@ -48,6 +50,8 @@ enum {
     K_HISTDIR,    /* .history */
     K_HIST,       /* .history/<n>-<cid>.json */
     K_SCRATCH,    /* a scratch file or symlink */
+    K_CONFDIR,    /* .conflicts */
+    K_CONF,       /* .conflicts/<n>-<cid>.json */
 };
 
 /* A working copy larger than this is refused (EFBIG): a commit is a block
@@ -71,8 +75,8 @@ typedef struct cfs_ent {
     uint64_t ino;
     int kind;
     cfs_doc *doc;               /* every kind below the root's files */
-    size_t hist;                /* K_HIST: log index */
-    cer_cid hist_cid;           /* K_HIST: commit */
+    size_t hist;                /* K_HIST: log index; K_CONF: lost branch number */
+    cer_cid hist_cid;           /* K_HIST: commit; K_CONF: the lost tip */
     int fd;                     /* K_SCRATCH: O_PATH descriptor */
     dev_t bdev;                 /* K_SCRATCH: the backing file */
     ino_t bino;
@@ -242,7 +246,8 @@ void cfs_doc_drop_w(cfs_fs *fs, cfs_doc *doc);
 /* Attributes of a document role (doc->lock held). */
 void cfs_doc_attr(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat *st);
 /* Generated files (caller frees *out): .log, .anchors, .meta.json,
- * .streamid, .history entries; and the root's .status and .errors. */
+ * .streamid, .history and .conflicts entries; and the root's .status and
+ * .errors. */
 int cfs_render(cfs_fs *fs, cfs_ent *e, char **out, size_t *len);
 /* xattrs of a document role; -ENODATA when absent. *out is malloc'd. */
 int cfs_doc_xattr(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, size_t *len);
@@ -251,6 +256,9 @@ extern const char *const cfs_xattr_names[];
 int64_t cfs_doc_mtime(cfs_fs *fs, cfs_doc *doc);
 /* Whether name is one of a document directory's reserved names, and which. */
 int cfs_reserved(const char *name);
+/* How many lost branches the document's stream has (0 when none or
+ * pending; -EIO when they cannot be read). */
+int cfs_doc_conflicts(cfs_fs *fs, cfs_doc *doc);
 /* Whether this node may write the document (its key is the controller). */
 bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc);
 

@@ -98,6 +98,7 @@ static void tip_moved(cfs_fs *fs, const cer_streamref *id)
     cfs_notify_inode(fs, cfs_ino(doc->base, "content"), data_changed);
     cfs_notify_inode(fs, cfs_ino(doc->base, "dir"), false);
     cfs_notify_inode(fs, cfs_ino(doc->base, "history"), true);
+    cfs_notify_inode(fs, cfs_ino(doc->base, "conflicts"), true);
     cfs_notify_inode(fs, cfs_ino(doc->base, "meta"), true);
 }
 

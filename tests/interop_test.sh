@@ -13,7 +13,8 @@
 #  2. ceramicfs -> js: mkdir + 3 saves in the mount; js loads it by StreamID
 #     with the same content, the same log, controller = the mount's DID.
 #  3. both ways: js (signing with the mount's key) and the mount edit the same
-#     document, in turn and at the same time; both settle on one tip/content.
+#     document, in turn and at the same time; both settle on one tip/content
+#     (when js's branch wins, the mount's lost save is in .conflicts/).
 #  4. a deterministic genesis gives the same StreamID in js and ceramicfs,
 #     and the mount can write the document js made that way.
 #  5. a document anchored by ceramicfs (built-in service, in-memory chain):
@@ -151,6 +152,11 @@ for r in 1 2 3 4; do
     fi
     eq "race.$r.log" "$(jslog "$J")" "$(fslog "$M/fromfs/.log")"
     eq "race.$r.one.branch" "$(jslog "$J" | tr ' ' '\n' | grep -c -e "$JSC" -e "$FSC")" 1
+    # when js's branch won, the mount's lost save stays readable
+    if [ "$(printf '%s' "$J" | jq -r .content.by)" = js ]; then
+        kept=$(ls "$M/fromfs/.conflicts" 2>/dev/null | grep -- "-$FSC\.json\$")
+        eq "race.$r.mount.kept" "$(t jq -cS . "$M/fromfs/.conflicts/$kept" 2>/dev/null)" "{\"by\":\"ceramicfs\",\"round\":$r}"
+    fi
 done
 
 # ---- 4. deterministic genesis: same StreamID in both ----

@@ -8,6 +8,10 @@
 # A third mount C signs with A's key: concurrent saves on A and C converge
 # to one tip on all three; a draft on C whose base moved is rebased when
 # its patch applies and refused with ESTALE (reported) when it does not.
+# A real fork loss: with C unmounted, its node (A's key) commits three
+# times offline while A saves once; when C's node publishes, A takes the
+# longer branch (js-ceramic's rule) and keeps its lost save readable in
+# notes/.conflicts/, reported in .errors, still there after a remount.
 # Offline first: with daemon 1 stopped, A saves three times (queued in the
 # journal, .status says so), and when it is back B gets all three.
 #
@@ -29,10 +33,10 @@ need_peers
 T=$(mktemp -d /var/tmp/cfs-msync.XXXXXX)
 A=$T/a B=$T/b
 mkdir -p "$A" "$B"
-PA= PB= PC=
+PA= PB= PC= PS=
 cleanup() {
     unmount "$A" "$B" "$T/c"
-    for p in $PA $PB $PC; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    for p in $PA $PB $PC $PS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     $PEERS stop >/dev/null 2>&1
     rm -rf "$T"
 }
@@ -124,6 +128,34 @@ eq conflict.state "$(getfattr --absolute-names --only-values -n user.ceramic.sta
 eq conflict.reported "$(jq -r .message "$C/.errors" | grep -c 'changed since it was opened')" 1
 eq conflict.a.unchanged "$(jq -cS . "$A/notes/content.json")" '{"a":1,"c":1}'
 
+# ---- a fork loss: A's one save loses to C's three; it stays readable ----
+until_ok 30 same_tip || bad "C did not settle before the fork"
+t fusermount3 -u "$C" || bad "unmount C"
+wait $PC; eq c.exit $? 0; PC=
+for n in 1 2 3; do
+    echo "{\"fork\":\"C\",\"n\":$n}" | t $CFS update --state "$T/sc" --key "$T/sa/key" "$SID" >/dev/null ||
+        bad "offline update $n on C's node"
+done
+# (the concurrent saves above may have cost A a branch already)
+before=$(ls "$A/notes/.conflicts" 2>/dev/null | wc -l)
+t sh -c "echo '{\"fork\":\"A\"}' > '$A/notes/content.json'" || bad "save on A"
+lost=$(tip "$A/notes/content.json")
+timeout 60 $CFS sync --state "$T/sc" --key "$T/sa/key" --ipfs "$API2" --pubsub-topic "$TOPIC" --seconds 30 \
+    >"$T/sync.out" 2>>"$T/daemon.log" &
+PS=$!
+a_fork() { [ "$(jq -c .n "$A/notes/content.json" 2>/dev/null)" = 3 ]; }
+if until_ok 30 a_fork; then ok "the longer branch wins on A"; else bad "A after the fork: $(cat "$A/notes/content.json")"; fi
+kill $PS 2>/dev/null; wait $PS 2>/dev/null
+eq fork.listed "$(ls -A "$A/notes" | grep -c '^\.conflicts$')" 1
+eq fork.count "$(ls "$A/notes/.conflicts" | wc -l)" $((before + 1))
+kept=$(ls "$A/notes/.conflicts" | grep -- "-$lost\.json\$")
+eq fork.name "$kept" "$((before + 1))-$lost.json"
+eq fork.kept "$(t jq -cS . "$A/notes/.conflicts/$kept")" '{"fork":"A"}'
+eq fork.reported "$(jq -r 'select(.kind == "conflict") | .message' "$A/.errors" | grep -c "ending at $lost")" 1
+erofs() { case $(sh -c "$1" 2>&1) in *"Read-only file system"*) ok "$2";; *) bad "$2: not EROFS";; esac; }
+erofs "echo x > '$A/notes/.conflicts/$kept'" fork.erofs
+erofs "rm '$A/notes/.conflicts/$kept'" fork.rm
+
 # ---- offline first: daemon 1 goes away, A keeps saving, all arrives later ----
 $PEERS stop1 >/dev/null 2>&1
 for n in 21 22 23; do
@@ -139,8 +171,15 @@ if until_ok 90 b_has; then ok "after the daemon is back, B has all three offline
 eq offline.log "$(t jq -r .cid "$B/$SID/.log" | tail -3 | tr '\n' ' ')" "$(t jq -r .cid "$A/notes/.log" | tail -3 | tr '\n' ' ')"
 eq offline.drained "$(t jq .unpublished "$A/.status")" 0
 
-for m in "$A" "$B" "$C"; do t fusermount3 -u "$m" || bad "unmount $m"; done
-wait $PA; ra=$?; wait $PB; rb=$?; wait $PC; rc=$?; PA= PB= PC=
-eq daemons.exit "$ra $rb $rc" "0 0 0"
+for m in "$A" "$B"; do t fusermount3 -u "$m" || bad "unmount $m"; done
+wait $PA; ra=$?; wait $PB; rb=$?; PA= PB=
+eq daemons.exit "$ra $rb" "0 0"
+# the lost branch survives the remount (no network needed to read it)
+$CFS mount "$A" --state "$T/sa" -f --anchor none 2>>"$T/daemon.log" &
+PA=$!
+wait_mounted "$A" $PA "$T/daemon.log"
+eq fork.remount "$(t jq -cS . "$A/notes/.conflicts/$kept")" '{"fork":"A"}'
+t fusermount3 -u "$A" || bad "unmount $A"
+wait $PA; eq remount.exit $? 0; PA=
 if [ $fails -ne 0 ]; then echo "mount_sync_test: $fails FAILED"; grep -A60 -E "ERROR: (Address|Leak)Sanitizer|runtime error" "$T/daemon.log" | head -150; tail -30 "$T/daemon.log"; exit 1; fi
 echo "mount_sync_test: all passed"

@@ -3,8 +3,9 @@
  * built-in service on the in-memory chain (batches, Merkle paths, proof,
  * state ANCHORED with a time), Ethereum JSON-RPC and the CAS client against
  * the fake HTTP server of fakehttp.c (success, tampered input, chain id
- * mismatch, reverted tx, unreachable chain, retries, FAILED), and the
- * strict reply parsers. With CERAMICFS_ETH_RPC set (tests/anchor_test.sh
+ * mismatch, reverted tx, unreachable chain, retries, FAILED; a save on an
+ * anchor the chain rejects kept as a lost branch), and the strict reply
+ * parsers. With CERAMICFS_ETH_RPC set (tests/anchor_test.sh
  * starts a real chain) the same anchoring runs on that chain too.
  */
 #include "testutil.h"
@@ -516,6 +517,83 @@ START_TEST(eth_fake_chain)
             memcpy(dir, dir1, sizeof dir);
         }
     }
+    fakehttp_stop(&f);
+    node_free(node);
+}
+END_TEST
+
+/* A save made on top of an anchor the chain could not confirm yet, and
+ * then contradicts, does not go with the anchor: the stream goes back to
+ * the commit before the anchor, and the save is kept as a lost branch
+ * (reported), whether the anchor is checked again while the node runs or
+ * at the next start. */
+START_TEST(rejected_anchor_keeps_saves)
+{
+    cer_node *node = node_new();
+    fake_eth e = {.chain = 1337, .receipt_status = 1};
+    fakehttp f;
+    char url[64], dir1[64];
+    cer_anchor_opts o = {.interval = -1, .chain = "eth", .eth_rpc = url, .timeout = 2};
+    cer_anchor_opts vo = {.interval = -1, .mode = "none", .eth_rpc = url, .timeout = 1};
+    cer_anchorer *a;
+    cer_streamref id;
+    cer_stream_info info;
+    cer_cid prev, save;
+    cJSON *want = json("{\"saved\":\"on the anchor\"}");
+
+    fakehttp_start(&f, eth_handler, &e);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
+    create(node, &id, "{\"eth\":1}");
+    ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+    prev = info.tip;
+    ck_assert_msg(cer_anchorer_flush(a) == 1, "%s", cer_errmsg());
+    cer_anchorer_stop(a);
+    update(node, &id, "{\"saved\":\"on the anchor\"}");
+    ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+    save = info.tip;
+    memcpy(dir1, dir, sizeof dir1);
+    for (int restart = 0; restart < 2; restart++) {
+        cer_node *b = node_new();
+        cer_node_opts no = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+        copy cp = {cer_node_store(node), cer_node_store(b)};
+        cer_lost_branch *lost;
+        cer_anchorer *ab;
+        cer_state *st;
+        size_t n;
+
+        ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
+        ck_assert_int_eq(cer_anchorer_start(&ab, b, &vo), 0);
+        e.no_reply = true;  /* the anchor arrives unverified, the save on it */
+        ck_assert_int_eq(cer_node_learn_tip(b, &id, &save), 1);
+        e.no_reply = false;
+        e.tamper = true;    /* then the chain contradicts it */
+        if (restart) {
+            cer_anchorer_stop(ab);
+            cer_node_close(b);
+            ck_assert_int_eq(cer_node_open(&b, &no), 0);
+            ck_assert_int_eq(cer_anchorer_start(&ab, b, &vo), 0);
+            ck_assert_int_eq(cer_node_state(b, &st, &id), 0);  /* the first load checks it */
+            cer_state_free(st);
+        } else {
+            ck_assert_int_eq(cer_node_recheck_anchors(b), 1);
+        }
+        e.tamper = false;
+        ck_assert_int_eq(cer_node_info(b, &id, &info), 0);
+        ck_assert(cer_cid_equal(&info.tip, &prev));
+        ck_assert_int_eq(cer_node_lost_branches(b, &id, &lost, &n), 0);
+        ck_assert_uint_eq(n, 1);
+        ck_assert(cer_cid_equal(&lost[0].tip, &save));
+        ck_assert(cer_cid_equal(&lost[0].replaced_by, &prev));
+        ck_assert_uint_eq(lost[0].dropped, 2);  /* the anchor and the save */
+        ck_assert(cer_json_equal(lost[0].content, want));
+        cer_lost_branches_free(lost, n);
+        ck_assert_int_eq(events_with(b, "\"kind\":\"conflict\""), 1);
+        cer_anchorer_stop(ab);
+        node_free(b);
+        memcpy(dir, dir1, sizeof dir);
+    }
+    cJSON_Delete(want);
     fakehttp_stop(&f);
     node_free(node);
 }
@@ -1132,6 +1210,7 @@ static Suite *anchor_suite(void)
     tcase_add_test(tc, poller_thread_and_restart);
     tcase_add_test(tc, pending_survives_restart);
     tcase_add_test(tc, eth_fake_chain);
+    tcase_add_test(tc, rejected_anchor_keeps_saves);
     tcase_add_test(tc, eth_reverted_then_failed);
     tcase_add_test(tc, eth_unreachable_times_out);
     tcase_add_test(tc, cas_client);

@@ -5,7 +5,7 @@
  * read-only stream type (a Model), learning remote tips (fast-forward and
  * forks), corrupted blocks and records on disk, a second node on the same
  * directory, a read-only open (CER_STORE_RDONLY), a journal entry a
- * crash left outside the log, and concurrent
+ * crash left outside the log, a lost branch kept readable, and concurrent
  * writers and readers.
  */
 #include "testutil.h"
@@ -623,6 +623,129 @@ START_TEST(journal_entry_not_in_log_dropped)
 }
 END_TEST
 
+/* A signed commit of key k on prev (replacing /n with value), its blocks
+ * put in node's store as a remote commit's arrive; its CID in *out. */
+static void remote_commit(cer_node *node, const cer_key *k, const cer_streamref *id, const cer_cid *prev, int value,
+                          cer_cid *out)
+{
+    char text[80];
+    cer_commit_blocks cb;
+    cJSON *patch;
+
+    snprintf(text, sizeof text, "[{\"op\":\"add\",\"path\":\"/n\",\"value\":%d}]", value);
+    patch = json(text);
+    ck_assert_int_eq(cer_tile_update(&cb, k, &id->genesis, prev, NULL, patch), 0);
+    ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &cb), 0);
+    *out = *cer_commit_cid(&cb);
+    cer_commit_blocks_free(&cb);
+    cJSON_Delete(patch);
+}
+
+/* This node saves once; the same key wrote three commits elsewhere from
+ * the same tip: the longer branch wins (js-ceramic's rule), and the saved
+ * content stays readable as a lost branch, reported, across a reopen. A
+ * shorter branch changes nothing; the list is bounded; a damaged file of
+ * them refuses a merge that would lose another branch. */
+START_TEST(lost_branch_kept)
+{
+    cer_key k;
+    cer_node *node;
+    cer_streamref id;
+    cer_stream_info info;
+    cer_lost_branch *lost;
+    size_t n;
+    cer_cid mine, r1, r2, r3, x, base;
+    cJSON *c0 = json("{\"n\":0}"), *c1 = json("{\"mine\":1}"), *want;
+    char cid[CER_CID_STR_MAX], sid[CER_STREAMID_STR_MAX], path[512], *events = NULL;
+    FILE *f;
+
+    seed_key(&k, 5);
+    node = open_node(&k);
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    ck_assert_int_eq(cer_node_lost_branches(node, &id, &lost, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(lost);
+    ck_assert_int_eq(cer_node_update(node, &id, c1), 0);
+    ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+    mine = info.tip;
+    remote_commit(node, &k, &id, &id.genesis, 1, &r1);
+    remote_commit(node, &k, &id, &r1, 2, &r2);
+    remote_commit(node, &k, &id, &r2, 3, &r3);
+    ck_assert_int_eq(cer_node_learn_tip(node, &id, &r3), 1);
+    assert_content(node, &id, "{\"n\":3}", 4);
+    /* a shorter branch loses: nothing recorded */
+    remote_commit(node, &k, &id, &r1, 9, &x);
+    ck_assert_int_eq(cer_node_learn_tip(node, &id, &x), 0);
+    ck_assert_int_eq(cer_node_events(node, &events, &n), 0);
+    cer_cid_to_string(cid, sizeof cid, &mine);
+    ck_assert_ptr_nonnull(strstr(events, "\"kind\":\"conflict\""));
+    ck_assert_ptr_nonnull(strstr(events, cid));
+    ck_assert_ptr_null(strstr(strstr(events, cid) + 1, "\"kind\":\"conflict\""));  /* only one */
+    free(events);
+    cer_node_close(node);
+
+    node = open_node(&k);
+    ck_assert_ptr_nonnull(cer_node_warnings(node, &n));
+    ck_assert_uint_eq(n, 0);  /* the file of lost branches is no stream record */
+    ck_assert_int_eq(cer_node_lost_branches(node, &id, &lost, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(lost[0].n, 1);
+    ck_assert(cer_cid_equal(&lost[0].tip, &mine));
+    ck_assert(cer_cid_equal(&lost[0].replaced_by, &r3));
+    ck_assert_uint_eq(lost[0].dropped, 1);
+    ck_assert(lost[0].time_ms > 0);
+    ck_assert(cer_json_equal(lost[0].content, c1));
+    cer_lost_branches_free(lost, n);
+    /* the store still has the lost branch's blocks */
+    ck_assert_int_eq(cer_store_has(cer_node_store(node), &mine), 1);
+
+    /* bounded: the oldest go, numbers are never reused */
+    for (int i = 0; i < CER_LOST_MAX + 1; i++) {
+        char text[32];
+        ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+        base = info.tip;
+        snprintf(text, sizeof text, "{\"loop\":%d}", i);
+        want = json(text);
+        ck_assert_int_eq(cer_node_update(node, &id, want), 0);
+        cJSON_Delete(want);
+        remote_commit(node, &k, &id, &base, 100 + i, &r1);
+        remote_commit(node, &k, &id, &r1, 200 + i, &r2);
+        ck_assert_int_eq(cer_node_learn_tip(node, &id, &r2), 1);
+    }
+    ck_assert_int_eq(cer_node_lost_branches(node, &id, &lost, &n), 0);
+    ck_assert_uint_eq(n, CER_LOST_MAX);
+    ck_assert_uint_eq(lost[0].n, 3);
+    ck_assert_uint_eq(lost[n - 1].n, CER_LOST_MAX + 2);
+    want = json("{\"loop\":16}");
+    ck_assert(cer_json_equal(lost[n - 1].content, want));
+    cJSON_Delete(want);
+    cer_lost_branches_free(lost, n);
+
+    /* a damaged file: reported, left alone, and no branch is lost unkept */
+    cer_streamref_to_string(sid, sizeof sid, &id);
+    snprintf(path, sizeof path, "%s/streams/%s.lost.json", dir, sid);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fputs("{\"streamId\":\"", f);
+    fputs(sid, f);
+    fputs("\",\"lost\":[{\"n\":1}]}", f);
+    fclose(f);
+    ck_assert_int_eq(cer_node_lost_branches(node, &id, &lost, &n), -EBADMSG);
+    ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+    base = info.tip;
+    ck_assert_int_eq(cer_node_update(node, &id, c1), 0);
+    ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+    mine = info.tip;
+    remote_commit(node, &k, &id, &base, 1, &r1);
+    remote_commit(node, &k, &id, &r1, 2, &r2);
+    ck_assert_int_lt(cer_node_learn_tip(node, &id, &r2), 0);
+    ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+    ck_assert(cer_cid_equal(&info.tip, &mine));
+    cer_node_close(node);
+    cJSON_Delete(c0);
+    cJSON_Delete(c1);
+}
+END_TEST
+
 typedef struct worker {
     cer_node *node;
     cer_streamref id;
@@ -754,6 +877,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, damaged_record_reported);
     tcase_add_test(tc, read_only_types_refused);
     tcase_add_test(tc, journal_entry_not_in_log_dropped);
+    tcase_add_test(tc, lost_branch_kept);
     tcase_add_test(tc, concurrent_writers_and_readers);
     tcase_add_test(tc, long_log_parallel_verification);
     suite_add_tcase(s, tc);

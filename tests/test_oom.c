@@ -2,7 +2,8 @@
  * test_oom.c — malloc fault injection: for each of the core's main
  * operations (decode a block, verify a commit, JSON -> DAG-CBOR, create and
  * sign commits, load a stream from the store, apply a commit, node update,
- * create and learn of a remote fork, a pubsub message from a peer)
+ * create and learn of a remote fork (the lost branch kept), a pubsub
+ * message from a peer)
  * fail the Nth allocation for N = 1, 2, ... until the operation runs
  * without an injected failure, and assert each time a clean -ENOMEM, the
  * inputs unchanged, nothing leaked, and for the node a store and registry
@@ -635,6 +636,14 @@ static bool learn_one(long n)
     cer_node_close(node);
     node = open_node();
     assert_node(node, &tip, rc == 1 ? content2 : local, n);
+    if (rc == 1) {  /* the branch it took the place of is kept */
+        cer_lost_branch *lost;
+        size_t count;
+        ck_assert_int_eq(cer_node_lost_branches(node, &nid, &lost, &count), 0);
+        ck_assert_msg(count == 1 && cer_cid_equal(&lost[0].tip, &before) && cer_json_equal(lost[0].content, local),
+                      "node learn: N=%ld: the lost branch is not kept", n);
+        cer_lost_branches_free(lost, count);
+    }
     cer_node_close(node);
     remove_node_dir();
     cJSON_Delete(local);
