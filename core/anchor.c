@@ -321,6 +321,26 @@ out:
     return rc;
 }
 
+int cer_car_root(cer_cid *root, const uint8_t *car, size_t len)
+{
+    uint64_t hl;
+    cJSON *h = NULL;
+    const cJSON *roots;
+    int rc;
+
+    if ((rc = cer_varint_get(&hl, car, len)) < 0 || hl > len - (size_t)rc)
+        return cer_err(-EINVAL, "CAR: bad header length");
+    if ((rc = cer_dagcbor_decode(&h, car + rc, (size_t)hl)) < 0)
+        return cer_err_wrap(rc, "CAR header");
+    roots = cJSON_GetObjectItemCaseSensitive(h, "roots");
+    if (!cJSON_IsArray(roots) || cJSON_GetArraySize(roots) != 1 || cer_json_get_link(root, roots->child) < 0)
+        rc = cer_err(-EINVAL, "CAR: the header must have exactly one root");
+    else
+        rc = 0;
+    cJSON_Delete(h);
+    return rc;
+}
+
 int cer_car_each(const uint8_t *car, size_t len,
                  int (*fn)(const cer_cid *cid, const uint8_t *data, size_t n, void *arg), void *arg)
 {

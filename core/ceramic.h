@@ -329,6 +329,11 @@ int cer_dagjose_encode(cer_buf *out, const cer_jws *jws);
 /* Sign the CID payload with key: one signature, protected header
  * {"alg":"EdDSA","kid":"<kid>"} exactly as js-did writes it. */
 int cer_jws_sign(cer_jws *out, const cer_key *key, const cer_cid *payload);
+/* The same for any payload bytes (has_link false). */
+int cer_jws_sign_bytes(cer_jws *out, const cer_key *key, const uint8_t *payload, size_t len);
+/* Read a compact JWS "protected.payload.signature" (base64url parts) of
+ * len bytes as a one-signature JWS (has_link false); free with cer_jws_free. */
+int cer_jws_from_compact(cer_jws *out, const char *s, size_t len);
 /* Verify signature i: protected header alg EdDSA, kid a did:key ed25519.
  * Writes the kid to kid_out (may be NULL). -EKEYREJECTED when the signature
  * does not verify, -ENOTSUP for other algorithms or DID methods. */
@@ -1046,6 +1051,15 @@ typedef struct cer_casd_opts {
     double poll_wait;           /* a GET of an unfinished request waits up to this many
                                    seconds for it to finish (long poll); default 0 */
     size_t max_requests;        /* requests kept, finished ones included; default 10000 */
+    size_t max_pending;         /* unfinished requests per requester (the DID that signed
+                                   them, else the client's address); default 1000 */
+    double pending_ttl;         /* seconds a request may stay PENDING before it fails as
+                                   expired; default 86400 */
+    const char *const *allow;   /* DIDs (did:key, ed25519) whose signed requests are served
+                                   (Authorization: Bearer <JWS>, as js-ceramic's DID auth
+                                   signs them); nallow 0: no authentication, and then the
+                                   service listens on loopback only */
+    size_t nallow;
     size_t max_body;            /* request body limit; default 1 MiB */
     void (*log)(void *arg, const char *line);  /* one line per request and batch; may be NULL */
     void *log_arg;
