@@ -638,6 +638,9 @@ void cer_node_close(cer_node *node);
 const char *const *cer_node_warnings(const cer_node *node, size_t *count);
 /* This node's DID (borrowed, valid until close). */
 const char *cer_node_did(const cer_node *node);
+/* A compact JWS "protected.payload.signature" of payload signed with the
+ * node's key (EdDSA, kid its did:key); caller frees *out. */
+int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len);
 /* The node's block store (borrowed). */
 cer_store *cer_node_store(cer_node *node);
 
@@ -978,6 +981,9 @@ typedef struct cer_anchor_opts {
     double timeout;             /* seconds per network call; default 10 */
     double confirm_timeout;     /* seconds to wait for a receipt; default 60 */
     unsigned max_attempts;      /* tries per tip before FAILED; default 3 */
+    bool auth_did;              /* CAS: sign each request with the node's key
+                                   (Authorization: Bearer <JWS>), as js-ceramic's
+                                   anchor auth-method "did" does */
 } cer_anchor_opts;
 
 /* The anchor poller of a node: every new local tip (CER_CHANGE_LOCAL) is
