@@ -1323,6 +1323,8 @@ static int cas_round(cer_anchorer *a)
         pthread_mutex_unlock(&a->lock);
         cer_node_count(a->node, "anchored", anchored);
     }
+    if (!anchored && rc < 0)
+        cer_err(rc, "%s", reason);  /* the last failure's (attempt_failed cleared it) */
     return anchored ? anchored : rc;
 }
 

@@ -120,7 +120,7 @@ int cer_casauth_verify(cer_casauth *out, const char *authorization)
         return cer_err(-EACCES, "the Authorization header is not \"Bearer <JWS>\"");
     if ((rc = cer_jws_from_compact(&jws, authorization + 7, n - 7)) < 0 ||
         (rc = cer_jws_verify(&jws, 0, kid, sizeof kid)) < 0) {
-        rc = cer_err(-EACCES, "bad JWS: %s", cer_errmsg());
+        rc = cer_err_wrap(-EACCES, "bad JWS");
         goto out;
     }
     if ((hash = strchr(kid, '#')))

@@ -1203,9 +1203,9 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
         goto fail;
     }
     if (!cer_httpd_loopback(d->http))
-        logf_(d, "WARNING: the anchor service listens on %s, open to other hosts: only requests signed by "
+        logf_(d, "WARNING: the anchor service listens on %.*s:%d, open to other hosts: only requests signed by "
                  "one of the %zu allowed DIDs are served; put TLS in front of it",
-              d->listen, d->o.nallow);
+              (int)(strrchr(d->listen, ':') - d->listen), d->listen, cer_httpd_port(d->http), d->o.nallow);
     if (d->o.anchor.interval > 0) {
         if (pthread_create(&d->thread, NULL, batcher, d) != 0) {
             rc = cer_err(-EAGAIN, "casd: cannot start the batch thread");
