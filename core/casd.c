@@ -16,6 +16,15 @@
  *        the request is PENDING or PROCESSING
  * Errors are {"error": "..."} with a 4xx status (5xx for our own faults).
  *
+ * Who may ask. With an allowlist (opts.allow) every request must carry
+ * the DID-signed Authorization of casauth.h, by an allowed DID, naming
+ * this request's path and body digest, with a nonce not seen in the last
+ * hour (401 otherwise, 403 for a DID not allowed); without one the service
+ * refuses to listen anywhere but loopback. Each requester (its DID, else
+ * "ip:<address>") has at most max_pending unfinished requests (429), a
+ * PENDING request older than pending_ttl fails as expired, and httpd.c
+ * answers a long poll at once when half its connections are parked.
+ *
  * A newer tip of a stream replaces its PENDING request (REPLACED). Each
  * batch takes the due PENDING requests (PROCESSING), builds one tree in a
  * memory store, records the root on the chain, writes the proof and the

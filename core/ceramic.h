@@ -1044,9 +1044,12 @@ void cer_eth_tx_cid(cer_cid *out, const uint8_t hash[32]);
  * built-in service's tree, chain step and anchor commits; a COMPLETED
  * answer carries anchorCommit and a witnessCar holding the anchor commit,
  * the proof and the tree path, and every block of a batch is put to the
- * IPFS daemon when one is set. Details in casd.c. */
+ * IPFS daemon when one is set. With allow, only requests DID-signed by one
+ * of those DIDs are served; without, only a loopback address is accepted.
+ * Details in casd.c. */
 typedef struct cer_casd_opts {
-    const char *listen;         /* "HOST:PORT" on IPv4 (default 127.0.0.1:8081; port 0: any) */
+    const char *listen;         /* "HOST:PORT" on IPv4 (default 127.0.0.1:8081; port 0: any);
+                                   not 127.0.0.0/8 only with allow (else -EPERM) */
     const char *ipfs;           /* IPFS HTTP API for the batches' blocks; NULL: none */
     const char *state;          /* directory of the request journal (created if needed);
                                    NULL: requests live in memory only */
@@ -1086,7 +1089,8 @@ void cer_casd_stop(cer_casd *d);
 /* Anchor the due requests now on the calling thread: the number
  * anchored, or a negative errno when the batch failed. */
 int cer_casd_flush(cer_casd *d);
-/* Request counts by status, batches, anchored, failed, chain (caller frees). */
+/* Request counts by status, batches, anchored, failed, expired, refused
+ * (requests refused for their authentication), chain (caller frees). */
 int cer_casd_status(cer_casd *d, cJSON **out);
 /* Stop the batch thread, close the server, free (after cer_casd_run returned). */
 void cer_casd_close(cer_casd *d);
