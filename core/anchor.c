@@ -123,6 +123,24 @@ typedef struct body {
     size_t len;
 } body;
 
+/* Append "name: value" to *hdr (unchanged on -ENOMEM). */
+static int add_header(struct curl_slist **hdr, const char *name, const char *value)
+{
+    size_t n = strlen(name) + strlen(value) + 3;
+    char *line = malloc(n);
+    struct curl_slist *h = NULL;
+
+    if (line) {
+        snprintf(line, n, "%s: %s", name, value);
+        h = curl_slist_append(*hdr, line);
+        free(line);
+    }
+    if (!h)
+        return cer_err(-ENOMEM, "anchor: out of memory");
+    *hdr = h;
+    return 0;
+}
+
 /* method "GET" or "POST" (with b); authz an Authorization header value
  * or NULL; *status the HTTP status. */
 static int http(cer_buf *out, long *status, const char *method, const char *url, const body *b, const char *authz,
@@ -147,29 +165,13 @@ static int http(cer_buf *out, long *status, const char *method, const char *url,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (authz) {
-        struct curl_slist *h2;
-        char *line = malloc(strlen(authz) + 16);
-        if (line)
-            sprintf(line, "Authorization: %s", authz);
-        h2 = line ? curl_slist_append(hdr, line) : NULL;
-        free(line);
-        if (!h2) {
-            curl_easy_cleanup(c);
-            return cer_err(-ENOMEM, "anchor: out of memory");
-        }
-        hdr = h2;
+    if ((authz && add_header(&hdr, "Authorization", authz) < 0) ||
+        (strcmp(method, "POST") == 0 && add_header(&hdr, "Content-Type", b->type) < 0)) {
+        curl_slist_free_all(hdr);
+        curl_easy_cleanup(c);
+        return -ENOMEM;
     }
     if (strcmp(method, "POST") == 0) {
-        char ct[64];
-        struct curl_slist *h2;
-        snprintf(ct, sizeof ct, "Content-Type: %s", b->type);
-        if (!(h2 = curl_slist_append(hdr, ct))) {
-            curl_slist_free_all(hdr);
-            curl_easy_cleanup(c);
-            return cer_err(-ENOMEM, "anchor: out of memory");
-        }
-        hdr = h2;
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, b->data);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
     }
