@@ -17,6 +17,7 @@
  */
 #include "anchor.h"
 #include "buf.h"
+#include "casauth.h"
 #include "clock.h"
 #include "dagcbor.h"
 #include "error.h"
@@ -122,8 +123,28 @@ typedef struct body {
     size_t len;
 } body;
 
-/* method "GET" or "POST" (with b); *status the HTTP status. */
-static int http(cer_buf *out, long *status, const char *method, const char *url, const body *b, double timeout)
+/* Append "name: value" to *hdr (unchanged on -ENOMEM). */
+static int add_header(struct curl_slist **hdr, const char *name, const char *value)
+{
+    size_t n = strlen(name) + strlen(value) + 3;
+    char *line = malloc(n);
+    struct curl_slist *h = NULL;
+
+    if (line) {
+        snprintf(line, n, "%s: %s", name, value);
+        h = curl_slist_append(*hdr, line);
+        free(line);
+    }
+    if (!h)
+        return cer_err(-ENOMEM, "anchor: out of memory");
+    *hdr = h;
+    return 0;
+}
+
+/* method "GET" or "POST" (with b); authz an Authorization header value
+ * or NULL; *status the HTTP status. */
+static int http(cer_buf *out, long *status, const char *method, const char *url, const body *b, const char *authz,
+                double timeout)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     struct curl_slist *hdr = NULL;
@@ -144,17 +165,18 @@ static int http(cer_buf *out, long *status, const char *method, const char *url,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if ((authz && add_header(&hdr, "Authorization", authz) < 0) ||
+        (strcmp(method, "POST") == 0 && add_header(&hdr, "Content-Type", b->type) < 0)) {
+        curl_slist_free_all(hdr);
+        curl_easy_cleanup(c);
+        return -ENOMEM;
+    }
     if (strcmp(method, "POST") == 0) {
-        char ct[64];
-        snprintf(ct, sizeof ct, "Content-Type: %s", b->type);
-        if (!(hdr = curl_slist_append(NULL, ct))) {
-            curl_easy_cleanup(c);
-            return cer_err(-ENOMEM, "anchor: out of memory");
-        }
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, b->data);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
     }
+    if (hdr)
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     cc = curl_easy_perform(c);
     if (cc == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
@@ -321,6 +343,26 @@ out:
     return rc;
 }
 
+int cer_car_root(cer_cid *root, const uint8_t *car, size_t len)
+{
+    uint64_t hl;
+    cJSON *h = NULL;
+    const cJSON *roots;
+    int rc;
+
+    if ((rc = cer_varint_get(&hl, car, len)) < 0 || hl > len - (size_t)rc)
+        return cer_err(-EINVAL, "CAR: bad header length");
+    if ((rc = cer_dagcbor_decode(&h, car + rc, (size_t)hl)) < 0)
+        return cer_err_wrap(rc, "CAR header");
+    roots = cJSON_GetObjectItemCaseSensitive(h, "roots");
+    if (!cJSON_IsArray(roots) || cJSON_GetArraySize(roots) != 1 || cer_json_get_link(root, roots->child) < 0)
+        rc = cer_err(-EINVAL, "CAR: the header must have exactly one root");
+    else
+        rc = 0;
+    cJSON_Delete(h);
+    return rc;
+}
+
 int cer_car_each(const uint8_t *car, size_t len,
                  int (*fn)(const cer_cid *cid, const uint8_t *data, size_t n, void *arg), void *arg)
 {
@@ -378,7 +420,7 @@ static int rpc(const cer_anchor_opts *o, const char *url, double *id, const char
     if (!text)
         return cer_err(-ENOMEM, "anchor: out of memory");
     snprintf(text, n, "{\"jsonrpc\":\"2.0\",\"id\":%.0f,\"method\":\"%s\",\"params\":%s}", *id, method, params);
-    rc = http(&reply, &status, "POST", url, &(body){"application/json", text, strlen(text)}, o->timeout);
+    rc = http(&reply, &status, "POST", url, &(body){"application/json", text, strlen(text)}, NULL, o->timeout);
     free(text);
     if (rc == 0 && status != 200)
         rc = cer_err(-EREMOTEIO, "%s: HTTP status %ld", method, status);
@@ -1115,6 +1157,31 @@ out:
     return rc < 0 ? cer_err_wrap(rc, "CAS request CAR") : 0;
 }
 
+/* A call to the CAS (GET without b, else POST): with auth_did signed by
+ * the node's key as js-ceramic's DID anchor auth signs it (casauth.h). */
+static int cas_http(cer_anchorer *a, cer_buf *reply, long *status, const char *url, const body *b)
+{
+    char *payload = NULL, *jws = NULL, *authz = NULL;
+    int rc = 0;
+
+    if (a->o.auth_did) {
+        if ((rc = cer_casauth_payload(&payload, url, b ? b->type : NULL, b ? b->data : NULL, b ? b->len : 0)) < 0 ||
+            (rc = cer_node_sign_jws(a->node, &jws, (const uint8_t *)payload, strlen(payload))) < 0)
+            goto out;
+        if (!(authz = malloc(strlen(jws) + 8))) {
+            rc = cer_err(-ENOMEM, "anchor: out of memory");
+            goto out;
+        }
+        sprintf(authz, "Bearer %s", jws);
+    }
+    rc = http(reply, status, b ? "POST" : "GET", url, b, authz, a->o.timeout);
+out:
+    free(payload);
+    free(jws);
+    free(authz);
+    return rc;
+}
+
 /* POST the anchor request for l: the CAR body, or the JSON one
  * {streamId, cid, timestamp} of CAS versions before CAR requests. A CAS
  * that refuses the CAR (HTTP 400 or 415) is asked again with JSON, and
@@ -1133,7 +1200,7 @@ static int cas_post(cer_anchorer *a, const leaf *l, cer_buf *reply, long *status
     if (!as_json) {
         iso_now(when);
         if ((rc = cer_cas_request_car(&car, cer_node_store(a->node), &l->id, &l->tip, when)) == 0)
-            rc = http(reply, status, "POST", url, &(body){"application/vnd.ipld.car", car.data, car.len}, a->o.timeout);
+            rc = cas_http(a, reply, status, url, &(body){"application/vnd.ipld.car", car.data, car.len});
         cer_buf_free(&car);
         if (rc < 0 || (*status != 400 && *status != 415))
             return rc;
@@ -1141,7 +1208,7 @@ static int cas_post(cer_anchorer *a, const leaf *l, cer_buf *reply, long *status
     iso_now(when);
     snprintf(json, sizeof json, "{\"streamId\":\"%s\",\"cid\":\"%s\",\"timestamp\":\"%s\"}", l->sid,
              cid_str(tip, &l->tip), when);
-    rc = http(reply, status, "POST", url, &(body){"application/json", json, strlen(json)}, a->o.timeout);
+    rc = cas_http(a, reply, status, url, &(body){"application/json", json, strlen(json)});
     if (rc == 0 && !as_json && *status >= 200 && *status < 300) {
         pthread_mutex_lock(&a->lock);
         a->cas_json = true;
@@ -1167,9 +1234,11 @@ static int cas_step(cer_anchorer *a, const leaf *l, bool requested)
         rc = cas_post(a, l, &reply, &status);
     } else {
         snprintf(url, sizeof url, "%s/api/v0/requests/%s", a->service_url, tip);
-        rc = http(&reply, &status, "GET", url, NULL, a->o.timeout);
+        rc = cas_http(a, &reply, &status, url, NULL);
     }
-    if (rc == 0 && (status < 200 || status >= 300) && status != 404 && status != 400)
+    /* these come with {"error": why}, which the parser reports */
+    if (rc == 0 && (status < 200 || status >= 300) && status != 400 && status != 401 && status != 403 &&
+        status != 404 && status != 429)
         rc = cer_err(-EREMOTEIO, "CAS %s: HTTP status %ld", url, status);
     if (rc == 0)
         rc = cer_cas_parse_reply(&r, reply.data ? (const char *)reply.data : "", reply.len);
@@ -1256,6 +1325,8 @@ static int cas_round(cer_anchorer *a)
         pthread_mutex_unlock(&a->lock);
         cer_node_count(a->node, "anchored", anchored);
     }
+    if (!anchored && rc < 0)
+        cer_err(rc, "%s", reason);  /* the last failure's (attempt_failed cleared it) */
     return anchored ? anchored : rc;
 }
 
@@ -1332,9 +1403,10 @@ int cer_anchorer_status(cer_anchorer *a, cJSON **out)
     *out = NULL;
     if (ok) {
         cJSON_AddStringToObject(j, "mode", a->cas ? "cas" : a->mode);
-        if (a->cas)
+        if (a->cas) {
             cJSON_AddStringToObject(j, "service", a->service_url);
-        else
+            cJSON_AddStringToObject(j, "auth", a->o.auth_did ? "did" : "none");
+        } else
             cJSON_AddStringToObject(j, "chain", a->chain);
         if (a->eth_rpc)
             cJSON_AddStringToObject(j, "ethRpc", a->eth_rpc);

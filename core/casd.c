@@ -16,6 +16,15 @@
  *        the request is PENDING or PROCESSING
  * Errors are {"error": "..."} with a 4xx status (5xx for our own faults).
  *
+ * Who may ask. With an allowlist (opts.allow) every request must carry
+ * the DID-signed Authorization of casauth.h, by an allowed DID, naming
+ * this request's path and body digest, with a nonce not seen in the last
+ * hour (401 otherwise, 403 for a DID not allowed); without one the service
+ * refuses to listen anywhere but loopback. Each requester (its DID, else
+ * "ip:<address>") has at most max_pending unfinished requests (429), a
+ * PENDING request older than pending_ttl fails as expired, and httpd.c
+ * answers a long poll at once when half its connections are parked.
+ *
  * A newer tip of a stream replaces its PENDING request (REPLACED). Each
  * batch takes the due PENDING requests (PROCESSING), builds one tree in a
  * memory store, records the root on the chain, writes the proof and the
@@ -35,11 +44,13 @@
  * d->run serialises batches (the batch thread and cer_casd_flush).
  */
 #include "anchor.h"
+#include "casauth.h"
 #include "casd.h"
 #include "clock.h"
 #include "error.h"
 #include "fileio.h"
 #include "merkle.h"
+#include "strmap.h"
 
 #include <pthread.h>
 #include <errno.h>
@@ -59,6 +70,11 @@
 #define CONTROLLER_MAX 256
 #define JOURNAL_LINE_MAX (256 * 1024)
 #define JOURNAL_MAX (512L * 1024 * 1024)
+#define REQUESTER_MAX (CER_DID_MAX + 8)
+/* Nonces of signed requests are remembered this long, at most NONCES_MAX
+ * of them (past that the oldest is forgotten first). */
+#define NONCE_TTL_MS (3600 * 1000)
+#define NONCES_MAX 65536
 
 enum { PENDING, PROCESSING, COMPLETED, FAILED, REPLACED };
 static const char *const status_names[] = {"PENDING", "PROCESSING", "COMPLETED", "FAILED", "REPLACED"};
@@ -69,6 +85,7 @@ typedef struct req {
     char sid[CER_STREAMID_STR_MAX];
     cer_cid tip;
     char controller[CONTROLLER_MAX];
+    char requester[REQUESTER_MAX]; /* the DID that signed it, or "ip:<address>" */
     int status;
     unsigned attempts;
     int64_t next_ms, created_ms, updated_ms;
@@ -78,9 +95,16 @@ typedef struct req {
     size_t wlen;
 } req;
 
+/* A nonce seen: "<did> <nonce>" and when. */
+typedef struct seen {
+    char *key;                  /* owned; the key of its d->nonces entry */
+    int64_t at;
+} seen;
+
 struct cer_casd {
     cer_casd_opts o;
     char *listen, *ipfs_url, *chain_opt, *eth_rpc, *eth_from;  /* owned copies */
+    char **allow;               /* owned: the DIDs allowed, o.nallow of them */
     char chain[64];
     cer_httpd *http;
     cer_ipfs *ipfs;             /* NULL without opts.ipfs */
@@ -93,7 +117,10 @@ struct cer_casd {
     bool stop;
     req *r;
     size_t nr, capr;
-    int64_t n_batches, n_anchored, n_failed;
+    int64_t n_batches, n_anchored, n_failed, n_expired, n_refused;
+    seen *ring;                 /* NONCES_MAX slots: the nonces in the order seen */
+    size_t ring_head, ring_n;
+    cer_strmap nonces;          /* key -> its seen */
 
     pthread_mutex_t run;
     pthread_t thread;
@@ -119,6 +146,8 @@ static const cJSON *get(const cJSON *o, const char *k)
     return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
+static int journal_line(cer_buf *lines, const struct req *r);
+
 /* ------------------------------------------------------------------ */
 /* The request table (d->lock held)                                     */
 /* ------------------------------------------------------------------ */
@@ -134,6 +163,40 @@ static req *find_tip(cer_casd *d, const cer_cid *tip)
 static bool finished(const req *r)
 {
     return r->status == COMPLETED || r->status == FAILED || r->status == REPLACED;
+}
+
+/* PENDING requests made over pending_ttl ago fail as expired; their
+ * journal lines go to lines. */
+static void expire(cer_casd *d, cer_buf *lines, int64_t now)
+{
+    int64_t ttl = (int64_t)(d->o.pending_ttl * 1000);
+
+    for (size_t i = 0; i < d->nr; i++) {
+        req *r = &d->r[i];
+        if (r->status != PENDING || now - r->created_ms < ttl)
+            continue;
+        r->status = FAILED;
+        r->updated_ms = now;
+        snprintf(r->message, sizeof r->message, "Request expired: not anchored within %g s", d->o.pending_ttl);
+        d->n_expired++;
+        if (d->jfd >= 0)
+            journal_line(lines, r);
+    }
+}
+
+/* How many unfinished requests who has, leaving out the PENDING one of
+ * stream that a new request for it replaces. */
+static size_t waiting_from(const cer_casd *d, const char *who, const cer_streamref *stream)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < d->nr; i++) {
+        const req *r = &d->r[i];
+        if (!finished(r) && strcmp(r->requester, who) == 0 &&
+            !(r->status == PENDING && cer_streamref_same_stream(&r->stream, stream)))
+            n++;
+    }
+    return n;
 }
 
 /* A new slot, always the last one: grow, or drop the oldest finished
@@ -174,27 +237,6 @@ typedef struct incoming {
 static int put_req_block(const cer_cid *cid, const uint8_t *data, size_t n, void *arg)
 {
     return cer_store_put(arg, cid, data, n);
-}
-
-/* The CAR header's single root. */
-static int car_root(cer_cid *root, const uint8_t *car, size_t len)
-{
-    uint64_t hl;
-    cJSON *h = NULL;
-    const cJSON *roots;
-    int rc;
-
-    if ((rc = cer_varint_get(&hl, car, len)) < 0 || hl > len - (size_t)rc)
-        return cer_err(-EINVAL, "CAR: bad header length");
-    if ((rc = cer_dagcbor_decode(&h, car + rc, (size_t)hl)) < 0)
-        return cer_err_wrap(rc, "CAR header");
-    roots = get(h, "roots");
-    if (!cJSON_IsArray(roots) || cJSON_GetArraySize(roots) != 1 || cer_json_get_link(root, roots->child) < 0)
-        rc = cer_err(-EINVAL, "CAR: the header must have exactly one root");
-    else
-        rc = 0;
-    cJSON_Delete(h);
-    return rc;
 }
 
 /* The dag-cbor payload of a commit block (a signed commit's payload is
@@ -248,7 +290,7 @@ static int read_car(incoming *in, const uint8_t *body, size_t len)
     const cJSON *c;
     int rc, n;
 
-    if ((rc = car_root(&rc_cid, body, len)) < 0)
+    if ((rc = cer_car_root(&rc_cid, body, len)) < 0)
         return rc;
     if ((rc = cer_store_open_mem(&s)) < 0)
         return rc;
@@ -385,6 +427,7 @@ static int journal_line(cer_buf *lines, const req *r)
     if ((rc = cer_json_parse(&j, (const char *)b.data, b.len, 0)) < 0)
         goto out;
     if (!cJSON_AddStringToObject(j, "controller", r->controller) ||
+        !cJSON_AddStringToObject(j, "requester", r->requester) ||
         !cJSON_AddNumberToObject(j, "attempts", r->attempts) || !cJSON_AddNumberToObject(j, "notBefore", (double)r->next_ms)) {
         rc = cer_err(-ENOMEM, "casd: out of memory");
         goto out;
@@ -443,6 +486,9 @@ static int journal_read_line(cer_casd *d, const char *line, size_t len)
     snprintf(n.id, sizeof n.id, "%s", get(j, "id")->valuestring);
     cer_streamref_to_string(n.sid, sizeof n.sid, &n.stream);
     snprintf(n.controller, sizeof n.controller, "%s", get(j, "controller")->valuestring);
+    v = get(j, "requester");  /* absent from journals before it */
+    if (cJSON_IsString(v) && strlen(v->valuestring) < sizeof n.requester)
+        snprintf(n.requester, sizeof n.requester, "%s", v->valuestring);
     snprintf(n.message, sizeof n.message, "%s", get(j, "message")->valuestring);
     n.created_ms = (int64_t)get(j, "createdAt")->valuedouble;
     n.updated_ms = (int64_t)get(j, "updatedAt")->valuedouble;
@@ -549,7 +595,7 @@ static const char *sid_of(const incoming *in, char sid[CER_STREAMID_STR_MAX])
     return sid;
 }
 
-static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp)
+static int create_request(cer_casd *d, const cer_http_req *hq, const char *who, cer_http_resp *resp)
 {
     char rid[37], sid[CER_STREAMID_STR_MAX];
     cer_buf lines = CER_BUF_INIT;
@@ -569,15 +615,24 @@ static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *re
         return answer_error(resp, 400, m);
     }
     pthread_mutex_lock(&d->lock);
+    expire(d, &lines, cer_clock_ms(CLOCK_REALTIME));
     if ((r = find_tip(d, &in.tip))) {
         resp->status = cer_streamref_same_stream(&r->stream, &in.stream) ? 200 : 400;
         rc = resp->status == 200 ? req_json(&resp->body, r)
                                  : cer_http_error_body(&resp->body, "that tip was requested for another stream");
         pthread_mutex_unlock(&d->lock);
+        journal_write(d, &lines);
         return rc;
+    }
+    if (waiting_from(d, who, &in.stream) >= d->o.max_pending) {
+        pthread_mutex_unlock(&d->lock);
+        journal_write(d, &lines);
+        logf_(d, "refused a request of %s for %s: %zu waiting already", who, sid_of(&in, sid), d->o.max_pending);
+        return answer_error(resp, 429, "too many requests of yours waiting; try later");
     }
     if (!(r = slot(d))) {
         pthread_mutex_unlock(&d->lock);
+        journal_write(d, &lines);
         return answer_error(resp, 503, "too many requests waiting; try later");
     }
     /* a newer tip replaces the stream's waiting request (r is the last slot) */
@@ -589,18 +644,12 @@ static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *re
             if (d->jfd >= 0)
                 journal_line(&lines, &d->r[i]);
         }
-    {
-        uint8_t u[16];
-        char hex[33];
-        randombytes_buf(u, sizeof u);
-        u[6] = (u[6] & 0x0f) | 0x40, u[8] = (u[8] & 0x3f) | 0x80;
-        sodium_bin2hex(hex, sizeof hex, u, sizeof u);
-        snprintf(r->id, sizeof r->id, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-    }
+    cer_uuid4(r->id);
     r->stream = in.stream;
     cer_streamref_to_string(r->sid, sizeof r->sid, &in.stream);
     r->tip = in.tip;
     snprintf(r->controller, sizeof r->controller, "%s", in.controller);
+    snprintf(r->requester, sizeof r->requester, "%s", who);
     r->status = PENDING;
     r->created_ms = r->updated_ms = r->next_ms = cer_clock_ms(CLOCK_REALTIME);
     snprintf(r->message, sizeof r->message, "Request is pending.");
@@ -610,7 +659,7 @@ static int create_request(cer_casd *d, const cer_http_req *hq, cer_http_resp *re
         rc = journal_line(&lines, r);
     snprintf(rid, sizeof rid, "%s", r->id);
     pthread_mutex_unlock(&d->lock);
-    logf_(d, "request %s for %s (%s)", rid, sid_of(&in, sid), car ? "CAR" : "JSON");
+    logf_(d, "request %s for %s (%s) from %s", rid, sid_of(&in, sid), car ? "CAR" : "JSON", who);
     if (rc == 0 && journal_write(d, &lines) < 0) {
         /* not recorded: say so rather than promise an anchor a restart forgets */
         cer_buf_free(&resp->body);
@@ -646,14 +695,99 @@ static int show_request(cer_casd *d, const cer_http_req *hq, const char *cid_s, 
     return rc;
 }
 
+/* Whether key (borrowed) was seen; if not, remember it (d->lock held). */
+static int nonce_seen(cer_casd *d, const char *key, int64_t now)
+{
+    seen *e;
+
+    if (cer_strmap_get(&d->nonces, key))
+        return 1;
+    while (d->ring_n && (d->ring_n == NONCES_MAX || now - d->ring[d->ring_head].at > NONCE_TTL_MS)) {
+        e = &d->ring[d->ring_head];
+        cer_strmap_del(&d->nonces, e->key);
+        free(e->key);
+        e->key = NULL;
+        d->ring_head = (d->ring_head + 1) % NONCES_MAX;
+        d->ring_n--;
+    }
+    e = &d->ring[(d->ring_head + d->ring_n) % NONCES_MAX];
+    if (!(e->key = strdup(key)) || cer_strmap_put(&d->nonces, e->key, e) < 0) {
+        free(e->key);
+        e->key = NULL;
+        return cer_err(-ENOMEM, "casd: out of memory");
+    }
+    e->at = now;
+    d->ring_n++;
+    return 0;
+}
+
+/* Refuse a request: {"error": "Unauthorized: why"} with status. */
+static int refuse(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp, int status, const char *why)
+{
+    char m[320];
+
+    pthread_mutex_lock(&d->lock);
+    d->n_refused++;
+    pthread_mutex_unlock(&d->lock);
+    logf_(d, "refused %s %.80s from %s: %s", hq->method, hq->target, hq->peer ? hq->peer : "?", why);
+    snprintf(m, sizeof m, "Unauthorized: %s", why);
+    return answer_error(resp, status, m);
+}
+
+/* Who asks. With an allowlist: the DID whose signature (casauth.h) binds
+ * this request: its path, its body (digest) and a nonce not seen before;
+ * else the request is refused (401; 403 for a DID not allowed) and 1
+ * returned. Without: "ip:<address>". */
+static int requester(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp, char who[REQUESTER_MAX])
+{
+    char digest[CER_CASAUTH_DIGEST_MAX], key[CER_DID_MAX + CER_CASAUTH_NONCE_MAX + 1];
+    const char *path;
+    cer_casauth a;
+    size_t i;
+    int rc;
+
+    if (!d->o.nallow) {
+        snprintf(who, REQUESTER_MAX, "ip:%s", hq->peer ? hq->peer : "?");
+        return 0;
+    }
+    if (cer_casauth_verify(&a, hq->authorization) < 0)
+        return refuse(d, hq, resp, 401, cer_errmsg()) < 0 ? -ENOMEM : 1;
+    for (i = 0; i < d->o.nallow && strcmp(d->allow[i], a.did) != 0; i++)
+        ;
+    if (i == d->o.nallow) {
+        char m[CER_DID_MAX + 64];
+        snprintf(m, sizeof m, "%s is not allowed here", a.did);
+        return refuse(d, hq, resp, 403, m) < 0 ? -ENOMEM : 1;
+    }
+    if (!(path = cer_casauth_url_path(a.url)) || strcmp(path, hq->target) != 0)
+        return refuse(d, hq, resp, 401, "the signed url is not this request's") < 0 ? -ENOMEM : 1;
+    if (hq->body_len && (cer_casauth_digest(digest, sizeof digest, hq->content_type, hq->body, hq->body_len) < 0 ||
+                         strcmp(digest, a.digest) != 0))
+        return refuse(d, hq, resp, 401, "the signed digest is not this body's") < 0 ? -ENOMEM : 1;
+    snprintf(key, sizeof key, "%s %s", a.did, a.nonce);
+    pthread_mutex_lock(&d->lock);
+    rc = nonce_seen(d, key, cer_clock_ms(CLOCK_MONOTONIC));
+    pthread_mutex_unlock(&d->lock);
+    if (rc < 0)
+        return rc;
+    if (rc)
+        return refuse(d, hq, resp, 401, "the nonce was used before (a replay)") < 0 ? -ENOMEM : 1;
+    snprintf(who, REQUESTER_MAX, "%s", a.did);
+    return 0;
+}
+
 static int handle(void *arg, const cer_http_req *hq, cer_http_resp *resp)
 {
     static const char reqs[] = "/api/v0/requests";
     cer_casd *d = arg;
-    char path[1024];
+    char path[1024], who[REQUESTER_MAX] = "";
     size_t n = strcspn(hq->target, "?#");
     bool is_get = strcmp(hq->method, "GET") == 0, is_post = strcmp(hq->method, "POST") == 0;
+    int rc;
 
+    /* a parked poll was let in on its first call */
+    if (!hq->again && (rc = requester(d, hq, resp, who)) != 0)
+        return rc < 0 ? rc : 0;
     if (n >= sizeof path)
         return answer_error(resp, 404, "not found");
     memcpy(path, hq->target, n);
@@ -670,7 +804,7 @@ static int handle(void *arg, const cer_http_req *hq, cer_http_resp *resp)
     if (strcmp(path, reqs) == 0) {
         if (!is_post)
             return answer_error(resp, 405, "use POST");
-        return create_request(d, hq, resp);
+        return create_request(d, hq, who, resp);
     }
     if (strncmp(path, reqs, sizeof reqs - 1) == 0 && path[sizeof reqs - 1] == '/' &&
         !strchr(path + sizeof reqs, '/')) {
@@ -794,13 +928,14 @@ static bool stopping(void *arg)
 }
 
 /* Take the due PENDING requests as PROCESSING; *out caller frees. */
-static size_t take_due(cer_casd *d, leaf **out)
+static size_t take_due(cer_casd *d, leaf **out, cer_buf *lines)
 {
     int64_t now = cer_clock_ms(CLOCK_REALTIME);
     leaf *l = NULL;
     size_t n = 0;
 
     pthread_mutex_lock(&d->lock);
+    expire(d, lines, now);
     if (d->nr)
         l = calloc(d->nr, sizeof *l);
     for (size_t i = 0; l && i < d->nr && n < CER_MERKLE_LEAVES_MAX; i++) {
@@ -831,11 +966,13 @@ static int batch(cer_casd *d)
     char reason[200], txs[CER_CID_STR_MAX] = "";
     cer_anchor_proof proof = {0};
     cer_block pb = {0};
-    size_t n = take_due(d, &l);
+    size_t n = take_due(d, &l, &lines);
     int rc = 0;
 
-    if (n == 0)
+    if (n == 0) {
+        journal_write(d, &lines);  /* expired ones */
         goto out;
+    }
     qsort(l, n, sizeof *l, leaf_cmp);
     if ((rc = cer_store_open_mem(&s)) < 0)
         goto fail;
@@ -977,6 +1114,29 @@ static int dup_opt(char **out, const char *s)
     return 0;
 }
 
+/* Own copies of the allowed DIDs, each a did:key we can verify. */
+static int copy_allow(cer_casd *d)
+{
+    uint8_t pk[32];
+    int rc;
+
+    if (!d->o.nallow)
+        return 0;
+    if (!(d->allow = calloc(d->o.nallow, sizeof *d->allow)))
+        return cer_err(-ENOMEM, "casd: out of memory");
+    for (size_t i = 0; i < d->o.nallow; i++) {
+        const char *did = d->o.allow[i];
+        if (strlen(did) >= CER_DID_MAX || strchr(did, '#') || (rc = cer_did_pubkey(pk, did)) < 0)
+            return cer_err(-EINVAL, "casd: '%.100s' is not a did:key of an ed25519 key (the DIDs it can verify)", did);
+        if ((rc = dup_opt(&d->allow[i], did)) < 0)
+            return rc;
+    }
+    if (!(d->ring = calloc(NONCES_MAX, sizeof *d->ring)))
+        return cer_err(-ENOMEM, "casd: out of memory");
+    d->o.allow = (const char *const *)d->allow;
+    return 0;
+}
+
 int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
 {
     cer_casd *d = calloc(1, sizeof *d);
@@ -1010,6 +1170,16 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
         d->o.anchor.max_attempts = 3;
     if (d->o.max_requests == 0)
         d->o.max_requests = 10000;
+    if (d->o.max_pending == 0)
+        d->o.max_pending = 1000;
+    if (d->o.pending_ttl == 0)
+        d->o.pending_ttl = 86400;
+    if (d->o.pending_ttl < 0) {
+        rc = cer_err(-EINVAL, "casd: pending_ttl must be positive");
+        goto fail;
+    }
+    if ((rc = copy_allow(d)) < 0)
+        goto fail;
     if (d->o.poll_wait < 0 || d->o.poll_wait > 3600) {
         rc = cer_err(-EINVAL, "casd: poll_wait must be 0..3600 seconds");
         goto fail;
@@ -1034,6 +1204,17 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
     ho.max_body = d->o.max_body;
     if ((rc = cer_httpd_open(&d->http, &ho, handle, d)) < 0)
         goto fail;
+    if (!cer_httpd_loopback(d->http) && !d->o.nallow) {
+        rc = cer_err(-EPERM,
+                     "casd: %s is not a loopback address: without an allowlist of DIDs the anchor service "
+                     "serves loopback only (127.0.0.0/8)",
+                     d->listen);
+        goto fail;
+    }
+    if (!cer_httpd_loopback(d->http))
+        logf_(d, "WARNING: the anchor service listens on %.*s:%d, open to other hosts: only requests signed by "
+                 "one of the %zu allowed DIDs are served; put TLS in front of it",
+              (int)(strrchr(d->listen, ':') - d->listen), d->listen, cer_httpd_port(d->http), d->o.nallow);
     if (d->o.anchor.interval > 0) {
         if (pthread_create(&d->thread, NULL, batcher, d) != 0) {
             rc = cer_err(-EAGAIN, "casd: cannot start the batch thread");
@@ -1041,9 +1222,10 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
         }
         d->has_thread = true;
     }
-    logf_(d, "anchor service on %.*s:%d, chain %s, batches every %g s%s%s",
+    logf_(d, "anchor service on %.*s:%d, chain %s, batches every %g s%s%s, %s",
           (int)(strrchr(d->listen, ':') - d->listen), d->listen, cer_httpd_port(d->http), d->chain,
-          d->o.anchor.interval, d->ipfs_url ? ", blocks to " : "", d->ipfs_url ? d->ipfs_url : "");
+          d->o.anchor.interval, d->ipfs_url ? ", blocks to " : "", d->ipfs_url ? d->ipfs_url : "",
+          d->o.nallow ? "DID-signed requests only" : "no authentication (loopback)");
     *out = d;
     return 0;
 fail:
@@ -1087,6 +1269,8 @@ int cer_casd_status(cer_casd *d, cJSON **out)
     cJSON_AddNumberToObject(j, "batches", (double)d->n_batches);
     cJSON_AddNumberToObject(j, "anchored", (double)d->n_anchored);
     cJSON_AddNumberToObject(j, "failed", (double)d->n_failed);
+    cJSON_AddNumberToObject(j, "expired", (double)d->n_expired);
+    cJSON_AddNumberToObject(j, "refused", (double)d->n_refused);
     pthread_mutex_unlock(&d->lock);
     cJSON_AddStringToObject(j, "chain", d->chain);
     *out = j;
@@ -1110,6 +1294,13 @@ void cer_casd_close(cer_casd *d)
     for (size_t i = 0; i < d->nr; i++)
         free(d->r[i].witness);
     free(d->r);
+    for (size_t i = 0; d->allow && i < d->o.nallow; i++)
+        free(d->allow[i]);
+    free(d->allow);
+    for (size_t i = 0; d->ring && i < NONCES_MAX; i++)
+        free(d->ring[i].key);
+    free(d->ring);
+    cer_strmap_free(&d->nonces);
     if (d->jfd >= 0)
         close(d->jfd);
     free(d->journal);

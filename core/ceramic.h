@@ -340,6 +340,11 @@ int cer_dagjose_encode(cer_buf *out, const cer_jws *jws);
 /* Sign the CID payload with key: one signature, protected header
  * {"alg":"EdDSA","kid":"<kid>"} exactly as js-did writes it. */
 int cer_jws_sign(cer_jws *out, const cer_key *key, const cer_cid *payload);
+/* The same for any payload bytes (has_link false). */
+int cer_jws_sign_bytes(cer_jws *out, const cer_key *key, const uint8_t *payload, size_t len);
+/* Read a compact JWS "protected.payload.signature" (base64url parts) of
+ * len bytes as a one-signature JWS (has_link false); free with cer_jws_free. */
+int cer_jws_from_compact(cer_jws *out, const char *s, size_t len);
 /* Verify signature i: protected header alg EdDSA, kid a did:key ed25519.
  * Writes the kid to kid_out (may be NULL). -EKEYREJECTED when the signature
  * does not verify, -ENOTSUP for other algorithms or DID methods. */
@@ -650,6 +655,9 @@ void cer_node_close(cer_node *node);
 const char *const *cer_node_warnings(const cer_node *node, size_t *count);
 /* This node's DID (borrowed, valid until close). */
 const char *cer_node_did(const cer_node *node);
+/* A compact JWS "protected.payload.signature" of payload signed with the
+ * node's key (EdDSA, kid its did:key); caller frees *out. */
+int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len);
 /* The node's block store (borrowed). */
 cer_store *cer_node_store(cer_node *node);
 
@@ -1015,6 +1023,9 @@ typedef struct cer_anchor_opts {
     double timeout;             /* seconds per network call; default 10 */
     double confirm_timeout;     /* seconds to wait for a receipt; default 60 */
     unsigned max_attempts;      /* tries per tip before FAILED; default 3 */
+    bool auth_did;              /* CAS: sign each request with the node's key
+                                   (Authorization: Bearer <JWS>), as js-ceramic's
+                                   anchor auth-method "did" does */
 } cer_anchor_opts;
 
 /* The anchor poller of a node: every new local tip (CER_CHANGE_LOCAL) is
@@ -1075,9 +1086,12 @@ void cer_eth_tx_cid(cer_cid *out, const uint8_t hash[32]);
  * built-in service's tree, chain step and anchor commits; a COMPLETED
  * answer carries anchorCommit and a witnessCar holding the anchor commit,
  * the proof and the tree path, and every block of a batch is put to the
- * IPFS daemon when one is set. Details in casd.c. */
+ * IPFS daemon when one is set. With allow, only requests DID-signed by one
+ * of those DIDs are served; without, only a loopback address is accepted.
+ * Details in casd.c. */
 typedef struct cer_casd_opts {
-    const char *listen;         /* "HOST:PORT" on IPv4 (default 127.0.0.1:8081; port 0: any) */
+    const char *listen;         /* "HOST:PORT" on IPv4 (default 127.0.0.1:8081; port 0: any);
+                                   not 127.0.0.0/8 only with allow (else -EPERM) */
     const char *ipfs;           /* IPFS HTTP API for the batches' blocks; NULL: none */
     const char *state;          /* directory of the request journal (created if needed);
                                    NULL: requests live in memory only */
@@ -1088,6 +1102,15 @@ typedef struct cer_casd_opts {
     double poll_wait;           /* a GET of an unfinished request waits up to this many
                                    seconds for it to finish (long poll); default 0 */
     size_t max_requests;        /* requests kept, finished ones included; default 10000 */
+    size_t max_pending;         /* unfinished requests per requester (the DID that signed
+                                   them, else the client's address); default 1000 */
+    double pending_ttl;         /* seconds a request may stay PENDING before it fails as
+                                   expired; default 86400 */
+    const char *const *allow;   /* DIDs (did:key, ed25519) whose signed requests are served
+                                   (Authorization: Bearer <JWS>, as js-ceramic's DID auth
+                                   signs them); nallow 0: no authentication, and then the
+                                   service listens on loopback only */
+    size_t nallow;
     size_t max_body;            /* request body limit; default 1 MiB */
     void (*log)(void *arg, const char *line);  /* one line per request and batch; may be NULL */
     void *log_arg;
@@ -1108,7 +1131,8 @@ void cer_casd_stop(cer_casd *d);
 /* Anchor the due requests now on the calling thread: the number
  * anchored, or a negative errno when the batch failed. */
 int cer_casd_flush(cer_casd *d);
-/* Request counts by status, batches, anchored, failed, chain (caller frees). */
+/* Request counts by status, batches, anchored, failed, expired, refused
+ * (requests refused for their authentication), chain (caller frees). */
 int cer_casd_status(cer_casd *d, cJSON **out);
 /* Stop the batch thread, close the server, free (after cer_casd_run returned). */
 void cer_casd_close(cer_casd *d);

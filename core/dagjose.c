@@ -216,28 +216,23 @@ static int signing_input(cer_buf *out, const cer_jws *jws, const cer_jws_sig *s)
     return 0;
 }
 
-int cer_jws_sign(cer_jws *out, const cer_key *key, const cer_cid *payload)
+int cer_jws_sign_bytes(cer_jws *out, const cer_key *key, const uint8_t *payload, size_t len)
 {
-    uint8_t cidb[CER_CID_BYTES_MAX];
     char kid[CER_KID_MAX];
     cer_buf hdr = CER_BUF_INIT, input = CER_BUF_INIT;
-    int rc, n;
+    int rc;
 
     memset(out, 0, sizeof *out);
-    if ((n = cer_cid_to_bytes(cidb, sizeof cidb, payload)) < 0 || (rc = cer_key_kid(kid, sizeof kid, key)) < 0)
-        return n < 0 ? n : rc;
-    if ((rc = cer_jws_protected_header(&hdr, kid)) < 0)
+    if ((rc = cer_key_kid(kid, sizeof kid, key)) < 0 || (rc = cer_jws_protected_header(&hdr, kid)) < 0)
         goto out;
-    out->payload = malloc((size_t)n);
+    out->payload = malloc(len ? len : 1);
     out->sigs = calloc(1, sizeof *out->sigs);
     if (!out->payload || !out->sigs || !(out->sigs[0].signature = malloc(crypto_sign_BYTES))) {
         rc = cer_err(-ENOMEM, "jws: out of memory");
         goto out;
     }
-    memcpy(out->payload, cidb, (size_t)n);
-    out->payload_len = (size_t)n;
-    out->has_link = true;
-    out->link = *payload;
+    memcpy(out->payload, payload, len);
+    out->payload_len = len;
     out->nsigs = 1;
     out->sigs[0].protected_len = hdr.len;
     out->sigs[0].protected_hdr = cer_buf_detach(&hdr);
@@ -249,6 +244,60 @@ int cer_jws_sign(cer_jws *out, const cer_key *key, const cer_cid *payload)
 out:
     cer_buf_free(&hdr);
     cer_buf_free(&input);
+    if (rc < 0)
+        cer_jws_free(out);
+    return rc;
+}
+
+int cer_jws_sign(cer_jws *out, const cer_key *key, const cer_cid *payload)
+{
+    uint8_t cidb[CER_CID_BYTES_MAX];
+    int n, rc;
+
+    memset(out, 0, sizeof *out);
+    if ((n = cer_cid_to_bytes(cidb, sizeof cidb, payload)) < 0)
+        return n;
+    if ((rc = cer_jws_sign_bytes(out, key, cidb, (size_t)n)) < 0)
+        return rc;
+    out->has_link = true;
+    out->link = *payload;
+    return 0;
+}
+
+/* One base64url part of a compact JWS into a new buffer. */
+static int compact_part(uint8_t **out, size_t *len, const char *s, size_t n, const char *what)
+{
+    int k;
+
+    if (!(*out = malloc(n ? n : 1)))
+        return cer_err(-ENOMEM, "jws: out of memory");
+    if ((k = cer_base_decode(*out, n ? n : 1, CER_BASE64URL, s, n)) < 0)
+        return cer_err(-EINVAL, "jws: the %s is not base64url", what);
+    *len = (size_t)k;
+    return 0;
+}
+
+int cer_jws_from_compact(cer_jws *out, const char *s, size_t len)
+{
+    const char *d1 = memchr(s, '.', len), *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - s)) : NULL;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!d1 || !d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - s)))
+        return cer_err(-EINVAL, "jws: not a compact JWS (three base64url parts)");
+    if (!(out->sigs = calloc(1, sizeof *out->sigs))) {
+        rc = cer_err(-ENOMEM, "jws: out of memory");
+        goto out;
+    }
+    out->nsigs = 1;
+    if ((rc = compact_part(&out->sigs[0].protected_hdr, &out->sigs[0].protected_len, s, (size_t)(d1 - s),
+                           "protected header")) < 0 ||
+        (rc = compact_part(&out->payload, &out->payload_len, d1 + 1, (size_t)(d2 - d1 - 1), "payload")) < 0 ||
+        (rc = compact_part(&out->sigs[0].signature, &out->sigs[0].signature_len, d2 + 1,
+                           len - (size_t)(d2 + 1 - s), "signature")) < 0)
+        goto out;
+    rc = 0;
+out:
     if (rc < 0)
         cer_jws_free(out);
     return rc;

@@ -40,12 +40,15 @@ typedef struct conn {
     char method[16];
     char *target;               /* owned, current request */
     char ctype[128];
+    char *auth;                 /* owned: the Authorization header, NULL without */
+    char peer[INET_ADDRSTRLEN]; /* the client's IPv4 address */
     cer_buf out;                /* WRITING: the answer */
     size_t out_off;
 } conn;
 
 struct cer_httpd {
     int lfd, port;
+    bool loopback;              /* bound to 127.0.0.0/8 */
     int pipe_r, pipe_w;
     volatile int stopped;
     cer_httpd_opts o;
@@ -62,12 +65,15 @@ static const char *reason(int status)
     case 201: return "Created";
     case 202: return "Accepted";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
@@ -148,6 +154,8 @@ int cer_httpd_open(cer_httpd **out, const cer_httpd_opts *opts, cer_http_handler
         h->o.max_conns = 64;
     if (h->o.idle_timeout_ms <= 0)
         h->o.idle_timeout_ms = 10000;
+    if (h->o.max_parked <= 0 || h->o.max_parked > h->o.max_conns / 2)
+        h->o.max_parked = h->o.max_conns / 2;
     h->fn = fn, h->arg = arg;
     h->lfd = h->pipe_r = h->pipe_w = -1;
     if ((rc = parse_listen(&sa, h->o.listen)) < 0)
@@ -180,6 +188,7 @@ int cer_httpd_open(cer_httpd **out, const cer_httpd_opts *opts, cer_http_handler
         goto fail;
     }
     h->port = ntohs(sa.sin_port);
+    h->loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
     *out = h;
     return 0;
 fail:
@@ -190,6 +199,11 @@ fail:
 int cer_httpd_port(const cer_httpd *h)
 {
     return h->port;
+}
+
+bool cer_httpd_loopback(const cer_httpd *h)
+{
+    return h->loopback;
 }
 
 void cer_httpd_wake(cer_httpd *h)
@@ -207,7 +221,8 @@ void cer_httpd_stop(cer_httpd *h)
 static void conn_reset_request(conn *c)
 {
     free(c->target);
-    c->target = NULL;
+    free(c->auth);
+    c->target = c->auth = NULL;
     c->head_len = c->body_len = 0;
     c->sent_continue = false;
     c->method[0] = c->ctype[0] = '\0';
@@ -374,6 +389,11 @@ static int parse_head(cer_httpd *h, conn *c)
                 c->keep_alive = false;
             else if (VAL("keep-alive"))
                 c->keep_alive = true;
+        } else if (IS("authorization")) {
+            if (c->auth || !(c->auth = strndup(v, vl))) {
+                fail(c, c->auth ? 400 : 500, c->auth ? "more than one Authorization header" : "out of memory");
+                return -1;
+            }
         } else if (IS("content-type")) {
             snprintf(c->ctype, sizeof c->ctype, "%.*s", (int)(vl < sizeof c->ctype ? vl : sizeof c->ctype - 1), v);
         } else if (IS("expect")) {
@@ -394,15 +414,31 @@ static int parse_head(cer_httpd *h, conn *c)
     return 0;
 }
 
-/* Call the handler for c's complete request; answer or park. */
+static int parked(const cer_httpd *h)
+{
+    int n = 0;
+
+    for (int i = 0; i < h->o.max_conns; i++)
+        n += h->c[i].fd >= 0 && h->c[i].state == PARKED;
+    return n;
+}
+
+/* Call the handler for c's complete request; answer or park. A request
+ * that finds max_parked connections parked is final from the start: it
+ * is answered now, so long polls never hold every connection. */
 static void dispatch(cer_httpd *h, conn *c, bool final)
 {
+    if (!final && c->state != PARKED && parked(h) >= h->o.max_parked)
+        final = true;
     cer_http_req req = {.method = c->method,
                         .target = c->target,
                         .content_type = c->ctype,
+                        .authorization = c->auth,
+                        .peer = c->peer,
                         .body = c->in.data + c->head_len,
                         .body_len = c->body_len,
                         .final = final,
+                        .again = c->state == PARKED,
                         .waited_ms = c->state == PARKED ? (int)(cer_clock_ms(CLOCK_MONOTONIC) - c->parked_at) : 0};
     cer_http_resp resp = {.status = 200};
     uint8_t saved = 0;
@@ -515,6 +551,8 @@ static void on_accept(cer_httpd *h)
 {
     for (;;) {
         int fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), i;
+        struct sockaddr_in sa;
+        socklen_t sl = sizeof sa;
 
         if (fd < 0)
             return;
@@ -533,6 +571,9 @@ static void on_accept(cer_httpd *h)
             continue;
         }
         memset(&h->c[i], 0, sizeof h->c[i]);
+        if (getpeername(fd, (struct sockaddr *)&sa, &sl) < 0 ||
+            !inet_ntop(AF_INET, &sa.sin_addr, h->c[i].peer, sizeof h->c[i].peer))
+            snprintf(h->c[i].peer, sizeof h->c[i].peer, "?");
         h->c[i].fd = fd;
         h->c[i].state = READING;
         h->c[i].idle_ms = h->o.idle_timeout_ms;

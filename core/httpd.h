@@ -9,7 +9,8 @@
  * Content-Length body (Transfer-Encoding is refused with 501),
  * "Expect: 100-continue" (answered), pipelined requests one at a time.
  * What it refuses, each with a JSON body {"error": "..."} and the
- * connection closed: 400 malformed request line or header, 408 a request
+ * connection closed: 400 malformed request line or header (or two
+ * Authorization headers), 408 a request
  * not complete within the idle timeout, 413 a body over max_body, 431
  * headers over max_header, 501 Transfer-Encoding, 503 over max_conns.
  */
@@ -23,9 +24,12 @@ typedef struct cer_http_req {
     const char *method;         /* "GET", "POST", ... */
     const char *target;         /* "/path?query" as sent */
     const char *content_type;   /* "" when absent */
+    const char *authorization;  /* the Authorization header's value; NULL when absent */
+    const char *peer;           /* the client's IPv4 address, dotted */
     const uint8_t *body;        /* body_len bytes (NUL-terminated) */
     size_t body_len;
     bool final;                 /* a parked request's last call: it must be answered now */
+    bool again;                 /* a parked request called again (the handler saw it before) */
     int waited_ms;              /* how long it has been parked (0 on the first call) */
 } cer_http_req;
 
@@ -51,6 +55,9 @@ typedef struct cer_httpd_opts {
     size_t max_header;          /* request line + headers; default 16 KiB */
     size_t max_body;            /* default 1 MiB */
     int max_conns;              /* default 64 */
+    int max_parked;             /* parked requests at most; default and at most
+                                   max_conns / 2: past it a request that would
+                                   park is answered at once (req->final) */
     int idle_timeout_ms;        /* a request must arrive within this; default 10000 */
 } cer_httpd_opts;
 
@@ -58,8 +65,9 @@ typedef struct cer_httpd cer_httpd;
 
 /* Bind and listen (the socket is ready when this returns). */
 int cer_httpd_open(cer_httpd **out, const cer_httpd_opts *opts, cer_http_handler fn, void *arg);
-/* The port it listens on. */
+/* The port it listens on; whether the address is loopback (127.0.0.0/8). */
 int cer_httpd_port(const cer_httpd *h);
+bool cer_httpd_loopback(const cer_httpd *h);
 /* Serve on the calling thread until cer_httpd_stop (or *stop, checked at
  * least once a second, may be NULL). Returns 0, or a negative errno when
  * poll fails. */

@@ -107,6 +107,19 @@ const char *cer_node_did(const cer_node *node)
     return node->key.did;
 }
 
+int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len)
+{
+    cer_jws jws;
+    int rc;
+
+    *out = NULL;
+    if ((rc = cer_jws_sign_bytes(&jws, &node->key, payload, len)) < 0)
+        return rc;
+    rc = cer_jws_compact(out, &jws, 0);
+    cer_jws_free(&jws);
+    return rc;
+}
+
 cer_store *cer_node_store(cer_node *node)
 {
     return node->store;

@@ -51,6 +51,13 @@ int cfs_anchor_opt(cer_anchor_opts *o, int c, const char *arg)
     case 0x105: return seconds(&o->interval, arg, "--anchor-interval");
     case 0x106: o->eth_raw = true; return 0;
     case 0x107: return seconds(&o->timeout, arg, "--anchor-timeout");
+    case 0x108:
+        if (strcmp(arg, "did") != 0 && strcmp(arg, "none") != 0) {
+            cli_fail("--anchor-auth takes did or none, not '%s'", arg);
+            return -1;
+        }
+        o->auth_did = arg[0] == 'd';
+        return 0;
     default: return 1;
     }
 }
@@ -137,11 +144,13 @@ int cfs_cmd_anchor(int argc, char **argv)
     static const char use[] =
         "anchor [STREAM|ALIAS...] [--wait SECONDS] [--verify] [--state DIR] [--key FILE]\n"
         "         [--anchor-service URL | --chain inmemory|eth [--eth-rpc URL] [--eth-from ADDR] [--eth-raw]]\n"
-        "         [--anchor-timeout S]\n"
+        "         [--anchor-timeout S] [--anchor-auth did|none]\n"
         "Anchors the tips of the named documents (default: every pinned document this node\n"
         "controls whose tip is not anchored) in one batch and waits up to --wait seconds\n"
         "(default 60); prints one JSON line per document. --verify checks the anchors they\n"
-        "have against their chain instead (exit 4 when one is contradicted).";
+        "have against their chain instead (exit 4 when one is contradicted). --anchor-auth did\n"
+        "signs each request to the --anchor-service with this node's key (as js-ceramic's\n"
+        "anchor auth-method did).";
     cer_anchor_opts ao = {0};
     const char *state = NULL, *key = NULL;
     double wait = 60;

@@ -58,6 +58,7 @@ static const struct key {
     {"eth-raw", "--eth-raw", FLAG, B(MOUNT) | B(ANCHOR), NULL, 0, false},
     {"anchor-interval", "--anchor-interval", ARG, B(MOUNT), NULL, 86400, false},
     {"anchor-timeout", "--anchor-timeout", ARG, B(MOUNT) | B(ANCHOR), NULL, 86400, false},
+    {"anchor-auth", "--anchor-auth", ARG, B(MOUNT) | B(ANCHOR), "did|none", 0, false},
     {"ro", "ro", OFLAG, B(MOUNT), NULL, 0, false},
     {"allow-other", "allow_other", OFLAG, B(MOUNT), NULL, 0, false},
     {"auto-unmount", "auto_unmount", OFLAG, B(MOUNT), NULL, 0, false},

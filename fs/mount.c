@@ -53,7 +53,9 @@ static const char use[] =
     "  --anchor local|none   anchor new tips (default local: the built-in service)\n"
     "  --chain inmemory|eth  where the built-in service records roots (default inmemory)\n"
     "  --eth-rpc URL  --eth-from ADDR  --eth-raw  --anchor-service URL\n"
-    "  --anchor-interval S  --anchor-timeout S   (each also as -o name=value, '_' for '-')\n"
+    "  --anchor-interval S  --anchor-timeout S  --anchor-auth did|none (did: sign\n"
+    "                  the requests to the --anchor-service with the node's key)\n"
+    "                  (each also as -o name=value, '_' for '-')\n"
     "As mount(8) runs it (fstab type fuse.ceramicfs, through mount.fuse3):\n"
     "  ceramicfs SOURCE MOUNTPOINT -o OPTS   (SOURCE is a label: ceramicfs)\n"
     "Unmount with: fusermount3 -u MOUNTPOINT (or umount as root)";
@@ -116,7 +118,7 @@ static const struct {
 } anchor_names[] = {
     {"anchor", 0x100, true},     {"anchor-service", 0x101, true}, {"chain", 0x102, true},
     {"eth-rpc", 0x103, true},    {"eth-from", 0x104, true},       {"anchor-interval", 0x105, true},
-    {"eth-raw", 0x106, false},   {"anchor-timeout", 0x107, true},
+    {"eth-raw", 0x106, false},   {"anchor-timeout", 0x107, true}, {"anchor-auth", 0x108, true},
 };
 
 /* An anchoring option as -o name[=value] ('_' for '-'): 0 taken, 1 not

@@ -6,8 +6,12 @@
 # node's log are the ones the service reports, the log verifies; the HTTP
 # API answers supported_chains, refuses bad requests with 4xx and JSON
 # errors; SIGTERM stops the service with exit 0, and a restart on the same
-# --state answers the same. (js-ceramic against the
-# same service on a real chain: tests/interop_cas_test.sh.)
+# --state answers the same. The service is no open door: it refuses a
+# non-loopback address without an allowlist; with one (--allow-file) it
+# warns, serves only requests signed by an allowed DID (a node with
+# --anchor-auth did), refuses unsigned ones (401) and those of other DIDs
+# (403). (js-ceramic against the same service on a real chain:
+# tests/interop_cas_test.sh.)
 set -u
 
 CFS=${CERAMICFS:-build/ceramicfs}
@@ -26,12 +30,15 @@ eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; 
 command -v curl >/dev/null && command -v jq >/dev/null || { echo "cas_test: curl and jq are needed"; exit 1; }
 S="--state $T/node"
 
-# start_cas: the service on a free port (its log says which), URL set
+# start_cas [ADDRESS [options]]: the service on a free port of ADDRESS
+# (default 127.0.0.1; its log says which port), URL set
 start_cas() {
-    $CFS cas serve --listen 127.0.0.1:0 --state "$T/cas" --anchor-interval 1 --poll-wait 5 2>"$T/cas.log" &
+    A=${1:-127.0.0.1}
+    [ $# -gt 0 ] && shift
+    $CFS cas serve --listen "$A:0" --state "$T/cas" --anchor-interval 1 --poll-wait 5 "$@" 2>"$T/cas.log" &
     PCAS=$!
     i=0
-    until PORT=$(sed -n 's/.*anchor service on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/cas.log") && [ -n "$PORT" ]; do
+    until PORT=$(sed -n "s/.*anchor service on $A:\([0-9]*\),.*/\1/p" "$T/cas.log") && [ -n "$PORT" ]; do
         i=$((i + 1))
         [ $i -gt 100 ] && { echo "FAIL the service did not start"; cat "$T/cas.log"; exit 1; }
         sleep 0.1
@@ -84,5 +91,30 @@ eq restart.status "$(printf '%s' "$R" | jq -r .status)" COMPLETED
 eq restart.anchorCommit "$(printf '%s' "$R" | jq -r .anchorCommit.cid)" "$AC"
 grep -q "2 request(s) from $T/cas/requests.jsonl" "$T/cas.log" && ok "restart: both requests read back" || bad "restart: $(cat "$T/cas.log")"
 kill -TERM "$PCAS"; wait "$PCAS"; eq exit.2 "$?" 0; PCAS=
+
+# ---- not an open door ----
+$CFS cas serve --listen 0.0.0.0:0 2>"$T/open.err"; rc=$?
+eq open.refused "$rc $(grep -c 'not a loopback address' "$T/open.err")" "1 1"
+DID=$($CFS did $S)
+OTHER=$($CFS did --state "$T/other" 2>/dev/null)
+printf '# the nodes allowed here\n%s  # this node\n\n' "$DID" >"$T/allowed"
+start_cas 0.0.0.0 --allow-file "$T/allowed"
+grep -q "WARNING: the anchor service listens on 0.0.0.0:$PORT, open to other hosts" "$T/cas.log" &&
+    ok "a loud warning on a non-loopback address" || bad "no warning: $(cat "$T/cas.log")"
+eq unsigned.refused "$(code "$URL/api/v0/service-info/supported_chains") $(jq -r .error "$T/body")" \
+    "401 Unauthorized: no Authorization header"
+ID3=$($CFS create $S --content '{"signed":"requests"}' | jq -r .streamId)
+timeout 30 $CFS anchor $S --anchor-service "$URL" --wait 1 "$ID3" >"$T/u.json" 2>"$T/u.err"
+[ "$(jq -r .anchorStatus "$T/u.json")" != ANCHORED ] && ok "the unsigned node's request is not anchored" ||
+    bad "unsigned: anchored"
+grep -q "Unauthorized: no Authorization header" "$T/u.err" && ok "the unsigned node is told why" || bad "unsigned: $(cat "$T/u.err")"
+$CFS create --state "$T/other" --content '{"x":1}' >/dev/null 2>&1
+timeout 30 $CFS anchor --state "$T/other" --anchor-service "$URL" --anchor-auth did --wait 1 >/dev/null 2>"$T/o.err"
+grep -q "Unauthorized: $OTHER is not allowed here" "$T/o.err" && ok "another DID: 403" || bad "other DID: $(cat "$T/o.err")"
+timeout 60 $CFS anchor $S --anchor-service "$URL" --anchor-auth did --wait 30 "$ID3" >"$T/s.json" 2>"$T/s.err" ||
+    bad "signed anchor: $(cat "$T/s.err")"
+eq signed.node "$(jq -r .anchorStatus "$T/s.json")" ANCHORED
+grep -qE "request .* for $ID3 \(CAR\) from $DID" "$T/cas.log" && ok "the request is the DID's" || bad "log: $(cat "$T/cas.log")"
+kill -TERM "$PCAS"; wait "$PCAS"; eq exit.3 "$?" 0; PCAS=
 if [ $fails -ne 0 ]; then echo "cas_test: $fails FAILED"; cat "$T/cas.log"; exit 1; fi
 echo "cas_test: all passed"

@@ -15,6 +15,10 @@
 #     eip155 anchors through ganache) loads the documents with the same log,
 #     the same anchor commit and the same anchor time.
 #  4. js-ceramic logs no error and no failed anchor.
+#  5. DID-signed requests: the CAS again with --allow js's node DID, js
+#     restarted with anchor auth-method did (node private-seed-url): js
+#     connects (signed supported_chains), its signed request is the DID's
+#     and is anchored; nothing is refused.
 #
 # Ports: INTEROP_API1/2 (5371/5381), INTEROP_CERAMIC_PORT (17037), chain
 # INTEROP_CHAIN_PORT (18585), the CAS INTEROP_CAS_PORT (18091). Needs FUSE,
@@ -137,4 +141,29 @@ eq cas.anchored "$(grep -c 'anchored [0-9]* request' "$T/cas.log" | awk '{print 
 interop_unmount "$M" "$PM" daemon.exit
 kill "$PCAS"; wait "$PCAS"; eq cas.exit "$?" 0
 PIDS=
+
+# ---- 5. js's DID-signed requests ----
+SEED=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+JSDID=$($CFS did --seed-hex "$SEED" --state "$T/didstate")
+$CERAMIC stop >/dev/null 2>&1
+$CFS cas serve --listen "127.0.0.1:$CAS_PORT" --ipfs "$API2" --chain eth --eth-rpc "$CERAMIC_ETH_RPC" \
+    --anchor-interval 3600 --poll-wait 20 --allow "$JSDID" 2>"$T/cas2.log" &
+PCAS=$!
+PIDS="$PIDS $PCAS"
+until_ok 20 grep -q "DID-signed requests only" "$T/cas2.log" || { bad "the CAS did not come up: $(cat "$T/cas2.log")"; interop_finish; }
+export CERAMIC_ANCHOR_AUTH_SEED=$SEED
+interop_up ceramic
+eq auth.ceramic.uses.our.cas "$(grep -c "Connected to anchor service '$CAS'" "$T/ceramic/ceramic.log")" 1
+tile create '{"title":"signed request"}' >"$T/c3.json"
+SID3=$(jq -r .streamId "$T/c3.json")
+signed() { grep -q " request .* for $SID3 (CAR) from $JSDID" "$T/cas2.log"; }
+if until_ok 30 signed; then ok "js's signed request is $JSDID's"; else bad "no signed request: $(cat "$T/cas2.log")"; fi
+kill -USR1 "$PCAS"
+if until_ok 90 js_anchored "$SID3"; then ok "js reports $SID3 ANCHORED (DID-signed)"; else
+    bad "js: $SID3 not anchored: $(printf '%s' "${J:-}" | jq -c '{anchorStatus,log}' 2>/dev/null)"; fi
+eq auth.nothing.refused "$(grep -c refused "$T/cas2.log")" 0
+eq auth.ceramic.no.ERROR "$(grep -c 'ERROR' "$T/ceramic/ceramic.log")" 0
+kill "$PCAS"; wait "$PCAS"; eq cas2.exit "$?" 0
+PIDS=
+cat "$T/cas2.log" >>"$T/cas.log"
 interop_finish

@@ -10,6 +10,7 @@
  */
 #include "testutil.h"
 #include "anchor.h"
+#include "casauth.h"
 #include "error.h"
 #include "httpd.h"
 
@@ -115,6 +116,8 @@ static int echo(void *arg, const cer_http_req *req, cer_http_resp *resp)
             return CER_HTTPD_WAIT;
         }
         snprintf(line, sizeof line, "deadline final=%d", req->final);
+    } else if (strcmp(req->target, "/who") == 0) {
+        snprintf(line, sizeof line, "%s %s", req->peer, req->authorization ? req->authorization : "-");
     } else if (strcmp(req->target, "/fail") == 0) {
         return cer_err(-EIO, "handler failed on purpose");
     } else {
@@ -295,6 +298,44 @@ START_TEST(httpd_parked)
 }
 END_TEST
 
+/* Long polls never take every connection: past max_parked a request that
+ * would park is answered at once (final); the handler sees the
+ * Authorization header and the client's address. */
+START_TEST(httpd_parked_cap)
+{
+    cer_httpd_opts o = {.max_conns = 4};
+    srv s;
+    int fd[2];
+    char *r;
+
+    srv_start(&s, &o);
+    for (int i = 0; i < 2; i++) {
+        fd[i] = dial(cer_httpd_port(s.h));
+        send_all(fd[i], "GET /park HTTP/1.1\r\nConnection: close\r\n\r\n", 41);
+        while (__atomic_load_n(&s.calls, __ATOMIC_SEQ_CST) < i + 1)
+            usleep(1000);
+    }
+    r = xfer_s(cer_httpd_port(s.h), "GET /park HTTP/1.1\r\nConnection: close\r\n\r\n");
+    ck_assert_int_eq(status_of(r), 200);
+    ck_assert_str_eq(body_of(r), "parked final=1");
+    free(r);
+    r = xfer_s(cer_httpd_port(s.h), "GET /who HTTP/1.1\r\nAuthorization: Bearer x.y.z\r\nConnection: close\r\n\r\n");
+    ck_assert_str_eq(body_of(r), "127.0.0.1 Bearer x.y.z");
+    free(r);
+    r = xfer_s(cer_httpd_port(s.h), "GET /who HTTP/1.1\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n");
+    ck_assert_int_eq(status_of(r), 400);
+    free(r);
+    s.ready = 1;
+    cer_httpd_wake(s.h);
+    for (int i = 0; i < 2; i++) {
+        r = read_all(fd[i]);
+        ck_assert_str_eq(body_of(r), "parked final=0");
+        free(r);
+    }
+    srv_stop(&s);
+}
+END_TEST
+
 /* ---- the anchor service ---- */
 
 typedef struct cas {
@@ -310,15 +351,20 @@ static void *run_cas(void *arg)
     return NULL;
 }
 
+static void cas_start_opts(cas *c, cer_casd_opts *o)
+{
+    ck_assert_msg(cer_casd_open(&c->d, o) == 0, "%s", cer_errmsg());
+    c->port = cer_casd_port(c->d);
+    ck_assert_str_eq(cer_casd_chain(c->d), "inmemory:12345");
+    ck_assert_int_eq(pthread_create(&c->thread, NULL, run_cas, c), 0);
+}
+
 static void cas_start_in(cas *c, double poll_wait, size_t max_requests, const char *state)
 {
     cer_casd_opts o = {.listen = "127.0.0.1:0", .poll_wait = poll_wait, .max_requests = max_requests,
                        .state = state, .anchor = {.chain = "inmemory", .interval = -1}};
 
-    ck_assert_int_eq(cer_casd_open(&c->d, &o), 0);
-    c->port = cer_casd_port(c->d);
-    ck_assert_str_eq(cer_casd_chain(c->d), "inmemory:12345");
-    ck_assert_int_eq(pthread_create(&c->thread, NULL, run_cas, c), 0);
+    cas_start_opts(c, &o);
 }
 
 static void cas_start(cas *c, double poll_wait, size_t max_requests)
@@ -333,21 +379,30 @@ static void cas_stop(cas *c)
     cer_casd_close(c->d);
 }
 
-/* A request: method, path, content type, body; returns the whole answer. */
-static char *call(cas *c, const char *method, const char *path, const char *ctype, const void *body, size_t n)
+/* A request: method, path, content type, body, an Authorization value
+ * (NULL: none); returns the whole answer. */
+static char *call_auth(cas *c, const char *method, const char *path, const char *ctype, const void *body, size_t n,
+                       const char *authz)
 {
-    char head[512];
+    char head[4096];
     cer_buf b = CER_BUF_INIT;
     char *r;
 
-    snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: t\r\n%s%s%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
-             method, path, ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "", n);
+    snprintf(head, sizeof head,
+             "%s %s HTTP/1.1\r\nHost: t\r\n%s%s%s%s%s%sContent-Length: %zu\r\nConnection: close\r\n\r\n", method,
+             path, ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
+             authz ? "Authorization: " : "", authz ? authz : "", authz ? "\r\n" : "", n);
     ck_assert_int_eq(cer_buf_append(&b, head, strlen(head)), 0);
     if (n)
         ck_assert_int_eq(cer_buf_append(&b, body, n), 0);
     r = xfer(c->port, b.data, b.len);
     cer_buf_free(&b);
     return r;
+}
+
+static char *call(cas *c, const char *method, const char *path, const char *ctype, const void *body, size_t n)
+{
+    return call_auth(c, method, path, ctype, body, n, NULL);
 }
 
 static cJSON *json_of(const char *answer)
@@ -847,6 +902,218 @@ START_TEST(cas_journal_restart)
 }
 END_TEST
 
+/* "Bearer <JWS>" of payload signed by key. */
+static char *bearer(const cer_key *key, const char *payload)
+{
+    cer_jws jws;
+    char *compact = NULL, *h;
+
+    ck_assert_int_eq(cer_jws_sign_bytes(&jws, key, (const uint8_t *)payload, strlen(payload)), 0);
+    ck_assert_int_eq(cer_jws_compact(&compact, &jws, 0), 0);
+    cer_jws_free(&jws);
+    ck_assert_ptr_nonnull(h = malloc(strlen(compact) + 8));
+    sprintf(h, "Bearer %s", compact);
+    free(compact);
+    return h;
+}
+
+/* The Authorization js-ceramic's DIDAnchorServiceAuth sends for a request. */
+static char *signed_for(const cer_key *key, int port, const char *path, const char *ctype, const void *body, size_t n)
+{
+    char url[512], *p, *h;
+
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    ck_assert_int_eq(cer_casauth_payload(&p, url, ctype, body, n), 0);
+    h = bearer(key, p);
+    free(p);
+    return h;
+}
+
+/* The status of a call; its error contains want (NULL: no check). */
+static int try_auth(cas *c, const char *method, const char *path, const char *ctype, const cer_buf *body,
+                    const char *authz, const char *want)
+{
+    char *r = call_auth(c, method, path, ctype, body ? body->data : NULL, body ? body->len : 0, authz);
+    int st = status_of(r);
+
+    if (want)
+        ck_assert_msg(strstr(body_of(r), want) != NULL, "want '%s' in: %s", want, r);
+    free(r);
+    return st;
+}
+
+START_TEST(cas_auth)
+{
+    cer_key allowed, other;
+    const char *list[1];
+    cer_casd_opts o = {.listen = "127.0.0.1:0", .anchor = {.chain = "inmemory", .interval = -1}};
+    cas c;
+    doc d;
+    cer_buf car = CER_BUF_INIT, car2 = CER_BUF_INIT;
+    char path[256], tip[CER_CID_STR_MAX], payload[1024], *h, *h2;
+    const char *reqs = "/api/v0/requests", *ct = "application/vnd.ipld.car";
+    cJSON *st;
+
+    ck_assert_int_eq(cer_key_generate(&allowed), 0);
+    ck_assert_int_eq(cer_key_generate(&other), 0);
+    list[0] = allowed.did;
+    o.allow = list, o.nallow = 1;
+    cas_start_opts(&c, &o);
+    doc_make(&d, "casd-auth");
+    request_car(&car, &d, true, NULL);
+    cer_cid_to_string(tip, sizeof tip, cer_commit_cid(&d.u));
+    snprintf(path, sizeof path, "%s/%s", reqs, tip);
+
+    /* unsigned: refused, every endpoint */
+    ck_assert_int_eq(try_auth(&c, "POST", reqs, ct, &car, NULL, "Unauthorized: no Authorization header"), 401);
+    ck_assert_int_eq(try_auth(&c, "GET", "/api/v0/service-info/supported_chains", NULL, NULL, NULL, NULL), 401);
+    ck_assert_int_eq(try_auth(&c, "POST", reqs, ct, &car, "Basic dXNlcjpwYXNz", "Bearer"), 401);
+    /* signed by a DID not on the list */
+    h = signed_for(&other, c.port, reqs, ct, car.data, car.len);
+    ck_assert_int_eq(try_auth(&c, "POST", reqs, ct, &car, h, "is not allowed here"), 403);
+    free(h);
+    /* a bad signature: the last signature character changed */
+    h = signed_for(&allowed, c.port, reqs, ct, car.data, car.len);
+    h[strlen(h) - 2] = h[strlen(h) - 2] == 'A' ? 'B' : 'A';
+    ck_assert_int_eq(try_auth(&c, "POST", reqs, ct, &car, h, "bad JWS"), 401);
+    free(h);
+    /* signed for another body (the digest is its CAR root) */
+    {
+        doc e;
+        doc_make(&e, "casd-auth-e");
+        request_car(&car2, &e, true, NULL);
+        h = signed_for(&allowed, c.port, reqs, ct, car2.data, car2.len);
+        ck_assert_int_eq(try_auth(&c, "POST", reqs, ct, &car, h, "digest"), 401);
+        free(h);
+        doc_free(&e);
+    }
+    /* no digest for a body */
+    snprintf(payload, sizeof payload, "{\"nonce\":\"n-1\",\"url\":\"http://127.0.0.1:%d%s\"}", c.port, reqs);
+    h = bearer(&allowed, payload);
+    ck_assert_int_eq(try_auth(&c, "POST", reqs, ct, &car, h, "digest"), 401);
+    free(h);
+    /* signed for another url */
+    h = signed_for(&allowed, c.port, path, ct, car.data, car.len);
+    ck_assert_int_eq(try_auth(&c, "POST", reqs, ct, &car, h, "url"), 401);
+    free(h);
+    /* the real thing: accepted; then the same header again is a replay */
+    h = signed_for(&allowed, c.port, reqs, ct, car.data, car.len);
+    ck_assert_int_eq(try_auth(&c, "POST", reqs, ct, &car, h, "PENDING"), 201);
+    ck_assert_int_eq(try_auth(&c, "POST", reqs, ct, &car, h, "replay"), 401);
+    free(h);
+    /* a poll, signed as js signs a GET (no digest) */
+    h = signed_for(&allowed, c.port, path, NULL, NULL, 0);
+    ck_assert_int_eq(try_auth(&c, "GET", path, NULL, NULL, h, "PENDING"), 200);
+    h2 = signed_for(&allowed, c.port, "/api/v0/service-info/supported_chains", NULL, NULL, 0);
+    ck_assert_int_eq(try_auth(&c, "GET", "/api/v0/service-info/supported_chains", NULL, NULL, h2, "inmemory"), 200);
+    ck_assert_int_eq(try_auth(&c, "GET", path, NULL, NULL, h, "replay"), 401);
+    free(h);
+    free(h2);
+    ck_assert_int_eq(cer_casd_status(c.d, &st), 0);
+    ck_assert_int_eq((int)cJSON_GetObjectItem(st, "refused")->valuedouble, 10);
+    ck_assert_int_eq((int)cJSON_GetObjectItem(st, "PENDING")->valuedouble, 1);
+    cJSON_Delete(st);
+    cer_buf_free(&car);
+    cer_buf_free(&car2);
+    doc_free(&d);
+    cas_stop(&c);
+}
+END_TEST
+
+/* The JSON body's digest is JSON.stringify of the parsed body, whatever
+ * its spacing; CAR: the root CID. */
+START_TEST(cas_auth_digest)
+{
+    char a[CER_CASAUTH_DIGEST_MAX], b[CER_CASAUTH_DIGEST_MAX];
+    const char *spaced = "{ \"streamId\" : \"k\",\n \"cid\": \"b\" }", *tight = "{\"streamId\":\"k\",\"cid\":\"b\"}";
+
+    ck_assert_int_eq(cer_casauth_digest(a, sizeof a, "application/json", (const uint8_t *)spaced, strlen(spaced)), 0);
+    ck_assert_int_eq(cer_casauth_digest(b, sizeof b, "application/json; charset=utf-8", (const uint8_t *)tight,
+                                        strlen(tight)), 0);
+    ck_assert_str_eq(a, b);
+    /* sha256("{\"streamId\":\"k\",\"cid\":\"b\"}") */
+    ck_assert_int_eq(strlen(a), 66);
+    ck_assert_int_eq(strncmp(a, "0x", 2), 0);
+    ck_assert_int_eq(cer_casauth_digest(a, sizeof a, "application/json", (const uint8_t *)"{", 1) < 0, 1);
+    ck_assert_int_eq(cer_casauth_digest(a, sizeof a, "application/json", NULL, 0), 0);
+    ck_assert_str_eq(a, "");
+    ck_assert_str_eq(cer_casauth_url_path("http://h:1/api/v0/requests?x=1"), "/api/v0/requests?x=1");
+    ck_assert_str_eq(cer_casauth_url_path("https://h"), "/");
+    ck_assert_ptr_null(cer_casauth_url_path("ftp://h/x"));
+    ck_assert_ptr_null(cer_casauth_url_path("http:///x"));
+}
+END_TEST
+
+/* Pending requests are bounded per requester and expire. */
+START_TEST(cas_pending_bounds)
+{
+    cer_casd_opts o = {.listen = "127.0.0.1:0", .max_pending = 2, .pending_ttl = 0.3,
+                       .anchor = {.chain = "inmemory", .interval = -1}};
+    cas c;
+    doc a, b, x;
+    char body[1024], sid[CER_STREAMID_STR_MAX], t[CER_CID_STR_MAX], *r;
+    cJSON *j;
+
+    cas_start_opts(&c, &o);
+    doc_make(&a, "casd-ba");
+    doc_make(&b, "casd-bb");
+    doc_make(&x, "casd-bx");
+    ck_assert_int_eq(post_json(&c, &a.id, cer_commit_cid(&a.g)), 201);
+    ck_assert_int_eq(post_json(&c, &b.id, cer_commit_cid(&b.g)), 201);
+    /* a third stream from the same address: refused */
+    cer_streamref_to_string(sid, sizeof sid, &x.id);
+    cer_cid_to_string(t, sizeof t, cer_commit_cid(&x.g));
+    snprintf(body, sizeof body, "{\"streamId\":\"%s\",\"cid\":\"%s\"}", sid, t);
+    r = call(&c, "POST", "/api/v0/requests", "application/json", body, strlen(body));
+    ck_assert_int_eq(status_of(r), 429);
+    ck_assert_str_eq(body_of(r), "{\"error\":\"too many requests of yours waiting; try later\"}");
+    free(r);
+    /* a newer tip of a waiting stream replaces its request: not one more */
+    ck_assert_int_eq(post_json(&c, &a.id, cer_commit_cid(&a.u)), 201);
+    usleep(400 * 1000);
+    /* both waiting ones expired: room again */
+    ck_assert_int_eq(post_json(&c, &x.id, cer_commit_cid(&x.g)), 201);
+    j = get_req(&c, cer_commit_cid(&b.g));
+    ck_assert_str_eq(sget(j, "status"), "FAILED");
+    ck_assert_ptr_nonnull(strstr(sget(j, "message"), "expired"));
+    cJSON_Delete(j);
+    ck_assert_int_eq(cer_casd_status(c.d, &j), 0);
+    ck_assert_int_eq((int)cJSON_GetObjectItem(j, "expired")->valuedouble, 2);
+    cJSON_Delete(j);
+    /* a batch anchors only the live one */
+    ck_assert_int_eq(cer_casd_flush(c.d), 1);
+    doc_free(&a);
+    doc_free(&b);
+    doc_free(&x);
+    cas_stop(&c);
+}
+END_TEST
+
+/* Without an allowlist the service listens on loopback only. */
+START_TEST(cas_loopback_only)
+{
+    cer_key k;
+    const char *list[1], *bad[1] = {"did:pkh:eip155:1:0xabc"};
+    cer_casd_opts o = {.listen = "0.0.0.0:0", .anchor = {.chain = "inmemory", .interval = -1}};
+    cer_casd *d = NULL;
+
+    ck_assert_int_eq(cer_casd_open(&d, &o), -EPERM);
+    ck_assert_ptr_null(d);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "loopback"));
+    o.allow = bad, o.nallow = 1;
+    ck_assert_int_eq(cer_casd_open(&d, &o), -EINVAL);
+    ck_assert_int_eq(cer_key_generate(&k), 0);
+    list[0] = k.did;
+    o.allow = list;
+    ck_assert_int_eq(cer_casd_open(&d, &o), 0);
+    cer_casd_close(d);
+    /* any 127/8 address is loopback */
+    o.listen = "127.0.0.2:0", o.nallow = 0;
+    ck_assert_int_eq(cer_casd_open(&d, &o), 0);
+    cer_casd_close(d);
+}
+END_TEST
+
 static Suite *casd_suite(void)
 {
     Suite *s = suite_create("casd");
@@ -862,6 +1129,11 @@ static Suite *casd_suite(void)
     tcase_add_test(tc, cas_long_poll_deadline);
     tcase_add_test(tc, cas_bad_requests);
     tcase_add_test(tc, cas_journal_restart);
+    tcase_add_test(tc, httpd_parked_cap);
+    tcase_add_test(tc, cas_auth);
+    tcase_add_test(tc, cas_auth_digest);
+    tcase_add_test(tc, cas_pending_bounds);
+    tcase_add_test(tc, cas_loopback_only);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,7 +15,9 @@
 #   CERAMIC_TOPIC  pubsub topic (default /ceramic/inmemory-cfs)
 #   CERAMIC_NETWORK  inmemory (default) or local; local also takes
 #   CERAMIC_ANCHOR_URL (the CAS, default http://127.0.0.1:8081) and
-#   CERAMIC_ETH_RPC (the chain, default tests/peers/chain.sh's http://127.0.0.1:18545)
+#   CERAMIC_ETH_RPC (the chain, default tests/peers/chain.sh's http://127.0.0.1:18545);
+#   CERAMIC_ANCHOR_AUTH_SEED (64 hex digits): the node's seed, and its
+#   requests to the CAS DID-signed (anchor auth-method did)
 # Recipe and install workarounds: ../shared/PEERS.md §2 (go-ipfs, kubo and
 # @scarf/scarf install scripts denied in package.json "allowScripts": they
 # download from GitHub / call home; sqlite3 falls back to a node-gyp build
@@ -59,10 +61,14 @@ do_start() {
   if [ -f "$RUN/ceramic.pid" ] && kill -0 "$(cat "$RUN/ceramic.pid")" 2>/dev/null; then return 0; fi
   alive && { log "something already answers on $URL; choose another CERAMIC_PORT"; return 1; }
   mkdir -p "$RUN/state"
-  local anchor='{}'
+  local anchor='{}' auth='' node='{}'
+  if [ -n "${CERAMIC_ANCHOR_AUTH_SEED:-}" ]; then
+    auth=', "auth-method": "did"'
+    node="{ \"private-seed-url\": \"inplace:ed25519#$CERAMIC_ANCHOR_AUTH_SEED\" }"
+  fi
   case "$NETWORK" in
     inmemory) ;;
-    local) anchor="{ \"anchor-service-url\": \"$ANCHOR_URL\", \"ethereum-rpc-url\": \"$ETH_RPC\" }" ;;
+    local) anchor="{ \"anchor-service-url\": \"$ANCHOR_URL\", \"ethereum-rpc-url\": \"$ETH_RPC\"$auth }" ;;
     *) log "CERAMIC_NETWORK: inmemory or local, not '$NETWORK'"; return 1 ;;
   esac
   cat >"$RUN/ceramic.config.json" <<JSON
@@ -73,7 +79,7 @@ do_start() {
   "logger": { "log-level": 2, "log-to-files": false, "log-directory": "$RUN/state/logs" },
   "metrics": { "metrics-exporter-enabled": false, "prometheus-exporter-enabled": false },
   "network": { "name": "$NETWORK", "pubsub-topic": "$TOPIC" },
-  "node": {},
+  "node": $node,
   "state-store": { "mode": "fs", "local-directory": "$RUN/state/statestore" },
   "indexing": { "db": "sqlite://$RUN/state/indexing.sqlite", "allow-queries-before-historical-sync": true, "enable-historical-sync": false }
 }
