@@ -989,6 +989,9 @@ static int passing_err(int rc)
 }
 
 #define RETRY_NOTE "; the save is kept and tried again"
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#define BLOCK_NOTE " (a commit is one block of at most " XSTR(CER_BLOCK_MAX) " bytes)"
 
 
 /* The first valid save of a pending document: its genesis. */
@@ -1001,7 +1004,7 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
 
     if ((rc = cer_node_create(fs->node, &id, NULL, value, 0)) == -EFBIG || rc == -EINVAL)
         return reject(fs, doc, rc, "invalid", "not saved: the genesis commit is refused: %s%s", cer_errmsg(),
-                      rc == -EFBIG ? " (a commit is at most 256000 bytes)" : "");
+                      rc == -EFBIG ? BLOCK_NOTE : "");
     if (rc < 0)
         return reject(fs, doc, passing_err(rc), "pending", "not saved yet: the genesis commit failed: %s" RETRY_NOTE,
                       cer_errmsg());
@@ -1092,7 +1095,7 @@ int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t l
     }
     if (rc == -ESTALE || rc == -EINVAL || rc == -EFBIG) {
         rc = reject(fs, doc, rc, rc == -ESTALE ? "conflict" : "invalid", "not saved (%s): %s%s", how, cer_errmsg(),
-                    rc == -EFBIG ? " (a commit is at most 256000 bytes)" : "");
+                    rc == -EFBIG ? BLOCK_NOTE : "");
         goto done;
     }
     if (rc < 0) {
