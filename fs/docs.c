@@ -721,6 +721,13 @@ static int render_tip(cfs_fs *fs, cfs_doc *doc)
         rc = cer_json_print(&text, st->content, CER_JSON_PRETTY);
     else
         rc = (text = strdup("null")) ? 0 : -ENOMEM;
+    if (rc == 0 && st->content && strlen(text) >= CFS_CONTENT_MAX) {
+        /* pretty-printed it would be over the limit, and so no longer
+         * writable: compact, as its commit counts it */
+        free(text);
+        text = NULL;
+        rc = cer_json_print(&text, st->content, 0);
+    }
     if (rc == 0) {
         size_t n = strlen(text);
         char *r = realloc(text, n + 2);

@@ -120,6 +120,14 @@ errno_is efbig.sync "File too large" sync "$M/doc/content.json"
 eq efbig.errors "$(t tail -1 "$M/.errors" | jq -r .message | grep -c 'over the 256000 byte limit')" 1
 t sh -c "echo '{\"v\":8}' > '$M/doc/content.json'"
 eq efbig.after "$(xattr user.ceramic.state "$M/doc/content.json")" clean
+# under the limit compact, over it pretty-printed: shown compact, so it
+# stays writable
+t mkdir "$M/big"
+python3 -c "print('{\"a\":[' + ','.join(['0'] * 100000) + ']}')" >"$T/big.json"
+t cp "$T/big.json" "$M/big/content.json" || bad "a 200 KB document"
+eq big.compact "$(t cmp "$T/big.json" "$M/big/content.json" && echo same)" same
+t sed -i 's/"a"/"b"/' "$M/big/content.json" || bad "sed -i on the 200 KB document"
+eq big.edited "$(t jq -c 'keys' "$M/big/content.json")" '["b"]'
 
 # ---- an emptied content.json: refused at a commit point, with a reason ----
 t truncate -s 0 "$M/doc/content.json"
