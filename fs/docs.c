@@ -1240,7 +1240,11 @@ static bool tick_due(cfs_doc *d, int64_t now)
 void cfs_docs_tick(cfs_fs *fs)
 {
     size_t n;
-    cfs_doc **v = docs_where(fs, tick_due, true, &n);
+    cfs_doc **v;
+
+    if (fs->ro)
+        return;  /* drafts shown as they are, nothing committed */
+    v = docs_where(fs, tick_due, true, &n);
 
     for (size_t i = 0; i < n; i++) {
         pthread_mutex_lock(&v[i]->lock);
@@ -1260,7 +1264,11 @@ static bool has_draft(cfs_doc *d, int64_t now)
 void cfs_docs_unmount(cfs_fs *fs)
 {
     size_t n, kept = 0;
-    cfs_doc **v = docs_where(fs, has_draft, false, &n);
+    cfs_doc **v;
+
+    if (fs->ro)
+        return;
+    v = docs_where(fs, has_draft, false, &n);
 
     for (size_t i = 0; i < n; i++) {
         cfs_doc *d = v[i];
