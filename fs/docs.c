@@ -885,10 +885,8 @@ int cfs_doc_truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size)
     int rc;
 
     (void)fs;
-    if ((rc = w_reserve(doc, size)) < 0) {
-        doc->too_big = rc == -EFBIG;
+    if ((rc = w_reserve(doc, size)) < 0)
         return rc;
-    }
     doc->too_big = false;
     if (size > doc->w_len)
         memset(doc->w + doc->w_len, 0, size - doc->w_len);
@@ -999,7 +997,6 @@ static int passing_err(int rc)
 #define STR(x) #x
 #define XSTR(x) STR(x)
 #define BLOCK_NOTE " (a commit is one block of at most " XSTR(CER_BLOCK_MAX) " bytes)"
-
 
 /* The first valid save of a pending document: its genesis. */
 static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
@@ -1245,7 +1242,6 @@ void cfs_docs_tick(cfs_fs *fs)
     if (fs->ro)
         return;  /* drafts shown as they are, nothing committed */
     v = docs_where(fs, tick_due, true, &n);
-
     for (size_t i = 0; i < n; i++) {
         pthread_mutex_lock(&v[i]->lock);
         if (tick_due(v[i], cfs_now_ms()))
@@ -1269,20 +1265,19 @@ void cfs_docs_unmount(cfs_fs *fs)
     if (fs->ro)
         return;
     v = docs_where(fs, has_draft, false, &n);
-
     for (size_t i = 0; i < n; i++) {
         cfs_doc *d = v[i];
-        int rc = 0;
+        bool saved;
         pthread_mutex_lock(&d->lock);
         if (d->failed_gen != d->w_gen || d->retry)
-            rc = cfs_doc_commit(fs, d, "unmount");
+            (void)cfs_doc_commit(fs, d, "unmount");  /* a refusal saves the draft */
         if (d->have_w && d->dirty) {
-            if (rc == 0 && (d->draft_gen != d->w_gen || !d->draft_key[0]))
-                rc = cfs_draft_save(fs, d);
+            if (!d->draft_key[0] || d->draft_gen != d->w_gen)
+                (void)cfs_draft_save(fs, d);
+            saved = d->draft_key[0] && d->draft_gen == d->w_gen;
             kept++;
             syslog(LOG_WARNING, "%s/content.json keeps a draft (%s%s%s)%s", d->name, d->state,
-                   d->last_error[0] ? ": " : "", d->last_error,
-                   d->draft_key[0] && d->draft_gen == d->w_gen ? "" : "; it could not be written to the state directory");
+                   d->last_error[0] ? ": " : "", d->last_error, saved ? "" : "; LOST: the state directory refused it");
         }
         pthread_mutex_unlock(&d->lock);
     }
