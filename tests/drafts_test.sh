@@ -70,8 +70,9 @@ PY
 }
 
 mount_fs
-t mkdir "$M/doc" "$M/new" || bad mkdir
+t mkdir "$M/doc" "$M/new" "$M/emptied" || bad mkdir
 t sh -c "echo '{\"v\":1}' > '$M/doc/content.json'" || bad "first save"
+t sh -c "echo '{\"e\":1}' > '$M/emptied/content.json'" || bad "first save of emptied"
 SID=$(t cat "$M/doc/.streamid")
 
 # ---- a refused draft across an unmount and a remount ----
@@ -83,6 +84,9 @@ eq draft.on_disk "$(ls "$S/drafts")" "$SID"
 # a document made by mkdir and never saved keeps its draft too
 printf '[1,' >"$M/new/content.json"
 eq pending.draft.on_disk "$(ls "$S/drafts" | grep -c '^pending-new$')" 1
+# emptied, nothing written since: no save yet, but the unmount's commit
+# point refuses it and keeps it
+t truncate -s 0 "$M/emptied/content.json"
 umount_fs
 grep -q "doc/content.json keeps a draft" "$T/daemon.log" && ok "unmount names the document with a draft" ||
     bad "unmount log: $(tail -3 "$T/daemon.log")"
@@ -93,6 +97,10 @@ eq remount.error "$(xattr user.ceramic.error "$M/doc/content.json" | grep -c 'no
 eq remount.errors "$(t jq -r 'select(.kind == "save") | .message' "$M/.errors" | grep -c '^doc/content.json: not saved (close): not valid JSON')" 1
 eq remount.pending "$(t cat "$M/new/content.json")" '[1,'
 eq remount.tip "$(t jq -c '.data' "$M/doc/.log" | tail -1)" '{"v":1}'
+eq remount.emptied "$(t wc -c <"$M/emptied/content.json" | tr -d ' '):$(xattr user.ceramic.state "$M/emptied/content.json")" 0:invalid
+eq remount.emptied.errors "$(t jq -r .message "$M/.errors" | grep -c '^emptied/content.json: not saved (unmount): content.json is empty')" 1
+t sh -c "echo '{\"e\":2}' > '$M/emptied/content.json'"
+eq emptied.saved "$(xattr user.ceramic.state "$M/emptied/content.json")" clean
 
 # ---- kill -9 with a draft pending, fusermount3 -u, remount ----
 printf '{"v":6,' >"$M/doc/content.json"
