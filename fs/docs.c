@@ -884,7 +884,6 @@ int cfs_doc_truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size)
 {
     int rc;
 
-    (void)fs;
     if ((rc = w_reserve(doc, size)) < 0)
         return rc;
     doc->too_big = false;
@@ -892,8 +891,10 @@ int cfs_doc_truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size)
         memset(doc->w + doc->w_len, 0, size - doc->w_len);
     doc->w_len = size;
     doc->have_w = true;
-    if (size == 0)
+    if (size == 0) {
         doc->written = false;
+        atomic_store(&fs->tick_wanted, true);  /* refused if nothing comes */
+    }
     w_changed(doc);
     return 0;
 }
@@ -1156,6 +1157,7 @@ int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how)
         int64_t wait = (int64_t)CFS_RETRY_MS << (doc->retries < 6 ? doc->retries : 6);
         doc->retry_at_ms = cfs_now_ms() + (wait < CFS_RETRY_MAX_MS ? wait : CFS_RETRY_MAX_MS);
         doc->retries++;
+        atomic_store(&fs->tick_wanted, true);
     }
     /* the draft is on disk before the refusal reaches the user */
     if (doc->have_w && (doc->draft_gen != doc->w_gen || !doc->draft_key[0]) && (e = cfs_draft_save(fs, doc)) < 0 &&
@@ -1193,28 +1195,36 @@ bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc)
 /* ---- the timer and the unmount ---- */
 
 /* The documents (a snapshot: documents live as long as fs) for which
- * want(doc, now) holds, checked under each one's lock; busy ones are
- * skipped when skip_busy (the timer comes again). Caller frees. */
-static cfs_doc **docs_where(cfs_fs *fs, bool (*want)(cfs_doc *d, int64_t now), bool skip_busy, size_t *n)
+ * want(doc, now) is 1, checked under each one's lock; *later is set when
+ * it is 2 for one (not due yet) or one was busy and skipped (skip_busy:
+ * the timer comes again). Caller frees. */
+static cfs_doc **docs_where(cfs_fs *fs, int (*want)(cfs_doc *d, int64_t now), bool skip_busy, size_t *n,
+                            bool *later)
 {
     int64_t now = cfs_now_ms();
     cfs_doc **v = NULL;
     size_t cap = 0;
 
     *n = 0;
+    *later = false;
     pthread_mutex_lock(&fs->lock);
     for (cfs_doc *d = fs->docs; d; d = d->next) {
-        bool w;
-        if (skip_busy ? pthread_mutex_trylock(&d->lock) != 0 : pthread_mutex_lock(&d->lock) != 0)
+        int w;
+        if (skip_busy ? pthread_mutex_trylock(&d->lock) != 0 : pthread_mutex_lock(&d->lock) != 0) {
+            *later = true;
             continue;
+        }
         w = want(d, now);
         pthread_mutex_unlock(&d->lock);
-        if (!w)
+        *later |= w == 2;
+        if (w != 1)
             continue;
         if (*n == cap) {
             cfs_doc **nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
-            if (!nv)
-                break;  /* the rest wait for the next tick */
+            if (!nv) {
+                *later = true;  /* the rest wait for the next tick */
+                break;
+            }
             v = nv;
         }
         v[(*n)++] = d;
@@ -1223,35 +1233,42 @@ static cfs_doc **docs_where(cfs_fs *fs, bool (*want)(cfs_doc *d, int64_t now), b
     return v;
 }
 
-static bool tick_due(cfs_doc *d, int64_t now)
+/* 1: due now; 2: not yet; 0: nothing to do. */
+static int tick_due(cfs_doc *d, int64_t now)
 {
     if (!d->have_w || !d->dirty)
-        return false;
+        return 0;
     if (d->retry)
-        return now >= d->retry_at_ms;
+        return now >= d->retry_at_ms ? 1 : 2;
     /* emptied, nothing written since, not refused yet, and no handle open */
-    return d->w_len == 0 && !d->written && d->failed_gen != d->w_gen && d->writers == 0 &&
-           now - d->w_mtime_ms >= CFS_EMPTY_WAIT_MS;
+    if (d->w_len == 0 && !d->written && d->failed_gen != d->w_gen)
+        return d->writers == 0 && now - d->w_mtime_ms >= CFS_EMPTY_WAIT_MS ? 1 : 2;
+    return 0;
 }
 
 void cfs_docs_tick(cfs_fs *fs)
 {
     size_t n;
     cfs_doc **v;
+    bool later;
 
-    if (fs->ro)
-        return;  /* drafts shown as they are, nothing committed */
-    v = docs_where(fs, tick_due, true, &n);
+    /* only when something may wait: no scan of every document each second */
+    if (fs->ro || !atomic_exchange(&fs->tick_wanted, false))
+        return;
+    v = docs_where(fs, tick_due, true, &n, &later);
     for (size_t i = 0; i < n; i++) {
         pthread_mutex_lock(&v[i]->lock);
-        if (tick_due(v[i], cfs_now_ms()))
+        if (tick_due(v[i], cfs_now_ms()) == 1)
             (void)cfs_doc_commit(fs, v[i], "retry");
+        later |= v[i]->retry;
         pthread_mutex_unlock(&v[i]->lock);
     }
     free(v);
+    if (later)
+        atomic_store(&fs->tick_wanted, true);
 }
 
-static bool has_draft(cfs_doc *d, int64_t now)
+static int has_draft(cfs_doc *d, int64_t now)
 {
     (void)now;
     return d->have_w && d->dirty;
@@ -1261,10 +1278,11 @@ void cfs_docs_unmount(cfs_fs *fs)
 {
     size_t n, kept = 0;
     cfs_doc **v;
+    bool later;
 
     if (fs->ro)
         return;
-    v = docs_where(fs, has_draft, false, &n);
+    v = docs_where(fs, has_draft, false, &n, &later);
     for (size_t i = 0; i < n; i++) {
         cfs_doc *d = v[i];
         bool saved;

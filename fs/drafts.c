@@ -12,6 +12,10 @@
  *   state invalid|conflict|pending|dirty
  *   base <the tip the edit was made from, or ->
  *   error <why it was not committed, one line>
+ *
+ * STATE/drafts/.reserve holds room for two drafts of the largest size, and
+ * is given up when the disk is full, so that the drafts a full disk
+ * refuses still reach the disk; it is made again when space comes back.
  */
 #include "mount.h"
 
@@ -27,6 +31,27 @@
 #define MAGIC "ceramicfs draft 1\n"
 #define HEAD_MAX 2048
 #define TMP_SUFFIX ".tmp"
+#define RESERVE ".reserve"
+#define RESERVE_SIZE (2 * (CFS_CONTENT_MAX + HEAD_MAX))
+
+/* Make the reserve unless it is there; quiet when there is no room. */
+static void reserve_make(cfs_fs *fs)
+{
+    struct stat sb;
+    int fd;
+
+    if (fs->drafts_fd < 0 || fs->ro || fstatat(fs->drafts_fd, RESERVE, &sb, 0) == 0)
+        return;
+    if ((fd = openat(fs->drafts_fd, RESERVE TMP_SUFFIX, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+        return;  /* another thread makes it */
+    if (posix_fallocate(fd, 0, RESERVE_SIZE) == 0 && fsync(fd) == 0 &&
+        renameat(fs->drafts_fd, RESERVE TMP_SUFFIX, fs->drafts_fd, RESERVE) == 0) {
+        close(fd);
+        return;
+    }
+    close(fd);
+    unlinkat(fs->drafts_fd, RESERVE TMP_SUFFIX, 0);
+}
 
 int cfs_drafts_open(cfs_fs *fs)
 {
@@ -42,6 +67,9 @@ int cfs_drafts_open(cfs_fs *fs)
     }
     fs->drafts_fd = openat(sfd, "drafts", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     close(sfd);
+    if (fs->drafts_fd >= 0)
+        unlinkat(fs->drafts_fd, RESERVE TMP_SUFFIX, 0);  /* cut by a crash */
+    reserve_make(fs);
     /* -o ro on a state directory that has none: no drafts, and none made */
     return fs->drafts_fd < 0 && !(fs->ro && errno == ENOENT) ? -errno : 0;
 }
@@ -74,14 +102,13 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-int cfs_draft_save(cfs_fs *fs, cfs_doc *doc)
+/* Write doc's draft as key: temporary file, fsync, rename, directory
+ * fsync. 0 or -errno. */
+static int draft_write(cfs_fs *fs, cfs_doc *doc, const char *key)
 {
-    char key[sizeof doc->draft_key], tmp[sizeof key + sizeof TMP_SUFFIX], head[HEAD_MAX], base[CER_CID_STR_MAX] = "-";
+    char tmp[sizeof doc->draft_key + sizeof TMP_SUFFIX], head[HEAD_MAX], base[CER_CID_STR_MAX] = "-";
     int fd, rc, n;
 
-    if (fs->drafts_fd < 0)
-        return -EROFS;
-    draft_key(doc, key);
     if (doc->base_set && cer_cid_to_string(base, sizeof base, &doc->base_tip) < 0)
         snprintf(base, sizeof base, "-");
     n = snprintf(head, sizeof head, MAGIC "state %s\nbase %s\nerror ", doc->state, base);
@@ -100,10 +127,27 @@ int cfs_draft_save(cfs_fs *fs, cfs_doc *doc)
         rc = -errno;
     if (rc == 0 && fsync(fs->drafts_fd) < 0)
         rc = -errno;
-    if (rc < 0) {
+    if (rc < 0)
         unlinkat(fs->drafts_fd, tmp, 0);
-        return rc;
+    return rc;
+}
+
+int cfs_draft_save(cfs_fs *fs, cfs_doc *doc)
+{
+    char key[sizeof doc->draft_key];
+    int rc;
+
+    if (fs->drafts_fd < 0)
+        return -EROFS;
+    draft_key(doc, key);
+    rc = draft_write(fs, doc, key);
+    if ((rc == -ENOSPC || rc == -EDQUOT) && unlinkat(fs->drafts_fd, RESERVE, 0) == 0) {
+        /* the disk is full: the reserve makes room for this draft */
+        (void)fsync(fs->drafts_fd);
+        rc = draft_write(fs, doc, key);
     }
+    if (rc < 0)
+        return rc;
     /* a pending document renamed since its last draft: one file only */
     if (doc->draft_key[0] && strcmp(doc->draft_key, key) != 0)
         unlinkat(fs->drafts_fd, doc->draft_key, 0);
@@ -120,6 +164,7 @@ void cfs_draft_remove(cfs_fs *fs, cfs_doc *doc)
         (void)fsync(fs->drafts_fd);
         doc->draft_key[0] = '\0';
         doc->draft_gen = 0;
+        reserve_make(fs);  /* given up for a full disk: space came back */
     }
 }
 
@@ -198,6 +243,8 @@ static int draft_parse(cfs_fs *fs, cfs_doc *doc, const char *key, const char *da
     doc->retry = strcmp(state, "pending") == 0 || strcmp(state, "dirty") == 0;
     doc->failed_err = doc->retry ? -EIO : strcmp(state, "conflict") == 0 ? -ESTALE : -EINVAL;
     doc->retry_at_ms = 0;
+    if (doc->retry)
+        atomic_store(&fs->tick_wanted, true);
     return 0;
 }
 

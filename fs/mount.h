@@ -205,6 +205,7 @@ typedef struct cfs_fs {
     int64_t refused_ms;         /* in .errors for mv's two tries) */
 
     atomic_uint_fast64_t requests[CFS_REQUEST_KINDS]; /* by kind since the mount (fsops.c) */
+    atomic_bool tick_wanted;    /* a save may wait for the timer (cfs_docs_tick) */
 
     pthread_mutex_t nlock;      /* guards the notifier queue */
     pthread_cond_t ncond;

@@ -3,8 +3,9 @@
 # happened, in the real mount: a refused draft survives an unmount and a
 # kill -9 (content.json shows it again, user.ceramic.state says invalid,
 # .errors still lists it); rm content.json drops it; a full state disk
-# (a small tmpfs) refuses a valid save with ENOSPC, and once space is freed
-# `sync` commits it and the timer commits another; a save over the size
+# (a small tmpfs) refuses a valid save with ENOSPC and still keeps it on
+# disk (the reserve), across a kill -9, and once space is freed the timer
+# commits it (and `sync` another); a save over the size
 # limit is EFBIG; an emptied content.json is refused at a commit point
 # with EINVAL and an .errors line; a refused rename is in .errors once; a
 # non-ASCII name stays intact in .errors.
@@ -156,22 +157,32 @@ eq rename.reason "$(t tail -1 "$M/.errors" | jq -r '.kind + ": " + .message')" \
 errno_is mkdir.utf8 "Invalid argument" mkdir "$M/ñame-é"
 eq utf8.errors "$(t tail -1 "$M/.errors" | jq -r .message | grep -c 'mkdir ñame-é: ')" 1
 
-# ---- a full state disk: ENOSPC, then space comes back ----
+# ---- a full state disk: ENOSPC, the draft kept (the reserve), a kill -9,
+# then space comes back ----
 t mkdir "$M/b" && t sh -c "echo '{\"b\":1}' > '$M/b/content.json'"
 dd if=/dev/zero of="$S/fill" bs=64k 2>/dev/null
 eq enospc.close "$(save_py "$M/doc/content.json" '{"v":10}')" "No space left on device"
-t sh -c "echo '{\"b\":2}' > '$M/b/content.json'"
+eq enospc.on_disk "$(ls "$S/drafts" | grep -c "$SID")" 1
+dd if=/dev/zero of="$S/fill2" bs=4k 2>/dev/null   # what the reserve gave back
 errno_is enospc.sync "No space left on device" sync "$M/doc/content.json"
 eq enospc.state "$(xattr user.ceramic.state "$M/doc/content.json")" pending
 eq enospc.kept "$(t cat "$M/doc/content.json")" '{"v":10}'
-rm -f "$S/fill"
-t sync "$M/doc/content.json" && ok "sync commits once there is space" || bad "sync after freeing space"
-eq enospc.committed "$(t jq -c .data "$M/doc/.log" | tail -1)" '[{"op":"replace","path":"/v","value":10}]'
+kill -9 $PID; wait $PID 2>/dev/null; PID=
+fusermount3 -u "$M" 2>/dev/null || fusermount3 -uz "$M"
+mount_fs
+eq enospc.crash.draft "$(t cat "$M/doc/content.json")" '{"v":10}'
+eq enospc.crash.state "$(xattr user.ceramic.state "$M/doc/content.json")" pending
+t sh -c "echo '{\"b\":2}' > '$M/b/content.json'"
+errno_is enospc.b.sync "No space left on device" sync "$M/b/content.json"
+rm -f "$S/fill" "$S/fill2"
+t sync "$M/b/content.json" && ok "sync commits once there is space" || bad "sync after freeing space"
+eq enospc.committed "$(t jq -c .data "$M/b/.log" | tail -1)" '[{"op":"replace","path":"/b","value":2}]'
+# the draft read back after the crash: the timer commits it
 i=0
-while [ "$(xattr user.ceramic.state "$M/b/content.json")" != clean ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-eq enospc.timer "$(t jq -c .data "$M/b/.log" | tail -1)" '[{"op":"replace","path":"/b","value":2}]'
-echo "drafts_test: the timer committed after $((i / 10)) s"
+while [ "$(xattr user.ceramic.state "$M/doc/content.json")" != clean ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+eq enospc.timer "$(t jq -c .data "$M/doc/.log" | tail -1)" '[{"op":"replace","path":"/v","value":10}]'
 eq drafts.none_left "$(ls "$S/drafts" | wc -l | tr -d ' ')" 0
+eq drafts.reserve_back "$(ls -A "$S/drafts")" .reserve
 umount_fs
 
 [ $fails -eq 0 ] || { echo "drafts_test: $fails FAILED"; exit 1; }
