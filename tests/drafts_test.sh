@@ -5,10 +5,10 @@
 # .errors still lists it); rm content.json drops it; a full state disk
 # (a small tmpfs) refuses a valid save with ENOSPC and still keeps it on
 # disk (the reserve), across a kill -9, and once space is freed the timer
-# commits it (and `sync` another); a save over the size
-# limit is EFBIG; an emptied content.json is refused at a commit point
-# with EINVAL and an .errors line; a refused rename is in .errors once; a
-# non-ASCII name stays intact in .errors.
+# commits it (and `sync` another); a save over the size limit is EFBIG; an
+# emptied content.json is refused at a commit point with EINVAL and an
+# .errors line; a refused rename is in .errors once; a non-ASCII name
+# stays intact in .errors.
 #
 # Needs FUSE (root, /dev/fuse, fusermount3) and tmpfs: without them a loud
 # SKIP (exit 77) outside CI, a failure with CI set.
