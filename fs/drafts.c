@@ -55,23 +55,25 @@ static void reserve_make(cfs_fs *fs)
 
 int cfs_drafts_open(cfs_fs *fs)
 {
-    int sfd = open(fs->state_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    int sfd = open(fs->state_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC), e;
 
     fs->drafts_fd = -1;
     if (sfd < 0)
         return -errno;
-    if (mkdirat(sfd, "drafts", 0700) < 0 && errno != EEXIST && !fs->ro) {
-        int e = -errno;
+    if (!fs->ro && mkdirat(sfd, "drafts", 0700) < 0 && errno != EEXIST) {
+        e = -errno;
         close(sfd);
         return e;
     }
     fs->drafts_fd = openat(sfd, "drafts", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    e = -errno;
     close(sfd);
-    if (fs->drafts_fd >= 0)
+    if (fs->drafts_fd < 0)  /* -o ro on a state directory that has none: no drafts */
+        return fs->ro && e == -ENOENT ? 0 : e;
+    if (!fs->ro)
         unlinkat(fs->drafts_fd, RESERVE TMP_SUFFIX, 0);  /* cut by a crash */
     reserve_make(fs);
-    /* -o ro on a state directory that has none: no drafts, and none made */
-    return fs->drafts_fd < 0 && !(fs->ro && errno == ENOENT) ? -errno : 0;
+    return 0;
 }
 
 void cfs_drafts_close(cfs_fs *fs)
