@@ -14,6 +14,11 @@
  *       anything else                     scratch: a plain local file in
  *                                         STATE/scratch/<key>/, never published
  *
+ * A save refused or not committed yet stays content.json's bytes (the
+ * draft) and is kept in STATE/drafts/<key> (drafts.c) until a save commits
+ * or content.json is removed; a passing refusal is tried again by the
+ * notifier thread's timer (cfs_docs_tick).
+ *
  * Locks, in the order they are taken: fs->lock (the tables), then one
  * doc->lock. Neither is held while calling fuse_lowlevel_notify_* (only
  * the notifier thread calls those, with no lock held). doc->lock is held

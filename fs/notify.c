@@ -109,7 +109,6 @@ static void *run(void *arg)
 {
     cfs_fs *fs = arg;
     cfs_note *n;
-
     int64_t tick = cfs_now_ms() + TICK_MS;
 
     for (;;) {
@@ -122,7 +121,7 @@ static void *run(void *arg)
             pthread_mutex_unlock(&fs->nlock);
             return NULL;
         }
-        if (!fs->nhead) {
+        if (cfs_now_ms() >= tick) {
             /* the timer: saves to try again (no lock held) */
             pthread_mutex_unlock(&fs->nlock);
             cfs_docs_tick(fs);
