@@ -804,6 +804,13 @@ void cer_node_event(cer_node *node, const char *kind, const cer_streamref *id, c
  * {"time":"<ISO 8601>","kind":...,"stream":...|null,"message":...};
  * *out is NUL-terminated, *len its length; caller frees. */
 int cer_node_events(cer_node *node, char **out, size_t *len);
+/* Keep events across opens in STATE/events (JSON Lines, the last
+ * 2 × CER_NODE_EVENTS_MAX at most): the kept ones are loaded now, older
+ * than any of this open, and with write each new one is appended (a write
+ * that fails, a full disk, leaves it in memory only). The mount calls it;
+ * commands that only read do not. 0, or -errno when the file cannot be
+ * read (or, with write, opened): events then stay in memory. */
+int cer_node_events_keep(cer_node *node, bool write);
 /* An event hook (syslog, stderr): called with each event as its JSON line
  * (no newline) after it is recorded, with no node lock held. One hook; a
  * second call replaces it; NULL removes it. */

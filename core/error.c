@@ -2,6 +2,7 @@
  * error.c — per-thread last-error message (see error.h).
  */
 #include "error.h"
+#include "json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,13 +58,32 @@ int cer_err_wrap(int code, const char *fmt, ...)
 
 const char *cer_excerpt(char out[CER_EXCERPT_MAX], const char *s)
 {
-    size_t i;
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0, o = 0;
 
-    for (i = 0; i < 64 && s[i]; i++)
-        out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    if (s[i])
-        memcpy(out + i, "...", 4);
+    /* whole characters, so a name keeps its letters (é, ü, 日本) */
+    while (p[i] && o < 64) {
+        size_t n = cer_utf8_seq(p + i, strnlen(s + i, 4));
+        uint32_t c = n == 2 ? (uint32_t)(p[i] & 0x1f) << 6 | (p[i + 1] & 0x3f)
+                   : n == 3 ? (uint32_t)(p[i] & 0x0f) << 12 | (uint32_t)(p[i + 1] & 0x3f) << 6 | (p[i + 2] & 0x3f)
+                            : 0;
+        if (n > 64 - o)
+            break;
+        /* controls (C0, DEL, C1) and the bidirectional overrides, which
+         * would make a message read other than it is, as '?' */
+        if (n == 0 || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f)) || (n == 2 && c < 0xa0) ||
+            (n == 3 && ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)))) {
+            out[o++] = '?';
+            i += n ? n : 1;
+            continue;
+        }
+        memcpy(out + o, p + i, n);
+        o += n;
+        i += n;
+    }
+    if (p[i])
+        memcpy(out + o, "...", 4);
     else
-        out[i] = '\0';
+        out[o] = '\0';
     return out;
 }

@@ -28,7 +28,8 @@ int cer_err_wrap(int code, const char *fmt, ...) CER_PRINTF(2, 3);
 #define CER_EXCERPT_MAX 72
 
 /* A printable excerpt of untrusted input for an error message: at most 64
- * characters, non-printable bytes as '?', "..." when cut. Returns out. */
+ * bytes of whole UTF-8 characters, controls, bidirectional overrides and
+ * bytes that are not UTF-8 as '?', "..." when cut. Returns out. */
 const char *cer_excerpt(char out[CER_EXCERPT_MAX], const char *s);
 
 #endif

@@ -61,7 +61,7 @@
 /* The length of the valid UTF-8 sequence at p[0..len), or 0 if the bytes
  * there are not one (overlong forms, surrogates and code points above
  * U+10FFFF are invalid). */
-static size_t utf8_seq(const uint8_t *p, size_t len)
+size_t cer_utf8_seq(const uint8_t *p, size_t len)
 {
     uint8_t c = p[0], lo = 0x80, hi = 0xbf;
     size_t n;
@@ -412,7 +412,7 @@ static int unexpected(const parser *ps, const char *p, const char *what)
     c = (uint8_t)*p;
     if (c >= 0x20 && c < 0x7f)
         return perr(ps, p, -EINVAL, "unexpected '%c'%s%s", c, *what ? ", " : "", what);
-    if (c >= 0x80 && (n = utf8_seq((const uint8_t *)p, (size_t)(ps->end - p))) > 0)
+    if (c >= 0x80 && (n = cer_utf8_seq((const uint8_t *)p, (size_t)(ps->end - p))) > 0)
         return perr(ps, p, -EINVAL, "unexpected character U+%04X%s%s",
                     (unsigned)utf8_decode((const uint8_t *)p, n), *what ? ", " : "", what);
     return perr(ps, p, -EINVAL, "unexpected byte 0x%02X%s%s", c, *what ? ", " : "", what);
@@ -423,7 +423,7 @@ static int check_utf8(const parser *ps)
     const uint8_t *p = (const uint8_t *)ps->text, *end = (const uint8_t *)ps->end;
 
     while (p < end) {
-        size_t n = *p < 0x80 ? 1 : utf8_seq(p, (size_t)(end - p));
+        size_t n = *p < 0x80 ? 1 : cer_utf8_seq(p, (size_t)(end - p));
 
         if (n == 0) {
             size_t off = (size_t)(p - (const uint8_t *)ps->text), line, col;
@@ -824,7 +824,7 @@ static void key_for_message(char *out, size_t cap, const char *key)
             o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p == 0xc0 ? 0 : *p);
             p += *p == 0xc0;
         } else {  /* whole characters (the parser made the key valid UTF-8) */
-            size_t n = *p < 0x80 ? 1 : utf8_seq(p, strnlen((const char *)p, 4));
+            size_t n = *p < 0x80 ? 1 : cer_utf8_seq(p, strnlen((const char *)p, 4));
 
             n = n ? n : 1;
             memcpy(out + o, p, n);
@@ -1019,7 +1019,7 @@ static int print_string(printer *pr, const char *s)
                 p++;
                 continue;
             }
-            if ((n = utf8_seq(p, strnlen((const char *)p, 4))) == 0)
+            if ((n = cer_utf8_seq(p, strnlen((const char *)p, 4))) == 0)
                 return cer_err(-EINVAL, "json: string is not valid UTF-8 (byte 0x%02X at offset %zu)",
                                *p, (size_t)(p - (const uint8_t *)s));
             p += n;

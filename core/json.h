@@ -38,6 +38,10 @@
  * Number.MAX_SAFE_INTEGER. */
 #define CER_JSON_SAFE_INT_MAX 9007199254740991.0
 
+/* The length of the valid UTF-8 sequence at p (1 for ASCII), or 0 when
+ * the bytes there (at most len) are not one. */
+size_t cer_utf8_seq(const uint8_t *p, size_t len);
+
 /* Room for any cer_json_number_text result, NUL included. */
 #define CER_JSON_NUMBER_MAX 32
 

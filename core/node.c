@@ -26,6 +26,8 @@
 #include "buf.h"
 #include "clock.h"
 #include "error.h"
+#include "eventlog.h"
+#include "json.h"
 #include "lost.h"
 #include "registry.h"
 #include "state.h"
@@ -91,6 +93,7 @@ struct cer_node {
     counter *counters;
     void (*hook)(void *arg, const char *kind, const char *line);
     void *hook_arg;
+    cer_evlog *evlog;       /* STATE/events, when kept (cer_node_events_keep) */
     char eth_rpc[512];      /* anchor checks: the chain's RPC URL, "" when off */
     double check_timeout;   /* seconds per call */
     int64_t chain_down_ms;  /* the chain was unreachable: not asked before this */
@@ -258,6 +261,7 @@ void cer_node_close(cer_node *node)
     cer_key_wipe(&node->key);
     for (size_t i = 0; i < CER_NODE_EVENTS_MAX; i++)
         free(node->events[i].line);
+    cer_evlog_close(node->evlog);
     for (counter *c = node->counters, *next; c; c = next) {
         next = c->next;
         free(c);
@@ -1270,11 +1274,41 @@ static char *event_line(int64_t ms, const char *kind, const cer_streamref *id, c
     return line;
 }
 
+/* Bytes that are not UTF-8 (a name cut by a %.Ns, a message cut to fit)
+ * as '?': the printer refuses them, and the event would be lost. */
+static void utf8_fix(char *s)
+{
+    size_t len = strlen(s);
+
+    for (size_t i = 0; i < len;) {
+        size_t n = cer_utf8_seq((const uint8_t *)s + i, len - i);
+        if (n == 0) {
+            s[i++] = '?';
+            continue;
+        }
+        i += n;
+    }
+}
+
+/* Put line in the ring (elock held); the old line there is freed. */
+static void ring_put(cer_node *node, int64_t ms, char *line)
+{
+    event *e = &node->events[node->ev_next];
+
+    free(e->line);
+    e->time_ms = ms;
+    e->line = line;
+    node->ev_next = (node->ev_next + 1) % CER_NODE_EVENTS_MAX;
+    if (node->ev_count < CER_NODE_EVENTS_MAX)
+        node->ev_count++;
+}
+
 void cer_node_event(cer_node *node, const char *kind, const cer_streamref *id, const char *fmt, ...)
 {
     void (*hook)(void *, const char *, const char *);
     void *hook_arg;
     char msg[1024], *line, *hook_line = NULL;
+    cer_evlog *evlog;
     va_list ap;
     int64_t ms;
 
@@ -1283,27 +1317,70 @@ void cer_node_event(cer_node *node, const char *kind, const cer_streamref *id, c
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_fix(msg);
     ms = cer_clock_ms(CLOCK_REALTIME);
     line = event_line(ms, kind, id, msg);
     pthread_mutex_lock(&node->elock);
     count_locked(node, kind, 1);
     hook = node->hook;
     hook_arg = node->hook_arg;
+    evlog = node->evlog;
     if (line) {
-        event *e = &node->events[node->ev_next];
-        free(e->line);
-        e->time_ms = ms;
-        e->line = line;
-        node->ev_next = (node->ev_next + 1) % CER_NODE_EVENTS_MAX;
-        if (node->ev_count < CER_NODE_EVENTS_MAX)
-            node->ev_count++;
-        if (hook)
+        ring_put(node, ms, line);
+        if (hook || evlog)
             hook_line = strdup(line);
     }
     pthread_mutex_unlock(&node->elock);
+    if (hook_line && evlog)
+        cer_evlog_add(evlog, hook_line);
     if (hook && hook_line)
         hook(hook_arg, kind, hook_line);
     free(hook_line);
+}
+
+int cer_node_events_keep(cer_node *node, bool write)
+{
+    char *path = NULL, **lines = NULL;
+    size_t n = 0;
+    cer_evlog *evlog = NULL;
+    int rc;
+
+    if ((rc = path_join(&path, node->dir, "events")) < 0)
+        return rc;
+    if ((rc = cer_evlog_load(path, CER_NODE_EVENTS_MAX, &lines, &n)) == 0 && write)
+        rc = cer_evlog_open(&evlog, path, CER_NODE_EVENTS_MAX);
+    free(path);
+    pthread_mutex_lock(&node->elock);
+    if (n) {
+        /* the kept lines are older than any event of this open: the ring
+         * becomes kept + current, the newest CER_NODE_EVENTS_MAX of them */
+        char *cur[CER_NODE_EVENTS_MAX];
+        int64_t cur_ms[CER_NODE_EVENTS_MAX];
+        size_t ncur = node->ev_count, skip;
+        for (size_t i = 0; i < ncur; i++) {
+            event *e = &node->events[(node->ev_next + CER_NODE_EVENTS_MAX - ncur + i) % CER_NODE_EVENTS_MAX];
+            cur[i] = e->line;
+            cur_ms[i] = e->time_ms;
+            e->line = NULL;
+        }
+        node->ev_next = node->ev_count = 0;
+        skip = n + ncur > CER_NODE_EVENTS_MAX ? n + ncur - CER_NODE_EVENTS_MAX : 0;
+        for (size_t i = 0; i < n; i++) {
+            if (i < skip)
+                free(lines[i]);
+            else
+                ring_put(node, 0, lines[i]);
+        }
+        for (size_t i = 0; i < ncur; i++)
+            ring_put(node, cur_ms[i], cur[i]);
+    }
+    if (!node->evlog)
+        node->evlog = evlog;
+    else
+        cer_evlog_close(evlog);
+    pthread_mutex_unlock(&node->elock);
+    free(lines);
+    return rc;
 }
 
 void cer_node_on_event(cer_node *node, void (*fn)(void *arg, const char *kind, const char *line), void *arg)

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PENDING_PREFIX "pending-"
+#define PENDING_PREFIX CFS_PENDING_PREFIX
 
 int64_t cfs_now_ms(void)
 {
@@ -448,6 +448,33 @@ cfs_doc *cfs_doc_lookup(cfs_fs *fs, const char *name, bool *by_id, int *err)
     return d;
 }
 
+cfs_doc *cfs_doc_by_key(cfs_fs *fs, const char *key, int *err)
+{
+    const char *name = key + strlen(PENDING_PREFIX);
+    cfs_doc *d = NULL;
+    bool by_id;
+
+    *err = 0;
+    if (strncmp(key, PENDING_PREFIX, strlen(PENDING_PREFIX)) == 0) {
+        if (cer_node_alias_check(name) < 0) {
+            *err = -EINVAL;
+            return NULL;
+        }
+        pthread_mutex_lock(&fs->lock);
+        if (!(d = find_name_locked(fs, name)))
+            d = pending_doc(fs, name, cfs_now_ms(), err);
+        else if (!d->pending)
+            d = NULL, *err = -EEXIST;  /* the name went to a stream meanwhile */
+        pthread_mutex_unlock(&fs->lock);
+        return d;
+    }
+    if (cer_streamref_parse(&(cer_streamref){0}, key) < 0) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    return cfs_doc_lookup(fs, key, &by_id, err);
+}
+
 typedef struct list_ctx {
     cfs_fs *fs;
     int (*fn)(const char *name, uint64_t ino, void *arg);
@@ -598,6 +625,25 @@ int cfs_doc_rmdir(cfs_fs *fs, const char *name)
     return rc;
 }
 
+/* Why a rename of a document directory is refused, for .errors. */
+static int rename_refused(cfs_fs *fs, const char *from, const char *to, int rc, const char *why)
+{
+    char msg[sizeof fs->refused];
+    int64_t now = cfs_now_ms();
+    bool again;
+
+    snprintf(msg, sizeof msg, "mv %.80s %.80s: %s", from, to, why ? why : strerror(-rc));
+    /* mv tries renameat2(RENAME_NOREPLACE), then rename(): one line */
+    pthread_mutex_lock(&fs->lock);
+    again = now - fs->refused_ms < 1000 && strcmp(fs->refused, msg) == 0;
+    memcpy(fs->refused, msg, sizeof msg);
+    fs->refused_ms = now;
+    pthread_mutex_unlock(&fs->lock);
+    if (!again)
+        cer_node_event(fs->node, "rename", NULL, "%s", msg);
+    return rc;
+}
+
 int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
 {
     cer_streamref id;
@@ -606,16 +652,18 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
     int err, rc = 0;
 
     if (flags & RENAME_EXCHANGE)
-        return -EINVAL;
+        return rename_refused(fs, from, to, -EINVAL, "exchanging two documents is not supported");
     if (!(d = cfs_doc_lookup(fs, from, &by_id, &err)))
         return err;
     if (by_id)
-        return -EINVAL;  /* rename the listed name */
+        return rename_refused(fs, from, to, -EINVAL, "the document has an alias: rename the alias instead");
     if (strcmp(from, to) == 0)
         return 0;
     to_sid = cer_streamref_parse(&id, to) == 0;
-    if (to_sid ? (d->pending || !cer_streamref_same_stream(&id, &d->id)) : cer_node_alias_check(to) < 0)
-        return -EINVAL;
+    if (to_sid && (d->pending || !cer_streamref_same_stream(&id, &d->id)))
+        return rename_refused(fs, from, to, -EINVAL, "a document can only be renamed to its own StreamID");
+    if (!to_sid && cer_node_alias_check(to) < 0)
+        return rename_refused(fs, from, to, -EINVAL, cer_errmsg());
     pthread_mutex_lock(&fs->lock);
     if (find_name_locked(fs, to))
         rc = flags & RENAME_NOREPLACE ? -EEXIST : -ENOTEMPTY;
@@ -623,7 +671,7 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
     if (rc == 0 && !to_sid && cer_node_resolve(fs->node, &id, to) == 0)
         rc = -EEXIST;
     if (rc < 0)
-        return rc;
+        return rename_refused(fs, from, to, rc, "another document has that name");
     pthread_mutex_lock(&d->lock);
     if (d->pending) {
         char key[sizeof d->scratch_key];
@@ -645,6 +693,12 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
         rename_doc(fs, d, to);
         d->removed = false;
         pthread_mutex_unlock(&fs->lock);
+        /* a pending document's draft is kept under its name */
+        if (d->pending && (err = cfs_draft_rekey(fs, d)) < 0)
+            cer_node_event(fs->node, "rename", NULL, "mv %.80s %.80s: its draft stays under the old name: %s", from,
+                           to, strerror(-err));
+    } else {
+        rename_refused(fs, from, to, rc, rc == -EIO ? cer_errmsg() : NULL);
     }
     pthread_mutex_unlock(&d->lock);
     return rc;
@@ -671,6 +725,13 @@ static int render_tip(cfs_fs *fs, cfs_doc *doc)
         rc = cer_json_print(&text, st->content, CER_JSON_PRETTY);
     else
         rc = (text = strdup("null")) ? 0 : -ENOMEM;
+    if (rc == 0 && st->content && strlen(text) >= CFS_CONTENT_MAX) {
+        /* pretty-printed it would be over the limit, and so no longer
+         * writable: compact, as its commit counts it */
+        free(text);
+        text = NULL;
+        rc = cer_json_print(&text, st->content, 0);
+    }
     if (rc == 0) {
         size_t n = strlen(text);
         char *r = realloc(text, n + 2);
@@ -827,15 +888,17 @@ int cfs_doc_truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size)
 {
     int rc;
 
-    (void)fs;
     if ((rc = w_reserve(doc, size)) < 0)
         return rc;
+    doc->too_big = false;
     if (size > doc->w_len)
         memset(doc->w + doc->w_len, 0, size - doc->w_len);
     doc->w_len = size;
     doc->have_w = true;
-    if (size == 0)
+    if (size == 0) {
         doc->written = false;
+        atomic_store(&fs->tick_wanted, true);  /* refused if nothing comes */
+    }
     w_changed(doc);
     return 0;
 }
@@ -845,8 +908,10 @@ int cfs_doc_write_w(cfs_fs *fs, cfs_doc *doc, size_t off, const void *data, size
     int rc;
 
     (void)fs;
-    if (off > CFS_CONTENT_MAX || len > CFS_CONTENT_MAX - off)
+    if (off > CFS_CONTENT_MAX || len > CFS_CONTENT_MAX - off) {
+        doc->too_big = true;  /* the save is refused at its commit point too */
         return -EFBIG;
+    }
     if ((rc = w_reserve(doc, off + len)) < 0)
         return rc;
     if (off > doc->w_len)
@@ -860,9 +925,29 @@ int cfs_doc_write_w(cfs_fs *fs, cfs_doc *doc, size_t off, const void *data, size
     return 0;
 }
 
+int cfs_doc_set_draft(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len)
+{
+    int rc;
+
+    (void)fs;
+    doc->w_len = 0;
+    if ((rc = w_reserve(doc, len)) < 0)
+        return rc;
+    if (len)
+        memcpy(doc->w, data, len);
+    doc->w_len = len;
+    doc->have_w = true;
+    doc->written = true;
+    w_changed(doc);
+    return 0;
+}
+
 void cfs_doc_drop_w(cfs_fs *fs, cfs_doc *doc)
 {
-    (void)fs;
+    cfs_draft_remove(fs, doc);
+    doc->retry = false;
+    doc->retries = 0;
+    doc->too_big = false;
     doc->have_w = false;
     doc->dirty = false;
     doc->written = false;
@@ -871,6 +956,7 @@ void cfs_doc_drop_w(cfs_fs *fs, cfs_doc *doc)
     doc->w_len = 0;
     doc->w_gen++;
     doc->failed_gen = 0;
+    doc->failed_err = 0;
     doc->absent_until_ms = cfs_now_ms() + CFS_ABSENT_MS;
     snprintf(doc->state, sizeof doc->state, doc->pending ? "pending" : "clean");
     doc->last_error[0] = '\0';
@@ -883,17 +969,39 @@ static int reject(cfs_fs *fs, cfs_doc *doc, int err, const char *state, const ch
 
 static int reject(cfs_fs *fs, cfs_doc *doc, int err, const char *state, const char *fmt, ...)
 {
+    char was[sizeof doc->last_error];
     va_list ap;
 
+    memcpy(was, doc->last_error, sizeof was);
     va_start(ap, fmt);
     vsnprintf(doc->last_error, sizeof doc->last_error, fmt, ap);
     va_end(ap);
     snprintf(doc->state, sizeof doc->state, "%s", state);
-    doc->failed_gen = doc->w_gen;
-    cer_node_event(fs->node, "save", doc->pending ? NULL : &doc->id, "%s/content.json: %s", doc->name,
-                   doc->last_error);
+    /* a retry that fails as the last try did says nothing new */
+    if (!doc->retry || strcmp(was, doc->last_error) != 0)
+        cer_node_event(fs->node, "save", doc->pending ? NULL : &doc->id, "%s/content.json: %s", doc->name,
+                       doc->last_error);
     return err;
 }
+
+/* Whether a refusal is for a passing cause (a full disk, the store failing,
+ * a timeout), so the same bytes are tried again, or for the bytes
+ * themselves, which wait for new ones. */
+static bool passing(int err)
+{
+    return err != -EINVAL && err != -EFBIG && err != -EACCES && err != -ESTALE && err != -EROFS;
+}
+
+/* A refusal for a passing cause: its errno as the user gets it. */
+static int passing_err(int rc)
+{
+    return rc == -ENOSPC || rc == -EDQUOT || rc == -ENOMEM || rc == -ETIMEDOUT ? rc : -EIO;
+}
+
+#define RETRY_NOTE "; the save is kept and tried again"
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#define BLOCK_NOTE " (a commit is one block of at most " XSTR(CER_BLOCK_MAX) " bytes)"
 
 /* The first valid save of a pending document: its genesis. */
 static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
@@ -903,8 +1011,12 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
     uint64_t old_dir;
     int dfd, rc;
 
-    if ((rc = cer_node_create(fs->node, &id, NULL, value, 0)) < 0)
-        return reject(fs, doc, -EIO, "invalid", "the genesis commit failed: %s", cer_errmsg());
+    if ((rc = cer_node_create(fs->node, &id, NULL, value, 0)) == -EFBIG || rc == -EINVAL)
+        return reject(fs, doc, rc, "invalid", "not saved: the genesis commit is refused: %s%s", cer_errmsg(),
+                      rc == -EFBIG ? BLOCK_NOTE : "");
+    if (rc < 0)
+        return reject(fs, doc, passing_err(rc), "pending", "not saved yet: the genesis commit failed: %s" RETRY_NOTE,
+                      cer_errmsg());
     if (cer_node_alias(fs->node, &id, doc->name) < 0)
         cer_node_event(fs->node, "mkdir", &id, "alias %s: %s", doc->name, cer_errmsg());
     cer_streamref_to_string(sid, sizeof sid, &id);
@@ -941,6 +1053,11 @@ int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t l
 
     if (fs->ro)
         return -EROFS;
+    if (len == 0 || len == strspn((const char *)data, " \t\r\n"))
+        return reject(fs, doc, -EINVAL, "invalid",
+                      "not saved (%s): content.json is empty (truncated, and nothing written since); write the "
+                      "document, or rm content.json to drop the draft",
+                      how);
     if (cer_json_parse(&value, (const char *)data, len, CER_JSON_EXACT_INTS) < 0)
         return reject(fs, doc, -EINVAL, "invalid", "not saved (%s): not valid JSON: %s", how, cer_errmsg());
     if (!cJSON_IsObject(value)) {
@@ -959,7 +1076,8 @@ int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t l
         /* the tip moved under the edit: rebase the edit's patch onto it */
         if (cer_patch_diff(&patch, doc->base_content, value) < 0 ||
             cer_node_state(fs->node, &st, &doc->id) < 0) {
-            rc = reject(fs, doc, -EIO, "invalid", "rebase failed: %s", cer_errmsg());
+            rc = reject(fs, doc, -EIO, "pending", "not saved yet (%s): rebase failed: %s" RETRY_NOTE, how,
+                        cer_errmsg());
             goto done;
         }
         if (cer_patch_apply(&rebased, st->content, patch) < 0) {
@@ -984,9 +1102,13 @@ int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t l
         rc = reject(fs, doc, -EACCES, "invalid", "not saved: %s", cer_errmsg());
         goto done;
     }
+    if (rc == -ESTALE || rc == -EINVAL || rc == -EFBIG) {
+        rc = reject(fs, doc, rc, rc == -ESTALE ? "conflict" : "invalid", "not saved (%s): %s%s", how, cer_errmsg(),
+                    rc == -EFBIG ? BLOCK_NOTE : "");
+        goto done;
+    }
     if (rc < 0) {
-        rc = reject(fs, doc, rc == -ESTALE ? -ESTALE : -EIO, rc == -ESTALE ? "conflict" : "invalid",
-                    "not saved (%s): %s", how, cer_errmsg());
+        rc = reject(fs, doc, passing_err(rc), "pending", "not saved yet (%s): %s" RETRY_NOTE, how, cer_errmsg());
         goto done;
     }
 done:
@@ -1014,13 +1136,41 @@ done:
 
 int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how)
 {
+    int rc, e;
+
     if (!doc->have_w || !doc->dirty)
         return 0;
-    if (doc->failed_gen == doc->w_gen) {
-        /* the same bytes were refused already: refuse again, quietly */
-        return strcmp(doc->state, "conflict") == 0 ? -ESTALE : -EINVAL;
+    if (doc->failed_gen == doc->w_gen && !doc->retry)
+        return doc->failed_err;  /* the same bytes were refused already: refuse again, quietly */
+    if (doc->too_big)
+        rc = reject(fs, doc, -EFBIG, "invalid",
+                    "not saved (%s): content.json is over the %d byte limit of a document", how, CFS_CONTENT_MAX);
+    else
+        rc = cfs_doc_commit_bytes(fs, doc, doc->w, doc->w_len, how);
+    if (rc == 0) {
+        if (doc->draft_key[0])
+            cfs_draft_remove(fs, doc);
+        doc->retry = false;
+        doc->retries = 0;
+        return 0;
     }
-    return cfs_doc_commit_bytes(fs, doc, doc->w, doc->w_len, how);
+    doc->failed_gen = doc->w_gen;
+    doc->failed_err = rc;
+    doc->retry = passing(rc);
+    if (doc->retry) {
+        int64_t wait = (int64_t)CFS_RETRY_MS << (doc->retries < 6 ? doc->retries : 6);
+        doc->retry_at_ms = cfs_now_ms() + (wait < CFS_RETRY_MAX_MS ? wait : CFS_RETRY_MAX_MS);
+        doc->retries++;
+        atomic_store(&fs->tick_wanted, true);
+    }
+    /* the draft is on disk before the refusal reaches the user */
+    if (doc->have_w && (doc->draft_gen != doc->w_gen || !doc->draft_key[0]) && (e = cfs_draft_save(fs, doc)) < 0 &&
+        e != -EROFS && doc->retries <= 1)
+        cer_node_event(fs->node, "save", doc->pending ? NULL : &doc->id,
+                       "%s/content.json: the draft cannot be kept in the state directory (%s): it is in memory "
+                       "only until the unmount",
+                       doc->name, strerror(-e));
+    return rc;
 }
 
 bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc)
@@ -1044,6 +1194,119 @@ bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc)
     doc->wr_tip = tip;
     doc->wr = rc == 1;
     return doc->wr;
+}
+
+/* ---- the timer and the unmount ---- */
+
+/* The documents (a snapshot: documents live as long as fs) for which
+ * want(doc, now) is 1, checked under each one's lock; *later is set when
+ * it is 2 for one (not due yet) or one was busy and skipped (skip_busy:
+ * the timer comes again). Caller frees. */
+static cfs_doc **docs_where(cfs_fs *fs, int (*want)(cfs_doc *d, int64_t now), bool skip_busy, size_t *n,
+                            bool *later)
+{
+    int64_t now = cfs_now_ms();
+    cfs_doc **v = NULL;
+    size_t cap = 0;
+
+    *n = 0;
+    *later = false;
+    pthread_mutex_lock(&fs->lock);
+    for (cfs_doc *d = fs->docs; d; d = d->next) {
+        int w;
+        if (skip_busy ? pthread_mutex_trylock(&d->lock) != 0 : pthread_mutex_lock(&d->lock) != 0) {
+            *later = true;
+            continue;
+        }
+        w = want(d, now);
+        pthread_mutex_unlock(&d->lock);
+        *later |= w == 2;
+        if (w != 1)
+            continue;
+        if (*n == cap) {
+            cfs_doc **nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
+            if (!nv) {
+                *later = true;  /* the rest wait for the next tick */
+                break;
+            }
+            v = nv;
+        }
+        v[(*n)++] = d;
+    }
+    pthread_mutex_unlock(&fs->lock);
+    return v;
+}
+
+/* 1: due now; 2: not yet; 0: nothing to do. */
+static int tick_due(cfs_doc *d, int64_t now)
+{
+    if (!d->have_w || !d->dirty)
+        return 0;
+    if (d->retry)
+        return now >= d->retry_at_ms ? 1 : 2;
+    /* emptied, nothing written since, not refused yet, and no handle open */
+    if (d->w_len == 0 && !d->written && d->failed_gen != d->w_gen)
+        return d->writers == 0 && now - d->w_mtime_ms >= CFS_EMPTY_WAIT_MS ? 1 : 2;
+    return 0;
+}
+
+void cfs_docs_tick(cfs_fs *fs)
+{
+    size_t n;
+    cfs_doc **v;
+    bool later;
+
+    /* only when something may wait: no scan of every document each second */
+    if (fs->ro || !atomic_exchange(&fs->tick_wanted, false))
+        return;
+    v = docs_where(fs, tick_due, true, &n, &later);
+    for (size_t i = 0; i < n; i++) {
+        pthread_mutex_lock(&v[i]->lock);
+        if (tick_due(v[i], cfs_now_ms()) == 1)
+            (void)cfs_doc_commit(fs, v[i], "retry");
+        later |= v[i]->retry;
+        pthread_mutex_unlock(&v[i]->lock);
+    }
+    free(v);
+    if (later)
+        atomic_store(&fs->tick_wanted, true);
+}
+
+static int has_draft(cfs_doc *d, int64_t now)
+{
+    (void)now;
+    return d->have_w && d->dirty;
+}
+
+void cfs_docs_unmount(cfs_fs *fs)
+{
+    size_t n, kept = 0;
+    cfs_doc **v;
+    bool later;
+
+    if (fs->ro)
+        return;
+    v = docs_where(fs, has_draft, false, &n, &later);
+    for (size_t i = 0; i < n; i++) {
+        cfs_doc *d = v[i];
+        bool saved;
+        pthread_mutex_lock(&d->lock);
+        if (d->failed_gen != d->w_gen || d->retry)
+            (void)cfs_doc_commit(fs, d, "unmount");  /* a refusal saves the draft */
+        if (d->have_w && d->dirty) {
+            if (!d->draft_key[0] || d->draft_gen != d->w_gen)
+                (void)cfs_draft_save(fs, d);
+            saved = d->draft_key[0] && d->draft_gen == d->w_gen;
+            kept++;
+            syslog(LOG_WARNING, "%s/content.json keeps a draft (%s%s%s)%s", d->name, d->state,
+                   d->last_error[0] ? ": " : "", d->last_error, saved ? "" : "; LOST: the state directory refused it");
+        }
+        pthread_mutex_unlock(&d->lock);
+    }
+    if (kept)
+        syslog(LOG_WARNING, "%zu document%s a draft in %s/drafts, shown again at the next mount", kept,
+               kept == 1 ? " keeps" : "s keep", fs->state_dir);
+    free(v);
 }
 
 /* ---- attributes ---- */
@@ -1465,6 +1728,7 @@ int cfs_init(cfs_fs *fs)
     size_t n = strlen(fs->state_dir) + sizeof "/scratch";
     int rc;
 
+    fs->drafts_fd = -1;
     pthread_mutex_init(&fs->lock, NULL);
     pthread_mutex_init(&fs->nlock, NULL);
     pthread_cond_init(&fs->ncond, NULL);
@@ -1474,14 +1738,22 @@ int cfs_init(cfs_fs *fs)
         return -ENOMEM;
     snprintf(fs->scratch_dir, n, "%s/scratch", fs->state_dir);
     if (fs->ro)  /* shows what is there, makes nothing */
-        return access(fs->scratch_dir, F_OK) == 0 ? load_pending(fs) : 0;
-    if ((rc = mkdir_p(fs->scratch_dir)) < 0)
+        rc = access(fs->scratch_dir, F_OK) == 0 ? load_pending(fs) : 0;
+    else if ((rc = mkdir_p(fs->scratch_dir)) == 0)
+        rc = load_pending(fs);
+    if (rc < 0)
         return rc;
-    return load_pending(fs);
+    /* .errors says after a remount what happened before it */
+    if (cer_node_events_keep(fs->node, !fs->ro) < 0)
+        syslog(LOG_WARNING, "%s/events: %s: .errors is kept in memory only", fs->state_dir, cer_errmsg());
+    if ((rc = cfs_drafts_open(fs)) < 0)
+        return rc;
+    return cfs_drafts_load(fs);
 }
 
 void cfs_fini(cfs_fs *fs)
 {
+    cfs_drafts_close(fs);
     for (cfs_doc *d = fs->docs, *next; d; d = next) {
         next = d->next;
         doc_free(d);

@@ -1733,25 +1733,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
         conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 }
 
-static int commit_left(cfs_fs *fs)
-{
-    int left = 0;
-
-    pthread_mutex_lock(&fs->lock);
-    for (cfs_doc *d = fs->docs; d; d = d->next) {
-        pthread_mutex_lock(&d->lock);
-        if (d->dirty && d->have_w && d->written && d->w_len > 0 && d->failed_gen != d->w_gen &&
-            cfs_doc_commit(fs, d, "unmount") < 0)
-            left++;
-        pthread_mutex_unlock(&d->lock);
-    }
-    pthread_mutex_unlock(&fs->lock);
-    return left;
-}
-
 static void op_destroy(void *userdata)
 {
-    commit_left(userdata);
+    cfs_docs_unmount(userdata);
 }
 
 const struct fuse_lowlevel_ops cfs_ops = {

@@ -16,6 +16,11 @@
  *       anything else                     scratch: a plain local file in
  *                                         STATE/scratch/<key>/, never published
  *
+ * A save refused or not committed yet stays content.json's bytes (the
+ * draft) and is kept in STATE/drafts/<key> (drafts.c) until a save commits
+ * or content.json is removed; a passing refusal is tried again by the
+ * notifier thread's timer (cfs_docs_tick).
+ *
  * Locks, in the order they are taken: fs->lock (the tables), then one
  * doc->lock. Neither is held while calling fuse_lowlevel_notify_* (only
  * the notifier thread calls those, with no lock held). doc->lock is held
@@ -54,9 +59,25 @@ enum {
     K_CONF,       /* .conflicts/<n>-<cid>.json */
 };
 
-/* A working copy larger than this is refused (EFBIG): a commit is a block
- * of at most 256,000 bytes, and a genesis holds the whole content. */
-#define CFS_CONTENT_MAX (16 * 1024 * 1024)
+/* A document's content.json is at most CER_BLOCK_MAX (256,000) bytes, and
+ * a bigger one is refused (EFBIG) as soon as a write or a truncation makes
+ * it so: every commit is one block of at most that size (js-ceramic drops
+ * bigger records, IPFS_MAX_RECORD_SIZE, far under what bitswap moves), and
+ * a genesis holds the whole content, which as DAG-CBOR is about the size
+ * of its JSON text. A commit whose block is still too big is refused with
+ * EFBIG at the commit point. */
+#define CFS_CONTENT_MAX CER_BLOCK_MAX
+/* A save refused for a passing cause (a full disk, a store error) is
+ * tried again after this, doubling each time up to CFS_RETRY_MAX_MS. */
+#define CFS_RETRY_MS 5000
+#define CFS_RETRY_MAX_MS 300000
+/* An emptied content.json that nothing was written to since is refused
+ * (EINVAL, .errors) after this long by the timer (a shell's > writes at
+ * once; a slow writer's bytes still commit when they come). */
+#define CFS_EMPTY_WAIT_MS 60000
+/* The key of a pending document's scratch and draft: this and its name. */
+#define CFS_PENDING_PREFIX "pending-"
+
 /* How long content.json stays absent after unlink or rename away. */
 #define CFS_ABSENT_MS 5000
 /* Entry and attribute timeouts (seconds): scratch files and the root's
@@ -141,6 +162,15 @@ struct cfs_doc {
 
     char state[16];             /* "clean", "dirty", "invalid", "conflict", "pending" */
     char last_error[512];
+
+    /* the draft on disk (drafts.c) and the retries of a passing refusal */
+    char draft_key[CER_STREAMID_STR_MAX + 16];  /* STATE/drafts/<key> ("": none) */
+    uint64_t draft_gen;         /* w_gen of the bytes it holds */
+    int failed_err;             /* -errno of the last refusal of W */
+    bool retry;                 /* that refusal was for a passing cause */
+    unsigned retries;
+    int64_t retry_at_ms;
+    bool too_big;               /* a write or truncation past CFS_CONTENT_MAX was refused */
 };
 
 /* A queued kernel notification. */
@@ -163,6 +193,7 @@ typedef struct cfs_fs {
     struct fuse_session *se;
     char *state_dir;
     char *scratch_dir;          /* STATE/scratch */
+    int drafts_fd;              /* STATE/drafts (-1: none, -o ro) */
     bool ro;
     bool debug;
     bool no_open;               /* the kernel's no-open mode (default; -o open
@@ -179,8 +210,11 @@ typedef struct cfs_fs {
     cfs_doc *by_name[4096];     /* every document by hash of its name */
     cfs_ent **ents;
     size_t nbuckets, nents;
+    char refused[512];          /* the last rename refused, and when (one line */
+    int64_t refused_ms;         /* in .errors for mv's two tries) */
 
     atomic_uint_fast64_t requests[CFS_REQUEST_KINDS]; /* by kind since the mount (fsops.c) */
+    atomic_bool tick_wanted;    /* a save may wait for the timer (cfs_docs_tick) */
 
     pthread_mutex_t nlock;      /* guards the notifier queue */
     pthread_cond_t ncond;
@@ -261,6 +295,33 @@ int cfs_reserved(const char *name);
 int cfs_doc_conflicts(cfs_fs *fs, cfs_doc *doc);
 /* Whether this node may write the document (its key is the controller). */
 bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc);
+
+/* The document whose scratch or draft key is key (a StreamID, or
+ * pending-<name>), made or loaded on first use; NULL with -errno in *err. */
+cfs_doc *cfs_doc_by_key(cfs_fs *fs, const char *key, int *err);
+/* W becomes these bytes: a draft read back (doc->lock held). */
+int cfs_doc_set_draft(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len);
+/* The timer: saves refused for a passing cause are tried again when due,
+ * and a content.json emptied long ago with nothing written is refused. */
+void cfs_docs_tick(cfs_fs *fs);
+/* The unmount: commit what is left; every draft still held is on disk and
+ * named in the log. */
+void cfs_docs_unmount(cfs_fs *fs);
+
+/* ---- fs/drafts.c: drafts kept in STATE/drafts ---- */
+
+/* Make (unless -o ro) and open STATE/drafts. 0 or -errno. */
+int cfs_drafts_open(cfs_fs *fs);
+void cfs_drafts_close(cfs_fs *fs);
+/* Read every draft back into its document (at the mount). */
+int cfs_drafts_load(cfs_fs *fs);
+/* Write doc's W, state and reason as its draft, durably (doc->lock held).
+ * 0 or -errno (-ENOSPC on a full disk: the draft is then in memory only). */
+int cfs_draft_save(cfs_fs *fs, cfs_doc *doc);
+/* Remove doc's draft from disk, if it has one there (doc->lock held). */
+void cfs_draft_remove(cfs_fs *fs, cfs_doc *doc);
+/* A pending document was renamed or got its StreamID: its draft follows. */
+int cfs_draft_rekey(cfs_fs *fs, cfs_doc *doc);
 
 /* ---- fs/notify.c: the notifier thread ---- */
 

@@ -11,8 +11,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { N_INODE = 0, N_ENTRY = 1, N_TIP = 2 };
+
+/* How often the timer looks for saves to try again. */
+#define TICK_MS 1000
 
 static bool same(const cfs_note *a, const cfs_note *b)
 {
@@ -106,14 +110,24 @@ static void *run(void *arg)
 {
     cfs_fs *fs = arg;
     cfs_note *n;
+    int64_t tick = cfs_now_ms() + TICK_MS;
 
     for (;;) {
         pthread_mutex_lock(&fs->nlock);
-        while (!fs->nhead && !fs->nstop)
-            pthread_cond_wait(&fs->ncond, &fs->nlock);
-        if (!fs->nhead) {
+        while (!fs->nhead && !fs->nstop && cfs_now_ms() < tick) {
+            struct timespec ts = {(time_t)(tick / 1000), (long)(tick % 1000) * 1000000};
+            pthread_cond_timedwait(&fs->ncond, &fs->nlock, &ts);
+        }
+        if (!fs->nhead && fs->nstop) {
             pthread_mutex_unlock(&fs->nlock);
             return NULL;
+        }
+        if (cfs_now_ms() >= tick) {
+            /* the timer: saves to try again (no lock held) */
+            pthread_mutex_unlock(&fs->nlock);
+            cfs_docs_tick(fs);
+            tick = cfs_now_ms() + TICK_MS;
+            continue;
         }
         n = fs->nhead;
         fs->nhead = n->next;

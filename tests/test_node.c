@@ -331,6 +331,46 @@ START_TEST(events_counters_status)
 }
 END_TEST
 
+/* Events kept across opens (STATE/events): loaded older than the open's
+ * own, bounded, garbage lines skipped; a message cut inside a UTF-8
+ * character keeps the rest, and names keep their letters. */
+START_TEST(events_kept_across_opens)
+{
+    cer_node *node = open_node(NULL);
+    char *text, path[512], name[] = "caf\xc3\xa9", cut[8];
+    size_t len, lines = 0;
+    FILE *f;
+
+    ck_assert_int_eq(cer_node_events_keep(node, true), 0);
+    for (int i = 0; i < 2 * CER_NODE_EVENTS_MAX + 5; i++)
+        cer_node_event(node, "save", NULL, "event %d", i);
+    cer_node_event(node, "mkdir", NULL, "mkdir %s", name);
+    snprintf(cut, sizeof cut, "x%.4s", name);  /* "xcaf" and the first byte of the é */
+    cer_node_event(node, "mkdir", NULL, "%s", cut);
+    cer_node_close(node);
+    /* a torn or foreign line in the file is passed over */
+    snprintf(path, sizeof path, "%s/events", dir);
+    ck_assert_ptr_nonnull(f = fopen(path, "a"));
+    fputs("not json\n{\"message\":\"torn", f);
+    fclose(f);
+
+    node = open_node(NULL);
+    cer_node_event(node, "other", NULL, "after the open");
+    ck_assert_int_eq(cer_node_events_keep(node, false), 0);
+    ck_assert_int_eq(cer_node_events(node, &text, &len), 0);
+    for (char *p = text; (p = strchr(p, '\n')); p++)
+        lines++;
+    ck_assert_uint_eq(lines, CER_NODE_EVENTS_MAX);
+    ck_assert_ptr_nonnull(strstr(text, "\"mkdir caf\xc3\xa9\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"xcaf?\""));
+    ck_assert_ptr_null(strstr(text, "torn"));
+    /* the open's own event is the newest */
+    ck_assert_ptr_nonnull(strstr(text + len - 60, "after the open"));
+    free(text);
+    cer_node_close(node);
+}
+END_TEST
+
 START_TEST(corrupted_block_reported)
 {
     cer_node *node = open_node(NULL);
@@ -871,6 +911,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, learn_remote_tips);
     tcase_add_test(tc, listeners_tip_time_update_if);
     tcase_add_test(tc, events_counters_status);
+    tcase_add_test(tc, events_kept_across_opens);
     tcase_add_test(tc, corrupted_block_reported);
     tcase_add_test(tc, second_open_touches_nothing);
     tcase_add_test(tc, read_only_open);
