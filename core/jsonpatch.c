@@ -70,6 +70,16 @@
 
 #define DEPTH_MAX CER_DAGCBOR_DEPTH_MAX
 
+/* This thread's count of the steps that lookups take (cer_patch_visits):
+ * members walked or indexed, pointers moved, members put in a view,
+ * steps of a binary search, keys a diff visits. */
+static _Thread_local uint64_t visits;
+
+uint64_t cer_patch_visits(void)
+{
+    return visits;
+}
+
 /* ------------------------------------------------------------------ */
 /* Object views                                                         */
 /* ------------------------------------------------------------------ */
@@ -137,6 +147,7 @@ static int view_init(view *v, const cJSON *obj, bool js_order)
     if (!v->sorted)
         return cer_err(-ENOMEM, "json: out of memory (%zu members)", n);
     v->n = n;
+    visits += n;
     for (c = obj->child; c; c = c->next)
         v->sorted[i++] = c;
     qsort(v->sorted, n, sizeof *v->sorted, cmp_key);
@@ -162,6 +173,7 @@ static const cJSON *view_find(const view *v, const char *key)
         size_t mid = lo + (hi - lo) / 2;
         int c = strcmp(key, v->sorted[mid]->string);
 
+        visits++;
         if (c == 0)
             return v->sorted[mid];
         if (c < 0)
@@ -480,14 +492,6 @@ typedef struct patcher {
     cindex **idx;
     size_t nidx, cap, live;
 } patcher;
-
-/* Steps walked, entries indexed, pointers moved (cer_patch_visits). */
-static _Thread_local uint64_t visits;
-
-uint64_t cer_patch_visits(void)
-{
-    return visits;
-}
 
 static cindex *index_of(const patcher *pa, const cJSON *c)
 {
@@ -1273,6 +1277,7 @@ static int diff_array(differ *d, const cJSON *a, const cJSON *b)
     if ((rc = list_items(&av, &na, a)) < 0 || (rc = list_items(&bv, &nb, b)) < 0)
         goto out;
     /* Old indices from the last: compare, or remove past the new end. */
+    visits += na > nb ? na : nb;
     for (t = na; t-- > 0;) {
         if ((rc = path_push_index(d, t)) == 0)
             rc = t < nb ? diff_pair(d, av[t], bv[t]) : emit(d, "remove", NULL);
@@ -1306,6 +1311,7 @@ static int diff_object(differ *d, const cJSON *a, const cJSON *b)
     if ((rc = view_init(&vb, b, true)) < 0)
         goto out;
     /* Old keys from the last: compare, or remove when gone. */
+    visits += va.n;
     for (t = va.n; t-- > 0;) {
         const cJSON *ov = va.order[t], *nv = view_find(&vb, ov->string);
 
@@ -1319,6 +1325,7 @@ static int diff_object(differ *d, const cJSON *a, const cJSON *b)
     if (!deleted && va.n == vb.n)
         goto out;
     /* Then new keys, in the new object's order. */
+    visits += vb.n;
     for (t = 0; t < vb.n; t++) {
         const cJSON *nv = vb.order[t];
 

@@ -1347,6 +1347,54 @@ START_TEST(test_work_big_array_ends)
 }
 END_TEST
 
+/* Diffing two objects of 20,000 members or two arrays of 20,000 elements
+ * takes O(n log n) steps (sorted views, binary search), not n^2/2: a
+ * changed, a removed and an added member; an array without its first
+ * element (compare() replaces every later one: 19,999 replaces). */
+START_TEST(test_work_big_diff)
+{
+    cJSON *o1 = cJSON_CreateObject(), *a1 = cJSON_CreateArray(), *o2, *a2, *patch = NULL, *out = NULL;
+    char name[32];
+    uint64_t at, work, bound = 0;
+
+    for (int i = 0; i < BIG_N; i++) {
+        snprintf(name, sizeof name, "key%d", i);
+        cJSON_AddNumberToObject(o1, name, i);
+        cJSON_AddItemToArray(a1, cJSON_CreateNumber(i));
+    }
+    for (int n = BIG_N; n > 1; n /= 2)
+        bound += 10 * BIG_N;  /* 10 n log2 n */
+    o2 = cJSON_Duplicate(o1, 1);
+    a2 = cJSON_Duplicate(a1, 1);
+    cJSON_ReplaceItemInObjectCaseSensitive(o2, "key5", cJSON_CreateNumber(-5));
+    cJSON_DeleteItemFromObjectCaseSensitive(o2, "key7");
+    cJSON_AddNumberToObject(o2, "new", 1);
+    cJSON_DeleteItemFromArray(a2, 0);
+    at = cer_patch_visits();
+    ck_assert_int_eq(cer_patch_diff(&patch, o1, o2), 0);
+    work = cer_patch_visits() - at;
+    ck_assert_msg(work < bound, "object: %llu steps", (unsigned long long)work);
+    ck_assert_int_eq(cJSON_GetArraySize(patch), 3);
+    ck_assert_int_eq(cer_patch_apply(&out, o1, patch), 0);
+    assert_json_eq(out, o2, "object diff applied");
+    cJSON_Delete(patch);
+    cJSON_Delete(out);
+    at = cer_patch_visits();
+    ck_assert_int_eq(cer_patch_diff(&patch, a1, a2), 0);
+    work = cer_patch_visits() - at;
+    ck_assert_msg(work < bound, "array: %llu steps", (unsigned long long)work);
+    ck_assert_int_eq(cJSON_GetArraySize(patch), BIG_N);
+    ck_assert_int_eq(cer_patch_apply(&out, a1, patch), 0);
+    assert_json_eq(out, a2, "array diff applied");
+    cJSON_Delete(patch);
+    cJSON_Delete(out);
+    cJSON_Delete(o1);
+    cJSON_Delete(o2);
+    cJSON_Delete(a1);
+    cJSON_Delete(a2);
+}
+END_TEST
+
 /* An op for the differential test below. */
 static cJSON *rand_op(rng *r, const cJSON *doc)
 {
@@ -1504,6 +1552,7 @@ static Suite *jsonpatch_suite(void)
     tcase_add_test(work, test_work_big_object);
     tcase_add_test(work, test_work_big_array);
     tcase_add_test(work, test_work_big_array_ends);
+    tcase_add_test(work, test_work_big_diff);
     tcase_add_test(work, test_work_indexed_matches_op_by_op);
     tcase_set_timeout(work, 60);
     suite_add_tcase(s, work);
