@@ -30,6 +30,23 @@
  * (js-ceramic itself calls applyPatch without validation, which lets some
  * malformed patches through; we reject those, as RFC 6902 asks.)
  *
+ * Cost: a patch's author is whoever writes to the stream, and every node
+ * that loads it applies it, so lookups must not be made slow on purpose.
+ * A container that one application looks up often gets an index (object
+ * members in a keyed hash, array elements in order; see "Finding
+ * members"), which makes applying O(patch + document) in expected time
+ * (plus the sort that checks the document's keys, O(n log n)), with three
+ * documented exceptions: "copy" costs the size of what it copies (the
+ * result grows by as much, so one application may copy at most
+ * COPY_MAX(document + patch) values, or it fails with -EFBIG: thirty
+ * copies of an array into itself would otherwise make 2^30 values, and
+ * fast-json-patch would run out of memory on such a patch too); "move"
+ * to a deeper place walks the moved
+ * value to check the depth limit; an insertion or removal in the middle
+ * of an indexed array moves up to half its element pointers. Diffing is
+ * O(n log n) (sorted views). cer_patch_visits() counts the steps, so
+ * tests can bound them.
+ *
  * Diffing reproduces _generate() of fast-json-patch's src/duplex.ts:
  *   - at a pair of containers of the same kind (object/object or
  *     array/array) it walks the OLD keys from the last to the first (array
@@ -487,11 +504,27 @@ typedef struct cindex {
     size_t off, n, cap;
 } cindex;
 
-/* The indexes of one application, by slot; a freed slot is NULL. */
+/* One application: the indexes, by slot (a freed slot is NULL), and how
+ * many more values copies may make. */
 typedef struct patcher {
     cindex **idx;
     size_t nidx, cap, live;
+    size_t copy_left;
 } patcher;
+
+/* Values all the copies of one application may make, for n values in
+ * the document and the patch: twice as many, plus 2^20. */
+#define COPY_MAX(n) (2 * (n) + ((size_t)1 << 20))
+
+/* Values (scalars and containers) in v. */
+static size_t count_values(const cJSON *v)
+{
+    size_t n = 1;
+
+    for (const cJSON *c = is_container(v) ? v->child : NULL; c; c = c->next)
+        n += count_values(c);
+    return n;
+}
 
 static cindex *index_of(const patcher *pa, const cJSON *c)
 {
@@ -962,10 +995,15 @@ static int doc_move(patcher *pa, cJSON **doc, const ptr *from, const char *from_
 static int doc_copy(patcher *pa, cJSON **doc, const ptr *from, const char *from_s, const ptr *path)
 {
     cJSON *src, *value;
+    size_t n;
     int rc;
 
     if ((rc = ptr_walk(pa, *doc, from->tok, from->n, &src)) < 0)
         return cer_err_wrap(rc, "from %s", disp(from_s));
+    if ((n = count_values(src)) > pa->copy_left)
+        return cer_err(-EFBIG, "the patch copies more than twice the values of the document and "
+                               "the patch, plus %zu", COPY_MAX(0));
+    pa->copy_left -= n;
     if (!(value = dup_value(src)))
         return cer_err(-ENOMEM, "patch: out of memory");
     return doc_put(pa, doc, path, value, depth_of(value), false);
@@ -1155,6 +1193,7 @@ int cer_patch_apply(cJSON **out, const cJSON *doc, const cJSON *patch)
         return rc;
     if (!(work = dup_value(doc)))
         return cer_err(-ENOMEM, "patch: out of memory");
+    pa.copy_left = COPY_MAX(count_values(doc) + count_values(patch));
     rc = 0;
     i = 0;
     cJSON_ArrayForEach(item, patch) {

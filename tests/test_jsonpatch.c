@@ -1395,6 +1395,44 @@ START_TEST(test_work_big_diff)
 }
 END_TEST
 
+/* Scalars in v. */
+static int count_leaves(const cJSON *v)
+{
+    int n = 0;
+    const cJSON *c;
+
+    if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+        return 1;
+    cJSON_ArrayForEach(c, v)
+        n += count_leaves(c);
+    return n;
+}
+
+/* Copying an array into itself doubles it: 30 such copies (1.2 KB) would
+ * make 2^30 values. One application may copy twice the values of the
+ * document and the patch plus 2^20; beyond that the patch fails, -EFBIG,
+ * having made no more than that. */
+START_TEST(test_work_copy_bomb)
+{
+    cJSON *doc = parse("{\"a\":[1]}"), *patch = cJSON_CreateArray(), *out = NULL;
+
+    for (int i = 0; i < 10; i++)
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/a/-\"}"));
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), 0);
+    ck_assert_int_eq(count_leaves(out), 1024);
+    cJSON_Delete(out);
+    for (int i = 10; i < 30; i++)
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/a/-\"}"));
+    out = (cJSON *)&out;
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), -EFBIG);
+    ck_assert_ptr_null(out);
+    ck_assert_str_eq(cer_errmsg(), "patch op 19 (copy /a/-): the patch copies more than twice the "
+                                   "values of the document and the patch, plus 1048576");
+    cJSON_Delete(patch);
+    cJSON_Delete(doc);
+}
+END_TEST
+
 /* An op for the differential test below. */
 static cJSON *rand_op(rng *r, const cJSON *doc)
 {
@@ -1553,6 +1591,7 @@ static Suite *jsonpatch_suite(void)
     tcase_add_test(work, test_work_big_array);
     tcase_add_test(work, test_work_big_array_ends);
     tcase_add_test(work, test_work_big_diff);
+    tcase_add_test(work, test_work_copy_bomb);
     tcase_add_test(work, test_work_indexed_matches_op_by_op);
     tcase_set_timeout(work, 60);
     suite_add_tcase(s, work);
