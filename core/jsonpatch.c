@@ -35,16 +35,16 @@
  * A container that one application looks up often gets an index (object
  * members in a keyed hash, array elements in order; see "Finding
  * members"), which makes applying O(patch + document) in expected time
- * (plus the sort that checks the document's keys, O(n log n)), with three
- * documented exceptions: "copy" costs the size of what it copies (the
- * result grows by as much, so one application may copy at most
- * COPY_MAX(document + patch) values, or it fails with -EFBIG: thirty
- * copies of an array into itself would otherwise make 2^30 values, and
- * fast-json-patch would run out of memory on such a patch too); "move"
- * to a deeper place walks the moved
- * value to check the depth limit; an insertion or removal in the middle
- * of an indexed array moves up to half its element pointers. Diffing is
- * O(n log n) (sorted views). cer_patch_visits() counts the steps, so
+ * (plus the sort that checks the document's keys, O(n log n)), with two
+ * exceptions. "copy" walks and makes as many values as it copies, and
+ * "move" to a deeper place walks the moved value (to check the depth
+ * limit): together they may walk ALLOWANCE(document + patch) values in
+ * one application, twice as many plus 2^20, beyond which the patch fails
+ * with -EFBIG (thirty copies of an array into itself, 1.2 KB, would make
+ * 2^30 values; fast-json-patch runs out of memory on such a patch too).
+ * And an insertion or removal in the middle of an indexed array moves up
+ * to half its element pointers (memmove). Diffing is O(n log n) (sorted
+ * views). cer_patch_visits() counts the steps, so
  * tests can bound them.
  *
  * Diffing reproduces _generate() of fast-json-patch's src/duplex.ts:
@@ -505,25 +505,26 @@ typedef struct cindex {
 } cindex;
 
 /* One application: the indexes, by slot (a freed slot is NULL), and how
- * many more values copies may make. */
+ * many more values copies and deeper moves may walk. */
 typedef struct patcher {
     cindex **idx;
     size_t nidx, cap, live;
-    size_t copy_left;
+    size_t allowance;
 } patcher;
 
-/* Values all the copies of one application may make, for n values in
- * the document and the patch: twice as many, plus 2^20. */
-#define COPY_MAX(n) (2 * (n) + ((size_t)1 << 20))
+/* Values the copies and deeper moves of one application may walk, for n
+ * values in the document and the patch: twice as many, plus 2^20. */
+#define ALLOWANCE(n) (2 * (n) + ((size_t)1 << 20))
 
-/* Values (scalars and containers) in v. */
-static size_t count_values(const cJSON *v)
+/* Charge n values walked by a copy or a deeper move. */
+static int spend(patcher *pa, size_t n)
 {
-    size_t n = 1;
-
-    for (const cJSON *c = is_container(v) ? v->child : NULL; c; c = c->next)
-        n += count_values(c);
-    return n;
+    visits += n;
+    if (n > pa->allowance)
+        return cer_err(-EFBIG, "the patch copies or moves deeper more than twice the values of "
+                               "the document and the patch, plus %zu", ALLOWANCE(0));
+    pa->allowance -= n;
+    return 0;
 }
 
 static cindex *index_of(const patcher *pa, const cJSON *c)
@@ -770,15 +771,17 @@ static cJSON *dup_value(const cJSON *v)
     return c;
 }
 
-/* Containers nested in the checked value v: 0 for a scalar. */
-static int depth_of(const cJSON *v)
+/* Containers nested in the checked value v (0 for a scalar); *count
+ * grows by the values in v. */
+static int depth_of(const cJSON *v, size_t *count)
 {
     int depth = 0, d;
 
+    ++*count;
     if (!is_container(v))
         return 0;
     for (const cJSON *c = v->child; c; c = c->next)
-        if ((d = depth_of(c)) > depth)
+        if ((d = depth_of(c, count)) > depth)
             depth = d;
     return depth + 1;
 }
@@ -978,7 +981,8 @@ static int doc_move(patcher *pa, cJSON **doc, const ptr *from, const char *from_
                     const ptr *path, const char *path_s)
 {
     cJSON *value = NULL;
-    int rc;
+    size_t n = 0;
+    int rc, depth = 0;
 
     if (strcmp(from_s, path_s) == 0) {
         if ((rc = ptr_walk(pa, *doc, from->tok, from->n, &value)) < 0)
@@ -988,25 +992,31 @@ static int doc_move(patcher *pa, cJSON **doc, const ptr *from, const char *from_
     if ((rc = doc_remove(pa, doc, from, &value)) < 0)
         return cer_err_wrap(rc, "from %s", disp(from_s));
     /* It fitted at from, so it fits at any place no deeper. */
-    return doc_put(pa, doc, path, value, path->n > from->n ? depth_of(value) : 0, false);
+    if (path->n > from->n) {
+        depth = depth_of(value, &n);
+        if ((rc = spend(pa, n)) < 0) {
+            discard(pa, value);
+            return rc;
+        }
+    }
+    return doc_put(pa, doc, path, value, depth, false);
 }
 
 /* RFC 6902 copy: add a deep copy of the value at from at path. */
 static int doc_copy(patcher *pa, cJSON **doc, const ptr *from, const char *from_s, const ptr *path)
 {
     cJSON *src, *value;
-    size_t n;
-    int rc;
+    size_t n = 0;
+    int rc, depth;
 
     if ((rc = ptr_walk(pa, *doc, from->tok, from->n, &src)) < 0)
         return cer_err_wrap(rc, "from %s", disp(from_s));
-    if ((n = count_values(src)) > pa->copy_left)
-        return cer_err(-EFBIG, "the patch copies more than twice the values of the document and "
-                               "the patch, plus %zu", COPY_MAX(0));
-    pa->copy_left -= n;
+    depth = depth_of(src, &n);
+    if ((rc = spend(pa, n)) < 0)
+        return rc;
     if (!(value = dup_value(src)))
         return cer_err(-ENOMEM, "patch: out of memory");
-    return doc_put(pa, doc, path, value, depth_of(value), false);
+    return doc_put(pa, doc, path, value, depth, false);
 }
 
 /* RFC 6902 test: the value at path deep-equals value. */
@@ -1193,7 +1203,9 @@ int cer_patch_apply(cJSON **out, const cJSON *doc, const cJSON *patch)
         return rc;
     if (!(work = dup_value(doc)))
         return cer_err(-ENOMEM, "patch: out of memory");
-    pa.copy_left = COPY_MAX(count_values(doc) + count_values(patch));
+    depth_of(doc, &pa.allowance);  /* counts the values */
+    depth_of(patch, &pa.allowance);
+    pa.allowance = ALLOWANCE(pa.allowance);
     rc = 0;
     i = 0;
     cJSON_ArrayForEach(item, patch) {

@@ -1409,9 +1409,9 @@ static int count_leaves(const cJSON *v)
 }
 
 /* Copying an array into itself doubles it: 30 such copies (1.2 KB) would
- * make 2^30 values. One application may copy twice the values of the
- * document and the patch plus 2^20; beyond that the patch fails, -EFBIG,
- * having made no more than that. */
+ * make 2^30 values. One application may copy (and move deeper, below)
+ * twice the values of the document and the patch plus 2^20; beyond that
+ * the patch fails, -EFBIG, having made no more than that. */
 START_TEST(test_work_copy_bomb)
 {
     cJSON *doc = parse("{\"a\":[1]}"), *patch = cJSON_CreateArray(), *out = NULL;
@@ -1426,8 +1426,50 @@ START_TEST(test_work_copy_bomb)
     out = (cJSON *)&out;
     ck_assert_int_eq(cer_patch_apply(&out, doc, patch), -EFBIG);
     ck_assert_ptr_null(out);
-    ck_assert_str_eq(cer_errmsg(), "patch op 19 (copy /a/-): the patch copies more than twice the "
-                                   "values of the document and the patch, plus 1048576");
+    ck_assert_str_eq(cer_errmsg(), "patch op 19 (copy /a/-): the patch copies or moves deeper more "
+                                   "than twice the values of the document and the patch, plus 1048576");
+    cJSON_Delete(patch);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+/* A move to a deeper place walks the moved value (the depth limit), so
+ * moving a 20,000-element array down and back up 3,500 times would walk
+ * 7e7 values: the walks count against the same allowance as copies, and
+ * the patch fails (-EFBIG) once they pass it. Moves up or level are free. */
+START_TEST(test_work_move_deeper)
+{
+    cJSON *doc = parse("{\"a\":[],\"b\":{}}"), *patch = cJSON_CreateArray(), *out = NULL;
+    cJSON *a = cJSON_GetObjectItemCaseSensitive(doc, "a");
+    uint64_t at, work;
+
+    for (int i = 0; i < BIG_N; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(i));
+    for (int i = 0; i < BIG_M / 2; i++) {
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/c\"}"));  /* level */
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"move\",\"from\":\"/c\",\"path\":\"/a\"}"));
+    }
+    at = cer_patch_visits();
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), 0);
+    ck_assert_uint_lt(cer_patch_visits() - at, 10 * (BIG_N + BIG_M));
+    assert_json_eq(out, doc, "moved back and forth");
+    cJSON_Delete(out);
+    cJSON_Delete(patch);
+    patch = cJSON_CreateArray();
+    for (int i = 0; i < BIG_M / 2; i++) {
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b/a\"}"));  /* deeper */
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"move\",\"from\":\"/b/a\",\"path\":\"/a\"}"));
+    }
+    at = cer_patch_visits();
+    out = (cJSON *)&out;
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), -EFBIG);
+    work = cer_patch_visits() - at;
+    ck_assert_ptr_null(out);
+    ck_assert_msg(strstr(cer_errmsg(), "(move /b/a): the patch copies or moves deeper more") != NULL, "%s",
+                  cer_errmsg());
+    /* the allowance: 2 (n + patch values) + 2^20, plus the walk that passes it */
+    ck_assert_msg(work < 3 * (BIG_N + 5 * BIG_M) + (1u << 20) + 10 * (BIG_N + BIG_M), "%llu steps",
+                  (unsigned long long)work);
     cJSON_Delete(patch);
     cJSON_Delete(doc);
 }
@@ -1592,6 +1634,7 @@ static Suite *jsonpatch_suite(void)
     tcase_add_test(work, test_work_big_array_ends);
     tcase_add_test(work, test_work_big_diff);
     tcase_add_test(work, test_work_copy_bomb);
+    tcase_add_test(work, test_work_move_deeper);
     tcase_add_test(work, test_work_indexed_matches_op_by_op);
     tcase_set_timeout(work, 60);
     suite_add_tcase(s, work);
