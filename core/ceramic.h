@@ -423,7 +423,10 @@ int cer_anchor_proof_decode(cer_anchor_proof *out, const cJSON *decoded);
 
 /* Apply patch (an array of operations, all six ops) to a copy of doc.
  * On success *out is the new document (caller frees); on failure doc is
- * untouched and cer_errmsg() names the operation index, op and path. */
+ * untouched and cer_errmsg() names the operation index, op and path.
+ * Lookups cost O(1) expected, whatever the patch; a patch whose copies
+ * and deeper moves walk more than twice the values of doc and patch plus
+ * 2^20 fails with -EFBIG (see jsonpatch.c). */
 int cer_patch_apply(cJSON **out, const cJSON *doc, const cJSON *patch);
 /* A patch that turns from into to, in fast-json-patch compare() form
  * (add, remove, replace only). Caller frees. */

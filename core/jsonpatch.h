@@ -17,4 +17,8 @@
  * it; cer_errmsg() names the operation as cer_patch_apply does. */
 int cer_patch_check(const cJSON *patch);
 
+/* Members stepped over, indexed or moved by this thread's patch
+ * applications so far: the work their lookups did, for tests to bound. */
+uint64_t cer_patch_visits(void);
+
 #endif

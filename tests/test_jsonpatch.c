@@ -6,6 +6,8 @@
  * leaves the document untouched.
  */
 #include "testutil.h"
+#include "jsonpatch.h"
+#include "strmap.h"
 
 #include <errno.h>
 #include <math.h>
@@ -1239,6 +1241,320 @@ START_TEST(test_property_roundtrip)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Work: big patches on big documents                                   */
+/* ------------------------------------------------------------------ */
+
+#define BIG_N 20000  /* members or elements */
+#define BIG_M 7000   /* operations */
+
+/* 7,000 replaces in an object of 20,000 members or an array of 20,000
+ * elements, at positions all over it: once a container has an index, a
+ * lookup takes a bounded number of steps, so the whole patch costs
+ * O(n + m) steps and probes (counted, not timed); walking cJSON's lists
+ * took ~n/2 steps per operation, ~7e7 in all (0.6 s and 1.6 s). */
+static void big_replace(bool array)
+{
+    cJSON *doc = array ? cJSON_CreateArray() : cJSON_CreateObject();
+    cJSON *patch = cJSON_CreateArray(), *out = NULL, *c;
+    static int want[BIG_N];
+    char name[32], path[40];
+    uint64_t at, work;
+    int j = 0;
+
+    for (int i = 0; i < BIG_N; i++) {
+        snprintf(name, sizeof name, "key%d", i);
+        if (array)
+            cJSON_AddItemToArray(doc, cJSON_CreateNumber(i));
+        else
+            cJSON_AddNumberToObject(doc, name, i);
+        want[i] = i;
+    }
+    for (int i = 0; i < BIG_M; i++) {
+        int k = BIG_N - 1 - (int)((i * 7919L) % BIG_N);  /* 7919 is prime: all distinct */
+        cJSON *o = cJSON_CreateObject();
+
+        snprintf(path, sizeof path, array ? "/%d" : "/key%d", k);
+        cJSON_AddStringToObject(o, "op", "replace");
+        cJSON_AddStringToObject(o, "path", path);
+        cJSON_AddNumberToObject(o, "value", -1 - i);
+        cJSON_AddItemToArray(patch, o);
+        want[k] = -1 - i;
+    }
+    at = cer_patch_visits() + cer_strmap_probes();
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), 0);
+    work = cer_patch_visits() + cer_strmap_probes() - at;
+    ck_assert_msg(work < 10 * (BIG_N + BIG_M), "%s: %llu steps", array ? "array" : "object",
+                  (unsigned long long)work);
+    ck_assert_int_eq(cJSON_GetArraySize(out), BIG_N);
+    cJSON_ArrayForEach(c, out) {  /* in place, in order */
+        snprintf(name, sizeof name, "key%d", j);
+        ck_assert(array ? c->string == NULL : strcmp(c->string, name) == 0);
+        ck_assert_int_eq(c->valueint, want[j]);
+        j++;
+    }
+    cJSON_Delete(out);
+    cJSON_Delete(patch);
+    cJSON_Delete(doc);
+}
+
+START_TEST(test_work_big_object)
+{
+    big_replace(false);
+}
+END_TEST
+
+START_TEST(test_work_big_array)
+{
+    big_replace(true);
+}
+END_TEST
+
+/* Insertions and removals at either end of a big indexed array cost O(1)
+ * each (its index keeps room at both ends): 3,500 adds at /0, 3,500 at
+ * /-, then 3,500 removes at /0, in O(n + m) steps; each took a walk of
+ * the list (to count it) before. In the middle one moves up to n/2
+ * pointers: that worst case is documented, not bounded here. */
+START_TEST(test_work_big_array_ends)
+{
+    cJSON *doc = cJSON_CreateArray(), *patch = cJSON_CreateArray(), *out = NULL, *c;
+    const int k = BIG_M / 2;
+    char text[80];
+    uint64_t at, work;
+    int j = 0;
+
+    for (int i = 0; i < BIG_N; i++)
+        cJSON_AddItemToArray(doc, cJSON_CreateNumber(i));
+    for (int i = 0; i < 3 * k; i++) {
+        if (i < k)
+            snprintf(text, sizeof text, "{\"op\":\"add\",\"path\":\"/0\",\"value\":%d}", -1 - i);
+        else if (i < 2 * k)
+            snprintf(text, sizeof text, "{\"op\":\"add\",\"path\":\"/-\",\"value\":%d}", BIG_N + i - k);
+        else
+            snprintf(text, sizeof text, "{\"op\":\"remove\",\"path\":\"/0\"}");
+        cJSON_AddItemToArray(patch, parse(text));
+    }
+    at = cer_patch_visits() + cer_strmap_probes();
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), 0);
+    work = cer_patch_visits() + cer_strmap_probes() - at;
+    ck_assert_msg(work < 10 * (BIG_N + 3 * k), "%llu steps", (unsigned long long)work);
+    ck_assert_int_eq(cJSON_GetArraySize(out), BIG_N + k);
+    cJSON_ArrayForEach(c, out)
+        ck_assert_int_eq(c->valueint, j++);
+    cJSON_Delete(out);
+    cJSON_Delete(patch);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+/* Diffing two objects of 20,000 members or two arrays of 20,000 elements
+ * takes O(n log n) steps (sorted views, binary search), not n^2/2: a
+ * changed, a removed and an added member; an array without its first
+ * element (compare() replaces every later one: 19,999 replaces). */
+START_TEST(test_work_big_diff)
+{
+    cJSON *o1 = cJSON_CreateObject(), *a1 = cJSON_CreateArray(), *o2, *a2, *patch = NULL, *out = NULL;
+    char name[32];
+    uint64_t at, work, bound = 0;
+
+    for (int i = 0; i < BIG_N; i++) {
+        snprintf(name, sizeof name, "key%d", i);
+        cJSON_AddNumberToObject(o1, name, i);
+        cJSON_AddItemToArray(a1, cJSON_CreateNumber(i));
+    }
+    for (int n = BIG_N; n > 1; n /= 2)
+        bound += 10 * BIG_N;  /* 10 n log2 n */
+    o2 = cJSON_Duplicate(o1, 1);
+    a2 = cJSON_Duplicate(a1, 1);
+    cJSON_ReplaceItemInObjectCaseSensitive(o2, "key5", cJSON_CreateNumber(-5));
+    cJSON_DeleteItemFromObjectCaseSensitive(o2, "key7");
+    cJSON_AddNumberToObject(o2, "new", 1);
+    cJSON_DeleteItemFromArray(a2, 0);
+    at = cer_patch_visits();
+    ck_assert_int_eq(cer_patch_diff(&patch, o1, o2), 0);
+    work = cer_patch_visits() - at;
+    ck_assert_msg(work < bound, "object: %llu steps", (unsigned long long)work);
+    ck_assert_int_eq(cJSON_GetArraySize(patch), 3);
+    ck_assert_int_eq(cer_patch_apply(&out, o1, patch), 0);
+    assert_json_eq(out, o2, "object diff applied");
+    cJSON_Delete(patch);
+    cJSON_Delete(out);
+    at = cer_patch_visits();
+    ck_assert_int_eq(cer_patch_diff(&patch, a1, a2), 0);
+    work = cer_patch_visits() - at;
+    ck_assert_msg(work < bound, "array: %llu steps", (unsigned long long)work);
+    ck_assert_int_eq(cJSON_GetArraySize(patch), BIG_N);
+    ck_assert_int_eq(cer_patch_apply(&out, a1, patch), 0);
+    assert_json_eq(out, a2, "array diff applied");
+    cJSON_Delete(patch);
+    cJSON_Delete(out);
+    cJSON_Delete(o1);
+    cJSON_Delete(o2);
+    cJSON_Delete(a1);
+    cJSON_Delete(a2);
+}
+END_TEST
+
+/* Scalars in v. */
+static int count_leaves(const cJSON *v)
+{
+    int n = 0;
+    const cJSON *c;
+
+    if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+        return 1;
+    cJSON_ArrayForEach(c, v)
+        n += count_leaves(c);
+    return n;
+}
+
+/* Copying an array into itself doubles it: 30 such copies (1.2 KB) would
+ * make 2^30 values. One application may copy (and move deeper, below)
+ * twice the values of the document and the patch plus 2^20; beyond that
+ * the patch fails, -EFBIG, having made no more than that. */
+START_TEST(test_work_copy_bomb)
+{
+    cJSON *doc = parse("{\"a\":[1]}"), *patch = cJSON_CreateArray(), *out = NULL;
+
+    for (int i = 0; i < 10; i++)
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/a/-\"}"));
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), 0);
+    ck_assert_int_eq(count_leaves(out), 1024);
+    cJSON_Delete(out);
+    for (int i = 10; i < 30; i++)
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/a/-\"}"));
+    out = (cJSON *)&out;
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), -EFBIG);
+    ck_assert_ptr_null(out);
+    ck_assert_str_eq(cer_errmsg(), "patch op 19 (copy /a/-): the patch copies or moves deeper more "
+                                   "than twice the values of the document and the patch, plus 1048576");
+    cJSON_Delete(patch);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+/* A move to a deeper place walks the moved value (the depth limit), so
+ * moving a 20,000-element array down and back up 3,500 times would walk
+ * 7e7 values: the walks count against the same allowance as copies, and
+ * the patch fails (-EFBIG) once they pass it. Moves up or level are free. */
+START_TEST(test_work_move_deeper)
+{
+    cJSON *doc = parse("{\"a\":[],\"b\":{}}"), *patch = cJSON_CreateArray(), *out = NULL;
+    cJSON *a = cJSON_GetObjectItemCaseSensitive(doc, "a");
+    uint64_t at, work;
+
+    for (int i = 0; i < BIG_N; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(i));
+    for (int i = 0; i < BIG_M / 2; i++) {
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/c\"}"));  /* level */
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"move\",\"from\":\"/c\",\"path\":\"/a\"}"));
+    }
+    at = cer_patch_visits();
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), 0);
+    ck_assert_uint_lt(cer_patch_visits() - at, 10 * (BIG_N + BIG_M));
+    assert_json_eq(out, doc, "moved back and forth");
+    cJSON_Delete(out);
+    cJSON_Delete(patch);
+    patch = cJSON_CreateArray();
+    for (int i = 0; i < BIG_M / 2; i++) {
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b/a\"}"));  /* deeper */
+        cJSON_AddItemToArray(patch, parse("{\"op\":\"move\",\"from\":\"/b/a\",\"path\":\"/a\"}"));
+    }
+    at = cer_patch_visits();
+    out = (cJSON *)&out;
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), -EFBIG);
+    work = cer_patch_visits() - at;
+    ck_assert_ptr_null(out);
+    ck_assert_msg(strstr(cer_errmsg(), "(move /b/a): the patch copies or moves deeper more") != NULL, "%s",
+                  cer_errmsg());
+    /* the allowance: 2 (n + patch values) + 2^20, plus the walk that passes it */
+    ck_assert_msg(work < 3 * (BIG_N + 5 * BIG_M) + (1u << 20) + 10 * (BIG_N + BIG_M), "%llu steps",
+                  (unsigned long long)work);
+    cJSON_Delete(patch);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+/* An op for the differential test below. */
+static cJSON *rand_op(rng *r, const cJSON *doc)
+{
+    static const char *const names[] = {"add", "remove", "replace", "move", "copy", "test"};
+    const char *name = names[below(r, COUNT(names))];
+    cJSON *o = cJSON_CreateObject(), *v;
+    char p[2][40];
+
+    for (int i = 0; i < 2; i++) {
+        int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "a"));
+
+        if (below(r, 2))
+            snprintf(p[i], sizeof p[i], "/o/k%u", below(r, 150));
+        else if (below(r, 20) == 0)
+            snprintf(p[i], sizeof p[i], "/a/-");
+        else
+            snprintf(p[i], sizeof p[i], "/a/%u", below(r, (unsigned)n + 2));
+    }
+    cJSON_AddStringToObject(o, "op", name);
+    cJSON_AddStringToObject(o, "path", p[0]);
+    if (!strcmp(name, "move") || !strcmp(name, "copy"))
+        cJSON_AddStringToObject(o, "from", p[1]);
+    if (!strcmp(name, "add") || !strcmp(name, "replace") || !strcmp(name, "test")) {
+        v = below(r, 3) ? gen_scalar(r) : gen_value(r, 2);
+        cJSON_AddItemToObject(o, "value", v);
+    }
+    return o;
+}
+
+/* A long patch, where the containers get indexes that every kind of op
+ * then edits, gives what its operations give one by one. */
+START_TEST(test_work_indexed_matches_op_by_op)
+{
+    rng r = {0x17F00DULL};
+    cJSON *doc = parse("{\"o\":{},\"a\":[]}"), *seq, *patch = cJSON_CreateArray(), *out = NULL;
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, "o"), *a = cJSON_GetObjectItemCaseSensitive(doc, "a");
+    char name[16];
+    int kept = 0;
+
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "k%d", i);
+        cJSON_AddNumberToObject(o, name, i);
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(i));
+    }
+    seq = cJSON_Duplicate(doc, 1);
+    for (int i = 0; i < 3000; i++) {
+        cJSON *op = rand_op(&r, seq), *one = cJSON_CreateArray(), *next = NULL;
+
+        cJSON_AddItemToArray(one, cJSON_Duplicate(op, 1));
+        if (cer_patch_apply(&next, seq, one) == 0) {
+            cJSON_Delete(seq);
+            seq = next;
+            cJSON_AddItemToArray(patch, op);
+            kept++;
+        } else {
+            cJSON_Delete(op);
+        }
+        cJSON_Delete(one);
+    }
+    ck_assert_int_gt(kept, 1000);
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), 0);
+    assert_json_eq(out, seq, "the patch at once");
+    {
+        char *x = print(out), *y = print(seq);  /* member order too */
+
+        ck_assert_str_eq(x, y);
+        free(x);
+        free(y);
+    }
+    /* and failing at its end frees what the indexes hold */
+    cJSON_Delete(out);
+    cJSON_AddItemToArray(patch, parse("{\"op\":\"remove\",\"path\":\"/o/none\"}"));
+    ck_assert_int_eq(cer_patch_apply(&out, doc, patch), -EINVAL);
+    ck_assert_ptr_null(out);
+    cJSON_Delete(patch);
+    cJSON_Delete(seq);
+    cJSON_Delete(doc);
+}
+END_TEST
+
 /* Why the tests use their own json_eq: cJSON_Compare looks object members
  * up by key (order-insensitive, good) but its numbers match within a
  * relative DBL_EPSILON. */
@@ -1261,6 +1577,7 @@ static Suite *jsonpatch_suite(void)
     TCase *err = tcase_create("apply-errors");
     TCase *diff = tcase_create("diff");
     TCase *prop = tcase_create("property");
+    TCase *work = tcase_create("work");
 
     tcase_add_test(rfc, test_rfc_a01_add_member);
     tcase_add_test(rfc, test_rfc_a02_add_element);
@@ -1311,6 +1628,16 @@ static Suite *jsonpatch_suite(void)
     tcase_add_test(diff, test_diff_output_shape);
     tcase_add_test(diff, test_diff_errors);
     suite_add_tcase(s, diff);
+
+    tcase_add_test(work, test_work_big_object);
+    tcase_add_test(work, test_work_big_array);
+    tcase_add_test(work, test_work_big_array_ends);
+    tcase_add_test(work, test_work_big_diff);
+    tcase_add_test(work, test_work_copy_bomb);
+    tcase_add_test(work, test_work_move_deeper);
+    tcase_add_test(work, test_work_indexed_matches_op_by_op);
+    tcase_set_timeout(work, 60);
+    suite_add_tcase(s, work);
 
     tcase_add_test(prop, test_property_roundtrip);
     tcase_add_test(prop, test_cjson_compare_is_approximate);

@@ -387,6 +387,53 @@ static bool msg_one(long n)
     return f;
 }
 
+/* A patch with enough lookups in one object and one array that both get
+ * an index, which then grows (new members, inserted elements). */
+static cJSON *patch_doc, *patch_big, *patch_want;
+
+static void patch_fixtures(void)
+{
+    char text[4096];
+    size_t len = 0;
+
+    patch_doc = J("{\"o\":{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+                  "\"k8\":8,\"k9\":9,\"ka\":10,\"kb\":11,\"kc\":12,\"kd\":13,\"ke\":14,\"kf\":15},"
+                  "\"a\":[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]}");
+    len += (size_t)snprintf(text + len, sizeof text - len, "[");
+    for (int i = 0; i < 24; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "{\"op\":\"replace\",\"path\":\"/o/kf\",\"value\":%d},"
+                                "{\"op\":\"add\",\"path\":\"/o/n%d\",\"value\":[%d]},"
+                                "{\"op\":\"add\",\"path\":\"/a/%d\",\"value\":{\"i\":%d}},",
+                                i, i, i, i % 8, i);
+    snprintf(text + len, sizeof text - len,
+             "{\"op\":\"remove\",\"path\":\"/o/k3\"},{\"op\":\"remove\",\"path\":\"/a/5\"},"
+             "{\"op\":\"move\",\"from\":\"/o/k4\",\"path\":\"/o/z\"},"
+             "{\"op\":\"move\",\"from\":\"/a/0\",\"path\":\"/a/-\"},"
+             "{\"op\":\"copy\",\"from\":\"/o\",\"path\":\"/c\"},"
+             "{\"op\":\"test\",\"path\":\"/c/n3\",\"value\":[3]}]");
+    patch_big = J(text);
+    ck_assert_int_eq(cer_patch_apply(&patch_want, patch_doc, patch_big), 0);
+}
+
+static bool patch_one(long n)
+{
+    cJSON *out = NULL;
+    int rc;
+    bool f;
+
+    arm(n);
+    rc = cer_patch_apply(&out, patch_doc, patch_big);
+    f = disarm();
+    assert_clean("patch (indexed)", n, rc, f);
+    if (rc == 0)
+        ck_assert(cer_json_equal(out, patch_want));
+    else
+        ck_assert_ptr_null(out);
+    cJSON_Delete(out);
+    return f;
+}
+
 START_TEST(pure_operations)
 {
     fixtures();
@@ -395,6 +442,11 @@ START_TEST(pure_operations)
     oom_loop("json->dagcbor", json_cbor_one);
     oom_loop("create+sign", sign_one);
     oom_loop("pubsub message", msg_one);
+    patch_fixtures();
+    oom_loop("patch (indexed)", patch_one);
+    cJSON_Delete(patch_doc);
+    cJSON_Delete(patch_big);
+    cJSON_Delete(patch_want);
     unfixtures();
 }
 END_TEST
