@@ -146,8 +146,10 @@ int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out)
     }
     if ((rc = s.err) < 0 || (rc = cer_car_put_header(out, &info.tip, 1)) < 0)
         goto out;
-    /* TODO(cacao): a CACAO block (JWS protected header 'cap') comes in
-     * here by itself once the loader reads it to verify the commit. */
+    /* CACAO blocks (a JWS protected header's 'cap': ipfs://<CID>) and 3ID
+     * documents come in here with no change once the verification that
+     * needs them reads them through its store; one it gets another way
+     * (a cache) must be added here. */
     for (size_t i = 0; i < s.n; i++)
         if ((rc = cer_store_get(cer_node_store(node), &s.cids[i], &b)) < 0 ||
             (rc = cer_car_put_block(out, &s.cids[i], b.data, b.len)) < 0)
@@ -203,8 +205,12 @@ static int stream_of(cer_streamref *id, cer_store *store, const cer_cid *root)
     cer_commit_free(&c);
     if ((rc = cer_commit_read(&c, store, &id->genesis)) < 0)
         return rc;
-    if (c.type != CER_COMMIT_GENESIS)
-        rc = cer_err(-EINVAL, "import: %s's genesis is not a genesis commit", "the log");
+    if (c.type != CER_COMMIT_GENESIS) {
+        char a[CER_CID_STR_MAX], b[CER_CID_STR_MAX];
+        cer_cid_to_string(a, sizeof a, root);
+        cer_cid_to_string(b, sizeof b, &id->genesis);
+        rc = cer_err(-EINVAL, "import: the 'id' of %s, %s, is not a genesis commit", a, b);
+    }
     id->type = genesis_type(&c);
     cer_commit_free(&c);
     return rc;
