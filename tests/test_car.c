@@ -263,6 +263,11 @@ static void count_result(void *arg, const cer_car_result *r)
     (*n)++;
 }
 
+static void keep_result(void *arg, const cer_car_result *r)
+{
+    *(cer_car_result *)arg = *r;
+}
+
 START_TEST(test_streams)
 {
     char d1[] = "/tmp/test_car.XXXXXX", d2[] = "/tmp/test_car.XXXXXX";
@@ -290,9 +295,23 @@ START_TEST(test_streams)
     /* the export holds the four blocks, each once */
     ck_assert_int_eq(cer_car_each(out.data, out.len, NULL, NULL), 4);
     ck_assert_int_eq(cer_node_verify(b, &id), 0);
+    /* two roots, two results (here the same stream: its tip and genesis) */
+    cer_buf_free(&out);
+    write_case(&out, cJSON_GetArrayItem(tu_get(v, "cases"), 2));
+    ck_assert_int_eq(cer_node_import_car(b, out.data, out.len, count_result, &n), 0);
+    ck_assert_int_eq(n, 4);
+    /* a root the CAR lacks: refused, named, nothing loaded */
+    {
+        cer_cid g = raw_cid((const uint8_t *)"x", 1);
+        cer_car_result r = {0};
+        cer_buf_free(&out);
+        ck_assert_int_eq(cer_car_put_header(&out, &g, 1), 0);
+        ck_assert_int_eq(cer_node_import_car(b, out.data, out.len, keep_result, &r), 1);
+        ck_assert(!r.loaded && r.err < 0 && r.why[0]);
+    }
     /* malformed: a negative errno, nothing heard */
     ck_assert_int_lt(cer_node_import_car(b, out.data, out.len - 1, count_result, &n), 0);
-    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(n, 4);
     cer_state_free(sa);
     cer_state_free(sb);
     cer_buf_free(&out);
