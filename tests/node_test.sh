@@ -109,6 +109,8 @@ eq car.anchored "$($CFS log --state "$T/car1" "$CID" | jq -r .type | tr '\n' ' '
 code car.verify 0 $CFS verify --state "$T/car1"
 code car.stdout 0 sh -c "$CFS export $C carried | cmp - $T/c.car"
 code car.again 0 $CFS import --state "$T/car1" "$T/c.car"
+code car.stdin 0 sh -c "$CFS import --state $T/car5 - <$T/c.car"
+eq car.stdin.show "$($CFS show --state "$T/car5" "$CID" | jq -c .)" '{"n":3}'
 # car_tamper IN OUT: the root block's last byte (a signature's) flipped, the
 # root renamed to its new CID, every other block kept
 car_tamper() {
