@@ -343,64 +343,6 @@ out:
     return rc;
 }
 
-int cer_car_root(cer_cid *root, const uint8_t *car, size_t len)
-{
-    uint64_t hl;
-    cJSON *h = NULL;
-    const cJSON *roots;
-    int rc;
-
-    if ((rc = cer_varint_get(&hl, car, len)) < 0 || hl > len - (size_t)rc)
-        return cer_err(-EINVAL, "CAR: bad header length");
-    if ((rc = cer_dagcbor_decode(&h, car + rc, (size_t)hl)) < 0)
-        return cer_err_wrap(rc, "CAR header");
-    roots = cJSON_GetObjectItemCaseSensitive(h, "roots");
-    if (!cJSON_IsArray(roots) || cJSON_GetArraySize(roots) != 1 || cer_json_get_link(root, roots->child) < 0)
-        rc = cer_err(-EINVAL, "CAR: the header must have exactly one root");
-    else
-        rc = 0;
-    cJSON_Delete(h);
-    return rc;
-}
-
-int cer_car_each(const uint8_t *car, size_t len,
-                 int (*fn)(const cer_cid *cid, const uint8_t *data, size_t n, void *arg), void *arg)
-{
-    uint64_t hl;
-    size_t off;
-    cJSON *h = NULL;
-    int rc, count = 0;
-
-    if ((rc = cer_varint_get(&hl, car, len)) < 0 || hl > len - (size_t)rc)
-        return cer_err(-EINVAL, "CAR: bad header length");
-    off = (size_t)rc;
-    if ((rc = cer_dagcbor_decode(&h, car + off, (size_t)hl)) < 0)
-        return cer_err_wrap(rc, "CAR header");
-    rc = cJSON_IsObject(h) && cJSON_IsNumber(get(h, "version")) && get(h, "version")->valuedouble == 1;
-    cJSON_Delete(h);
-    if (!rc)
-        return cer_err(-ENOTSUP, "CAR: not a version 1 header");
-    off += (size_t)hl;
-    while (off < len) {
-        uint64_t sl;
-        cer_cid cid;
-        int cl;
-
-        if ((rc = cer_varint_get(&sl, car + off, len - off)) < 0 || sl > len - off - (size_t)rc)
-            return cer_err(-EINVAL, "CAR: bad section length at %zu", off);
-        off += (size_t)rc;
-        if ((cl = cer_cid_from_bytes(&cid, car + off, (size_t)sl)) < 0)
-            return cer_err_wrap(cl, "CAR: section at %zu", off);
-        if (sl - (size_t)cl > CER_BLOCK_MAX)
-            return cer_err(-EFBIG, "CAR: block over %d bytes", CER_BLOCK_MAX);
-        if (fn && (rc = fn(&cid, car + off + cl, (size_t)sl - (size_t)cl, arg)) < 0)
-            return rc;
-        off += (size_t)sl;
-        count++;
-    }
-    return count;
-}
-
 /* ------------------------------------------------------------------ */
 /* Ethereum JSON-RPC                                                    */
 /* ------------------------------------------------------------------ */
@@ -1064,19 +1006,6 @@ static int put_block(const cer_cid *cid, const uint8_t *data, size_t n, void *ar
 
 /* ---- the request body: a CAR, as js-ceramic core 2.46+ posts it ---- */
 
-static int car_block(cer_buf *car, const cer_cid *cid, const uint8_t *data, size_t n)
-{
-    uint8_t cb[CER_CID_BYTES_MAX], v[CER_VARINT_MAX];
-    int cl = cer_cid_to_bytes(cb, sizeof cb, cid), rc;
-
-    if (cl < 0)
-        return cl;
-    if ((rc = cer_buf_append(car, v, cer_varint_put(v, (uint64_t)cl + n))) < 0 ||
-        (rc = cer_buf_append(car, cb, (size_t)cl)) < 0 || (rc = cer_buf_append(car, data, n)) < 0)
-        return rc;
-    return 0;
-}
-
 /* The blocks of a request CAR so far (a block goes in once). */
 typedef struct car_w {
     cer_buf *car;
@@ -1096,7 +1025,7 @@ static int car_put(car_w *w, const cer_cid *cid)
             return 0;
     if (w->n == sizeof w->in / sizeof w->in[0])
         return cer_err(-E2BIG, "too many blocks");
-    if ((rc = cer_store_get(w->store, cid, &b)) == 0 && (rc = car_block(w->car, cid, b.data, b.len)) == 0)
+    if ((rc = cer_store_get(w->store, cid, &b)) == 0 && (rc = cer_car_put_block(w->car, cid, b.data, b.len)) == 0)
         w->in[w->n++] = *cid;
     cer_buf_free(&b);
     return rc;
@@ -1120,9 +1049,9 @@ static int car_put_payload(car_w *w, const cer_cid *commit)
 int cer_cas_request_car(cer_buf *car, cer_store *store, const cer_streamref *id, const cer_cid *tip,
                         const char *timestamp)
 {
-    uint8_t sid[CER_STREAMID_BYTES_MAX], v[CER_VARINT_MAX];
-    cer_buf root = CER_BUF_INIT, hdr = CER_BUF_INIT;
-    cer_cbor_w r = CER_CBOR_W_INIT(&root), h = CER_CBOR_W_INIT(&hdr);
+    uint8_t sid[CER_STREAMID_BYTES_MAX];
+    cer_buf root = CER_BUF_INIT;
+    cer_cbor_w r = CER_CBOR_W_INIT(&root);
     car_w w = {car, store, {{0}}, 0};
     cer_cid root_cid;
     int n, rc;
@@ -1138,22 +1067,15 @@ int cer_cas_request_car(cer_buf *car, cer_store *store, const cer_streamref *id,
     cer_cbor_w_text(&r, timestamp);
     if ((rc = r.err) < 0 || (rc = cer_cid_of_block(&root_cid, CER_CODEC_DAG_CBOR, root.data, root.len)) < 0)
         goto out;
-    cer_cbor_w_map(&h, 2);
-    cer_cbor_w_text(&h, "roots");
-    cer_cbor_w_array(&h, 1);
-    cer_cbor_w_link(&h, &root_cid);
-    cer_cbor_w_text(&h, "version");
-    cer_cbor_w_uint(&h, 1);
     /* js's order: root, genesis, tip, then the payloads of the signed ones */
-    if ((rc = h.err) < 0 || (rc = cer_buf_append(car, v, cer_varint_put(v, hdr.len))) < 0 ||
-        (rc = cer_buf_append(car, hdr.data, hdr.len)) < 0 || (rc = car_block(car, &root_cid, root.data, root.len)) < 0 ||
+    if ((rc = cer_car_put_header(car, &root_cid, 1)) < 0 ||
+        (rc = cer_car_put_block(car, &root_cid, root.data, root.len)) < 0 ||
         (rc = car_put(&w, &id->genesis)) < 0 || (rc = car_put(&w, tip)) < 0 ||
         (rc = car_put_payload(&w, &id->genesis)) < 0)
         goto out;
     rc = car_put_payload(&w, tip);
 out:
     cer_buf_free(&root);
-    cer_buf_free(&hdr);
     return rc < 0 ? cer_err_wrap(rc, "CAS request CAR") : 0;
 }
 

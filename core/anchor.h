@@ -48,13 +48,6 @@ void cer_cas_reply_free(cer_cas_reply *r);
 int cer_cas_request_car(cer_buf *car, cer_store *store, const cer_streamref *id, const cer_cid *tip,
                         const char *timestamp);
 
-/* The single root of a CARv1's header (-EINVAL for none or several). */
-int cer_car_root(cer_cid *root, const uint8_t *car, size_t len);
-/* Walk a CARv1: call fn for each block (CID checked by the caller's
- * store); returns the number of blocks or a negative errno. */
-int cer_car_each(const uint8_t *car, size_t len,
-                 int (*fn)(const cer_cid *cid, const uint8_t *data, size_t n, void *arg), void *arg);
-
 /* The chain step of the built-in service, for one Merkle root: with
  * opts->chain "eth", the transaction through opts->eth_rpc (v1
  * anchorDagCbor(bytes32), or v0 raw with eth_raw), its receipt awaited up

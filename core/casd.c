@@ -842,17 +842,11 @@ static int leaf_cmp(const void *x, const void *y)
 
 static int car_add(cer_buf *car, cer_store *s, const cer_cid *cid)
 {
-    uint8_t cb[CER_CID_BYTES_MAX], v[CER_VARINT_MAX];
     cer_buf b = CER_BUF_INIT;
-    int cl, rc;
+    int rc;
 
-    if ((cl = cer_cid_to_bytes(cb, sizeof cb, cid)) < 0)
-        return cl;
-    if ((rc = cer_store_get(s, cid, &b)) == 0) {
-        size_t vl = cer_varint_put(v, (uint64_t)cl + b.len);
-        if ((rc = cer_buf_append(car, v, vl)) == 0 && (rc = cer_buf_append(car, cb, (size_t)cl)) == 0)
-            rc = cer_buf_append(car, b.data, b.len);
-    }
+    if ((rc = cer_store_get(s, cid, &b)) == 0)
+        rc = cer_car_put_block(car, cid, b.data, b.len);
     cer_buf_free(&b);
     return rc;
 }
@@ -862,24 +856,15 @@ static int car_add(cer_buf *car, cer_store *s, const cer_cid *cid)
 static int witness(cer_buf *car, cer_store *s, const cer_cid *commit, const cer_cid *proof, const cer_cid *root,
                    const char *path)
 {
-    uint8_t turns[CER_MERKLE_PATH_MAX], v[CER_VARINT_MAX];
-    cJSON *h = cJSON_CreateObject(), *roots;
-    cer_buf hb = CER_BUF_INIT, b = CER_BUF_INIT;
+    uint8_t turns[CER_MERKLE_PATH_MAX];
+    cer_buf b = CER_BUF_INIT;
     cer_cid cur = *root;
-    int nt = cer_merkle_path_parse(turns, sizeof turns, path), rc = -ENOMEM;
+    int nt = cer_merkle_path_parse(turns, sizeof turns, path), rc;
 
-    if (nt < 0) {
-        rc = nt;
-        goto out;
-    }
-    if (!h || !(roots = cJSON_AddArrayToObject(h, "roots")) || !cJSON_AddItemToArray(roots, cer_json_link_new(commit)) ||
-        !cJSON_AddNumberToObject(h, "version", 1))
-        goto out;
-    if ((rc = cer_dagcbor_encode(&hb, h, CER_DAGJSON)) < 0)
-        goto out;
-    size_t vl = cer_varint_put(v, hb.len);
-    if ((rc = cer_buf_append(car, v, vl)) < 0 || (rc = cer_buf_append(car, hb.data, hb.len)) < 0 ||
-        (rc = car_add(car, s, commit)) < 0 || (rc = car_add(car, s, proof)) < 0)
+    if (nt < 0)
+        return nt;
+    if ((rc = cer_car_put_header(car, commit, 1)) < 0 || (rc = car_add(car, s, commit)) < 0 ||
+        (rc = car_add(car, s, proof)) < 0)
         goto out;
     for (int i = 0; i < nt; i++) {
         cJSON *node = NULL;
@@ -893,8 +878,6 @@ static int witness(cer_buf *car, cer_store *s, const cer_cid *commit, const cer_
     }
     rc = 0;
 out:
-    cJSON_Delete(h);
-    cer_buf_free(&hb);
     cer_buf_free(&b);
     return rc;
 }

@@ -548,6 +548,54 @@ int cer_store_put_commit(cer_store *s, const cer_commit_blocks *c);
 int cer_store_each(cer_store *s, int (*fn)(const cer_cid *cid, void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
+/* CAR v1 files (car.c)                                                 */
+/* ------------------------------------------------------------------ */
+
+/* A CAR v1 (the format of `ipfs dag export`/`import` and @ipld/car):
+ * varint(len) + the DAG-CBOR header {roots: [CID, ...], version: 1}, then
+ * sections varint(len) + CID bytes + block bytes. */
+
+/* Largest CAR header accepted. */
+#define CER_CAR_HEADER_MAX 65536
+
+/* One block of a CAR read with cer_car_read: data borrowed from the file. */
+typedef struct cer_car_block {
+    cer_cid cid;
+    const uint8_t *data;
+    size_t len;
+} cer_car_block;
+
+/* A CAR read whole and checked: the header (a DAG-CBOR map with exactly
+ * "roots", at least one link, and "version" 1), every section complete
+ * (nothing truncated, nothing after the last), every block at most
+ * CER_BLOCK_MAX bytes and hashing to its CID (a hash function we cannot
+ * compute is refused too). A block repeated is kept once (as ipfs dag
+ * import tolerates it). Time linear in the file's size. The blocks borrow
+ * the file's bytes, which must outlive the cer_car. */
+typedef struct cer_car {
+    cer_cid *roots;             /* owned */
+    size_t nroots;
+    cer_car_block *blocks;      /* owned array; in file order, first copy of each */
+    size_t nblocks;
+    void *index;                /* owned: the blocks by CID */
+} cer_car;
+
+int cer_car_read(cer_car *out, const uint8_t *car, size_t len);
+void cer_car_free(cer_car *c);
+/* The block cid of c, or NULL. */
+const cer_car_block *cer_car_get(const cer_car *c, const cer_cid *cid);
+/* Writing: the header with roots, then each block, appended to out. The
+ * bytes are those @ipld/car's CarWriter writes. */
+int cer_car_put_header(cer_buf *out, const cer_cid *roots, size_t nroots);
+int cer_car_put_block(cer_buf *out, const cer_cid *cid, const uint8_t *data, size_t len);
+/* A CAR with exactly one root: that root (-EINVAL for none or several). */
+int cer_car_root(cer_cid *root, const uint8_t *car, size_t len);
+/* Check a CAR (cer_car_read) and call fn for each block (fn may be NULL);
+ * returns the number of blocks or a negative errno (fn's included). */
+int cer_car_each(const uint8_t *car, size_t len,
+                 int (*fn)(const cer_cid *cid, const uint8_t *data, size_t n, void *arg), void *arg);
+
+/* ------------------------------------------------------------------ */
 /* Stream state                                                         */
 /* ------------------------------------------------------------------ */
 
@@ -731,6 +779,31 @@ int cer_node_info(cer_node *node, const cer_streamref *id, cer_stream_info *out)
 /* Call fn for every stream the node knows (pinned or not), in no set
  * order; stops early when fn returns non-zero and returns that. */
 int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *arg), void *arg);
+
+/* Streams as CAR files (carstream.c). Export: a CAR v1 whose root is
+ * id's tip and whose blocks are every block the stream's verification
+ * reads (commits, signed payloads, anchor proofs, the Merkle nodes on each
+ * anchor's path), each once; appended to out. */
+int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out);
+/* What became of one root of an imported CAR. */
+typedef struct cer_car_result {
+    cer_cid root;               /* the CAR's root */
+    cer_streamref id;           /* its stream (zero when it names none) */
+    bool loaded;                /* the node has the stream now, at tip */
+    cer_cid tip;
+    int err;                    /* 0, or why (a rejected commit, a missing block) */
+    char why[512];
+} cer_car_result;
+/* Import: the CAR is checked whole first (cer_car_read; a malformed file
+ * is a negative errno and changes nothing). Then each root is the tip of
+ * a stream (a genesis: a new stream at its genesis), loaded from the CAR's
+ * blocks (then the node's) and verified; the blocks of its valid part are
+ * stored and its last valid commit learned as cer_node_learn_tip learns a
+ * tip from the network. A bad genesis loads nothing; a bad later commit
+ * leaves the stream at the commit before it, with err and why naming it.
+ * fn (may be NULL) hears of each root. Returns how many roots failed. */
+int cer_node_import_car(cer_node *node, const uint8_t *car, size_t len,
+                        void (*fn)(void *arg, const cer_car_result *r), void *arg);
 
 /* One commit of a stream's log, read from the store, as the mount's .log
  * and .anchors show it (caller frees *out):

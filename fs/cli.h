@@ -27,6 +27,9 @@ int cfs_cmd_unpin(int argc, char **argv);
 int cfs_cmd_alias(int argc, char **argv);
 /* verify [STREAM|ALIAS|FILE]: a stream, every stream, or a DAG-JOSE file */
 int cfs_cmd_verify(int argc, char **argv);
+/* export STREAM [-o FILE], import FILE: streams as CAR files (clicar.c) */
+int cfs_cmd_export(int argc, char **argv);
+int cfs_cmd_import(int argc, char **argv);
 /* fs/mount.c */
 int cfs_cmd_mount(int argc, char **argv);
 

@@ -31,6 +31,8 @@ static const struct {
     {"unpin", cfs_cmd_unpin, "stop keeping a document (it stays reachable by StreamID)"},
     {"alias", cfs_cmd_alias, "name a document locally (or --clear the name)"},
     {"verify", cfs_cmd_verify, "re-check documents' logs and blocks, or a DAG-JOSE file"},
+    {"export", cfs_cmd_export, "write a document's commits and proofs as a CAR file"},
+    {"import", cfs_cmd_import, "load documents from a CAR file, verified"},
     {"did", cfs_cmd_did, "print this node's did:key (creates the key on first use)"},
     {"dag", cfs_cmd_dag, "encode dag-json to a DAG-CBOR block, or decode a block"},
     {"streamid", cfs_cmd_streamid, "make or parse a StreamID / CommitID"},

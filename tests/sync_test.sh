@@ -5,6 +5,8 @@
 # made on A while A was offline reaches B by UPDATE when A's sync comes
 # back; garbage, an oversize message and a commit forged with another key
 # are dropped or rejected and counted on B, and B's document is unchanged.
+# A's document exported as a CAR goes through js-ipfs's dag import and
+# export unchanged.
 #
 # Needs the peers installed (bash tests/peers/peers.sh install). Without
 # them: with CI set, it installs them (or fails); without CI it SKIPS
@@ -116,6 +118,15 @@ if grep -q '"pubsub_oversize"' "$T/B.out"; then echo "ok   hostile.oversize coun
 eq b.content "$($CFS show --state "$T/B" "$ID" | jq -c .)" '{"hello":"there"}'
 eq b.tip "$($CFS log --state "$T/B" "$ID" | tail -1 | jq -r .cid)" "$TIP"
 eq b.verify "$($CFS verify --state "$T/B" "$ID" >/dev/null 2>&1; echo $?)" 0
+
+# a CAR we export is what js-ipfs's `ipfs dag import` takes and `ipfs dag
+# export` gives back, byte for byte; and that imports here, verified
+$CFS export --state "$T/A" "$ID" -o "$T/a.car"
+curl -s -m 20 -X POST -F "file=@$T/a.car" "$API1/dag/import?pin-roots=false" >/dev/null
+curl -s -m 20 -X POST "$API1/dag/export?arg=$TIP" -o "$T/js.car"
+eq car.js_bytes "$(cmp "$T/a.car" "$T/js.car" >/dev/null 2>&1 && echo same)" same
+$CFS import --state "$T/C" "$T/js.car" >/dev/null
+eq car.js_import "$($CFS show --state "$T/C" "$ID" | jq -c .)" '{"hello":"there"}'
 
 if [ $fails -ne 0 ]; then echo "sync_test: $fails FAILED"; exit 1; fi
 echo "sync_test: all passed"
