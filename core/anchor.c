@@ -633,6 +633,33 @@ int cer_anchor_chain_id(const cer_anchor_opts *opts, char *out, size_t cap)
     return snprintf(out, cap, "eip155:%llu", (unsigned long long)chain) < (int)cap ? 0 : -ENOSPC;
 }
 
+int cer_network_accepts_chain(const char *network, const char *chain_id)
+{
+    /* js-ceramic core 2.46, src/initialization/anchoring.ts */
+    static const struct {
+        const char *network;
+        const char *chains[3];
+    } table[] = {
+        {"mainnet", {"eip155:1"}},
+        {"testnet-clay", {"eip155:3", "eip155:4", "eip155:100"}},
+        {"dev-unstable", {"eip155:3", "eip155:4", "eip155:5"}},
+        {"local", {"eip155:1337"}},
+        {"inmemory", {INMEMORY_CHAIN}},
+    };
+
+    if (!network)
+        network = "inmemory";
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        if (strcmp(table[i].network, network) != 0)
+            continue;
+        for (size_t k = 0; k < 3 && table[i].chains[k]; k++)
+            if (chain_id && strcmp(table[i].chains[k], chain_id) == 0)
+                return 1;
+        return 0;
+    }
+    return cer_err(-EINVAL, "network '%s' is not inmemory, local, dev-unstable, testnet-clay or mainnet", network);
+}
+
 int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof, int64_t *timestamp,
                       char *why, size_t why_cap)
 {
@@ -645,7 +672,7 @@ int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof
     int rc;
 
     defaults(&o);
-    *timestamp = proof->has_block_timestamp ? proof->block_timestamp : 0;
+    *timestamp = 0;
     if (strncmp(proof->chain_id, "inmemory:", 9) == 0) {
         set_why(why, why_cap, "unverified: in-memory anchors have no chain to check");
         return 0;
@@ -660,14 +687,14 @@ int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof
         rc = cer_err(-EINVAL, "anchor proof: bad chainId %s", proof->chain_id);
         goto rejected;
     }
-    if (!o.eth_rpc) {
-        set_why(why, why_cap, "unverified: no Ethereum RPC configured");
-        return 0;
-    }
     if (proof->tx_hash.codec != CER_CODEC_ETH_TX || proof->tx_hash.mh_code != CER_MH_KECCAK_256 ||
         proof->tx_hash.digest_len != 32) {
         rc = cer_err(-EINVAL, "anchor proof: txHash is not an eth-tx keccak-256 CID");
         goto rejected;
+    }
+    if (!o.eth_rpc) {
+        set_why(why, why_cap, "unverified: no Ethereum RPC configured");
+        return 0;
     }
     if ((rc = eth_chain_id(&o, o.eth_rpc, &id, &chain)) < 0) {
         set_why(why, why_cap, "unverified: chain unreachable: %s", cer_errmsg());
@@ -964,8 +991,10 @@ static int local_batch(cer_anchorer *a)
         goto fail;
     if ((rc = cer_anchor_root(&a->o, &proof.root, &proof, stopping, a)) < 0)
         goto fail;
+    /* remembered before any commit uses it: this node's anchors count here */
     if ((rc = cer_anchor_proof_encode(&pb, &proof)) < 0 ||
-        (rc = cer_store_put(store, &pb.cid, pb.bytes.data, pb.bytes.len)) < 0)
+        (rc = cer_store_put(store, &pb.cid, pb.bytes.data, pb.bytes.len)) < 0 ||
+        (rc = cer_node_own_anchor(a->node, &proof)) < 0)
         goto fail;
     proof_cid = pb.cid;
     for (size_t i = 0; i < n; i++) {
@@ -1152,6 +1181,18 @@ static int cas_post(cer_anchorer *a, const leaf *l, cer_buf *reply, long *status
     return rc;
 }
 
+/* Whether id's tip is the anchor commit ac, verified here. */
+static bool anchor_counts(cer_anchorer *a, const cer_streamref *id, const cer_cid *ac)
+{
+    cer_state *st = NULL;
+    bool ok = cer_node_state(a->node, &st, id) == 0 && cer_cid_equal(cer_state_tip(st), ac) &&
+              st->log[st->log_len - 1].check == CER_CHECK_VERIFIED;
+
+    cer_state_free(st);
+    cer_errclear();
+    return ok;
+}
+
 /* One request or poll for one queued tip; returns 1 when anchored. */
 static int cas_step(cer_anchorer *a, const leaf *l, bool requested)
 {
@@ -1212,6 +1253,18 @@ static int cas_step(cer_anchorer *a, const leaf *l, bool requested)
             goto out;
         dequeue(a, &l->id, &l->tip);
         rc = 1;
+        if (!anchor_counts(a, &l->id, &r.anchor_commit)) {
+            /* on a chain this node cannot verify (another process's
+             * in-memory chain, eip155 without an RPC): kept, not counted,
+             * and asking again would change nothing */
+            (void)cer_node_set_anchor_status(a->node, &l->id, &r.anchor_commit, CER_ANCHOR_FAILED);
+            pthread_mutex_lock(&a->lock);
+            a->n_failed++;
+            pthread_mutex_unlock(&a->lock);
+            cer_node_event(a->node, "anchor", &l->id, "the CAS anchored %s, but its anchor is unverified here: not counted",
+                           tip);
+            rc = 0;
+        }
     }
 out:
     cer_cas_reply_free(&r);
@@ -1481,7 +1534,7 @@ int cer_anchorer_start(cer_anchorer **out, cer_node *node, const cer_anchor_opts
     }
     a->cas = a->service_url != NULL;
     a->active = strcmp(a->mode, "none") != 0;
-    if (a->eth_rpc && (rc = cer_node_set_anchor_check(node, &a->o)) < 0)
+    if ((rc = cer_node_set_anchor_check(node, &a->o)) < 0)
         goto fail;
     a->checking = a->eth_rpc != NULL;
     if ((rc = cer_node_listen(node, on_change, a)) < 0)

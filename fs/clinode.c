@@ -23,6 +23,7 @@
 typedef struct node_args {
     const char *state;
     const char *key_file;
+    const char *network;    /* --network (show): which anchor chains count */
 } node_args;
 
 static int open_node(cer_node **node, const node_args *a)
@@ -35,6 +36,7 @@ static int open_node(cer_node **node, const node_args *a)
     if (cli_state_dir(dir, sizeof dir, a->state))
         return EXIT_BAD;
     opts.state_dir = dir;
+    opts.network = a->network;
     if (a->key_file) {
         if ((rc = cer_key_load_file(&key, a->key_file)) < 0)
             return cli_fail_rc(rc, a->key_file);
@@ -276,7 +278,7 @@ int cfs_cmd_show(int argc, char **argv)
     cli_set_command("show");
     if ((rc = cfs_net_extract(&net, &argc, argv)) ||
         (rc = node_getopt(argc, argv, &a, extra, 1, show_opt, &meta, use)) ||
-        (rc = open_stream(&node, &id, &a, argc, argv, 0, use)) || (rc = cfs_net_start(&sync, node, &net)) ||
+        (a.network = net.network, rc = open_stream(&node, &id, &a, argc, argv, 0, use)) || (rc = cfs_net_start(&sync, node, &net)) ||
         (rc = cfs_net_load(sync, &id, &net)))
         goto out;
     if ((rc = cer_node_state(node, &st, &id)) < 0) {

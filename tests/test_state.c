@@ -124,6 +124,17 @@ static cer_cid anchor_on(cer_store *s, const cer_streamref *id, const cer_cid *p
     return cid;
 }
 
+/* A checker that says every proof is verified at its blockTimestamp (what
+ * a chain that confirms it would say), at TRUST_TIME when it has none. */
+#define TRUST_TIME 1600000000
+static int trust_proof(void *arg, const cer_anchor_proof *proof, int64_t *timestamp)
+{
+    (void)arg;
+    *timestamp = proof->has_block_timestamp ? proof->block_timestamp : TRUST_TIME;
+    return CER_CHECK_VERIFIED;
+}
+static const cer_anchor_checker trust = {trust_proof, NULL};
+
 /* A Merkle node [l, r] stored as dag-cbor. */
 static cer_cid node(cer_store *s, const cer_cid *l, const cer_cid *r)
 {
@@ -664,7 +675,7 @@ START_TEST(anchors)
     cer_cid bad2 = anchor_on(s, &id, &u2, &root, "0/1/0", 2000);
     cer_state *st = NULL;
 
-    ck_assert_msg(cer_state_load(&st, s, &id, &a2) == 0, "%s", cer_errmsg());
+    ck_assert_msg(cer_state_load_checked(&st, s, &id, &a2, &trust) == 0, "%s", cer_errmsg());
     ck_assert_uint_eq(st->log_len, 5);
     ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
     ck_assert(st->has_proof);
@@ -679,8 +690,17 @@ START_TEST(anchors)
     assert_content(st, "{\"v\":2}");
     cer_state_free(st);
 
+    /* without a checker the anchors are only unverified: no time, not ANCHORED */
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &a2), 0);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+    for (size_t i = 0; i < st->log_len; i++)
+        ck_assert_int_eq(st->log[i].timestamp, 0);
+    ck_assert_int_eq(st->log[2].check, CER_CHECK_UNVERIFIED);
+    assert_content(st, "{\"v\":2}");
+    cer_state_free(st);
+
     /* after a signed commit the status goes back, the proof stays */
-    ck_assert_int_eq(cer_state_load(&st, s, &id, &u2), 0);
+    ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &u2, &trust), 0);
     ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
     ck_assert(st->has_proof);
     ck_assert_int_eq(st->log[3].timestamp, 0);
@@ -831,8 +851,8 @@ static int merge_from(fork_t *f, const cer_cid *local_tip, const cer_cid *other_
     cer_state *st = NULL;
     int rc;
 
-    ck_assert_int_eq(cer_state_load(&st, f->s, &f->id, local_tip), 0);
-    rc = cer_state_merge(&st, f->s, other_tip);
+    ck_assert_int_eq(cer_state_load_checked(&st, f->s, &f->id, local_tip, &trust), 0);
+    rc = cer_state_merge_checked(&st, f->s, other_tip, &trust);
     ck_assert_msg(rc >= 0, "%s", cer_errmsg());
     ck_assert(cer_cid_equal(cer_state_tip(st), rc == 1 ? other_tip : local_tip));
     cer_state_free(st);
@@ -885,7 +905,7 @@ static int fake_chain(void *arg, const cer_anchor_proof *proof, int64_t *timesta
     case 7: *timestamp = 7000; return CER_CHECK_VERIFIED;
     case 8: return cer_err(-EBADMSG, "anchor proof: transaction does not carry the root");
     case 9: return CER_CHECK_UNVERIFIED;
-    default: return CER_CHECK_UNCHECKABLE;
+    default: return CER_CHECK_UNVERIFIED_FINAL;
     }
 }
 
@@ -905,15 +925,18 @@ START_TEST(anchor_chain_check)
         int ts;
         int check;
         int64_t time;
-    } applied[] = {{7, CER_CHECK_VERIFIED, 7000}, {9, CER_CHECK_UNVERIFIED, 9}, {10, CER_CHECK_UNCHECKABLE, 10}};
+    } applied[] = {{7, CER_CHECK_VERIFIED, 7000}, {9, CER_CHECK_UNVERIFIED, 0}, {10, CER_CHECK_UNVERIFIED_FINAL, 0}};
 
     /* confirmed, unverifiable now, no chain: applied, the check recorded;
-     * a verified anchor's time is its block's */
+     * a verified anchor's time is its block's, an unverified one has none
+     * and does not make the state ANCHORED */
     for (size_t i = 0; i < sizeof applied / sizeof applied[0]; i++) {
         cer_cid a = applied[i].ts == 7 ? good : applied[i].ts == 9 ? down : mem_;
         ck_assert_msg(cer_state_load_checked(&st, s, &id, &a, &chk) == 0, "%s", cer_errmsg());
         ck_assert(cer_cid_equal(cer_state_tip(st), &a));
-        ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+        ck_assert_int_eq(st->anchor_status,
+                         applied[i].time ? CER_ANCHOR_ANCHORED : CER_ANCHOR_NOT_REQUESTED);
+        ck_assert_str_eq(cer_anchor_check_name(st->log[2].check), applied[i].time ? "verified" : "unverified");
         ck_assert_int_eq(st->log[2].check, applied[i].check);
         ck_assert_int_eq(st->log[2].timestamp, applied[i].time);
         ck_assert_int_eq(st->log[1].timestamp, applied[i].time);
@@ -921,16 +944,17 @@ START_TEST(anchor_chain_check)
         cer_state_free(st);
     }
     ck_assert_int_eq(asked, 3);
-    /* without a checker: not checked, the proof's time */
+    /* without a checker: unverified, the proof's time is not taken */
     ck_assert_int_eq(cer_state_load(&st, s, &id, &good), 0);
-    ck_assert_int_eq(st->log[2].check, CER_CHECK_NONE);
-    ck_assert_int_eq(st->log[2].timestamp, 7);
+    ck_assert_int_eq(st->log[2].check, CER_CHECK_UNVERIFIED);
+    ck_assert_int_eq(st->log[2].timestamp, 0);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
     cer_state_free(st);
 
     /* contradicted: not applied, nor anything built on it; the status
      * stays what it was before the anchor */
     ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &bad, &chk), -EBADMSG);
-    assert_msg_has("anchor rejected by its chain");
+    assert_msg_has("anchor rejected");
     assert_msg_has("does not carry the root");
     ck_assert(cer_cid_equal(cer_state_tip(st), &u1));
     ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
@@ -960,9 +984,9 @@ START_TEST(merge_rejected_anchor_loses)
     cer_anchor_checker chk = {fake_chain, &asked};
     cer_state *st = NULL;
 
-    ck_assert_int_eq(merge_from(&f, &a2, &b2), 1);  /* unchecked, the anchored branch wins */
+    ck_assert_int_eq(merge_from(&f, &a2, &b2), 1);  /* verified, the anchored branch wins */
     ck_assert_int_eq(cer_state_load(&st, f.s, &f.id, &a2), 0);
-    ck_assert_int_eq(cer_state_merge_checked(&st, f.s, &b2, &chk), 0);
+    ck_assert_int_eq(cer_state_merge_checked(&st, f.s, &b2, &chk), -EBADMSG);  /* reported */
     ck_assert(cer_cid_equal(cer_state_tip(st), &a2));
     ck_assert_int_eq(asked, 1);
     cer_state_free(st);
@@ -1082,8 +1106,8 @@ START_TEST(state_json)
     char *text, *text2;
     size_t len;
 
-    ck_assert_int_eq(cer_state_load(&st, s, &id, &a1), 0);
-    st->log[2].check = CER_CHECK_VERIFIED;  /* as a checked load leaves it */
+    ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &a1, &trust), 0);
+    ck_assert_int_eq(st->log[2].check, CER_CHECK_VERIFIED);
     text = state_text(st);
     ck_assert_ptr_nonnull(strstr(text, "\"check\":\"verified\""));
     ck_assert_ptr_nonnull(strstr(text, "\"anchorStatus\":\"ANCHORED\""));
@@ -1228,7 +1252,7 @@ START_TEST(js_vectors)
             cer_state *st = NULL;
             ck_assert_int_eq(cer_streamref_parse(&id, tu_str(a, "stream_id")), 0);
             ck_assert_int_eq(cer_cid_parse(&tip, tu_str(a, "cid")), 0);
-            ck_assert_msg(cer_state_load(&st, s, &id, &tip) == 0, "%s %s: %s", tu_str(c, "name"),
+            ck_assert_msg(cer_state_load_checked(&st, s, &id, &tip, &trust) == 0, "%s %s: %s", tu_str(c, "name"),
                           tu_str(a, "stream"), cer_errmsg());
             ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
             ck_assert_str_eq(st->proof.chain_id, tu_str(c, "chain_id"));
@@ -1383,7 +1407,7 @@ START_TEST(model_genesis_loads)
     cer_state_free(st);
     /* anchors apply as for any stream */
     a = anchor_on(s, &m, &m.genesis, &m.genesis, "", 1700000000);
-    ck_assert_msg(cer_state_load(&st, s, &m, &a) == 0, "%s", cer_errmsg());
+    ck_assert_msg(cer_state_load_checked(&st, s, &m, &a, &trust) == 0, "%s", cer_errmsg());
     ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
     ck_assert_uint_eq(st->log_len, 2);
     cer_state_free(st);
