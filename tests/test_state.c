@@ -891,6 +891,77 @@ START_TEST(merge_earlier_anchor_wins)
 }
 END_TEST
 
+/* A chain on which even block times are verified, odd ones cannot be
+ * verified (another node's in-memory anchor), and 0 is "verified" with no
+ * time (which must not count either). */
+static int even_verified(void *arg, const cer_anchor_proof *proof, int64_t *timestamp)
+{
+    (void)arg;
+    if (proof->has_block_timestamp && proof->block_timestamp % 2)
+        return CER_CHECK_UNVERIFIED_FINAL;
+    *timestamp = proof->has_block_timestamp ? proof->block_timestamp : 0;
+    return CER_CHECK_VERIFIED;
+}
+
+static int merge_even(fork_t *f, const cer_cid *local_tip, const cer_cid *other_tip)
+{
+    cer_anchor_checker chk = {even_verified, NULL};
+    cer_state *st = NULL;
+    int rc;
+
+    ck_assert_int_eq(cer_state_load_checked(&st, f->s, &f->id, local_tip, &chk), 0);
+    rc = cer_state_merge_checked(&st, f->s, other_tip, &chk);
+    ck_assert_msg(rc >= 0, "%s", cer_errmsg());
+    ck_assert(cer_cid_equal(cer_state_tip(st), rc == 1 ? other_tip : local_tip));
+    cer_state_free(st);
+    return rc;
+}
+
+/* Conflict resolution on verified facts only (the forged-anchor attack
+ * and its variants): an unverified anchor, or one with no time, is no
+ * anchor; a shorter branch replaces our commits only with a verified
+ * earlier anchor. */
+START_TEST(merge_only_verified_facts)
+{
+    fork_t f = fork_new();
+    cer_cid a1 = fork_step(&f, &f.base, "a", 1), a2 = fork_step(&f, &a1, "a", 2), a3 = fork_step(&f, &a2, "a", 3);
+    cer_cid b1 = fork_step(&f, &f.base, "b", 1);
+    cer_cid b_unverified = anchor_on(f.s, &f.id, &b1, &b1, "", 1);  /* the earliest time, unverified */
+    cer_cid b_notime = anchor_on(f.s, &f.id, &b1, &b1, "", 0);
+    cer_cid b_verified = anchor_on(f.s, &f.id, &b1, &b1, "", 100);
+    cer_cid forged = anchor_on(f.s, &f.id, &f.base, &f.base, "", 1);  /* over the shared commit */
+    cer_cid a_verified = anchor_on(f.s, &f.id, &a1, &a1, "", 200);
+    cer_cid a4 = fork_step(&f, &a_verified, "a", 4), a5 = fork_step(&f, &a4, "a", 5);
+    cer_cid b2 = fork_step(&f, &b1, "b", 2), b_same = anchor_on(f.s, &f.id, &b2, &b2, "", 200);
+    cer_state *st = NULL;
+
+    /* unverified or timeless anchors do not make a shorter branch win */
+    ck_assert_int_eq(merge_even(&f, &a3, &b_unverified), 0);
+    ck_assert_int_eq(merge_even(&f, &a3, &b_notime), 0);
+    ck_assert_int_eq(merge_even(&f, &a3, &forged), 0);
+    /* and do not keep a shorter branch against a longer signed one */
+    ck_assert_int_eq(merge_even(&f, &b_unverified, &a3), 1);
+    ck_assert_int_eq(merge_even(&f, &forged, &a3), 1);
+    /* a verified anchor does win, shorter or not */
+    ck_assert_int_eq(merge_even(&f, &a3, &b_verified), 1);
+    ck_assert_int_eq(merge_even(&f, &b_verified, &a3), 0);
+    /* an unverified earlier time is never earlier than a verified one */
+    ck_assert_int_eq(merge_even(&f, &a_verified, &b_unverified), 0);
+    /* the earlier verified anchor wins over a longer branch */
+    ck_assert_int_eq(merge_even(&f, &a5, &b_verified), 1);
+    /* the same verified time: a branch shorter than ours does not replace
+     * it, even when js would take it for its longer part before the anchor */
+    ck_assert_int_eq(merge_even(&f, &a5, &b_same), 0);
+    /* the timeless "verified" anchor is kept as unverified */
+    ck_assert_int_eq(cer_state_load_checked(&st, f.s, &f.id, &b_notime, &(cer_anchor_checker){even_verified, NULL}),
+                     0);
+    ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_UNVERIFIED);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+    cer_state_free(st);
+    cer_store_close(f.s);
+}
+END_TEST
+
 /* ---- anchors checked on a (fake) chain ---- */
 
 /* The fake chain knows anchor_on's transactions by their first digest
@@ -1122,6 +1193,29 @@ START_TEST(state_json)
     free(text2);
     cer_state_free(back);
     cJSON_Delete(j);
+    /* an old cache: the words from before "unverified" was the only one,
+     * and times it took from unchecked proofs; it loads, its anchor
+     * unverified, timeless and not ANCHORED */
+    {
+        static const char *const old[] = {"unchecked", "uncheckable", NULL};
+        for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
+            cJSON *e2;
+            j = NULL;
+            ck_assert_int_eq(cer_json_parse(&j, text, len, CER_JSON_EXACT_INTS), 0);
+            e2 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "log"), 2);
+            if (old[i])
+                cJSON_ReplaceItemInObject(e2, "check", cJSON_CreateString(old[i]));
+            else
+                cJSON_DeleteItemFromObject(e2, "check");
+            ck_assert_msg(cer_state_from_json(&back, j) == 0, "%s: %s", old[i] ? old[i] : "none", cer_errmsg());
+            ck_assert_int_eq(back->log[2].check, CER_CHECK_UNVERIFIED);
+            for (size_t e = 0; e < back->log_len; e++)
+                ck_assert_int_eq(back->log[e].timestamp, 0);
+            ck_assert_int_eq(back->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+            cer_state_free(back);
+            cJSON_Delete(j);
+        }
+    }
 
     /* cut short anywhere: never a state */
     for (size_t n = 0; n < len; n++) {
@@ -1604,6 +1698,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, js_compare);
     tcase_add_test(tc, merge_tie_string_quirk);
     tcase_add_test(tc, merge_fast_forward);
+    tcase_add_test(tc, merge_only_verified_facts);
     tcase_add_test(tc, state_json);
     tcase_add_test(tc, js_vectors);
     tcase_add_test(tc, model_genesis_loads);
