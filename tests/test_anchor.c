@@ -1072,6 +1072,7 @@ START_TEST(real_chain)
         return;
     }
     o.eth_rpc = url;
+    network = "local";  /* where ganache's eip155:1337 counts */
     node = node_new();
     ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
     create(node, &id[0], "{\"real\":1}");
@@ -1133,6 +1134,7 @@ START_TEST(real_chain)
     ck_assert_msg(cer_anchor_verify(&o, &p, &ts, why, sizeof why) == 1, "%s", why);
     cer_anchorer_stop(a);
     node_free(node);
+    network = NULL;
     fprintf(stderr, "test_anchor: real_chain passed against %s\n", url);
 }
 END_TEST
