@@ -2,10 +2,12 @@
  * anchor.c — anchoring: the request queue and its poller thread, the
  * built-in anchor service (CIP-69 tree, proof block, one anchor commit per
  * stream) on the in-memory "chain" or on Ethereum through JSON-RPC, the
- * Ceramic Anchor Service (CAS) client, and the verification of anchor
- * proofs against their chain (PROTOCOL.md §4; the node runs it on every
- * anchor commit it applies once cer_anchorer_start has handed it the
- * chain's RPC, see cer_node_set_anchor_check).
+ * Ceramic Anchor Service (CAS) client, the chains each network accepts
+ * (js-ceramic's SUPPORTED_CHAINS_BY_NETWORK), and the verification of
+ * anchor proofs against their chain (PROTOCOL.md §4; the node runs both on
+ * every anchor commit it applies, see cer_node_set_anchor_check). The
+ * built-in service records each proof it makes with the node
+ * (cer_node_own_anchor): the node's own anchors are verified by that.
  *
  * Threads. a->lock guards the queue and the figures of the status
  * section; it is never held across I/O or calls
