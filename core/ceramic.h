@@ -630,7 +630,8 @@ typedef struct cer_node_opts {
     const char *state_dir;      /* blocks/, streams/, key live here */
     const char *network;        /* inmemory|local|dev-unstable|testnet-clay|mainnet
                                    (the sync's, which decides which anchor chains
-                                   count: cer_network_accepts_chain); NULL: inmemory */
+                                   count: cer_network_accepts_chain), kept in the
+                                   state directory; NULL: the kept one, else inmemory */
     const cer_key *key;         /* signing key; NULL: state_dir/key, created on first use */
     unsigned store_flags;       /* CER_STORE_* */
 } cer_node_opts;

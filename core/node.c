@@ -111,6 +111,7 @@ struct cer_node {
 
 static int own_load(cer_node *node);
 static void own_free(cer_node *node);
+static int node_network(cer_node *node, const char *network);
 
 const char *cer_node_did(const cer_node *node)
 {
@@ -193,7 +194,6 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
         free(node);
         return cer_err(-ENOMEM, "node: out of memory");
     }
-    snprintf(node->network, sizeof node->network, "%s", opts->network ? opts->network : "inmemory");
     node->nosync = opts->store_flags & CER_STORE_NOSYNC;
     pthread_mutex_init(&node->lock, NULL);
     pthread_mutex_init(&node->elock, NULL);
@@ -206,7 +206,8 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
         (rc = path_join(&streams, node->dir, "streams")) < 0 ||
         (rc = cer_registry_open(&node->reg, streams, opts->store_flags)) < 0 ||
         (rc = node_key(node, opts->key)) < 0 ||
-        (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0 || (rc = own_load(node)) < 0)
+        (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0 ||
+        (rc = node_network(node, opts->network)) < 0 || (rc = own_load(node)) < 0)
         goto out;
     warnings = cer_registry_warnings(node->reg, &nwarn);
     for (size_t i = 0; i < nwarn; i++)
@@ -402,6 +403,37 @@ int cer_node_own_anchor(cer_node *node, const cer_anchor_proof *proof)
     if (rc == 0)
         rc = own_put(node, key, proof->block_timestamp);
     pthread_mutex_unlock(&node->elock);
+    free(path);
+    return rc;
+}
+
+/* The node's network: the one it is opened with, kept in state_dir/network,
+ * so that a command opened without one (ceramicfs show, anchor, ...) judges
+ * anchors as the mount on that directory does; else the kept one, else
+ * inmemory. */
+static int node_network(cer_node *node, const char *network)
+{
+    char *path = NULL, kept[sizeof node->network] = "";
+    FILE *f;
+    int rc;
+
+    if ((rc = path_join(&path, node->dir, "network")) < 0)
+        return rc;
+    if ((f = fopen(path, "r"))) {
+        if (!fgets(kept, sizeof kept, f))
+            kept[0] = '\0';
+        kept[strcspn(kept, "\n")] = '\0';
+        fclose(f);
+        if (cer_network_accepts_chain(kept, "") < 0)
+            kept[0] = '\0';  /* damaged: as if not kept */
+        cer_errclear();
+    }
+    snprintf(node->network, sizeof node->network, "%s", network ? network : kept[0] ? kept : "inmemory");
+    if (network && strcmp(network, kept) != 0) {
+        char line[sizeof node->network + 1];
+        snprintf(line, sizeof line, "%s\n", network);
+        rc = cer_file_replace(path, line, strlen(line), 0600, !node->nosync);
+    }
     free(path);
     return rc;
 }

@@ -706,6 +706,11 @@ START_TEST(forged_anchor_never_wins)
         ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
         cer_state_free(st);
         cer_node_close(node);
+        /* opened without a network: the one the directory was used with */
+        node = open_node(&k);
+        ck_assert_str_eq(cer_node_network(node), cases[i].network ? cases[i].network : "inmemory");
+        assert_content(node, &id, "{\"v\":2}", 3);
+        cer_node_close(node);
         tu_rm_tree(dir);
         ck_assert_int_eq(mkdir(dir, 0700), 0);
     }
