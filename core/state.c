@@ -1318,25 +1318,54 @@ static long first_verified(const cer_log_entry *log, size_t n)
     return -1;
 }
 
+static bool weighs(const cer_log_entry *e)
+{
+    return e->type != CER_COMMIT_ANCHOR || e->check == CER_CHECK_VERIFIED;
+}
+
+/* What log[0..n) weighs in a conflict: its commits, not counting anchors
+ * nobody here verified (anyone can make those, as many as they like). */
+static size_t weight(const cer_log_entry *log, size_t n)
+{
+    size_t w = 0;
+
+    for (size_t i = 0; i < n; i++)
+        w += weighs(&log[i]);
+    return w;
+}
+
+/* The commit that stands for a tail in the tie-break: its last one that
+ * weighs (else its tip). */
+static const cer_cid *last_weighing(const cer_log_entry *log, size_t n)
+{
+    for (size_t i = n; i-- > 0;)
+        if (weighs(&log[i]))
+            return &log[i].cid;
+    return &log[n - 1].cid;
+}
+
 /* _pickLogToAccept(log1 = local tail, log2 = remote tail) on verified
  * facts only: true when the remote tail wins. Both tails are non-empty.
- * An anchor that is not verified is no anchor here, and a verified one
- * always has its block time (apply_anchor). */
+ * An anchor that is not verified is no anchor here and weighs nothing,
+ * and a verified one always has its block time (apply_anchor). Without
+ * unverified anchors this is js's order, except that a tail lighter than
+ * ours never wins without an earlier verified anchor. */
 static bool remote_wins(const cer_log_entry *l1, size_t n1, const cer_log_entry *l2, size_t n2)
 {
     long a1 = first_verified(l1, n1), a2 = first_verified(l2, n2);
     bool earlier1 = a1 >= 0 && (a2 < 0 || l1[a1].timestamp < l2[a2].timestamp);
     bool earlier2 = a2 >= 0 && (a1 < 0 || l2[a2].timestamp < l1[a1].timestamp);
-    size_t len1, len2;
+    size_t w1 = weight(l1, n1), w2 = weight(l2, n2), len1, len2;
 
     if (earlier1 || earlier2)
         return earlier2;
-    /* neither has a verified anchor, or both at the same time */
-    len1 = a1 >= 0 ? (size_t)a1 + 1 : n1;
-    len2 = a2 >= 0 ? (size_t)a2 + 1 : n2;
+    /* neither has a verified anchor, or both at the same time: the longer
+     * log up to it, then the CID order */
+    len1 = weight(l1, a1 >= 0 ? (size_t)a1 + 1 : n1);
+    len2 = weight(l2, a2 >= 0 ? (size_t)a2 + 1 : n2);
     if (len1 != len2)
-        return len2 > len1 && n2 >= n1;  /* never our commits for fewer without an earlier anchor */
-    return n2 >= n1 && !(cer_cid_js_compare(&l1[n1 - 1].cid, &l2[n2 - 1].cid) < 0);
+        return len2 > len1 && w2 >= w1;
+    return w2 >= w1 && !(cer_cid_js_compare(last_weighing(l1, n1), last_weighing(l2, n2)) < 0);
 }
 
 static int set_of_log(cid_set *s, const cer_state *st)

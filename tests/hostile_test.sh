@@ -423,17 +423,19 @@ echo "info case floods: $(new_events | grep -c 'messages/s' || true) dropped ove
 [ $FUSE = 1 ] && ge "case floods: mount .status pubsub_superseded" "$(m_counter pubsub_superseded)" 1
 
 # ---- forged anchors: a peer with no key anchors B's genesis ----
-# forge CHAIN N: on daemon 1 a Merkle node [genesis, junk], a proof on
+# forge CHAIN N [PREV]: on daemon 1 a Merkle node [PREV, junk], a proof on
 # CHAIN over it (block time 1: earlier than anything) and the anchor commit
-# {id, prev: genesis, proof, path "0"}; prints the anchor commit's CID
+# {id, prev: PREV (default the genesis), proof, path "0"}; prints the
+# anchor commit's CID
 forge() {
+    prev=${3:-$GEN}
     tx=b$(printf '0193011b20%064x' "$2" | xxd -r -p | base32 -w0 | tr -d '=' | tr 'A-Z' 'a-z')
-    printf '[{"/":"%s"},{"/":"%s"}]' "$GEN" "$tx" | $CFS dag encode -o "$T/root.blk" >/dev/null
+    printf '[{"/":"%s"},{"/":"%s"}]' "$prev" "$tx" | $CFS dag encode -o "$T/root.blk" >/dev/null
     root=$(put "$T/root.blk" dag-cbor)
     printf '{"chainId":"%s","root":{"/":"%s"},"txHash":{"/":"%s"},"txType":"f(bytes32)","blockNumber":1,"blockTimestamp":1}' \
         "$1" "$root" "$tx" | $CFS dag encode -o "$T/proof.blk" >/dev/null
     proof=$(put "$T/proof.blk" dag-cbor)
-    printf '{"id":{"/":"%s"},"prev":{"/":"%s"},"proof":{"/":"%s"},"path":"0"}' "$GEN" "$GEN" "$proof" |
+    printf '{"id":{"/":"%s"},"prev":{"/":"%s"},"proof":{"/":"%s"},"path":"0"}' "$GEN" "$prev" "$proof" |
         $CFS dag encode -o "$T/anchor.blk" >/dev/null
     put "$T/anchor.blk" dag-cbor
 }
@@ -475,8 +477,10 @@ UNVERIFIED="anchor_unverified -"
 NOTHERE="anchor_rejected not accepted on network"
 if [ $FUSE = 1 ]; then
     n=0
-    # chain  M (none, inmemory)  A (default, inmemory)  E (local, --eth-rpc)
+    # chain  M (none, inmemory)  A (default, inmemory)  E (local, --eth-rpc);
+    # "x6": six anchors on top of each other, longer than the signed log
     for c in "inmemory:12345|$UNVERIFIED|$UNVERIFIED|$NOTHERE" \
+        "inmemory:12345x6|$UNVERIFIED|$UNVERIFIED|$NOTHERE" \
         "eip155:1|$NOTHERE|$NOTHERE|$NOTHERE" \
         "bip122:000000000019d6689c085ae165831e93|$NOTHERE|$NOTHERE|$NOTHERE" \
         "eip155:1337|$NOTHERE|$NOTHERE|anchor_rejected is not on eip155:1337"; do
@@ -484,7 +488,10 @@ if [ $FUSE = 1 ]; then
         n=$((n + 1))
         TIPS=$(tips)
         for d in "$MNT" "$AMNT" ${CHAINURL:+"$EMNT"}; do a_start "$d"; done
-        AC=$(forge "$chain" $n)
+        AC=$GEN
+        for j in $(seq 1 $([ "${chain%x6}" = "$chain" ] && echo 1 || echo 6)); do
+            AC=$(forge "${chain%x6}" $((n * 10 + j)) "$AC")
+        done
         update_msg "$AC" >"$T/m"; pub "$T/m"
         k=1
         for d in "$MNT" "$AMNT" ${CHAINURL:+"$EMNT"}; do

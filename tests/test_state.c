@@ -939,6 +939,19 @@ START_TEST(merge_only_verified_facts)
     ck_assert_int_eq(merge_even(&f, &a3, &b_unverified), 0);
     ck_assert_int_eq(merge_even(&f, &a3, &b_notime), 0);
     ck_assert_int_eq(merge_even(&f, &a3, &forged), 0);
+    /* nor does a chain of them, however long: unverified anchors weigh nothing */
+    {
+        cer_cid c = f.base;
+        for (int i = 0; i < 5; i++)
+            c = anchor_on(f.s, &f.id, &c, &c, "", 2 * i + 1);
+        ck_assert_int_eq(merge_even(&f, &a3, &c), 0);
+        ck_assert_int_eq(merge_even(&f, &a1, &c), 0);
+        ck_assert_int_eq(merge_even(&f, &c, &a1), 1);
+        /* after a real commit of the other branch, they do not tip a tie */
+        c = anchor_on(f.s, &f.id, &b1, &b1, "", 3);
+        c = anchor_on(f.s, &f.id, &c, &c, "", 5);
+        ck_assert_int_eq(merge_even(&f, &a1, &c), merge_even(&f, &a1, &b1));
+    }
     /* and do not keep a shorter branch against a longer signed one */
     ck_assert_int_eq(merge_even(&f, &b_unverified, &a3), 1);
     ck_assert_int_eq(merge_even(&f, &forged, &a3), 1);
