@@ -978,9 +978,9 @@ END_TEST
 
 /* Two branches of one stream. An in-memory anchor counts only for the
  * node that made it: b's anchored branch is ANCHORED at b, and at a it is
- * a longer log with an unverified anchor, which wins by its length alone
- * (PROTOCOL.md §5.3); the loser's queued request is dropped, not anchored
- * on top of the winner. */
+ * a longer log (two updates against one) with an unverified anchor, which
+ * wins by its signed commits alone; the loser's queued request is dropped,
+ * not anchored on top of the winner. */
 START_TEST(anchored_branch_wins)
 {
     char da[64], db[64];
@@ -1019,6 +1019,7 @@ START_TEST(anchored_branch_wins)
     /* a: an update, not anchored; then b, later: another update, anchored */
     update(a, &id, "{\"v\":\"a\"}");
     sleep(1);
+    update(b, &id, "{\"v\":\"b1\"}");
     update(b, &id, "{\"v\":\"b\"}");
     ck_assert_int_eq(cer_anchorer_flush(qb), 1);
     ck_assert_int_eq(cer_node_info(b, &id, &ib), 0);
