@@ -349,9 +349,10 @@ static int own_load(cer_node *node)
     if ((rc = path_join(&path, node->dir, OWN_ANCHORS)) < 0)
         return rc;
     f = fopen(path, "r");
+    rc = f ? 0 : errno;
     free(path);
     if (!f)
-        return errno == ENOENT ? 0 : cer_err(-errno, "node: %s: %s", OWN_ANCHORS, strerror(errno));
+        return rc == ENOENT ? 0 : cer_err(-rc, "node: %s: %s", OWN_ANCHORS, strerror(rc));
     while (rc == 0 && fgets(line, sizeof line, f)) {
         char *sp = strrchr(line, ' '), *end;
         long long ts;

@@ -991,8 +991,11 @@ static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c, co
         return rc;
     if (chk && (check = chk->fn(chk->arg, &c->proof, &ts)) < 0)
         return cer_err_wrap(check, "anchor rejected");
-    if (check != CER_CHECK_VERIFIED || ts <= 0)
-        ts = 0, check = check == CER_CHECK_VERIFIED ? CER_CHECK_UNVERIFIED : check;
+    if (check != CER_CHECK_VERIFIED || ts <= 0) {
+        ts = 0;  /* a "verified" anchor with no time is not one either */
+        if (check != CER_CHECK_UNVERIFIED_FINAL)
+            check = CER_CHECK_UNVERIFIED;
+    }
     if ((rc = log_reserve(st)) < 0)
         return rc;
     log_push(st, &c->cid, CER_COMMIT_ANCHOR, NULL, ts);
