@@ -1318,16 +1318,53 @@ static int cas_round(cer_anchorer *a)
 /* The poller                                                           */
 /* ------------------------------------------------------------------ */
 
+/* Whether st's tip is an anchor commit that counts (verified here): an
+ * unverified one anchors nothing, so its tip still wants an anchor. */
+static bool tip_anchored(const cer_state *st)
+{
+    const cer_log_entry *e = &st->log[st->log_len - 1];
+
+    return e->type == CER_COMMIT_ANCHOR && e->check == CER_CHECK_VERIFIED;
+}
+
+static bool in_log(const cer_state *st, const cer_cid *cid)
+{
+    for (size_t i = st->log_len; i-- > 0;)
+        if (cer_cid_equal(&st->log[i].cid, cid))
+            return true;
+    return false;
+}
+
 static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, unsigned flags)
 {
     cer_anchorer *a = arg;
+    cer_state *st = NULL;
     bool ours;
 
-    /* our own anchor commits come back as local changes (so the sync
-     * publishes them): never anchored again. Anchors learned from
-     * elsewhere were checked on chain by the node as it applied them. */
-    if (!(flags & CER_CHANGE_LOCAL) || !a->active)
+    if (!a->active)
         return;
+    /* a tip waiting here for its anchor, covered (still in the log) by an
+     * anchor from elsewhere that nobody here can verify: that tip is
+     * anchored instead (else anyone could keep our saves from ever being
+     * anchored); a tip a fork replaced is dropped as before */
+    if (!(flags & CER_CHANGE_LOCAL)) {
+        if (a->cas)
+            return;  /* the CAS's own answer, when unverified here, ends FAILED (cas_step) */
+        entry *e;
+        cer_cid queued;
+        pthread_mutex_lock(&a->lock);
+        if ((ours = (e = find(a, id)) != NULL))
+            queued = e->tip;
+        pthread_mutex_unlock(&a->lock);
+        if (ours && cer_node_state(a->node, &st, id) == 0 && cer_cid_equal(cer_state_tip(st), tip) &&
+            st->log[st->log_len - 1].type == CER_COMMIT_ANCHOR && !tip_anchored(st) && in_log(st, &queued))
+            (void)enqueue(a, id, tip);
+        cer_state_free(st);
+        cer_errclear();
+        return;
+    }
+    /* our own anchor commits come back as local changes (so the sync
+     * publishes them): never anchored again */
     pthread_mutex_lock(&a->lock);
     ours = a->applying && cer_cid_equal(&a->own, tip);
     pthread_mutex_unlock(&a->lock);
@@ -1439,7 +1476,7 @@ int cer_anchorer_request(cer_anchorer *a, const cer_streamref *id)
         return cer_err(-ENOTSUP, "anchor: anchoring is off (mode none)");
     if ((rc = cer_node_state(a->node, &st, id)) < 0)
         return rc;
-    if (st->log[st->log_len - 1].type == CER_COMMIT_ANCHOR)
+    if (tip_anchored(st))
         rc = 1;
     else
         rc = enqueue(a, &st->id, cer_state_tip(st));
@@ -1460,7 +1497,7 @@ static int queue_one(const cer_stream_info *info, void *arg)
 
     if (!info->pinned && w->all)
         return 0;
-    if (cer_node_state(w->a->node, &st, &info->id) == 0 && st->log[st->log_len - 1].type != CER_COMMIT_ANCHOR) {
+    if (cer_node_state(w->a->node, &st, &info->id) == 0 && !tip_anchored(st)) {
         const cJSON *c = get(st->metadata, "controllers");
         bool mine = cJSON_IsArray(c) && cJSON_IsString(c->child) &&
                     strcmp(c->child->valuestring, cer_node_did(w->a->node)) == 0;

@@ -1026,8 +1026,10 @@ int cer_anchorer_start(cer_anchorer **out, cer_node *node, const cer_anchor_opts
 /* Stop the thread, remove the listener and section, free. Call before
  * cer_node_close. */
 void cer_anchorer_stop(cer_anchorer *a);
-/* Queue the current tip of id now (0; 1 when its tip is already an anchor
- * commit and nothing is queued). */
+/* Queue the current tip of id now (0; 1 when its tip is already a verified
+ * anchor commit and nothing is queued). A tip that is an anchor commit
+ * nobody here can verify is anchored like any other, also when it lands
+ * on a tip queued here. */
 int cer_anchorer_request(cer_anchorer *a, const cer_streamref *id);
 /* Queue every pinned stream whose tip is not anchored and whose
  * controller is this node; returns how many were queued. */

@@ -756,18 +756,38 @@ START_TEST(unverified_extension_and_own_anchors)
     assert_content(node, &id, "{\"v\":1}", 3);
     ck_assert_int_eq(count_events(node, "\"kind\":\"anchor\""), 0);  /* not an error */
 
-    /* our own anchor on top: verified, ANCHORED, with its time */
+    /* an unverified anchor anchors nothing: the tip is anchored here, on
+     * top of it (verified: our own), and again after the next save */
     ck_assert_int_eq(cer_anchorer_start(&a, node, &ao), 0);
-    ck_assert_int_eq(cer_anchorer_request(a, &id), 1);  /* the tip is an anchor commit already */
+    ck_assert_int_eq(cer_anchorer_request(a, &id), 0);
+    ck_assert_int_eq(cer_anchorer_flush(a), 1);
+    ck_assert_int_eq(cer_anchorer_request(a, &id), 1);  /* now it is anchored */
     ck_assert_int_eq(cer_node_update(node, &id, c0), 0);
+    ck_assert_int_eq(cer_anchorer_flush(a), 1);
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert_uint_eq(st->log_len, 6);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+    ck_assert_int_eq(st->log[3].check, CER_CHECK_VERIFIED);
+    ck_assert_int_eq(st->log[5].check, CER_CHECK_VERIFIED);
+    ck_assert_int_gt(st->log[5].timestamp, 1600000000);
+    ck_assert_int_gt(st->log[1].timestamp, 1600000000);
+    ck_assert_int_eq(st->log[2].timestamp, 0);  /* the unverified one stays timeless */
+    ck_assert_int_eq(st->log[4].timestamp, st->log[5].timestamp);
+    cer_state_free(st);
+    /* a tip queued here, covered by an anchor from elsewhere that is not
+     * verified: anchored all the same (not dropped as "moved on") */
+    ck_assert_int_eq(cer_node_update(node, &id, c1), 0);  /* queued (a local change) */
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    forged = forge_anchor(cer_node_store(node), &id, cer_state_tip(st), "inmemory:12345");
+    cer_state_free(st);
+    ck_assert_int_eq(cer_node_learn_tip(node, &id, &forged), 1);
     ck_assert_int_eq(cer_anchorer_flush(a), 1);
     cer_anchorer_stop(a);
     ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert_uint_eq(st->log_len, 9);
+    ck_assert(cer_cid_equal(&st->log[7].cid, &forged));
     ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
-    ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_VERIFIED);
-    ck_assert_int_gt(st->log[st->log_len - 1].timestamp, 1600000000);
-    ck_assert_int_eq(st->log[2].timestamp, 0);  /* the unverified one before it stays timeless */
-    ck_assert_int_eq(st->log[3].timestamp, st->log[st->log_len - 1].timestamp);
+    ck_assert_int_eq(st->log[8].check, CER_CHECK_VERIFIED);
     cer_state_free(st);
     /* a restart without the state cache: rebuilt from the blocks, still ours */
     cer_node_close(node);
@@ -786,9 +806,10 @@ START_TEST(unverified_extension_and_own_anchors)
     ck_assert_int_eq(unlink(cache), 0);
     node = open_node(&k);
     ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
-    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+    ck_assert_int_ne(st->anchor_status, CER_ANCHOR_ANCHORED);
     ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_UNVERIFIED_FINAL);
-    ck_assert_int_eq(st->log[st->log_len - 1].timestamp, 0);
+    for (size_t i = 0; i < st->log_len; i++)
+        ck_assert_int_eq(st->log[i].timestamp, 0);
     cer_state_free(st);
     cer_node_close(node);
     cJSON_Delete(c0);
