@@ -2,10 +2,12 @@
  * anchor.c — anchoring: the request queue and its poller thread, the
  * built-in anchor service (CIP-69 tree, proof block, one anchor commit per
  * stream) on the in-memory "chain" or on Ethereum through JSON-RPC, the
- * Ceramic Anchor Service (CAS) client, and the verification of anchor
- * proofs against their chain (PROTOCOL.md §4; the node runs it on every
- * anchor commit it applies once cer_anchorer_start has handed it the
- * chain's RPC, see cer_node_set_anchor_check).
+ * Ceramic Anchor Service (CAS) client, the chains each network accepts
+ * (js-ceramic's SUPPORTED_CHAINS_BY_NETWORK), and the verification of
+ * anchor proofs against their chain (PROTOCOL.md §4; the node runs both on
+ * every anchor commit it applies, see cer_node_set_anchor_check). The
+ * built-in service records each proof it makes with the node
+ * (cer_node_own_anchor): the node's own anchors are verified by that.
  *
  * Threads. a->lock guards the queue and the figures of the status
  * section; it is never held across I/O or calls
@@ -617,6 +619,33 @@ int cer_anchor_chain_id(const cer_anchor_opts *opts, char *out, size_t cap)
     return snprintf(out, cap, "eip155:%llu", (unsigned long long)chain) < (int)cap ? 0 : -ENOSPC;
 }
 
+int cer_network_accepts_chain(const char *network, const char *chain_id)
+{
+    /* js-ceramic core 2.46, src/initialization/anchoring.ts */
+    static const struct {
+        const char *network;
+        const char *chains[3];
+    } table[] = {
+        {"mainnet", {"eip155:1"}},
+        {"testnet-clay", {"eip155:3", "eip155:4", "eip155:100"}},
+        {"dev-unstable", {"eip155:3", "eip155:4", "eip155:5"}},
+        {"local", {"eip155:1337"}},
+        {"inmemory", {INMEMORY_CHAIN}},
+    };
+
+    if (!network)
+        network = "inmemory";
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        if (strcmp(table[i].network, network) != 0)
+            continue;
+        for (size_t k = 0; k < 3 && table[i].chains[k]; k++)
+            if (chain_id && strcmp(table[i].chains[k], chain_id) == 0)
+                return 1;
+        return 0;
+    }
+    return cer_err(-EINVAL, "network '%s' is not inmemory, local, dev-unstable, testnet-clay or mainnet", network);
+}
+
 int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof, int64_t *timestamp,
                       char *why, size_t why_cap)
 {
@@ -629,7 +658,7 @@ int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof
     int rc;
 
     defaults(&o);
-    *timestamp = proof->has_block_timestamp ? proof->block_timestamp : 0;
+    *timestamp = 0;
     if (strncmp(proof->chain_id, "inmemory:", 9) == 0) {
         set_why(why, why_cap, "unverified: in-memory anchors have no chain to check");
         return 0;
@@ -644,14 +673,14 @@ int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof
         rc = cer_err(-EINVAL, "anchor proof: bad chainId %s", proof->chain_id);
         goto rejected;
     }
-    if (!o.eth_rpc) {
-        set_why(why, why_cap, "unverified: no Ethereum RPC configured");
-        return 0;
-    }
     if (proof->tx_hash.codec != CER_CODEC_ETH_TX || proof->tx_hash.mh_code != CER_MH_KECCAK_256 ||
         proof->tx_hash.digest_len != 32) {
         rc = cer_err(-EINVAL, "anchor proof: txHash is not an eth-tx keccak-256 CID");
         goto rejected;
+    }
+    if (!o.eth_rpc) {
+        set_why(why, why_cap, "unverified: no Ethereum RPC configured");
+        return 0;
     }
     if ((rc = eth_chain_id(&o, o.eth_rpc, &id, &chain)) < 0) {
         set_why(why, why_cap, "unverified: chain unreachable: %s", cer_errmsg());
@@ -948,8 +977,10 @@ static int local_batch(cer_anchorer *a)
         goto fail;
     if ((rc = cer_anchor_root(&a->o, &proof.root, &proof, stopping, a)) < 0)
         goto fail;
+    /* remembered before any commit uses it: this node's anchors count here */
     if ((rc = cer_anchor_proof_encode(&pb, &proof)) < 0 ||
-        (rc = cer_store_put(store, &pb.cid, pb.bytes.data, pb.bytes.len)) < 0)
+        (rc = cer_store_put(store, &pb.cid, pb.bytes.data, pb.bytes.len)) < 0 ||
+        (rc = cer_node_own_anchor(a->node, &proof)) < 0)
         goto fail;
     proof_cid = pb.cid;
     for (size_t i = 0; i < n; i++) {
@@ -1141,6 +1172,18 @@ static int cas_post(cer_anchorer *a, const leaf *l, cer_buf *reply, long *status
     return rc;
 }
 
+/* Whether id's tip is the anchor commit ac, verified here. */
+static bool anchor_counts(cer_anchorer *a, const cer_streamref *id, const cer_cid *ac)
+{
+    cer_state *st = NULL;
+    bool ok = cer_node_state(a->node, &st, id) == 0 && cer_cid_equal(cer_state_tip(st), ac) &&
+              st->log[st->log_len - 1].check == CER_CHECK_VERIFIED;
+
+    cer_state_free(st);
+    cer_errclear();
+    return ok;
+}
+
 /* One request or poll for one queued tip; returns 1 when anchored. */
 static int cas_step(cer_anchorer *a, const leaf *l, bool requested)
 {
@@ -1203,6 +1246,18 @@ static int cas_step(cer_anchorer *a, const leaf *l, bool requested)
             goto out;
         dequeue(a, &l->id, &l->tip);
         rc = 1;
+        if (!anchor_counts(a, &l->id, &r.anchor_commit)) {
+            /* on a chain this node cannot verify (another process's
+             * in-memory chain, eip155 without an RPC): kept, not counted,
+             * and asking again would change nothing */
+            (void)cer_node_set_anchor_status(a->node, &l->id, &r.anchor_commit, CER_ANCHOR_FAILED);
+            pthread_mutex_lock(&a->lock);
+            a->n_failed++;
+            pthread_mutex_unlock(&a->lock);
+            cer_node_event(a->node, "anchor", &l->id, "the CAS anchored %s, but its anchor is unverified here: not counted",
+                           tip);
+            rc = 0;
+        }
     }
 out:
     cer_cas_reply_free(&r);
@@ -1256,16 +1311,53 @@ static int cas_round(cer_anchorer *a)
 /* The poller                                                           */
 /* ------------------------------------------------------------------ */
 
+/* Whether st's tip is an anchor commit that counts (verified here): an
+ * unverified one anchors nothing, so its tip still wants an anchor. */
+static bool tip_anchored(const cer_state *st)
+{
+    const cer_log_entry *e = &st->log[st->log_len - 1];
+
+    return e->type == CER_COMMIT_ANCHOR && e->check == CER_CHECK_VERIFIED;
+}
+
+static bool in_log(const cer_state *st, const cer_cid *cid)
+{
+    for (size_t i = st->log_len; i-- > 0;)
+        if (cer_cid_equal(&st->log[i].cid, cid))
+            return true;
+    return false;
+}
+
 static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, unsigned flags)
 {
     cer_anchorer *a = arg;
+    cer_state *st = NULL;
     bool ours;
 
-    /* our own anchor commits come back as local changes (so the sync
-     * publishes them): never anchored again. Anchors learned from
-     * elsewhere were checked on chain by the node as it applied them. */
-    if (!(flags & CER_CHANGE_LOCAL) || !a->active)
+    if (!a->active)
         return;
+    /* a tip waiting here for its anchor, covered (still in the log) by an
+     * anchor from elsewhere that nobody here can verify: that tip is
+     * anchored instead (else anyone could keep our saves from ever being
+     * anchored); a tip a fork replaced is dropped as before */
+    if (!(flags & CER_CHANGE_LOCAL)) {
+        if (a->cas)
+            return;  /* the CAS's own answer, when unverified here, ends FAILED (cas_step) */
+        entry *e;
+        cer_cid queued;
+        pthread_mutex_lock(&a->lock);
+        if ((ours = (e = find(a, id)) != NULL))
+            queued = e->tip;
+        pthread_mutex_unlock(&a->lock);
+        if (ours && cer_node_state(a->node, &st, id) == 0 && cer_cid_equal(cer_state_tip(st), tip) &&
+            st->log[st->log_len - 1].type == CER_COMMIT_ANCHOR && !tip_anchored(st) && in_log(st, &queued))
+            (void)enqueue(a, id, tip);
+        cer_state_free(st);
+        cer_errclear();
+        return;
+    }
+    /* our own anchor commits come back as local changes (so the sync
+     * publishes them): never anchored again */
     pthread_mutex_lock(&a->lock);
     ours = a->applying && cer_cid_equal(&a->own, tip);
     pthread_mutex_unlock(&a->lock);
@@ -1378,7 +1470,7 @@ int cer_anchorer_request(cer_anchorer *a, const cer_streamref *id)
         return cer_err(-ENOTSUP, "anchor: anchoring is off (mode none)");
     if ((rc = cer_node_state(a->node, &st, id)) < 0)
         return rc;
-    if (st->log[st->log_len - 1].type == CER_COMMIT_ANCHOR)
+    if (tip_anchored(st))
         rc = 1;
     else
         rc = enqueue(a, &st->id, cer_state_tip(st));
@@ -1399,7 +1491,7 @@ static int queue_one(const cer_stream_info *info, void *arg)
 
     if (!info->pinned && w->all)
         return 0;
-    if (cer_node_state(w->a->node, &st, &info->id) == 0 && st->log[st->log_len - 1].type != CER_COMMIT_ANCHOR) {
+    if (cer_node_state(w->a->node, &st, &info->id) == 0 && !tip_anchored(st)) {
         const cJSON *c = get(st->metadata, "controllers");
         bool mine = cJSON_IsArray(c) && cJSON_IsString(c->child) &&
                     strcmp(c->child->valuestring, cer_node_did(w->a->node)) == 0;
@@ -1475,7 +1567,7 @@ int cer_anchorer_start(cer_anchorer **out, cer_node *node, const cer_anchor_opts
     }
     a->cas = a->service_url != NULL;
     a->active = strcmp(a->mode, "none") != 0;
-    if (a->eth_rpc && (rc = cer_node_set_anchor_check(node, &a->o)) < 0)
+    if ((rc = cer_node_set_anchor_check(node, &a->o)) < 0)
         goto fail;
     a->checking = a->eth_rpc != NULL;
     if ((rc = cer_node_listen(node, on_change, a)) < 0)

@@ -612,19 +612,24 @@ enum {
 /* Name of an anchor status ("NOT_REQUESTED", ... as js-ceramic names it). */
 const char *cer_anchor_status_name(int status);
 
-/* What the chain said about an anchor commit when the state was built
- * (see cer_node_set_anchor_check). */
+/* What this node could establish about an anchor commit when the state
+ * was built (see cer_node_set_anchor_check). Only a verified anchor counts:
+ * it alone sets timestamps, makes the state ANCHORED and wins a fork. */
 enum {
-    CER_CHECK_NONE = 0,         /* not checked: no chain RPC configured */
-    CER_CHECK_UNVERIFIED = 1,   /* the chain could not be asked (unreachable):
-                                   asked again later (cer_node_recheck_anchors,
+    CER_CHECK_NONE = 0,         /* not an anchor commit */
+    CER_CHECK_UNVERIFIED = 1,   /* kept, not verified (yet): an eip155 anchor
+                                   with no chain RPC configured or the chain
+                                   unreachable; asked again when the chain
+                                   can be asked (cer_node_recheck_anchors,
                                    the next load) */
-    CER_CHECK_VERIFIED = 2,     /* the transaction carries the root; the
-                                   entry's timestamp is its block's time */
-    CER_CHECK_UNCHECKABLE = 3,  /* no chain to ask (in-memory or an
-                                   unsupported chain namespace) */
+    CER_CHECK_VERIFIED = 2,     /* the chain carries the root (the entry's
+                                   timestamp is its block's time), or this
+                                   node made the anchor itself */
+    CER_CHECK_UNVERIFIED_FINAL = 3, /* kept, not verified, and no chain can
+                                   say more here (another node's in-memory
+                                   anchor); also named "unverified" */
 };
-/* "unchecked", "unverified", "verified", "uncheckable"; NULL if unknown. */
+/* "unverified" or "verified"; NULL for CER_CHECK_NONE or unknown values. */
 const char *cer_anchor_check_name(int check);
 
 /* One commit of a stream's log. */
@@ -633,7 +638,8 @@ typedef struct cer_log_entry {
     int type;                   /* CER_COMMIT_* */
     char author[CER_DID_MAX];   /* signer of a signed commit, else "" */
     int64_t timestamp;          /* anchor time in seconds (of this commit's
-                                   anchor or the next one), 0 when unknown */
+                                   verified anchor or the next one), 0 when
+                                   unknown or not verified */
     int check;                  /* anchor commits: CER_CHECK_* */
 } cer_log_entry;
 
@@ -644,9 +650,10 @@ typedef struct cer_state {
     cJSON *content;             /* current content (after the tip) */
     cJSON *metadata;            /* current header: controllers, family, ... */
     int signature;              /* CER_SIG_* */
-    int anchor_status;          /* CER_ANCHOR_* */
+    int anchor_status;          /* CER_ANCHOR_*: ANCHORED only when the newest
+                                   anchor commit is verified and the tip */
     bool has_proof;
-    cer_anchor_proof proof;     /* the newest anchor's proof */
+    cer_anchor_proof proof;     /* the newest anchor's proof (verified or not) */
     size_t log_len;
     cer_log_entry *log;         /* oldest first; log[log_len - 1] is the tip */
 } cer_state;
@@ -674,8 +681,12 @@ int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, c
 int cer_state_apply(cer_state *st, cer_store *store, const cer_cid *commit);
 /* Conflict resolution: given another tip of the same stream, load its
  * branch (walking back to the first commit st's log shares), and keep
- * whichever log wins per js-ceramic (anchored first, earlier anchor,
- * longer log up to the first anchor, then its tip byte-string quirk).
+ * whichever log wins per js-ceramic's _pickLogToAccept on verified facts
+ * only: a branch with a verified anchor beats one without, the earlier
+ * verified anchor wins, else the longer log up to the first verified
+ * anchor, then its tip byte-string quirk; and a branch shorter than ours
+ * never replaces our commits unless its verified anchor is earlier.
+ * (Anchors here are checked by nobody: unverified. See cer_node_*.)
  * Returns 1 when the other branch won (*st replaced), 0 when st stays. */
 int cer_state_merge(cer_state **st, cer_store *store, const cer_cid *other_tip);
 
@@ -687,6 +698,10 @@ typedef struct cer_node cer_node;
 
 typedef struct cer_node_opts {
     const char *state_dir;      /* blocks/, streams/, key live here */
+    const char *network;        /* inmemory|local|dev-unstable|testnet-clay|mainnet
+                                   (the sync's, which decides which anchor chains
+                                   count: cer_network_accepts_chain), kept in the
+                                   state directory; NULL: the kept one, else inmemory */
     const cer_key *key;         /* signing key; NULL: state_dir/key, created on first use
                                  * (CER_STORE_RDONLY: read if there, else none) */
     unsigned store_flags;       /* CER_STORE_* */
@@ -1062,27 +1077,44 @@ int cer_sync_status(cer_sync *s, cJSON **out);
  * (-ESTALE when it moved on); kept in the state cache, so cer_node_state
  * shows it across restarts while the tip stays. */
 int cer_node_set_anchor_status(cer_node *node, const cer_streamref *id, const cer_cid *tip, int status);
-/* Check every anchor commit on its chain while states are built
- * (cer_anchor_verify with opts->eth_rpc and opts->timeout, copied; NULL or
- * no eth_rpc: off). A rejected anchor is a rejected commit: the state
- * stops before it (a learned tip carrying it is refused; a stored one met
- * at the first load of its stream takes the stream's tip back to the
- * commit before it), with an "anchor" event and the reason. A verified
- * one takes its block's time. When the chain cannot be reached the anchor
- * is kept, marked CER_CHECK_UNVERIFIED, and the chain is not asked again
- * for 30 s (so loading many streams does not wait on each). Cached states
- * whose anchors are unchecked or unverified are rebuilt (checked) at their
- * first load, and loaded ones by cer_node_recheck_anchors. Counters anchor_verified, anchor_unverified, anchor_rejected.
+/* How the node judges every anchor commit while states are built, as
+ * js-ceramic 2.x does on the node's network (cer_node_opts.network):
+ *   - a chain the network does not accept (cer_network_accepts_chain; on
+ *     `local` also the chain of the node's own anchor service), a bad
+ *     Merkle path, or a proof its chain contradicts (cer_anchor_verify):
+ *     the commit is invalid, rejected like a bad signature (the state stops
+ *     before it; an "anchor" event, counter anchor_rejected);
+ *   - an anchor this node made itself (cer_node_own_anchor, remembered in
+ *     the state directory): verified, at the time it recorded;
+ *   - eip155 with opts->eth_rpc: verified by the chain (counter
+ *     anchor_verified); the chain unreachable: unverified (counter
+ *     anchor_unverified, an "anchor" event), not asked again for 30 s;
+ *   - eip155 without an RPC, anyone else's in-memory anchor: unverified
+ *     (counter anchor_unverified, no event: js-ceramic's in-memory anchors
+ *     are ordinary).
+ * An unverified anchor is kept in the log but counts for nothing: no
+ * timestamp, not ANCHORED, never wins a fork. Cached states with anchors
+ * that could now be verified (eip155, an RPC configured) are rebuilt at
+ * their first load, and loaded ones by cer_node_recheck_anchors.
+ * opts (copied; NULL: none): eth_rpc and timeout for the chain, and the
+ * node's own anchor service (mode, service_url, chain) for `local`.
  * cer_anchorer_start calls it with its options. */
 struct cer_anchor_opts;
 int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts);
-/* Check again, now, the anchors of loaded streams that are unverified
- * (the chain could not be asked) or unchecked: each such stream's state is
- * rebuilt with the chain check, and listeners hear of a stream that went
- * back because the chain now rejects one of its anchors. Returns how many
- * streams were rebuilt (0 when checks are off). The anchor poller calls it
+/* Check again, now, the eip155 anchors of loaded streams left unverified
+ * (CER_CHECK_UNVERIFIED): each such stream's state is rebuilt with the
+ * chain check, and listeners hear of a stream that went back because the
+ * chain now rejects one of its anchors. Returns how many streams were
+ * rebuilt (0 when no chain RPC is configured). The anchor poller calls it
  * after each step. */
 int cer_node_recheck_anchors(cer_node *node);
+/* Remember durably (an fsync'd line in the state directory) that this
+ * node made an anchor with this proof (the built-in service calls it
+ * before applying the batch's anchor commits): such anchors are verified
+ * here, at proof->blockTimestamp, on any network. */
+int cer_node_own_anchor(cer_node *node, const cer_anchor_proof *proof);
+/* The node's network ("inmemory" unless opened with another). */
+const char *cer_node_network(const cer_node *node);
 /* A counter of cer_node_count (0 when never counted). */
 int64_t cer_node_counter(cer_node *node, const char *name);
 
@@ -1130,8 +1162,10 @@ int cer_anchorer_start(cer_anchorer **out, cer_node *node, const cer_anchor_opts
 /* Stop the thread, remove the listener and section, free. Call before
  * cer_node_close. */
 void cer_anchorer_stop(cer_anchorer *a);
-/* Queue the current tip of id now (0; 1 when its tip is already an anchor
- * commit and nothing is queued). */
+/* Queue the current tip of id now (0; 1 when its tip is already a verified
+ * anchor commit and nothing is queued). A tip that is an anchor commit
+ * nobody here can verify is anchored like any other, also when it lands
+ * on a tip queued here. */
 int cer_anchorer_request(cer_anchorer *a, const cer_streamref *id);
 /* Queue every pinned stream whose tip is not anchored and whose
  * controller is this node; returns how many were queued. */
@@ -1147,13 +1181,19 @@ int cer_anchorer_status(cer_anchorer *a, cJSON **out);
 
 /* Check an anchor proof against its chain (PROTOCOL.md §4.4):
  * returns 1 (verified: the transaction's input carries proof->root, the
- * chain id matches; *timestamp = its block's time), 0 (accepted but
- * unverified: in-memory anchors, no eth_rpc, unreachable chain, unknown
- * chain namespace; *timestamp = the proof's blockTimestamp or 0), or a
+ * chain id matches; *timestamp = its block's time), 0 (unverified:
+ * in-memory anchors, no eth_rpc, unreachable chain, unknown chain
+ * namespace; *timestamp = 0: nothing known), or a
  * negative errno when the chain contradicts the proof (reason in
  * cer_errmsg()). why (may be NULL) gets a one-line reason in every case. */
 int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof, int64_t *timestamp,
                       char *why, size_t why_cap);
+/* Whether a network (inmemory|local|dev-unstable|testnet-clay|mainnet)
+ * accepts anchors on chain_id, as js-ceramic core's
+ * SUPPORTED_CHAINS_BY_NETWORK: mainnet eip155:1; testnet-clay eip155:3, 4
+ * and 100; dev-unstable eip155:3, 4 and 5; local eip155:1337; inmemory
+ * inmemory:12345. 1 yes, 0 no, -EINVAL for an unknown network. */
+int cer_network_accepts_chain(const char *network, const char *chain_id);
 /* The eth-tx CID (codec 0x93, keccak-256) of a 32-byte transaction hash. */
 void cer_eth_tx_cid(cer_cid *out, const uint8_t hash[32]);
 

@@ -16,23 +16,28 @@
  * after leaves the new tip. The state cache is written after and is only
  * trusted when its tip matches the record.
  *
- * Anchor checks. With a chain RPC (cer_node_set_anchor_check) every state
- * build runs the chain check on each anchor commit (state.h's
- * cer_anchor_checker, node_check here): the verdict decides whether the
- * commit applies, and is kept in the log entry and the cache; a cache
- * with anchors not yet verified is rebuilt at the stream's first load.
+ * Anchor checks. Every state build runs node_check (state.h's
+ * cer_anchor_checker) on each anchor commit: the network's chains, the
+ * anchors this node made (own-anchors in the state directory), the chain
+ * RPC when there is one (cer_node_set_anchor_check). The verdict decides
+ * whether the commit applies and whether it counts, and is kept in the
+ * log entry and the cache; a cache with eip155 anchors left unverified is
+ * rebuilt at the stream's first load once an RPC is configured.
  */
 #include "ceramic.h"
 #include "buf.h"
 #include "clock.h"
 #include "error.h"
 #include "eventlog.h"
+#include "fileio.h"
 #include "json.h"
 #include "lost.h"
 #include "registry.h"
 #include "state.h"
 #include "strmap.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,6 +99,10 @@ struct cer_node {
     void (*hook)(void *arg, const char *kind, const char *line);
     void *hook_arg;
     cer_evlog *evlog;       /* STATE/events, when kept (cer_node_events_keep) */
+    char network[16];       /* cer_node_opts.network */
+    bool nosync;            /* CER_STORE_NOSYNC */
+    cer_strmap own;         /* anchors this node made (own_anchor), under elock */
+    char own_chain[64];     /* the chain of its own anchor service, "" none */
     char eth_rpc[512];      /* anchor checks: the chain's RPC URL, "" when off */
     double check_timeout;   /* seconds per call */
     int64_t chain_down_ms;  /* the chain was unreachable: not asked before this */
@@ -104,6 +113,10 @@ struct cer_node {
     } verified[4];
     unsigned verified_next;
 };
+
+static int own_load(cer_node *node);
+static void own_free(cer_node *node);
+static int node_network(cer_node *node, const char *network);
 
 const char *cer_node_did(const cer_node *node)
 {
@@ -203,10 +216,13 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     *out = NULL;
     if (!opts || !opts->state_dir || !opts->state_dir[0])
         return cer_err(-EINVAL, "node: no state directory");
+    if ((rc = cer_network_accepts_chain(opts->network, "")) < 0)
+        return cer_err(rc, "node: %s", cer_errmsg());
     if (!(node = calloc(1, sizeof *node)) || !(node->dir = strdup(opts->state_dir))) {
         free(node);
         return cer_err(-ENOMEM, "node: out of memory");
     }
+    node->nosync = opts->store_flags & CER_STORE_NOSYNC;
     pthread_mutex_init(&node->lock, NULL);
     pthread_mutex_init(&node->elock, NULL);
     pthread_rwlock_init(&node->cblock, NULL);
@@ -219,7 +235,8 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
         (rc = path_join(&streams, node->dir, "streams")) < 0 ||
         (rc = cer_registry_open(&node->reg, streams, opts->store_flags)) < 0 ||
         (rc = node_key(node, opts->key)) < 0 ||
-        (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0)
+        (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0 ||
+        (rc = node_network(node, opts->network)) < 0 || (rc = own_load(node)) < 0)
         goto out;
     warnings = cer_registry_warnings(node->reg, &nwarn);
     for (size_t i = 0; i < nwarn; i++)
@@ -256,6 +273,7 @@ void cer_node_close(cer_node *node)
         free(s);
     }
     cer_strmap_free(&node->streams);
+    own_free(node);
     cer_store_close(node->store);
     cer_registry_close(node->reg);  /* releases the lock: last */
     cer_key_wipe(&node->key);
@@ -311,9 +329,150 @@ static int stream_entry(cer_node *node, stream **out, const cer_streamref *id)
     return s ? 0 : cer_err(-ENOMEM, "node: out of memory");
 }
 
-/* ---- anchor checks on chain (cer_node_set_anchor_check) ---- */
+/* ---- anchor checks (cer_node_set_anchor_check) ---- */
 
 #define CHAIN_DOWN_MS 30000
+#define OWN_ANCHORS "own-anchors"
+
+/* One anchor this node made: "chainId root txHash" -> its time. */
+typedef struct own_anchor {
+    int64_t timestamp;
+    char key[];
+} own_anchor;
+
+static int own_key(char *out, size_t cap, const cer_anchor_proof *p)
+{
+    char root[CER_CID_STR_MAX], tx[CER_CID_STR_MAX];
+
+    if (cer_cid_to_string(root, sizeof root, &p->root) < 0 || cer_cid_to_string(tx, sizeof tx, &p->tx_hash) < 0)
+        return -EINVAL;
+    return snprintf(out, cap, "%s %s %s", p->chain_id, root, tx) < (int)cap ? 0 : -ENAMETOOLONG;
+}
+
+/* Add key -> timestamp to the own anchors; under elock (or at open). */
+static int own_put(cer_node *node, const char *key, int64_t timestamp)
+{
+    size_t n = strlen(key);
+    own_anchor *o = cer_strmap_get(&node->own, key);
+
+    if (o)
+        return 0;
+    if (!(o = malloc(sizeof *o + n + 1)))
+        return cer_err(-ENOMEM, "node: out of memory");
+    o->timestamp = timestamp;
+    memcpy(o->key, key, n + 1);
+    if (cer_strmap_put(&node->own, o->key, o) < 0) {
+        free(o);
+        return cer_err(-ENOMEM, "node: out of memory");
+    }
+    return 0;
+}
+
+/* Read state_dir/own-anchors: one "chainId root txHash time" per line; a
+ * line that does not parse (a torn last line after a crash) is skipped. */
+static int own_load(cer_node *node)
+{
+    char *path = NULL, line[512];
+    FILE *f;
+    int rc;
+
+    if ((rc = path_join(&path, node->dir, OWN_ANCHORS)) < 0)
+        return rc;
+    f = fopen(path, "r");
+    rc = f ? 0 : errno;
+    free(path);
+    if (!f)
+        return rc == ENOENT ? 0 : cer_err(-rc, "node: %s: %s", OWN_ANCHORS, strerror(rc));
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        char *sp = strrchr(line, ' '), *end;
+        long long ts;
+        if (!sp || !strchr(line, '\n'))
+            continue;
+        errno = 0;
+        ts = strtoll(sp + 1, &end, 10);
+        if (errno || *end != '\n' || ts <= 0)
+            continue;
+        *sp = '\0';
+        rc = own_put(node, line, ts);
+    }
+    fclose(f);
+    return rc;
+}
+
+static void own_free(cer_node *node)
+{
+    size_t pos = 0;
+    own_anchor *o;
+
+    while ((o = cer_strmap_next(&node->own, &pos)))
+        free(o);
+    cer_strmap_free(&node->own);
+}
+
+int cer_node_own_anchor(cer_node *node, const cer_anchor_proof *proof)
+{
+    char key[400], line[440], *path = NULL;
+    int fd, rc;
+
+    if (!proof->has_block_timestamp || proof->block_timestamp <= 0)
+        return cer_err(-EINVAL, "node: an own anchor needs its block time");
+    if ((rc = own_key(key, sizeof key, proof)) < 0)
+        return cer_err(rc, "node: own anchor: bad proof");
+    snprintf(line, sizeof line, "%s %lld\n", key, (long long)proof->block_timestamp);
+    if ((rc = path_join(&path, node->dir, OWN_ANCHORS)) < 0)
+        return rc;
+    pthread_mutex_lock(&node->elock);
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
+        rc = cer_err(-errno, "node: %s: %s", path, strerror(errno));
+    } else {
+        if ((rc = cer_write_all(fd, line, strlen(line))) == 0 && !node->nosync && fsync(fd) < 0)
+            rc = -errno;
+        close(fd);
+        if (rc < 0)
+            rc = cer_err(rc, "node: %s: %s", path, strerror(-rc));
+    }
+    if (rc == 0)
+        rc = own_put(node, key, proof->block_timestamp);
+    pthread_mutex_unlock(&node->elock);
+    free(path);
+    return rc;
+}
+
+/* The node's network: the one it is opened with, kept in state_dir/network,
+ * so that a command opened without one (ceramicfs show, anchor, ...) judges
+ * anchors as the mount on that directory does; else the kept one, else
+ * inmemory. */
+static int node_network(cer_node *node, const char *network)
+{
+    char *path = NULL, kept[sizeof node->network] = "";
+    FILE *f;
+    int rc;
+
+    if ((rc = path_join(&path, node->dir, "network")) < 0)
+        return rc;
+    if ((f = fopen(path, "r"))) {
+        if (!fgets(kept, sizeof kept, f))
+            kept[0] = '\0';
+        kept[strcspn(kept, "\n")] = '\0';
+        fclose(f);
+        if (cer_network_accepts_chain(kept, "") < 0)
+            kept[0] = '\0';  /* damaged: as if not kept */
+        cer_errclear();
+    }
+    snprintf(node->network, sizeof node->network, "%s", network ? network : kept[0] ? kept : "inmemory");
+    if (network && strcmp(network, kept) != 0 && !node->rdonly) {  /* read only: used, not kept */
+        char line[sizeof node->network + 1];
+        snprintf(line, sizeof line, "%s\n", network);
+        rc = cer_file_replace(path, line, strlen(line), 0600, !node->nosync);
+    }
+    free(path);
+    return rc;
+}
+
+const char *cer_node_network(const cer_node *node)
+{
+    return node->network;
+}
 
 /* One state build's checks: which stream, and whether one was rejected. */
 typedef struct check_ctx {
@@ -351,22 +510,67 @@ static void remember_verified(cer_node *node, const cer_anchor_proof *proof, int
     pthread_mutex_unlock(&node->elock);
 }
 
+/* An anchor this node made: its time (the proof must say the same). Under elock. */
+static bool own_made(cer_node *node, const cer_anchor_proof *proof, int64_t *timestamp)
+{
+    char key[400];
+    own_anchor *o;
+
+    if (own_key(key, sizeof key, proof) < 0 || !(o = cer_strmap_get(&node->own, key)))
+        return false;
+    if (proof->has_block_timestamp && proof->block_timestamp != o->timestamp)
+        return false;
+    *timestamp = o->timestamp;
+    return true;
+}
+
+/* Whether the node's network takes anchors on this chain; under elock. */
+static bool chain_accepted(cer_node *node, const char *chain_id)
+{
+    if (cer_network_accepts_chain(node->network, chain_id) == 1)
+        return true;
+    /* local: also the chain of the node's own anchor service (the RPC's
+     * eip155 chain when it anchors on eth: the check pins the id) */
+    return strcmp(node->network, "local") == 0 && node->own_chain[0] &&
+           (strcmp(node->own_chain, chain_id) == 0 ||
+            (strcmp(node->own_chain, "eip155:*") == 0 && strncmp(chain_id, "eip155:", 7) == 0));
+}
+
+static int reject(check_ctx *cx, int rc, const char *why)
+{
+    char msg[384];
+
+    snprintf(msg, sizeof msg, "%s", cer_errmsg());
+    cx->rejected++;
+    cer_node_count(cx->node, "anchor_rejected", 1);
+    cer_node_event(cx->node, "anchor", cx->id, "anchor %s", why);
+    return cer_err(rc, "%s", msg);
+}
+
 /* The node's cer_anchor_checker (see cer_node_set_anchor_check). */
 static int node_check(void *arg, const cer_anchor_proof *proof, int64_t *timestamp)
 {
     check_ctx *cx = arg;
     cer_node *node = cx->node;
-    char url[sizeof node->eth_rpc], why[384];
+    char url[sizeof node->eth_rpc], why[384], network[sizeof node->network];
     cer_anchor_opts o = {.eth_rpc = url};
-    bool down, known;
+    bool down, known, accepted, own;
     int rc;
 
     pthread_mutex_lock(&node->elock);
     memcpy(url, node->eth_rpc, sizeof url);
+    memcpy(network, node->network, sizeof network);
     o.timeout = node->check_timeout;
     down = node->chain_down_ms > cer_clock_ms(CLOCK_REALTIME);
-    known = verified_lately(node, proof, timestamp);
+    own = own_made(node, proof, timestamp);
+    known = own || verified_lately(node, proof, timestamp);
+    accepted = own || chain_accepted(node, proof->chain_id);
     pthread_mutex_unlock(&node->elock);
+    if (!accepted) {
+        snprintf(why, sizeof why, "rejected: chain %s is not accepted on network %s", proof->chain_id, network);
+        return reject(cx, cer_err(-EINVAL, "anchor on chain %s: not accepted on network %s", proof->chain_id,
+                                  network), why);
+    }
     if (known) {
         cer_node_count(node, "anchor_verified", 1);
         return CER_CHECK_VERIFIED;
@@ -375,28 +579,25 @@ static int node_check(void *arg, const cer_anchor_proof *proof, int64_t *timesta
         cer_node_count(node, "anchor_unverified", 1);
         return CER_CHECK_UNVERIFIED;
     }
-    rc = cer_anchor_verify(&o, proof, timestamp, why, sizeof why);
-    if (rc > 0) {
+    rc = cer_anchor_verify(url[0] ? &o : NULL, proof, timestamp, why, sizeof why);
+    if (rc > 0 && *timestamp > 0) {
         remember_verified(node, proof, *timestamp);
         cer_node_count(node, "anchor_verified", 1);
         return CER_CHECK_VERIFIED;
     }
-    if (rc < 0) {
-        char msg[384];
-        snprintf(msg, sizeof msg, "%s", cer_errmsg());
-        cx->rejected++;
-        cer_node_count(node, "anchor_rejected", 1);
-        cer_node_event(node, "anchor", cx->id, "anchor %s", why);
-        return cer_err(rc, "%s", msg);
-    }
+    if (rc < 0)
+        return reject(cx, rc, why);
     cer_errclear();
+    *timestamp = 0;
+    cer_node_count(node, "anchor_unverified", 1);
     if (strncmp(proof->chain_id, "eip155:", 7) != 0)
-        return CER_CHECK_UNCHECKABLE;
+        return CER_CHECK_UNVERIFIED_FINAL;  /* another node's in-memory anchor: as js, not an error */
+    if (!url[0])
+        return CER_CHECK_UNVERIFIED;  /* no RPC: checked once there is one */
     /* an eip155 anchor left unverified with an RPC configured: unreachable */
     pthread_mutex_lock(&node->elock);
     node->chain_down_ms = cer_clock_ms(CLOCK_REALTIME) + CHAIN_DOWN_MS;
     pthread_mutex_unlock(&node->elock);
-    cer_node_count(node, "anchor_unverified", 1);
     cer_node_event(node, "anchor", cx->id, "anchor %s", why);
     return CER_CHECK_UNVERIFIED;
 }
@@ -411,21 +612,26 @@ static bool checks_on(cer_node *node)
     return on;
 }
 
-/* The checker for a state build of id, or NULL when checks are off. */
+/* The checker for a state build of id: every anchor commit goes through it. */
 static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id)
 {
     *cx = (check_ctx){node, id, 0, {node_check, cx}};
-    return checks_on(node) ? &cx->chk : NULL;
+    return &cx->chk;
 }
 
 int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts)
 {
     const char *url = opts ? opts->eth_rpc : NULL;
+    const char *chain = "";
 
     if (url && strlen(url) >= sizeof node->eth_rpc)
         return cer_err(-ENAMETOOLONG, "node: Ethereum RPC URL too long");
+    /* the chain of the node's own built-in service (a CAS's is its own) */
+    if (opts && (!opts->mode || strcmp(opts->mode, "local") == 0) && !opts->service_url)
+        chain = opts->chain && strcmp(opts->chain, "eth") == 0 ? "eip155:*" : "inmemory:12345";
     pthread_mutex_lock(&node->elock);
     snprintf(node->eth_rpc, sizeof node->eth_rpc, "%s", url ? url : "");
+    snprintf(node->own_chain, sizeof node->own_chain, "%s", chain);
     node->check_timeout = opts && opts->timeout > 0 ? opts->timeout : 10;
     node->chain_down_ms = 0;
     memset(node->verified, 0, sizeof node->verified);
@@ -433,14 +639,14 @@ int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts
     return 0;
 }
 
-/* Whether a cached state must be rebuilt to check its anchors. */
+/* Whether a state must be rebuilt to check its anchors: one the chain
+ * could verify now (eip155, an RPC configured) was left unverified. */
 static bool needs_check(cer_node *node, const cer_state *st)
 {
     bool on = checks_on(node);
 
     for (size_t i = 0; on && i < st->log_len; i++)
-        if (st->log[i].type == CER_COMMIT_ANCHOR &&
-            (st->log[i].check == CER_CHECK_NONE || st->log[i].check == CER_CHECK_UNVERIFIED))
+        if (st->log[i].type == CER_COMMIT_ANCHOR && st->log[i].check == CER_CHECK_UNVERIFIED)
             return true;
     return false;
 }

@@ -24,10 +24,11 @@
  *
  * Model and MID are loaded read-only (the node never writes them).
  *
- * Anchor chain inclusion (the transaction, the block time) is checked by
- * the caller's cer_anchor_checker when there is one (the node's, see
- * cer_node_set_anchor_check); without one a proof's blockTimestamp is
- * trusted as js ≤ core 2.20 did.
+ * Anchor validity beyond the Merkle path (the network's chains, the
+ * transaction, the block time) is the caller's cer_anchor_checker (the
+ * node's, see cer_node_set_anchor_check); without one every anchor is
+ * unverified. Only verified anchors count: their block time is the only
+ * time there is, and conflict resolution weighs nothing else.
  *
  * Not checked (yet): schema
  * validation of content against header.schema (TileDocument) or against
@@ -352,11 +353,11 @@ const char *cer_anchor_status_name(int status)
 
 const char *cer_anchor_check_name(int check)
 {
-    static const char *const names[] = {"unchecked", "unverified", "verified", "uncheckable"};
-
-    if (check < 0 || check >= (int)(sizeof names / sizeof names[0]))
-        return NULL;
-    return names[check];
+    if (check == CER_CHECK_VERIFIED)
+        return "verified";
+    if (check == CER_CHECK_UNVERIFIED || check == CER_CHECK_UNVERIFIED_FINAL)
+        return "unverified";
+    return NULL;
 }
 
 /* A log of n entries is allocated for the next power of two >= n, so
@@ -970,24 +971,39 @@ static int check_merkle_path(cer_store *store, const cer_commit *c)
     return 0;
 }
 
+static bool verified_anchor(const cer_log_entry *e)
+{
+    return e->type == CER_COMMIT_ANCHOR && e->check == CER_CHECK_VERIFIED;
+}
+
+/* Only a verified anchor counts: it stamps the commits since the last
+ * verified one with its block time and makes the state ANCHORED. One
+ * that is not verified is kept in the log and changes nothing else
+ * (neither the time nor the anchor status). */
 static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c, const cer_anchor_checker *chk)
 {
-    int64_t ts = c->proof.has_block_timestamp ? c->proof.block_timestamp : 0, block_ts = 0;
-    int rc, check = CER_CHECK_NONE;
+    int64_t ts = 0;
+    int rc, check = CER_CHECK_UNVERIFIED;
 
     if ((rc = check_merkle_path(store, c)) < 0)
         return rc;
-    if (chk && (check = chk->fn(chk->arg, &c->proof, &block_ts)) < 0)
-        return cer_err_wrap(check, "anchor rejected by its chain");
-    if (check == CER_CHECK_VERIFIED)
-        ts = block_ts;
+    if (chk && (check = chk->fn(chk->arg, &c->proof, &ts)) < 0)
+        return cer_err_wrap(check, "anchor rejected");
+    if (check != CER_CHECK_VERIFIED || ts <= 0) {
+        ts = 0;  /* a "verified" anchor with no time is not one either */
+        if (check != CER_CHECK_UNVERIFIED_FINAL)
+            check = CER_CHECK_UNVERIFIED;
+    }
     if ((rc = log_reserve(st)) < 0)
         return rc;
     log_push(st, &c->cid, CER_COMMIT_ANCHOR, NULL, ts);
     st->log[st->log_len - 1].check = check;
-    for (size_t i = st->log_len - 1; i-- > 0 && st->log[i].type != CER_COMMIT_ANCHOR;)
-        st->log[i].timestamp = ts;
-    st->anchor_status = CER_ANCHOR_ANCHORED;
+    if (check == CER_CHECK_VERIFIED) {
+        for (size_t i = st->log_len - 1; i-- > 0 && !verified_anchor(&st->log[i]);)
+            if (st->log[i].type != CER_COMMIT_ANCHOR)
+                st->log[i].timestamp = ts;
+        st->anchor_status = CER_ANCHOR_ANCHORED;
+    }
     st->has_proof = true;
     st->proof = c->proof;
     return 0;
@@ -1294,22 +1310,63 @@ static long first_anchor(const cer_log_entry *log, size_t n)
     return -1;
 }
 
-/* _pickLogToAccept(log1 = local tail, log2 = remote tail): true when the
- * remote tail wins. Both tails are non-empty. */
+/* Index of the first verified anchor in log[0..n), or -1. */
+static long first_verified(const cer_log_entry *log, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (verified_anchor(&log[i]))
+            return (long)i;
+    return -1;
+}
+
+static bool weighs(const cer_log_entry *e)
+{
+    return e->type != CER_COMMIT_ANCHOR || e->check == CER_CHECK_VERIFIED;
+}
+
+/* What log[0..n) weighs in a conflict: its commits, not counting anchors
+ * nobody here verified (anyone can make those, as many as they like). */
+static size_t weight(const cer_log_entry *log, size_t n)
+{
+    size_t w = 0;
+
+    for (size_t i = 0; i < n; i++)
+        w += weighs(&log[i]);
+    return w;
+}
+
+/* The commit that stands for a tail in the tie-break: its last one that
+ * weighs (else its tip). */
+static const cer_cid *last_weighing(const cer_log_entry *log, size_t n)
+{
+    for (size_t i = n; i-- > 0;)
+        if (weighs(&log[i]))
+            return &log[i].cid;
+    return &log[n - 1].cid;
+}
+
+/* _pickLogToAccept(log1 = local tail, log2 = remote tail) on verified
+ * facts only: true when the remote tail wins. Both tails are non-empty.
+ * An anchor that is not verified is no anchor here and weighs nothing,
+ * and a verified one always has its block time (apply_anchor). Without
+ * unverified anchors this is js's order, except that a tail lighter than
+ * ours never wins without an earlier verified anchor. */
 static bool remote_wins(const cer_log_entry *l1, size_t n1, const cer_log_entry *l2, size_t n2)
 {
-    long a1 = first_anchor(l1, n1), a2 = first_anchor(l2, n2);
-    size_t len1, len2;
+    long a1 = first_verified(l1, n1), a2 = first_verified(l2, n2);
+    bool earlier1 = a1 >= 0 && (a2 < 0 || l1[a1].timestamp < l2[a2].timestamp);
+    bool earlier2 = a2 >= 0 && (a1 < 0 || l2[a2].timestamp < l1[a1].timestamp);
+    size_t w1 = weight(l1, n1), w2 = weight(l2, n2), len1, len2;
 
-    if ((a1 >= 0) != (a2 >= 0))
-        return a2 >= 0;
-    if (a1 >= 0 && a2 >= 0 && l1[a1].timestamp != l2[a2].timestamp)
-        return l2[a2].timestamp < l1[a1].timestamp;
-    len1 = a1 >= 0 ? (size_t)a1 + 1 : n1;
-    len2 = a2 >= 0 ? (size_t)a2 + 1 : n2;
+    if (earlier1 || earlier2)
+        return earlier2;
+    /* neither has a verified anchor, or both at the same time: the longer
+     * log up to it, then the CID order */
+    len1 = weight(l1, a1 >= 0 ? (size_t)a1 + 1 : n1);
+    len2 = weight(l2, a2 >= 0 ? (size_t)a2 + 1 : n2);
     if (len1 != len2)
-        return len2 > len1;
-    return !(cer_cid_js_compare(&l1[n1 - 1].cid, &l2[n2 - 1].cid) < 0);
+        return len2 > len1 && w2 >= w1;
+    return w2 >= w1 && !(cer_cid_js_compare(last_weighing(l1, n1), last_weighing(l2, n2)) < 0);
 }
 
 static int set_of_log(cid_set *s, const cer_state *st)
@@ -1350,7 +1407,7 @@ static int resolve_fork(cer_state **stp, cer_store *store, const cer_cid *other_
     if (!remote_wins(st->log + shared + 1, st->log_len - shared - 1, other->log + shared + 1,
                      other->log_len - shared - 1)) {
         cer_state_free(other);
-        return 0;
+        return rc < 0 ? rc : 0;  /* its valid part lost; a rejected commit is still reported */
     }
     cer_state_free(st);
     *stp = other;
@@ -1562,12 +1619,20 @@ static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
     if (get(j, "author") && (rc = json_text(e->author, sizeof e->author, get(j, "author"), "log author")) < 0)
         return rc;
     if (get(j, "check")) {
+        /* "unchecked" and "uncheckable": caches written before "unverified"
+         * was the one word for them */
         const char *name = cJSON_GetStringValue(get(j, "check"));
-        for (e->check = CER_CHECK_UNVERIFIED; name && cer_anchor_check_name(e->check); e->check++)
-            if (strcmp(name, cer_anchor_check_name(e->check)) == 0)
-                break;
-        if (!name || !cer_anchor_check_name(e->check) || e->type != CER_COMMIT_ANCHOR)
+        if (e->type != CER_COMMIT_ANCHOR || !name)
             return cer_err(-EINVAL, "state JSON: log entry %zu has a bad check", i);
+        if (strcmp(name, "verified") == 0)
+            e->check = CER_CHECK_VERIFIED;
+        else if (strcmp(name, "unverified") == 0 || strcmp(name, "unchecked") == 0 ||
+                 strcmp(name, "uncheckable") == 0)
+            e->check = CER_CHECK_UNVERIFIED;
+        else
+            return cer_err(-EINVAL, "state JSON: log entry %zu has a bad check", i);
+    } else if (e->type == CER_COMMIT_ANCHOR) {
+        e->check = CER_CHECK_UNVERIFIED;  /* an old cache's unchecked anchor */
     }
     return 0;
 }
@@ -1609,6 +1674,25 @@ static int status_from_json(int *out, const cJSON *v)
     return cer_err(-EINVAL, "state JSON: anchorStatus is not a known status name");
 }
 
+/* Times and status as apply_anchor gives them: only verified anchors
+ * count (a cache written before that rule trusted proofs' times). */
+static void only_verified_times(cer_state *st)
+{
+    int64_t ts = 0;
+
+    for (size_t i = st->log_len; i-- > 0;) {
+        cer_log_entry *e = &st->log[i];
+        if (verified_anchor(e) && e->timestamp > 0)
+            ts = e->timestamp;
+        else if (e->type == CER_COMMIT_ANCHOR)
+            e->timestamp = 0, e->check = e->check == CER_CHECK_VERIFIED ? CER_CHECK_UNVERIFIED : e->check;
+        else
+            e->timestamp = ts;
+    }
+    if (st->anchor_status == CER_ANCHOR_ANCHORED && first_verified(st->log, st->log_len) < 0)
+        st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
+}
+
 static int state_from_json(cer_state *st, const cJSON *j)
 {
     static const char *const keys[] = {"type", "doctype", "streamId", "content", "metadata", "signature",
@@ -1638,6 +1722,7 @@ static int state_from_json(cer_state *st, const cJSON *j)
     }
     if ((rc = log_from_json(st, get(j, "log"))) < 0)
         return rc;
+    only_verified_times(st);
     if (st->has_proof != (first_anchor(st->log, st->log_len) >= 0) ||
         (st->anchor_status == CER_ANCHOR_ANCHORED && !st->has_proof))
         return cer_err(-EINVAL, "state JSON: anchorProof does not match the log");

@@ -47,18 +47,19 @@ typedef struct cer_commit {
 int cer_commit_read(cer_commit *out, cer_store *store, const cer_cid *cid);
 void cer_commit_free(cer_commit *c);
 
-/* A chain check of anchor proofs, run on each anchor commit after its
- * Merkle path: returns a CER_CHECK_* value (CER_CHECK_VERIFIED sets
- * *timestamp to the block's time), or a negative errno when the chain
- * contradicts the proof (reason in cer_errmsg()): the anchor commit is
- * then rejected like any invalid commit. */
+/* A check of anchor proofs, run on each anchor commit after its Merkle
+ * path: returns a CER_CHECK_* value (CER_CHECK_VERIFIED sets *timestamp
+ * to the block's time, > 0), or a negative errno when the anchor is
+ * invalid (a chain its network does not accept, a proof its chain
+ * contradicts; reason in cer_errmsg()): the anchor commit is then
+ * rejected like any invalid commit. */
 typedef struct cer_anchor_checker {
     int (*fn)(void *arg, const cer_anchor_proof *proof, int64_t *timestamp);
     void *arg;
 } cer_anchor_checker;
 
 /* cer_state_load and cer_state_merge with anchor commits checked by chk
- * (NULL: none, as the plain ones). */
+ * (NULL: none, as the plain ones: every anchor unverified). */
 int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamref *id, const cer_cid *tip,
                            const cer_anchor_checker *chk);
 int cer_state_merge_checked(cer_state **st, cer_store *store, const cer_cid *other_tip,
@@ -71,9 +72,11 @@ int cer_state_merge_checked(cer_state **st, cer_store *store, const cer_cid *oth
  *    "anchorProof":{"chainId":..., "root":"<cid>", "txHash":"<cid>", "txType"?:...,
  *                   "blockNumber"?:n, "blockTimestamp"?:n},
  *    "log":[{"cid":"<cid>", "type":0|1|2, "timestamp"?:n, "author"?:"did:...",
- *            "check"?:"verified"|...}]}
+ *            "check"?:"verified"|"unverified"}]}
  * (anchorProof only when the state has one; timestamp only when not 0,
- * author only for signed commits, check only for checked anchor commits). Content keeps exact big integers as
+ * author only for signed commits, check for anchor commits; "unchecked"
+ * and "uncheckable" from older caches read as "unverified", and only
+ * verified anchors keep their times). Content keeps exact big integers as
  * cJSON_Raw: print with cer_json_print and read back with
  * CER_JSON_EXACT_INTS. Caller frees *out. */
 int cer_state_to_json(cJSON **out, const cer_state *st);

@@ -182,7 +182,7 @@ int cfs_cmd_anchor(int argc, char **argv)
     }
     ao.interval = -1;  /* this command drives the batches itself */
     /* --verify only reads, but may take a contradicted anchor out of a log */
-    if ((rc = cli_open_node(&node, state, key, verify ? CLI_NODE_EXISTING : 0)))
+    if ((rc = cli_open_node(&node, state, key, NULL, verify ? CLI_NODE_EXISTING : 0)))
         return rc;
     for (int i = optind; i < argc; i++) {
         cer_streamref id;

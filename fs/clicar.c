@@ -57,7 +57,7 @@ int cfs_cmd_export(int argc, char **argv)
 
     cli_set_command("export");
     if ((rc = car_getopt(argc, argv, &state, &key, &output, use)) ||
-        (rc = cli_open_node(&node, state, key, CLI_NODE_RDONLY)))
+        (rc = cli_open_node(&node, state, key, NULL, CLI_NODE_RDONLY)))
         return rc;
     if ((rc = cer_node_resolve(node, &id, argv[optind])) < 0 || (rc = cer_node_export_car(node, &id, &car)) < 0) {
         cli_fail_rc(rc, argv[optind]);
@@ -113,7 +113,7 @@ int cfs_cmd_import(int argc, char **argv)
         goto out;
     }
     cer_car_free(&check);
-    if ((rc = cli_open_node(&node, state, key, 0)))
+    if ((rc = cli_open_node(&node, state, key, NULL, 0)))
         goto out;
     if ((rc = cer_node_import_car(node, in.data, in.len, import_result, NULL)) < 0)
         rc = cli_fail_rc(rc, argv[optind]);

@@ -23,6 +23,7 @@
 typedef struct node_args {
     const char *state;
     const char *key_file;
+    const char *network;    /* --network (show): which anchor chains count */
 } node_args;
 
 /* Exit code for a failed node call. */
@@ -140,7 +141,7 @@ int cfs_cmd_create(int argc, char **argv)
         rc = cli_fail_rc(rc, "--alias");
         goto out;
     }
-    if ((rc = cli_open_node(&node, a.state, a.key_file, 0)))
+    if ((rc = cli_open_node(&node, a.state, a.key_file, a.network, 0)))
         goto out;
     /* a name another document holds: refused before anything is made (a
      * deterministic document may be the holder itself) */
@@ -191,7 +192,7 @@ static int open_stream(cer_node **node, cer_streamref *id, const node_args *a, i
 
     if (argc - optind != 1 + extra_args)
         return cli_usage(use);
-    if ((rc = cli_open_node(node, a->state, a->key_file, how)))
+    if ((rc = cli_open_node(node, a->state, a->key_file, a->network, how)))
         return rc;
     return resolve(*node, id, argv[optind]);
 }
@@ -258,7 +259,8 @@ int cfs_cmd_show(int argc, char **argv)
     cli_set_command("show");
     if ((rc = cfs_net_extract(&net, &argc, argv)) ||
         (rc = node_getopt(argc, argv, &a, extra, 1, show_opt, &meta, use)) ||
-        (rc = open_stream(&node, &id, &a, argc, argv, 0, net.ipfs ? 0 : CLI_NODE_RDONLY, use)) ||
+        (a.network = net.network,
+         rc = open_stream(&node, &id, &a, argc, argv, 0, net.ipfs ? 0 : CLI_NODE_RDONLY, use)) ||
         (rc = cfs_net_start(&sync, node, &net)) ||
         (rc = cfs_net_load(sync, &id, &net)))
         goto out;
@@ -465,7 +467,7 @@ int cfs_cmd_list(int argc, char **argv)
         return rc;
     if (optind != argc)
         return cli_usage(use);
-    if ((rc = cli_open_node(&node, a.state, a.key_file, CLI_NODE_RDONLY)))
+    if ((rc = cli_open_node(&node, a.state, a.key_file, a.network, CLI_NODE_RDONLY)))
         return rc;
     rc = cer_node_list(node, list_one, NULL);
     if (rc < 0)
@@ -550,7 +552,7 @@ int cfs_cmd_verify(int argc, char **argv)
     if (argc - optind == 1 && strchr(argv[optind], '/') && strncmp(argv[optind], "ceramic://", 10) != 0 &&
         strncmp(argv[optind], "/ceramic/", 9) != 0)
         return cli_fail("%s: %s", argv[optind], strerror(errno));
-    if ((rc = cli_open_node(&v.node, a.state, a.key_file, CLI_NODE_RDONLY)))
+    if ((rc = cli_open_node(&v.node, a.state, a.key_file, a.network, CLI_NODE_RDONLY)))
         return rc;
     if (argc - optind == 1) {
         cer_stream_info info;

@@ -203,6 +203,7 @@ int cfs_cmd_sync(int argc, char **argv)
     if (cli_state_dir(dir, sizeof dir, state))
         return EXIT_BAD;
     no.state_dir = dir;
+    no.network = net.network;
     if (key_file) {
         if ((rc = cer_key_load_file(&key, key_file)) < 0)
             return cli_fail_rc(rc, key_file);

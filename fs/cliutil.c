@@ -152,7 +152,7 @@ int cli_node_exists(const char *dir)
                     dir, dir, dir);
 }
 
-int cli_open_node(cer_node **node, const char *state, const char *key_file, unsigned how)
+int cli_open_node(cer_node **node, const char *state, const char *key_file, const char *network, unsigned how)
 {
     char dir[4096];
     cer_key key;
@@ -165,6 +165,7 @@ int cli_open_node(cer_node **node, const char *state, const char *key_file, unsi
     if ((how & CLI_NODE_EXISTING) && (rc = cli_node_exists(dir)))
         return rc;
     opts.state_dir = dir;
+    opts.network = network;
     /* a node we cannot write (a backup, a read-only file system) can
      * still be read */
     if ((how & CLI_NODE_RDONLY) == CLI_NODE_RDONLY || ((how & CLI_NODE_EXISTING) && access(dir, W_OK) < 0))

@@ -42,12 +42,13 @@ int cli_state_dir(char *out, size_t cap, const char *opt);
  * make one (a mistyped --state would give an empty node and a new key). */
 int cli_node_exists(const char *dir);
 /* How cli_open_node opens the node of --state (NULL: the default) with
- * the key of --key FILE (NULL: the node's). */
+ * the key of --key FILE (NULL: the node's) on network (NULL: the one the
+ * state directory keeps, else inmemory). */
 #define CLI_NODE_EXISTING 0x1  /* refuse a directory without a node; open one we
                                 * cannot write read-only (changes fail: EROFS) */
 #define CLI_NODE_RDONLY 0x3    /* EXISTING, read only: nothing written (CER_STORE_RDONLY) */
 /* 0, or the exit status after printing why. */
-int cli_open_node(cer_node **node, const char *state, const char *key_file, unsigned how);
+int cli_open_node(cer_node **node, const char *state, const char *key_file, const char *network, unsigned how);
 /* The signing key from --seed-hex, --key FILE, or (create) the state
  * directory's key file, made on first use. */
 int cli_get_key(cer_key *key, const char *seed_hex, const char *key_file, const char *state, bool create);

@@ -1429,7 +1429,9 @@ static int render_log(cfs_fs *fs, const cer_state *st, bool anchors_only, char *
             break;
         if (anchors_only) {
             line = cJSON_CreateObject();
-            if (!line || !cJSON_AddStringToObject(line, "status", "ANCHORED")) {
+            /* only a verified anchor anchors anything */
+            if (!line ||
+                !cJSON_AddStringToObject(line, "status", e->check == CER_CHECK_VERIFIED ? "ANCHORED" : "UNVERIFIED")) {
                 cJSON_Delete(line);
                 cJSON_Delete(o);
                 rc = -ENOMEM;
@@ -1447,7 +1449,7 @@ static int render_log(cfs_fs *fs, const cer_state *st, bool anchors_only, char *
                 cJSON_AddNumberToObject(line, "time", (double)e->timestamp);
             cJSON_AddStringToObject(line, "verification", cer_anchor_check_name(e->check));
             const char *chain = cJSON_GetStringValue(cJSON_GetObjectItem(o, "chainId"));
-            if (chain && strncmp(chain, "inmemory:", 9) == 0)
+            if (chain && strncmp(chain, "inmemory:", 9) == 0 && e->check != CER_CHECK_VERIFIED)
                 cJSON_AddStringToObject(line, "note", "in-memory anchor: no chain, not verifiable by another node");
             cJSON_Delete(o);
             o = line;

@@ -398,6 +398,7 @@ int cfs_cmd_mount(int argc, char **argv)
     if (!realpath(state, abs_state))
         return cli_fail("%s: %s", state, strerror(errno));
     nopts.state_dir = abs_state;
+    nopts.network = o.net.network;
     nopts.store_flags = o.nosync ? CER_STORE_NOSYNC : 0;
     /* a state directory we cannot write (a backup, a snapshot, a read-only
      * file system) is opened read-only: nothing is written, not anchored */
@@ -417,9 +418,10 @@ int cfs_cmd_mount(int argc, char **argv)
         return cli_fail_rc(rc, "opening the state directory");
     if (nopts.key)
         cer_key_wipe(&key);
-    /* with a chain RPC every anchor is checked as it is applied, from the
-     * first load on (also with --anchor none, and before the sync starts) */
-    if (o.anchor.eth_rpc && (rc = cer_node_set_anchor_check(fs.node, &o.anchor)) < 0) {
+    /* every anchor is judged as it is applied, from the first load on
+     * (also with --anchor none, and before the sync starts): the network's
+     * chains, the node's own anchors, the chain RPC when there is one */
+    if ((rc = cer_node_set_anchor_check(fs.node, &o.anchor)) < 0) {
         cer_node_close(fs.node);
         return cli_fail_rc(rc, "--eth-rpc");
     }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # anchor_test.sh — anchoring as a user runs it. Always: the in-memory chain
-# (create, update, `ceramicfs anchor`, state ANCHORED, the anchor commit in
-# `ceramicfs log` with its time, `anchor --verify` says unverified). With a
+# (create, update, `ceramicfs anchor`, state ANCHORED and verified: the
+# node's own anchor, the anchor commit in `ceramicfs log` with its time,
+# `anchor --verify` says unverified: no chain to ask). With a
 # real Ethereum chain (ganache via tests/peers/chain.sh, or CERAMICFS_ETH_RPC):
 # the built-in service anchors on chain, the transaction is checked with our
 # own JSON-RPC calls (its input carries the Merkle root, its block time is the
@@ -46,7 +47,7 @@ echo '{"title":"anchors","n":2}' | $CFS update $S "$ID" >/dev/null
 $CFS anchor $S --wait 10 >"$T/a.json"
 eq mem.status "$(jq -r .anchorStatus "$T/a.json")" ANCHORED
 eq mem.chain "$(jq -r .chainId "$T/a.json")" inmemory:12345
-eq mem.checked "$(jq -r .verification "$T/a.json")" unchecked
+eq mem.checked "$(jq -r .verification "$T/a.json")" verified  # its own anchor (own-anchors)
 eq mem.meta "$($CFS show $S "$ID" --meta | jq -r .anchorStatus)" ANCHORED
 $CFS log $S "$ID" >"$T/log"
 eq mem.log.types "$(jq -r .type "$T/log" | tr '\n' ' ')" "genesis signed anchor "

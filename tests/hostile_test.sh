@@ -25,6 +25,14 @@
 # must grow in M's .status, a new line about it must appear in M's .errors
 # (a replayed tip is counted, pubsub_stale, and is no error), and the
 # document's content.json and .log must not change.
+# Forged anchors (a peer with no key anchors B's genesis: a Merkle node over
+# it, a proof, an anchor commit; one UPDATE) on chains inmemory:12345,
+# eip155:1, bip122:... and eip155:1337, against M (--anchor none), A (the
+# default mount: --anchor local --chain inmemory) and E (--network local,
+# --eth-rpc on ganache, tests/peers/chain.sh on HOSTILE_CHAIN_PORT): the
+# signed saves stay (content.json, .log, tip); a chain the network does not
+# accept or the chain contradicts is an error (.errors, anchor_rejected),
+# an accepted one nobody here can verify is counted (anchor_unverified).
 #
 # Needs the peers installed (bash tests/peers/peers.sh install). Without
 # them: with CI set, it installs them (or fails); without CI it SKIPS
@@ -43,7 +51,14 @@ EVIL=0101010101010101010101010101010101010101010101010101010101010101
 T=$(mktemp -d)
 pidB=""
 pidM=""
+pidA=""
+pidE=""
 MNT=$T/mnt
+AMNT=$T/amnt
+EMNT=$T/emnt
+CHAIN=$(cd "$(dirname "$0")" && pwd)/peers/chain.sh
+export CHAIN_PORT=${HOSTILE_CHAIN_PORT:-18546} CHAIN_RUN=$T/chain
+CHAINURL=""
 FUSE=1
 [ -e /dev/fuse ] && command -v fusermount3 >/dev/null && [ "$(id -u)" = 0 ] || FUSE=0
 if [ $FUSE = 0 ]; then
@@ -60,6 +75,11 @@ cleanup() {
     [ -n "$pidB" ] && kill "$pidB" 2>/dev/null && wait "$pidB" 2>/dev/null
     unmount "$MNT"
     [ -n "$pidM" ] && kill "$pidM" 2>/dev/null && wait "$pidM" 2>/dev/null
+    unmount "$AMNT"
+    [ -n "$pidA" ] && kill "$pidA" 2>/dev/null && wait "$pidA" 2>/dev/null
+    unmount "$EMNT"
+    [ -n "$pidE" ] && kill "$pidE" 2>/dev/null && wait "$pidE" 2>/dev/null
+    [ -n "$CHAINURL" ] && "$CHAIN" stop >/dev/null 2>&1
     $PEERS stop >/dev/null 2>&1 || true
     rm -rf "$T"
 }
@@ -200,20 +220,45 @@ TIP=$GEN
 $CFS genesis --seed-hex $EVIL --content '{"other":true}' >"$T/g2.json"
 GEN2=$(put_commit "$T/g2.json")
 cp -a "$T/B" "$T/M"
+cp -a "$T/B" "$T/A"
+cp -a "$T/B" "$T/E"
 timeout 1000 $CFS sync --state "$T/B" --ipfs "$API2" $NET --seconds 900 >"$T/B.out" 2>"$T/B.err" &
 pidB=$!
 wait_for "$T/B.err" subscribed 20 || { fail "b.subscribe"; cat "$T/B.err"; exit 1; }
-if [ $FUSE = 1 ]; then
-    mkdir -p "$MNT"
-    $CFS mount "$MNT" --state "$T/M" -f --anchor none --ipfs "$API2" $NET 2>"$T/M.log" &
-    pidM=$!
-    wait_mounted "$MNT" $pidM "$T/M.log"
+# a mount on daemon 2: mount_on DIR STATE LOG OPTIONS...; its PID in $pid
+mount_on() {
+    d=$1 st=$2 lg=$3
+    shift 3
+    mkdir -p "$d"
+    $CFS mount "$d" --state "$st" -f --ipfs "$API2" $NET "$@" 2>"$lg" &
+    pid=$!
+    wait_mounted "$d" $pid "$lg"
     i=0
-    until [ "$(timeout 30 jq -r .ipfs.connected "$MNT/.status")" = true ]; do
+    until [ "$(timeout 30 jq -r .ipfs.connected "$d/.status")" = true ]; do
         i=$((i + 1))
-        [ $i -gt 100 ] && { fail "m.connected"; cat "$MNT/.status"; exit 1; }
+        [ $i -gt 100 ] && { fail "connected: $d"; cat "$d/.status"; exit 1; }
         sleep 0.2
     done
+}
+if [ $FUSE = 1 ]; then
+    mount_on "$MNT" "$T/M" "$T/M.log" --anchor none
+    pidM=$pid
+    mount_on "$AMNT" "$T/A" "$T/A.log"
+    pidA=$pid
+    # E checks eip155 anchors on a real chain (ganache, chain id 1337)
+    if ! "$CHAIN" installed && [ "${CI:-}" = true ]; then "$CHAIN" install; fi
+    if "$CHAIN" installed && timeout 120 "$CHAIN" start; then
+        CHAINURL=$("$CHAIN" url)
+        mount_on "$EMNT" "$T/E" "$T/E.log" --anchor none --network local --eth-rpc "$CHAINURL"
+        pidE=$pid
+    elif [ "${CI:-}" = true ]; then
+        fail "the chain did not start: required in CI"
+    else
+        echo "######################################################################"
+        echo "# hostile_test: no chain (tests/peers/chain.sh install): forged      #"
+        echo "#   anchors are NOT tested against --eth-rpc.                        #"
+        echo "######################################################################"
+    fi
 fi
 sleep 1  # gossipsub mesh
 legit "baseline"
@@ -377,6 +422,87 @@ ge "case floods: older queued messages dropped, each an event" "$n" 1
 echo "info case floods: $(new_events | grep -c 'messages/s' || true) dropped over B's rate limit"
 [ $FUSE = 1 ] && ge "case floods: mount .status pubsub_superseded" "$(m_counter pubsub_superseded)" 1
 
+# ---- forged anchors: a peer with no key anchors B's genesis ----
+# forge CHAIN N [PREV]: on daemon 1 a Merkle node [PREV, junk], a proof on
+# CHAIN over it (block time 1: earlier than anything) and the anchor commit
+# {id, prev: PREV (default the genesis), proof, path "0"}; prints the
+# anchor commit's CID
+forge() {
+    prev=${3:-$GEN}
+    tx=b$(printf '0193011b20%064x' "$2" | xxd -r -p | base32 -w0 | tr -d '=' | tr 'A-Z' 'a-z')
+    printf '[{"/":"%s"},{"/":"%s"}]' "$prev" "$tx" | $CFS dag encode -o "$T/root.blk" >/dev/null
+    root=$(put "$T/root.blk" dag-cbor)
+    printf '{"chainId":"%s","root":{"/":"%s"},"txHash":{"/":"%s"},"txType":"f(bytes32)","blockNumber":1,"blockTimestamp":1}' \
+        "$1" "$root" "$tx" | $CFS dag encode -o "$T/proof.blk" >/dev/null
+    proof=$(put "$T/proof.blk" dag-cbor)
+    printf '{"id":{"/":"%s"},"prev":{"/":"%s"},"proof":{"/":"%s"},"path":"0"}' "$GEN" "$prev" "$proof" |
+        $CFS dag encode -o "$T/anchor.blk" >/dev/null
+    put "$T/anchor.blk" dag-cbor
+}
+# a_start DIR: snapshot a mount (document, .errors, counters)
+a_start() {
+    timeout 30 cat "$1/.errors" >"$1.err0" 2>/dev/null || true
+    [ -s "$1.err0" ] || echo "no line" >"$1.err0"
+    timeout 30 jq -c .counters "$1/.status" >"$1.c0"
+    timeout 30 cat "$1/$ID/.log" "$1/$ID/content.json" >"$1.doc0"
+}
+newerr() { timeout 30 cat "$ad/.errors" | grep -vxF -f "$ad.err0" | grep -F "$ID" || true; }
+# a_end NAME DIR COUNTER PATTERN: within 60 s COUNTER grew and (PATTERN not
+# "-") a new .errors line holds PATTERN, or (PATTERN "-") none is new; the
+# document did not change
+a_end() {
+    c0=$(jq ".$3 // 0" "$2.c0")
+    ad=$2
+    i=0
+    while [ $i -lt 600 ]; do
+        [ "$(timeout 30 jq ".counters.$3 // 0" "$2/.status")" -gt "$c0" ] &&
+            { [ "$4" = - ] || newerr | grep -qF -- "$4"; } && break
+        sleep 0.1; i=$((i + 1))
+    done
+    ge "anchor $1: .status $3" "$(timeout 30 jq ".counters.$3 // 0" "$2/.status")" $((c0 + 1))
+    if [ "$4" = - ]; then
+        eq "anchor $1: .errors: nothing new" "$(newerr | wc -l | tr -d ' ')" 0
+    elif newerr | grep -qF -- "$4"; then
+        ok "anchor $1: .errors: $(newerr | grep -F -- "$4" | head -1 | jq -r .message | cut -c1-110)"
+    else
+        fail "anchor $1: .errors: no line with '$4'"
+    fi
+    if timeout 30 cat "$2/$ID/.log" "$2/$ID/content.json" | cmp -s - "$2.doc0"; then
+        ok "anchor $1: content.json and .log unchanged"
+    else
+        fail "anchor $1: the document changed"
+    fi
+}
+UNVERIFIED="anchor_unverified -"
+NOTHERE="anchor_rejected not accepted on network"
+if [ $FUSE = 1 ]; then
+    n=0
+    # chain  M (none, inmemory)  A (default, inmemory)  E (local, --eth-rpc);
+    # "x6": six anchors on top of each other, longer than the signed log
+    for c in "inmemory:12345|$UNVERIFIED|$UNVERIFIED|$NOTHERE" \
+        "inmemory:12345x6|$UNVERIFIED|$UNVERIFIED|$NOTHERE" \
+        "eip155:1|$NOTHERE|$NOTHERE|$NOTHERE" \
+        "bip122:000000000019d6689c085ae165831e93|$NOTHERE|$NOTHERE|$NOTHERE" \
+        "eip155:1337|$NOTHERE|$NOTHERE|anchor_rejected is not on eip155:1337"; do
+        chain=${c%%|*}
+        n=$((n + 1))
+        TIPS=$(tips)
+        for d in "$MNT" "$AMNT" ${CHAINURL:+"$EMNT"}; do a_start "$d"; done
+        AC=$GEN
+        for j in $(seq 1 $([ "${chain%x6}" = "$chain" ] && echo 1 || echo 6)); do
+            AC=$(forge "${chain%x6}" $((n * 10 + j)) "$AC")
+        done
+        update_msg "$AC" >"$T/m"; pub "$T/m"
+        k=1
+        for d in "$MNT" "$AMNT" ${CHAINURL:+"$EMNT"}; do
+            k=$((k + 1))
+            e=$(printf '%s' "$c" | cut -d'|' -f$k)
+            a_end "$chain on $(basename "$d")" "$d" "${e%% *}" "${e#* }"
+        done
+        eq "anchor $chain: B's stream unchanged" "$(tips)" "$TIPS"
+    done
+fi
+
 # ---- the end: B's counters, tip, content, verify ----
 kill -TERM "$pidB" 2>/dev/null || true
 rc=0; wait "$pidB" || rc=$?
@@ -402,6 +528,15 @@ if [ $FUSE = 1 ]; then
     eq m.exit "$rc" 0
     [ "$rc" = 0 ] || tail -30 "$T/M.log"
     eq m.verify "$($CFS verify --state "$T/M" "$ID" >/dev/null 2>&1; echo $?)" 0
+    # the other mounts: the signed saves are still there after an unmount
+    for x in A E; do
+        d=$AMNT pid=$pidA
+        [ $x = E ] && { d=$EMNT pid=$pidE; [ -n "$pid" ] || continue; }
+        timeout 60 fusermount3 -u "$d" || fail "$x.unmount"
+        wait "$pid" || fail "$x.exit"
+        [ $x = A ] && pidA="" || pidE=""
+        eq "$x.content after unmount" "$($CFS show --state "$T/$x" "$ID" | jq -cS .)" "{\"hello\":\"world\",\"n\":$LEGIT}"
+    done
 fi
 
 if [ $fails -ne 0 ]; then echo "hostile_test: $fails FAILED"; exit 1; fi

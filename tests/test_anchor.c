@@ -23,9 +23,11 @@
 
 static char dir[64];
 
+static const char *network;  /* the network of the nodes node_new opens (NULL: inmemory) */
+
 static cer_node *node_new(void)
 {
-    cer_node_opts o = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    cer_node_opts o = {.state_dir = dir, .network = network, .store_flags = CER_STORE_NOSYNC};
     cer_node *node;
 
     snprintf(dir, sizeof dir, "/tmp/cer-anchor-XXXXXX");
@@ -290,7 +292,7 @@ static int eth_handler(void *arg, const fakehttp_req *r, cer_buf *reply)
 static cer_node *recheck_at_start(cer_node *b, const cer_streamref *id, const cer_cid *tip, const cer_cid *prev,
                                   const cer_anchor_opts *vo, fake_eth *e, bool tamper)
 {
-    cer_node_opts no = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    cer_node_opts no = {.state_dir = dir, .network = network, .store_flags = CER_STORE_NOSYNC};
     cer_anchorer *ab;
     cer_state *st;
 
@@ -363,7 +365,7 @@ static void recheck_running(cer_node *b, const cer_streamref *id, const cer_cid 
 
 START_TEST(eth_fake_chain)
 {
-    cer_node *node = node_new();
+    cer_node *node = (network = "local", node_new());  /* eip155:1337 counts on local */
     fake_eth e = {.chain = 1337, .receipt_status = 1};
     fakehttp f;
     char url[64], why[256];
@@ -383,9 +385,9 @@ START_TEST(eth_fake_chain)
     ck_assert_msg(cer_anchorer_flush(a) == 2, "%s", cer_errmsg());
     p = anchored(node, &id, "eip155:1337");
     anchored(node, &id2, "eip155:1337");
-    /* the node checked its own anchors on chain: one transaction for the
-     * batch, asked for once */
-    ck_assert_int_eq(e.tx_gets, 1);
+    /* the node's own anchors: verified from its own record (own-anchors),
+     * the chain is not asked */
+    ck_assert_int_eq(e.tx_gets, 0);
     ck_assert_int_eq(cer_node_counter(node, "anchor_verified"), 2);
     ck_assert_int_eq(p.block_timestamp, 0x6565f1a0);
     ck_assert_int_eq(p.block_number, 7);
@@ -492,10 +494,13 @@ START_TEST(eth_fake_chain)
             e.tamper = e.no_tx = e.no_reply = false, e.chain = 1337;
             ck_assert_int_eq(cer_node_state(b, &bs, &id), 0);
             if (cases[i].learn == 1) {
+                /* applied; only a verified anchor anchors and has a time */
+                bool v = cases[i].check == CER_CHECK_VERIFIED;
                 ck_assert(cer_cid_equal(cer_state_tip(bs), &info.tip));
-                ck_assert_int_eq(bs->anchor_status, CER_ANCHOR_ANCHORED);
+                ck_assert_int_eq(bs->anchor_status, v ? CER_ANCHOR_ANCHORED : CER_ANCHOR_NOT_REQUESTED);
                 ck_assert_int_eq(bs->log[bs->log_len - 1].check, cases[i].check);
-                ck_assert_int_eq(bs->log[bs->log_len - 1].timestamp, 0x6565f1a0);
+                ck_assert_int_eq(bs->log[bs->log_len - 1].timestamp, v ? 0x6565f1a0 : 0);
+                ck_assert_int_eq(bs->log[bs->log_len - 2].timestamp, v ? 0x6565f1a0 : 0);
             } else {
                 /* not applied: the tip and the anchor status stay */
                 ck_assert(cer_cid_equal(cer_state_tip(bs), &prev));
@@ -519,6 +524,7 @@ START_TEST(eth_fake_chain)
     }
     fakehttp_stop(&f);
     node_free(node);
+    network = NULL;
 }
 END_TEST
 
@@ -529,7 +535,7 @@ END_TEST
  * at the next start. */
 START_TEST(rejected_anchor_keeps_saves)
 {
-    cer_node *node = node_new();
+    cer_node *node = (network = "local", node_new());  /* eip155:1337 counts on local */
     fake_eth e = {.chain = 1337, .receipt_status = 1};
     fakehttp f;
     char url[64], dir1[64];
@@ -596,6 +602,7 @@ START_TEST(rejected_anchor_keeps_saves)
     cJSON_Delete(want);
     fakehttp_stop(&f);
     node_free(node);
+    network = NULL;
 }
 END_TEST
 
@@ -834,7 +841,7 @@ static void make_witness(fake_cas *c)
 
 START_TEST(cas_client)
 {
-    cer_node *node = node_new();
+    cer_node *node = (network = "local", node_new());  /* the CAS's chain eip155:1337 */
     fake_cas c = {0};
     fake_eth e = {.chain = 1337, .receipt_status = 1};
     fakehttp f, fe;
@@ -924,6 +931,7 @@ START_TEST(cas_client)
     fakehttp_stop(&fe);
     fakehttp_stop(&f);
     node_free(node);
+    network = NULL;
 }
 END_TEST
 
@@ -1047,9 +1055,11 @@ START_TEST(reply_parsers)
 }
 END_TEST
 
-/* Two branches of one stream: the later one, anchored, wins over the
- * earlier unanchored one (PROTOCOL.md §5.3); the loser's queued request is
- * dropped, not anchored on top of the winner. */
+/* Two branches of one stream. An in-memory anchor counts only for the
+ * node that made it: b's anchored branch is ANCHORED at b, and at a it is
+ * a longer log (two updates against one) with an unverified anchor, which
+ * wins by its signed commits alone; the loser's queued request is dropped,
+ * not anchored on top of the winner. */
 START_TEST(anchored_branch_wins)
 {
     char da[64], db[64];
@@ -1084,21 +1094,30 @@ START_TEST(anchored_branch_wins)
     cp.to = cer_node_store(b);
     ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
     ck_assert_int_eq(cer_node_learn_tip(b, &id, &ia.tip), 1);
-    ck_assert_int_eq(cer_anchorer_flush(qb), 0);
+    /* a's in-memory anchor is unverified at b: b's queued genesis is
+     * anchored by b all the same, on top of it */
+    ck_assert_int_eq(cer_anchorer_flush(qb), 1);
     /* a: an update, not anchored; then b, later: another update, anchored */
     update(a, &id, "{\"v\":\"a\"}");
     sleep(1);
+    update(b, &id, "{\"v\":\"b1\"}");
     update(b, &id, "{\"v\":\"b\"}");
     ck_assert_int_eq(cer_anchorer_flush(qb), 1);
     ck_assert_int_eq(cer_node_info(b, &id, &ib), 0);
     cp.from = cer_node_store(b);
     cp.to = cer_node_store(a);
     ck_assert_int_eq(cer_store_each(cp.from, copy_block, &cp), 0);
+    ck_assert_int_eq(cer_node_state(b, &st, &id), 0);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);  /* its own anchor */
+    ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_VERIFIED);
+    cer_state_free(st);
     ck_assert_int_eq(cer_node_learn_tip(a, &id, &ib.tip), 1);
     ck_assert_int_eq(cer_node_state(a, &st, &id), 0);
     ck_assert_str_eq(cJSON_GetObjectItem(st->content, "v")->valuestring, "b");
     ck_assert(cer_cid_equal(cer_state_tip(st), &ib.tip));
-    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);  /* b's anchor, unverified here */
+    ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_UNVERIFIED_FINAL);
+    ck_assert_int_eq(st->log[st->log_len - 1].timestamp, 0);
     cer_state_free(st);
     /* a's request for its losing tip is dropped, nothing anchored on top */
     ck_assert_int_eq(cer_anchorer_flush(qa), 0);
@@ -1135,6 +1154,7 @@ START_TEST(real_chain)
         return;
     }
     o.eth_rpc = url;
+    network = "local";  /* where ganache's eip155:1337 counts */
     node = node_new();
     ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
     create(node, &id[0], "{\"real\":1}");
@@ -1196,6 +1216,7 @@ START_TEST(real_chain)
     ck_assert_msg(cer_anchor_verify(&o, &p, &ts, why, sizeof why) == 1, "%s", why);
     cer_anchorer_stop(a);
     node_free(node);
+    network = NULL;
     fprintf(stderr, "test_anchor: real_chain passed against %s\n", url);
 }
 END_TEST

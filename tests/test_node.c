@@ -5,8 +5,9 @@
  * read-only stream type (a Model), learning remote tips (fast-forward and
  * forks), corrupted blocks and records on disk, a second node on the same
  * directory, a read-only open (CER_STORE_RDONLY), a journal entry a
- * crash left outside the log, a lost branch kept readable, and concurrent
- * writers and readers.
+ * crash left outside the log, a lost branch kept readable, forged and
+ * unverified anchors (which never win, on any network) and the node's own
+ * anchors across restarts, and concurrent writers and readers.
  */
 #include "testutil.h"
 #include "dagcbor.h"
@@ -821,6 +822,241 @@ static void *reader(void *arg)
     return NULL;
 }
 
+/* ---- anchors: what counts, on which network ---- */
+
+static cer_node *open_node_on(const cer_key *key, const char *network)
+{
+    cer_node *node;
+    cer_node_opts o = {.state_dir = dir, .key = key, .network = network, .store_flags = CER_STORE_NOSYNC};
+
+    ck_assert_msg(cer_node_open(&node, &o) == 0, "open: %s", cer_errmsg());
+    return node;
+}
+
+static void put(cer_store *s, const cer_block *b)
+{
+    ck_assert_int_eq(cer_store_put(s, &b->cid, b->bytes.data, b->bytes.len), 0);
+}
+
+/* What a peer with no key can publish: a Merkle node [prev, junk], a
+ * proof on chain_id over it (block time 1, earlier than anything) and an
+ * anchor commit {id, prev, proof, path "0"}. Returns the anchor commit. */
+static cer_cid forge_anchor(cer_store *s, const cer_streamref *id, const cer_cid *prev, const char *chain_id)
+{
+    cer_buf b = CER_BUF_INIT;
+    cer_cbor_w w = CER_CBOR_W_INIT(&b);
+    uint8_t h[32] = {0x42};
+    cer_anchor_proof p = {.has_block_timestamp = true, .block_timestamp = 1};
+    cer_anchor_commit ac = {.has_id = true, .id = id->genesis, .prev = *prev, .path = "0"};
+    cer_block pb, ab;
+    cer_cid junk, cid;
+
+    cer_eth_tx_cid(&junk, h);
+    cer_cbor_w_array(&w, 2);
+    cer_cbor_w_link(&w, prev);
+    cer_cbor_w_link(&w, &junk);
+    ck_assert_int_eq(w.err, 0);
+    cer_cid_of_block(&p.root, CER_CODEC_DAG_CBOR, b.data, b.len);
+    ck_assert_int_eq(cer_store_put(s, &p.root, b.data, b.len), 0);
+    snprintf(p.chain_id, sizeof p.chain_id, "%s", chain_id);
+    h[1] = (uint8_t)strlen(chain_id);
+    cer_eth_tx_cid(&p.tx_hash, h);
+    ck_assert_int_eq(cer_anchor_proof_encode(&pb, &p), 0);
+    put(s, &pb);
+    ac.proof = pb.cid;
+    ck_assert_int_eq(cer_anchor_commit_encode(&ab, &ac), 0);
+    put(s, &ab);
+    cid = ab.cid;
+    cer_buf_free(&b);
+    cer_buf_free(&pb.bytes);
+    cer_buf_free(&ab.bytes);
+    return cid;
+}
+
+static int count_events(cer_node *node, const char *needle)
+{
+    char *text, *p;
+    size_t len;
+    int n = 0;
+
+    ck_assert_int_eq(cer_node_events(node, &text, &len), 0);
+    for (p = text; (p = strstr(p, needle)); p++)
+        n++;
+    free(text);
+    return n;
+}
+
+/* The forged-anchor attack: a peer with no key anchors the genesis on some
+ * chain and announces it. Whatever the chain, the signed saves stay: a
+ * chain the network does not accept is an invalid commit (an error, an
+ * event, a counter); an accepted one nobody here can verify is kept out of
+ * the log's weight and the longer signed log stays. */
+START_TEST(forged_anchor_never_wins)
+{
+    static const struct {
+        const char *network, *rpc, *chain;
+        int learn;             /* learn_tip's result */
+        const char *counter;   /* the counter it moves */
+    } cases[] = {
+        {NULL, NULL, "inmemory:12345", 0, "anchor_unverified"},
+        {NULL, NULL, "inmemory:other", -EINVAL, "anchor_rejected"},
+        {NULL, NULL, "eip155:1", -EINVAL, "anchor_rejected"},
+        {NULL, NULL, "bip122:000000000019d6689c085ae165831e93", -EINVAL, "anchor_rejected"},
+        {"mainnet", NULL, "eip155:1", 0, "anchor_unverified"},
+        {"mainnet", NULL, "inmemory:12345", -EINVAL, "anchor_rejected"},
+        {"testnet-clay", NULL, "eip155:100", 0, "anchor_unverified"},
+        {"local", NULL, "eip155:1", -EINVAL, "anchor_rejected"},
+        /* with a chain RPC (down here): unverified, or not accepted at all */
+        {"local", "http://127.0.0.1:1", "eip155:1337", 0, "anchor_unverified"},
+        {"local", "http://127.0.0.1:1", "bip122:000000000019d6689c085ae165831e93", -EINVAL, "anchor_rejected"},
+        {NULL, "http://127.0.0.1:1", "eip155:1", -EINVAL, "anchor_rejected"},
+    };
+    cer_key k;
+    cJSON *c[3] = {json("{\"v\":0}"), json("{\"v\":1}"), json("{\"v\":2}")};
+
+    seed_key(&k, 11);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cer_node *node = open_node_on(&k, cases[i].network);
+        cer_anchor_opts ao = {.mode = "none", .eth_rpc = cases[i].rpc, .timeout = 1};
+        cer_streamref id;
+        cer_stream_info before, after;
+        cer_state *st;
+        cer_cid forged;
+        int rc;
+
+        ck_assert_int_eq(cer_node_set_anchor_check(node, &ao), 0);
+        ck_assert_int_eq(cer_node_create(node, &id, NULL, c[0], 0), 0);
+        ck_assert_int_eq(cer_node_update(node, &id, c[1]), 0);
+        ck_assert_int_eq(cer_node_update(node, &id, c[2]), 0);
+        ck_assert_int_eq(cer_node_info(node, &id, &before), 0);
+        forged = forge_anchor(cer_node_store(node), &id, &id.genesis, cases[i].chain);
+        rc = cer_node_learn_tip(node, &id, &forged);
+        ck_assert_msg(rc == cases[i].learn, "%s on %s: %d (%s)", cases[i].chain,
+                      cases[i].network ? cases[i].network : "inmemory", rc, cer_errmsg());
+        if (rc < 0) {
+            ck_assert_ptr_nonnull(strstr(cer_errmsg(), "not accepted on network"));
+            ck_assert_int_eq(count_events(node, "\"kind\":\"anchor\""), 1);
+        }
+        ck_assert_int_eq(cer_node_counter(node, cases[i].counter), 1);
+        /* the signed saves stay, whatever happened */
+        ck_assert_int_eq(cer_node_info(node, &id, &after), 0);
+        ck_assert(cer_cid_equal(&before.tip, &after.tip));
+        assert_content(node, &id, "{\"v\":2}", 3);
+        ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+        ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+        cer_state_free(st);
+        cer_node_close(node);
+        /* opened without a network: the one the directory was used with */
+        node = open_node(&k);
+        ck_assert_str_eq(cer_node_network(node), cases[i].network ? cases[i].network : "inmemory");
+        assert_content(node, &id, "{\"v\":2}", 3);
+        cer_node_close(node);
+        tu_rm_tree(dir);
+        ck_assert_int_eq(mkdir(dir, 0700), 0);
+    }
+    for (int i = 0; i < 3; i++)
+        cJSON_Delete(c[i]);
+}
+END_TEST
+
+/* An anchor that only extends our tip is applied, but if nobody here can
+ * verify it, it changes nothing: same content, not ANCHORED, no time. The
+ * node's own in-memory anchors are verified, also after a restart with no
+ * cache (own-anchors in the state directory), and by nobody else. */
+START_TEST(unverified_extension_and_own_anchors)
+{
+    cer_key k;
+    cer_node *node;
+    cer_anchorer *a;
+    cer_anchor_opts ao = {.interval = -1};
+    cer_streamref id;
+    cer_state *st;
+    cer_cid forged;
+    cJSON *c0 = json("{\"v\":0}"), *c1 = json("{\"v\":1}");
+    char sid[CER_STREAMID_STR_MAX], path[512], cache[512];
+
+    seed_key(&k, 12);
+    node = open_node(&k);
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    ck_assert_int_eq(cer_node_update(node, &id, c1), 0);
+    ck_assert_int_eq(cer_node_info(node, &id, &(cer_stream_info){0}), 0);
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    forged = forge_anchor(cer_node_store(node), &id, cer_state_tip(st), "inmemory:12345");
+    cer_state_free(st);
+    ck_assert_int_eq(cer_node_learn_tip(node, &id, &forged), 1);
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert(cer_cid_equal(cer_state_tip(st), &forged));
+    ck_assert_uint_eq(st->log_len, 3);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+    ck_assert_int_eq(st->log[2].check, CER_CHECK_UNVERIFIED_FINAL);
+    ck_assert_str_eq(cer_anchor_check_name(st->log[2].check), "unverified");
+    for (size_t i = 0; i < st->log_len; i++)
+        ck_assert_int_eq(st->log[i].timestamp, 0);
+    cer_state_free(st);
+    assert_content(node, &id, "{\"v\":1}", 3);
+    ck_assert_int_eq(count_events(node, "\"kind\":\"anchor\""), 0);  /* not an error */
+
+    /* an unverified anchor anchors nothing: the tip is anchored here, on
+     * top of it (verified: our own), and again after the next save */
+    ck_assert_int_eq(cer_anchorer_start(&a, node, &ao), 0);
+    ck_assert_int_eq(cer_anchorer_request(a, &id), 0);
+    ck_assert_int_eq(cer_anchorer_flush(a), 1);
+    ck_assert_int_eq(cer_anchorer_request(a, &id), 1);  /* now it is anchored */
+    ck_assert_int_eq(cer_node_update(node, &id, c0), 0);
+    ck_assert_int_eq(cer_anchorer_flush(a), 1);
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert_uint_eq(st->log_len, 6);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+    ck_assert_int_eq(st->log[3].check, CER_CHECK_VERIFIED);
+    ck_assert_int_eq(st->log[5].check, CER_CHECK_VERIFIED);
+    ck_assert_int_gt(st->log[5].timestamp, 1600000000);
+    ck_assert_int_gt(st->log[1].timestamp, 1600000000);
+    ck_assert_int_eq(st->log[2].timestamp, 0);  /* the unverified one stays timeless */
+    ck_assert_int_eq(st->log[4].timestamp, st->log[5].timestamp);
+    cer_state_free(st);
+    /* a tip queued here, covered by an anchor from elsewhere that is not
+     * verified: anchored all the same (not dropped as "moved on") */
+    ck_assert_int_eq(cer_node_update(node, &id, c1), 0);  /* queued (a local change) */
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    forged = forge_anchor(cer_node_store(node), &id, cer_state_tip(st), "inmemory:12345");
+    cer_state_free(st);
+    ck_assert_int_eq(cer_node_learn_tip(node, &id, &forged), 1);
+    ck_assert_int_eq(cer_anchorer_flush(a), 1);
+    cer_anchorer_stop(a);
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert_uint_eq(st->log_len, 9);
+    ck_assert(cer_cid_equal(&st->log[7].cid, &forged));
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+    ck_assert_int_eq(st->log[8].check, CER_CHECK_VERIFIED);
+    cer_state_free(st);
+    /* a restart without the state cache: rebuilt from the blocks, still ours */
+    cer_node_close(node);
+    ck_assert_int_gt(cer_streamref_to_string(sid, sizeof sid, &id), 0);
+    snprintf(cache, sizeof cache, "%s/streams/%s.state.json", dir, sid);
+    ck_assert_int_eq(unlink(cache), 0);
+    node = open_node(&k);
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+    ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_VERIFIED);
+    cer_state_free(st);
+    cer_node_close(node);
+    /* as another node would (the same blocks, not its anchor): unverified */
+    snprintf(path, sizeof path, "%s/own-anchors", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(unlink(cache), 0);
+    node = open_node(&k);
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert_int_ne(st->anchor_status, CER_ANCHOR_ANCHORED);
+    ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_UNVERIFIED_FINAL);
+    for (size_t i = 0; i < st->log_len; i++)
+        ck_assert_int_eq(st->log[i].timestamp, 0);
+    cer_state_free(st);
+    cer_node_close(node);
+    cJSON_Delete(c0);
+    cJSON_Delete(c1);
+}
+END_TEST
+
 START_TEST(concurrent_writers_and_readers)
 {
     cer_node *node = open_node(NULL);
@@ -919,6 +1155,8 @@ static Suite *node_suite(void)
     tcase_add_test(tc, read_only_types_refused);
     tcase_add_test(tc, journal_entry_not_in_log_dropped);
     tcase_add_test(tc, lost_branch_kept);
+    tcase_add_test(tc, forged_anchor_never_wins);
+    tcase_add_test(tc, unverified_extension_and_own_anchors);
     tcase_add_test(tc, concurrent_writers_and_readers);
     tcase_add_test(tc, long_log_parallel_verification);
     suite_add_tcase(s, tc);

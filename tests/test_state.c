@@ -124,6 +124,17 @@ static cer_cid anchor_on(cer_store *s, const cer_streamref *id, const cer_cid *p
     return cid;
 }
 
+/* A checker that says every proof is verified at its blockTimestamp (what
+ * a chain that confirms it would say), at TRUST_TIME when it has none. */
+#define TRUST_TIME 1600000000
+static int trust_proof(void *arg, const cer_anchor_proof *proof, int64_t *timestamp)
+{
+    (void)arg;
+    *timestamp = proof->has_block_timestamp ? proof->block_timestamp : TRUST_TIME;
+    return CER_CHECK_VERIFIED;
+}
+static const cer_anchor_checker trust = {trust_proof, NULL};
+
 /* A Merkle node [l, r] stored as dag-cbor. */
 static cer_cid node(cer_store *s, const cer_cid *l, const cer_cid *r)
 {
@@ -664,7 +675,7 @@ START_TEST(anchors)
     cer_cid bad2 = anchor_on(s, &id, &u2, &root, "0/1/0", 2000);
     cer_state *st = NULL;
 
-    ck_assert_msg(cer_state_load(&st, s, &id, &a2) == 0, "%s", cer_errmsg());
+    ck_assert_msg(cer_state_load_checked(&st, s, &id, &a2, &trust) == 0, "%s", cer_errmsg());
     ck_assert_uint_eq(st->log_len, 5);
     ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
     ck_assert(st->has_proof);
@@ -679,8 +690,17 @@ START_TEST(anchors)
     assert_content(st, "{\"v\":2}");
     cer_state_free(st);
 
+    /* without a checker the anchors are only unverified: no time, not ANCHORED */
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &a2), 0);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+    for (size_t i = 0; i < st->log_len; i++)
+        ck_assert_int_eq(st->log[i].timestamp, 0);
+    ck_assert_int_eq(st->log[2].check, CER_CHECK_UNVERIFIED);
+    assert_content(st, "{\"v\":2}");
+    cer_state_free(st);
+
     /* after a signed commit the status goes back, the proof stays */
-    ck_assert_int_eq(cer_state_load(&st, s, &id, &u2), 0);
+    ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &u2, &trust), 0);
     ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
     ck_assert(st->has_proof);
     ck_assert_int_eq(st->log[3].timestamp, 0);
@@ -831,8 +851,8 @@ static int merge_from(fork_t *f, const cer_cid *local_tip, const cer_cid *other_
     cer_state *st = NULL;
     int rc;
 
-    ck_assert_int_eq(cer_state_load(&st, f->s, &f->id, local_tip), 0);
-    rc = cer_state_merge(&st, f->s, other_tip);
+    ck_assert_int_eq(cer_state_load_checked(&st, f->s, &f->id, local_tip, &trust), 0);
+    rc = cer_state_merge_checked(&st, f->s, other_tip, &trust);
     ck_assert_msg(rc >= 0, "%s", cer_errmsg());
     ck_assert(cer_cid_equal(cer_state_tip(st), rc == 1 ? other_tip : local_tip));
     cer_state_free(st);
@@ -871,6 +891,90 @@ START_TEST(merge_earlier_anchor_wins)
 }
 END_TEST
 
+/* A chain on which even block times are verified, odd ones cannot be
+ * verified (another node's in-memory anchor), and 0 is "verified" with no
+ * time (which must not count either). */
+static int even_verified(void *arg, const cer_anchor_proof *proof, int64_t *timestamp)
+{
+    (void)arg;
+    if (proof->has_block_timestamp && proof->block_timestamp % 2)
+        return CER_CHECK_UNVERIFIED_FINAL;
+    *timestamp = proof->has_block_timestamp ? proof->block_timestamp : 0;
+    return CER_CHECK_VERIFIED;
+}
+
+static int merge_even(fork_t *f, const cer_cid *local_tip, const cer_cid *other_tip)
+{
+    cer_anchor_checker chk = {even_verified, NULL};
+    cer_state *st = NULL;
+    int rc;
+
+    ck_assert_int_eq(cer_state_load_checked(&st, f->s, &f->id, local_tip, &chk), 0);
+    rc = cer_state_merge_checked(&st, f->s, other_tip, &chk);
+    ck_assert_msg(rc >= 0, "%s", cer_errmsg());
+    ck_assert(cer_cid_equal(cer_state_tip(st), rc == 1 ? other_tip : local_tip));
+    cer_state_free(st);
+    return rc;
+}
+
+/* Conflict resolution on verified facts only (the forged-anchor attack
+ * and its variants): an unverified anchor, or one with no time, is no
+ * anchor; a shorter branch replaces our commits only with a verified
+ * earlier anchor. */
+START_TEST(merge_only_verified_facts)
+{
+    fork_t f = fork_new();
+    cer_cid a1 = fork_step(&f, &f.base, "a", 1), a2 = fork_step(&f, &a1, "a", 2), a3 = fork_step(&f, &a2, "a", 3);
+    cer_cid b1 = fork_step(&f, &f.base, "b", 1);
+    cer_cid b_unverified = anchor_on(f.s, &f.id, &b1, &b1, "", 1);  /* the earliest time, unverified */
+    cer_cid b_notime = anchor_on(f.s, &f.id, &b1, &b1, "", 0);
+    cer_cid b_verified = anchor_on(f.s, &f.id, &b1, &b1, "", 100);
+    cer_cid forged = anchor_on(f.s, &f.id, &f.base, &f.base, "", 1);  /* over the shared commit */
+    cer_cid a_verified = anchor_on(f.s, &f.id, &a1, &a1, "", 200);
+    cer_cid a4 = fork_step(&f, &a_verified, "a", 4), a5 = fork_step(&f, &a4, "a", 5);
+    cer_cid b2 = fork_step(&f, &b1, "b", 2), b_same = anchor_on(f.s, &f.id, &b2, &b2, "", 200);
+    cer_state *st = NULL;
+
+    /* unverified or timeless anchors do not make a shorter branch win */
+    ck_assert_int_eq(merge_even(&f, &a3, &b_unverified), 0);
+    ck_assert_int_eq(merge_even(&f, &a3, &b_notime), 0);
+    ck_assert_int_eq(merge_even(&f, &a3, &forged), 0);
+    /* nor does a chain of them, however long: unverified anchors weigh nothing */
+    {
+        cer_cid c = f.base;
+        for (int i = 0; i < 5; i++)
+            c = anchor_on(f.s, &f.id, &c, &c, "", 2 * i + 1);
+        ck_assert_int_eq(merge_even(&f, &a3, &c), 0);
+        ck_assert_int_eq(merge_even(&f, &a1, &c), 0);
+        ck_assert_int_eq(merge_even(&f, &c, &a1), 1);
+        /* after a real commit of the other branch, they do not tip a tie */
+        c = anchor_on(f.s, &f.id, &b1, &b1, "", 3);
+        c = anchor_on(f.s, &f.id, &c, &c, "", 5);
+        ck_assert_int_eq(merge_even(&f, &a1, &c), merge_even(&f, &a1, &b1));
+    }
+    /* and do not keep a shorter branch against a longer signed one */
+    ck_assert_int_eq(merge_even(&f, &b_unverified, &a3), 1);
+    ck_assert_int_eq(merge_even(&f, &forged, &a3), 1);
+    /* a verified anchor does win, shorter or not */
+    ck_assert_int_eq(merge_even(&f, &a3, &b_verified), 1);
+    ck_assert_int_eq(merge_even(&f, &b_verified, &a3), 0);
+    /* an unverified earlier time is never earlier than a verified one */
+    ck_assert_int_eq(merge_even(&f, &a_verified, &b_unverified), 0);
+    /* the earlier verified anchor wins over a longer branch */
+    ck_assert_int_eq(merge_even(&f, &a5, &b_verified), 1);
+    /* the same verified time: a branch shorter than ours does not replace
+     * it, even when js would take it for its longer part before the anchor */
+    ck_assert_int_eq(merge_even(&f, &a5, &b_same), 0);
+    /* the timeless "verified" anchor is kept as unverified */
+    ck_assert_int_eq(cer_state_load_checked(&st, f.s, &f.id, &b_notime, &(cer_anchor_checker){even_verified, NULL}),
+                     0);
+    ck_assert_int_eq(st->log[st->log_len - 1].check, CER_CHECK_UNVERIFIED);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+    cer_state_free(st);
+    cer_store_close(f.s);
+}
+END_TEST
+
 /* ---- anchors checked on a (fake) chain ---- */
 
 /* The fake chain knows anchor_on's transactions by their first digest
@@ -885,7 +989,7 @@ static int fake_chain(void *arg, const cer_anchor_proof *proof, int64_t *timesta
     case 7: *timestamp = 7000; return CER_CHECK_VERIFIED;
     case 8: return cer_err(-EBADMSG, "anchor proof: transaction does not carry the root");
     case 9: return CER_CHECK_UNVERIFIED;
-    default: return CER_CHECK_UNCHECKABLE;
+    default: return CER_CHECK_UNVERIFIED_FINAL;
     }
 }
 
@@ -905,15 +1009,18 @@ START_TEST(anchor_chain_check)
         int ts;
         int check;
         int64_t time;
-    } applied[] = {{7, CER_CHECK_VERIFIED, 7000}, {9, CER_CHECK_UNVERIFIED, 9}, {10, CER_CHECK_UNCHECKABLE, 10}};
+    } applied[] = {{7, CER_CHECK_VERIFIED, 7000}, {9, CER_CHECK_UNVERIFIED, 0}, {10, CER_CHECK_UNVERIFIED_FINAL, 0}};
 
     /* confirmed, unverifiable now, no chain: applied, the check recorded;
-     * a verified anchor's time is its block's */
+     * a verified anchor's time is its block's, an unverified one has none
+     * and does not make the state ANCHORED */
     for (size_t i = 0; i < sizeof applied / sizeof applied[0]; i++) {
         cer_cid a = applied[i].ts == 7 ? good : applied[i].ts == 9 ? down : mem_;
         ck_assert_msg(cer_state_load_checked(&st, s, &id, &a, &chk) == 0, "%s", cer_errmsg());
         ck_assert(cer_cid_equal(cer_state_tip(st), &a));
-        ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
+        ck_assert_int_eq(st->anchor_status,
+                         applied[i].time ? CER_ANCHOR_ANCHORED : CER_ANCHOR_NOT_REQUESTED);
+        ck_assert_str_eq(cer_anchor_check_name(st->log[2].check), applied[i].time ? "verified" : "unverified");
         ck_assert_int_eq(st->log[2].check, applied[i].check);
         ck_assert_int_eq(st->log[2].timestamp, applied[i].time);
         ck_assert_int_eq(st->log[1].timestamp, applied[i].time);
@@ -921,16 +1028,17 @@ START_TEST(anchor_chain_check)
         cer_state_free(st);
     }
     ck_assert_int_eq(asked, 3);
-    /* without a checker: not checked, the proof's time */
+    /* without a checker: unverified, the proof's time is not taken */
     ck_assert_int_eq(cer_state_load(&st, s, &id, &good), 0);
-    ck_assert_int_eq(st->log[2].check, CER_CHECK_NONE);
-    ck_assert_int_eq(st->log[2].timestamp, 7);
+    ck_assert_int_eq(st->log[2].check, CER_CHECK_UNVERIFIED);
+    ck_assert_int_eq(st->log[2].timestamp, 0);
+    ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
     cer_state_free(st);
 
     /* contradicted: not applied, nor anything built on it; the status
      * stays what it was before the anchor */
     ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &bad, &chk), -EBADMSG);
-    assert_msg_has("anchor rejected by its chain");
+    assert_msg_has("anchor rejected");
     assert_msg_has("does not carry the root");
     ck_assert(cer_cid_equal(cer_state_tip(st), &u1));
     ck_assert_int_eq(st->anchor_status, CER_ANCHOR_NOT_REQUESTED);
@@ -960,9 +1068,9 @@ START_TEST(merge_rejected_anchor_loses)
     cer_anchor_checker chk = {fake_chain, &asked};
     cer_state *st = NULL;
 
-    ck_assert_int_eq(merge_from(&f, &a2, &b2), 1);  /* unchecked, the anchored branch wins */
+    ck_assert_int_eq(merge_from(&f, &a2, &b2), 1);  /* verified, the anchored branch wins */
     ck_assert_int_eq(cer_state_load(&st, f.s, &f.id, &a2), 0);
-    ck_assert_int_eq(cer_state_merge_checked(&st, f.s, &b2, &chk), 0);
+    ck_assert_int_eq(cer_state_merge_checked(&st, f.s, &b2, &chk), -EBADMSG);  /* reported */
     ck_assert(cer_cid_equal(cer_state_tip(st), &a2));
     ck_assert_int_eq(asked, 1);
     cer_state_free(st);
@@ -1082,8 +1190,8 @@ START_TEST(state_json)
     char *text, *text2;
     size_t len;
 
-    ck_assert_int_eq(cer_state_load(&st, s, &id, &a1), 0);
-    st->log[2].check = CER_CHECK_VERIFIED;  /* as a checked load leaves it */
+    ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &a1, &trust), 0);
+    ck_assert_int_eq(st->log[2].check, CER_CHECK_VERIFIED);
     text = state_text(st);
     ck_assert_ptr_nonnull(strstr(text, "\"check\":\"verified\""));
     ck_assert_ptr_nonnull(strstr(text, "\"anchorStatus\":\"ANCHORED\""));
@@ -1098,6 +1206,29 @@ START_TEST(state_json)
     free(text2);
     cer_state_free(back);
     cJSON_Delete(j);
+    /* an old cache: the words from before "unverified" was the only one,
+     * and times it took from unchecked proofs; it loads, its anchor
+     * unverified, timeless and not ANCHORED */
+    {
+        static const char *const old[] = {"unchecked", "uncheckable", NULL};
+        for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
+            cJSON *e2;
+            j = NULL;
+            ck_assert_int_eq(cer_json_parse(&j, text, len, CER_JSON_EXACT_INTS), 0);
+            e2 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "log"), 2);
+            if (old[i])
+                cJSON_ReplaceItemInObject(e2, "check", cJSON_CreateString(old[i]));
+            else
+                cJSON_DeleteItemFromObject(e2, "check");
+            ck_assert_msg(cer_state_from_json(&back, j) == 0, "%s: %s", old[i] ? old[i] : "none", cer_errmsg());
+            ck_assert_int_eq(back->log[2].check, CER_CHECK_UNVERIFIED);
+            for (size_t e = 0; e < back->log_len; e++)
+                ck_assert_int_eq(back->log[e].timestamp, 0);
+            ck_assert_int_eq(back->anchor_status, CER_ANCHOR_NOT_REQUESTED);
+            cer_state_free(back);
+            cJSON_Delete(j);
+        }
+    }
 
     /* cut short anywhere: never a state */
     for (size_t n = 0; n < len; n++) {
@@ -1228,7 +1359,7 @@ START_TEST(js_vectors)
             cer_state *st = NULL;
             ck_assert_int_eq(cer_streamref_parse(&id, tu_str(a, "stream_id")), 0);
             ck_assert_int_eq(cer_cid_parse(&tip, tu_str(a, "cid")), 0);
-            ck_assert_msg(cer_state_load(&st, s, &id, &tip) == 0, "%s %s: %s", tu_str(c, "name"),
+            ck_assert_msg(cer_state_load_checked(&st, s, &id, &tip, &trust) == 0, "%s %s: %s", tu_str(c, "name"),
                           tu_str(a, "stream"), cer_errmsg());
             ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
             ck_assert_str_eq(st->proof.chain_id, tu_str(c, "chain_id"));
@@ -1383,7 +1514,7 @@ START_TEST(model_genesis_loads)
     cer_state_free(st);
     /* anchors apply as for any stream */
     a = anchor_on(s, &m, &m.genesis, &m.genesis, "", 1700000000);
-    ck_assert_msg(cer_state_load(&st, s, &m, &a) == 0, "%s", cer_errmsg());
+    ck_assert_msg(cer_state_load_checked(&st, s, &m, &a, &trust) == 0, "%s", cer_errmsg());
     ck_assert_int_eq(st->anchor_status, CER_ANCHOR_ANCHORED);
     ck_assert_uint_eq(st->log_len, 2);
     cer_state_free(st);
@@ -1580,6 +1711,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, js_compare);
     tcase_add_test(tc, merge_tie_string_quirk);
     tcase_add_test(tc, merge_fast_forward);
+    tcase_add_test(tc, merge_only_verified_facts);
     tcase_add_test(tc, state_json);
     tcase_add_test(tc, js_vectors);
     tcase_add_test(tc, model_genesis_loads);
