@@ -127,7 +127,7 @@ START_TEST(protected_header_bytes)
     cer_buf b = CER_BUF_INIT;
     cJSON *v = tu_load_json("js-vectors.json");
 
-    ck_assert_int_eq(cer_jws_protected_header(&b, KID), 0);
+    ck_assert_int_eq(cer_jws_protected_header(&b, "EdDSA", KID), 0);
     ck_assert_str_eq((char *)b.data, tu_str(v, "signed/genesis/jws/protected_json"));
     cer_buf_free(&b);
     cJSON_Delete(v);
@@ -172,6 +172,10 @@ static void es256k(cer_jws *j)
 {
     set_protected(j, "{\"alg\":\"ES256K\",\"kid\":\"did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd\"}");
 }
+static void es384(cer_jws *j)
+{
+    set_protected(j, "{\"alg\":\"ES384\",\"kid\":\"did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd\"}");
+}
 static void not_json(cer_jws *j) { set_protected(j, "{\"alg\":"); }
 static void no_kid(cer_jws *j) { set_protected(j, "{\"alg\":\"EdDSA\"}"); }
 static void bad_fragment(cer_jws *j)
@@ -191,7 +195,10 @@ START_TEST(tampered_signatures_rejected)
     ck_assert_int_eq(verify_mutated(flip_payload), -EKEYREJECTED);
     ck_assert_int_eq(verify_mutated(short_sig), -EKEYREJECTED);
     ck_assert_int_eq(verify_mutated(other_kid), -EKEYREJECTED);
-    ck_assert_int_eq(verify_mutated(es256k), -ENOTSUP);
+    /* an ed25519 key does not verify as ES256K (the alg must fit the key) */
+    ck_assert_int_eq(verify_mutated(es256k), -EKEYREJECTED);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "does not fit the ed25519 key"));
+    ck_assert_int_eq(verify_mutated(es384), -ENOTSUP);
     ck_assert_int_eq(verify_mutated(cacao), -ENOTSUP);
     ck_assert_int_eq(verify_mutated(not_json), -EINVAL);
     ck_assert_int_eq(verify_mutated(no_kid), -EINVAL);

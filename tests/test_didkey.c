@@ -14,8 +14,8 @@
 
 static void expect_did_fail(const char *did, int want, const char *msg_part)
 {
-    uint8_t pk[32];
-    int rc = cer_did_pubkey(pk, did);
+    cer_pubkey pk;
+    int rc = cer_did_pubkey(&pk, did);
 
     ck_assert_msg(rc == want, "'%.80s': got %d (%s), want %d", did, rc, cer_errmsg(), want);
     if (msg_part)
@@ -38,14 +38,18 @@ START_TEST(test_lifted_pubkey_did)
     cJSON *root = tu_load_json("protocol-ids.json");
     const cJSON *v = tu_get(root, "didkey/lifted");
     size_t len;
-    uint8_t *pk = tu_unhex(tu_str(v, "pubkey"), &len), back[32];
+    uint8_t *pk = tu_unhex(tu_str(v, "pubkey"), &len);
+    cer_pubkey in = {CER_KEY_ED25519, 32, {0}}, back;
     char did[CER_DID_MAX];
 
     ck_assert_uint_eq(len, 32);
-    ck_assert_int_eq(cer_did_from_pubkey(did, sizeof did, pk), 56);
+    memcpy(in.bytes, pk, 32);
+    ck_assert_int_eq(cer_did_from_pubkey(did, sizeof did, &in), 56);
     ck_assert_str_eq(did, tu_str(v, "did"));
-    ck_assert_int_eq(cer_did_pubkey(back, did), 0);
-    ck_assert_mem_eq(back, pk, 32);
+    ck_assert_int_eq(cer_did_pubkey(&back, did), 0);
+    ck_assert_int_eq(back.type, CER_KEY_ED25519);
+    ck_assert_uint_eq(back.len, 32);
+    ck_assert_mem_eq(back.bytes, pk, 32);
     free(pk);
     cJSON_Delete(root);
 }
@@ -56,16 +60,19 @@ START_TEST(test_seed_vector)
     cJSON *root = tu_load_json("protocol-ids.json");
     cJSON *js = tu_load_json("js-vectors.json");
     const cJSON *v = tu_get(root, "didkey/seed");
-    uint8_t seed[32], pk[32];
+    uint8_t seed[32];
+    cer_pubkey pk;
     char kid[CER_KID_MAX];
     cer_key key;
 
     seed_from_hex(seed, tu_str(v, "seed"));
     ck_assert_int_eq(cer_key_from_seed(&key, seed), 0);
     ck_assert_mem_eq(key.seed, seed, 32);
-    tu_assert_hex(key.pk, 32, tu_str(v, "pubkey"));
+    ck_assert_int_eq(key.type, CER_KEY_ED25519);
+    ck_assert_uint_eq(key.pub.len, 32);
+    tu_assert_hex(key.pub.bytes, 32, tu_str(v, "pubkey"));
     ck_assert_mem_eq(key.sk, seed, 32);
-    ck_assert_mem_eq(key.sk + 32, key.pk, 32);
+    ck_assert_mem_eq(key.sk + 32, key.pub.bytes, 32);
     ck_assert_str_eq(key.did, tu_str(v, "did"));
     ck_assert_int_eq(cer_key_kid(kid, sizeof kid, &key), (int)strlen(tu_str(v, "kid")));
     ck_assert_str_eq(kid, tu_str(v, "kid"));
@@ -76,11 +83,11 @@ START_TEST(test_seed_vector)
     ck_assert_int_eq(cer_key_kid(kid, sizeof kid, &key), 105);
     ck_assert_str_eq(kid, tu_str(js, "signed/verified_kids/0"));
     /* did and kid both give back the key */
-    ck_assert_int_eq(cer_did_pubkey(pk, key.did), 0);
-    ck_assert_mem_eq(pk, key.pk, 32);
-    memset(pk, 0, sizeof pk);
-    ck_assert_int_eq(cer_did_pubkey(pk, kid), 0);
-    ck_assert_mem_eq(pk, key.pk, 32);
+    ck_assert_int_eq(cer_did_pubkey(&pk, key.did), 0);
+    ck_assert_mem_eq(pk.bytes, key.pub.bytes, 32);
+    memset(&pk, 0, sizeof pk);
+    ck_assert_int_eq(cer_did_pubkey(&pk, kid), 0);
+    ck_assert_mem_eq(pk.bytes, key.pub.bytes, 32);
     cer_key_wipe(&key);
     cJSON_Delete(js);
     cJSON_Delete(root);
@@ -90,7 +97,7 @@ END_TEST
 START_TEST(test_generate_round_trip)
 {
     cer_key a, b, c;
-    uint8_t pk[32];
+    cer_pubkey pk;
     char kid[CER_KID_MAX];
 
     ck_assert_int_eq(cer_key_generate(&a), 0);
@@ -98,11 +105,11 @@ START_TEST(test_generate_round_trip)
     ck_assert(memcmp(a.seed, b.seed, 32) != 0);
     ck_assert_int_eq((int)strlen(a.did), 56);
     ck_assert(strncmp(a.did, "did:key:z6Mk", 12) == 0);
-    ck_assert_int_eq(cer_did_pubkey(pk, a.did), 0);
-    ck_assert_mem_eq(pk, a.pk, 32);
+    ck_assert_int_eq(cer_did_pubkey(&pk, a.did), 0);
+    ck_assert_mem_eq(pk.bytes, a.pub.bytes, 32);
     ck_assert_int_gt(cer_key_kid(kid, sizeof kid, &a), 0);
-    ck_assert_int_eq(cer_did_pubkey(pk, kid), 0);
-    ck_assert_mem_eq(pk, a.pk, 32);
+    ck_assert_int_eq(cer_did_pubkey(&pk, kid), 0);
+    ck_assert_mem_eq(pk.bytes, a.pub.bytes, 32);
     /* the same seed gives the same key, also when read from the key itself */
     ck_assert_int_eq(cer_key_from_seed(&c, a.seed), 0);
     ck_assert_mem_eq(&c, &a, sizeof c);
@@ -124,8 +131,8 @@ START_TEST(test_output_space)
     char buf[CER_KID_MAX];
 
     ck_assert_int_eq(cer_key_from_seed(&key, seed), 0);
-    ck_assert_int_eq(cer_did_from_pubkey(buf, 56, key.pk), -ENOSPC);
-    ck_assert_int_eq(cer_did_from_pubkey(buf, 57, key.pk), 56);
+    ck_assert_int_eq(cer_did_from_pubkey(buf, 56, &key.pub), -ENOSPC);
+    ck_assert_int_eq(cer_did_from_pubkey(buf, 57, &key.pub), 56);
     ck_assert_int_eq(cer_key_kid(buf, 105, &key), -ENOSPC);
     ck_assert_str_eq(buf, "");
     ck_assert_int_eq(cer_key_kid(buf, 106, &key), 105);
@@ -133,21 +140,27 @@ START_TEST(test_output_space)
     ck_assert_int_eq(cer_key_kid(buf, sizeof buf, &empty), -EINVAL);
     ck_assert_int_eq(cer_key_from_seed(NULL, seed), -EINVAL);
     ck_assert_int_eq(cer_key_generate(NULL), -EINVAL);
-    ck_assert_int_eq(cer_did_pubkey(seed, NULL), -EINVAL);
+    ck_assert_int_eq(cer_did_pubkey(&key.pub, NULL), -EINVAL);
 }
 END_TEST
 
-START_TEST(test_unsupported_key_types)
+START_TEST(test_ecdsa_key_types)
 {
     cJSON *root = tu_load_json("protocol-ids.json");
     const cJSON *v;
-    char kid[256];
+    cer_pubkey pk;
+    char kid[256], back[CER_DID_MAX];
 
+    /* the W3C CCG secp256k1 and P-256 vectors (compressed keys) resolve */
     cJSON_ArrayForEach(v, tu_get(root, "didkey/unsupported")) {
         const char *did = tu_str(v, "did");
-        expect_did_fail(did, -ENOTSUP, tu_str(v, "key_type"));
+        ck_assert_msg(cer_did_pubkey(&pk, did) == 0, "%s: %s", did, cer_errmsg());
+        ck_assert_int_eq(pk.type, strcmp(tu_str(v, "key_type"), "P-256") == 0 ? CER_KEY_P256 : CER_KEY_SECP256K1);
+        ck_assert_uint_eq(pk.len, 33);
         snprintf(kid, sizeof kid, "%s#%s", did, did + 8);
-        expect_did_fail(kid, -ENOTSUP, tu_str(v, "key_type"));
+        ck_assert_int_eq(cer_did_pubkey(&pk, kid), 0);
+        ck_assert_int_eq(cer_did_from_pubkey(back, sizeof back, &pk), (int)strlen(did));
+        ck_assert_str_eq(back, did);
     }
     /* P-384 and P-521, which js-did resolves, from the key-did-resolver docs */
     expect_did_fail("did:key:z82LkvCwHNreneWpsgPEbV3gu1C6NFJEBg4srfJ5gdxEsMGRJUz2sG9FE42shbn2xkZJh54",
@@ -425,7 +438,7 @@ static Suite *didkey_suite(void)
     tcase_add_test(tc, test_seed_vector);
     tcase_add_test(tc, test_generate_round_trip);
     tcase_add_test(tc, test_output_space);
-    tcase_add_test(tc, test_unsupported_key_types);
+    tcase_add_test(tc, test_ecdsa_key_types);
     tcase_add_test(tc, test_malformed_dids);
     tcase_add_test(tc, test_key_file_round_trip);
     tcase_add_test(tc, test_key_file_seed_vector);
