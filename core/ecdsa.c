@@ -39,6 +39,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
@@ -344,7 +345,9 @@ int cer_ec_pubkey_check(cer_keytype type, const uint8_t *pk, size_t len)
     case CER_KEY_P256:
         if ((rc = p256_octets(oct, &n, pk, len)) < 0)
             return rc;
-        return p256_point_check(oct, n);
+        rc = p256_point_check(oct, n);
+        ERR_clear_error();  /* a refusal leaves OpenSSL's reasons queued */
+        return rc;
     default:
         return cer_err(-EINVAL, "not an ECDSA key type");
     }
@@ -368,6 +371,7 @@ int cer_ec_pubkey_from_secret(cer_keytype type, uint8_t pk[33], const uint8_t se
     case CER_KEY_P256:
         rc = p256_secret(&d, pk, secret);
         BN_clear_free(d);
+        ERR_clear_error();
         return rc;
     default:
         return cer_err(-EINVAL, "not an ECDSA key type");
@@ -377,6 +381,7 @@ int cer_ec_pubkey_from_secret(cer_keytype type, uint8_t pk[33], const uint8_t se
 int cer_ec_sign(cer_keytype type, uint8_t sig[64], const uint8_t hash[32], const uint8_t secret[32])
 {
     secp256k1_ecdsa_signature s;
+    int rc;
 
     switch (type) {
     case CER_KEY_SECP256K1:
@@ -388,7 +393,9 @@ int cer_ec_sign(cer_keytype type, uint8_t sig[64], const uint8_t hash[32], const
         secp256k1_ecdsa_signature_serialize_compact(k1(), sig, &s);
         return 0;
     case CER_KEY_P256:
-        return p256_sign(sig, hash, secret);
+        rc = p256_sign(sig, hash, secret);
+        ERR_clear_error();
+        return rc;
     default:
         return cer_err(-EINVAL, "not an ECDSA key type");
     }
@@ -396,11 +403,15 @@ int cer_ec_sign(cer_keytype type, uint8_t sig[64], const uint8_t hash[32], const
 
 int cer_ec_verify(const cer_pubkey *pk, const uint8_t *sig, size_t len, const uint8_t hash[32])
 {
+    int rc;
+
     switch (pk->type) {
     case CER_KEY_SECP256K1:
         return k1_verify(pk, sig, len, hash);
     case CER_KEY_P256:
-        return p256_verify(pk, sig, len, hash);
+        rc = p256_verify(pk, sig, len, hash);
+        ERR_clear_error();
+        return rc;
     default:
         return cer_err(-EINVAL, "not an ECDSA key type");
     }
