@@ -698,7 +698,7 @@ const char *const *cer_node_warnings(const cer_node *node, size_t *count);
 /* This node's DID (borrowed, valid until close). */
 const char *cer_node_did(const cer_node *node);
 /* A compact JWS "protected.payload.signature" of payload signed with the
- * node's key (EdDSA, kid its did:key); caller frees *out. */
+ * node's key (its type's alg, kid its did:key); caller frees *out. */
 int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len);
 /* The node's block store (borrowed). */
 cer_store *cer_node_store(cer_node *node);
@@ -1148,7 +1148,7 @@ typedef struct cer_casd_opts {
                                    them, else the client's address); default 1000 */
     double pending_ttl;         /* seconds a request may stay PENDING before it fails as
                                    expired; default 86400 */
-    const char *const *allow;   /* DIDs (did:key, ed25519) whose signed requests are served
+    const char *const *allow;   /* DIDs (did:key) whose signed requests are served
                                    (Authorization: Bearer <JWS>, as js-ceramic's DID auth
                                    signs them); nallow 0: no authentication, and then the
                                    service listens on loopback only */
