@@ -21,11 +21,12 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { DID } from 'dids'
 import KeyResolver from 'key-did-resolver'
-import { createJWS, ES256KSigner, ES256Signer } from 'did-jwt'
+import { createJWS, ES256KSigner, ES256Signer, EdDSASigner } from 'did-jwt'
 import stringify from 'fast-json-stable-stringify'
 import { createHandler } from 'rpc-utils'
 import { secp256k1 } from '@noble/curves/secp256k1'
 import { p256 } from '@noble/curves/p256'
+import { ed25519 } from '@noble/curves/ed25519'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJose from 'dag-jose'
 import { CID } from 'multiformats/cid'
@@ -202,6 +203,13 @@ for (const type of ['secp256k1', 'p256']) {
   const k1sig = await ES256KSigner(k1.secret, true)(`${hk}.${rp}`)
   es256kIn65.set(fromB64u(k1sig))
   await jwsCase('recoverable/65-as-ES256K', `${hk}.${rp}.${b64u(es256kIn65)}`, 'alg ES256K with a 65-byte recoverable signature', 'secp256k1')
+  // an ed25519 key under did-jwt's old alg name "Ed25519", and as ES256K
+  const eseed = sha('ceramicfs-keys-ed25519-1')
+  const edid = `did:key:z${base58btc.encode(Uint8Array.from([0xed, 0x01, ...ed25519.getPublicKey(eseed)])).slice(1)}`
+  await mk('ed25519/alg-Ed25519', EdDSASigner(eseed), { alg: 'Ed25519', kid: kidOf(edid) },
+    'ed25519 kid, header alg Ed25519 (did-jwt: "retained for backwards compatibility")', 'ed25519')
+  await mk('mismatch/ed25519-key-alg-ES256K', ES256KSigner(k1.secret), { alg: 'ES256K', kid: kidOf(edid) },
+    'ed25519 kid, header alg ES256K, a secp256k1 signature', 'ed25519')
   // an ed25519 alg name for the old alias
   await mk('mismatch/k1-key-alg-Ed25519', ES256KSigner(k1.secret), { alg: 'Ed25519', kid: k1.kid },
     "secp256k1 kid, header alg Ed25519 (did-jwt's EdDSA alias)", 'secp256k1')
