@@ -338,7 +338,7 @@ out:
  * verifier alg names against every key of the DID document; a key of
  * another curve then fails to parse or to verify, except by contrived
  * keys that parse on both curves, so the pairing is enforced here. */
-enum { V_EDDSA, V_ES256K, V_ES256K_R, V_ES256 };
+enum { V_EDDSA, V_ECDSA, V_RECOVER };  /* libsodium; ecdsa.c verify; ecdsa.c recover */
 static const struct {
     const char *alg;
     cer_keytype type;
@@ -346,9 +346,9 @@ static const struct {
 } algs[] = {
     {"EdDSA", CER_KEY_ED25519, V_EDDSA},
     {"Ed25519", CER_KEY_ED25519, V_EDDSA},       /* did-jwt: kept "for backwards compatibility" */
-    {"ES256K", CER_KEY_SECP256K1, V_ES256K},
-    {"ES256K-R", CER_KEY_SECP256K1, V_ES256K_R}, /* did-jwt: non-standard, kept too */
-    {"ES256", CER_KEY_P256, V_ES256},
+    {"ES256K", CER_KEY_SECP256K1, V_ECDSA},
+    {"ES256K-R", CER_KEY_SECP256K1, V_RECOVER},  /* did-jwt: non-standard, kept too */
+    {"ES256", CER_KEY_P256, V_ECDSA},
 };
 
 /* Verify the signature sig over input by pk with the verifier of alg. */
@@ -365,7 +365,7 @@ static int verify_alg(int verifier, const cer_pubkey *pk, const cer_buf *input, 
         return 0;
     }
     cer_sha256(hash, input->data, input->len);
-    return verifier == V_ES256K_R ? cer_ec_recover_verify(pk, sig, len, hash) : cer_ec_verify(pk, sig, len, hash);
+    return verifier == V_RECOVER ? cer_ec_recover_verify(pk, sig, len, hash) : cer_ec_verify(pk, sig, len, hash);
 }
 
 int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
