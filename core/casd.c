@@ -1100,7 +1100,7 @@ static int dup_opt(char **out, const char *s)
 /* Own copies of the allowed DIDs, each a did:key we can verify. */
 static int copy_allow(cer_casd *d)
 {
-    uint8_t pk[32];
+    cer_pubkey pk;
     int rc;
 
     if (!d->o.nallow)
@@ -1109,8 +1109,8 @@ static int copy_allow(cer_casd *d)
         return cer_err(-ENOMEM, "casd: out of memory");
     for (size_t i = 0; i < d->o.nallow; i++) {
         const char *did = d->o.allow[i];
-        if (strlen(did) >= CER_DID_MAX || strchr(did, '#') || (rc = cer_did_pubkey(pk, did)) < 0)
-            return cer_err(-EINVAL, "casd: '%.100s' is not a did:key of an ed25519 key (the DIDs it can verify)", did);
+        if (strlen(did) >= CER_DID_MAX || strchr(did, '#') || (rc = cer_did_pubkey(&pk, did)) < 0)
+            return cer_err(-EINVAL, "casd: '%.100s' is not a did:key (the DIDs it can verify)", did);
         if ((rc = dup_opt(&d->allow[i], did)) < 0)
             return rc;
     }

@@ -278,33 +278,70 @@ cJSON *cer_json_bytes_new(const uint8_t *data, size_t len);
 int cer_json_get_bytes(uint8_t *out, size_t cap, const cJSON *value);
 
 /* ------------------------------------------------------------------ */
-/* did:key (ed25519)                                                    */
+/* did:key: ed25519, secp256k1 and P-256 keys                          */
 /* ------------------------------------------------------------------ */
 
-#define CER_DID_MAX 64
-#define CER_KID_MAX 128
+/* Room for a did:key (kid) of every key form key-did-resolver resolves,
+ * uncompressed ECDSA keys included (about 100 characters). */
+#define CER_DID_MAX 128
+#define CER_KID_MAX 256
 
+/* Key types of did:key (multicodec 0xed, 0xe7, 0x1200) and the JWS
+ * algorithm of each: EdDSA, ES256K, ES256. */
+typedef enum cer_keytype {
+    CER_KEY_ED25519 = 0,
+    CER_KEY_SECP256K1 = 1,
+    CER_KEY_P256 = 2,
+} cer_keytype;
+
+/* A public key as its did:key holds it: 32 bytes for ed25519; for the
+ * ECDSA curves the SEC1 point (33 bytes compressed, 65 uncompressed, or 64
+ * raw x||y for P-256), always a valid point of the curve. */
+#define CER_PUBKEY_MAX 65
+typedef struct cer_pubkey {
+    cer_keytype type;
+    size_t len;
+    uint8_t bytes[CER_PUBKEY_MAX];
+} cer_pubkey;
+
+/* A signing key. seed is the secret: the ed25519 seed, or the ECDSA secret
+ * scalar (big-endian). pub is compressed for the ECDSA curves, as js-did's
+ * providers write their DIDs. */
 typedef struct cer_key {
+    cer_keytype type;
     uint8_t seed[32];
-    uint8_t pk[32];
-    uint8_t sk[64];
-    char did[CER_DID_MAX];   /* did:key:z6Mk... */
+    uint8_t sk[64];          /* ed25519 only: libsodium's secret key */
+    cer_pubkey pub;
+    char did[CER_DID_MAX];   /* did:key:z6Mk... (ed25519), zQ3s... (secp256k1), zDn... (P-256) */
 } cer_key;
 
+/* "ed25519", "secp256k1", "p256"; cer_keytype_parse is the reverse
+ * (-EINVAL for another name). */
+const char *cer_keytype_name(cer_keytype type);
+int cer_keytype_parse(cer_keytype *out, const char *name);
+/* The key of secret (an ed25519 seed or an ECDSA scalar); -EINVAL when the
+ * scalar is 0 or not below the curve order. cer_key_from_seed is ed25519. */
+int cer_key_from_secret(cer_key *out, cer_keytype type, const uint8_t secret[32]);
 int cer_key_from_seed(cer_key *out, const uint8_t seed[32]);
+/* A new random key; cer_key_generate makes an ed25519 one. */
+int cer_key_generate_type(cer_key *out, cer_keytype type);
 int cer_key_generate(cer_key *out);
 void cer_key_wipe(cer_key *key);
 /* The kid of key: "<did>#<method-specific id>". */
 int cer_key_kid(char *out, size_t cap, const cer_key *key);
-/* Key files hold the 32-byte seed as 64 hex digits and a newline, mode 0600.
- * cer_key_load_file refuses files readable by group or others. */
+/* Key files, mode 0600: an ed25519 key is its 32-byte seed as 64 hex
+ * digits and a newline; the others are "secp256k1:" or "p256:" and the
+ * 64 hex digits of the secret scalar, and a newline. cer_key_load_file
+ * refuses files readable by group or others. */
 int cer_key_load_file(cer_key *out, const char *path);
 int cer_key_save_file(const cer_key *key, const char *path);
-/* did:key of an ed25519 public key. */
-int cer_did_from_pubkey(char *out, size_t cap, const uint8_t pk[32]);
-/* The ed25519 public key of a did:key (a kid's '#fragment' is accepted and
- * must repeat the DID's method-specific id). -ENOTSUP for other key types. */
-int cer_did_pubkey(uint8_t pk[32], const char *did_or_kid);
+/* The did:key of a public key (its bytes as they are). */
+int cer_did_from_pubkey(char *out, size_t cap, const cer_pubkey *pk);
+/* The public key of a did:key (a kid's '#fragment' is accepted and must
+ * repeat the DID's method-specific id): an ed25519, secp256k1 or P-256
+ * key in a form key-did-resolver resolves, and for ECDSA a point of the
+ * curve (-EINVAL otherwise); -ENOTSUP for other key types (P-384, ...). */
+int cer_did_pubkey(cer_pubkey *out, const char *did_or_kid);
 
 /* ------------------------------------------------------------------ */
 /* DAG-JOSE and JWS                                                     */
@@ -338,16 +375,21 @@ int cer_dagjose_decode(cer_jws *out, const uint8_t *block, size_t len);
 /* Encode a JWS as a DAG-JOSE block; appends to out. */
 int cer_dagjose_encode(cer_buf *out, const cer_jws *jws);
 /* Sign the CID payload with key: one signature, protected header
- * {"alg":"EdDSA","kid":"<kid>"} exactly as js-did writes it. */
+ * {"alg":"<alg>","kid":"<kid>"} exactly as js-did's providers write it
+ * (alg EdDSA, ES256K or ES256 by the key's type; ES256K is RFC 6979
+ * deterministic and low-S, ES256 randomised, as their signers are). */
 int cer_jws_sign(cer_jws *out, const cer_key *key, const cer_cid *payload);
 /* The same for any payload bytes (has_link false). */
 int cer_jws_sign_bytes(cer_jws *out, const cer_key *key, const uint8_t *payload, size_t len);
 /* Read a compact JWS "protected.payload.signature" (base64url parts) of
  * len bytes as a one-signature JWS (has_link false); free with cer_jws_free. */
 int cer_jws_from_compact(cer_jws *out, const char *s, size_t len);
-/* Verify signature i: protected header alg EdDSA, kid a did:key ed25519.
- * Writes the kid to kid_out (may be NULL). -EKEYREJECTED when the signature
- * does not verify, -ENOTSUP for other algorithms or DID methods. */
+/* Verify signature i as js-ceramic's did-jwt does: the protected header's
+ * kid a did:key, its alg one of that key type's (EdDSA or Ed25519 for
+ * ed25519; ES256K or ES256K-R for secp256k1; ES256 for P-256; any other
+ * pairing is refused). Writes the kid to kid_out (may be NULL).
+ * -EKEYREJECTED when the signature does not verify, -ENOTSUP for other
+ * algorithms or DID methods. */
 int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap);
 /* Compact JWS string "protected.payload.signature" (b64u) of signature i;
  * caller frees. */
@@ -722,7 +764,7 @@ const char *const *cer_node_warnings(const cer_node *node, size_t *count);
 /* This node's DID (borrowed, valid until close). */
 const char *cer_node_did(const cer_node *node);
 /* A compact JWS "protected.payload.signature" of payload signed with the
- * node's key (EdDSA, kid its did:key); caller frees *out. */
+ * node's key (its type's alg, kid its did:key); caller frees *out. */
 int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len);
 /* The node's block store (borrowed). */
 cer_store *cer_node_store(cer_node *node);
@@ -1229,7 +1271,7 @@ typedef struct cer_casd_opts {
                                    them, else the client's address); default 1000 */
     double pending_ttl;         /* seconds a request may stay PENDING before it fails as
                                    expired; default 86400 */
-    const char *const *allow;   /* DIDs (did:key, ed25519) whose signed requests are served
+    const char *const *allow;   /* DIDs (did:key) whose signed requests are served
                                    (Authorization: Bearer <JWS>, as js-ceramic's DID auth
                                    signs them); nallow 0: no authentication, and then the
                                    service listens on loopback only */

@@ -1,6 +1,7 @@
 /*
  * dagjose.c — DAG-JOSE (codec 0x85) blocks holding a JWS over a CID, and
- * EdDSA signing/verification with did:key identities.
+ * JWS signing/verification with did:key identities: EdDSA (libsodium),
+ * ES256K, ES256K-R and ES256 (ecdsa.c), each only with its key type.
  *
  * On the wire a JWS is the DAG-CBOR map
  *   {payload: bytes, signatures: [{header?: map, protected: bytes, signature: bytes}]}
@@ -11,12 +12,18 @@
  */
 #include "dagjose.h"
 #include "buf.h"
+#include "cid.h"
 #include "dagcbor.h"
+#include "ecdsa.h"
 #include "error.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Every algorithm's signature is 64 bytes (ES256K-R's 65 are verified,
+ * never made). */
+#define SIG_BYTES 64
 
 void cer_jws_free(cer_jws *jws)
 {
@@ -166,7 +173,7 @@ int cer_dagjose_encode(cer_buf *out, const cer_jws *jws)
     return w.err;
 }
 
-int cer_jws_protected_header(cer_buf *out, const char *kid)
+int cer_jws_protected_header(cer_buf *out, const char *alg, const char *kid)
 {
     cJSON *o = NULL;
     char *s = NULL;
@@ -175,14 +182,14 @@ int cer_jws_protected_header(cer_buf *out, const char *kid)
     /* JSON.stringify of js-did's key-sorted {alg, kid}. A did:key kid is
      * plain ASCII with nothing to escape, so it is written directly (the
      * common case, on every commit); anything else goes through the
-     * printer. */
+     * printer. alg is one of ours (no escapes). */
     if (strspn(kid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:#.-_") == strlen(kid)) {
-        if ((rc = cer_buf_puts(out, "{\"alg\":\"EdDSA\",\"kid\":\"")) == 0 &&
-            (rc = cer_buf_puts(out, kid)) == 0)
+        if ((rc = cer_buf_puts(out, "{\"alg\":\"")) == 0 && (rc = cer_buf_puts(out, alg)) == 0 &&
+            (rc = cer_buf_puts(out, "\",\"kid\":\"")) == 0 && (rc = cer_buf_puts(out, kid)) == 0)
             rc = cer_buf_puts(out, "\"}");
         return rc;
     }
-    if (!(o = cJSON_CreateObject()) || !cJSON_AddStringToObject(o, "alg", "EdDSA") ||
+    if (!(o = cJSON_CreateObject()) || !cJSON_AddStringToObject(o, "alg", alg) ||
         !cJSON_AddStringToObject(o, "kid", kid)) {
         rc = cer_err(-ENOMEM, "jws: out of memory");
         goto out;
@@ -216,6 +223,26 @@ static int signing_input(cer_buf *out, const cer_jws *jws, const cer_jws_sig *s)
     return 0;
 }
 
+/* The algorithm js-did's provider of each key type signs with. */
+static const char *const sign_alg[] = {
+    [CER_KEY_ED25519] = "EdDSA",    /* key-did-provider-ed25519 */
+    [CER_KEY_SECP256K1] = "ES256K", /* @didtools/key-secp256k1 */
+    [CER_KEY_P256] = "ES256",       /* @didtools/key-webcrypto */
+};
+
+/* The signature of input by key: 64 bytes for every key type. */
+static int sign_input(uint8_t sig[64], const cer_key *key, const cer_buf *input)
+{
+    uint8_t hash[32];
+
+    if (key->type == CER_KEY_ED25519) {
+        crypto_sign_detached(sig, NULL, input->data, input->len, key->sk);
+        return 0;
+    }
+    cer_sha256(hash, input->data, input->len);
+    return cer_ec_sign(key->type, sig, hash, key->seed);
+}
+
 int cer_jws_sign_bytes(cer_jws *out, const cer_key *key, const uint8_t *payload, size_t len)
 {
     char kid[CER_KID_MAX];
@@ -223,11 +250,14 @@ int cer_jws_sign_bytes(cer_jws *out, const cer_key *key, const uint8_t *payload,
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = cer_key_kid(kid, sizeof kid, key)) < 0 || (rc = cer_jws_protected_header(&hdr, kid)) < 0)
+    if ((unsigned)key->type >= sizeof sign_alg / sizeof *sign_alg)
+        return cer_err(-EINVAL, "jws: unknown key type %d", (int)key->type);
+    if ((rc = cer_key_kid(kid, sizeof kid, key)) < 0 ||
+        (rc = cer_jws_protected_header(&hdr, sign_alg[key->type], kid)) < 0)
         goto out;
     out->payload = malloc(len ? len : 1);
     out->sigs = calloc(1, sizeof *out->sigs);
-    if (!out->payload || !out->sigs || !(out->sigs[0].signature = malloc(crypto_sign_BYTES))) {
+    if (!out->payload || !out->sigs || !(out->sigs[0].signature = malloc(SIG_BYTES))) {
         rc = cer_err(-ENOMEM, "jws: out of memory");
         goto out;
     }
@@ -236,10 +266,10 @@ int cer_jws_sign_bytes(cer_jws *out, const cer_key *key, const uint8_t *payload,
     out->nsigs = 1;
     out->sigs[0].protected_len = hdr.len;
     out->sigs[0].protected_hdr = cer_buf_detach(&hdr);
-    out->sigs[0].signature_len = crypto_sign_BYTES;
-    if ((rc = signing_input(&input, out, &out->sigs[0])) < 0)
+    out->sigs[0].signature_len = SIG_BYTES;
+    if ((rc = signing_input(&input, out, &out->sigs[0])) < 0 ||
+        (rc = sign_input(out->sigs[0].signature, key, &input)) < 0)
         goto out;
-    crypto_sign_detached(out->sigs[0].signature, NULL, input.data, input.len, key->sk);
     rc = 0;
 out:
     cer_buf_free(&hdr);
@@ -303,13 +333,49 @@ out:
     return rc;
 }
 
+/* The JWS algorithms did-jwt 7.4.7 verifies (VerifierAlgorithm.ts), each
+ * with the key type it may be used with. did-jwt itself tries whichever
+ * verifier alg names against every key of the DID document; a key of
+ * another curve then fails to parse or to verify, except by contrived
+ * keys that parse on both curves, so the pairing is enforced here. */
+enum { V_EDDSA, V_ECDSA, V_RECOVER };  /* libsodium; ecdsa.c verify; ecdsa.c recover */
+static const struct {
+    const char *alg;
+    cer_keytype type;
+    int verifier;
+} algs[] = {
+    {"EdDSA", CER_KEY_ED25519, V_EDDSA},
+    {"Ed25519", CER_KEY_ED25519, V_EDDSA},       /* did-jwt: kept "for backwards compatibility" */
+    {"ES256K", CER_KEY_SECP256K1, V_ECDSA},
+    {"ES256K-R", CER_KEY_SECP256K1, V_RECOVER},  /* did-jwt: non-standard, kept too */
+    {"ES256", CER_KEY_P256, V_ECDSA},
+};
+
+/* Verify the signature sig over input by pk with the verifier of alg. */
+static int verify_alg(int verifier, const cer_pubkey *pk, const cer_buf *input, const uint8_t *sig,
+                      size_t len)
+{
+    uint8_t hash[32];
+
+    if (verifier == V_EDDSA) {
+        if (len != crypto_sign_BYTES)
+            return cer_err(-EKEYREJECTED, "EdDSA signature of %zu bytes, expected 64", len);
+        if (crypto_sign_verify_detached(sig, input->data, input->len, pk->bytes) != 0)
+            return cer_err(-EKEYREJECTED, "EdDSA signature does not verify");
+        return 0;
+    }
+    cer_sha256(hash, input->data, input->len);
+    return verifier == V_RECOVER ? cer_ec_recover_verify(pk, sig, len, hash) : cer_ec_verify(pk, sig, len, hash);
+}
+
 int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
 {
     const cer_jws_sig *s;
     cJSON *hdr = NULL;
     const cJSON *alg, *kid;
-    uint8_t pk[32];
+    cer_pubkey pk;
     cer_buf input = CER_BUF_INIT;
+    size_t a;
     int rc;
 
     if (i >= jws->nsigs)
@@ -329,26 +395,30 @@ int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
         rc = cer_err(-EINVAL, "jws: protected header needs string 'alg' and 'kid'");
         goto out;
     }
-    if (strcmp(alg->valuestring, "EdDSA") != 0) {
-        rc = cer_err(-ENOTSUP, "jws: algorithm '%.32s' is not supported (only EdDSA)", alg->valuestring);
+    for (a = 0; a < sizeof algs / sizeof *algs && strcmp(alg->valuestring, algs[a].alg) != 0; a++)
+        ;
+    if (a == sizeof algs / sizeof *algs) {
+        rc = cer_err(-ENOTSUP, "jws: algorithm '%.32s' is not supported (EdDSA, ES256K, ES256K-R, ES256)",
+                     alg->valuestring);
         goto out;
     }
     if (cJSON_GetObjectItemCaseSensitive(hdr, "cap")) {
         rc = cer_err(-ENOTSUP, "jws: CACAO capabilities ('cap') are not supported");
         goto out;
     }
-    if ((rc = cer_did_pubkey(pk, kid->valuestring)) < 0) {
+    if ((rc = cer_did_pubkey(&pk, kid->valuestring)) < 0) {
         rc = cer_err_wrap(rc, "jws: kid");
         goto out;
     }
-    if (s->signature_len != crypto_sign_BYTES) {
-        rc = cer_err(-EKEYREJECTED, "jws: signature of %zu bytes, expected 64", s->signature_len);
+    if (pk.type != algs[a].type) {
+        rc = cer_err(-EKEYREJECTED, "jws: algorithm %s does not fit the %s key of %.128s", algs[a].alg,
+                     cer_keytype_name(pk.type), kid->valuestring);
         goto out;
     }
     if ((rc = signing_input(&input, jws, s)) < 0)
         goto out;
-    if (crypto_sign_verify_detached(s->signature, input.data, input.len, pk) != 0) {
-        rc = cer_err(-EKEYREJECTED, "jws: invalid signature by %.128s", kid->valuestring);
+    if ((rc = verify_alg(algs[a].verifier, &pk, &input, s->signature, s->signature_len)) < 0) {
+        rc = cer_err_wrap(rc, "jws: invalid signature by %.128s", kid->valuestring);
         goto out;
     }
     if (kid_out && snprintf(kid_out, cap, "%s", kid->valuestring) >= (int)cap) {

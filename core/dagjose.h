@@ -1,5 +1,5 @@
 /*
- * dagjose.h — DAG-JOSE envelopes and EdDSA JWS (API in ceramic.h).
+ * dagjose.h — DAG-JOSE envelopes and JWS (API in ceramic.h).
  */
 #ifndef CER_DAGJOSE_H
 #define CER_DAGJOSE_H
@@ -7,7 +7,7 @@
 #include "ceramic.h"
 
 /* The exact protected header js-did writes for a did:key signer:
- * {"alg":"EdDSA","kid":"<kid>"}. Appends to out. */
-int cer_jws_protected_header(cer_buf *out, const char *kid);
+ * {"alg":"<alg>","kid":"<kid>"}. Appends to out. */
+int cer_jws_protected_header(cer_buf *out, const char *alg, const char *kid);
 
 #endif

@@ -1,10 +1,12 @@
 /*
- * didkey.c — ed25519 signing keys (libsodium), their did:key and kid, the
- * reverse mapping from a did:key or kid to the public key, and the seed
- * file a node keeps its key in (written crash-safely, read only when no
- * one but the owner can read it).
+ * didkey.c — signing keys (ed25519 through libsodium; secp256k1 and P-256
+ * through ecdsa.c), their did:key and kid, the reverse mapping from a
+ * did:key or kid to a checked public key, and the key file a node keeps
+ * its key in (written crash-safely, read only when no one but the owner
+ * can read it).
  */
 #include "didkey.h"
+#include "ecdsa.h"
 #include "error.h"
 #include "fileio.h"
 
@@ -34,21 +36,55 @@ static int sodium_ready(void)
     return 0;
 }
 
+/* ---- key types ---- */
+
+static const char *const type_names[] = {"ed25519", "secp256k1", "p256"};
+
+const char *cer_keytype_name(cer_keytype type)
+{
+    return (unsigned)type < sizeof type_names / sizeof *type_names ? type_names[type] : "unknown";
+}
+
+int cer_keytype_parse(cer_keytype *out, const char *name)
+{
+    for (unsigned i = 0; name && i < sizeof type_names / sizeof *type_names; i++) {
+        if (strcmp(name, type_names[i]) == 0) {
+            *out = (cer_keytype)i;
+            return 0;
+        }
+    }
+    return cer_err(-EINVAL, "key type '%.32s': expected ed25519, secp256k1 or p256", name ? name : "");
+}
+
 /* ---- keys ---- */
 
-int cer_key_from_seed(cer_key *out, const uint8_t seed[32])
+int cer_key_from_secret(cer_key *out, cer_keytype type, const uint8_t secret[32])
 {
     cer_key k;
     int rc;
 
-    if (!out || !seed)
+    if (!out || !secret)
         return cer_err(-EINVAL, "didkey: NULL argument");
     if ((rc = sodium_ready()) < 0)
         return rc;
     memset(&k, 0, sizeof k);
-    memcpy(k.seed, seed, sizeof k.seed);
-    crypto_sign_seed_keypair(k.pk, k.sk, k.seed);
-    rc = cer_did_from_pubkey(k.did, sizeof k.did, k.pk);
+    k.type = k.pub.type = type;
+    memcpy(k.seed, secret, sizeof k.seed);
+    switch (type) {
+    case CER_KEY_ED25519:
+        crypto_sign_seed_keypair(k.pub.bytes, k.sk, k.seed);
+        k.pub.len = 32;
+        break;
+    case CER_KEY_SECP256K1:
+    case CER_KEY_P256:
+        rc = cer_ec_pubkey_from_secret(type, k.pub.bytes, k.seed);
+        k.pub.len = 33;
+        break;
+    default:
+        rc = cer_err(-EINVAL, "didkey: unknown key type %d", (int)type);
+    }
+    if (rc >= 0)
+        rc = cer_did_from_pubkey(k.did, sizeof k.did, &k.pub);
     if (rc >= 0) {
         *out = k;
         rc = 0;
@@ -57,7 +93,12 @@ int cer_key_from_seed(cer_key *out, const uint8_t seed[32])
     return rc;
 }
 
-int cer_key_generate(cer_key *out)
+int cer_key_from_seed(cer_key *out, const uint8_t seed[32])
+{
+    return cer_key_from_secret(out, CER_KEY_ED25519, seed);
+}
+
+int cer_key_generate_type(cer_key *out, cer_keytype type)
 {
     uint8_t seed[32];
     int rc;
@@ -66,10 +107,19 @@ int cer_key_generate(cer_key *out)
         return cer_err(-EINVAL, "didkey: NULL argument");
     if ((rc = sodium_ready()) < 0)
         return rc;
-    randombytes_buf(seed, sizeof seed);
-    rc = cer_key_from_seed(out, seed);
+    /* an ECDSA scalar of 0 or >= n (chance under 2^-127) is drawn again */
+    for (int tries = 0; tries < 8; tries++) {
+        randombytes_buf(seed, sizeof seed);
+        if ((rc = cer_key_from_secret(out, type, seed)) != -EINVAL || type == CER_KEY_ED25519)
+            break;
+    }
     sodium_memzero(seed, sizeof seed);
     return rc;
+}
+
+int cer_key_generate(cer_key *out)
+{
+    return cer_key_generate_type(out, CER_KEY_ED25519);
 }
 
 void cer_key_wipe(cer_key *key)
@@ -98,19 +148,24 @@ int cer_key_kid(char *out, size_t cap, const cer_key *key)
 
 /* ---- did:key ---- */
 
-int cer_did_from_pubkey(char *out, size_t cap, const uint8_t pk[32])
+static const uint64_t type_codes[] = {MC_ED25519_PUB, MC_SECP256K1_PUB, MC_P256_PUB};
+
+int cer_did_from_pubkey(char *out, size_t cap, const cer_pubkey *pk)
 {
-    uint8_t mc[2 + 32] = {MC_ED25519_PUB, 0x01};
+    uint8_t mc[CER_VARINT_MAX + CER_PUBKEY_MAX];
     char tmp[CER_DID_MAX];
-    size_t len;
+    size_t len, m;
     int n;
 
     if (!out || !pk)
         return cer_err(-EINVAL, "didkey: NULL argument");
-    memcpy(mc + 2, pk, 32);
+    if ((unsigned)pk->type >= sizeof type_codes / sizeof *type_codes || pk->len > CER_PUBKEY_MAX)
+        return cer_err(-EINVAL, "didkey: bad public key");
+    m = cer_varint_put(mc, type_codes[pk->type]);
+    memcpy(mc + m, pk->bytes, pk->len);
     memcpy(tmp, DID_PREFIX, DID_PREFIX_LEN);
     n = cer_multibase_encode(tmp + DID_PREFIX_LEN, sizeof tmp - DID_PREFIX_LEN, CER_BASE58BTC,
-                             mc, sizeof mc);
+                             mc, m + pk->len);
     if (n < 0)
         return cer_err_wrap(n, "didkey");
     len = DID_PREFIX_LEN + (size_t)n;
@@ -121,35 +176,44 @@ int cer_did_from_pubkey(char *out, size_t cap, const uint8_t pk[32])
 }
 
 /* The public key of a multicodec-prefixed key (the decoded method-specific
- * id of a did:key). */
-static int multikey_pubkey(uint8_t pk[32], const uint8_t *b, size_t len)
+ * id of a did:key), in the forms key-did-resolver 3.0.0 resolves: ed25519
+ * 32 bytes (ed25519.ts); secp256k1 and P-256 a point of the curve, the
+ * encodings ecdsa.c lists. */
+static int multikey_pubkey(cer_pubkey *pk, const uint8_t *b, size_t len)
 {
     uint64_t code;
-    int n;
+    size_t klen;
+    int n, rc;
 
     if ((n = cer_varint_get(&code, b, len)) < 0)
         return cer_err_wrap(-EINVAL, "key type");
+    klen = len - (size_t)n;
     switch (code) {
     case MC_ED25519_PUB:
-        if (len - (size_t)n != 32)
-            return cer_err(-EINVAL, "ed25519 key of %zu bytes, expected 32", len - (size_t)n);
-        memcpy(pk, b + n, 32);
-        return 0;
+        if (klen != 32)
+            return cer_err(-EINVAL, "ed25519 key of %zu bytes, expected 32", klen);
+        pk->type = CER_KEY_ED25519;
+        break;
     case MC_SECP256K1_PUB:
-        return cer_err(-ENOTSUP, "secp256k1 keys are not supported (only ed25519)");
     case MC_P256_PUB:
-        return cer_err(-ENOTSUP, "P-256 keys are not supported (only ed25519)");
+        pk->type = code == MC_P256_PUB ? CER_KEY_P256 : CER_KEY_SECP256K1;
+        if ((rc = cer_ec_pubkey_check(pk->type, b + n, klen)) < 0)
+            return rc;
+        break;
     case MC_P384_PUB:
-        return cer_err(-ENOTSUP, "P-384 keys are not supported (only ed25519)");
+        return cer_err(-ENOTSUP, "P-384 keys are not supported (ed25519, secp256k1 and P-256 are)");
     case MC_P521_PUB:
-        return cer_err(-ENOTSUP, "P-521 keys are not supported (only ed25519)");
+        return cer_err(-ENOTSUP, "P-521 keys are not supported (ed25519, secp256k1 and P-256 are)");
     default:
         return cer_err(-EINVAL, "multicodec 0x%llx is not a public key type",
                        (unsigned long long)code);
     }
+    pk->len = klen;
+    memcpy(pk->bytes, b + n, klen);
+    return 0;
 }
 
-static int parse_did(uint8_t pk[32], const char *s)
+static int parse_did(cer_pubkey *pk, const char *s)
 {
     uint8_t b[CER_DID_INPUT_MAX];
     const char *id = s + DID_PREFIX_LEN, *hash;
@@ -171,9 +235,9 @@ static int parse_did(uint8_t pk[32], const char *s)
     return multikey_pubkey(pk, b, (size_t)n);
 }
 
-int cer_did_pubkey(uint8_t pk[32], const char *did_or_kid)
+int cer_did_pubkey(cer_pubkey *pk, const char *did_or_kid)
 {
-    uint8_t tmp[32];
+    cer_pubkey tmp;
     char ex[CER_EXCERPT_MAX];
     int rc;
 
@@ -181,9 +245,9 @@ int cer_did_pubkey(uint8_t pk[32], const char *did_or_kid)
         return cer_err(-EINVAL, "didkey: NULL argument");
     if (strnlen(did_or_kid, CER_DID_INPUT_MAX + 1) > CER_DID_INPUT_MAX)
         return cer_err(-EINVAL, "didkey: DID over %d characters", CER_DID_INPUT_MAX);
-    if ((rc = parse_did(tmp, did_or_kid)) < 0)
+    if ((rc = parse_did(&tmp, did_or_kid)) < 0)
         return cer_err_wrap(rc, "did '%s'", cer_excerpt(ex, did_or_kid));
-    memcpy(pk, tmp, 32);
+    *pk = tmp;
     return 0;
 }
 
@@ -212,26 +276,60 @@ static ssize_t read_upto(int fd, char *p, size_t cap)
     return (ssize_t)n;
 }
 
+/* The longest key file: "secp256k1:", 64 hex digits and a newline. */
+#define KEYFILE_MAX (sizeof "secp256k1:" - 1 + SEED_HEX_LEN + 1)
+
 /* Written crash-safely (fileio.c), mode 0600 from the start. */
 int cer_key_save_file(const cer_key *key, const char *path)
 {
-    char text[SEED_HEX_LEN + 1];
+    char text[KEYFILE_MAX + 1];
+    size_t n = 0;
     int rc;
 
     if (!key || !path || !path[0])
         return cer_err(-EINVAL, "key file: NULL or empty argument");
-    cer_base_encode(text, sizeof text, CER_BASE16, key->seed, 32);
-    text[SEED_HEX_LEN] = '\n';
-    rc = cer_file_replace(path, text, sizeof text, 0600, true);
+    if (key->type != CER_KEY_ED25519)
+        n = (size_t)snprintf(text, sizeof text, "%s:", cer_keytype_name(key->type));
+    cer_base_encode(text + n, sizeof text - n, CER_BASE16, key->seed, 32);
+    n += SEED_HEX_LEN;
+    text[n++] = '\n';
+    rc = cer_file_replace(path, text, n, 0600, true);
     sodium_memzero(text, sizeof text);
     return rc < 0 ? cer_err_wrap(rc, "key file") : 0;
 }
 
-/* Accepts 64 hex digits with or without one trailing newline. */
+/* The key of a key file's text: [type ":"] 64 hex digits [newline]. */
+static int parse_key_text(cer_key *out, char *text, size_t n, const char *path)
+{
+    cer_keytype type = CER_KEY_ED25519;
+    uint8_t seed[32];
+    char *colon;
+    int rc;
+
+    if (n && text[n - 1] == '\n')
+        n--;
+    text[n] = '\0';
+    if ((colon = memchr(text, ':', n))) {
+        *colon = '\0';
+        if (cer_keytype_parse(&type, text) < 0 || type == CER_KEY_ED25519)
+            return cer_err(-EINVAL, "key file '%s': unknown key type '%.16s' (secp256k1 or p256)", path, text);
+        n -= (size_t)(colon + 1 - text);
+        text = colon + 1;
+    }
+    if (n != SEED_HEX_LEN)
+        return cer_err(-EINVAL, "key file '%s' must hold 64 hex digits and a newline (%s)", path,
+                       n > SEED_HEX_LEN ? "it is longer" : "wrong length");
+    if (cer_base_decode(seed, sizeof seed, CER_BASE16, text, SEED_HEX_LEN) != 32)
+        return cer_err(-EINVAL, "key file '%s' must hold 64 hex digits and a newline "
+                                "(found a non-hex character)", path);
+    rc = cer_key_from_secret(out, type, seed);
+    sodium_memzero(seed, sizeof seed);
+    return rc;
+}
+
 int cer_key_load_file(cer_key *out, const char *path)
 {
-    char text[SEED_HEX_LEN + 2];
-    uint8_t seed[32];
+    char text[KEYFILE_MAX + 2];
     struct stat st;
     ssize_t n = 0;
     int fd, rc;
@@ -255,24 +353,17 @@ int cer_key_load_file(cer_key *out, const char *path)
                              "run: chmod 600 '%s'", path, (unsigned)(st.st_mode & 0777), path);
         goto out;
     }
-    if ((n = read_upto(fd, text, sizeof text)) < 0) {
+    if ((n = read_upto(fd, text, sizeof text - 1)) < 0) {
         rc = sys_err((int)-n, path, "cannot read");
         goto out;
     }
-    if (!(n == SEED_HEX_LEN || (n == SEED_HEX_LEN + 1 && text[SEED_HEX_LEN] == '\n'))) {
-        rc = cer_err(-EINVAL, "key file '%s' must hold 64 hex digits and a newline (%s)", path,
-                     n > SEED_HEX_LEN + 1 ? "it is longer" : "wrong length");
+    if ((size_t)n > KEYFILE_MAX) {
+        rc = cer_err(-EINVAL, "key file '%s' must hold 64 hex digits and a newline (it is longer)", path);
         goto out;
     }
-    if (cer_base_decode(seed, sizeof seed, CER_BASE16, text, SEED_HEX_LEN) != 32) {
-        rc = cer_err(-EINVAL, "key file '%s' must hold 64 hex digits and a newline "
-                              "(found a non-hex character)", path);
-        goto out;
-    }
-    rc = cer_key_from_seed(out, seed);
+    rc = parse_key_text(out, text, (size_t)n, path);
 out:
     close(fd);
     sodium_memzero(text, sizeof text);
-    sodium_memzero(seed, sizeof seed);
     return rc;
 }

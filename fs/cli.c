@@ -91,12 +91,12 @@ static int print_commit(const cer_commit_blocks *c, const cer_streamref *sid, co
 
 #define KEY_OPTIONS                                                                                \
     {"seed-hex", required_argument, NULL, 's'}, {"key", required_argument, NULL, 'K'},             \
-    {"state", required_argument, NULL, 'S'}
+    {"state", required_argument, NULL, 'S'}, {"key-type", required_argument, NULL, 'T'}
 
 int cfs_cmd_did(int argc, char **argv)
 {
     static const struct option opts[] = {KEY_OPTIONS, {"kid", no_argument, NULL, 'k'}, {0}};
-    const char *seed = NULL, *kfile = NULL, *state = NULL;
+    const char *seed = NULL, *kfile = NULL, *state = NULL, *ktype = NULL;
     bool kid = false;
     cer_key key;
     char s[CER_KID_MAX];
@@ -107,14 +107,15 @@ int cfs_cmd_did(int argc, char **argv)
         switch (c) {
         case 's': seed = optarg; break;
         case 'K': kfile = optarg; break;
+        case 'T': ktype = optarg; break;
         case 'S': state = optarg; break;
         case 'k': kid = true; break;
-        default: return cli_usage("did [--seed-hex HEX | --key FILE] [--state DIR] [--kid]");
+        default: return cli_usage("did [--seed-hex HEX | --key FILE] [--key-type TYPE] [--state DIR] [--kid]");
         }
     }
     if (optind != argc)
-        return cli_usage("did [--seed-hex HEX | --key FILE] [--state DIR] [--kid]");
-    if (cli_get_key(&key, seed, kfile, state, true))
+        return cli_usage("did [--seed-hex HEX | --key FILE] [--key-type TYPE] [--state DIR] [--kid]");
+    if (cli_get_key(&key, seed, ktype, kfile, state, true))
         return EXIT_BAD;
     if (kid)
         cer_key_kid(s, sizeof s, &key);
@@ -371,7 +372,7 @@ int cfs_cmd_streamid(int argc, char **argv)
 int cfs_cmd_sign(int argc, char **argv)
 {
     static const struct option opts[] = {KEY_OPTIONS, {0}};
-    const char *seed = NULL, *kfile = NULL;
+    const char *seed = NULL, *kfile = NULL, *ktype = NULL;
     cer_buf in = CER_BUF_INIT;
     cer_commit_blocks cb = {0};
     cer_key key;
@@ -384,12 +385,13 @@ int cfs_cmd_sign(int argc, char **argv)
         switch (c) {
         case 's': seed = optarg; break;
         case 'K': kfile = optarg; break;
-        default: return cli_usage("sign --seed-hex HEX | --key FILE < dag-json");
+        case 'T': ktype = optarg; break;
+        default: return cli_usage("sign (--seed-hex HEX [--key-type TYPE] | --key FILE) < dag-json");
         }
     }
     if (optind != argc)
-        return cli_usage("sign --seed-hex HEX | --key FILE < dag-json");
-    if (cli_get_key(&key, seed, kfile, NULL, false))
+        return cli_usage("sign (--seed-hex HEX [--key-type TYPE] | --key FILE) < dag-json");
+    if (cli_get_key(&key, seed, ktype, kfile, NULL, false))
         return EXIT_BAD;
     if (cli_read_input(&in, "-") || !(payload = cli_parse_json((char *)in.data, in.len, CER_JSON_EXACT_INTS, "stdin")))
         goto out;
@@ -460,9 +462,9 @@ int cfs_cmd_genesis(int argc, char **argv)
                                          {"unique", no_argument, NULL, 'q'},
                                          {0}};
     static const char use[] =
-        "genesis (--seed-hex HEX | --key FILE) [--header JSON] [--content JSON] [--unsigned] [--unique]\n"
+        "genesis (--seed-hex HEX [--key-type TYPE] | --key FILE) [--header JSON] [--content JSON] [--unsigned] [--unique]\n"
         "       (JSON values may be @FILE, @- for stdin; --unsigned needs no key when --header names the controllers)";
-    const char *seed = NULL, *kfile = NULL, *hdr_s = "{}", *content_s = NULL;
+    const char *seed = NULL, *kfile = NULL, *ktype = NULL, *hdr_s = "{}", *content_s = NULL;
     bool unsig = false, unique = false;
     cJSON *hdr = NULL, *content = NULL;
     cer_commit_blocks cb = {0};
@@ -475,6 +477,7 @@ int cfs_cmd_genesis(int argc, char **argv)
         switch (c) {
         case 's': seed = optarg; break;
         case 'K': kfile = optarg; break;
+        case 'T': ktype = optarg; break;
         case 'h': hdr_s = optarg; break;
         case 'c': content_s = optarg; break;
         case 'u': unsig = true; break;
@@ -488,7 +491,7 @@ int cfs_cmd_genesis(int argc, char **argv)
      * controller, which the header can name instead */
     if (unsig && !seed && !kfile)
         signer = NULL;
-    else if (cli_get_key(&key, seed, kfile, NULL, false))
+    else if (cli_get_key(&key, seed, ktype, kfile, NULL, false))
         return EXIT_BAD;
     if (!(hdr = cli_json_arg(hdr_s, "--header")) || (content_s && !(content = cli_json_arg(content_s, "--content"))))
         goto out;
@@ -547,9 +550,9 @@ int cfs_cmd_commit(int argc, char **argv)
                                          {"header", required_argument, NULL, 'h'},
                                          {"type", required_argument, NULL, 't'},
                                          {0}};
-    static const char use[] = "commit (--seed-hex HEX | --key FILE) --genesis CID --prev CID --patch JSON "
+    static const char use[] = "commit (--seed-hex HEX [--key-type TYPE] | --key FILE) --genesis CID --prev CID --patch JSON "
                               "[--header JSON] [--type TYPE]";
-    const char *seed = NULL, *kfile = NULL, *gen_s = NULL, *prev_s = NULL, *patch_s = NULL, *hdr_s = NULL;
+    const char *seed = NULL, *kfile = NULL, *ktype = NULL, *gen_s = NULL, *prev_s = NULL, *patch_s = NULL, *hdr_s = NULL;
     cJSON *patch = NULL, *hdr = NULL;
     cer_commit_blocks cb = {0};
     cer_streamref sid = {0}, cmt;
@@ -562,6 +565,7 @@ int cfs_cmd_commit(int argc, char **argv)
         switch (c) {
         case 's': seed = optarg; break;
         case 'K': kfile = optarg; break;
+        case 'T': ktype = optarg; break;
         case 'g': gen_s = optarg; break;
         case 'p': prev_s = optarg; break;
         case 'P': patch_s = optarg; break;
@@ -580,7 +584,7 @@ int cfs_cmd_commit(int argc, char **argv)
     if ((rc = cer_cid_parse(&prev, prev_s)) < 0)
         return cli_fail_rc(rc, "--prev");
     rc = EXIT_BAD;
-    if (cli_get_key(&key, seed, kfile, NULL, false))
+    if (cli_get_key(&key, seed, ktype, kfile, NULL, false))
         return EXIT_BAD;
     if (!(patch = cli_json_arg(patch_s, "--patch")) || (hdr_s && !(hdr = cli_json_arg(hdr_s, "--header"))))
         goto out;

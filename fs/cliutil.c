@@ -202,39 +202,47 @@ static int mkdir_p(const char *path)
 
 /* Load the signing key from --seed-hex, --key FILE, or (when create is set)
  * the state directory's key file, creating it on first use. */
-int cli_get_key(cer_key *key, const char *seed_hex, const char *key_file, const char *state,
-                   bool create)
+int cli_get_key(cer_key *key, const char *seed_hex, const char *key_type, const char *key_file, const char *state,
+                bool create)
 {
+    cer_keytype type = CER_KEY_ED25519;
     uint8_t seed[32];
     char dir[4096], path[4200];
     int rc;
 
     if (seed_hex && key_file)
         return cli_fail("give --seed-hex or --key, not both");
+    if (key_type && (rc = cer_keytype_parse(&type, key_type)) < 0)
+        return cli_fail_rc(rc, "--key-type");
     if (seed_hex) {
         if (parse_seed(seed, seed_hex))
             return EXIT_BAD;
-        rc = cer_key_from_seed(key, seed);
-        return rc < 0 ? cli_fail_rc(rc, "key") : 0;
+        rc = cer_key_from_secret(key, type, seed);
+        return rc < 0 ? cli_fail_rc(rc, "--seed-hex") : 0;
     }
-    if (key_file) {
-        rc = cer_key_load_file(key, key_file);
-        return rc < 0 ? cli_fail_rc(rc, key_file) : 0;
+    if (!key_file && create) {
+        if (cli_state_dir(dir, sizeof dir, state))
+            return EXIT_BAD;
+        snprintf(path, sizeof path, "%s/key", dir);
+        if (access(path, F_OK) != 0) {
+            if ((rc = mkdir_p(dir)) < 0)
+                return cli_fail("%s: %s", dir, strerror(-rc));
+            if ((rc = cer_key_generate_type(key, type)) < 0 || (rc = cer_key_save_file(key, path)) < 0)
+                return cli_fail_rc(rc, path);
+            fprintf(stderr, "ceramicfs: created a new %s key in %s\n", cer_keytype_name(type), path);
+            return 0;
+        }
+        key_file = path;
     }
-    if (!create)
+    if (!key_file)
         return cli_fail("a signing key is needed: --seed-hex HEX or --key FILE");
-    if (cli_state_dir(dir, sizeof dir, state))
-        return EXIT_BAD;
-    snprintf(path, sizeof path, "%s/key", dir);
-    if (access(path, F_OK) == 0) {
-        rc = cer_key_load_file(key, path);
-        return rc < 0 ? cli_fail_rc(rc, path) : 0;
+    if ((rc = cer_key_load_file(key, key_file)) < 0)
+        return cli_fail_rc(rc, key_file);
+    if (key_type && key->type != type) {
+        rc = cli_fail("%s holds a %s key, not %s", key_file, cer_keytype_name(key->type), key_type);
+        cer_key_wipe(key);
+        return rc;
     }
-    if ((rc = mkdir_p(dir)) < 0)
-        return cli_fail("%s: %s", dir, strerror(-rc));
-    if ((rc = cer_key_generate(key)) < 0 || (rc = cer_key_save_file(key, path)) < 0)
-        return cli_fail_rc(rc, path);
-    fprintf(stderr, "ceramicfs: created a new key in %s\n", path);
     return 0;
 }
 

@@ -49,9 +49,12 @@ int cli_node_exists(const char *dir);
 #define CLI_NODE_RDONLY 0x3    /* EXISTING, read only: nothing written (CER_STORE_RDONLY) */
 /* 0, or the exit status after printing why. */
 int cli_open_node(cer_node **node, const char *state, const char *key_file, const char *network, unsigned how);
-/* The signing key from --seed-hex, --key FILE, or (create) the state
- * directory's key file, made on first use. */
-int cli_get_key(cer_key *key, const char *seed_hex, const char *key_file, const char *state, bool create);
+/* The signing key from --seed-hex (a secret of --key-type key_type,
+ * ed25519 when NULL), --key FILE, or (create) the state directory's key
+ * file, made on first use of key_type. A key_type the key found does not
+ * have is an error. */
+int cli_get_key(cer_key *key, const char *seed_hex, const char *key_type, const char *key_file, const char *state,
+                bool create);
 /* Print j as JSON (pretty, or with flags) and free it. */
 int cli_print_json(cJSON *j);
 int cli_print_json_flags(cJSON *j, unsigned flags);

@@ -252,5 +252,28 @@ code gap.verify 4 $CFS verify $S gap
 mv "$T/missing" "$MF"
 eq gap.back "$($CFS show $S gap | jq -c .) $($CFS log $S gap | wc -l | tr -d ' ')" '{"n":3} 4'
 
+# a node whose key is secp256k1 or P-256 (did --key-type before first
+# use) writes documents signed with it (ES256K, ES256) that verify; the
+# key type is checked against the existing key
+for kt in secp256k1 p256; do
+    KS="--state $T/$kt"
+    KD=$($CFS did $KS --key-type $kt 2>/dev/null)
+    eq key.$kt.file "$(cut -d: -f1 "$T/$kt/key")" $kt
+    $CFS create $KS --alias k --content '{"n":1}' >/dev/null
+    echo '{"n":2}' | $CFS update $KS k >/dev/null
+    eq key.$kt.show "$($CFS show $KS k | jq -c .)" '{"n":2}'
+    eq key.$kt.author "$($CFS log $KS k | jq -r .author | sort -u)" "$KD"
+    want=ES256; [ $kt = secp256k1 ] && want=ES256K
+    eq key.$kt.alg "$($CFS log $KS k | jq -r .cid | while read -r c; do
+        f=$(ls "$T/$kt"/blocks/*/"$c.data")
+        $CFS dag decode "$f" --codec dag-jose | jq -r '.signatures[0].protected' | basenc --base64url -d 2>/dev/null |
+            jq -r .alg
+    done | sort -u)" $want
+    code key.$kt.verify 0 $CFS verify $KS k
+    code key.$kt.mismatch 1 $CFS did $KS --key-type ed25519
+done
+eq key.prefixes "$($CFS did --state "$T/secp256k1" | cut -c1-12) $($CFS did --state "$T/p256" | cut -c1-12)" \
+    "did:key:zQ3s did:key:zDna"
+
 if [ $fails -ne 0 ]; then echo "node_test: $fails failures"; exit 1; fi
 echo "node_test: all passed"

@@ -1,7 +1,8 @@
 /*
- * test_dagjose.c — DAG-JOSE envelopes and EdDSA JWS against the vectors of
- * the real js libraries (tests/vectors/js-vectors.json, PROTOCOL.md §3.6),
- * plus tampering and malformed envelopes.
+ * test_dagjose.c — DAG-JOSE envelopes and JWS against the vectors of the
+ * real js libraries (tests/vectors/js-vectors.json for EdDSA; js-keys.json
+ * for ES256K, ES256K-R and ES256 with js's accept/refuse verdicts), plus
+ * tampering and malformed envelopes.
  */
 #include "testutil.h"
 #include "dagjose.h"
@@ -127,7 +128,7 @@ START_TEST(protected_header_bytes)
     cer_buf b = CER_BUF_INIT;
     cJSON *v = tu_load_json("js-vectors.json");
 
-    ck_assert_int_eq(cer_jws_protected_header(&b, KID), 0);
+    ck_assert_int_eq(cer_jws_protected_header(&b, "EdDSA", KID), 0);
     ck_assert_str_eq((char *)b.data, tu_str(v, "signed/genesis/jws/protected_json"));
     cer_buf_free(&b);
     cJSON_Delete(v);
@@ -172,6 +173,10 @@ static void es256k(cer_jws *j)
 {
     set_protected(j, "{\"alg\":\"ES256K\",\"kid\":\"did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd\"}");
 }
+static void es384(cer_jws *j)
+{
+    set_protected(j, "{\"alg\":\"ES384\",\"kid\":\"did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd\"}");
+}
 static void not_json(cer_jws *j) { set_protected(j, "{\"alg\":"); }
 static void no_kid(cer_jws *j) { set_protected(j, "{\"alg\":\"EdDSA\"}"); }
 static void bad_fragment(cer_jws *j)
@@ -185,13 +190,149 @@ static void cacao(cer_jws *j)
                      "z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd#z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd\"}");
 }
 
+/* ---- secp256k1 and P-256 (tests/vectors/js-keys.json, gen/keys.mjs) ---- */
+
+static int verify_compact(const char *compact, char *kid, size_t cap)
+{
+    cer_jws jws;
+    int rc = cer_jws_from_compact(&jws, compact, strlen(compact));
+
+    if (rc == 0) {
+        rc = cer_jws_verify(&jws, 0, kid, cap);
+        cer_jws_free(&jws);
+    }
+    return rc;
+}
+
+/* Every JWS of js-keys.json verifies exactly when js-ceramic's verifyJWS
+ * accepted it: good, high S, ES256K-R; forged, flipped, out-of-range,
+ * wrong-length, DER, alg/key type mismatches and bad DID forms refused. */
+static void check_js_verdicts(const cJSON *list)
+{
+    const cJSON *c;
+    char kid[CER_KID_MAX];
+    int n = 0;
+
+    cJSON_ArrayForEach(c, list) {
+        bool valid = cJSON_IsTrue(cJSON_GetObjectItem(c, "valid"));
+        int rc = verify_compact(tu_str(c, "compact"), kid, sizeof kid);
+
+        ck_assert_msg((rc == 0) == valid, "%s: got %d (%s), js says %s %s", tu_str(c, "name"), rc,
+                      cer_errmsg(), valid ? "valid" : "invalid",
+                      valid ? "" : cJSON_GetObjectItem(c, "error")->valuestring);
+        if (valid) {
+            const char *compact = tu_str(c, "compact");
+            ck_assert_ptr_nonnull(strstr(compact, "."));
+        } else {
+            ck_assert_int_lt(rc, 0);
+            ck_assert_str_ne(cer_errmsg(), "");
+        }
+        n++;
+    }
+    ck_assert_int_gt(n, 10);
+}
+
+START_TEST(js_keys_jws_verdicts)
+{
+    cJSON *v = tu_load_json("js-keys.json");
+
+    check_js_verdicts(tu_get(v, "jws"));
+    check_js_verdicts(tu_get(v, "dids"));
+    cJSON_Delete(v);
+}
+END_TEST
+
+/* The geneses js signed with a secp256k1 and a P-256 did:key: the
+ * envelopes decode and verify, and the same key makes the same DID; the
+ * secp256k1 signature (RFC 6979) is byte for byte js's, the P-256 one
+ * (random k) verifies. */
+START_TEST(js_keys_genesis)
+{
+    cJSON *v = tu_load_json("js-keys.json");
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, tu_get(v, "genesis")) {
+        size_t n;
+        uint8_t *env = tu_unhex(tu_str(c, "envelope_hex"), &n), *secret;
+        char kid[CER_KID_MAX], cid[CER_CID_STR_MAX], *compact = NULL;
+        cer_jws jws, mine;
+        cer_keytype type;
+        cer_key key;
+
+        ck_assert_int_eq(cer_dagjose_decode(&jws, env, n), 0);
+        ck_assert(jws.has_link);
+        ck_assert_int_gt(cer_cid_to_string(cid, sizeof cid, &jws.link), 0);
+        ck_assert_str_eq(cid, tu_str(c, "payload_cid"));
+        ck_assert_msg(cer_jws_verify(&jws, 0, kid, sizeof kid) == 0, "%s", cer_errmsg());
+        ck_assert_str_eq(kid, tu_str(c, "kid"));
+
+        ck_assert_int_eq(cer_keytype_parse(&type, tu_str(c, "key_type")), 0);
+        secret = tu_unhex(tu_str(c, "secret_hex"), &n);
+        ck_assert_int_eq(cer_key_from_secret(&key, type, secret), 0);
+        ck_assert_str_eq(key.did, tu_str(c, "did"));
+        ck_assert_int_eq(cer_jws_sign(&mine, &key, &jws.link), 0);
+        ck_assert_int_eq(cer_jws_compact(&compact, &mine, 0), 0);
+        if (type == CER_KEY_SECP256K1) {
+            ck_assert_str_eq(compact, tu_str(c, "jws_compact"));
+        } else {
+            ck_assert_mem_eq(mine.sigs[0].protected_hdr, tu_str(c, "protected_json"), mine.sigs[0].protected_len);
+            ck_assert_int_eq(cer_jws_verify(&mine, 0, NULL, 0), 0);
+        }
+        free(compact);
+        cer_jws_free(&mine);
+        cer_key_wipe(&key);
+        free(secret);
+        cer_jws_free(&jws);
+        free(env);
+    }
+    cJSON_Delete(v);
+}
+END_TEST
+
+/* Signatures made here verify here, for each key type, and no key's
+ * signature passes under another key's kid or algorithm. */
+START_TEST(sign_verify_each_type)
+{
+    static const cer_keytype types[] = {CER_KEY_ED25519, CER_KEY_SECP256K1, CER_KEY_P256};
+    static const uint8_t payload[] = "ceramicfs";
+    cer_key keys[3];
+    cer_jws jws[3];
+
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(cer_key_generate_type(&keys[i], types[i]), 0);
+        ck_assert_int_eq(keys[i].type, types[i]);
+        ck_assert_int_eq(cer_jws_sign_bytes(&jws[i], &keys[i], payload, sizeof payload), 0);
+        ck_assert_uint_eq(jws[i].sigs[0].signature_len, 64);
+        ck_assert_msg(cer_jws_verify(&jws[i], 0, NULL, 0) == 0, "%s", cer_errmsg());
+    }
+    /* the signature of key i under the protected header of key j */
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 3; j++) {
+            uint8_t *save = jws[i].sigs[0].signature;
+            if (i == j)
+                continue;
+            jws[i].sigs[0].signature = jws[j].sigs[0].signature;
+            ck_assert_int_eq(cer_jws_verify(&jws[i], 0, NULL, 0), -EKEYREJECTED);
+            jws[i].sigs[0].signature = save;
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        cer_jws_free(&jws[i]);
+        cer_key_wipe(&keys[i]);
+    }
+}
+END_TEST
+
 START_TEST(tampered_signatures_rejected)
 {
     ck_assert_int_eq(verify_mutated(flip_sig), -EKEYREJECTED);
     ck_assert_int_eq(verify_mutated(flip_payload), -EKEYREJECTED);
     ck_assert_int_eq(verify_mutated(short_sig), -EKEYREJECTED);
     ck_assert_int_eq(verify_mutated(other_kid), -EKEYREJECTED);
-    ck_assert_int_eq(verify_mutated(es256k), -ENOTSUP);
+    /* an ed25519 key does not verify as ES256K (the alg must fit the key) */
+    ck_assert_int_eq(verify_mutated(es256k), -EKEYREJECTED);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "does not fit the ed25519 key"));
+    ck_assert_int_eq(verify_mutated(es384), -ENOTSUP);
     ck_assert_int_eq(verify_mutated(cacao), -ENOTSUP);
     ck_assert_int_eq(verify_mutated(not_json), -EINVAL);
     ck_assert_int_eq(verify_mutated(no_kid), -EINVAL);
@@ -263,6 +404,9 @@ static Suite *dagjose_suite(void)
     tcase_add_test(tc, sign_matches_js);
     tcase_add_test(tc, protected_header_bytes);
     tcase_add_test(tc, tampered_signatures_rejected);
+    tcase_add_test(tc, js_keys_jws_verdicts);
+    tcase_add_test(tc, js_keys_genesis);
+    tcase_add_test(tc, sign_verify_each_type);
     tcase_add_test(tc, malformed_envelopes);
     tcase_add_test(tc, truncations_fail_cleanly);
     suite_add_tcase(s, tc);

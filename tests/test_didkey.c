@@ -1,6 +1,7 @@
 /*
- * test_didkey.c — ed25519 keys, did:key/kid strings against PROTOCOL.md
- * §3.1/§3.6 and js-vectors.json, malformed DIDs, and key files.
+ * test_didkey.c — keys, did:key/kid strings against PROTOCOL.md §3.1/§3.6,
+ * js-vectors.json (ed25519) and js-keys.json (secp256k1, P-256: keys and
+ * which DID forms js resolves), malformed DIDs, and key files.
  */
 #include "testutil.h"
 #include "didkey.h"
@@ -14,8 +15,8 @@
 
 static void expect_did_fail(const char *did, int want, const char *msg_part)
 {
-    uint8_t pk[32];
-    int rc = cer_did_pubkey(pk, did);
+    cer_pubkey pk;
+    int rc = cer_did_pubkey(&pk, did);
 
     ck_assert_msg(rc == want, "'%.80s': got %d (%s), want %d", did, rc, cer_errmsg(), want);
     if (msg_part)
@@ -38,14 +39,18 @@ START_TEST(test_lifted_pubkey_did)
     cJSON *root = tu_load_json("protocol-ids.json");
     const cJSON *v = tu_get(root, "didkey/lifted");
     size_t len;
-    uint8_t *pk = tu_unhex(tu_str(v, "pubkey"), &len), back[32];
+    uint8_t *pk = tu_unhex(tu_str(v, "pubkey"), &len);
+    cer_pubkey in = {CER_KEY_ED25519, 32, {0}}, back;
     char did[CER_DID_MAX];
 
     ck_assert_uint_eq(len, 32);
-    ck_assert_int_eq(cer_did_from_pubkey(did, sizeof did, pk), 56);
+    memcpy(in.bytes, pk, 32);
+    ck_assert_int_eq(cer_did_from_pubkey(did, sizeof did, &in), 56);
     ck_assert_str_eq(did, tu_str(v, "did"));
-    ck_assert_int_eq(cer_did_pubkey(back, did), 0);
-    ck_assert_mem_eq(back, pk, 32);
+    ck_assert_int_eq(cer_did_pubkey(&back, did), 0);
+    ck_assert_int_eq(back.type, CER_KEY_ED25519);
+    ck_assert_uint_eq(back.len, 32);
+    ck_assert_mem_eq(back.bytes, pk, 32);
     free(pk);
     cJSON_Delete(root);
 }
@@ -56,16 +61,19 @@ START_TEST(test_seed_vector)
     cJSON *root = tu_load_json("protocol-ids.json");
     cJSON *js = tu_load_json("js-vectors.json");
     const cJSON *v = tu_get(root, "didkey/seed");
-    uint8_t seed[32], pk[32];
+    uint8_t seed[32];
+    cer_pubkey pk;
     char kid[CER_KID_MAX];
     cer_key key;
 
     seed_from_hex(seed, tu_str(v, "seed"));
     ck_assert_int_eq(cer_key_from_seed(&key, seed), 0);
     ck_assert_mem_eq(key.seed, seed, 32);
-    tu_assert_hex(key.pk, 32, tu_str(v, "pubkey"));
+    ck_assert_int_eq(key.type, CER_KEY_ED25519);
+    ck_assert_uint_eq(key.pub.len, 32);
+    tu_assert_hex(key.pub.bytes, 32, tu_str(v, "pubkey"));
     ck_assert_mem_eq(key.sk, seed, 32);
-    ck_assert_mem_eq(key.sk + 32, key.pk, 32);
+    ck_assert_mem_eq(key.sk + 32, key.pub.bytes, 32);
     ck_assert_str_eq(key.did, tu_str(v, "did"));
     ck_assert_int_eq(cer_key_kid(kid, sizeof kid, &key), (int)strlen(tu_str(v, "kid")));
     ck_assert_str_eq(kid, tu_str(v, "kid"));
@@ -76,11 +84,11 @@ START_TEST(test_seed_vector)
     ck_assert_int_eq(cer_key_kid(kid, sizeof kid, &key), 105);
     ck_assert_str_eq(kid, tu_str(js, "signed/verified_kids/0"));
     /* did and kid both give back the key */
-    ck_assert_int_eq(cer_did_pubkey(pk, key.did), 0);
-    ck_assert_mem_eq(pk, key.pk, 32);
-    memset(pk, 0, sizeof pk);
-    ck_assert_int_eq(cer_did_pubkey(pk, kid), 0);
-    ck_assert_mem_eq(pk, key.pk, 32);
+    ck_assert_int_eq(cer_did_pubkey(&pk, key.did), 0);
+    ck_assert_mem_eq(pk.bytes, key.pub.bytes, 32);
+    memset(&pk, 0, sizeof pk);
+    ck_assert_int_eq(cer_did_pubkey(&pk, kid), 0);
+    ck_assert_mem_eq(pk.bytes, key.pub.bytes, 32);
     cer_key_wipe(&key);
     cJSON_Delete(js);
     cJSON_Delete(root);
@@ -90,7 +98,7 @@ END_TEST
 START_TEST(test_generate_round_trip)
 {
     cer_key a, b, c;
-    uint8_t pk[32];
+    cer_pubkey pk;
     char kid[CER_KID_MAX];
 
     ck_assert_int_eq(cer_key_generate(&a), 0);
@@ -98,11 +106,11 @@ START_TEST(test_generate_round_trip)
     ck_assert(memcmp(a.seed, b.seed, 32) != 0);
     ck_assert_int_eq((int)strlen(a.did), 56);
     ck_assert(strncmp(a.did, "did:key:z6Mk", 12) == 0);
-    ck_assert_int_eq(cer_did_pubkey(pk, a.did), 0);
-    ck_assert_mem_eq(pk, a.pk, 32);
+    ck_assert_int_eq(cer_did_pubkey(&pk, a.did), 0);
+    ck_assert_mem_eq(pk.bytes, a.pub.bytes, 32);
     ck_assert_int_gt(cer_key_kid(kid, sizeof kid, &a), 0);
-    ck_assert_int_eq(cer_did_pubkey(pk, kid), 0);
-    ck_assert_mem_eq(pk, a.pk, 32);
+    ck_assert_int_eq(cer_did_pubkey(&pk, kid), 0);
+    ck_assert_mem_eq(pk.bytes, a.pub.bytes, 32);
     /* the same seed gives the same key, also when read from the key itself */
     ck_assert_int_eq(cer_key_from_seed(&c, a.seed), 0);
     ck_assert_mem_eq(&c, &a, sizeof c);
@@ -124,8 +132,8 @@ START_TEST(test_output_space)
     char buf[CER_KID_MAX];
 
     ck_assert_int_eq(cer_key_from_seed(&key, seed), 0);
-    ck_assert_int_eq(cer_did_from_pubkey(buf, 56, key.pk), -ENOSPC);
-    ck_assert_int_eq(cer_did_from_pubkey(buf, 57, key.pk), 56);
+    ck_assert_int_eq(cer_did_from_pubkey(buf, 56, &key.pub), -ENOSPC);
+    ck_assert_int_eq(cer_did_from_pubkey(buf, 57, &key.pub), 56);
     ck_assert_int_eq(cer_key_kid(buf, 105, &key), -ENOSPC);
     ck_assert_str_eq(buf, "");
     ck_assert_int_eq(cer_key_kid(buf, 106, &key), 105);
@@ -133,21 +141,27 @@ START_TEST(test_output_space)
     ck_assert_int_eq(cer_key_kid(buf, sizeof buf, &empty), -EINVAL);
     ck_assert_int_eq(cer_key_from_seed(NULL, seed), -EINVAL);
     ck_assert_int_eq(cer_key_generate(NULL), -EINVAL);
-    ck_assert_int_eq(cer_did_pubkey(seed, NULL), -EINVAL);
+    ck_assert_int_eq(cer_did_pubkey(&key.pub, NULL), -EINVAL);
 }
 END_TEST
 
-START_TEST(test_unsupported_key_types)
+START_TEST(test_ecdsa_key_types)
 {
     cJSON *root = tu_load_json("protocol-ids.json");
     const cJSON *v;
-    char kid[256];
+    cer_pubkey pk;
+    char kid[256], back[CER_DID_MAX];
 
+    /* the W3C CCG secp256k1 and P-256 vectors (compressed keys) resolve */
     cJSON_ArrayForEach(v, tu_get(root, "didkey/unsupported")) {
         const char *did = tu_str(v, "did");
-        expect_did_fail(did, -ENOTSUP, tu_str(v, "key_type"));
+        ck_assert_msg(cer_did_pubkey(&pk, did) == 0, "%s: %s", did, cer_errmsg());
+        ck_assert_int_eq(pk.type, strcmp(tu_str(v, "key_type"), "P-256") == 0 ? CER_KEY_P256 : CER_KEY_SECP256K1);
+        ck_assert_uint_eq(pk.len, 33);
         snprintf(kid, sizeof kid, "%s#%s", did, did + 8);
-        expect_did_fail(kid, -ENOTSUP, tu_str(v, "key_type"));
+        ck_assert_int_eq(cer_did_pubkey(&pk, kid), 0);
+        ck_assert_int_eq(cer_did_from_pubkey(back, sizeof back, &pk), (int)strlen(did));
+        ck_assert_str_eq(back, did);
     }
     /* P-384 and P-521, which js-did resolves, from the key-did-resolver docs */
     expect_did_fail("did:key:z82LkvCwHNreneWpsgPEbV3gu1C6NFJEBg4srfJ5gdxEsMGRJUz2sG9FE42shbn2xkZJh54",
@@ -416,6 +430,173 @@ START_TEST(test_key_file_relative)
 }
 END_TEST
 
+/* secp256k1 and P-256 keys of tests/vectors/js-keys.json (made by
+ * tests/vectors/gen/keys.mjs with noble, as js-did's providers make them):
+ * the same secret gives the same compressed key, DID and kid. */
+START_TEST(test_js_ecdsa_keys)
+{
+    cJSON *v = tu_load_json("js-keys.json");
+    const cJSON *c;
+    char kid[CER_KID_MAX];
+    cer_pubkey pk;
+    int n = 0;
+
+    cJSON_ArrayForEach(c, tu_get(v, "keys")) {
+        cer_keytype type;
+        cer_key key;
+        size_t len;
+        uint8_t *secret = tu_unhex(tu_str(c, "secret_hex"), &len);
+
+        ck_assert_int_eq(cer_keytype_parse(&type, tu_str(c, "type")), 0);
+        ck_assert_str_eq(cer_keytype_name(type), tu_str(c, "type"));
+        ck_assert_int_eq(cer_key_from_secret(&key, type, secret), 0);
+        ck_assert_int_eq(key.type, type);
+        ck_assert_uint_eq(key.pub.len, 33);
+        tu_assert_hex(key.pub.bytes, 33, tu_str(c, "pubkey_hex"));
+        ck_assert_str_eq(key.did, tu_str(c, "did"));
+        ck_assert_int_eq(cer_key_kid(kid, sizeof kid, &key), (int)strlen(tu_str(c, "kid")));
+        ck_assert_str_eq(kid, tu_str(c, "kid"));
+        ck_assert_int_eq(cer_did_pubkey(&pk, kid), 0);
+        ck_assert_int_eq(pk.type, type);
+        ck_assert_mem_eq(pk.bytes, key.pub.bytes, 33);
+        cer_key_wipe(&key);
+        free(secret);
+        n++;
+    }
+    ck_assert_int_eq(n, 4);
+    cJSON_Delete(v);
+}
+END_TEST
+
+/* The DID forms of js-keys.json: the ones js resolves parse (compressed
+ * and uncompressed keys, P-256's raw x || y, and a valid point that is not
+ * the signer); hybrid 06/07 keys, points off the curve, x >= p and wrong
+ * lengths are refused with -EINVAL, as key-did-resolver / did-jwt refuse
+ * them. */
+START_TEST(test_js_did_forms)
+{
+    static const struct {
+        const char *name;
+        int rc;
+    } want[] = {
+        {"secp256k1/compressed", 0},          {"secp256k1/uncompressed", 0},
+        {"secp256k1/raw", -EINVAL},           {"secp256k1/hybrid", -EINVAL},
+        {"secp256k1/wrong-parity", 0},        {"secp256k1/not-on-curve", -EINVAL},
+        {"secp256k1/x-over-p", -EINVAL},      {"secp256k1/uncompressed-off-curve", -EINVAL},
+        {"p256/compressed", 0},               {"p256/uncompressed", 0},
+        {"p256/raw", 0},                      {"p256/hybrid", -EINVAL},
+        {"p256/uncompressed-off-curve", -EINVAL}, {"p256/not-on-curve", -EINVAL},
+        {"p256/x-over-p", -EINVAL},           {"p256/short", -EINVAL},
+    };
+    cJSON *v = tu_load_json("js-keys.json");
+    const cJSON *c;
+    char back[CER_DID_MAX];
+    size_t n = 0;
+
+    cJSON_ArrayForEach(c, tu_get(v, "dids")) {
+        const char *name = tu_str(c, "name"), *did = tu_str(c, "did");
+        cer_pubkey pk;
+        size_t i;
+
+        for (i = 0; i < sizeof want / sizeof *want && strcmp(want[i].name, name) != 0; i++)
+            ;
+        ck_assert_msg(i < sizeof want / sizeof *want, "no expectation for %s", name);
+        ck_assert_msg(cer_did_pubkey(&pk, did) == want[i].rc, "%s: %s", name, cer_errmsg());
+        /* what js verified resolved */
+        if (cJSON_IsTrue(cJSON_GetObjectItem(c, "valid")))
+            ck_assert_int_eq(want[i].rc, 0);
+        if (want[i].rc == 0) {
+            tu_assert_hex(pk.bytes, pk.len, tu_str(c, "pubkey_hex"));
+            ck_assert_int_eq(cer_did_from_pubkey(back, sizeof back, &pk), (int)strlen(did));
+            ck_assert_str_eq(back, did);
+        }
+        n++;
+    }
+    ck_assert_uint_eq(n, sizeof want / sizeof *want);
+    cJSON_Delete(v);
+}
+END_TEST
+
+/* ECDSA secrets must be in 1..n-1; key types by name. */
+START_TEST(test_ecdsa_secrets)
+{
+    /* the secp256k1 and P-256 group orders */
+    static const char *orders[] = {
+        "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141",
+        "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
+    };
+    static const cer_keytype types[] = {CER_KEY_SECP256K1, CER_KEY_P256};
+    uint8_t zero[32] = {0}, one[32] = {0};
+    cer_keytype t;
+    cer_key key;
+
+    one[31] = 1;
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        uint8_t *order = tu_unhex(orders[i], &n);
+
+        ck_assert_int_eq(cer_key_from_secret(&key, types[i], zero), -EINVAL);
+        ck_assert_int_eq(cer_key_from_secret(&key, types[i], order), -EINVAL);
+        order[31]--;
+        ck_assert_int_eq(cer_key_from_secret(&key, types[i], order), 0);   /* n - 1 */
+        ck_assert_int_eq(cer_key_from_secret(&key, types[i], one), 0);
+        free(order);
+    }
+    ck_assert_int_eq(cer_keytype_parse(&t, "p256"), 0);
+    ck_assert_int_eq(t, CER_KEY_P256);
+    ck_assert_int_eq(cer_keytype_parse(&t, "P-256"), -EINVAL);
+    ck_assert_int_eq(cer_keytype_parse(&t, NULL), -EINVAL);
+    ck_assert_int_eq(cer_key_from_secret(&key, (cer_keytype)7, one), -EINVAL);
+}
+END_TEST
+
+/* Key files of every type round-trip; the type prefix is checked. */
+START_TEST(test_key_file_types)
+{
+    static const cer_keytype types[] = {CER_KEY_ED25519, CER_KEY_SECP256K1, CER_KEY_P256};
+    static const char *prefix[] = {"", "secp256k1:", "p256:"};
+    char *dir = make_tmpdir(), path[256], text[128];
+    cer_key key, back;
+
+    snprintf(path, sizeof path, "%s/key", dir);
+    for (int i = 0; i < 3; i++) {
+        FILE *f;
+        size_t n;
+        char *hex;
+
+        ck_assert_int_eq(cer_key_generate_type(&key, types[i]), 0);
+        ck_assert_int_eq(cer_key_save_file(&key, path), 0);
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        hex = tu_hex(key.seed, 32);
+        ck_assert_uint_eq(n, strlen(prefix[i]) + 65);
+        ck_assert(strncmp(text, prefix[i], strlen(prefix[i])) == 0);
+        ck_assert_mem_eq(text + strlen(prefix[i]), hex, 64);
+        free(hex);
+        ck_assert_int_eq(cer_key_load_file(&back, path), 0);
+        ck_assert_int_eq(back.type, types[i]);
+        ck_assert_str_eq(back.did, key.did);
+        ck_assert_mem_eq(back.seed, key.seed, 32);
+    }
+    write_file(path, "ed25519:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600);
+    expect_load_fail(path, -EINVAL, "unknown key type");
+    write_file(path, "p384:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600);
+    expect_load_fail(path, -EINVAL, "unknown key type");
+    write_file(path, "p256:0000000000000000000000000000000000000000000000000000000000000000\n", 0600);
+    expect_load_fail(path, -EINVAL, "P-256 secret");
+    write_file(path, "secp256k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e\n", 0600);
+    expect_load_fail(path, -EINVAL, "wrong length");
+    write_file(path, "secp256k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n\n", 0600);
+    expect_load_fail(path, -EINVAL, "longer");
+    cer_key_wipe(&key);
+    cer_key_wipe(&back);
+    cleanup_dir(dir);
+}
+END_TEST
+
 static Suite *didkey_suite(void)
 {
     Suite *s = suite_create("didkey");
@@ -425,12 +606,16 @@ static Suite *didkey_suite(void)
     tcase_add_test(tc, test_seed_vector);
     tcase_add_test(tc, test_generate_round_trip);
     tcase_add_test(tc, test_output_space);
-    tcase_add_test(tc, test_unsupported_key_types);
+    tcase_add_test(tc, test_ecdsa_key_types);
     tcase_add_test(tc, test_malformed_dids);
     tcase_add_test(tc, test_key_file_round_trip);
     tcase_add_test(tc, test_key_file_seed_vector);
     tcase_add_test(tc, test_key_file_refusals);
     tcase_add_test(tc, test_key_file_relative);
+    tcase_add_test(tc, test_js_ecdsa_keys);
+    tcase_add_test(tc, test_js_did_forms);
+    tcase_add_test(tc, test_ecdsa_secrets);
+    tcase_add_test(tc, test_key_file_types);
     suite_add_tcase(s, tc);
     return s;
 }

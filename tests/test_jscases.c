@@ -91,7 +91,7 @@ START_TEST(dids)
         ck_assert_str_eq(key.did, str(c, "did"));
         cer_key_kid(kid, sizeof kid, &key);
         ck_assert_str_eq(kid, str(c, "kid"));
-        tu_assert_hex(key.pk, 32, str(c, "pubkey_hex"));
+        tu_assert_hex(key.pub.bytes, 32, str(c, "pubkey_hex"));
     }
 }
 END_TEST
