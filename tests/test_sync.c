@@ -258,6 +258,7 @@ static void inline_case(int forge)
         ck_assert_int_eq(cer_node_open(&b, &ob), 0);
         ck_assert_int_eq(cer_node_attach_ipfs(b, &so.ipfs), 0);
         copy_commit(cer_node_store(b), cer_node_store(a), &id.genesis);
+        ck_assert_int_eq(cer_store_ipfs_settle(cer_node_store(b), 5000), 0);  /* written through */
         ck_assert_int_eq(cer_node_learn_tip(b, &id, &id.genesis), 1);
         ck_assert_int_eq(fake_count(&f, &f.gets), 0);
         puts0 = fake_count(&f, &f.puts);
