@@ -859,7 +859,7 @@ long cer_ipfs_call_count(cer_ipfs *c);
  * local). has and each answer for local only. After a failed
  * write-through the writer pauses (a second, doubling) so a dead daemon is
  * not asked for every block. Closing finishes the queue while the daemon
- * answers. Takes ownership of local and ipfs. */
+ * answers, for up to 5 s. Takes ownership of local and ipfs. */
 int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs);
 /* The IPFS client of an IPFS-backed store, NULL for any other store. */
 cer_ipfs *cer_store_ipfs(cer_store *s);

@@ -21,7 +21,10 @@
  * pauses, PAUSE_MS after the first failure and twice as long after each
  * next one up to PAUSE_MAX_MS, so a dead daemon costs one connection
  * attempt a second, not one per block. At close the writer finishes its
- * queue while the daemon answers, and stops at the first failure.
+ * queue while the daemon answers, for up to CLOSE_MS, and stops at the
+ * first failure: the commits among what is left are still in the node's
+ * journal (a commit leaves it only once its blocks were pushed), so the
+ * next start pushes them.
  */
 #include "store.h"
 #include "clock.h"
@@ -38,6 +41,7 @@
 #define PAUSE_MAX_MS 60000
 #define RECENT_MAX 1024
 #define QUEUE_MAX 4096
+#define CLOSE_MS 5000           /* how long close lets the writer finish its queue */
 
 typedef struct queued {
     cer_cid cid;
@@ -55,6 +59,7 @@ typedef struct ipfs_store {
     pthread_cond_t wake;        /* a block queued, the pause over, or stop */
     pthread_cond_t wrote;       /* the writer finished a block */
     bool stop;
+    long long stop_at;          /* ms, monotonic: the writer gives up its queue */
     long long pause_until;      /* ms, monotonic */
     long long pause_ms;         /* the next pause; 0 after a success */
     queued *queue;              /* a ring of QUEUE_MAX */
@@ -109,9 +114,11 @@ static void *writer_main(void *arg)
     pthread_mutex_lock(&s->lock);
     for (;;) {
         long long now = cer_clock_ms(CLOCK_MONOTONIC);
+        if (s->stop && now >= s->stop_at)
+            break;  /* what is left is the journal's (commits), or lost to IPFS (others) */
         if (s->qlen == 0 || now < s->pause_until) {
             if (s->stop)
-                break;  /* done, or the daemon failed: what is left is the journal's */
+                break;  /* done, or the daemon failed */
             if (s->qlen == 0) {
                 pthread_cond_wait(&s->wake, &s->lock);
             } else {
@@ -209,6 +216,7 @@ static void ipfs_close(cer_store *st)
 
     pthread_mutex_lock(&s->lock);
     s->stop = true;
+    s->stop_at = cer_clock_ms(CLOCK_MONOTONIC) + CLOSE_MS;
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);
     if (s->writer_started)
