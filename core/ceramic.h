@@ -504,8 +504,6 @@ typedef struct cer_store_ops {
     /* Call fn for every block held (in no set order) until it returns
      * non-zero; NULL for a backend that cannot list its blocks. */
     int (*each)(cer_store *s, int (*fn)(const cer_cid *cid, void *arg), void *arg);
-    /* Store n blocks as put does, together; NULL: put one after the other. */
-    int (*put_many)(cer_store *s, const cer_block *blocks, size_t n);
 } cer_store_ops;
 
 struct cer_store {

@@ -230,7 +230,7 @@ static void ipfs_close(cer_store *st)
     free(s);
 }
 
-static const cer_store_ops ipfs_ops = {ipfs_put, ipfs_get, ipfs_has, ipfs_close, ipfs_each, NULL};
+static const cer_store_ops ipfs_ops = {ipfs_put, ipfs_get, ipfs_has, ipfs_close, ipfs_each};
 
 int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs)
 {
