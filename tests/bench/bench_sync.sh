@@ -242,11 +242,12 @@ if saves > 0:
         peak = max(peak, backlog(a))
         drains.append(settle(a))  # not counted: the next round starts with no backlog
     sid = open(f"{a}/saves/.streamid").read().strip()
-    deadline, want = time.time() + 30, rounds * per
+    t0, want = time.perf_counter(), rounds * per
     while (read(f"{b}/{sid}/content.json") or {}).get("n") != want:
-        if time.time() > deadline:
+        if time.perf_counter() - t0 > 60:
             sys.exit("bench_sync: B never got the last save")
-        time.sleep(0.05)
+        time.sleep(0.01)
+    lag = time.perf_counter() - t0
     n = rounds * per
     emb, ipf = took[c] / n * 1000, took[a] / n * 1000
     ratio = ipf / emb
@@ -254,7 +255,7 @@ if saves > 0:
           f"({1000 / emb:.0f}/s), --ipfs on js-ipfs {ipf:.2f} ms ({1000 / ipf:.0f}/s): ratio {ratio:.2f}")
     print(f"  goal --ipfs within 1.2x of embedded: {'met' if ratio <= 1.2 else 'NOT MET'}; after a round of "
           f"{per} saves A had up to {peak} commits and blocks to send, and caught up in "
-          f"{max(drains):.1f} s at most (B got the last save)")
+          f"{max(drains):.1f} s at most; B showed the last save {lag:.1f} s after that")
 if edits <= 0:
     sys.exit(0)
 
