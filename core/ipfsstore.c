@@ -54,7 +54,6 @@ typedef struct ipfs_store {
     cer_ipfs *ipfs;
     atomic_llong fetched, fetch_failed, written, write_failed, skipped;
     pthread_t writer;
-    bool writer_started;
     pthread_mutex_t lock;       /* guards everything below */
     pthread_cond_t wake;        /* a block queued, the pause over, or stop */
     pthread_cond_t wrote;       /* the writer finished a block */
@@ -146,7 +145,7 @@ static void *writer_main(void *arg)
 static void enqueue(ipfs_store *s, const cer_cid *cid)
 {
     pthread_mutex_lock(&s->lock);
-    if (s->qlen == QUEUE_MAX || !s->writer_started) {
+    if (s->qlen == QUEUE_MAX) {
         atomic_fetch_add(&s->skipped, 1);
     } else {
         s->queue[(s->qhead + s->qlen) % QUEUE_MAX] = (queued){*cid, cer_clock_ms(CLOCK_MONOTONIC)};
@@ -219,8 +218,7 @@ static void ipfs_close(cer_store *st)
     s->stop_at = cer_clock_ms(CLOCK_MONOTONIC) + CLOSE_MS;
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);
-    if (s->writer_started)
-        pthread_join(s->writer, NULL);
+    pthread_join(s->writer, NULL);
     cer_store_close(s->local);
     cer_ipfs_close(s->ipfs);
     pthread_cond_destroy(&s->wake);
@@ -261,7 +259,6 @@ int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs)
         free(s);
         return cer_err(-EAGAIN, "store: cannot start the IPFS writer thread");
     }
-    s->writer_started = true;
     *out = &s->base;
     return 0;
 }

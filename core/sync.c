@@ -257,9 +257,8 @@ static int drain(cer_sync *s)
         cer_msg m = {.typ = CER_MSG_UPDATE, .stream = l.v[i].id, .tip = l.v[i].tip};
         if (i + 1 < l.n && cer_streamref_same_stream(&l.v[i].id, &l.v[i + 1].id)) {
             cer_buf b[2] = {CER_BUF_INIT, CER_BUF_INIT};
-            if ((rc = push_commit(s, &l.v[i].tip, b)) < 0)
-                cer_err_wrap(rc, "sync: pushing a commit");
-            rc = rc < 0 ? rc : 0;
+            int n = push_commit(s, &l.v[i].tip, b);
+            rc = n < 0 ? cer_err_wrap(n, "sync: pushing a commit") : 0;
             cer_buf_free(&b[0]);
             cer_buf_free(&b[1]);
             continue;
