@@ -554,8 +554,6 @@ typedef struct cer_store_ops {
     /* Call fn for every block held (in no set order) until it returns
      * non-zero; NULL for a backend that cannot list its blocks. */
     int (*each)(cer_store *s, int (*fn)(const cer_cid *cid, void *arg), void *arg);
-    /* Store n blocks as put does, together; NULL: put one after the other. */
-    int (*put_many)(cer_store *s, const cer_block *blocks, size_t n);
 } cer_store_ops;
 
 struct cer_store {
@@ -1029,13 +1027,15 @@ int cer_ipfs_sub(cer_ipfs *c, const char *topic, cer_ipfs_sub_fn fn, void *arg, 
 void cer_ipfs_fail_at(cer_ipfs *c, long nth);
 long cer_ipfs_call_count(cer_ipfs *c);
 
-/* The IPFS-backed store: puts go to local, then through to IPFS; gets come
- * from local, else from IPFS (CID checked, then kept in local). has and
- * each answer for local only. A failed write-through does not fail the
- * put (local is the truth; the sync layer pushes a commit's blocks again
- * before it announces it); after a failure, write-through pauses for a
- * second so a dead daemon does not slow every save. Takes ownership of
- * local and ipfs. */
+/* The IPFS-backed store: a put goes to local and returns; a writer thread
+ * writes the block through to IPFS after, in the order of the puts, from
+ * a bounded queue (a block that finds it full is not queued: local is the
+ * truth, and the sync layer pushes a commit's blocks before it announces
+ * it). Gets come from local, else from IPFS (CID checked, then kept in
+ * local). has and each answer for local only. After a failed
+ * write-through the writer pauses (a second, doubling) so a dead daemon is
+ * not asked for every block. Closing finishes the queue while the daemon
+ * answers, for up to 5 s. Takes ownership of local and ipfs. */
 int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs);
 /* The IPFS client of an IPFS-backed store, NULL for any other store. */
 cer_ipfs *cer_store_ipfs(cer_store *s);
@@ -1043,12 +1043,19 @@ cer_ipfs *cer_store_ipfs(cer_store *s);
  * be written through later with cer_store_push; for a store that is not
  * IPFS-backed, the same as cer_store_put. */
 int cer_store_put_local(cer_store *s, const cer_cid *cid, const uint8_t *data, size_t len);
-/* Write a locally held block through to IPFS now; a no-op for a block
- * this store wrote through a moment ago (among its last 64 writes). */
+/* Write a locally held block through to IPFS now, on the caller's thread;
+ * a no-op for a block this store wrote through a moment ago (among its
+ * last 1024 writes); waits when the writer is writing that block. */
 int cer_store_push(cer_store *s, const cer_cid *cid);
-/* Counters of an IPFS-backed store (0 for other stores). */
+/* Wait up to timeout_ms until the writer has nothing queued; -ETIMEDOUT
+ * when it still has. 0 at once for a store that is not IPFS-backed. */
+int cer_store_ipfs_settle(cer_store *s, int timeout_ms);
+/* Counters of an IPFS-backed store (0 for other stores): blocks fetched
+ * and written through, and failed; skipped: puts that found the writer's
+ * queue full; queued: blocks waiting for the writer, the oldest put
+ * oldest_ms ago. */
 typedef struct cer_store_ipfs_stats {
-    int64_t fetched, fetch_failed, written, write_failed;
+    int64_t fetched, fetch_failed, written, write_failed, skipped, queued, oldest_ms;
 } cer_store_ipfs_stats;
 void cer_store_ipfs_stats_get(cer_store *s, cer_store_ipfs_stats *out);
 

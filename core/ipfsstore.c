@@ -1,23 +1,30 @@
 /*
  * ipfsstore.c — the IPFS-backed block store: a store backend that layers
  * an IPFS daemon (ipfs.c) under a local store (the embedded flatfs or the
- * memory store). Writes go to local first (the truth, durable), then
- * through to IPFS so peers can fetch them over bitswap; reads come from
- * local, else from IPFS (re-hashed in ipfs.c, again by the store front
- * end) and are then kept locally. The front end in store.c checks every
- * block, so this file only moves bytes.
+ * memory store). Writes go to the local store (the truth, durable) and
+ * return; a writer thread then writes them through to IPFS, oldest first,
+ * so peers can fetch them over bitswap: a save never waits on the
+ * network. Reads come from local, else from IPFS (re-hashed in ipfs.c,
+ * again by the store front end) and are then kept locally. The front end
+ * in store.c checks every block, so this file only moves bytes.
  *
- * Offline first: a failed write-through never fails a put. It is counted,
- * and write-through pauses, PAUSE_MS after the first failure and twice as
- * long after each next one up to PAUSE_MAX_MS, so a dead daemon costs one
- * connection attempt a second, not one per block, and a daemon that
- * accepts and never answers holds a save for its timeout once in a while,
- * not at every save; the sync layer pushes a commit's blocks again
- * (cer_store_push, not paused) before it announces the commit.
- * That push is skipped for a block this store has just written through
- * (the last RECENT_MAX successes), so a commit costs its block/puts once.
- * A commit's blocks are written through side by side (put_many: one more
- * thread per block), since each block/put waits on the daemon's disk.
+ * The writer's queue holds CIDs only (the bytes are read back from local)
+ * and is bounded (QUEUE_MAX): when IPFS lags that far, a put still
+ * succeeds and its block is not queued (counted as skipped). Nothing is
+ * lost by that: the sync layer pushes a commit's blocks (cer_store_push,
+ * on its own thread) before it announces the commit, from the node's
+ * journal, which is durable. That push is free for a block the writer
+ * has written (the last RECENT_MAX writes), and waits for the writer when
+ * it is writing that very block, so a commit costs its block/puts once.
+ *
+ * Offline first: a failed write-through is counted, and the writer
+ * pauses, PAUSE_MS after the first failure and twice as long after each
+ * next one up to PAUSE_MAX_MS, so a dead daemon costs one connection
+ * attempt a second, not one per block. At close the writer finishes its
+ * queue while the daemon answers, for up to CLOSE_MS, and stops at the
+ * first failure: the commits among what is left are still in the node's
+ * journal (a commit leaves it only once its blocks were pushed), so the
+ * next start pushes them.
  */
 #include "store.h"
 #include "clock.h"
@@ -32,54 +39,120 @@
 
 #define PAUSE_MS 1000
 #define PAUSE_MAX_MS 60000
-#define RECENT_MAX 64
-#define PUT_MANY_MAX 4
+#define RECENT_MAX 1024
+#define QUEUE_MAX 4096
+#define CLOSE_MS 5000           /* how long close lets the writer finish its queue */
+
+typedef struct queued {
+    cer_cid cid;
+    long long at;               /* ms, monotonic: when it was put */
+} queued;
 
 typedef struct ipfs_store {
     cer_store base;
     cer_store *local;
     cer_ipfs *ipfs;
-    atomic_llong pause_until;   /* ms, monotonic */
-    atomic_llong pause_ms;      /* the next pause; 0 after a success */
-    atomic_llong fetched, fetch_failed, written, write_failed;
-    pthread_mutex_t lock;       /* guards recent, nrecent */
+    atomic_llong fetched, fetch_failed, written, write_failed, skipped;
+    pthread_t writer;
+    pthread_mutex_t lock;       /* guards everything below */
+    pthread_cond_t wake;        /* a block queued, the pause over, or stop */
+    pthread_cond_t wrote;       /* the writer finished a block */
+    bool stop;
+    long long stop_at;          /* ms, monotonic: the writer gives up its queue */
+    long long pause_until;      /* ms, monotonic */
+    long long pause_ms;         /* the next pause; 0 after a success */
+    queued *queue;              /* a ring of QUEUE_MAX */
+    size_t qhead, qlen;
+    bool busy;                  /* the writer is writing cur */
+    cer_cid cur;
     cer_cid recent[RECENT_MAX]; /* the last blocks written through, a ring */
     size_t nrecent;             /* writes so far; the next slot is nrecent % RECENT_MAX */
 } ipfs_store;
 
 static const cer_store_ops ipfs_ops;
 
-static bool recently_written(ipfs_store *s, const cer_cid *cid)
+/* Call with s->lock held. */
+static bool recently_written(const ipfs_store *s, const cer_cid *cid)
 {
-    bool found = false;
-
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < RECENT_MAX && i < s->nrecent && !found; i++)
-        found = cer_cid_equal(&s->recent[i], cid);
-    pthread_mutex_unlock(&s->lock);
-    return found;
+    for (size_t i = 0; i < RECENT_MAX && i < s->nrecent; i++)
+        if (cer_cid_equal(&s->recent[i], cid))
+            return true;
+    return false;
 }
 
-static int write_through(ipfs_store *s, const cer_cid *cid, const uint8_t *data, size_t len, bool force)
+/* One block/put of a locally held block; no lock held. */
+static int write_through(ipfs_store *s, const cer_cid *cid)
 {
-    int rc;
+    cer_buf b = CER_BUF_INIT;
+    int rc = cer_store_get(s->local, cid, &b);
 
-    if (!force && cer_clock_ms(CLOCK_MONOTONIC) < atomic_load(&s->pause_until))
-        return -EAGAIN;
-    if ((rc = cer_ipfs_block_put(s->ipfs, cid, data, len)) < 0) {
-        long long p = atomic_load(&s->pause_ms);
-        p = p < PAUSE_MS ? PAUSE_MS : p > PAUSE_MAX_MS / 2 ? PAUSE_MAX_MS : 2 * p;
-        atomic_store(&s->pause_ms, p);
-        atomic_fetch_add(&s->write_failed, 1);
-        atomic_store(&s->pause_until, cer_clock_ms(CLOCK_MONOTONIC) + p);
+    if (rc < 0)
         return rc;
-    }
-    atomic_store(&s->pause_ms, 0);
-    atomic_fetch_add(&s->written, 1);
+    rc = cer_ipfs_block_put(s->ipfs, cid, b.data, b.len);
+    cer_buf_free(&b);
     pthread_mutex_lock(&s->lock);
-    s->recent[s->nrecent++ % RECENT_MAX] = *cid;
+    if (rc < 0) {
+        long long p = s->pause_ms;
+        s->pause_ms = p < PAUSE_MS ? PAUSE_MS : p > PAUSE_MAX_MS / 2 ? PAUSE_MAX_MS : 2 * p;
+        s->pause_until = cer_clock_ms(CLOCK_MONOTONIC) + s->pause_ms;
+        atomic_fetch_add(&s->write_failed, 1);
+    } else {
+        s->pause_ms = 0;
+        s->recent[s->nrecent++ % RECENT_MAX] = *cid;
+        atomic_fetch_add(&s->written, 1);
+    }
     pthread_mutex_unlock(&s->lock);
-    return 0;
+    return rc;
+}
+
+static void *writer_main(void *arg)
+{
+    ipfs_store *s = arg;
+    struct timespec ts;
+
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        long long now = cer_clock_ms(CLOCK_MONOTONIC);
+        if (s->stop && now >= s->stop_at)
+            break;  /* what is left is the journal's (commits), or lost to IPFS (others) */
+        if (s->qlen == 0 || now < s->pause_until) {
+            if (s->stop)
+                break;  /* done, or the daemon failed */
+            if (s->qlen == 0) {
+                pthread_cond_wait(&s->wake, &s->lock);
+            } else {
+                cer_clock_deadline(&ts, CLOCK_MONOTONIC, s->pause_until - now);
+                pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+            }
+            continue;
+        }
+        s->cur = s->queue[s->qhead].cid;
+        s->qhead = (s->qhead + 1) % QUEUE_MAX;
+        s->qlen--;
+        if ((s->busy = !recently_written(s, &s->cur))) {
+            pthread_mutex_unlock(&s->lock);
+            (void)write_through(s, &s->cur);  /* counted; the sync layer pushes commits again */
+            cer_errclear();
+            pthread_mutex_lock(&s->lock);
+            s->busy = false;
+        }
+        pthread_cond_broadcast(&s->wrote);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+static void enqueue(ipfs_store *s, const cer_cid *cid)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->qlen == QUEUE_MAX) {
+        atomic_fetch_add(&s->skipped, 1);
+    } else {
+        s->queue[(s->qhead + s->qlen) % QUEUE_MAX] = (queued){*cid, cer_clock_ms(CLOCK_MONOTONIC)};
+        s->qlen++;
+        pthread_cond_signal(&s->wake);
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 static int ipfs_put(cer_store *st, const cer_cid *cid, const uint8_t *data, size_t len)
@@ -89,50 +162,7 @@ static int ipfs_put(cer_store *st, const cer_cid *cid, const uint8_t *data, size
 
     if ((rc = s->local->ops->put(s->local, cid, data, len)) < 0)
         return rc;
-    (void)write_through(s, cid, data, len, false);
-    cer_errclear();
-    return 0;
-}
-
-typedef struct put_job {
-    ipfs_store *s;
-    const cer_block *b;
-} put_job;
-
-static void *put_main(void *arg)
-{
-    put_job *j = arg;
-
-    (void)write_through(j->s, &j->b->cid, j->b->bytes.data, j->b->bytes.len, true);
-    return NULL;
-}
-
-static int ipfs_put_many(cer_store *st, const cer_block *blocks, size_t n)
-{
-    ipfs_store *s = (ipfs_store *)st;
-    pthread_t tid[PUT_MANY_MAX];
-    put_job job[PUT_MANY_MAX];
-    bool started[PUT_MANY_MAX] = {false};
-    int rc;
-
-    for (size_t i = 0; i < n; i++)
-        if ((rc = s->local->ops->put(s->local, &blocks[i].cid, blocks[i].bytes.data, blocks[i].bytes.len)) < 0)
-            return rc;
-    if (cer_clock_ms(CLOCK_MONOTONIC) < atomic_load(&s->pause_until))
-        return 0;  /* the daemon failed a moment ago; the sync layer pushes later */
-    /* block 0 on this thread, up to PUT_MANY_MAX - 1 more beside it, the
-     * rest (or any whose thread cannot start) after */
-    for (size_t i = 1; i < n && i < PUT_MANY_MAX; i++) {
-        job[i] = (put_job){s, &blocks[i]};
-        started[i] = pthread_create(&tid[i], NULL, put_main, &job[i]) == 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (i >= PUT_MANY_MAX || !started[i])
-            (void)write_through(s, &blocks[i].cid, blocks[i].bytes.data, blocks[i].bytes.len, true);
-    for (size_t i = 1; i < n && i < PUT_MANY_MAX; i++)
-        if (started[i])
-            pthread_join(tid[i], NULL);
-    cer_errclear();
+    enqueue(s, cid);
     return 0;
 }
 
@@ -183,27 +213,52 @@ static void ipfs_close(cer_store *st)
 {
     ipfs_store *s = (ipfs_store *)st;
 
+    pthread_mutex_lock(&s->lock);
+    s->stop = true;
+    s->stop_at = cer_clock_ms(CLOCK_MONOTONIC) + CLOSE_MS;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->writer, NULL);
     cer_store_close(s->local);
     cer_ipfs_close(s->ipfs);
+    pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->wrote);
     pthread_mutex_destroy(&s->lock);
+    free(s->queue);
     free(s);
 }
 
-static const cer_store_ops ipfs_ops = {ipfs_put, ipfs_get, ipfs_has, ipfs_close, ipfs_each, ipfs_put_many};
+static const cer_store_ops ipfs_ops = {ipfs_put, ipfs_get, ipfs_has, ipfs_close, ipfs_each};
 
 int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs)
 {
     ipfs_store *s;
+    pthread_condattr_t ca;
 
     *out = NULL;
     if (!local || !ipfs)
         return cer_err(-EINVAL, "store: IPFS store needs a local store and a client");
-    if (!(s = calloc(1, sizeof *s)))
+    if (!(s = calloc(1, sizeof *s)) || !(s->queue = malloc(QUEUE_MAX * sizeof *s->queue))) {
+        free(s);
         return cer_err(-ENOMEM, "store: out of memory");
+    }
     s->base.ops = &ipfs_ops;
     s->local = local;
     s->ipfs = ipfs;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->wake, &ca);
+    pthread_cond_init(&s->wrote, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+        pthread_cond_destroy(&s->wake);
+        pthread_cond_destroy(&s->wrote);
+        pthread_mutex_destroy(&s->lock);
+        free(s->queue);
+        free(s);
+        return cer_err(-EAGAIN, "store: cannot start the IPFS writer thread");
+    }
     *out = &s->base;
     return 0;
 }
@@ -221,17 +276,33 @@ int cer_store_put_local(cer_store *st, const cer_cid *cid, const uint8_t *data, 
 int cer_store_push(cer_store *st, const cer_cid *cid)
 {
     ipfs_store *s = (ipfs_store *)st;
-    cer_buf b = CER_BUF_INIT;
-    int rc;
+    bool written;
 
     if (!st || st->ops != &ipfs_ops)
         return cer_err(-ENOTSUP, "store: not an IPFS-backed store");
-    if (recently_written(s, cid))
+    pthread_mutex_lock(&s->lock);
+    while (s->busy && cer_cid_equal(&s->cur, cid))
+        pthread_cond_wait(&s->wrote, &s->lock);
+    written = recently_written(s, cid);
+    pthread_mutex_unlock(&s->lock);
+    return written ? 0 : write_through(s, cid);
+}
+
+int cer_store_ipfs_settle(cer_store *st, int timeout_ms)
+{
+    ipfs_store *s = (ipfs_store *)st;
+    struct timespec ts;
+    size_t left;
+
+    if (!st || st->ops != &ipfs_ops)
         return 0;
-    if ((rc = cer_store_get(s->local, cid, &b)) == 0)
-        rc = write_through(s, cid, b.data, b.len, true);
-    cer_buf_free(&b);
-    return rc;
+    cer_clock_deadline(&ts, CLOCK_MONOTONIC, timeout_ms);
+    pthread_mutex_lock(&s->lock);
+    while ((s->qlen > 0 || s->busy) && pthread_cond_timedwait(&s->wrote, &s->lock, &ts) == 0)
+        ;
+    left = s->qlen + s->busy;
+    pthread_mutex_unlock(&s->lock);
+    return left ? cer_err(-ETIMEDOUT, "store: %zu blocks still to write through to IPFS", left) : 0;
 }
 
 void cer_store_ipfs_stats_get(cer_store *st, cer_store_ipfs_stats *out)
@@ -243,5 +314,11 @@ void cer_store_ipfs_stats_get(cer_store *st, cer_store_ipfs_stats *out)
         out->fetch_failed = atomic_load(&s->fetch_failed);
         out->written = atomic_load(&s->written);
         out->write_failed = atomic_load(&s->write_failed);
+        out->skipped = atomic_load(&s->skipped);
+        pthread_mutex_lock(&s->lock);
+        out->queued = (int64_t)(s->qlen + s->busy);
+        if (s->qlen)
+            out->oldest_ms = cer_clock_ms(CLOCK_MONOTONIC) - s->queue[s->qhead].at;
+        pthread_mutex_unlock(&s->lock);
     }
 }

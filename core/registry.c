@@ -51,6 +51,7 @@ typedef struct pending {
     cer_streamref id;
     cer_cid tip;
     char key[CER_CID_STR_MAX];     /* the tip's string: its key in r->pend_by_tip */
+    long long added_ms;            /* monotonic: when added, or when replayed at open */
 } pending;
 
 struct cer_registry {
@@ -581,6 +582,7 @@ static int new_pending(pending **out, cer_registry *r, const cer_streamref *id, 
     }
     p->id = *id;
     p->tip = *tip;
+    p->added_ms = cer_clock_ms(CLOCK_MONOTONIC);
     memcpy(p->key, tipkey, strlen(tipkey) + 1);
     *out = p;
     return 0;
@@ -923,6 +925,16 @@ size_t cer_registry_journal_count(cer_registry *r)
     n = r->npend;
     pthread_mutex_unlock(&r->jlock);
     return n;
+}
+
+long long cer_registry_journal_age_ms(cer_registry *r)
+{
+    long long age;
+
+    pthread_mutex_lock(&r->jlock);
+    age = r->pend_first ? cer_clock_ms(CLOCK_MONOTONIC) - r->pend_first->added_ms : 0;
+    pthread_mutex_unlock(&r->jlock);
+    return age;
 }
 
 /* ------------------------------------------------------------------ */

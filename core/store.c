@@ -80,8 +80,6 @@ int cer_store_put_commit(cer_store *s, const cer_commit_blocks *c)
 
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = check_size(v[i].bytes.len);
-    if (rc == 0 && s->ops->put_many)
-        return s->ops->put_many(s, v, n);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = s->ops->put(s, &v[i].cid, v[i].bytes.data, v[i].bytes.len);
     return rc;

@@ -10,7 +10,8 @@
  * to waiting queries and queues the rest. The worker thread handles the
  * queue (learn tips, answer queries), drains the node's journal of
  * unpublished commits (push blocks to IPFS, publish UPDATE with the
- * commit's blocks inline when small, mark published; oldest first,
+ * commit's blocks inline when small, mark published; oldest first, one
+ * UPDATE for a run of commits of one stream,
  * stopping at the first failure and retrying with backoff) and sends
  * KEEPALIVEs. Inline blocks that arrive are hashed, and only those the
  * tip names are kept (take_inline); the rest comes from IPFS as before.
@@ -182,21 +183,31 @@ static int commit_blocks(cer_store *st, const cer_cid *tip, cer_cid cids[2], cer
     return rc < 0 ? rc : n;
 }
 
-/* Get an UPDATE for tip ready: push the commit's blocks to IPFS so peers
- * can fetch them (nothing to push when the node's store is not
- * IPFS-backed), and carry them inline in m when together they are at most
- * CER_MSG_INLINE_MAX bytes, so a ceramicfs peer needs no bitswap round
- * trip (the blocks move into m). */
-static int prepare_update(cer_sync *s, cer_msg *m)
+/* Push commit tip's blocks to IPFS so peers can fetch them (nothing to
+ * push when the node's store is not IPFS-backed; free when the store's
+ * writer has just written them). Returns how many blocks it left in b (0
+ * when they could not be read from a store that is not IPFS-backed) or a
+ * negative errno. */
+static int push_commit(cer_sync *s, const cer_cid *tip, cer_buf b[2])
 {
     cer_store *st = cer_node_store(s->node);
     cer_cid cids[2];
-    cer_buf b[2] = {CER_BUF_INIT, CER_BUF_INIT};
-    int n = commit_blocks(st, &m->tip, cids, b), rc = n < 0 && cer_store_ipfs(st) ? n : 0;
+    int n = commit_blocks(st, tip, cids, b), rc = n < 0 && cer_store_ipfs(st) ? n : 0;
 
     for (int i = 0; i < n && rc == 0 && cer_store_ipfs(st); i++)
         rc = cer_store_push(st, &cids[i]);
-    if (rc == 0 && n > 0 && b[0].len + (n > 1 ? b[1].len : 0) <= CER_MSG_INLINE_MAX) {
+    return rc < 0 ? rc : n > 0 ? n : 0;
+}
+
+/* Get an UPDATE for tip ready: push the commit's blocks, and carry them
+ * inline in m when together they are at most CER_MSG_INLINE_MAX bytes, so
+ * a ceramicfs peer needs no bitswap round trip (the blocks move into m). */
+static int prepare_update(cer_sync *s, cer_msg *m)
+{
+    cer_buf b[2] = {CER_BUF_INIT, CER_BUF_INIT};
+    int n = push_commit(s, &m->tip, b), rc = n < 0 ? n : 0;
+
+    if (n > 0 && b[0].len + (n > 1 ? b[1].len : 0) <= CER_MSG_INLINE_MAX) {
         for (int i = 0; i < n; i++) {
             m->inline_blocks[i] = b[i];
             b[i] = (cer_buf)CER_BUF_INIT;
@@ -234,22 +245,36 @@ static int collect(const cer_streamref *id, const cer_cid *tip, void *arg)
     return 0;
 }
 
-/* Publish every unpublished commit, oldest first; stop at the first failure. */
+/* Publish every unpublished commit, oldest first; stop at the first
+ * failure. A run of entries of one stream (saves in a burst) is one
+ * UPDATE, for the newest: the older commits' blocks are pushed first
+ * (peers walk back to them from the tip), and the run is marked
+ * published after the UPDATE went out. */
 static int drain(cer_sync *s)
 {
     jlist l = {0};
     int rc = cer_node_unpublished(s->node, collect, &l);
+    size_t run = 0;  /* the first entry of the current run */
 
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
         cer_msg m = {.typ = CER_MSG_UPDATE, .stream = l.v[i].id, .tip = l.v[i].tip};
+        if (i + 1 < l.n && cer_streamref_same_stream(&l.v[i].id, &l.v[i + 1].id)) {
+            cer_buf b[2] = {CER_BUF_INIT, CER_BUF_INIT};
+            int n = push_commit(s, &l.v[i].tip, b);
+            rc = n < 0 ? cer_err_wrap(n, "sync: pushing a commit") : 0;
+            cer_buf_free(&b[0]);
+            cer_buf_free(&b[1]);
+            continue;
+        }
         if ((rc = prepare_update(s, &m)) < 0 || (rc = publish(s, &m)) < 0) {
             cer_msg_free(&m);
             cer_err_wrap(rc, "sync: publishing UPDATE");
             break;
         }
         cer_msg_free(&m);
-        if ((rc = cer_node_published(s->node, &l.v[i].id, &l.v[i].tip)) == -ENOENT)
-            rc = 0;  /* marked by another drain meanwhile */
+        for (; run <= i && rc == 0; run++)
+            if ((rc = cer_node_published(s->node, &l.v[run].id, &l.v[run].tip)) == -ENOENT)
+                rc = 0;  /* marked by another drain meanwhile */
     }
     if (rc < 0)
         set_error(s, cer_errmsg());
@@ -731,6 +756,9 @@ int cer_sync_status(cer_sync *s, cJSON **out)
          cJSON_AddNumberToObject(o, "blocks_fetched", (double)st.fetched) &&
          cJSON_AddNumberToObject(o, "blocks_written", (double)st.written) &&
          cJSON_AddNumberToObject(o, "blocks_write_failed", (double)st.write_failed) &&
+         cJSON_AddNumberToObject(o, "blocks_queued", (double)st.queued) &&
+         cJSON_AddNumberToObject(o, "blocks_queued_oldest_ms", (double)st.oldest_ms) &&
+         cJSON_AddNumberToObject(o, "blocks_skipped", (double)st.skipped) &&
          (s->last_error[0] ? cJSON_AddStringToObject(o, "last_error", s->last_error)
                            : cJSON_AddNullToObject(o, "last_error"));
     pthread_mutex_unlock(&s->lock);

@@ -219,7 +219,9 @@ END_TEST
 
 typedef struct fake {
     fakehttp http;
-    pthread_mutex_t lock;       /* guards status and reply */
+    pthread_mutex_t lock;       /* guards status, reply and hold */
+    pthread_cond_t go;          /* hold was cleared */
+    bool hold;                  /* requests wait (a daemon that lags) */
     int status;
     cer_buf reply;
     char last_path[512];        /* copied from http after each call */
@@ -240,6 +242,8 @@ static int canned(void *arg, const fakehttp_req *req, cer_buf *reply)
     int status;
 
     pthread_mutex_lock(&f->lock);
+    while (f->hold)
+        pthread_cond_wait(&f->go, &f->lock);
     snprintf(f->last_path, sizeof f->last_path, "%s", req->path);
     status = f->status;
     cer_buf_append(reply, f->reply.data, f->reply.len);
@@ -251,6 +255,7 @@ static void fake_start(fake *f)
 {
     memset(f, 0, sizeof *f);
     pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->go, NULL);
     f->status = 200;
     fakehttp_start(&f->http, canned, f);
 }
@@ -259,7 +264,16 @@ static void fake_stop(fake *f)
 {
     fakehttp_stop(&f->http);
     cer_buf_free(&f->reply);
+    pthread_cond_destroy(&f->go);
     pthread_mutex_destroy(&f->lock);
+}
+
+static void fake_hold(fake *f, bool hold)
+{
+    pthread_mutex_lock(&f->lock);
+    f->hold = hold;
+    pthread_cond_broadcast(&f->go);
+    pthread_mutex_unlock(&f->lock);
 }
 
 static cer_ipfs *fake_client(fake *f)
@@ -421,7 +435,9 @@ START_TEST(fault_injection_loop)
         key_reply(&f, &cid, b.len);
         ck_assert_int_eq(cer_store_put(st, &cid, b.data, b.len), 0);
         ck_assert_int_eq(cer_store_has(st, &cid), 1);
+        ck_assert_int_eq(cer_store_ipfs_settle(st, 5000), 0);
         cer_store_ipfs_stats_get(st, &stats);
+        ck_assert_int_eq(stats.queued, 0);
         ck_assert_int_eq(stats.write_failed, n == 1);
         ck_assert_int_eq(stats.written, n != 1);
         cer_store_close(st);
@@ -446,9 +462,53 @@ START_TEST(fault_injection_loop)
 }
 END_TEST
 
-/* A commit's blocks are pushed again before its UPDATE: that push costs
- * nothing for a block just written through, a real block/put after a
- * failed write-through, and fails cleanly for a block not held. */
+/* A put returns before its block is written through (by the writer
+ * thread, in put order). A commit's blocks are pushed again before its
+ * UPDATE: that push costs nothing for a block just written through, a
+ * real block/put after a failed write-through, and fails cleanly for a
+ * block not held. */
+/* A put never waits on the daemon: while it holds every request, puts
+ * return, the writer's queue shows the backlog, and a put that finds the
+ * queue full (4096) still succeeds, its block not queued. Released, the
+ * writer catches up, and a block queued many times is written once. */
+START_TEST(put_does_not_wait)
+{
+    fake f;
+    cer_buf b = CER_BUF_INIT;
+    cer_cid cid;
+    cer_store *local, *st;
+    cer_store_ipfs_stats stats;
+    const int n = 4100;
+
+    fake_start(&f);
+    make_block(&b, &cid, "{\"lag\":1}");
+    key_reply(&f, &cid, b.len);
+    ck_assert_int_eq(cer_store_open_mem(&local), 0);
+    ck_assert_int_eq(cer_store_open_ipfs(&st, local, fake_client(&f)), 0);
+    fake_hold(&f, true);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(cer_store_put(st, &cid, b.data, b.len), 0);
+    ck_assert_int_eq(cer_store_has(st, &cid), 1);
+    ck_assert_int_eq(cer_store_ipfs_settle(st, 50), -ETIMEDOUT);
+    cer_store_ipfs_stats_get(st, &stats);
+    ck_assert_int_eq(stats.written, 0);
+    ck_assert_int_ge(stats.queued, 4096);
+    ck_assert_int_le(stats.queued, 4097);  /* and one the writer holds */
+    ck_assert_int_eq(stats.queued + stats.skipped, n);
+    ck_assert_int_ge(stats.oldest_ms, 50);
+    fake_hold(&f, false);
+    ck_assert_int_eq(cer_store_ipfs_settle(st, 5000), 0);
+    cer_store_ipfs_stats_get(st, &stats);
+    ck_assert_int_eq(stats.written, 1);
+    ck_assert_int_eq(stats.write_failed, 0);
+    ck_assert_int_eq(stats.queued, 0);
+    ck_assert_int_eq(f.http.requests, 1);
+    cer_store_close(st);
+    fake_stop(&f);
+    cer_buf_free(&b);
+}
+END_TEST
+
 START_TEST(push_skips_what_was_written)
 {
     fake f;
@@ -466,6 +526,7 @@ START_TEST(push_skips_what_was_written)
     ck_assert_int_eq(cer_store_open_ipfs(&st, local, c), 0);
     key_reply(&f, &cid, b.len);
     ck_assert_int_eq(cer_store_put(st, &cid, b.data, b.len), 0);
+    ck_assert_int_eq(cer_store_ipfs_settle(st, 5000), 0);
     calls = cer_ipfs_call_count(c);
     ck_assert_int_eq(f.http.requests, 1);
     ck_assert_int_eq(cer_store_push(st, &cid), 0);
@@ -473,6 +534,7 @@ START_TEST(push_skips_what_was_written)
     /* the write-through of cid2 fails: the push puts it for real */
     cer_ipfs_fail_at(c, 1);
     ck_assert_int_eq(cer_store_put(st, &cid2, b2.data, b2.len), 0);
+    ck_assert_int_eq(cer_store_ipfs_settle(st, 5000), 0);
     ck_assert_int_eq(f.http.requests, 1);
     key_reply(&f, &cid2, b2.len);
     ck_assert_int_eq(cer_store_push(st, &cid2), 0);
@@ -481,9 +543,10 @@ START_TEST(push_skips_what_was_written)
     ck_assert_int_eq(cer_store_push(st, &cid2), 0);  /* now it was written */
     ck_assert_int_eq(f.http.requests, 2);
     cer_store_close(st);
-    /* a commit's two blocks go to the daemon side by side: both requests
-     * arrive (the fake names one block, so the other counts as failed),
-     * both blocks are local, and only the failed one is pushed again */
+    /* a commit's two blocks go to the daemon one after the other: both
+     * requests arrive (the fake names one block, so the other counts as
+     * failed, and the writer pauses before the next), both blocks are
+     * local, and only the failed one is pushed again */
     {
         cer_commit_blocks cb = {.is_signed = true};
         cer_store_ipfs_stats stats;
@@ -494,6 +557,7 @@ START_TEST(push_skips_what_was_written)
         ck_assert_int_eq(cer_store_open_ipfs(&st, local, c), 0);
         key_reply(&f, &cb.envelope.cid, cb.envelope.bytes.len);
         ck_assert_int_eq(cer_store_put_commit(st, &cb), 0);
+        ck_assert_int_eq(cer_store_ipfs_settle(st, 5000), 0);
         ck_assert_int_eq(f.http.requests, 4);
         cer_store_ipfs_stats_get(st, &stats);
         ck_assert_int_eq(stats.written, 1);
@@ -540,6 +604,7 @@ START_TEST(damaged_copy_fetched_again)
     ck_assert_int_eq(cer_store_open_ipfs(&st, local, fake_client(&f)), 0);
     key_reply(&f, &cid, b.len);
     ck_assert_int_eq(cer_store_put(st, &cid, b.data, b.len), 0);
+    ck_assert_int_eq(cer_store_ipfs_settle(st, 5000), 0);
     /* flip a byte of the file flatfs wrote (shard: the CID's 3rd and 2nd last characters) */
     n = (size_t)cer_cid_to_string(name, sizeof name, &cid);
     snprintf(path, sizeof path, "%s/%.2s/%s.data", dir, name + n - 3, name);
@@ -588,6 +653,7 @@ static Suite *ipfs_suite(void)
     tcase_add_test(t, fault_injection_loop);
     tcase_add_test(t, damaged_copy_fetched_again);
     tcase_add_test(t, push_skips_what_was_written);
+    tcase_add_test(t, put_does_not_wait);
     suite_add_tcase(s, t);
     return s;
 }

@@ -120,6 +120,7 @@ typedef struct fake {
     pthread_mutex_t lock;
     char *line;         /* the pubsub/sub NDJSON line, served once */
     int subs, gets, puts;
+    int updates;        /* pubsub/pubs of a message with a tip */
 } fake;
 
 static int fake_fn(void *arg, const fakehttp_req *req, cer_buf *reply)
@@ -139,7 +140,8 @@ static int fake_fn(void *arg, const fakehttp_req *req, cer_buf *reply)
         if (f->subs++ == 0)
             cer_buf_append(reply, f->line, strlen(f->line));
     } else if (strncmp(req->path, "/api/v0/pubsub/pub", 18) == 0) {
-        /* KEEPALIVE: accepted */
+        /* accepted; a KEEPALIVE has no tip */
+        f->updates += memmem(req->body, req->body_len, "\"tip\"", 5) != NULL;
     } else {
         f->gets += strncmp(req->path, "/api/v0/block/get", 17) == 0;
         f->puts += strncmp(req->path, "/api/v0/block/put", 17) == 0;
@@ -259,6 +261,7 @@ static void inline_case(int forge)
         ck_assert_int_eq(cer_node_open(&b, &ob), 0);
         ck_assert_int_eq(cer_node_attach_ipfs(b, &so.ipfs), 0);
         copy_commit(cer_node_store(b), cer_node_store(a), &id.genesis);
+        ck_assert_int_eq(cer_store_ipfs_settle(cer_node_store(b), 5000), 0);  /* written through */
         ck_assert_int_eq(cer_node_learn_tip(b, &id, &id.genesis), 1);
         ck_assert_int_eq(fake_count(&f, &f.gets), 0);
         puts0 = fake_count(&f, &f.puts);
@@ -303,6 +306,51 @@ static void inline_case(int forge)
     ck_assert_int_eq(system(cmd), 0);
 }
 
+/* The journal drains oldest first, one UPDATE for each run of commits of
+ * one stream: X's genesis and three updates, Y's genesis, an update of X
+ * are three UPDATEs, and then nothing is pending. */
+START_TEST(journal_run_is_one_update)
+{
+    char dir[] = "/tmp/cer-sync-run-XXXXXX", cmd[64], url[64];
+    cer_node_opts no = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    cer_sync_opts so = {.ipfs = {.url = url, .timeout_ms = 2000}, .pubsub_topic = "/t"};
+    cer_node *node;
+    cer_sync *s;
+    cer_streamref x, y;
+    cJSON *c = NULL;
+    fake f = {.line = ""};
+    int n = 0;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(cer_node_open(&node, &no), 0);
+    ck_assert_int_eq(cer_json_parse(&c, "{\"a\":1}", 7, 0), 0);
+    ck_assert_int_eq(cer_node_create(node, &x, NULL, c, 0), 0);
+    for (int i = 0; i < 3; i++) {
+        cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "a"), i + 2);
+        ck_assert_int_eq(cer_node_update(node, &x, c), 0);
+    }
+    ck_assert_int_eq(cer_node_create(node, &y, NULL, c, 0), 0);
+    cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "a"), 9);
+    ck_assert_int_eq(cer_node_update(node, &x, c), 0);
+    cJSON_Delete(c);
+    ck_assert_int_eq(cer_node_unpublished(node, count, &n), 0);
+    ck_assert_int_eq(n, 6);
+
+    pthread_mutex_init(&f.lock, NULL);
+    fakehttp_start(&f.http, fake_fn, &f);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f.http.port);
+    ck_assert_int_eq(cer_sync_open(&s, node, &so), 0);
+    ck_assert_int_eq(cer_sync_flush(s, 10000), 0);
+    ck_assert_int_eq(fake_count(&f, &f.updates), 3);
+    cer_sync_close(s);
+    cer_node_close(node);
+    fakehttp_stop(&f.http);
+    pthread_mutex_destroy(&f.lock);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(inline_valid_applied_without_fetch)
 {
     inline_case(VALID);
@@ -329,6 +377,7 @@ static Suite *sync_suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, topics);
     tcase_add_test(t, offline_daemon);
+    tcase_add_test(t, journal_run_is_one_update);
     tcase_add_test(t, inline_valid_applied_without_fetch);
     tcase_add_test(t, inline_forged_envelope_rejected);
     tcase_add_test(t, inline_forged_payload_rejected);

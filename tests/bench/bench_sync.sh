@@ -14,7 +14,12 @@
 #     until daemon 2's subscription has the message (no block/get);
 #   - a cold load on B of a COMMITS-commit stream made on A, in blocks/s
 #     (2 blocks per signed commit), next to a chain of blocks fetched one
-#     after the other from daemon 2 (each names the next, as prev does).
+#     after the other from daemon 2 (each names the next, as prev does);
+#   - first, SAVES saves of content.json through A (--ipfs) and through C,
+#     an embedded mount (no --ipfs), interleaved in rounds: the time of a
+#     save with IPFS against without (goal: within 1.2x; a save returns
+#     once the commit is durable here, and the blocks and the UPDATE go out
+#     after), and how long A took to write through and publish each round.
 # The js-ipfs floor: a block held only by the other daemon takes one
 # bitswap round trip, and each block of a Ceramic log names the next one,
 # so an update costs two and a cold load 2 x COMMITS in a row.
@@ -22,13 +27,15 @@
 # (tests/peers/nodelay.cjs): stock js-ipfs 0.66 leaves Nagle on and its
 # bitswap round trip is ~3x longer; PEERS_NODELAY=0 measures stock.
 #
-#   usage: bench_sync.sh CERAMICFS [EDITS] [COMMITS]   (COMMITS 0: no cold load)
+#   usage: bench_sync.sh CERAMICFS [EDITS] [COMMITS] [SAVES]
+#          (EDITS 0: the saves only; COMMITS 0: no cold load; SAVES 0: no saves)
 #   ports: PEERS_API1, PEERS_API2 (and PEERS_RUN) as for peers.sh
 set -eu
 
 CFS=$1
 EDITS=${2:-100}
 COMMITS=${3:-1000}
+SAVES=${4:-200}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 PEERS="bash $HERE/peers/peers.sh"
 API1=${PEERS_API1:-5311}
@@ -42,7 +49,7 @@ T=$(mktemp -d /var/tmp/cfs-bsync.XXXXXX)
 TOPIC=/ceramic/inmemory-cfs-bench-$$
 PIDS=
 cleanup() {
-    for m in "$T/a" "$T/b"; do
+    for m in "$T/a" "$T/b" "$T/c"; do
         mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
     done
     for p in $PIDS; do wait "$p" 2>/dev/null; done
@@ -59,13 +66,18 @@ for x in a:$API1 b:$API2; do
     PIDS="$PIDS $!"
     i=0; while ! mountpoint -q "$T/$d"; do i=$((i + 1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done
 done
+mkdir -p "$T/c"
+$CFS mount "$T/c" --state "$T/sc" -f -o nosync --anchor none 2>>"$T/daemon.log" &
+PIDS="$PIDS $!"
+i=0; while ! mountpoint -q "$T/c"; do i=$((i + 1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done
 
-python3 - "$T/a" "$T/b" "$EDITS" "$COMMITS" "$API1" "$API2" "$PEERS_NODELAY" <<'PY'
+python3 - "$T/a" "$T/b" "$EDITS" "$COMMITS" "$API1" "$API2" "$PEERS_NODELAY" "$T/c" "$SAVES" <<'PY'
 import base64, hashlib, http.client, json, os, queue, subprocess, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 
 a, b, edits, commits = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 api1, api2, nodelay = int(sys.argv[5]), int(sys.argv[6]), sys.argv[7] == "1"
+c, saves = sys.argv[8], int(sys.argv[9])
 
 # ---- js-ipfs alone, through its HTTP API ----
 class Api:
@@ -197,6 +209,55 @@ def read(path):
             return json.load(f)
     except (OSError, ValueError):
         return None
+
+# ---- saves: with --ipfs (A) against embedded (C), same run ----
+def backlog(m):
+    """commits not yet published and blocks not yet written through"""
+    st = read(f"{m}/.status") or {}
+    return st.get("unpublished", 0) + st.get("ipfs", {}).get("blocks_queued", 0)
+
+def settle(m, bound=120):
+    t0 = time.perf_counter()
+    while backlog(m) > 0:
+        if time.perf_counter() - t0 > bound:
+            sys.exit(f"bench_sync: {m} still has a backlog after {bound} s")
+        time.sleep(0.01)
+    return time.perf_counter() - t0
+
+if saves > 0:
+    rounds = 4
+    per = max(1, saves // rounds)
+    for m in (a, c):
+        os.mkdir(f"{m}/saves")
+        save(f"{m}/saves/content.json", {"n": 0})
+    settle(a)
+    took = {a: 0.0, c: 0.0}
+    drains, peak = [], 0
+    for r in range(rounds):
+        for m in (c, a):
+            t0 = time.perf_counter()
+            for i in range(per):
+                save(f"{m}/saves/content.json", {"n": r * per + i + 1, "pad": "x" * 64})
+            took[m] += time.perf_counter() - t0
+        peak = max(peak, backlog(a))
+        drains.append(settle(a))  # not counted: the next round starts with no backlog
+    sid = open(f"{a}/saves/.streamid").read().strip()
+    t0, want = time.perf_counter(), rounds * per
+    while (read(f"{b}/{sid}/content.json") or {}).get("n") != want:
+        if time.perf_counter() - t0 > 60:
+            sys.exit("bench_sync: B never got the last save")
+        time.sleep(0.01)
+    lag = time.perf_counter() - t0
+    n = rounds * per
+    emb, ipf = took[c] / n * 1000, took[a] / n * 1000
+    ratio = ipf / emb
+    print(f"saves of content.json, {n} each, interleaved in {rounds} rounds: embedded {emb:.2f} ms "
+          f"({1000 / emb:.0f}/s), --ipfs on js-ipfs {ipf:.2f} ms ({1000 / ipf:.0f}/s): ratio {ratio:.2f}")
+    print(f"  goal --ipfs within 1.2x of embedded: {'met' if ratio <= 1.2 else 'NOT MET'}; after a round of "
+          f"{per} saves A had up to {peak} commits and blocks to send, and caught up in "
+          f"{max(drains):.1f} s at most; B showed the last save {lag:.1f} s after that")
+if edits <= 0:
+    sys.exit(0)
 
 os.mkdir(f"{a}/lat")
 save(f"{a}/lat/content.json", {"n": 0})
