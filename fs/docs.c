@@ -223,20 +223,47 @@ out:
 
 /* ---- documents ---- */
 
-static int scratch_open(cfs_fs *fs, cfs_doc *doc)
+/* A document's scratch files live in STATE/scratch/<doc->scratch_key>/,
+ * opened for each use and never kept open (a mount touches any number of
+ * documents; descriptors are few). A stream's directory is made with its
+ * first scratch file; a pending document's at mkdir (it is what keeps the
+ * document across a remount). fs->slock guards the keys and the renames
+ * of these directories, so a name and its directory always agree. */
+int cfs_doc_scratch(cfs_fs *fs, cfs_doc *doc, bool create)
 {
-    int dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    int fd;
 
-    if (dfd < 0)
-        return -errno;
-    if (mkdirat(dfd, doc->scratch_key, 0700) < 0 && errno != EEXIST) {
-        int e = -errno;
-        close(dfd);
-        return e;
-    }
-    doc->sfd = openat(dfd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    close(dfd);
-    return doc->sfd < 0 ? -errno : 0;
+    pthread_mutex_lock(&fs->slock);
+    fd = openat(fs->scratch_fd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create &&
+        (mkdirat(fs->scratch_fd, doc->scratch_key, 0700) == 0 || errno == EEXIST))
+        fd = openat(fs->scratch_fd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        fd = -errno;
+    pthread_mutex_unlock(&fs->slock);
+    return fd;
+}
+
+/* Move doc's scratch directory to key. -ENOENT when it has none: then the
+ * key changes all the same unless must_exist. */
+static int scratch_move(cfs_fs *fs, cfs_doc *doc, const char *key, bool must_exist)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&fs->slock);
+    if (renameat(fs->scratch_fd, doc->scratch_key, fs->scratch_fd, key) < 0)
+        rc = -errno;
+    if (rc == 0 || (rc == -ENOENT && !must_exist))
+        snprintf(doc->scratch_key, sizeof doc->scratch_key, "%s", key);
+    pthread_mutex_unlock(&fs->slock);
+    return rc;
+}
+
+static void scratch_remove(cfs_fs *fs, cfs_doc *doc)
+{
+    pthread_mutex_lock(&fs->slock);
+    unlinkat(fs->scratch_fd, doc->scratch_key, AT_REMOVEDIR);
+    pthread_mutex_unlock(&fs->slock);
 }
 
 static cfs_doc *doc_new(void)
@@ -246,15 +273,12 @@ static cfs_doc *doc_new(void)
     if (!d)
         return NULL;
     pthread_mutex_init(&d->lock, NULL);
-    d->sfd = -1;
     snprintf(d->state, sizeof d->state, "clean");
     return d;
 }
 
 static void doc_free(cfs_doc *d)
 {
-    if (d->sfd >= 0)
-        close(d->sfd);
     free(d->w);
     cJSON_Delete(d->base_content);
     free(d->render);
@@ -322,10 +346,6 @@ static cfs_doc *doc_for_stream(cfs_fs *fs, const cer_streamref *id, const char *
     snprintf(d->name, sizeof d->name, "%s", name);
     snprintf(d->scratch_key, sizeof d->scratch_key, "%s", d->sid);
     d->base = doc_base("stream", d->sid);
-    if ((*err = scratch_open(fs, d)) < 0) {
-        doc_free(d);
-        return NULL;
-    }
     d->next = fs->docs;
     fs->docs = d;
     index_id(fs, d);
@@ -349,7 +369,8 @@ static cfs_doc *pending_doc(cfs_fs *fs, const char *name, int64_t made_ms, int *
     snprintf(seed, sizeof seed, "%s@%lld", name, (long long)made_ms);
     d->base = doc_base("pending", seed);
     snprintf(d->state, sizeof d->state, "pending");
-    if ((*err = scratch_open(fs, d)) < 0) {
+    if (mkdirat(fs->scratch_fd, d->scratch_key, 0700) < 0 && errno != EEXIST) {
+        *err = -errno;
         doc_free(d);
         return NULL;
     }
@@ -542,9 +563,9 @@ int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
 }
 
 /* Whether a document directory holds scratch files. */
-static bool scratch_empty(cfs_doc *d)
+static bool scratch_empty(cfs_fs *fs, cfs_doc *d)
 {
-    int fd = openat(d->sfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    int fd = cfs_doc_scratch(fs, d, false);
     DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *de;
     bool empty = true;
@@ -570,19 +591,13 @@ int cfs_doc_rmdir(cfs_fs *fs, const char *name)
     if (!(d = cfs_doc_lookup(fs, name, &by_id, &err)))
         return err;
     pthread_mutex_lock(&d->lock);
-    if ((d->have_w && d->dirty) || !scratch_empty(d)) {
+    if ((d->have_w && d->dirty) || !scratch_empty(fs, d)) {
         rc = -ENOTEMPTY;
-    } else if (d->pending) {
-        unlinkat(d->sfd, ".", AT_REMOVEDIR);  /* fails harmlessly; the dir goes below */
-    } else if (cer_node_pin(fs->node, &d->id, false) < 0 || cer_node_alias(fs->node, &d->id, NULL) < 0) {
+    } else if (!d->pending && (cer_node_pin(fs->node, &d->id, false) < 0 || cer_node_alias(fs->node, &d->id, NULL) < 0)) {
         rc = -EIO;
     }
     if (rc == 0) {
-        int dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        if (dfd >= 0) {
-            unlinkat(dfd, d->scratch_key, AT_REMOVEDIR);
-            close(dfd);
-        }
+        scratch_remove(fs, d);
         pthread_mutex_lock(&fs->lock);
         d->removed = true;
         if (!d->pending)
@@ -623,14 +638,8 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
     pthread_mutex_lock(&d->lock);
     if (d->pending) {
         char key[sizeof d->scratch_key];
-        int dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         snprintf(key, sizeof key, PENDING_PREFIX "%s", to);
-        if (dfd < 0 || renameat(dfd, d->scratch_key, dfd, key) < 0)
-            rc = -errno;
-        if (dfd >= 0)
-            close(dfd);
-        if (rc == 0)
-            memcpy(d->scratch_key, key, sizeof key);
+        rc = scratch_move(fs, d, key, true);
     } else if ((rc = cer_node_alias(fs->node, &d->id, to_sid ? NULL : to)) < 0) {
         rc = rc == -EEXIST ? -EEXIST : -EIO;
     } else if (d->removed && cer_node_pin(fs->node, &d->id, true) < 0) {
@@ -897,23 +906,20 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
     cer_streamref id;
     char sid[CER_STREAMID_STR_MAX];
     uint64_t old_dir;
-    int dfd, rc;
+    int rc;
 
     if ((rc = cer_node_create(fs->node, &id, NULL, value, 0)) < 0)
         return reject(fs, doc, -EIO, "invalid", "the genesis commit failed: %s", cer_errmsg());
     if (cer_node_alias(fs->node, &id, doc->name) < 0)
         cer_node_event(fs->node, "mkdir", &id, "alias %s: %s", doc->name, cer_errmsg());
     cer_streamref_to_string(sid, sizeof sid, &id);
-    /* its scratch files move with it */
-    if ((dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) >= 0) {
-        if (renameat(dfd, doc->scratch_key, dfd, sid) < 0)
-            cer_node_event(fs->node, "mkdir", &id, "moving scratch files: %s", strerror(errno));
-        close(dfd);
-    }
+    /* its scratch files move with it; an empty directory just goes */
+    scratch_remove(fs, doc);
+    if ((rc = scratch_move(fs, doc, sid, false)) < 0 && rc != -ENOENT)
+        cer_node_event(fs->node, "mkdir", &id, "moving scratch files: %s", strerror(-rc));
     pthread_mutex_lock(&fs->lock);
     doc->id = id;
     memcpy(doc->sid, sid, sizeof sid);
-    snprintf(doc->scratch_key, sizeof doc->scratch_key, "%s", sid);
     doc->pending = false;
     index_id(fs, doc);
     /* from now on its inode numbers derive from the StreamID (stable
@@ -1428,7 +1434,9 @@ int cfs_init(cfs_fs *fs)
     size_t n = strlen(fs->state_dir) + sizeof "/scratch";
     int rc;
 
+    fs->scratch_fd = -1;
     pthread_mutex_init(&fs->lock, NULL);
+    pthread_mutex_init(&fs->slock, NULL);
     pthread_mutex_init(&fs->nlock, NULL);
     pthread_cond_init(&fs->ncond, NULL);
     fs->mount_ms = cfs_now_ms();
@@ -1438,6 +1446,8 @@ int cfs_init(cfs_fs *fs)
     snprintf(fs->scratch_dir, n, "%s/scratch", fs->state_dir);
     if ((rc = mkdir_p(fs->scratch_dir)) < 0)
         return rc;
+    if ((fs->scratch_fd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0)
+        return -errno;
     return load_pending(fs);
 }
 
@@ -1460,6 +1470,9 @@ void cfs_fini(cfs_fs *fs)
     fs->ents = NULL;
     free(fs->scratch_dir);
     fs->scratch_dir = NULL;
+    if (fs->scratch_fd >= 0)
+        close(fs->scratch_fd);
+    fs->scratch_fd = -1;
     for (cfs_note *n = fs->nhead, *next; n; n = next) {
         next = n->next;
         free(n);
@@ -1467,5 +1480,6 @@ void cfs_fini(cfs_fs *fs)
     fs->nhead = fs->ntail = NULL;
     pthread_cond_destroy(&fs->ncond);
     pthread_mutex_destroy(&fs->nlock);
+    pthread_mutex_destroy(&fs->slock);
     pthread_mutex_destroy(&fs->lock);
 }

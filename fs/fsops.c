@@ -313,14 +313,49 @@ static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, int fd)
 
 static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out)
 {
-    int fd = openat(doc->sfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int dfd = cfs_doc_scratch(fs, doc, false), fd;
 
     *out = NULL;
+    if (dfd < 0)
+        return dfd;
+    fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    close(dfd);
     if (fd < 0)
         return -errno;
     if (!(*out = scratch_ent(fs, doc, fd)))
         return -EIO;
     return 0;
+}
+
+/* unlinkat(name, flags) in doc's scratch directory. */
+static int scratch_at(cfs_fs *fs, cfs_doc *doc, const char *name, int flags)
+{
+    int dfd = cfs_doc_scratch(fs, doc, false), rc;
+
+    if (dfd < 0)
+        return dfd;
+    rc = unlinkat(dfd, name, flags) < 0 ? -errno : 0;
+    close(dfd);
+    return rc;
+}
+
+/* renameat2 of a scratch file, within a document or to another one. */
+static int scratch_rename(cfs_fs *fs, cfs_doc *from, const char *name, cfs_doc *to, const char *newname,
+                          unsigned flags)
+{
+    int fd = cfs_doc_scratch(fs, from, false), tfd = fd, rc;
+
+    if (fd < 0)
+        return fd;
+    if (to != from && (tfd = cfs_doc_scratch(fs, to, true)) < 0) {
+        close(fd);
+        return tfd;
+    }
+    rc = renameat2(fd, name, tfd, newname, flags) < 0 ? -errno : 0;
+    if (tfd != fd)
+        close(tfd);
+    close(fd);
+    return rc;
 }
 
 /* ---- lookup, forget, getattr ---- */
@@ -565,7 +600,6 @@ static int list_doc(cfs_fs *fs, cfs_doc *doc, dh *d)
     DIR *dir;
     struct dirent *de;
 
-    (void)fs;
     pthread_mutex_lock(&doc->lock);
     present = cfs_doc_content_present(doc);
     pthread_mutex_unlock(&doc->lock);
@@ -583,7 +617,7 @@ static int list_doc(cfs_fs *fs, cfs_doc *doc, dh *d)
     }
     if (rc < 0)
         return rc;
-    if ((fd = openat(doc->sfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0 || !(dir = fdopendir(fd))) {
+    if ((fd = cfs_doc_scratch(fs, doc, false)) < 0 || !(dir = fdopendir(fd))) {
         if (fd >= 0)
             close(fd);
         return 0;  /* no scratch files */
@@ -753,8 +787,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
             cfs_notify_inode(fs, FUSE_ROOT_ID, true);
     } else if (is_doc_dir(p)) {
         rc = strcmp(name, ".history") == 0 ? -EACCES : cfs_reserved(name) ? -ENOTDIR : -ENOENT;
-        if (!cfs_reserved(name) && unlinkat(p->doc->sfd, name, AT_REMOVEDIR) < 0)
-            rc = -errno;
+        if (!cfs_reserved(name))
+            rc = scratch_at(fs, p->doc, name, AT_REMOVEDIR);
     } else {
         rc = p->kind == K_HISTDIR ? -EROFS : -ENOTDIR;
     }
@@ -792,8 +826,8 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
         pthread_mutex_unlock(&d->lock);
     } else if (kind) {
         rc = kind == K_HISTDIR ? -EISDIR : -EACCES;
-    } else if (unlinkat(p->doc->sfd, name, 0) < 0) {
-        rc = -errno;
+    } else {
+        rc = scratch_at(fs, p->doc, name, 0);
     }
     fuse_reply_err(req, -rc);
 }
@@ -809,8 +843,13 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
         fuse_reply_err(req, !p ? ENOENT : fs->ro ? EROFS : p->kind == K_HISTDIR ? EROFS : EACCES);
         return;
     }
-    if (symlinkat(link, p->doc->sfd, name) < 0) {
-        fuse_reply_err(req, errno);
+    if ((rc = cfs_doc_scratch(fs, p->doc, true)) >= 0) {
+        int dfd = rc;
+        rc = symlinkat(link, dfd, name) < 0 ? -errno : 0;
+        close(dfd);
+    }
+    if (rc < 0) {
+        fuse_reply_err(req, -rc);
         return;
     }
     if ((rc = scratch_lookup(fs, p->doc, name, &e)) < 0) {
@@ -859,9 +898,9 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 }
 
 /* Read all of a scratch file (at most CFS_CONTENT_MAX bytes). */
-static int read_scratch(cfs_doc *doc, const char *name, uint8_t **out, size_t *len)
+static int read_scratch(int dfd, const char *name, uint8_t **out, size_t *len)
 {
-    int fd = openat(doc->sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat sb;
     uint8_t *buf;
     size_t got = 0;
@@ -896,12 +935,15 @@ static int rename_onto_content(cfs_fs *fs, cfs_doc *d, const char *name, unsigne
 
     struct stat sb;
     cfs_ent *se;
+    int dfd = cfs_doc_scratch(fs, d, false);
 
-    if ((rc = read_scratch(d, name, &bytes, &len)) < 0)
-        return rc;
-    if (fstatat(d->sfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (dfd < 0)
+        return dfd;
+    if ((rc = read_scratch(dfd, name, &bytes, &len)) < 0 ||
+        (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 && (rc = -errno))) {
+        close(dfd);
         free(bytes);
-        return -errno;
+        return rc;
     }
     pthread_mutex_lock(&d->lock);
     if ((flags & RENAME_NOREPLACE) && cfs_doc_content_present(d))
@@ -916,7 +958,7 @@ static int rename_onto_content(cfs_fs *fs, cfs_doc *d, const char *name, unsigne
         d->dirty = false;
         d->written = false;
         snprintf(d->state, sizeof d->state, "clean");
-        if (rc == 0 && unlinkat(d->sfd, name, 0) < 0)
+        if (rc == 0 && unlinkat(dfd, name, 0) < 0)
             rc = -errno;
         /* the kernel now names the scratch file's inode content.json: let
          * that inode stand for content.json until the kernel forgets it */
@@ -928,6 +970,7 @@ static int rename_onto_content(cfs_fs *fs, cfs_doc *d, const char *name, unsigne
         }
     }
     pthread_mutex_unlock(&d->lock);
+    close(dfd);
     free(bytes);
     return rc;
 }
@@ -938,17 +981,17 @@ static int rename_content_away(cfs_fs *fs, cfs_doc *d, const char *newname, unsi
 {
     const char *data;
     size_t len, off = 0;
-    int fd, rc;
+    int dfd, fd, rc;
 
     pthread_mutex_lock(&d->lock);
-    if ((rc = cfs_doc_visible(fs, d, &data, &len)) < 0)
+    if ((rc = cfs_doc_visible(fs, d, &data, &len)) < 0 || (rc = dfd = cfs_doc_scratch(fs, d, true)) < 0)
         goto out;
-    fd = openat(d->sfd, newname, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (flags & RENAME_NOREPLACE ? O_EXCL : O_TRUNC),
+    fd = openat(dfd, newname, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (flags & RENAME_NOREPLACE ? O_EXCL : O_TRUNC),
                 0644);
-    if (fd < 0) {
-        rc = -errno;
+    rc = fd < 0 ? -errno : 0;
+    close(dfd);
+    if (fd < 0)
         goto out;
-    }
     while (off < len) {
         ssize_t n = write(fd, data + off, len - off);
         if (n < 0) {
@@ -996,8 +1039,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         k2 = cfs_reserved(newname);
         if (p->doc != np->doc) {
             rc = k1 == K_CONTENT || k2 == K_CONTENT ? -EXDEV : k1 || k2 ? -EACCES : 0;
-            if (rc == 0 && renameat2(p->doc->sfd, name, np->doc->sfd, newname, flags) < 0)
-                rc = -errno;
+            if (rc == 0)
+                rc = scratch_rename(fs, p->doc, name, np->doc, newname, flags);
         } else if (k1 == K_CONTENT && k2 == K_CONTENT) {
             rc = 0;
         } else if ((k1 && k1 != K_CONTENT) || (k2 && k2 != K_CONTENT)) {
@@ -1011,8 +1054,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
             } else {
                 rc = rename_content_away(fs, d, newname, flags);
             }
-        } else if (renameat2(p->doc->sfd, name, np->doc->sfd, newname, flags) < 0) {
-            rc = -errno;
+        } else {
+            rc = scratch_rename(fs, p->doc, name, p->doc, newname, flags);
         }
         if (rc == 0 && (k1 == K_CONTENT || k2 == K_CONTENT)) {
             cfs_notify_entry(fs, newparent, newname);
@@ -1259,8 +1302,14 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         fuse_reply_err(req, EACCES);
         return;
     } else {
-        if ((fd = openat(p->doc->sfd, name, (fi->flags | O_CREAT) & ~O_NOFOLLOW, mode)) < 0) {
-            fuse_reply_err(req, errno);
+        int dfd = cfs_doc_scratch(fs, p->doc, true);
+        fd = dfd < 0 ? dfd : openat(dfd, name, (fi->flags | O_CREAT) & ~O_NOFOLLOW, mode);
+        if (fd < 0 && dfd >= 0)
+            fd = -errno;
+        if (dfd >= 0)
+            close(dfd);
+        if (fd < 0) {
+            fuse_reply_err(req, -fd);
             return;
         }
         if ((rc = scratch_lookup(fs, p->doc, name, &e)) < 0 || !(h = fh_new(K_SCRATCH, p->doc))) {

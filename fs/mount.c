@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -249,6 +250,25 @@ static void notify(const char *state)
         syslog(LOG_WARNING, "cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(-rc));
 }
 
+/* The soft limit on open files up to the hard one: the usual 1,024 is
+ * low for a daemon serving many processes (the mount keeps no descriptor
+ * per document; scratch files the kernel still knows hold one each). */
+static void raise_nofile(bool debug)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        syslog(LOG_WARNING, "open files: cannot raise the limit from %llu: %s", (unsigned long long)was,
+               strerror(errno));
+    else if (debug)
+        syslog(LOG_DEBUG, "open files: limit raised from %llu to %llu", (unsigned long long)was,
+               (unsigned long long)rl.rlim_cur);
+}
+
 static int root_entries(cfs_fs *fs)
 {
     static const int kinds[] = {K_ROOT, K_STATUS, K_ERRORS};
@@ -345,6 +365,7 @@ int cfs_cmd_mount(int argc, char **argv)
      * journal (a systemd unit), which has them from syslog already */
     openlog("ceramicfs", LOG_PID | (o.foreground && !cfs_sd_stderr_is_journal() ? LOG_PERROR : 0), LOG_DAEMON);
     cer_node_on_event(fs.node, on_event, NULL);
+    raise_nofile(o.debug);
     if (!(fs.se = fuse_session_new(&args, &cfs_ops, sizeof cfs_ops, &fs))) {
         cli_fail("cannot start a FUSE session");
         goto out;

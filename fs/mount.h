@@ -94,8 +94,7 @@ struct cfs_doc {
     cer_streamref id;           /* when !pending */
     char sid[CER_STREAMID_STR_MAX];  /* its string ("" when pending) */
     char name[CER_STREAMID_STR_MAX];  /* the directory's name: alias, or the StreamID */
-    char scratch_key[CER_STREAMID_STR_MAX + 16];  /* STATE/scratch/<key> */
-    int sfd;                    /* that directory, O_DIRECTORY */
+    char scratch_key[CER_STREAMID_STR_MAX + 16];  /* STATE/scratch/<key> (fs->slock) */
     int64_t made_ms;            /* pending: when mkdir'd */
 
     /* the working copy W (FUSE.md 2.4): what content.json shows while the
@@ -159,6 +158,9 @@ typedef struct cfs_fs {
     struct fuse_session *se;
     char *state_dir;
     char *scratch_dir;          /* STATE/scratch */
+    int scratch_fd;             /* that directory, O_DIRECTORY */
+    pthread_mutex_t slock;      /* guards docs' scratch_key and the renames of
+                                   their directories; no lock is taken under it */
     bool ro;
     bool debug;
     bool no_open;               /* the kernel's no-open mode (default; -o open
@@ -217,6 +219,10 @@ cfs_doc *cfs_doc_find(cfs_fs *fs, const cer_streamref *id);
 int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out);
 int cfs_doc_rmdir(cfs_fs *fs, const char *name);
 int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags);
+/* doc's scratch directory, opened for this use (the caller closes it): the
+ * descriptor, or -errno (-ENOENT: no scratch files yet, unless create,
+ * which makes the directory). */
+int cfs_doc_scratch(cfs_fs *fs, cfs_doc *doc, bool create);
 /* Names to list in the root: fn(name, ino) for every listed document. */
 int cfs_docs_list(cfs_fs *fs, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg);
 
