@@ -140,6 +140,53 @@ cfs_ent *cfs_ent_get(cfs_fs *fs, uint64_t ino)
     return e;
 }
 
+/* ---- entries holding a descriptor ----
+ *
+ * A scratch file's entry keeps an O_PATH descriptor of it (so that it
+ * stays the same file through renames and after an unlink while open)
+ * until the kernel forgets it; the kernel forgets when it drops the name
+ * from its cache, which may be never. So past fs->scratch_max such
+ * entries the names of the oldest are invalidated: the kernel forgets
+ * those not in use, and their descriptors close. */
+
+static void scratch_link(cfs_fs *fs, cfs_ent *e)
+{
+    e->snext = NULL;
+    e->sprev = fs->scratch_tail;
+    *(e->sprev ? &e->sprev->snext : &fs->scratch_head) = e;
+    fs->scratch_tail = e;
+}
+
+static void scratch_unlink(cfs_fs *fs, cfs_ent *e)
+{
+    *(e->sprev ? &e->sprev->snext : &fs->scratch_head) = e->snext;
+    *(e->snext ? &e->snext->sprev : &fs->scratch_tail) = e->sprev;
+}
+
+/* fs->lock held: ask the kernel to drop the oldest names (queued: the
+ * notifier sends them). The next sweep waits for half as many again, so
+ * that files in use, which stay, cost O(1) a lookup. */
+static void sweep_locked(cfs_fs *fs)
+{
+    size_t n = fs->scratch_max / 2 + 1;
+
+    for (cfs_ent *e; n-- && (e = fs->scratch_head);) {
+        if (e->name)
+            cfs_notify_entry(fs, e->parent, e->name);
+        scratch_unlink(fs, e);
+        scratch_link(fs, e);
+    }
+    fs->sweep_at = fs->nscratch + (fs->nscratch / 2 > fs->scratch_max / 4 ? fs->nscratch / 2 : fs->scratch_max / 4);
+}
+
+static void ent_free(cfs_ent *e)
+{
+    if (e->fd >= 0)
+        close(e->fd);
+    free(e->name);
+    free(e);
+}
+
 cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e)
 {
     cfs_ent *have;
@@ -148,11 +195,36 @@ cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e)
     if (!(have = ent_find_locked(fs, e->ino))) {
         ent_insert_locked(fs, e);
         have = e;
+        if (e->fd >= 0) {
+            scratch_link(fs, e);
+            fs->nscratch++;
+            if (fs->scratch_max && fs->nscratch > fs->scratch_max && fs->nscratch >= fs->sweep_at)
+                sweep_locked(fs);
+        }
     }
     if (have->transient)
         have->nlookup++;
     pthread_mutex_unlock(&fs->lock);
     return have;
+}
+
+void cfs_ent_moved(cfs_fs *fs, uint64_t ino, cfs_doc *doc, uint64_t parent, const char *name)
+{
+    char *copy = strdup(name);
+    cfs_ent *e;
+
+    pthread_mutex_lock(&fs->lock);
+    if ((e = ent_find_locked(fs, ino)) && e->kind == K_SCRATCH) {
+        e->doc = doc;
+        e->parent = parent;
+        if (copy) {
+            free(e->name);
+            e->name = copy;
+            copy = NULL;
+        }
+    }
+    pthread_mutex_unlock(&fs->lock);
+    free(copy);
 }
 
 void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
@@ -168,6 +240,15 @@ void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
         if (e->nlookup == 0) {
             *pp = e->next;
             fs->nents--;
+            if (e->fd >= 0) {
+                size_t want = fs->nscratch + fs->nscratch / 2;
+                scratch_unlink(fs, e);
+                fs->nscratch--;
+                if (want < fs->scratch_max)
+                    want = fs->scratch_max;
+                if (want < fs->sweep_at)
+                    fs->sweep_at = want;
+            }
         } else {
             e = NULL;
         }
@@ -175,11 +256,8 @@ void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
         e = NULL;
     }
     pthread_mutex_unlock(&fs->lock);
-    if (e) {
-        if (e->fd >= 0)
-            close(e->fd);
-        free(e);
-    }
+    if (e)
+        ent_free(e);
 }
 
 cfs_ent *cfs_doc_ent(cfs_fs *fs, cfs_doc *doc, int kind, size_t hist, const cer_cid *hist_cid)
@@ -1461,9 +1539,7 @@ void cfs_fini(cfs_fs *fs)
     for (size_t i = 0; fs->ents && i < fs->nbuckets; i++) {
         for (cfs_ent *e = fs->ents[i], *next; e; e = next) {
             next = e->next;
-            if (e->fd >= 0)
-                close(e->fd);
-            free(e);
+            ent_free(e);
         }
     }
     free(fs->ents);

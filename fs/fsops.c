@@ -282,10 +282,10 @@ static void reply_entry(fuse_req_t req, cfs_ent *e)
 
 /* ---- scratch entries ---- */
 
-/* The entry for a scratch file of doc (fd: an O_PATH descriptor of it,
- * taken over), with one lookup counted: the caller replies with it, or
- * forgets it. */
-static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, int fd)
+/* The entry for scratch file name of doc, in directory parent (fd: an
+ * O_PATH descriptor of it, taken over), with one lookup counted: the
+ * caller replies with it, or forgets it. */
+static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, uint64_t parent, const char *name, int fd)
 {
     struct stat sb;
     cfs_ent *e, *have;
@@ -305,13 +305,12 @@ static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, int fd)
         /* known already (the descriptor we hold keeps the number ours) */
         close(fd);
         free(e);
-        if (have->kind == K_SCRATCH)
-            have->doc = doc;  /* it may have moved between documents */
     }
+    cfs_ent_moved(fs, have->ino, doc, parent, name);
     return have;
 }
 
-static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out)
+static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, uint64_t parent, const char *name, cfs_ent **out)
 {
     int dfd = cfs_doc_scratch(fs, doc, false), fd;
 
@@ -322,7 +321,7 @@ static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **
     close(dfd);
     if (fd < 0)
         return -errno;
-    if (!(*out = scratch_ent(fs, doc, fd)))
+    if (!(*out = scratch_ent(fs, doc, parent, name, fd)))
         return -EIO;
     return 0;
 }
@@ -339,10 +338,12 @@ static int scratch_at(cfs_fs *fs, cfs_doc *doc, const char *name, int flags)
     return rc;
 }
 
-/* renameat2 of a scratch file, within a document or to another one. */
-static int scratch_rename(cfs_fs *fs, cfs_doc *from, const char *name, cfs_doc *to, const char *newname,
-                          unsigned flags)
+/* renameat2 of a scratch file, within a document or to another one
+ * (directory inode newparent); its entry follows. */
+static int scratch_rename(cfs_fs *fs, cfs_doc *from, const char *name, cfs_doc *to, uint64_t newparent,
+                          const char *newname, unsigned flags)
 {
+    struct stat sb;
     int fd = cfs_doc_scratch(fs, from, false), tfd = fd, rc;
 
     if (fd < 0)
@@ -352,6 +353,8 @@ static int scratch_rename(cfs_fs *fs, cfs_doc *from, const char *name, cfs_doc *
         return tfd;
     }
     rc = renameat2(fd, name, tfd, newname, flags) < 0 ? -errno : 0;
+    if (rc == 0 && fstatat(tfd, newname, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+        cfs_ent_moved(fs, SCRATCH_BIT | (uint64_t)sb.st_ino, to, newparent, newname);
     if (tfd != fd)
         close(tfd);
     close(fd);
@@ -426,7 +429,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
             else if (!(e = cfs_doc_ent(fs, d, kind, 0, NULL)))
                 rc = -ENOMEM;
         } else {
-            rc = scratch_lookup(fs, d, name, &e);
+            rc = scratch_lookup(fs, d, parent, name, &e);
         }
     } else if (p->kind == K_HISTDIR) {
         rc = lookup_hist(fs, p->doc, name, &e);
@@ -852,7 +855,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
         fuse_reply_err(req, -rc);
         return;
     }
-    if ((rc = scratch_lookup(fs, p->doc, name, &e)) < 0) {
+    if ((rc = scratch_lookup(fs, p->doc, parent, name, &e)) < 0) {
         fuse_reply_err(req, -rc);
         return;
     }
@@ -1040,7 +1043,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         if (p->doc != np->doc) {
             rc = k1 == K_CONTENT || k2 == K_CONTENT ? -EXDEV : k1 || k2 ? -EACCES : 0;
             if (rc == 0)
-                rc = scratch_rename(fs, p->doc, name, np->doc, newname, flags);
+                rc = scratch_rename(fs, p->doc, name, np->doc, newparent, newname, flags);
         } else if (k1 == K_CONTENT && k2 == K_CONTENT) {
             rc = 0;
         } else if ((k1 && k1 != K_CONTENT) || (k2 && k2 != K_CONTENT)) {
@@ -1055,7 +1058,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
                 rc = rename_content_away(fs, d, newname, flags);
             }
         } else {
-            rc = scratch_rename(fs, p->doc, name, p->doc, newname, flags);
+            rc = scratch_rename(fs, p->doc, name, p->doc, newparent, newname, flags);
         }
         if (rc == 0 && (k1 == K_CONTENT || k2 == K_CONTENT)) {
             cfs_notify_entry(fs, newparent, newname);
@@ -1312,7 +1315,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
             fuse_reply_err(req, -fd);
             return;
         }
-        if ((rc = scratch_lookup(fs, p->doc, name, &e)) < 0 || !(h = fh_new(K_SCRATCH, p->doc))) {
+        if ((rc = scratch_lookup(fs, p->doc, parent, name, &e)) < 0 || !(h = fh_new(K_SCRATCH, p->doc))) {
             close(fd);
             fuse_reply_err(req, rc < 0 ? -rc : ENOMEM);
             return;

@@ -252,21 +252,27 @@ static void notify(const char *state)
 
 /* The soft limit on open files up to the hard one: the usual 1,024 is
  * low for a daemon serving many processes (the mount keeps no descriptor
- * per document; scratch files the kernel still knows hold one each). */
-static void raise_nofile(bool debug)
+ * per document; open files and the scratch files the kernel knows hold
+ * one each). Returns the limit in effect. */
+static rlim_t raise_nofile(bool debug)
 {
     struct rlimit rl;
 
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
-        return;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 1024;
+    if (rl.rlim_cur >= rl.rlim_max)
+        return rl.rlim_cur;
     rlim_t was = rl.rlim_cur;
     rl.rlim_cur = rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
         syslog(LOG_WARNING, "open files: cannot raise the limit from %llu: %s", (unsigned long long)was,
                strerror(errno));
-    else if (debug)
+        return was;
+    }
+    if (debug)
         syslog(LOG_DEBUG, "open files: limit raised from %llu to %llu", (unsigned long long)was,
                (unsigned long long)rl.rlim_cur);
+    return rl.rlim_cur;
 }
 
 static int root_entries(cfs_fs *fs)
@@ -365,7 +371,8 @@ int cfs_cmd_mount(int argc, char **argv)
      * journal (a systemd unit), which has them from syslog already */
     openlog("ceramicfs", LOG_PID | (o.foreground && !cfs_sd_stderr_is_journal() ? LOG_PERROR : 0), LOG_DAEMON);
     cer_node_on_event(fs.node, on_event, NULL);
-    raise_nofile(o.debug);
+    /* scratch files the kernel knows may hold up to half of them */
+    fs.scratch_max = (size_t)(raise_nofile(o.debug) / 2);
     if (!(fs.se = fuse_session_new(&args, &cfs_ops, sizeof cfs_ops, &fs))) {
         cli_fail("cannot start a FUSE session");
         goto out;

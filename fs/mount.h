@@ -15,9 +15,11 @@
  *                                         STATE/scratch/<key>/, never published
  *
  * Locks, in the order they are taken: fs->lock (the tables), then one
- * doc->lock. Neither is held while calling fuse_lowlevel_notify_* (only
- * the notifier thread calls those, with no lock held). doc->lock is held
- * across a commit (local disk I/O only, bounded).
+ * doc->lock; fs->slock (scratch directories) and fs->nlock (the notifier
+ * queue) are leaves: nothing is taken under them. None is held while
+ * calling fuse_lowlevel_notify_* (only the notifier thread calls those,
+ * with no lock held). doc->lock is held across a commit (local disk I/O
+ * only, bounded).
  */
 #ifndef CFS_MOUNT_H
 #define CFS_MOUNT_H
@@ -74,6 +76,9 @@ typedef struct cfs_ent {
     size_t hist;                /* K_HIST: log index */
     cer_cid hist_cid;           /* K_HIST: commit */
     int fd;                     /* K_SCRATCH: O_PATH descriptor */
+    uint64_t parent;            /* K_SCRATCH: the directory and name it was */
+    char *name;                 /* last looked up by (owned): see sweep */
+    struct cfs_ent *sprev, *snext;  /* fs->scratch list: entries with an fd */
     dev_t bdev;                 /* K_SCRATCH: the backing file */
     ino_t bino;
     uint64_t nlookup;           /* K_SCRATCH, and transient entries */
@@ -177,6 +182,10 @@ typedef struct cfs_fs {
     cfs_doc *by_name[4096];     /* every document by hash of its name */
     cfs_ent **ents;
     size_t nbuckets, nents;
+    /* entries holding a descriptor (scratch files), oldest first: past
+     * scratch_max the kernel is asked to forget the oldest (docs.c) */
+    cfs_ent *scratch_head, *scratch_tail;
+    size_t nscratch, scratch_max, sweep_at;
 
     atomic_uint_fast64_t requests[CFS_REQUEST_KINDS]; /* by kind since the mount (fsops.c) */
 
@@ -206,6 +215,9 @@ cfs_ent *cfs_ent_get(cfs_fs *fs, uint64_t ino);
  * one more lookup counted when it is transient (under the table's lock,
  * so a concurrent forget cannot free it first). */
 cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e);
+/* Scratch file ino is now name in directory parent of doc (looked up,
+ * or renamed there). */
+void cfs_ent_moved(cfs_fs *fs, uint64_t ino, cfs_doc *doc, uint64_t parent, const char *name);
 /* The kernel forgot n lookups of ino: transient entries go at zero. */
 void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n);
 /* The entry of role kind of doc, created on first use. */

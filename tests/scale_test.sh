@@ -4,11 +4,13 @@
 # limit to the hard one gains nothing), a mount serves 100 x LIMIT
 # documents, the ratio of 100,000 documents under the usual 1,024: each
 # made with mkdir and a save; then, remounted (every document loaded
-# afresh), each read and saved once, half in place and half the editors'
-# way (a scratch file renamed onto content.json). No operation fails, the
-# daemon holds as many descriptors at the end as at the start, nothing
-# says EMFILE, and only the documents that had a scratch file have a
-# scratch directory. The first mount starts with a soft limit below the
+# afresh), each read and saved once, half in place and half the way of
+# emacs (a backup left behind, a scratch file renamed onto content.json),
+# and the backups read. No operation fails, the daemon holds at most half
+# its limit more descriptors at the end than at the start (the backups'
+# names stay in the kernel's cache: it must have the kernel drop them),
+# nothing says EMFILE, and only the documents that had a scratch file
+# have a scratch directory. The first mount starts with a soft limit below the
 # hard one and must raise it.
 #
 # SCALE_LIMIT sets LIMIT (default 64: 6,400 documents, ~45 s on 2 cores).
@@ -69,6 +71,12 @@ for i in range(n):
             with open(d + "/content.json", "w") as f:
                 f.write('{"i":%d}' % i)
             continue
+        if mode == "backups":
+            if i % 2 == 0:
+                with open(d + "/content.json~") as f:
+                    if f.read() != '{"i":%d}' % i:
+                        fail("wrong backup", i)
+            continue
         with open(d + "/content.json") as f:
             if json.load(f) != {"i": i}:
                 fail("wrong content", i)
@@ -77,6 +85,11 @@ for i in range(n):
             with open(d + "/content.json", "w") as f:
                 f.write(new)
         else:
+            # emacs's way: a backup stays behind, a scratch file each
+            # (written, then renamed: the daemon follows the new name)
+            with open(d + "/#content.json#", "w") as f:
+                f.write('{"i":%d}' % i)
+            os.rename(d + "/#content.json#", d + "/content.json~")
             with open(d + "/content.json.tmp", "w") as f:
                 f.write(new)
             os.rename(d + "/content.json.tmp", d + "/content.json")
@@ -104,7 +117,14 @@ eq limit.kept "$(nofile)" "$LIMIT/$LIMIT"
 before=$(fds)
 out=$(python3 "$T/drive.py" "$M" edit $N 2>>"$T/drive.err")
 eq edit.fails "${out%% *}" 0
-eq edit.fds "$(fds)" "$before"
+# the backups' names stay in the kernel's cache: the daemon has it drop
+# the oldest past half its limit, so their descriptors do not pile up
+now=$(fds)
+[ "$now" -le $((before + LIMIT / 2 + 2)) ] && ok "edit.fds ($before, then $now)" || bad "edit.fds: $before, then $now"
+out=$(python3 "$T/drive.py" "$M" backups $N 2>>"$T/drive.err")
+eq backups.fails "${out%% *}" 0
+now=$(fds)
+[ "$now" -le $((before + LIMIT / 2 + 2)) ] && ok "backups.fds ($before, then $now)" || bad "backups.fds: $before, then $now"
 eq edit.scratch "$(ls "$S/scratch" | wc -l | tr -d ' ')" $((N / 2))
 eq edit.last "$(t cat "$M/d$((N - 1))/content.json" | tr -d ' \n')" "{\"i\":$((N - 1)),\"saved\":true}"
 eq edit.first "$(t cat "$M/d0/content.json" | tr -d ' \n')" '{"i":0,"saved":true}'
