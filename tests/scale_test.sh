@@ -13,7 +13,8 @@
 # have a scratch directory. The first mount starts with a soft limit below the
 # hard one and must raise it.
 #
-# SCALE_LIMIT sets LIMIT (default 64: 6,400 documents, ~45 s on 2 cores).
+# SCALE_LIMIT sets LIMIT (default 64: 6,400 documents, ~45 s on 2 cores);
+# CFS_MOUNT_OPTS adds mount options (e.g. "-o open").
 set -u
 
 CFS=${CERAMICFS:-build/ceramicfs}
@@ -39,7 +40,7 @@ trap cleanup EXIT
 # mount_fs SOFT HARD: the daemon in the foreground under those limits
 mount_fs() {
     sh -c 'ulimit -Sn "$1" && ulimit -Hn "$2" && shift 2 && exec "$@"' limits "$1" "$2" \
-        $CFS mount "$M" --state "$S" -f --anchor none -o nosync 2>>"$T/daemon.log" &
+        $CFS mount "$M" --state "$S" -f --anchor none -o nosync ${CFS_MOUNT_OPTS:-} 2>>"$T/daemon.log" &
     PID=$!
     wait_mounted "$M" $PID "$T/daemon.log"
 }
