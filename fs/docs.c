@@ -163,9 +163,14 @@ static void scratch_unlink(cfs_fs *fs, cfs_ent *e)
     *(e->snext ? &e->snext->sprev : &fs->scratch_tail) = e->sprev;
 }
 
+/* How many more entries before the next sweep: the kernel forgets a
+ * sweep's names a little later, and files in use stay; so a sweep comes
+ * every quarter of scratch_max new entries while past it (then two
+ * notifications a lookup at most). */
+#define SWEEP_GAP(fs) ((fs)->scratch_max / 4 + 1)
+
 /* fs->lock held: ask the kernel to drop the oldest names (queued: the
- * notifier sends them). The next sweep waits for half as many again, so
- * that files in use, which stay, cost O(1) a lookup. */
+ * notifier sends them); those it keeps go to the end of the list. */
 static void sweep_locked(cfs_fs *fs)
 {
     size_t n = fs->scratch_max / 2 + 1;
@@ -176,7 +181,14 @@ static void sweep_locked(cfs_fs *fs)
         scratch_unlink(fs, e);
         scratch_link(fs, e);
     }
-    fs->sweep_at = fs->nscratch + (fs->nscratch / 2 > fs->scratch_max / 4 ? fs->nscratch / 2 : fs->scratch_max / 4);
+    fs->sweep_at = fs->nscratch + SWEEP_GAP(fs);
+}
+
+void cfs_scratch_sweep(cfs_fs *fs)
+{
+    pthread_mutex_lock(&fs->lock);
+    sweep_locked(fs);
+    pthread_mutex_unlock(&fs->lock);
 }
 
 static void ent_free(cfs_ent *e)
@@ -241,13 +253,10 @@ void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
             *pp = e->next;
             fs->nents--;
             if (e->fd >= 0) {
-                size_t want = fs->nscratch + fs->nscratch / 2;
                 scratch_unlink(fs, e);
                 fs->nscratch--;
-                if (want < fs->scratch_max)
-                    want = fs->scratch_max;
-                if (want < fs->sweep_at)
-                    fs->sweep_at = want;
+                if (fs->sweep_at > fs->nscratch + SWEEP_GAP(fs))
+                    fs->sweep_at = fs->nscratch + SWEEP_GAP(fs);
             }
         } else {
             e = NULL;
@@ -1553,7 +1562,7 @@ void cfs_fini(cfs_fs *fs)
         next = n->next;
         free(n);
     }
-    fs->nhead = fs->ntail = NULL;
+    fs->nhead = fs->ntail = fs->nentries = NULL;
     pthread_cond_destroy(&fs->ncond);
     pthread_mutex_destroy(&fs->nlock);
     pthread_mutex_destroy(&fs->slock);

@@ -312,15 +312,26 @@ static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, uint64_t parent, const cha
 
 static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, uint64_t parent, const char *name, cfs_ent **out)
 {
-    int dfd = cfs_doc_scratch(fs, doc, false), fd;
+    int dfd, fd = -EMFILE;
 
     *out = NULL;
-    if (dfd < 0)
-        return dfd;
-    fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    close(dfd);
+    /* out of descriptors: the kernel forgets the scratch files it was
+     * asked to drop a little later; ask now, and give it up to 0.2 s */
+    for (int i = 0; fd == -EMFILE && i < 100; i++) {
+        if (i > 0) {
+            cfs_scratch_sweep(fs);
+            usleep(2000);
+        }
+        if ((dfd = cfs_doc_scratch(fs, doc, false)) < 0) {
+            fd = dfd;
+            continue;
+        }
+        fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        fd = fd < 0 ? -errno : fd;
+        close(dfd);
+    }
     if (fd < 0)
-        return -errno;
+        return fd;
     if (!(*out = scratch_ent(fs, doc, parent, name, fd)))
         return -EIO;
     return 0;

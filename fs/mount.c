@@ -371,8 +371,9 @@ int cfs_cmd_mount(int argc, char **argv)
      * journal (a systemd unit), which has them from syslog already */
     openlog("ceramicfs", LOG_PID | (o.foreground && !cfs_sd_stderr_is_journal() ? LOG_PERROR : 0), LOG_DAEMON);
     cer_node_on_event(fs.node, on_event, NULL);
-    /* scratch files the kernel knows may hold up to half of them */
-    fs.scratch_max = (size_t)(raise_nofile(o.debug) / 2);
+    /* scratch files the kernel knows may hold a quarter of them; the rest
+     * is for open files and requests in flight */
+    fs.scratch_max = (size_t)(raise_nofile(o.debug) / 4);
     if (!(fs.se = fuse_session_new(&args, &cfs_ops, sizeof cfs_ops, &fs))) {
         cli_fail("cannot start a FUSE session");
         goto out;

@@ -192,6 +192,7 @@ typedef struct cfs_fs {
     pthread_mutex_t nlock;      /* guards the notifier queue */
     pthread_cond_t ncond;
     cfs_note *nhead, *ntail;
+    cfs_note *nentries;         /* the last of the entry notes, which go first */
     bool nstop;
     pthread_t nthread;
     bool nstarted;
@@ -218,6 +219,8 @@ cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e);
 /* Scratch file ino is now name in directory parent of doc (looked up,
  * or renamed there). */
 void cfs_ent_moved(cfs_fs *fs, uint64_t ino, cfs_doc *doc, uint64_t parent, const char *name);
+/* Ask the kernel now to forget the oldest scratch files (out of descriptors). */
+void cfs_scratch_sweep(cfs_fs *fs);
 /* The kernel forgot n lookups of ino: transient entries go at zero. */
 void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n);
 /* The entry of role kind of doc, created on first use. */

@@ -119,7 +119,8 @@ before=$(fds)
 out=$(python3 "$T/drive.py" "$M" edit $N 2>>"$T/drive.err")
 eq edit.fails "${out%% *}" 0
 # the backups' names stay in the kernel's cache: the daemon has it drop
-# the oldest past half its limit, so their descriptors do not pile up
+# the oldest past a quarter of its limit, so their descriptors do not pile
+# up (half the limit allows for the kernel forgetting late)
 now=$(fds)
 [ "$now" -le $((before + LIMIT / 2 + 2)) ] && ok "edit.fds ($before, then $now)" || bad "edit.fds: $before, then $now"
 out=$(python3 "$T/drive.py" "$M" backups $N 2>>"$T/drive.err")
