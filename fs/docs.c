@@ -649,7 +649,8 @@ int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
     return err;
 }
 
-/* Whether a document directory holds scratch files. */
+/* Whether a document directory holds no scratch files (when it cannot
+ * tell, out of descriptors say, it says no). */
 static bool scratch_empty(cfs_fs *fs, cfs_doc *d)
 {
     int fd = cfs_doc_scratch(fs, d, false);
@@ -660,7 +661,7 @@ static bool scratch_empty(cfs_fs *fs, cfs_doc *d)
     if (!dir) {
         if (fd >= 0)
             close(fd);
-        return true;
+        return fd == -ENOENT;
     }
     while (empty && (de = readdir(dir)))
         if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
