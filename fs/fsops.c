@@ -310,18 +310,24 @@ static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, uint64_t parent, const cha
     return have;
 }
 
+/* After EMFILE: whether to try again. The kernel forgets the scratch
+ * files it was asked to drop, and releases closed files, a little later:
+ * ask it now, and give it up to 0.2 s in all (*tries counts). */
+static bool fds_wait(cfs_fs *fs, int err, int *tries)
+{
+    if (err != EMFILE || ++*tries > 100)
+        return false;
+    cfs_scratch_sweep(fs);
+    usleep(2000);
+    return true;
+}
+
 static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, uint64_t parent, const char *name, cfs_ent **out)
 {
-    int dfd, fd = -EMFILE;
+    int dfd, fd = -EMFILE, tries = 0;
 
     *out = NULL;
-    /* out of descriptors: the kernel forgets the scratch files it was
-     * asked to drop a little later; ask now, and give it up to 0.2 s */
-    for (int i = 0; fd == -EMFILE && i < 100; i++) {
-        if (i > 0) {
-            cfs_scratch_sweep(fs);
-            usleep(2000);
-        }
+    for (bool first = true; fd == -EMFILE && (first || fds_wait(fs, EMFILE, &tries)); first = false) {
         if ((dfd = cfs_doc_scratch(fs, doc, false)) < 0) {
             fd = dfd;
             continue;
@@ -1104,6 +1110,7 @@ static fh *handle(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, fh 
 {
     cfs_ent *e;
     char path[64];
+    int tries = 0;
 
     if (fi && fi->fh)
         return (fh *)(uintptr_t)fi->fh;
@@ -1117,9 +1124,11 @@ static fh *handle(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, fh 
     tmp->wrote = true;
     if (e->kind == K_SCRATCH) {
         proc_path(path, e->fd);
-        tmp->fd = open(path, O_RDWR | O_CLOEXEC);
-        if (tmp->fd < 0)
-            tmp->fd = open(path, O_RDONLY | O_CLOEXEC);
+        do {
+            tmp->fd = open(path, O_RDWR | O_CLOEXEC);
+            if (tmp->fd < 0 && errno != EMFILE)
+                tmp->fd = open(path, O_RDONLY | O_CLOEXEC);
+        } while (tmp->fd < 0 && fds_wait(FS(req), errno, &tries));
         return tmp->fd < 0 ? NULL : tmp;
     }
     if (e->kind != K_CONTENT && cfs_render(FS(req), e, &tmp->buf, &tmp->len) < 0)
@@ -1192,7 +1201,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     bool write = (fi->flags & O_ACCMODE) != O_RDONLY;
     char path[64];
     fh *h;
-    int rc;
+    int rc, tries = 0;
 
     count_request(req, RQ_OPEN, ino);
     if (!e) {
@@ -1216,7 +1225,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
             return;
         }
         proc_path(path, e->fd);
-        if ((h->fd = open(path, (fi->flags & ~O_NOFOLLOW) | O_CLOEXEC)) < 0) {
+        while ((h->fd = open(path, (fi->flags & ~O_NOFOLLOW) | O_CLOEXEC)) < 0 && fds_wait(fs, errno, &tries))
+            ;
+        if (h->fd < 0) {
             fuse_reply_err(req, errno);
             free(h);
             return;
