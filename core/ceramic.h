@@ -1052,10 +1052,10 @@ int cer_store_push(cer_store *s, const cer_cid *cid);
 int cer_store_ipfs_settle(cer_store *s, int timeout_ms);
 /* Counters of an IPFS-backed store (0 for other stores): blocks fetched
  * and written through, and failed; skipped: puts that found the writer's
- * queue full; queued: blocks waiting for the writer, the oldest put
- * oldest_ms ago. */
+ * queue full; queued: blocks waiting for the writer, the oldest put at
+ * oldest_at_ms (wall clock, ms since the epoch; 0 when none). */
 typedef struct cer_store_ipfs_stats {
-    int64_t fetched, fetch_failed, written, write_failed, skipped, queued, oldest_ms;
+    int64_t fetched, fetch_failed, written, write_failed, skipped, queued, oldest_at_ms;
 } cer_store_ipfs_stats;
 void cer_store_ipfs_stats_get(cer_store *s, cer_store_ipfs_stats *out);
 

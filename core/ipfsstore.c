@@ -45,7 +45,7 @@
 
 typedef struct queued {
     cer_cid cid;
-    long long at;               /* ms, monotonic: when it was put */
+    long long at;               /* ms, wall clock: when it was put */
 } queued;
 
 typedef struct ipfs_store {
@@ -148,7 +148,7 @@ static void enqueue(ipfs_store *s, const cer_cid *cid)
     if (s->qlen == QUEUE_MAX) {
         atomic_fetch_add(&s->skipped, 1);
     } else {
-        s->queue[(s->qhead + s->qlen) % QUEUE_MAX] = (queued){*cid, cer_clock_ms(CLOCK_MONOTONIC)};
+        s->queue[(s->qhead + s->qlen) % QUEUE_MAX] = (queued){*cid, cer_clock_ms(CLOCK_REALTIME)};
         s->qlen++;
         pthread_cond_signal(&s->wake);
     }
@@ -318,7 +318,7 @@ void cer_store_ipfs_stats_get(cer_store *st, cer_store_ipfs_stats *out)
         pthread_mutex_lock(&s->lock);
         out->queued = (int64_t)(s->qlen + s->busy);
         if (s->qlen)
-            out->oldest_ms = cer_clock_ms(CLOCK_MONOTONIC) - s->queue[s->qhead].at;
+            out->oldest_at_ms = s->queue[s->qhead].at;
         pthread_mutex_unlock(&s->lock);
     }
 }

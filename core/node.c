@@ -1660,7 +1660,7 @@ int cer_node_status(cer_node *node, cJSON **out)
          cJSON_AddNumberToObject(o, "streams", (double)cer_registry_count(node->reg)) &&
          cJSON_AddNumberToObject(o, "pinned", (double)pinned) &&
          cJSON_AddNumberToObject(o, "unpublished", (double)cer_registry_journal_count(node->reg)) &&
-         cJSON_AddNumberToObject(o, "unpublished_oldest_ms", (double)cer_registry_journal_age_ms(node->reg));
+         cJSON_AddNumberToObject(o, "unpublished_since_ms", (double)cer_registry_journal_oldest_ms(node->reg));
     pthread_mutex_lock(&node->elock);
     for (counter *c = node->counters; c && ok; c = c->next)
         ok = cJSON_AddNumberToObject(counters, c->name, (double)c->n) != NULL;

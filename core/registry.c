@@ -51,7 +51,7 @@ typedef struct pending {
     cer_streamref id;
     cer_cid tip;
     char key[CER_CID_STR_MAX];     /* the tip's string: its key in r->pend_by_tip */
-    long long added_ms;            /* monotonic: when added, or when replayed at open */
+    long long added_ms;            /* wall clock: when added, or when replayed at open */
 } pending;
 
 struct cer_registry {
@@ -582,7 +582,7 @@ static int new_pending(pending **out, cer_registry *r, const cer_streamref *id, 
     }
     p->id = *id;
     p->tip = *tip;
-    p->added_ms = cer_clock_ms(CLOCK_MONOTONIC);
+    p->added_ms = cer_clock_ms(CLOCK_REALTIME);
     memcpy(p->key, tipkey, strlen(tipkey) + 1);
     *out = p;
     return 0;
@@ -927,14 +927,14 @@ size_t cer_registry_journal_count(cer_registry *r)
     return n;
 }
 
-long long cer_registry_journal_age_ms(cer_registry *r)
+long long cer_registry_journal_oldest_ms(cer_registry *r)
 {
-    long long age;
+    long long at;
 
     pthread_mutex_lock(&r->jlock);
-    age = r->pend_first ? cer_clock_ms(CLOCK_MONOTONIC) - r->pend_first->added_ms : 0;
+    at = r->pend_first ? r->pend_first->added_ms : 0;
     pthread_mutex_unlock(&r->jlock);
-    return age;
+    return at;
 }
 
 /* ------------------------------------------------------------------ */

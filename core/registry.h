@@ -122,9 +122,10 @@ int cer_registry_journal_list(cer_registry *r,
                               void *arg);
 /* Number of pending entries. */
 size_t cer_registry_journal_count(cer_registry *r);
-/* How long ago the oldest pending entry was added (or replayed, for one
- * from before this open), in ms; 0 when none is pending. */
-long long cer_registry_journal_age_ms(cer_registry *r);
+/* When the oldest pending entry was added (or replayed, for one from
+ * before this open), wall clock in ms since the epoch; 0 when none is
+ * pending. A time, not an age, so that .status reads the same twice. */
+long long cer_registry_journal_oldest_ms(cer_registry *r);
 /* Mark a pending entry published; durable when it returns 0; -ENOENT when
  * no such entry is pending. */
 int cer_registry_journal_done(cer_registry *r, const cer_streamref *id, const cer_cid *tip);

@@ -757,7 +757,7 @@ int cer_sync_status(cer_sync *s, cJSON **out)
          cJSON_AddNumberToObject(o, "blocks_written", (double)st.written) &&
          cJSON_AddNumberToObject(o, "blocks_write_failed", (double)st.write_failed) &&
          cJSON_AddNumberToObject(o, "blocks_queued", (double)st.queued) &&
-         cJSON_AddNumberToObject(o, "blocks_queued_oldest_ms", (double)st.oldest_ms) &&
+         cJSON_AddNumberToObject(o, "blocks_queued_since_ms", (double)st.oldest_at_ms) &&
          cJSON_AddNumberToObject(o, "blocks_skipped", (double)st.skipped) &&
          (s->last_error[0] ? cJSON_AddStringToObject(o, "last_error", s->last_error)
                            : cJSON_AddNullToObject(o, "last_error"));

@@ -142,6 +142,65 @@ cfs_ent *cfs_ent_get(cfs_fs *fs, uint64_t ino)
     return e;
 }
 
+/* ---- entries holding a descriptor ----
+ *
+ * A scratch file's entry keeps an O_PATH descriptor of it (so that it
+ * stays the same file through renames and after an unlink while open)
+ * until the kernel forgets it; the kernel forgets when it drops the name
+ * from its cache, which may be never. So past fs->scratch_max such
+ * entries the names of the oldest are invalidated: the kernel forgets
+ * those not in use, and their descriptors close. */
+
+static void scratch_link(cfs_fs *fs, cfs_ent *e)
+{
+    e->snext = NULL;
+    e->sprev = fs->scratch_tail;
+    *(e->sprev ? &e->sprev->snext : &fs->scratch_head) = e;
+    fs->scratch_tail = e;
+}
+
+static void scratch_unlink(cfs_fs *fs, cfs_ent *e)
+{
+    *(e->sprev ? &e->sprev->snext : &fs->scratch_head) = e->snext;
+    *(e->snext ? &e->snext->sprev : &fs->scratch_tail) = e->sprev;
+}
+
+/* How many more entries before the next sweep: the kernel forgets a
+ * sweep's names a little later, and files in use stay; so a sweep comes
+ * every quarter of scratch_max new entries while past it (then two
+ * notifications a lookup at most). */
+#define SWEEP_GAP(fs) ((fs)->scratch_max / 4 + 1)
+
+/* fs->lock held: ask the kernel to drop the oldest names (queued: the
+ * notifier sends them); those it keeps go to the end of the list. */
+static void sweep_locked(cfs_fs *fs)
+{
+    size_t n = fs->scratch_max / 2 + 1;
+
+    for (cfs_ent *e; n-- && (e = fs->scratch_head);) {
+        if (e->name)
+            cfs_notify_entry(fs, e->parent, e->name);
+        scratch_unlink(fs, e);
+        scratch_link(fs, e);
+    }
+    fs->sweep_at = fs->nscratch + SWEEP_GAP(fs);
+}
+
+void cfs_scratch_sweep(cfs_fs *fs)
+{
+    pthread_mutex_lock(&fs->lock);
+    sweep_locked(fs);
+    pthread_mutex_unlock(&fs->lock);
+}
+
+static void ent_free(cfs_ent *e)
+{
+    if (e->fd >= 0)
+        close(e->fd);
+    free(e->name);
+    free(e);
+}
+
 cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e)
 {
     cfs_ent *have;
@@ -150,11 +209,36 @@ cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e)
     if (!(have = ent_find_locked(fs, e->ino))) {
         ent_insert_locked(fs, e);
         have = e;
+        if (e->fd >= 0) {
+            scratch_link(fs, e);
+            fs->nscratch++;
+            if (fs->scratch_max && fs->nscratch > fs->scratch_max && fs->nscratch >= fs->sweep_at)
+                sweep_locked(fs);
+        }
     }
     if (have->transient)
         have->nlookup++;
     pthread_mutex_unlock(&fs->lock);
     return have;
+}
+
+void cfs_ent_moved(cfs_fs *fs, uint64_t ino, cfs_doc *doc, uint64_t parent, const char *name)
+{
+    char *copy = strdup(name);
+    cfs_ent *e;
+
+    pthread_mutex_lock(&fs->lock);
+    if ((e = ent_find_locked(fs, ino)) && e->kind == K_SCRATCH) {
+        e->doc = doc;
+        e->parent = parent;
+        if (copy) {
+            free(e->name);
+            e->name = copy;
+            copy = NULL;
+        }
+    }
+    pthread_mutex_unlock(&fs->lock);
+    free(copy);
 }
 
 void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
@@ -170,6 +254,12 @@ void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
         if (e->nlookup == 0) {
             *pp = e->next;
             fs->nents--;
+            if (e->fd >= 0) {
+                scratch_unlink(fs, e);
+                fs->nscratch--;
+                if (fs->sweep_at > fs->nscratch + SWEEP_GAP(fs))
+                    fs->sweep_at = fs->nscratch + SWEEP_GAP(fs);
+            }
         } else {
             e = NULL;
         }
@@ -177,11 +267,8 @@ void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
         e = NULL;
     }
     pthread_mutex_unlock(&fs->lock);
-    if (e) {
-        if (e->fd >= 0)
-            close(e->fd);
-        free(e);
-    }
+    if (e)
+        ent_free(e);
 }
 
 cfs_ent *cfs_doc_ent(cfs_fs *fs, cfs_doc *doc, int kind, size_t hist, const cer_cid *hist_cid)
@@ -229,22 +316,49 @@ out:
 
 /* ---- documents ---- */
 
-/* The document's scratch directory, made if needed; a read-only mount
- * makes none (sfd -1 when there is none: no scratch files). */
-static int scratch_open(cfs_fs *fs, cfs_doc *doc)
+/* A document's scratch files live in STATE/scratch/<doc->scratch_key>/,
+ * opened for each use and never kept open (a mount touches any number of
+ * documents; descriptors are few). A stream's directory is made with its
+ * first scratch file; a pending document's at mkdir (it is what keeps the
+ * document across a remount). fs->slock guards the keys and the renames
+ * of these directories, so a name and its directory always agree. */
+int cfs_doc_scratch(cfs_fs *fs, cfs_doc *doc, bool create)
 {
-    int dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    int fd;
 
-    if (dfd < 0)
-        return fs->ro && errno == ENOENT ? 0 : -errno;
-    if (!fs->ro && mkdirat(dfd, doc->scratch_key, 0700) < 0 && errno != EEXIST) {
-        int e = -errno;
-        close(dfd);
-        return e;
-    }
-    doc->sfd = openat(dfd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    close(dfd);
-    return doc->sfd >= 0 || (fs->ro && errno == ENOENT) ? 0 : -errno;
+    if (fs->scratch_fd < 0)  /* a read-only mount of a state directory without one */
+        return -ENOENT;
+    pthread_mutex_lock(&fs->slock);
+    fd = openat(fs->scratch_fd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create && !fs->ro &&
+        (mkdirat(fs->scratch_fd, doc->scratch_key, 0700) == 0 || errno == EEXIST))
+        fd = openat(fs->scratch_fd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        fd = -errno;
+    pthread_mutex_unlock(&fs->slock);
+    return fd;
+}
+
+/* Move doc's scratch directory to key. -ENOENT when it has none: then the
+ * key changes all the same unless must_exist. */
+static int scratch_move(cfs_fs *fs, cfs_doc *doc, const char *key, bool must_exist)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&fs->slock);
+    if (renameat(fs->scratch_fd, doc->scratch_key, fs->scratch_fd, key) < 0)
+        rc = -errno;
+    if (rc == 0 || (rc == -ENOENT && !must_exist))
+        snprintf(doc->scratch_key, sizeof doc->scratch_key, "%s", key);
+    pthread_mutex_unlock(&fs->slock);
+    return rc;
+}
+
+static void scratch_remove(cfs_fs *fs, cfs_doc *doc)
+{
+    pthread_mutex_lock(&fs->slock);
+    unlinkat(fs->scratch_fd, doc->scratch_key, AT_REMOVEDIR);
+    pthread_mutex_unlock(&fs->slock);
 }
 
 static cfs_doc *doc_new(void)
@@ -254,15 +368,12 @@ static cfs_doc *doc_new(void)
     if (!d)
         return NULL;
     pthread_mutex_init(&d->lock, NULL);
-    d->sfd = -1;
     snprintf(d->state, sizeof d->state, "clean");
     return d;
 }
 
 static void doc_free(cfs_doc *d)
 {
-    if (d->sfd >= 0)
-        close(d->sfd);
     free(d->w);
     cJSON_Delete(d->base_content);
     free(d->render);
@@ -326,10 +437,6 @@ static cfs_doc *doc_for_stream(cfs_fs *fs, const cer_streamref *id, const char *
     snprintf(d->name, sizeof d->name, "%s", name);
     snprintf(d->scratch_key, sizeof d->scratch_key, "%s", d->sid);
     d->base = doc_base("stream", d->sid);
-    if ((*err = scratch_open(fs, d)) < 0) {
-        doc_free(d);
-        return NULL;
-    }
     d->next = fs->docs;
     fs->docs = d;
     index_id(fs, d);
@@ -353,7 +460,8 @@ static cfs_doc *pending_doc(cfs_fs *fs, const char *name, int64_t made_ms, int *
     snprintf(seed, sizeof seed, "%s@%lld", name, (long long)made_ms);
     d->base = doc_base("pending", seed);
     snprintf(d->state, sizeof d->state, "pending");
-    if ((*err = scratch_open(fs, d)) < 0) {
+    if (mkdirat(fs->scratch_fd, d->scratch_key, 0700) < 0 && errno != EEXIST) {
+        *err = -errno;
         doc_free(d);
         return NULL;
     }
@@ -572,10 +680,11 @@ int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
     return err;
 }
 
-/* Whether a document directory holds scratch files. */
-static bool scratch_empty(cfs_doc *d)
+/* Whether a document directory holds no scratch files (when it cannot
+ * tell, out of descriptors say, it says no). */
+static bool scratch_empty(cfs_fs *fs, cfs_doc *d)
 {
-    int fd = openat(d->sfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    int fd = cfs_doc_scratch(fs, d, false);
     DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *de;
     bool empty = true;
@@ -583,7 +692,7 @@ static bool scratch_empty(cfs_doc *d)
     if (!dir) {
         if (fd >= 0)
             close(fd);
-        return true;
+        return fd == -ENOENT;
     }
     while (empty && (de = readdir(dir)))
         if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
@@ -601,19 +710,13 @@ int cfs_doc_rmdir(cfs_fs *fs, const char *name)
     if (!(d = cfs_doc_lookup(fs, name, &by_id, &err)))
         return err;
     pthread_mutex_lock(&d->lock);
-    if ((d->have_w && d->dirty) || !scratch_empty(d)) {
+    if ((d->have_w && d->dirty) || !scratch_empty(fs, d)) {
         rc = -ENOTEMPTY;
-    } else if (d->pending) {
-        unlinkat(d->sfd, ".", AT_REMOVEDIR);  /* fails harmlessly; the dir goes below */
-    } else if (cer_node_pin(fs->node, &d->id, false) < 0 || cer_node_alias(fs->node, &d->id, NULL) < 0) {
+    } else if (!d->pending && (cer_node_pin(fs->node, &d->id, false) < 0 || cer_node_alias(fs->node, &d->id, NULL) < 0)) {
         rc = -EIO;
     }
     if (rc == 0) {
-        int dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        if (dfd >= 0) {
-            unlinkat(dfd, d->scratch_key, AT_REMOVEDIR);
-            close(dfd);
-        }
+        scratch_remove(fs, d);
         pthread_mutex_lock(&fs->lock);
         d->removed = true;
         if (!d->pending)
@@ -675,14 +778,8 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
     pthread_mutex_lock(&d->lock);
     if (d->pending) {
         char key[sizeof d->scratch_key];
-        int dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         snprintf(key, sizeof key, PENDING_PREFIX "%s", to);
-        if (dfd < 0 || renameat(dfd, d->scratch_key, dfd, key) < 0)
-            rc = -errno;
-        if (dfd >= 0)
-            close(dfd);
-        if (rc == 0)
-            memcpy(d->scratch_key, key, sizeof key);
+        rc = scratch_move(fs, d, key, true);
     } else if ((rc = cer_node_alias(fs->node, &d->id, to_sid ? NULL : to)) < 0) {
         rc = rc == -EEXIST ? -EEXIST : -EIO;
     } else if (d->removed && cer_node_pin(fs->node, &d->id, true) < 0) {
@@ -1009,7 +1106,7 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
     cer_streamref id;
     char sid[CER_STREAMID_STR_MAX];
     uint64_t old_dir;
-    int dfd, rc;
+    int rc;
 
     if ((rc = cer_node_create(fs->node, &id, NULL, value, 0)) == -EFBIG || rc == -EINVAL)
         return reject(fs, doc, rc, "invalid", "not saved: the genesis commit is refused: %s%s", cer_errmsg(),
@@ -1020,16 +1117,13 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
     if (cer_node_alias(fs->node, &id, doc->name) < 0)
         cer_node_event(fs->node, "mkdir", &id, "alias %s: %s", doc->name, cer_errmsg());
     cer_streamref_to_string(sid, sizeof sid, &id);
-    /* its scratch files move with it */
-    if ((dfd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) >= 0) {
-        if (renameat(dfd, doc->scratch_key, dfd, sid) < 0)
-            cer_node_event(fs->node, "mkdir", &id, "moving scratch files: %s", strerror(errno));
-        close(dfd);
-    }
+    /* its scratch files move with it; an empty directory just goes */
+    scratch_remove(fs, doc);
+    if ((rc = scratch_move(fs, doc, sid, false)) < 0 && rc != -ENOENT)
+        cer_node_event(fs->node, "mkdir", &id, "moving scratch files: %s", strerror(-rc));
     pthread_mutex_lock(&fs->lock);
     doc->id = id;
     memcpy(doc->sid, sid, sizeof sid);
-    snprintf(doc->scratch_key, sizeof doc->scratch_key, "%s", sid);
     doc->pending = false;
     index_id(fs, doc);
     /* from now on its inode numbers derive from the StreamID (stable
@@ -1731,7 +1825,9 @@ int cfs_init(cfs_fs *fs)
     int rc;
 
     fs->drafts_fd = -1;
+    fs->scratch_fd = -1;
     pthread_mutex_init(&fs->lock, NULL);
+    pthread_mutex_init(&fs->slock, NULL);
     pthread_mutex_init(&fs->nlock, NULL);
     pthread_cond_init(&fs->ncond, NULL);
     fs->mount_ms = cfs_now_ms();
@@ -1739,11 +1835,13 @@ int cfs_init(cfs_fs *fs)
     if (!(fs->ents = calloc(fs->nbuckets, sizeof *fs->ents)) || !(fs->scratch_dir = malloc(n)))
         return -ENOMEM;
     snprintf(fs->scratch_dir, n, "%s/scratch", fs->state_dir);
-    if (fs->ro)  /* shows what is there, makes nothing */
-        rc = access(fs->scratch_dir, F_OK) == 0 ? load_pending(fs) : 0;
-    else if ((rc = mkdir_p(fs->scratch_dir)) == 0)
-        rc = load_pending(fs);
-    if (rc < 0)
+    if (!fs->ro && (rc = mkdir_p(fs->scratch_dir)) < 0)
+        return rc;
+    /* a read-only mount shows what is there and makes nothing: without a
+     * scratch directory it has no scratch files (scratch_fd -1) */
+    if ((fs->scratch_fd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0 && !(fs->ro && errno == ENOENT))
+        return -errno;
+    if (fs->scratch_fd >= 0 && (rc = load_pending(fs)) < 0)
         return rc;
     /* .errors says after a remount what happened before it */
     if (cer_node_events_keep(fs->node, !fs->ro) < 0)
@@ -1764,21 +1862,23 @@ void cfs_fini(cfs_fs *fs)
     for (size_t i = 0; fs->ents && i < fs->nbuckets; i++) {
         for (cfs_ent *e = fs->ents[i], *next; e; e = next) {
             next = e->next;
-            if (e->fd >= 0)
-                close(e->fd);
-            free(e);
+            ent_free(e);
         }
     }
     free(fs->ents);
     fs->ents = NULL;
     free(fs->scratch_dir);
     fs->scratch_dir = NULL;
+    if (fs->scratch_fd >= 0)
+        close(fs->scratch_fd);
+    fs->scratch_fd = -1;
     for (cfs_note *n = fs->nhead, *next; n; n = next) {
         next = n->next;
         free(n);
     }
-    fs->nhead = fs->ntail = NULL;
+    fs->nhead = fs->ntail = fs->nentries = NULL;
     pthread_cond_destroy(&fs->ncond);
     pthread_mutex_destroy(&fs->nlock);
+    pthread_mutex_destroy(&fs->slock);
     pthread_mutex_destroy(&fs->lock);
 }

@@ -291,10 +291,10 @@ static void reply_entry(fuse_req_t req, cfs_ent *e)
 
 /* ---- scratch entries ---- */
 
-/* The entry for a scratch file of doc (fd: an O_PATH descriptor of it,
- * taken over), with one lookup counted: the caller replies with it, or
- * forgets it. */
-static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, int fd)
+/* The entry for scratch file name of doc, in directory parent (fd: an
+ * O_PATH descriptor of it, taken over), with one lookup counted: the
+ * caller replies with it, or forgets it. */
+static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, uint64_t parent, const char *name, int fd)
 {
     struct stat sb;
     cfs_ent *e, *have;
@@ -314,22 +314,77 @@ static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, int fd)
         /* known already (the descriptor we hold keeps the number ours) */
         close(fd);
         free(e);
-        if (have->kind == K_SCRATCH)
-            have->doc = doc;  /* it may have moved between documents */
     }
+    cfs_ent_moved(fs, have->ino, doc, parent, name);
     return have;
 }
 
-static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out)
+/* After EMFILE: whether to try again. The kernel forgets the scratch
+ * files it was asked to drop, and releases closed files, a little later:
+ * ask it now, and give it up to 0.2 s in all (*tries counts). */
+static bool fds_wait(cfs_fs *fs, int err, int *tries)
 {
-    int fd = doc->sfd < 0 ? -1 : openat(doc->sfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (err != EMFILE || ++*tries > 100)
+        return false;
+    cfs_scratch_sweep(fs);
+    usleep(2000);
+    return true;
+}
+
+static int scratch_lookup(cfs_fs *fs, cfs_doc *doc, uint64_t parent, const char *name, cfs_ent **out)
+{
+    int dfd, fd = -EMFILE, tries = 0;
 
     *out = NULL;
+    for (bool first = true; fd == -EMFILE && (first || fds_wait(fs, EMFILE, &tries)); first = false) {
+        if ((dfd = cfs_doc_scratch(fs, doc, false)) < 0) {
+            fd = dfd;
+            continue;
+        }
+        fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        fd = fd < 0 ? -errno : fd;
+        close(dfd);
+    }
     if (fd < 0)
-        return doc->sfd < 0 ? -ENOENT : -errno;
-    if (!(*out = scratch_ent(fs, doc, fd)))
+        return fd;
+    if (!(*out = scratch_ent(fs, doc, parent, name, fd)))
         return -EIO;
     return 0;
+}
+
+/* unlinkat(name, flags) in doc's scratch directory. */
+static int scratch_at(cfs_fs *fs, cfs_doc *doc, const char *name, int flags)
+{
+    int dfd = cfs_doc_scratch(fs, doc, false), rc;
+
+    if (dfd < 0)
+        return dfd;
+    rc = unlinkat(dfd, name, flags) < 0 ? -errno : 0;
+    close(dfd);
+    return rc;
+}
+
+/* renameat2 of a scratch file, within a document or to another one
+ * (directory inode newparent); its entry follows. */
+static int scratch_rename(cfs_fs *fs, cfs_doc *from, const char *name, cfs_doc *to, uint64_t newparent,
+                          const char *newname, unsigned flags)
+{
+    struct stat sb;
+    int fd = cfs_doc_scratch(fs, from, false), tfd = fd, rc;
+
+    if (fd < 0)
+        return fd;
+    if (to != from && (tfd = cfs_doc_scratch(fs, to, true)) < 0) {
+        close(fd);
+        return tfd;
+    }
+    rc = renameat2(fd, name, tfd, newname, flags) < 0 ? -errno : 0;
+    if (rc == 0 && fstatat(tfd, newname, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+        cfs_ent_moved(fs, SCRATCH_BIT | (uint64_t)sb.st_ino, to, newparent, newname);
+    if (tfd != fd)
+        close(tfd);
+    close(fd);
+    return rc;
 }
 
 /* ---- lookup, forget, getattr ---- */
@@ -428,7 +483,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
             else if (!(e = cfs_doc_ent(fs, d, kind, 0, NULL)))
                 rc = -ENOMEM;
         } else {
-            rc = scratch_lookup(fs, d, name, &e);
+            rc = scratch_lookup(fs, d, parent, name, &e);
         }
     } else if (p->kind == K_HISTDIR) {
         rc = lookup_hist(fs, p->doc, name, &e);
@@ -606,7 +661,7 @@ static int list_doc(cfs_fs *fs, cfs_doc *doc, dh *d)
     DIR *dir;
     struct dirent *de;
 
-        pthread_mutex_lock(&doc->lock);
+    pthread_mutex_lock(&doc->lock);
     present = cfs_doc_content_present(doc);
     pthread_mutex_unlock(&doc->lock);
     if (present && (rc = snap_add(d, "content.json", cfs_ino(doc->base, "content"), S_IFREG)) < 0)
@@ -625,7 +680,7 @@ static int list_doc(cfs_fs *fs, cfs_doc *doc, dh *d)
     }
     if (rc < 0)
         return rc;
-    if ((fd = openat(doc->sfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0 || !(dir = fdopendir(fd))) {
+    if ((fd = cfs_doc_scratch(fs, doc, false)) < 0 || !(dir = fdopendir(fd))) {
         if (fd >= 0)
             close(fd);
         return 0;  /* no scratch files */
@@ -817,8 +872,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         rc = cfs_reserved(name) == K_HISTDIR || cfs_reserved(name) == K_CONFDIR ? -EACCES
              : cfs_reserved(name)                                              ? -ENOTDIR
                                                                                : -ENOENT;
-        if (!cfs_reserved(name) && unlinkat(p->doc->sfd, name, AT_REMOVEDIR) < 0)
-            rc = -errno;
+        if (!cfs_reserved(name))
+            rc = scratch_at(fs, p->doc, name, AT_REMOVEDIR);
     } else {
         rc = is_ro_dir(p) ? -EROFS : -ENOTDIR;
     }
@@ -856,8 +911,8 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
         pthread_mutex_unlock(&d->lock);
     } else if (kind) {
         rc = kind == K_HISTDIR || kind == K_CONFDIR ? -EISDIR : -EACCES;
-    } else if (unlinkat(p->doc->sfd, name, 0) < 0) {
-        rc = -errno;
+    } else {
+        rc = scratch_at(fs, p->doc, name, 0);
     }
     fuse_reply_err(req, -rc);
 }
@@ -873,11 +928,16 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
         fuse_reply_err(req, !p ? ENOENT : fs->ro ? EROFS : is_ro_dir(p) ? EROFS : EACCES);
         return;
     }
-    if (symlinkat(link, p->doc->sfd, name) < 0) {
-        fuse_reply_err(req, errno);
+    if ((rc = cfs_doc_scratch(fs, p->doc, true)) >= 0) {
+        int dfd = rc;
+        rc = symlinkat(link, dfd, name) < 0 ? -errno : 0;
+        close(dfd);
+    }
+    if (rc < 0) {
+        fuse_reply_err(req, -rc);
         return;
     }
-    if ((rc = scratch_lookup(fs, p->doc, name, &e)) < 0) {
+    if ((rc = scratch_lookup(fs, p->doc, parent, name, &e)) < 0) {
         fuse_reply_err(req, -rc);
         return;
     }
@@ -923,9 +983,9 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 }
 
 /* Read all of a scratch file (at most CFS_CONTENT_MAX bytes). */
-static int read_scratch(cfs_doc *doc, const char *name, uint8_t **out, size_t *len)
+static int read_scratch(int dfd, const char *name, uint8_t **out, size_t *len)
 {
-    int fd = openat(doc->sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat sb;
     uint8_t *buf;
     size_t got = 0;
@@ -960,12 +1020,15 @@ static int rename_onto_content(cfs_fs *fs, cfs_doc *d, const char *name, unsigne
 
     struct stat sb;
     cfs_ent *se;
+    int dfd = cfs_doc_scratch(fs, d, false);
 
-    if ((rc = read_scratch(d, name, &bytes, &len)) < 0)
-        return rc;
-    if (fstatat(d->sfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (dfd < 0)
+        return dfd;
+    if ((rc = read_scratch(dfd, name, &bytes, &len)) < 0 ||
+        (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 && (rc = -errno))) {
+        close(dfd);
         free(bytes);
-        return -errno;
+        return rc;
     }
     pthread_mutex_lock(&d->lock);
     if ((flags & RENAME_NOREPLACE) && cfs_doc_content_present(d))
@@ -980,7 +1043,7 @@ static int rename_onto_content(cfs_fs *fs, cfs_doc *d, const char *name, unsigne
         d->dirty = false;
         d->written = false;
         snprintf(d->state, sizeof d->state, "clean");
-        if (rc == 0 && unlinkat(d->sfd, name, 0) < 0)
+        if (rc == 0 && unlinkat(dfd, name, 0) < 0)
             rc = -errno;
         /* the kernel now names the scratch file's inode content.json: let
          * that inode stand for content.json until the kernel forgets it */
@@ -992,6 +1055,7 @@ static int rename_onto_content(cfs_fs *fs, cfs_doc *d, const char *name, unsigne
         }
     }
     pthread_mutex_unlock(&d->lock);
+    close(dfd);
     free(bytes);
     return rc;
 }
@@ -1002,17 +1066,17 @@ static int rename_content_away(cfs_fs *fs, cfs_doc *d, const char *newname, unsi
 {
     const char *data;
     size_t len, off = 0;
-    int fd, rc;
+    int dfd, fd, rc;
 
     pthread_mutex_lock(&d->lock);
-    if ((rc = cfs_doc_visible(fs, d, &data, &len)) < 0)
+    if ((rc = cfs_doc_visible(fs, d, &data, &len)) < 0 || (rc = dfd = cfs_doc_scratch(fs, d, true)) < 0)
         goto out;
-    fd = openat(d->sfd, newname, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (flags & RENAME_NOREPLACE ? O_EXCL : O_TRUNC),
+    fd = openat(dfd, newname, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (flags & RENAME_NOREPLACE ? O_EXCL : O_TRUNC),
                 0644);
-    if (fd < 0) {
-        rc = -errno;
+    rc = fd < 0 ? -errno : 0;
+    close(dfd);
+    if (fd < 0)
         goto out;
-    }
     while (off < len) {
         ssize_t n = write(fd, data + off, len - off);
         if (n < 0) {
@@ -1060,8 +1124,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         k2 = cfs_reserved(newname);
         if (p->doc != np->doc) {
             rc = k1 == K_CONTENT || k2 == K_CONTENT ? -EXDEV : k1 || k2 ? -EACCES : 0;
-            if (rc == 0 && renameat2(p->doc->sfd, name, np->doc->sfd, newname, flags) < 0)
-                rc = -errno;
+            if (rc == 0)
+                rc = scratch_rename(fs, p->doc, name, np->doc, newparent, newname, flags);
         } else if (k1 == K_CONTENT && k2 == K_CONTENT) {
             rc = 0;
         } else if ((k1 && k1 != K_CONTENT) || (k2 && k2 != K_CONTENT)) {
@@ -1075,8 +1139,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
             } else {
                 rc = rename_content_away(fs, d, newname, flags);
             }
-        } else if (renameat2(p->doc->sfd, name, np->doc->sfd, newname, flags) < 0) {
-            rc = -errno;
+        } else {
+            rc = scratch_rename(fs, p->doc, name, p->doc, newparent, newname, flags);
         }
         if (rc == 0 && (k1 == K_CONTENT || k2 == K_CONTENT)) {
             cfs_notify_entry(fs, newparent, newname);
@@ -1111,6 +1175,7 @@ static fh *handle(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, fh 
 {
     cfs_ent *e;
     char path[64];
+    int tries = 0;
 
     if (fi && fi->fh)
         return (fh *)(uintptr_t)fi->fh;
@@ -1124,9 +1189,11 @@ static fh *handle(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, fh 
     tmp->wrote = true;
     if (e->kind == K_SCRATCH) {
         proc_path(path, e->fd);
-        tmp->fd = open(path, O_RDWR | O_CLOEXEC);
-        if (tmp->fd < 0)
-            tmp->fd = open(path, O_RDONLY | O_CLOEXEC);
+        do {
+            tmp->fd = open(path, O_RDWR | O_CLOEXEC);
+            if (tmp->fd < 0 && errno != EMFILE)
+                tmp->fd = open(path, O_RDONLY | O_CLOEXEC);
+        } while (tmp->fd < 0 && fds_wait(FS(req), errno, &tries));
         return tmp->fd < 0 ? NULL : tmp;
     }
     if (e->kind != K_CONTENT && cfs_render(FS(req), e, &tmp->buf, &tmp->len) < 0)
@@ -1199,7 +1266,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     bool write = (fi->flags & O_ACCMODE) != O_RDONLY;
     char path[64];
     fh *h;
-    int rc;
+    int rc, tries = 0;
 
     count_request(req, RQ_OPEN, ino);
     if (!e) {
@@ -1223,7 +1290,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
             return;
         }
         proc_path(path, e->fd);
-        if ((h->fd = open(path, (fi->flags & ~O_NOFOLLOW) | O_CLOEXEC)) < 0) {
+        while ((h->fd = open(path, (fi->flags & ~O_NOFOLLOW) | O_CLOEXEC)) < 0 && fds_wait(fs, errno, &tries))
+            ;
+        if (h->fd < 0) {
             fuse_reply_err(req, errno);
             free(h);
             return;
@@ -1324,11 +1393,17 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         fuse_reply_err(req, EACCES);
         return;
     } else {
-        if ((fd = openat(p->doc->sfd, name, (fi->flags | O_CREAT) & ~O_NOFOLLOW, mode)) < 0) {
-            fuse_reply_err(req, errno);
+        int dfd = cfs_doc_scratch(fs, p->doc, true);
+        fd = dfd < 0 ? dfd : openat(dfd, name, (fi->flags | O_CREAT) & ~O_NOFOLLOW, mode);
+        if (fd < 0 && dfd >= 0)
+            fd = -errno;
+        if (dfd >= 0)
+            close(dfd);
+        if (fd < 0) {
+            fuse_reply_err(req, -fd);
             return;
         }
-        if ((rc = scratch_lookup(fs, p->doc, name, &e)) < 0 || !(h = fh_new(K_SCRATCH, p->doc))) {
+        if ((rc = scratch_lookup(fs, p->doc, parent, name, &e)) < 0 || !(h = fh_new(K_SCRATCH, p->doc))) {
             close(fd);
             fuse_reply_err(req, rc < 0 ? -rc : ENOMEM);
             return;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <syslog.h>
@@ -342,6 +343,31 @@ static int check_mountpoint(const char *mnt, char abs[PATH_MAX])
                     mnt, type, mnt);
 }
 
+/* The soft limit on open files up to the hard one: the usual 1,024 is
+ * low for a daemon serving many processes (the mount keeps no descriptor
+ * per document; open files and the scratch files the kernel knows hold
+ * one each). Returns the limit in effect. */
+static rlim_t raise_nofile(bool debug)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 1024;
+    if (rl.rlim_cur >= rl.rlim_max)
+        return rl.rlim_cur;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        syslog(LOG_WARNING, "open files: cannot raise the limit from %llu: %s", (unsigned long long)was,
+               strerror(errno));
+        return was;
+    }
+    if (debug)
+        syslog(LOG_DEBUG, "open files: limit raised from %llu to %llu", (unsigned long long)was,
+               (unsigned long long)rl.rlim_cur);
+    return rl.rlim_cur;
+}
+
 static int root_entries(cfs_fs *fs)
 {
     static const int kinds[] = {K_ROOT, K_STATUS, K_ERRORS};
@@ -450,6 +476,9 @@ int cfs_cmd_mount(int argc, char **argv)
      * journal (a systemd unit), which has them from syslog already */
     openlog("ceramicfs", LOG_PID | (o.foreground && !cfs_sd_stderr_is_journal() ? LOG_PERROR : 0), LOG_DAEMON);
     cer_node_on_event(fs.node, on_event, NULL);
+    /* scratch files the kernel knows may hold a quarter of them; the rest
+     * is for open files and requests in flight */
+    fs.scratch_max = (size_t)(raise_nofile(o.debug) / 4);
     if (!(fs.se = fuse_session_new(&args, &cfs_ops, sizeof cfs_ops, &fs))) {
         cli_fail("cannot start a FUSE session");
         goto out;

@@ -22,9 +22,11 @@
  * notifier thread's timer (cfs_docs_tick).
  *
  * Locks, in the order they are taken: fs->lock (the tables), then one
- * doc->lock. Neither is held while calling fuse_lowlevel_notify_* (only
- * the notifier thread calls those, with no lock held). doc->lock is held
- * across a commit (local disk I/O only, bounded).
+ * doc->lock; fs->slock (scratch directories) and fs->nlock (the notifier
+ * queue) are leaves: nothing is taken under them. None is held while
+ * calling fuse_lowlevel_notify_* (only the notifier thread calls those,
+ * with no lock held). doc->lock is held across a commit (local disk I/O
+ * only, bounded).
  */
 #ifndef CFS_MOUNT_H
 #define CFS_MOUNT_H
@@ -99,6 +101,9 @@ typedef struct cfs_ent {
     size_t hist;                /* K_HIST: log index; K_CONF: lost branch number */
     cer_cid hist_cid;           /* K_HIST: commit; K_CONF: the lost tip */
     int fd;                     /* K_SCRATCH: O_PATH descriptor */
+    uint64_t parent;            /* K_SCRATCH: the directory and name it was */
+    char *name;                 /* last looked up by (owned): see sweep */
+    struct cfs_ent *sprev, *snext;  /* fs->scratch list: entries with an fd */
     dev_t bdev;                 /* K_SCRATCH: the backing file */
     ino_t bino;
     uint64_t nlookup;           /* K_SCRATCH, and transient entries */
@@ -119,8 +124,7 @@ struct cfs_doc {
     cer_streamref id;           /* when !pending */
     char sid[CER_STREAMID_STR_MAX];  /* its string ("" when pending) */
     char name[CER_STREAMID_STR_MAX];  /* the directory's name: alias, or the StreamID */
-    char scratch_key[CER_STREAMID_STR_MAX + 16];  /* STATE/scratch/<key> */
-    int sfd;                    /* that directory, O_DIRECTORY */
+    char scratch_key[CER_STREAMID_STR_MAX + 16];  /* STATE/scratch/<key> (fs->slock) */
     int64_t made_ms;            /* pending: when mkdir'd */
 
     /* the working copy W (FUSE.md 2.4): what content.json shows while the
@@ -194,6 +198,9 @@ typedef struct cfs_fs {
     char *state_dir;
     char *scratch_dir;          /* STATE/scratch */
     int drafts_fd;              /* STATE/drafts (-1: none, -o ro) */
+    int scratch_fd;             /* that directory, O_DIRECTORY */
+    pthread_mutex_t slock;      /* guards docs' scratch_key and the renames of
+                                   their directories; no lock is taken under it */
     bool ro;
     bool debug;
     bool no_open;               /* the kernel's no-open mode (default; -o open
@@ -212,6 +219,10 @@ typedef struct cfs_fs {
     size_t nbuckets, nents;
     char refused[512];          /* the last rename refused, and when (one line */
     int64_t refused_ms;         /* in .errors for mv's two tries) */
+    /* entries holding a descriptor (scratch files), oldest first: past
+     * scratch_max the kernel is asked to forget the oldest (docs.c) */
+    cfs_ent *scratch_head, *scratch_tail;
+    size_t nscratch, scratch_max, sweep_at;
 
     atomic_uint_fast64_t requests[CFS_REQUEST_KINDS]; /* by kind since the mount (fsops.c) */
     atomic_bool tick_wanted;    /* a save may wait for the timer (cfs_docs_tick) */
@@ -219,6 +230,7 @@ typedef struct cfs_fs {
     pthread_mutex_t nlock;      /* guards the notifier queue */
     pthread_cond_t ncond;
     cfs_note *nhead, *ntail;
+    cfs_note *nentries;         /* the last of the entry notes, which go first */
     bool nstop;
     pthread_t nthread;
     bool nstarted;
@@ -242,6 +254,11 @@ cfs_ent *cfs_ent_get(cfs_fs *fs, uint64_t ino);
  * one more lookup counted when it is transient (under the table's lock,
  * so a concurrent forget cannot free it first). */
 cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e);
+/* Scratch file ino is now name in directory parent of doc (looked up,
+ * or renamed there). */
+void cfs_ent_moved(cfs_fs *fs, uint64_t ino, cfs_doc *doc, uint64_t parent, const char *name);
+/* Ask the kernel now to forget the oldest scratch files (out of descriptors). */
+void cfs_scratch_sweep(cfs_fs *fs);
 /* The kernel forgot n lookups of ino: transient entries go at zero. */
 void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n);
 /* The entry of role kind of doc, created on first use. */
@@ -255,6 +272,10 @@ cfs_doc *cfs_doc_find(cfs_fs *fs, const cer_streamref *id);
 int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out);
 int cfs_doc_rmdir(cfs_fs *fs, const char *name);
 int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags);
+/* doc's scratch directory, opened for this use (the caller closes it): the
+ * descriptor, or -errno (-ENOENT: no scratch files yet, unless create,
+ * which makes the directory). */
+int cfs_doc_scratch(cfs_fs *fs, cfs_doc *doc, bool create);
 /* Names to list in the root: fn(name, ino) for every listed document. */
 int cfs_docs_list(cfs_fs *fs, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg);
 

@@ -29,12 +29,20 @@ static bool same(const cfs_note *a, const cfs_note *b)
     }
 }
 
+/* Entry invalidations go first (after those queued already): they are
+ * cheap, and they are how the daemon gets the kernel to forget scratch
+ * files and close their descriptors (docs.c), which must not wait behind
+ * the work of many moved tips. */
 static void push(cfs_fs *fs, const cfs_note *n)
 {
-    cfs_note *c;
+    cfs_note *c, **at;
 
     pthread_mutex_lock(&fs->nlock);
-    for (c = fs->nhead; c; c = c->next) {
+    for (c = n->kind == N_ENTRY ? fs->nhead : fs->nentries ? fs->nentries->next : fs->nhead; c; c = c->next) {
+        if (n->kind == N_ENTRY && c->kind != N_ENTRY) {
+            c = NULL;
+            break;
+        }
         if (same(c, n)) {
             if (n->kind == N_INODE && n->off == 0)
                 c->off = 0;  /* data too wins over attributes only */
@@ -43,12 +51,16 @@ static void push(cfs_fs *fs, const cfs_note *n)
     }
     if (!c && !fs->nstop && (c = malloc(sizeof *c))) {
         *c = *n;
-        c->next = NULL;
-        if (fs->ntail)
-            fs->ntail->next = c;
+        if (n->kind == N_ENTRY)
+            at = fs->nentries ? &fs->nentries->next : &fs->nhead;
         else
-            fs->nhead = c;
-        fs->ntail = c;
+            at = fs->ntail ? &fs->ntail->next : &fs->nhead;
+        c->next = *at;
+        *at = c;
+        if (!c->next)
+            fs->ntail = c;
+        if (n->kind == N_ENTRY)
+            fs->nentries = c;
         pthread_cond_signal(&fs->ncond);
     }
     pthread_mutex_unlock(&fs->nlock);
@@ -133,6 +145,8 @@ static void *run(void *arg)
         fs->nhead = n->next;
         if (!fs->nhead)
             fs->ntail = NULL;
+        if (fs->nentries == n)
+            fs->nentries = NULL;
         pthread_mutex_unlock(&fs->nlock);
         /* -ENOENT only says the kernel holds nothing to drop */
         switch (n->kind) {

@@ -137,12 +137,12 @@ nopt=0
 for o in $(ceramicfs mount --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
     n=$(echo "${o#--}" | tr - _)
     case $n in
-    anchor) v==local ;; chain) v==inmemory ;; eth_raw) v= ;;
+    anchor) v==local ;; anchor_auth) v==did ;; chain) v==inmemory ;; eth_raw) v= ;;
     anchor_interval|anchor_timeout) v==5 ;; query_timeout|query_quiet) v==100 ;; *) v==x ;;
     esac
     # accepted: the mount then stops at the missing mount point
     err=$(t ceramicfs mount "$T/nonexistent" -o "ipfs=http://127.0.0.1:1,$n$v" 2>&1)
-    case $err in *"nonexistent: not a directory"*) nopt=$((nopt + 1)) ;; *) bad "-o $n$v: $err" ;; esac
+    case $err in *"nonexistent: No such file or directory"*) nopt=$((nopt + 1)) ;; *) bad "-o $n$v: $err" ;; esac
 done
 [ $nopt -ge 15 ] && ok "-o forms of the $nopt long options of mount --help" || bad "only $nopt -o forms"
 err=$(t ceramicfs mount "$T/nonexistent" -o no_such_option 2>&1)
