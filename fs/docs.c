@@ -1292,6 +1292,20 @@ bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc)
 
 /* ---- the timer and the unmount ---- */
 
+/* The newest document, to walk the list from without fs->lock: documents
+ * are only ever put in front (under fs->lock) and live as long as fs, so
+ * each one's next never changes. The lock order is doc->lock, then
+ * fs->lock: a walk that takes documents' locks must not hold fs->lock. */
+static cfs_doc *docs_head(cfs_fs *fs)
+{
+    cfs_doc *d;
+
+    pthread_mutex_lock(&fs->lock);
+    d = fs->docs;
+    pthread_mutex_unlock(&fs->lock);
+    return d;
+}
+
 /* The documents (a snapshot: documents live as long as fs) for which
  * want(doc, now) is 1, checked under each one's lock; *later is set when
  * it is 2 for one (not due yet) or one was busy and skipped (skip_busy:
@@ -1305,8 +1319,7 @@ static cfs_doc **docs_where(cfs_fs *fs, int (*want)(cfs_doc *d, int64_t now), bo
 
     *n = 0;
     *later = false;
-    pthread_mutex_lock(&fs->lock);
-    for (cfs_doc *d = fs->docs; d; d = d->next) {
+    for (cfs_doc *d = docs_head(fs); d; d = d->next) {
         int w;
         if (skip_busy ? pthread_mutex_trylock(&d->lock) != 0 : pthread_mutex_lock(&d->lock) != 0) {
             *later = true;
@@ -1327,7 +1340,6 @@ static cfs_doc **docs_where(cfs_fs *fs, int (*want)(cfs_doc *d, int64_t now), bo
         }
         v[(*n)++] = d;
     }
-    pthread_mutex_unlock(&fs->lock);
     return v;
 }
 
@@ -1661,18 +1673,20 @@ static int render_status(cfs_fs *fs, char **out, size_t *len)
 
     if (cer_node_status(fs->node, &o) < 0)
         return -ENOMEM;
+    /* removed and pending are fs->lock's, dirty and state each document's:
+     * two walks, never both locks at once (docs_head) */
     pthread_mutex_lock(&fs->lock);
     for (cfs_doc *d = fs->docs; d; d = d->next) {
-        if (d->removed)
-            continue;
-        docs++;
-        pending += d->pending;
-        pthread_mutex_lock(&d->lock);
+        docs += !d->removed;
+        pending += d->pending && !d->removed;
+    }
+    pthread_mutex_unlock(&fs->lock);
+    for (cfs_doc *d = docs_head(fs); d; d = d->next) {
+        pthread_mutex_lock(&d->lock);  /* a removed one is neither (rmdir refuses a dirty one) */
         dirty += d->dirty;
         invalid += strcmp(d->state, "invalid") == 0 || strcmp(d->state, "conflict") == 0;
         pthread_mutex_unlock(&d->lock);
     }
-    pthread_mutex_unlock(&fs->lock);
     m = cJSON_AddObjectToObject(o, "mount");
     if (!m || !cJSON_AddStringToObject(m, "state", fs->state_dir) || !cJSON_AddBoolToObject(m, "readOnly", fs->ro) ||
         !cJSON_AddNumberToObject(m, "documentsOpen", (double)docs) ||
