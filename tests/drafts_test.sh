@@ -43,13 +43,6 @@ mount_fs() {
     PID=$!
     wait_mounted "$M" $PID "$T/daemon.log"
 }
-umount_fs() {
-    t fusermount3 -u "$M" || fusermount3 -uz "$M"
-    wait $PID
-    rc=$?
-    PID=
-    [ $rc -eq 0 ] || bad "daemon exit status $rc"
-}
 # errno NAME WANT CMD...: the command fails and its stderr names the error
 errno_is() {
     name=$1 want=$2; shift 2

@@ -14,6 +14,9 @@
 #                        only while PID lives); else print LOG and exit 1
 #   unmount DIR...       each DIR that is a mount point: fusermount3 -u,
 #                        then -uz; quiet
+#   umount_fs            unmount $M (again after a second, then lazily) and
+#                        check that the daemon $PID exits 0 ($T/daemon.log
+#                        shown if not); PID is then empty
 fails=0
 PEERS="bash $(cd "$(dirname "$0")" && pwd)/peers/peers.sh"
 
@@ -62,4 +65,12 @@ unmount() {
         timeout 30 fusermount3 -u "$_m" 2>/dev/null || timeout 30 fusermount3 -uz "$_m" 2>/dev/null
     done
     return 0  # a cleanup step: never the reason a test under set -e stops
+}
+
+umount_fs() {
+    t fusermount3 -u "$M" || { sleep 1; fusermount3 -u "$M" 2>/dev/null; } || fusermount3 -uz "$M"
+    wait $PID
+    _rc=$?
+    PID=
+    if [ $_rc -eq 0 ]; then ok "daemon exits 0 on unmount"; else bad "daemon exit status $_rc"; tail -20 "$T/daemon.log"; fi
 }

@@ -51,13 +51,6 @@ mount_fs() {
     PID=$!
     wait_mounted "$M" $PID "$T/daemon.log"
 }
-umount_fs() {
-    t fusermount3 -u "$M" || { sleep 1; fusermount3 -u "$M" 2>/dev/null; } || fusermount3 -uz "$M"
-    wait $PID
-    rc=$?
-    PID=
-    if [ $rc -eq 0 ]; then ok "daemon exits 0 on unmount"; else bad "daemon exit status $rc"; tail -20 "$T/daemon.log"; fi
-}
 cleanup() {
     unmount "$M"
     umount "$T/ro" 2>/dev/null

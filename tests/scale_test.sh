@@ -44,13 +44,6 @@ mount_fs() {
     PID=$!
     wait_mounted "$M" $PID "$T/daemon.log"
 }
-umount_fs() {
-    t fusermount3 -u "$M" || fusermount3 -uz "$M"
-    wait $PID
-    rc=$?
-    PID=
-    eq "daemon exits 0" $rc 0
-}
 fds() { ls "/proc/$PID/fd" | wc -l | tr -d ' '; }
 nofile() { awk '/^Max open files/ { print $4 "/" $5 }' "/proc/$PID/limits"; }
 
