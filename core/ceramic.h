@@ -992,10 +992,6 @@ int cer_ipfs_block_put(cer_ipfs *c, const cer_cid *cid, const uint8_t *data, siz
  * block timeout); -ETIMEDOUT when the daemon cannot find it in time,
  * -EBADMSG when the bytes do not hash to cid, -EFBIG over CER_BLOCK_MAX. */
 int cer_ipfs_block_get(cer_ipfs *c, const cer_cid *cid, cer_buf *out, int timeout_ms);
-/* block/stat: the block's size (the daemon fetches it if needed). */
-int cer_ipfs_block_stat(cer_ipfs *c, const cer_cid *cid, size_t *size);
-int cer_ipfs_pin_add(cer_ipfs *c, const cer_cid *cid, bool recursive);
-int cer_ipfs_swarm_connect(cer_ipfs *c, const char *multiaddr);
 /* pubsub/pub: topic is the plain topic (encoded "u"+b64url here). */
 int cer_ipfs_pub(cer_ipfs *c, const char *topic, const uint8_t *data, size_t len);
 
@@ -1117,9 +1113,6 @@ int cer_sync_load(cer_sync *s, const cer_streamref *id, int timeout_ms);
 int cer_sync_wait_ready(cer_sync *s, int timeout_ms);
 /* Wait until the journal of unpublished commits is empty: 0 or -ETIMEDOUT. */
 int cer_sync_flush(cer_sync *s, int timeout_ms);
-/* The "ipfs" status section (also registered with the node): url, peer,
- * connected, network, topic, in, out, dropped, queued, last_error. */
-int cer_sync_status(cer_sync *s, cJSON **out);
 /* ---- anchoring hooks of the node (see "Anchoring" below) ---- */
 
 /* Set the anchor status of a stream's state while its tip is still tip

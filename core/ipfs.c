@@ -143,35 +143,6 @@ int cer_ipfs_parse_string(char *out, size_t cap, const uint8_t *body, size_t len
     return rc;
 }
 
-int cer_ipfs_parse_pins(const cer_cid *want, const uint8_t *body, size_t len)
-{
-    cJSON *o;
-    const cJSON *pins, *p;
-    int rc;
-
-    if ((rc = parse_object(&o, body, len, "pin")) < 0)
-        return rc;
-    pins = cJSON_GetObjectItemCaseSensitive(o, "Pins");
-    rc = cJSON_IsArray(pins) ? cer_err(-EBADMSG, "ipfs: pin reply does not name the block")
-                             : cer_err(-EINVAL, "ipfs: pin reply without Pins");
-    if (!cJSON_IsArray(pins))
-        pins = NULL;
-    cJSON_ArrayForEach(p, pins) {
-        cer_cid c;
-        /* js-ipfs answers in base58btc, kubo in base32: compare parsed CIDs;
-         * a v0 answer names the same multihash as a dag-pb v1 */
-        if (cJSON_IsString(p) && cer_cid_parse(&c, p->valuestring) == 0 &&
-            c.digest_len == want->digest_len && c.mh_code == want->mh_code &&
-            memcmp(c.digest, want->digest, c.digest_len) == 0) {
-            rc = 0;
-            cer_errclear();
-            break;
-        }
-    }
-    cJSON_Delete(o);
-    return rc;
-}
-
 /* Decode a multibase 'u' string into a new buffer. */
 static int unmb64u(uint8_t **out, size_t *len, const char *s, size_t max)
 {
@@ -612,65 +583,6 @@ int cer_ipfs_block_get(cer_ipfs *c, const cer_cid *cid, cer_buf *out, int timeou
         return cer_err_wrap(rc, "ipfs: block/get %s returned other bytes", name);
     }
     return 0;
-}
-
-int cer_ipfs_block_stat(cer_ipfs *c, const cer_cid *cid, size_t *size)
-{
-    char name[CER_CID_STR_MAX], q[CER_CID_STR_MAX + 48];
-    cer_buf b = CER_BUF_INIT;
-    cer_cid key;
-    int rc;
-
-    if ((rc = cer_cid_to_string(name, sizeof name, cid)) < 0)
-        return rc;
-    snprintf(q, sizeof q, "arg=%s&timeout=%ldms", name, c->block_timeout_ms);
-    if ((rc = call(c, "block/stat", q, NULL, 0, &b, CER_IPFS_REPLY_MAX, c->block_timeout_ms + 2000)) == 0 &&
-        (rc = cer_ipfs_parse_key(&key, size, b.data, b.len)) == 0 &&
-        (key.digest_len != cid->digest_len || memcmp(key.digest, cid->digest, key.digest_len) != 0))
-        rc = cer_err(-EBADMSG, "ipfs: block/stat answered for another block");
-    cer_buf_free(&b);
-    return rc;
-}
-
-int cer_ipfs_pin_add(cer_ipfs *c, const cer_cid *cid, bool recursive)
-{
-    char name[CER_CID_STR_MAX], q[CER_CID_STR_MAX + 64];
-    cer_buf b = CER_BUF_INIT;
-    int rc;
-
-    if ((rc = cer_cid_to_string(name, sizeof name, cid)) < 0)
-        return rc;
-    snprintf(q, sizeof q, "arg=%s&recursive=%s&timeout=%ldms", name, recursive ? "true" : "false",
-             c->block_timeout_ms);
-    if ((rc = call(c, "pin/add", q, NULL, 0, &b, CER_IPFS_REPLY_MAX, c->block_timeout_ms + 2000)) == 0)
-        rc = cer_ipfs_parse_pins(cid, b.data, b.len);
-    cer_buf_free(&b);
-    return rc;
-}
-
-int cer_ipfs_swarm_connect(cer_ipfs *c, const char *multiaddr)
-{
-    cer_buf b = CER_BUF_INIT;
-    char *esc, *q;
-    CURL *h;
-    int rc;
-
-    if (!multiaddr || multiaddr[0] != '/' || strlen(multiaddr) > 1024)
-        return cer_err(-EINVAL, "ipfs: swarm/connect needs a multiaddr");
-    if (!(h = take_handle(c)))
-        return cer_err(-ENOMEM, "ipfs: cannot make a curl handle");
-    esc = curl_easy_escape(h, multiaddr, 0);
-    give_handle(c, h);
-    if (!esc || !(q = malloc(strlen(esc) + 8))) {
-        curl_free(esc);
-        return cer_err(-ENOMEM, "ipfs: out of memory");
-    }
-    sprintf(q, "arg=%s", esc);
-    curl_free(esc);
-    rc = call(c, "swarm/connect", q, NULL, 0, &b, CER_IPFS_REPLY_MAX, c->timeout_ms);
-    free(q);
-    cer_buf_free(&b);
-    return rc;
 }
 
 static int topic_query(char **out, const char *topic)

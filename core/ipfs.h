@@ -18,14 +18,12 @@
 /* The "Message" of a daemon error reply {"Message":..., "Code":..., ...}
  * into out (cut to cap, printable); -EINVAL when body is not one. */
 int cer_ipfs_parse_error(char *out, size_t cap, const uint8_t *body, size_t len);
-/* {"Key": "<cid in any base>", "Size": n} (block/put, block/stat); size
+/* {"Key": "<cid in any base>", "Size": n} (block/put); size
  * may be NULL. */
 int cer_ipfs_parse_key(cer_cid *out, size_t *size, const uint8_t *body, size_t len);
 /* A string member of a JSON object reply ("ID" of id, "Version" of
  * version) into out; -ENOSPC when longer than cap - 1. */
 int cer_ipfs_parse_string(char *out, size_t cap, const uint8_t *body, size_t len, const char *member);
-/* {"Pins": [cid, ...]}: 0 when want is among them, -EBADMSG when not. */
-int cer_ipfs_parse_pins(const cer_cid *want, const uint8_t *body, size_t len);
 /* One NDJSON line of pubsub/sub. Returns 1 for the daemon's "{}" first
  * line (or any line with no "data"), 0 for a message (out->data points to
  * *scratch, which the caller frees), negative for a malformed line. When

@@ -732,13 +732,11 @@ static void *work_main(void *arg)
 
 /* ---- status ---- */
 
+/* The "ipfs" status section, registered with the node: url, peer,
+ * connected, network, topic, in, out, dropped, queued, last_error. */
 static int status_fn(cJSON **out, void *arg)
 {
-    return cer_sync_status(arg, out);
-}
-
-int cer_sync_status(cer_sync *s, cJSON **out)
-{
+    cer_sync *s = arg;
     cer_store_ipfs_stats st;
     cJSON *o = cJSON_CreateObject();
     bool ok;

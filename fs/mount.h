@@ -357,6 +357,9 @@ void cfs_notify_tip(void *arg, const cer_streamref *id, const cer_cid *tip, unsi
 
 extern const struct fuse_lowlevel_ops cfs_ops;
 
+/* ---- fs/docs.c ---- */
+
+/* CLOCK_REALTIME in milliseconds. */
 int64_t cfs_now_ms(void);
 
 #endif

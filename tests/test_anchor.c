@@ -6,7 +6,8 @@
  * mismatch, reverted tx, unreachable chain, retries, FAILED; a save on an
  * anchor the chain rejects kept as a lost branch), and the strict reply
  * parsers. With CERAMICFS_ETH_RPC set (tests/anchor_test.sh
- * starts a real chain) the same anchoring runs on that chain too.
+ * starts a real chain) the same anchoring runs on that chain too; without
+ * it that case is not run and says SKIPPED (it is not counted).
  */
 #include "testutil.h"
 #include "anchor.h"
@@ -1136,7 +1137,13 @@ START_TEST(anchored_branch_wins)
 }
 END_TEST
 
-/* ---- a real chain (tests/anchor_test.sh sets CERAMICFS_ETH_RPC) ---- */
+/* ---- a real chain (tests/anchor_test.sh sets CERAMICFS_ETH_RPC) ----
+ * Only a case when CERAMICFS_ETH_RPC names a chain (anchor_suite adds it
+ * then): without one it tests nothing, so it is left out of the run with a
+ * SKIP banner rather than counted as a pass. CI runs it through
+ * tests/anchor_test.sh, which starts ganache (tests/peers/chain.sh), runs
+ * this program with the chain's URL and fails unless "real_chain passed"
+ * is printed; under CI=true that script fails when it has no chain. */
 
 START_TEST(real_chain)
 {
@@ -1149,10 +1156,7 @@ START_TEST(real_chain)
     char why[256];
     int64_t ts;
 
-    if (!url) {
-        fprintf(stderr, "test_anchor: real_chain skipped (CERAMICFS_ETH_RPC not set)\n");
-        return;
-    }
+    ck_assert_ptr_nonnull(url);
     o.eth_rpc = url;
     network = "local";  /* where ganache's eip155:1337 counts */
     node = node_new();
@@ -1238,7 +1242,11 @@ static Suite *anchor_suite(void)
     tcase_add_test(tc, reply_parsers);
     tcase_add_test(tc, cas_request_car_vectors);
     tcase_add_test(tc, anchored_branch_wins);
-    tcase_add_test(tc, real_chain);
+    if (getenv("CERAMICFS_ETH_RPC"))
+        tcase_add_test(tc, real_chain);
+    else
+        fprintf(stderr, "##########\n## test_anchor: SKIPPED real_chain (CERAMICFS_ETH_RPC not set);"
+                        " tests/anchor_test.sh runs it against a local chain\n##########\n");
     suite_add_tcase(s, tc);
     return s;
 }

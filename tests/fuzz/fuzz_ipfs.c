@@ -56,8 +56,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     (void)cer_ipfs_parse_error(out, sizeof out, data, len);
     (void)cer_ipfs_parse_key(&cid, &size, data, len);
     (void)cer_ipfs_parse_string(out, sizeof out, data, len, "ID");
-    memset(&cid, 0, sizeof cid);
-    (void)cer_ipfs_parse_pins(&cid, data, len);
 
     cut = len ? data[0] % (len + 1) : 0;
     cer_ndjson_feed(&p1, data, len, on_line, &a);
