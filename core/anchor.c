@@ -4,7 +4,7 @@
  * stream) on the in-memory "chain" or on Ethereum through JSON-RPC, the
  * Ceramic Anchor Service (CAS) client, the chains each network accepts
  * (js-ceramic's SUPPORTED_CHAINS_BY_NETWORK), and the verification of
- * anchor proofs against their chain (PROTOCOL.md §4; the node runs both on
+ * anchor proofs against their chain (core/README.md, "Anchors"; the node runs both on
  * every anchor commit it applies, see cer_node_set_anchor_check). The
  * built-in service records each proof it makes with the node
  * (cer_node_own_anchor): the node's own anchors are verified by that.
@@ -991,7 +991,8 @@ static int local_batch(cer_anchorer *a)
 
         snprintf(ac.path, sizeof ac.path, "%s", paths[i]);
         /* a tip that moved meanwhile is not anchored here: the anchored
-         * branch would win over the newer commit (PROTOCOL.md §5.3) */
+         * branch would win over the newer commit (conflict resolution,
+         * core/README.md) */
         if (cer_node_info(a->node, &l[i].id, &info) < 0 || !cer_cid_equal(&info.tip, &l[i].tip)) {
             dequeue(a, &l[i].id, &l[i].tip);
             continue;

@@ -1,6 +1,6 @@
 /*
  * casd.c — ceramicfs as a Ceramic Anchor Service (CAS): the HTTP API that
- * js-ceramic's anchor client speaks (PROTOCOL.md §4.5), served by httpd.c,
+ * js-ceramic's anchor client speaks (core/README.md, "Anchor service"), served by httpd.c,
  * and a batch thread that anchors the requested tips with the built-in
  * service's pieces (CIP-69 tree of merkle.c, the chain step
  * cer_anchor_root of anchor.c, one anchor commit per request).

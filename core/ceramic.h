@@ -1068,7 +1068,7 @@ int cer_node_unlisten(cer_node *node, cer_node_listener fn, void *arg);
  * section function. */
 int cer_node_unsection(cer_node *node, const char *name);
 
-/* The Ceramic pubsub protocol (PROTOCOL.md §6) for one node, on its
+/* The Ceramic pubsub protocol (core/README.md, "Pubsub") for one node, on its
  * network's topic: publishes an UPDATE for every commit in the node's
  * journal (at start, on each local change, and again after a failure, with
  * backoff), answers QUERY for streams the node has, learns tips from UPDATE
@@ -1221,7 +1221,7 @@ size_t cer_anchorer_pending(cer_anchorer *a);
 /* The "anchor" status section's value (caller frees). */
 int cer_anchorer_status(cer_anchorer *a, cJSON **out);
 
-/* Check an anchor proof against its chain (PROTOCOL.md §4.4):
+/* Check an anchor proof against its chain (core/README.md, "Anchors"):
  * returns 1 (verified: the transaction's input carries proof->root, the
  * chain id matches; *timestamp = its block's time), 0 (unverified:
  * in-memory anchors, no eth_rpc, unreachable chain, unknown chain
@@ -1243,7 +1243,7 @@ void cer_eth_tx_cid(cer_cid *out, const uint8_t hash[32]);
 /* The anchor service daemon: ceramicfs as a CAS                        */
 /* ------------------------------------------------------------------ */
 
-/* An HTTP server of the Ceramic Anchor Service API (PROTOCOL.md §4.5)
+/* An HTTP server of the Ceramic Anchor Service API (core/README.md, "Anchor service")
  * that js-ceramic (anchor-service-url) and ceramicfs's CAS client use:
  * GET /api/v0/service-info/supported_chains, POST /api/v0/requests (the
  * CAR body of core 2.31+, or JSON {streamId, cid}), GET

@@ -8,7 +8,8 @@
  * where payload is the binary CID of the signed commit and protected is
  * the raw protected-header JSON. The signing input is the JWS one:
  *   b64u(protected) "." b64u(payload)
- * (PROTOCOL.md §2.5, §3.3–3.4). JWE envelopes are not supported.
+ * (core/README.md, "Blocks"; https://ipld.io/specs/codecs/dag-jose/spec/).
+ * JWE envelopes are not supported.
  */
 #include "dagjose.h"
 #include "buf.h"

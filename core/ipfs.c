@@ -1,7 +1,7 @@
 /*
  * ipfs.c — the IPFS HTTP RPC client (kubo-compatible /api/v0 as kubo and
- * js-ipfs 0.66 serve it; see ../shared/PEERS.md for the exact parameters
- * that work) and the parsers of its replies.
+ * js-ipfs 0.66 serve it; core/README.md, "IPFS RPC", has the parameters
+ * that work with both) and the parsers of its replies.
  *
  * Transport: libcurl easy handles kept in a small pool, so keep-alive
  * connections are reused across calls and threads; a subscription takes a

@@ -859,7 +859,8 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
         return rc;
     /* a new tip: the registry stamps it now, unless all it adds is an
      * anchor commit (the content did not change: editors must not see a
-     * phantom modification when an anchor arrives, FUSE.md 3.4) */
+     * phantom modification when an anchor arrives: mtime moves when the
+     * tip does, and an anchor changes no byte of content.json) */
     if (!cer_cid_equal(&info.tip, cer_state_tip(st)) &&
         !(st->log_len >= 2 && st->log[st->log_len - 1].type == CER_COMMIT_ANCHOR &&
           cer_cid_equal(&st->log[st->log_len - 2].cid, &info.tip)))

@@ -1,6 +1,6 @@
 /*
  * pubsub.c — the messages Ceramic nodes exchange on the network's pubsub
- * topic (PROTOCOL.md §6.2–6.3): UPDATE {typ:0, stream, tip, model?},
+ * topic (core/README.md, "Pubsub"; js-ceramic's pubsub-message.ts): UPDATE {typ:0, stream, tip, model?},
  * QUERY {typ:1, stream, id}, RESPONSE {typ:2, id, tips}, KEEPALIVE
  * {typ:3, ts, ver, ipfsVer}. Payloads are compact JSON. Parsing is strict
  * about what it uses (exact typ, required fields present and valid

@@ -3,7 +3,7 @@
  * libsodium's portable code. Every block a node stores or reads is hashed
  * to check its CID, twice per commit made and twice per commit verified,
  * and libsodium 1.0.18 has no SHA-NI path: this makes a hash about four
- * times cheaper where the CPU allows (PERF.md). Tests compare both paths
+ * times cheaper where the CPU allows (measured on the build VM). Tests compare both paths
  * on the same inputs.
  */
 #include "sha256.h"

@@ -948,7 +948,8 @@ out:
     return rc;
 }
 
-/* PROTOCOL.md §4.3: the leaf at path under proof.root must be prev. */
+/* CIP-69: the leaf at path under proof.root must be prev (path "": root
+ * == prev); js-ceramic core 2.46 anchor-timestamp-extractor.ts. */
 static int check_merkle_path(cer_store *store, const cer_commit *c)
 {
     const char *p = c->anchor.path;

@@ -1,9 +1,9 @@
 /*
- * sync.c — the Ceramic pubsub protocol (PROTOCOL.md §6) for one node over
+ * sync.c — the Ceramic pubsub protocol (core/README.md, "Pubsub") for one node over
  * an IPFS daemon's HTTP RPC: UPDATE for our commits, QUERY/RESPONSE to
  * load streams from the network and to answer others, KEEPALIVE.
  *
- * Threads (DESIGN.md): the subscription thread reads the daemon's NDJSON
+ * Threads (core/README.md, "Threads and locks"): the subscription thread reads the daemon's NDJSON
  * stream, drops what it must (own messages, oversize, malformed, over the
  * rate, queue full, the oldest of more than QUEUED_PER_STREAM_MAX messages
  * queued for one stream: each a "pubsub" event and a counter), hands RESPONSEs

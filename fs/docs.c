@@ -1,7 +1,7 @@
 /*
  * docs.c — the mount's documents: which directory names a stream, the
  * inode numbers of its files, its working copy and the commit points that
- * turn a complete save into one signed commit (FUSE.md §2.4), and the
+ * turn a complete save into one signed commit (fs/README.md), and the
  * generated files (.log, .anchors, .meta.json, .streamid, the .history
  * and .conflicts files, .status, .errors). No FUSE calls here except
  * queueing notifications.

@@ -8,7 +8,7 @@
  * numbers from the backing file with the top bit set (document inodes
  * have it clear), freed when the kernel forgets them.
  *
- * errno choices (FUSE.md §3.1): EINVAL a save that is not a JSON object;
+ * errno choices (fs/README.md has the reasons): EINVAL a save that is not a JSON object;
  * ESTALE an edit that cannot be rebased on a moved tip; EACCES writes to
  * generated files and to documents this key does not control; EROFS
  * anything under .history and .conflicts (and everything with -o ro); EXDEV content.json
@@ -1010,8 +1010,8 @@ static int read_scratch(int dfd, const char *name, uint8_t **out, size_t *len)
     return 0;
 }
 
-/* rename(X -> content.json) in one document: commit X's bytes (FUSE.md 2.4
- * commit point 3); X goes away only when the commit succeeded. */
+/* rename(X -> content.json) in one document: commit X's bytes (commit
+ * point 3 of fs/README.md); X goes away only when the commit succeeded. */
 static int rename_onto_content(cfs_fs *fs, cfs_doc *d, const char *name, unsigned flags)
 {
     uint8_t *bytes = NULL;
@@ -1769,7 +1769,7 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
     /* ceramic's own are read-only: "not supported", which cp -a, mv and
      * rsync -X pass over quietly when they copy them from one document to
      * another; ACLs and the rest are not supported either (vim, sed and
-     * emacs save normally without them, FUSE.md 2.6) */
+     * emacs save normally without them) */
     fuse_reply_err(req, EOPNOTSUPP);
 }
 

@@ -3,7 +3,7 @@
  * fs/notify.c) and what they share: the inode table, the documents with
  * their working copies, and the notifier queue.
  *
- * The layout (DESIGN.md, FUSE.md §2.4):
+ * The layout (fs/README.md has it with the reasons):
  *
  *   MOUNT/.status, MOUNT/.errors          generated, read-only
  *   MOUNT/<alias or StreamID>/            one directory per document
@@ -21,8 +21,10 @@
  * or content.json is removed; a passing refusal is tried again by the
  * notifier thread's timer (cfs_docs_tick).
  *
- * Locks, in the order they are taken: fs->lock (the tables), then one
- * doc->lock; fs->slock (scratch directories) and fs->nlock (the notifier
+ * Locks, in the order they are taken: one doc->lock, then fs->lock (the
+ * tables; a save takes it under its document's lock: commit_genesis,
+ * rename, rmdir), so a walk over the documents that locks them does not
+ * hold fs->lock (docs.c docs_head); fs->slock (scratch directories) and fs->nlock (the notifier
  * queue) are leaves: nothing is taken under them. None is held while
  * calling fuse_lowlevel_notify_* (only the notifier thread calls those,
  * with no lock held). doc->lock is held across a commit (local disk I/O
@@ -127,7 +129,7 @@ struct cfs_doc {
     char scratch_key[CER_STREAMID_STR_MAX + 16];  /* STATE/scratch/<key> (fs->slock) */
     int64_t made_ms;            /* pending: when mkdir'd */
 
-    /* the working copy W (FUSE.md 2.4): what content.json shows while the
+    /* the working copy W (fs/README.md, "Commit points"): what content.json shows while the
      * user's bytes are newer than, or equal to, the tip's content */
     bool have_w;
     uint8_t *w;                 /* W: w_len bytes (w_cap allocated), owned */

@@ -1,8 +1,8 @@
 /*
  * notify.c — the notifier thread: the only caller of
  * fuse_lowlevel_notify_inval_*, draining a coalescing queue with no lock
- * held (FUSE.md §4.2: notifying from a request handler, or under a lock a
- * handler takes, deadlocks). It also handles "a stream's tip moved" from
+ * held (notifying from a request handler, or under a lock a handler takes,
+ * deadlocks against the kernel). It also handles "a stream's tip moved" from
  * the node's listener: the listener may run on a thread that holds a
  * document lock, so it only queues, and the work happens here.
  */

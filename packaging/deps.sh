@@ -8,7 +8,7 @@ set -eu
 # build and run (the Build-Depends of packaging/debian/control); the Debian
 # package (make deb, tests/package_test.sh); groff-base and man-db
 # (tests/manpage_test.sh renders the man pages); then what the tests drive
-# through the mount (the editors and tools whose saves FUSE.md traced)
+# through the mount (the editors and tools whose saves were traced: fs/README.md)
 PKGS="build-essential pkg-config libcbor-dev libsodium-dev libsecp256k1-dev libssl-dev libcurl4-openssl-dev
 libcjson-dev libfuse3-dev fuse3 check clang libclang-rt-14-dev valgrind
 debhelper dpkg-dev lintian

@@ -1,6 +1,6 @@
 #!/bin/sh
-# cli_test.sh — the plumbing CLI reproduces PROTOCOL.md §3.6 (the worked
-# example checked against the real js libraries) and Appendix A N4, and
+# cli_test.sh — the plumbing CLI reproduces the worked example (checked
+# against the real js libraries) and N4 of tests/vectors/README.md, and
 # fails with one line and a non-zero status on bad input; commands on a
 # state directory without a node make none.
 set -eu
@@ -87,7 +87,7 @@ A=$(printf '{"id":{"/":"%s"},"prev":{"/":"%s"},"proof":{"/":"%s"},"path":""}' "$
 eq d.anchor "$A" bafyreibuuaxf3z2o473xi23aga3d7msauk6gtgsbgayp4p7ajj4ajclpf4
 eq d.decode "$($CFS dag decode "$T/proof.cbor" --cid "$P" | jq -r .chainId)" inmemory:12345
 
-# StreamIDs and CommitIDs (PROTOCOL.md §1.5 V1-V3)
+# StreamIDs and CommitIDs (V1-V3 of tests/vectors/README.md)
 eq sid.make "$($CFS streamid tile bagcqcerakszw2vsovxznyp5gfnpdj4cqm2xiv76yd24wkjewhhykovorwo6a)" kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s
 eq sid.commit0 "$($CFS streamid 0 bagcqcerakszw2vsovxznyp5gfnpdj4cqm2xiv76yd24wkjewhhykovorwo6a 0)" k3y52l7qbv1frxwipl4hp7e6jlu4f6u8upm2xv0irmedfkm5cnutmezzi3u7mytj4
 $CFS streamid parse "/ceramic/kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s?commit=bagjqcgzaday6dzalvmy5ady2m5a5legq5zrbsnlxfc2bfxej532ds7htpova" >"$T/p.json"
@@ -96,7 +96,7 @@ eq sid.parse.type "$(jq -r '.type, .typeName' "$T/p.json" | tr '\n' ' ')" "0 til
 eq sid.parse.genesis "$(jq -r .genesis "$T/p.json")" bagcqcerakszw2vsovxznyp5gfnpdj4cqm2xiv76yd24wkjewhhykovorwo6a
 eq sid.parse.null "$($CFS streamid parse kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s | jq -r .commit)" null
 
-# blocks a js-ipfs 0.66 daemon made (shared/PEERS.md; copies in tests/vectors/captures/):
+# blocks a js-ipfs 0.66 daemon made (tests/vectors/captures/):
 # dag/put of obj.json; block/put of hello.cbor, whose map keys are not in
 # canonical order: the CID is over its own bytes (a re-encoding differs)
 V=$(dirname "$0")/vectors/captures

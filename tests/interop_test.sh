@@ -184,7 +184,7 @@ n_anchored() { [ "$(jq -r 'select(.status == "ANCHORED") | .anchorCommit' "$N/an
 until_ok 60 n_anchored || bad "ceramicfs did not anchor: $(cat "$N/anchored/.anchors")"
 # js-ceramic's in-memory validator accepts only anchors its OWN in-memory
 # service made ("not recently anchored by the InMemoryAnchorService"): an
-# in-memory anchor proves nothing to another node (PROTOCOL.md §4.6), so js
+# in-memory anchor proves nothing to another node (core/README.md, "Anchors"), so js
 # drops our anchor commit and keeps the document at its signed tip. Anchors
 # that cross implementations need a real chain (network local + ganache).
 FSLOG=$(t jq -r 'select(.type != "anchor") | "\(.cid):\(.type)"' "$N/anchored/.log" | tr '\n' ' ')

@@ -1,8 +1,8 @@
 #!/bin/sh
-# mount_test.sh — the mount, for real (root, /dev/fuse): every tool of
-# FUSE.md's table saves with exactly the number of commits it says
-# (counted in .log), invalid saves from the same tools leave the stream
-# unchanged and are reported, the verbs (mkdir, rmdir, mv of a directory,
+# mount_test.sh — the mount, for real (root, /dev/fuse): every tool whose
+# saves were traced (fs/README.md, "Commit points") saves with exactly the
+# number of commits it should make (counted in .log), invalid saves from
+# the same tools leave the stream unchanged and are reported, the verbs (mkdir, rmdir, mv of a directory,
 # EXDEV, EACCES, EROFS), xattrs, .history against .log, find/grep/tar over
 # 1,000 documents, two writers on one document, a remount that keeps
 # documents, aliases, pending directories and scratch files, -o ro on a
@@ -28,7 +28,7 @@ for tool in vim nano emacs rsync sponge jq getfattr tmux tar; do
     command -v $tool >/dev/null || skip "no $tool (./packaging/deps.sh installs it)"
 done
 
-# not under /tmp: vim and emacs switch to writing in place there (FUSE.md 2.1)
+# not under /tmp: vim and emacs switch to writing in place there (traced)
 T=$(mktemp -d /var/tmp/cfs-mount.XXXXXX)
 M=$T/mnt
 S=$T/state
@@ -79,7 +79,7 @@ eq byid.unlisted "$(ls "$M" | grep -c "$SID")" 0
 
 F=$M/notes/content.json
 n0=$(commits notes)
-# one commit per save, tool by tool (FUSE.md 2.5)
+# one commit per save, tool by tool (fs/README.md, "Commit points")
 save() { # NAME COMMITS-WANTED CMD...
     name=$1 want=$2; shift 2
     before=$(commits notes)

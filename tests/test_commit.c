@@ -1,7 +1,7 @@
 /*
  * test_commit.c — TileDocument genesis/update commits, anchor commits and
  * proofs, byte for byte against the real js libraries (js-vectors.json)
- * and PROTOCOL.md §3.6 / Appendix A (N1–N4).
+ * and the worked example and N1–N4 of tests/vectors/README.md.
  */
 #include "testutil.h"
 
@@ -107,8 +107,8 @@ START_TEST(js_update)
 }
 END_TEST
 
-/* The third commit of js-vectors.json's stream, made by shared PEERS.md's
- * update3.mjs with the real libraries and pushed to js-ceramic
+/* The third commit of js-vectors.json's stream, made by a Node script
+ * with the real libraries and pushed to js-ceramic
  * (captures/update3.json): {hello: there -> again} after the update. */
 START_TEST(js_third_update)
 {
@@ -178,8 +178,7 @@ static void assert_captured_commit(const cJSON *commit, const cer_commit_blocks 
 }
 
 /* What a js-ceramic 2.44 / 3.4 client created and updated over HTTP
- * (the four client runs of shared/vectors/captures/, copied to
- * captures/clients/):
+ * (the four client runs in captures/clients/):
  * a signed genesis with a random unique, then {hello: world -> there}.
  * The same seed, header and edit here give the same commits byte for
  * byte: CIDs, JWS, payload blocks, StreamID and CommitIDs. */
@@ -222,7 +221,7 @@ START_TEST(js_client_runs)
 }
 END_TEST
 
-/* PROTOCOL.md §3.6 (a)–(c): the worked example, JS-verified. */
+/* The worked example (a)–(c) of tests/vectors/README.md, JS-verified. */
 START_TEST(protocol_worked_example)
 {
     cJSON *ha = json("{\"controllers\":[\"" DID "\"],\"family\":\"example\"}");

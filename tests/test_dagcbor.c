@@ -2,7 +2,7 @@
  * test_dagcbor.c — DAG-CBOR encoder, decoder and streaming writer.
  *
  * Byte-exact against blocks the JavaScript libraries wrote (js-vectors.json,
- * the captured blocks) and the protocol digest's vectors
+ * the captured blocks) and the named vectors N1–N5 and V5
  * (protocol-blocks.json); then canonical ordering, integer/float/length
  * boundaries, UTF-8 handling, and malformed input that must fail cleanly.
  */
@@ -332,7 +332,7 @@ START_TEST(test_key_order)
     v = parse("{\"abcd\":3,\"\\u65e5\":1,\"ab\":2}");
     assert_enc(v, 0, "a3 626162 02 63e697a5 01 6461626364 03");
     cJSON_Delete(v);
-    /* the commit keys of PROTOCOL.md §2.2 */
+    /* the keys of Ceramic's commits, in canonical (length, then byte) order */
     v = parse("{\"signatures\":0,\"payload\":0,\"header\":0,\"proof\":0,\"prev\":0,\"path\":0,"
               "\"data\":0,\"id\":0,\"signature\":0,\"protected\":0}");
     assert_enc(v, 0, "aa 626964 00 6464617461 00 6470617468 00 6470726576 00 6570726f6f66 00"
@@ -684,7 +684,7 @@ START_TEST(test_dagjson_links_and_bytes)
     cJSON_Delete(back);
     cJSON_Delete(v);
 
-    /* the captured dag-json object of PEERS.md */
+    /* the dag-json object captured from js-ipfs (captures/obj.json) */
     v = parse("{\"hello\":\"world\",\"link\":{\"/\":\"" CID_V1 "\"},"
               "\"bytes\":{\"/\":{\"bytes\":\"AQID\"}},\"n\":1}");
     assert_enc(v, CER_DAGJSON,

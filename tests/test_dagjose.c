@@ -113,7 +113,7 @@ START_TEST(sign_matches_js)
     check_sign(tu_str(v, "signed/update/payload_cid"), tu_str(v, "signed/update/jws/signature_b64url"),
                tu_str(v, "signed/update/dag_jose_cid"));
     cJSON_Delete(v);
-    /* PROTOCOL.md §3.6 (b) and (c) */
+    /* the worked example (b) and (c) (tests/vectors/README.md) */
     check_sign("bafyreic6r4ou37w3mpue55dxzwvp5rpa3ogzrjneqf7vbav4uvhqcbw4c4",
                "y2_6Ctemce6GvfrAv4EczFdKXyDPmc5vBy1oNAYtXNVTPL-sCoTFWUcAhJdZA-bPSQVZeAkchUNmMkNfNMu0Dw",
                "bagcqceraldpf5rsjb3kfkjc6qh73vfy56t4fmqffmlb2xozz6fzxn4jhs2ba");

@@ -1,5 +1,6 @@
 /*
- * test_didkey.c — keys, did:key/kid strings against PROTOCOL.md §3.1/§3.6,
+ * test_didkey.c — keys, did:key/kid strings against the worked example
+ * (tests/vectors/README.md),
  * js-vectors.json (ed25519) and js-keys.json (secp256k1, P-256: keys and
  * which DID forms js resolves), malformed DIDs, and key files.
  */

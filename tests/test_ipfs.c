@@ -82,8 +82,8 @@ START_TEST(parse_strings)
 }
 END_TEST
 
-/* The /pubsub/sub streams of two js-ipfs 0.66 daemons in shared PEERS.md's
- * self-test (copied to tests/vectors/captures/pubsub/): msg.bin published
+/* The /pubsub/sub streams of two js-ipfs 0.66 daemons in a pubsub
+ * self-test (tests/vectors/captures/pubsub/): msg.bin published
  * on /test/topic, then one message from each node on /test/x. */
 START_TEST(captured_sub_lines)
 {

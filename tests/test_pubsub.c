@@ -1,7 +1,7 @@
 /*
  * test_pubsub.c — pubsub messages: exact JSON as js-ceramic writes it,
- * QUERY ids from the real libraries (js-vectors.json, PROTOCOL.md §6.2–6.3,
- * Appendix A N5–N6), strict rejection of malformed messages, and the
+ * QUERY ids from the real libraries (js-vectors.json, and N5 of
+ * tests/vectors/README.md; core/README.md "Pubsub"), strict rejection of malformed messages, and the
  * ceramicfs "inlineBlocks" extension of UPDATE (round trip, bounds).
  */
 #include "testutil.h"
@@ -17,8 +17,8 @@
 #define QID "EiDaDFMEqSQ-B4BoVW2Qlqc9m19QLxEKyL_3Ta-y0ULAbA"
 
 static const char *N5_UPDATE = "{\"typ\":0,\"stream\":\"" SID "\",\"tip\":\"" TIP "\"}";
-/* field order as js-ceramic 2.46 really sends it (js-cases.json), not as
- * PROTOCOL.md §6.2 lists it */
+/* field order as js-ceramic 2.46 really sends it (js-cases.json):
+ * buildQueryMessage returns {...payload, id}, so id comes last */
 static const char *N5_QUERY = "{\"typ\":1,\"stream\":\"" SID "\",\"id\":\"" QID "\"}";
 static const char *N5_RESPONSE = "{\"typ\":2,\"id\":\"" QID "\",\"tips\":{\"" SID "\":\"" TIP "\"}}";
 static const char *KEEPALIVE = "{\"typ\":3,\"ts\":1700000000000,\"ver\":\"2.46.0\",\"ipfsVer\":\"0.18.1\"}";
@@ -114,10 +114,10 @@ START_TEST(js_signed_stream_messages)
 END_TEST
 
 /* Every message of the /pubsub/sub streams a js-ipfs 0.66 daemon gave
- * while js-ceramic 2.44/2.46 nodes ran (tests/vectors/captures/pubsub/,
- * copies of shared/vectors/captures/): each parses, each QUERY's id is
+ * while js-ceramic 2.44/2.46 nodes ran (tests/vectors/captures/pubsub/):
+ * each parses, each QUERY's id is
  * ours, and what js-ceramic sent re-encodes to its very bytes. The peers
- * below are PEERS.md's csim.py stand-in (its QUERY puts "id" before
+ * below are a small Python stand-in for a Ceramic node (its QUERY puts "id" before
  * "stream"): parsed and checked, but not compared byte for byte. */
 START_TEST(captured_messages)
 {

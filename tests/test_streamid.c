@@ -1,6 +1,6 @@
 /*
  * test_streamid.c — StreamID/CommitID bytes and strings against the
- * PROTOCOL.md vectors, the js-ceramic edge cases (protocol-ids.json), the
+ * named vectors V1–V6 (tests/vectors/README.md), the js-ceramic edge cases (protocol-ids.json), the
  * JS library output (js-vectors.json) and malformed input.
  */
 #include "testutil.h"

@@ -2,7 +2,7 @@
  * bench.h — small helpers shared by the benchmarks of `make bench`
  * (tests/bench/bench_*.c, each its own program).
  *
- * Timings on the build VM drift by ±30% from minute to minute (PERF.md), so
+ * Timings on the build VM drift by ±30% from minute to minute (measured), so
  * every benchmark measures its libsodium floor in the same run, in slices
  * interleaved with the measured work, and reports ratios to it. Everything here is static inline: each bench is one file.
  */

@@ -8,7 +8,7 @@
  *   (b) cer_tile_update (small patch, chained prev) + cer_store_put_commit
  *       into a memory store: ratio to the sign floor, goal >= 0.7;
  *   (c) the same into a flatfs store, with fsync and with NOSYNC (no goal:
- *       fsync is ~0.6 ms here, PERF.md);
+ *       fsync is ~0.6 ms on the build VM);
  *   (d) get + DAG-JOSE decode + cer_jws_verify of the 10,000 envelopes
  *       stored in (b): time per verify over the floor's, goal <= 1.25.
  */

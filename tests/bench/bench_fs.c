@@ -1,7 +1,7 @@
 /*
  * bench_fs.c — file operations on a ceramicfs mount against the same
- * operations on tmpfs, in interleaved slices of the same run (PERF.md: the
- * VM drifts): stat of content.json, cached open+read+close, readdir of the
+ * operations on tmpfs, in interleaved slices of the same run (the build
+ * VM drifts, see bench.h): stat of content.json, cached open+read+close, readdir of the
  * root (N documents), and a save (open O_TRUNC + write + close = one
  * commit), plus the in-process commit cost (cer_node_update, no fsync) to
  * compare the save against.

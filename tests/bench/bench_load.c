@@ -3,7 +3,7 @@
  * cer_state_load, against the ed25519 verify floor of the same run.
  *
  * Built by `make bench` only once core/state.c exists (the Makefile filters
- * this file out before that). PERF.md's estimate for the full per-commit
+ * this file out before that). The estimate for the full per-commit
  * check (2 CID checks, 2 decodes, verify, prev link) is 54–58 µs against a
  * 43 µs verify, i.e. about 1.3× the floor; 0.55 s in memory and 0.7 s from
  * ext4 files for the whole log.
@@ -70,7 +70,7 @@ static void row(const char *what, double secs, double verify, bool with_goal)
         snprintf(goal, sizeof goal, "<= 1.25 x verify time: %s (%.2f s)", ratio <= 1.25 ? "met" : "MISSED",
                  secs);
     else
-        snprintf(goal, sizeof goal, "(info) %.2f s; PERF.md ~1.3x", secs);
+        snprintf(goal, sizeof goal, "(info) %.2f s; estimate ~1.3x", secs);
     bench_row(what, NCOMMITS / secs, ratio, goal);
 }
 

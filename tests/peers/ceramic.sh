@@ -18,10 +18,10 @@
 #   CERAMIC_ETH_RPC (the chain, default tests/peers/chain.sh's http://127.0.0.1:18545);
 #   CERAMIC_ANCHOR_AUTH_SEED (64 hex digits): the node's seed, and its
 #   requests to the CAS DID-signed (anchor auth-method did)
-# Recipe and install workarounds: ../shared/PEERS.md §2 (go-ipfs, kubo and
+# Install workarounds: go-ipfs, kubo and
 # @scarf/scarf install scripts denied in package.json "allowScripts": they
 # download from GitHub / call home; sqlite3 falls back to a node-gyp build
-# that needs g++, make, python3 and the node headers (nodedir)).
+# that needs g++, make, python3 and the node headers (nodedir).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${CERAMIC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ceramicfs/ceramic}

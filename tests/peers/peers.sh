@@ -16,8 +16,6 @@
 #              (nodelay.cjs; js-ipfs 0.66 leaves Nagle on, which costs
 #              bitswap ~3x its latency); default off: stock js-ipfs
 #   installed  exit 0 when js-ipfs is installed there, 1 when not
-# Recipe (npm overrides, ports, timings): ../shared/PEERS.md; the ports differ
-# from that file's so these peers do not collide with its.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 P=${PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ceramicfs/peers}
@@ -43,7 +41,7 @@ do_install() {
   cp "$HERE/locks/ipfs/package.json" "$HERE/locks/ipfs/package-lock.json" "$P/ipfs/"
   chmod u+w "$P/ipfs/package.json" "$P/ipfs/package-lock.json"
   log "npm install ipfs@0.66.1 into $P/ipfs (a few minutes when the npm cache is cold)"
-  # npm install, not npm ci: an optional github tarball dep is missing from the lock (PEERS.md)
+  # npm install, not npm ci: an optional github tarball dep is missing from the lock
   (cd "$P/ipfs" && npm install --no-audit --no-fund >install.log 2>&1) || { tail -40 "$P/ipfs/install.log"; return 1; }
   [ -x "$JSIPFS" ] || { log "jsipfs missing after install"; return 1; }
   log "install done"

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """protocol-blocks.py — writes protocol-blocks.json from the vector dump
-of PROTOCOL.md Appendix A and §2.9 (shared/vectors/gen/vectors.txt).
+gen/vectors.txt (made by gen/vectors.py; tests/vectors/README.md names
+the vectors N1-N5, V4 and the worked example).
 
-Run once by hand: python3 protocol-blocks.py <vectors.txt> > protocol-blocks.json
-The JSON forms below are written from the protocol digest (§2.9, §3.6,
-§4.2, Appendix A); the script checks that each block hashes to the CID the
+Run once by hand: python3 protocol-blocks.py vectors.txt > ../protocol-blocks.json
+The JSON forms below are the blocks of the worked example and of the
+Caip10Link genesis ("V4 caip10" in the dump); the script checks that each block hashes to the CID the
 dump gives, so the file is self-consistent. The tests then check that our
 encoder turns each JSON form into exactly these bytes and back.
 """
@@ -64,7 +65,7 @@ def main():
         block = bytes.fromhex(hexof(key))
         got = cid_of(block, codec)
         assert cid is None or got == cid, (name, got, cid)
-        out.append({"name": name, "source": "PROTOCOL.md / vectors.txt: " + key,
+        out.append({"name": name, "source": "gen/vectors.txt: " + key,
                     "codec": codec, "hex": block.hex(), "cid": got, "json": json_value})
 
     add("N1 unsigned deterministic tile genesis", "N1 unsigned tile genesis block (95 B)",
