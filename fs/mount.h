@@ -1,6 +1,6 @@
 /*
  * mount.h — the pieces of the mount (fs/mount.c, fs/docs.c, fs/fsops.c,
- * fs/notify.c) and what they share: the inode table, the documents with
+ * fs/drafts.c, fs/notify.c, fs/uring.c) and what they share: the inode table, the documents with
  * their working copies, and the notifier queue.
  *
  * The layout (fs/README.md has it with the reasons):
