@@ -248,13 +248,17 @@ static int import_root(cer_node *node, const cer_car *car, cer_car_result *r)
         rc = verdict;
         goto out;
     }
-    /* keep the blocks of the valid part only: load it again, recording */
+    /* keep the blocks of the valid part only: what that load read when the
+     * whole log is valid, else what loading the valid part reads */
     r->tip = *cer_state_tip(st);
     cer_state_free(st);
     st = NULL;
-    seen_reset(&s);
-    if ((rc = cer_state_load(&st, &s.base, &r->id, &r->tip)) < 0 || (rc = s.err) < 0 ||
-        (rc = keep_blocks(node, &s)) < 0)
+    if (verdict < 0 || !cer_cid_equal(&r->tip, &r->root)) {
+        seen_reset(&s);
+        if ((rc = cer_state_load(&st, &s.base, &r->id, &r->tip)) < 0)
+            goto out;
+    }
+    if ((rc = s.err) < 0 || (rc = keep_blocks(node, &s)) < 0)
         goto out;
     /* and learn that tip as a tip from the network */
     if ((rc = cer_node_learn_tip(node, &r->id, &r->tip)) < 0)
