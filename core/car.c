@@ -10,6 +10,7 @@
  * slow.
  */
 #include "ceramic.h"
+#include "cid.h"
 #include "dagcbor.h"
 #include "error.h"
 
@@ -25,18 +26,10 @@ typedef struct car_index {
     size_t *slot;               /* 0: empty, else block index + 1 */
 } car_index;
 
-static uint64_t cid_hash(const cer_cid *cid)
-{
-    uint8_t b[CER_CID_BYTES_MAX];
-    int n = cer_cid_to_bytes(b, sizeof b, cid);
-
-    return cer_hash(b, n > 0 ? (size_t)n : 0);
-}
-
 /* The slot of cid in ix: where it is, or the empty one where it goes. */
 static size_t *index_find(const car_index *ix, const cer_car_block *blocks, const cer_cid *cid)
 {
-    size_t i = (size_t)cid_hash(cid) & (ix->cap - 1);
+    size_t i = (size_t)cer_cid_hash(cid) & (ix->cap - 1);
 
     while (ix->slot[i] && !cer_cid_equal(&blocks[ix->slot[i] - 1].cid, cid))
         i = (i + 1) & (ix->cap - 1);
