@@ -1143,11 +1143,14 @@ int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t l
     cJSON *value = NULL, *patch = NULL, *rebased = NULL;
     cer_state *st = NULL;
     cer_stream_info info;
+    size_t blank = 0;
     int rc;
 
     if (fs->ro)
         return -EROFS;
-    if (len == 0 || len == strspn((const char *)data, " \t\r\n"))
+    while (blank < len && data[blank] && strchr(" \t\r\n", data[blank]))  /* data is not NUL-terminated */
+        blank++;
+    if (blank == len)
         return reject(fs, doc, -EINVAL, "invalid",
                       "not saved (%s): content.json is empty (truncated, and nothing written since); write the "
                       "document, or rm content.json to drop the draft",
