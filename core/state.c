@@ -1476,6 +1476,15 @@ static cJSON *proof_to_json(const cer_anchor_proof *p)
     return j;
 }
 
+/* The cache's word for a check. "final" is an anchor no chain can verify
+ * (another node's in-memory anchor): kept apart from "unverified" so a
+ * node with an Ethereum RPC does not rebuild the state at every start to
+ * check it again. */
+static const char *check_word(int check)
+{
+    return check == CER_CHECK_UNVERIFIED_FINAL ? "final" : cer_anchor_check_name(check);
+}
+
 static cJSON *log_to_json(const cer_state *st)
 {
     cJSON *a = cJSON_CreateArray();
@@ -1490,7 +1499,7 @@ static cJSON *log_to_json(const cer_state *st)
         if (ok && e->author[0])
             ok = cJSON_AddStringToObject(o, "author", e->author) != NULL;
         if (ok && e->check)
-            ok = cJSON_AddStringToObject(o, "check", cer_anchor_check_name(e->check)) != NULL;
+            ok = cJSON_AddStringToObject(o, "check", check_word(e->check)) != NULL;
         if (!ok) {
             if (o && !o->prev)  /* not attached */
                 cJSON_Delete(o);
@@ -1627,6 +1636,8 @@ static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
             return cer_err(-EINVAL, "state JSON: log entry %zu has a bad check", i);
         if (strcmp(name, "verified") == 0)
             e->check = CER_CHECK_VERIFIED;
+        else if (strcmp(name, "final") == 0)
+            e->check = CER_CHECK_UNVERIFIED_FINAL;
         else if (strcmp(name, "unverified") == 0 || strcmp(name, "unchecked") == 0 ||
                  strcmp(name, "uncheckable") == 0)
             e->check = CER_CHECK_UNVERIFIED;

@@ -1025,6 +1025,15 @@ START_TEST(anchor_chain_check)
         ck_assert_int_eq(st->log[2].timestamp, applied[i].time);
         ck_assert_int_eq(st->log[1].timestamp, applied[i].time);
         ck_assert_int_eq(st->log[1].check, CER_CHECK_NONE);
+        {   /* the cache keeps the check: a final one is not checked again */
+            cJSON *j = NULL;
+            cer_state *back = NULL;
+            ck_assert_int_eq(cer_state_to_json(&j, st), 0);
+            ck_assert_msg(cer_state_from_json(&back, j) == 0, "%s", cer_errmsg());
+            ck_assert_int_eq(back->log[2].check, applied[i].check);
+            cer_state_free(back);
+            cJSON_Delete(j);
+        }
         cer_state_free(st);
     }
     ck_assert_int_eq(asked, 3);
