@@ -25,6 +25,10 @@
  * first failure: the commits among what is left are still in the node's
  * journal (a commit leaves it only once its blocks were pushed), so the
  * next start pushes them.
+ *
+ * A block is written once: the writer skips a block written lately and
+ * waits for a push that is writing it (PUSH_MAX pushes are tracked; past
+ * that a block may go twice, which costs a request, never a block).
  */
 #include "store.h"
 #include "clock.h"
@@ -42,6 +46,7 @@
 #define RECENT_MAX 1024
 #define QUEUE_MAX 4096
 #define CLOSE_MS 5000           /* how long close lets the writer finish its queue */
+#define PUSH_MAX 8              /* pushes in flight the writer knows of */
 
 typedef struct queued {
     cer_cid cid;
@@ -65,6 +70,8 @@ typedef struct ipfs_store {
     size_t qhead, qlen;
     bool busy;                  /* the writer is writing cur */
     cer_cid cur;
+    cer_cid pushing[PUSH_MAX];  /* blocks cer_store_push is writing */
+    bool push_busy[PUSH_MAX];
     cer_cid recent[RECENT_MAX]; /* the last blocks written through, a ring */
     size_t nrecent;             /* writes so far; the next slot is nrecent % RECENT_MAX */
 } ipfs_store;
@@ -78,6 +85,15 @@ static bool recently_written(const ipfs_store *s, const cer_cid *cid)
         if (cer_cid_equal(&s->recent[i], cid))
             return true;
     return false;
+}
+
+/* The push slot writing cid, or -1. Call with s->lock held. */
+static int push_slot(const ipfs_store *s, const cer_cid *cid)
+{
+    for (int i = 0; i < PUSH_MAX; i++)
+        if (s->push_busy[i] && cer_cid_equal(&s->pushing[i], cid))
+            return i;
+    return -1;
 }
 
 /* One block/put of a locally held block; no lock held. */
@@ -129,6 +145,8 @@ static void *writer_main(void *arg)
         s->cur = s->queue[s->qhead].cid;
         s->qhead = (s->qhead + 1) % QUEUE_MAX;
         s->qlen--;
+        while (push_slot(s, &s->cur) >= 0)
+            pthread_cond_wait(&s->wrote, &s->lock);
         if ((s->busy = !recently_written(s, &s->cur))) {
             pthread_mutex_unlock(&s->lock);
             (void)write_through(s, &s->cur);  /* counted; the sync layer pushes commits again */
@@ -276,16 +294,33 @@ int cer_store_put_local(cer_store *st, const cer_cid *cid, const uint8_t *data, 
 int cer_store_push(cer_store *st, const cer_cid *cid)
 {
     ipfs_store *s = (ipfs_store *)st;
-    bool written;
+    int slot = -1, rc;
 
     if (!st || st->ops != &ipfs_ops)
         return cer_err(-ENOTSUP, "store: not an IPFS-backed store");
     pthread_mutex_lock(&s->lock);
-    while (s->busy && cer_cid_equal(&s->cur, cid))
+    while ((s->busy && cer_cid_equal(&s->cur, cid)) || push_slot(s, cid) >= 0)
         pthread_cond_wait(&s->wrote, &s->lock);
-    written = recently_written(s, cid);
+    if (recently_written(s, cid)) {
+        pthread_mutex_unlock(&s->lock);
+        return 0;
+    }
+    for (int i = 0; i < PUSH_MAX && slot < 0; i++)
+        if (!s->push_busy[i])
+            slot = i;
+    if (slot >= 0) {
+        s->pushing[slot] = *cid;
+        s->push_busy[slot] = true;
+    }
     pthread_mutex_unlock(&s->lock);
-    return written ? 0 : write_through(s, cid);
+    rc = write_through(s, cid);
+    if (slot >= 0) {
+        pthread_mutex_lock(&s->lock);
+        s->push_busy[slot] = false;
+        pthread_cond_broadcast(&s->wrote);
+        pthread_mutex_unlock(&s->lock);
+    }
+    return rc;
 }
 
 int cer_store_ipfs_settle(cer_store *st, int timeout_ms)

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -626,6 +627,57 @@ START_TEST(damaged_copy_fetched_again)
 }
 END_TEST
 
+/* A block a push is writing is not written again by the writer: the
+ * daemon holds the push's request, the same block is put (queued), the
+ * writer takes it and waits for the push; released, one block/put. */
+typedef struct push_arg {
+    cer_store *st;
+    cer_cid cid;
+    int rc;
+} push_arg;
+
+static void *push_thread(void *arg)
+{
+    push_arg *a = arg;
+
+    a->rc = cer_store_push(a->st, &a->cid);
+    return NULL;
+}
+
+START_TEST(push_and_writer_write_once)
+{
+    fake f;
+    cer_buf b = CER_BUF_INIT;
+    cer_store *local, *st;
+    cer_store_ipfs_stats stats;
+    push_arg pa;
+    pthread_t t;
+
+    fake_start(&f);
+    make_block(&b, &pa.cid, "{\"once\":1}");
+    key_reply(&f, &pa.cid, b.len);
+    ck_assert_int_eq(cer_store_open_mem(&local), 0);
+    ck_assert_int_eq(cer_store_open_ipfs(&st, local, fake_client(&f)), 0);
+    ck_assert_int_eq(cer_store_put_local(st, &pa.cid, b.data, b.len), 0);
+    pa.st = st;
+    fake_hold(&f, true);
+    ck_assert_int_eq(pthread_create(&t, NULL, push_thread, &pa), 0);
+    usleep(100 * 1000);  /* the push's request is held */
+    ck_assert_int_eq(cer_store_put(st, &pa.cid, b.data, b.len), 0);
+    usleep(100 * 1000);  /* the writer has taken it */
+    fake_hold(&f, false);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(pa.rc, 0);
+    ck_assert_int_eq(cer_store_ipfs_settle(st, 5000), 0);
+    cer_store_ipfs_stats_get(st, &stats);
+    ck_assert_int_eq(stats.written, 1);
+    ck_assert_int_eq(f.http.requests, 1);
+    cer_store_close(st);
+    fake_stop(&f);
+    cer_buf_free(&b);
+}
+END_TEST
+
 static Suite *ipfs_suite(void)
 {
     Suite *s = suite_create("ipfs");
@@ -646,6 +698,7 @@ static Suite *ipfs_suite(void)
     tcase_add_test(t, damaged_copy_fetched_again);
     tcase_add_test(t, push_skips_what_was_written);
     tcase_add_test(t, put_does_not_wait);
+    tcase_add_test(t, push_and_writer_write_once);
     suite_add_tcase(s, t);
     return s;
 }
