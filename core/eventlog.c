@@ -12,7 +12,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define READ_MAX (4u << 20)
@@ -42,83 +41,60 @@ int cer_evlog_load(const char *path, size_t max, char ***lines, size_t *n)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     cer_buf b = CER_BUF_INIT;
-    struct stat sb;
     char **out = NULL;
-    size_t got = 0, start;
-    int rc = 0;
+    size_t got = 0, skipped = 0, next = 0;
+    const char *p, *end;
+    int rc;
 
     *lines = NULL;
     *n = 0;
     if (fd < 0)
         return errno == ENOENT ? 0 : cer_err(-errno, "events: %s: %s", path, strerror(errno));
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-        rc = cer_err(-EINVAL, "events: %s is not a regular file", path);
-        goto out;
-    }
     /* the tail: an event log only ever needs its last lines */
-    start = (size_t)sb.st_size > READ_MAX ? (size_t)sb.st_size - READ_MAX : 0;
-    if ((rc = cer_buf_reserve(&b, (size_t)sb.st_size - start + 1)) < 0)
-        goto out;
-    for (;;) {
-        ssize_t r = pread(fd, b.data + b.len, (size_t)sb.st_size - start - b.len, (off_t)(start + b.len));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            rc = cer_err(-errno, "events: %s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        b.len += (size_t)r;
-    }
-    if (!(out = calloc(max ? max : 1, sizeof *out))) {
-        rc = -ENOMEM;
-        goto out;
+    rc = cer_read_fd(fd, path, READ_MAX, true, &b, &skipped);
+    close(fd);
+    if (rc < 0 || !(out = calloc(max ? max : 1, sizeof *out))) {
+        cer_buf_free(&b);
+        return rc < 0 ? cer_err_wrap(rc, "events") : cer_err(-ENOMEM, "events: out of memory");
     }
     /* each whole line (a cut first line is skipped), the newest max kept
      * in a ring, in one pass */
-    {
-        const char *p = (const char *)b.data, *end = p + b.len;
-        size_t next = 0;
-        if (start > 0) {
-            const char *nl = memchr(p, '\n', b.len);
-            p = nl ? nl + 1 : end;
-        }
-        while (p < end && max) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-            if (good_line(p, len)) {
-                char *l = malloc(len + 1);
-                if (!l) {
-                    rc = -ENOMEM;
-                    break;
-                }
-                memcpy(l, p, len);
-                l[len] = '\0';
-                free(out[next]);
-                out[next] = l;
-                next = (next + 1) % max;
-                got += got < max;
+    p = (const char *)b.data;
+    end = p + b.len;
+    if (skipped > 0) {
+        const char *nl = memchr(p, '\n', b.len);
+        p = nl ? nl + 1 : end;
+    }
+    while (p < end && max) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (good_line(p, len)) {
+            char *l = strndup(p, len);
+            if (!l) {
+                rc = cer_err(-ENOMEM, "events: out of memory");
+                break;
             }
-            p = nl ? nl + 1 : end;
+            free(out[next]);
+            out[next] = l;
+            next = (next + 1) % max;
+            got += got < max;
         }
-        if (rc == 0 && got == max && next) {  /* oldest first */
-            char **sorted = malloc(max * sizeof *sorted);
-            if (!sorted) {
-                rc = -ENOMEM;
-            } else {
-                for (size_t i = 0; i < max; i++)
-                    sorted[i] = out[(next + i) % max];
-                free(out);
-                out = sorted;
-            }
+        p = nl ? nl + 1 : end;
+    }
+    cer_buf_free(&b);
+    if (rc == 0 && got == max && next) {  /* oldest first */
+        char **sorted = malloc(max * sizeof *sorted);
+        if (!sorted) {
+            rc = cer_err(-ENOMEM, "events: out of memory");
+        } else {
+            for (size_t i = 0; i < max; i++)
+                sorted[i] = out[(next + i) % max];
+            free(out);
+            out = sorted;
         }
     }
-out:
-    close(fd);
-    cer_buf_free(&b);
     if (rc < 0) {
-        for (size_t i = 0; out && i < max; i++)
+        for (size_t i = 0; i < max; i++)
             free(out[i]);
         free(out);
         return rc;
@@ -128,40 +104,49 @@ out:
     return 0;
 }
 
-/* Rewrite the file with its last max lines (lock held). */
-static int compact(cer_evlog *l)
+/* Rewrite the file with its last max lines (lock held); the lines go to
+ * *lines and *n when asked for (the caller frees them), else are freed. */
+static int compact(cer_evlog *l, char ***lines, size_t *n)
 {
     cer_buf b = CER_BUF_INIT;
-    char **lines;
-    size_t n;
+    char **kept;
+    size_t nk;
     int rc;
 
-    if ((rc = cer_evlog_load(l->path, l->max, &lines, &n)) < 0)
+    if ((rc = cer_evlog_load(l->path, l->max, &kept, &nk)) < 0)
         return rc;
-    for (size_t i = 0; i < n; i++) {
-        if (rc == 0 && (rc = cer_buf_puts(&b, lines[i])) == 0)
+    for (size_t i = 0; i < nk && rc == 0; i++)
+        if ((rc = cer_buf_puts(&b, kept[i])) == 0)
             rc = cer_buf_putc(&b, '\n');
-        free(lines[i]);
-    }
-    free(lines);
     if (rc == 0)
         rc = cer_file_replace(l->path, b.data ? b.data : (const uint8_t *)"", b.len, 0600, true);
     cer_buf_free(&b);
-    if (rc < 0)
-        return rc;
-    if (l->fd >= 0)
-        close(l->fd);
-    l->fd = open(l->path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    l->count = n;
-    return l->fd < 0 ? -errno : 0;
+    if (rc == 0) {
+        if (l->fd >= 0)
+            close(l->fd);
+        l->fd = open(l->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        l->count = nk;
+        rc = l->fd < 0 ? cer_err(-errno, "events: %s: %s", l->path, strerror(errno)) : 0;
+    }
+    if (rc == 0 && lines) {
+        *lines = kept;
+        *n = nk;
+        return 0;
+    }
+    for (size_t i = 0; i < nk; i++)
+        free(kept[i]);
+    free(kept);
+    return rc;
 }
 
-int cer_evlog_open(cer_evlog **out, const char *path, size_t max)
+int cer_evlog_open(cer_evlog **out, const char *path, size_t max, char ***lines, size_t *n)
 {
     cer_evlog *l = calloc(1, sizeof *l);
     int rc;
 
     *out = NULL;
+    *lines = NULL;
+    *n = 0;
     if (!l || !(l->path = strdup(path))) {
         free(l);
         return cer_err(-ENOMEM, "events: out of memory");
@@ -173,7 +158,7 @@ int cer_evlog_open(cer_evlog **out, const char *path, size_t max)
         l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         rc = l->fd < 0 ? cer_err(-errno, "events: %s: %s", path, strerror(errno)) : 0;
     } else {
-        rc = compact(l);
+        rc = compact(l, lines, n);
     }
     if (rc < 0) {
         cer_evlog_close(l);
@@ -194,7 +179,7 @@ void cer_evlog_add(cer_evlog *l, const char *line)
     copy[n] = '\n';  /* one write: the line and its newline together */
     pthread_mutex_lock(&l->lock);
     if (l->fd >= 0 && cer_write_all(l->fd, copy, n + 1) == 0 && ++l->count >= 2 * l->max)
-        (void)compact(l);  /* on failure the file only grows until the next try */
+        (void)compact(l, NULL, NULL);  /* on failure the file only grows until the next try */
     pthread_mutex_unlock(&l->lock);
     free(copy);
 }

@@ -20,8 +20,10 @@ typedef struct cer_evlog cer_evlog;
  * that are not JSON objects or over 8 KiB are skipped. 0 or -errno. */
 int cer_evlog_load(const char *path, size_t max, char ***lines, size_t *n);
 /* Append to path from now on (created 0600 when missing); the file is cut
- * back to its last max lines whenever it holds 2 × max. 0 or -errno. */
-int cer_evlog_open(cer_evlog **out, const char *path, size_t max);
+ * back to its last max lines now and whenever it holds 2 × max. The lines
+ * it holds at open are returned as cer_evlog_load returns them (one read
+ * of the file). 0 or -errno. */
+int cer_evlog_open(cer_evlog **out, const char *path, size_t max, char ***lines, size_t *n);
 /* Append one line (no newline in it). A failure (a full disk) loses the
  * line from the file only: the caller has it in memory. */
 void cer_evlog_add(cer_evlog *l, const char *line);

@@ -1,12 +1,14 @@
 /*
  * fileio.c — crash-safe replacement of small files (temp + fsync + rename
- * + directory fsync), the write-all loop, for the key file and the stream
- * registry. (The block store has its own, with fault injection: flatfs.c.)
+ * + directory fsync), the write-all and read-all loops, for the key file,
+ * the stream registry and the event log. (The block store has its own, with fault injection: flatfs.c.)
  */
 #include "fileio.h"
 #include "error.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,44 @@ int cer_write_all(int fd, const void *p, size_t n)
 static int sys_err(int e, const char *path, const char *what)
 {
     return cer_err(-e, "%s: %s: %s", path, what, strerror(e));
+}
+
+int cer_read_fd(int fd, const char *what, size_t max, bool tail, cer_buf *out, size_t *skipped)
+{
+    struct stat st;
+    size_t size, start = 0;
+    int rc;
+
+    out->len = 0;
+    if (skipped)
+        *skipped = 0;
+    if (fstat(fd, &st) < 0)
+        return sys_err(errno, what, "cannot stat");
+    if (!S_ISREG(st.st_mode))
+        return cer_err(-EINVAL, "%s: not a regular file", what);
+    size = (size_t)st.st_size;
+    if ((uint64_t)st.st_size > max) {
+        if (!tail)
+            return cer_err(-EFBIG, "%s: %lld bytes is over the %zu byte limit", what, (long long)st.st_size, max);
+        start = size - max;
+        size = max;
+    }
+    if ((rc = cer_buf_reserve(out, size + 1)) < 0)
+        return rc;
+    while (out->len < size) {
+        ssize_t n = pread(fd, out->data + out->len, size - out->len, (off_t)(start + out->len));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return sys_err(errno, what, "cannot read");
+        if (n == 0)
+            break;  /* shrank under us: take what is there */
+        out->len += (size_t)n;
+    }
+    out->data[out->len] = '\0';
+    if (skipped)
+        *skipped = start;
+    return 0;
 }
 
 /* fsync the directory holding path, so a rename into it is durable. It

@@ -1554,8 +1554,10 @@ int cer_node_events_keep(cer_node *node, bool write)
 
     if ((rc = path_join(&path, node->dir, "events")) < 0)
         return rc;
-    if ((rc = cer_evlog_load(path, CER_NODE_EVENTS_MAX, &lines, &n)) == 0 && write)
-        rc = cer_evlog_open(&evlog, path, CER_NODE_EVENTS_MAX);
+    rc = write ? cer_evlog_open(&evlog, path, CER_NODE_EVENTS_MAX, &lines, &n)
+               : cer_evlog_load(path, CER_NODE_EVENTS_MAX, &lines, &n);
+    if (rc < 0 && write)  /* not kept from now on; still shown */
+        (void)cer_evlog_load(path, CER_NODE_EVENTS_MAX, &lines, &n);
     free(path);
     pthread_mutex_lock(&node->elock);
     if (n) {

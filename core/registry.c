@@ -184,33 +184,9 @@ static int write_replace(cer_registry *r, const char *name, const char *data, si
 /* Read all of the regular file fd (at most max bytes) into out. */
 static int read_fd(int fd, const char *name, size_t max, cer_buf *out)
 {
-    struct stat st;
-    size_t size;
-    int rc;
+    int rc = cer_read_fd(fd, name, max, false, out, NULL);
 
-    out->len = 0;
-    if (fstat(fd, &st) < 0)
-        return sys_err(errno, name, "cannot stat");
-    if (!S_ISREG(st.st_mode))
-        return cer_err(-EINVAL, "registry: %s: not a regular file", name);
-    if ((uint64_t)st.st_size > max)
-        return cer_err(-EFBIG, "registry: %s: %lld bytes is over the %zu byte limit", name,
-                       (long long)st.st_size, max);
-    size = (size_t)st.st_size;
-    if ((rc = cer_buf_reserve(out, size)) < 0)
-        return rc;
-    while (out->len < size) {
-        ssize_t n = pread(fd, out->data + out->len, size - out->len, (off_t)out->len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return sys_err(errno, name, "cannot read");
-        if (n == 0)
-            break;   /* shrank under us: take what is there */
-        out->len += (size_t)n;
-    }
-    out->data[out->len] = '\0';
-    return 0;
+    return rc < 0 ? cer_err_wrap(rc, "registry") : 0;
 }
 
 static int read_file(cer_registry *r, const char *name, size_t max, cer_buf *out)
