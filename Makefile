@@ -142,6 +142,7 @@ bench-run: $(BENCH_BIN) $(PROG)
 	@for b in $(filter-out %/bench_fs,$(BENCH_BIN)); do echo "== $$b"; ./$$b || exit 1; done
 	@echo "== tests/bench/bench_mount.sh"; sh tests/bench/bench_mount.sh $(BUILD)/tests/bench/bench_fs $(PROG) $(BENCH_DOCS)
 	@echo "== tests/bench/bench_sync.sh"; sh tests/bench/bench_sync.sh $(PROG)
+	@echo "== tests/bench/bench_js.sh"; sh tests/bench/bench_js.sh $(PROG)
 
 # libFuzzer targets (clang): each runs FUZZ_SECONDS from the seeds in
 # tests/fuzz/corpus/<target>/; new inputs collect in build-fuzz/corpus/.

@@ -17,6 +17,9 @@
 //   tile.mjs genesis CONTROLLER_DID FAMILY         deterministic, no content, created by this
 //                                                  client but controlled by CONTROLLER_DID
 //   tile.mjs anchor STREAMID                      request an anchor, wait for ANCHORED
+//   tile.mjs updates STREAMID N START               N updates one after the other, {"n":START+i,...},
+//                                                 no anchor, published: prints {n, ms} (the
+//                                                 updates' wall time only; the bench's js side)
 // Env: CERAMIC_URL (default http://127.0.0.1:7007), SEED (64 hex chars, the
 //   did:key seed; default a fixed test seed), CERAMIC_DIR.
 // Output state: {streamId, controller, content, tip, anchorStatus,
@@ -158,8 +161,17 @@ try {
       out(state(doc))
       break
     }
+    case 'updates': {
+      const doc = await TileDocument.load(ceramic, args[0])
+      const n = Number(args[1]), start = Number(args[2] ?? 0)
+      const t0 = process.hrtime.bigint()
+      for (let i = 0; i < n; i++)
+        await doc.update({ n: start + i + 1, pad: 'x'.repeat(64) }, undefined, { anchor: false, publish: true })
+      out({ n, ms: Number(process.hrtime.bigint() - t0) / 1e6 })
+      break
+    }
     default:
-      throw new Error('usage: tile.mjs did|create|update|load|genesis|anchor ...')
+      throw new Error('usage: tile.mjs did|create|update|load|genesis|anchor|updates ...')
   }
 } finally {
   await ceramic.close()
