@@ -15,7 +15,7 @@
  *   - Errors. A function that can fail returns a negative errno on failure;
  *     on success 0, or the non-negative value its comment names (a length,
  *     a count, 1 for "yes" or "moved"). The reason in words is kept per
- *     thread: cer_errmsg(). The codes:
+ *     thread: cer_errmsg(). The common codes:
  *       -EINVAL     malformed input (bad string, bad block, bad argument)
  *       -EFBIG      input over a documented limit
  *       -ENOSPC     caller's output buffer too small
@@ -32,7 +32,9 @@
  *                   a daemon or service (IPFS, Ethereum, a CAS) did not
  *                   answer in time, refused the connection, answered
  *                   something malformed, or answered with an error
- *     and a failed system call's errno as it is (-EIO, -EACCES, ...).
+ *     others where a comment names them (-EEXIST: an alias taken; -EBUSY:
+ *     another process keeps the state directory; ...), and a failed
+ *     system call's errno as it is (-EIO, -EACCES, ...).
  *   - Results come back through pointer parameters, the main one named
  *     out: first, or right after the object the call acts on (node,
  *     store, client). A few lookups take it last: cer_store_get,
