@@ -365,7 +365,7 @@ int cer_key_kid(char *out, size_t cap, const cer_key *key);
 /* Key files, mode 0600: an ed25519 key is its 32-byte seed as 64 hex
  * digits and a newline; the others are "secp256k1:" or "p256:" and the
  * 64 hex digits of the secret scalar, and a newline. cer_key_load_file
- * refuses files readable by group or others. */
+ * refuses a file group or others have any permission on (mode & 077). */
 int cer_key_load_file(cer_key *out, const char *path);
 int cer_key_save_file(const cer_key *key, const char *path);
 /* The did:key of a public key (its bytes as they are). */
