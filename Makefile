@@ -40,6 +40,10 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 FS_OBJ   := $(FS_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 LIB      := $(BUILD)/libceramic.a
+DIST_LIB := $(BUILD)/dist/libceramic.a
+API_SYMS := $(BUILD)/ceramic.syms
+EXAMPLE_BIN := $(patsubst %.c,$(BUILD)/%,$(wildcard examples/*.c))
+OBJCOPY  ?= objcopy
 PROG     := $(BUILD)/ceramicfs
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -58,7 +62,7 @@ BENCH_DOCS ?= 10000
 .PHONY: all check asan valgrind valgrind-unit bench bench-run fuzz fuzz-run clean tests install deb package-test
 # keep the test objects make would otherwise delete as intermediates
 .SECONDARY:
-all: $(LIB) $(PROG)
+all: $(LIB) $(DIST_LIB) $(PROG)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -67,6 +71,35 @@ $(BUILD)/%.o: %.c
 $(LIB): $(CORE_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+# The installed libceramic.a exports ceramic.h's API and nothing else: it
+# is one relocatable object of the core objects (ld -r) whose other global
+# symbols are made local (objcopy --keep-global-symbols), so a program
+# linking it can neither call an internal function nor collide with one.
+# API_SYMS lists ceramic.h's functions, one a line: each declaration starts
+# at column 0 (tests/api_test.sh checks the list against the compiler's).
+# $(LIB), one object per module, is what the program and the tests link.
+$(API_SYMS): core/ceramic.h
+	@mkdir -p $(dir $@)
+	grep -E '^[A-Za-z]' $< | grep -v '^typedef' | grep -oE '\bcer_[a-z0-9_]+\(' | tr -d '(' | sort -u > $@
+
+$(DIST_LIB): $(CORE_OBJ) $(API_SYMS)
+	@mkdir -p $(dir $@)
+	$(LD) -r -o $(DIST_LIB:.a=.o) $(CORE_OBJ)
+	$(OBJCOPY) --keep-global-symbols=$(API_SYMS) $(DIST_LIB:.a=.o)
+	@rm -f $@
+	$(AR) rcs $@ $(DIST_LIB:.a=.o)
+
+# The example programs, built as a user builds them (pkg-config), against
+# the installed form of the library in the build tree: make check runs
+# them (tests/api_test.sh), so they cannot rot.
+$(BUILD)/dist/libceramic.pc: packaging/libceramic.pc.in core/ceramic.h
+	@mkdir -p $(dir $@)
+	$(call PC_SED,$(CURDIR),$(abspath $(BUILD)/dist),$(CURDIR)/core) $< > $@
+
+$(BUILD)/examples/%: examples/%.c $(DIST_LIB) $(BUILD)/dist/libceramic.pc
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $$(PKG_CONFIG_PATH=$(BUILD)/dist pkg-config --cflags --libs libceramic)
 
 $(PROG): $(FS_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(FS_OBJ) $(LIB) $(LDLIBS)
@@ -91,7 +124,7 @@ OOM_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=st
 $(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/tests/testutil.o $(LIB)
 	$(CC) $(LDFLAGS) $(OOM_WRAP) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
-tests: $(TEST_BIN) $(PROG)
+tests: $(TEST_BIN) $(PROG) $(EXAMPLE_BIN)
 
 # Runs every Check program, then every shell test; fails on the first failure
 # but reports all Check suites first. A shell test that exits 77 is SKIPPED
@@ -166,9 +199,10 @@ fuzz-run: $(FUZZ_BIN)
 
 # ---- install and the Debian package ----
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the program, libceramic
-# (static library, header, pkg-config file), the systemd units, and, when
-# they exist, the man pages and the bash completion; the examples under
-# share/doc. fstab mounts need no helper of ours: mount(8) runs Debian's
+# (the static library in its installed form, $(DIST_LIB); the header; the
+# pkg-config file), the systemd units, and, when they exist, the man pages
+# and the bash completion; the examples under share/doc (the C programs
+# with the library's: LIBDOCDIR). fstab mounts need no helper of ours: mount(8) runs Debian's
 # mount.fuse3 for type fuse.ceramicfs, which runs `ceramicfs SOURCE MNT -o
 # OPTS` from the default PATH (see packaging/debian/README).
 PREFIX        ?= /usr/local
@@ -178,6 +212,7 @@ INCLUDEDIR    ?= $(PREFIX)/include
 DATADIR       ?= $(PREFIX)/share
 MANDIR        ?= $(DATADIR)/man
 DOCDIR        ?= $(DATADIR)/doc/ceramicfs
+LIBDOCDIR     ?= $(DATADIR)/doc/libceramic
 COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
@@ -185,14 +220,15 @@ VERSION := $(shell sed -n 's/^\#define CER_VERSION "\(.*\)"/\1/p' core/ceramic.h
 MANPAGES   := $(wildcard packaging/man/ceramicfs.1 packaging/man/ceramicfs-layout.5)
 COMPLETION := $(wildcard packaging/completion/ceramicfs)
 
+# $(call PC_SED,PREFIX,LIBDIR,INCLUDEDIR) < libceramic.pc.in
+PC_SED = sed -e 's|@PREFIX@|$(1)|g' -e 's|@LIBDIR@|$(2)|g' -e 's|@INCLUDEDIR@|$(3)|g' -e 's|@VERSION@|$(VERSION)|g'
 $(BUILD)/libceramic.pc: packaging/libceramic.pc.in core/ceramic.h
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(call PC_SED,$(PREFIX),$(LIBDIR),$(INCLUDEDIR)) $< > $@
 
 # the units name /usr/bin/ceramicfs: rewritten for another BINDIR
-install: $(LIB) $(PROG) $(BUILD)/libceramic.pc
+install: $(DIST_LIB) $(PROG) $(BUILD)/libceramic.pc
 	install -D -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/ceramicfs
-	install -D -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libceramic.a
+	install -D -m 0644 $(DIST_LIB) $(DESTDIR)$(LIBDIR)/libceramic.a
 	install -D -m 0644 core/ceramic.h $(DESTDIR)$(INCLUDEDIR)/ceramic.h
 	install -D -m 0644 $(BUILD)/libceramic.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libceramic.pc
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMDUSERDIR)
@@ -207,6 +243,8 @@ install: $(LIB) $(PROG) $(BUILD)/libceramic.pc
 	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -d $(DESTDIR)$(DOCDIR)/examples
 	install -m 0644 examples/*.sh $(DESTDIR)$(DOCDIR)/examples/
+	install -d $(DESTDIR)$(LIBDOCDIR)/examples
+	install -m 0644 examples/*.c $(DESTDIR)$(LIBDOCDIR)/examples/
 
 # make deb: the two binary packages (ceramicfs, libceramic-dev) in
 # build/deb/, built by dpkg-buildpackage from a copy of the sources in

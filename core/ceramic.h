@@ -1,26 +1,58 @@
 /*
  * ceramic.h — the public API of libceramic, the Ceramic protocol engine.
  *
- * This is the only header the filesystem (fs/) and other programs include.
- * Read it top to bottom to learn the system: encodings (varint, multibase,
- * CID, JSON text, DAG-CBOR, DAG-JOSE), identities (did:key, JWS), stream
- * identifiers, commits, JSON Patch and pubsub messages.
+ * This is the only header the filesystem (fs/) and other programs include,
+ * and the installed libceramic.a exports its functions and nothing else
+ * (examples/new-document.c is a small program on it). Read it top to
+ * bottom to learn the system: errors and buffers; encodings (varint,
+ * multibase, CID, JSON text, DAG-CBOR, DAG-JOSE); identities (did:key,
+ * JWS); stream identifiers, commits, JSON Patch and pubsub messages; the
+ * block store and CAR files; stream state; the node; IPFS and sync;
+ * anchoring and the anchor service.
  *
- * Conventions (the same everywhere):
- *   - A function that can fail returns 0 (or a non-negative length) on
- *     success and a negative errno on failure:
+ * Conventions, the same everywhere (a function's comment says so where it
+ * differs):
+ *   - Errors. A function that can fail returns a negative errno on failure;
+ *     on success 0, or the non-negative value its comment names (a length,
+ *     a count, 1 for "yes" or "moved"). The reason in words is kept per
+ *     thread: cer_errmsg(). The common codes:
  *       -EINVAL     malformed input (bad string, bad block, bad argument)
  *       -EFBIG      input over a documented limit
  *       -ENOSPC     caller's output buffer too small
  *       -ENOMEM     out of memory
  *       -ENOTSUP    well-formed but unsupported (codec, hash, key type)
- *       -EBADMSG    content does not match its address (CID mismatch)
+ *       -EBADMSG    content does not match its address (CID mismatch), or
+ *                   a damaged file
  *       -EKEYREJECTED  a signature does not verify
- *     The human-readable reason is kept per thread: cer_errmsg().
- *   - Output parameters come first and are named out.
- *   - Ownership: functions named *_new or documented "caller frees" return
- *     memory the caller releases with the matching *_free (cJSON values with
- *     cJSON_Delete, char * with free). Everything else is borrowed.
+ *       -ENOENT     no such stream, block, record or file
+ *       -EPERM      this node's key does not control the stream
+ *       -ESTALE     the stream's tip is no longer the one the caller gave
+ *       -EROFS      the node or store was opened read-only
+ *       -ETIMEDOUT, -ECONNREFUSED, -EPROTO, -EREMOTEIO
+ *                   a daemon or service (IPFS, Ethereum, a CAS) did not
+ *                   answer in time, refused the connection, answered
+ *                   something malformed, or answered with an error
+ *     others where a comment names them (-EEXIST: an alias taken; -EBUSY:
+ *     another process keeps the state directory; ...), and a failed
+ *     system call's errno as it is (-EIO, -EACCES, ...).
+ *   - Results come back through pointer parameters, the main one named
+ *     out: first, or right after the object the call acts on (node,
+ *     store, client). A few lookups take it last: cer_store_get,
+ *     cer_ipfs_block_get, cer_node_info, cer_node_export_car,
+ *     cer_node_commit_describe, cer_node_lost_branches. A cer_buf output
+ *     is appended to, unless the comment says it is replaced.
+ *   - Ownership. What a call hands over, the caller releases: the object
+ *     of a *_open or *_start with the matching *_close or *_stop; what a
+ *     *_new returns or a comment says "caller frees", with the free
+ *     function its type names (cJSON values: cJSON_Delete; char *: free);
+ *     a struct the call fills that holds memory (its comment says "Free
+ *     with cer_X_free": cer_buf, cer_jws, cer_commit_blocks, cer_msg,
+ *     cer_car, cer_state), with that function. After a failure there is
+ *     nothing to release (*out is NULL, a filled struct is zeroed) unless
+ *     the comment says otherwise (cer_state_load). Everything else is
+ *     borrowed: a pointer a call returns without those words stays the
+ *     library's, and arguments (options structs included) are read during
+ *     the call only, unless the comment says they are kept or taken.
  *   - Fixed-size value types (cer_cid, cer_streamref, cer_key) hold no
  *     heap memory and can be copied with '='.
  */
@@ -53,8 +85,9 @@ void cer_errclear(void);
 /* ------------------------------------------------------------------ */
 
 /* A growable byte buffer. Zero-initialise (CER_BUF_INIT), free with
- * cer_buf_free. data is always NUL-terminated when non-NULL (not counted
- * in len), so text can be read in place. */
+ * cer_buf_free. After a call that filled it (cer_buf_append, and every call
+ * of this header that succeeds in writing to a cer_buf), data is
+ * NUL-terminated (not counted in len), so text can be read in place. */
 typedef struct cer_buf {
     uint8_t *data;
     size_t len;
@@ -332,7 +365,7 @@ int cer_key_kid(char *out, size_t cap, const cer_key *key);
 /* Key files, mode 0600: an ed25519 key is its 32-byte seed as 64 hex
  * digits and a newline; the others are "secp256k1:" or "p256:" and the
  * 64 hex digits of the secret scalar, and a newline. cer_key_load_file
- * refuses files readable by group or others. */
+ * refuses a file group or others have any permission on (mode & 077). */
 int cer_key_load_file(cer_key *out, const char *path);
 int cer_key_save_file(const cer_key *key, const char *path);
 /* The did:key of a public key (its bytes as they are). */
@@ -611,7 +644,7 @@ typedef struct cer_car_block {
  * CER_BLOCK_MAX bytes and hashing to its CID (a hash function we cannot
  * compute is refused too). A block repeated is kept once (as ipfs dag
  * import tolerates it). Time linear in the file's size. The blocks borrow
- * the file's bytes, which must outlive the cer_car. */
+ * the file's bytes, which must outlive the cer_car. Free with cer_car_free. */
 typedef struct cer_car {
     cer_cid *roots;             /* owned */
     size_t nroots;
@@ -1031,7 +1064,8 @@ long cer_ipfs_call_count(cer_ipfs *c);
  * local). has and each answer for local only. After a failed
  * write-through the writer pauses (a second, doubling) so a dead daemon is
  * not asked for every block. Closing finishes the queue while the daemon
- * answers, for up to 5 s. Takes ownership of local and ipfs. */
+ * answers, for up to 5 s. On success it owns local and ipfs (closed with
+ * it); after a failure they are still the caller's. */
 int cer_store_open_ipfs(cer_store **out, cer_store *local, cer_ipfs *ipfs);
 /* The IPFS client of an IPFS-backed store, NULL for any other store. */
 cer_ipfs *cer_store_ipfs(cer_store *s);

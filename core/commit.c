@@ -9,7 +9,7 @@
  * patches are plain JSON (an object with a "/" key is just a map); only
  * the commit's own links are tag-42 CIDs.
  */
-#include "commit.h"
+#include "ceramic.h"
 #include "buf.h"
 #include "dagcbor.h"
 #include "error.h"
@@ -54,7 +54,9 @@ static bool is_string_array(const cJSON *a, int min, int max)
     return true;
 }
 
-int cer_tile_header_check(const cJSON *header, bool genesis)
+/* Validate a TileDocument header object (see cer_tile_genesis); genesis:
+ * the genesis header, else an update's. */
+static int tile_header_check(const cJSON *header, bool genesis)
 {
     const cJSON *it;
 
@@ -143,7 +145,7 @@ int cer_tile_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *he
             goto out;
         }
     }
-    if ((rc = cer_tile_header_check(hdr, true)) < 0)
+    if ((rc = tile_header_check(hdr, true)) < 0)
         goto out;
     if (has_data && !key) {
         rc = cer_err(-EINVAL, "genesis: a genesis with content must be signed");
@@ -181,7 +183,7 @@ int cer_tile_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *g
         return cer_err_wrap(rc, "update");
     if (!header && !(header = empty = cJSON_CreateObject()))
         return cer_err(-ENOMEM, "update: out of memory");
-    if ((rc = cer_tile_header_check(header, false)) < 0)
+    if ((rc = tile_header_check(header, false)) < 0)
         goto out;
     cer_cbor_w_map(&w, 4);
     cer_cbor_w_text(&w, "id");

@@ -133,6 +133,7 @@ static int get_inline(cer_msg *msg, const cJSON *o)
             return len < 0 ? cer_err_wrap(len, "pubsub: UPDATE 'inlineBlocks' entry")
                            : cer_err(-EINVAL, "pubsub: UPDATE 'inlineBlocks' entry is empty");
         b->len = (size_t)len;
+        b->data[b->len] = '\0';  /* room: len < room <= the reserve */
         total += (size_t)len;
     }
     return 0;

@@ -156,14 +156,6 @@ static int sys_err(int e, const char *name, const char *what)
     return cer_err(-e, "registry: %s: %s: %s", name, what, strerror(e));
 }
 
-static int sync_dir(cer_registry *r)
-{
-    /* some file systems cannot sync directories; that is no error */
-    if (r->sync && fsync(r->dirfd) < 0 && errno != EINVAL && errno != EROFS)
-        return sys_err(errno, r->dir, "cannot sync the directory");
-    return 0;
-}
-
 /* Replace dir/name with data crash-safely (fileio.c). */
 static int write_replace(cer_registry *r, const char *name, const char *data, size_t len, bool sync)
 {
@@ -335,12 +327,6 @@ static void link_rec(cer_registry *r, rec *e)
 {
     cer_strmap_put(&r->by_id, e->key, e);
     link_alias(r, e);
-}
-
-static void unlink_rec(cer_registry *r, rec *e)
-{
-    cer_strmap_del(&r->by_id, e->key);
-    unlink_alias(r, e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1091,43 +1077,6 @@ done:
     return rc;
 }
 
-int cer_registry_remove(cer_registry *r, const cer_streamref *id)
-{
-    char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN], cache[NAME_MAX_LEN];
-    cer_streamref norm;
-    rec *e;
-    int rc;
-
-    if (r->rdonly)
-        return refuse_rdonly(r);
-    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, RECORD_EXT)) < 0 ||
-        (rc = file_name(cache, sizeof cache, key, CACHE_EXT)) < 0)
-        return rc;
-    pthread_mutex_lock(&r->wlock);  /* see cer_registry_put */
-    pthread_mutex_lock(&r->lock);
-    e = find_id(r, key);
-    pthread_mutex_unlock(&r->lock);
-    if (!e) {
-        rc = cer_err(-ENOENT, "registry: no stream %s", key);
-        goto out;
-    }
-    if (unlinkat(r->dirfd, name, 0) < 0 && errno != ENOENT) {
-        rc = sys_err(errno, name, "cannot remove");
-        goto out;
-    }
-    rc = sync_dir(r);
-    /* the record is gone from disk whatever the sync said: follow it */
-    pthread_mutex_lock(&r->lock);
-    unlink_rec(r, e);
-    pthread_mutex_unlock(&r->lock);
-    free(e);
-    /* a leftover cache is deleted at the next open */
-    unlinkat(r->dirfd, cache, 0);
-out:
-    pthread_mutex_unlock(&r->wlock);
-    return rc;
-}
-
 int cer_registry_find_alias(cer_registry *r, const char *alias, cer_streamref *out)
 {
     char ex[CER_EXCERPT_MAX];
@@ -1263,19 +1212,4 @@ int cer_registry_load_lost(cer_registry *r, const cer_streamref *id, cJSON **out
     if (rc < 0 && rc != -ENOENT && rc != -ENOMEM)
         rc = cer_err_wrap(-EBADMSG, "registry: %s unreadable (left as it is)", name);
     return rc;
-}
-
-int cer_registry_drop_cache(cer_registry *r, const cer_streamref *id)
-{
-    char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN];
-    cer_streamref norm;
-    int rc;
-
-    if (r->rdonly)
-        return refuse_rdonly(r);
-    if ((rc = stream_key(key, &norm, id)) < 0 || (rc = file_name(name, sizeof name, key, CACHE_EXT)) < 0)
-        return rc;
-    if (unlinkat(r->dirfd, name, 0) < 0 && errno != ENOENT)
-        return sys_err(errno, name, "cannot remove");
-    return 0;
 }

@@ -78,9 +78,6 @@ int cer_registry_get(cer_registry *r, const cer_streamref *id, cer_stream_info *
  * info->alias "" means none; an alias another stream holds is -EEXIST, an
  * invalid one -EINVAL. On failure the old record (file and memory) stays. */
 int cer_registry_put(cer_registry *r, const cer_stream_info *info);
-/* Delete the record and cache of stream id (durable); -ENOENT. Journal
- * entries of the stream are left for the caller to settle. */
-int cer_registry_remove(cer_registry *r, const cer_streamref *id);
 /* The stream holding alias; -ENOENT. */
 int cer_registry_find_alias(cer_registry *r, const char *alias, cer_streamref *out);
 /* Number of records. */
@@ -101,8 +98,6 @@ int cer_registry_save_cache(cer_registry *r, const cer_streamref *id, const cJSO
 /* Load it (caller frees): -ENOENT when absent, or when unreadable, in which
  * case the file is deleted and cer_errmsg() says why. */
 int cer_registry_load_cache(cer_registry *r, const cer_streamref *id, cJSON **out);
-/* Drop the cache (0 also when there was none). */
-int cer_registry_drop_cache(cer_registry *r, const cer_streamref *id);
 
 /* Store the stream's lost branches (any JSON value, read back as the cache
  * is): durable when it returns 0, like a record. */

@@ -17,6 +17,10 @@
 #   umount_fs            unmount $M (again after a second, then lazily) and
 #                        check that the daemon $PID exits 0 ($T/daemon.log
 #                        shown if not); PID is then empty
+#   example_check OUT CERAMICFS
+#                        OUT is what examples/new-document printed: the
+#                        document it names is read back with CERAMICFS
+#                        from the state directory it made (then removed)
 fails=0
 PEERS="bash $(cd "$(dirname "$0")" && pwd)/peers/peers.sh"
 
@@ -73,4 +77,26 @@ umount_fs() {
     _rc=$?
     PID=
     if [ $_rc -eq 0 ]; then ok "daemon exits 0 on unmount"; else bad "daemon exit status $_rc"; tail -20 "$T/daemon.log"; fi
+}
+
+example_check() {
+    _dir=$(sed -n 's/^state   //p' "$1")
+    _did=$(sed -n 's/^did     //p' "$1")
+    _sid=$(sed -n 's/^stream  //p' "$1")
+    _content=$(sed -n 's/^content //p' "$1")
+    eq "example: what it prints" "$(cut -d' ' -f1 "$1" | tr '\n' ' ')" "state did stream content commit commit "
+    case $_did in did:key:z6Mk?*) ok "example: its did:key $_did" ;; *) bad "example: did '$_did'" ;; esac
+    eq "example: the content after the update" "$_content" '{"title":"Hello from libceramic","done":true}'
+    if [ -z "$_dir" ] || [ ! -d "$_dir" ]; then bad "example: no state directory '$_dir'"; return 0; fi
+    # shellcheck disable=SC2086
+    eq "example: ceramicfs show" "$(t $2 show --state "$_dir" "$_sid" | tr -d ' \n')" "$(echo "$_content" | tr -d ' ')"
+    # shellcheck disable=SC2086
+    eq "example: ceramicfs log (type, CID, author)" "$(t $2 log --state "$_dir" "$_sid" |
+        sed 's/.*"cid":"\([^"]*\)","type":"\([a-z]*\)".*"author":"\([^"]*\)".*/commit  \2 \1 \3/')" "$(grep '^commit' "$1")"
+    # shellcheck disable=SC2086
+    eq "example: controlled by its did:key" "$(t $2 show --meta --state "$_dir" "$_sid" | tr -d ' \n' |
+        sed -n 's/.*"controllers":\[\([^]]*\)\].*/\1/p')" "\"$_did\""
+    # shellcheck disable=SC2086
+    if t $2 verify --state "$_dir" "$_sid" >/dev/null; then ok "example: ceramicfs verify"; else bad "example: ceramicfs verify"; fi
+    case $_dir in /tmp/new-document.??????) rm -rf "$_dir" ;; esac
 }

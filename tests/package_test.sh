@@ -1,7 +1,8 @@
 #!/bin/sh
 # package_test.sh — the Debian packages as a user gets them: make deb,
 # lintian, dpkg -i (apt-get install -f for what is missing), the files
-# dpkg -L lists, a program built against libceramic with pkg-config, a
+# dpkg -L lists, the example of libceramic-dev built with pkg-config and
+# run (its document read back), the library's exports (ceramic.h's), a
 # mount through mount(8) (mount -t fuse.ceramicfs, as an fstab line does,
 # then mount --fstab with a temporary fstab), a document saved and read
 # back, umount, the readiness notification a systemd unit waits for
@@ -21,7 +22,7 @@ TEST=package_test WHAT="the Debian package"
 . tests/lib.sh
 [ "$(id -u)" = 0 ] || skip "not root"
 [ -e /dev/fuse ] || skip "no /dev/fuse"
-for tool in fusermount3 dpkg-buildpackage dh lintian pkg-config cc python3; do
+for tool in fusermount3 dpkg-buildpackage dh lintian pkg-config cc gcc nm python3; do
     command -v $tool >/dev/null || skip "no $tool (./packaging/deps.sh installs it)"
 done
 for p in ceramicfs libceramic-dev; do
@@ -93,7 +94,8 @@ done
 dpkg -L ceramicfs libceramic-dev >"$T/files"
 want="/usr/bin/ceramicfs /lib/systemd/system/ceramicfs@.service
 /usr/lib/systemd/user/ceramicfs@.service /usr/share/doc/ceramicfs/examples/demo.sh
-/usr/include/ceramic.h /usr/lib/$MA/libceramic.a /usr/lib/$MA/pkgconfig/libceramic.pc"
+/usr/include/ceramic.h /usr/lib/$MA/libceramic.a /usr/lib/$MA/pkgconfig/libceramic.pc
+/usr/share/doc/libceramic-dev/examples/new-document.c"
 [ -f packaging/man/ceramicfs.1 ] && want="$want /usr/share/man/man1/ceramicfs.1.gz"
 [ -f packaging/man/ceramicfs-layout.5 ] && want="$want /usr/share/man/man5/ceramicfs-layout.5.gz"
 [ -f packaging/completion/ceramicfs ] && want="$want /usr/share/bash-completion/completions/ceramicfs"
@@ -108,28 +110,31 @@ case "$deps" in *fuse3*libfuse3*) ok "Depends: $deps" ;; *) bad "Depends without
 # ---- libceramic-dev: pkg-config and a program linked against it ----
 pc=$(t pkg-config --cflags --libs libceramic)
 case "$pc" in *-lceramic*) ok "pkg-config --cflags --libs libceramic: $pc" ;; *) bad "pkg-config: '$pc'" ;; esac
-cat >"$T/sid.c" <<'EOF'
-#include <ceramic.h>
-#include <stdio.h>
-#include <string.h>
-int main(int argc, char **argv)
-{
-    cer_streamref id;
-    char s[CER_STREAMID_STR_MAX];
-    if (argc != 2 || cer_streamref_parse(&id, argv[1]) < 0 ||
-        cer_streamref_to_string(s, sizeof s, &id) < 0)
-        return 1;
-    printf("%s %s %s\n", CER_VERSION, cer_stream_type_name(id.type), strcmp(s, argv[1]) ? "differs" : "same");
-    return 0;
-}
-EOF
+# the example libceramic-dev ships, built as its comment says, run, and its
+# document read back with the installed ceramicfs (tests/lib.sh)
+ex=/usr/share/doc/libceramic-dev/examples/new-document.c
 # shellcheck disable=SC2086
-if t cc -o "$T/sid" "$T/sid.c" $pc 2>"$T/cc.log"; then
-    ok "a program built with pkg-config --cflags --libs libceramic"
-    sid=kjzl6cwe1jw147hmchz761yq1o2u6iqhombshw19n8j3a68en0vwbbp9nbtgbcy
-    eq "it parses a StreamID" "$(t "$T/sid" $sid)" "$(sed -n 's/^#define CER_VERSION "\(.*\)"/\1/p' core/ceramic.h) tile same"
+if t cc -o "$T/new-document" "$ex" $pc 2>"$T/cc.log"; then
+    ok "$ex built with pkg-config --cflags --libs libceramic"
+    if t "$T/new-document" >"$T/example.out" 2>"$T/example.err"; then
+        ok "new-document runs"
+        example_check "$T/example.out" ceramicfs
+    else
+        cat "$T/example.out" "$T/example.err"; bad "new-document"
+    fi
 else
-    cat "$T/cc.log"; bad "building against libceramic"
+    cat "$T/cc.log"; bad "building $ex against libceramic"
+fi
+# the installed library exports ceramic.h's functions and nothing else
+echo '#include <ceramic.h>' >"$T/h.c"
+# shellcheck disable=SC2046
+if gcc $(pkg-config --cflags libceramic) -aux-info "$T/aux" -fsyntax-only "$T/h.c" 2>"$T/gcc.log"; then
+    grep '/ceramic\.h:' "$T/aux" | grep -oE '\bcer_[a-z0-9_]+ \(' | tr -d ' (' | sort -u >"$T/declared"
+    nm -g --defined-only "/usr/lib/$MA/libceramic.a" | awk 'NF == 3 {print $3}' | sort -u >"$T/exported"
+    eq "libceramic.a exports exactly ceramic.h's $(wc -l <"$T/declared" | tr -d ' ') functions" \
+        "$(comm -3 "$T/exported" "$T/declared" | tr -d '\t' | tr '\n' ' ')" ""
+else
+    cat "$T/gcc.log"; bad "gcc -aux-info of the installed ceramic.h"
 fi
 
 # ---- every long option of `ceramicfs mount --help` has an -o form ----

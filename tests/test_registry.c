@@ -381,41 +381,6 @@ START_TEST(test_alias_unique)
 }
 END_TEST
 
-START_TEST(test_remove)
-{
-    char *base = make_tmpdir(), *dir = sub(base, "s"), rec[4096], cache[4096];
-    cer_registry *r = open_reg(dir, 0);
-    cer_streamref id = ref_of(1), got;
-    cJSON *state = cJSON_CreateObject();
-
-    put_ok(r, &(cer_stream_info){.id = ref_of(1), .tip = tip_of(1, 0), .pinned = true, .alias = "gone"});
-    put_ok(r, &(cer_stream_info){.id = ref_of(2), .tip = tip_of(2, 0), .pinned = true, .alias = "kept"});
-    ck_assert_int_eq(cer_registry_save_cache(r, &id, state), 0);
-    path_of(rec, sizeof rec, dir, &id, ".json");
-    path_of(cache, sizeof cache, dir, &id, ".state.json");
-    ck_assert(exists(rec) && exists(cache));
-
-    ck_assert_int_eq(cer_registry_remove(r, &id), 0);
-    ck_assert(!exists(rec) && !exists(cache));
-    assert_absent(r, 1);
-    ck_assert_int_eq(cer_registry_find_alias(r, "gone", &got), -ENOENT);
-    ck_assert_int_eq(cer_registry_remove(r, &id), -ENOENT);
-    ck_assert_int_eq(count_records(r), 1);
-    /* the alias is free again */
-    put_ok(r, &(cer_stream_info){.id = ref_of(3), .tip = tip_of(3, 0), .alias = "gone"});
-    cer_registry_close(r);
-
-    r = open_reg(dir, 0);
-    assert_absent(r, 1);
-    assert_info(r, 2, 0, true, "kept");
-    assert_info(r, 3, 0, false, "gone");
-    cer_registry_close(r);
-    cJSON_Delete(state);
-    free(dir);
-    rm_tmpdir(base);
-}
-END_TEST
-
 /* Records damaged on disk are skipped with a warning; the rest load. */
 START_TEST(test_bad_records)
 {
@@ -626,12 +591,8 @@ START_TEST(test_cache)
     ck_assert_int_eq(cer_registry_load_cache(r, &id, &got), -ENOENT);
     ck_assert(!exists(path));
 
-    /* drop, and a cache with no record is deleted at open */
+    /* a cache with no record is deleted at open */
     v = parse("{\"a\":1}");
-    ck_assert_int_eq(cer_registry_save_cache(r, &id, v), 0);
-    ck_assert_int_eq(cer_registry_drop_cache(r, &id), 0);
-    ck_assert(!exists(path));
-    ck_assert_int_eq(cer_registry_drop_cache(r, &id), 0);
     ck_assert_int_eq(cer_registry_save_cache(r, &id, v), 0);
     ck_assert_int_eq(cer_registry_save_cache(r, &orphan, v), 0);
     cer_registry_close(r);
@@ -1132,7 +1093,6 @@ Suite *registry_suite(void)
     tcase_add_test(rec, test_roundtrip);
     tcase_add_test(rec, test_alias_rules);
     tcase_add_test(rec, test_alias_unique);
-    tcase_add_test(rec, test_remove);
     tcase_add_test(rec, test_bad_records);
     tcase_add_test(rec, test_duplicate_alias_on_disk);
     suite_add_tcase(s, rec);
