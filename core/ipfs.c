@@ -282,7 +282,8 @@ void cer_ndjson_free(cer_ndjson *p)
     p->skipping = false;
 }
 
-const char *cer_ipfs_codec_name(uint64_t codec)
+/* Name of a codec for block/put's format= / cid-codec= (NULL: unknown). */
+static const char *codec_name(uint64_t codec)
 {
     switch (codec) {
     case CER_CODEC_RAW: return "raw";
@@ -539,7 +540,7 @@ int cer_ipfs_version(cer_ipfs *c, char *out, size_t cap)
 
 int cer_ipfs_block_put(cer_ipfs *c, const cer_cid *cid, const uint8_t *data, size_t len)
 {
-    const char *codec = cer_ipfs_codec_name(cid->codec);
+    const char *codec = codec_name(cid->codec);
     char q[96], want[CER_CID_STR_MAX], got[CER_CID_STR_MAX];
     cer_buf b = CER_BUF_INIT;
     cer_cid key;

@@ -46,7 +46,4 @@ typedef int (*cer_ndjson_fn)(void *arg, const char *line, size_t len, int err);
 int cer_ndjson_feed(cer_ndjson *p, const uint8_t *data, size_t len, cer_ndjson_fn fn, void *arg);
 void cer_ndjson_free(cer_ndjson *p);
 
-/* Name of a codec for block/put's format= / cid-codec= (NULL: unknown). */
-const char *cer_ipfs_codec_name(uint64_t codec);
-
 #endif
