@@ -10,7 +10,8 @@
  * it that case is not run and says SKIPPED (it is not counted).
  */
 #include "testutil.h"
-#include "anchor.h"
+#include "cas.h"
+#include "eth.h"
 #include "fakehttp.h"
 #include "keccak.h"
 
