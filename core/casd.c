@@ -33,7 +33,7 @@
  * commit; blocks: the anchor commit, the proof, the tree nodes on its
  * path), so a client needs nothing else to apply the anchor. A failed
  * batch puts its requests back as PENDING after interval * 2^(attempt-1)
- * seconds, FAILED after max_attempts. Requests live in memory (bounded:
+ * seconds (cer_batch_retry), FAILED after max_attempts. Requests live in memory (bounded:
  * max_requests; the oldest finished one makes room) and, with a state
  * directory, in its journal requests.jsonl: one line per change, synced
  * before the answer; read back (the newest line of a tip wins, PROCESSING

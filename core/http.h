@@ -38,7 +38,8 @@ typedef struct cer_http_call {
 } cer_http_call;
 
 /* Make the call (c may be NULL: a handle just for it). 0 when a reply
- * came, whatever its status (*status; its body in *reply, replaced);
+ * came, whatever its status (*status; its body in *reply, replaced;
+ * reply is NULL for a stream only);
  * else -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH (name not resolved),
  * -EFBIG (reply over call->max), -ECANCELED (on_data or stop ended it),
  * -ENOMEM, -EIO (any other failure), with the reason in cer_errmsg(). */
