@@ -116,7 +116,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/testutil.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 # the fake HTTP server shared by the tests that talk to HTTP services
-$(BUILD)/tests/test_anchor $(BUILD)/tests/test_ipfs $(BUILD)/tests/test_sync: $(BUILD)/tests/fakehttp.o
+$(BUILD)/tests/test_anchor $(BUILD)/tests/test_eth $(BUILD)/tests/test_http $(BUILD)/tests/test_ipfs $(BUILD)/tests/test_sync: $(BUILD)/tests/fakehttp.o
 
 # test_oom fails the Nth allocation: malloc & co. are wrapped at link time
 # (under ASan too, where __real_malloc is ASan's); see tests/test_oom.c.

@@ -233,6 +233,17 @@ int cer_car_put_block(cer_buf *out, const cer_cid *cid, const uint8_t *data, siz
     return 0;
 }
 
+int cer_car_put_stored(cer_buf *out, cer_store *store, const cer_cid *cid)
+{
+    cer_buf b = CER_BUF_INIT;
+    int rc;
+
+    if ((rc = cer_store_get(store, cid, &b)) == 0)
+        rc = cer_car_put_block(out, cid, b.data, b.len);
+    cer_buf_free(&b);
+    return rc;
+}
+
 int cer_car_root(cer_cid *root, const uint8_t *car, size_t len)
 {
     cer_car c;

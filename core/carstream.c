@@ -131,7 +131,6 @@ int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out)
     char sid[CER_STREAMID_STR_MAX];
     cer_stream_info info;
     cer_state *st = NULL;
-    cer_buf b = CER_BUF_INIT;
     seen_store s;
     int rc;
 
@@ -151,13 +150,11 @@ int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out)
      * needs them reads them through its store; one it gets another way
      * (a cache) must be added here. */
     for (size_t i = 0; i < s.n; i++)
-        if ((rc = cer_store_get(cer_node_store(node), &s.cids[i], &b)) < 0 ||
-            (rc = cer_car_put_block(out, &s.cids[i], b.data, b.len)) < 0)
+        if ((rc = cer_car_put_stored(out, cer_node_store(node), &s.cids[i])) < 0)
             goto out;
 out:
     if (rc == -ENOMEM)
         rc = cer_err(rc, "export: out of memory");
-    cer_buf_free(&b);
     cer_state_free(st);
     seen_reset(&s);
     return rc;

@@ -3,7 +3,6 @@
  * payload a client signs, and the check of an Authorization header.
  */
 #include "casauth.h"
-#include "anchor.h"
 #include "cid.h"
 #include "error.h"
 

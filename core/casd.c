@@ -1,9 +1,9 @@
 /*
  * casd.c — ceramicfs as a Ceramic Anchor Service (CAS): the HTTP API that
  * js-ceramic's anchor client speaks (core/README.md, "Anchor service"), served by httpd.c,
- * and a batch thread that anchors the requested tips with the built-in
- * service's pieces (CIP-69 tree of merkle.c, the chain step
- * cer_anchor_root of anchor.c, one anchor commit per request).
+ * and a batch thread that anchors the requested tips as the node's
+ * anchor service does (batch.c: CIP-69 tree, chain step, one anchor
+ * commit per request).
  *
  *   GET  /api/v0/service-info/supported_chains  {"supportedChains":[chain]}
  *   POST /api/v0/requests   body: CAR (application/vnd.ipld.car, core
@@ -33,7 +33,7 @@
  * commit; blocks: the anchor commit, the proof, the tree nodes on its
  * path), so a client needs nothing else to apply the anchor. A failed
  * batch puts its requests back as PENDING after interval * 2^(attempt-1)
- * seconds, FAILED after max_attempts. Requests live in memory (bounded:
+ * seconds (cer_batch_retry), FAILED after max_attempts. Requests live in memory (bounded:
  * max_requests; the oldest finished one makes room) and, with a state
  * directory, in its journal requests.jsonl: one line per change, synced
  * before the answer; read back (the newest line of a tip wins, PROCESSING
@@ -41,9 +41,10 @@
  *
  * Threads: d->lock guards the request table; it is never held across I/O
  * (journal lines are made under it and written after it, under d->jlock).
- * d->run serialises batches (the batch thread and cer_casd_flush).
+ * The batcher (batch.c) runs one batch at a time (its thread's and
+ * cer_casd_flush's).
  */
-#include "anchor.h"
+#include "batch.h"
 #include "casauth.h"
 #include "casd.h"
 #include "clock.h"
@@ -113,8 +114,6 @@ struct cer_casd {
     pthread_mutex_t jlock;      /* one append at a time */
 
     pthread_mutex_t lock;       /* guards the fields below */
-    pthread_cond_t wake;
-    bool stop;
     req *r;
     size_t nr, capr;
     int64_t n_batches, n_anchored, n_failed, n_expired, n_refused;
@@ -122,9 +121,7 @@ struct cer_casd {
     size_t ring_head, ring_n;
     cer_strmap nonces;          /* key -> its seen */
 
-    pthread_mutex_t run;
-    pthread_t thread;
-    bool has_thread;
+    cer_batcher *batcher;
 };
 
 static void logf_(cer_casd *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -824,32 +821,11 @@ int cer_casd_handle(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp)
 /* Batches                                                              */
 /* ------------------------------------------------------------------ */
 
-typedef struct leaf {
-    cer_streamref stream;
-    cer_cid tip;
-    char controller[CONTROLLER_MAX];
-    char sid[CER_STREAMID_STR_MAX];
+/* What a batch made for one of its leaves. */
+typedef struct made {
     cer_cid commit;
     cer_buf witness;
-} leaf;
-
-static int leaf_cmp(const void *x, const void *y)
-{
-    const leaf *a = x, *b = y;
-
-    return cer_merkle_leaf_cmp(a->controller, a->sid, b->controller, b->sid);
-}
-
-static int car_add(cer_buf *car, cer_store *s, const cer_cid *cid)
-{
-    cer_buf b = CER_BUF_INIT;
-    int rc;
-
-    if ((rc = cer_store_get(s, cid, &b)) == 0)
-        rc = cer_car_put_block(car, cid, b.data, b.len);
-    cer_buf_free(&b);
-    return rc;
-}
+} made;
 
 /* The witness CAR of one anchor commit: root = the commit; blocks = the
  * commit, the proof, and the tree nodes from the root down its path. */
@@ -863,12 +839,12 @@ static int witness(cer_buf *car, cer_store *s, const cer_cid *commit, const cer_
 
     if (nt < 0)
         return nt;
-    if ((rc = cer_car_put_header(car, commit, 1)) < 0 || (rc = car_add(car, s, commit)) < 0 ||
-        (rc = car_add(car, s, proof)) < 0)
+    if ((rc = cer_car_put_header(car, commit, 1)) < 0 || (rc = cer_car_put_stored(car, s, commit)) < 0 ||
+        (rc = cer_car_put_stored(car, s, proof)) < 0)
         goto out;
     for (int i = 0; i < nt; i++) {
         cJSON *node = NULL;
-        if ((rc = car_add(car, s, &cur)) < 0 || (rc = cer_store_get(s, &cur, &b)) < 0 ||
+        if ((rc = cer_car_put_stored(car, s, &cur)) < 0 || (rc = cer_store_get(s, &cur, &b)) < 0 ||
             (rc = cer_dagcbor_decode(&node, b.data, b.len)) < 0)
             goto out;
         rc = cer_json_get_link(&cur, cJSON_GetArrayItem(node, turns[i]));
@@ -899,56 +875,45 @@ static int push_one(const cer_cid *cid, void *arg)
     return 0;
 }
 
-static bool stopping(void *arg)
+/* Request i as a leaf when it is due (cer_batch_take, d->lock held). */
+static bool take(void *arg, size_t i, int64_t now, cer_batch_leaf *l)
 {
-    cer_casd *d = arg;
-    bool stop;
+    req *r = &((cer_casd *)arg)->r[i];
 
-    pthread_mutex_lock(&d->lock);
-    stop = d->stop;
-    pthread_mutex_unlock(&d->lock);
-    return stop;
+    if (r->status != PENDING || r->next_ms > now)
+        return false;
+    r->status = PROCESSING;
+    r->updated_ms = now;
+    snprintf(r->message, sizeof r->message, "Request is processing.");
+    l->id = r->stream;
+    l->tip = r->tip;
+    memcpy(l->controller, r->controller, sizeof l->controller);
+    memcpy(l->sid, r->sid, sizeof l->sid);
+    return true;
 }
 
 /* Take the due PENDING requests as PROCESSING; *out caller frees. */
-static size_t take_due(cer_casd *d, leaf **out, cer_buf *lines)
+static size_t take_due(cer_casd *d, cer_batch_leaf **out, cer_buf *lines)
 {
-    int64_t now = cer_clock_ms(CLOCK_REALTIME);
-    leaf *l = NULL;
-    size_t n = 0;
+    size_t n;
 
     pthread_mutex_lock(&d->lock);
-    expire(d, lines, now);
-    if (d->nr)
-        l = calloc(d->nr, sizeof *l);
-    for (size_t i = 0; l && i < d->nr && n < CER_MERKLE_LEAVES_MAX; i++) {
-        req *r = &d->r[i];
-        if (r->status != PENDING || r->next_ms > now)
-            continue;
-        r->status = PROCESSING;
-        r->updated_ms = now;
-        snprintf(r->message, sizeof r->message, "Request is processing.");
-        l[n].stream = r->stream;
-        l[n].tip = r->tip;
-        memcpy(l[n].controller, r->controller, sizeof l[n].controller);
-        memcpy(l[n].sid, r->sid, sizeof l[n].sid);
-        n++;
-    }
+    expire(d, lines, cer_clock_ms(CLOCK_REALTIME));
+    n = cer_batch_take(out, d->nr, take, d);
     pthread_mutex_unlock(&d->lock);
-    *out = l;
     return n;
 }
 
-static int batch(cer_casd *d)
+static int batch(void *arg)
 {
+    cer_casd *d = arg;
     cer_buf lines = CER_BUF_INIT;
     cer_store *s = NULL;
-    leaf *l = NULL;
-    cer_cid *leaves = NULL, proof_cid;
-    char(*paths)[CER_MERKLE_PATH_MAX] = NULL;
+    cer_batch_leaf *l = NULL;
+    made *m = NULL;
+    cer_cid proof_cid;
     char reason[200], txs[CER_CID_STR_MAX] = "";
-    cer_anchor_proof proof = {0};
-    cer_block pb = {0};
+    cer_anchor_proof proof;
     size_t n = take_due(d, &l, &lines);
     int rc = 0;
 
@@ -956,34 +921,18 @@ static int batch(cer_casd *d)
         journal_write(d, &lines);  /* expired ones */
         goto out;
     }
-    qsort(l, n, sizeof *l, leaf_cmp);
     if ((rc = cer_store_open_mem(&s)) < 0)
         goto fail;
-    if (!(leaves = calloc(n, sizeof *leaves)) || !(paths = calloc(n, sizeof *paths))) {
+    if (!(m = calloc(n, sizeof *m))) {
         rc = cer_err(-ENOMEM, "casd: out of memory");
         goto fail;
     }
-    for (size_t i = 0; i < n; i++)
-        leaves[i] = l[i].tip;
-    if ((rc = cer_merkle_build(&proof.root, paths, s, leaves, n, true)) < 0 ||
-        (rc = cer_anchor_root(&d->o.anchor, &proof.root, &proof, stopping, d)) < 0 ||
-        (rc = cer_anchor_proof_encode(&pb, &proof)) < 0 ||
-        (rc = cer_store_put(s, &pb.cid, pb.bytes.data, pb.bytes.len)) < 0)
+    if ((rc = cer_batch_anchor(d->batcher, s, &d->o.anchor, l, n, &proof, &proof_cid)) < 0)
         goto fail;
-    proof_cid = pb.cid;
-    for (size_t i = 0; i < n; i++) {
-        cer_anchor_commit ac = {.has_id = true, .id = l[i].stream.genesis, .prev = l[i].tip, .proof = proof_cid};
-        cer_block cb = {0};
-
-        snprintf(ac.path, sizeof ac.path, "%s", paths[i]);
-        if ((rc = cer_anchor_commit_encode(&cb, &ac)) == 0 &&
-            (rc = cer_store_put(s, &cb.cid, cb.bytes.data, cb.bytes.len)) == 0)
-            rc = witness(&l[i].witness, s, &cb.cid, &proof_cid, &proof.root, ac.path);
-        l[i].commit = cb.cid;
-        cer_buf_free(&cb.bytes);
-        if (rc < 0)
+    for (size_t i = 0; i < n; i++)
+        if ((rc = cer_batch_commit(s, &proof_cid, &l[i], &m[i].commit)) < 0 ||
+            (rc = witness(&m[i].witness, s, &m[i].commit, &proof_cid, &proof.root, l[i].path)) < 0)
             goto fail;
-    }
     if (d->ipfs) {
         push_ctx p = {d, s, 0};
         cer_store_each(s, push_one, &p);
@@ -999,10 +948,10 @@ static int batch(cer_casd *d)
             continue;
         r->status = COMPLETED;
         r->updated_ms = cer_clock_ms(CLOCK_REALTIME);
-        r->anchor_commit = l[i].commit;
+        r->anchor_commit = m[i].commit;
         free(r->witness);
-        r->witness = l[i].witness.data, r->wlen = l[i].witness.len;
-        l[i].witness = (cer_buf)CER_BUF_INIT;
+        r->witness = m[i].witness.data, r->wlen = m[i].witness.len;
+        m[i].witness = (cer_buf)CER_BUF_INIT;
         snprintf(r->message, sizeof r->message, "CID successfully anchored.");
         if (d->jfd >= 0)
             journal_line(&lines, r);
@@ -1021,16 +970,16 @@ fail:
     pthread_mutex_lock(&d->lock);
     for (size_t i = 0; i < n; i++) {
         req *r = find_tip(d, &l[i].tip);
+        double back;
         if (!r || r->status != PROCESSING)
             continue;
         r->attempts++;
         r->updated_ms = cer_clock_ms(CLOCK_REALTIME);
-        if (r->attempts >= d->o.anchor.max_attempts) {
+        if (cer_batch_retry(&d->o.anchor, r->attempts, &back)) {
             r->status = FAILED;
             d->n_failed++;
             snprintf(r->message, sizeof r->message, "Anchoring failed after %u attempts: %.150s", r->attempts, reason);
         } else {
-            double back = (d->o.anchor.interval > 1 ? d->o.anchor.interval : 1) * (double)(1u << (r->attempts - 1));
             r->status = PENDING;
             r->next_ms = r->updated_ms + (int64_t)(back * 1000);
             snprintf(r->message, sizeof r->message, "Retrying (attempt %u failed: %.150s)", r->attempts, reason);
@@ -1042,13 +991,11 @@ fail:
     journal_write(d, &lines);
     cer_err(rc, "%s", reason);
 out:
-    for (size_t i = 0; l && i < n; i++)
-        cer_buf_free(&l[i].witness);
-    cer_buf_free(&pb.bytes);
+    for (size_t i = 0; m && i < n; i++)
+        cer_buf_free(&m[i].witness);
+    free(m);
     cer_store_close(s);
     cer_buf_free(&lines);
-    free(paths);
-    free(leaves);
     free(l);
     if (n && d->http)
         cer_httpd_wake(d->http);
@@ -1057,32 +1004,7 @@ out:
 
 int cer_casd_flush(cer_casd *d)
 {
-    int rc;
-
-    pthread_mutex_lock(&d->run);
-    rc = batch(d);
-    pthread_mutex_unlock(&d->run);
-    return rc;
-}
-
-static void *batcher(void *arg)
-{
-    cer_casd *d = arg;
-
-    pthread_mutex_lock(&d->lock);
-    while (!d->stop) {
-        struct timespec ts;
-        cer_clock_deadline(&ts, CLOCK_REALTIME, (int64_t)(d->o.anchor.interval * 1000));
-        pthread_cond_timedwait(&d->wake, &d->lock, &ts);  /* woken early only to stop */
-        if (d->stop)
-            break;
-        pthread_mutex_unlock(&d->lock);
-        cer_casd_flush(d);
-        cer_errclear();
-        pthread_mutex_lock(&d->lock);
-    }
-    pthread_mutex_unlock(&d->lock);
-    return NULL;
+    return cer_batcher_flush(d->batcher);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1133,8 +1055,6 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
     d->jfd = -1;
     pthread_mutex_init(&d->lock, NULL);
     pthread_mutex_init(&d->jlock, NULL);
-    pthread_mutex_init(&d->run, NULL);
-    pthread_cond_init(&d->wake, NULL);
     if ((rc = dup_opt(&d->listen, d->o.listen ? d->o.listen : "127.0.0.1:8081")) < 0 ||
         (rc = dup_opt(&d->ipfs_url, d->o.ipfs)) < 0 ||
         (rc = dup_opt(&d->chain_opt, d->o.anchor.chain ? d->o.anchor.chain : "inmemory")) < 0 ||
@@ -1143,14 +1063,7 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
     d->o.listen = d->listen, d->o.ipfs = d->ipfs_url;
     d->o.anchor.chain = d->chain_opt, d->o.anchor.eth_rpc = d->eth_rpc, d->o.anchor.eth_from = d->eth_from;
     d->o.anchor.service_url = NULL, d->o.anchor.mode = NULL;
-    if (d->o.anchor.interval == 0)
-        d->o.anchor.interval = 60;
-    if (d->o.anchor.timeout <= 0)
-        d->o.anchor.timeout = 10;
-    if (d->o.anchor.confirm_timeout <= 0)
-        d->o.anchor.confirm_timeout = 60;
-    if (d->o.anchor.max_attempts == 0)
-        d->o.anchor.max_attempts = 3;
+    cer_anchor_opts_defaults(&d->o.anchor);
     if (d->o.max_requests == 0)
         d->o.max_requests = 10000;
     if (d->o.max_pending == 0)
@@ -1198,13 +1111,8 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
         logf_(d, "WARNING: the anchor service listens on %.*s:%d, open to other hosts: only requests signed by "
                  "one of the %zu allowed DIDs are served; put TLS in front of it",
               (int)(strrchr(d->listen, ':') - d->listen), d->listen, cer_httpd_port(d->http), d->o.nallow);
-    if (d->o.anchor.interval > 0) {
-        if (pthread_create(&d->thread, NULL, batcher, d) != 0) {
-            rc = cer_err(-EAGAIN, "casd: cannot start the batch thread");
-            goto fail;
-        }
-        d->has_thread = true;
-    }
+    if ((rc = cer_batcher_start(&d->batcher, d->o.anchor.interval, batch, d)) < 0)
+        goto fail;
     logf_(d, "anchor service on %.*s:%d, chain %s, batches every %g s%s%s, %s",
           (int)(strrchr(d->listen, ':') - d->listen), d->listen, cer_httpd_port(d->http), d->chain,
           d->o.anchor.interval, d->ipfs_url ? ", blocks to " : "", d->ipfs_url ? d->ipfs_url : "",
@@ -1264,13 +1172,7 @@ void cer_casd_close(cer_casd *d)
 {
     if (!d)
         return;
-    if (d->has_thread) {
-        pthread_mutex_lock(&d->lock);
-        d->stop = true;
-        pthread_cond_broadcast(&d->wake);
-        pthread_mutex_unlock(&d->lock);
-        pthread_join(d->thread, NULL);
-    }
+    cer_batcher_stop(d->batcher);
     cer_httpd_close(d->http);
     if (d->ipfs)
         cer_ipfs_close(d->ipfs);
@@ -1294,7 +1196,5 @@ void cer_casd_close(cer_casd *d)
     free(d->eth_from);
     pthread_mutex_destroy(&d->lock);
     pthread_mutex_destroy(&d->jlock);
-    pthread_mutex_destroy(&d->run);
-    pthread_cond_destroy(&d->wake);
     free(d);
 }

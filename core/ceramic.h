@@ -661,6 +661,8 @@ const cer_car_block *cer_car_get(const cer_car *c, const cer_cid *cid);
  * bytes are those @ipld/car's CarWriter writes. */
 int cer_car_put_header(cer_buf *out, const cer_cid *roots, size_t nroots);
 int cer_car_put_block(cer_buf *out, const cer_cid *cid, const uint8_t *data, size_t len);
+/* cer_car_put_block of the block cid, read from store. */
+int cer_car_put_stored(cer_buf *out, cer_store *store, const cer_cid *cid);
 /* A CAR with exactly one root: that root (-EINVAL for none or several). */
 int cer_car_root(cer_cid *root, const uint8_t *car, size_t len);
 /* Check a CAR (cer_car_read) and call fn for each block (fn may be NULL);

@@ -3,47 +3,34 @@
  * js-ipfs 0.66 serve it; core/README.md, "IPFS RPC", has the parameters
  * that work with both) and the parsers of its replies.
  *
- * Transport: libcurl easy handles kept in a small pool, so keep-alive
- * connections are reused across calls and threads; a subscription takes a
- * handle of its own for its lifetime. Every call is a POST with a total
- * timeout; block/get also passes timeout= because a daemon waits forever
- * for a block nobody has. Nothing from the daemon is trusted: replies are
- * size-bounded, parsed strictly, CIDs compared with the ones we computed
- * and blocks re-hashed on arrival.
+ * Transport: http.c's client (a pool of keep-alive connections shared
+ * across calls and threads; a subscription holds one for its lifetime).
+ * Every call is a POST with a total timeout; block/get also passes
+ * timeout= because a daemon waits forever for a block nobody has. Nothing
+ * from the daemon is trusted: replies are size-bounded, parsed strictly,
+ * CIDs compared with the ones we computed and blocks re-hashed on arrival.
  */
 #include "ipfs.h"
 #include "buf.h"
 #include "error.h"
+#include "http.h"
 #include "json.h"
 
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define POOL_MAX 4
 #define MSGBUF 256
 
 struct cer_ipfs {
     char *base;                 /* ".../api/v0" */
     long timeout_ms, block_timeout_ms;
     char codec_param[16];
-    pthread_mutex_t lock;       /* guards pool */
-    CURL *pool[POOL_MAX];
-    int npool;
+    cer_http_client *http;
     atomic_long calls;
     atomic_long fail_at;        /* call number to fail, 0 = none */
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* ---- parsers (no I/O) ---- */
 
@@ -300,11 +287,9 @@ int cer_ipfs_open(cer_ipfs **out, const cer_ipfs_opts *opts)
 {
     cer_ipfs *c;
     size_t n;
+    int rc;
 
     *out = NULL;
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK)
-        return cer_err(-EIO, "ipfs: libcurl init failed: %s", curl_easy_strerror(curl_init_rc));
     if (!opts || !opts->url || (strncmp(opts->url, "http://", 7) != 0 && strncmp(opts->url, "https://", 8) != 0))
         return cer_err(-EINVAL, "ipfs: the API URL must start with http:// or https://");
     if (opts->codec_param && strcmp(opts->codec_param, "format") != 0 &&
@@ -319,6 +304,11 @@ int cer_ipfs_open(cer_ipfs **out, const cer_ipfs_opts *opts)
         free(c);
         return cer_err(-ENOMEM, "ipfs: out of memory");
     }
+    if ((rc = cer_http_client_open(&c->http)) < 0) {
+        free(c->base);
+        free(c);
+        return rc;
+    }
     memcpy(c->base, opts->url, n);
     c->base[n] = '\0';
     if (n < 7 || strcmp(c->base + n - 7, "/api/v0") != 0)
@@ -326,7 +316,6 @@ int cer_ipfs_open(cer_ipfs **out, const cer_ipfs_opts *opts)
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 10000;
     c->block_timeout_ms = opts->block_timeout_ms > 0 ? opts->block_timeout_ms : 5000;
     snprintf(c->codec_param, sizeof c->codec_param, "%s", opts->codec_param ? opts->codec_param : "format");
-    pthread_mutex_init(&c->lock, NULL);
     *out = c;
     return 0;
 }
@@ -335,9 +324,7 @@ void cer_ipfs_close(cer_ipfs *c)
 {
     if (!c)
         return;
-    for (int i = 0; i < c->npool; i++)
-        curl_easy_cleanup(c->pool[i]);
-    pthread_mutex_destroy(&c->lock);
+    cer_http_client_close(c->http);
     free(c->base);
     free(c);
 }
@@ -369,62 +356,6 @@ static int count_call(cer_ipfs *c, const char *cmd)
     return 0;
 }
 
-static CURL *take_handle(cer_ipfs *c)
-{
-    CURL *h = NULL;
-
-    pthread_mutex_lock(&c->lock);
-    if (c->npool > 0)
-        h = c->pool[--c->npool];
-    pthread_mutex_unlock(&c->lock);
-    if (h)
-        curl_easy_reset(h);  /* keeps the connection cache */
-    else
-        h = curl_easy_init();
-    return h;
-}
-
-static void give_handle(cer_ipfs *c, CURL *h)
-{
-    pthread_mutex_lock(&c->lock);
-    if (c->npool < POOL_MAX) {
-        c->pool[c->npool++] = h;
-        h = NULL;
-    }
-    pthread_mutex_unlock(&c->lock);
-    if (h)
-        curl_easy_cleanup(h);
-}
-
-typedef struct sink {
-    cer_buf *out;
-    size_t max;
-    bool over;
-} sink;
-
-static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    sink *k = arg;
-    size_t n = size * nmemb;
-
-    if (k->out->len + n > k->max) {
-        k->over = true;
-        return 0;
-    }
-    return cer_buf_append(k->out, ptr, n) == 0 ? n : 0;
-}
-
-static int curl_errno(CURLcode cc)
-{
-    switch (cc) {
-    case CURLE_OPERATION_TIMEDOUT: return -ETIMEDOUT;
-    case CURLE_COULDNT_CONNECT: return -ECONNREFUSED;
-    case CURLE_COULDNT_RESOLVE_HOST: return -EHOSTUNREACH;
-    case CURLE_OUT_OF_MEMORY: return -ENOMEM;
-    default: return -EIO;
-    }
-}
-
 /* The error of a non-200 reply, with the daemon's message when it sent one. */
 static int daemon_error(const char *cmd, long status, const cer_buf *body)
 {
@@ -447,15 +378,9 @@ static int daemon_error(const char *cmd, long status, const cer_buf *body)
 static int call(cer_ipfs *c, const char *cmd, const char *query, const uint8_t *data, size_t dlen, cer_buf *out,
                 size_t max, long timeout_ms)
 {
-    char *url;
     size_t n = strlen(c->base) + strlen(cmd) + (query ? strlen(query) : 0) + 3;
-    sink k = {out, max, false};
-    curl_mime *mime = NULL;
-    struct curl_slist *hdrs = NULL;
-    char errbuf[CURL_ERROR_SIZE] = "";
-    long status = 0;
-    CURLcode cc;
-    CURL *h;
+    char *url, what[64];
+    long status;
     int rc;
 
     out->len = 0;
@@ -464,55 +389,15 @@ static int call(cer_ipfs *c, const char *cmd, const char *query, const uint8_t *
     if (!(url = malloc(n)))
         return cer_err(-ENOMEM, "ipfs: out of memory");
     snprintf(url, n, "%s/%s%s%s", c->base, cmd, query ? "?" : "", query ? query : "");
-    if (!(h = take_handle(c))) {
-        free(url);
-        return cer_err(-ENOMEM, "ipfs: cannot make a curl handle");
-    }
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (data) {
-        curl_mimepart *part;
-        /* no "Expect: 100-continue" round trip (a 1 s stall on some servers) */
-        if (!(hdrs = curl_slist_append(NULL, "Expect:"))) {
-            rc = cer_err(-ENOMEM, "ipfs: out of memory");
-            goto out;
-        }
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-        if (!(mime = curl_mime_init(h)) || !(part = curl_mime_addpart(mime)) ||
-            curl_mime_name(part, "file") != CURLE_OK || curl_mime_filename(part, "blob") != CURLE_OK ||
-            curl_mime_type(part, "application/octet-stream") != CURLE_OK ||
-            curl_mime_data(part, (const char *)data, dlen) != CURLE_OK) {
-            rc = cer_err(-ENOMEM, "ipfs: out of memory");
-            goto out;
-        }
-        curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
-    } else {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
-    }
-    cc = curl_easy_perform(h);
-    if (cc != CURLE_OK) {
-        if (k.over)
-            rc = cer_err(-EFBIG, "ipfs: %s: reply over %zu bytes", cmd, max);
-        else
-            rc = cer_err(curl_errno(cc), "ipfs: %s: %s", cmd, errbuf[0] ? errbuf : curl_easy_strerror(cc));
-        goto out;
-    }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    rc = status == 200 ? 0 : daemon_error(cmd, status, out);
-out:
-    curl_easy_setopt(h, CURLOPT_MIMEPOST, NULL);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-    curl_mime_free(mime);
-    curl_slist_free_all(hdrs);
-    give_handle(c, h);
+    snprintf(what, sizeof what, "ipfs: %s", cmd);
+    rc = cer_http_perform(c->http,
+                          &(cer_http_call){.what = what, .url = url, .post = true, .body = data, .body_len = dlen,
+                                           .timeout_ms = timeout_ms,
+                                           .connect_timeout_ms = timeout_ms < 5000 ? timeout_ms : 5000,
+                                           .max = max},
+                          out, &status);
+    if (rc == 0 && status != 200)
+        rc = daemon_error(cmd, status, out);
     free(url);
     return rc;
 }
@@ -623,11 +508,7 @@ typedef struct sub_ctx {
     const char *topic_arg;
     cer_ipfs_sub_fn fn;
     void *arg;
-    const volatile int *stop;
-    bool ended;         /* fn asked to stop */
     cer_buf err;        /* start of a non-200 body */
-    long status;
-    CURL *h;
 } sub_ctx;
 
 static int sub_line(void *arg, const char *line, size_t len, int err)
@@ -650,43 +531,24 @@ static int sub_line(void *arg, const char *line, size_t len, int err)
     return rc;
 }
 
-static size_t sub_write(char *ptr, size_t size, size_t nmemb, void *arg)
+/* The stream's bytes; false when fn asked to stop. */
+static bool sub_data(void *arg, long status, const uint8_t *p, size_t n)
 {
     sub_ctx *x = arg;
-    size_t n = size * nmemb;
 
-    if (x->status == 0)
-        curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->status);
-    if (x->status != 200) {  /* keep the start of an error body */
+    if (status != 200) {  /* keep the start of an error body */
         if (x->err.len < 4096)
-            cer_buf_append(&x->err, ptr, n < 4096 ? n : 4096);
-        return n;
+            cer_buf_append(&x->err, p, n < 4096 ? n : 4096);
+        return true;
     }
-    if (cer_ndjson_feed(&x->nd, (const uint8_t *)ptr, n, sub_line, x)) {
-        x->ended = true;
-        return 0;
-    }
-    return n;
-}
-
-static int sub_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-    sub_ctx *x = arg;
-
-    (void)a, (void)b, (void)c, (void)d;
-    if (x->stop && *x->stop) {
-        x->ended = true;
-        return 1;
-    }
-    return 0;
+    return cer_ndjson_feed(&x->nd, p, n, sub_line, x) == 0;
 }
 
 int cer_ipfs_sub(cer_ipfs *c, const char *topic, cer_ipfs_sub_fn fn, void *arg, const volatile int *stop)
 {
-    sub_ctx x = {.fn = fn, .arg = arg, .stop = stop};
+    sub_ctx x = {.fn = fn, .arg = arg};
     char *q = NULL, *url = NULL;
-    char errbuf[CURL_ERROR_SIZE] = "";
-    CURLcode cc;
+    long status = 0;
     int rc;
 
     x.nd.max = CER_IPFS_LINE_MAX;
@@ -695,37 +557,25 @@ int cer_ipfs_sub(cer_ipfs *c, const char *topic, cer_ipfs_sub_fn fn, void *arg, 
     x.topic_arg = q + 4;
     if ((rc = count_call(c, "pubsub/sub")) < 0)
         goto out;
-    if (!(url = malloc(strlen(c->base) + strlen(q) + 16)) || !(x.h = curl_easy_init())) {
+    if (!(url = malloc(strlen(c->base) + strlen(q) + 16))) {
         rc = cer_err(-ENOMEM, "ipfs: out of memory");
         goto out;
     }
     sprintf(url, "%s/pubsub/sub?%s", c->base, q);
-    curl_easy_setopt(x.h, CURLOPT_URL, url);
-    curl_easy_setopt(x.h, CURLOPT_POST, 1L);
-    curl_easy_setopt(x.h, CURLOPT_POSTFIELDS, "");
-    curl_easy_setopt(x.h, CURLOPT_POSTFIELDSIZE, 0L);
-    curl_easy_setopt(x.h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(x.h, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 5000 ? c->timeout_ms : 5000L);
-    curl_easy_setopt(x.h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(x.h, CURLOPT_WRITEFUNCTION, sub_write);
-    curl_easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(x.h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(x.h, CURLOPT_XFERINFOFUNCTION, sub_progress);
-    curl_easy_setopt(x.h, CURLOPT_XFERINFODATA, &x);
-    curl_easy_setopt(x.h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(x.h, CURLOPT_PROTOCOLS_STR, "http,https");
-    cc = curl_easy_perform(x.h);
-    if (x.ended)
+    rc = cer_http_perform(c->http,
+                          &(cer_http_call){.what = "ipfs: pubsub/sub", .url = url, .post = true,
+                                           .connect_timeout_ms = c->timeout_ms < 5000 ? c->timeout_ms : 5000,
+                                           .on_data = sub_data, .arg = &x, .stop = stop},
+                          NULL, &status);
+    if (rc == -ECANCELED) {  /* fn or *stop ended it */
+        cer_errclear();
         rc = 0;
-    else if (x.status != 200 && x.status != 0)
-        rc = daemon_error("pubsub/sub", x.status, &x.err);
-    else if (cc != CURLE_OK)
-        rc = cer_err(curl_errno(cc), "ipfs: pubsub/sub: %s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
-    else
+    }
+    else if (status != 200 && status != 0)
+        rc = daemon_error("pubsub/sub", status, &x.err);
+    else if (rc == 0)
         rc = cer_err(-ECONNRESET, "ipfs: pubsub/sub: the daemon ended the stream");
 out:
-    if (x.h)
-        curl_easy_cleanup(x.h);
     cer_ndjson_free(&x.nd);
     cer_buf_free(&x.err);
     free(url);

@@ -2,7 +2,7 @@
  * merkle.h — the CIP-69 Merkle tree of anchor batches, built as js-ceramic's
  * anchor service builds it (@ceramicnetwork/anchor-utils MerkleTreeFactory
  * with IpfsMerge), its path strings, and the service's leaf order.
- * Internal to core/ (anchor.c uses it).
+ * Internal to core/ (batch.c uses it).
  *
  * Shape: the leaves (commit CIDs) in the order given are split at
  * floor(n/2), the left half built first, recursively, down to single

@@ -25,6 +25,7 @@
  * rebuilt at the stream's first load once an RPC is configured.
  */
 #include "ceramic.h"
+#include "anchorverify.h"
 #include "buf.h"
 #include "clock.h"
 #include "error.h"
@@ -628,7 +629,7 @@ int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts
         return cer_err(-ENAMETOOLONG, "node: Ethereum RPC URL too long");
     /* the chain of the node's own built-in service (a CAS's is its own) */
     if (opts && (!opts->mode || strcmp(opts->mode, "local") == 0) && !opts->service_url)
-        chain = opts->chain && strcmp(opts->chain, "eth") == 0 ? "eip155:*" : "inmemory:12345";
+        chain = opts->chain && strcmp(opts->chain, "eth") == 0 ? "eip155:*" : CER_INMEMORY_CHAIN;
     pthread_mutex_lock(&node->elock);
     snprintf(node->eth_rpc, sizeof node->eth_rpc, "%s", url ? url : "");
     snprintf(node->own_chain, sizeof node->own_chain, "%s", chain);
@@ -694,14 +695,6 @@ static void install_state(stream *s, cer_state *st)
     cer_state_free_shared(old, st);  /* st may have its log array (own_commit_state) */
 }
 
-static bool in_log(const cer_state *st, const cer_cid *cid)
-{
-    for (size_t i = 0; i < st->log_len; i++)
-        if (cer_cid_equal(&st->log[i].cid, cid))
-            return true;
-    return false;
-}
-
 /* Take s's journal entry for tip out (it will not be published), with an
  * event of kind saying why. */
 static void unjournal(cer_node *node, stream *s, const cer_cid *tip, const char *kind, const char *why)
@@ -725,7 +718,7 @@ static int find_gone(const cer_streamref *id, const cer_cid *tip, void *arg)
 {
     gone_ctx *g = arg;
 
-    if (id->type != g->id->type || !cer_cid_equal(&id->genesis, &g->id->genesis) || in_log(g->st, tip))
+    if (id->type != g->id->type || !cer_cid_equal(&id->genesis, &g->id->genesis) || cer_state_in_log(g->st, tip))
         return 0;
     g->gone[g->n++] = *tip;
     return g->n == sizeof g->gone / sizeof g->gone[0];  /* full: the rest next time */
@@ -1148,7 +1141,7 @@ static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip
     }
     if (rc < 0)
         goto out;
-    if (in_log(s->st, tip))
+    if (cer_state_in_log(s->st, tip))
         goto out;  /* already have it */
     if ((rc = cer_state_copy(&ns, s->st)) < 0)
         goto out;
@@ -1369,7 +1362,7 @@ static int unpublished_one(const cer_streamref *id, const cer_cid *tip, void *ar
 
     if (stream_entry(u->node, &s, id) == 0) {
         pthread_mutex_lock(&s->write);
-        if (stream_load(u->node, s) == 0 && !(keep = in_log(s->st, tip)))
+        if (stream_load(u->node, s) == 0 && !(keep = cer_state_in_log(s->st, tip)))
             unjournal(u->node, s, tip, "journal",
                       "is not in the log (lost to another branch, or a crash before it was recorded): not published");
         pthread_mutex_unlock(&s->write);

@@ -972,9 +972,17 @@ static int check_merkle_path(cer_store *store, const cer_commit *c)
     return 0;
 }
 
-static bool verified_anchor(const cer_log_entry *e)
+bool cer_log_entry_anchored(const cer_log_entry *e)
 {
     return e->type == CER_COMMIT_ANCHOR && e->check == CER_CHECK_VERIFIED;
+}
+
+bool cer_state_in_log(const cer_state *st, const cer_cid *cid)
+{
+    for (size_t i = st->log_len; i-- > 0;)
+        if (cer_cid_equal(&st->log[i].cid, cid))
+            return true;
+    return false;
 }
 
 /* Only a verified anchor counts: it stamps the commits since the last
@@ -1000,7 +1008,7 @@ static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c, co
     log_push(st, &c->cid, CER_COMMIT_ANCHOR, NULL, ts);
     st->log[st->log_len - 1].check = check;
     if (check == CER_CHECK_VERIFIED) {
-        for (size_t i = st->log_len - 1; i-- > 0 && !verified_anchor(&st->log[i]);)
+        for (size_t i = st->log_len - 1; i-- > 0 && !cer_log_entry_anchored(&st->log[i]);)
             if (st->log[i].type != CER_COMMIT_ANCHOR)
                 st->log[i].timestamp = ts;
         st->anchor_status = CER_ANCHOR_ANCHORED;
@@ -1315,7 +1323,7 @@ static long first_anchor(const cer_log_entry *log, size_t n)
 static long first_verified(const cer_log_entry *log, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (verified_anchor(&log[i]))
+        if (cer_log_entry_anchored(&log[i]))
             return (long)i;
     return -1;
 }
@@ -1694,7 +1702,7 @@ static void only_verified_times(cer_state *st)
 
     for (size_t i = st->log_len; i-- > 0;) {
         cer_log_entry *e = &st->log[i];
-        if (verified_anchor(e) && e->timestamp > 0)
+        if (cer_log_entry_anchored(e) && e->timestamp > 0)
             ts = e->timestamp;
         else if (e->type == CER_COMMIT_ANCHOR)
             e->timestamp = 0, e->check = e->check == CER_CHECK_VERIFIED ? CER_CHECK_UNVERIFIED : e->check;

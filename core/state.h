@@ -87,6 +87,12 @@ int cer_state_to_json(cJSON **out, const cer_state *st);
  * parses but is not a whole state is -EINVAL. Caller frees *out. */
 int cer_state_from_json(cer_state **out, const cJSON *j);
 
+/* Whether e is an anchor commit that counts: its anchor verified here
+ * (an unverified one anchors nothing). */
+bool cer_log_entry_anchored(const cer_log_entry *e);
+/* Whether cid is in st's log (searched from the tip back). */
+bool cer_state_in_log(const cer_state *st, const cer_cid *cid);
+
 /* JavaScript's `a.bytes < b.bytes` on two Uint8Arrays, which compares the
  * strings "1,133,1,..." (decimal bytes joined with commas): negative, 0 or
  * positive as strcmp. This, not a bytewise compare, is js-ceramic's

@@ -15,19 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int seconds(double *out, const char *arg, const char *what)
-{
-    char *end;
-
-    errno = 0;
-    *out = strtod(arg, &end);
-    if (errno || end == arg || *end || *out < 0 || *out > 86400) {
-        cli_fail("%s: '%s' is not a number of seconds (0..86400)", what, arg);
-        return -1;
-    }
-    return 0;
-}
-
 int cfs_anchor_opt(cer_anchor_opts *o, int c, const char *arg)
 {
     switch (c) {
@@ -48,9 +35,9 @@ int cfs_anchor_opt(cer_anchor_opts *o, int c, const char *arg)
         return 0;
     case 0x103: o->eth_rpc = arg; return 0;
     case 0x104: o->eth_from = arg; return 0;
-    case 0x105: return seconds(&o->interval, arg, "--anchor-interval");
+    case 0x105: return cli_seconds(&o->interval, arg, "--anchor-interval", 86400) ? -1 : 0;
     case 0x106: o->eth_raw = true; return 0;
-    case 0x107: return seconds(&o->timeout, arg, "--anchor-timeout");
+    case 0x107: return cli_seconds(&o->timeout, arg, "--anchor-timeout", 86400) ? -1 : 0;
     case 0x108:
         if (strcmp(arg, "did") != 0 && strcmp(arg, "none") != 0) {
             cli_fail("--anchor-auth takes did or none, not '%s'", arg);
@@ -170,7 +157,7 @@ int cfs_cmd_anchor(int argc, char **argv)
         else if (c == 'K')
             key = optarg;
         else if (c == 'w') {
-            if (seconds(&wait, optarg, "--wait"))
+            if (cli_seconds(&wait, optarg, "--wait", 86400))
                 return EXIT_USAGE;
         } else if (c == 'v')
             verify = true;

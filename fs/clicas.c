@@ -52,17 +52,6 @@ static void *on_usr1(void *arg)
     return NULL;
 }
 
-static int seconds(double *out, const char *arg, const char *what, double max)
-{
-    char *end;
-
-    errno = 0;
-    *out = strtod(arg, &end);
-    if (errno || end == arg || *end || *out < 0 || *out > max)
-        return cli_fail("%s: '%s' is not a number of seconds (0..%g)", what, arg, max);
-    return 0;
-}
-
 static int count(size_t *out, const char *arg, const char *what)
 {
     char *end;
@@ -171,11 +160,11 @@ int cfs_cmd_cas(int argc, char **argv)
         case 'i': co.ipfs = optarg; break;
         case 'S': co.state = optarg; break;
         case 'w':
-            if (seconds(&co.poll_wait, optarg, "--poll-wait", 3600))
+            if (cli_seconds(&co.poll_wait, optarg, "--poll-wait", 3600))
                 goto usage_error;
             break;
         case 't':
-            if (seconds(&co.pending_ttl, optarg, "--pending-ttl", 365 * 86400.0) || co.pending_ttl == 0)
+            if (cli_seconds(&co.pending_ttl, optarg, "--pending-ttl", 365 * 86400.0) || co.pending_ttl == 0)
                 goto usage_error;
             break;
         case 'm':

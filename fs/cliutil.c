@@ -37,6 +37,17 @@ int cli_fail(const char *fmt, ...)
     return EXIT_BAD;
 }
 
+int cli_seconds(double *out, const char *arg, const char *what, double max)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtod(arg, &end);
+    if (errno || end == arg || *end || !(*out >= 0) || *out > max)
+        return cli_fail("%s: '%s' is not a number of seconds (0..%g)", what, arg, max);
+    return 0;
+}
+
 /* Report a libceramic failure: its message, or the errno text. */
 int cli_fail_rc(int rc, const char *what)
 {

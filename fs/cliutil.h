@@ -27,6 +27,9 @@ int cli_fail_rc(int rc, const char *what);
  * cli_set_help(true) (COMMAND --help, which then exits 0). */
 int cli_usage(const char *text);
 void cli_set_help(bool on);
+/* A number of seconds, 0..max, of option what; EXIT_BAD after printing
+ * why when arg is not one. */
+int cli_seconds(double *out, const char *arg, const char *what, double max);
 /* Read all of path ("-" = stdin) into out, at most INPUT_MAX bytes;
  * non-zero (after printing why) on failure. */
 int cli_read_input(cer_buf *out, const char *path);

@@ -60,6 +60,7 @@ static int read_request(int c, cer_buf *raw, fakehttp_req *req, char *method, ch
     req->method = method;
     req->path = path;
     req->content_type = ctype;
+    req->head = (char *)raw->data;
     req->body = (char *)raw->data + head_len;
     req->body_len = (size_t)want;
     ((char *)raw->data)[head_len + (size_t)want] = '\0';

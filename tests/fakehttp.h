@@ -2,8 +2,8 @@
  * fakehttp.h — a small fake HTTP/1.1 server for the Check programs: one
  * thread on a loopback port, one request per connection (Connection:
  * close), each answered by a handler the test supplies. Used by
- * test_anchor (fake Ethereum JSON-RPC, fake CAS) and test_ipfs (fake
- * daemon).
+ * test_anchor and test_eth (fake Ethereum JSON-RPC, fake CAS), test_http,
+ * test_ipfs and test_sync (fake daemon).
  */
 #ifndef CER_FAKEHTTP_H
 #define CER_FAKEHTTP_H
@@ -20,6 +20,7 @@ typedef struct fakehttp_req {
     const char *method;         /* "GET", "POST", ... */
     const char *path;           /* with the query string */
     const char *content_type;   /* "" when absent */
+    const char *head;           /* the request line and the headers */
     const char *body;
     size_t body_len;
 } fakehttp_req;

@@ -4,13 +4,12 @@
  * state ANCHORED with a time), Ethereum JSON-RPC and the CAS client against
  * the fake HTTP server of fakehttp.c (success, tampered input, chain id
  * mismatch, reverted tx, unreachable chain, retries, FAILED; a save on an
- * anchor the chain rejects kept as a lost branch), and the strict reply
- * parsers. With CERAMICFS_ETH_RPC set (tests/anchor_test.sh
+ * anchor the chain rejects kept as a lost branch); the parsers of what
+ * comes back are test_eth.c's and test_cas.c's. With CERAMICFS_ETH_RPC set (tests/anchor_test.sh
  * starts a real chain) the same anchoring runs on that chain too; without
  * it that case is not run and says SKIPPED (it is not counted).
  */
 #include "testutil.h"
-#include "anchor.h"
 #include "fakehttp.h"
 #include "keccak.h"
 
@@ -936,126 +935,6 @@ START_TEST(cas_client)
 }
 END_TEST
 
-/* ---- parsers ---- */
-
-/* The CAR of an anchor request, byte for byte as js-ceramic core 2.46.0's
- * AnchorRequestCarBuilder builds it (tests/vectors/cas-request.json, from
- * gen/cas-request.mjs on the signed commits of js-vectors.json). */
-START_TEST(cas_request_car_vectors)
-{
-    cJSON *want = tu_load_json("cas-request.json"), *js = tu_load_json("js-vectors.json"), *c;
-    const char *commits[] = {"signed/genesis", "signed/update"};
-    cer_store *store;
-    cer_streamref id;
-    int n = 0;
-
-    ck_assert_int_eq(cer_store_open_mem(&store), 0);
-    for (size_t i = 0; i < 2; i++) {
-        static const char *const parts[][2] = {{"dag_jose_cid", "dag_jose_block_hex"}, {"payload_cid", "payload_block_hex"}};
-        for (size_t k = 0; k < 2; k++) {
-            char path[64];
-            cer_cid cid;
-            size_t len;
-            uint8_t *b;
-            snprintf(path, sizeof path, "%s/%s", commits[i], parts[k][0]);
-            ck_assert_int_eq(cer_cid_parse(&cid, tu_str(js, path)), 0);
-            snprintf(path, sizeof path, "%s/%s", commits[i], parts[k][1]);
-            b = tu_unhex(tu_str(js, path), &len);
-            ck_assert_int_eq(cer_store_put(store, &cid, b, len), 0);
-            free(b);
-        }
-    }
-    ck_assert_int_eq(cer_streamref_parse(&id, tu_str(want, "stream_id")), 0);
-    cJSON_ArrayForEach(c, tu_get(want, "cases"))
-    {
-        cer_buf car = CER_BUF_INIT;
-        cer_cid tip;
-        char *hex;
-
-        ck_assert_int_eq(cer_cid_parse(&tip, tu_str(c, "tip")), 0);
-        ck_assert_msg(cer_cas_request_car(&car, store, &id, &tip, tu_str(want, "timestamp")) == 0, "%s", cer_errmsg());
-        hex = tu_hex(car.data, car.len);
-        ck_assert_str_eq(hex, tu_str(c, "car_hex"));
-        ck_assert_int_eq(cer_car_each(car.data, car.len, NULL, NULL), strcmp(tu_str(c, "name"), "genesis") ? 5 : 3);
-        free(hex);
-        cer_buf_free(&car);
-        n++;
-    }
-    ck_assert_int_eq(n, 2);
-    /* a tip whose block is missing: an error, not a partial request */
-    {
-        cer_buf car = CER_BUF_INIT;
-        cer_cid missing;
-        ck_assert_int_eq(cer_cid_parse(&missing, "bafyreigcnk5m6frdo6koqcsajpgf52zubgox5qmjx4ny5lqrfuucg65i7q"), 0);
-        ck_assert_int_lt(cer_cas_request_car(&car, store, &id, &missing, "t"), 0);
-        ck_assert_ptr_nonnull(strstr(cer_errmsg(), "CAS request CAR"));
-        cer_buf_free(&car);
-    }
-    cer_store_close(store);
-    cJSON_Delete(want);
-    cJSON_Delete(js);
-}
-END_TEST
-
-START_TEST(reply_parsers)
-{
-    cJSON *r;
-    cer_cas_reply c;
-    uint64_t q;
-    uint8_t d[4];
-#define P(s, id) cer_rpc_parse_reply(&r, s, strlen(s), id)
-    ck_assert_int_eq(P("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":\"0x539\"}", 3), 0);
-    ck_assert_int_eq(cer_eth_quantity(&q, r), 0);
-    ck_assert_uint_eq(q, 1337);
-    cJSON_Delete(r);
-    ck_assert_int_eq(P("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":null}", 3), 0);
-    ck_assert(cJSON_IsNull(r));
-    cJSON_Delete(r);
-    ck_assert_int_eq(P("{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":1}", 3), -EPROTO);
-    ck_assert_int_eq(P("{\"jsonrpc\":\"1.0\",\"id\":3,\"result\":1}", 3), -EPROTO);
-    ck_assert_int_eq(P("{\"jsonrpc\":\"2.0\",\"id\":3}", 3), -EPROTO);
-    ck_assert_int_eq(P("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32000,\"message\":\"boom\"}}", 3), -EREMOTEIO);
-    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "boom"));
-    ck_assert_int_lt(P("not json", 3), 0);
-    ck_assert_int_lt(P("[1]", 3), 0);
-#undef P
-    {
-        const char *bad[] = {"\"0x\"", "\"0x01\"", "\"539\"", "\"0x12345678901234567\"", "\"0xg\"", "5"};
-        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-            cJSON *v = json(bad[i]);
-            ck_assert_int_lt(cer_eth_quantity(&q, v), 0);
-            cJSON_Delete(v);
-        }
-        r = json("\"0x0\"");
-        ck_assert_int_eq(cer_eth_quantity(&q, r), 0);
-        ck_assert_uint_eq(q, 0);
-        cJSON_Delete(r);
-        r = json("\"0xa1b2c3\"");
-        ck_assert_int_eq(cer_eth_data(d, sizeof d, 3, r), 3);
-        ck_assert_int_eq(cer_eth_data(d, sizeof d, 4, r), -EPROTO);
-        cJSON_Delete(r);
-        r = json("\"0xa1b\"");
-        ck_assert_int_eq(cer_eth_data(d, sizeof d, 0, r), -EPROTO);
-        cJSON_Delete(r);
-    }
-#define C(s) cer_cas_parse_reply(&c, s, strlen(s))
-    ck_assert_int_eq(C("{\"error\":\"Request not found\"}"), -EREMOTEIO);
-    ck_assert_int_eq(C("{\"status\":\"PENDING\"}"), -EPROTO);
-    ck_assert_int_eq(C("{\"status\":\"WHAT\",\"cid\":\"bafyreibhampjih2ijabxclc4qv5jdaamrgkfg4mnjwwjyocam7xa6t3iuq\"}"), -EPROTO);
-    ck_assert_int_eq(C("{\"status\":\"READY\",\"cid\":\"bafyreibhampjih2ijabxclc4qv5jdaamrgkfg4mnjwwjyocam7xa6t3iuq\"}"), 0);
-    ck_assert_int_eq(c.status, CER_ANCHOR_PENDING);
-    cer_cas_reply_free(&c);
-    ck_assert_int_eq(C("{\"status\":\"COMPLETED\",\"cid\":\"bafyreibhampjih2ijabxclc4qv5jdaamrgkfg4mnjwwjyocam7xa6t3iuq\"}"), -EPROTO);
-    ck_assert_int_eq(C("{\"status\":\"COMPLETED\",\"cid\":\"bafyreibhampjih2ijabxclc4qv5jdaamrgkfg4mnjwwjyocam7xa6t3iuq\","
-                       "\"anchorCommit\":{\"cid\":\"bafyreibhampjih2ijabxclc4qv5jdaamrgkfg4mnjwwjyocam7xa6t3iuq\"},"
-                       "\"witnessCar\":\"!!\"}"), -EPROTO);
-#undef C
-    /* CAR: truncated and junk */
-    ck_assert_int_lt(cer_car_each((const uint8_t *)"\x05\xa1", 2, NULL, NULL), 0);
-    ck_assert_int_lt(cer_car_each((const uint8_t *)"", 0, NULL, NULL), 0);
-}
-END_TEST
-
 /* Two branches of one stream. An in-memory anchor counts only for the
  * node that made it: b's anchored branch is ANCHORED at b, and at a it is
  * a longer log (two updates against one) with an unverified anchor, which
@@ -1239,8 +1118,6 @@ static Suite *anchor_suite(void)
     tcase_add_test(tc, eth_reverted_then_failed);
     tcase_add_test(tc, eth_unreachable_times_out);
     tcase_add_test(tc, cas_client);
-    tcase_add_test(tc, reply_parsers);
-    tcase_add_test(tc, cas_request_car_vectors);
     tcase_add_test(tc, anchored_branch_wins);
     if (getenv("CERAMICFS_ETH_RPC"))
         tcase_add_test(tc, real_chain);

@@ -9,7 +9,6 @@
  * the request journal across a restart (torn and stray lines skipped).
  */
 #include "testutil.h"
-#include "anchor.h"
 #include "casauth.h"
 #include "error.h"
 #include "httpd.h"

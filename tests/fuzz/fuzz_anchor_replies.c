@@ -6,7 +6,8 @@
  * same string, and every path of a tree of that many leaves must parse).
  */
 #include "ceramic.h"
-#include "anchor.h"
+#include "cas.h"
+#include "eth.h"
 #include "merkle.h"
 
 #include <assert.h>
