@@ -52,6 +52,7 @@ struct cer_httpd {
     char why[256];              /* libmicrohttpd's last message while starting */
     hreq *parked;               /* the parked requests, nparked of them */
     unsigned nparked;
+    unsigned nreqs;             /* requests begun and not over */
 };
 
 int cer_http_error(cer_http_resp *resp, int status, const char *fmt, ...)
@@ -145,14 +146,15 @@ static enum MHD_Result send_error(struct MHD_Connection *c, int status, const ch
  * access handler then closes the connection). */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
+    cer_httpd *h = cls;
     size_t n = strlen(uri), p = strcspn(uri, "?");
     hreq *q = calloc(1, sizeof *q);
 
-    (void)cls;
     if (!q || !(q->target = malloc(2 * n + 2))) {
         free(q);
         return NULL;
     }
+    h->nreqs++;
     memcpy(q->target, uri, n + 1);
     q->path = q->target + n + 1;
     memcpy(q->path, uri, p);
@@ -176,13 +178,15 @@ static void unpark(cer_httpd *h, hreq *q)
 /* The request is over (answered, or its connection closed). */
 static void on_done(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode why)
 {
+    cer_httpd *h = cls;
     hreq *q = *ctx;
 
     (void)c, (void)why;
     if (!q)
         return;
+    h->nreqs--;
     if (q->parked)
-        unpark(cls, q);
+        unpark(h, q);
     cer_buf_free(&q->body);
     free(q->target);
     free(q);
@@ -510,9 +514,16 @@ void cer_httpd_close(cer_httpd *h)
     if (!h)
         return;
     if (h->mhd) {
-        /* parked requests are answered (final) before the daemon stops */
+        /* parked requests are answered (final), and the answers of all
+         * requests under way given a second to go out, before it stops */
+        int64_t end = cer_clock_ms(CLOCK_MONOTONIC) + 1000;
         resume_due(h, true, INT64_MAX);
-        MHD_run(h->mhd);
+        do {
+            struct pollfd pf = {.fd = h->epfd, .events = POLLIN};
+            MHD_run(h->mhd);
+            if (h->nreqs)
+                poll(&pf, 1, 50);
+        } while (h->nreqs && cer_clock_ms(CLOCK_MONOTONIC) < end);
         MHD_stop_daemon(h->mhd);
     }
     if (h->pipe_r >= 0)

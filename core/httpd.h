@@ -96,7 +96,9 @@ int cer_httpd_run(cer_httpd *h, const volatile int *stop);
  * again / make cer_httpd_run return. */
 void cer_httpd_wake(cer_httpd *h);
 void cer_httpd_stop(cer_httpd *h);
-/* Close every connection and the socket, free (not while run is running). */
+/* Answer the parked requests (final), give the answers under way up to a
+ * second, close every connection and the socket, free (not while run is
+ * running). */
 void cer_httpd_close(cer_httpd *h);
 /* Answer {"error": msg} (JSON-escaped) with status; 0 or -ENOMEM. */
 int cer_http_error(cer_http_resp *resp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
