@@ -117,6 +117,7 @@ struct cer_casd {
     req *r;
     size_t nr, capr;
     int64_t n_batches, n_anchored, n_failed, n_expired, n_refused;
+    int64_t expire_at;          /* no PENDING request expires before (expire()) */
     seen *ring;                 /* NONCES_MAX slots: the nonces in the order seen */
     size_t ring_head, ring_n;
     cer_strmap nonces;          /* key -> its seen */
@@ -163,14 +164,24 @@ static bool finished(const req *r)
 }
 
 /* PENDING requests made over pending_ttl ago fail as expired; their
- * journal lines go to lines. */
+ * journal lines go to lines. Bounded: the table is scanned only from
+ * d->expire_at on, when the first of them can expire. */
 static void expire(cer_casd *d, cer_buf *lines, int64_t now)
 {
-    int64_t ttl = (int64_t)(d->o.pending_ttl * 1000);
+    int64_t ttl = (int64_t)(d->o.pending_ttl * 1000), next = INT64_MAX;
 
+    if (now < d->expire_at)
+        return;
     for (size_t i = 0; i < d->nr; i++) {
         req *r = &d->r[i];
-        if (r->status != PENDING || now - r->created_ms < ttl)
+        int64_t at = r->created_ms + ttl;
+        if (r->status == PROCESSING && at <= now)
+            at = now + 1000;  /* PENDING again if its batch fails: look again then */
+        if (r->status == PROCESSING || (r->status == PENDING && now < at)) {
+            next = at < next ? at : next;
+            continue;
+        }
+        if (r->status != PENDING)
             continue;
         r->status = FAILED;
         r->updated_ms = now;
@@ -179,6 +190,7 @@ static void expire(cer_casd *d, cer_buf *lines, int64_t now)
         if (d->jfd >= 0)
             journal_line(lines, r);
     }
+    d->expire_at = next;
 }
 
 /* How many unfinished requests who has, leaving out the PENDING one of
@@ -231,80 +243,62 @@ typedef struct incoming {
     char controller[CONTROLLER_MAX];
 } incoming;
 
-static int put_req_block(const cer_cid *cid, const uint8_t *data, size_t n, void *arg)
+/* The dag-cbor payload of a commit block of the request's CAR (a signed
+ * commit's payload is its link); caller frees *out. */
+static int commit_payload(cJSON **out, const cer_car *car, const cer_cid *cid, const char *what)
 {
-    return cer_store_put(arg, cid, data, n);
-}
-
-/* The dag-cbor payload of a commit block (a signed commit's payload is
- * its link); caller frees *out. */
-static int commit_payload(cJSON **out, cer_store *s, const cer_cid *cid, const char *what)
-{
-    cer_buf b = CER_BUF_INIT;
-    cer_cid payload = *cid;
-    int rc;
+    const cer_car_block *b = cer_car_get(car, cid);
 
     *out = NULL;
-    if ((rc = cer_store_get(s, cid, &b)) < 0) {
-        rc = cer_err(-EINVAL, "the CAR lacks the %s block", what);
-        goto out;
-    }
+    if (!b)
+        return cer_err(-EINVAL, "the CAR lacks the %s block", what);
     if (cid->codec == CER_CODEC_DAG_JOSE) {
         cer_jws jws = {0};
-        if ((rc = cer_dagjose_decode(&jws, b.data, b.len)) < 0 || !jws.has_link) {
-            cer_jws_free(&jws);
-            rc = cer_err(-EINVAL, "the %s is not a signed commit", what);
-            goto out;
-        }
+        cer_cid payload;
+        int rc = cer_dagjose_decode(&jws, b->data, b->len);
+        bool linked = rc == 0 && jws.has_link;
+
         payload = jws.link;
         cer_jws_free(&jws);
-        if ((rc = cer_store_get(s, &payload, &b)) < 0) {
-            rc = cer_err(-EINVAL, "the CAR lacks the %s's payload block", what);
-            goto out;
-        }
+        if (!linked)
+            return cer_err(-EINVAL, "the %s is not a signed commit", what);
+        if (!(b = cer_car_get(car, &payload)))
+            return cer_err(-EINVAL, "the CAR lacks the %s's payload block", what);
     } else if (cid->codec != CER_CODEC_DAG_CBOR) {
-        rc = cer_err(-EINVAL, "the %s is neither dag-cbor nor dag-jose", what);
-        goto out;
+        return cer_err(-EINVAL, "the %s is neither dag-cbor nor dag-jose", what);
     }
-    if ((rc = cer_dagcbor_decode(out, b.data, b.len)) < 0 || !cJSON_IsObject(*out)) {
+    if (cer_dagcbor_decode(out, b->data, b->len) < 0 || !cJSON_IsObject(*out)) {
         cJSON_Delete(*out);
         *out = NULL;
-        rc = cer_err(-EINVAL, "the %s is not a dag-cbor map", what);
+        return cer_err(-EINVAL, "the %s is not a dag-cbor map", what);
     }
-out:
-    cer_buf_free(&b);
-    return rc;
+    return 0;
 }
 
-/* A core 2.31+ request CAR: root {timestamp, streamId, tip} + the blocks. */
+/* A core 2.31+ request CAR (read once): root {timestamp, streamId, tip}
+ * + the blocks. */
 static int read_car(incoming *in, const uint8_t *body, size_t len)
 {
-    cer_store *s = NULL;
-    cer_buf b = CER_BUF_INIT;
+    cer_car car = {0};
     cJSON *root = NULL, *g = NULL, *t = NULL;
-    cer_cid rc_cid, id;
+    const cer_car_block *rb;
+    cer_cid id;
     uint8_t sb[CER_STREAMID_BYTES_MAX];
     const cJSON *c;
     int rc, n;
 
-    if ((rc = cer_car_root(&rc_cid, body, len)) < 0)
+    if ((rc = cer_car_read(&car, body, len)) < 0)
         return rc;
-    if ((rc = cer_store_open_mem(&s)) < 0)
-        return rc;
-    if ((n = cer_car_each(body, len, NULL, NULL)) < 0) {
-        rc = n;
+    if (car.nroots != 1) {
+        rc = cer_err(-EINVAL, "CAR: the header must have exactly one root");
         goto out;
     }
-    if (n > REQ_BLOCKS_MAX) {
-        rc = cer_err(-EINVAL, "the CAR has %d blocks; a request has at most %d", n, REQ_BLOCKS_MAX);
+    if (car.nblocks > REQ_BLOCKS_MAX) {
+        rc = cer_err(-EINVAL, "the CAR has %zu blocks; a request has at most %d", car.nblocks, REQ_BLOCKS_MAX);
         goto out;
     }
-    if ((rc = cer_car_each(body, len, put_req_block, s)) < 0) {
-        rc = cer_err_wrap(rc, "CAR block");
-        goto out;
-    }
-    if (rc_cid.codec != CER_CODEC_DAG_CBOR || cer_store_get(s, &rc_cid, &b) < 0 ||
-        cer_dagcbor_decode(&root, b.data, b.len) < 0 || !cJSON_IsObject(root)) {
+    if (car.roots[0].codec != CER_CODEC_DAG_CBOR || !(rb = cer_car_get(&car, &car.roots[0])) ||
+        cer_dagcbor_decode(&root, rb->data, rb->len) < 0 || !cJSON_IsObject(root)) {
         rc = cer_err(-EINVAL, "the CAR's root is not a dag-cbor block in the CAR");
         goto out;
     }
@@ -321,7 +315,7 @@ static int read_car(incoming *in, const uint8_t *body, size_t len)
         rc = cer_err(-EINVAL, "the request's tip is not a CID");
         goto out;
     }
-    if ((rc = commit_payload(&g, s, &in->stream.genesis, "genesis")) < 0)
+    if ((rc = commit_payload(&g, &car, &in->stream.genesis, "genesis")) < 0)
         goto out;
     c = get(get(g, "header"), "controllers");
     if (!cJSON_IsArray(c) || !cJSON_IsString(c->child) || strlen(c->child->valuestring) >= CONTROLLER_MAX) {
@@ -330,7 +324,7 @@ static int read_car(incoming *in, const uint8_t *body, size_t len)
     }
     snprintf(in->controller, sizeof in->controller, "%s", c->child->valuestring);
     if (!cer_cid_equal(&in->tip, &in->stream.genesis)) {
-        if ((rc = commit_payload(&t, s, &in->tip, "tip")) < 0)
+        if ((rc = commit_payload(&t, &car, &in->tip, "tip")) < 0)
             goto out;
         if (cer_json_get_link(&id, get(t, "id")) < 0 || !cer_cid_equal(&id, &in->stream.genesis)) {
             rc = cer_err(-EINVAL, "the tip is not a commit of that stream");
@@ -342,8 +336,7 @@ out:
     cJSON_Delete(root);
     cJSON_Delete(g);
     cJSON_Delete(t);
-    cer_buf_free(&b);
-    cer_store_close(s);
+    cer_car_free(&car);
     return rc;
 }
 
@@ -579,12 +572,6 @@ static int journal_open(cer_casd *d, const char *dir)
     return 0;
 }
 
-static int answer_error(cer_http_resp *resp, int status, const char *msg)
-{
-    resp->status = status;
-    return cer_http_error_body(&resp->body, msg);
-}
-
 static const char *sid_of(const incoming *in, char sid[CER_STREAMID_STR_MAX])
 {
     if (cer_streamref_to_string(sid, CER_STREAMID_STR_MAX, &in->stream) < 0)
@@ -602,21 +589,18 @@ static int create_request(cer_casd *d, const cer_http_req *hq, const char *who, 
     int rc;
 
     if (!car && strncasecmp(hq->content_type, "application/json", 16) != 0)
-        return answer_error(resp, 415, "a request is a CAR (" CAR_CTYPE ") or JSON (application/json)");
+        return cer_http_error(resp, 415, "a request is a CAR (" CAR_CTYPE ") or JSON (application/json)");
     if (hq->body_len == 0)
-        return answer_error(resp, 400, "empty request body");
+        return cer_http_error(resp, 400, "empty request body");
     rc = car ? read_car(&in, hq->body, hq->body_len) : read_json(&in, hq->body, hq->body_len);
-    if (rc < 0) {
-        char m[300];
-        snprintf(m, sizeof m, "invalid anchor request: %s", cer_errmsg());
-        return answer_error(resp, 400, m);
-    }
+    if (rc < 0)
+        return cer_http_error(resp, 400, "invalid anchor request: %s", cer_errmsg());
     pthread_mutex_lock(&d->lock);
     expire(d, &lines, cer_clock_ms(CLOCK_REALTIME));
     if ((r = find_tip(d, &in.tip))) {
-        resp->status = cer_streamref_same_stream(&r->stream, &in.stream) ? 200 : 400;
-        rc = resp->status == 200 ? req_json(&resp->body, r)
-                                 : cer_http_error_body(&resp->body, "that tip was requested for another stream");
+        rc = cer_streamref_same_stream(&r->stream, &in.stream)
+                 ? req_json(&resp->body, r)
+                 : cer_http_error(resp, 400, "that tip was requested for another stream");
         pthread_mutex_unlock(&d->lock);
         journal_write(d, &lines);
         return rc;
@@ -625,12 +609,12 @@ static int create_request(cer_casd *d, const cer_http_req *hq, const char *who, 
         pthread_mutex_unlock(&d->lock);
         journal_write(d, &lines);
         logf_(d, "refused a request of %s for %s: %zu waiting already", who, sid_of(&in, sid), d->o.max_pending);
-        return answer_error(resp, 429, "too many requests of yours waiting; try later");
+        return cer_http_error(resp, 429, "too many requests of yours waiting; try later");
     }
     if (!(r = slot(d))) {
         pthread_mutex_unlock(&d->lock);
         journal_write(d, &lines);
-        return answer_error(resp, 503, "too many requests waiting; try later");
+        return cer_http_error(resp, 503, "too many requests waiting; try later");
     }
     /* a newer tip replaces the stream's waiting request (r is the last slot) */
     for (size_t i = 0; i + 1 < d->nr; i++)
@@ -649,6 +633,8 @@ static int create_request(cer_casd *d, const cer_http_req *hq, const char *who, 
     snprintf(r->requester, sizeof r->requester, "%s", who);
     r->status = PENDING;
     r->created_ms = r->updated_ms = r->next_ms = cer_clock_ms(CLOCK_REALTIME);
+    if (r->created_ms + (int64_t)(d->o.pending_ttl * 1000) < d->expire_at)
+        d->expire_at = r->created_ms + (int64_t)(d->o.pending_ttl * 1000);
     snprintf(r->message, sizeof r->message, "Request is pending.");
     resp->status = 201;
     rc = req_json(&resp->body, r);
@@ -659,8 +645,7 @@ static int create_request(cer_casd *d, const cer_http_req *hq, const char *who, 
     logf_(d, "request %s for %s (%s) from %s", rid, sid_of(&in, sid), car ? "CAR" : "JSON", who);
     if (rc == 0 && journal_write(d, &lines) < 0) {
         /* not recorded: say so rather than promise an anchor a restart forgets */
-        cer_buf_free(&resp->body);
-        return answer_error(resp, 503, "cannot record the request; try later");
+        return cer_http_error(resp, 503, "cannot record the request; try later");
     }
     cer_buf_free(&lines);
     return rc;
@@ -673,11 +658,11 @@ static int show_request(cer_casd *d, const cer_http_req *hq, const char *cid_s, 
     int rc, status;
 
     if (strlen(cid_s) >= CER_CID_STR_MAX || cer_cid_parse(&tip, cid_s) < 0)
-        return answer_error(resp, 400, "not a CID");
+        return cer_http_error(resp, 400, "not a CID");
     pthread_mutex_lock(&d->lock);
     if (!(r = find_tip(d, &tip))) {
         pthread_mutex_unlock(&d->lock);
-        return answer_error(resp, 404, "Request not found");
+        return cer_http_error(resp, 404, "Request not found");
     }
     if (!finished(r) && d->o.poll_wait > 0 && !hq->final) {
         pthread_mutex_unlock(&d->lock);
@@ -718,17 +703,15 @@ static int nonce_seen(cer_casd *d, const char *key, int64_t now)
     return 0;
 }
 
-/* Refuse a request: {"error": "Unauthorized: why"} with status. */
+/* Refuse a request: {"error": "Unauthorized: why"} with status; returns
+ * 1 (answered), or -ENOMEM. */
 static int refuse(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp, int status, const char *why)
 {
-    char m[320];
-
     pthread_mutex_lock(&d->lock);
     d->n_refused++;
     pthread_mutex_unlock(&d->lock);
     logf_(d, "refused %s %.80s from %s: %s", hq->method, hq->target, hq->peer ? hq->peer : "?", why);
-    snprintf(m, sizeof m, "Unauthorized: %s", why);
-    return answer_error(resp, status, m);
+    return cer_http_error(resp, status, "Unauthorized: %s", why) < 0 ? -ENOMEM : 1;
 }
 
 /* Who asks. With an allowlist: the DID whose signature (casauth.h) binds
@@ -748,19 +731,19 @@ static int requester(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp, c
         return 0;
     }
     if (cer_casauth_verify(&a, hq->authorization) < 0)
-        return refuse(d, hq, resp, 401, cer_errmsg()) < 0 ? -ENOMEM : 1;
+        return refuse(d, hq, resp, 401, cer_errmsg());
     for (i = 0; i < d->o.nallow && strcmp(d->allow[i], a.did) != 0; i++)
         ;
     if (i == d->o.nallow) {
         char m[CER_DID_MAX + 64];
         snprintf(m, sizeof m, "%s is not allowed here", a.did);
-        return refuse(d, hq, resp, 403, m) < 0 ? -ENOMEM : 1;
+        return refuse(d, hq, resp, 403, m);
     }
     if (!(path = cer_casauth_url_path(a.url)) || strcmp(path, hq->target) != 0)
-        return refuse(d, hq, resp, 401, "the signed url is not this request's") < 0 ? -ENOMEM : 1;
+        return refuse(d, hq, resp, 401, "the signed url is not this request's");
     if (hq->body_len && (cer_casauth_digest(digest, sizeof digest, hq->content_type, hq->body, hq->body_len) < 0 ||
                          strcmp(digest, a.digest) != 0))
-        return refuse(d, hq, resp, 401, "the signed digest is not this body's") < 0 ? -ENOMEM : 1;
+        return refuse(d, hq, resp, 401, "the signed digest is not this body's");
     snprintf(key, sizeof key, "%s %s", a.did, a.nonce);
     pthread_mutex_lock(&d->lock);
     rc = nonce_seen(d, key, cer_clock_ms(CLOCK_MONOTONIC));
@@ -768,7 +751,7 @@ static int requester(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp, c
     if (rc < 0)
         return rc;
     if (rc)
-        return refuse(d, hq, resp, 401, "the nonce was used before (a replay)") < 0 ? -ENOMEM : 1;
+        return refuse(d, hq, resp, 401, "the nonce was used before (a replay)");
     snprintf(who, REQUESTER_MAX, "%s", a.did);
     return 0;
 }
@@ -786,7 +769,7 @@ static int handle(void *arg, const cer_http_req *hq, cer_http_resp *resp)
     if (!hq->again && (rc = requester(d, hq, resp, who)) != 0)
         return rc < 0 ? rc : 0;
     if (n >= sizeof path)
-        return answer_error(resp, 404, "not found");
+        return cer_http_error(resp, 404, "not found");
     memcpy(path, hq->target, n);
     path[n] = '\0';
     while (n > 1 && path[n - 1] == '/')
@@ -794,22 +777,22 @@ static int handle(void *arg, const cer_http_req *hq, cer_http_resp *resp)
     if (strcmp(path, "/api/v0/service-info/supported_chains") == 0) {
         char body[128];
         if (!is_get)
-            return answer_error(resp, 405, "use GET");
+            return cer_http_error(resp, 405, "use GET");
         snprintf(body, sizeof body, "{\"supportedChains\":[\"%s\"]}", d->chain);
         return cer_buf_append(&resp->body, body, strlen(body));
     }
     if (strcmp(path, reqs) == 0) {
         if (!is_post)
-            return answer_error(resp, 405, "use POST");
+            return cer_http_error(resp, 405, "use POST");
         return create_request(d, hq, who, resp);
     }
     if (strncmp(path, reqs, sizeof reqs - 1) == 0 && path[sizeof reqs - 1] == '/' &&
         !strchr(path + sizeof reqs, '/')) {
         if (!is_get)
-            return answer_error(resp, 405, "use GET");
+            return cer_http_error(resp, 405, "use GET");
         return show_request(d, hq, path + sizeof reqs, resp);
     }
-    return answer_error(resp, 404, "not found");
+    return cer_http_error(resp, 404, "not found");
 }
 
 int cer_casd_handle(cer_casd *d, const cer_http_req *hq, cer_http_resp *resp)
@@ -1045,7 +1028,7 @@ static int copy_allow(cer_casd *d)
 int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
 {
     cer_casd *d = calloc(1, sizeof *d);
-    cer_httpd_opts ho = {0};
+    cer_httpd_opts ho;
     int rc;
 
     *out = NULL;
@@ -1096,21 +1079,24 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
         if ((rc = cer_ipfs_open(&d->ipfs, &io)) < 0)
             goto fail;
     }
-    ho.listen = d->listen;
-    ho.max_body = d->o.max_body;
-    if ((rc = cer_httpd_open(&d->http, &ho, handle, d)) < 0)
-        goto fail;
-    if (!cer_httpd_loopback(d->http) && !d->o.nallow) {
-        rc = cer_err(-EPERM,
-                     "casd: %s is not a loopback address: without an allowlist of DIDs the anchor service "
-                     "serves loopback only (127.0.0.0/8)",
-                     d->listen);
+    ho = (cer_httpd_opts){.listen = d->listen,
+                          .max_body = d->o.max_body,
+                          .max_conns = d->o.max_conns,
+                          .max_per_ip = d->o.max_per_ip,
+                          .timeout_s = d->o.conn_timeout,
+                          .name = "the anchor service",
+                          .log = d->o.log,
+                          .log_arg = d->o.log_arg};
+    if (!d->o.nallow && (rc = cer_httpd_loopback(d->listen)) <= 0) {
+        if (rc == 0)
+            rc = cer_err(-EPERM,
+                         "casd: %s is not a loopback address: without an allowlist of DIDs the anchor service "
+                         "serves loopback only (127.0.0.0/8)",
+                         d->listen);
         goto fail;
     }
-    if (!cer_httpd_loopback(d->http))
-        logf_(d, "WARNING: the anchor service listens on %.*s:%d, open to other hosts: only requests signed by "
-                 "one of the %zu allowed DIDs are served; put TLS in front of it",
-              (int)(strrchr(d->listen, ':') - d->listen), d->listen, cer_httpd_port(d->http), d->o.nallow);
+    if ((rc = cer_httpd_open(&d->http, &ho, handle, d)) < 0)
+        goto fail;
     if ((rc = cer_batcher_start(&d->batcher, d->o.anchor.interval, batch, d)) < 0)
         goto fail;
     logf_(d, "anchor service on %.*s:%d, chain %s, batches every %g s%s%s, %s",

@@ -1313,6 +1313,9 @@ typedef struct cer_casd_opts {
                                    service listens on loopback only */
     size_t nallow;
     size_t max_body;            /* request body limit; default 1 MiB */
+    unsigned max_conns;         /* HTTP connections at once; default 64 */
+    unsigned max_per_ip;        /* HTTP connections from one address; default 32 */
+    unsigned conn_timeout;      /* seconds an HTTP connection may stay idle; default 10 */
     void (*log)(void *arg, const char *line);  /* one line per request and batch; may be NULL */
     void *log_arg;
 } cer_casd_opts;

@@ -1,111 +1,331 @@
 /*
- * httpd.c — a small HTTP/1.1 server (httpd.h): one thread runs poll() over
- * the listening socket, a self-pipe (wake/stop from other threads) and the
- * connections. Each connection reads one request (head, then a
- * Content-Length body), calls the handler, writes the answer, then reads
- * the next request or closes. Every limit is checked before memory grows.
+ * httpd.c — the HTTP server (httpd.h) over libmicrohttpd in its external
+ * epoll mode: cer_httpd_run polls libmicrohttpd's epoll descriptor and a
+ * self-pipe (wake and stop from other threads or signal handlers), runs
+ * libmicrohttpd, and resumes parked requests when woken or at their
+ * deadline. libmicrohttpd parses HTTP and enforces the connection limits
+ * and the idle timeout; this file bounds the body, collects the request
+ * for the handler, and parks (suspends) the requests that wait.
  */
 #include "httpd.h"
+#include "buf.h"
 #include "clock.h"
 #include "error.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
+#include <strings.h>
 #include <unistd.h>
 
-enum { READING, PARKED, WRITING };
-
-typedef struct conn {
-    int fd;
-    int state;
-    cer_buf in;                 /* bytes read, not yet consumed */
-    size_t head_len;            /* READING: length of the head once complete, else 0 */
-    size_t body_len;            /* Content-Length of the request being read */
-    bool sent_continue;
-    bool keep_alive;            /* of the current request */
-    bool close_after;           /* close once the answer is written */
-    int64_t parked_at;          /* PARKED: since when */
-    int64_t deadline;           /* READING: request complete; PARKED: final call;
-                                   WRITING: the client reads on (else closed) */
-    int idle_ms;                /* the server's idle timeout */
-    char method[16];
-    char *target;               /* owned, current request */
-    char ctype[128];
-    char *auth;                 /* owned: the Authorization header, NULL without */
-    char peer[INET_ADDRSTRLEN]; /* the client's IPv4 address */
-    cer_buf out;                /* WRITING: the answer */
-    size_t out_off;
-} conn;
+/* One request, from its request line (on_uri) to its end (on_done). */
+typedef struct hreq {
+    struct hreq *next;          /* in the parked list */
+    struct MHD_Connection *conn;
+    char *target, *path;        /* owned (one allocation): as sent; up to '?' */
+    char peer[INET_ADDRSTRLEN];
+    cer_buf body;
+    bool head_seen;             /* the handler's first call (the head) is behind */
+    bool refused;               /* answered before its body was read (413) */
+    bool parked;                /* suspended, in h->parked */
+    bool again;                 /* parked once: the handler saw it */
+    bool final;                 /* resumed at its deadline */
+    int64_t parked_at, deadline;
+} hreq;
 
 struct cer_httpd {
-    int lfd, port;
-    bool loopback;              /* bound to 127.0.0.0/8 */
-    int pipe_r, pipe_w;
-    volatile int stopped;
+    struct MHD_Daemon *mhd;
     cer_httpd_opts o;
     cer_http_handler fn;
     void *arg;
-    conn *c;                    /* max_conns slots, fd -1 when free */
+    int port, epfd;
+    int pipe_r, pipe_w;
+    volatile sig_atomic_t stopped;
+    char why[256];              /* libmicrohttpd's last message while starting */
+    hreq *parked;               /* the parked requests, nparked of them */
+    unsigned nparked;
+    unsigned nreqs;             /* requests begun and not over */
 };
 
-static const char *reason(int status)
+int cer_http_error(cer_http_resp *resp, int status, const char *fmt, ...)
 {
-    switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: return "Status";
-    }
-}
-
-int cer_http_error_body(cer_buf *b, const char *msg)
-{
+    char msg[512], *text = NULL;
     cJSON *j = cJSON_CreateObject();
-    char *text = NULL;
+    va_list ap;
     int rc;
 
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cer_buf_free(&resp->body);
+    resp->status = status;
+    resp->content_type = NULL;
     if (!j || !cJSON_AddStringToObject(j, "error", msg)) {
         cJSON_Delete(j);
         return cer_err(-ENOMEM, "httpd: out of memory");
     }
     rc = cer_json_print(&text, j, 0);
     cJSON_Delete(j);
-    if (rc < 0)
-        return rc;
-    rc = cer_buf_append(b, text, strlen(text));
+    if (rc == 0)
+        rc = cer_buf_append(&resp->body, text, strlen(text));
     free(text);
     return rc;
 }
 
-static int set_nonblock(int fd)
+const char *cer_http_header(const cer_http_req *req, const char *name)
 {
-    int fl = fcntl(fd, F_GETFL);
+    return req->conn ? MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name) : NULL;
+}
 
-    return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -errno : 0;
+const char *cer_http_arg(const cer_http_req *req, const char *name)
+{
+    return req->conn ? MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
+}
+
+/* libmicrohttpd's own messages while it starts (why it cannot listen),
+ * kept for the error; later ones (about each bad request) are dropped:
+ * a client must not be able to fill the log. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    cer_httpd *h = cls;
+    size_t n;
+
+    if (h->mhd)
+        return;
+    vsnprintf(h->why, sizeof h->why, fmt, ap);
+    n = strlen(h->why);
+    while (n && (h->why[n - 1] == '\n' || h->why[n - 1] == '\r' || h->why[n - 1] == '.'))
+        h->why[--n] = '\0';
+}
+
+/* Send resp (its body taken) on c. */
+static enum MHD_Result send_resp(struct MHD_Connection *c, cer_http_resp *resp)
+{
+    size_t len = resp->body.len;
+    uint8_t *data = cer_buf_detach(&resp->body);
+    struct MHD_Response *m;
+    enum MHD_Result ok;
+
+    m = data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE)
+             : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!m) {
+        free(data);
+        return MHD_NO;
+    }
+    if (MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                resp->content_type ? resp->content_type : "application/json") != MHD_YES) {
+        MHD_destroy_response(m);
+        return MHD_NO;
+    }
+    ok = MHD_queue_response(c, (unsigned)resp->status, m);
+    MHD_destroy_response(m);
+    return ok;
+}
+
+/* Answer {"error": msg} on c (out of memory: close it). */
+static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *msg)
+{
+    cer_http_resp resp = {0};
+
+    if (cer_http_error(&resp, status, "%s", msg) < 0) {
+        cer_buf_free(&resp.body);
+        return MHD_NO;
+    }
+    return send_resp(c, &resp);
+}
+
+/* The request line is in: a request starts (NULL on no memory: the
+ * access handler then closes the connection). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    cer_httpd *h = cls;
+    size_t n = strlen(uri), p = strcspn(uri, "?");
+    hreq *q = calloc(1, sizeof *q);
+
+    if (!q || !(q->target = malloc(2 * n + 2))) {
+        free(q);
+        return NULL;
+    }
+    h->nreqs++;
+    memcpy(q->target, uri, n + 1);
+    q->path = q->target + n + 1;
+    memcpy(q->path, uri, p);
+    q->path[p] = '\0';
+    q->conn = c;
+    return q;
+}
+
+static void unpark(cer_httpd *h, hreq *q)
+{
+    for (hreq **pp = &h->parked; *pp; pp = &(*pp)->next)
+        if (*pp == q) {
+            *pp = q->next;
+            h->nparked--;
+            break;
+        }
+    q->next = NULL;
+    q->parked = false;
+}
+
+/* The request is over (answered, or its connection closed). */
+static void on_done(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode why)
+{
+    cer_httpd *h = cls;
+    hreq *q = *ctx;
+
+    (void)c, (void)why;
+    if (!q)
+        return;
+    h->nreqs--;
+    if (q->parked)
+        unpark(h, q);
+    cer_buf_free(&q->body);
+    free(q->target);
+    free(q);
+    *ctx = NULL;
+}
+
+typedef struct counted {
+    const char *name;
+    int n;
+} counted;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    counted *c = cls;
+
+    (void)kind, (void)value;
+    c->n += strcasecmp(key, c->name) == 0;
+    return MHD_YES;
+}
+
+/* How many headers named name the request has. */
+static int headers_named(struct MHD_Connection *conn, const char *name)
+{
+    counted c = {name, 0};
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &c);
+    return c.n;
+}
+
+/* The head is in: refuse what is ambiguous, and a body over the limit
+ * before it is read. */
+static enum MHD_Result on_head(cer_httpd *h, hreq *q)
+{
+    const char *cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr_in *sa = ci ? (const struct sockaddr_in *)ci->client_addr : NULL;
+
+    q->head_seen = true;
+    if (!sa || sa->sin_family != AF_INET || !inet_ntop(AF_INET, &sa->sin_addr, q->peer, sizeof q->peer))
+        snprintf(q->peer, sizeof q->peer, "?");
+    if (headers_named(q->conn, MHD_HTTP_HEADER_AUTHORIZATION) > 1) {
+        q->refused = true;
+        return send_error(q->conn, 400, "more than one Authorization header");
+    }
+    if (headers_named(q->conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1) {
+        q->refused = true;
+        return send_error(q->conn, 400, "more than one Content-Length header");
+    }
+    /* libmicrohttpd refused a Content-Length that is not a number */
+    if (cl && strtoull(cl, NULL, 10) > h->o.max_body) {
+        char m[96];
+        snprintf(m, sizeof m, "body of %.20s bytes is over the limit of %zu", cl, h->o.max_body);
+        q->refused = true;
+        return send_error(q->conn, 413, m);
+    }
+    return MHD_YES;
+}
+
+/* A chunk of the body: kept while within max_body. Past it (a chunked
+ * body: Content-Length was checked) the connection is closed, as
+ * libmicrohttpd cannot answer in the middle of a body. */
+static enum MHD_Result on_body(cer_httpd *h, hreq *q, const char *data, size_t *len)
+{
+    size_t n = *len;
+
+    *len = 0;
+    if (q->refused)
+        return MHD_YES;
+    if (n > h->o.max_body - q->body.len)
+        return MHD_NO;
+    return cer_buf_append(&q->body, data, n) < 0 ? MHD_NO : MHD_YES;
+}
+
+/* The request is complete (or a parked one resumed): call the handler;
+ * answer, or park the request. */
+static enum MHD_Result dispatch(cer_httpd *h, hreq *q, const char *method)
+{
+    int64_t now = cer_clock_ms(CLOCK_MONOTONIC);
+    bool final = q->final || (!q->again && h->nparked >= h->o.max_parked);
+    const char *ct = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *query = strchr(q->target, '?');
+    cer_http_req req = {.method = method,
+                        .target = q->target,
+                        .path = q->path,
+                        .query = query ? query + 1 : "",
+                        .content_type = ct ? ct : "",
+                        .authorization = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
+                                                                     MHD_HTTP_HEADER_AUTHORIZATION),
+                        .peer = q->peer,
+                        .body = q->body.data ? q->body.data : (const uint8_t *)"",
+                        .body_len = q->body.len,
+                        .final = final,
+                        .again = q->again,
+                        .waited_ms = q->again ? (int)(now - q->parked_at) : 0,
+                        .conn = q->conn};
+    cer_http_resp resp = {.status = 200};
+    int rc = h->fn(h->arg, &req, &resp);
+
+    if (rc == CER_HTTPD_WAIT && !final) {
+        cer_buf_free(&resp.body);
+        if (!q->again) {
+            q->again = true;
+            q->parked_at = now;
+            q->deadline = now + (resp.wait_ms > 0 ? resp.wait_ms : 0);
+        }
+        q->parked = true;
+        q->next = h->parked;
+        h->parked = q;
+        h->nparked++;
+        MHD_suspend_connection(q->conn);
+        return MHD_YES;
+    }
+    if (rc < 0 || rc == CER_HTTPD_WAIT) {
+        if (cer_http_error(&resp, 500, "%s", rc < 0 ? cer_errmsg() : "handler did not answer") < 0) {
+            cer_buf_free(&resp.body);
+            return MHD_NO;
+        }
+    }
+    return send_resp(q->conn, &resp);
+}
+
+/* libmicrohttpd's access handler: the head (first call), the body in
+ * chunks, then once more at its end (and after each resume). */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *data, size_t *len, void **ctx)
+{
+    cer_httpd *h = cls;
+    hreq *q = *ctx;
+
+    (void)c, (void)url, (void)version;
+    if (!q)
+        return MHD_NO;
+    if (!q->head_seen)
+        return on_head(h, q);
+    if (*len)
+        return on_body(h, q, data, len);
+    if (q->refused)
+        return MHD_YES;
+    return dispatch(h, q, method);
 }
 
 static int parse_listen(struct sockaddr_in *sa, const char *s)
@@ -133,62 +353,82 @@ static int parse_listen(struct sockaddr_in *sa, const char *s)
     return 0;
 }
 
+/* The options with their defaults filled in. */
+static void defaults(cer_httpd_opts *o)
+{
+    if (!o->listen)
+        o->listen = "127.0.0.1:0";
+    if (!o->max_conns)
+        o->max_conns = 64;
+    if (!o->max_per_ip)
+        o->max_per_ip = 32;
+    if (o->max_per_ip > o->max_conns)
+        o->max_per_ip = o->max_conns;
+    if (!o->timeout_s)
+        o->timeout_s = 10;
+    if (!o->max_header)
+        o->max_header = 16 * 1024;
+    if (o->max_header < 4096)
+        o->max_header = 4096;  /* libmicrohttpd's buffers live in the same memory */
+    if (!o->max_body)
+        o->max_body = 1024 * 1024;
+    if (!o->max_parked || o->max_parked > o->max_per_ip / 2)
+        o->max_parked = o->max_per_ip / 2;
+}
+
 int cer_httpd_open(cer_httpd **out, const cer_httpd_opts *opts, cer_http_handler fn, void *arg)
 {
     cer_httpd *h = calloc(1, sizeof *h);
+    const union MHD_DaemonInfo *di;
     struct sockaddr_in sa;
-    socklen_t sl = sizeof sa;
-    int one = 1, p[2], rc;
+    int p[2], rc;
 
     *out = NULL;
     if (!h)
         return cer_err(-ENOMEM, "httpd: out of memory");
     h->o = opts ? *opts : (cer_httpd_opts){0};
-    if (!h->o.listen)
-        h->o.listen = "127.0.0.1:0";
-    if (!h->o.max_header)
-        h->o.max_header = 16 * 1024;
-    if (!h->o.max_body)
-        h->o.max_body = 1024 * 1024;
-    if (h->o.max_conns <= 0)
-        h->o.max_conns = 64;
-    if (h->o.idle_timeout_ms <= 0)
-        h->o.idle_timeout_ms = 10000;
-    if (h->o.max_parked <= 0 || h->o.max_parked > h->o.max_conns / 2)
-        h->o.max_parked = h->o.max_conns / 2;
+    defaults(&h->o);
     h->fn = fn, h->arg = arg;
-    h->lfd = h->pipe_r = h->pipe_w = -1;
+    h->pipe_r = h->pipe_w = -1;
     if ((rc = parse_listen(&sa, h->o.listen)) < 0)
         goto fail;
-    if (!(h->c = calloc((size_t)h->o.max_conns, sizeof *h->c))) {
-        rc = cer_err(-ENOMEM, "httpd: out of memory");
-        goto fail;
-    }
-    for (int i = 0; i < h->o.max_conns; i++)
-        h->c[i].fd = -1;
-    if (pipe(p) < 0) {
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
         rc = cer_err(-errno, "httpd: pipe: %s", strerror(errno));
         goto fail;
     }
     h->pipe_r = p[0], h->pipe_w = p[1];
-    set_nonblock(h->pipe_r);
-    set_nonblock(h->pipe_w);
-    if ((h->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-        rc = cer_err(-errno, "httpd: socket: %s", strerror(errno));
+    h->mhd = MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+        MHD_OPTION_CONNECTION_LIMIT, h->o.max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->o.max_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, h->o.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->o.max_header,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_END);
+    if (!h->mhd) {
+        rc = cer_err(-EADDRNOTAVAIL, "httpd: cannot listen on %s: %s", h->o.listen,
+                     h->why[0] ? h->why : "libmicrohttpd did not start");
         goto fail;
     }
-    setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(h->lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(h->lfd, 64) < 0 ||
-        set_nonblock(h->lfd) < 0) {
-        rc = cer_err(-errno, "httpd: cannot listen on %s: %s", h->o.listen, strerror(errno));
+    if (!(di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT))) {
+        rc = cer_err(-EIO, "httpd: no port");
         goto fail;
     }
-    if (getsockname(h->lfd, (struct sockaddr *)&sa, &sl) < 0) {
-        rc = cer_err(-errno, "httpd: getsockname: %s", strerror(errno));
+    h->port = di->port;
+    if (!(di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD))) {
+        rc = cer_err(-EIO, "httpd: no epoll descriptor");
         goto fail;
     }
-    h->port = ntohs(sa.sin_port);
-    h->loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
+    h->epfd = di->epoll_fd;
+    if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
+        char line[256];
+        snprintf(line, sizeof line, "WARNING: %s listens on %.*s:%d, open to other hosts: put TLS in front of it",
+                 h->o.name ? h->o.name : "the HTTP server", (int)(strrchr(h->o.listen, ':') - h->o.listen),
+                 h->o.listen, h->port);
+        if (h->o.log)
+            h->o.log(h->o.log_arg, line);
+        else
+            fprintf(stderr, "%s\n", line);
+    }
     *out = h;
     return 0;
 fail:
@@ -201,9 +441,12 @@ int cer_httpd_port(const cer_httpd *h)
     return h->port;
 }
 
-bool cer_httpd_loopback(const cer_httpd *h)
+int cer_httpd_loopback(const char *listen)
 {
-    return h->loopback;
+    struct sockaddr_in sa;
+    int rc = parse_listen(&sa, listen);
+
+    return rc < 0 ? rc : (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
 }
 
 void cer_httpd_wake(cer_httpd *h)
@@ -218,439 +461,74 @@ void cer_httpd_stop(cer_httpd *h)
     cer_httpd_wake(h);
 }
 
-static void conn_reset_request(conn *c)
+/* Resume the parked requests that are due (all when woken); the handler
+ * is called again for each in the next MHD_run. */
+static void resume_due(cer_httpd *h, bool woken, int64_t now)
 {
-    free(c->target);
-    free(c->auth);
-    c->target = c->auth = NULL;
-    c->head_len = c->body_len = 0;
-    c->sent_continue = false;
-    c->method[0] = c->ctype[0] = '\0';
-}
+    hreq **pp = &h->parked;
 
-static void conn_close(conn *c)
-{
-    if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
-    conn_reset_request(c);
-    cer_buf_free(&c->in);
-    cer_buf_free(&c->out);
-    c->out_off = 0;
-}
-
-void cer_httpd_close(cer_httpd *h)
-{
-    if (!h)
-        return;
-    for (int i = 0; h->c && i < h->o.max_conns; i++)
-        conn_close(&h->c[i]);
-    free(h->c);
-    if (h->lfd >= 0)
-        close(h->lfd);
-    if (h->pipe_r >= 0)
-        close(h->pipe_r);
-    if (h->pipe_w >= 0)
-        close(h->pipe_w);
-    free(h);
-}
-
-/* Queue the answer: status line, headers, body (taken from body). */
-static void respond(conn *c, int status, const char *ctype, cer_buf *body)
-{
-    char head[256];
-    int n;
-
-    cer_buf_free(&c->out);
-    c->out_off = 0;
-    n = snprintf(head, sizeof head,
-                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: %s\r\n\r\n", status,
-                 reason(status), ctype ? ctype : "application/json", body ? body->len : 0,
-                 c->close_after || !c->keep_alive ? "close" : "keep-alive");
-    if (cer_buf_append(&c->out, head, (size_t)n) < 0 ||
-        (body && body->len && cer_buf_append(&c->out, body->data, body->len) < 0)) {
-        cer_buf_free(&c->out);
-        c->close_after = true;  /* out of memory: drop the connection */
-    }
-    if (body)
-        cer_buf_free(body);
-    c->state = WRITING;
-    c->deadline = cer_clock_ms(CLOCK_MONOTONIC) + c->idle_ms;
-}
-
-/* Answer with {"error": msg} and close after it. */
-static void fail(conn *c, int status, const char *msg)
-{
-    cer_buf b = CER_BUF_INIT;
-
-    c->close_after = true;
-    cer_http_error_body(&b, msg);
-    respond(c, status, NULL, &b);
-}
-
-static bool token_char(int ch)
-{
-    return ch > 32 && ch < 127 && !strchr("()<>@,;:\\\"/[]?={}", ch);
-}
-
-/* Parse the head in c->in[0..head_len): method, target, version, headers.
- * Returns 0, or answers the error itself and returns -1. */
-static int parse_head(cer_httpd *h, conn *c)
-{
-    char *p = (char *)c->in.data, *end = p + c->head_len - 2, *line, *eol, *sp1, *sp2;
-    bool have_len = false, http10;
-
-    for (char *q = p; q < end; q++)
-        if (*q == '\0') {
-            fail(c, 400, "NUL byte in the request head");
-            return -1;
-        }
-    eol = strstr(p, "\r\n");
-    sp1 = memchr(p, ' ', (size_t)(eol - p));
-    sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
-    if (!sp1 || !sp2 || sp1 == p || (size_t)(sp1 - p) >= sizeof c->method || sp2 == sp1 + 1 || sp1[1] != '/') {
-        fail(c, 400, "malformed request line");
-        return -1;
-    }
-    for (char *q = p; q < sp1; q++)
-        if (!token_char((unsigned char)*q)) {
-            fail(c, 400, "malformed method");
-            return -1;
-        }
-    for (char *q = sp1 + 1; q < sp2; q++)
-        if ((unsigned char)*q <= 32 || (unsigned char)*q >= 127) {
-            fail(c, 400, "malformed request target");
-            return -1;
-        }
-    if ((size_t)(eol - sp2 - 1) != 8 || (memcmp(sp2 + 1, "HTTP/1.1", 8) != 0 && memcmp(sp2 + 1, "HTTP/1.0", 8) != 0)) {
-        fail(c, 400, "not HTTP/1.0 or HTTP/1.1");
-        return -1;
-    }
-    http10 = memcmp(sp2 + 1, "HTTP/1.0", 8) == 0;
-    memcpy(c->method, p, (size_t)(sp1 - p));
-    c->method[sp1 - p] = '\0';
-    if (!(c->target = strndup(sp1 + 1, (size_t)(sp2 - sp1 - 1)))) {
-        fail(c, 500, "out of memory");
-        return -1;
-    }
-    c->keep_alive = !http10;
-    for (line = eol + 2; line < end; line = eol + 2) {
-        char *colon, *v, *ve;
-
-        eol = strstr(line, "\r\n");
-        colon = memchr(line, ':', (size_t)(eol - line));
-        if (!colon || colon == line) {
-            fail(c, 400, "malformed header line");
-            return -1;
-        }
-        for (char *q = line; q < colon; q++)
-            if (!token_char((unsigned char)*q)) {
-                fail(c, 400, "malformed header name");
-                return -1;
-            }
-        for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
-            ;
-        for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
-            ;
-        size_t nl = (size_t)(colon - line), vl = (size_t)(ve - v);
-#define IS(name) (nl == sizeof name - 1 && strncasecmp(line, name, nl) == 0)
-#define VAL(s) (vl == sizeof s - 1 && strncasecmp(v, s, vl) == 0)
-        if (IS("content-length")) {
-            uint64_t n = 0;
-            if (vl == 0 || vl > 12) {
-                fail(c, 400, "bad Content-Length");
-                return -1;
-            }
-            for (size_t i = 0; i < vl; i++) {
-                if (!isdigit((unsigned char)v[i])) {
-                    fail(c, 400, "bad Content-Length");
-                    return -1;
-                }
-                n = n * 10 + (uint64_t)(v[i] - '0');
-            }
-            if (have_len && n != c->body_len) {
-                fail(c, 400, "conflicting Content-Length headers");
-                return -1;
-            }
-            if (n > h->o.max_body) {
-                char m[96];
-                snprintf(m, sizeof m, "body of %llu bytes is over the limit of %zu", (unsigned long long)n,
-                         h->o.max_body);
-                fail(c, 413, m);
-                return -1;
-            }
-            c->body_len = (size_t)n;
-            have_len = true;
-        } else if (IS("transfer-encoding")) {
-            fail(c, 501, "Transfer-Encoding is not supported: send a Content-Length body");
-            return -1;
-        } else if (IS("connection")) {
-            if (VAL("close"))
-                c->keep_alive = false;
-            else if (VAL("keep-alive"))
-                c->keep_alive = true;
-        } else if (IS("authorization")) {
-            if (c->auth || !(c->auth = strndup(v, vl))) {
-                fail(c, c->auth ? 400 : 500, c->auth ? "more than one Authorization header" : "out of memory");
-                return -1;
-            }
-        } else if (IS("content-type")) {
-            snprintf(c->ctype, sizeof c->ctype, "%.*s", (int)(vl < sizeof c->ctype ? vl : sizeof c->ctype - 1), v);
-        } else if (IS("expect")) {
-            if (!VAL("100-continue")) {
-                fail(c, 400, "unsupported Expect");
-                return -1;
-            }
-            if (!c->sent_continue) {
-                static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-                ssize_t w = send(c->fd, cont, sizeof cont - 1, MSG_NOSIGNAL);
-                (void)w;  /* the client sends the body anyway after a while */
-                c->sent_continue = true;
-            }
-        }
-#undef IS
-#undef VAL
-    }
-    return 0;
-}
-
-static int parked(const cer_httpd *h)
-{
-    int n = 0;
-
-    for (int i = 0; i < h->o.max_conns; i++)
-        n += h->c[i].fd >= 0 && h->c[i].state == PARKED;
-    return n;
-}
-
-/* Call the handler for c's complete request; answer or park. A request
- * that finds max_parked connections parked is final from the start: it
- * is answered now, so long polls never hold every connection. */
-static void dispatch(cer_httpd *h, conn *c, bool final)
-{
-    if (!final && c->state != PARKED && parked(h) >= h->o.max_parked)
-        final = true;
-    cer_http_req req = {.method = c->method,
-                        .target = c->target,
-                        .content_type = c->ctype,
-                        .authorization = c->auth,
-                        .peer = c->peer,
-                        .body = c->in.data + c->head_len,
-                        .body_len = c->body_len,
-                        .final = final,
-                        .again = c->state == PARKED,
-                        .waited_ms = c->state == PARKED ? (int)(cer_clock_ms(CLOCK_MONOTONIC) - c->parked_at) : 0};
-    cer_http_resp resp = {.status = 200};
-    uint8_t saved = 0;
-    int rc;
-
-    /* the body NUL-terminated in place (the byte after it is kept) */
-    if (c->in.len > c->head_len + c->body_len) {
-        saved = c->in.data[c->head_len + c->body_len];
-        c->in.data[c->head_len + c->body_len] = '\0';
-    }
-    rc = h->fn(h->arg, &req, &resp);
-    if (c->in.len > c->head_len + c->body_len)
-        c->in.data[c->head_len + c->body_len] = saved;
-    if (rc == CER_HTTPD_WAIT && !final) {
-        cer_buf_free(&resp.body);
-        if (c->state != PARKED) {
-            c->state = PARKED;
-            c->parked_at = cer_clock_ms(CLOCK_MONOTONIC);
-            c->deadline = cer_clock_ms(CLOCK_MONOTONIC) + (resp.wait_ms > 0 ? resp.wait_ms : 0);
-        }
-        return;
-    }
-    if (rc < 0 || rc == CER_HTTPD_WAIT) {
-        cer_buf_free(&resp.body);
-        cer_http_error_body(&resp.body, rc < 0 ? cer_errmsg() : "handler did not answer");
-        resp.status = 500;
-        resp.content_type = NULL;
-    }
-    respond(c, resp.status, resp.content_type, &resp.body);
-}
-
-/* Look for a complete request in c->in; dispatch it when there is one. */
-static void advance(cer_httpd *h, conn *c)
-{
-    if (!c->head_len) {
-        uint8_t *e = c->in.len >= 4 ? memmem(c->in.data, c->in.len, "\r\n\r\n", 4) : NULL;
-        if (!e) {
-            if (c->in.len > h->o.max_header)
-                fail(c, 431, "request head too large");
-            return;
-        }
-        c->head_len = (size_t)(e - c->in.data) + 4;
-        if (c->head_len > h->o.max_header) {
-            fail(c, 431, "request head too large");
-            return;
-        }
-        if (parse_head(h, c) < 0)
-            return;
-    }
-    if (c->in.len - c->head_len < c->body_len)
-        return;
-    dispatch(h, c, false);
-}
-
-static void on_readable(cer_httpd *h, conn *c)
-{
-    uint8_t buf[16384];
-    ssize_t n = recv(c->fd, buf, sizeof buf, 0);
-
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-        conn_close(c);
-        return;
-    }
-    if (n < 0)
-        return;
-    if (c->in.len + (size_t)n > h->o.max_header + h->o.max_body + 4) {
-        fail(c, c->head_len ? 413 : 431, "request too large");
-        return;
-    }
-    if (cer_buf_append(&c->in, buf, (size_t)n) < 0) {
-        conn_close(c);
-        return;
-    }
-    if (c->state == READING)
-        advance(h, c);
-}
-
-static void on_writable(cer_httpd *h, conn *c)
-{
-    while (c->out_off < c->out.len) {
-        ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return;
-        if (n <= 0) {
-            conn_close(c);
-            return;
-        }
-        c->out_off += (size_t)n;
-        c->deadline = cer_clock_ms(CLOCK_MONOTONIC) + c->idle_ms;
-    }
-    if (c->close_after || !c->keep_alive) {
-        conn_close(c);
-        return;
-    }
-    /* next request: drop this one's bytes, keep what followed */
-    size_t used = c->head_len + c->body_len;
-    memmove(c->in.data, c->in.data + used, c->in.len - used);
-    c->in.len -= used;
-    conn_reset_request(c);
-    cer_buf_free(&c->out);
-    c->out_off = 0;
-    c->state = READING;
-    c->deadline = cer_clock_ms(CLOCK_MONOTONIC) + h->o.idle_timeout_ms;
-    advance(h, c);
-    if (c->state == WRITING)
-        on_writable(h, c);
-}
-
-static void on_accept(cer_httpd *h)
-{
-    for (;;) {
-        int fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), i;
-        struct sockaddr_in sa;
-        socklen_t sl = sizeof sa;
-
-        if (fd < 0)
-            return;
-        for (i = 0; i < h->o.max_conns && h->c[i].fd >= 0; i++)
-            ;
-        if (i == h->o.max_conns) {
-            static const char body[] = "{\"error\":\"too many connections\"}";
-            char busy[256];
-            int n = snprintf(busy, sizeof busy,
-                             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                             "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                             sizeof body - 1, body);
-            ssize_t w = send(fd, busy, (size_t)n, MSG_NOSIGNAL);
-            (void)w;  /* best effort: the connection is closed either way */
-            close(fd);
+    while (*pp) {
+        hreq *q = *pp;
+        if (!woken && now < q->deadline) {
+            pp = &q->next;
             continue;
         }
-        memset(&h->c[i], 0, sizeof h->c[i]);
-        if (getpeername(fd, (struct sockaddr *)&sa, &sl) < 0 ||
-            !inet_ntop(AF_INET, &sa.sin_addr, h->c[i].peer, sizeof h->c[i].peer))
-            snprintf(h->c[i].peer, sizeof h->c[i].peer, "?");
-        h->c[i].fd = fd;
-        h->c[i].state = READING;
-        h->c[i].idle_ms = h->o.idle_timeout_ms;
-        h->c[i].deadline = cer_clock_ms(CLOCK_MONOTONIC) + h->o.idle_timeout_ms;
+        *pp = q->next;
+        h->nparked--;
+        q->next = NULL;
+        q->parked = false;
+        q->final = now >= q->deadline;
+        MHD_resume_connection(q->conn);
     }
 }
 
 int cer_httpd_run(cer_httpd *h, const volatile int *stop)
 {
-    struct pollfd *pf = calloc((size_t)h->o.max_conns + 2, sizeof *pf);
-    int *idx = calloc((size_t)h->o.max_conns + 2, sizeof *idx);
-    int rc = 0;
-
-    if (!pf || !idx) {
-        free(pf);
-        free(idx);
-        return cer_err(-ENOMEM, "httpd: out of memory");
-    }
     while (!h->stopped && !(stop && *stop)) {
-        int64_t now = cer_clock_ms(CLOCK_MONOTONIC), next = now + 1000;
-        nfds_t n = 0;
+        int64_t now = cer_clock_ms(CLOCK_MONOTONIC), wait = 1000;
+        MHD_UNSIGNED_LONG_LONG mt;
+        struct pollfd pf[2] = {{.fd = h->epfd, .events = POLLIN}, {.fd = h->pipe_r, .events = POLLIN}};
         bool woken = false;
 
-        pf[n++] = (struct pollfd){.fd = h->lfd, .events = POLLIN};
-        pf[n++] = (struct pollfd){.fd = h->pipe_r, .events = POLLIN};
-        for (int i = 0; i < h->o.max_conns; i++) {
-            conn *c = &h->c[i];
-            if (c->fd < 0)
-                continue;
-            if (c->deadline < next)
-                next = c->deadline;
-            idx[n] = i;
-            /* a parked request still reads, to notice a closed connection */
-            pf[n++] = (struct pollfd){.fd = c->fd, .events = c->state == WRITING ? POLLOUT : POLLIN};
-        }
-        if (poll(pf, n, next > now ? (int)(next - now) : 0) < 0 && errno != EINTR) {
-            rc = cer_err(-errno, "httpd: poll: %s", strerror(errno));
-            break;
-        }
+        if (MHD_get_timeout(h->mhd, &mt) == MHD_YES && (int64_t)mt < wait)
+            wait = (int64_t)mt;
+        for (const hreq *q = h->parked; q; q = q->next)
+            if (q->deadline - now < wait)
+                wait = q->deadline > now ? q->deadline - now : 0;
+        if (poll(pf, 2, (int)wait) < 0 && errno != EINTR)
+            return cer_err(-errno, "httpd: poll: %s", strerror(errno));
         if (pf[1].revents & POLLIN) {
             char b[64];
             while (read(h->pipe_r, b, sizeof b) > 0)
                 ;
             woken = true;
         }
-        for (nfds_t k = 2; k < n; k++) {
-            conn *c = &h->c[idx[k]];
-            if (c->fd < 0 || !pf[k].revents)
-                continue;
-            if (pf[k].revents & POLLOUT)
-                on_writable(h, c);
-            else if (pf[k].revents & (POLLIN | POLLHUP | POLLERR))
-                on_readable(h, c);
-        }
-        now = cer_clock_ms(CLOCK_MONOTONIC);
-        for (int i = 0; i < h->o.max_conns; i++) {
-            conn *c = &h->c[i];
-            if (c->fd < 0)
-                continue;
-            if (c->state == PARKED && (woken || now >= c->deadline))
-                dispatch(h, c, now >= c->deadline);
-            else if (c->state == READING && now >= c->deadline) {
-                if (c->in.len == 0)
-                    conn_close(c);  /* an idle keep-alive connection */
-                else
-                    fail(c, 408, "request not complete in time");
-            } else if (c->state == WRITING && now >= c->deadline) {
-                conn_close(c);  /* the client stopped reading */
-                continue;
-            }
-            if (c->fd >= 0 && c->state == WRITING)
-                on_writable(h, c);
-        }
-        if (pf[0].revents & POLLIN)
-            on_accept(h);
+        resume_due(h, woken, cer_clock_ms(CLOCK_MONOTONIC));
+        MHD_run(h->mhd);
     }
-    free(pf);
-    free(idx);
-    return rc;
+    return 0;
+}
+
+void cer_httpd_close(cer_httpd *h)
+{
+    if (!h)
+        return;
+    if (h->mhd) {
+        /* parked requests are answered (final), and the answers of all
+         * requests under way given a second to go out, before it stops */
+        int64_t end = cer_clock_ms(CLOCK_MONOTONIC) + 1000;
+        resume_due(h, true, INT64_MAX);
+        do {
+            struct pollfd pf = {.fd = h->epfd, .events = POLLIN};
+            MHD_run(h->mhd);
+            if (h->nreqs)
+                poll(&pf, 1, 50);
+        } while (h->nreqs && cer_clock_ms(CLOCK_MONOTONIC) < end);
+        MHD_stop_daemon(h->mhd);
+    }
+    if (h->pipe_r >= 0)
+        close(h->pipe_r);
+    if (h->pipe_w >= 0)
+        close(h->pipe_w);
+    free(h);
 }

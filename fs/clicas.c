@@ -63,6 +63,19 @@ static int count(size_t *out, const char *arg, const char *what)
     return 0;
 }
 
+/* An HTTP connection count or timeout: 1..100000. */
+static int limit(unsigned *out, const char *arg, const char *what)
+{
+    size_t n;
+
+    if (count(&n, arg, what))
+        return EXIT_USAGE;
+    if (n > 100000)
+        return cli_fail("%s: '%s' is over 100000", what, arg);
+    *out = (unsigned)n;
+    return 0;
+}
+
 /* The allowed DIDs: --allow values (pointing into argv) and the lines of
  * --allow-file files (in b, NUL-terminated in place; '#' starts a comment). */
 typedef struct allow_list {
@@ -124,6 +137,10 @@ int cfs_cmd_cas(int argc, char **argv)
                                           {"allow-file", required_argument, NULL, 'A'},
                                           {"max-pending", required_argument, NULL, 'p'},
                                           {"pending-ttl", required_argument, NULL, 't'},
+                                          {"max-conns", required_argument, NULL, 'C'},
+                                          {"max-per-ip", required_argument, NULL, 'P'},
+                                          {"conn-timeout", required_argument, NULL, 'T'},
+                                          {"max-body", required_argument, NULL, 'B'},
                                           {"help", no_argument, NULL, 'H'},
                                           CFS_ANCHOR_OPTIONS,
                                           {NULL, 0, NULL, 0}};
@@ -131,7 +148,8 @@ int cfs_cmd_cas(int argc, char **argv)
         "cas serve [--listen HOST:PORT] [--ipfs URL] [--state DIR] [--chain inmemory|eth [--eth-rpc URL]\n"
         "         [--eth-from ADDR] [--eth-raw]] [--anchor-interval S] [--anchor-timeout S]\n"
         "         [--poll-wait S] [--max-requests N] [--allow DID]... [--allow-file FILE]\n"
-        "         [--max-pending N] [--pending-ttl S]\n"
+        "         [--max-pending N] [--pending-ttl S] [--max-conns N] [--max-per-ip N]\n"
+        "         [--conn-timeout S] [--max-body BYTES]\n"
         "Serves the Ceramic Anchor Service API (what js-ceramic's anchor-service-url and\n"
         "ceramicfs's own CAS client use) on HOST:PORT (default 127.0.0.1:8081): requests\n"
         "are anchored in batches every --anchor-interval seconds (default 60) on the chain\n"
@@ -143,6 +161,9 @@ int cfs_cmd_cas(int argc, char **argv)
         "without them the service takes any request and listens on loopback only.\n"
         "--max-pending N: unfinished requests per requester (DID, else address; default 1000);\n"
         "--pending-ttl S: a request not anchored within S seconds fails (default 86400).\n"
+        "HTTP limits: --max-conns N connections at once (default 64; more wait), --max-per-ip N\n"
+        "from one address (default 32; more are closed), --conn-timeout S idle seconds before a\n"
+        "connection is closed (default 10), --max-body BYTES per request (default 1048576; 413).\n"
         "SIGUSR1 runs a batch now. Runs until SIGINT or SIGTERM.";
     cer_casd_opts co = {.log = log_line};
     allow_list allow = {0};
@@ -173,6 +194,22 @@ int cfs_cmd_cas(int argc, char **argv)
             break;
         case 'p':
             if (count(&co.max_pending, optarg, "--max-pending"))
+                goto usage_error;
+            break;
+        case 'C':
+            if (limit(&co.max_conns, optarg, "--max-conns"))
+                goto usage_error;
+            break;
+        case 'P':
+            if (limit(&co.max_per_ip, optarg, "--max-per-ip"))
+                goto usage_error;
+            break;
+        case 'T':
+            if (limit(&co.conn_timeout, optarg, "--conn-timeout"))
+                goto usage_error;
+            break;
+        case 'B':
+            if (count(&co.max_body, optarg, "--max-body"))
                 goto usage_error;
             break;
         case 'a':

@@ -7,7 +7,7 @@
 # process's in-memory chain, so FAILED), the log verifies; the HTTP
 # API answers supported_chains, refuses bad requests with 4xx and JSON
 # errors; SIGTERM stops the service with exit 0, and a restart on the same
-# --state answers the same. The service is no open door: it refuses a
+# --state answers the same (with the HTTP limits set: --max-body). The service is no open door: it refuses a
 # non-loopback address without an allowlist; with one (--allow-file) it
 # warns, serves only requests signed by an allowed DID (a node with
 # --anchor-auth did), refuses unsigned ones (401) and those of other DIDs
@@ -82,15 +82,19 @@ eq bad.type "$(code -X POST -H 'Content-Type: text/plain' --data x "$URL/api/v0/
 eq bad.json "$(code -X POST -H 'Content-Type: application/json' --data '{"streamId":"k"}' "$URL/api/v0/requests")" 400
 eq bad.car "$(code -X POST -H 'Content-Type: application/vnd.ipld.car' --data-binary 'not a car' "$URL/api/v0/requests")" 400
 eq bad.method "$(code -X DELETE "$URL/api/v0/requests")" 405
-eq chunked "$(code -X POST -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data '{}' "$URL/api/v0/requests")" 501
+eq chunked "$(code -X POST -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data '{}' "$URL/api/v0/requests") $(jq -r .error "$T/body")" \
+    "400 invalid anchor request: the request needs streamId and cid strings"
 head -c 2000000 /dev/zero >"$T/big"
 eq too.big "$(code -X POST -H 'Content-Type: application/vnd.ipld.car' --data-binary @"$T/big" "$URL/api/v0/requests")" 413
 curl -sf -m 5 "$URL/api/v0/service-info/supported_chains" >/dev/null && ok "still serving" || bad "not serving after bad requests"
 
 kill -TERM "$PCAS"; wait "$PCAS"; eq exit "$?" 0; PCAS=
-# a restart keeps the requests (--state): the same answers
+# a restart keeps the requests (--state): the same answers; the HTTP
+# limits from the command line
 cp "$T/cas.log" "$T/cas.1.log"
-start_cas
+start_cas 127.0.0.1 --max-body 100000 --max-conns 8 --max-per-ip 4 --conn-timeout 2
+eq max.body "$(code -X POST -H 'Content-Type: application/vnd.ipld.car' --data-binary @"$T/big" "$URL/api/v0/requests") $(jq -r .error "$T/body")" \
+    "413 body of 2000000 bytes is over the limit of 100000"
 R=$(curl -sf -m 10 "$URL/api/v0/requests/$TIP")
 eq restart.status "$(printf '%s' "$R" | jq -r .status)" COMPLETED
 eq restart.anchorCommit "$(printf '%s' "$R" | jq -r .anchorCommit.cid)" "$AC"

@@ -1,8 +1,6 @@
 /*
- * test_casd.c — the HTTP server (core/httpd.c) over real sockets: answers,
- * keep-alive and pipelining, parked requests (wake, deadline), and every
- * refusal (400/408/413/431/501/503); and the anchor service (core/casd.c)
- * on the in-memory chain: supported_chains, JSON and CAR requests (a real
+ * test_casd.c — the anchor service (core/casd.c) over real sockets, on the
+ * in-memory chain: supported_chains, JSON and CAR requests (a real
  * signed TileDocument genesis and update), batches, the COMPLETED answer
  * whose witness CAR holds the anchor commit, the proof and the tree path,
  * REPLACED, the long poll's deadline, bad requests, each with its 4xx, and
@@ -22,318 +20,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-/* ---- a raw client: send bytes, read until the server closes ---- */
-
-static int dial(int port)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    struct timeval tv = {10, 0};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    ck_assert_int_ge(fd, 0);
-    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-}
-
-static void send_all(int fd, const void *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return;  /* the server may close early (413, 431) */
-        p = (const char *)p + w, n -= (size_t)w;
-    }
-}
-
-/* Everything the server sends until it closes (caller frees). */
-static char *read_all(int fd)
-{
-    cer_buf b = CER_BUF_INIT;
-    char tmp[4096];
-    ssize_t r;
-
-    while ((r = recv(fd, tmp, sizeof tmp, 0)) > 0)
-        ck_assert_int_eq(cer_buf_append(&b, tmp, (size_t)r), 0);
-    close(fd);
-    if (!b.data)
-        return strdup("");
-    return (char *)b.data;
-}
-
-static char *xfer(int port, const void *raw, size_t n)
-{
-    int fd = dial(port);
-    send_all(fd, raw, n);
-    return read_all(fd);
-}
-
-static char *xfer_s(int port, const char *raw)
-{
-    return xfer(port, raw, strlen(raw));
-}
-
-/* The status code of the first answer in text. */
-static int status_of(const char *text)
-{
-    int s = 0;
-    return sscanf(text, "HTTP/1.1 %d", &s) == 1 ? s : -1;
-}
-
-static const char *body_of(const char *text)
-{
-    const char *b = strstr(text, "\r\n\r\n");
-    return b ? b + 4 : "";
-}
-
-/* ---- the HTTP server with a test handler ---- */
-
-typedef struct srv {
-    cer_httpd *h;
-    pthread_t thread;
-    volatile int calls;          /* handler calls for /park */
-    volatile int ready;          /* /park answers once set */
-} srv;
-
-static int echo(void *arg, const cer_http_req *req, cer_http_resp *resp)
-{
-    srv *s = arg;
-    char line[512];
-
-    if (strcmp(req->target, "/park") == 0) {
-        __atomic_add_fetch(&s->calls, 1, __ATOMIC_SEQ_CST);
-        if (!s->ready && !req->final) {
-            resp->wait_ms = 10000;
-            return CER_HTTPD_WAIT;
-        }
-        snprintf(line, sizeof line, "parked final=%d", req->final);
-    } else if (strcmp(req->target, "/short") == 0) {
-        if (!req->final) {
-            resp->wait_ms = 100;
-            return CER_HTTPD_WAIT;
-        }
-        snprintf(line, sizeof line, "deadline final=%d", req->final);
-    } else if (strcmp(req->target, "/who") == 0) {
-        snprintf(line, sizeof line, "%s %s", req->peer, req->authorization ? req->authorization : "-");
-    } else if (strcmp(req->target, "/fail") == 0) {
-        return cer_err(-EIO, "handler failed on purpose");
-    } else {
-        snprintf(line, sizeof line, "%s %s [%s] %zu:%.*s", req->method, req->target, req->content_type,
-                 req->body_len, (int)req->body_len, (const char *)req->body);
-    }
-    resp->content_type = "text/plain";
-    return cer_buf_append(&resp->body, line, strlen(line));
-}
-
-static void *run_srv(void *arg)
-{
-    srv *s = arg;
-    cer_httpd_run(s->h, NULL);
-    return NULL;
-}
-
-static void srv_start(srv *s, const cer_httpd_opts *o)
-{
-    memset(s, 0, sizeof *s);
-    ck_assert_int_eq(cer_httpd_open(&s->h, o, echo, s), 0);
-    ck_assert_int_gt(cer_httpd_port(s->h), 0);
-    ck_assert_int_eq(pthread_create(&s->thread, NULL, run_srv, s), 0);
-}
-
-static void srv_stop(srv *s)
-{
-    cer_httpd_stop(s->h);
-    pthread_join(s->thread, NULL);
-    cer_httpd_close(s->h);
-}
-
-START_TEST(httpd_answers)
-{
-    cer_httpd_opts o = {.max_body = 64, .max_header = 512};
-    srv s;
-    char *r;
-    int port;
-
-    srv_start(&s, &o);
-    port = cer_httpd_port(s.h);
-    r = xfer_s(port, "GET /a?b=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    ck_assert_int_eq(status_of(r), 200);
-    ck_assert_ptr_nonnull(strstr(r, "Content-Type: text/plain\r\n"));
-    ck_assert_ptr_nonnull(strstr(r, "Connection: close\r\n"));
-    ck_assert_str_eq(body_of(r), "GET /a?b=1 [] 0:");
-    free(r);
-    /* a body, then a second request on the same connection (pipelined), HTTP/1.0 closes */
-    r = xfer_s(port, "POST /p HTTP/1.1\r\nContent-Type: application/json\r\ncontent-length:  5 \r\n\r\nhello"
-                     "GET /q HTTP/1.0\r\n\r\n");
-    ck_assert_int_eq(status_of(r), 200);
-    ck_assert_ptr_nonnull(strstr(r, "Connection: keep-alive\r\n"));
-    ck_assert_ptr_nonnull(strstr(r, "POST /p [application/json] 5:hello"));
-    ck_assert_ptr_nonnull(strstr(r, "GET /q [] 0:"));
-    free(r);
-    /* Expect: 100-continue is answered before the body */
-    r = xfer_s(port, "POST /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-    ck_assert_int_eq(status_of(r), 100);
-    ck_assert_ptr_nonnull(strstr(r, "HTTP/1.1 200 OK"));
-    free(r);
-    /* a handler error is a 500 with its message */
-    r = xfer_s(port, "GET /fail HTTP/1.1\r\n\r\n");
-    ck_assert_int_eq(status_of(r), 500);
-    ck_assert_str_eq(body_of(r), "{\"error\":\"handler failed on purpose\"}");
-    free(r);
-    srv_stop(&s);
-}
-END_TEST
-
-START_TEST(httpd_refuses)
-{
-    static const struct {
-        const char *raw;
-        int status;
-        const char *why;
-    } cases[] = {
-        {"garbage\r\n\r\n", 400, "malformed request line"},
-        {"GET  HTTP/1.1\r\n\r\n", 400, "malformed request line"},
-        {"GET nopath HTTP/1.1\r\n\r\n", 400, "malformed request line"},
-        {"GET / HTTP/2.0\r\n\r\n", 400, "not HTTP/1.0 or HTTP/1.1"},
-        {"G(T / HTTP/1.1\r\n\r\n", 400, "malformed method"},
-        {"GET / HTTP/1.1\r\nNoColon\r\n\r\n", 400, "malformed header line"},
-        {"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", 400, "malformed header name"},
-        {"POST / HTTP/1.1\r\nContent-Length: 12a\r\n\r\n", 400, "bad Content-Length"},
-        {"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "bad Content-Length"},
-        {"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400, "conflicting"},
-        {"POST / HTTP/1.1\r\nContent-Length: 65\r\n\r\n", 413, "over the limit of 64"},
-        {"POST / HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n", 400, "bad Content-Length"},
-        {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501, "Transfer-Encoding"},
-        {"GET / HTTP/1.1\r\nExpect: magic\r\n\r\n", 400, "unsupported Expect"},
-    };
-    cer_httpd_opts o = {.max_body = 64, .max_header = 512, .idle_timeout_ms = 300};
-    char big[2048], *r;
-    srv s;
-    int port;
-
-    srv_start(&s, &o);
-    port = cer_httpd_port(s.h);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        r = xfer_s(port, cases[i].raw);
-        ck_assert_msg(status_of(r) == cases[i].status, "case %zu: %s", i, r);
-        ck_assert_msg(strstr(body_of(r), cases[i].why), "case %zu: %s", i, r);
-        ck_assert_ptr_nonnull(strstr(r, "Connection: close\r\n"));
-        free(r);
-    }
-    /* a NUL byte in the head */
-    r = xfer(port, "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n", sizeof "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n" - 1);
-    ck_assert_int_eq(status_of(r), 400);
-    ck_assert_ptr_nonnull(strstr(r, "NUL byte"));
-    free(r);
-    /* headers over max_header, with or without their end */
-    memset(big, 'a', sizeof big);
-    memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
-    r = xfer(port, big, sizeof big);
-    ck_assert_int_eq(status_of(r), 431);
-    free(r);
-    /* a request that never completes: 408 after the idle timeout; an idle
-     * connection is just closed */
-    r = xfer_s(port, "GET / HTTP/1.1\r\n");
-    ck_assert_int_eq(status_of(r), 408);
-    free(r);
-    r = xfer_s(port, "");
-    ck_assert_str_eq(r, "");
-    free(r);
-    srv_stop(&s);
-}
-END_TEST
-
-START_TEST(httpd_max_conns)
-{
-    cer_httpd_opts o = {.max_conns = 2};
-    srv s;
-    int a, b;
-    char *r;
-
-    srv_start(&s, &o);
-    a = dial(cer_httpd_port(s.h));
-    b = dial(cer_httpd_port(s.h));
-    send_all(a, "GET /1 HTTP/1.1\r\n\r\n", 19);  /* a and b are taken (a answered, kept alive) */
-    {
-        char tmp[512];
-        ck_assert_int_gt(recv(a, tmp, sizeof tmp, 0), 0);
-    }
-    r = xfer_s(cer_httpd_port(s.h), "GET /3 HTTP/1.1\r\n\r\n");
-    ck_assert_int_eq(status_of(r), 503);
-    ck_assert_str_eq(body_of(r), "{\"error\":\"too many connections\"}");
-    free(r);
-    close(a);
-    close(b);
-    srv_stop(&s);
-}
-END_TEST
-
-START_TEST(httpd_parked)
-{
-    srv s;
-    int fd;
-    char *r;
-
-    srv_start(&s, NULL);
-    fd = dial(cer_httpd_port(s.h));
-    send_all(fd, "GET /park HTTP/1.1\r\nConnection: close\r\n\r\n", 41);
-    while (__atomic_load_n(&s.calls, __ATOMIC_SEQ_CST) < 1)
-        usleep(1000);
-    /* parked: a wake calls the handler again, which now answers */
-    s.ready = 1;
-    cer_httpd_wake(s.h);
-    r = read_all(fd);
-    ck_assert_int_eq(status_of(r), 200);
-    ck_assert_str_eq(body_of(r), "parked final=0");
-    ck_assert_int_eq(s.calls, 2);
-    free(r);
-    /* a request nobody wakes is answered at its deadline with final set */
-    r = xfer_s(cer_httpd_port(s.h), "GET /short HTTP/1.1\r\n\r\n");
-    ck_assert_str_eq(body_of(r), "deadline final=1");
-    free(r);
-    srv_stop(&s);
-}
-END_TEST
-
-/* Long polls never take every connection: past max_parked a request that
- * would park is answered at once (final); the handler sees the
- * Authorization header and the client's address. */
-START_TEST(httpd_parked_cap)
-{
-    cer_httpd_opts o = {.max_conns = 4};
-    srv s;
-    int fd[2];
-    char *r;
-
-    srv_start(&s, &o);
-    for (int i = 0; i < 2; i++) {
-        fd[i] = dial(cer_httpd_port(s.h));
-        send_all(fd[i], "GET /park HTTP/1.1\r\nConnection: close\r\n\r\n", 41);
-        while (__atomic_load_n(&s.calls, __ATOMIC_SEQ_CST) < i + 1)
-            usleep(1000);
-    }
-    r = xfer_s(cer_httpd_port(s.h), "GET /park HTTP/1.1\r\nConnection: close\r\n\r\n");
-    ck_assert_int_eq(status_of(r), 200);
-    ck_assert_str_eq(body_of(r), "parked final=1");
-    free(r);
-    r = xfer_s(cer_httpd_port(s.h), "GET /who HTTP/1.1\r\nAuthorization: Bearer x.y.z\r\nConnection: close\r\n\r\n");
-    ck_assert_str_eq(body_of(r), "127.0.0.1 Bearer x.y.z");
-    free(r);
-    r = xfer_s(cer_httpd_port(s.h), "GET /who HTTP/1.1\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n");
-    ck_assert_int_eq(status_of(r), 400);
-    free(r);
-    s.ready = 1;
-    cer_httpd_wake(s.h);
-    for (int i = 0; i < 2; i++) {
-        r = read_all(fd[i]);
-        ck_assert_str_eq(body_of(r), "parked final=0");
-        free(r);
-    }
-    srv_stop(&s);
-}
-END_TEST
 
 /* ---- the anchor service ---- */
 
@@ -394,7 +80,7 @@ static char *call_auth(cas *c, const char *method, const char *path, const char 
     ck_assert_int_eq(cer_buf_append(&b, head, strlen(head)), 0);
     if (n)
         ck_assert_int_eq(cer_buf_append(&b, body, n), 0);
-    r = xfer(c->port, b.data, b.len);
+    r = tu_xfer(c->port, b.data, b.len);
     cer_buf_free(&b);
     return r;
 }
@@ -407,7 +93,7 @@ static char *call(cas *c, const char *method, const char *path, const char *ctyp
 static cJSON *json_of(const char *answer)
 {
     cJSON *j = NULL;
-    const char *b = body_of(answer);
+    const char *b = tu_http_body(answer);
     ck_assert_msg(cer_json_parse(&j, b, strlen(b), 0) == 0, "not JSON: %s", answer);
     return j;
 }
@@ -539,8 +225,8 @@ START_TEST(cas_json_and_car_requests)
 
     cas_start(&c, 0, 0);
     r = call(&c, "GET", "/api/v0/service-info/supported_chains", NULL, NULL, 0);
-    ck_assert_int_eq(status_of(r), 200);
-    ck_assert_str_eq(body_of(r), "{\"supportedChains\":[\"inmemory:12345\"]}");
+    ck_assert_int_eq(tu_http_status(r), 200);
+    ck_assert_str_eq(tu_http_body(r), "{\"supportedChains\":[\"inmemory:12345\"]}");
     free(r);
 
     /* d1 by CAR (as js-ceramic 2.44 posts it), d2 by JSON (as ceramicfs's client) */
@@ -548,7 +234,7 @@ START_TEST(cas_json_and_car_requests)
     doc_make(&d2, "casd-b");
     request_car(&car, &d1, true, NULL);
     r = call(&c, "POST", "/api/v0/requests", "application/vnd.ipld.car", car.data, car.len);
-    ck_assert_msg(status_of(r) == 201, "%s", r);
+    ck_assert_msg(tu_http_status(r) == 201, "%s", r);
     j = json_of(r);
     ck_assert_str_eq(sget(j, "status"), "PENDING");
     cer_cid_to_string(tip, sizeof tip, cer_commit_cid(&d1.u));
@@ -561,13 +247,13 @@ START_TEST(cas_json_and_car_requests)
     free(r);
     /* the same request again: 200, the same request */
     r = call(&c, "POST", "/api/v0/requests", "application/vnd.ipld.car", car.data, car.len);
-    ck_assert_int_eq(status_of(r), 200);
+    ck_assert_int_eq(tu_http_status(r), 200);
     free(r);
     cer_cid_to_string(tip, sizeof tip, cer_commit_cid(&d2.u));
     cer_streamref_to_string(sid, sizeof sid, &d2.id);
     snprintf(body, sizeof body, "{\"streamId\":\"%s\",\"cid\":\"%s\",\"timestamp\":\"x\"}", sid, tip);
     r = call(&c, "POST", "/api/v0/requests", "application/json; charset=utf-8", body, strlen(body));
-    ck_assert_msg(status_of(r) == 201, "%s", r);
+    ck_assert_msg(tu_http_status(r) == 201, "%s", r);
     free(r);
     snprintf(path, sizeof path, "/api/v0/requests/%s", tip);
     r = call(&c, "GET", path, NULL, NULL, 0);
@@ -591,7 +277,7 @@ START_TEST(cas_json_and_car_requests)
         cer_cid_to_string(tip, sizeof tip, cer_commit_cid(&d->u));
         snprintf(path, sizeof path, "/api/v0/requests/%s/", tip);  /* a trailing slash is fine */
         r = call(&c, "GET", path, NULL, NULL, 0);
-        ck_assert_int_eq(status_of(r), 200);
+        ck_assert_int_eq(tu_http_status(r), 200);
         j = json_of(r);
         ck_assert_str_eq(sget(j, "status"), "COMPLETED");
         ck_assert_str_eq(sget(j, "message"), "CID successfully anchored.");
@@ -635,7 +321,7 @@ START_TEST(cas_replaced_and_full)
         cer_cid_to_string(tip, sizeof tip, k ? cer_commit_cid(&d.u) : cer_commit_cid(&d.g));
         snprintf(body, sizeof body, "{\"streamId\":\"%s\",\"cid\":\"%s\"}", sid, tip);
         r = call(&c, "POST", "/api/v0/requests", "application/json", body, strlen(body));
-        ck_assert_int_eq(status_of(r), 201);
+        ck_assert_int_eq(tu_http_status(r), 201);
         free(r);
     }
     cer_cid_to_string(tip, sizeof tip, cer_commit_cid(&d.g));
@@ -656,16 +342,16 @@ START_TEST(cas_replaced_and_full)
             cer_cid_to_string(tip, sizeof tip, cer_commit_cid(&x->g));
             snprintf(body, sizeof body, "{\"streamId\":\"%s\",\"cid\":\"%s\"}", sid, tip);
             r = call(&c, "POST", "/api/v0/requests", "application/json", body, strlen(body));
-            ck_assert_int_eq(status_of(r), k ? 503 : 201);
+            ck_assert_int_eq(tu_http_status(r), k ? 503 : 201);
             if (k)
-                ck_assert_str_eq(body_of(r), "{\"error\":\"too many requests waiting; try later\"}");
+                ck_assert_str_eq(tu_http_body(r), "{\"error\":\"too many requests waiting; try later\"}");
             free(r);
         }
         doc_free(&e);
         doc_free(&f);
     }
     r = call(&c, "GET", path, NULL, NULL, 0);
-    ck_assert_int_eq(status_of(r), 404);
+    ck_assert_int_eq(tu_http_status(r), 404);
     free(r);
     doc_free(&d);
     cas_stop(&c);
@@ -685,12 +371,12 @@ START_TEST(cas_long_poll_deadline)
     cer_cid_to_string(tip, sizeof tip, cer_commit_cid(&d.g));
     snprintf(body, sizeof body, "{\"streamId\":\"%s\",\"cid\":\"%s\"}", sid, tip);
     r = call(&c, "POST", "/api/v0/requests", "application/json", body, strlen(body));
-    ck_assert_int_eq(status_of(r), 201);
+    ck_assert_int_eq(tu_http_status(r), 201);
     free(r);
     /* nothing anchors it: the parked poll answers PENDING at its deadline */
     snprintf(path, sizeof path, "/api/v0/requests/%s", tip);
     r = call(&c, "GET", path, NULL, NULL, 0);
-    ck_assert_int_eq(status_of(r), 200);
+    ck_assert_int_eq(tu_http_status(r), 200);
     j = json_of(r);
     ck_assert_str_eq(sget(j, "status"), "PENDING");
     cJSON_Delete(j);
@@ -750,14 +436,14 @@ START_TEST(cas_bad_requests)
     CASE("POST", "/api/v0/requests", "application/json", body, strlen(body), 400, "streamId is not a StreamID");
     for (size_t i = 0; i < n; i++) {
         r = call(&c, cases[i].method, cases[i].path, cases[i].ctype, cases[i].body, cases[i].len);
-        ck_assert_msg(status_of(r) == cases[i].status, "case %zu: %s", i, r);
-        ck_assert_msg(strstr(body_of(r), cases[i].why), "case %zu: %s", i, r);
+        ck_assert_msg(tu_http_status(r) == cases[i].status, "case %zu: %s", i, r);
+        ck_assert_msg(strstr(tu_http_body(r), cases[i].why), "case %zu: %s", i, r);
         free(r);
     }
     /* CARs: without the genesis; claiming another stream; a block that does not hash to its CID */
     request_car(&car, &d, false, NULL);
     r = call(&c, "POST", "/api/v0/requests", "application/vnd.ipld.car", car.data, car.len);
-    ck_assert_int_eq(status_of(r), 400);
+    ck_assert_int_eq(tu_http_status(r), 400);
     ck_assert_ptr_nonnull(strstr(r, "the CAR lacks the genesis block"));
     free(r);
     car.len = 0;
@@ -772,13 +458,13 @@ START_TEST(cas_bad_requests)
         car_put(&both, &d.u.envelope);
         car_put(&both, &d.u.payload);
         r = call(&c, "POST", "/api/v0/requests", "application/vnd.ipld.car", both.data, both.len);
-        ck_assert_int_eq(status_of(r), 400);
+        ck_assert_int_eq(tu_http_status(r), 400);
         ck_assert_ptr_nonnull(strstr(r, "the tip is not a commit of that stream"));
         free(r);
         /* flip a byte of the last block */
         both.data[both.len - 1] ^= 1;
         r = call(&c, "POST", "/api/v0/requests", "application/vnd.ipld.car", both.data, both.len);
-        ck_assert_int_eq(status_of(r), 400);
+        ck_assert_int_eq(tu_http_status(r), 400);
         free(r);
         cer_buf_free(&both);
         cer_buf_free(&root.bytes);
@@ -802,7 +488,7 @@ static int post_json(cas *c, const cer_streamref *id, const cer_cid *tip)
     cer_cid_to_string(t, sizeof t, tip);
     snprintf(body, sizeof body, "{\"streamId\":\"%s\",\"cid\":\"%s\"}", sid, t);
     r = call(c, "POST", "/api/v0/requests", "application/json", body, strlen(body));
-    st = status_of(r);
+    st = tu_http_status(r);
     free(r);
     return st;
 }
@@ -816,7 +502,7 @@ static cJSON *get_req(cas *c, const cer_cid *tip)
     cer_cid_to_string(t, sizeof t, tip);
     snprintf(path, sizeof path, "/api/v0/requests/%s", t);
     r = call(c, "GET", path, NULL, NULL, 0);
-    ck_assert_msg(status_of(r) == 200, "%s", r);
+    ck_assert_msg(tu_http_status(r) == 200, "%s", r);
     j = json_of(r);
     free(r);
     return j;
@@ -933,10 +619,10 @@ static int try_auth(cas *c, const char *method, const char *path, const char *ct
                     const char *authz, const char *want)
 {
     char *r = call_auth(c, method, path, ctype, body ? body->data : NULL, body ? body->len : 0, authz);
-    int st = status_of(r);
+    int st = tu_http_status(r);
 
     if (want)
-        ck_assert_msg(strstr(body_of(r), want) != NULL, "want '%s' in: %s", want, r);
+        ck_assert_msg(strstr(tu_http_body(r), want) != NULL, "want '%s' in: %s", want, r);
     free(r);
     return st;
 }
@@ -1064,8 +750,8 @@ START_TEST(cas_pending_bounds)
     cer_cid_to_string(t, sizeof t, cer_commit_cid(&x.g));
     snprintf(body, sizeof body, "{\"streamId\":\"%s\",\"cid\":\"%s\"}", sid, t);
     r = call(&c, "POST", "/api/v0/requests", "application/json", body, strlen(body));
-    ck_assert_int_eq(status_of(r), 429);
-    ck_assert_str_eq(body_of(r), "{\"error\":\"too many requests of yours waiting; try later\"}");
+    ck_assert_int_eq(tu_http_status(r), 429);
+    ck_assert_str_eq(tu_http_body(r), "{\"error\":\"too many requests of yours waiting; try later\"}");
     free(r);
     /* a newer tip of a waiting stream replaces its request: not one more */
     ck_assert_int_eq(post_json(&c, &a.id, cer_commit_cid(&a.u)), 201);
@@ -1119,16 +805,11 @@ static Suite *casd_suite(void)
     TCase *tc = tcase_create("core");
 
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, httpd_answers);
-    tcase_add_test(tc, httpd_refuses);
-    tcase_add_test(tc, httpd_max_conns);
-    tcase_add_test(tc, httpd_parked);
     tcase_add_test(tc, cas_json_and_car_requests);
     tcase_add_test(tc, cas_replaced_and_full);
     tcase_add_test(tc, cas_long_poll_deadline);
     tcase_add_test(tc, cas_bad_requests);
     tcase_add_test(tc, cas_journal_restart);
-    tcase_add_test(tc, httpd_parked_cap);
     tcase_add_test(tc, cas_auth);
     tcase_add_test(tc, cas_auth_digest);
     tcase_add_test(tc, cas_pending_bounds);

@@ -3,11 +3,15 @@
  */
 #include "testutil.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #ifndef TEST_DATA_DIR
 #define TEST_DATA_DIR "tests/vectors"
@@ -206,4 +210,65 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 void tu_rm_tree(const char *dir)
 {
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int tu_dial(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct timeval tv = {10, 0};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert_int_ge(fd, 0);
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+void tu_send_all(int fd, const void *p, size_t n)
+{
+    while (n) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return;  /* the server may close early (413, 431) */
+        p = (const char *)p + w, n -= (size_t)w;
+    }
+}
+
+char *tu_read_all(int fd)
+{
+    cer_buf b = CER_BUF_INIT;
+    char tmp[4096];
+    ssize_t r;
+
+    while ((r = recv(fd, tmp, sizeof tmp, 0)) > 0)
+        ck_assert_int_eq(cer_buf_append(&b, tmp, (size_t)r), 0);
+    close(fd);
+    if (!b.data)
+        return strdup("");
+    return (char *)b.data;
+}
+
+char *tu_xfer(int port, const void *raw, size_t n)
+{
+    int fd = tu_dial(port);
+    tu_send_all(fd, raw, n);
+    return tu_read_all(fd);
+}
+
+char *tu_xfer_s(int port, const char *raw)
+{
+    return tu_xfer(port, raw, strlen(raw));
+}
+
+int tu_http_status(const char *text)
+{
+    int s = 0;
+    return sscanf(text, "HTTP/1.%*d %d", &s) == 1 ? s : -1;
+}
+
+const char *tu_http_body(const char *text)
+{
+    const char *b = strstr(text, "\r\n\r\n");
+    return b ? b + 4 : "";
 }

@@ -53,6 +53,19 @@ uint64_t tu_fnv1a(uint64_t basis, const char *s);
  * characters each, NUL-terminated, at stride *keylen + 1; caller frees. */
 char *tu_fnv_colliding_keys(size_t n, uint64_t basis, int bits, size_t *keylen);
 
+/* A raw HTTP client for the servers under test. tu_dial: a socket
+ * connected to 127.0.0.1:port (10 s receive timeout); tu_send_all: stops
+ * early when the server closes; tu_read_all: everything the server sends
+ * until it closes, then closes fd (caller frees); tu_xfer: the three. */
+int tu_dial(int port);
+void tu_send_all(int fd, const void *p, size_t n);
+char *tu_read_all(int fd);
+char *tu_xfer(int port, const void *raw, size_t n);
+char *tu_xfer_s(int port, const char *raw);
+/* The status code of the first answer in text (-1: none); its body. */
+int tu_http_status(const char *text);
+const char *tu_http_body(const char *text);
+
 int tu_run(Suite *s);
 
 #define CER_TEST_MAIN(suite_fn)                                                    \
