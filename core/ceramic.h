@@ -684,11 +684,18 @@ typedef struct cer_log_entry {
 } cer_log_entry;
 
 /* A stream's state, derived from its verified log. Free with
- * cer_state_free. content and metadata are owned by the state. */
+ * cer_state_free. content, metadata and the anchored_ pair are owned by
+ * the state. */
 typedef struct cer_state {
     cer_streamref id;           /* the StreamID */
     cJSON *content;             /* current content (after the tip) */
     cJSON *metadata;            /* current header: controllers, family, ... */
+    /* A TileDocument with data commits after its last verified anchor (or
+     * since its genesis): the content and metadata before them, which js
+     * shows as state.content/metadata (and ours as state.next); NULL
+     * otherwise. */
+    cJSON *anchored_content;
+    cJSON *anchored_metadata;
     int signature;              /* CER_SIG_* */
     int anchor_status;          /* CER_ANCHOR_*: ANCHORED only when the newest
                                    anchor commit is verified and the tip */
