@@ -754,16 +754,20 @@ int cer_state_merge(cer_state **st, cer_store *store, const cer_cid *other_tip);
  *   POST /api/v0/multiqueries   cer_jsapi_parse_multiquery, _multiquery_body
  *   POST /api/v0/streams/:id/anchor                   cer_jsapi_anchor_body
  *   GET  /api/v0/node/chains    cer_jsapi_chains_body
- *   GET  /api/v0/node/healthcheck   200 "Alive!" (text/html; charset=utf-8),
- *                               503 "IPFS unreachable"
+ *   GET  /api/v0/node/healthcheck   200 CER_JSAPI_ALIVE (CER_JSAPI_TEXT_TYPE),
+ *                               503 CER_JSAPI_NO_IPFS
  *   GET  /api/v0/admin/pins[/:id]   cer_jsapi_pins_body
  *   POST|DELETE /api/v0/admin/pins/:id               cer_jsapi_pin_body
- * JSON bodies are "application/json; charset=utf-8". A failure is
+ * JSON bodies are CER_JSAPI_JSON_TYPE. A failure is
  * cer_jsapi_error_body with status CER_JSAPI_STATUS_FAILED: js answers 500
  * for whatever a handler throws, malformed JSON, oversize bodies and bad
  * StreamIDs included; 400 for the legacy /api/v0/pins and what a read-only
  * gateway refuses; 401 for the admin API without a valid authorization. */
 #define CER_JSAPI_BODY_MAX (1024 * 1024)   /* express.json({limit: '1mb'}) */
+#define CER_JSAPI_JSON_TYPE "application/json; charset=utf-8"
+#define CER_JSAPI_TEXT_TYPE "text/html; charset=utf-8"
+#define CER_JSAPI_ALIVE "Alive!"
+#define CER_JSAPI_NO_IPFS "IPFS unreachable"  /* with status 503 */
 #define CER_JSAPI_STATUS_FAILED 500
 #define CER_JSAPI_STATUS_UNSUPPORTED 400
 #define CER_JSAPI_STATUS_UNAUTHORIZED 401

@@ -313,11 +313,14 @@ static int signed_value(cJSON **out, cer_store *store, const uint8_t *block, siz
         ok = o && cJSON_AddItemToArray(sigs, o) &&
              add(o, "signature", b64_json(CER_BASE64URL, s->signature, s->signature_len));
         if (ok && s->header_cbor) {
+            hdr = NULL;
             if ((rc = cer_dagcbor_decode(&hdr, s->header_cbor, s->header_len)) < 0 ||
-                (rc = js_values(hdr, 0)) < 0 || !add(o, "header", hdr)) {
+                (rc = js_values(hdr, 0)) < 0) {
+                cJSON_Delete(hdr);
                 ok = false;
                 break;
             }
+            ok = add(o, "header", hdr);
         }
         if (ok && s->protected_len)
             ok = add(o, "protected", b64_json(CER_BASE64URL, s->protected_hdr, s->protected_len));
@@ -389,7 +392,7 @@ static int str_order(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static cJSON *strings_json(char *const *s, size_t n)
+static cJSON *strings_json(const char *const *s, size_t n)
 {
     cJSON *a = cJSON_CreateArray();
 
@@ -417,8 +420,8 @@ int cer_jsapi_pins_body(char **out, const cer_streamref *ids, size_t n)
     }
     if (ok) {
         qsort(s, n, sizeof *s, str_order);
-        ok = (j = cJSON_CreateObject()) && add(j, "pinnedStreamIds", strings_json(s, n)) &&
-             add(j, "pinnedDocIds", strings_json(s, n));
+        ok = (j = cJSON_CreateObject()) && add(j, "pinnedStreamIds", strings_json((const char *const *)s, n)) &&
+             add(j, "pinnedDocIds", strings_json((const char *const *)s, n));
     }
     free(buf);
     free(s);
@@ -443,16 +446,9 @@ int cer_jsapi_anchor_body(char **out, const cer_streamref *id, int anchor_status
 
 int cer_jsapi_chains_body(char **out, const char *const *chains, size_t n)
 {
-    cJSON *j = cJSON_CreateObject(), *a = NULL;
-    bool ok = j && add(j, "supportedChains", a = cJSON_CreateArray());
+    cJSON *j = cJSON_CreateObject();
 
-    for (size_t i = 0; ok && i < n; i++) {
-        cJSON *s = cJSON_CreateString(chains[i]);
-        ok = s && cJSON_AddItemToArray(a, s);
-        if (!ok)
-            cJSON_Delete(s);
-    }
-    return finish(out, j, ok);
+    return finish(out, j, j && add(j, "supportedChains", strings_json(chains, n)));
 }
 
 /* ------------------------------------------------------------------ */

@@ -211,9 +211,14 @@ START_TEST(js_responses)
         char *ours = NULL;
         cer_streamref id;
 
-        if (cJSON_GetObjectItem(x, "status")->valueint != 200 || label_is(x, "healthcheck") ||
-            label_is(x, "healthcheck-noipfs") || strstr(url, "/admin/getCode"))
+        if (label_is(x, "healthcheck") || label_is(x, "healthcheck-noipfs")) {
+            ck_assert_str_eq(tu_str(x, "response"), CER_JSAPI_ALIVE);
+            ck_assert_str_eq(tu_str(x, "responseType"), CER_JSAPI_TEXT_TYPE);
             continue;
+        }
+        if (cJSON_GetObjectItem(x, "status")->valueint != 200 || strstr(url, "/admin/getCode"))
+            continue;
+        ck_assert_str_eq(tu_str(x, "responseType"), CER_JSAPI_JSON_TYPE);
         r = parse(tu_str(x, "response"));
         if (cJSON_GetObjectItem(r, "state")) {
             const cJSON *st = cJSON_GetObjectItem(r, "state");
@@ -303,6 +308,7 @@ START_TEST(js_errors)
         if (status == 200 || status == 404)
             continue;
         r = parse(tu_str(x, "response"));
+        ck_assert_str_eq(tu_str(x, "responseType"), CER_JSAPI_JSON_TYPE);
         ck_assert_int_eq(cer_jsapi_error_body(&ours, tu_str(r, "error")), 0);
         assert_body(ours, x);
         /* whatever a handler throws (bad JSON, oversize, bad StreamIDs
