@@ -191,16 +191,18 @@ int cer_jsapi_state(cJSON **out, const cer_state *st)
 int cer_jsapi_stream_body(char **out, const cer_state *st, unsigned flags)
 {
     cer_streamref id = stream_of(st);
-    cJSON *j = cJSON_CreateObject(), *s = NULL;
+    cJSON *j, *s = NULL;
     int rc;
+    bool ok;
 
     *out = NULL;
-    if ((rc = cer_jsapi_state(&s, st)) < 0) {
-        cJSON_Delete(j);
+    if ((rc = cer_jsapi_state(&s, st)) < 0)
         return rc;
-    }
-    return finish(out, j, j && add(j, "streamId", ref_json(&id)) &&
-                              (!(flags & CER_JSAPI_DOCID) || add(j, "docId", ref_json(&id))) && add(j, "state", s));
+    j = cJSON_CreateObject();
+    ok = j && add(j, "streamId", ref_json(&id)) && (!(flags & CER_JSAPI_DOCID) || add(j, "docId", ref_json(&id)));
+    if (!ok)
+        cJSON_Delete(s);
+    return finish(out, j, ok && add(j, "state", s));  /* add takes s either way */
 }
 
 int cer_jsapi_content_body(char **out, const cer_state *st)

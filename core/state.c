@@ -403,6 +403,7 @@ int cer_state_copy(cer_state **out, const cer_state *st)
     c->content = cJSON_Duplicate(st->content, 1);
     c->metadata = cJSON_Duplicate(st->metadata, 1);
     c->log = log_alloc(st->log_len);
+    c->anchored_content = c->anchored_metadata = NULL;  /* st's until copied */
     if (!dup_opt(&c->anchored_content, st->anchored_content) ||
         !dup_opt(&c->anchored_metadata, st->anchored_metadata) || !c->content || !c->metadata || !c->log) {
         c->log_len = 0;
