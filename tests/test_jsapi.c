@@ -755,6 +755,71 @@ START_TEST(multiquery_walk)
 }
 END_TEST
 
+/* ---- the node's own states ---- */
+
+static char *node_body(cer_node *node, const cer_streamref *id)
+{
+    cer_state *st = NULL;
+    char *out = NULL;
+
+    ck_assert_msg(cer_node_state(node, &st, id) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_jsapi_stream_body(&out, st, 0), 0);
+    cer_state_free(st);
+    return out;
+}
+
+/* A stream this node writes shows as js would show it: its genesis
+ * content until an anchor, the updates as next; the same after the node
+ * is reopened, and the same as a fresh walk of its log. */
+START_TEST(node_states)
+{
+    char dir[] = "/tmp/test_jsapi.XXXXXX";
+    uint8_t seed[32] = {9};
+    cer_key k;
+    cer_node *node;
+    cer_node_opts o = {.state_dir = dir, .key = &k, .store_flags = CER_STORE_NOSYNC};
+    cer_streamref id;
+    cer_state *walked = NULL;
+    cer_cid tip;
+    cJSON *h = parse("{\"family\":\"api\"}"), *c0 = parse("{\"a\":1}"), *c1 = parse("{\"a\":1,\"b\":2}"),
+          *c2 = parse("{\"a\":1,\"b\":2,\"c\":[3]}"), *j;
+    char *b1, *b2, *b3;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(cer_key_from_seed(&k, seed), 0);
+    ck_assert_msg(cer_node_open(&node, &o) == 0, "%s", cer_errmsg());
+    ck_assert_msg(cer_node_create(node, &id, h, c0, 0) == 0, "%s", cer_errmsg());
+    b1 = node_body(node, &id);
+    ck_assert_ptr_null(strstr(b1, "\"next\""));
+    free(b1);
+    ck_assert_int_eq(cer_node_update(node, &id, c1), 0);
+    ck_assert_int_eq(cer_node_update(node, &id, c2), 0);
+    b1 = node_body(node, &id);
+    j = parse(b1);
+    ck_assert(cer_json_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "state"), "content"), c0));
+    ck_assert(cer_json_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "state"), "next"), "content"), c2));
+    cJSON_Delete(j);
+    ck_assert_int_eq(cer_node_controls(node, &id, &tip), 1);
+    ck_assert_int_eq(cer_state_load(&walked, cer_node_store(node), &id, &tip), 0);
+    ck_assert_int_eq(cer_jsapi_stream_body(&b2, walked, 0), 0);
+    ck_assert_str_eq(b1, b2);
+    cer_state_free(walked);
+    cer_node_close(node);
+    ck_assert_msg(cer_node_open(&node, &o) == 0, "%s", cer_errmsg());
+    b3 = node_body(node, &id);
+    ck_assert_str_eq(b1, b3);
+    cer_node_close(node);
+    free(b1);
+    free(b2);
+    free(b3);
+    cJSON_Delete(h);
+    cJSON_Delete(c0);
+    cJSON_Delete(c1);
+    cJSON_Delete(c2);
+    tu_rm_tree(dir);
+}
+END_TEST
+
 static Suite *jsapi_suite(void)
 {
     Suite *s = suite_create("jsapi");
@@ -767,6 +832,7 @@ static Suite *jsapi_suite(void)
     tcase_add_test(tc, js_refusals);
     tcase_add_test(tc, unsigned_commit_forms);
     tcase_add_test(tc, multiquery_walk);
+    tcase_add_test(tc, node_states);
     suite_add_tcase(s, tc);
     return s;
 }
