@@ -781,7 +781,9 @@ int cer_state_merge(cer_state **st, cer_store *store, const cer_cid *other_tip);
  * js's: those at the last verified anchor when data commits follow it
  * (st->anchored_*), the current ones then being next. An anchor commit this
  * node could not verify is in the log (it is the tip's ancestor) with no
- * timestamp, and moves nothing. Caller frees *out. */
+ * timestamp, and moves nothing. (A log entry's expirationTime, which js
+ * adds for CACAO-signed commits, is not in cer_log_entry yet.) Caller
+ * frees *out. */
 int cer_jsapi_state(cJSON **out, const cer_state *st);
 /* {"streamId", "state"}; with CER_JSAPI_DOCID {"streamId", "docId",
  * "state"} (what POST /api/v0/commits answers). The StreamID is st's, also
@@ -852,6 +854,9 @@ typedef struct cer_jsapi_query {
     size_t npaths;
     bool has_at_time;
     int64_t at_time;            /* "atTime" (or opts.atTime): seconds, as anchor times */
+    bool has_genesis;           /* "genesis": the stream's genesis commit, which js
+                                   creates the stream from when it does not have it */
+    cer_commit_blocks genesis;
 } cer_jsapi_query;
 typedef struct cer_jsapi_multiquery {
     cer_jsapi_query *queries;   /* owned */

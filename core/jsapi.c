@@ -846,6 +846,7 @@ static void query_free(cer_jsapi_query *q)
     for (size_t i = 0; i < q->npaths; i++)
         free(q->paths[i]);
     free(q->paths);
+    cer_commit_blocks_free(&q->genesis);
     memset(q, 0, sizeof *q);
 }
 
@@ -883,6 +884,13 @@ static int parse_query(cer_jsapi_query *q, const cJSON *o)
     if ((rc = ref_field(&q->ref, get(o, "streamId") ? get(o, "streamId") : get(o, "docId"), "streamId")) < 0 ||
         (rc = at_time(q, o)) < 0)
         return rc;
+    if (get(o, "genesis") && !cJSON_IsNull(get(o, "genesis"))) {
+        cer_buf cacao = CER_BUF_INIT;
+        if ((rc = parse_commit(&q->genesis, &cacao, get(o, "genesis"), "genesis")) < 0)
+            return rc;
+        cer_buf_free(&cacao);
+        q->has_genesis = true;
+    }
     if (!paths || cJSON_IsNull(paths))
         return 0;
     if (!cJSON_IsArray(paths))

@@ -724,6 +724,15 @@ START_TEST(multiquery_walk)
     free(out);
     cer_jsapi_multiquery_free(&mq);
 
+    /* a query's genesis (js creates the stream from it when missing) */
+    snprintf(body, sizeof body, "{\"queries\":[{\"streamId\":\"%s\",\"genesis\":{\"header\":{\"family\":\"x\"}}}]}", sb);
+    ck_assert_msg(cer_jsapi_parse_multiquery(&mq, body, strlen(body)) == 0, "%s", cer_errmsg());
+    ck_assert(mq.queries[0].has_genesis && !mq.queries[0].genesis.is_signed && mq.queries[0].genesis.payload.bytes.len);
+    cer_jsapi_multiquery_free(&mq);
+    snprintf(body, sizeof body, "{\"queries\":[{\"streamId\":\"%s\",\"genesis\":{\"jws\":{}}}]}", sb);
+    ck_assert_int_eq(cer_jsapi_parse_multiquery(&mq, body, strlen(body)), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "queries[0]: genesis"));
+
     /* many paths under one stream, whose content has as many keys:
      * linear (8 times the paths, about 8 times the time, far from 64) */
     {

@@ -5,7 +5,7 @@
  * bytes without crashing, leave nothing behind when it refuses, and what
  * it accepts must be whole: every block hashes to its CID, a signed
  * commit's envelope decodes and links its payload, every query has a
- * StreamID and its paths.
+ * StreamID, its paths and its genesis' block.
  */
 #include "ceramic.h"
 
@@ -57,9 +57,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
             assert(!mq.queries && mq.nqueries == 0);
             return 0;
         }
-        for (size_t i = 0; i < mq.nqueries; i++)
-            for (size_t p = 0; p < mq.queries[i].npaths; p++)
-                assert(mq.queries[i].paths[p]);
+        for (size_t i = 0; i < mq.nqueries; i++) {
+            const cer_jsapi_query *q = &mq.queries[i];
+            for (size_t p = 0; p < q->npaths; p++)
+                assert(q->paths[p]);
+            if (q->has_genesis)
+                assert(cer_cid_check_block(&q->genesis.payload.cid, q->genesis.payload.bytes.data,
+                                           q->genesis.payload.bytes.len) == 0);
+        }
         cer_jsapi_multiquery_free(&mq);
         break;
     }
