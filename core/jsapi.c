@@ -622,8 +622,10 @@ static int sorted_members(const cJSON ***out, size_t *n, const cJSON *map)
     qsort(*out, *n, sizeof **out, key_order);
     for (size_t i = 1; i < *n; i++)
         if (strcmp((*out)[i - 1]->string, (*out)[i]->string) == 0) {
+            int rc = cer_err(-EINVAL, "commit: key '%.64s' twice", (*out)[i]->string);
             free(*out);
-            return cer_err(-EINVAL, "commit: key '%.64s' twice", (*out)[i]->string);
+            *out = NULL;
+            return rc;
         }
     return 0;
 }
