@@ -762,7 +762,8 @@ int cer_state_merge(cer_state **st, cer_store *store, const cer_cid *other_tip);
  * cer_jsapi_error_body with status CER_JSAPI_STATUS_FAILED: js answers 500
  * for whatever a handler throws, malformed JSON, oversize bodies and bad
  * StreamIDs included; 400 for the legacy /api/v0/pins and what a read-only
- * gateway refuses; 401 for the admin API without a valid authorization. */
+ * gateway refuses; 401 for the admin API without a valid authorization;
+ * an unknown route gets express's 404 HTML page ("Cannot GET /path"). */
 #define CER_JSAPI_BODY_MAX (1024 * 1024)   /* express.json({limit: '1mb'}) */
 #define CER_JSAPI_JSON_TYPE "application/json; charset=utf-8"
 #define CER_JSAPI_TEXT_TYPE "text/html; charset=utf-8"
