@@ -719,11 +719,18 @@ typedef struct cer_log_entry {
 } cer_log_entry;
 
 /* A stream's state, derived from its verified log. Free with
- * cer_state_free. content and metadata are owned by the state. */
+ * cer_state_free. content, metadata and the anchored_ pair are owned by
+ * the state. */
 typedef struct cer_state {
     cer_streamref id;           /* the StreamID */
     cJSON *content;             /* current content (after the tip) */
     cJSON *metadata;            /* current header: controllers, family, ... */
+    /* A TileDocument with data commits after its last verified anchor (or
+     * since its genesis): the content and metadata before them, which js
+     * shows as state.content/metadata (and ours as state.next); NULL
+     * otherwise. */
+    cJSON *anchored_content;
+    cJSON *anchored_metadata;
     int signature;              /* CER_SIG_* */
     int anchor_status;          /* CER_ANCHOR_*: ANCHORED only when the newest
                                    anchor commit is verified and the tip */
@@ -764,6 +771,156 @@ int cer_state_apply(cer_state *st, cer_store *store, const cer_cid *commit);
  * (Anchors here are checked by nobody: unverified. See cer_node_*.)
  * Returns 1 when the other branch won (*st replaced), 0 when st stays. */
 int cer_state_merge(cer_state **st, cer_store *store, const cer_cid *other_tip);
+
+/* ------------------------------------------------------------------ */
+/* js-ceramic's HTTP API: the JSON it speaks (jsapi.c)                  */
+/* ------------------------------------------------------------------ */
+
+/* The bodies of js-ceramic 2.44's HTTP API (@ceramicnetwork/cli's
+ * ceramic-daemon.ts) as @ceramicnetwork/http-client 2.x sends and reads
+ * them, byte for byte: no HTTP here, a server only moves these strings.
+ * Every *_body function writes compact JSON as JSON.stringify does
+ * (caller frees *out). What js answers where (tests/vectors/js-api/):
+ *   GET  /api/v0/streams/:id (StreamID or CommitID)   cer_jsapi_stream_body
+ *   POST /api/v0/streams        cer_jsapi_parse_create, then _stream_body
+ *   POST /api/v0/commits        cer_jsapi_parse_apply, _stream_body(DOCID)
+ *   GET  /api/v0/streams/:id/content                  cer_jsapi_content_body
+ *   GET  /api/v0/commits/:id    cer_jsapi_commits_body
+ *   POST /api/v0/multiqueries   cer_jsapi_parse_multiquery, _multiquery_body
+ *   POST /api/v0/streams/:id/anchor                   cer_jsapi_anchor_body
+ *   GET  /api/v0/node/chains    cer_jsapi_chains_body
+ *   GET  /api/v0/node/healthcheck   200 CER_JSAPI_ALIVE (CER_JSAPI_TEXT_TYPE),
+ *                               503 CER_JSAPI_NO_IPFS
+ *   GET  /api/v0/admin/pins[/:id]   cer_jsapi_pins_body
+ *   POST|DELETE /api/v0/admin/pins/:id               cer_jsapi_pin_body
+ * JSON bodies are CER_JSAPI_JSON_TYPE. A failure is
+ * cer_jsapi_error_body with status CER_JSAPI_STATUS_FAILED: js answers 500
+ * for whatever a handler throws, malformed JSON, oversize bodies and bad
+ * StreamIDs included; 400 for the legacy /api/v0/pins and what a read-only
+ * gateway refuses; 401 for the admin API without a valid authorization;
+ * an unknown route gets express's 404 HTML page ("Cannot GET /path"). */
+#define CER_JSAPI_BODY_MAX (1024 * 1024)   /* express.json({limit: '1mb'}) */
+#define CER_JSAPI_JSON_TYPE "application/json; charset=utf-8"
+#define CER_JSAPI_TEXT_TYPE "text/html; charset=utf-8"
+#define CER_JSAPI_ALIVE "Alive!"
+#define CER_JSAPI_NO_IPFS "IPFS unreachable"  /* with status 503 */
+#define CER_JSAPI_STATUS_FAILED 500
+#define CER_JSAPI_STATUS_UNSUPPORTED 400
+#define CER_JSAPI_STATUS_UNAUTHORIZED 401
+#define CER_JSAPI_TIMEOUT_MS 7000          /* multiQuery's default timeout */
+
+/* StreamUtils.serializeState(state) of @ceramicnetwork/common 2.39: in
+ * js's key order {type, content, metadata, signature, anchorStatus (its
+ * name), log [{cid, type, timestamp?}], anchorProof? {root, txHash,
+ * txType?, chainId, ...} (the proof block's keys in DAG-CBOR order, CIDs as
+ * strings), next? {content, metadata}, doctype}. content and metadata are
+ * js's: those at the last verified anchor when data commits follow it
+ * (st->anchored_*), the current ones then being next. An anchor commit this
+ * node could not verify is in the log (it is the tip's ancestor) with no
+ * timestamp, and moves nothing. (A log entry's expirationTime, which js
+ * adds for CACAO-signed commits, is not in cer_log_entry yet.) Caller
+ * frees *out. */
+int cer_jsapi_state(cJSON **out, const cer_state *st);
+/* {"streamId", "state"}; with CER_JSAPI_DOCID {"streamId", "docId",
+ * "state"} (what POST /api/v0/commits answers). The StreamID is st's, also
+ * for a CommitID load. */
+#define CER_JSAPI_DOCID 0x1
+int cer_jsapi_stream_body(char **out, const cer_state *st, unsigned flags);
+/* The stream's content as the client's stream.content reads it: the
+ * current content (js's next.content when there is one). */
+int cer_jsapi_content_body(char **out, const cer_state *st);
+/* {"streamId", "docId", "commits": [{cid, value}]} for st's log, each
+ * commit read from store as StreamUtils.serializeCommit shows it: a signed
+ * commit {jws: {payload, signatures: [{signature, header?, protected}],
+ * link}, linkedBlock: base64 of its payload}; another commit its DAG-CBOR
+ * map with id, prev and proof as CID strings. */
+int cer_jsapi_commits_body(char **out, cer_store *store, const cer_state *st);
+/* {"error": message} */
+int cer_jsapi_error_body(char **out, const char *message);
+/* {"pinnedStreamIds": [...], "pinnedDocIds": [...]}, the StreamIDs sorted as
+ * js lists them */
+int cer_jsapi_pins_body(char **out, const cer_streamref *ids, size_t n);
+/* {"streamId", "docId", "isPinned"} */
+int cer_jsapi_pin_body(char **out, const cer_streamref *id, bool pinned);
+/* {"streamId", "anchorStatus": n} (the status as its number) */
+int cer_jsapi_anchor_body(char **out, const cer_streamref *id, int anchor_status);
+/* {"supportedChains": [...]} */
+int cer_jsapi_chains_body(char **out, const char *const *chains, size_t n);
+
+/* The write options of a request body ("opts", or the legacy "docOpts"):
+ * each field as sent, -1 when absent. sync: SyncOptions (0 PREFER_CACHE,
+ * 1 SYNC_ALWAYS, 2 NEVER_SYNC, 3 SYNC_ON_ERROR); the legacy boolean reads
+ * as SYNC_ALWAYS (true) or PREFER_CACHE. Other members are ignored, as js
+ * ignores what it does not know. */
+typedef struct cer_jsapi_opts {
+    int anchor, publish, pin;
+    int sync;
+    int64_t sync_timeout_s;     /* syncTimeoutSeconds */
+} cer_jsapi_opts;
+
+/* A POST /api/v0/streams or /api/v0/commits body, checked and decoded:
+ * the commit's blocks rebuilt from StreamUtils.serializeCommit's form and
+ * hashed (a signed commit: the DAG-JOSE envelope from jws.payload and
+ * jws.signatures, its payload from linkedBlock, which must hash to
+ * jws.link; an unsigned one: its DAG-CBOR, with id/prev/proof strings as
+ * links and header.model base64 as bytes). Nothing is verified beyond the
+ * form: signatures and stream rules are the node's. */
+typedef struct cer_jsapi_request {
+    uint64_t type;              /* create: the stream type ("type") */
+    cer_streamref id;           /* apply: the stream ("streamId" or "docId") */
+    cer_commit_blocks commit;   /* the genesis (create) or the commit (apply) */
+    cer_buf cacao;              /* the CACAO block a CACAO-signed commit carries
+                                   ("cacaoBlock"; bytes as sent), else empty */
+    cer_jsapi_opts opts;
+} cer_jsapi_request;
+void cer_jsapi_request_free(cer_jsapi_request *r);
+/* Parse body[0..len): -EFBIG over CER_JSAPI_BODY_MAX ("request entity too
+ * large") or a block over CER_BLOCK_MAX, -EINVAL with the reason for bad
+ * JSON, a missing or mistyped field, a bad StreamID, malformed base64, a
+ * JWS whose payload is not a CID ("Not a valid DagJWS", js's words), a
+ * linkedBlock that is not DAG-CBOR or not jws.link's block. Time linear in
+ * len. On failure *out is empty. */
+int cer_jsapi_parse_create(cer_jsapi_request *out, const char *body, size_t len);
+int cer_jsapi_parse_apply(cer_jsapi_request *out, const char *body, size_t len);
+
+/* One query of POST /api/v0/multiqueries. */
+typedef struct cer_jsapi_query {
+    cer_streamref ref;          /* StreamID or CommitID ("streamId" or "docId") */
+    char **paths;               /* "paths", owned */
+    size_t npaths;
+    bool has_at_time;
+    int64_t at_time;            /* "atTime" (or opts.atTime): seconds, as anchor times */
+    bool has_genesis;           /* "genesis": the stream's genesis commit, which js
+                                   creates the stream from when it does not have it */
+    cer_commit_blocks genesis;
+} cer_jsapi_query;
+typedef struct cer_jsapi_multiquery {
+    cer_jsapi_query *queries;   /* owned */
+    size_t nqueries;
+    int64_t timeout_ms;         /* "timeout"; CER_JSAPI_TIMEOUT_MS when absent */
+} cer_jsapi_multiquery;
+void cer_jsapi_multiquery_free(cer_jsapi_multiquery *mq);
+int cer_jsapi_parse_multiquery(cer_jsapi_multiquery *out, const char *body, size_t len);
+/* The answer, as core's multiQuery builds it: for each query in order,
+ * its stream, then along each path (segments split at '/', a leading '/'
+ * dropped, shared prefixes walked once) the streams whose StreamIDs the
+ * content holds under those keys; each keyed by the StreamID or CommitID
+ * asked (an atTime query: the CommitID of the state's tip), a key seen
+ * again keeping its first place and taking the later state. load gives a
+ * stream's state for ref (query->at_time applies when set; the caller
+ * frees it) or a negative errno, which leaves that stream (and what its
+ * paths lead to) out, as js leaves out what fails or times out. */
+typedef int (*cer_jsapi_load_fn)(void *arg, cer_state **out, const cer_streamref *ref,
+                                 const cer_jsapi_query *query);
+int cer_jsapi_multiquery_body(char **out, const cer_jsapi_multiquery *mq, cer_jsapi_load_fn load, void *arg);
+
+/* js-ceramic's readings of a state that a loader needs:
+ * commit_at_time, the commit an atTime load resolves to (the last anchor
+ * commit whose time is at most t, else the genesis); copy_times, what a
+ * CommitID load shows: at (the state at a commit of full's log) takes the
+ * anchor times full's log gives the same commits. */
+void cer_jsapi_commit_at_time(cer_cid *out, const cer_state *st, int64_t t);
+void cer_jsapi_copy_times(cer_state *at, const cer_state *full);
 
 /* ------------------------------------------------------------------ */
 /* The node                                                             */

@@ -19,7 +19,9 @@
  *     log-syncer.ts (log walk, conflict resolution).
  * Unlike js, a cer_state has no "next": content and metadata are always
  * those after the tip (js's `next ?? current`), which is what every check
- * in js reads. Model and MID metadata hold StreamIDs as 'k...' strings and
+ * in js reads; a TileDocument keeps js's own content and metadata (those
+ * at its last verified anchor) beside them while data commits follow it
+ * (anchored_content, anchored_metadata). Model and MID metadata hold StreamIDs as 'k...' strings and
  * MID unique as base64, as js's serializeState prints them.
  *
  * Model and MID are loaded read-only (the node never writes them).
@@ -377,8 +379,17 @@ void cer_state_free(cer_state *st)
         return;
     cJSON_Delete(st->content);
     cJSON_Delete(st->metadata);
+    cJSON_Delete(st->anchored_content);
+    cJSON_Delete(st->anchored_metadata);
     free(st->log);
     free(st);
+}
+
+/* A copy of src (NULL stays NULL): false when out of memory. */
+static bool dup_opt(cJSON **out, const cJSON *src)
+{
+    *out = src ? cJSON_Duplicate(src, 1) : NULL;
+    return !src || *out;
 }
 
 int cer_state_copy(cer_state **out, const cer_state *st)
@@ -392,7 +403,9 @@ int cer_state_copy(cer_state **out, const cer_state *st)
     c->content = cJSON_Duplicate(st->content, 1);
     c->metadata = cJSON_Duplicate(st->metadata, 1);
     c->log = log_alloc(st->log_len);
-    if (!c->content || !c->metadata || !c->log) {
+    c->anchored_content = c->anchored_metadata = NULL;  /* st's until copied */
+    if (!dup_opt(&c->anchored_content, st->anchored_content) ||
+        !dup_opt(&c->anchored_metadata, st->anchored_metadata) || !c->content || !c->metadata || !c->log) {
         c->log_len = 0;
         cer_state_free(c);
         return cer_err(-ENOMEM, "state: out of memory");
@@ -415,7 +428,13 @@ int cer_state_copy_append(cer_state **out, const cer_state *st, const cJSON *con
     c->content = cJSON_Duplicate(content, 1);
     c->metadata = cJSON_Duplicate(st->metadata, 1);
     c->log = room ? st->log : log_alloc(n + 1);
-    if (!c->content || !c->metadata || !c->log) {
+    c->anchored_content = c->anchored_metadata = NULL;
+    /* the commit appended is a data commit: what came before it is what
+     * js shows until the next anchor */
+    if ((st->id.type == CER_STREAM_TILE &&
+         (!dup_opt(&c->anchored_content, st->anchored_content ? st->anchored_content : st->content) ||
+          !dup_opt(&c->anchored_metadata, st->anchored_metadata ? st->anchored_metadata : st->metadata))) ||
+        !c->content || !c->metadata || !c->log) {
         if (room)
             c->log = NULL;
         c->log_len = 0;
@@ -916,8 +935,13 @@ static int apply_data(cer_state *st, const cer_commit *c)
         change_free(&ch);
         return cer_err(-ENOMEM, "state: out of memory");
     }
-    cJSON_Delete(st->content);
-    cJSON_Delete(st->metadata);
+    if (st->id.type == CER_STREAM_TILE && !st->anchored_content) {
+        st->anchored_content = st->content;  /* js's content until the next anchor */
+        st->anchored_metadata = st->metadata;
+    } else {
+        cJSON_Delete(st->content);
+        cJSON_Delete(st->metadata);
+    }
     st->content = ch.content;
     st->metadata = ch.metadata;
     st->signature = CER_SIG_SIGNED;
@@ -1012,6 +1036,9 @@ static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c, co
             if (st->log[i].type != CER_COMMIT_ANCHOR)
                 st->log[i].timestamp = ts;
         st->anchor_status = CER_ANCHOR_ANCHORED;
+        cJSON_Delete(st->anchored_content);  /* js: content = next.content */
+        cJSON_Delete(st->anchored_metadata);
+        st->anchored_content = st->anchored_metadata = NULL;
     }
     st->has_proof = true;
     st->proof = c->proof;
@@ -1536,6 +1563,13 @@ int cer_state_to_json(cJSON **out, const cer_state *st)
          (v = cJSON_Duplicate(st->metadata, 1)) && (cJSON_AddItemToObject(j, "metadata", v) || (cJSON_Delete(v), 0)) &&
          cJSON_AddNumberToObject(j, "signature", st->signature) &&
          cJSON_AddStringToObject(j, "anchorStatus", cer_anchor_status_name(st->anchor_status));
+    if (ok && st->anchored_content) {
+        cJSON *a = cJSON_AddObjectToObject(j, "anchored");
+        ok = a && (v = cJSON_Duplicate(st->anchored_content, 1)) &&
+             (cJSON_AddItemToObject(a, "content", v) || (cJSON_Delete(v), 0)) &&
+             (v = cJSON_Duplicate(st->anchored_metadata, 1)) &&
+             (cJSON_AddItemToObject(a, "metadata", v) || (cJSON_Delete(v), 0));
+    }
     if (ok && st->has_proof)
         ok = (v = proof_to_json(&st->proof)) && (cJSON_AddItemToObject(j, "anchorProof", v) || (cJSON_Delete(v), 0));
     ok = ok && (v = log_to_json(st)) && (cJSON_AddItemToObject(j, "log", v) || (cJSON_Delete(v), 0)) &&
@@ -1713,10 +1747,24 @@ static void only_verified_times(cer_state *st)
         st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
 }
 
+/* A TileDocument with a data commit after its last verified anchor (or
+ * after its genesis): what has anchored_content. */
+static bool data_after_anchor(const cer_state *st)
+{
+    if (st->id.type != CER_STREAM_TILE)
+        return false;
+    for (size_t i = st->log_len; i-- > 0 && !verified_anchor(&st->log[i]);)
+        if (st->log[i].type == CER_COMMIT_SIGNED)
+            return true;
+    return false;
+}
+
 static int state_from_json(cer_state *st, const cJSON *j)
 {
     static const char *const keys[] = {"type", "doctype", "streamId", "content", "metadata", "signature",
-                                       "anchorStatus", "anchorProof", "log", NULL};
+                                       "anchorStatus", "anchorProof", "log", "anchored", NULL};
+    static const char *const akeys[] = {"content", "metadata", NULL};
+    const cJSON *anchored = get(j, "anchored");
     const cJSON *doctype = get(j, "doctype"), *sid = get(j, "streamId");
     int64_t type = 0, sig = 0;
     int rc;
@@ -1746,9 +1794,18 @@ static int state_from_json(cer_state *st, const cJSON *j)
     if (st->has_proof != (first_anchor(st->log, st->log_len) >= 0) ||
         (st->anchor_status == CER_ANCHOR_ANCHORED && !st->has_proof))
         return cer_err(-EINVAL, "state JSON: anchorProof does not match the log");
+    /* a cache written before "anchored" existed lacks it: -EINVAL, and the
+     * node walks the log again */
+    if (!anchored != !data_after_anchor(st))
+        return cer_err(-EINVAL, "state JSON: \"anchored\" %s", anchored ? "without data commits after the last "
+                       "anchor" : "missing (data commits follow the last anchor)");
+    if (anchored && ((rc = only_keys(anchored, akeys, "anchored")) < 0 || !get(anchored, "content") ||
+                     !cJSON_IsObject(get(anchored, "metadata"))))
+        return rc < 0 ? rc : cer_err(-EINVAL, "state JSON: anchored content or metadata missing");
     st->content = cJSON_Duplicate(get(j, "content"), 1);
     st->metadata = cJSON_Duplicate(get(j, "metadata"), 1);
-    if (!st->content || !st->metadata)
+    if (!st->content || !st->metadata || !dup_opt(&st->anchored_content, get(anchored, "content")) ||
+        !dup_opt(&st->anchored_metadata, get(anchored, "metadata")))
         return cer_err(-ENOMEM, "state: out of memory");
     return 0;
 }

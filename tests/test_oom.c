@@ -3,7 +3,8 @@
  * operations (decode a block, verify a commit, JSON -> DAG-CBOR, create and
  * sign commits, load a stream from the store, apply a commit, node update,
  * create and learn of a remote fork (the lost branch kept), a pubsub
- * message from a peer)
+ * message from a peer, js-ceramic's API bodies of a state and a create
+ * request)
  * fail the Nth allocation for N = 1, 2, ... until the operation runs
  * without an injected failure, and assert each time a clean -ENOMEM, the
  * inputs unchanged, nothing leaked, and for the node a store and registry
@@ -516,11 +517,94 @@ static bool apply_one(long n)
     return f;
 }
 
+/* ---- js-ceramic's HTTP API: a state's bodies, a create request ---- */
+
+static bool api_render_one(long n)
+{
+    cer_store *s = store_with(3);
+    cer_state *st = NULL;
+    char *want1 = NULL, *want2 = NULL, *got1 = NULL, *got2 = NULL;
+    int rc;
+    bool f;
+
+    ck_assert_int_eq(cer_state_load(&st, s, &sid, cer_commit_cid(&up2)), 0);
+    ck_assert_int_eq(cer_jsapi_stream_body(&want1, st, CER_JSAPI_DOCID), 0);
+    ck_assert_int_eq(cer_jsapi_commits_body(&want2, s, st), 0);
+    arm(n);
+    rc = cer_jsapi_stream_body(&got1, st, CER_JSAPI_DOCID);
+    if (rc == 0)
+        rc = cer_jsapi_commits_body(&got2, s, st);
+    f = disarm();
+    assert_clean("api state and commits", n, rc, f);
+    if (rc == 0) {
+        ck_assert_str_eq(got1, want1);
+        ck_assert_str_eq(got2, want2);
+    } else {
+        ck_assert_ptr_null(got2);
+    }
+    free(want1);
+    free(want2);
+    free(got1);
+    free(got2);
+    cer_state_free(st);
+    cer_store_close(s);
+    return f;
+}
+
+/* gen in StreamUtils.serializeCommit's form, in a create body */
+static char *api_body(void)
+{
+    const cer_jws_sig *sg = &gen.jws.sigs[0];
+    char p[128], pr[512], sig[128], link[CER_CID_STR_MAX], *lb, *body;
+    size_t lbcap = cer_base_encoded_max(CER_BASE64, gen.payload.bytes.len);
+
+    ck_assert(gen.is_signed);
+    ck_assert_int_ge(cer_base_encode(p, sizeof p, CER_BASE64URL, gen.jws.payload, gen.jws.payload_len), 0);
+    ck_assert_int_ge(cer_base_encode(pr, sizeof pr, CER_BASE64URL, sg->protected_hdr, sg->protected_len), 0);
+    ck_assert_int_ge(cer_base_encode(sig, sizeof sig, CER_BASE64URL, sg->signature, sg->signature_len), 0);
+    ck_assert_int_ge(cer_cid_to_string(link, sizeof link, &gen.payload.cid), 0);
+    lb = malloc(lbcap);
+    ck_assert_int_ge(cer_base_encode(lb, lbcap, CER_BASE64, gen.payload.bytes.data, gen.payload.bytes.len), 0);
+    body = malloc(strlen(lb) + 2048);
+    sprintf(body,
+            "{\"type\":0,\"genesis\":{\"jws\":{\"payload\":\"%s\",\"signatures\":[{\"protected\":\"%s\","
+            "\"signature\":\"%s\"}],\"link\":\"%s\"},\"linkedBlock\":\"%s\"},\"opts\":{\"anchor\":false}}",
+            p, pr, sig, link, lb);
+    free(lb);
+    return body;
+}
+
+static char *api_req;
+
+static bool api_parse_one(long n)
+{
+    cer_jsapi_request rq;
+    int rc;
+    bool f;
+
+    arm(n);
+    rc = cer_jsapi_parse_create(&rq, api_req, strlen(api_req));
+    f = disarm();
+    assert_clean("api create request", n, rc, f);
+    if (rc == 0) {
+        ck_assert(cer_cid_equal(cer_commit_cid(&rq.commit), cer_commit_cid(&gen)));
+        ck_assert_int_eq(rq.opts.anchor, 0);
+        cer_jsapi_request_free(&rq);
+    } else {
+        ck_assert_ptr_null(rq.commit.payload.bytes.data);
+    }
+    return f;
+}
+
 START_TEST(state_operations)
 {
     fixtures();
     oom_loop("load", load_one);
     oom_loop("apply", apply_one);
+    oom_loop("api state and commits", api_render_one);
+    api_req = api_body();
+    oom_loop("api create request", api_parse_one);
+    free(api_req);
     unfixtures();
 }
 END_TEST

@@ -1185,6 +1185,88 @@ START_TEST(merge_fast_forward)
 }
 END_TEST
 
+/* js's content and metadata (anchored_content/anchored_metadata): the
+ * genesis' until a verified anchor follows a data commit, then the
+ * content at that anchor while more data commits follow it; an unverified
+ * anchor moves nothing; a cache keeps them; a copy_append (the node's own
+ * commit) starts them from the state it extends. */
+static bool json_is(const cJSON *v, const char *text)
+{
+    cJSON *want = J(text);
+    bool eq = cer_json_equal(v, want);
+
+    cJSON_Delete(want);
+    return eq;
+}
+
+START_TEST(anchored_content)
+{
+    cer_store *s = mem();
+    cer_key k = key_n(22);
+    cer_streamref id = genesis(s, &k, "{\"family\":\"f\"}", "{\"v\":0}");
+    cer_cid u1 = update(s, &k, &id, &id.genesis, NULL, "[{\"op\":\"replace\",\"path\":\"/v\",\"value\":1}]");
+    cer_cid u2 = update(s, &k, &id, &u1, "{\"tags\":[\"t\"]}", "[{\"op\":\"replace\",\"path\":\"/v\",\"value\":2}]");
+    cer_cid a1 = anchor_on(s, &id, &u2, &u2, "", 1650000000);
+    cer_cid u3 = update(s, &k, &id, &a1, NULL, "[{\"op\":\"replace\",\"path\":\"/v\",\"value\":3}]");
+    cer_state *st = NULL, *back = NULL, *ns = NULL;
+    cJSON *j = NULL;
+    char *t1, *t2;
+
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), 0);
+    ck_assert_ptr_null(st->anchored_content);
+    cer_state_free(st);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &u2), 0);
+    ck_assert(json_is(st->anchored_content, "{\"v\":0}"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(st->anchored_metadata, "tags"));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(st->metadata, "tags"));
+    cer_state_free(st);
+    /* unverified anchor: nothing moves */
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &a1), 0);
+    ck_assert(json_is(st->anchored_content, "{\"v\":0}"));
+    cer_state_free(st);
+    ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &a1, &trust), 0);
+    ck_assert_ptr_null(st->anchored_content);
+    ck_assert_ptr_null(st->anchored_metadata);
+    cer_state_free(st);
+    ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &u3, &trust), 0);
+    ck_assert(json_is(st->anchored_content, "{\"v\":2}"));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(st->anchored_metadata, "tags"));
+    /* the cache keeps them */
+    t1 = state_text(st);
+    ck_assert_int_eq(cer_json_parse(&j, t1, strlen(t1), CER_JSON_EXACT_INTS), 0);
+    ck_assert_msg(cer_state_from_json(&back, j) == 0, "%s", cer_errmsg());
+    t2 = state_text(back);
+    ck_assert_str_eq(t1, t2);
+    free(t2);
+    cer_state_free(back);
+    /* ... and one that has them where no data commit follows an anchor is refused */
+    cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "log"), 4), "type", cJSON_CreateNumber(2));
+    ck_assert_int_lt(cer_state_from_json(&back, j), 0);
+    cJSON_Delete(j);
+    free(t1);
+    /* copy_append: the new state's anchored pair is the old one's */
+    {
+        cJSON *c4 = J("{\"v\":4}");
+        ck_assert_int_eq(cer_state_copy_append(&ns, st, c4), 0);
+        cJSON_Delete(c4);
+    }
+    ck_assert(json_is(ns->anchored_content, "{\"v\":2}"));
+    cer_state_free_shared(ns, st);
+    cer_state_free(st);
+    ck_assert_int_eq(cer_state_load_checked(&st, s, &id, &a1, &trust), 0);
+    {
+        cJSON *c4 = J("{\"v\":4}");
+        ck_assert_int_eq(cer_state_copy_append(&ns, st, c4), 0);
+        cJSON_Delete(c4);
+    }
+    ck_assert(json_is(ns->anchored_content, "{\"v\":2}"));
+    ck_assert_ptr_null(st->anchored_content);
+    cer_state_free_shared(ns, st);
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
 /* ---- JSON ---- */
 
 START_TEST(state_json)
@@ -1217,11 +1299,14 @@ START_TEST(state_json)
     cJSON_Delete(j);
     /* an old cache: the words from before "unverified" was the only one,
      * and times it took from unchecked proofs; it loads, its anchor
-     * unverified, timeless and not ANCHORED */
+     * unverified, timeless and not ANCHORED. Its data commit then follows
+     * no verified anchor, so the state needs the content before it
+     * ("anchored"): without it the cache is refused (the node walks the
+     * log again), with it it loads. */
     {
         static const char *const old[] = {"unchecked", "uncheckable", NULL};
         for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
-            cJSON *e2;
+            cJSON *e2, *anchored;
             j = NULL;
             ck_assert_int_eq(cer_json_parse(&j, text, len, CER_JSON_EXACT_INTS), 0);
             e2 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "log"), 2);
@@ -1229,7 +1314,13 @@ START_TEST(state_json)
                 cJSON_ReplaceItemInObject(e2, "check", cJSON_CreateString(old[i]));
             else
                 cJSON_DeleteItemFromObject(e2, "check");
+            ck_assert_int_eq(cer_state_from_json(&back, j), -EINVAL);
+            assert_msg_has("\"anchored\" missing");
+            anchored = cJSON_AddObjectToObject(j, "anchored");
+            cJSON_AddItemToObject(anchored, "content", J("{\"big\":1}"));
+            cJSON_AddItemToObject(anchored, "metadata", cJSON_Duplicate(cJSON_GetObjectItem(j, "metadata"), 1));
             ck_assert_msg(cer_state_from_json(&back, j) == 0, "%s: %s", old[i] ? old[i] : "none", cer_errmsg());
+            ck_assert_str_eq(back->anchored_content->child->string, "big");
             ck_assert_int_eq(back->log[2].check, CER_CHECK_UNVERIFIED);
             for (size_t e = 0; e < back->log_len; e++)
                 ck_assert_int_eq(back->log[e].timestamp, 0);
@@ -1721,6 +1812,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, merge_tie_string_quirk);
     tcase_add_test(tc, merge_fast_forward);
     tcase_add_test(tc, merge_only_verified_facts);
+    tcase_add_test(tc, anchored_content);
     tcase_add_test(tc, state_json);
     tcase_add_test(tc, js_vectors);
     tcase_add_test(tc, model_genesis_loads);

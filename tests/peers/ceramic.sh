@@ -18,6 +18,7 @@
 #   CERAMIC_ETH_RPC (the chain, default tests/peers/chain.sh's http://127.0.0.1:18545);
 #   CERAMIC_ANCHOR_AUTH_SEED (64 hex digits): the node's seed, and its
 #   requests to the CAS DID-signed (anchor auth-method did)
+#   CERAMIC_ADMIN_DIDS  DIDs allowed on the admin API (pins), comma-separated
 # Install workarounds: go-ipfs, kubo and
 # @scarf/scarf install scripts denied in package.json "allowScripts": they
 # download from GitHub / call home; sqlite3 falls back to a node-gyp build
@@ -61,7 +62,8 @@ do_start() {
   if [ -f "$RUN/ceramic.pid" ] && kill -0 "$(cat "$RUN/ceramic.pid")" 2>/dev/null; then return 0; fi
   alive && { log "something already answers on $URL; choose another CERAMIC_PORT"; return 1; }
   mkdir -p "$RUN/state"
-  local anchor='{}' auth='' node='{}'
+  local anchor='{}' auth='' node='{}' admins=''
+  [ -n "${CERAMIC_ADMIN_DIDS:-}" ] && admins="\"$(printf '%s' "$CERAMIC_ADMIN_DIDS" | sed 's/,/", "/g')\""
   if [ -n "${CERAMIC_ANCHOR_AUTH_SEED:-}" ]; then
     auth=', "auth-method": "did"'
     node="{ \"private-seed-url\": \"inplace:ed25519#$CERAMIC_ANCHOR_AUTH_SEED\" }"
@@ -74,7 +76,7 @@ do_start() {
   cat >"$RUN/ceramic.config.json" <<JSON
 {
   "anchor": $anchor,
-  "http-api": { "hostname": "127.0.0.1", "port": $PORT, "cors-allowed-origins": [".*"], "admin-dids": [] },
+  "http-api": { "hostname": "127.0.0.1", "port": $PORT, "cors-allowed-origins": [".*"], "admin-dids": [$admins] },
   "ipfs": { "mode": "remote", "host": "$IPFS" },
   "logger": { "log-level": 2, "log-to-files": false, "log-directory": "$RUN/state/logs" },
   "metrics": { "metrics-exporter-enabled": false, "prometheus-exporter-enabled": false },
