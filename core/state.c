@@ -1753,7 +1753,7 @@ static bool data_after_anchor(const cer_state *st)
 {
     if (st->id.type != CER_STREAM_TILE)
         return false;
-    for (size_t i = st->log_len; i-- > 0 && !verified_anchor(&st->log[i]);)
+    for (size_t i = st->log_len; i-- > 0 && !cer_log_entry_anchored(&st->log[i]);)
         if (st->log[i].type == CER_COMMIT_SIGNED)
             return true;
     return false;
