@@ -48,7 +48,9 @@ PROG     := $(BUILD)/ceramicfs
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:%.c=$(BUILD)/%)
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 0
+FUZZ_TOTAL ?= 360
+FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
 # Benchmarks: every tests/bench/bench_*.c is a program of its own; bench_load
 # needs the state module (cer_state_load), so it waits for core/state.c.
@@ -177,7 +179,9 @@ bench-run: $(BENCH_BIN) $(PROG)
 	@echo "== tests/bench/bench_sync.sh"; sh tests/bench/bench_sync.sh $(PROG)
 	@echo "== tests/bench/bench_js.sh"; sh tests/bench/bench_js.sh $(PROG)
 
-# libFuzzer targets (clang): each runs FUZZ_SECONDS from the seeds in
+# libFuzzer targets (clang), FUZZ_JOBS at a time (tests/fuzz/run.sh): the
+# whole run takes FUZZ_TOTAL seconds however many targets there are, or
+# each target FUZZ_SECONDS when that is set; from the seeds in
 # tests/fuzz/corpus/<target>/; new inputs collect in build-fuzz/corpus/.
 # A crash stops the run and leaves crash-* in build-fuzz/ (make it a test).
 fuzz:
@@ -188,14 +192,7 @@ $(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
 
 fuzz-run: $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do \
-	  t=$${f##*/fuzz_}; mkdir -p $(BUILD)/corpus/$$t; \
-	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
-	  ./$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-	    -artifact_prefix=$(BUILD)/ -print_final_stats=0 $(BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
-	    2>$(BUILD)/fuzz-$$t.log || { tail -50 $(BUILD)/fuzz-$$t.log; exit 1; }; \
-	  grep -E '^(Done|#[0-9]+ *DONE)' $(BUILD)/fuzz-$$t.log | tail -1; \
-	done
+	@sh tests/fuzz/run.sh $(BUILD) $(FUZZ_JOBS) $(FUZZ_SECONDS) $(FUZZ_TOTAL) $(FUZZ_BIN)
 
 # ---- install and the Debian package ----
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the program, libceramic
