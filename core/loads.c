@@ -28,12 +28,13 @@ void cer_loads_hook(cer_loads *t, int after_ms, void (*fn)(void *arg, const cer_
     pthread_mutex_unlock(&t->lock);
 }
 
-/* Commits a second: fetched since the start while fetching, verified
- * since fetching ended after. */
+/* Commits a second: verified since fetching ended once some are, else
+ * fetched (until fetching ended). */
 static double rate(const cer_load *l, int64_t now)
 {
-    int64_t ms = now - (l->verify_ms ? l->verify_ms : l->start_ms);
-    size_t n = l->verify_ms ? l->p.verified : l->p.fetched;
+    bool verifying = l->verify_ms && l->p.verified;
+    int64_t ms = verifying ? now - l->verify_ms : (l->verify_ms ? l->verify_ms : now) - l->start_ms;
+    size_t n = verifying ? l->p.verified : l->p.fetched;
 
     return ms > 0 ? (double)n * 1000.0 / (double)ms : 0;
 }
