@@ -20,6 +20,7 @@
  */
 #include "ceramic.h"
 #include "error.h"
+#include "loads.h"
 #include "state.h"
 #include "strmap.h"
 
@@ -139,7 +140,7 @@ int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out)
         return rc == -ENOENT ? cer_err(rc, "export: no stream %s here", sid) : rc;
     seen_init(&s, cer_node_store(node), NULL);
     /* the blocks that verify it are those its verification reads */
-    if ((rc = cer_state_load(&st, &s.base, &info.id, &info.tip)) < 0) {
+    if ((rc = cer_node_load_unchecked(node, &st, &s.base, &info.id, &info.tip)) < 0) {
         rc = cer_err_wrap(rc, "export: %s does not verify", sid);
         goto out;
     }
@@ -239,7 +240,7 @@ static int import_root(cer_node *node, const cer_car *car, cer_car_result *r)
     if ((rc = stream_of(&r->id, &s.base, &r->root)) < 0)
         goto out;
     /* the verdict on the log, from the CAR's blocks */
-    verdict = cer_state_load(&st, &s.base, &r->id, &r->root);
+    verdict = cer_node_load_unchecked(node, &st, &s.base, &r->id, &r->root);
     snprintf(why, sizeof why, "%s", verdict < 0 ? cer_errmsg() : "");
     if (!st) {
         rc = verdict;
@@ -252,7 +253,7 @@ static int import_root(cer_node *node, const cer_car *car, cer_car_result *r)
     st = NULL;
     if (verdict < 0 || !cer_cid_equal(&r->tip, &r->root)) {
         seen_reset(&s);
-        if ((rc = cer_state_load(&st, &s.base, &r->id, &r->tip)) < 0)
+        if ((rc = cer_node_load_unchecked(node, &st, &s.base, &r->id, &r->tip)) < 0)
             goto out;
     }
     if ((rc = s.err) < 0 || (rc = keep_blocks(node, &s)) < 0)

@@ -1139,6 +1139,24 @@ int cer_node_events_keep(cer_node *node, bool write);
  * second call replaces it; NULL removes it. */
 void cer_node_on_event(cer_node *node, void (*fn)(void *arg, const char *kind, const char *line),
                        void *arg);
+/* A state load under way: commits fetched (read from the tip back) and
+ * verified (applied, the genesis included) so far, of total (the commits
+ * to apply; 0 while fetching), the time since it began and the commits a
+ * second of its current phase. done: the load is over (the last call). */
+typedef struct cer_load_progress {
+    cer_streamref id;
+    size_t fetched, verified, total;
+    int64_t elapsed_ms;
+    double rate;
+    bool done;
+} cer_load_progress;
+/* A progress hook (the CLI's progress line): called in the loading thread,
+ * no node lock held, as a state load that has run after_ms (< 0: 200) goes
+ * on, at most every 200 ms and at the end of its fetching and verifying,
+ * and once with done set when it ends. Those loads are listed in .status
+ * ("loads") while they run; one that took over 2 s is logged as a "load"
+ * event. One hook; a second call replaces it; NULL removes it. */
+void cer_node_on_load(cer_node *node, int after_ms, void (*fn)(void *arg, const cer_load_progress *p), void *arg);
 /* Add delta to the named counter (created at 0); names are short words. */
 void cer_node_count(cer_node *node, const char *name, int64_t delta);
 /* A status section: fn fills *out with a fresh JSON value (caller of fn

@@ -32,6 +32,7 @@
 #include "eventlog.h"
 #include "fileio.h"
 #include "json.h"
+#include "loads.h"
 #include "lost.h"
 #include "registry.h"
 #include "state.h"
@@ -113,6 +114,7 @@ struct cer_node {
         int64_t timestamp;
     } verified[4];
     unsigned verified_next;
+    cer_loads loads;        /* state loads in flight (.status "loads") */
 };
 
 static int own_load(cer_node *node);
@@ -227,6 +229,7 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     pthread_mutex_init(&node->lock, NULL);
     pthread_mutex_init(&node->elock, NULL);
     pthread_rwlock_init(&node->cblock, NULL);
+    cer_loads_init(&node->loads);
     node->rdonly = opts->store_flags & CER_STORE_RDONLY;
     /* The registry first: its lock keeps every other process out. Only
      * then is the key made on first use (two first commands would each
@@ -286,6 +289,7 @@ void cer_node_close(cer_node *node)
         free(c);
     }
     pthread_mutex_destroy(&node->elock);
+    cer_loads_destroy(&node->loads);
     pthread_rwlock_destroy(&node->cblock);
     pthread_mutex_destroy(&node->lock);
     free(node->dir);
@@ -475,12 +479,14 @@ const char *cer_node_network(const cer_node *node)
     return node->network;
 }
 
-/* One state build's checks: which stream, and whether one was rejected. */
+/* One state build's checks: which stream, and whether one was rejected;
+ * the load watched (checker to check_end). */
 typedef struct check_ctx {
     cer_node *node;
     const cer_streamref *id;
     int rejected;
     cer_anchor_checker chk;
+    cer_load load;
 } check_ctx;
 
 #define NVERIFIED (sizeof ((cer_node *)0)->verified / sizeof ((cer_node *)0)->verified[0])
@@ -613,11 +619,45 @@ static bool checks_on(cer_node *node)
     return on;
 }
 
-/* The checker for a state build of id: every anchor commit goes through it. */
+/* The checker for a state build of id: every anchor commit goes through
+ * it, and its progress to the table of loads. End with check_end. */
 static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id)
 {
     *cx = (check_ctx){node, id, 0, {node_check, cx}};
+    cer_load_begin(&cx->load, &node->loads, id, &cx->chk);
     return &cx->chk;
+}
+
+/* The load is over: a long one is logged. */
+static void load_end(cer_node *node, cer_load *l)
+{
+    int64_t ms = cer_load_end(l);
+
+    if (ms >= CER_LOAD_LONG_MS)
+        cer_node_event(node, "load", &l->p.id, "loaded %zu commits in %.1f s", l->p.verified, (double)ms / 1000);
+}
+
+static void check_end(check_ctx *cx)
+{
+    load_end(cx->node, &cx->load);
+}
+
+int cer_node_load_unchecked(cer_node *node, cer_state **st, cer_store *store, const cer_streamref *id,
+                            const cer_cid *tip)
+{
+    cer_anchor_checker none = {0};
+    cer_load load;
+    int rc;
+
+    cer_load_begin(&load, &node->loads, id, &none);
+    rc = cer_state_load_checked(st, store, id, tip, &none);
+    load_end(node, &load);
+    return rc;
+}
+
+void cer_node_on_load(cer_node *node, int after_ms, void (*fn)(void *arg, const cer_load_progress *p), void *arg)
+{
+    cer_loads_hook(&node->loads, after_ms, fn, arg);
 }
 
 int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts)
@@ -778,6 +818,7 @@ static int rebuild(cer_node *node, stream *s, const cer_cid *tip, const cer_stat
     check_ctx cx;
     int rc = cer_state_load_checked(&st, node->store, &s->id, tip, checker(node, &cx, &s->id));
 
+    check_end(&cx);
     *moved = false;
     if (rc < 0 && cx.rejected && st) {
         char was[CER_CID_STR_MAX], now[CER_CID_STR_MAX];
@@ -1135,6 +1176,7 @@ static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip
     if (rc == -ENOENT) {
         /* a stream new to us: its whole log, verified */
         rc = cer_state_load_checked(&ns, node->store, &s->id, tip, checker(node, &cx, &s->id));
+        check_end(&cx);
         if (rc == 0 && (rc = stream_commit(node, s, ns, own)) == 0)
             rc = 1, ns = NULL;
         goto out;
@@ -1145,7 +1187,9 @@ static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip
         goto out;  /* already have it */
     if ((rc = cer_state_copy(&ns, s->st)) < 0)
         goto out;
-    if ((rc = cer_state_merge_checked(&ns, node->store, tip, checker(node, &cx, &s->id))) == 1) {
+    rc = cer_state_merge_checked(&ns, node->store, tip, checker(node, &cx, &s->id));
+    check_end(&cx);
+    if (rc == 1) {
         if ((rc = keep_lost(node, s, s->st, ns)) == 0 && (rc = stream_commit(node, s, ns, own)) == 0)
             rc = 1, ns = NULL;
     }
@@ -1232,8 +1276,8 @@ int cer_node_verify(cer_node *node, const cer_streamref *id)
 
     if ((rc = cer_registry_get(node->reg, id, &info)) < 0)
         return rc;
-    /* from the blocks alone, ignoring every cache */
-    rc = cer_state_load(&st, node->store, &info.id, &info.tip);
+    /* from the blocks alone, ignoring every cache (no anchor checked) */
+    rc = cer_node_load_unchecked(node, &st, node->store, &info.id, &info.tip);
     if (rc == 0 && stream_entry(node, &s, id) == 0) {
         pthread_mutex_lock(&s->lock);
         if (s->st && !cer_json_equal(s->st->content, st->content))
@@ -1665,6 +1709,8 @@ int cer_node_status(cer_node *node, cJSON **out)
         cJSON_AddItemToObject(o, "counters", counters);
         counters = NULL;
     }
+    if (ok && (ok = cer_loads_json(&v, &node->loads) == 0))
+        ok = cJSON_AddItemToObject(o, "loads", v) || (cJSON_Delete(v), false);
     pthread_rwlock_rdlock(&node->cblock);
     pthread_mutex_lock(&node->lock);
     nsec = node->nsections;

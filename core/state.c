@@ -43,6 +43,7 @@
 #include "state.h"
 #include "buf.h"
 #include "cid.h"
+#include "clock.h"
 #include "error.h"
 #include "json.h"
 
@@ -1020,7 +1021,7 @@ static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c, co
 
     if ((rc = check_merkle_path(store, c)) < 0)
         return rc;
-    if (chk && (check = chk->fn(chk->arg, &c->proof, &ts)) < 0)
+    if (chk && chk->fn && (check = chk->fn(chk->arg, &c->proof, &ts)) < 0)
         return cer_err_wrap(check, "anchor rejected");
     if (check != CER_CHECK_VERIFIED || ts <= 0) {
         ts = 0;  /* a "verified" anchor with no time is not one either */
@@ -1083,7 +1084,25 @@ typedef struct walk {
     cer_commit *kept;    /* kept[i] is the commit cids[i] for i < nkept */
     size_t n, cap, nkept, kept_cap;
     size_t shared;       /* with a stop log: index of the first commit found in it */
+    const cer_anchor_checker *chk;  /* its progress hook, when set */
+    size_t verified;     /* commits applied (the genesis included) */
+    int64_t tick_ms;     /* when the hook was last called (or the walk began) */
 } walk;
+
+/* Tell chk->progress how far the walk is: when CER_PROGRESS_MS passed
+ * since the last call, or always at a phase's end. No cost when unset. */
+static void tick(walk *w, bool phase_end, size_t total)
+{
+    int64_t now;
+
+    if (!w->chk || !w->chk->progress)
+        return;
+    now = cer_clock_ms(CLOCK_MONOTONIC);
+    if (!phase_end && now - w->tick_ms < CER_PROGRESS_MS)
+        return;
+    w->tick_ms = now;
+    w->chk->progress(w->chk->progress_arg, w->n, w->verified, total);
+}
 
 static void walk_free(walk *w)
 {
@@ -1124,7 +1143,7 @@ static int walk_push(walk *w, const cer_cid *cid, cer_commit *c)
  * With stop, down to the first commit in stop's log (not included;
  * w->shared is its index there); reaching a genesis first is an error. */
 static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_state *stop,
-                     const cid_set *stop_set)
+                     const cid_set *stop_set, const cer_anchor_checker *chk)
 {
     char name[CER_CID_STR_MAX], at[CER_CID_STR_MAX];
     cid_set seen = {0};
@@ -1133,6 +1152,9 @@ static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_st
     int rc;
 
     memset(w, 0, sizeof *w);
+    w->chk = chk;
+    if (chk && chk->progress)
+        w->tick_ms = cer_clock_ms(CLOCK_MONOTONIC);
     for (;;) {
         cer_commit c;
         if (stop && set_has(stop_set, &cur)) {
@@ -1158,6 +1180,7 @@ static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_st
         prev = c.prev;
         if ((rc = walk_push(w, &cur, &c)) < 0)
             break;
+        tick(w, false, 0);
         if (!has_prev) {
             if (stop)
                 rc = cer_err(-EINVAL, "state: commit %s leads to genesis %s, not to this stream",
@@ -1169,6 +1192,8 @@ static int walk_back(walk *w, cer_store *store, const cer_cid *tip, const cer_st
     set_free(&seen);
     if (rc < 0)
         walk_free(w);
+    else
+        tick(w, true, w->n);
     return rc;
 }
 
@@ -1225,11 +1250,15 @@ static void prevalidate(walk *w)
 }
 
 /* Apply the walked commit i: the one kept in memory, or read again. */
-static int walk_apply(cer_state *st, cer_store *store, const walk *w, size_t i, const cer_anchor_checker *chk)
+static int walk_apply(cer_state *st, cer_store *store, walk *w, size_t i, const cer_anchor_checker *chk)
 {
-    if (i < w->nkept)
-        return apply_one(st, store, &w->kept[i], chk);
-    return read_and_apply(st, store, &w->cids[i], chk);
+    int rc = i < w->nkept ? apply_one(st, store, &w->kept[i], chk) : read_and_apply(st, store, &w->cids[i], chk);
+
+    if (rc == 0) {
+        w->verified++;
+        tick(w, w->verified == w->n, w->n);
+    }
+    return rc;
 }
 
 static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid, const cer_anchor_checker *chk)
@@ -1274,7 +1303,7 @@ int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamre
     int rc, grc;
 
     *out = NULL;
-    rc = walk_back(&w, store, tip, NULL, NULL);
+    rc = walk_back(&w, store, tip, NULL, NULL, chk);
     if (rc == 0 && !cer_cid_equal(&w.cids[w.n - 1], &id->genesis)) {
         rc = cer_err(-EINVAL, "state: the log of %s starts at %s, not at this stream's genesis %s",
                      cid_str(a, tip), cid_str(b, &w.cids[w.n - 1]), cid_str(g, &id->genesis));
@@ -1293,6 +1322,7 @@ int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamre
     }
     if ((rc = load_genesis(&st, store, id)) < 0)
         goto out;
+    w.verified = 1;
     prevalidate(&w);
     for (size_t i = w.n - 1; i-- > 0;)
         if ((rc = walk_apply(st, store, &w, i, chk)) < 0)
@@ -1418,7 +1448,7 @@ static int set_of_log(cid_set *s, const cer_state *st)
     return 0;
 }
 
-static int fast_forward(cer_state *st, cer_store *store, const walk *w, const cer_anchor_checker *chk)
+static int fast_forward(cer_state *st, cer_store *store, walk *w, const cer_anchor_checker *chk)
 {
     int rc;
 
@@ -1469,7 +1499,7 @@ int cer_state_merge_checked(cer_state **stp, cer_store *store, const cer_cid *ot
         set_free(&in_log);
         return 0;
     }
-    rc = walk_back(&w, store, other_tip, st, &in_log);
+    rc = walk_back(&w, store, other_tip, st, &in_log, chk);
     set_free(&in_log);
     if (rc < 0)
         return rc;

@@ -54,9 +54,17 @@ void cer_commit_free(cer_commit *c);
  * contradicts; reason in cer_errmsg()): the anchor commit is then
  * rejected like any invalid commit. */
 typedef struct cer_anchor_checker {
-    int (*fn)(void *arg, const cer_anchor_proof *proof, int64_t *timestamp);
+    int (*fn)(void *arg, const cer_anchor_proof *proof, int64_t *timestamp);  /* NULL: no check */
     void *arg;
+    /* Optional progress of a long walk: commits fetched (read from the
+     * tip back) and verified (applied, the genesis included) so far, of
+     * total (the commits to apply; 0 while fetching). Called at most every
+     * CER_PROGRESS_MS, and once more when each phase ends. */
+    void (*progress)(void *arg, size_t fetched, size_t verified, size_t total);
+    void *progress_arg;
 } cer_anchor_checker;
+
+#define CER_PROGRESS_MS 200
 
 /* cer_state_load and cer_state_merge with anchor commits checked by chk
  * (NULL: none, as the plain ones: every anchor unverified). */

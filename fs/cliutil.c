@@ -1,7 +1,8 @@
 /*
  * cliutil.c — what every ceramicfs command shares: one-line errors on
  * stderr with the exit codes of cliutil.h, bounded input from files and
- * stdin, strict JSON arguments, JSON output, the key and state directory.
+ * stdin, strict JSON arguments, JSON output, the key and state directory,
+ * the progress line of long loads.
  */
 #include "cliutil.h"
 
@@ -163,6 +164,24 @@ int cli_node_exists(const char *dir)
                     dir, dir, dir);
 }
 
+/* A state load's progress on a terminal (stderr): one line updated in
+ * place, cleared when the load ends. The StreamID is cut so that the line
+ * fits 80 columns. */
+static void progress_line(void *arg, const cer_load_progress *p)
+{
+    char sid[CER_STREAMID_STR_MAX], verified[64] = "";
+
+    (void)arg;
+    if (p->done) {
+        fputs("\r\033[K", stderr);
+        return;
+    }
+    cer_streamref_to_string(sid, sizeof sid, &p->id);
+    if (p->total)
+        snprintf(verified, sizeof verified, ", %zu of %zu verified", p->verified, p->total);
+    fprintf(stderr, "\r%.16s...: %zu commits fetched%s, %.0f/s\033[K", sid, p->fetched, verified, p->rate);
+}
+
 int cli_open_node(cer_node **node, const char *state, const char *key_file, const char *network, unsigned how)
 {
     char dir[4096];
@@ -189,6 +208,10 @@ int cli_open_node(cer_node **node, const char *state, const char *key_file, cons
     rc = cer_node_open(node, &opts);
     if (key_file)
         cer_key_wipe(&key);
+    /* every load, however short (its line is cleared at once): on a
+     * terminal only, so that scripts see no change */
+    if (rc == 0 && isatty(STDERR_FILENO))
+        cer_node_on_load(*node, 0, progress_line, NULL);
     return rc < 0 ? cli_fail_rc(rc, "cannot open the node") : 0;
 }
 

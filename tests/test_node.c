@@ -7,10 +7,12 @@
  * directory, a read-only open (CER_STORE_RDONLY), a journal entry a
  * crash left outside the log, a lost branch kept readable, forged and
  * unverified anchors (which never win, on any network) and the node's own
- * anchors across restarts, and concurrent writers and readers.
+ * anchors across restarts, concurrent writers and readers, and the
+ * loads in flight (.status "loads", the progress hook, long loads logged).
  */
 #include "testutil.h"
 #include "dagcbor.h"
+#include "loads.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -1134,6 +1136,128 @@ START_TEST(long_log_parallel_verification)
 }
 END_TEST
 
+/* ---- loads in flight ---- */
+
+typedef struct load_watch {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int calls;
+    bool blocked, go;
+    cer_load_progress last;
+    cer_node *node;
+    cer_streamref id;
+    cer_cid tip;
+    int rc;
+} load_watch;
+
+/* The progress hook: the first call holds the load until the test says go. */
+static void on_load(void *arg, const cer_load_progress *p)
+{
+    load_watch *w = arg;
+
+    pthread_mutex_lock(&w->lock);
+    w->calls++;
+    w->last = *p;
+    if (!w->blocked) {
+        w->blocked = true;
+        pthread_cond_broadcast(&w->cond);
+        while (!w->go)
+            pthread_cond_wait(&w->cond, &w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void *learner(void *arg)
+{
+    load_watch *w = arg;
+
+    w->rc = cer_node_learn_tip(w->node, &w->id, &w->tip);
+    return NULL;
+}
+
+static cJSON *status_loads(cer_node *node, cJSON **status)
+{
+    cJSON *loads;
+
+    ck_assert_int_eq(cer_node_status(node, status), 0);
+    loads = cJSON_GetObjectItemCaseSensitive(*status, "loads");
+    ck_assert(cJSON_IsArray(loads));
+    return loads;
+}
+
+/* A long load is listed in .status while it runs (the hook holds it),
+ * reported to the progress hook to its end, and logged once it took over
+ * CER_LOAD_LONG_MS; a quick one is neither listed nor reported. */
+START_TEST(loads_in_flight)
+{
+    enum { N = 150 };
+    load_watch w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    char sid[CER_STREAMID_STR_MAX];
+    cJSON *c0 = json("{\"n\":0}"), *status, *loads, *row;
+    cer_cid prev;
+    pthread_t t;
+    cer_key k;
+
+    seed_key(&k, 7);
+    w.node = open_node(&k);
+    ck_assert_int_eq(cer_node_create(w.node, &w.id, NULL, c0, 0), 0);
+    cer_streamref_to_string(sid, sizeof sid, &w.id);
+    prev = w.id.genesis;
+    for (int i = 1; i <= N; i++) {
+        remote_commit(w.node, &k, &w.id, &prev, i, &w.tip);
+        prev = w.tip;
+    }
+    cer_node_on_load(w.node, 0, on_load, &w);
+    ck_assert_int_eq(pthread_create(&t, NULL, learner, &w), 0);
+    pthread_mutex_lock(&w.lock);
+    while (!w.blocked)
+        pthread_cond_wait(&w.cond, &w.lock);
+    pthread_mutex_unlock(&w.lock);
+    /* held at its first report (the end of fetching, or while fetching
+     * on a slow machine): listed as the hook was told, not done */
+    loads = status_loads(w.node, &status);
+    ck_assert_int_eq(cJSON_GetArraySize(loads), 1);
+    row = cJSON_GetArrayItem(loads, 0);
+    ck_assert(!w.last.done);
+    ck_assert_uint_ge(w.last.fetched, 1);
+    ck_assert_str_eq(cJSON_GetObjectItem(row, "streamId")->valuestring, sid);
+    ck_assert_str_eq(cJSON_GetObjectItem(row, "phase")->valuestring, w.last.total ? "verifying" : "fetching");
+    ck_assert_int_eq(cJSON_GetObjectItem(row, "fetched")->valueint, (int)w.last.fetched);
+    ck_assert_int_eq(cJSON_GetObjectItem(row, "verified")->valueint, (int)w.last.verified);
+    if (w.last.total)
+        ck_assert_int_eq(cJSON_GetObjectItem(row, "total")->valueint, N);
+    else
+        ck_assert_ptr_null(cJSON_GetObjectItem(row, "total"));
+    cJSON_Delete(status);
+    usleep((CER_LOAD_LONG_MS + 100) * 1000);
+    pthread_mutex_lock(&w.lock);
+    w.go = true;
+    pthread_cond_broadcast(&w.cond);
+    pthread_mutex_unlock(&w.lock);
+    pthread_join(t, NULL);
+    ck_assert_msg(w.rc == 1, "learn: %d %s", w.rc, cer_errmsg());
+    assert_content(w.node, &w.id, "{\"n\":150}", N + 1);
+    /* over: reported done with every commit applied, off the list, logged */
+    ck_assert(w.last.done);
+    ck_assert_uint_eq(w.last.verified, N);
+    ck_assert_int_ge(w.last.elapsed_ms, CER_LOAD_LONG_MS);
+    ck_assert_int_ge(w.calls, 3);
+    loads = status_loads(w.node, &status);
+    ck_assert_int_eq(cJSON_GetArraySize(loads), 0);
+    cJSON_Delete(status);
+    ck_assert_int_eq(count_events(w.node, "loaded 150 commits in"), 1);
+    /* a quick load (the default threshold) is not reported */
+    w.calls = 0;
+    cer_node_on_load(w.node, -1, on_load, &w);
+    remote_commit(w.node, &k, &w.id, &prev, N + 1, &w.tip);
+    ck_assert_int_eq(cer_node_learn_tip(w.node, &w.id, &w.tip), 1);
+    ck_assert_int_eq(w.calls, 0);
+    ck_assert_int_eq(count_events(w.node, "loaded"), 1);
+    cer_node_close(w.node);
+    cJSON_Delete(c0);
+}
+END_TEST
+
 static Suite *node_suite(void)
 {
     Suite *s = suite_create("node");
@@ -1159,6 +1283,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, unverified_extension_and_own_anchors);
     tcase_add_test(tc, concurrent_writers_and_readers);
     tcase_add_test(tc, long_log_parallel_verification);
+    tcase_add_test(tc, loads_in_flight);
     suite_add_tcase(s, tc);
     return s;
 }

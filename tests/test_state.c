@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "buf.h"
+#include "clock.h"
 #include "dagcbor.h"
 #include "dagjose.h"
 #include "error.h"
@@ -1267,6 +1268,69 @@ START_TEST(anchored_content)
 }
 END_TEST
 
+/* ---- progress ---- */
+
+typedef struct progress_log {
+    size_t calls, fetched, verified, total;
+    bool backwards;
+} progress_log;
+
+static void on_progress(void *arg, size_t fetched, size_t verified, size_t total)
+{
+    progress_log *p = arg;
+
+    p->backwards |= fetched < p->fetched || verified < p->verified;
+    p->calls++;
+    p->fetched = fetched;
+    p->verified = verified;
+    p->total = total;
+}
+
+START_TEST(load_progress)
+{
+    enum { N = 300 };
+    cer_store *s = mem();
+    cer_key k = key_n(4);
+    cer_streamref id = genesis(s, &k, NULL, "{\"n\":0}");
+    cer_cid tip = id.genesis, mid = id.genesis;
+    progress_log p = {0};
+    cer_anchor_checker chk = {.progress = on_progress, .progress_arg = &p};
+    cer_state *st = NULL;
+    int64_t t0 = cer_clock_ms(CLOCK_MONOTONIC), ms;
+    char patch[64];
+
+    for (int i = 1; i < N; i++) {
+        snprintf(patch, sizeof patch, "[{\"op\":\"replace\",\"path\":\"/n\",\"value\":%d}]", i);
+        tip = update(s, &k, &id, &tip, NULL, patch);
+        if (i == N / 2)
+            mid = tip;
+    }
+    t0 = cer_clock_ms(CLOCK_MONOTONIC);
+    ck_assert_msg(cer_state_load_checked(&st, s, &id, &tip, &chk) == 0, "%s", cer_errmsg());
+    ms = cer_clock_ms(CLOCK_MONOTONIC) - t0;
+    ck_assert_uint_eq(st->log_len, N);
+    /* the counts reach the log's length; the hook runs at each phase's end
+     * and at most every CER_PROGRESS_MS between */
+    ck_assert_uint_eq(p.fetched, N);
+    ck_assert_uint_eq(p.verified, N);
+    ck_assert_uint_eq(p.total, N);
+    ck_assert(!p.backwards);
+    ck_assert_uint_ge(p.calls, 2);
+    ck_assert_uint_le(p.calls, 2 + (size_t)(ms / CER_PROGRESS_MS));
+    cer_state_free(st);
+    /* a merge reports the commits it fetches and applies */
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &mid), 0);
+    p = (progress_log){0};
+    ck_assert_int_eq(cer_state_merge_checked(&st, s, &tip, &chk), 1);
+    ck_assert_uint_eq(st->log_len, N);
+    ck_assert_uint_eq(p.fetched, N - 1 - N / 2);
+    ck_assert_uint_eq(p.verified, p.fetched);
+    ck_assert_uint_eq(p.total, p.fetched);
+    cer_state_free(st);
+    cer_store_close(s);
+}
+END_TEST
+
 /* ---- JSON ---- */
 
 START_TEST(state_json)
@@ -1811,6 +1875,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, js_compare);
     tcase_add_test(tc, merge_tie_string_quirk);
     tcase_add_test(tc, merge_fast_forward);
+    tcase_add_test(tc, load_progress);
     tcase_add_test(tc, merge_only_verified_facts);
     tcase_add_test(tc, anchored_content);
     tcase_add_test(tc, state_json);
