@@ -375,7 +375,6 @@ static cfs_doc *doc_new(void)
 static void doc_free(cfs_doc *d)
 {
     free(d->w);
-    cJSON_Delete(d->base_content);
     free(d->render);
     pthread_mutex_destroy(&d->lock);
     free(d);
@@ -873,23 +872,27 @@ static int w_reserve(cfs_doc *doc, size_t cap)
 static void w_settle(cfs_fs *fs, cfs_doc *doc)
 {
     cer_stream_info info;
+    cer_state *st = NULL;
+    cJSON *w = NULL;
 
     if (!doc->have_w || doc->dirty || doc->pending || !doc->base_set)
         return;
-    if (cer_node_info(fs->node, &doc->id, &info) == 0 && !cer_cid_equal(&info.tip, &doc->base_tip)) {
-        cer_state *st = NULL;
-        /* a tip that only adds an anchor keeps the content: the user's
-         * bytes stay (no re-render under an open editor) */
-        if (cer_node_state(fs->node, &st, &doc->id) == 0 && doc->base_content &&
-            cer_json_equal(st->content, doc->base_content)) {
-            doc->base_tip = *cer_state_tip(st);
-        } else {
-            doc->have_w = false;
-            doc->w_len = 0;
-            doc->w_gen++;
-        }
-        cer_state_free(st);
+    if (cer_node_info(fs->node, &doc->id, &info) < 0 || cer_cid_equal(&info.tip, &doc->base_tip))
+        return;
+    /* a tip that only adds an anchor keeps the content: the user's bytes
+     * (a clean W: what base_tip holds) stay, no re-render under an open
+     * editor */
+    if (cer_node_state(fs->node, &st, &doc->id) == 0 &&
+        cer_json_parse(&w, (const char *)doc->w, doc->w_len, CER_JSON_EXACT_INTS) == 0 &&
+        cer_json_equal(st->content, w)) {
+        doc->base_tip = *cer_state_tip(st);
+    } else {
+        doc->have_w = false;
+        doc->w_len = 0;
+        doc->w_gen++;
     }
+    cJSON_Delete(w);
+    cer_state_free(st);
 }
 
 bool cfs_doc_content_present(cfs_doc *doc)
@@ -921,32 +924,9 @@ int cfs_doc_visible(cfs_fs *fs, cfs_doc *doc, const char **data, size_t *len)
     return 0;
 }
 
-static int set_base(cfs_fs *fs, cfs_doc *doc)
-{
-    cer_state *st = NULL;
-    cJSON *c;
-
-    if (doc->pending) {
-        doc->base_set = false;
-        return 0;
-    }
-    if (cer_node_state(fs->node, &st, &doc->id) < 0)
-        return -EIO;
-    c = cJSON_Duplicate(st->content, 1);
-    if (!c && st->content) {
-        cer_state_free(st);
-        return -ENOMEM;
-    }
-    cJSON_Delete(doc->base_content);
-    doc->base_content = c;
-    doc->base_tip = *cer_state_tip(st);
-    doc->base_set = true;
-    cer_state_free(st);
-    return 0;
-}
-
 int cfs_doc_load_w(cfs_fs *fs, cfs_doc *doc)
 {
+    cer_stream_info info;
     const char *data;
     size_t len;
     int rc;
@@ -954,14 +934,25 @@ int cfs_doc_load_w(cfs_fs *fs, cfs_doc *doc)
     w_settle(fs, doc);
     if (doc->have_w)
         return 0;
-    if (doc->pending || !cfs_doc_content_present(doc)) {
+    /* the base of the edit: the tip W is a rendering of, or for a
+     * content.json made anew the tip it replaces */
+    doc->base_set = false;
+    if (doc->pending) {
+        len = 0;
+        data = "";
+    } else if (!cfs_doc_content_present(doc)) {
+        if (cer_node_info(fs->node, &doc->id, &info) < 0)
+            return -EIO;
+        doc->base_tip = info.tip;
+        doc->base_set = true;
         len = 0;
         data = "";
     } else if ((rc = cfs_doc_visible(fs, doc, &data, &len)) < 0) {
         return rc;
+    } else {
+        doc->base_tip = doc->render_tip;  /* not W: it would be have_w */
+        doc->base_set = true;
     }
-    if ((rc = set_base(fs, doc)) < 0)
-        return rc;
     doc->w_len = 0;
     if ((rc = w_reserve(doc, len)) < 0)
         return rc;
@@ -1100,29 +1091,22 @@ static int passing_err(int rc)
 #define XSTR(x) STR(x)
 #define BLOCK_NOTE " (a commit is one block of at most " XSTR(CER_BLOCK_MAX) " bytes)"
 
-/* The first valid save of a pending document: its genesis. */
-static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
+/* A pending document's first save made its genesis: it is stream id now. */
+static void genesis_made(cfs_fs *fs, cfs_doc *doc, const cer_streamref *id)
 {
-    cer_streamref id;
     char sid[CER_STREAMID_STR_MAX];
     uint64_t old_dir;
     int rc;
 
-    if ((rc = cer_node_create(fs->node, &id, NULL, value, 0)) == -EFBIG || rc == -EINVAL)
-        return reject(fs, doc, rc, "invalid", "not saved: the genesis commit is refused: %s%s", cer_errmsg(),
-                      rc == -EFBIG ? BLOCK_NOTE : "");
-    if (rc < 0)
-        return reject(fs, doc, passing_err(rc), "pending", "not saved yet: the genesis commit failed: %s" RETRY_NOTE,
-                      cer_errmsg());
-    if (cer_node_alias(fs->node, &id, doc->name) < 0)
-        cer_node_event(fs->node, "mkdir", &id, "alias %s: %s", doc->name, cer_errmsg());
-    cer_streamref_to_string(sid, sizeof sid, &id);
+    if (cer_node_alias(fs->node, id, doc->name) < 0)
+        cer_node_event(fs->node, "mkdir", id, "alias %s: %s", doc->name, cer_errmsg());
+    cer_streamref_to_string(sid, sizeof sid, id);
     /* its scratch files move with it; an empty directory just goes */
     scratch_remove(fs, doc);
     if ((rc = scratch_move(fs, doc, sid, false)) < 0 && rc != -ENOENT)
-        cer_node_event(fs->node, "mkdir", &id, "moving scratch files: %s", strerror(-rc));
+        cer_node_event(fs->node, "mkdir", id, "moving scratch files: %s", strerror(-rc));
     pthread_mutex_lock(&fs->lock);
-    doc->id = id;
+    doc->id = *id;
     memcpy(doc->sid, sid, sizeof sid);
     doc->pending = false;
     index_id(fs, doc);
@@ -1135,16 +1119,29 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
     cfs_notify_entry(fs, FUSE_ROOT_ID, doc->name);
     cfs_notify_entry(fs, old_dir, "content.json");
     cfs_notify_inode(fs, FUSE_ROOT_ID, true);  /* its listed inode changed */
-    return 0;
+}
+
+/* A save the node refused (cer_node_save's errno and reason): what the
+ * user gets, the state and the reason recorded. */
+static int refused(cfs_fs *fs, cfs_doc *doc, int rc, const char *how, const char *why)
+{
+    switch (rc) {
+    case -EPERM:
+        return reject(fs, doc, -EACCES, "invalid", "not saved: %s", why);
+    case -ESTALE:
+        return reject(fs, doc, rc, "conflict", "not saved (%s): %s; the draft is kept in content.json", how, why);
+    case -EINVAL:
+    case -EFBIG:
+        return reject(fs, doc, rc, "invalid", "not saved (%s): %s%s", how, why, rc == -EFBIG ? BLOCK_NOTE : "");
+    default:
+        return reject(fs, doc, passing_err(rc), "pending", "not saved yet (%s): %s" RETRY_NOTE, how, why);
+    }
 }
 
 int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len, const char *how)
 {
-    cJSON *value = NULL, *patch = NULL, *rebased = NULL;
-    cer_state *st = NULL;
-    cer_stream_info info;
+    cer_save_result r;
     size_t blank = 0;
-    int rc;
 
     if (fs->ro)
         return -EROFS;
@@ -1155,80 +1152,28 @@ int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t l
                       "not saved (%s): content.json is empty (truncated, and nothing written since); write the "
                       "document, or rm content.json to drop the draft",
                       how);
-    if (cer_json_parse(&value, (const char *)data, len, CER_JSON_EXACT_INTS) < 0)
-        return reject(fs, doc, -EINVAL, "invalid", "not saved (%s): not valid JSON: %s", how, cer_errmsg());
-    if (!cJSON_IsObject(value)) {
-        cJSON_Delete(value);
-        return reject(fs, doc, -EINVAL, "invalid", "not saved (%s): a document's content must be a JSON object",
-                      how);
+    /* the node parses, diffs against the base, rebases onto a moved tip,
+     * commits (or for a pending document makes the genesis) */
+    if (cer_node_save(fs->node, doc->pending ? NULL : &doc->id, (const char *)data, len,
+                      doc->base_set ? &doc->base_tip : NULL, &r) < 0)
+        return refused(fs, doc, r.err, how, r.reason);
+    if (doc->pending)
+        genesis_made(fs, doc, &r.id);
+    if (r.status == CER_SAVE_REBASED) {
+        /* the committed content is not the user's bytes: show the tip */
+        doc->have_w = false;
+        doc->w_len = 0;
+        doc->w_gen++;
     }
-    if (doc->pending) {
-        rc = commit_genesis(fs, doc, value);
-        goto done;
-    }
-    if (!doc->base_set && (rc = set_base(fs, doc)) < 0)
-        goto done;
-    rc = cer_node_update_if(fs->node, &doc->id, &doc->base_tip, value);
-    if (rc == -ESTALE) {
-        /* the tip moved under the edit: rebase the edit's patch onto it */
-        if (cer_patch_diff(&patch, doc->base_content, value) < 0 ||
-            cer_node_state(fs->node, &st, &doc->id) < 0) {
-            rc = reject(fs, doc, -EIO, "pending", "not saved yet (%s): rebase failed: %s" RETRY_NOTE, how,
-                        cer_errmsg());
-            goto done;
-        }
-        if (cer_patch_apply(&rebased, st->content, patch) < 0) {
-            rc = reject(fs, doc, -ESTALE, "conflict",
-                        "not saved (%s): the document changed since it was opened and this edit does not "
-                        "apply to the new version (%s); the draft is kept in content.json",
-                        how, cer_errmsg());
-            goto done;
-        }
-        rc = cer_node_update_if(fs->node, &doc->id, cer_state_tip(st), rebased);
-        if (rc == 0) {
-            /* the committed content is not the user's bytes: show the tip */
-            cJSON_Delete(value);
-            value = rebased;
-            rebased = NULL;
-            doc->have_w = false;
-            doc->w_len = 0;
-            doc->w_gen++;
-        }
-    }
-    if (rc == -EPERM) {
-        rc = reject(fs, doc, -EACCES, "invalid", "not saved: %s", cer_errmsg());
-        goto done;
-    }
-    if (rc == -ESTALE || rc == -EINVAL || rc == -EFBIG) {
-        rc = reject(fs, doc, rc, rc == -ESTALE ? "conflict" : "invalid", "not saved (%s): %s%s", how, cer_errmsg(),
-                    rc == -EFBIG ? BLOCK_NOTE : "");
-        goto done;
-    }
-    if (rc < 0) {
-        rc = reject(fs, doc, passing_err(rc), "pending", "not saved yet (%s): %s" RETRY_NOTE, how, cer_errmsg());
-        goto done;
-    }
-done:
-    if (rc == 0) {
-        doc->dirty = false;
-        doc->nwpids = 0;
-        doc->wanon = false;
-        doc->failed_gen = 0;
-        doc->last_error[0] = '\0';
-        snprintf(doc->state, sizeof doc->state, "clean");
-        if (cer_node_info(fs->node, &doc->id, &info) == 0) {
-            doc->base_tip = info.tip;
-            doc->base_set = true;
-            cJSON_Delete(doc->base_content);
-            doc->base_content = value;
-            value = NULL;
-        }
-    }
-    cJSON_Delete(value);
-    cJSON_Delete(patch);
-    cJSON_Delete(rebased);
-    cer_state_free(st);
-    return rc;
+    doc->dirty = false;
+    doc->nwpids = 0;
+    doc->wanon = false;
+    doc->failed_gen = 0;
+    doc->last_error[0] = '\0';
+    snprintf(doc->state, sizeof doc->state, "clean");
+    doc->base_tip = r.tip;
+    doc->base_set = true;
+    return 0;
 }
 
 int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how)

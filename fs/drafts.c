@@ -194,7 +194,6 @@ static int draft_parse(cfs_fs *fs, cfs_doc *doc, const char *key, const char *da
     const char *field[3] = {"state ", "base ", "error "};
     char *out[3] = {state, base, error};
     size_t cap[3] = {sizeof state, sizeof base, sizeof error};
-    cer_state *st = NULL;
     cer_cid tip;
     int rc;
 
@@ -224,14 +223,10 @@ static int draft_parse(cfs_fs *fs, cfs_doc *doc, const char *key, const char *da
     if (!doc->pending && strcmp(base, "-") != 0) {
         if (cer_cid_parse(&tip, base) < 0)
             return -EINVAL;
-        /* the content the edit was made from: a rebase needs it */
-        if ((rc = cer_state_load(&st, cer_node_store(fs->node), &doc->id, &tip)) == 0) {
-            cJSON_Delete(doc->base_content);
-            doc->base_content = st->content ? cJSON_Duplicate(st->content, 1) : NULL;
-            doc->base_tip = tip;
-            doc->base_set = !st->content || doc->base_content;
-        }
-        cer_state_free(st);
+        /* the tip the edit was made from, for a rebase (when this node
+         * still has it; else the save goes onto the tip as it is) */
+        doc->base_tip = tip;
+        doc->base_set = cer_store_has(cer_node_store(fs->node), &tip) == 1;
     }
     if ((rc = cfs_doc_set_draft(fs, doc, (const uint8_t *)p, (size_t)(end - p))) < 0)
         return rc;

@@ -138,7 +138,6 @@ struct cfs_doc {
     bool written;               /* bytes written since the last truncation */
     bool base_set;
     cer_cid base_tip;           /* the tip W was made from (rebase) */
-    cJSON *base_content;        /* its content, owned */
     uint64_t w_gen;             /* bumped on every change of the visible bytes */
     uint64_t failed_gen;        /* w_gen of the last rejected save (0: none) */
     int writers;                /* open write handles */
@@ -291,9 +290,9 @@ int cfs_doc_load_w(cfs_fs *fs, cfs_doc *doc);
  * the document dirty; -EFBIG beyond CFS_CONTENT_MAX. */
 int cfs_doc_truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size);
 int cfs_doc_write_w(cfs_fs *fs, cfs_doc *doc, size_t off, const void *data, size_t len);
-/* A commit point: parse W, diff, sign, store. 0 (also when nothing
- * changed) or -errno (EINVAL bad JSON, ESTALE conflict, EACCES not the
- * controller, EIO); the reason is recorded (.errors, syslog, xattr). */
+/* A commit point: W saved on its base (cer_node_save). 0 (also when
+ * nothing changed) or -errno (EINVAL bad JSON, ESTALE conflict, EACCES
+ * not the controller, EIO); the reason is recorded (.errors, syslog, xattr). */
 int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how);
 /* Commit bytes from elsewhere (a scratch file renamed onto content.json). */
 int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len, const char *how);
