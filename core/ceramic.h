@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cJSON.h>
 
@@ -64,6 +65,23 @@ typedef struct cer_buf {
 
 void cer_buf_free(cer_buf *b);
 int cer_buf_append(cer_buf *b, const void *data, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Small files, crash-safely                                            */
+/* ------------------------------------------------------------------ */
+
+/* Prefix of the temporary files cer_file_replace leaves after a crash
+ * (".tmp-<name>-XXXXXX"), so that a directory's owner can sweep them. */
+#define CER_TMP_PREFIX ".tmp-"
+
+/* write(2) all of p, retrying on EINTR and short writes: 0 or -errno. */
+int cer_write_all(int fd, const void *p, size_t n);
+/* Replace the file at path with data, crash-safely: a temporary file
+ * beside it (mode), written in full, fsync'd, renamed over path, and the
+ * directory fsync'd, so a crash leaves the old file or the new one, never
+ * a torn one. Without sync both fsyncs are skipped (caches, tests).
+ * Returns 0 or a negative errno with a message naming path. */
+int cer_file_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync);
 
 /* ------------------------------------------------------------------ */
 /* Hashing for in-memory tables                                         */

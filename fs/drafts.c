@@ -2,9 +2,11 @@
  * drafts.c — drafts kept on disk: the bytes of a save that was refused or
  * is not committed yet, with why, in STATE/drafts/<key> (the StreamID, or
  * pending-<name> for a document made by mkdir), written crash-safely
- * (temporary file, fsync, rename, directory fsync) before the refusal
- * reaches the user, and read back at the next mount. A draft goes when a
- * save commits or the user removes content.json.
+ * (cer_file_replace: temporary file, fsync, rename, directory fsync)
+ * before the refusal reaches the user, and read back at the next mount.
+ * This file knows the format and the disk; docs.c decides what a draft
+ * holds and when it goes (a save commits, or the user removes
+ * content.json).
  *
  * A file is a header of four lines, a blank line, then the bytes:
  *
@@ -30,8 +32,9 @@
 
 #define MAGIC "ceramicfs draft 1\n"
 #define HEAD_MAX 2048
-#define TMP_SUFFIX ".tmp"
+#define OLD_TMP_SUFFIX ".tmp"  /* the temporary files of earlier versions */
 #define RESERVE ".reserve"
+#define RESERVE_TMP ".reserve.tmp"
 #define RESERVE_SIZE (2 * (CFS_CONTENT_MAX + HEAD_MAX))
 
 /* Make the reserve unless it is there; quiet when there is no room. */
@@ -42,15 +45,15 @@ static void reserve_make(cfs_fs *fs)
 
     if (fs->drafts_fd < 0 || fs->ro || fstatat(fs->drafts_fd, RESERVE, &sb, 0) == 0)
         return;
-    if ((fd = openat(fs->drafts_fd, RESERVE TMP_SUFFIX, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+    if ((fd = openat(fs->drafts_fd, RESERVE_TMP, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
         return;  /* another thread makes it */
     if (posix_fallocate(fd, 0, RESERVE_SIZE) == 0 && fsync(fd) == 0 &&
-        renameat(fs->drafts_fd, RESERVE TMP_SUFFIX, fs->drafts_fd, RESERVE) == 0) {
+        renameat(fs->drafts_fd, RESERVE_TMP, fs->drafts_fd, RESERVE) == 0) {
         close(fd);
         return;
     }
     close(fd);
-    unlinkat(fs->drafts_fd, RESERVE TMP_SUFFIX, 0);
+    unlinkat(fs->drafts_fd, RESERVE_TMP, 0);
 }
 
 int cfs_drafts_open(cfs_fs *fs)
@@ -71,7 +74,7 @@ int cfs_drafts_open(cfs_fs *fs)
     if (fs->drafts_fd < 0)  /* -o ro on a state directory that has none: no drafts */
         return fs->ro && e == -ENOENT ? 0 : e;
     if (!fs->ro)
-        unlinkat(fs->drafts_fd, RESERVE TMP_SUFFIX, 0);  /* cut by a crash */
+        unlinkat(fs->drafts_fd, RESERVE_TMP, 0);  /* cut by a crash */
     reserve_make(fs);
     return 0;
 }
@@ -83,119 +86,80 @@ void cfs_drafts_close(cfs_fs *fs)
     fs->drafts_fd = -1;
 }
 
-/* The key doc's draft goes under now. */
-static void draft_key(const cfs_doc *doc, char out[sizeof doc->draft_key])
+/* Write draft d as key. 0 or -errno. */
+static int draft_write(cfs_fs *fs, const char *key, const cfs_draft *d)
 {
-    snprintf(out, sizeof doc->draft_key, "%s%s", doc->pending ? CFS_PENDING_PREFIX : "",
-             doc->pending ? doc->name : doc->sid);
-}
+    char head[HEAD_MAX], base[CER_CID_STR_MAX] = "-", *path;
+    cer_buf b = CER_BUF_INIT;
+    int n, rc;
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        p = (const char *)p + w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Write doc's draft as key: temporary file, fsync, rename, directory
- * fsync. 0 or -errno. */
-static int draft_write(cfs_fs *fs, cfs_doc *doc, const char *key)
-{
-    char tmp[sizeof doc->draft_key + sizeof TMP_SUFFIX], head[HEAD_MAX], base[CER_CID_STR_MAX] = "-";
-    int fd, rc, n;
-
-    if (doc->base_set && cer_cid_to_string(base, sizeof base, &doc->base_tip) < 0)
+    if (d->base && cer_cid_to_string(base, sizeof base, d->base) < 0)
         snprintf(base, sizeof base, "-");
-    n = snprintf(head, sizeof head, MAGIC "state %s\nbase %s\nerror ", doc->state, base);
-    for (const char *e = doc->last_error; *e && n < HEAD_MAX - 2; e++)
+    n = snprintf(head, sizeof head, MAGIC "state %s\nbase %s\nerror ", d->state, base);
+    for (const char *e = d->error; *e && n < HEAD_MAX - 2; e++)
         head[n++] = *e == '\n' || *e == '\r' ? ' ' : *e;  /* a reason is one line */
     head[n++] = '\n';
     head[n++] = '\n';
-    snprintf(tmp, sizeof tmp, "%s" TMP_SUFFIX, key);
-    if ((fd = openat(fs->drafts_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-        return -errno;
-    if ((rc = write_all(fd, head, (size_t)n)) == 0 && (rc = write_all(fd, doc->w, doc->w_len)) == 0 && fsync(fd) < 0)
-        rc = -errno;
-    if (close(fd) < 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && renameat(fs->drafts_fd, tmp, fs->drafts_fd, key) < 0)
-        rc = -errno;
-    if (rc == 0 && fsync(fs->drafts_fd) < 0)
-        rc = -errno;
-    if (rc < 0)
-        unlinkat(fs->drafts_fd, tmp, 0);
+    if ((rc = cer_buf_append(&b, head, (size_t)n)) < 0 || (rc = cer_buf_append(&b, d->data, d->len)) < 0) {
+        cer_buf_free(&b);
+        return rc;
+    }
+    n = snprintf(NULL, 0, "%s/drafts/%s", fs->state_dir, key);
+    if (!(path = malloc((size_t)n + 1))) {
+        cer_buf_free(&b);
+        return -ENOMEM;
+    }
+    snprintf(path, (size_t)n + 1, "%s/drafts/%s", fs->state_dir, key);
+    rc = cer_file_replace(path, b.data, b.len, 0600, true);
+    free(path);
+    cer_buf_free(&b);
     return rc;
 }
 
-int cfs_draft_save(cfs_fs *fs, cfs_doc *doc)
+int cfs_draft_put(cfs_fs *fs, const char *key, const cfs_draft *d)
 {
-    char key[sizeof doc->draft_key];
     int rc;
 
     if (fs->drafts_fd < 0)
         return -EROFS;
-    draft_key(doc, key);
-    rc = draft_write(fs, doc, key);
+    rc = draft_write(fs, key, d);
     if ((rc == -ENOSPC || rc == -EDQUOT) && unlinkat(fs->drafts_fd, RESERVE, 0) == 0) {
         /* the disk is full: the reserve makes room for this draft */
         (void)fsync(fs->drafts_fd);
-        rc = draft_write(fs, doc, key);
+        rc = draft_write(fs, key, d);
     }
-    if (rc < 0)
-        return rc;
-    /* a pending document renamed since its last draft: one file only */
-    if (doc->draft_key[0] && strcmp(doc->draft_key, key) != 0)
-        unlinkat(fs->drafts_fd, doc->draft_key, 0);
-    memcpy(doc->draft_key, key, sizeof key);
-    doc->draft_gen = doc->w_gen;
+    return rc;
+}
+
+int cfs_draft_drop(cfs_fs *fs, const char *key)
+{
+    if (fs->drafts_fd < 0)
+        return -EROFS;
+    if (unlinkat(fs->drafts_fd, key, 0) < 0 && errno != ENOENT)
+        return -errno;
+    (void)fsync(fs->drafts_fd);
+    reserve_make(fs);  /* given up for a full disk: space came back */
     return 0;
 }
 
-void cfs_draft_remove(cfs_fs *fs, cfs_doc *doc)
+int cfs_draft_move(cfs_fs *fs, const char *from, const char *to)
 {
-    if (!doc->draft_key[0] || fs->drafts_fd < 0)
-        return;
-    if (unlinkat(fs->drafts_fd, doc->draft_key, 0) == 0 || errno == ENOENT) {
-        (void)fsync(fs->drafts_fd);
-        doc->draft_key[0] = '\0';
-        doc->draft_gen = 0;
-        reserve_make(fs);  /* given up for a full disk: space came back */
-    }
-}
-
-int cfs_draft_rekey(cfs_fs *fs, cfs_doc *doc)
-{
-    char key[sizeof doc->draft_key];
-
-    if (!doc->draft_key[0] || fs->drafts_fd < 0)
+    if (fs->drafts_fd < 0)
         return 0;
-    draft_key(doc, key);
-    if (strcmp(key, doc->draft_key) == 0)
-        return 0;
-    if (renameat(fs->drafts_fd, doc->draft_key, fs->drafts_fd, key) < 0)
+    if (renameat(fs->drafts_fd, from, fs->drafts_fd, to) < 0)
         return -errno;
-    memcpy(doc->draft_key, key, sizeof key);
     return fsync(fs->drafts_fd) < 0 ? -errno : 0;
 }
 
-/* Parse a draft file's bytes (len of them) into doc; -EINVAL when it is
- * not one. doc->lock held. */
-static int draft_parse(cfs_fs *fs, cfs_doc *doc, const char *key, const char *data, size_t len)
+/* Parse a draft file's bytes (len of them) into *d (pointing into data and
+ * the buffers); -EINVAL when it is not one. */
+static int draft_parse(cfs_draft *d, char state[16], cer_cid *base, char error[512], const char *data, size_t len)
 {
     const char *p = data, *end = data + len, *nl;
-    char state[sizeof doc->state], base[CER_CID_STR_MAX], error[sizeof doc->last_error];
+    char basestr[CER_CID_STR_MAX];
     const char *field[3] = {"state ", "base ", "error "};
-    char *out[3] = {state, base, error};
-    size_t cap[3] = {sizeof state, sizeof base, sizeof error};
-    cer_cid tip;
-    int rc;
+    char *out[3] = {state, basestr, error};
+    size_t cap[3] = {16, sizeof basestr, 512};
 
     if (len < sizeof MAGIC - 1 || memcmp(p, MAGIC, sizeof MAGIC - 1) != 0)
         return -EINVAL;
@@ -219,46 +183,33 @@ static int draft_parse(cfs_fs *fs, cfs_doc *doc, const char *key, const char *da
         return -EINVAL;
     if ((size_t)(end - p) > CFS_CONTENT_MAX)
         return -EFBIG;
-    doc->base_set = false;
-    if (!doc->pending && strcmp(base, "-") != 0) {
-        if (cer_cid_parse(&tip, base) < 0)
+    d->base = NULL;
+    if (strcmp(basestr, "-") != 0) {
+        if (cer_cid_parse(base, basestr) < 0)
             return -EINVAL;
-        /* the tip the edit was made from, for a rebase (when this node
-         * still has it; else the save goes onto the tip as it is) */
-        doc->base_tip = tip;
-        doc->base_set = cer_store_has(cer_node_store(fs->node), &tip) == 1;
+        d->base = base;
     }
-    if ((rc = cfs_doc_set_draft(fs, doc, (const uint8_t *)p, (size_t)(end - p))) < 0)
-        return rc;
-    snprintf(doc->state, sizeof doc->state, "%s", state);
-    snprintf(doc->last_error, sizeof doc->last_error, "%s", error);
-    snprintf(doc->draft_key, sizeof doc->draft_key, "%s", key);
-    doc->draft_gen = doc->w_gen;
-    /* refused bytes wait for new ones; a save not committed yet is tried
-     * again at the first tick */
-    doc->failed_gen = doc->w_gen;
-    doc->retry = strcmp(state, "pending") == 0 || strcmp(state, "dirty") == 0;
-    doc->failed_err = doc->retry ? -EIO : strcmp(state, "conflict") == 0 ? -ESTALE : -EINVAL;
-    doc->retry_at_ms = 0;
-    if (doc->retry)
-        atomic_store(&fs->tick_wanted, true);
+    d->state = state;
+    d->error = error;
+    d->data = (const uint8_t *)p;
+    d->len = (size_t)(end - p);
     return 0;
 }
 
-/* Read all of the regular file key (at most CFS_CONTENT_MAX + HEAD_MAX). */
-static int read_draft(cfs_fs *fs, const char *key, char **out, size_t *len)
+int cfs_file_read(int dfd, const char *name, size_t max, uint8_t **out, size_t *len)
 {
-    int fd = openat(fs->drafts_fd, key, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat sb;
     size_t got = 0;
-    char *buf;
+    uint8_t *buf;
 
     *out = NULL;
+    *len = 0;
     if (fd < 0)
         return -errno;
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > CFS_CONTENT_MAX + HEAD_MAX) {
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > max) {
         close(fd);
-        return -EINVAL;
+        return S_ISREG(sb.st_mode) ? -EFBIG : -EINVAL;
     }
     if (!(buf = malloc((size_t)sb.st_size + 1))) {
         close(fd);
@@ -278,7 +229,17 @@ static int read_draft(cfs_fs *fs, const char *key, char **out, size_t *len)
     return 0;
 }
 
-int cfs_drafts_load(cfs_fs *fs)
+/* A temporary file a crash left (cer_file_replace's, or an earlier
+ * version's NAME.tmp). */
+static bool leftover(const char *name)
+{
+    size_t n = strlen(name), t = strlen(OLD_TMP_SUFFIX);
+
+    return strncmp(name, CER_TMP_PREFIX, strlen(CER_TMP_PREFIX)) == 0 ||
+           (name[0] != '.' && n > t && strcmp(name + n - t, OLD_TMP_SUFFIX) == 0);
+}
+
+void cfs_drafts_each(cfs_fs *fs, int (*fn)(cfs_fs *fs, const char *key, const cfs_draft *d))
 {
     int dfd = fs->drafts_fd >= 0 ? dup(fs->drafts_fd) : -1;
     DIR *dir = dfd >= 0 ? fdopendir(dfd) : NULL;
@@ -287,41 +248,31 @@ int cfs_drafts_load(cfs_fs *fs)
     if (!dir) {
         if (dfd >= 0)
             close(dfd);
-        return fs->drafts_fd < 0 ? 0 : -errno;
+        return;
     }
     rewinddir(dir);
     while ((de = readdir(dir))) {
-        size_t n = strlen(de->d_name);
-        char *data = NULL;
+        char state[16], error[512];
+        cer_cid base;
+        cfs_draft d;
+        uint8_t *data = NULL;
         size_t len = 0;
-        cfs_doc *doc;
-        int err = 0;
+        int err;
 
-        if (de->d_name[0] == '.')
-            continue;
-        if (n > strlen(TMP_SUFFIX) && strcmp(de->d_name + n - strlen(TMP_SUFFIX), TMP_SUFFIX) == 0) {
+        if (leftover(de->d_name)) {
             if (!fs->ro)
                 unlinkat(fs->drafts_fd, de->d_name, 0);  /* a save cut by a crash: the old draft stands */
             continue;
         }
-        if (!(doc = cfs_doc_by_key(fs, de->d_name, &err))) {
-            cer_node_event(fs->node, "draft", NULL, "the draft %.100s is kept but names no document here: %s",
-                           de->d_name, strerror(-err));
+        if (de->d_name[0] == '.')
             continue;
-        }
-        if ((err = read_draft(fs, de->d_name, &data, &len)) == 0) {
-            pthread_mutex_lock(&doc->lock);
-            if ((err = draft_parse(fs, doc, de->d_name, data, len)) == 0)
-                cer_node_event(fs->node, "draft", doc->pending ? NULL : &doc->id,
-                               "%s/content.json: the draft saved before this mount is shown (state %s): %s",
-                               doc->name, doc->state, doc->last_error);
-            pthread_mutex_unlock(&doc->lock);
-        }
+        if ((err = cfs_file_read(fs->drafts_fd, de->d_name, CFS_CONTENT_MAX + HEAD_MAX, &data, &len)) == 0 &&
+            (err = draft_parse(&d, state, &base, error, (const char *)data, len)) == 0)
+            err = fn(fs, de->d_name, &d);
         if (err < 0)
             cer_node_event(fs->node, "draft", NULL, "the draft %.100s cannot be read back (%s); it is left as it is",
                            de->d_name, strerror(-err));
         free(data);
     }
     closedir(dir);
-    return 0;
 }

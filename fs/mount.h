@@ -1,7 +1,8 @@
 /*
- * mount.h — the pieces of the mount (fs/mount.c, fs/docs.c, fs/fsops.c,
- * fs/drafts.c, fs/notify.c, fs/uring.c) and what they share: the inode table, the documents with
- * their working copies, and the notifier queue.
+ * mount.h — what the pieces of the mount (fs/mount.c, fs/docs.c,
+ * fs/fsops.c, fs/drafts.c, fs/notify.c, fs/uring.c) ask of each other:
+ * the inode kinds and entries, the documents (opaque: docs.c's), the
+ * drafts' format, the notifier, and the mount itself (cfs_fs).
  *
  * The layout (fs/README.md has it with the reasons):
  *
@@ -21,13 +22,14 @@
  * or content.json is removed; a passing refusal is tried again by the
  * notifier thread's timer (cfs_docs_tick).
  *
- * Locks, in the order they are taken: one doc->lock, then fs->lock (the
- * tables; a save takes it under its document's lock: commit_genesis,
- * rename, rmdir), so a walk over the documents that locks them does not
- * hold fs->lock (docs.c docs_head); fs->slock (scratch directories) and fs->nlock (the notifier
- * queue) are leaves: nothing is taken under them. None is held while
- * calling fuse_lowlevel_notify_* (only the notifier thread calls those,
- * with no lock held). doc->lock is held across a commit (local disk I/O
+ * Locks: docs.c takes a document's lock, then the table lock (a save
+ * takes it under its document's lock: a genesis, rename, rmdir), and
+ * never the other way round; the scratch directories' lock and
+ * fs->nlock (the notifier queue) are leaves: nothing is taken under
+ * them. Every function below takes what it needs and returns with none
+ * held; no file but docs.c locks a document. None is held while calling
+ * fuse_lowlevel_notify_* (only the notifier thread calls those, with no
+ * lock held). A document's lock is held across a commit (local disk I/O
  * only, bounded).
  */
 #ifndef CFS_MOUNT_H
@@ -90,106 +92,51 @@ enum {
 #define CFS_TIMEOUT 1.0
 #define CFS_DOC_TIMEOUT 30.0
 
+/* Scratch files' inode numbers have this bit set (the backing file's
+ * number), documents' have it clear (a hash: cfs_ino). */
+#define CFS_SCRATCH_BIT (1ull << 63)
+
+/* A document: a stream, or a pending one made by mkdir. Its fields and
+ * its lock are docs.c's; other files ask docs.c (each call locks what it
+ * needs). Documents live as long as the mount. */
 typedef struct cfs_doc cfs_doc;
 typedef struct cfs_uring cfs_uring;
+typedef struct cfs_note cfs_note;
 
-/* One inode the kernel knows. Document roles are permanent; scratch
- * entries are freed when the kernel forgets them. */
+/* One inode the kernel knows (the table is docs.c's, under its lock).
+ * Document roles are permanent; scratch entries are freed when the kernel
+ * forgets them. */
 typedef struct cfs_ent {
-    struct cfs_ent *next;       /* hash chain */
     uint64_t ino;
     int kind;
     cfs_doc *doc;               /* every kind below the root's files */
     size_t hist;                /* K_HIST: log index; K_CONF: lost branch number */
     cer_cid hist_cid;           /* K_HIST: commit; K_CONF: the lost tip */
     int fd;                     /* K_SCRATCH: O_PATH descriptor */
-    uint64_t parent;            /* K_SCRATCH: the directory and name it was */
-    char *name;                 /* last looked up by (owned): see sweep */
-    struct cfs_ent *sprev, *snext;  /* fs->scratch list: entries with an fd */
-    dev_t bdev;                 /* K_SCRATCH: the backing file */
-    ino_t bino;
-    uint64_t nlookup;           /* K_SCRATCH, and transient entries */
     bool transient;             /* freed when the kernel forgets it: scratch
                                    files, and a scratch file renamed onto
                                    content.json (then kind K_CONTENT) */
+    /* docs.c's */
+    struct cfs_ent *next;       /* hash chain */
+    uint64_t parent;            /* K_SCRATCH: the directory and name it was */
+    char *name;                 /* last looked up by (owned): see sweep */
+    struct cfs_ent *sprev, *snext;  /* fs->scratch list: entries with an fd */
+    uint64_t nlookup;           /* K_SCRATCH, and transient entries */
 } cfs_ent;
 
-/* A document (a stream, or a pending one made by mkdir). */
-struct cfs_doc {
-    struct cfs_doc *next;
-    struct cfs_doc *next_id;    /* chain in fs->by_id (streams only) */
-    struct cfs_doc *next_name;  /* chain in fs->by_name */
-    pthread_mutex_t lock;       /* guards everything below */
-    uint64_t base;              /* inode seed: H(StreamID), or H(pending name) */
-    bool pending;               /* mkdir'd; the first valid save makes the genesis */
-    bool removed;               /* rmdir'd (unpinned): no longer listed */
-    cer_streamref id;           /* when !pending */
-    char sid[CER_STREAMID_STR_MAX];  /* its string ("" when pending) */
-    char name[CER_STREAMID_STR_MAX];  /* the directory's name: alias, or the StreamID */
-    char scratch_key[CER_STREAMID_STR_MAX + 16];  /* STATE/scratch/<key> (fs->slock) */
-    int64_t made_ms;            /* pending: when mkdir'd */
-
-    /* the working copy W (fs/README.md, "Commit points"): what content.json shows while the
-     * user's bytes are newer than, or equal to, the tip's content */
-    bool have_w;
-    uint8_t *w;                 /* W: w_len bytes (w_cap allocated), owned */
-    size_t w_len, w_cap;
-    bool dirty;                 /* W differs from what was committed */
-    bool written;               /* bytes written since the last truncation */
-    bool base_set;
-    cer_cid base_tip;           /* the tip W was made from (rebase) */
-    uint64_t w_gen;             /* bumped on every change of the visible bytes */
-    uint64_t failed_gen;        /* w_gen of the last rejected save (0: none) */
-    int writers;                /* open write handles */
-    /* the no-open mode (no handles): the processes (thread group ids)
-     * that wrote or truncated W since the last commit; a flush from one of
-     * them is a writer's close. wanon: written by page writeback, whose
-     * process is unknown (mmap), or more writers than wpids holds: any
-     * flush commits */
-    pid_t wpids[8];
-    int nwpids;
-    bool wanon;
-    int64_t absent_until_ms;    /* content.json absent until then (0: present) */
-    int64_t w_mtime_ms;         /* last local write */
-
-    /* the rendering of the tip, cached */
-    bool have_render;
-    cer_cid render_tip;
-    char *render;
-    size_t render_len;
-
-    bool wr_known;              /* cached cfs_doc_writable, for wr_tip */
-    bool wr;
-    cer_cid wr_tip;
-    bool keep_w;                /* what the last open of content.json showed */
-    uint64_t keep_gen;
-    cer_cid keep_tip;
-
-    char state[16];             /* "clean", "dirty", "invalid", "conflict", "pending" */
-    char last_error[512];
-
-    /* the draft on disk (drafts.c) and the retries of a passing refusal */
-    char draft_key[CER_STREAMID_STR_MAX + 16];  /* STATE/drafts/<key> ("": none) */
-    uint64_t draft_gen;         /* w_gen of the bytes it holds */
-    int failed_err;             /* -errno of the last refusal of W */
-    bool retry;                 /* that refusal was for a passing cause */
-    unsigned retries;
-    int64_t retry_at_ms;
-    bool too_big;               /* a write or truncation past CFS_CONTENT_MAX was refused */
+/* Requests by kind, counted by fsops.c for .status (names as the
+ * kernel's opcodes: docs.c). */
+enum {
+    CFS_RQ_LOOKUP, CFS_RQ_FORGET, CFS_RQ_BATCH_FORGET, CFS_RQ_GETATTR, CFS_RQ_SETATTR, CFS_RQ_READLINK,
+    CFS_RQ_MKNOD, CFS_RQ_MKDIR, CFS_RQ_UNLINK, CFS_RQ_RMDIR, CFS_RQ_SYMLINK, CFS_RQ_RENAME, CFS_RQ_LINK,
+    CFS_RQ_OPEN, CFS_RQ_READ, CFS_RQ_WRITE, CFS_RQ_FLUSH, CFS_RQ_RELEASE, CFS_RQ_FSYNC, CFS_RQ_OPENDIR,
+    CFS_RQ_READDIR, CFS_RQ_RELEASEDIR, CFS_RQ_STATFS, CFS_RQ_SETXATTR, CFS_RQ_GETXATTR, CFS_RQ_LISTXATTR,
+    CFS_RQ_REMOVEXATTR, CFS_RQ_CREATE, CFS_RQ_FALLOCATE, CFS_REQUEST_KINDS
 };
 
-/* A queued kernel notification. */
-typedef struct cfs_note {
-    struct cfs_note *next;
-    int kind;                   /* 0: inval_inode, 1: inval_entry, 2: tip moved */
-    uint64_t ino;               /* inval_inode: inode; inval_entry: parent */
-    off_t off;                  /* inval_inode: -1 attributes only, 0 data too */
-    char name[CER_STREAMID_STR_MAX];  /* inval_entry */
-    cer_streamref id;           /* tip moved */
-} cfs_note;
+typedef struct cfs_table cfs_table;
 
-#define CFS_REQUEST_KINDS 32
-
+/* The mount. */
 typedef struct cfs_fs {
     cer_node *node;
     cer_sync *sync;             /* NULL without --ipfs */
@@ -197,11 +144,6 @@ typedef struct cfs_fs {
     int query_timeout_ms;       /* lookups of unknown StreamIDs (0: default) */
     struct fuse_session *se;
     char *state_dir;
-    char *scratch_dir;          /* STATE/scratch */
-    int drafts_fd;              /* STATE/drafts (-1: none, -o ro) */
-    int scratch_fd;             /* that directory, O_DIRECTORY */
-    pthread_mutex_t slock;      /* guards docs' scratch_key and the renames of
-                                   their directories; no lock is taken under it */
     bool ro;
     bool debug;
     bool no_open;               /* the kernel's no-open mode (default; -o open
@@ -211,23 +153,13 @@ typedef struct cfs_fs {
     uid_t uid;
     gid_t gid;
     int64_t mount_ms;
+    size_t scratch_max;         /* scratch files the kernel may hold (docs.c sweeps past it) */
 
-    pthread_mutex_t lock;       /* guards docs and the inode table */
-    cfs_doc *docs;
-    cfs_doc *by_id[4096];       /* streams by hash of their StreamID string */
-    cfs_doc *by_name[4096];     /* every document by hash of its name */
-    cfs_ent **ents;
-    size_t nbuckets, nents;
-    char refused[512];          /* the last rename refused, and when (one line */
-    int64_t refused_ms;         /* in .errors for mv's two tries) */
-    /* entries holding a descriptor (scratch files), oldest first: past
-     * scratch_max the kernel is asked to forget the oldest (docs.c) */
-    cfs_ent *scratch_head, *scratch_tail;
-    size_t nscratch, scratch_max, sweep_at;
-
+    cfs_table *t;               /* documents, inodes, scratch directories: docs.c's */
+    int drafts_fd;              /* STATE/drafts (-1: none, -o ro): drafts.c's */
     atomic_uint_fast64_t requests[CFS_REQUEST_KINDS]; /* by kind since the mount (fsops.c) */
-    atomic_bool tick_wanted;    /* a save may wait for the timer (cfs_docs_tick) */
 
+    /* notify.c's queue */
     pthread_mutex_t nlock;      /* guards the notifier queue */
     pthread_cond_t ncond;
     cfs_note *nhead, *ntail;
@@ -237,16 +169,13 @@ typedef struct cfs_fs {
     bool nstarted;
 } cfs_fs;
 
-/* ---- fs/fsops.c ---- */
+/* ---- fs/docs.c: the inode table ---- */
 
-/* Adds {"LOOKUP": n, ...} to o: the requests the kernel sent since the
- * mount, by kind (those sent at least once). -ENOMEM or 0. */
-int cfs_requests_json(cfs_fs *fs, cJSON *o);
-
-/* ---- fs/docs.c: documents, working copies, commit points, rendering ---- */
-
+/* Set up the tables, the scratch directory, the root's entries and the
+ * drafts (cfs_fini frees them). */
 int cfs_init(cfs_fs *fs);
 void cfs_fini(cfs_fs *fs);
+/* The inode number of role of a document whose identity hashes to base. */
 uint64_t cfs_ino(uint64_t base, const char *role);
 /* The inode entry (borrowed; entries of documents live as long as fs). */
 cfs_ent *cfs_ent_get(cfs_fs *fs, uint64_t ino);
@@ -258,12 +187,18 @@ cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e);
 /* Scratch file ino is now name in directory parent of doc (looked up,
  * or renamed there). */
 void cfs_ent_moved(cfs_fs *fs, uint64_t ino, cfs_doc *doc, uint64_t parent, const char *name);
+/* Scratch file ino was renamed onto doc's content.json: it stands for
+ * content.json until the kernel forgets it. */
+void cfs_ent_became_content(cfs_fs *fs, uint64_t ino, cfs_doc *doc);
 /* Ask the kernel now to forget the oldest scratch files (out of descriptors). */
 void cfs_scratch_sweep(cfs_fs *fs);
 /* The kernel forgot n lookups of ino: transient entries go at zero. */
 void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n);
 /* The entry of role kind of doc, created on first use. */
 cfs_ent *cfs_doc_ent(cfs_fs *fs, cfs_doc *doc, int kind, size_t hist, const cer_cid *hist_cid);
+
+/* ---- fs/docs.c: documents (each call takes the locks it needs) ---- */
+
 /* The document named name in the root (alias, StreamID or pending name),
  * loading it from the node on first use; NULL with -errno in *err. */
 cfs_doc *cfs_doc_lookup(cfs_fs *fs, const char *name, bool *by_id, int *err);
@@ -273,56 +208,34 @@ cfs_doc *cfs_doc_find(cfs_fs *fs, const cer_streamref *id);
 int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out);
 int cfs_doc_rmdir(cfs_fs *fs, const char *name);
 int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags);
+/* Names to list in the root: fn(name, ino) for every listed document. */
+int cfs_docs_list(cfs_fs *fs, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg);
+/* The inode number of doc's role (cfs_ino with its identity). */
+uint64_t cfs_doc_ino(cfs_fs *fs, cfs_doc *doc, const char *role);
+/* doc's stream in *id, or false while it is pending (no genesis yet). */
+bool cfs_doc_stream(cfs_fs *fs, cfs_doc *doc, cer_streamref *id);
 /* doc's scratch directory, opened for this use (the caller closes it): the
  * descriptor, or -errno (-ENOENT: no scratch files yet, unless create,
  * which makes the directory). */
 int cfs_doc_scratch(cfs_fs *fs, cfs_doc *doc, bool create);
-/* Names to list in the root: fn(name, ino) for every listed document. */
-int cfs_docs_list(cfs_fs *fs, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg);
-
-/* Call with doc->lock held. */
-bool cfs_doc_content_present(cfs_doc *doc);
-/* The bytes content.json shows now (borrowed until doc->lock is let go). */
-int cfs_doc_visible(cfs_fs *fs, cfs_doc *doc, const char **data, size_t *len);
-/* Make W exist (a copy of the visible bytes) before a write. */
-int cfs_doc_load_w(cfs_fs *fs, cfs_doc *doc);
-/* Set W's length (zero-filled when it grows) / write into it: both make
- * the document dirty; -EFBIG beyond CFS_CONTENT_MAX. */
-int cfs_doc_truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size);
-int cfs_doc_write_w(cfs_fs *fs, cfs_doc *doc, size_t off, const void *data, size_t len);
-/* A commit point: W saved on its base (cer_node_save). 0 (also when
- * nothing changed) or -errno (EINVAL bad JSON, ESTALE conflict, EACCES
- * not the controller, EIO); the reason is recorded (.errors, syslog, xattr). */
-int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how);
-/* Commit bytes from elsewhere (a scratch file renamed onto content.json). */
-int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len, const char *how);
-/* Forget W (unlink of content.json or rename away): content.json is
- * absent for CFS_ABSENT_MS, then shows the tip again. */
-void cfs_doc_drop_w(cfs_fs *fs, cfs_doc *doc);
-/* Attributes of a document role (doc->lock held). */
-void cfs_doc_attr(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat *st);
-/* Generated files (caller frees *out): .log, .anchors, .meta.json,
- * .streamid, .history and .conflicts entries; and the root's .status and
- * .errors. */
-int cfs_render(cfs_fs *fs, cfs_ent *e, char **out, size_t *len);
-/* xattrs of a document role; -ENODATA when absent. *out is malloc'd. */
-int cfs_doc_xattr(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, size_t *len);
-extern const char *const cfs_xattr_names[];
-/* mtime of a document (ms). */
-int64_t cfs_doc_mtime(cfs_fs *fs, cfs_doc *doc);
+/* Attributes of a document role; -ENOENT for a content.json absent now. */
+int cfs_doc_stat(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat *st);
 /* Whether name is one of a document directory's reserved names, and which. */
 int cfs_reserved(const char *name);
 /* How many lost branches the document's stream has (0 when none or
  * pending; -EIO when they cannot be read). */
 int cfs_doc_conflicts(cfs_fs *fs, cfs_doc *doc);
-/* Whether this node may write the document (its key is the controller). */
-bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc);
-
-/* The document whose scratch or draft key is key (a StreamID, or
- * pending-<name>), made or loaded on first use; NULL with -errno in *err. */
-cfs_doc *cfs_doc_by_key(cfs_fs *fs, const char *key, int *err);
-/* W becomes these bytes: a draft read back (doc->lock held). */
-int cfs_doc_set_draft(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len);
+/* Generated files (caller frees *out): .log, .anchors, .meta.json,
+ * .streamid, .history and .conflicts entries; and the root's .status and
+ * .errors. */
+int cfs_render(cfs_fs *fs, cfs_ent *e, char **out, size_t *len);
+/* The xattr name of a document role (-ENODATA when absent; *out is
+ * malloc'd), and the list of those it has (NUL-separated, in buf). */
+int cfs_doc_xattr(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, size_t *len);
+size_t cfs_doc_xattr_list(cfs_fs *fs, cfs_doc *doc, char *buf, size_t cap);
+/* doc's tip moved: a clean working copy gives way to the new tip unless
+ * its content is the same; true when content.json's bytes changed. */
+bool cfs_doc_tip_moved(cfs_fs *fs, cfs_doc *doc);
 /* The timer: saves refused for a passing cause are tried again when due,
  * and a content.json emptied long ago with nothing written is refused. */
 void cfs_docs_tick(cfs_fs *fs);
@@ -330,20 +243,77 @@ void cfs_docs_tick(cfs_fs *fs);
  * named in the log. */
 void cfs_docs_unmount(cfs_fs *fs);
 
-/* ---- fs/drafts.c: drafts kept in STATE/drafts ---- */
+/* ---- fs/docs.c: content.json and its commit points (fs/README.md) ----
+ *
+ * Between commit points content.json is a working copy W in memory, with
+ * the tip it was read from. writer: the process that wrote or truncated
+ * through no handle (the no-open mode: the writers are known by process;
+ * 0 unknown, page writeback), or CFS_BY_HANDLE. */
+#define CFS_BY_HANDLE ((pid_t)-1)
+/* Whether content.json is there (it is absent a while after unlink). */
+bool cfs_content_present(cfs_fs *fs, cfs_doc *doc);
+/* An open: checks (-EROFS, -EACCES, -ENOENT), W made for a writer and
+ * emptied for trunc or created; *keep_cache: the bytes are the ones the
+ * last open showed. A writer's handle is counted until
+ * cfs_content_release (or cfs_content_unhandle). */
+int cfs_content_open(cfs_fs *fs, cfs_doc *doc, bool write, bool trunc, bool created, bool *keep_cache);
+/* A copy of up to size bytes at off of what content.json shows (caller frees). */
+int cfs_content_read(cfs_fs *fs, cfs_doc *doc, size_t size, off_t off, char **out, size_t *len);
+/* Write into W (at its end with append; checked is false when the open
+ * was not checked: the no-open mode) / set its length: -EFBIG beyond
+ * CFS_CONTENT_MAX, -EROFS, -EACCES. */
+int cfs_content_write(cfs_fs *fs, cfs_doc *doc, const void *data, size_t len, off_t off, bool append, bool checked,
+                      pid_t writer);
+int cfs_content_truncate(cfs_fs *fs, cfs_doc *doc, size_t size, pid_t writer);
+/* A close (FLUSH): commits when the closer wrote since the last commit
+ * (a handle that wrote, or is the only writer; with no handle the
+ * process, closer, wrote), unless nothing was written since an
+ * emptying. 0 or the commit's -errno. */
+int cfs_content_flush(cfs_fs *fs, cfs_doc *doc, bool wrote, pid_t closer);
+/* fsync: "commit now". */
+int cfs_content_fsync(cfs_fs *fs, cfs_doc *doc);
+/* A writer's handle goes (RELEASE): a last commit of what it wrote. */
+void cfs_content_release(cfs_fs *fs, cfs_doc *doc, bool wrote);
+/* A handle made for CREATE is given up (never released; writer: it
+ * counted as one): the creator, when known (> 0), is a writer by process. */
+void cfs_content_unhandle(cfs_fs *fs, cfs_doc *doc, bool writer, pid_t creator);
+/* unlink content.json: the draft goes; absent for CFS_ABSENT_MS, then
+ * the tip shows again. */
+int cfs_content_unlink(cfs_fs *fs, cfs_doc *doc);
+/* rename(X -> content.json): X's bytes committed, then shown (-EEXIST
+ * with noreplace when content.json is there). */
+int cfs_content_commit_file(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len, bool noreplace);
+/* rename(content.json -> X): put(arg, bytes) makes X; on success
+ * content.json goes absent as after unlink. */
+int cfs_content_move_out(cfs_fs *fs, cfs_doc *doc, int (*put)(void *arg, const char *data, size_t len), void *arg);
+
+/* ---- fs/drafts.c: drafts kept in STATE/drafts (the file format and its
+ * durable writes; docs.c decides what they hold and when) ---- */
+
+typedef struct cfs_draft {
+    const char *state;          /* "invalid", "conflict", "pending" or "dirty" */
+    const cer_cid *base;        /* the tip the edit was made from (NULL: none) */
+    const char *error;          /* why it is not committed (one line) */
+    const uint8_t *data;        /* the bytes */
+    size_t len;
+} cfs_draft;
 
 /* Make (unless -o ro) and open STATE/drafts. 0 or -errno. */
 int cfs_drafts_open(cfs_fs *fs);
 void cfs_drafts_close(cfs_fs *fs);
-/* Read every draft back into its document (at the mount). */
-int cfs_drafts_load(cfs_fs *fs);
-/* Write doc's W, state and reason as its draft, durably (doc->lock held).
- * 0 or -errno (-ENOSPC on a full disk: the draft is then in memory only). */
-int cfs_draft_save(cfs_fs *fs, cfs_doc *doc);
-/* Remove doc's draft from disk, if it has one there (doc->lock held). */
-void cfs_draft_remove(cfs_fs *fs, cfs_doc *doc);
-/* A pending document was renamed or got its StreamID: its draft follows. */
-int cfs_draft_rekey(cfs_fs *fs, cfs_doc *doc);
+/* Write draft key durably (temporary file, fsync, rename, directory
+ * fsync; a full disk gives up the reserve for it). 0 or -errno (-EROFS:
+ * no drafts directory). */
+int cfs_draft_put(cfs_fs *fs, const char *key, const cfs_draft *d);
+/* Remove draft key (0 also when there is none). */
+int cfs_draft_drop(cfs_fs *fs, const char *key);
+int cfs_draft_move(cfs_fs *fs, const char *from, const char *to);
+/* fn(key, draft) for every draft on disk (borrowed for the call); those
+ * that cannot be read, or that fn fails (-errno), are reported and left. */
+void cfs_drafts_each(cfs_fs *fs, int (*fn)(cfs_fs *fs, const char *key, const cfs_draft *d));
+/* All of regular file name in directory dfd, at most max bytes (caller
+ * frees *out): -EFBIG when bigger, -EINVAL when not a regular file. */
+int cfs_file_read(int dfd, const char *name, size_t max, uint8_t **out, size_t *len);
 
 /* ---- fs/notify.c: the notifier thread ---- */
 
