@@ -1402,7 +1402,7 @@ static bool writable(cfs_fs *fs, cfs_doc *doc)
 
 /* ---- content.json: what fsops.c asks (each takes doc->lock) ---- */
 
-/* writer wrote or truncated W (fs/mount.h: a process, 0 unknown, or
+/* writer wrote or truncated W (mount.h: a process, 0 unknown, or
  * CFS_BY_HANDLE: nothing to note). */
 static void wpid_add(cfs_doc *d, pid_t writer)
 {

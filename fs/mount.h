@@ -1,6 +1,6 @@
 /*
- * mount.h — what the pieces of the mount (fs/mount.c, fs/docs.c,
- * fs/fsops.c, fs/drafts.c, fs/notify.c, fs/uring.c) ask of each other:
+ * mount.h — what the pieces of the mount (mount.c, docs.c, fsops.c,
+ * drafts.c, notify.c, uring.c) ask of each other:
  * the inode kinds and entries, the documents (opaque: docs.c's), the
  * drafts' format, the notifier, and the mount itself (cfs_fs).
  *
@@ -169,7 +169,7 @@ typedef struct cfs_fs {
     bool nstarted;
 } cfs_fs;
 
-/* ---- fs/docs.c: the inode table ---- */
+/* ---- docs.c: the inode table ---- */
 
 /* Set up the tables, the scratch directory, the root's entries and the
  * drafts (cfs_fini frees them). */
@@ -197,7 +197,7 @@ void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n);
 /* The entry of role kind of doc, created on first use. */
 cfs_ent *cfs_doc_ent(cfs_fs *fs, cfs_doc *doc, int kind, size_t hist, const cer_cid *hist_cid);
 
-/* ---- fs/docs.c: documents (each call takes the locks it needs) ---- */
+/* ---- docs.c: documents (each call takes the locks it needs) ---- */
 
 /* The document named name in the root (alias, StreamID or pending name),
  * loading it from the node on first use; NULL with -errno in *err. */
@@ -243,7 +243,7 @@ void cfs_docs_tick(cfs_fs *fs);
  * named in the log. */
 void cfs_docs_unmount(cfs_fs *fs);
 
-/* ---- fs/docs.c: content.json and its commit points (fs/README.md) ----
+/* ---- docs.c: content.json and its commit points (fs/README.md) ----
  *
  * Between commit points content.json is a working copy W in memory, with
  * the tip it was read from. writer: the process that wrote or truncated
@@ -287,7 +287,7 @@ int cfs_content_commit_file(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_
  * content.json goes absent as after unlink. */
 int cfs_content_move_out(cfs_fs *fs, cfs_doc *doc, int (*put)(void *arg, const char *data, size_t len), void *arg);
 
-/* ---- fs/drafts.c: drafts kept in STATE/drafts (the file format and its
+/* ---- drafts.c: drafts kept in STATE/drafts (the file format and its
  * durable writes; docs.c decides what they hold and when) ---- */
 
 typedef struct cfs_draft {
@@ -315,7 +315,7 @@ void cfs_drafts_each(cfs_fs *fs, int (*fn)(cfs_fs *fs, const char *key, const cf
  * frees *out): -EFBIG when bigger, -EINVAL when not a regular file. */
 int cfs_file_read(int dfd, const char *name, size_t max, uint8_t **out, size_t *len);
 
-/* ---- fs/notify.c: the notifier thread ---- */
+/* ---- notify.c: the notifier thread ---- */
 
 int cfs_notify_start(cfs_fs *fs);
 void cfs_notify_stop(cfs_fs *fs);
@@ -324,11 +324,11 @@ void cfs_notify_entry(cfs_fs *fs, uint64_t parent, const char *name);
 /* A node listener: a stream's tip moved (queued, handled on the thread). */
 void cfs_notify_tip(void *arg, const cer_streamref *id, const cer_cid *tip, unsigned flags);
 
-/* ---- fs/fsops.c ---- */
+/* ---- fsops.c ---- */
 
 extern const struct fuse_lowlevel_ops cfs_ops;
 
-/* ---- fs/docs.c ---- */
+/* ---- docs.c ---- */
 
 /* CLOCK_REALTIME in milliseconds. */
 int64_t cfs_now_ms(void);
