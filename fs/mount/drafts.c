@@ -246,6 +246,9 @@ void cfs_drafts_each(cfs_fs *fs, int (*fn)(cfs_fs *fs, const char *key, const cf
     struct dirent *de;
 
     if (!dir) {
+        if (fs->drafts_fd >= 0)
+            cer_node_event(fs->node, "draft", NULL, "%s/drafts cannot be read (%s): its drafts are not shown",
+                           fs->state_dir, strerror(errno));
         if (dfd >= 0)
             close(dfd);
         return;
