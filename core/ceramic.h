@@ -62,6 +62,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cJSON.h>
 
@@ -97,6 +98,23 @@ typedef struct cer_buf {
 
 void cer_buf_free(cer_buf *b);
 int cer_buf_append(cer_buf *b, const void *data, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Small files, crash-safely                                            */
+/* ------------------------------------------------------------------ */
+
+/* Prefix of the temporary files cer_file_replace leaves after a crash
+ * (".tmp-<name>-XXXXXX"), so that a directory's owner can sweep them. */
+#define CER_TMP_PREFIX ".tmp-"
+
+/* write(2) all of p, retrying on EINTR and short writes: 0 or -errno. */
+int cer_write_all(int fd, const void *p, size_t n);
+/* Replace the file at path with data, crash-safely: a temporary file
+ * beside it (mode), written in full, fsync'd, renamed over path, and the
+ * directory fsync'd, so a crash leaves the old file or the new one, never
+ * a torn one. Without sync both fsyncs are skipped (caches, tests).
+ * Returns 0 or a negative errno with a message naming path. */
+int cer_file_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync);
 
 /* ------------------------------------------------------------------ */
 /* Hashing for in-memory tables                                         */
@@ -975,6 +993,52 @@ int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *conten
  * that edited a copy of base's content never publishes on a stale tip. */
 int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *base,
                        const cJSON *content);
+
+/* What a save did (cer_node_save). */
+enum {
+    CER_SAVE_REFUSED = 0,   /* nothing changed: err and reason say why */
+    CER_SAVE_COMMITTED,     /* one signed commit (or the genesis) of the content given */
+    CER_SAVE_UNCHANGED,     /* the content is the tip's already: no commit */
+    CER_SAVE_REBASED,       /* the tip had moved since base_tip with other content:
+                               the edit (base_tip's content -> the content given)
+                               was applied to the tip and committed (no commit when
+                               the tip had the edit already); the stream's content
+                               is not exactly the content given */
+};
+
+typedef struct cer_save_result {
+    int status;                 /* CER_SAVE_* */
+    cer_streamref id;           /* the stream (for a genesis, the new one) */
+    cer_cid tip;                /* its tip after the save (not when refused) */
+    int err;                    /* refused: the negative errno returned */
+    char reason[512];           /* refused: why, one line (cer_errmsg()) */
+} cer_save_result;
+
+/* A save: the content a user edited, as JSON text, becomes the stream's
+ * content in one step (the mount's commit points, the CLI's update and the
+ * HTTP API all save through this). json[0..len) need not be
+ * NUL-terminated; it must be one JSON object (dag-json integers kept
+ * exact: CER_JSON_EXACT_INTS) of at most CER_BLOCK_MAX bytes. base_tip
+ * is the tip the edit was made from: when the stream has moved on since
+ * (a remote update) and its content changed, the edit's JSON Patch is
+ * applied to the new tip instead (a rebase, under the stream's write
+ * lock: never a commit on a stale tip); NULL takes the tip as it is. id
+ * NULL makes a new TileDocument (its genesis holds the content, pinned;
+ * base_tip is ignored). Returns 0 (committed, unchanged or rebased) or a
+ * negative errno with out->status CER_SAVE_REFUSED, out->err and
+ * out->reason set, and nothing changed:
+ *   -EINVAL   not JSON, or not an object ("not valid JSON: ...")
+ *   -EFBIG    over CER_BLOCK_MAX, or its commit would be
+ *   -ESTALE   the tip moved and the edit does not apply to it (a
+ *             conflict: the caller keeps the edit; nothing is recorded as
+ *             a lost branch, since nothing was committed)
+ *   -EPERM    this node's key is not the controller
+ *   -ENOTSUP  not a TileDocument; -EROFS a read-only node
+ *   other     a passing cause (-EIO, -ENOSPC, -ENOMEM, ...): the same save
+ *             may succeed later (a rebase's failure to read base_tip's
+ *             content is one: "rebase failed: ...") */
+int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, size_t len,
+                  const cer_cid *base_tip, cer_save_result *out);
 /* A copy of a stream's current state (caller frees): from the cache, or
  * loaded from the store. -ENOENT when the node has no tip for it. */
 int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id);

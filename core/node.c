@@ -1022,18 +1022,57 @@ static const char *controller(const cer_state *st)
     return cJSON_IsArray(c) && cJSON_IsString(c->child) ? c->child->valuestring : "";
 }
 
-/* Update to content when the tip is base (any tip when base is NULL);
- * *moved is set when a commit was made. */
-static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, const cJSON *content,
-                  bool *moved, cer_cid *tip)
+/* The content to commit for an edit of base's content when the tip has
+ * moved on from base (s->write held): the edit's patch (base's content ->
+ * content) applied to the tip's content, in *out (caller frees); *out
+ * NULL when base's content is the tip's (the tip only added anchors), so
+ * content itself is the new content. */
+static int rebase(cer_node *node, stream *s, const cer_cid *base, const cJSON *content, cJSON **out)
+{
+    cer_state *bst = NULL;
+    cJSON *patch = NULL;
+    char why[256];
+    int rc;
+
+    *out = NULL;
+    /* the stream's log is checked already; this reads base's content */
+    if ((rc = cer_state_load(&bst, node->store, &s->id, base)) < 0 || !cer_cid_equal(cer_state_tip(bst), base)) {
+        rc = cer_err_wrap(rc < 0 ? rc : -EIO, "rebase failed: the content at the edit's base");
+        goto out;
+    }
+    if (cer_json_equal(bst->content, s->st->content))
+        goto out;
+    if ((rc = cer_patch_diff(&patch, bst->content, content)) < 0) {
+        rc = cer_err_wrap(rc, "rebase failed");
+        goto out;
+    }
+    if ((rc = cer_patch_apply(out, s->st->content, patch)) < 0) {
+        snprintf(why, sizeof why, "%s", cer_errmsg());
+        rc = cer_err(rc == -ENOMEM ? rc : -ESTALE,
+                     "the document changed since it was opened and this edit does not apply to the new "
+                     "version (%s)",
+                     why);
+    }
+out:
+    cJSON_Delete(patch);
+    cer_state_free(bst);
+    return rc;
+}
+
+/* Update to content when the tip is base (any tip when base is NULL; a
+ * moved tip is -ESTALE, or with rebase_ok the edit is rebased onto it);
+ * *status is what happened (CER_SAVE_*), *tip the tip after. */
+static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, bool rebase_ok,
+                  const cJSON *content, int *status, cer_cid *tip)
 {
     cer_commit_blocks cb = {0};
     cer_state *ns = NULL;
-    cJSON *patch = NULL;
+    cJSON *patch = NULL, *rebased = NULL;
+    bool moved = false;
     stream *s;
     int rc;
 
-    *moved = false;
+    *status = CER_SAVE_REFUSED;
     if (node->rdonly)
         return refuse_rdonly(node);
     if (!content)
@@ -1044,7 +1083,7 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
     if ((rc = stream_load(node, s)) < 0)
         goto out;
     /* s->st only changes under s->write, which we hold: read it directly */
-    if (base && !cer_cid_equal(base, cer_state_tip(s->st))) {
+    if (base && !rebase_ok && !cer_cid_equal(base, cer_state_tip(s->st))) {
         rc = cer_err(-ESTALE, "update: the tip of %s moved since the content was read", s->key);
         goto out;
     }
@@ -1057,25 +1096,35 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
                      controller(s->st), s->key);
         goto out;
     }
+    if (base && !cer_cid_equal(base, cer_state_tip(s->st))) {
+        if ((rc = rebase(node, s, base, content, &rebased)) < 0)
+            goto out;
+        content = rebased ? rebased : content;
+    }
     if ((rc = cer_patch_diff(&patch, s->st->content, content)) < 0)
         goto out;
-    if (cJSON_GetArraySize(patch) == 0)
+    *tip = *cer_state_tip(s->st);
+    if (cJSON_GetArraySize(patch) == 0) {
+        *status = rebased ? CER_SAVE_REBASED : CER_SAVE_UNCHANGED;
         goto out;  /* nothing changed: no commit */
+    }
     if ((rc = cer_tile_update(&cb, &node->key, &s->id.genesis, cer_state_tip(s->st), NULL, patch)) < 0 ||
         (rc = cer_store_put_commit(node->store, &cb)) < 0 ||
         (rc = own_commit_state(&ns, s->st, &cb, content, node->key.did)) < 0)
         goto out;
     if ((rc = stream_commit(node, s, ns, true)) == 0) {
         ns = NULL;
-        *moved = true;
+        moved = true;
         *tip = *cer_commit_cid(&cb);
+        *status = rebased ? CER_SAVE_REBASED : CER_SAVE_COMMITTED;
     }
 out:
     cer_state_free_shared(ns, s->st);  /* a failed commit: s->st keeps its log */
     pthread_mutex_unlock(&s->write);
     cJSON_Delete(patch);
+    cJSON_Delete(rebased);
     cer_commit_blocks_free(&cb);
-    if (*moved)
+    if (moved)
         notify(node, id, tip, CER_CHANGE_LOCAL);
     return rc;
 }
@@ -1083,20 +1132,55 @@ out:
 int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *content)
 {
     cer_cid tip;
-    bool moved;
+    int status;
 
-    return update(node, id, NULL, content, &moved, &tip);
+    return update(node, id, NULL, false, content, &status, &tip);
 }
 
 int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *base,
                        const cJSON *content)
 {
     cer_cid tip;
-    bool moved;
+    int status;
 
     if (!base)
         return cer_err(-EINVAL, "update: no base tip");
-    return update(node, id, base, content, &moved, &tip);
+    return update(node, id, base, false, content, &status, &tip);
+}
+
+int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, size_t len,
+                  const cer_cid *base_tip, cer_save_result *out)
+{
+    cJSON *value = NULL;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (id) {
+        out->id = *id;
+        out->id.is_commit = false;
+    }
+    if (!json && len)
+        rc = cer_err(-EINVAL, "save: no content");
+    else if (len > CER_BLOCK_MAX)
+        rc = cer_err(-EFBIG, "the content is over the %d byte limit of a document", CER_BLOCK_MAX);
+    else if ((rc = cer_json_parse(&value, json ? json : "", len, CER_JSON_EXACT_INTS)) < 0)
+        rc = cer_err_wrap(rc == -ENOMEM ? rc : -EINVAL, "not valid JSON");
+    else if (!cJSON_IsObject(value))
+        rc = cer_err(-EINVAL, "a document's content must be a JSON object");
+    else if (id)
+        rc = update(node, &out->id, base_tip, true, value, &out->status, &out->tip);
+    else if ((rc = cer_node_create(node, &out->id, NULL, value, 0)) == 0)
+        out->tip = out->id.genesis, out->status = CER_SAVE_COMMITTED;
+    else
+        rc = cer_err_wrap(rc, rc == -EINVAL || rc == -EFBIG ? "the genesis commit is refused"
+                                                             : "the genesis commit failed");
+    cJSON_Delete(value);
+    if (rc < 0) {
+        out->status = CER_SAVE_REFUSED;
+        out->err = rc;
+        snprintf(out->reason, sizeof out->reason, "%s", cer_errmsg());
+    }
+    return rc;
 }
 
 /* ---- reading ---- */

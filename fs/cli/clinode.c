@@ -283,8 +283,9 @@ int cfs_cmd_update(int argc, char **argv)
     cer_node *node = NULL;
     cer_streamref id;
     cer_buf in = CER_BUF_INIT;
-    cJSON *content = NULL, *o = NULL;
-    cer_state *before = NULL, *after = NULL;
+    cer_save_result r;
+    cJSON *o = NULL;
+    cer_state *after = NULL;
     const char *src;
     int rc;
 
@@ -294,24 +295,22 @@ int cfs_cmd_update(int argc, char **argv)
     if (argc - optind != 1 && argc - optind != 2)
         return cli_usage(use);
     src = argc - optind == 2 ? argv[optind + 1] : "-";
-    /* read and check the new content before touching the node */
-    if ((rc = cli_read_input(&in, src)) || !(content = cli_parse_json((char *)in.data, in.len, 0, src))) {
-        rc = EXIT_BAD;
+    if ((rc = cli_read_input(&in, src)) ||
+        (rc = open_stream(&node, &id, &a, argc, argv, argc - optind - 1, CLI_NODE_EXISTING, use)))
+        goto out;
+    /* a save as the mount's: the node checks the content (one JSON
+     * object), diffs and commits; nothing changes when it refuses */
+    if ((rc = cer_node_save(node, &id, (const char *)in.data, in.len, NULL, &r)) < 0) {
+        rc = rc == -EINVAL || rc == -EFBIG ? cli_fail("%s: %s", src, r.reason)
+             : rc == -EPERM               ? cli_fail("refused: %s", r.reason)
+                                          : stream_fail(node, &id, rc, argv[optind]);
         goto out;
     }
-    if (!cJSON_IsObject(content)) {  /* as the mount: a document is an object */
-        rc = cli_fail("%s: a document's content must be a JSON object", src);
+    if ((rc = cer_node_state(node, &after, &id)) < 0) {
+        rc = stream_fail(node, &id, rc, argv[optind]);
         goto out;
     }
-    if ((rc = open_stream(&node, &id, &a, argc, argv, argc - optind - 1, CLI_NODE_EXISTING, use)))
-        goto out;
-    if ((rc = cer_node_state(node, &before, &id)) < 0 || (rc = cer_node_update(node, &id, content)) < 0 ||
-        (rc = cer_node_state(node, &after, &id)) < 0) {
-        rc = rc == -EPERM ? cli_fail_rc(rc, "refused") : stream_fail(node, &id, rc, argv[optind]);
-        goto out;
-    }
-    if (!(o = stream_summary(after)) ||
-        !cJSON_AddBoolToObject(o, "changed", after->log_len != before->log_len)) {
+    if (!(o = stream_summary(after)) || !cJSON_AddBoolToObject(o, "changed", r.status != CER_SAVE_UNCHANGED)) {
         rc = cli_fail("out of memory");
         goto out;
     }
@@ -319,9 +318,7 @@ int cfs_cmd_update(int argc, char **argv)
     o = NULL;
 out:
     cJSON_Delete(o);
-    cJSON_Delete(content);
     cer_buf_free(&in);
-    cer_state_free(before);
     cer_state_free(after);
     cer_node_close(node);
     return rc;
