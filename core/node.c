@@ -992,8 +992,8 @@ out:
 }
 
 /* The state after our own signed commit: content is the new content (the
- * diff applied to the old one gives exactly that), metadata unchanged. Our
- * own signature needs no re-verification. */
+ * commit's patch applied to the old one, key order included), metadata
+ * unchanged. Our own signature needs no re-verification. */
 static int own_commit_state(cer_state **out, const cer_state *st, const cer_commit_blocks *cb,
                             const cJSON *content, const char *did)
 {
@@ -1067,7 +1067,7 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
 {
     cer_commit_blocks cb = {0};
     cer_state *ns = NULL;
-    cJSON *patch = NULL, *rebased = NULL;
+    cJSON *patch = NULL, *rebased = NULL, *applied = NULL;
     bool moved = false;
     stream *s;
     int rc;
@@ -1108,9 +1108,14 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
         *status = rebased ? CER_SAVE_REBASED : CER_SAVE_UNCHANGED;
         goto out;  /* nothing changed: no commit */
     }
-    if ((rc = cer_tile_update(&cb, &node->key, &s->id.genesis, cer_state_tip(s->st), NULL, patch)) < 0 ||
+    /* the new state's content is the patch applied, as every node that
+     * walks the log computes it (js too): a key the edit adds comes last
+     * whatever the order the user wrote, so the state does not change
+     * its key order at the next open */
+    if ((rc = cer_patch_apply(&applied, s->st->content, patch)) < 0 ||
+        (rc = cer_tile_update(&cb, &node->key, &s->id.genesis, cer_state_tip(s->st), NULL, patch)) < 0 ||
         (rc = cer_store_put_commit(node->store, &cb)) < 0 ||
-        (rc = own_commit_state(&ns, s->st, &cb, content, node->key.did)) < 0)
+        (rc = own_commit_state(&ns, s->st, &cb, applied, node->key.did)) < 0)
         goto out;
     if ((rc = stream_commit(node, s, ns, true)) == 0) {
         ns = NULL;
@@ -1122,6 +1127,7 @@ out:
     cer_state_free_shared(ns, s->st);  /* a failed commit: s->st keeps its log */
     pthread_mutex_unlock(&s->write);
     cJSON_Delete(patch);
+    cJSON_Delete(applied);
     cJSON_Delete(rebased);
     cer_commit_blocks_free(&cb);
     if (moved)

@@ -187,6 +187,23 @@ START_TEST(save_commits_once)
     ck_assert_int_eq(save(node, &id, "{\"a\":2,\"b\":3}", NULL, &r), 0);
     ck_assert_int_eq(r.status, CER_SAVE_COMMITTED);
     assert_content(node, &id, "{\"a\":2,\"b\":3}", 3);
+    /* the state's key order is the patch's, as a walk of the log (and
+     * js) has it, not the order the user wrote */
+    ck_assert_int_eq(save(node, &id, "{\"z\":1,\"a\":2,\"b\":3}", NULL, &r), 0);
+    {
+        cer_state *st, *walked;
+        char *out = NULL, *out2 = NULL;
+        ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+        ck_assert_int_eq(cer_state_load(&walked, cer_node_store(node), &id, &r.tip), 0);
+        ck_assert_int_eq(cer_json_print(&out, st->content, 0), 0);
+        ck_assert_int_eq(cer_json_print(&out2, walked->content, 0), 0);
+        ck_assert_str_eq(out, "{\"a\":2,\"b\":3,\"z\":1}");
+        ck_assert_str_eq(out, out2);
+        free(out);
+        free(out2);
+        cer_state_free(walked);
+        cer_state_free(st);
+    }
     /* big integers stay exact (dag-json) */
     ck_assert_int_eq(save(node, &id, "{\"n\":18446744073709551615}", NULL, &r), 0);
     {
