@@ -466,6 +466,51 @@ int cer_tile_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *he
 int cer_tile_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *genesis,
                     const cer_cid *prev, const cJSON *header, const cJSON *patch);
 
+/* Models and ModelInstanceDocuments (model.c), as js-ceramic 2.44's
+ * stream-model and stream-model-instance write them. */
+
+/* The meta-model: the 'model' of every Model (Model.MODEL). */
+#define CER_META_MODEL "kh4q0ozorrgaq2mezktnrmdwleo1d"
+/* The newest Model definition version this node writes and accepts. */
+#define CER_MODEL_VERSION "2.0"
+/* js's limit on a MID's content: the UTF-8 length of its JSON text. */
+#define CER_MID_CONTENT_MAX 16000000
+#define CER_MID_UNIQUE_LEN 12
+
+/* Check a Model definition as Model.create and js's Model handler do:
+ * only known keys, version "1.0" or "2.0" (-ENOTSUP for a newer one),
+ * name, description?, schema (an object schema whose objects all say
+ * additionalProperties: false), accountRelation (list|single; 2.0 also
+ * none and set), relations?, views? (none a schema property); 2.0 also
+ * interface (bool) and implements (StreamIDs), an interface having a
+ * property or a view. Not checked yet: the schema against the JSON
+ * Schema meta-schema, and the interfaces a model implements. */
+int cer_model_check(const cJSON *def);
+/* The accountRelation type of a Model definition ("list", "single",
+ * "none", "set"), or NULL. Borrowed from def. */
+const char *cer_model_account_relation(const cJSON *def);
+/* A Model's genesis, signed by key, which is its controller:
+ * {data: def, header: {controllers: [did], model: meta-model, sep: "model"}},
+ * after cer_model_check. */
+int cer_model_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *def);
+/* 12 random bytes for a MID's unique. */
+int cer_mid_unique(uint8_t out[CER_MID_UNIQUE_LEN]);
+/* A MID's genesis {data: content, header: {controllers: [controller],
+ * model, sep: "model", unique?}}. With unique (accountRelation list):
+ * signed by key (content NULL: data null). Without (single): the
+ * deterministic unsigned genesis, content must be NULL (its content is set
+ * by an update). controller NULL: the key's DID. */
+int cer_mid_genesis(cer_commit_blocks *out, const cer_key *key, const char *controller, const cer_streamref *model,
+                    const uint8_t *unique, const cJSON *content);
+/* A MID update {id: genesis, data: patch, prev}, signed; no header. */
+int cer_mid_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *genesis, const cer_cid *prev,
+                   const cJSON *patch);
+/* Check a MID's (new) content against its Model's definition (model_def
+ * may be NULL: the checks that need no model): an object whose JSON text
+ * is at most CER_MID_CONTENT_MAX bytes (-EFBIG). Validation against the
+ * model's JSON Schema is not done yet. */
+int cer_mid_content_check(const cJSON *model_def, const cJSON *content);
+
 /* An anchor (time) commit {id?, prev, proof, path}. */
 typedef struct cer_anchor_commit {
     bool has_id;
