@@ -788,7 +788,7 @@ static int mid_genesis(change *ch, const cer_commit *c, const cJSON *header, con
         (unique_b64 && !cJSON_AddStringToObject(ch->metadata, "unique", unique_b64)) ||
         (js_truthy(ctx) && !cJSON_AddStringToObject(ch->metadata, "context", context)))
         return cer_err(-ENOMEM, "state: out of memory");
-    ch->content = js_truthy(data) ? cJSON_Duplicate(data, 1) : cJSON_CreateNull();
+    ch->content = js_truthy(data) ? cJSON_Duplicate(data, 1) : cJSON_CreateObject(); /* js: data || {} */
     ch->signature = CER_SIG_SIGNED; /* js says SIGNED even for a deterministic genesis */
     return 0;
 }
