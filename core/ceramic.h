@@ -851,10 +851,21 @@ cer_store *cer_node_store(cer_node *node);
 #define CER_CREATE_DETERMINISTIC 0x1
 int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, const cJSON *content,
                     unsigned flags);
-/* Update a stream to new content: diff against the current content, sign
- * the patch, store, move the tip. An empty diff makes no commit (returns
- * 0 and leaves the tip). -EPERM when this node's key is not the
- * controller. */
+/* Create a Model from its definition (cer_model_genesis; the node's key
+ * is its controller). Pinned. */
+int cer_node_create_model(cer_node *node, cer_streamref *out, const cJSON *def);
+/* Create a ModelInstanceDocument of model, which the node must have
+ * (-ENOENT otherwise; not an interface), with content checked by
+ * cer_mid_content_check: for accountRelation list a signed genesis with a
+ * random unique; for single the deterministic genesis of this node's DID
+ * (the same document on every call), then, content not NULL, an update to
+ * it as cer_node_update. Other account relations: -ENOTSUP. Pinned. */
+int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content);
+/* Update a stream (a TileDocument or a ModelInstanceDocument) to new
+ * content: diff against the current content, sign the patch, store, move
+ * the tip; a MID's content is checked against its Model (which the node
+ * must have) first. An empty diff makes no commit (returns 0 and leaves
+ * the tip). -EPERM when this node's key is not the controller. */
 int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *content);
 /* The same, only if the stream's tip is still base (else -ESTALE and
  * nothing changes): the check and the commit are one step, so a caller
@@ -864,8 +875,8 @@ int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *b
 /* A copy of a stream's current state (caller frees): from the cache, or
  * loaded from the store. -ENOENT when the node has no tip for it. */
 int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id);
-/* Whether this node's key may update stream id: 1 for a TileDocument
- * whose controller is cer_node_did(node), 0 otherwise, or a negative
+/* Whether this node's key may update stream id: 1 for a TileDocument or
+ * a ModelInstanceDocument whose controller is cer_node_did(node), 0 otherwise, or a negative
  * errno when the stream cannot be loaded. tip (may be NULL) gets the tip
  * the answer is for. Costs no copy of the state. */
 int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip);

@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,6 +281,74 @@ START_TEST(mid_checks)
 }
 END_TEST
 
+/* A node makes Models and MIDs of both account relations and updates
+ * them; what it stores loads again from its blocks alone, and a second
+ * node (another key) may not update them. */
+START_TEST(node_create_update)
+{
+    char dir[] = "/tmp/test_model_XXXXXX";
+    cJSON *v = tu_load_json("js-models.json");
+    const cJSON *list_def = tu_get(tu_get(v, "models")->child, "definition");
+    const cJSON *single_def = tu_get(tu_get(v, "models")->child->next, "definition");
+    cJSON *c1 = json("{\"title\":\"one\"}"), *c2 = json("{\"title\":\"two\",\"n\":3}");
+    cJSON *p1 = json("{\"name\":\"me\"}"), *p2 = json("{\"name\":\"me too\"}");
+    cer_streamref lm, sm, doc, prof, again, tile, missing;
+    cer_node_opts o = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    cer_state *st = NULL, *back = NULL;
+    cer_node *node;
+    cer_key other;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(cer_node_open(&node, &o), 0);
+    ck_assert_msg(cer_node_create_model(node, &lm, list_def) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(lm.type, CER_STREAM_MODEL);
+    ck_assert_int_eq(cer_node_create_model(node, &sm, single_def), 0);
+    /* list: a signed genesis with content, then a JSON Patch update */
+    ck_assert_msg(cer_node_create_mid(node, &doc, &lm, c1) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(doc.type, CER_STREAM_MID);
+    ck_assert_int_eq(cer_node_controls(node, &doc, NULL), 1);
+    ck_assert_msg(cer_node_update(node, &doc, c2) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_state(node, &st, &doc), 0);
+    ck_assert_uint_eq(st->log_len, 2);
+    ck_assert(cer_json_equal(st->content, c2));
+    ck_assert_msg(cer_state_load(&back, cer_node_store(node), &doc, cer_state_tip(st)) == 0, "%s", cer_errmsg());
+    ck_assert(cer_json_equal(back->content, c2));
+    cer_state_free(back);
+    cer_state_free(st);
+    /* single: the same deterministic document each time, content by update */
+    ck_assert_msg(cer_node_create_mid(node, &prof, &sm, p1) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_create_mid(node, &again, &sm, p2), 0);
+    ck_assert(cer_streamref_same_stream(&prof, &again));
+    ck_assert_int_eq(cer_node_state(node, &st, &prof), 0);
+    ck_assert_uint_eq(st->log_len, 3);
+    ck_assert(cer_json_equal(st->content, p2));
+    ck_assert_int_eq(st->log[0].author[0], 0);  /* the unsigned genesis */
+    cer_state_free(st);
+    /* refused: a model that is not one, a model the node lacks, no content */
+    ck_assert_int_eq(cer_node_create(node, &tile, NULL, c1, 0), 0);
+    ck_assert_int_eq(cer_node_create_mid(node, &again, &tile, c1), -EINVAL);
+    missing = lm;
+    missing.genesis.digest[0] ^= 1;
+    ck_assert_int_eq(cer_node_create_mid(node, &again, &missing, c1), -ENOENT);
+    ck_assert_int_eq(cer_node_create_mid(node, &again, &lm, NULL), -EINVAL);
+    ck_assert_int_eq(cer_node_create_mid(node, &again, &lm, cJSON_GetObjectItem(c1, "title")), -EINVAL);
+    cer_node_close(node);
+    /* the same node with another key: not the controller */
+    ck_assert_int_eq(cer_key_generate(&other), 0);
+    o.key = &other;
+    ck_assert_int_eq(cer_node_open(&node, &o), 0);
+    ck_assert_int_eq(cer_node_controls(node, &doc, NULL), 0);
+    ck_assert_int_eq(cer_node_update(node, &doc, c1), -EPERM);
+    cer_node_close(node);
+    cJSON_Delete(c1);
+    cJSON_Delete(c2);
+    cJSON_Delete(p1);
+    cJSON_Delete(p2);
+    cJSON_Delete(v);
+    tu_rm_tree(dir);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -289,6 +358,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, js_mids);
     tcase_add_test(tc, model_checks);
     tcase_add_test(tc, mid_checks);
+    tcase_add_test(tc, node_create_update);
     suite_add_tcase(s, tc);
     return s;
 }
