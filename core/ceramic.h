@@ -875,8 +875,8 @@ int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *b
 /* A copy of a stream's current state (caller frees): from the cache, or
  * loaded from the store. -ENOENT when the node has no tip for it. */
 int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id);
-/* Whether this node's key may update stream id: 1 for a TileDocument or
- * a ModelInstanceDocument whose controller is cer_node_did(node), 0 otherwise, or a negative
+/* Whether this node's key may update stream id: 1 for a TileDocument
+ * whose controller is cer_node_did(node), 0 otherwise, or a negative
  * errno when the stream cannot be loaded. tip (may be NULL) gets the tip
  * the answer is for. Costs no copy of the state. */
 int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip);

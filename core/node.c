@@ -1226,7 +1226,9 @@ static int controls(const cer_state *st, void *arg)
 
     if (a->tip)
         *a->tip = *cer_state_tip(st);
-    return (st->id.type == CER_STREAM_TILE || st->id.type == CER_STREAM_MID) && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
+    /* MIDs: the mount keeps them read-only until their saves are validated
+     * against the Model's schema (cer_mid_content_check) */
+    return st->id.type == CER_STREAM_TILE && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
            strcmp(c->child->valuestring, a->did) == 0;
 }
 

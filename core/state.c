@@ -22,7 +22,8 @@
  * in js reads. Model and MID metadata hold StreamIDs as 'k...' strings and
  * MID unique as base64, as js's serializeState prints them.
  *
- * Model and MID are loaded read-only (the node never writes them).
+ * Model and MID commits are written by model.c; the checks made here on
+ * load are those below.
  *
  * Anchor validity beyond the Merkle path (the network's chains, the
  * transaction, the block time) is the caller's cer_anchor_checker (the

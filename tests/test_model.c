@@ -306,7 +306,6 @@ START_TEST(node_create_update)
     /* list: a signed genesis with content, then a JSON Patch update */
     ck_assert_msg(cer_node_create_mid(node, &doc, &lm, c1) == 0, "%s", cer_errmsg());
     ck_assert_int_eq(doc.type, CER_STREAM_MID);
-    ck_assert_int_eq(cer_node_controls(node, &doc, NULL), 1);
     ck_assert_msg(cer_node_update(node, &doc, c2) == 0, "%s", cer_errmsg());
     ck_assert_int_eq(cer_node_state(node, &st, &doc), 0);
     ck_assert_uint_eq(st->log_len, 2);
@@ -337,7 +336,6 @@ START_TEST(node_create_update)
     ck_assert_int_eq(cer_key_generate(&other), 0);
     o.key = &other;
     ck_assert_int_eq(cer_node_open(&node, &o), 0);
-    ck_assert_int_eq(cer_node_controls(node, &doc, NULL), 0);
     ck_assert_int_eq(cer_node_update(node, &doc, c1), -EPERM);
     cer_node_close(node);
     cJSON_Delete(c1);
