@@ -263,6 +263,28 @@ START_TEST(mid_checks)
     ck_assert_int_eq(cer_mid_update(&c, &key, &cid, &cid, empty), 0);
     ck_assert(c.is_signed);
     cer_commit_blocks_free(&c);
+    /* loading refuses a commit that leaves a MID's content no object */
+    {
+        cJSON *to_number = json("[{\"op\":\"replace\",\"path\":\"\",\"value\":5}]");
+        cer_streamref id = {.type = CER_STREAM_MID};
+        cer_state *st = NULL;
+        cer_store *store;
+
+        ck_assert_int_eq(cer_store_open_mem(&store), 0);
+        ck_assert_int_eq(cer_mid_genesis(&c, &key, NULL, &model, unique, content), 0);
+        ck_assert_int_eq(cer_store_put_commit(store, &c), 0);
+        id.genesis = cid = *cer_commit_cid(&c);
+        cer_commit_blocks_free(&c);
+        ck_assert_int_eq(cer_mid_update(&c, &key, &cid, &cid, to_number), 0);
+        ck_assert_int_eq(cer_store_put_commit(store, &c), 0);
+        ck_assert_int_eq(cer_state_load(&st, store, &id, cer_commit_cid(&c)), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(cer_errmsg(), "must be a JSON object"));
+        ck_assert_uint_eq(st->log_len, 1);
+        cer_state_free(st);
+        cer_commit_blocks_free(&c);
+        cer_store_close(store);
+        cJSON_Delete(to_number);
+    }
     /* js's size limit: the JSON text of the content */
     ck_assert_int_eq(cer_mid_content_check(NULL, content), 0);
     ck_assert_int_eq(cer_mid_content_check(NULL, cJSON_GetObjectItem(content, "a")), -EINVAL);
