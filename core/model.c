@@ -36,6 +36,7 @@
 #include "dagcbor.h"
 #include "error.h"
 #include "jsonpatch.h"
+#include "strmap.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -157,13 +158,12 @@ static int check_relations(const cJSON *rels, bool v2)
 /* views: {name: {type: documentAccount|documentVersion} |
  * {type: relationDocument|relationFrom|relationCountFrom, model, property}},
  * none of them a property of the schema (views-utils.ts). */
-static int check_views(const cJSON *views, const cJSON *schema, bool v2)
+/* The views themselves; names: the schema's properties. */
+static int check_view_list(const cJSON *views, const cer_strmap *names, bool v2)
 {
     static const char *const type_only[] = {"type"}, *const rel_keys[] = {"type", "model", "property"};
-    const cJSON *it, *props = get(schema, "properties");
+    const cJSON *it;
 
-    if (!cJSON_IsObject(views))
-        return bad("views", "an object");
     cJSON_ArrayForEach(it, views) {
         const cJSON *m = get(it, "model");
         bool ok = has_only(it, type_only, 1) && (is_type(it, "documentAccount") || is_type(it, "documentVersion"));
@@ -173,25 +173,44 @@ static int check_views(const cJSON *views, const cJSON *schema, bool v2)
                                                        is_streamid_string(m);
         if (!ok)
             return cer_err(-EINVAL, "Model definition: view '%.100s' is not a supported view definition", it->string);
-        if (get(props, it->string))
+        if (cer_strmap_get(names, it->string))
             return cer_err(-EINVAL, "view definition used with a property also present in schema ('%.100s')",
                            it->string);
     }
     return 0;
 }
 
+static int check_views(const cJSON *views, const cJSON *schema, bool v2)
+{
+    const cJSON *it, *props = get(schema, "properties");
+    cer_strmap names = CER_STRMAP_INIT;  /* the schema's properties: one lookup per view */
+    int rc;
+
+    if (!cJSON_IsObject(views))
+        return bad("views", "an object");
+    if (cJSON_IsObject(props) && cer_strmap_reserve(&names, (size_t)cJSON_GetArraySize(props)) < 0)
+        return cer_err(-ENOMEM, "Model definition: out of memory");
+    for (it = cJSON_IsObject(props) ? props->child : NULL; it; it = it->next)
+        cer_strmap_put(&names, it->string, (void *)it);
+    rc = check_view_list(views, &names, v2);
+    cer_strmap_free(&names);
+    return rc;
+}
+
 /* Every object of the schema, at any depth, that says type "object" must
- * say additionalProperties: false (schema-utils.ts's recursiveMap). The
- * depth is bounded by the JSON parser's nesting limit. */
-static int check_closed_objects(const cJSON *s)
+ * say additionalProperties: false (schema-utils.ts's recursiveMap). Nested
+ * at most CER_DAGCBOR_DEPTH_MAX deep, as a block can be. */
+static int check_closed_objects(const cJSON *s, unsigned depth)
 {
     const cJSON *it;
     int rc;
 
+    if (depth > CER_DAGCBOR_DEPTH_MAX)
+        return cer_err(-EFBIG, "Model definition: schema nested deeper than %d", CER_DAGCBOR_DEPTH_MAX);
     if (cJSON_IsObject(s) && is_type(s, "object") && !cJSON_IsFalse(get(s, "additionalProperties")))
         return cer_err(-EINVAL, "All objects in schema need to have additional properties disabled");
     for (it = (cJSON_IsObject(s) || cJSON_IsArray(s)) ? s->child : NULL; it; it = it->next)
-        if ((cJSON_IsObject(it) || cJSON_IsArray(it)) && (rc = check_closed_objects(it)) < 0)
+        if ((cJSON_IsObject(it) || cJSON_IsArray(it)) && (rc = check_closed_objects(it, depth + 1)) < 0)
             return rc;
     return 0;
 }
@@ -207,7 +226,7 @@ static int model_schema_hook(const cJSON *schema)
 {
     if (!cJSON_IsObject(schema) || !is_type(schema, "object"))
         return cer_err(-EINVAL, "Model definition: 'schema' is not a JSON schema of type: object");
-    return check_closed_objects(schema);
+    return check_closed_objects(schema, 2);  /* the definition and its schema */
 }
 
 int cer_model_check(const cJSON *def)

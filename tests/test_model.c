@@ -231,6 +231,24 @@ START_TEST(model_checks)
 }
 END_TEST
 
+/* a schema nested past the block limit is refused, not walked */
+START_TEST(model_deep_schema)
+{
+    cJSON *def = json("{" V2 ",\"accountRelation\":{\"type\":\"list\"}}"), *s = cJSON_CreateObject();
+
+    cJSON_AddItemToObject(def, "schema", s);
+    cJSON_AddStringToObject(s, "type", "object");
+    cJSON_AddFalseToObject(s, "additionalProperties");
+    for (int i = 0; i < 1000; i++) {
+        cJSON *child = cJSON_CreateObject();
+        cJSON_AddItemToObject(s, "x", child);
+        s = child;
+    }
+    ck_assert_int_eq(cer_model_check(def), -EFBIG);
+    cJSON_Delete(def);
+}
+END_TEST
+
 START_TEST(mid_checks)
 {
     cJSON *content = json("{\"a\":\"b\"}"), *empty = json("[]"), *big;
@@ -377,6 +395,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, js_models);
     tcase_add_test(tc, js_mids);
     tcase_add_test(tc, model_checks);
+    tcase_add_test(tc, model_deep_schema);
     tcase_add_test(tc, mid_checks);
     tcase_add_test(tc, node_create_update);
     suite_add_tcase(s, tc);
