@@ -982,9 +982,9 @@ int cer_node_create_model(cer_node *node, cer_streamref *out, const cJSON *def)
     return rc;
 }
 
-/* The state of the Model of MID metadata (or the Model model itself); caller
- * frees. The MID rules need it as js loads it (a version 2.0 interface
- * has no documents). */
+/* The state of Model model, which the node must have (caller frees): the
+ * definition a MID's checks read. An interface Model (2.0) has no
+ * documents (js's _validateModel). */
 static int model_state(cer_node *node, cer_state **out, const cer_streamref *model)
 {
     char sid[CER_STREAMID_STR_MAX];
@@ -1025,11 +1025,12 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     if ((rc = model_state(node, &mst, model)) < 0)
         return rc;
     rel = cer_model_account_relation(mst->content);
+    if (content && (rc = cer_mid_content_check(mst->content, content)) < 0)
+        goto out;  /* refused before anything is made */
     if (rel && strcmp(rel, "list") == 0) {
         if (!content)
             rc = cer_err(-EINVAL, "create: a document of a list model needs content");
-        else if ((rc = cer_mid_content_check(mst->content, content)) == 0 &&
-                 (rc = cer_mid_unique(unique)) == 0 &&
+        else if ((rc = cer_mid_unique(unique)) == 0 &&
                  (rc = cer_mid_genesis(&cb, &node->key, NULL, model, unique, content)) == 0)
             rc = create_stream(node, out, CER_STREAM_MID, &cb);
     } else if (rel && strcmp(rel, "single") == 0) {
@@ -1041,6 +1042,7 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
         rc = cer_err(-ENOTSUP, "create: documents of a model with accountRelation '%s' are not supported",
                      rel ? rel : "?");
     }
+out:
     cer_state_free(mst);
     cer_commit_blocks_free(&cb);
     return rc;

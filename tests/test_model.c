@@ -371,6 +371,7 @@ START_TEST(node_create_update)
     ck_assert_int_eq(cer_node_create_mid(node, &again, &missing, c1), -ENOENT);
     ck_assert_int_eq(cer_node_create_mid(node, &again, &lm, NULL), -EINVAL);
     ck_assert_int_eq(cer_node_create_mid(node, &again, &lm, cJSON_GetObjectItem(c1, "title")), -EINVAL);
+    ck_assert_int_eq(cer_node_create_mid(node, &again, &sm, cJSON_GetObjectItem(c1, "title")), -EINVAL);
     cer_node_close(node);
     /* the same node with another key: not the controller */
     ck_assert_int_eq(cer_key_generate(&other), 0);
