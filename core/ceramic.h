@@ -484,6 +484,51 @@ int cer_tile_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *he
 int cer_tile_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *genesis,
                     const cer_cid *prev, const cJSON *header, const cJSON *patch);
 
+/* Models and ModelInstanceDocuments (model.c), as js-ceramic 2.44's
+ * stream-model and stream-model-instance write them. */
+
+/* The meta-model: the 'model' of every Model (Model.MODEL). */
+#define CER_META_MODEL "kh4q0ozorrgaq2mezktnrmdwleo1d"
+/* The newest Model definition version this node writes and accepts. */
+#define CER_MODEL_VERSION "2.0"
+/* js's limit on a MID's content: the UTF-8 length of its JSON text. */
+#define CER_MID_CONTENT_MAX 16000000
+#define CER_MID_UNIQUE_LEN 12
+
+/* Check a Model definition as Model.create and js's Model handler do:
+ * only known keys, version "1.0" or "2.0" (-ENOTSUP for a newer one),
+ * name, description?, schema (an object schema whose objects all say
+ * additionalProperties: false), accountRelation (list|single; 2.0 also
+ * none and set), relations?, views? (none a schema property); 2.0 also
+ * interface (bool) and implements (StreamIDs), an interface having a
+ * property or a view. Not checked yet: the schema against the JSON
+ * Schema meta-schema, and the interfaces a model implements. */
+int cer_model_check(const cJSON *def);
+/* The accountRelation type of a Model definition ("list", "single",
+ * "none", "set"), or NULL. Borrowed from def. */
+const char *cer_model_account_relation(const cJSON *def);
+/* A Model's genesis, signed by key, which is its controller:
+ * {data: def, header: {controllers: [did], model: meta-model, sep: "model"}},
+ * after cer_model_check. */
+int cer_model_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *def);
+/* 12 random bytes for a MID's unique. */
+int cer_mid_unique(uint8_t out[CER_MID_UNIQUE_LEN]);
+/* A MID's genesis {data: content, header: {controllers: [controller],
+ * model, sep: "model", unique?}}. With unique (accountRelation list):
+ * signed by key (content NULL: data null). Without (single): the
+ * deterministic unsigned genesis, content must be NULL (its content is set
+ * by an update). controller NULL: the key's DID. */
+int cer_mid_genesis(cer_commit_blocks *out, const cer_key *key, const char *controller, const cer_streamref *model,
+                    const uint8_t *unique, const cJSON *content);
+/* A MID update {id: genesis, data: patch, prev}, signed; no header. */
+int cer_mid_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *genesis, const cer_cid *prev,
+                   const cJSON *patch);
+/* Check a MID's (new) content against its Model's definition (model_def
+ * may be NULL: the checks that need no model): an object whose JSON text
+ * is at most CER_MID_CONTENT_MAX bytes (-EFBIG). Validation against the
+ * model's JSON Schema is not done yet. */
+int cer_mid_content_check(const cJSON *model_def, const cJSON *content);
+
 /* An anchor (time) commit {id?, prev, proof, path}. */
 typedef struct cer_anchor_commit {
     bool has_id;
@@ -983,10 +1028,21 @@ cer_store *cer_node_store(cer_node *node);
 #define CER_CREATE_DETERMINISTIC 0x1
 int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, const cJSON *content,
                     unsigned flags);
-/* Update a stream to new content: diff against the current content, sign
- * the patch, store, move the tip. An empty diff makes no commit (returns
- * 0 and leaves the tip). -EPERM when this node's key is not the
- * controller. */
+/* Create a Model from its definition (cer_model_genesis; the node's key
+ * is its controller). Pinned. */
+int cer_node_create_model(cer_node *node, cer_streamref *out, const cJSON *def);
+/* Create a ModelInstanceDocument of model, which the node must have
+ * (-ENOENT otherwise; not an interface), with content checked by
+ * cer_mid_content_check: for accountRelation list a signed genesis with a
+ * random unique; for single the deterministic genesis of this node's DID
+ * (the same document on every call), then, content not NULL, an update to
+ * it as cer_node_update. Other account relations: -ENOTSUP. Pinned. */
+int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content);
+/* Update a stream (a TileDocument or a ModelInstanceDocument) to new
+ * content: diff against the current content, sign the patch, store, move
+ * the tip; a MID's content is checked against its Model (which the node
+ * must have) first. An empty diff makes no commit (returns 0 and leaves
+ * the tip). -EPERM when this node's key is not the controller. */
 int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *content);
 /* The same, only if the stream's tip is still base (else -ESTALE and
  * nothing changes): the check and the commit are one step, so a caller

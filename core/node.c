@@ -936,15 +936,43 @@ static void notify(cer_node *node, const cer_streamref *id, const cer_cid *tip, 
 
 /* ---- create, update ---- */
 
+/* Make stream out (type, genesis cb) from its genesis: store the blocks,
+ * build and record its state, pin it; a deterministic stream the node
+ * already has is left as it is (0). */
+static int create_stream(cer_node *node, cer_streamref *out, uint64_t type, const cer_commit_blocks *cb)
+{
+    cer_state *st = NULL;
+    stream *s = NULL;
+    bool created = false;
+    int rc;
+
+    if ((rc = cer_store_put_commit(node->store, cb)) < 0)
+        return rc;
+    out->type = type;
+    out->genesis = *cer_commit_cid(cb);
+    if ((rc = stream_entry(node, &s, out)) < 0)
+        return rc;
+    pthread_mutex_lock(&s->write);
+    if (s->st || cer_registry_get(node->reg, out, &(cer_stream_info){0}) == 0) {
+        rc = 0;  /* a deterministic stream we already have */
+    } else if ((rc = cer_state_load(&st, node->store, out, &out->genesis)) == 0) {
+        rc = stream_commit(node, s, st, true);
+        st = rc == 0 ? NULL : st;
+        created = rc == 0;
+    }
+    pthread_mutex_unlock(&s->write);
+    if (created)
+        notify(node, out, &out->genesis, CER_CHANGE_LOCAL);
+    cer_state_free(st);
+    return rc;
+}
+
 int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, const cJSON *content,
                     unsigned flags)
 {
     cer_commit_blocks cb = {0};
     cJSON *hdr = header ? cJSON_Duplicate(header, 1) : cJSON_CreateObject();
-    cer_state *st = NULL;
-    stream *s = NULL;
     char unique[17];
-    bool created = false;
     int rc;
 
     memset(out, 0, sizeof *out);
@@ -966,28 +994,111 @@ int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, con
             goto out;
         }
     }
-    if ((rc = cer_tile_genesis(&cb, &node->key, hdr, content)) < 0 ||
-        (rc = cer_store_put_commit(node->store, &cb)) < 0)
-        goto out;
-    out->type = CER_STREAM_TILE;
-    out->genesis = *cer_commit_cid(&cb);
-    if ((rc = stream_entry(node, &s, out)) < 0)
-        goto out;
-    pthread_mutex_lock(&s->write);
-    if (s->st || cer_registry_get(node->reg, out, &(cer_stream_info){0}) == 0) {
-        rc = 0;  /* a deterministic stream we already have */
-    } else if ((rc = cer_state_load(&st, node->store, out, &out->genesis)) == 0) {
-        rc = stream_commit(node, s, st, true);
-        st = rc == 0 ? NULL : st;
-        created = rc == 0;
-    }
-    pthread_mutex_unlock(&s->write);
-    if (created)
-        notify(node, out, &out->genesis, CER_CHANGE_LOCAL);
+    if ((rc = cer_tile_genesis(&cb, &node->key, hdr, content)) == 0)
+        rc = create_stream(node, out, CER_STREAM_TILE, &cb);
 out:
-    cer_state_free(st);
     cer_commit_blocks_free(&cb);
     cJSON_Delete(hdr);
+    return rc;
+}
+
+int cer_node_create_model(cer_node *node, cer_streamref *out, const cJSON *def)
+{
+    cer_commit_blocks cb = {0};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (node->rdonly)
+        return refuse_rdonly(node);
+    if ((rc = cer_model_genesis(&cb, &node->key, def)) == 0)
+        rc = create_stream(node, out, CER_STREAM_MODEL, &cb);
+    cer_commit_blocks_free(&cb);
+    return rc;
+}
+
+/* The state of Model model, which the node must have (caller frees): the
+ * definition a MID's checks read. An interface Model (2.0) has no
+ * documents (js's _validateModel). */
+static int model_state(cer_node *node, cer_state **out, const cer_streamref *model)
+{
+    char sid[CER_STREAMID_STR_MAX];
+    const cJSON *def;
+    int rc;
+
+    *out = NULL;
+    cer_streamref_to_string(sid, sizeof sid, model);
+    if (model->type != CER_STREAM_MODEL || model->is_commit)
+        return cer_err(-EINVAL, "%s is not the StreamID of a Model", sid);
+    if ((rc = cer_node_state(node, out, model)) < 0)
+        return rc == -ENOENT ? cer_err(-ENOENT, "the Model %s is not on this node", sid) : rc;
+    def = (*out)->content;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(def, "interface"))) {
+        cer_state_free(*out);
+        *out = NULL;
+        return cer_err(-EINVAL, "ModelInstanceDocument Streams cannot be created on interface Models (%s)", sid);
+    }
+    return 0;
+}
+
+static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, bool rebase_ok,
+                  const cJSON *content, int *status, cer_cid *tip);
+
+int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content)
+{
+    cer_commit_blocks cb = {0};
+    cer_state *mst = NULL;
+    uint8_t unique[CER_MID_UNIQUE_LEN];
+    const char *rel;
+    cer_cid tip;
+    int status;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (node->rdonly)
+        return refuse_rdonly(node);
+    if ((rc = model_state(node, &mst, model)) < 0)
+        return rc;
+    rel = cer_model_account_relation(mst->content);
+    if (content && (rc = cer_mid_content_check(mst->content, content)) < 0)
+        goto out;  /* refused before anything is made */
+    if (rel && strcmp(rel, "list") == 0) {
+        if (!content)
+            rc = cer_err(-EINVAL, "create: a document of a list model needs content");
+        else if ((rc = cer_mid_unique(unique)) == 0 &&
+                 (rc = cer_mid_genesis(&cb, &node->key, NULL, model, unique, content)) == 0)
+            rc = create_stream(node, out, CER_STREAM_MID, &cb);
+    } else if (rel && strcmp(rel, "single") == 0) {
+        /* ModelInstanceDocument.single, then #replace with the content */
+        if ((rc = cer_mid_genesis(&cb, NULL, node->key.did, model, NULL, NULL)) == 0 &&
+            (rc = create_stream(node, out, CER_STREAM_MID, &cb)) == 0 && content)
+            rc = update(node, out, NULL, false, content, &status, &tip);
+    } else {
+        rc = cer_err(-ENOTSUP, "create: documents of a model with accountRelation '%s' are not supported",
+                     rel ? rel : "?");
+    }
+out:
+    cer_state_free(mst);
+    cer_commit_blocks_free(&cb);
+    return rc;
+}
+
+/* A new content's commit on stream s: a TileDocument's or a MID's, after
+ * the checks js makes before it writes (a MID's against its Model). */
+static int update_commit(cer_node *node, const cer_state *st, const cJSON *patch, const cJSON *content,
+                         cer_commit_blocks *cb)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(st->metadata, "model");
+    cer_streamref model;
+    cer_state *mst = NULL;
+    int rc;
+
+    if (st->id.type == CER_STREAM_TILE)
+        return cer_tile_update(cb, &node->key, &st->id.genesis, cer_state_tip(st), NULL, patch);
+    if (!cJSON_IsString(m) || cer_streamref_parse(&model, m->valuestring) < 0)
+        return cer_err(-EINVAL, "update: the document names no model");
+    if ((rc = model_state(node, &mst, &model)) == 0 && (rc = cer_mid_content_check(mst->content, content)) == 0)
+        rc = cer_mid_update(cb, &node->key, &st->id.genesis, cer_state_tip(st), patch);
+    cer_state_free(mst);
     return rc;
 }
 
@@ -1087,8 +1198,9 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
         rc = cer_err(-ESTALE, "update: the tip of %s moved since the content was read", s->key);
         goto out;
     }
-    if (s->st->id.type != CER_STREAM_TILE) {
-        rc = cer_err(-ENOTSUP, "update: stream %s is not a TileDocument (read-only)", s->key);
+    if (s->st->id.type != CER_STREAM_TILE && s->st->id.type != CER_STREAM_MID) {
+        rc = cer_err(-ENOTSUP, "update: stream %s is not a TileDocument or a ModelInstanceDocument (read-only)",
+                     s->key);
         goto out;
     }
     if (strcmp(controller(s->st), node->key.did) != 0) {
@@ -1113,7 +1225,7 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
      * whatever the order the user wrote, so the state does not change
      * its key order at the next open */
     if ((rc = cer_patch_apply(&applied, s->st->content, patch)) < 0 ||
-        (rc = cer_tile_update(&cb, &node->key, &s->id.genesis, cer_state_tip(s->st), NULL, patch)) < 0 ||
+        (rc = update_commit(node, s->st, patch, content, &cb)) < 0 ||
         (rc = cer_store_put_commit(node->store, &cb)) < 0 ||
         (rc = own_commit_state(&ns, s->st, &cb, applied, node->key.did)) < 0)
         goto out;
@@ -1240,6 +1352,8 @@ static int controls(const cer_state *st, void *arg)
 
     if (a->tip)
         *a->tip = *cer_state_tip(st);
+    /* MIDs: the mount keeps them read-only until their saves are validated
+     * against the Model's schema (cer_mid_content_check) */
     return st->id.type == CER_STREAM_TILE && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
            strcmp(c->child->valuestring, a->did) == 0;
 }

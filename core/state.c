@@ -24,7 +24,8 @@
  * (anchored_content, anchored_metadata). Model and MID metadata hold StreamIDs as 'k...' strings and
  * MID unique as base64, as js's serializeState prints them.
  *
- * Model and MID are loaded read-only (the node never writes them).
+ * Model and MID commits are written by model.c; the checks made here on
+ * load are those below.
  *
  * Anchor validity beyond the Merkle path (the network's chains, the
  * transaction, the block time) is the caller's cer_anchor_checker (the
@@ -768,8 +769,9 @@ static int model_update(change *ch, const cer_state *st, const cer_commit *c, co
  * the Model is not an interface. None of that is done here: the content
  * is NOT validated against the model. What is checked is what the
  * commits themselves carry: the controller's signatures, that 'model' is
- * a Model's StreamID, that an unsigned genesis has no content, and that
- * data commits change no metadata but shouldIndex.
+ * a Model's StreamID, that an unsigned genesis has no content, that data
+ * commits change no metadata but shouldIndex, and the content: an object
+ * within js's size limit (cer_mid_content_check).
  */
 
 static bool valid_did_string(const char *s)
@@ -808,7 +810,9 @@ static int mid_genesis(change *ch, const cer_commit *c, const cJSON *header, con
         (unique_b64 && !cJSON_AddStringToObject(ch->metadata, "unique", unique_b64)) ||
         (js_truthy(ctx) && !cJSON_AddStringToObject(ch->metadata, "context", context)))
         return cer_err(-ENOMEM, "state: out of memory");
-    ch->content = js_truthy(data) ? cJSON_Duplicate(data, 1) : cJSON_CreateNull();
+    if (js_truthy(data) && (rc = cer_mid_content_check(NULL, data)) < 0)
+        return rc;
+    ch->content = js_truthy(data) ? cJSON_Duplicate(data, 1) : cJSON_CreateObject(); /* js: data || {} */
     ch->signature = CER_SIG_SIGNED; /* js says SIGNED even for a deterministic genesis */
     return 0;
 }
@@ -840,6 +844,8 @@ static int mid_update(change *ch, const cer_state *st, const cer_commit *c, cons
     cJSON_Delete(empty);
     if (rc < 0)
         return cer_err_wrap(rc, "patch does not apply");
+    if ((rc = cer_mid_content_check(NULL, ch->content)) < 0)
+        return rc;
     if (should_index && !cJSON_IsNull(should_index))
         return merge_metadata(&ch->metadata, st->metadata, header);
     if (!(ch->metadata = cJSON_Duplicate(st->metadata, 1)))

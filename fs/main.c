@@ -22,7 +22,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"mount", cfs_cmd_mount, "mount documents as a directory tree (ceramicfs MOUNTPOINT for short)"},
-    {"create", cfs_cmd_create, "create a document (TileDocument) on this node"},
+    {"create", cfs_cmd_create, "create a document (TileDocument, Model or ModelInstanceDocument) on this node"},
     {"show", cfs_cmd_show, "print a document's content (or its state, --meta)"},
     {"update", cfs_cmd_update, "replace a document's content: one signed commit"},
     {"log", cfs_cmd_log, "print a document's commits, oldest first (JSON Lines)"},

@@ -20,6 +20,9 @@
 #  5. a document anchored by ceramicfs (built-in service, in-memory chain):
 #     js refuses the in-memory anchor (only its own in-memory service's count)
 #     and loads the document at its signed tip, with the same content.
+#  6. Models and ModelInstanceDocuments (list and single) made and updated
+#     with the CLI: js loads each by StreamID (a CLI sync serves them) with
+#     the same content and log.
 #  js-ceramic's log must show no invalid-signature / invalid-commit errors; a
 #  summary of it is printed at the end (in full detail on failure).
 #
@@ -195,12 +198,39 @@ eq fsanchor.js.status "$(printf '%s' "$J" | jq -r .anchorStatus)" NOT_REQUESTED
 eq fsanchor.js.says.why "$(grep -c "Error when validating anchor commit.*was not recently anchored by the InMemoryAnchorService" "$T/ceramic/ceramic.log")" 1
 interop_unmount "$N" "$PN" daemon.n.exit
 
+# ---- 6. Models and ModelInstanceDocuments made by the CLI load in js ----
+# (another state directory, whose sync serves them on daemon 2; js checks
+# the Model definition, and the documents against the Model's schema)
+V=$HERE/vectors/js-models.json X="--state $T/sx --key $T/sx.key"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/sx.key"; echo >>"$T/sx.key"; chmod 600 "$T/sx.key"
+jq -c '.models[0].definition' "$V" >"$T/list.json"
+jq -c '.models[1].definition' "$V" >"$T/single.json"
+ML=$($CFS create $X --model-def @"$T/list.json" | jq -r .streamId)
+MS=$($CFS create $X --model-def @"$T/single.json" | jq -r .streamId)
+D1=$($CFS create $X --model "$ML" --content '{"title":"from the cli","n":1}' | jq -r .streamId)
+echo '{"title":"from the cli","n":2,"body":"b"}' | $CFS update $X "$D1" >/dev/null || bad "cli: update $D1"
+D2=$($CFS create $X --model "$MS" --content '{"name":"cli","tags":["a"]}' | jq -r .streamId)
+for s in "$ML" "$MS" "$D1" "$D2"; do
+    printf '%s\t%s\t%s\n' "$s" "$($CFS show $X "$s" | jq -cS .)" "$($CFS log $X "$s" | jq -r '"\(.cid):\(.type)"' | tr '\n' ' ')"
+done >"$T/sx.want"
+$CFS sync $X --ipfs "$API2" --pubsub-topic "$CERAMIC_TOPIC" --seconds 90 >"$T/sx.out" 2>&1 &
+PX=$! PIDS="$PIDS $!"
+js_stream() { J=$(tile stream "$1" </dev/null) && [ "$(printf '%s' "$J" | jq -cS .content)" = "$2" ]; }
+TAB=$(printf '\t')
+while IFS=$TAB read -r s content log; do
+    if until_ok 40 js_stream "$s" "$content"; then ok "js loads the CLI's $(printf '%s' "$J" | jq -r .model) $s"; else
+        bad "js stream $s: '$J' $(tail -3 "$T/tile.err")"; fi
+    eq "cli2js.log.${s%"${s#????????????????}"}" "$(jslog "$J")" "$log"
+done <"$T/sx.want"
+eq cli2js.mid.model "$(tile stream "$D1" | jq -r .model)" "$ML"
+kill "$PX" 2>/dev/null; wait "$PX" 2>/dev/null
+
 # ---- the reference node's verdict ----
 L=$T/ceramic/ceramic.log
 eq ceramic.only.stale.ERRORs "$(grep 'ERROR' "$L" | grep -vc 'builds on stale state')" 0
 eq ceramic.stale.ERRORs "$(grep 'ERROR' "$L" | grep -c 'builds on stale state')" "$stale"
 eq ceramic.no.invalid "$(grep -ciE 'invalid|signature.*(fail|not)|cannot apply|Error applying|Failed to apply' "$L")" 0
-for s in "$SID" "$SID2" "$SID3" "$SID4"; do
+for s in "$SID" "$SID2" "$SID3" "$SID4" "$ML" "$MS" "$D1" "$D2"; do
     eq "ceramic.no.errors.${s%"${s#????????????????}"}" "$(grep -i "$s" "$L" | grep -v 'builds on stale state' | grep -ciE 'error|warn')" 0
 done
 

@@ -94,6 +94,8 @@ static cJSON *stream_summary(const cer_state *st)
 
 typedef struct create_args {
     const char *header, *content, *alias;
+    const char *model_def;  /* --model-def: make a Model */
+    const char *model;      /* --model: make a document of that Model */
     bool deterministic;
 } create_args;
 
@@ -106,6 +108,8 @@ static int create_opt(int c, void *arg)
     case 'c': ca->content = optarg; return 0;
     case 'a': ca->alias = optarg; return 0;
     case 'd': ca->deterministic = true; return 0;
+    case 'M': ca->model_def = optarg; return 0;
+    case 'm': ca->model = optarg; return 0;
     default: return 1;
     }
 }
@@ -115,23 +119,33 @@ int cfs_cmd_create(int argc, char **argv)
     static const struct option extra[] = {{"header", required_argument, NULL, 'h'},
                                           {"content", required_argument, NULL, 'c'},
                                           {"alias", required_argument, NULL, 'a'},
-                                          {"deterministic", no_argument, NULL, 'd'}};
+                                          {"deterministic", no_argument, NULL, 'd'},
+                                          {"model-def", required_argument, NULL, 'M'},
+                                          {"model", required_argument, NULL, 'm'}};
     static const char use[] = "create [--content JSON|@FILE] [--header JSON] [--alias NAME] [--deterministic] "
-                              "[--state DIR] [--key FILE]";
+                              "[--state DIR] [--key FILE]\n"
+                              "       create --model-def JSON|@FILE [--alias NAME]   (a Model)\n"
+                              "       create --model MODEL --content JSON|@FILE [--alias NAME]   (a document of MODEL)";
     node_args a = {0};
     create_args ca = {0};
     cer_node *node = NULL;
-    cJSON *hdr = NULL, *content = NULL, *o = NULL;
-    cer_streamref id;
+    cJSON *hdr = NULL, *content = NULL, *def = NULL, *o = NULL;
+    cer_streamref id, model;
     cer_state *st = NULL;
     int rc;
 
     cli_set_command("create");
-    if ((rc = node_getopt(argc, argv, &a, extra, 4, create_opt, &ca, use)) || optind != argc)
+    if ((rc = node_getopt(argc, argv, &a, extra, 6, create_opt, &ca, use)) || optind != argc)
         return rc ? rc : cli_usage(use);
+    /* a Model takes its definition only; a MID its model and content */
+    if (ca.model_def && (ca.model || ca.content || ca.header || ca.deterministic))
+        return cli_fail("--model-def: a Model takes no --model, --content, --header or --deterministic");
+    if (ca.model && (ca.header || ca.deterministic))
+        return cli_fail("--model: a document of a Model takes no --header or --deterministic");
     rc = EXIT_BAD;
     if ((ca.header && !(hdr = cli_json_arg(ca.header, "--header"))) ||
-        (ca.content && !(content = cli_json_arg(ca.content, "--content"))))
+        (ca.content && !(content = cli_json_arg(ca.content, "--content"))) ||
+        (ca.model_def && !(def = cli_json_arg(ca.model_def, "--model-def"))))
         goto out;
     if (content && !cJSON_IsObject(content) && !cJSON_IsNull(content)) {
         rc = cli_fail("--content: a document's content must be a JSON object");
@@ -145,14 +159,19 @@ int cfs_cmd_create(int argc, char **argv)
         goto out;
     /* a name another document holds: refused before anything is made (a
      * deterministic document may be the holder itself) */
-    if (ca.alias && !ca.deterministic && cer_node_resolve(node, &id, ca.alias) == 0) {
+    if (ca.alias && !ca.deterministic && !ca.model && cer_node_resolve(node, &id, ca.alias) == 0) {
         char sid[CER_STREAMID_STR_MAX];
         cer_streamref_to_string(sid, sizeof sid, &id);
         rc = cli_fail("--alias: \"%s\" is already the alias of %s", ca.alias, sid);
         goto out;
     }
     cer_errclear();
-    if ((rc = cer_node_create(node, &id, hdr, content, ca.deterministic ? CER_CREATE_DETERMINISTIC : 0)) < 0) {
+    if (ca.model && (rc = resolve(node, &model, ca.model)))
+        goto out;
+    rc = def        ? cer_node_create_model(node, &id, def)
+         : ca.model ? cer_node_create_mid(node, &id, &model, content)
+                    : cer_node_create(node, &id, hdr, content, ca.deterministic ? CER_CREATE_DETERMINISTIC : 0);
+    if (rc < 0) {
         rc = node_fail(rc, "cannot create");
         goto out;
     }
@@ -174,6 +193,7 @@ out:
     cJSON_Delete(o);
     cJSON_Delete(hdr);
     cJSON_Delete(content);
+    cJSON_Delete(def);
     cer_state_free(st);
     cer_node_close(node);
     return rc;

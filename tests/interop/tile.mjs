@@ -14,6 +14,7 @@
 //                                                 is the tip as loaded, so a test can fork the log;
 //                                                 if the node rejects it, prints {rejected, commit, prev})
 //   tile.mjs load STREAMID [--sync]                (--sync: ask the network, SyncOptions.SYNC_ALWAYS)
+//   tile.mjs stream STREAMID                      any stream type (Model, MID): the state, and its model
 //   tile.mjs genesis CONTROLLER_DID FAMILY         deterministic, no content, created by this
 //                                                  client but controlled by CONTROLLER_DID
 //   tile.mjs anchor STREAMID                      request an anchor, wait for ANCHORED
@@ -63,7 +64,7 @@ function state(doc) {
   const s = doc.state
   return {
     streamId: doc.id.toString(),
-    controller: doc.controllers[0],
+    controller: s.metadata.controllers[0],
     family: doc.metadata.family,
     content: doc.content,
     tip: doc.tip.toString(),
@@ -149,6 +150,12 @@ try {
       const sync = flag('--sync')
       const doc = await TileDocument.load(ceramic, args[0], sync ? { sync: SyncOptions.SYNC_ALWAYS, syncTimeoutSeconds: 5 } : {})
       out(state(doc))
+      break
+    }
+    case 'stream': {
+      // any stream type (Model, ModelInstanceDocument): what the node loads
+      const doc = await ceramic.loadStream(args[0])
+      out({ ...state(doc), model: doc.state.metadata.model?.toString() })
       break
     }
     case 'anchor': {
