@@ -369,7 +369,8 @@ static int verify_alg(int verifier, const cer_pubkey *pk, const cer_buf *input, 
     return verifier == V_RECOVER ? cer_ec_recover_verify(pk, sig, len, hash) : cer_ec_verify(pk, sig, len, hash);
 }
 
-int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
+/* cer_jws_verify; with allow_cap a 'cap' header is left to the caller. */
+static int verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap, bool allow_cap)
 {
     const cer_jws_sig *s;
     cJSON *hdr = NULL;
@@ -403,7 +404,7 @@ int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
                      alg->valuestring);
         goto out;
     }
-    if (cJSON_GetObjectItemCaseSensitive(hdr, "cap")) {
+    if (!allow_cap && cJSON_GetObjectItemCaseSensitive(hdr, "cap")) {
         rc = cer_err(-ENOTSUP, "jws: CACAO capabilities ('cap') are not supported");
         goto out;
     }
@@ -430,6 +431,40 @@ int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
 out:
     cJSON_Delete(hdr);
     cer_buf_free(&input);
+    return rc;
+}
+
+int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
+{
+    return verify(jws, i, kid_out, cap, false);
+}
+
+int cer_jws_verify_signature(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
+{
+    return verify(jws, i, kid_out, cap, true);
+}
+
+int cer_jws_cap(const cer_jws *jws, size_t i, char *out, size_t cap)
+{
+    const cer_jws_sig *s;
+    cJSON *hdr = NULL;
+    const cJSON *v;
+    int rc;
+
+    out[0] = '\0';
+    if (i >= jws->nsigs)
+        return cer_err(-EINVAL, "jws: no signature %zu", i);
+    s = &jws->sigs[i];
+    if ((rc = cer_json_parse(&hdr, (const char *)s->protected_hdr, s->protected_len, 0)) < 0)
+        return cer_err_wrap(rc, "jws: protected header");
+    v = cJSON_GetObjectItemCaseSensitive(hdr, "cap");
+    if (!v)
+        rc = 0;
+    else if (!cJSON_IsString(v) || snprintf(out, cap, "%s", v->valuestring) >= (int)cap)
+        rc = cer_err(-EINVAL, "jws: 'cap' is not a string of up to %zu bytes", cap - 1);
+    else
+        rc = 1;
+    cJSON_Delete(hdr);
     return rc;
 }
 

@@ -9,5 +9,11 @@
 /* The exact protected header js-did writes for a did:key signer:
  * {"alg":"<alg>","kid":"<kid>"}. Appends to out. */
 int cer_jws_protected_header(cer_buf *out, const char *alg, const char *kid);
+/* cer_jws_verify, but a 'cap' (CACAO) header is not refused: the caller
+ * checks what the capability allows (cacao.c). */
+int cer_jws_verify_signature(const cer_jws *jws, size_t i, char *kid_out, size_t cap);
+/* The protected header's 'cap' of signature i, copied to out: 1 when
+ * there is one, 0 when not, -EINVAL when it is no string that fits. */
+int cer_jws_cap(const cer_jws *jws, size_t i, char *out, size_t cap);
 
 #endif

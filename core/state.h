@@ -36,11 +36,24 @@ typedef struct cer_commit {
     cer_anchor_proof proof;   /* type CER_COMMIT_ANCHOR */
     bool sig_ok;              /* the signature was verified ahead (in parallel) ... */
     char sig_kid[CER_KID_MAX];  /* ... and this kid signed it */
+    bool has_cap;             /* signed under a CACAO ('cap' in the JWS header): */
+    cer_cid cap;              /* its CID ... */
+    cer_buf cap_block;        /* ... and its block */
+    int64_t time;             /* seconds: the block time of the first verified
+                                 anchor after this commit, 0 when there is none
+                                 (capabilities are then checked at the current
+                                 time) */
+    bool checked;             /* anchor commits: the checker already ran ... */
+    int check;                /* ... and said this (CER_CHECK_*) ... */
+    int64_t check_ts;         /* ... with this block time */
 } cer_commit;
 
-/* Fetch and classify the commit cid (see the top of this file). Rejects
- * codecs other than dag-jose and dag-cbor (-ENOTSUP), a JWS whose payload
- * is not a dag-cbor CID, a payload that is not a map, link fields (id,
+/* Fetch and classify the commit cid (see the top of this file), and the
+ * CACAO block a signed commit's 'cap' names (core utils.ts
+ * extractCapability: a capability that cannot be read fails the commit's
+ * read). Rejects codecs other than dag-jose and dag-cbor (-ENOTSUP), a
+ * JWS whose payload is not a dag-cbor CID, a 'cap' that is not
+ * "ipfs://<CID>", a payload that is not a map, link fields (id,
  * prev, proof and the proof's root and txHash) that are not CBOR links,
  * a signed anchor commit and a missing or malformed proof. Messages name
  * the commit. */

@@ -1558,8 +1558,11 @@ START_TEST(model_genesis_rejected)
     id = mm_genesis(s, CER_STREAM_MODEL, &k2, k.did, &meta, NULL, POST_MODEL);
     ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -EKEYREJECTED);
     id = mm_genesis(s, CER_STREAM_MODEL, &k, "did:pkh:eip155:1:0xabc", &meta, NULL, POST_MODEL);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -EKEYREJECTED);
+    assert_msg_has("has none ('cap')");
+    id = mm_genesis(s, CER_STREAM_MODEL, &k, "did:web:example.com", &meta, NULL, POST_MODEL);
     ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -ENOTSUP);
-    assert_msg_has("only did:key");
+    assert_msg_has("only did:key and did:pkh");
     id = mm_genesis(s, CER_STREAM_MODEL, &k, k.did, &meta, NULL,
                     "{\"version\":\"2.0\",\"name\":\"P\",\"accountRelation\":{\"type\":\"list\"},"
                     "\"schema\":{},\"colour\":1}");
