@@ -335,8 +335,8 @@ static int check_times(const cJSON *p, int64_t at)
         (rc = time_field(&exp, &has_exp, p, "exp")) < 0)
         return rc;
     if ((has_iat && iat > at + CLOCK_SKEW_MS) || (has_nbf && nbf > at + CLOCK_SKEW_MS))
-        return cer_err(-EKEYREJECTED, "CACAO is not valid yet (issued %s%s%s)", str_field(p, "iat"),
-                       has_nbf ? ", not before " : "", has_nbf ? str_field(p, "nbf") : "");
+        return cer_err(-EKEYREJECTED, "CACAO is not valid yet (%s %s)", has_nbf && nbf > at + CLOCK_SKEW_MS ? "not before" : "issued",
+                       has_nbf && nbf > at + CLOCK_SKEW_MS ? str_field(p, "nbf") : str_field(p, "iat"));
     if (has_exp && exp + PHASE_OUT_MS + CLOCK_SKEW_MS < at)
         return cer_err(-EKEYREJECTED, "CACAO has expired (at %s, 24 h phase-out included)", str_field(p, "exp"));
     return 0;
@@ -386,7 +386,8 @@ static int verify_eip191(const cer_cacao *c, const account *a)
         return rc;
     for (size_t i = 0; i <= strlen(a->address); i++)
         want[i] = (char)tolower((unsigned char)a->address[i]);
-    legacy = cer_js_date_parse(&iat, str_field(c->p, "iat")) == 0 && iat <= LEGACY_CHAIN_ID_REORG_MS;
+    legacy = str_field(c->p, "iat") && cer_js_date_parse(&iat, str_field(c->p, "iat")) == 0 &&
+             iat <= LEGACY_CHAIN_ID_REORG_MS;
     for (int pass = 0; pass <= legacy; pass++) {
         cer_buf m = CER_BUF_INIT;
         if ((rc = cer_cacao_message(&m, c->p, "Ethereum", pass == 1)) == 0)
