@@ -279,7 +279,8 @@ int cer_cacao_message(cer_buf *out, const cJSON *p, const char *chain, bool lega
         return cer_err(-EKEYREJECTED, "CACAO has no nonce");
     if (!iat)
         return cer_err(-EKEYREJECTED, "CACAO has no issue time (p.iat)");
-    if ((rc = cer_buf_puts(out, str_field(p, "domain"))) < 0 || (rc = cer_buf_puts(out, " wants you to sign in with your ")) < 0 ||
+    if ((rc = cer_buf_puts(out, str_field(p, "domain"))) < 0 ||
+        (rc = cer_buf_puts(out, " wants you to sign in with your ")) < 0 ||
         (rc = cer_buf_puts(out, chain)) < 0 || (rc = cer_buf_puts(out, " account:\n")) < 0 ||
         (rc = cer_buf_puts(out, a.address)) < 0)
         return rc;
@@ -334,9 +335,10 @@ static int check_times(const cJSON *p, int64_t at)
     if ((rc = time_field(&iat, &has_iat, p, "iat")) < 0 || (rc = time_field(&nbf, &has_nbf, p, "nbf")) < 0 ||
         (rc = time_field(&exp, &has_exp, p, "exp")) < 0)
         return rc;
-    if ((has_iat && iat > at + CLOCK_SKEW_MS) || (has_nbf && nbf > at + CLOCK_SKEW_MS))
-        return cer_err(-EKEYREJECTED, "CACAO is not valid yet (%s %s)", has_nbf && nbf > at + CLOCK_SKEW_MS ? "not before" : "issued",
-                       has_nbf && nbf > at + CLOCK_SKEW_MS ? str_field(p, "nbf") : str_field(p, "iat"));
+    if (has_nbf && nbf > at + CLOCK_SKEW_MS)
+        return cer_err(-EKEYREJECTED, "CACAO is not valid yet (not before %s)", str_field(p, "nbf"));
+    if (has_iat && iat > at + CLOCK_SKEW_MS)
+        return cer_err(-EKEYREJECTED, "CACAO is not valid yet (issued %s)", str_field(p, "iat"));
     if (has_exp && exp + PHASE_OUT_MS + CLOCK_SKEW_MS < at)
         return cer_err(-EKEYREJECTED, "CACAO has expired (at %s, 24 h phase-out included)", str_field(p, "exp"));
     return 0;
@@ -447,7 +449,8 @@ int cer_cacao_verify(const cer_cacao *c, int64_t at_ms)
     if (!c->s)
         return cer_err(-EKEYREJECTED, "CACAO does not have a signature");
     t = get(c->s, "t");
-    if (!cJSON_IsString(t) || (strcmp(t->valuestring, "eip191") != 0 && strcmp(t->valuestring, "solana:ed25519") != 0)) {
+    if (!cJSON_IsString(t) ||
+        (strcmp(t->valuestring, "eip191") != 0 && strcmp(t->valuestring, "solana:ed25519") != 0)) {
         char ex[CER_EXCERPT_MAX];
         return cer_err(-ENOTSUP, "CACAO signature type '%s' is not supported (eip191, solana:ed25519)",
                        cJSON_IsString(t) ? cer_excerpt(ex, t->valuestring) : "(none)");
@@ -495,7 +498,8 @@ int cer_cacao_authorize(const cer_cacao *c, const cer_cacao_use *u)
         return cer_err(-EKEYREJECTED, "capability issued by %s, not by the controller %.200s", cer_excerpt(ex, c->iss),
                        u->controller);
     if (strcmp(u->signer, c->aud) != 0)
-        return cer_err(-EKEYREJECTED, "capability is for %s, not for the signer %s", cer_excerpt(ex, c->aud), u->signer);
+        return cer_err(-EKEYREJECTED, "capability is for %s, not for the signer %s", cer_excerpt(ex, c->aud),
+                       u->signer);
     if ((rc = cer_cacao_verify(c, u->at_ms)) < 0)
         return rc;
     return 0;
