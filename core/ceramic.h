@@ -681,6 +681,8 @@ typedef struct cer_log_entry {
                                    verified anchor or the next one), 0 when
                                    unknown or not verified */
     int check;                  /* anchor commits: CER_CHECK_* */
+    bool has_cap;               /* signed by a session key under a CACAO ... */
+    cer_cid cap;                /* ... this one (author is the session key) */
 } cer_log_entry;
 
 /* A stream's state, derived from its verified log. Free with

@@ -577,6 +577,15 @@ typedef struct change {
     char author[CER_DID_MAX];
 } change;
 
+/* The log entry of an applied genesis or data commit c. */
+static void log_push_signed(cer_state *st, const cer_commit *c, int type, const char *author)
+{
+    log_push(st, &c->cid, type, author, 0);
+    st->log[st->log_len - 1].has_cap = c->has_cap;
+    if (c->has_cap)
+        st->log[st->log_len - 1].cap = c->cap;
+}
+
 static void change_free(change *ch)
 {
     cJSON_Delete(ch->content);
@@ -977,7 +986,7 @@ static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_com
     }
     st->signature = ch.signature;
     st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
-    log_push(st, &c->cid, CER_COMMIT_GENESIS, ch.author, 0);
+    log_push_signed(st, c, CER_COMMIT_GENESIS, ch.author);
     *out = st;
     return 0;
 }
@@ -1005,7 +1014,7 @@ static int apply_data(cer_state *st, const cer_commit *c)
     st->metadata = ch.metadata;
     st->signature = CER_SIG_SIGNED;
     st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
-    log_push(st, &c->cid, CER_COMMIT_SIGNED, ch.author, 0);
+    log_push_signed(st, c, CER_COMMIT_SIGNED, ch.author);
     return 0;
 }
 
@@ -1616,6 +1625,8 @@ static cJSON *log_to_json(const cer_state *st)
             ok = cJSON_AddNumberToObject(o, "timestamp", (double)e->timestamp) != NULL;
         if (ok && e->author[0])
             ok = cJSON_AddStringToObject(o, "author", e->author) != NULL;
+        if (ok && e->has_cap)
+            ok = add_cid_string(o, "cap", &e->cap);
         if (ok && e->check)
             ok = cJSON_AddStringToObject(o, "check", cer_anchor_check_name(e->check)) != NULL;
         if (!ok) {
@@ -1730,7 +1741,7 @@ static int proof_from_json(cer_anchor_proof *p, const cJSON *j)
 
 static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
 {
-    static const char *const keys[] = {"cid", "type", "timestamp", "author", "check", NULL};
+    static const char *const keys[] = {"cid", "type", "timestamp", "author", "cap", "check", NULL};
     int64_t type = 0;
     int rc;
 
@@ -1746,6 +1757,9 @@ static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
         return rc;
     if (get(j, "author") && (rc = json_text(e->author, sizeof e->author, get(j, "author"), "log author")) < 0)
         return rc;
+    if (get(j, "cap") && (rc = json_cid(&e->cap, get(j, "cap"), "log cap")) < 0)
+        return rc;
+    e->has_cap = get(j, "cap") != NULL;
     if (get(j, "check")) {
         /* "unchecked" and "uncheckable": caches written before "unverified"
          * was the one word for them */

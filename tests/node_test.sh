@@ -175,6 +175,24 @@ eq car.trunc.unchanged "$($CFS show --state "$T/car2" "$CID" | jq -c .)" '{"n":2
 code car.export.unknown 3 $CFS export $C kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s -o "$T/x.car"
 code car.usage 2 $CFS import
 
+# a did:pkh stream made by the js libraries (tests/vectors/gen/cacao.mjs):
+# a session key signs under a CACAO of an Ethereum account; its update
+# under a CACAO whose resources do not cover the stream is refused
+V=$(dirname "$0")/vectors
+PKH=$(jq -r '.commits[] | select(.name == "genesis-tile") | .stream_id' "$V/js-cacao.json")
+code car.pkh 0 $CFS import --state "$T/pkh" "$V/cacao-tile.car"
+eq car.pkh.content "$($CFS show --state "$T/pkh" "$PKH" | jq -c .)" '{"hello":"update-tile"}'
+eq car.pkh.controller "$($CFS show --meta --state "$T/pkh" "$PKH" | jq -r '.metadata.controllers[0]')" \
+    "did:pkh:eip155:1:$(jq -r '.accounts[0].address' "$V/js-cacao.json")"
+eq car.pkh.log "$($CFS log --state "$T/pkh" "$PKH" | jq -r '[.author, .capability] | join(" ")' | sort -u)" \
+    "$(jq -r '.sessions[0].did + " " + (.cacaos[] | select(.name == "good") | .cid)' "$V/js-cacao.json")"
+$CFS export --state "$T/pkh" "$PKH" -o "$T/pkh.car"
+# the export carries the CACAO: a fresh node verifies the stream from it alone
+code car.pkh.reimport 0 $CFS import --state "$T/pkh2" "$T/pkh.car"
+code car.pkh.forged 1 $CFS import --state "$T/pkh3" "$V/cacao-forged.car"
+eq car.pkh.forged.why "$(grep -c 'capability does not have appropriate permissions' "$T/err")" 1
+eq car.pkh.forged.kept "$($CFS show --state "$T/pkh3" "$PKH" | jq -c .)" '{"hello":"update-tile"}'
+
 # kill -9 in the middle of a burst of updates: every acknowledged update is
 # in the log afterwards, and the node verifies
 : >"$T/acked"  # (the wait below counts in it from the start)

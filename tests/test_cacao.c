@@ -245,8 +245,14 @@ START_TEST(commits)
         if (want) {
             ck_assert_msg(rc == 0, "%s: js accepts, we refuse: %s", name, cer_errmsg());
             ck_assert(cer_cid_equal(cer_state_tip(st), &tip));
-            ck_assert_str_eq(st->log[st->log_len - 1 - !cJSON_IsNull(at)].author,
-                             tu_str(named("sessions", tu_str(it, "session")), "did"));
+            const cer_log_entry *e = &st->log[st->log_len - 1 - !cJSON_IsNull(at)];
+            ck_assert_str_eq(e->author, tu_str(named("sessions", tu_str(it, "session")), "did"));
+            ck_assert(e->has_cap == !cJSON_IsNull(tu_get(it, "cacao_cid")));
+            if (e->has_cap) {
+                cer_cid cap;
+                ck_assert_int_eq(cer_cid_parse(&cap, tu_str(it, "cacao_cid")), 0);
+                ck_assert(cer_cid_equal(&e->cap, &cap));
+            }
             valid++;
         } else {
             ck_assert_msg(rc < 0, "%s: js refuses (%s), we accept", name, tu_str(it, "error"));
@@ -268,6 +274,33 @@ START_TEST(commits)
     }
     ck_assert_int_ge(n, 45);
     ck_assert_int_ge(valid, 20);
+    cer_store_close(s);
+}
+END_TEST
+
+/* The capability of each commit survives the state's JSON form (caches). */
+START_TEST(state_json_keeps_capability)
+{
+    const cJSON *c = named("commits", "update-tile");
+    cer_store *s = store_all();
+    cer_streamref id;
+    cer_cid tip;
+    cer_state *st = NULL, *back = NULL;
+    cJSON *j = NULL;
+
+    ck_assert_int_eq(cer_streamref_parse(&id, tu_str(c, "stream_id")), 0);
+    ck_assert_int_eq(cer_cid_parse(&tip, tu_str(c, "envelope_cid")), 0);
+    ck_assert_int_eq(cer_state_load(&st, s, &id, &tip), 0);
+    ck_assert_int_eq(cer_state_to_json(&j, st), 0);
+    ck_assert_int_eq(cer_state_from_json(&back, j), 0);
+    ck_assert_uint_eq(back->log_len, 2);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert(back->log[i].has_cap && cer_cid_equal(&back->log[i].cap, &st->log[i].cap));
+        ck_assert_str_eq(back->log[i].author, st->log[i].author);
+    }
+    cJSON_Delete(j);
+    cer_state_free(st);
+    cer_state_free(back);
     cer_store_close(s);
 }
 END_TEST
@@ -370,6 +403,7 @@ static Suite *cacao_suite(void)
     tcase_add_test(tc, message_orders_differ);
     tcase_add_test(tc, eip191_sign_and_recover);
     tcase_add_test(tc, commits);
+    tcase_add_test(tc, state_json_keeps_capability);
     tcase_add_test(tc, reasons);
     tcase_add_test(tc, missing_cacao);
     tcase_add_test(tc, malformed);

@@ -335,6 +335,24 @@ await commitCase('expired-anchored-in-time', { cacao: 'expired', at: T('2023-06-
   note: 'the expired CACAO at an anchor time inside its window' })
 
 out.blocks = Object.fromEntries([...blocks.entries()].sort())
+
+// Two CAR v1 files for `ceramicfs import` (header {roots, version: 1}, then varint || CID || block):
+// cacao-tile.car, the TileDocument genesis-tile -> update-tile and its CACAO; cacao-forged.car, the same
+// stream with update-resources-other on it (a capability that does not cover the stream).
+function varint (n) { const b = []; while (n >= 0x80) { b.push((n & 0x7f) | 0x80); n >>>= 7 } b.push(n); return Buffer.from(b) }
+function writeCar (file, commitNames) {
+  const cs = commitNames.map((n) => out.commits.find((c) => c.name === n))
+  const cids = [...new Set(cs.flatMap((c) => [c.envelope_cid, c.payload_cid, c.cacao_cid]))]
+  const header = dagCbor.encode({ roots: [CID.parse(cs[cs.length - 1].envelope_cid)], version: 1 })
+  const parts = [varint(header.length), Buffer.from(header)]
+  for (const cid of cids) {
+    const bytes = Buffer.concat([Buffer.from(CID.parse(cid).bytes), Buffer.from(blocks.get(cid), 'hex')])
+    parts.push(varint(bytes.length), bytes)
+  }
+  fs.writeFileSync(new URL(`../${file}`, here), Buffer.concat(parts))
+}
+writeCar('cacao-tile.car', ['genesis-tile', 'update-tile'])
+writeCar('cacao-forged.car', ['genesis-tile', 'update-tile', 'update-resources-other'])
 for (const p of ['@didtools/cacao', '@didtools/siwx', '@didtools/pkh-ethereum', '@didtools/pkh-solana',
   '@ethersproject/wallet', '@ceramicnetwork/common', '@ceramicnetwork/streamid', 'dids', 'key-did-provider-ed25519',
   'key-did-resolver', '@noble/curves', 'caip', 'elliptic', 'dag-jose', '@ipld/dag-cbor', 'multiformats']) {
