@@ -504,3 +504,78 @@ int cer_cacao_authorize(const cer_cacao *c, const cer_cacao_use *u)
         return rc;
     return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Making one                                                           */
+/* ------------------------------------------------------------------ */
+
+void cer_js_date_iso(char out[CER_JS_DATE_MAX], int64_t ms)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    snprintf(out, CER_JS_DATE_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(((ms % 1000) + 1000) % 1000));
+}
+
+int cer_cacao_make_siwe(cer_buf *block, cer_cid *cid, const uint8_t secret[32], const char *chain,
+                        const char *domain, const char *aud, int64_t now_ms, int64_t lifetime_s,
+                        const char *const *resources, size_t nresources)
+{
+    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    char address[CER_ETH_ADDRESS_MAX], iss[CER_DID_MAX], iat[CER_JS_DATE_MAX], exp[CER_JS_DATE_MAX], nonce[11],
+        hex[2 + 130 + 1];
+    cJSON *root = cJSON_CreateObject(), *p = NULL, *res = NULL, *h, *s;
+    cer_buf msg = CER_BUF_INIT;
+    uint8_t sig[65];
+    int rc;
+
+    if (!root)
+        return cer_err(-ENOMEM, "CACAO: out of memory");
+    if ((rc = cer_eth_address(address, secret)) < 0)
+        goto out;
+    if (snprintf(iss, sizeof iss, "did:pkh:eip155:%s:%s", chain, address) >= (int)sizeof iss) {
+        rc = cer_err(-EINVAL, "CACAO: chain id '%.40s' is too long", chain);
+        goto out;
+    }
+    for (size_t i = 0; i < 10; i++)  /* @stablelib/random randomString(10) */
+        nonce[i] = alnum[randombytes_uniform(sizeof alnum - 1)];
+    nonce[10] = '\0';
+    cer_js_date_iso(iat, now_ms);
+    cer_js_date_iso(exp, now_ms + lifetime_s * 1000);
+    h = cJSON_AddObjectToObject(root, "h");
+    p = cJSON_AddObjectToObject(root, "p");
+    if (!h || !p || !cJSON_AddStringToObject(h, "t", "eip4361") || !cJSON_AddStringToObject(p, "domain", domain) ||
+        !cJSON_AddStringToObject(p, "iat", iat) || !cJSON_AddStringToObject(p, "iss", iss) ||
+        !cJSON_AddStringToObject(p, "aud", aud) || !cJSON_AddStringToObject(p, "version", "1") ||
+        !cJSON_AddStringToObject(p, "nonce", nonce) || !cJSON_AddStringToObject(p, "exp", exp) ||
+        !cJSON_AddStringToObject(p, "statement", "Give this application access to some of your data on Ceramic") ||
+        !(res = cJSON_AddArrayToObject(p, "resources"))) {
+        rc = cer_err(-ENOMEM, "CACAO: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nresources; i++)
+        if (!cJSON_AddItemToArray(res, cJSON_CreateString(resources[i])) || !cJSON_GetArrayItem(res, (int)i)) {
+            rc = cer_err(-ENOMEM, "CACAO: out of memory");
+            goto out;
+        }
+    if ((rc = cer_cacao_message(&msg, p, "Ethereum", false)) < 0 ||
+        (rc = cer_eip191_sign(sig, msg.data, msg.len, secret)) < 0)
+        goto out;
+    strcpy(hex, "0x");
+    for (int i = 0; i < 65; i++)
+        snprintf(hex + 2 + 2 * i, 3, "%02x", sig[i]);
+    if (!(s = cJSON_AddObjectToObject(root, "s")) || !cJSON_AddStringToObject(s, "t", "eip191") ||
+        !cJSON_AddStringToObject(s, "s", hex)) {
+        rc = cer_err(-ENOMEM, "CACAO: out of memory");
+        goto out;
+    }
+    if ((rc = cer_dagcbor_encode(block, root, 0)) == 0)
+        rc = cer_cid_of_block(cid, CER_CODEC_DAG_CBOR, block->data, block->len);
+out:
+    sodium_memzero(sig, sizeof sig);
+    cer_buf_free(&msg);
+    cJSON_Delete(root);
+    return rc;
+}

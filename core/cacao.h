@@ -56,6 +56,19 @@ typedef struct cer_cacao_use {
  * caller's. */
 int cer_cacao_authorize(const cer_cacao *c, const cer_cacao_use *use);
 
+/* A SIWE CACAO as pkh-ethereum 0.1.0's createCACAO makes it: the
+ * account of the secp256k1 secret on EIP-155 chain delegates to aud
+ * (a session did:key) for the resources (strings) from now_ms for
+ * lifetime_s seconds, domain as given, statement and version as js's, a
+ * random 10-character nonce, iss with the EIP-55 address, signed with
+ * personal_sign. block gets the DAG-CBOR block, cid its CID. */
+int cer_cacao_make_siwe(cer_buf *block, cer_cid *cid, const uint8_t secret[32], const char *chain,
+                        const char *domain, const char *aud, int64_t now_ms, int64_t lifetime_s,
+                        const char *const *resources, size_t nresources);
+/* ms since the epoch as Date#toISOString writes it (2025-01-01T00:00:00.000Z). */
+#define CER_JS_DATE_MAX 64
+void cer_js_date_iso(char out[CER_JS_DATE_MAX], int64_t ms);
+
 /* JavaScript's Date.parse for the ISO 8601 forms ECMAScript defines (and
  * V8's lower-case t/z, a space for T, +hhmm offsets): milliseconds since
  * the epoch; a time with no offset is UTC here (js: the node's zone).

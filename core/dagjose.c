@@ -174,24 +174,26 @@ int cer_dagjose_encode(cer_buf *out, const cer_jws *jws)
     return w.err;
 }
 
-int cer_jws_protected_header(cer_buf *out, const char *alg, const char *kid)
+int cer_jws_protected_header(cer_buf *out, const char *alg, const char *kid, const char *cap)
 {
     cJSON *o = NULL;
     char *s = NULL;
     int rc;
 
-    /* JSON.stringify of js-did's key-sorted {alg, kid}. A did:key kid is
-     * plain ASCII with nothing to escape, so it is written directly (the
-     * common case, on every commit); anything else goes through the
-     * printer. alg is one of ours (no escapes). */
-    if (strspn(kid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:#.-_") == strlen(kid)) {
+    /* JSON.stringify of js-did's key-sorted {alg, cap?, kid}. A did:key
+     * kid and an ipfs:// cap are plain ASCII with nothing to escape, so
+     * they are written directly (the common case, on every commit);
+     * anything else goes through the printer. alg is one of ours. */
+    static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:#.-_/";
+    if (strspn(kid, plain) == strlen(kid) && (!cap || strspn(cap, plain) == strlen(cap))) {
         if ((rc = cer_buf_puts(out, "{\"alg\":\"")) == 0 && (rc = cer_buf_puts(out, alg)) == 0 &&
+            (!cap || ((rc = cer_buf_puts(out, "\",\"cap\":\"")) == 0 && (rc = cer_buf_puts(out, cap)) == 0)) &&
             (rc = cer_buf_puts(out, "\",\"kid\":\"")) == 0 && (rc = cer_buf_puts(out, kid)) == 0)
             rc = cer_buf_puts(out, "\"}");
         return rc;
     }
     if (!(o = cJSON_CreateObject()) || !cJSON_AddStringToObject(o, "alg", alg) ||
-        !cJSON_AddStringToObject(o, "kid", kid)) {
+        (cap && !cJSON_AddStringToObject(o, "cap", cap)) || !cJSON_AddStringToObject(o, "kid", kid)) {
         rc = cer_err(-ENOMEM, "jws: out of memory");
         goto out;
     }
@@ -246,15 +248,20 @@ static int sign_input(uint8_t sig[64], const cer_key *key, const cer_buf *input)
 
 int cer_jws_sign_bytes(cer_jws *out, const cer_key *key, const uint8_t *payload, size_t len)
 {
-    char kid[CER_KID_MAX];
+    char kid[CER_KID_MAX], cap[CER_CID_STR_MAX + 8];
     cer_buf hdr = CER_BUF_INIT, input = CER_BUF_INIT;
     int rc;
 
     memset(out, 0, sizeof *out);
     if ((unsigned)key->type >= sizeof sign_alg / sizeof *sign_alg)
         return cer_err(-EINVAL, "jws: unknown key type %d", (int)key->type);
+    if (key->has_cap) {
+        snprintf(cap, sizeof cap, "ipfs://");
+        if ((rc = cer_cid_to_string(cap + 7, sizeof cap - 7, &key->cap)) < 0)
+            return rc;
+    }
     if ((rc = cer_key_kid(kid, sizeof kid, key)) < 0 ||
-        (rc = cer_jws_protected_header(&hdr, sign_alg[key->type], kid)) < 0)
+        (rc = cer_jws_protected_header(&hdr, sign_alg[key->type], kid, key->has_cap ? cap : NULL)) < 0)
         goto out;
     out->payload = malloc(len ? len : 1);
     out->sigs = calloc(1, sizeof *out->sigs);

@@ -7,8 +7,9 @@
 #include "ceramic.h"
 
 /* The exact protected header js-did writes for a did:key signer:
- * {"alg":"<alg>","kid":"<kid>"}. Appends to out. */
-int cer_jws_protected_header(cer_buf *out, const char *alg, const char *kid);
+ * {"alg":"<alg>","kid":"<kid>"}, or {"alg":..,"cap":"<cap>","kid":..}
+ * under a capability (cap not NULL). Appends to out. */
+int cer_jws_protected_header(cer_buf *out, const char *alg, const char *kid, const char *cap);
 /* cer_jws_verify, but a 'cap' (CACAO) header is not refused: the caller
  * checks what the capability allows (cacao.c). */
 int cer_jws_verify_signature(const cer_jws *jws, size_t i, char *kid_out, size_t cap);

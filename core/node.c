@@ -25,6 +25,7 @@
  * rebuilt at the stream's first load once an RPC is configured.
  */
 #include "ceramic.h"
+#include "account.h"
 #include "buf.h"
 #include "clock.h"
 #include "error.h"
@@ -82,6 +83,7 @@ struct cer_node {
     char *dir;
     bool rdonly;            /* CER_STORE_RDONLY: no key made, no cache written */
     cer_key key;
+    cer_account *acct;      /* the did:pkh it writes as, or NULL: its key's did:key */
     cer_store *store;
     cer_registry *reg;
     pthread_mutex_t lock;   /* guards streams, listeners, sections */
@@ -120,7 +122,18 @@ static int node_network(cer_node *node, const char *network);
 
 const char *cer_node_did(const cer_node *node)
 {
-    return node->key.did;
+    return node->acct ? cer_account_did(node->acct) : node->key.did;
+}
+
+/* The key to sign commits with (a copy: wipe it): the account's session
+ * key (renewed when due), or the node's key. */
+static int writer_key(cer_node *node, cer_key *out)
+{
+    if (!node->acct) {
+        *out = node->key;
+        return 0;
+    }
+    return cer_account_key(node->acct, node->store, out, cer_clock_ms(CLOCK_REALTIME));
 }
 
 int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len)
@@ -234,7 +247,7 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     if ((!node->rdonly && (rc = make_dir(node->dir)) < 0) || (rc = path_join(&blocks, node->dir, "blocks")) < 0 ||
         (rc = path_join(&streams, node->dir, "streams")) < 0 ||
         (rc = cer_registry_open(&node->reg, streams, opts->store_flags)) < 0 ||
-        (rc = node_key(node, opts->key)) < 0 ||
+        (rc = node_key(node, opts->key)) < 0 || (rc = cer_account_open(&node->acct, node->dir)) < 0 ||
         (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0 ||
         (rc = node_network(node, opts->network)) < 0 || (rc = own_load(node)) < 0)
         goto out;
@@ -277,6 +290,7 @@ void cer_node_close(cer_node *node)
     cer_store_close(node->store);
     cer_registry_close(node->reg);  /* releases the lock: last */
     cer_key_wipe(&node->key);
+    cer_account_close(node->acct);
     for (size_t i = 0; i < CER_NODE_EVENTS_MAX; i++)
         free(node->events[i].line);
     cer_evlog_close(node->evlog);
@@ -902,11 +916,46 @@ static void notify(cer_node *node, const cer_streamref *id, const cer_cid *tip, 
 
 /* ---- create, update ---- */
 
+int cer_node_set_account(cer_node *node, const cer_account_opts *o)
+{
+    cer_account *a = NULL;
+    int rc;
+
+    if (node->rdonly)
+        return refuse_rdonly(node);
+    if ((rc = cer_account_setup(&a, node->dir, node->store, o, cer_clock_ms(CLOCK_REALTIME), !node->nosync)) < 0)
+        return rc;
+    cer_account_close(node->acct);
+    node->acct = a;
+    return 0;
+}
+
+int cer_node_account(cer_node *node, cJSON **out)
+{
+    cJSON *o = cJSON_CreateObject();
+    int rc = 0;
+
+    if (!o || !cJSON_AddStringToObject(o, "key", node->key.did))
+        rc = cer_err(-ENOMEM, "node: out of memory");
+    else if (node->acct)
+        rc = cer_account_describe(node->acct, o);
+    else if (!cJSON_AddStringToObject(o, "did", node->key.did))
+        rc = cer_err(-ENOMEM, "node: out of memory");
+    if (rc < 0) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    *out = o;
+    return rc;
+}
+
+
 int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, const cJSON *content,
                     unsigned flags)
 {
     cer_commit_blocks cb = {0};
     cJSON *hdr = header ? cJSON_Duplicate(header, 1) : cJSON_CreateObject();
+    cer_key key;
     cer_state *st = NULL;
     stream *s = NULL;
     char unique[17];
@@ -932,8 +981,11 @@ int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, con
             goto out;
         }
     }
-    if ((rc = cer_tile_genesis(&cb, &node->key, hdr, content)) < 0 ||
-        (rc = cer_store_put_commit(node->store, &cb)) < 0)
+    if ((rc = writer_key(node, &key)) < 0)
+        goto out;
+    rc = cer_tile_genesis(&cb, &key, hdr, content);
+    cer_key_wipe(&key);
+    if (rc < 0 || (rc = cer_store_put_commit(node->store, &cb)) < 0)
         goto out;
     out->type = CER_STREAM_TILE;
     out->genesis = *cer_commit_cid(&cb);
@@ -961,7 +1013,7 @@ out:
  * diff applied to the old one gives exactly that), metadata unchanged. Our
  * own signature needs no re-verification. */
 static int own_commit_state(cer_state **out, const cer_state *st, const cer_commit_blocks *cb,
-                            const cJSON *content, const char *did)
+                            const cJSON *content, const cer_key *key)
 {
     cer_state *ns = NULL;
     cer_log_entry *e;
@@ -974,7 +1026,9 @@ static int own_commit_state(cer_state **out, const cer_state *st, const cer_comm
     memset(e, 0, sizeof *e);
     e->cid = *cer_commit_cid(cb);
     e->type = CER_COMMIT_SIGNED;
-    snprintf(e->author, sizeof e->author, "%s", did);
+    snprintf(e->author, sizeof e->author, "%s", key->did);
+    e->has_cap = key->has_cap;
+    e->cap = key->cap;
     ns->signature = CER_SIG_SIGNED;
     ns->anchor_status = CER_ANCHOR_NOT_REQUESTED;
     *out = ns;
@@ -996,6 +1050,7 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
     cer_commit_blocks cb = {0};
     cer_state *ns = NULL;
     cJSON *patch = NULL;
+    cer_key key;
     stream *s;
     int rc;
 
@@ -1018,19 +1073,24 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
         rc = cer_err(-ENOTSUP, "update: stream %s is not a TileDocument (read-only)", s->key);
         goto out;
     }
-    if (strcmp(controller(s->st), node->key.did) != 0) {
-        rc = cer_err(-EPERM, "update: this node's key %s is not the controller %s of %s", node->key.did,
-                     controller(s->st), s->key);
+    if (strcmp(controller(s->st), cer_node_did(node)) != 0) {
+        rc = cer_err(-EPERM, "update: this node writes as %s, which is not the controller %s of %s",
+                     cer_node_did(node), controller(s->st), s->key);
         goto out;
     }
     if ((rc = cer_patch_diff(&patch, s->st->content, content)) < 0)
         goto out;
     if (cJSON_GetArraySize(patch) == 0)
         goto out;  /* nothing changed: no commit */
-    if ((rc = cer_tile_update(&cb, &node->key, &s->id.genesis, cer_state_tip(s->st), NULL, patch)) < 0 ||
-        (rc = cer_store_put_commit(node->store, &cb)) < 0 ||
-        (rc = own_commit_state(&ns, s->st, &cb, content, node->key.did)) < 0)
+    if ((rc = writer_key(node, &key)) < 0)
         goto out;
+    if ((rc = cer_tile_update(&cb, &key, &s->id.genesis, cer_state_tip(s->st), NULL, patch)) < 0 ||
+        (rc = cer_store_put_commit(node->store, &cb)) < 0 ||
+        (rc = own_commit_state(&ns, s->st, &cb, content, &key)) < 0) {
+        cer_key_wipe(&key);
+        goto out;
+    }
+    cer_key_wipe(&key);
     if ((rc = stream_commit(node, s, ns, true)) == 0) {
         ns = NULL;
         *moved = true;
@@ -1122,7 +1182,7 @@ static int controls(const cer_state *st, void *arg)
 
 int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip)
 {
-    controls_arg a = {node->key.did, tip};
+    controls_arg a = {cer_node_did(node), tip};
 
     return with_state(node, id, controls, &a);
 }
@@ -1657,7 +1717,7 @@ int cer_node_status(cer_node *node, cJSON **out)
 
     *out = NULL;
     cer_registry_list(node->reg, count_pinned, &pinned);
-    ok = o && counters && cJSON_AddStringToObject(o, "did", node->key.did) &&
+    ok = o && counters && cJSON_AddStringToObject(o, "did", cer_node_did(node)) &&
          cJSON_AddNumberToObject(o, "streams", (double)cer_registry_count(node->reg)) &&
          cJSON_AddNumberToObject(o, "pinned", (double)pinned) &&
          cJSON_AddNumberToObject(o, "unpublished", (double)cer_registry_journal_count(node->reg)) &&

@@ -409,7 +409,7 @@ START_TEST(forged_signature)
     /* (b) k2's signature under the controller's kid */
     ck_assert_int_eq(cer_jws_sign(&other, &k2, &cb.payload.cid), 0);
     cer_key_kid(kid, sizeof kid, &k1);
-    ck_assert_int_eq(cer_jws_protected_header(&hdr, "EdDSA", kid), 0);
+    ck_assert_int_eq(cer_jws_protected_header(&hdr, "EdDSA", kid, NULL), 0);
     free(other.sigs[0].protected_hdr);
     other.sigs[0].protected_hdr = cer_buf_detach(&hdr);
     other.sigs[0].protected_len = strlen((char *)other.sigs[0].protected_hdr);
