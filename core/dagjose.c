@@ -376,15 +376,19 @@ static int verify_alg(int verifier, const cer_pubkey *pk, const cer_buf *input, 
     return verifier == V_RECOVER ? cer_ec_recover_verify(pk, sig, len, hash) : cer_ec_verify(pk, sig, len, hash);
 }
 
-/* cer_jws_verify; with allow_cap a 'cap' header is left to the caller. */
-static int verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap, bool allow_cap)
+/* cer_jws_verify; with allow_cap a 'cap' header is left to the caller;
+ * with keys (nkeys of them) the signature must be by one of those whose
+ * type fits alg, as did-jwt tries every key of a DID document, and kid
+ * is not resolved (the caller resolved it to keys). */
+static int verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap, bool allow_cap, const cer_pubkey *keys,
+                  size_t nkeys)
 {
     const cer_jws_sig *s;
     cJSON *hdr = NULL;
     const cJSON *alg, *kid;
     cer_pubkey pk;
     cer_buf input = CER_BUF_INIT;
-    size_t a;
+    size_t a, tried = 0;
     int rc;
 
     if (i >= jws->nsigs)
@@ -415,18 +419,26 @@ static int verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap, bool 
         rc = cer_err(-ENOTSUP, "jws: CACAO capabilities ('cap') are not supported");
         goto out;
     }
-    if ((rc = cer_did_pubkey(&pk, kid->valuestring)) < 0) {
-        rc = cer_err_wrap(rc, "jws: kid");
-        goto out;
-    }
-    if (pk.type != algs[a].type) {
-        rc = cer_err(-EKEYREJECTED, "jws: algorithm %s does not fit the %s key of %.128s", algs[a].alg,
-                     cer_keytype_name(pk.type), kid->valuestring);
-        goto out;
+    if (!keys) {
+        if ((rc = cer_did_pubkey(&pk, kid->valuestring)) < 0) {
+            rc = cer_err_wrap(rc, "jws: kid");
+            goto out;
+        }
+        if (pk.type != algs[a].type) {
+            rc = cer_err(-EKEYREJECTED, "jws: algorithm %s does not fit the %s key of %.128s", algs[a].alg,
+                         cer_keytype_name(pk.type), kid->valuestring);
+            goto out;
+        }
+        keys = &pk;
+        nkeys = 1;
     }
     if ((rc = signing_input(&input, jws, s)) < 0)
         goto out;
-    if ((rc = verify_alg(algs[a].verifier, &pk, &input, s->signature, s->signature_len)) < 0) {
+    rc = cer_err(-EKEYREJECTED, "no %s key", cer_keytype_name(algs[a].type));
+    for (size_t k = 0; k < nkeys && rc < 0; k++)
+        if (keys[k].type == algs[a].type && ++tried)
+            rc = verify_alg(algs[a].verifier, &keys[k], &input, s->signature, s->signature_len);
+    if (rc < 0) {
         rc = cer_err_wrap(rc, "jws: invalid signature by %.128s", kid->valuestring);
         goto out;
     }
@@ -443,15 +455,21 @@ out:
 
 int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
 {
-    return verify(jws, i, kid_out, cap, false);
+    return verify(jws, i, kid_out, cap, false, NULL, 0);
 }
 
 int cer_jws_verify_signature(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
 {
-    return verify(jws, i, kid_out, cap, true);
+    return verify(jws, i, kid_out, cap, true, NULL, 0);
 }
 
-int cer_jws_cap(const cer_jws *jws, size_t i, char *out, size_t cap)
+int cer_jws_verify_keys(const cer_jws *jws, size_t i, const cer_pubkey *keys, size_t nkeys, char *kid_out,
+                        size_t cap)
+{
+    return verify(jws, i, kid_out, cap, true, keys, nkeys);
+}
+
+int cer_jws_header(const cer_jws *jws, size_t i, const char *name, char *out, size_t cap)
 {
     const cer_jws_sig *s;
     cJSON *hdr = NULL;
@@ -464,11 +482,11 @@ int cer_jws_cap(const cer_jws *jws, size_t i, char *out, size_t cap)
     s = &jws->sigs[i];
     if ((rc = cer_json_parse(&hdr, (const char *)s->protected_hdr, s->protected_len, 0)) < 0)
         return cer_err_wrap(rc, "jws: protected header");
-    v = cJSON_GetObjectItemCaseSensitive(hdr, "cap");
+    v = cJSON_GetObjectItemCaseSensitive(hdr, name);
     if (!v)
         rc = 0;
     else if (!cJSON_IsString(v) || snprintf(out, cap, "%s", v->valuestring) >= (int)cap)
-        rc = cer_err(-EINVAL, "jws: 'cap' is not a string of up to %zu bytes", cap - 1);
+        rc = cer_err(-EINVAL, "jws: '%s' is not a string of up to %zu bytes", name, cap - 1);
     else
         rc = 1;
     cJSON_Delete(hdr);

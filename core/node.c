@@ -626,10 +626,36 @@ static bool checks_on(cer_node *node)
     return on;
 }
 
-/* The checker for a state build of id: every anchor commit goes through it. */
+static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id);
+
+/* The checker's way to the latest state of another stream (the 3ID
+ * document of a did:3 signer): loaded from the store at the tip the
+ * registry holds, with the node's anchor checks, and no stream lock taken
+ * (a load holds its own stream's; waiting on another's could deadlock
+ * two loads that name each other). -ENOENT when the node has no tip. */
+static int node_latest(void *arg, const cer_streamref *id, cer_state **out)
+{
+    check_ctx *cx = arg, inner;
+    cer_stream_info info;
+    int rc;
+
+    *out = NULL;
+    if (cer_streamref_same_stream(id, cx->id))
+        return cer_err(-ELOOP, "a stream cannot be its own signer's 3ID document");
+    if ((rc = cer_registry_get(cx->node->reg, id, &info)) < 0)
+        return rc;
+    if ((rc = cer_state_load_checked(out, cx->node->store, id, &info.tip, checker(cx->node, &inner, id))) < 0) {
+        cer_state_free(*out);  /* a rejected tip: the valid part is no "latest" to trust */
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* The checker for a state build of id: every anchor commit goes through
+ * it, and did:3 signers' documents come from node_latest. */
 static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id)
 {
-    *cx = (check_ctx){node, id, 0, {node_check, cx}};
+    *cx = (check_ctx){node, id, 0, {node_check, cx, node_latest}};
     return &cx->chk;
 }
 

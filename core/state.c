@@ -20,6 +20,9 @@
  * Capabilities (CACAO, did:pkh controllers): cacao.c decides, at the time
  * of the first verified anchor after the commit (now when none), as
  * packages/common/src/utils/signature_utils.ts and dids' verifyJWS do.
+ * did:3 signers: did3.c resolves the kid to the 3ID document's keys at its
+ * version (through the store, and the checker's latest hook for later
+ * versions), checked at the same time.
  * Unlike js, a cer_state has no "next": content and metadata are always
  * those after the tip (js's `next ?? current`), which is what every check
  * in js reads. Model and MID metadata hold StreamIDs as 'k...' strings and
@@ -37,8 +40,8 @@
  * validation of content against header.schema (TileDocument) or against
  * the Model (MID content is NOT validated against its model, nor are the
  * model's relations, account relation or immutable fields; the Model's
- * own JSON Schema is not checked either), DID methods other than did:key
- * and did:pkh (-ENOTSUP), Caip10Link (its link proofs are
+ * own JSON Schema is not checked either), DID methods other than did:key,
+ * did:pkh and did:3 (-ENOTSUP), Caip10Link (its link proofs are
  * blockchain signatures, -ENOTSUP) and unknown stream types (-ENOTSUP).
  */
 #include "state.h"
@@ -46,6 +49,7 @@
 #include "cacao.h"
 #include "clock.h"
 #include "dagjose.h"
+#include "did3.h"
 #include "cid.h"
 #include "error.h"
 #include "json.h"
@@ -272,13 +276,16 @@ out:
     return rc;
 }
 
-/* The CACAO a signed commit names in its header's 'cap'. */
+/* The CACAO a signed commit names in its header's 'cap'; whether its kid
+ * is a did:3 key. */
 static int read_cap(cer_commit *c, cer_store *store)
 {
-    char cap[CER_CID_STR_MAX + 16], ex[CER_EXCERPT_MAX];
+    char cap[CER_CID_STR_MAX + 16], ex[CER_EXCERPT_MAX], kid[512];
     int rc;
 
-    if ((rc = cer_jws_cap(&c->jws, 0, cap, sizeof cap)) <= 0)
+    c->did3 = cer_jws_header(&c->jws, 0, "kid", kid, sizeof kid) == 1 && strncmp(kid, "did:3:", 6) == 0;
+    cer_errclear();
+    if ((rc = cer_jws_header(&c->jws, 0, "cap", cap, sizeof cap)) <= 0)
         return rc;
     if (strncmp(cap, "ipfs://", 7) != 0 || cer_cid_parse(&c->cap, cap + 7) < 0)
         return cer_err(-EINVAL, "capability '%s' is not ipfs://<CID>", cer_excerpt(ex, cap));
@@ -360,6 +367,8 @@ void cer_commit_free(cer_commit *c)
 {
     cer_jws_free(&c->jws);
     cer_buf_free(&c->cap_block);
+    free(c->d3);
+    free(c->d3_err);
     cJSON_Delete(c->payload);
     memset(c, 0, sizeof *c);
 }
@@ -531,6 +540,52 @@ static int check_cap(const cer_commit *c, const signer_ctx *x, const char *signe
     return rc < 0 ? cer_err_wrap(rc, "capability %s", cap) : 0;
 }
 
+/* A did:3 kid's keys and times (did3.c), kept in c for check_signer;
+ * a failure is kept too, and reported there. */
+static void resolve_signer(cer_commit *c, cer_store *store, const cer_anchor_checker *chk)
+{
+    char kid[512];
+    int rc;
+
+    if (!c->did3 || c->d3 || c->d3_rc)
+        return;
+    if (!(c->d3 = malloc(sizeof *c->d3))) {
+        c->d3_rc = -ENOMEM;
+        return;
+    }
+    if ((rc = cer_jws_header(&c->jws, 0, "kid", kid, sizeof kid)) != 1 ||
+        (rc = cer_did3_resolve(c->d3, kid, store, chk)) < 0) {
+        c->d3_rc = rc < 0 ? rc : -EINVAL;
+        c->d3_err = strdup(rc < 0 ? cer_errmsg() : "no kid");
+        free(c->d3);
+        c->d3 = NULL;
+    }
+}
+
+/* A signature by a did:3 controller (dids' verifyJWS with the 3ID
+ * resolver): a key of the 3ID document at the kid's version, at a time
+ * that version still stood. */
+static int check_did3(const cer_commit *c, const char *controller, char author[CER_DID_MAX])
+{
+    char kid[512];
+    int rc;
+
+    if (cer_jws_header(&c->jws, 0, "kid", kid, sizeof kid) != 1)
+        return cer_err(-EINVAL, "jws: no kid");
+    kid[strcspn(kid, "?#")] = '\0';
+    if (!c->did3 || strcmp(kid, controller) != 0)
+        return cer_err(-EKEYREJECTED, "signed by %.200s, not the controller %.200s", kid, controller);
+    if (c->d3_rc)
+        return cer_err(c->d3_rc, "%s", c->d3_err ? c->d3_err : "did:3: out of memory");
+    if (!c->d3)
+        return cer_err(-EINVAL, "did:3 signer not resolved");
+    if ((rc = cer_jws_verify_keys(&c->jws, 0, c->d3->keys, c->d3->nkeys, kid, sizeof kid)) < 0 ||
+        (rc = cer_did3_check_time(c->d3, c->time)) < 0)
+        return rc;
+    snprintf(author, CER_DID_MAX, "%s", c->d3->did);
+    return 0;
+}
+
 /* Verify c's signature and that its signer writes for x->controller: the
  * controller itself, or its session key under a capability (CACAO);
  * writes the signer's DID to author. */
@@ -541,11 +596,15 @@ static int check_signer(const cer_commit *c, const signer_ctx *x, char author[CE
     size_t n;
     int rc;
 
+    if (!c->has_cap && strncmp(controller, "did:3:", 6) == 0)
+        return check_did3(c, controller, author);
+    if (c->did3)
+        return cer_err(-EKEYREJECTED, "signed by a did:3 key, not by the controller %.200s", controller);
     if (!c->has_cap && strncmp(controller, "did:key:", 8) != 0) {
         if (strncmp(controller, "did:pkh:", 8) == 0)
             return cer_err(-EKEYREJECTED, "controller %.200s is an account: its commits are signed by a session "
                            "key under a capability, and this one has none ('cap')", controller);
-        return cer_err(-ENOTSUP, "controller %.200s: only did:key and did:pkh controllers can be verified",
+        return cer_err(-ENOTSUP, "controller %.200s: only did:key, did:pkh and did:3 controllers can be verified",
                        controller);
     }
     if (c->sig_ok)  /* verified ahead, in parallel (prevalidate) */
@@ -1107,7 +1166,7 @@ static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c, co
 }
 
 /* Apply a non-genesis commit on top of st; st is unchanged on failure. */
-static int apply_one(cer_state *st, cer_store *store, const cer_commit *c, const cer_anchor_checker *chk)
+static int apply_one(cer_state *st, cer_store *store, cer_commit *c, const cer_anchor_checker *chk)
 {
     char name[CER_CID_STR_MAX], a[CER_CID_STR_MAX], b[CER_CID_STR_MAX];
     int rc = 0;
@@ -1124,8 +1183,10 @@ static int apply_one(cer_state *st, cer_store *store, const cer_commit *c, const
                      cid_str(b, &st->id.genesis));
     else if (c->type == CER_COMMIT_ANCHOR)
         rc = apply_anchor(st, store, c, chk);
-    else
+    else {
+        resolve_signer(c, store, chk);
         rc = apply_data(st, c);
+    }
     if (rc < 0)
         return cer_err_wrap(rc, "state: commit %s", cid_str(name, &c->cid));
     return 0;
@@ -1290,14 +1351,14 @@ static void prevalidate(walk *w)
  * verified anchor after it (0: none; an anchor that will be rejected cuts
  * the log there, so the commits below it get 0 too). The anchors are
  * checked here, ahead of their turn, and apply_anchor takes the answer.
- * Only logs with a capability need this. */
+ * Only logs with a capability or a did:3 signer need this. */
 static void stamp_times(walk *w, cer_store *store, const cer_anchor_checker *chk)
 {
     int64_t t = 0;
     bool any = false;
 
     for (size_t i = 0; i < w->nkept && !any; i++)
-        any = w->kept[i].has_cap;
+        any = w->kept[i].has_cap || w->kept[i].did3;
     for (size_t i = 0; any && i < w->nkept; i++) {  /* newest first */
         cer_commit *c = &w->kept[i];
         int64_t ts = 0;
@@ -1320,7 +1381,7 @@ static void stamp_times(walk *w, cer_store *store, const cer_anchor_checker *chk
 }
 
 /* Apply the walked commit i: the one kept in memory, or read again. */
-static int walk_apply(cer_state *st, cer_store *store, const walk *w, size_t i, const cer_anchor_checker *chk)
+static int walk_apply(cer_state *st, cer_store *store, walk *w, size_t i, const cer_anchor_checker *chk)
 {
     if (i < w->nkept)
         return apply_one(st, store, &w->kept[i], chk);
@@ -1339,9 +1400,10 @@ static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid, c
     return rc;
 }
 
-/* The genesis alone, its capability (if any) checked at time (seconds,
- * 0: now). */
-static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *id, int64_t time)
+/* The genesis alone, its capability or did:3 signer (if any) checked at
+ * time (seconds, 0: now). */
+static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *id, int64_t time,
+                        const cer_anchor_checker *chk)
 {
     char name[CER_CID_STR_MAX];
     cer_commit c;
@@ -1351,6 +1413,7 @@ static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *
     if ((rc = cer_commit_read(&c, store, &id->genesis)) < 0)
         return rc;
     c.time = time;
+    resolve_signer(&c, store, chk);
     cer_errclear();
     if ((rc = apply_genesis(out, id, &c)) < 0)
         rc = cer_err_wrap(rc, "state: commit %s", cid_str(name, &id->genesis));
@@ -1385,13 +1448,13 @@ int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamre
     if (rc < 0) {
         /* the tip is rejected; what is left is the genesis alone (log-syncer.ts) */
         snprintf(saved, sizeof saved, "%s", cer_errmsg());
-        if ((grc = load_genesis(out, store, id, 0)) < 0)
+        if ((grc = load_genesis(out, store, id, 0, chk)) < 0)
             return grc;
         return cer_err(rc, "%s", saved);
     }
     prevalidate(&w);
     stamp_times(&w, store, chk);
-    if ((rc = load_genesis(&st, store, id, w.n - 1 < w.nkept ? w.kept[w.n - 1].time : 0)) < 0)
+    if ((rc = load_genesis(&st, store, id, w.n - 1 < w.nkept ? w.kept[w.n - 1].time : 0, chk)) < 0)
         goto out;
     for (size_t i = w.n - 1; i-- > 0;)
         if ((rc = walk_apply(st, store, &w, i, chk)) < 0)
@@ -1517,7 +1580,7 @@ static int set_of_log(cid_set *s, const cer_state *st)
     return 0;
 }
 
-static int fast_forward(cer_state *st, cer_store *store, const walk *w, const cer_anchor_checker *chk)
+static int fast_forward(cer_state *st, cer_store *store, walk *w, const cer_anchor_checker *chk)
 {
     int rc;
 

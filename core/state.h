@@ -43,6 +43,10 @@ typedef struct cer_commit {
                                  anchor after this commit, 0 when there is none
                                  (capabilities are then checked at the current
                                  time) */
+    bool did3;                /* its kid is a did:3 (3ID) key: */
+    struct cer_did3 *d3;      /* what the kid resolves to (resolve_signer) ... */
+    int d3_rc;                /* ... or why it does not */
+    char *d3_err;
     bool checked;             /* anchor commits: the checker already ran ... */
     int check;                /* ... and said this (CER_CHECK_*) ... */
     int64_t check_ts;         /* ... with this block time */
@@ -60,7 +64,8 @@ typedef struct cer_commit {
 int cer_commit_read(cer_commit *out, cer_store *store, const cer_cid *cid);
 void cer_commit_free(cer_commit *c);
 
-/* A check of anchor proofs, run on each anchor commit after its Merkle
+/* A check of anchor proofs (and the way to the latest state of other
+ * streams, for did:3 signers), run on each anchor commit after its Merkle
  * path: returns a CER_CHECK_* value (CER_CHECK_VERIFIED sets *timestamp
  * to the block's time, > 0), or a negative errno when the anchor is
  * invalid (a chain its network does not accept, a proof its chain
@@ -69,6 +74,9 @@ void cer_commit_free(cer_commit *c);
 typedef struct cer_anchor_checker {
     int (*fn)(void *arg, const cer_anchor_proof *proof, int64_t *timestamp);
     void *arg;
+    /* Optional: the latest state the caller knows of stream id (a 3ID
+     * document a did:3 signer names), a copy in *out; -ENOENT when none. */
+    int (*latest)(void *arg, const cer_streamref *id, cer_state **out);
 } cer_anchor_checker;
 
 /* cer_state_load and cer_state_merge with anchor commits checked by chk

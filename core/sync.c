@@ -183,7 +183,7 @@ static int commit_blocks(cer_store *st, const cer_cid *tip, cer_cid cids[2], cer
         cids[1] = jws.link;
         rc = cer_store_get(st, &jws.link, &b[1]);
         n = 2;
-        *has_cap = cer_jws_cap(&jws, 0, c, sizeof c) == 1 && strncmp(c, "ipfs://", 7) == 0 &&
+        *has_cap = cer_jws_header(&jws, 0, "cap", c, sizeof c) == 1 && strncmp(c, "ipfs://", 7) == 0 &&
                    cer_cid_parse(cap, c + 7) == 0;
     }
     cer_jws_free(&jws);

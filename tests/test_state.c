@@ -1562,7 +1562,7 @@ START_TEST(model_genesis_rejected)
     assert_msg_has("has none ('cap')");
     id = mm_genesis(s, CER_STREAM_MODEL, &k, "did:web:example.com", &meta, NULL, POST_MODEL);
     ck_assert_int_eq(cer_state_load(&st, s, &id, &id.genesis), -ENOTSUP);
-    assert_msg_has("only did:key and did:pkh");
+    assert_msg_has("only did:key, did:pkh and did:3");
     id = mm_genesis(s, CER_STREAM_MODEL, &k, k.did, &meta, NULL,
                     "{\"version\":\"2.0\",\"name\":\"P\",\"accountRelation\":{\"type\":\"list\"},"
                     "\"schema\":{},\"colour\":1}");
