@@ -364,6 +364,12 @@ typedef struct cer_key {
     uint8_t sk[64];          /* ed25519 only: libsodium's secret key */
     cer_pubkey pub;
     char did[CER_DID_MAX];   /* did:key:z6Mk... (ed25519), zQ3s... (secp256k1), zDn... (P-256) */
+    /* A session key signing for an account under a CACAO (js-did's
+     * DID#withCapability): its JWS headers carry cap "ipfs://<cap>", and
+     * what it creates is controlled by parent (the CACAO's iss). */
+    bool has_cap;
+    cer_cid cap;
+    char parent[CER_DID_MAX];
 } cer_key;
 
 /* "ed25519", "secp256k1", "p256"; cer_keytype_parse is the reverse
@@ -382,8 +388,10 @@ void cer_key_wipe(cer_key *key);
 int cer_key_kid(char *out, size_t cap, const cer_key *key);
 /* Key files, mode 0600: an ed25519 key is its 32-byte seed as 64 hex
  * digits and a newline; the others are "secp256k1:" or "p256:" and the
- * 64 hex digits of the secret scalar, and a newline. cer_key_load_file
- * refuses a file group or others have any permission on (mode & 077). */
+ * 64 hex digits of the secret scalar, and a newline ("0x" and 64 hex
+ * digits, the way Ethereum keys are written, is a secp256k1 key too).
+ * cer_key_load_file refuses a file group or others have any permission on
+ * (mode & 077). */
 int cer_key_load_file(cer_key *out, const char *path);
 int cer_key_save_file(const cer_key *key, const char *path);
 /* The did:key of a public key (its bytes as they are). */
@@ -475,8 +483,8 @@ const cer_cid *cer_commit_cid(const cer_commit_blocks *c);
 int cer_tile_unique(char out[17]);
 /* TileDocument genesis. header is a JSON object with controllers, family,
  * schema, tags, unique, forbidControllerChange (all optional; controllers
- * defaults to the key's DID). content NULL or JSON null: no data field.
- * key NULL makes an unsigned genesis, which must have no content. */
+ * defaults to the key's DID, or its parent under a capability). content
+ * NULL or JSON null: no data field. key NULL makes an unsigned genesis, which must have no content. */
 int cer_tile_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *header,
                      const cJSON *content);
 /* Signed TileDocument update {id, prev, header, data: patch}; header NULL
@@ -779,6 +787,8 @@ typedef struct cer_log_entry {
                                    verified anchor or the next one), 0 when
                                    unknown or not verified */
     int check;                  /* anchor commits: CER_CHECK_* */
+    bool has_cap;               /* signed by a session key under a CACAO ... */
+    cer_cid cap;                /* ... this one (author is the session key) */
 } cer_log_entry;
 
 /* A stream's state, derived from its verified log. Free with
@@ -1014,8 +1024,33 @@ void cer_node_close(cer_node *node);
  * oldest first; borrowed, valid until close. Each is also a "registry"
  * event (cer_node_event). */
 const char *const *cer_node_warnings(const cer_node *node, size_t *count);
-/* This node's DID (borrowed, valid until close). */
+/* The DID this node writes as (borrowed, valid until close): its key's
+ * did:key, or the did:pkh of its account (cer_node_set_account). */
 const char *cer_node_did(const cer_node *node);
+
+/* Writing as an Ethereum account (did:pkh) through a CACAO session, as
+ * js-did's DIDSession with pkh-ethereum's EthereumNodeAuth does: the
+ * account's key signs a Sign-In-With-Ethereum message that delegates to
+ * a fresh ed25519 session key for lifetime_s seconds and resources; the
+ * CACAO is stored as a block and the session key signs the commits
+ * (cap in their JWS headers); a session is renewed when less than a
+ * quarter of its lifetime is left. Kept in the state directory
+ * (account: the settings and the key file's path; session: the session
+ * key, mode 0600), so every command and the mount write as the account. */
+typedef struct cer_account_opts {
+    const char *eth_key_file;          /* the account's secret (a key file, mode 0600) */
+    const char *chain;                 /* EIP-155 chain id; NULL: "1" */
+    int64_t lifetime_s;                /* 0: 7 days (pkh-ethereum's default) */
+    const char *const *resources;      /* NULL: all streams ("ceramic://" "*") */
+    size_t nresources;
+} cer_account_opts;
+/* Write as the account of o from now on (a session is made at once), or
+ * as the node's did:key again when o is NULL. */
+int cer_node_set_account(cer_node *node, const cer_account_opts *o);
+/* {"did", "key"} for a did:key node; for an account also "session" (its
+ * did:key), "capability" (the CACAO's CID), "expires", "chain",
+ * "resources", "keyFile". Caller frees. */
+int cer_node_account(cer_node *node, cJSON **out);
 /* A compact JWS "protected.payload.signature" of payload signed with the
  * node's key (its type's alg, kid its did:key); caller frees *out. */
 int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len);

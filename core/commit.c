@@ -139,7 +139,7 @@ int cer_tile_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *he
             cJSON_Delete(c);
             goto out;
         }
-        if (!c || !cJSON_AddItemToArray(c, cJSON_CreateString(key->did)) ||
+        if (!c || !cJSON_AddItemToArray(c, cJSON_CreateString(key->has_cap ? key->parent : key->did)) ||
             !cJSON_AddItemToObject(hdr, "controllers", c)) {
             cJSON_Delete(c);
             rc = cer_err(-ENOMEM, "genesis: out of memory");

@@ -25,6 +25,7 @@
  * rebuilt at the stream's first load once an RPC is configured.
  */
 #include "ceramic.h"
+#include "account.h"
 #include "anchorverify.h"
 #include "buf.h"
 #include "clock.h"
@@ -84,6 +85,7 @@ struct cer_node {
     char *dir;
     bool rdonly;            /* CER_STORE_RDONLY: no key made, no cache written */
     cer_key key;
+    cer_account *acct;      /* the did:pkh it writes as, or NULL: its key's did:key */
     cer_store *store;
     cer_registry *reg;
     pthread_mutex_t lock;   /* guards streams, listeners, sections */
@@ -123,7 +125,18 @@ static int node_network(cer_node *node, const char *network);
 
 const char *cer_node_did(const cer_node *node)
 {
-    return node->key.did;
+    return node->acct ? cer_account_did(node->acct) : node->key.did;
+}
+
+/* The key to sign commits with (a copy: wipe it): the account's session
+ * key (renewed when due), or the node's key. */
+static int writer_key(cer_node *node, cer_key *out)
+{
+    if (!node->acct) {
+        *out = node->key;
+        return 0;
+    }
+    return cer_account_key(node->acct, node->store, out, cer_clock_ms(CLOCK_REALTIME));
 }
 
 int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len)
@@ -238,7 +251,7 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     if ((!node->rdonly && (rc = make_dir(node->dir)) < 0) || (rc = path_join(&blocks, node->dir, "blocks")) < 0 ||
         (rc = path_join(&streams, node->dir, "streams")) < 0 ||
         (rc = cer_registry_open(&node->reg, streams, opts->store_flags)) < 0 ||
-        (rc = node_key(node, opts->key)) < 0 ||
+        (rc = node_key(node, opts->key)) < 0 || (rc = cer_account_open(&node->acct, node->dir)) < 0 ||
         (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0 ||
         (rc = node_network(node, opts->network)) < 0 || (rc = own_load(node)) < 0)
         goto out;
@@ -281,6 +294,7 @@ void cer_node_close(cer_node *node)
     cer_store_close(node->store);
     cer_registry_close(node->reg);  /* releases the lock: last */
     cer_key_wipe(&node->key);
+    cer_account_close(node->acct);
     for (size_t i = 0; i < CER_NODE_EVENTS_MAX; i++)
         free(node->events[i].line);
     cer_evlog_close(node->evlog);
@@ -619,11 +633,40 @@ static bool checks_on(cer_node *node)
     return on;
 }
 
+static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id);
+static void check_end(check_ctx *cx);
+
+/* The checker's way to the latest state of another stream (the 3ID
+ * document of a did:3 signer): loaded from the store at the tip the
+ * registry holds, with the node's anchor checks, and no stream lock taken
+ * (a load holds its own stream's; waiting on another's could deadlock
+ * two loads that name each other). -ENOENT when the node has no tip. */
+static int node_latest(void *arg, const cer_streamref *id, cer_state **out)
+{
+    check_ctx *cx = arg, inner;
+    cer_stream_info info;
+    int rc;
+
+    *out = NULL;
+    if (cer_streamref_same_stream(id, cx->id))
+        return cer_err(-ELOOP, "a stream cannot be its own signer's 3ID document");
+    if ((rc = cer_registry_get(cx->node->reg, id, &info)) < 0)
+        return rc;
+    rc = cer_state_load_checked(out, cx->node->store, id, &info.tip, checker(cx->node, &inner, id));
+    check_end(&inner);
+    if (rc < 0) {
+        cer_state_free(*out);  /* a rejected tip: the valid part is no "latest" to trust */
+        *out = NULL;
+    }
+    return rc;
+}
+
 /* The checker for a state build of id: every anchor commit goes through
- * it, and its progress to the table of loads. End with check_end. */
+ * it, did:3 signers' documents come from node_latest, and its progress
+ * goes to the table of loads. End with check_end. */
 static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id)
 {
-    *cx = (check_ctx){node, id, 0, {node_check, cx}};
+    *cx = (check_ctx){node, id, 0, {node_check, cx, node_latest}};
     cer_load_begin(&cx->load, &node->loads, id, &cx->chk);
     return &cx->chk;
 }
@@ -967,11 +1010,46 @@ static int create_stream(cer_node *node, cer_streamref *out, uint64_t type, cons
     return rc;
 }
 
+int cer_node_set_account(cer_node *node, const cer_account_opts *o)
+{
+    cer_account *a = NULL;
+    int rc;
+
+    if (node->rdonly)
+        return refuse_rdonly(node);
+    if ((rc = cer_account_setup(&a, node->dir, node->store, o, cer_clock_ms(CLOCK_REALTIME), !node->nosync)) < 0)
+        return rc;
+    cer_account_close(node->acct);
+    node->acct = a;
+    return 0;
+}
+
+int cer_node_account(cer_node *node, cJSON **out)
+{
+    cJSON *o = cJSON_CreateObject();
+    int rc = 0;
+
+    if (!o || !cJSON_AddStringToObject(o, "key", node->key.did))
+        rc = cer_err(-ENOMEM, "node: out of memory");
+    else if (node->acct)
+        rc = cer_account_describe(node->acct, o);
+    else if (!cJSON_AddStringToObject(o, "did", node->key.did))
+        rc = cer_err(-ENOMEM, "node: out of memory");
+    if (rc < 0) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    *out = o;
+    return rc;
+}
+
+
 int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, const cJSON *content,
                     unsigned flags)
 {
     cer_commit_blocks cb = {0};
     cJSON *hdr = header ? cJSON_Duplicate(header, 1) : cJSON_CreateObject();
+    cer_key key;
     char unique[17];
     int rc;
 
@@ -994,7 +1072,11 @@ int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, con
             goto out;
         }
     }
-    if ((rc = cer_tile_genesis(&cb, &node->key, hdr, content)) == 0)
+    if ((rc = writer_key(node, &key)) < 0)
+        goto out;
+    rc = cer_tile_genesis(&cb, &key, hdr, content);
+    cer_key_wipe(&key);
+    if (rc == 0)
         rc = create_stream(node, out, CER_STREAM_TILE, &cb);
 out:
     cer_commit_blocks_free(&cb);
@@ -1084,8 +1166,8 @@ out:
 
 /* A new content's commit on stream s: a TileDocument's or a MID's, after
  * the checks js makes before it writes (a MID's against its Model). */
-static int update_commit(cer_node *node, const cer_state *st, const cJSON *patch, const cJSON *content,
-                         cer_commit_blocks *cb)
+static int update_commit(cer_node *node, const cer_state *st, const cer_key *key, const cJSON *patch,
+                         const cJSON *content, cer_commit_blocks *cb)
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(st->metadata, "model");
     cer_streamref model;
@@ -1093,11 +1175,11 @@ static int update_commit(cer_node *node, const cer_state *st, const cJSON *patch
     int rc;
 
     if (st->id.type == CER_STREAM_TILE)
-        return cer_tile_update(cb, &node->key, &st->id.genesis, cer_state_tip(st), NULL, patch);
+        return cer_tile_update(cb, key, &st->id.genesis, cer_state_tip(st), NULL, patch);
     if (!cJSON_IsString(m) || cer_streamref_parse(&model, m->valuestring) < 0)
         return cer_err(-EINVAL, "update: the document names no model");
     if ((rc = model_state(node, &mst, &model)) == 0 && (rc = cer_mid_content_check(mst->content, content)) == 0)
-        rc = cer_mid_update(cb, &node->key, &st->id.genesis, cer_state_tip(st), patch);
+        rc = cer_mid_update(cb, key, &st->id.genesis, cer_state_tip(st), patch);
     cer_state_free(mst);
     return rc;
 }
@@ -1106,7 +1188,7 @@ static int update_commit(cer_node *node, const cer_state *st, const cJSON *patch
  * commit's patch applied to the old one, key order included), metadata
  * unchanged. Our own signature needs no re-verification. */
 static int own_commit_state(cer_state **out, const cer_state *st, const cer_commit_blocks *cb,
-                            const cJSON *content, const char *did)
+                            const cJSON *content, const cer_key *key)
 {
     cer_state *ns = NULL;
     cer_log_entry *e;
@@ -1119,7 +1201,9 @@ static int own_commit_state(cer_state **out, const cer_state *st, const cer_comm
     memset(e, 0, sizeof *e);
     e->cid = *cer_commit_cid(cb);
     e->type = CER_COMMIT_SIGNED;
-    snprintf(e->author, sizeof e->author, "%s", did);
+    snprintf(e->author, sizeof e->author, "%s", key->did);
+    e->has_cap = key->has_cap;
+    e->cap = key->cap;
     ns->signature = CER_SIG_SIGNED;
     ns->anchor_status = CER_ANCHOR_NOT_REQUESTED;
     *out = ns;
@@ -1180,6 +1264,7 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
     cer_state *ns = NULL;
     cJSON *patch = NULL, *rebased = NULL, *applied = NULL;
     bool moved = false;
+    cer_key key;
     stream *s;
     int rc;
 
@@ -1203,9 +1288,9 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
                      s->key);
         goto out;
     }
-    if (strcmp(controller(s->st), node->key.did) != 0) {
-        rc = cer_err(-EPERM, "update: this node's key %s is not the controller %s of %s", node->key.did,
-                     controller(s->st), s->key);
+    if (strcmp(controller(s->st), cer_node_did(node)) != 0) {
+        rc = cer_err(-EPERM, "update: this node writes as %s, which is not the controller %s of %s",
+                     cer_node_did(node), controller(s->st), s->key);
         goto out;
     }
     if (base && !cer_cid_equal(base, cer_state_tip(s->st))) {
@@ -1220,15 +1305,20 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
         *status = rebased ? CER_SAVE_REBASED : CER_SAVE_UNCHANGED;
         goto out;  /* nothing changed: no commit */
     }
+    if ((rc = writer_key(node, &key)) < 0)
+        goto out;
     /* the new state's content is the patch applied, as every node that
      * walks the log computes it (js too): a key the edit adds comes last
      * whatever the order the user wrote, so the state does not change
      * its key order at the next open */
     if ((rc = cer_patch_apply(&applied, s->st->content, patch)) < 0 ||
-        (rc = update_commit(node, s->st, patch, content, &cb)) < 0 ||
+        (rc = update_commit(node, s->st, &key, patch, content, &cb)) < 0 ||
         (rc = cer_store_put_commit(node->store, &cb)) < 0 ||
-        (rc = own_commit_state(&ns, s->st, &cb, applied, node->key.did)) < 0)
+        (rc = own_commit_state(&ns, s->st, &cb, applied, &key)) < 0) {
+        cer_key_wipe(&key);
         goto out;
+    }
+    cer_key_wipe(&key);
     if ((rc = stream_commit(node, s, ns, true)) == 0) {
         ns = NULL;
         moved = true;
@@ -1360,7 +1450,7 @@ static int controls(const cer_state *st, void *arg)
 
 int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip)
 {
-    controls_arg a = {node->key.did, tip};
+    controls_arg a = {cer_node_did(node), tip};
 
     return with_state(node, id, controls, &a);
 }
@@ -1900,7 +1990,7 @@ int cer_node_status(cer_node *node, cJSON **out)
 
     *out = NULL;
     cer_registry_list(node->reg, count_pinned, &pinned);
-    ok = o && counters && cJSON_AddStringToObject(o, "did", node->key.did) &&
+    ok = o && counters && cJSON_AddStringToObject(o, "did", cer_node_did(node)) &&
          cJSON_AddNumberToObject(o, "streams", (double)cer_registry_count(node->reg)) &&
          cJSON_AddNumberToObject(o, "pinned", (double)pinned) &&
          cJSON_AddNumberToObject(o, "unpublished", (double)cer_registry_journal_count(node->reg)) &&

@@ -19,8 +19,13 @@
 #     and the mount can write the document js made that way.
 #  5. a document anchored by ceramicfs (built-in service, in-memory chain):
 #     js refuses the in-memory anchor (only its own in-memory service's count)
-#     and loads the document at its signed tip, with the same content.
-#  6. Models and ModelInstanceDocuments (list and single) made and updated
+#     and loads the document at its signed tip, with the same content. That
+#     mount writes as an Ethereum account (ceramicfs account --eth-key): js
+#     verifies its session key's commits under the CACAO the node made.
+#  6. js -> ceramicfs as an Ethereum account (a did:pkh DIDSession: a CACAO
+#     signed by an ethers wallet, tile.mjs ETH_KEY): the mount loads and
+#     verifies it, same content, log, controller, a capability per commit.
+#  7. Models and ModelInstanceDocuments (list and single) made and updated
 #     with the CLI: js loads each by StreamID (a CLI sync serves them) with
 #     the same content and log.
 #  js-ceramic's log must show no invalid-signature / invalid-commit errors; a
@@ -176,7 +181,12 @@ det_js() { J=$(tile load "$SID3") && [ "$(printf '%s' "$J" | jq -r .content.set)
 if until_ok 30 det_js; then ok "js sees the mount's save on the deterministic document"; else bad "det js: $J"; fi
 eq det.log "$(jslog "$J")" "$(fslog "$M/$SID3/.log")"
 
-# ---- 5. ceramicfs's (in-memory) anchors in js: a second mount, anchoring on ----
+# ---- 5. ceramicfs's (in-memory) anchors in js: a second mount, anchoring on,
+# writing as an Ethereum account ----
+printf '0x%s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$T/eth.key"
+chmod 600 "$T/eth.key"
+PKH=$($CFS account --state "$T/sn" --eth-key "$T/eth.key" --lifetime 1h | jq -r .did)
+case "$PKH" in did:pkh:eip155:1:0x*) ok "the second mount writes as $PKH" ;; *) bad "account: '$PKH'" ;; esac
 interop_mount "$N" --state "$T/sn" --anchor local --chain inmemory --anchor-interval 1 --ipfs "$API2" \
     --pubsub-topic "$CERAMIC_TOPIC"
 PN=$MPID
@@ -195,10 +205,29 @@ js_n() { J=$(tile load "$SID4") && [ "$(jslog "$J")" = "$FSLOG" ]; }
 if until_ok 30 js_n; then ok "js loads ceramicfs's anchored document at its signed tip"; else bad "js: $(printf '%s' "$J" | jq -c '{anchorStatus,log}')"; fi
 eq fsanchor.js.content "$(printf '%s' "$J" | jq -cS .content)" "$(t jq -cS . "$N/anchored/content.json")"
 eq fsanchor.js.status "$(printf '%s' "$J" | jq -r .anchorStatus)" NOT_REQUESTED
+eq fsanchor.js.pkh "$(printf '%s' "$J" | jq -r .controller)" "$PKH"
+eq fsanchor.fs.pkh "$(xa controller "$N/anchored")" "$PKH"
 eq fsanchor.js.says.why "$(grep -c "Error when validating anchor commit.*was not recently anchored by the InMemoryAnchorService" "$T/ceramic/ceramic.log")" 1
 interop_unmount "$N" "$PN" daemon.n.exit
 
-# ---- 6. Models and ModelInstanceDocuments made by the CLI load in js ----
+# ---- 6. js -> ceramicfs as an Ethereum account ----
+export ETH_KEY; ETH_KEY=0x$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+J=$(tile create '{"title":"from js as an account"}' --no-anchor)
+SID5=$(printf '%s' "$J" | jq -r .streamId) JSPKH=$(printf '%s' "$J" | jq -r .controller)
+case "$JSPKH" in did:pkh:eip155:1:0x*) ok "js wrote $SID5 as $JSPKH" ;; *) bad "js as an account: '$J' $(tail -5 "$T/tile.err")" ;; esac
+J=$(tile update "$SID5" '{"title":"from js as an account","n":2}' --no-anchor)
+unset ETH_KEY
+if until_ok 60 test -e "$M/$SID5/content.json"; then ok "mount finds js's did:pkh document"; else bad "mount lookup $SID5"; fi
+pkh_fs() { [ "$(jq -c .n "$M/$SID5/content.json" 2>/dev/null)" = 2 ]; }
+until_ok 30 pkh_fs || bad "mount: $(cat "$M/$SID5/content.json")"
+eq pkh.js2fs.content "$(t jq -cS . "$M/$SID5/content.json")" "$(printf '%s' "$J" | jq -cS .content)"
+eq pkh.js2fs.log "$(fslog "$M/$SID5/.log")" "$(jslog "$J")"
+eq pkh.js2fs.controller "$(xa controller "$M/$SID5")" "$JSPKH"
+# each of js's commits names its CACAO (one per tile.mjs run: a new session each time)
+eq pkh.js2fs.capabilities "$(t jq -r 'select((.capability // "") | startswith("bafy")) | .type' "$M/$SID5/.log" | tr '\n' ' ')" \
+    "genesis signed "
+
+# ---- 7. Models and ModelInstanceDocuments made by the CLI load in js ----
 # (another state directory, whose sync serves them on daemon 2; js checks
 # the Model definition, and the documents against the Model's schema)
 V=$HERE/vectors/js-models.json X="--state $T/sx --key $T/sx.key"
@@ -230,7 +259,7 @@ L=$T/ceramic/ceramic.log
 eq ceramic.only.stale.ERRORs "$(grep 'ERROR' "$L" | grep -vc 'builds on stale state')" 0
 eq ceramic.stale.ERRORs "$(grep 'ERROR' "$L" | grep -c 'builds on stale state')" "$stale"
 eq ceramic.no.invalid "$(grep -ciE 'invalid|signature.*(fail|not)|cannot apply|Error applying|Failed to apply' "$L")" 0
-for s in "$SID" "$SID2" "$SID3" "$SID4" "$ML" "$MS" "$D1" "$D2"; do
+for s in "$SID" "$SID2" "$SID3" "$SID4" "$SID5" "$ML" "$MS" "$D1" "$D2"; do
     eq "ceramic.no.errors.${s%"${s#????????????????}"}" "$(grep -i "$s" "$L" | grep -v 'builds on stale state' | grep -ciE 'error|warn')" 0
 done
 

@@ -373,6 +373,7 @@ int cfs_cmd_log(int argc, char **argv)
                   cJSON_AddStringToObject(o, "type", commit_type_name(e->type)) &&
                   (i == 0 || cli_add_cid(o, "prev", &st->log[i - 1].cid)) &&
                   (!e->author[0] || cJSON_AddStringToObject(o, "author", e->author)) &&
+                  (!e->has_cap || cli_add_cid(o, "capability", &e->cap)) &&
                   (!e->timestamp || cJSON_AddNumberToObject(o, "timestamp", (double)e->timestamp));
         rc = ok ? cli_print_json_flags(o, 0) : (cJSON_Delete(o), cli_fail("out of memory"));
     }

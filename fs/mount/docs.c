@@ -1899,6 +1899,9 @@ static int render_log(cfs_fs *fs, const cer_state *st, bool anchors_only, char *
         } else {
             if (e->author[0])
                 cJSON_AddStringToObject(o, "author", e->author);
+            char cap[CER_CID_STR_MAX];
+            if (e->has_cap && cer_cid_to_string(cap, sizeof cap, &e->cap) >= 0)
+                cJSON_AddStringToObject(o, "capability", cap);
             if (e->timestamp)
                 cJSON_AddNumberToObject(o, "time", (double)e->timestamp);
         }
