@@ -8,7 +8,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := libcbor libsodium libsecp256k1 libcrypto libcurl libcjson fuse3
+PKGS    := libcbor libsodium libsecp256k1 libcrypto libcurl libcjson libpcre2-8 fuse3
 CPPFLAGS += -D_GNU_SOURCE -Icore $(shell pkg-config --cflags $(PKGS))
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
