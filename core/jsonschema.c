@@ -1314,6 +1314,8 @@ static int strict_node(cer_schema *s, snode *n, unsigned ctx, bool *required_see
     (void)required_seen;
     if (n->is_bool || n->empty)
         return 0;
+    if (ptrmap_get(&s->nodes, n->json) != n)
+        return 0;  /* a meta-schema's node: Ajv compiles those without strict checks */
     if (ctx < 128) {
         if (n->ctx_checked[ctx / 8] & (1u << (ctx % 8)))
             return 0;
