@@ -91,7 +91,13 @@ OOM_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=st
 $(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/tests/testutil.o $(LIB)
 	$(CC) $(LDFLAGS) $(OOM_WRAP) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
-tests: $(TEST_BIN) $(PROG)
+# the driver of tests/schema_js_test.sh (our side of the Ajv comparison)
+SCHEMA_RUN := $(BUILD)/tests/schema_run
+$(SCHEMA_RUN): tests/schema/schema_run.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+tests: $(TEST_BIN) $(PROG) $(SCHEMA_RUN)
 
 # Runs every Check program, then every shell test; fails on the first failure
 # but reports all Check suites first. A shell test that exits 77 is SKIPPED

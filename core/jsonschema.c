@@ -1628,26 +1628,16 @@ static bool b64c(char c)
 
 static bool b64_line(const char *s, size_t n)
 {
-    size_t full = n / 4 * 4;
-
-    for (size_t i = 0; i + 4 <= n && i < full; i++)
-        if (!b64c(s[i]))
-            goto tail;
-    if (n % 4 == 0)
-        return true;
-tail:
-    /* some 4-groups then an optional padded group */
-    if (n % 4 != 0 || n == 0) {
-        if (n % 4 != 0)
-            return false;
-    }
-    if (n < 4)
+    if (n % 4)
         return false;
-    for (size_t i = 0; i < n - 4; i++)
+    for (size_t i = 0; i + 2 < n; i++)
         if (!b64c(s[i]))
             return false;
-    return b64c(s[n - 4]) && b64c(s[n - 3]) &&
-           ((s[n - 2] == '=' && s[n - 1] == '=') || (b64c(s[n - 2]) && s[n - 1] == '='));
+    if (n == 0)
+        return true;
+    if (b64c(s[n - 2]))
+        return b64c(s[n - 1]) || s[n - 1] == '=';
+    return s[n - 2] == '=' && s[n - 1] == '=';
 }
 
 static bool fmt_byte(const char *s, size_t n)
@@ -2340,6 +2330,16 @@ static bool validate_string(vctx *c, const snode *n, const cJSON *v)
     return ok;
 }
 
+/* Ajv: res = data / multipleOf; invalid when res !== parseInt(res), and
+ * parseInt reads Number::toString's digits: so res must be an integer
+ * written without an exponent (|res| < 1e21). */
+static bool multiple_of(double d, double m)
+{
+    double q = d / m;
+
+    return m != 0 && isfinite(q) && floor(q) == q && fabs(q) < 1e21;
+}
+
 static bool validate_number(vctx *c, const snode *n, const cJSON *v)
 {
     double d = v->valuedouble;
@@ -2362,8 +2362,7 @@ static bool validate_number(vctx *c, const snode *n, const cJSON *v)
         error_at(c, "exclusiveMinimum", "must be > %s", numtext(nb, n->xmin));
         ok = false;
     }
-    if (n->has_mult && fmod(d / n->mult, 1.0) != 0) {
-        /* Ajv: (data / multipleOf) % 1 !== 0 */
+    if (n->has_mult && !multiple_of(d, n->mult)) {
         error_at(c, "multipleOf", "must be multiple of %s", numtext(nb, n->mult));
         ok = false;
     }
