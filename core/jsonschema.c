@@ -14,9 +14,12 @@
  * meta-schemas) is refused: nothing is fetched.
  *
  * Evaluation keeps Ajv's semantics, including where Ajv departs from the
- * specification: evaluated items are a count (`contains` counts as all),
- * the annotations of `if` are kept whether it passed or not, format
- * checks are ajv-formats' "full" ones, string lengths count code points.
+ * specification: evaluated properties and items are tracked as Ajv's
+ * generated code tracks them (see "Evaluated properties and items"),
+ * multipleOf is Ajv's parseInt test, Object.prototype's names count as
+ * present properties, format checks are ajv-formats' "full" ones, string
+ * lengths count code points. Known differences from Ajv 8.20 (its
+ * $dynamicRef, its stack overflows): tests/vectors/jsonschema/README.md.
  * Time is bounded: each evaluation of a node on an instance value costs
  * one unit of a budget proportional to schema size x instance size, the
  * nesting of evaluations is bounded, and regular expressions have a match
@@ -77,6 +80,7 @@ struct snode {
     const char *base;        /* base URI in effect here */
     bool is_bool, bool_val;
     bool empty;              /* {}: always valid, no keywords */
+    bool no_rules;           /* only keywords without code (title, $defs...): Ajv's alwaysValidSchema */
     unsigned types;          /* from type (+ nullable); 0: none */
     snode *ref, *dynref, *not_, *if_, *then_, *else_;
     const char *dyn_name;    /* $dynamicRef's anchor, when it may be dynamic */
@@ -85,7 +89,7 @@ struct snode {
     snode *addprops, *propnames, *uneval_props, *uneval_items;
     const cJSON *required;
     depreq *depreq; size_t ndepreq;
-    named *depsch; size_t ndepsch;
+    named *depsch; size_t ndepsch, ndepsch2020;  /* dependentSchemas first, then dependencies' schemas */
     snode **prefix; size_t nprefix;
     snode *items;            /* items past the prefix (2020 items, draft-07 object items) */
     snode *additional_items; /* draft-07 additionalItems after an items array */
@@ -1040,6 +1044,7 @@ static int compile_keywords(cer_schema *s, snode *n, unsigned depth)
         if ((v = cJSON_GetObjectItemCaseSensitive(j, "dependentSchemas")) &&
             (rc = sub_map(s, n, v, &n->depsch, &n->ndepsch, depth)))
             return rc;
+        n->ndepsch2020 = n->ndepsch;
         if ((v = cJSON_GetObjectItemCaseSensitive(j, "unevaluatedProperties")) &&
             (rc = sub(s, n, v, &n->uneval_props, depth)))
             return rc;
@@ -1199,6 +1204,12 @@ static int compile_keywords(cer_schema *s, snode *n, unsigned depth)
     return 0;
 }
 
+/* Keywords Ajv knows but that have no code (not in RULES.all). */
+static const char *const NO_CODE_KEYWORDS[] = {
+    "$schema", "$id", "$defs", "$vocabulary", "definitions", "title", "description", "default",
+    "deprecated", "readOnly", "writeOnly", "examples", "contentMediaType", "contentEncoding",
+    "contentSchema", NULL};
+
 static int compile_node(cer_schema *s, const cJSON *j, resource *res, snode **out, unsigned depth)
 {
     snode *n = ptrmap_get(&s->nodes, j);
@@ -1232,6 +1243,10 @@ static int compile_node(cer_schema *s, const cJSON *j, resource *res, snode **ou
         return 0;
     }
     n->empty = j->child == NULL;
+    n->no_rules = true;
+    for (const cJSON *k = j->child; k; k = k->next)
+        if (!in_list(k->string, NO_CODE_KEYWORDS))
+            n->no_rules = false;
     rc = compile_keywords(s, n, depth);
     n->compiled = true;
     return rc;
@@ -1273,6 +1288,12 @@ static bool includes_type(unsigned ts, unsigned t)
     return (ts & t) || (t == T_INTEGER && (ts & T_NUMBER));
 }
 
+/* Ajv's alwaysValidSchema: true, or no keyword that has code. */
+static bool always_valid(const snode *n)
+{
+    return n->is_bool ? n->bool_val : n->no_rules;
+}
+
 static int strict_node(cer_schema *s, snode *n, unsigned ctx, bool *required_seen, cer_strmap *defined);
 
 /* The in-place subschemas share the data and the context. */
@@ -1280,17 +1301,23 @@ static int strict_inplace(cer_schema *s, snode *n, unsigned ctx, cer_strmap *def
 {
     bool dummy = false;
     int rc = 0;
-    snode *list[4] = {n->not_, n->if_, n->then_, n->else_};
 
-    for (size_t k = 0; k < n->nall && !rc; k++)
-        rc = strict_node(s, n->all_of[k], ctx, &dummy, defined);
+    /* Ajv's order: not, anyOf, oneOf, allOf, if, then, else */
+    if (n->not_)
+        rc = strict_node(s, n->not_, ctx, &dummy, defined);
     for (size_t k = 0; k < n->nany && !rc; k++)
         rc = strict_node(s, n->any_of[k], ctx, &dummy, defined);
     for (size_t k = 0; k < n->none && !rc; k++)
         rc = strict_node(s, n->one_of[k], ctx, &dummy, defined);
-    for (size_t k = 0; k < 4 && !rc; k++)
-        if (list[k])
-            rc = strict_node(s, list[k], ctx, &dummy, defined);
+    for (size_t k = 0; k < n->nall && !rc; k++)
+        rc = strict_node(s, n->all_of[k], ctx, &dummy, defined);
+    {
+        snode *list[3] = {n->if_, n->then_, n->else_};
+
+        for (size_t k = 0; k < 3 && !rc; k++)
+            if (list[k])
+                rc = strict_node(s, list[k], ctx, &dummy, defined);
+    }
     return rc;
 }
 
@@ -1327,11 +1354,7 @@ static int strict_node(cer_schema *s, snode *n, unsigned ctx, bool *required_see
 
         for (const cJSON *k = j->child; k; k = k->next)
             if (strcmp(k->string, "$ref") != 0 && known_keyword(s, k->string) &&
-                !in_list(k->string, (const char *const[]){"$schema", "$id", "$defs", "$vocabulary",
-                                                         "definitions", "title", "description", "default",
-                                                         "deprecated", "readOnly", "writeOnly",
-                                                         "examples", "contentMediaType",
-                                                         "contentEncoding", "contentSchema", NULL}))
+                !in_list(k->string, NO_CODE_KEYWORDS))
                 others = true;
         if (!others)
             return strict_new_data(s, n->ref);
@@ -1420,12 +1443,42 @@ static int strict_node(cer_schema *s, snode *n, unsigned ctx, bool *required_see
                                r->valuestring);
         }
     }
-    for (size_t k = 0; k < n->nprops; k++)
-        if (cer_strmap_put(defined, n->props[k].key, (void *)n->props[k].key) < 0)
-            return oom();
-    for (size_t k = 0; k < n->ndepsch; k++)
-        if ((rc = strict_node(s, n->depsch[k].s, ctx, required_seen, defined)))
+    /* Ajv's definedProperties: the set the in-place subschemas of this
+     * data share, replaced by a new one each time a subschema on new data
+     * is compiled; the object group's order: propertyNames,
+     * additionalProperties, dependencies, properties, patternProperties,
+     * dependentSchemas */
+    {
+        cer_strmap fresh = CER_STRMAP_INIT, *cur = defined;
+
+        if (n->propnames || (n->addprops && !always_valid(n->addprops)))
+            cur = &fresh;
+        for (size_t k = n->ndepsch2020; k < n->ndepsch && !rc; k++)
+            rc = strict_node(s, n->depsch[k].s, ctx, required_seen, cur);
+        for (size_t k = 0; k < n->nprops && !rc; k++)
+            if (strcmp(n->props[k].key, "__proto__") != 0 &&
+                cer_strmap_put(cur, n->props[k].key, (void *)n->props[k].key) < 0)
+                rc = oom();
+        for (size_t k = 0; k < n->nprops && !rc; k++) {
+            if (always_valid(n->props[k].s))
+                continue;
+            /* a new set holding this property only */
+            cer_strmap_free(&fresh);
+            cur = &fresh;
+            if (cer_strmap_put(cur, n->props[k].key, (void *)n->props[k].key) < 0)
+                rc = oom();
+        }
+        for (size_t k = 0; k < n->npats && !rc; k++)
+            if (!always_valid(n->pats[k].s)) {
+                cer_strmap_free(&fresh);
+                cur = &fresh;
+            }
+        for (size_t k = 0; k < n->ndepsch2020 && !rc; k++)
+            rc = strict_node(s, n->depsch[k].s, ctx, required_seen, cur);
+        cer_strmap_free(&fresh);
+        if (rc)
             return rc;
+    }
     /* subschemas on new data */
     for (size_t k = 0; k < n->nprops; k++)
         if ((rc = strict_new_data(s, n->props[k].s)))
@@ -1786,11 +1839,35 @@ static int compare_date_time(const char *a, size_t an, const char *b, size_t bn)
 /* Validation                                                           */
 /* ------------------------------------------------------------------ */
 
+/* Evaluated properties and items, as Ajv's generated code tracks them
+ * for unevaluatedProperties/unevaluatedItems: each schema context has a
+ * compile-time state (it.props / it.items: nothing yet, a static set or
+ * count, "all", or a variable of the generated code) and variables have
+ * run-time values (undefined, true, a set or count). The merges below are
+ * Ajv's mergeEvaluated, done at the same points in the same order, so a
+ * merge compiled inside a branch that does not run leaves a variable
+ * undefined exactly as it does in Ajv. Props are bitsets over the members
+ * of the instance object, items a count. */
+enum { K_UNDEF, K_STATIC, K_TRUE, K_NAME };
+enum { V_UNDEF, V_TRUE, V_SET };
+
+typedef struct evar {
+    int v;
+    uint8_t *bits;           /* props, V_SET */
+    size_t n;                /* items, V_SET */
+    unsigned refs;
+} evar;
+
+typedef struct evs {
+    int kind;
+    uint8_t *bits;           /* props, K_STATIC (owned) */
+    size_t n;                /* items, K_STATIC */
+    evar *var;               /* K_NAME (a reference) */
+} evs;
+
 typedef struct ann {
-    bool all_props;
-    uint8_t *props;          /* bit per member of the instance object */
-    size_t nmembers;
-    size_t items;            /* leading items evaluated; SIZE_MAX: all */
+    evs props, items;
+    size_t nmembers;         /* members of the instance object */
 } ann;
 
 typedef struct vctx {
@@ -1917,62 +1994,236 @@ static const char *numtext(char buf[CER_JSON_NUMBER_MAX], double d)
 
 static bool validate(vctx *c, const snode *n, const cJSON *v, ann *a);
 
-static int ann_init(ann *a, const cJSON *v)
+static size_t nbytes(const ann *a) { return a->nmembers / 8 + 1; }
+
+static void ann_init(ann *a, const cJSON *v)
 {
     memset(a, 0, sizeof *a);
-    if (cJSON_IsObject(v)) {
-        a->nmembers = count_children(v);
-        a->props = calloc(a->nmembers / 8 + 1, 1);
-        if (!a->props)
-            return oom();
+    a->nmembers = cJSON_IsObject(v) ? count_children(v) : 0;
+}
+
+static void var_put(evar *x)
+{
+    if (x && --x->refs == 0) {
+        free(x->bits);
+        free(x);
     }
-    return 0;
 }
 
-static void ann_merge(ann *into, const ann *from)
+static void evs_clear(evs *e)
 {
-    if (!into)
+    free(e->bits);
+    var_put(e->var);
+    memset(e, 0, sizeof *e);
+}
+
+static void ann_free(ann *a)
+{
+    evs_clear(&a->props);
+    evs_clear(&a->items);
+}
+
+static uint8_t *bits_new(vctx *c, const ann *a, const uint8_t *from)
+{
+    uint8_t *b = calloc(nbytes(a), 1);
+
+    if (!b)
+        fatal(c, -ENOMEM);
+    else if (from)
+        memcpy(b, from, nbytes(a));
+    return b;
+}
+
+static evar *var_new(vctx *c)
+{
+    evar *x = calloc(1, sizeof *x);
+
+    if (!x)
+        fatal(c, -ENOMEM);
+    else
+        x->refs = 1;
+    return x;
+}
+
+static void bits_or(uint8_t *to, const uint8_t *from, const ann *a)
+{
+    for (size_t k = 0; from && k < nbytes(a); k++)
+        to[k] |= from[k];
+}
+
+/* A variable's value takes a static props value (Ajv's mergeToName). */
+static void props_to_name(vctx *c, const ann *a, const evs *from, evar *to)
+{
+    if (to->v == V_TRUE)
         return;
-    if (from->all_props)
-        into->all_props = true;
-    else if (from->props && into->props)
-        for (size_t k = 0; k < into->nmembers / 8 + 1; k++)
-            into->props[k] |= from->props[k];
-    if (from->items > into->items)
-        into->items = from->items;
+    if (from->kind == K_TRUE) {
+        to->v = V_TRUE;
+        return;
+    }
+    if (to->v == V_UNDEF) {
+        to->v = V_SET;
+        if (!to->bits && !(to->bits = bits_new(c, a, NULL)))
+            return;
+    }
+    bits_or(to->bits, from->bits, a);
 }
 
-static void ann_free(ann *a) { free(a->props); }
-
-static void mark_prop(ann *a, size_t i)
+static void items_to_name(const evs *from, evar *to)
 {
-    if (a && a->props)
-        a->props[i / 8] |= (uint8_t)(1u << (i % 8));
+    if (to->v == V_TRUE)
+        return;
+    if (from->kind == K_TRUE) {
+        to->v = V_TRUE;
+        return;
+    }
+    if (to->v == V_UNDEF || from->n > to->n)  /* to > from ? to : from */
+        to->n = from->n;
+    to->v = V_SET;
 }
 
-static bool prop_marked(const ann *a, size_t i)
+/* mergeNames: one variable into another, at run time. */
+static void props_names(vctx *c, const ann *a, const evar *from, evar *to)
 {
-    return a->all_props || (a->props && (a->props[i / 8] & (1u << (i % 8))));
+    if (to->v == V_TRUE || from->v == V_UNDEF)
+        return;
+    if (from->v == V_TRUE) {
+        to->v = V_TRUE;
+        return;
+    }
+    if (to->v == V_UNDEF) {
+        to->v = V_SET;
+        if (!to->bits && !(to->bits = bits_new(c, a, NULL)))
+            return;
+    }
+    bits_or(to->bits, from->bits, a);
 }
 
-/* Applies sub to v in place; merges its annotations into a when merge is
- * "always" (1) or when it passed (2). */
-static bool apply_inplace(vctx *c, const snode *sub, const cJSON *v, ann *a, int merge)
+static void items_names(const evar *from, evar *to)
+{
+    if (to->v == V_TRUE || from->v == V_UNDEF)
+        return;
+    if (from->v == V_TRUE)
+        to->v = V_TRUE;
+    else if (to->v == V_UNDEF || from->n > to->n)
+        to->v = V_SET, to->n = from->n;
+}
+
+/* Ajv's mergeEvaluated for one of props/items: from into to; to_name
+ * (mergeValidEvaluated, oneOf, a dynamic $ref) makes the result a
+ * variable; ran: whether this point of the generated code runs. The
+ * caller has checked it.props !== true. */
+static void merge_evs(vctx *c, const ann *a, evs *to, const evs *from, bool items, bool to_name, bool ran)
+{
+    evs res;
+
+    if (to->kind == K_TRUE || from->kind == K_UNDEF || c->fatal)
+        return;
+    if (to->kind == K_UNDEF) {
+        res = *from;
+        res.bits = NULL;
+        if (from->kind == K_NAME)
+            from->var->refs++;
+        if (from->kind == K_STATIC && !items && !(res.bits = bits_new(c, a, from->bits)))
+            return;
+        *to = res;
+    } else if (to->kind == K_NAME) {
+        if (ran) {
+            if (from->kind == K_NAME)
+                items ? items_names(from->var, to->var) : props_names(c, a, from->var, to->var);
+            else
+                items ? items_to_name(from, to->var) : props_to_name(c, a, from, to->var);
+        }
+    } else if (from->kind == K_NAME) {
+        /* to static: merged into from's variable, which to becomes */
+        if (ran)
+            items ? items_to_name(to, from->var) : props_to_name(c, a, to, from->var);
+        evs_clear(to);
+        to->kind = K_NAME;
+        to->var = from->var;
+        from->var->refs++;
+    } else if (from->kind == K_TRUE) {
+        evs_clear(to);
+        to->kind = K_TRUE;
+    } else if (items) {
+        if (from->n > to->n)
+            to->n = from->n;
+    } else {
+        bits_or(to->bits, from->bits, a);
+    }
+    if (to_name && to->kind != K_NAME) {
+        /* resultToName: a variable, set only if this code runs */
+        evar *x = var_new(c);
+
+        if (!x)
+            return;
+        if (ran) {
+            x->v = to->kind == K_TRUE ? V_TRUE : V_SET;
+            x->n = to->n;
+            if (!items && to->kind == K_STATIC && !(x->bits = bits_new(c, a, to->bits))) {
+                var_put(x);
+                return;
+            }
+        }
+        evs_clear(to);
+        to->kind = K_NAME;
+        to->var = x;
+    }
+}
+
+static void merge_ann(vctx *c, ann *to, const ann *from, bool to_name, bool ran)
+{
+    merge_evs(c, to, &to->props, &from->props, false, to_name, ran);
+    merge_evs(c, to, &to->items, &from->items, true, to_name, ran);
+}
+
+static void set_true(evs *e)
+{
+    evs_clear(e);
+    e->kind = K_TRUE;
+}
+
+
+static void static_state(vctx *c, const snode *n, const cJSON *v, ann *a, unsigned depth);
+
+/* Applies sub to v in place. With a (the parent tracks evaluation): how
+ * sub's state merges: MERGE_ALWAYS (allOf, if, a $ref: mergeEvaluated),
+ * MERGE_VALID (anyOf, then/else, dependentSchemas: mergeValidEvaluated),
+ * MERGE_REF (a $ref: a variable if the target's state is one). */
+enum { MERGE_ALWAYS, MERGE_VALID, MERGE_REF };
+
+static bool apply_inplace(vctx *c, const snode *sub, const cJSON *v, ann *a, int how)
 {
     ann t;
     bool ok;
 
     if (!a)
         return validate(c, sub, v, NULL);
-    if (ann_init(&t, v) < 0) {
-        fatal(c, -ENOMEM);
-        return false;
-    }
+    ann_init(&t, v);
     ok = validate(c, sub, v, &t);
-    if (merge == 1 || (merge == 2 && ok))
-        ann_merge(a, &t);
+    if (how == MERGE_ALWAYS)
+        merge_ann(c, a, &t, false, true);
+    else if (how == MERGE_VALID)
+        merge_ann(c, a, &t, true, ok);
+    else {
+        merge_evs(c, a, &a->props, &t.props, false, t.props.kind == K_NAME, true);
+        merge_evs(c, a, &a->items, &t.items, true, t.items.kind == K_NAME, true);
+    }
     ann_free(&t);
     return ok;
+}
+
+/* The same merge for a subschema whose code does not run: its
+ * compile-time state, its variables undefined. */
+static void merge_not_run(vctx *c, const snode *sub, const cJSON *v, ann *a, unsigned depth)
+{
+    ann t;
+
+    if (!a)
+        return;
+    ann_init(&t, v);
+    static_state(c, sub, v, &t, depth + 1);
+    merge_ann(c, a, &t, true, false);
+    ann_free(&t);
 }
 
 /* The object's member with this key, by a scan (small objects) or a map
@@ -2018,7 +2269,7 @@ static bool present(vctx *c, members *m, const char *key)
     return member(c, m, key) || in_list(key, PROTO_NAMES);
 }
 
-static bool validate_object(vctx *c, const snode *n, const cJSON *v, ann *a)
+static bool validate_object(vctx *c, const snode *n, const cJSON *v)
 {
     members m = {.obj = v, .n = count_children(v), .map = CER_STRMAP_INIT};
     bool ok = true;
@@ -2049,9 +2300,6 @@ static bool validate_object(vctx *c, const snode *n, const cJSON *v, ann *a)
                 ok = false;
             }
     }
-    for (size_t k = 0; k < n->ndepsch; k++)
-        if (present(c, &m, n->depsch[k].key) && !apply_inplace(c, n->depsch[k].s, v, a, 2))
-            ok = false;
     if (n->propnames) {
         for (e = v->child; e; e = e->next) {
             cJSON name = {.type = cJSON_String, .valuestring = e->string};
@@ -2070,7 +2318,6 @@ static bool validate_object(vctx *c, const snode *n, const cJSON *v, ann *a)
         if (c->fatal)
             break;
         if (p) {
-            mark_prop(a, i);
             mark = path_push_key(c, e->string);
             if (!validate(c, p->s, e, NULL))
                 ok = false;
@@ -2086,7 +2333,6 @@ static bool validate_object(vctx *c, const snode *n, const cJSON *v, ann *a)
             if (!r)
                 continue;
             matched = true;
-            mark_prop(a, i);
             mark = path_push_key(c, e->string);
             if (!validate(c, n->pats[k].s, e, NULL))
                 ok = false;
@@ -2117,8 +2363,6 @@ static bool validate_object(vctx *c, const snode *n, const cJSON *v, ann *a)
             path_pop(c, mark);
         }
     }
-    if (n->addprops && a)
-        a->all_props = true;
     if (m.mapped)
         cer_strmap_free(&m.map);
     return ok;
@@ -2191,7 +2435,7 @@ static bool unique_items(vctx *c, const cJSON *v, size_t *di, size_t *dj)
     return uniq;
 }
 
-static bool validate_array(vctx *c, const snode *n, const cJSON *v, ann *a)
+static bool validate_array(vctx *c, const snode *n, const cJSON *v)
 {
     size_t len = count_children(v), i;
     bool ok = true;
@@ -2229,15 +2473,8 @@ static bool validate_array(vctx *c, const snode *n, const cJSON *v, ann *a)
             ok = false;
         path_pop(c, mark);
     }
-    if (a) {
-        if (n->items || n->additional_items)
-            a->items = SIZE_MAX;
-        else if (n->nprefix > a->items)
-            a->items = n->nprefix;
-    }
     if (n->contains) {
         size_t count = 0, mark = c->nerrs;
-        bool always = n->contains->is_bool ? n->contains->bool_val : n->contains->empty;
 
         for (i = 0, e = v->child; e && !c->fatal; e = e->next, i++) {
             size_t pm = path_push_index(c, i);
@@ -2255,8 +2492,6 @@ static bool validate_array(vctx *c, const snode *n, const cJSON *v, ann *a)
                 error_at(c, "contains", "must contain at least %s valid item(s)", numtext(nb, n->min_contains));
             ok = false;
         }
-        if (a && !always)
-            a->items = SIZE_MAX;  /* Ajv: contains evaluates every item */
     }
     if (n->unique) {
         size_t di, dj;
@@ -2402,7 +2637,281 @@ static const snode *dynamic_target(vctx *c, const snode *n)
     return n->dynref;
 }
 
-static bool validate_inner(vctx *c, const snode *n, const cJSON *v, ann *a)
+/* The object group's evaluated-properties steps, in Ajv's order:
+ * additionalProperties (all), dependencies' schemas (applied), properties
+ * (static), patternProperties (a variable, marked at run time),
+ * dependentSchemas (applied). ran: whether this code runs (false: only the
+ * compile-time state, see static_state). Returns validity of the schemas
+ * it applies. */
+static bool object_steps(vctx *c, const snode *n, const cJSON *v, ann *a, bool ran, unsigned depth)
+{
+    members m = {.obj = v, .n = count_children(v), .map = CER_STRMAP_INIT};
+    bool ok = true;
+
+    if (a && n->addprops)
+        set_true(&a->props);
+    for (int pass = 0; pass < 2; pass++) {
+        /* pass 0: dependencies' schemas (before properties), 1: dependentSchemas (after) */
+        size_t from = pass ? 0 : n->ndepsch2020, to = pass ? n->ndepsch2020 : n->ndepsch;
+
+        if (pass == 1 && a && a->props.kind != K_TRUE) {
+            /* properties: the names, statically */
+            if (n->nprops && a->props.kind != K_NAME) {
+                if (a->props.kind == K_UNDEF) {
+                    a->props.kind = K_STATIC;
+                    a->props.bits = bits_new(c, a, NULL);
+                }
+            }
+            if (n->nprops && a->props.bits) {
+                size_t i = 0;
+
+                for (const cJSON *e = v->child; e; e = e->next, i++)
+                    if (strcmp(e->string, "__proto__") != 0 && cer_strmap_get(&n->propmap, e->string))
+                        a->props.bits[i / 8] |= (uint8_t)(1u << (i % 8));
+            } else if (n->nprops && a->props.kind == K_NAME && ran) {
+                ann t = {.nmembers = a->nmembers};
+                size_t i = 0;
+
+                t.props.kind = K_STATIC;
+                if ((t.props.bits = bits_new(c, a, NULL))) {
+                    for (const cJSON *e = v->child; e; e = e->next, i++)
+                        if (strcmp(e->string, "__proto__") != 0 && cer_strmap_get(&n->propmap, e->string))
+                            t.props.bits[i / 8] |= (uint8_t)(1u << (i % 8));
+                    props_to_name(c, a, &t.props, a->props.var);
+                }
+                evs_clear(&t.props);
+            }
+            /* patternProperties */
+            if (n->npats) {
+                if (a->props.kind != K_NAME) {
+                    evar *x = var_new(c);
+
+                    if (!x)
+                        break;
+                    if (ran) {
+                        x->v = V_SET;
+                        x->bits = bits_new(c, a, a->props.kind == K_STATIC ? a->props.bits : NULL);
+                    }
+                    evs_clear(&a->props);
+                    a->props.kind = K_NAME;
+                    a->props.var = x;
+                }
+                if (ran && !c->fatal) {
+                    size_t i = 0;
+
+                    for (const cJSON *e = v->child; e && !c->fatal; e = e->next, i++) {
+                        for (size_t k = 0; k < n->npats; k++) {
+                            int r = cer_jsregex_test(n->pats[k].re, e->string, strlen(e->string));
+
+                            if (r < 0) {
+                                fatal(c, r);
+                                break;
+                            }
+                            if (!r)
+                                continue;
+                            if (a->props.var->v == V_UNDEF) {
+                                /* props[key] = true on undefined: Ajv throws */
+                                error_at(c, "patternProperties", "Ajv throws here (evaluated properties undefined)");
+                                ok = false;
+                                break;
+                            }
+                            if (a->props.var->v == V_SET)
+                                a->props.var->bits[i / 8] |= (uint8_t)(1u << (i % 8));
+                        }
+                    }
+                }
+            }
+        }
+        for (size_t k = from; k < to && !c->fatal; k++) {
+            const snode *d = n->depsch[k].s;
+
+            if (always_valid(d))
+                continue;
+            if (ran && present(c, &m, n->depsch[k].key)) {
+                if (!apply_inplace(c, d, v, a, MERGE_VALID))
+                    ok = false;
+            } else {
+                merge_not_run(c, d, v, a, depth);
+            }
+        }
+    }
+    if (m.mapped)
+        cer_strmap_free(&m.map);
+    return ok;
+}
+
+/* The array group's evaluated-items steps: prefixItems/items array
+ * (a static count), items (all), contains (all, when it is not ignored and
+ * not always valid). */
+static void array_steps(const snode *n, ann *a, bool ran)
+{
+    if (!a || a->items.kind == K_TRUE)
+        return;
+    if (n->nprefix) {
+        ann t = {.nmembers = a->nmembers};
+
+        t.items.kind = K_STATIC;
+        t.items.n = n->nprefix;
+        if (a->items.kind == K_UNDEF)
+            a->items = t.items;
+        else if (a->items.kind == K_STATIC)
+            a->items.n = a->items.n > n->nprefix ? a->items.n : n->nprefix;
+        else if (ran)
+            items_to_name(&t.items, a->items.var);
+    }
+    if (n->items || (n->contains && !always_valid(n->contains) &&
+                     !(n->has_max_contains && n->min_contains > n->max_contains)))
+        set_true(&a->items);
+}
+
+/* A subschema's compile-time state when its code does not run (a
+ * dependentSchemas entry whose property is absent, the branch of if that
+ * is not taken): the same steps, every variable left undefined. */
+static void static_state(vctx *c, const snode *n, const cJSON *v, ann *a, unsigned depth)
+{
+    if (n->is_bool || n->no_rules || c->fatal)
+        return;
+    if (depth > 64) {
+        /* a recursion Ajv compiles as a call whose result is unknown */
+        evar *x = var_new(c);
+
+        if (x) {
+            evs_clear(&a->props);
+            a->props.kind = K_NAME;
+            a->props.var = x;
+        }
+        return;
+    }
+    if (n->dynref || n->ref) {
+        const snode *targets[2] = {n->dynref, n->ref};
+
+        for (int k = 0; k < 2; k++) {
+            ann t;
+
+            if (!targets[k])
+                continue;
+            ann_init(&t, v);
+            static_state(c, targets[k], v, &t, depth + 1);
+            merge_evs(c, a, &a->props, &t.props, false, t.props.kind == K_NAME, false);
+            merge_evs(c, a, &a->items, &t.items, true, t.items.kind == K_NAME, false);
+            ann_free(&t);
+        }
+    }
+    for (size_t k = 0; k < n->nany; k++)
+        merge_not_run(c, n->any_of[k], v, a, depth);
+    for (size_t k = 0; k < n->none; k++)
+        if (!always_valid(n->one_of[k]))
+            merge_not_run(c, n->one_of[k], v, a, depth);
+    for (size_t k = 0; k < n->nall; k++) {
+        ann t;
+
+        if (always_valid(n->all_of[k]))
+            continue;
+        ann_init(&t, v);
+        static_state(c, n->all_of[k], v, &t, depth + 1);
+        merge_ann(c, a, &t, false, false);
+        ann_free(&t);
+    }
+    if (n->if_ && ((n->then_ && !always_valid(n->then_)) || (n->else_ && !always_valid(n->else_)))) {
+        ann t;
+
+        ann_init(&t, v);
+        static_state(c, n->if_, v, &t, depth + 1);
+        merge_ann(c, a, &t, false, false);
+        ann_free(&t);
+        if (n->then_ && !always_valid(n->then_))
+            merge_not_run(c, n->then_, v, a, depth);
+        if (n->else_ && !always_valid(n->else_))
+            merge_not_run(c, n->else_, v, a, depth);
+    }
+    if (cJSON_IsArray(v))
+        array_steps(n, a, false);
+    if (cJSON_IsObject(v))
+        object_steps(c, n, v, a, false, depth);
+    if (n->uneval_props)
+        set_true(&a->props);
+    if (n->uneval_items)
+        set_true(&a->items);
+}
+
+/* unevaluatedProperties against the state it sees (then: all evaluated). */
+static bool unevaluated_props(vctx *c, const snode *n, const cJSON *v, ann *a)
+{
+    const evs *p = &a->props;
+    bool ok = true;
+    size_t i = 0;
+
+    if (p->kind == K_TRUE || (p->kind == K_NAME && p->var->v == V_TRUE))
+        goto done;
+    for (const cJSON *e = v->child; e && !c->fatal; e = e->next, i++) {
+        bool evaluated;
+        size_t mark;
+
+        if (p->kind == K_STATIC)
+            evaluated = p->bits && (p->bits[i / 8] & (1u << (i % 8)));
+        else if (p->kind == K_NAME)
+            evaluated = p->var->v == V_SET && p->var->bits && (p->var->bits[i / 8] & (1u << (i % 8)));
+        else
+            evaluated = false;
+        if (evaluated)
+            continue;
+        if (n->uneval_props->is_bool && !n->uneval_props->bool_val) {
+            error_at(c, "unevaluatedProperties", "must NOT have unevaluated properties");
+            ok = false;
+            continue;
+        }
+        mark = path_push_key(c, e->string);
+        if (!validate(c, n->uneval_props, e, NULL))
+            ok = false;
+        path_pop(c, mark);
+    }
+done:
+    set_true(&a->props);
+    return ok;
+}
+
+/* unevaluatedItems, with JavaScript's comparisons on Ajv's run-time
+ * value: undefined (len > undefined is false, a loop from undefined never
+ * runs), true (compares as 1), a count. */
+static bool unevaluated_items(vctx *c, const snode *n, const cJSON *v, ann *a)
+{
+    const evs *it = &a->items;
+    size_t len = count_children(v), from = 0, i = 0;
+    bool ok = true, none = false;
+
+    if (it->kind == K_TRUE)
+        goto done;
+    if (it->kind == K_STATIC)
+        from = it->n;
+    else if (it->kind == K_NAME)
+        none = it->var->v == V_UNDEF, from = it->var->v == V_TRUE ? 1 : it->var->n;
+    if (none)
+        goto done;
+    if (n->uneval_items->is_bool && !n->uneval_items->bool_val) {
+        if (len > from) {
+            error_at(c, "unevaluatedItems", "must NOT have more than %zu items", from);
+            ok = false;
+        }
+        goto done;
+    }
+    if (always_valid(n->uneval_items))
+        goto done;
+    for (const cJSON *e = v->child; e && !c->fatal; e = e->next, i++) {
+        size_t mark;
+
+        if (i < from)
+            continue;
+        mark = path_push_index(c, i);
+        if (!validate(c, n->uneval_items, e, NULL))
+            ok = false;
+        path_pop(c, mark);
+    }
+done:
+    set_true(&a->items);
+    return ok;
+}
+
+static bool validate_inner(vctx *c, const snode *n, const cJSON *v, ann *a, unsigned depth)
 {
     unsigned t = type_of(v);
     bool ok = true;
@@ -2414,9 +2923,12 @@ static bool validate_inner(vctx *c, const snode *n, const cJSON *v, ann *a)
     }
     if (n->empty)
         return true;
-    if (n->ref && !apply_inplace(c, n->ref, v, a, 1))
+    /* Ajv's order: $dynamicRef, $ref, then the keywords of no type (type,
+     * const, enum, not, anyOf, oneOf, allOf, if), then those of the data's
+     * type, then unevaluated* */
+    if (n->dynref && !apply_inplace(c, dynamic_target(c, n), v, a, MERGE_REF))
         ok = false;
-    if (n->dynref && !apply_inplace(c, dynamic_target(c, n), v, a, 1))
+    if (n->ref && !apply_inplace(c, n->ref, v, a, MERGE_REF))
         ok = false;
     if (n->types && !(t & n->types)) {
         char buf[64];
@@ -2439,39 +2951,6 @@ static bool validate_inner(vctx *c, const snode *n, const cJSON *v, ann *a)
             ok = false;
         }
     }
-    /* in-place applicators */
-    for (size_t k = 0; k < n->nall; k++)
-        if (!apply_inplace(c, n->all_of[k], v, a, 1))
-            ok = false;
-    if (n->nany) {
-        size_t mark = c->nerrs;
-        bool any = false;
-
-        for (size_t k = 0; k < n->nany && !c->fatal; k++)
-            if (apply_inplace(c, n->any_of[k], v, a, 2))
-                any = true;
-        if (any) {
-            errors_reset(c, mark);
-        } else {
-            error_at(c, "anyOf", "must match a schema in anyOf");
-            ok = false;
-        }
-    }
-    if (n->none) {
-        size_t mark = c->nerrs, passing = 0;
-
-        for (size_t k = 0; k < n->none && !c->fatal; k++)
-            if (apply_inplace(c, n->one_of[k], v, a, 2))
-                passing++;
-        if (passing == 1) {
-            errors_reset(c, mark);
-        } else {
-            if (passing > 1)
-                errors_reset(c, mark);
-            error_at(c, "oneOf", "must match exactly one schema in oneOf");
-            ok = false;
-        }
-    }
     if (n->not_) {
         size_t mark = c->nerrs;
         bool r = validate(c, n->not_, v, NULL);
@@ -2482,20 +2961,95 @@ static bool validate_inner(vctx *c, const snode *n, const cJSON *v, ann *a)
             ok = false;
         }
     }
-    if (n->if_) {
+    if (n->nany) {
         size_t mark = c->nerrs;
-        bool cond = apply_inplace(c, n->if_, v, a, 1);  /* Ajv merges if's annotations always */
+        bool any = false;
 
-        errors_reset(c, mark);
-        if (cond && n->then_) {
-            if (!apply_inplace(c, n->then_, v, a, 2)) {
-                error_at(c, "if", "must match \"then\" schema");
-                ok = false;
+        for (size_t k = 0; k < n->nany && !c->fatal; k++)
+            if (apply_inplace(c, n->any_of[k], v, a, MERGE_VALID))
+                any = true;
+        if (any) {
+            errors_reset(c, mark);
+        } else {
+            error_at(c, "anyOf", "must match a schema in anyOf");
+            ok = false;
+        }
+    }
+    if (n->none) {
+        /* Ajv nests each branch in the previous one's else: once a second
+         * branch passes, the rest do not run */
+        size_t mark = c->nerrs;
+        bool valid = false, stopped = false;
+
+        for (size_t k = 0; k < n->none && !c->fatal; k++) {
+            const snode *b = n->one_of[k];
+            bool track = a && !always_valid(b), sv;
+            ann tb;
+
+            if (stopped) {
+                if (track)
+                    merge_not_run(c, b, v, a, depth);
+                continue;
             }
-        } else if (!cond && n->else_) {
-            if (!apply_inplace(c, n->else_, v, a, 2)) {
-                error_at(c, "if", "must match \"else\" schema");
-                ok = false;
+            if (track)
+                ann_init(&tb, v);
+            sv = validate(c, b, v, track ? &tb : NULL);
+            if (k > 0 && sv && valid) {
+                valid = false;
+                stopped = true;
+                if (track)
+                    merge_ann(c, a, &tb, true, false);
+            } else {
+                if (sv)
+                    valid = true;
+                if (track)
+                    merge_ann(c, a, &tb, true, sv);
+            }
+            if (track)
+                ann_free(&tb);
+        }
+        if (valid) {
+            errors_reset(c, mark);
+        } else {
+            error_at(c, "oneOf", "must match exactly one schema in oneOf");
+            ok = false;
+        }
+    }
+    for (size_t k = 0; k < n->nall; k++) {
+        if (a && always_valid(n->all_of[k]))
+            continue;
+        if (!apply_inplace(c, n->all_of[k], v, a, MERGE_ALWAYS))
+            ok = false;
+    }
+    if (n->if_) {
+        bool has_then = n->then_ && !always_valid(n->then_);
+        bool has_else = n->else_ && !always_valid(n->else_);
+
+        if (has_then || has_else) {
+            size_t mark = c->nerrs;
+            bool cond = apply_inplace(c, n->if_, v, a, MERGE_ALWAYS);
+
+            errors_reset(c, mark);
+            /* the then clause is compiled first, the else clause second */
+            if (has_then) {
+                if (cond) {
+                    if (!apply_inplace(c, n->then_, v, a, MERGE_VALID)) {
+                        error_at(c, "if", "must match \"then\" schema");
+                        ok = false;
+                    }
+                } else {
+                    merge_not_run(c, n->then_, v, a, depth);
+                }
+            }
+            if (has_else) {
+                if (!cond) {
+                    if (!apply_inplace(c, n->else_, v, a, MERGE_VALID)) {
+                        error_at(c, "if", "must match \"else\" schema");
+                        ok = false;
+                    }
+                } else {
+                    merge_not_run(c, n->else_, v, a, depth);
+                }
             }
         }
     }
@@ -2523,55 +3077,20 @@ static bool validate_inner(vctx *c, const snode *n, const cJSON *v, ann *a)
             }
         }
     } else if (t == T_OBJECT) {
-        if (!validate_object(c, n, v, a))
+        if (!validate_object(c, n, v))
+            ok = false;
+        if (!object_steps(c, n, v, a, true, depth))
             ok = false;
     } else if (t == T_ARRAY) {
-        if (!validate_array(c, n, v, a))
+        if (!validate_array(c, n, v))
             ok = false;
+        array_steps(n, a, true);
     }
-    /* unevaluated (after everything else: Ajv's "post" keywords) */
-    if (t == T_OBJECT && n->uneval_props) {
-        size_t i = 0;
-
-        for (const cJSON *e = v->child; e; e = e->next, i++) {
-            size_t mark;
-
-            if (prop_marked(a, i))
-                continue;
-            if (n->uneval_props->is_bool && !n->uneval_props->bool_val) {
-                error_at(c, "unevaluatedProperties", "must NOT have unevaluated properties");
-                ok = false;
-                continue;
-            }
-            mark = path_push_key(c, e->string);
-            if (!validate(c, n->uneval_props, e, NULL))
-                ok = false;
-            path_pop(c, mark);
-        }
-        a->all_props = true;
-    }
-    if (t == T_ARRAY && n->uneval_items) {
-        size_t i = 0;
-
-        if (a->items != SIZE_MAX) {
-            for (const cJSON *e = v->child; e; e = e->next, i++) {
-                size_t mark;
-
-                if (i < a->items)
-                    continue;
-                if (n->uneval_items->is_bool && !n->uneval_items->bool_val) {
-                    error_at(c, "unevaluatedItems", "must NOT have more than %zu items", a->items);
-                    ok = false;
-                    break;
-                }
-                mark = path_push_index(c, i);
-                if (!validate(c, n->uneval_items, e, NULL))
-                    ok = false;
-                path_pop(c, mark);
-            }
-        }
-        a->items = SIZE_MAX;
-    }
+    /* unevaluated (Ajv's "post" keywords) */
+    if (t == T_OBJECT && n->uneval_props && !unevaluated_props(c, n, v, a))
+        ok = false;
+    if (t == T_ARRAY && n->uneval_items && !unevaluated_items(c, n, v, a))
+        ok = false;
     return ok && !c->fatal;
 }
 
@@ -2597,16 +3116,13 @@ static bool validate(vctx *c, const snode *n, const cJSON *v, ann *a)
         c->scope[c->nscope++] = n->res;
         pushed = true;
     }
-    /* unevaluated* need this node's own annotations even if nobody asked */
+    /* unevaluated* need this node's own state even if nobody asked */
     if (!a && !n->is_bool && (n->uneval_props || n->uneval_items)) {
-        if (ann_init(&own, v) < 0) {
-            fatal(c, -ENOMEM);
-            return false;
-        }
+        ann_init(&own, v);
         a = &own;
         own_used = true;
     }
-    ok = validate_inner(c, n, v, a);
+    ok = validate_inner(c, n, v, a, c->depth);
     if (own_used)
         ann_free(&own);
     if (pushed)

@@ -24,7 +24,7 @@ const int = (a, b) => a + Math.floor(rnd() * (b - a + 1))
 const pick = (arr) => arr[Math.floor(rnd() * arr.length)]
 const chance = (p) => rnd() < p
 
-const NAMES = ['title', 'body', 'count', 'tags', 'owner', 'created', 'score', 'a', 'b', 'c', 'x-y', 'ünï',
+const NAMES = ['t', 'e', 'w', 'q', 'zz', 'z1', 'title', 'body', 'count', 'tags', 'owner', 'created', 'score', 'a', 'b', 'c', 'x-y', 'ünï',
   'url', 'email', 'nested', 'list', 'flag', 'kind', 'ref', 'n']
 const PATTERNS = ['^[a-z]+$', '^\\d{3}-\\d{4}$', '^.{2,5}$', '\\s', '^\\S+$', '^[\\p{L}]+$', '^(a|b)*c$',
   '[^\\x00-\\x7f]', '^\\w+@\\w+\\.com$', '^$', 'é', '^[A-Z][a-z]*(?: [A-Z][a-z]*)*$', '^(?<y>\\d{4})-\\k<y>$',
@@ -105,15 +105,21 @@ function objectSchema(depth, strict, defs) {
     s.then = { type: 'object', required: names.slice(0, 1) }
     if (chance(0.5)) s.else = { type: 'object', maxProperties: 3 }
   }
-  if (chance(0.05)) {
-    // Ajv merges evaluated properties at compile time: with a conditional
-    // applicator beside it (if/then/else, dependentSchemas) it drops some
-    // (tests/vectors/jsonschema/README.md, not-ajv:evaluated-merge), so
-    // those are not generated beside it
+  if (chance(0.12)) {
+    // beside the in-place applicators whose evaluated properties Ajv merges
+    // in its own way (at compile time, into variables set only where the
+    // branch runs)
     s.unevaluatedProperties = chance(0.7) ? false : { type: 'string' }
     delete s.additionalProperties
-    delete s.dependentSchemas
-    delete s.if; delete s.then; delete s.else
+    if (names.length && chance(0.5)) s.anyOf = [{ type: 'object', properties: { [pick(names)]: { type: 'string' } } }, { type: 'object', patternProperties: { '^z': {} } }]
+    if (names.length && chance(0.3)) s.oneOf = [{ type: 'object', required: [pick(names)] }, { type: 'object', properties: { q: { type: 'integer' } } }]
+    if (chance(0.3)) s.allOf = [{ type: 'object', properties: { zz: { type: 'null' } } }]
+    if (names.length && chance(0.3)) s.dependentSchemas = { [pick(names)]: { type: 'object', properties: { w: { type: 'boolean' } } } }
+    if (names.length && chance(0.3) && !s.if) {
+      s.if = { type: 'object', properties: { [names[0]]: { type: 'string' } }, required: [names[0]] }
+      if (chance(0.6)) s.then = { type: 'object', properties: { t: {} } }
+      if (chance(0.6) || !s.then) s.else = { type: 'object', properties: { e: {} } }
+    }
   }
   if (chance(0.05) && names.length) s.not = { type: 'object', required: [names[names.length - 1]] }
   if (!s.required?.length) delete s.required
@@ -139,7 +145,12 @@ function arraySchema(depth, strict, defs) {
     if (chance(0.4)) s.minContains = int(1, 2)
     if (chance(0.4)) s.maxContains = int(1, 3)
   }
-  if (chance(0.04)) { s.unevaluatedItems = false; if (s.items !== false) delete s.items }
+  if (chance(0.08)) {
+    s.unevaluatedItems = chance(0.7) ? false : { type: 'string' }
+    if (s.items !== false) delete s.items
+    if (chance(0.4)) s.anyOf = [{ type: 'array', prefixItems: [{}, {}], minItems: 2, maxItems: 2 }, { type: 'array', items: { type: 'integer' } }]
+    if (chance(0.3)) s.allOf = [{ type: 'array', prefixItems: [{ type: 'string' }], minItems: 1, maxItems: 4 }]
+  }
   return s
 }
 
