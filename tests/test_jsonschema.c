@@ -439,6 +439,42 @@ START_TEST(test_js_values)
 }
 END_TEST
 
+/* Evaluated properties as Ajv's generated code tracks them: the verdicts
+ * are Ajv 8.20's ({strict: false, allErrors: true}) */
+START_TEST(test_evaluated_like_ajv)
+{
+    const unsigned L = CER_SCHEMA_MODEL | CER_SCHEMA_LOOSE;
+    const char *ite = "{\"type\":\"object\",\"if\":{\"properties\":{\"foo\":{\"const\":\"then\"}},\"required\":[\"foo\"]},"
+                      "\"then\":{\"properties\":{\"bar\":{\"type\":\"string\"}}},\"else\":{\"properties\":{\"baz\":{\"type\":\"string\"}}},"
+                      "\"unevaluatedProperties\":false}";
+    const char *ie = "{\"type\":\"object\",\"if\":{\"properties\":{\"foo\":{\"const\":\"then\"}},\"required\":[\"foo\"]},"
+                     "\"else\":{\"properties\":{\"baz\":{\"type\":\"string\"}},\"required\":[\"baz\"]},"
+                     "\"unevaluatedProperties\":false}";
+    const char *ds = "{\"type\":\"object\",\"properties\":{\"owner\":{\"type\":\"number\"},\"k\":{\"type\":\"integer\"}},"
+                     "\"dependentSchemas\":{\"owner\":{\"type\":\"object\",\"properties\":{\"owner\":{\"type\":\"number\"}}}},"
+                     "\"unevaluatedProperties\":false}";
+
+    ck_assert_int_eq(verdict(ite, L, "{\"foo\":\"then\"}"), VALID);
+    ck_assert_int_eq(verdict(ite, L, "{\"foo\":\"else\"}"), INVALID);             /* the else clause's variable only */
+    ck_assert_int_eq(verdict(ite, L, "{\"foo\":\"else\",\"baz\":\"x\"}"), INVALID);
+    ck_assert_int_eq(verdict(ie, L, "{\"foo\":\"then\"}"), INVALID);              /* the else variable, never set */
+    ck_assert_int_eq(verdict(ie, L, "{\"foo\":\"else\",\"baz\":\"x\"}"), VALID);
+    /* a dependentSchemas entry that does not run leaves them undefined */
+    ck_assert_int_eq(verdict(ds, L, "{\"k\":1}"), INVALID);
+    ck_assert_int_eq(verdict(ds, L, "{\"owner\":1,\"k\":1}"), VALID);
+    /* patternProperties in if: marked whether if passes or not */
+    ck_assert_int_eq(verdict("{\"type\":\"object\",\"if\":{\"patternProperties\":{\"foo\":{\"const\":\"then\"}}},"
+                             "\"then\":{\"properties\":{\"bar\":{}}},\"unevaluatedProperties\":false}", L, "{\"foo\":\"x\"}"),
+                     VALID);
+    /* contains evaluates every item for Ajv */
+    ck_assert_int_eq(verdict("{\"contains\":{\"type\":\"string\"},\"unevaluatedItems\":false}", L, "[\"a\",1]"), VALID);
+    ck_assert_int_eq(verdict("{\"prefixItems\":[{}],\"unevaluatedItems\":false}", L, "[1,2]"), INVALID);
+    /* oneOf stops at a second passing branch */
+    ck_assert_int_eq(verdict("{\"oneOf\":[true,true,true]}", L, "1"), INVALID);
+    ck_assert_int_eq(verdict("{\"oneOf\":[{\"type\":\"integer\"},{\"minimum\":0},{\"maximum\":0}]}", L, "1"), INVALID);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* ECMAScript patterns                                                  */
 /* ------------------------------------------------------------------ */
@@ -649,6 +685,7 @@ static Suite *jsonschema_suite(void)
     tcase_add_test(js, test_remote_ref_refused);
     tcase_add_test(js, test_errors);
     tcase_add_test(js, test_js_values);
+    tcase_add_test(js, test_evaluated_like_ajv);
     tcase_add_test(js, test_bad_arguments);
     suite_add_tcase(s, js);
     tcase_add_test(re_, test_regex);
