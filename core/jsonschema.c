@@ -718,11 +718,6 @@ static int lookup(const cer_schema *s, const char *full, loc *out)
 /* Compilation                                                          */
 /* ------------------------------------------------------------------ */
 
-typedef struct cctx {
-    cer_schema *s;
-    const char *path;        /* schema path of the node being compiled, for messages */
-} cctx;
-
 static int compile_node(cer_schema *s, const cJSON *j, resource *res, snode **out, unsigned depth);
 
 static bool known_keyword(const cer_schema *s, const char *k)
@@ -746,10 +741,11 @@ static bool known_keyword(const cer_schema *s, const char *k)
     return in_list(k, BOTH) || in_list(k, s->draft7 ? D7 : D2020);
 }
 
-static int strict_fail(const cer_schema *s, const char *msg, const char *path)
+/* Ajv's strict mode refusing a schema: "strict mode: <what>" [(<option>)]. */
+static int strict_fail(const char *msg, const char *option)
 {
-    (void)s;
-    return cer_err(-EINVAL, "schema: strict mode: %s at \"%s\"", msg, path);
+    return cer_err(-EINVAL, "schema: strict mode: %s%s%s%s", msg, option ? " (" : "", option ? option : "",
+                   option ? ")" : "");
 }
 
 static const struct { const char *name; enum fmt f; } FORMATS[] = {
@@ -892,7 +888,6 @@ static int compile_ref(cer_schema *s, snode *n, const char *ref, snode **out, un
 static int compile_keywords(cer_schema *s, snode *n, unsigned depth)
 {
     const cJSON *j = n->json, *v;
-    const char *path = "#";
     int rc;
     bool strict = s->strict_schema;
     double d;
@@ -900,7 +895,7 @@ static int compile_keywords(cer_schema *s, snode *n, unsigned depth)
     if (strict)
         for (const cJSON *k = j->child; k; k = k->next)
             if (!known_keyword(s, k->string))
-                return strict_fail(s, "unknown keyword", k->string);
+                return cer_err(-EINVAL, "schema: strict mode: unknown keyword: \"%s\"", k->string);
     if (cJSON_GetObjectItemCaseSensitive(j, "id"))
         return cer_err(-EINVAL, "schema: NOT SUPPORTED: keyword \"id\", use \"$id\" for schema ID");
 
@@ -938,7 +933,7 @@ static int compile_keywords(cer_schema *s, snode *n, unsigned depth)
         if (v && !cJSON_IsBool(v))
             return cer_err(-EINVAL, "schema: $recursiveAnchor value must be \"boolean\"");
         if (cJSON_IsFalse(v) && strict)
-            return strict_fail(s, "$recursiveAnchor: false is ignored", path);
+            return strict_fail("$recursiveAnchor: false is ignored", NULL);
         if (dref) {
             if (dref[0] != '#')
                 return cer_err(-EINVAL, "schema: \"$dynamicRef\" only supports hash fragment reference");
@@ -967,11 +962,11 @@ static int compile_keywords(cer_schema *s, snode *n, unsigned depth)
         const cJSON *je = cJSON_GetObjectItemCaseSensitive(j, "else");
 
         if (ji && !jt && !je && strict)
-            return strict_fail(s, "\"if\" without \"then\" and \"else\" is ignored", path);
+            return strict_fail("\"if\" without \"then\" and \"else\" is ignored", NULL);
         if (!ji && jt && strict)
-            return strict_fail(s, "\"then\" without \"if\" is ignored", path);
+            return strict_fail("\"then\" without \"if\" is ignored", NULL);
         if (!ji && je && strict)
-            return strict_fail(s, "\"else\" without \"if\" is ignored", path);
+            return strict_fail("\"else\" without \"if\" is ignored", NULL);
         if (ji && (jt || je)) {
             if ((rc = sub(s, n, ji, &n->if_, depth)))
                 return rc;
@@ -1103,7 +1098,7 @@ static int compile_keywords(cer_schema *s, snode *n, unsigned depth)
             if (v && (rc = sub(s, n, v, &n->items, depth)))
                 return rc;
             if (ai && strict)
-                return strict_fail(s, "\"additionalItems\" is ignored when \"items\" is not an array of schemas", path);
+                return strict_fail("\"additionalItems\" is ignored when \"items\" is not an array of schemas", NULL);
         }
     } else {
         const cJSON *pi = cJSON_GetObjectItemCaseSensitive(j, "prefixItems");
@@ -1120,17 +1115,17 @@ static int compile_keywords(cer_schema *s, snode *n, unsigned depth)
         bool has_mx = !s->draft7 && num(j, "maxContains", &mx);
 
         if (!c && (has_mn || has_mx) && strict)
-            return strict_fail(s, has_mx ? "\"maxContains\" without \"contains\" is ignored"
-                                         : "\"minContains\" without \"contains\" is ignored", path);
+            return strict_fail(has_mx ? "\"maxContains\" without \"contains\" is ignored"
+                                         : "\"minContains\" without \"contains\" is ignored", NULL);
         if (c) {
             if (!has_mn)
                 mn = 1;
             if (!has_mx && mn == 0) {
                 if (strict)
-                    return strict_fail(s, "\"minContains\" == 0 without \"maxContains\": \"contains\" keyword ignored", path);
+                    return strict_fail("\"minContains\" == 0 without \"maxContains\": \"contains\" keyword ignored", NULL);
             } else {
                 if (has_mx && mn > mx && strict)
-                    return strict_fail(s, "\"minContains\" > \"maxContains\" is always invalid", path);
+                    return strict_fail("\"minContains\" > \"maxContains\" is always invalid", NULL);
                 if ((rc = sub(s, n, c, &n->contains, depth)))
                     return rc;
                 n->min_contains = mn;
@@ -1373,7 +1368,7 @@ static int strict_node(cer_schema *s, snode *n, unsigned ctx, bool *required_see
                     if ((ts & t) && !includes_type(ctx, t)) {
                         types_text(buf, sizeof buf, ctx);
                         snprintf(buf2, sizeof buf2, "type \"%s\" not allowed by context \"%s\"", TYPE_NAMES[k], buf);
-                        return strict_fail(s, buf2, "(strictTypes)");
+                        return strict_fail(buf2, "strictTypes");
                     }
                 }
                 for (unsigned k = 0; k < 7; k++) {
@@ -1394,7 +1389,7 @@ static int strict_node(cer_schema *s, snode *n, unsigned ctx, bool *required_see
             unsigned rest = ts & ~(unsigned)T_NULL;
 
             if (!(ts & T_NULL) || (rest & (rest - 1)))
-                return strict_fail(s, "use allowUnionTypes to allow union type keyword", "(strictTypes)");
+                return strict_fail("use allowUnionTypes to allow union type keyword", "strictTypes");
         }
         /* checkKeywordTypes */
         for (size_t k = 0; k < sizeof KEYWORD_TYPES / sizeof *KEYWORD_TYPES; k++) {
@@ -1412,7 +1407,7 @@ static int strict_node(cer_schema *s, snode *n, unsigned ctx, bool *required_see
             if (!ok) {
                 types_text(buf, sizeof buf, kt);
                 snprintf(buf2, sizeof buf2, "missing type \"%s\" for keyword \"%s\"", buf, KEYWORD_TYPES[k].kw);
-                return strict_fail(s, buf2, "(strictTypes)");
+                return strict_fail(buf2, "strictTypes");
             }
         }
         /* strictTuples */
@@ -1423,7 +1418,7 @@ static int strict_node(cer_schema *s, snode *n, unsigned ctx, bool *required_see
                          cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "items")));
 
             if (!full)
-                return strict_fail(s, "\"prefixItems\" is a tuple, but minItems or maxItems/items are not specified or different", "(strictTuples)");
+                return strict_fail("\"prefixItems\" is a tuple, but minItems or maxItems/items are not specified or different", "strictTuples");
         }
     }
     /* in-place subschemas first (Ajv compiles them before the typed keywords) */

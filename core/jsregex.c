@@ -22,10 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Backtracking budget of one test: what a pathological pattern can cost. */
-#define MATCH_LIMIT 1000000u
-#define DEPTH_LIMIT 100000u
-#define HEAP_LIMIT_KB 8192u
+/* Backtracking budget of one test: a base plus an allowance per subject
+ * byte, so work stays linear in the subject (a long string that a simple
+ * pattern walks once fits; a pattern that backtracks exponentially is cut
+ * off, where JavaScript would hang), and the memory of PCRE2's
+ * backtracking frames. */
+#define MATCH_LIMIT_BASE 1000000u
+#define MATCH_LIMIT_PER_BYTE 64u
+#define HEAP_LIMIT_KB (256u * 1024u)
 /* Nesting of groups and classes in a pattern (bounds the parser's stack). */
 #define NEST_MAX 256
 /* PCRE2's largest quantifier bound. */
@@ -1068,8 +1072,6 @@ int cer_jsregex_new(cer_jsregex **out, const char *src, size_t len, unsigned fla
         goto done;
     }
     re->code = code;
-    pcre2_set_match_limit(re->mctx, MATCH_LIMIT);
-    pcre2_set_depth_limit(re->mctx, DEPTH_LIMIT);
     pcre2_set_heap_limit(re->mctx, HEAP_LIMIT_KB);
     *out = re;
 done:
@@ -1094,7 +1096,9 @@ void cer_jsregex_free(cer_jsregex *re)
 int cer_jsregex_test(const cer_jsregex *re, const char *s, size_t len)
 {
     pcre2_match_data *md;
+    pcre2_match_context *mctx;
     char *copy = NULL;
+    uint32_t limit;
     int rc;
 
     /* U+0000 is C0 80 in project strings: give PCRE2 the real NUL */
@@ -1116,11 +1120,20 @@ int cer_jsregex_test(const cer_jsregex *re, const char *s, size_t len)
         len = j;
     }
     md = pcre2_match_data_create(1, NULL);
-    if (!md) {
+    mctx = pcre2_match_context_copy(re->mctx);
+    if (!md || !mctx) {
+        pcre2_match_data_free(md);
+        pcre2_match_context_free(mctx);
         free(copy);
         return cer_err(-ENOMEM, "regex: out of memory");
     }
-    rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, md, re->mctx);
+    limit = MATCH_LIMIT_BASE + (len > (UINT32_MAX - MATCH_LIMIT_BASE) / MATCH_LIMIT_PER_BYTE
+                                    ? UINT32_MAX - MATCH_LIMIT_BASE
+                                    : (uint32_t)len * MATCH_LIMIT_PER_BYTE);
+    pcre2_set_match_limit(mctx, limit);
+    pcre2_set_depth_limit(mctx, limit);
+    rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, md, mctx);
+    pcre2_match_context_free(mctx);
     pcre2_match_data_free(md);
     free(copy);
     if (rc >= 0)

@@ -561,6 +561,38 @@ START_TEST(test_bound_backtracking)
 }
 END_TEST
 
+/* long strings that simple patterns walk once: within the limits, which
+ * grow with the subject (256 KB is a whole block) */
+START_TEST(test_bound_long_subjects)
+{
+    static const char *const schemas[] = {
+        "{\"pattern\":\"^(a|b)*$\"}", "{\"pattern\":\"^(?:[a-z]+ ?)*$\"}", "{\"format\":\"uri\"}",
+        "{\"format\":\"email\"}", "{\"maxLength\":300000}", NULL};
+    static const char *const unit[] = {"ab", "word ", "a", "a", "\xc3\xa9"};
+    static const char *const head[] = {"", "", "http://x/", "", ""};
+    static const char *const tail[] = {"", "", "", "@x.com", ""};
+
+    for (int k = 0; schemas[k]; k++) {
+        cJSON *s = parse(schemas[k]);
+        cer_buf b = CER_BUF_INIT;
+        cer_schema *c;
+        cJSON *i;
+
+        cer_buf_append(&b, head[k], strlen(head[k]));
+        while (b.len < 250000)
+            cer_buf_append(&b, unit[k], strlen(unit[k]));
+        cer_buf_append(&b, tail[k], strlen(tail[k]) + 1);
+        i = cJSON_CreateString((const char *)b.data);
+        ck_assert_int_eq(cer_schema_new(&c, s, CER_SCHEMA_MODEL | CER_SCHEMA_LOOSE), 0);
+        ck_assert_msg(cer_schema_validate(c, i, NULL, NULL) == 0, "%s: %s", schemas[k], cer_errmsg());
+        cer_schema_free(c);
+        cJSON_Delete(s);
+        cJSON_Delete(i);
+        cer_buf_free(&b);
+    }
+}
+END_TEST
+
 /* 2^40 paths through a chain of anyOfs of two refs: the budget ends it */
 START_TEST(test_bound_budget)
 {
@@ -691,6 +723,7 @@ static Suite *jsonschema_suite(void)
     tcase_add_test(re_, test_regex);
     suite_add_tcase(s, re_);
     tcase_add_test(bounds, test_bound_backtracking);
+    tcase_add_test(bounds, test_bound_long_subjects);
     tcase_add_test(bounds, test_bound_budget);
     tcase_add_test(bounds, test_bound_recursion);
     tcase_add_test(bounds, test_bound_big_instances);
