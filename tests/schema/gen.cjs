@@ -203,6 +203,39 @@ function strictTrap() {
   ])()
 }
 
+// prefixItems -> items array (+ additionalItems), dependentRequired/
+// dependentSchemas -> dependencies, $defs -> definitions (mostly)
+function draft7ize(s) {
+  if (!s || typeof s !== 'object') return
+  if (Array.isArray(s)) { s.forEach(draft7ize); return }
+  if (s.prefixItems) {
+    const extra = s.items
+    s.items = s.prefixItems
+    delete s.prefixItems
+    if (extra !== undefined) s.additionalItems = extra
+  }
+  if (s.dependentRequired || s.dependentSchemas) {
+    s.dependencies = { ...(s.dependentRequired || {}), ...(s.dependentSchemas || {}) }
+    delete s.dependentRequired
+    delete s.dependentSchemas
+  }
+  delete s.unevaluatedProperties
+  delete s.unevaluatedItems
+  delete s.minContains
+  delete s.maxContains
+  if (s.$defs && chance(0.7)) {
+    s.definitions = s.$defs
+    delete s.$defs
+    const fix = (x) => {
+      if (!x || typeof x !== 'object') return
+      if (typeof x.$ref === 'string') x.$ref = x.$ref.replace('#/$defs/', '#/definitions/')
+      Object.values(x).forEach(fix)
+    }
+    fix(s)
+  }
+  for (const v of Object.values(s)) draft7ize(v)
+}
+
 // An instance for schema s: usually valid-looking, then perhaps broken
 function instance(s, defs, depth = 0) {
   if (s === true || s === undefined) return pick([1, 'x', null, {}, []])
@@ -211,6 +244,11 @@ function instance(s, defs, depth = 0) {
   if (s.$ref) {
     const name = s.$ref.split('/').pop()
     return instance(defs?.[name], defs, depth + 1)
+  }
+  if (Array.isArray(s.items)) {
+    const a = s.items.map((p) => instance(p, defs, depth + 1))
+    if (chance(0.3)) a.push(1)
+    return a
   }
   if (s.anyOf || s.oneOf) return instance(pick(s.anyOf || s.oneOf), defs, depth + 1)
   if (s.const !== undefined && chance(0.5)) return s.const
@@ -282,8 +320,20 @@ for (let i = 0; i < count; i++) {
     schema = objectSchema(0, mode === 'model', defs)
     if (Object.keys(defs).length) schema.$defs = defs
   }
+  if (rnd() < 0.08 && schema.type === 'object' && schema.properties) {
+    // a recursive schema: a tree of nodes
+    defs.node = { type: 'object', properties: { v: { type: 'integer' }, kids: { type: 'array', items: { $ref: '#/$defs/node' }, maxItems: 3 } },
+      required: ['v'], additionalProperties: false }
+    schema.$defs = defs
+    schema.properties.tree = { $ref: '#/$defs/node' }
+  }
+  if (rnd() < 0.05 && schema.type === 'object' && schema.properties) {
+    schema.properties.deep = { type: 'array', uniqueItems: true, items: { type: 'object', properties: { k: { type: 'array', items: { type: 'number' } } } } }
+    schema.properties.choice = { enum: [{ a: 1 }, [1, 2], 'x', null, 1.5] }
+  }
   if (mode === 'tile') {
-    // draft-07: no prefixItems, $defs still known to Ajv; ComposeDB-only keywords become traps
+    // draft-07 spellings of what 2020-12 writes otherwise
+    draft7ize(schema)
     if (chance(0.5)) schema.$schema = 'http://json-schema.org/draft-07/schema#'
   }
   const data = []
