@@ -1289,6 +1289,15 @@ static bool always_valid(const snode *n)
     return n->is_bool ? n->bool_val : n->no_rules;
 }
 
+/* The names every JavaScript object inherits from Object.prototype: Ajv
+ * ({ownProperties: false}) tests `data[name] !== undefined`, so for it
+ * these are always present, and `properties` validates their inherited
+ * values (a function: no JSON type; __proto__: an empty object). */
+static const char *const PROTO_NAMES[] = {
+    "constructor", "__defineGetter__", "__defineSetter__", "hasOwnProperty", "__lookupGetter__",
+    "__lookupSetter__", "isPrototypeOf", "propertyIsEnumerable", "toString", "valueOf", "__proto__",
+    "toLocaleString", NULL};
+
 static int strict_node(cer_schema *s, snode *n, unsigned ctx, bool *required_seen, cer_strmap *defined);
 
 /* The in-place subschemas share the data and the context. */
@@ -1433,7 +1442,10 @@ static int strict_node(cer_schema *s, snode *n, unsigned ctx, bool *required_see
         for (const cJSON *r = n->required->child; r; r = r->next) {
             if (!cJSON_IsString(r))
                 continue;
-            if (!cer_strmap_get(&n->propmap, r->valuestring) && !cer_strmap_get(defined, r->valuestring))
+            /* Ajv tests parentSchema.properties?.[key]: with a properties
+             * object, Object.prototype's names are "defined" there */
+            if (!cer_strmap_get(&n->propmap, r->valuestring) && !cer_strmap_get(defined, r->valuestring) &&
+                !(n->props && in_list(r->valuestring, PROTO_NAMES)))
                 return cer_err(-EINVAL, "schema: strict mode: required property \"%s\" is not defined (strictRequired)",
                                r->valuestring);
         }
@@ -2250,15 +2262,6 @@ static const cJSON *member(vctx *c, members *m, const char *key)
     return cer_strmap_get(&m->map, key);
 }
 
-/* The names every JavaScript object inherits from Object.prototype: Ajv
- * ({ownProperties: false}) tests `data[name] !== undefined`, so for it
- * these are always present, and `properties` validates their inherited
- * values (a function: no JSON type; __proto__: an empty object). */
-static const char *const PROTO_NAMES[] = {
-    "constructor", "__defineGetter__", "__defineSetter__", "hasOwnProperty", "__lookupGetter__",
-    "__lookupSetter__", "isPrototypeOf", "propertyIsEnumerable", "toString", "valueOf", "__proto__",
-    "toLocaleString", NULL};
-
 static bool present(vctx *c, members *m, const char *key)
 {
     return member(c, m, key) || in_list(key, PROTO_NAMES);
@@ -2363,6 +2366,147 @@ static bool validate_object(vctx *c, const snode *n, const cJSON *v)
     return ok;
 }
 
+/* Whether key is an array index for JavaScript ("0".."4294967294", no
+ * leading zero): such keys come first in Object.keys, ascending. */
+static bool index_key(const char *k, uint32_t *out)
+{
+    uint64_t v = 0;
+
+    if (!*k || (k[0] == '0' && k[1]))
+        return false;
+    for (; *k; k++) {
+        if (*k < '0' || *k > '9' || (v = v * 10 + (uint64_t)(*k - '0')) > 4294967294u)
+            return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+typedef struct keyed { const cJSON *m; uint32_t idx; bool is_idx; size_t pos; } keyed;
+
+static int keyed_cmp(const void *x, const void *y)
+{
+    const keyed *a = x, *b = y;
+
+    if (a->is_idx != b->is_idx)
+        return a->is_idx ? -1 : 1;
+    if (a->is_idx)
+        return a->idx < b->idx ? -1 : a->idx > b->idx;
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+static const cJSON *own(const cJSON *obj, const char *key)
+{
+    return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+/* fast-deep-equal 3.1.3, Ajv's equal, on values as JSON.parse makes them:
+ * 1 equal, 0 not, -1 where it throws (an own "valueOf" or "toString" that
+ * is not a function); an own "constructor" compares with === (so two
+ * objects are never the same). Keys in Object.keys order, checked from the
+ * last, as it does. */
+static int js_equal(vctx *c, const cJSON *a, const cJSON *b, unsigned depth)
+{
+    int ta = a->type & 0xff, tb = b->type & 0xff;
+
+    if (depth > EVAL_DEPTH_MAX) {
+        fatal(c, cer_err(-EFBIG, "schema: values nested too deeply to compare"));
+        return 0;
+    }
+    if ((ta == cJSON_Object || ta == cJSON_Array) && (tb == cJSON_Object || tb == cJSON_Array)) {
+        const cJSON *ca = ta == cJSON_Object ? own(a, "constructor") : NULL;
+        const cJSON *cb = tb == cJSON_Object ? own(b, "constructor") : NULL;
+
+        if (ta != tb)
+            return 0;  /* Array vs Object (an own constructor is never either) */
+        if (ca || cb) {
+            int t1, t2;
+
+            if (!ca || !cb)
+                return 0;
+            t1 = ca->type & 0xff, t2 = cb->type & 0xff;
+            /* ===: objects by identity, the rest by value */
+            if (t1 != t2 || t1 == cJSON_Object || t1 == cJSON_Array ||
+                (t1 == cJSON_Number && ca->valuedouble != cb->valuedouble) ||
+                ((t1 == cJSON_String || t1 == cJSON_Raw) && strcmp(ca->valuestring, cb->valuestring) != 0))
+                return 0;
+        }
+        if (ta == cJSON_Array) {
+            size_t n = count_children(a), k = 0;
+            const cJSON **xs;
+            int r = 1;
+
+            if (n != count_children(b))
+                return 0;
+            if (!n)
+                return 1;
+            if (!(xs = malloc(2 * n * sizeof *xs))) {
+                fatal(c, -ENOMEM);
+                return 0;
+            }
+            for (const cJSON *x = a->child, *y = b->child; x; x = x->next, y = y->next, k++)
+                xs[2 * k] = x, xs[2 * k + 1] = y;
+            for (size_t i = n; i-- > 0 && r == 1;)
+                r = js_equal(c, xs[2 * i], xs[2 * i + 1], depth + 1);
+            free(xs);
+            return r;
+        }
+        if (own(a, "valueOf") || own(a, "toString"))
+            return -1;
+        {
+            size_t n = count_children(a), k = 0;
+            keyed *ks;
+            int r = 1;
+
+            if (n != count_children(b))
+                return 0;
+            if (!n)
+                return 1;
+            if (!(ks = malloc(n * sizeof *ks))) {
+                fatal(c, -ENOMEM);
+                return 0;
+            }
+            for (const cJSON *m = a->child; m; m = m->next, k++) {
+                ks[k].m = m;
+                ks[k].pos = k;
+                ks[k].is_idx = index_key(m->string, &ks[k].idx);
+            }
+            qsort(ks, n, sizeof *ks, keyed_cmp);
+            for (size_t i = n; i-- > 0 && r == 1;)
+                if (!own(b, ks[i].m->string))
+                    r = 0;
+            for (size_t i = n; i-- > 0 && r == 1;)
+                r = js_equal(c, ks[i].m, own(b, ks[i].m->string), depth + 1);
+            free(ks);
+            return r;
+        }
+    }
+    if (ta != tb)
+        return 0;
+    switch (ta) {
+    case cJSON_Number: return a->valuedouble == b->valuedouble;
+    case cJSON_String: case cJSON_Raw: return strcmp(a->valuestring, b->valuestring) == 0;
+    case cJSON_True: case cJSON_False: case cJSON_NULL: return 1;
+    default: return 0;
+    }
+}
+
+/* Whether v holds an object with an own key JavaScript objects inherit
+ * ("valueOf", "toString", "constructor"): where js_equal departs from
+ * structural equality. */
+static bool has_proto_keys(const cJSON *v, unsigned depth)
+{
+    if (depth > EVAL_DEPTH_MAX)
+        return true;
+    if (cJSON_IsObject(v) && (own(v, "valueOf") || own(v, "toString") || own(v, "constructor")))
+        return true;
+    if (cJSON_IsObject(v) || cJSON_IsArray(v))
+        for (const cJSON *e = v->child; e; e = e->next)
+            if (has_proto_keys(e, depth + 1))
+                return true;
+    return false;
+}
+
 /* A structural hash of a JSON value: equal values (cer_json_equal) hash
  * alike. */
 static uint64_t json_hash(const cJSON *v)
@@ -2402,7 +2546,11 @@ static int hitem_cmp(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* uniqueItems: the first duplicate pair (Ajv reports items ## j and i). */
+/* uniqueItems: the first duplicate pair (Ajv reports items ## j and i).
+ * With own valueOf/toString/constructor keys somewhere, Ajv's pairwise
+ * loop (i from the end, j below it) is run as it runs, a throw counting as
+ * a failure; otherwise equal values hash alike and only those are
+ * compared. */
 static bool unique_items(vctx *c, const cJSON *v, size_t *di, size_t *dj)
 {
     size_t n = count_children(v), k = 0;
@@ -2411,6 +2559,30 @@ static bool unique_items(vctx *c, const cJSON *v, size_t *di, size_t *dj)
 
     if (n < 2)
         return true;
+    if (has_proto_keys(v, 0)) {
+        const cJSON **xs = malloc(n * sizeof *xs);
+
+        if (!xs) {
+            fatal(c, -ENOMEM);
+            return true;
+        }
+        for (const cJSON *e = v->child; e; e = e->next, k++)
+            xs[k] = e;
+        for (size_t i = n; i-- > 0 && uniq && !c->fatal;)
+            for (size_t j = i; j-- > 0;) {
+                if (!c->budget--) {
+                    fatal(c, cer_err(-EFBIG, "schema: validation too costly (schema x instance budget spent)"));
+                    break;
+                }
+                if (js_equal(c, xs[i], xs[j], 0) != 0) {
+                    *di = j, *dj = i;
+                    uniq = false;
+                    break;
+                }
+            }
+        free(xs);
+        return uniq;
+    }
     h = malloc(n * sizeof *h);
     if (!h) {
         fatal(c, -ENOMEM);
@@ -2422,7 +2594,7 @@ static bool unique_items(vctx *c, const cJSON *v, size_t *di, size_t *dj)
     for (size_t a = 0; a < n && uniq; a++)
         for (size_t b = a + 1; b < n && h[b].h == h[a].h; b++)
             if (cer_json_equal(h[a].v, h[b].v)) {
-                *di = h[a].i, *dj = h[b].i;
+                *di = h[a].i < h[b].i ? h[a].i : h[b].i, *dj = h[a].i < h[b].i ? h[b].i : h[a].i;
                 uniq = false;
                 break;
             }
@@ -2845,7 +3017,9 @@ static bool unevaluated_props(vctx *c, const snode *n, const cJSON *v, ann *a)
         if (p->kind == K_STATIC)
             evaluated = p->bits && (p->bits[i / 8] & (1u << (i % 8)));
         else if (p->kind == K_NAME)
-            evaluated = p->var->v == V_SET && p->var->bits && (p->var->bits[i / 8] & (1u << (i % 8)));
+            /* props[key] on Ajv's object: Object.prototype's names are truthy */
+            evaluated = p->var->v == V_SET &&
+                        ((p->var->bits && (p->var->bits[i / 8] & (1u << (i % 8)))) || in_list(e->string, PROTO_NAMES));
         else
             evaluated = false;
         if (evaluated)
@@ -2932,15 +3106,20 @@ static bool validate_inner(vctx *c, const snode *n, const cJSON *v, ann *a, unsi
         error_at(c, "type", "must be %s", buf);
         ok = false;
     }
-    if (n->const_ && !cer_json_equal(v, n->const_)) {
+    if (n->const_ && js_equal(c, v, n->const_, 0) != 1) {
         error_at(c, "const", "must be equal to constant");
         ok = false;
     }
     if (n->enum_) {
         bool found = false;
 
-        for (const cJSON *e = n->enum_->child; e && !found; e = e->next)
-            found = cer_json_equal(v, e);
+        for (const cJSON *e = n->enum_->child; e && !found; e = e->next) {
+            int r = js_equal(c, v, e, 0);
+
+            if (r < 0)
+                break;  /* Ajv throws: the value is refused */
+            found = r == 1;
+        }
         if (!found) {
             error_at(c, "enum", "must be equal to one of the allowed values");
             ok = false;

@@ -282,6 +282,9 @@ START_TEST(test_strict_model)
     ck_assert_int_eq(verdict("{\"type\":\"string\",\"pattern\":\"[\\\\d-z]\"}", M, "\"x\""), NOCOMPILE);
     ck_assert_int_eq(verdict("{\"type\":\"string\",\"minLength\":1.5}", M, "\"x\""), NOCOMPILE);
     ck_assert_int_eq(verdict("{\"type\":\"number\",\"multipleOf\":0}", M, "1"), NOCOMPILE);
+    /* Ajv reads parentSchema.properties?.[name]: Object.prototype's names */
+    ck_assert_int_eq(verdict("{\"type\":\"object\",\"required\":[\"toString\"]}", M, "{}"), NOCOMPILE);
+    ck_assert_int_eq(verdict("{\"type\":\"object\",\"properties\":{},\"required\":[\"toString\"]}", M, "{}"), VALID);
     /* unreferenced $defs are not compiled, as in Ajv */
     ck_assert_int_eq(verdict("{\"type\":\"object\",\"$defs\":{\"b\":{\"foo\":2}}}", M, "{}"), VALID);
     ck_assert_int_eq(verdict("{\"type\":\"object\",\"properties\":{\"x\":{\"$ref\":\"#/$defs/a\"}},"
@@ -414,8 +417,25 @@ START_TEST(test_js_values)
     ck_assert_int_eq(verdict("{\"required\":[\"constructor\",\"toString\"]}", L, "{}"), VALID);
     ck_assert_int_eq(verdict("{\"properties\":{\"valueOf\":{\"type\":\"number\"}}}", L, "{}"), INVALID);
     ck_assert_int_eq(verdict("{\"properties\":{\"valueOf\":{\"type\":\"number\"}}}", L, "{\"valueOf\":1}"), VALID);
-    /* multipleOf as (data / m) % 1 */
+    /* equality as fast-deep-equal (Ajv's) sees JSON.parse's objects: an own
+     * toString/valueOf makes it throw (the value is refused), an own
+     * constructor compares with === */
+    ck_assert_int_eq(verdict("{\"enum\":[{\"a\":1},{\"toString\":1}]}", L, "{\"toString\":1}"), INVALID);
+    ck_assert_int_eq(verdict("{\"enum\":[1,{\"a\":1}]}", L, "{\"a\":1}"), VALID);
+    ck_assert_int_eq(verdict("{\"uniqueItems\":true}", L, "[{\"constructor\":1},{\"constructor\":1}]"), INVALID);
+    ck_assert_int_eq(verdict("{\"uniqueItems\":true}", L, "[{\"constructor\":{}},{\"constructor\":{}}]"), VALID);
+    ck_assert_int_eq(verdict("{\"const\":{\"constructor\":{}}}", L, "{\"constructor\":{}}"), INVALID);
+    ck_assert_int_eq(verdict("{\"uniqueItems\":true}", L, "[{\"valueOf\":1},{\"a\":2}]"), VALID);
+    ck_assert_int_eq(verdict("{\"uniqueItems\":true}", L, "[{\"a\":2},{\"valueOf\":1}]"), INVALID);
+    ck_assert_int_eq(verdict("{\"unevaluatedProperties\":false,\"patternProperties\":{\"^z\":{}}}", L,
+                             "{\"constructor\":1}"), VALID);
+    ck_assert_int_eq(verdict("{\"unevaluatedProperties\":false,\"properties\":{}}", L, "{\"constructor\":1}"), INVALID);
+    /* multipleOf as Ajv's res !== parseInt(res) */
     ck_assert_int_eq(verdict("{\"multipleOf\":0.1}", L, "0.3"), INVALID);
+    ck_assert_int_eq(verdict("{\"multipleOf\":0.5}", L, "1e308"), INVALID);
+    ck_assert_int_eq(verdict("{\"multipleOf\":0.5}", L, "3.333333333333333e307"), INVALID);
+    ck_assert_int_eq(verdict("{\"multipleOf\":1}", L, "1e20"), VALID);
+    ck_assert_int_eq(verdict("{\"multipleOf\":1}", L, "1e21"), INVALID);
     ck_assert_int_eq(verdict("{\"multipleOf\":0.5}", L, "1.5"), VALID);
     /* formats ComposeDB schemas use, ajv-formats "full" */
     ck_assert_int_eq(verdict("{\"format\":\"date-time\"}", L, "\"2020-01-01T00:00:00Z\""), VALID);

@@ -24,7 +24,7 @@ const int = (a, b) => a + Math.floor(rnd() * (b - a + 1))
 const pick = (arr) => arr[Math.floor(rnd() * arr.length)]
 const chance = (p) => rnd() < p
 
-const NAMES = ['t', 'e', 'w', 'q', 'zz', 'z1', 'title', 'body', 'count', 'tags', 'owner', 'created', 'score', 'a', 'b', 'c', 'x-y', 'ünï',
+const NAMES = ['t', 'e', 'w', 'q', 'zz', 'z1', 'toString', 'constructor', 'title', 'body', 'count', 'tags', 'owner', 'created', 'score', 'a', 'b', 'c', 'x-y', 'ünï',
   'url', 'email', 'nested', 'list', 'flag', 'kind', 'ref', 'n']
 const PATTERNS = ['^[a-z]+$', '^\\d{3}-\\d{4}$', '^.{2,5}$', '\\s', '^\\S+$', '^[\\p{L}]+$', '^(a|b)*c$',
   '[^\\x00-\\x7f]', '^\\w+@\\w+\\.com$', '^$', 'é', '^[A-Z][a-z]*(?: [A-Z][a-z]*)*$', '^(?<y>\\d{4})-\\k<y>$',
