@@ -983,8 +983,10 @@ static int compile_keywords(cer_schema *s, snode *n, unsigned depth)
             return rc;
         if (cer_strmap_reserve(&n->propmap, n->nprops) < 0)
             return oom();
+        /* Ajv's allSchemaProperties leaves "__proto__" out: never applied */
         for (size_t k = 0; k < n->nprops; k++)
-            cer_strmap_put(&n->propmap, n->props[k].key, &n->props[k]);
+            if (strcmp(n->props[k].key, "__proto__") != 0)
+                cer_strmap_put(&n->propmap, n->props[k].key, &n->props[k]);
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(j, "patternProperties"))) {
         size_t k = 0;
@@ -1292,7 +1294,8 @@ static bool always_valid(const snode *n)
 /* The names every JavaScript object inherits from Object.prototype: Ajv
  * ({ownProperties: false}) tests `data[name] !== undefined`, so for it
  * these are always present, and `properties` validates their inherited
- * values (a function: no JSON type; __proto__: an empty object). */
+ * values (functions: no JSON type; a "__proto__" property schema is never
+ * applied, Ajv's allSchemaProperties leaves it out). */
 static const char *const PROTO_NAMES[] = {
     "constructor", "__defineGetter__", "__defineSetter__", "hasOwnProperty", "__lookupGetter__",
     "__lookupSetter__", "isPrototypeOf", "propertyIsEnumerable", "toString", "valueOf", "__proto__",
@@ -2352,8 +2355,8 @@ static bool validate_object(vctx *c, const snode *n, const cJSON *v)
     for (size_t k = 0; k < n->nprops && !c->fatal; k++) {
         const char *key = n->props[k].key;
 
-        if (in_list(key, PROTO_NAMES) && !member(c, &m, key)) {
-            cJSON inherited = {.type = strcmp(key, "__proto__") == 0 ? cJSON_Object : cJSON_Invalid};
+        if (in_list(key, PROTO_NAMES) && strcmp(key, "__proto__") != 0 && !member(c, &m, key)) {
+            cJSON inherited = {.type = cJSON_Invalid};
             size_t mark = path_push_key(c, key);
 
             if (!validate(c, n->props[k].s, &inherited, NULL))
