@@ -8,7 +8,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := libcbor libsodium libsecp256k1 libcrypto libcurl libcjson libmicrohttpd fuse3
+PKGS    := libcbor libsodium libsecp256k1 libcrypto libcurl libcjson libmicrohttpd libpcre2-8 fuse3
 # fs/: main.c, the mount (fs/mount/) and the command line (fs/cli/), whose
 # helpers the mount's options use too
 CPPFLAGS += -D_GNU_SOURCE -Icore -Ifs/cli $(shell pkg-config --cflags $(PKGS))
@@ -128,7 +128,13 @@ OOM_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=st
 $(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/tests/testutil.o $(LIB)
 	$(CC) $(LDFLAGS) $(OOM_WRAP) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
-tests: $(TEST_BIN) $(PROG) $(EXAMPLE_BIN)
+# the driver of tests/schema_js_test.sh (our side of the Ajv comparison)
+SCHEMA_RUN := $(BUILD)/tests/schema_run
+$(SCHEMA_RUN): tests/schema/schema_run.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+tests: $(TEST_BIN) $(PROG) $(EXAMPLE_BIN) $(SCHEMA_RUN)
 
 # Runs every Check program, then every shell test; fails on the first failure
 # but reports all Check suites first. A shell test that exits 77 is SKIPPED

@@ -579,6 +579,54 @@ int cer_patch_apply(cJSON **out, const cJSON *doc, const cJSON *patch);
 int cer_patch_diff(cJSON **out, const cJSON *from, const cJSON *to);
 
 /* ------------------------------------------------------------------ */
+/* JSON Schema, as js-ceramic validates with Ajv 8                      */
+/* ------------------------------------------------------------------ */
+
+/* A compiled schema: compile once, validate many instances (thread-safe). */
+typedef struct cer_schema cer_schema;
+
+/* Dialects: the Ajv instance js-ceramic 2.44 builds for each use, with
+ * ajv-formats 2.1.1 ("full" formats and the formatMaximum/... keywords).
+ *   CER_SCHEMA_MODEL  Models and ModelInstanceDocuments: Ajv2020 (draft
+ *                     2020-12) with {strict: true, allErrors: true,
+ *                     allowMatchingProperties: false}
+ *   CER_SCHEMA_TILE   TileDocument schemas: Ajv (draft-07) with
+ *                     {allErrors: true, strictTypes: false, strictTuples:
+ *                     false} (strict schema: unknown keywords and formats
+ *                     are still refused)
+ * CER_SCHEMA_LOOSE may be or-ed in: strict mode off entirely ({strict:
+ * false}, as Ajv runs the JSON-Schema-Test-Suite); for tests. */
+#define CER_SCHEMA_MODEL 0u
+#define CER_SCHEMA_TILE  1u
+#define CER_SCHEMA_LOOSE 0x100u
+
+/* One failed check, as an Ajv error object. */
+typedef struct cer_schema_error {
+    char *instance_path;  /* Ajv's instancePath: JSON Pointer, "" for the root */
+    char *keyword;        /* the failing keyword: "type", "required", ... */
+    char *message;        /* Ajv's message: "must be string" */
+} cer_schema_error;
+
+/* Compile schema (copied: the caller keeps its own). -EINVAL where Ajv
+ * would throw while compiling: not valid against the dialect's
+ * meta-schema, an unknown $schema, keyword or format, a strict-mode
+ * violation, a pattern JavaScript refuses, a reference that does not
+ * resolve within the schema (nothing is fetched: a remote $ref is
+ * refused); -EFBIG past the nesting limit; -ENOMEM. Free with
+ * cer_schema_free. */
+int cer_schema_new(cer_schema **out, const cJSON *schema, unsigned mode);
+void cer_schema_free(cer_schema *s);
+/* Validate instance. 0 when valid; -EINVAL when not, with cer_errmsg()
+ * "Validation Error: data/a must be string, ..." (js-ceramic's message)
+ * and, when errors is not NULL, the errors (at most 64; caller frees with
+ * cer_schema_errors_free); -EFBIG when validation would cost more than
+ * schema size x instance size allows, nests too deep or a pattern
+ * backtracks past its match limit; -ENOMEM. */
+int cer_schema_validate(const cer_schema *s, const cJSON *instance, cer_schema_error **errors,
+                        size_t *nerrors);
+void cer_schema_errors_free(cer_schema_error *errors, size_t n);
+
+/* ------------------------------------------------------------------ */
 /* Pubsub messages                                                      */
 /* ------------------------------------------------------------------ */
 

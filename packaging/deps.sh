@@ -10,7 +10,7 @@ set -eu
 # (tests/manpage_test.sh renders the man pages); then what the tests drive
 # through the mount (the editors and tools whose saves were traced: fs/README.md)
 PKGS="build-essential pkg-config libcbor-dev libsodium-dev libsecp256k1-dev libssl-dev libcurl4-openssl-dev
-libcjson-dev libmicrohttpd-dev libfuse3-dev fuse3 check clang libclang-rt-14-dev valgrind
+libcjson-dev libmicrohttpd-dev libpcre2-dev libfuse3-dev fuse3 check clang libclang-rt-14-dev valgrind
 debhelper dpkg-dev lintian
 python3 jq xxd curl ca-certificates groff-base man-db
 vim nano emacs-nox rsync moreutils attr tmux tar"

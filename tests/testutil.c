@@ -17,6 +17,11 @@
 #define TEST_DATA_DIR "tests/vectors"
 #endif
 
+const char *tu_data_dir(void)
+{
+    return TEST_DATA_DIR;
+}
+
 uint8_t *tu_load_file(const char *name, size_t *len)
 {
     char path[1024];

@@ -14,6 +14,8 @@
 
 #include "ceramic.h"
 
+/* The tests/vectors directory (absolute in the build). */
+const char *tu_data_dir(void);
 /* Load tests/vectors/<name> as JSON; aborts the test on failure. Caller frees. */
 cJSON *tu_load_json(const char *name);
 /* Read a whole file from tests/vectors/; caller frees; *len set. */
