@@ -7,6 +7,8 @@
  * sends is trusted: a commit is stored and then applied as a tip from the
  * network is, verified by the node; what fails changes no stream.
  */
+#include "casauth.h"
+#include "clock.h"
 #include "error.h"
 #include "httpd.h"
 #include "state.h"
@@ -21,6 +23,11 @@
 #define API_PREFIX "/api/v0/"
 #define PATH_MAX_LEN 2048           /* longer paths are refused */
 #define SEGS_MAX 6
+/* js's admin codes: a few, each good once within a minute */
+#define CODES_MAX 50
+#define CODE_TTL_MS (60 * 1000)
+#define ADMINS_MAX 16
+#define PINS_PATH "/api/v0/admin/pins"
 
 struct cer_api {
     cer_node *node;
@@ -29,6 +36,13 @@ struct cer_api {
     cer_httpd *http;
     pthread_t thread;
     bool running;
+    /* the admin API's state, touched only on the server thread */
+    char admins[ADMINS_MAX][CER_DID_MAX];
+    size_t nadmins;
+    struct {
+        char code[37];
+        int64_t ms;             /* when it was given; 0: free */
+    } codes[CODES_MAX];
 };
 
 /* ---- answers ---- */
@@ -96,6 +110,16 @@ static int no_route(cer_http_resp *resp, const char *method, const char *path)
             return -ENOMEM;
     }
     return cer_buf_append(&resp->body, tail, sizeof tail - 1) < 0 ? -ENOMEM : 0;
+}
+
+static bool is(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0;
+}
+
+static bool is_method(const cer_http_req *req, const char *m)
+{
+    return is(req->method, m);
 }
 
 /* ---- StreamIDs ---- */
@@ -404,6 +428,151 @@ static int text(cer_http_resp *resp, int status, const char *s)
     return cer_buf_append(&resp->body, s, strlen(s)) < 0 ? -ENOMEM : 0;
 }
 
+/* ---- the admin API (pins) ---- */
+
+/* GET /api/v0/admin/getCode: a fresh code (the oldest one goes when full) */
+static int get_code(cer_api *a, cer_http_resp *resp)
+{
+    size_t slot = 0;
+    cJSON *j;
+    char *json = NULL;
+
+    for (size_t i = 0; i < CODES_MAX; i++)
+        if (a->codes[i].ms < a->codes[slot].ms)
+            slot = i;
+    cer_uuid4(a->codes[slot].code);
+    a->codes[slot].ms = cer_clock_ms(CLOCK_MONOTONIC);
+    if (!(j = cJSON_CreateObject()) || !cJSON_AddStringToObject(j, "code", a->codes[slot].code) ||
+        cer_json_print(&json, j, 0) < 0) {
+        cJSON_Delete(j);
+        return -ENOMEM;
+    }
+    cJSON_Delete(j);
+    return answer(resp, 200, json);
+}
+
+/* Take a code: 0, or the reason it is refused (js's words). */
+static const char *take_code(cer_api *a, const char *code)
+{
+    int64_t now = cer_clock_ms(CLOCK_MONOTONIC);
+
+    for (size_t i = 0; i < CODES_MAX; i++) {
+        if (!a->codes[i].ms || strcmp(a->codes[i].code, code) != 0)
+            continue;
+        bool fresh = now - a->codes[i].ms <= CODE_TTL_MS;
+        a->codes[i].ms = 0;
+        return fresh ? NULL : "Unauthorized access: expired admin code - admin codes are only valid for 60 seconds";
+    }
+    return "Unauthorized access: invalid/already used admin code";
+}
+
+/* js's admin authorization: "Basic <compact JWS>" of {code, requestPath}
+ * by an admin DID, the code one this server gave and not used yet. 0 when
+ * authorized; 1 when answered (refused). */
+static int authorize(cer_api *a, const cer_http_req *req, cer_http_resp *resp)
+{
+    const char *h = req->authorization, *why;
+    char kid[CER_KID_MAX];
+    cer_jws jws = {0};
+    cJSON *p = NULL;
+    const char *code, *path;
+    size_t n;
+    int rc = 1;
+
+    if (!h)
+        return fail(resp, CER_JSAPI_STATUS_UNAUTHORIZED, "Missing authorization header") < 0 ? -ENOMEM : 1;
+    n = strnlen(h, CER_CASAUTH_HEADER_MAX + 1);
+    if (n <= 6 || n > CER_CASAUTH_HEADER_MAX || strncmp(h, "Basic ", 6) != 0)
+        return fail(resp, 400, "Invalid authorization header format. It needs to be 'Authorization: Basic <JWS BLOCK>'") < 0
+                   ? -ENOMEM
+                   : 1;
+    if (cer_jws_from_compact(&jws, h + 6, n - 6) < 0 || cer_jws_verify(&jws, 0, kid, sizeof kid) < 0 ||
+        cer_json_parse(&p, (const char *)jws.payload, jws.payload_len, 0) < 0 || !cJSON_IsObject(p)) {
+        if (fail(resp, CER_JSAPI_STATUS_UNAUTHORIZED, "Error while processing the authorization header %s",
+                 cer_errmsg()) < 0)
+            rc = -ENOMEM;
+        goto out;
+    }
+    code = cJSON_GetStringValue(cJSON_GetObjectItem(p, "code"));
+    path = cJSON_GetStringValue(cJSON_GetObjectItem(p, "requestPath"));
+    if (!path || strcmp(path, PINS_PATH) != 0)
+        why = "The jws block contains a request path that doesn't match the request (" PINS_PATH ")";
+    else if (!code)
+        why = "Admin code is missing from the the jws block";
+    else
+        why = take_code(a, code);
+    /* the kid is the DID and a fragment: the DID whole, not a prefix (js's startsWith) */
+    for (size_t i = 0, l; i < a->nadmins && !why; i++)
+        if (strncmp(kid, a->admins[i], l = strlen(a->admins[i])) == 0 && (kid[l] == '#' || !kid[l])) {
+            rc = 0;
+            goto out;
+        }
+    if (why)
+        rc = fail(resp, CER_JSAPI_STATUS_UNAUTHORIZED, "%s", why);
+    else
+        rc = fail(resp, CER_JSAPI_STATUS_UNAUTHORIZED,
+                  "Unauthorized access: DID '%s' does not have admin access permission to this node", kid);
+    rc = rc < 0 ? -ENOMEM : 1;
+out:
+    cJSON_Delete(p);
+    cer_jws_free(&jws);
+    return rc;
+}
+
+typedef struct pins {
+    cer_streamref *ids;
+    size_t n, cap;
+} pins;
+
+static int add_pin(const cer_stream_info *info, void *arg)
+{
+    pins *p = arg;
+
+    if (!info->pinned)
+        return 0;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 64;
+        cer_streamref *t = realloc(p->ids, cap * sizeof *t);
+        if (!t)
+            return -ENOMEM;
+        p->ids = t, p->cap = cap;
+    }
+    p->ids[p->n++] = info->id;
+    return 0;
+}
+
+/* /api/v0/admin/pins[/:id]: GET lists, POST pins, DELETE unpins */
+static int admin_pins(cer_api *a, const cer_http_req *req, cer_http_resp *resp, const char *sid)
+{
+    cer_streamref id;
+    cer_stream_info info;
+    pins p = {0};
+    char *json = NULL;
+    int rc;
+
+    if ((rc = authorize(a, req, resp)) != 0)
+        return rc < 0 ? rc : 0;
+    if (sid && (rc = parse_ref(resp, &id, sid)) != 0)
+        return rc < 0 ? rc : 0;
+    if (sid)
+        id.is_commit = false, id.commit = (cer_cid){0};
+    if (is_method(req, "GET")) {
+        if (sid)
+            rc = cer_node_info(a->node, &id, &info) == 0 && info.pinned ? add_pin(&info, &p) : 0;
+        else
+            rc = cer_node_list(a->node, add_pin, &p);
+        if (rc >= 0)
+            rc = cer_jsapi_pins_body(&json, p.ids, p.n);
+        free(p.ids);
+        return rc < 0 ? fail_rc(resp, rc, "Cannot list the pins") : answer(resp, 200, json);
+    }
+    if (!sid)
+        return no_route(resp, req->method, req->path);
+    if ((rc = cer_node_pin(a->node, &id, is_method(req, "POST"))) < 0)
+        return fail_rc(resp, rc, "Cannot change the pin");
+    return cer_jsapi_pin_body(&json, &id, is_method(req, "POST")) < 0 ? -ENOMEM : answer(resp, 200, json);
+}
+
 /* Split path (after the prefix) at '/', runs of '/' as one, as the
  * client's double slashes reach js's routes. */
 static size_t split(char *p, char *seg[SEGS_MAX + 1])
@@ -418,10 +587,6 @@ static size_t split(char *p, char *seg[SEGS_MAX + 1])
     return n;
 }
 
-static bool is(const char *a, const char *b)
-{
-    return strcmp(a, b) == 0;
-}
 
 static int handle(void *arg, const cer_http_req *req, cer_http_resp *resp)
 {
@@ -468,10 +633,14 @@ static int handle(void *arg, const cer_http_req *req, cer_http_resp *resp)
         return fail(resp, CER_JSAPI_STATUS_UNSUPPORTED,
                     "Method not supported: pin requests have moved to the admin API /admin/pins");
     if (is(seg[0], "admin")) {
+        if (n == 2 && get && is(seg[1], "getCode"))
+            return get_code(a, resp);
+        if (n >= 2 && is(seg[1], "pins") && n <= 3 && (get || post || is(m, "DELETE")))
+            return admin_pins(a, req, resp, n == 3 ? seg[2] : NULL);
         if (!req->authorization)
             return fail(resp, CER_JSAPI_STATUS_UNAUTHORIZED, "Missing authorization header");
-        return fail(resp, CER_JSAPI_STATUS_UNAUTHORIZED,
-                    "Unauthorized access: this node has no admin DIDs (the admin API is not served)");
+        return fail(resp, CER_JSAPI_STATUS_FAILED, "The admin API's %s is not served by this node (pins only)",
+                    n >= 2 ? seg[1] : "root");
     }
     if (is(seg[0], "collection"))
         return fail(resp, CER_JSAPI_STATUS_FAILED,
@@ -504,6 +673,17 @@ int cer_api_start(cer_api **out, cer_node *node, const cer_api_opts *opts)
     a->node = node;
     a->sync = opts->sync;
     a->anchorer = opts->anchorer;
+    /* the admin DIDs: the node's own and those given */
+    snprintf(a->admins[a->nadmins++], CER_DID_MAX, "%s", cer_node_did(node));
+    for (size_t i = 0; i < opts->nadmin_dids; i++) {
+        if (a->nadmins == ADMINS_MAX || strlen(opts->admin_dids[i]) >= CER_DID_MAX ||
+            strncmp(opts->admin_dids[i], "did:", 4) != 0) {
+            free(a);
+            return cer_err(-EINVAL, "admin DIDs: at most %d did:... of under %d characters", ADMINS_MAX - 1,
+                           CER_DID_MAX);
+        }
+        snprintf(a->admins[a->nadmins++], CER_DID_MAX, "%s", opts->admin_dids[i]);
+    }
     /* bodies a little over js's 1 MiB get js's 500 from the parser; far over, 413 at once */
     ho = (cer_httpd_opts){.listen = opts->listen,
                           .max_body = opts->max_body ? opts->max_body : 2 * CER_JSAPI_BODY_MAX,

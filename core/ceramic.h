@@ -1524,8 +1524,10 @@ void cer_casd_close(cer_casd *d);
  * apps on @ceramicnetwork/http-client: node/healthcheck, node/chains,
  * streams (create from a genesis, load by StreamID or CommitID, sync and
  * atTime, content, anchor), commits (apply, list), multiqueries; the
- * legacy pins route answers js's 400, the admin API (pins) js's 401,
- * ComposeDB's collection queries an error. Bodies are jsapi.c's. A
+ * legacy pins route answers js's 400; the admin API serves getCode and
+ * pins (list, add, remove) to the node's own DID and admin_dids, with js's
+ * authorization (a one-time code signed in a JWS) and js's 401s, and
+ * nothing else; ComposeDB's collection queries get an error. Bodies are jsapi.c's. A
  * client's commit is stored and applied as the node's own tip (verified as
  * one from the network; journaled, published, anchored): listeners (the
  * mount) hear of it. A refused one changes no stream. One server thread. */
@@ -1536,6 +1538,8 @@ typedef struct cer_api_opts {
     cer_sync *sync;             /* borrowed, may be NULL: loads of streams the node
                                    lacks, and sync=1, query the network */
     cer_anchorer *anchorer;     /* borrowed, may be NULL: streams/:id/anchor */
+    const char *const *admin_dids;  /* more admin DIDs than the node's (up to 15) */
+    size_t nadmin_dids;
     size_t max_body;            /* default 2 MiB (js's 1 MiB limit is the parser's) */
     unsigned max_conns, max_per_ip, timeout_s;  /* cer_httpd's defaults */
     void (*log)(void *arg, const char *line);  /* the WARNING; NULL: stderr */

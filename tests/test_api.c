@@ -69,15 +69,15 @@ static const char *field(const cJSON *x, const char *name)
     return s ? s : "";
 }
 
-/* One request; the raw answer (caller frees). */
-static char *request(const char *method, const char *url, const char *body, size_t len)
+/* One request (auth: an Authorization value, or NULL); the raw answer (caller frees). */
+static char *request_auth(const char *method, const char *url, const char *body, size_t len, const char *auth)
 {
-    size_t hn = strlen(url) + 256;
+    size_t hn = strlen(url) + (auth ? strlen(auth) : 0) + 256;
     char *head = malloc(hn), *raw, *out;
     int n = snprintf(head, hn,
-                     "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                     "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n%s%s%s"
                      "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                     method, url, len);
+                     method, url, auth ? "Authorization: " : "", auth ? auth : "", auth ? "\r\n" : "", len);
 
     raw = malloc((size_t)n + len);
     memcpy(raw, head, (size_t)n);
@@ -88,6 +88,11 @@ static char *request(const char *method, const char *url, const char *body, size
     free(raw);
     ck_assert_ptr_nonnull(out);
     return out;
+}
+
+static char *request(const char *method, const char *url, const char *body, size_t len)
+{
+    return request_auth(method, url, body, len, NULL);
 }
 
 /* Send exchange label's request; its status and body must be js's. */
@@ -288,6 +293,96 @@ START_TEST(test_node_write_seen)
 }
 END_TEST
 
+/* "Basic <JWS>" of {code, requestPath} by key, as the client's admin API signs it */
+static char *admin_auth(const cer_key *key, const char *code, const char *path)
+{
+    char payload[256], *compact = NULL, *out;
+    cer_jws jws;
+    int n = snprintf(payload, sizeof payload, "{\"code\":\"%s\",\"requestPath\":\"%s\"}", code, path);
+
+    ck_assert_int_eq(cer_jws_sign_bytes(&jws, key, (const uint8_t *)payload, (size_t)n), 0);
+    ck_assert_int_eq(cer_jws_compact(&compact, &jws, 0), 0);
+    cer_jws_free(&jws);
+    out = malloc(strlen(compact) + 7);
+    sprintf(out, "Basic %s", compact);
+    free(compact);
+    return out;
+}
+
+static char *fresh_code(void)
+{
+    int st;
+    char *b = get("/api/v0/admin/getCode", &st), *code;
+    cJSON *j = NULL;
+
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(cer_json_parse(&j, b, strlen(b), 0), 0);
+    code = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(j, "code")));
+    ck_assert_uint_eq(strlen(code), 36);
+    cJSON_Delete(j);
+    free(b);
+    return code;
+}
+
+/* An admin call with a fresh code signed by key: its answer (caller frees). */
+static char *admin(const cer_key *key, const char *method, const char *url, const char *path)
+{
+    char *code = fresh_code(), *auth = admin_auth(key, code, path), *got;
+
+    got = request_auth(method, url, "{}", 2, auth);
+    free(code);
+    free(auth);
+    return got;
+}
+
+static void expect(char *got, int status, const char *body)
+{
+    ck_assert_msg(tu_http_status(got) == status, "status %d: %s", tu_http_status(got), got);
+    ck_assert_msg(strstr(tu_http_body(got), body), "%s in %s", body, tu_http_body(got));
+    free(got);
+}
+
+/* The admin API: js's one-time codes signed by an admin DID (the node's). */
+START_TEST(test_admin_pins)
+{
+    char keyfile[128], *code, *auth;
+    cer_key key, other;
+    uint8_t seed[32];
+    const char *pins = "/api/v0/admin/pins", *one = "/api/v0/admin/pins/" STREAM;
+
+    snprintf(keyfile, sizeof keyfile, "%s/key", dir);
+    ck_assert_int_eq(cer_key_load_file(&key, keyfile), 0);
+    memset(seed, 0x42, sizeof seed);
+    ck_assert_int_eq(cer_key_from_seed(&other, seed), 0);
+    replay("create");
+    /* js's answers, byte for byte */
+    expect(admin(&key, "DELETE", one, pins), 200, field(exchange("pin-rm"), "response"));
+    expect(admin(&key, "GET", pins, pins), 200, "{\"pinnedStreamIds\":[],\"pinnedDocIds\":[]}");
+    expect(admin(&key, "POST", one, pins), 200, field(exchange("pin-add"), "response"));
+    expect(admin(&key, "GET", one, pins), 200, field(exchange("pin-ls-one"), "response"));
+    expect(admin(&key, "GET", pins, pins), 200, "{\"pinnedStreamIds\":[\"" STREAM "\"]");
+    /* refusals, and the pin stays */
+    expect(request("GET", pins, "", 0), 401, "Missing authorization header");
+    expect(request_auth("GET", pins, "", 0, "Bearer x"), 400, "Basic <JWS BLOCK>");
+    expect(request_auth("GET", pins, "", 0, "Basic e30.e30.AA"), 401, "Error while processing");
+    expect(admin(&other, "DELETE", one, pins), 401, "does not have admin access");
+    expect(admin(&key, "DELETE", one, "/api/v0/streams"), 401, "request path");
+    auth = admin_auth(&key, "00000000-0000-4000-8000-000000000000", pins);
+    expect(request_auth("DELETE", one, "", 0, auth), 401, "invalid/already used admin code");
+    free(auth);
+    code = fresh_code();
+    auth = admin_auth(&key, code, pins);
+    expect(request_auth("GET", pins, "", 0, auth), 200, STREAM);
+    expect(request_auth("DELETE", one, "", 0, auth), 401, "already used");  /* once only */
+    free(auth);
+    free(code);
+    expect(admin(&key, "GET", one, pins), 200, field(exchange("pin-ls-one"), "response"));
+    expect(admin(&key, "GET", "/api/v0/admin/nodeStatus", pins), 500, "not served");
+    cer_key_wipe(&key);
+    cer_key_wipe(&other);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
     Suite *s = suite_create("api");
@@ -300,6 +395,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, test_malformed);
     tcase_add_test(tc, test_multiquery_and_node_writes);
     tcase_add_test(tc, test_node_write_seen);
+    tcase_add_test(tc, test_admin_pins);
     suite_add_tcase(s, tc);
     return s;
 }
