@@ -3,13 +3,16 @@
 # (tests/interop/api.mjs, tile.mjs) against a mount's --api and against the
 # real js-ceramic 2.44, sharing one set of daemons:
 #  1. the same app session (a TileDocument created, updated twice, loaded by
-#     StreamID and CommitID, a multiquery, the content route) gives the same
-#     states from both nodes (serializeState's JSON, compared whole);
+#     StreamID and CommitID, a multiquery, the content route, pins removed,
+#     listed, added through the admin API) gives the same states and answers
+#     from both nodes (serializeState's JSON, compared whole);
 #  2. one node, two doors: the app's write is in the mount (content.json),
 #     a later app update replaces what the mount showed, and a mount save
 #     (mkdir + content.json) is what the app loads next;
 #  3. malformed requests (bad JSON, bad StreamIDs, an oversize body, a
-#     forged genesis signature) get js's {error} and change nothing.
+#     forged genesis signature) get js's {error} and change nothing;
+#  4. `ceramicfs daemon --api` serves the app without a mount, and stops on
+#     SIGTERM with status 0.
 # Ports: INTEROP_API1/INTEROP_API2 (js-ipfs), INTEROP_CERAMIC_PORT (js-ceramic),
 # API_JS_PORT (ceramicfs's API). Without FUSE, node or the peers: SKIP (77),
 # a failure with CI set.
@@ -29,10 +32,14 @@ API="node $HERE/interop/api.mjs"
 t0=$(date +%s)
 interop_need peers ceramic
 interop_start_tmp cfs-apijs
+# the app's key is the mount's (one user, two doors) and an admin DID of both nodes
+SEED=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+export SEED CERAMIC_ADMIN_DIDS="$($CFS did --seed-hex $SEED)"
+(umask 077 && echo $SEED >"$T/key")
 interop_up peers
 interop_up ceramic
 M=$T/mnt
-interop_mount "$M" --state "$T/state" --anchor none --api "127.0.0.1:$APIP"
+interop_mount "$M" --state "$T/state" --key "$T/key" --anchor none --api "127.0.0.1:$APIP"
 until_ok 10 curl -sf "$US/api/v0/node/healthcheck" || bad "the mount's API answers"
 eq "healthcheck" "$(curl -s "$US/api/v0/node/healthcheck")" "Alive!"
 
@@ -42,10 +49,11 @@ ours=$(CERAMIC_URL=$US timeout 60 $API session "$fam" 2>>"$T/tile.err")
 theirs=$(CERAMIC_URL=$JS timeout 60 $API session "$fam" 2>>"$T/tile.err")
 [ -n "$ours" ] || bad "session against ceramicfs"
 [ -n "$theirs" ] || bad "session against js-ceramic"
-for k in streamId state loaded atCommit1 multiquery content; do
+for k in streamId state loaded atCommit1 multiquery content pins; do
     eq "same $k as js" "$(printf '%s' "$ours" | jq -cS ".$k")" "$(printf '%s' "$theirs" | jq -cS ".$k")"
 done
 eq "two updates in the log" "$(printf '%s' "$ours" | jq '.state.log | length')" 3
+eq "pins listed" "$(printf '%s' "$ours" | jq -c '.pins.pinned | length')" 1
 
 # 2. one node, two doors
 sid=$(printf '%s' "$ours" | jq -r .streamId)
@@ -79,4 +87,14 @@ after=$(t jq -c '[.streams - 1, .unpublished - 1]' "$M/.status")
 eq "nothing else changed" "$after" "$before"
 
 interop_unmount "$M" "$MPID" "mount exits 0"
+
+# 4. the daemon without a mount, on the same state
+$CFS daemon --state "$T/state" --key "$T/key" --anchor none --api "127.0.0.1:$APIP" 2>>"$T/daemon.log" &
+DPID=$!
+PIDS="$PIDS $DPID"
+until_ok 10 curl -sf "$US/api/v0/node/healthcheck" || bad "the daemon's API answers"
+eq "daemon serves the mount's saves" "$(CERAMIC_URL=$US tile load "$nid" | jq -c .content)" '{"t":2}'
+kill -TERM $DPID
+wait $DPID
+eq "daemon exits 0 on SIGTERM" "$?" 0
 interop_finish

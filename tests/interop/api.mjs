@@ -5,9 +5,11 @@
 //
 //   api.mjs session FAMILY   a deterministic TileDocument of FAMILY, two
 //                            updates signed by SEED's did:key (no anchors), then
-//                            loads by StreamID and by CommitID, a multiquery and
-//                            the content route; prints one JSON line:
-//                            {streamId, state, loaded, atCommit1, multiquery, content}
+//                            loads by StreamID and by CommitID, a multiquery,
+//                            the content route, and the admin API's pins (SEED's
+//                            DID must be an admin DID of the node): unpin, list,
+//                            pin, list; prints one JSON line:
+//                            {streamId, state, loaded, atCommit1, multiquery, content, pins}
 //                            (states as StreamUtils.serializeState gives them)
 // Env: CERAMIC_URL (default http://127.0.0.1:7007), SEED (64 hex), CERAMIC_DIR.
 import { createRequire } from 'node:module'
@@ -44,6 +46,11 @@ try {
   const atCommit1 = await TileDocument.load(ceramic, doc.allCommitIds[1])
   const mq = await ceramic.multiQuery([{ streamId: doc.id }, { streamId: doc.allCommitIds[1] }])
   const content = await (await fetch(`${url}/api/v0/streams/${doc.id}/content`)).json()
+  const ls = async () => { const r = []; for await (const id of await ceramic.admin.pin.ls(doc.id)) r.push(id); return r }
+  await ceramic.admin.pin.rm(doc.id)
+  const unpinned = await ls()
+  await ceramic.admin.pin.add(doc.id)
+  const pins = { unpinned, pinned: await ls() }
   process.stdout.write(JSON.stringify({
     streamId: doc.id.toString(),
     state: ser(doc.state),
@@ -51,6 +58,7 @@ try {
     atCommit1: ser(atCommit1.state),
     multiquery: Object.fromEntries(Object.entries(mq).map(([k, v]) => [k, ser(v.state)])),
     content,
+    pins,
   }) + '\n')
 } finally {
   await ceramic.close()
