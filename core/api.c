@@ -295,6 +295,11 @@ static int apply(cer_api *a, const cer_streamref *id, const cer_jsapi_request *r
 
     if (r->cacao.len)
         return cer_err(-ENOTSUP, "CACAO-signed commits are not supported by this node yet");
+    /* a forged signature is refused before anything is stored (whether
+     * the signer may write is the node's check, after) */
+    for (size_t i = 0; r->commit.is_signed && i < r->commit.jws.nsigs; i++)
+        if ((rc = cer_jws_verify(&r->commit.jws, i, NULL, 0)) < 0)
+            return cer_err_wrap(rc, "Invalid signature");
     if ((rc = cer_store_put_commit(cer_node_store(a->node), &r->commit)) < 0)
         return rc;
     return cer_node_apply_own(a->node, id, cer_commit_cid(&r->commit));

@@ -172,23 +172,42 @@ START_TEST(test_replay_js)
 END_TEST
 
 /* A forged genesis or commit is refused and changes nothing. */
+/* The payload CID of the recorded genesis (its jws.link). */
+static void genesis_link(cer_cid *out)
+{
+    const char *body = field(exchange("create"), "body");
+    cJSON *j = NULL;
+    const cJSON *jws;
+
+    ck_assert_int_eq(cer_json_parse(&j, body, strlen(body), 0), 0);
+    jws = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "genesis"), "jws");
+    ck_assert_int_eq(cer_cid_parse(out, cJSON_GetStringValue(cJSON_GetObjectItem(jws, "link"))), 0);
+    cJSON_Delete(j);
+}
+
 START_TEST(test_forged)
 {
     char *b, *before, *after;
+    cer_cid link;
     int st;
 
     b = forge("create", "\"signature");
-    expect_error("POST", "/api/v0/streams", b, strlen(b), 500, "");
+    expect_error("POST", "/api/v0/streams", b, strlen(b), 500, "signature");
     free(b);
+    /* nothing of it was stored, not even its payload (jws.link), which
+     * the genuine genesis stores */
+    genesis_link(&link);
+    ck_assert_int_eq(cer_store_has(cer_node_store(node), &link), 0);
     free(get("/api/v0/streams/" STREAM, &st));
     ck_assert_int_eq(st, 500);  /* no such stream */
     ck_assert_int_eq(heard, 0);
 
     replay("create");
+    ck_assert_int_eq(cer_store_has(cer_node_store(node), &link), 1);
     before = get("/api/v0/streams/" STREAM, &st);
     ck_assert_int_eq(st, 200);
     b = forge("update-1", "\"signature");
-    expect_error("POST", "/api/v0/commits", b, strlen(b), 500, "");
+    expect_error("POST", "/api/v0/commits", b, strlen(b), 500, "signature");
     free(b);
     /* a commit of another stream's signer passed for this one: its
      * linkedBlock no longer hashes to jws.link */
