@@ -11,8 +11,9 @@
 #     (mkdir + content.json) is what the app loads next;
 #  3. malformed requests (bad JSON, bad StreamIDs, an oversize body, a
 #     forged genesis signature) get js's {error} and change nothing;
-#  4. `ceramicfs daemon --api` serves the app without a mount, and stops on
-#     SIGTERM with status 0.
+#  4. `ceramicfs daemon --api --ipfs` serves the app without a mount: the
+#     mount's saves, and a stream only js-ceramic has (loaded from the
+#     network); it stops on SIGTERM with status 0.
 # Ports: INTEROP_API1/INTEROP_API2 (js-ipfs), INTEROP_CERAMIC_PORT (js-ceramic),
 # API_JS_PORT (ceramicfs's API). Without FUSE, node or the peers: SKIP (77),
 # a failure with CI set.
@@ -24,6 +25,7 @@ NAME=api_js_test WHAT="js-ceramic's HTTP API served by ceramicfs to the real cli
 export PEERS_API1=${INTEROP_API1:-5335} PEERS_API2=${INTEROP_API2:-5345}
 export CERAMIC_PORT=${INTEROP_CERAMIC_PORT:-17027}
 export CERAMIC_IPFS=http://127.0.0.1:$PEERS_API1/api/v0
+export CERAMIC_TOPIC=/ceramic/inmemory-cfs-apijs-$$
 JS=http://127.0.0.1:$CERAMIC_PORT
 APIP=${API_JS_PORT:-17037}
 US=http://127.0.0.1:$APIP
@@ -89,11 +91,14 @@ eq "nothing else changed" "$after" "$before"
 interop_unmount "$M" "$MPID" "mount exits 0"
 
 # 4. the daemon without a mount, on the same state
-$CFS daemon --state "$T/state" --key "$T/key" --anchor none --api "127.0.0.1:$APIP" 2>>"$T/daemon.log" &
+jsid=$(CERAMIC_URL=$JS tile create '{"only":"js"}' --no-anchor | jq -r .streamId)
+$CFS daemon --state "$T/state" --key "$T/key" --anchor none --api "127.0.0.1:$APIP" \
+    --ipfs "http://127.0.0.1:$PEERS_API2/api/v0" --pubsub-topic "$CERAMIC_TOPIC" 2>>"$T/daemon.log" &
 DPID=$!
 PIDS="$PIDS $DPID"
 until_ok 10 curl -sf "$US/api/v0/node/healthcheck" || bad "the daemon's API answers"
 eq "daemon serves the mount's saves" "$(CERAMIC_URL=$US tile load "$nid" | jq -c .content)" '{"t":2}'
+eq "daemon loads js's stream from the network" "$(CERAMIC_URL=$US tile load "$jsid" | jq -c .content)" '{"only":"js"}'
 kill -TERM $DPID
 wait $DPID
 eq "daemon exits 0 on SIGTERM" "$?" 0
