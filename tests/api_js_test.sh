@@ -23,11 +23,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 NAME=api_js_test WHAT="js-ceramic's HTTP API served by ceramicfs to the real client"
 . "$HERE/interop/lib.sh"
 export PEERS_API1=${INTEROP_API1:-5335} PEERS_API2=${INTEROP_API2:-5345}
-export CERAMIC_PORT=${INTEROP_CERAMIC_PORT:-17027}
+export CERAMIC_PORT=${INTEROP_CERAMIC_PORT:-17047}
 export CERAMIC_IPFS=http://127.0.0.1:$PEERS_API1/api/v0
 export CERAMIC_TOPIC=/ceramic/inmemory-cfs-apijs-$$
 JS=http://127.0.0.1:$CERAMIC_PORT
-APIP=${API_JS_PORT:-17037}
+APIP=${API_JS_PORT:-17057}
 US=http://127.0.0.1:$APIP
 API="node $HERE/interop/api.mjs"
 
