@@ -216,6 +216,18 @@ static int load_ref(cer_api *a, cer_state **out, const cer_streamref *ref, bool 
     return rc;
 }
 
+/* Store a client's commit: a forged signature is refused before anything
+ * is stored (whether the signer may write is the node's check, after). */
+static int store_commit(cer_api *a, const cer_commit_blocks *c)
+{
+    int rc;
+
+    for (size_t i = 0; c->is_signed && i < c->jws.nsigs; i++)
+        if ((rc = cer_jws_verify(&c->jws, i, NULL, 0)) < 0)
+            return cer_err_wrap(rc, "Invalid signature");
+    return cer_store_put_commit(cer_node_store(a->node), c);
+}
+
 static int mq_load(void *arg, cer_state **out, const cer_streamref *ref, const cer_jsapi_query *q)
 {
     cer_api *a = arg;
@@ -223,10 +235,10 @@ static int mq_load(void *arg, cer_state **out, const cer_streamref *ref, const c
     cer_stream_info info;
 
     id.is_commit = false;
+    id.commit = (cer_cid){0};
     /* a stream new here, created from the genesis the client sent */
     if (q->has_genesis && cer_node_info(a->node, &id, &info) == -ENOENT &&
-        cer_cid_equal(cer_commit_cid(&q->genesis), &id.genesis) &&
-        cer_store_put_commit(cer_node_store(a->node), &q->genesis) == 0)
+        cer_cid_equal(cer_commit_cid(&q->genesis), &id.genesis) && store_commit(a, &q->genesis) == 0)
         (void)cer_node_learn_tip(a->node, &id, &id.genesis);
     return load_ref(a, out, ref, false, q->has_at_time, q->at_time);
 }
@@ -295,12 +307,7 @@ static int apply(cer_api *a, const cer_streamref *id, const cer_jsapi_request *r
 
     if (r->cacao.len)
         return cer_err(-ENOTSUP, "CACAO-signed commits are not supported by this node yet");
-    /* a forged signature is refused before anything is stored (whether
-     * the signer may write is the node's check, after) */
-    for (size_t i = 0; r->commit.is_signed && i < r->commit.jws.nsigs; i++)
-        if ((rc = cer_jws_verify(&r->commit.jws, i, NULL, 0)) < 0)
-            return cer_err_wrap(rc, "Invalid signature");
-    if ((rc = cer_store_put_commit(cer_node_store(a->node), &r->commit)) < 0)
+    if ((rc = store_commit(a, &r->commit)) < 0)
         return rc;
     return cer_node_apply_own(a->node, id, cer_commit_cid(&r->commit));
 }

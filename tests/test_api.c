@@ -289,6 +289,50 @@ START_TEST(test_multiquery_and_node_writes)
 }
 END_TEST
 
+/* A multiquery with the genesis of a stream the node lacks creates it, as
+ * js does; with a forged one, the stream is left out and nothing stored. */
+START_TEST(test_multiquery_genesis)
+{
+    const char *create = field(exchange("create"), "body");
+    cJSON *c = NULL, *q, *g;
+    char *body, *got;
+    cer_cid link;
+
+    ck_assert_int_eq(cer_json_parse(&c, create, strlen(create), 0), 0);
+    g = cJSON_GetObjectItem(c, "genesis");
+    q = cJSON_CreateObject();
+    cJSON_AddItemToObject(q, "queries", cJSON_CreateArray());
+    cJSON *one = cJSON_CreateObject();
+    cJSON_AddStringToObject(one, "streamId", STREAM);
+    cJSON_AddItemReferenceToObject(one, "genesis", g);
+    cJSON_AddItemToArray(cJSON_GetObjectItem(q, "queries"), one);
+    /* forged: its signature changed */
+    cJSON *sig = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(g, "jws"),
+                                                                             "signatures"), 0), "signature");
+    char *orig = strdup(sig->valuestring);
+    sig->valuestring[5] = sig->valuestring[5] == 'A' ? 'B' : 'A';
+    ck_assert_int_eq(cer_json_print(&body, q, 0), 0);
+    got = request("POST", "/api/v0/multiqueries", body, strlen(body));
+    ck_assert_int_eq(tu_http_status(got), 200);
+    ck_assert_str_eq(tu_http_body(got), "{}");
+    genesis_link(&link);
+    ck_assert_int_eq(cer_store_has(cer_node_store(node), &link), 0);
+    free(got);
+    free(body);
+    strcpy(sig->valuestring, orig);
+    free(orig);
+    ck_assert_int_eq(cer_json_print(&body, q, 0), 0);
+    got = request("POST", "/api/v0/multiqueries", body, strlen(body));
+    ck_assert_int_eq(tu_http_status(got), 200);
+    ck_assert_msg(strstr(tu_http_body(got), "{\"" STREAM "\":{\"type\":0,"), "%s", tu_http_body(got));
+    ck_assert_int_eq(heard, 1);
+    free(got);
+    free(body);
+    cJSON_Delete(q);
+    cJSON_Delete(c);
+}
+END_TEST
+
 /* A stream this node writes (as the mount does) is read through the API. */
 START_TEST(test_node_write_seen)
 {
@@ -415,6 +459,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, test_multiquery_and_node_writes);
     tcase_add_test(tc, test_node_write_seen);
     tcase_add_test(tc, test_admin_pins);
+    tcase_add_test(tc, test_multiquery_genesis);
     suite_add_tcase(s, tc);
     return s;
 }
