@@ -9,7 +9,9 @@
 BUILD   ?= build
 CC      ?= cc
 PKGS    := libcbor libsodium libsecp256k1 libcrypto libcurl libcjson libmicrohttpd fuse3
-CPPFLAGS += -D_GNU_SOURCE -Icore $(shell pkg-config --cflags $(PKGS))
+# fs/: main.c, the mount (fs/mount/) and the command line (fs/cli/), whose
+# helpers the mount's options use too
+CPPFLAGS += -D_GNU_SOURCE -Icore -Ifs/cli $(shell pkg-config --cflags $(PKGS))
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
@@ -31,7 +33,7 @@ endif
 ALL_CFLAGS = $(OPT) $(WARN) $(SANFLAGS) $(CFLAGS)
 
 CORE_SRC := $(wildcard core/*.c)
-FS_SRC   := $(wildcard fs/*.c)
+FS_SRC   := $(wildcard fs/*.c fs/mount/*.c fs/cli/*.c)
 TEST_SRC := $(filter-out tests/testutil.c,$(wildcard tests/test_*.c))
 # the package test installs packages on the machine: make package-test
 SH_TESTS := $(filter-out tests/package_test.sh,$(wildcard tests/*_test.sh))

@@ -62,6 +62,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cJSON.h>
 
@@ -97,6 +98,23 @@ typedef struct cer_buf {
 
 void cer_buf_free(cer_buf *b);
 int cer_buf_append(cer_buf *b, const void *data, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Small files, crash-safely                                            */
+/* ------------------------------------------------------------------ */
+
+/* Prefix of the temporary files cer_file_replace leaves after a crash
+ * (".tmp-<name>-XXXXXX"), so that a directory's owner can sweep them. */
+#define CER_TMP_PREFIX ".tmp-"
+
+/* write(2) all of p, retrying on EINTR and short writes: 0 or -errno. */
+int cer_write_all(int fd, const void *p, size_t n);
+/* Replace the file at path with data, crash-safely: a temporary file
+ * beside it (mode), written in full, fsync'd, renamed over path, and the
+ * directory fsync'd, so a crash leaves the old file or the new one, never
+ * a torn one. Without sync both fsyncs are skipped (caches, tests).
+ * Returns 0 or a negative errno with a message naming path. */
+int cer_file_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync);
 
 /* ------------------------------------------------------------------ */
 /* Hashing for in-memory tables                                         */
@@ -346,6 +364,12 @@ typedef struct cer_key {
     uint8_t sk[64];          /* ed25519 only: libsodium's secret key */
     cer_pubkey pub;
     char did[CER_DID_MAX];   /* did:key:z6Mk... (ed25519), zQ3s... (secp256k1), zDn... (P-256) */
+    /* A session key signing for an account under a CACAO (js-did's
+     * DID#withCapability): its JWS headers carry cap "ipfs://<cap>", and
+     * what it creates is controlled by parent (the CACAO's iss). */
+    bool has_cap;
+    cer_cid cap;
+    char parent[CER_DID_MAX];
 } cer_key;
 
 /* "ed25519", "secp256k1", "p256"; cer_keytype_parse is the reverse
@@ -364,8 +388,10 @@ void cer_key_wipe(cer_key *key);
 int cer_key_kid(char *out, size_t cap, const cer_key *key);
 /* Key files, mode 0600: an ed25519 key is its 32-byte seed as 64 hex
  * digits and a newline; the others are "secp256k1:" or "p256:" and the
- * 64 hex digits of the secret scalar, and a newline. cer_key_load_file
- * refuses a file group or others have any permission on (mode & 077). */
+ * 64 hex digits of the secret scalar, and a newline ("0x" and 64 hex
+ * digits, the way Ethereum keys are written, is a secp256k1 key too).
+ * cer_key_load_file refuses a file group or others have any permission on
+ * (mode & 077). */
 int cer_key_load_file(cer_key *out, const char *path);
 int cer_key_save_file(const cer_key *key, const char *path);
 /* The did:key of a public key (its bytes as they are). */
@@ -457,14 +483,59 @@ const cer_cid *cer_commit_cid(const cer_commit_blocks *c);
 int cer_tile_unique(char out[17]);
 /* TileDocument genesis. header is a JSON object with controllers, family,
  * schema, tags, unique, forbidControllerChange (all optional; controllers
- * defaults to the key's DID). content NULL or JSON null: no data field.
- * key NULL makes an unsigned genesis, which must have no content. */
+ * defaults to the key's DID, or its parent under a capability). content
+ * NULL or JSON null: no data field. key NULL makes an unsigned genesis, which must have no content. */
 int cer_tile_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *header,
                      const cJSON *content);
 /* Signed TileDocument update {id, prev, header, data: patch}; header NULL
  * means {}. */
 int cer_tile_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *genesis,
                     const cer_cid *prev, const cJSON *header, const cJSON *patch);
+
+/* Models and ModelInstanceDocuments (model.c), as js-ceramic 2.44's
+ * stream-model and stream-model-instance write them. */
+
+/* The meta-model: the 'model' of every Model (Model.MODEL). */
+#define CER_META_MODEL "kh4q0ozorrgaq2mezktnrmdwleo1d"
+/* The newest Model definition version this node writes and accepts. */
+#define CER_MODEL_VERSION "2.0"
+/* js's limit on a MID's content: the UTF-8 length of its JSON text. */
+#define CER_MID_CONTENT_MAX 16000000
+#define CER_MID_UNIQUE_LEN 12
+
+/* Check a Model definition as Model.create and js's Model handler do:
+ * only known keys, version "1.0" or "2.0" (-ENOTSUP for a newer one),
+ * name, description?, schema (an object schema whose objects all say
+ * additionalProperties: false), accountRelation (list|single; 2.0 also
+ * none and set), relations?, views? (none a schema property); 2.0 also
+ * interface (bool) and implements (StreamIDs), an interface having a
+ * property or a view. Not checked yet: the schema against the JSON
+ * Schema meta-schema, and the interfaces a model implements. */
+int cer_model_check(const cJSON *def);
+/* The accountRelation type of a Model definition ("list", "single",
+ * "none", "set"), or NULL. Borrowed from def. */
+const char *cer_model_account_relation(const cJSON *def);
+/* A Model's genesis, signed by key, which is its controller:
+ * {data: def, header: {controllers: [did], model: meta-model, sep: "model"}},
+ * after cer_model_check. */
+int cer_model_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *def);
+/* 12 random bytes for a MID's unique. */
+int cer_mid_unique(uint8_t out[CER_MID_UNIQUE_LEN]);
+/* A MID's genesis {data: content, header: {controllers: [controller],
+ * model, sep: "model", unique?}}. With unique (accountRelation list):
+ * signed by key (content NULL: data null). Without (single): the
+ * deterministic unsigned genesis, content must be NULL (its content is set
+ * by an update). controller NULL: the key's DID. */
+int cer_mid_genesis(cer_commit_blocks *out, const cer_key *key, const char *controller, const cer_streamref *model,
+                    const uint8_t *unique, const cJSON *content);
+/* A MID update {id: genesis, data: patch, prev}, signed; no header. */
+int cer_mid_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *genesis, const cer_cid *prev,
+                   const cJSON *patch);
+/* Check a MID's (new) content against its Model's definition (model_def
+ * may be NULL: the checks that need no model): an object whose JSON text
+ * is at most CER_MID_CONTENT_MAX bytes (-EFBIG). Validation against the
+ * model's JSON Schema is not done yet. */
+int cer_mid_content_check(const cJSON *model_def, const cJSON *content);
 
 /* An anchor (time) commit {id?, prev, proof, path}. */
 typedef struct cer_anchor_commit {
@@ -716,6 +787,8 @@ typedef struct cer_log_entry {
                                    verified anchor or the next one), 0 when
                                    unknown or not verified */
     int check;                  /* anchor commits: CER_CHECK_* */
+    bool has_cap;               /* signed by a session key under a CACAO ... */
+    cer_cid cap;                /* ... this one (author is the session key) */
 } cer_log_entry;
 
 /* A stream's state, derived from its verified log. Free with
@@ -951,8 +1024,33 @@ void cer_node_close(cer_node *node);
  * oldest first; borrowed, valid until close. Each is also a "registry"
  * event (cer_node_event). */
 const char *const *cer_node_warnings(const cer_node *node, size_t *count);
-/* This node's DID (borrowed, valid until close). */
+/* The DID this node writes as (borrowed, valid until close): its key's
+ * did:key, or the did:pkh of its account (cer_node_set_account). */
 const char *cer_node_did(const cer_node *node);
+
+/* Writing as an Ethereum account (did:pkh) through a CACAO session, as
+ * js-did's DIDSession with pkh-ethereum's EthereumNodeAuth does: the
+ * account's key signs a Sign-In-With-Ethereum message that delegates to
+ * a fresh ed25519 session key for lifetime_s seconds and resources; the
+ * CACAO is stored as a block and the session key signs the commits
+ * (cap in their JWS headers); a session is renewed when less than a
+ * quarter of its lifetime is left. Kept in the state directory
+ * (account: the settings and the key file's path; session: the session
+ * key, mode 0600), so every command and the mount write as the account. */
+typedef struct cer_account_opts {
+    const char *eth_key_file;          /* the account's secret (a key file, mode 0600) */
+    const char *chain;                 /* EIP-155 chain id; NULL: "1" */
+    int64_t lifetime_s;                /* 0: 7 days (pkh-ethereum's default) */
+    const char *const *resources;      /* NULL: all streams ("ceramic://" "*") */
+    size_t nresources;
+} cer_account_opts;
+/* Write as the account of o from now on (a session is made at once), or
+ * as the node's did:key again when o is NULL. */
+int cer_node_set_account(cer_node *node, const cer_account_opts *o);
+/* {"did", "key"} for a did:key node; for an account also "session" (its
+ * did:key), "capability" (the CACAO's CID), "expires", "chain",
+ * "resources", "keyFile". Caller frees. */
+int cer_node_account(cer_node *node, cJSON **out);
 /* A compact JWS "protected.payload.signature" of payload signed with the
  * node's key (its type's alg, kid its did:key); caller frees *out. */
 int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len);
@@ -965,16 +1063,73 @@ cer_store *cer_node_store(cer_node *node);
 #define CER_CREATE_DETERMINISTIC 0x1
 int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, const cJSON *content,
                     unsigned flags);
-/* Update a stream to new content: diff against the current content, sign
- * the patch, store, move the tip. An empty diff makes no commit (returns
- * 0 and leaves the tip). -EPERM when this node's key is not the
- * controller. */
+/* Create a Model from its definition (cer_model_genesis; the node's key
+ * is its controller). Pinned. */
+int cer_node_create_model(cer_node *node, cer_streamref *out, const cJSON *def);
+/* Create a ModelInstanceDocument of model, which the node must have
+ * (-ENOENT otherwise; not an interface), with content checked by
+ * cer_mid_content_check: for accountRelation list a signed genesis with a
+ * random unique; for single the deterministic genesis of this node's DID
+ * (the same document on every call), then, content not NULL, an update to
+ * it as cer_node_update. Other account relations: -ENOTSUP. Pinned. */
+int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content);
+/* Update a stream (a TileDocument or a ModelInstanceDocument) to new
+ * content: diff against the current content, sign the patch, store, move
+ * the tip; a MID's content is checked against its Model (which the node
+ * must have) first. An empty diff makes no commit (returns 0 and leaves
+ * the tip). -EPERM when this node's key is not the controller. */
 int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *content);
 /* The same, only if the stream's tip is still base (else -ESTALE and
  * nothing changes): the check and the commit are one step, so a caller
  * that edited a copy of base's content never publishes on a stale tip. */
 int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *base,
                        const cJSON *content);
+
+/* What a save did (cer_node_save). */
+enum {
+    CER_SAVE_REFUSED = 0,   /* nothing changed: err and reason say why */
+    CER_SAVE_COMMITTED,     /* one signed commit (or the genesis) of the content given */
+    CER_SAVE_UNCHANGED,     /* the content is the tip's already: no commit */
+    CER_SAVE_REBASED,       /* the tip had moved since base_tip with other content:
+                               the edit (base_tip's content -> the content given)
+                               was applied to the tip and committed (no commit when
+                               the tip had the edit already); the stream's content
+                               is not exactly the content given */
+};
+
+typedef struct cer_save_result {
+    int status;                 /* CER_SAVE_* */
+    cer_streamref id;           /* the stream (for a genesis, the new one) */
+    cer_cid tip;                /* its tip after the save (not when refused) */
+    int err;                    /* refused: the negative errno returned */
+    char reason[512];           /* refused: why, one line (cer_errmsg()) */
+} cer_save_result;
+
+/* A save: the content a user edited, as JSON text, becomes the stream's
+ * content in one step (the mount's commit points, the CLI's update and the
+ * HTTP API all save through this). json[0..len) need not be
+ * NUL-terminated; it must be one JSON object (dag-json integers kept
+ * exact: CER_JSON_EXACT_INTS) of at most CER_BLOCK_MAX bytes. base_tip
+ * is the tip the edit was made from: when the stream has moved on since
+ * (a remote update) and its content changed, the edit's JSON Patch is
+ * applied to the new tip instead (a rebase, under the stream's write
+ * lock: never a commit on a stale tip); NULL takes the tip as it is. id
+ * NULL makes a new TileDocument (its genesis holds the content, pinned;
+ * base_tip is ignored). Returns 0 (committed, unchanged or rebased) or a
+ * negative errno with out->status CER_SAVE_REFUSED, out->err and
+ * out->reason set, and nothing changed:
+ *   -EINVAL   not JSON, or not an object ("not valid JSON: ...")
+ *   -EFBIG    over CER_BLOCK_MAX, or its commit would be
+ *   -ESTALE   the tip moved and the edit does not apply to it (a
+ *             conflict: the caller keeps the edit; nothing is recorded as
+ *             a lost branch, since nothing was committed)
+ *   -EPERM    this node's key is not the controller
+ *   -ENOTSUP  not a TileDocument; -EROFS a read-only node
+ *   other     a passing cause (-EIO, -ENOSPC, -ENOMEM, ...): the same save
+ *             may succeed later (a rebase's failure to read base_tip's
+ *             content is one: "rebase failed: ...") */
+int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, size_t len,
+                  const cer_cid *base_tip, cer_save_result *out);
 /* A copy of a stream's current state (caller frees): from the cache, or
  * loaded from the store. -ENOENT when the node has no tip for it. */
 int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id);

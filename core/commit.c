@@ -11,6 +11,7 @@
  */
 #include "ceramic.h"
 #include "buf.h"
+#include "commit.h"
 #include "dagcbor.h"
 #include "error.h"
 #include "jsonpatch.h"
@@ -95,7 +96,7 @@ static int tile_header_check(const cJSON *header, bool genesis)
 }
 
 /* Hash the payload block, then sign and encode the envelope. */
-static int seal(cer_commit_blocks *out, const cer_key *key)
+int cer_commit_seal(cer_commit_blocks *out, const cer_key *key)
 {
     int rc;
 
@@ -138,7 +139,7 @@ int cer_tile_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *he
             cJSON_Delete(c);
             goto out;
         }
-        if (!c || !cJSON_AddItemToArray(c, cJSON_CreateString(key->did)) ||
+        if (!c || !cJSON_AddItemToArray(c, cJSON_CreateString(key->has_cap ? key->parent : key->did)) ||
             !cJSON_AddItemToObject(hdr, "controllers", c)) {
             cJSON_Delete(c);
             rc = cer_err(-ENOMEM, "genesis: out of memory");
@@ -160,7 +161,7 @@ int cer_tile_genesis(cer_commit_blocks *out, const cer_key *key, const cJSON *he
     cer_cbor_w_json(&w, hdr, 0);
     if ((rc = w.err) < 0)
         goto out;
-    rc = seal(out, has_data ? key : NULL);
+    rc = cer_commit_seal(out, has_data ? key : NULL);
 out:
     cJSON_Delete(hdr);
     if (rc < 0)
@@ -196,7 +197,7 @@ int cer_tile_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *g
     cer_cbor_w_json(&w, header, 0);
     if ((rc = w.err) < 0)
         goto out;
-    rc = seal(out, key);
+    rc = cer_commit_seal(out, key);
 out:
     cJSON_Delete(empty);
     if (rc < 0)

@@ -174,24 +174,26 @@ int cer_dagjose_encode(cer_buf *out, const cer_jws *jws)
     return w.err;
 }
 
-int cer_jws_protected_header(cer_buf *out, const char *alg, const char *kid)
+int cer_jws_protected_header(cer_buf *out, const char *alg, const char *kid, const char *cap)
 {
     cJSON *o = NULL;
     char *s = NULL;
     int rc;
 
-    /* JSON.stringify of js-did's key-sorted {alg, kid}. A did:key kid is
-     * plain ASCII with nothing to escape, so it is written directly (the
-     * common case, on every commit); anything else goes through the
-     * printer. alg is one of ours (no escapes). */
-    if (strspn(kid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:#.-_") == strlen(kid)) {
+    /* JSON.stringify of js-did's key-sorted {alg, cap?, kid}. A did:key
+     * kid and an ipfs:// cap are plain ASCII with nothing to escape, so
+     * they are written directly (the common case, on every commit);
+     * anything else goes through the printer. alg is one of ours. */
+    static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:#.-_/";
+    if (strspn(kid, plain) == strlen(kid) && (!cap || strspn(cap, plain) == strlen(cap))) {
         if ((rc = cer_buf_puts(out, "{\"alg\":\"")) == 0 && (rc = cer_buf_puts(out, alg)) == 0 &&
+            (!cap || ((rc = cer_buf_puts(out, "\",\"cap\":\"")) == 0 && (rc = cer_buf_puts(out, cap)) == 0)) &&
             (rc = cer_buf_puts(out, "\",\"kid\":\"")) == 0 && (rc = cer_buf_puts(out, kid)) == 0)
             rc = cer_buf_puts(out, "\"}");
         return rc;
     }
     if (!(o = cJSON_CreateObject()) || !cJSON_AddStringToObject(o, "alg", alg) ||
-        !cJSON_AddStringToObject(o, "kid", kid)) {
+        (cap && !cJSON_AddStringToObject(o, "cap", cap)) || !cJSON_AddStringToObject(o, "kid", kid)) {
         rc = cer_err(-ENOMEM, "jws: out of memory");
         goto out;
     }
@@ -246,15 +248,20 @@ static int sign_input(uint8_t sig[64], const cer_key *key, const cer_buf *input)
 
 int cer_jws_sign_bytes(cer_jws *out, const cer_key *key, const uint8_t *payload, size_t len)
 {
-    char kid[CER_KID_MAX];
+    char kid[CER_KID_MAX], cap[CER_CID_STR_MAX + 8];
     cer_buf hdr = CER_BUF_INIT, input = CER_BUF_INIT;
     int rc;
 
     memset(out, 0, sizeof *out);
     if ((unsigned)key->type >= sizeof sign_alg / sizeof *sign_alg)
         return cer_err(-EINVAL, "jws: unknown key type %d", (int)key->type);
+    if (key->has_cap) {
+        snprintf(cap, sizeof cap, "ipfs://");
+        if ((rc = cer_cid_to_string(cap + 7, sizeof cap - 7, &key->cap)) < 0)
+            return rc;
+    }
     if ((rc = cer_key_kid(kid, sizeof kid, key)) < 0 ||
-        (rc = cer_jws_protected_header(&hdr, sign_alg[key->type], kid)) < 0)
+        (rc = cer_jws_protected_header(&hdr, sign_alg[key->type], kid, key->has_cap ? cap : NULL)) < 0)
         goto out;
     out->payload = malloc(len ? len : 1);
     out->sigs = calloc(1, sizeof *out->sigs);
@@ -369,14 +376,19 @@ static int verify_alg(int verifier, const cer_pubkey *pk, const cer_buf *input, 
     return verifier == V_RECOVER ? cer_ec_recover_verify(pk, sig, len, hash) : cer_ec_verify(pk, sig, len, hash);
 }
 
-int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
+/* cer_jws_verify; with allow_cap a 'cap' header is left to the caller;
+ * with keys (nkeys of them) the signature must be by one of those whose
+ * type fits alg, as did-jwt tries every key of a DID document, and kid
+ * is not resolved (the caller resolved it to keys). */
+static int verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap, bool allow_cap, const cer_pubkey *keys,
+                  size_t nkeys)
 {
     const cer_jws_sig *s;
     cJSON *hdr = NULL;
     const cJSON *alg, *kid;
     cer_pubkey pk;
     cer_buf input = CER_BUF_INIT;
-    size_t a;
+    size_t a, tried = 0;
     int rc;
 
     if (i >= jws->nsigs)
@@ -403,22 +415,30 @@ int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
                      alg->valuestring);
         goto out;
     }
-    if (cJSON_GetObjectItemCaseSensitive(hdr, "cap")) {
+    if (!allow_cap && cJSON_GetObjectItemCaseSensitive(hdr, "cap")) {
         rc = cer_err(-ENOTSUP, "jws: CACAO capabilities ('cap') are not supported");
         goto out;
     }
-    if ((rc = cer_did_pubkey(&pk, kid->valuestring)) < 0) {
-        rc = cer_err_wrap(rc, "jws: kid");
-        goto out;
-    }
-    if (pk.type != algs[a].type) {
-        rc = cer_err(-EKEYREJECTED, "jws: algorithm %s does not fit the %s key of %.128s", algs[a].alg,
-                     cer_keytype_name(pk.type), kid->valuestring);
-        goto out;
+    if (!keys) {
+        if ((rc = cer_did_pubkey(&pk, kid->valuestring)) < 0) {
+            rc = cer_err_wrap(rc, "jws: kid");
+            goto out;
+        }
+        if (pk.type != algs[a].type) {
+            rc = cer_err(-EKEYREJECTED, "jws: algorithm %s does not fit the %s key of %.128s", algs[a].alg,
+                         cer_keytype_name(pk.type), kid->valuestring);
+            goto out;
+        }
+        keys = &pk;
+        nkeys = 1;
     }
     if ((rc = signing_input(&input, jws, s)) < 0)
         goto out;
-    if ((rc = verify_alg(algs[a].verifier, &pk, &input, s->signature, s->signature_len)) < 0) {
+    rc = cer_err(-EKEYREJECTED, "no %s key", cer_keytype_name(algs[a].type));
+    for (size_t k = 0; k < nkeys && rc < 0; k++)
+        if (keys[k].type == algs[a].type && ++tried)
+            rc = verify_alg(algs[a].verifier, &keys[k], &input, s->signature, s->signature_len);
+    if (rc < 0) {
         rc = cer_err_wrap(rc, "jws: invalid signature by %.128s", kid->valuestring);
         goto out;
     }
@@ -430,6 +450,46 @@ int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
 out:
     cJSON_Delete(hdr);
     cer_buf_free(&input);
+    return rc;
+}
+
+int cer_jws_verify(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
+{
+    return verify(jws, i, kid_out, cap, false, NULL, 0);
+}
+
+int cer_jws_verify_signature(const cer_jws *jws, size_t i, char *kid_out, size_t cap)
+{
+    return verify(jws, i, kid_out, cap, true, NULL, 0);
+}
+
+int cer_jws_verify_keys(const cer_jws *jws, size_t i, const cer_pubkey *keys, size_t nkeys, char *kid_out,
+                        size_t cap)
+{
+    return verify(jws, i, kid_out, cap, true, keys, nkeys);
+}
+
+int cer_jws_header(const cer_jws *jws, size_t i, const char *name, char *out, size_t cap)
+{
+    const cer_jws_sig *s;
+    cJSON *hdr = NULL;
+    const cJSON *v;
+    int rc;
+
+    out[0] = '\0';
+    if (i >= jws->nsigs)
+        return cer_err(-EINVAL, "jws: no signature %zu", i);
+    s = &jws->sigs[i];
+    if ((rc = cer_json_parse(&hdr, (const char *)s->protected_hdr, s->protected_len, 0)) < 0)
+        return cer_err_wrap(rc, "jws: protected header");
+    v = cJSON_GetObjectItemCaseSensitive(hdr, name);
+    if (!v)
+        rc = 0;
+    else if (!cJSON_IsString(v) || snprintf(out, cap, "%s", v->valuestring) >= (int)cap)
+        rc = cer_err(-EINVAL, "jws: '%s' is not a string of up to %zu bytes", name, cap - 1);
+    else
+        rc = 1;
+    cJSON_Delete(hdr);
     return rc;
 }
 

@@ -309,7 +309,11 @@ static int parse_key_text(cer_key *out, char *text, size_t n, const char *path)
     if (n && text[n - 1] == '\n')
         n--;
     text[n] = '\0';
-    if ((colon = memchr(text, ':', n))) {
+    if (n > 2 && text[0] == '0' && text[1] == 'x') {  /* an Ethereum key */
+        type = CER_KEY_SECP256K1;
+        n -= 2;
+        text += 2;
+    } else if ((colon = memchr(text, ':', n))) {
         *colon = '\0';
         if (cer_keytype_parse(&type, text) < 0 || type == CER_KEY_ED25519)
             return cer_err(-EINVAL, "key file '%s': unknown key type '%.16s' (secp256k1 or p256)", path, text);

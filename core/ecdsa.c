@@ -108,16 +108,57 @@ static int k1_verify(const cer_pubkey *pk, const uint8_t *sig, size_t len, const
     return 0;
 }
 
-/* Whether the key recovered with recovery id rec is pk. */
-static bool k1_recovers(const cer_pubkey *pk, const uint8_t sig[64], int rec, const uint8_t hash[32])
+int cer_k1_recover(uint8_t pub[65], const uint8_t sig[64], int rec, const uint8_t hash[32])
 {
     secp256k1_ecdsa_recoverable_signature s;
     secp256k1_pubkey q;
-    uint8_t out[65];
+    size_t n = 65;
+
+    if (!k1())
+        return cer_err(-ENOMEM, "secp256k1: cannot make a context");
+    /* parse_compact refuses r or s >= n and ids above 3; recover refuses
+     * r or s = 0 and an r that is no point's x; any S is taken */
+    if (rec < 0 || rec > 3 || !secp256k1_ecdsa_recoverable_signature_parse_compact(k1(), &s, sig, rec) ||
+        !secp256k1_ecdsa_recover(k1(), &q, &s, hash))
+        return cer_err(-EKEYREJECTED, "secp256k1: no key recovers from this signature");
+    secp256k1_ec_pubkey_serialize(k1(), pub, &n, &q, SECP256K1_EC_UNCOMPRESSED);
+    return 0;
+}
+
+int cer_k1_pubkey_uncompressed(uint8_t pub[65], const uint8_t secret[32])
+{
+    secp256k1_pubkey p;
+    size_t n = 65;
+
+    if (!k1())
+        return cer_err(-ENOMEM, "secp256k1: cannot make a context");
+    if (!secp256k1_ec_seckey_verify(k1(), secret) || !secp256k1_ec_pubkey_create(k1(), &p, secret))
+        return cer_err(-EINVAL, "secp256k1 secret is 0 or not below the curve order");
+    secp256k1_ec_pubkey_serialize(k1(), pub, &n, &p, SECP256K1_EC_UNCOMPRESSED);
+    return 0;
+}
+
+int cer_k1_sign_recoverable(uint8_t sig[64], int *rec, const uint8_t hash[32], const uint8_t secret[32])
+{
+    secp256k1_ecdsa_recoverable_signature s;
+
+    if (!k1())
+        return cer_err(-ENOMEM, "secp256k1: cannot make a context");
+    /* RFC 6979, low S: what ethers' SigningKey#signDigest gives */
+    if (!secp256k1_ecdsa_sign_recoverable(k1(), &s, hash, secret, NULL, NULL))
+        return cer_err(-EINVAL, "secp256k1: cannot sign with this secret");
+    secp256k1_ecdsa_recoverable_signature_serialize_compact(k1(), sig, rec, &s);
+    return 0;
+}
+
+/* Whether the key recovered with recovery id rec is pk. */
+static bool k1_recovers(const cer_pubkey *pk, const uint8_t sig[64], int rec, const uint8_t hash[32])
+{
+    secp256k1_pubkey q;
+    uint8_t full[65], out[65];
     size_t n = pk->len;
 
-    if (!secp256k1_ecdsa_recoverable_signature_parse_compact(k1(), &s, sig, rec) ||
-        !secp256k1_ecdsa_recover(k1(), &q, &s, hash))
+    if (cer_k1_recover(full, sig, rec, hash) < 0 || !secp256k1_ec_pubkey_parse(k1(), &q, full, 65))
         return false;
     secp256k1_ec_pubkey_serialize(k1(), out, &n, &q,
                                   pk->len == 33 ? SECP256K1_EC_COMPRESSED : SECP256K1_EC_UNCOMPRESSED);

@@ -27,5 +27,13 @@ int cer_ec_verify(const cer_pubkey *pk, const uint8_t *sig, size_t len, const ui
  * and 1 are tried; 65 bytes: the last is the id, 0..3) and hash is pk
  * (secp256k1), -EKEYREJECTED when not. */
 int cer_ec_recover_verify(const cer_pubkey *pk, const uint8_t *sig, size_t len, const uint8_t hash[32]);
+/* secp256k1 public key recovery (uncompressed, 04 || x || y) from sig
+ * (r || s) and recovery id rec (0..3); -EKEYREJECTED when none recovers. */
+int cer_k1_recover(uint8_t pub[65], const uint8_t sig[64], int rec, const uint8_t hash[32]);
+/* The uncompressed public key of a secp256k1 secret. */
+int cer_k1_pubkey_uncompressed(uint8_t pub[65], const uint8_t secret[32]);
+/* A recoverable secp256k1 signature of hash (RFC 6979, low S): r || s
+ * and its recovery id. */
+int cer_k1_sign_recoverable(uint8_t sig[64], int *rec, const uint8_t hash[32], const uint8_t secret[32]);
 
 #endif

@@ -25,6 +25,7 @@
  * rebuilt at the stream's first load once an RPC is configured.
  */
 #include "ceramic.h"
+#include "account.h"
 #include "anchorverify.h"
 #include "buf.h"
 #include "clock.h"
@@ -84,6 +85,7 @@ struct cer_node {
     char *dir;
     bool rdonly;            /* CER_STORE_RDONLY: no key made, no cache written */
     cer_key key;
+    cer_account *acct;      /* the did:pkh it writes as, or NULL: its key's did:key */
     cer_store *store;
     cer_registry *reg;
     pthread_mutex_t lock;   /* guards streams, listeners, sections */
@@ -123,7 +125,18 @@ static int node_network(cer_node *node, const char *network);
 
 const char *cer_node_did(const cer_node *node)
 {
-    return node->key.did;
+    return node->acct ? cer_account_did(node->acct) : node->key.did;
+}
+
+/* The key to sign commits with (a copy: wipe it): the account's session
+ * key (renewed when due), or the node's key. */
+static int writer_key(cer_node *node, cer_key *out)
+{
+    if (!node->acct) {
+        *out = node->key;
+        return 0;
+    }
+    return cer_account_key(node->acct, node->store, out, cer_clock_ms(CLOCK_REALTIME));
 }
 
 int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len)
@@ -238,7 +251,7 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     if ((!node->rdonly && (rc = make_dir(node->dir)) < 0) || (rc = path_join(&blocks, node->dir, "blocks")) < 0 ||
         (rc = path_join(&streams, node->dir, "streams")) < 0 ||
         (rc = cer_registry_open(&node->reg, streams, opts->store_flags)) < 0 ||
-        (rc = node_key(node, opts->key)) < 0 ||
+        (rc = node_key(node, opts->key)) < 0 || (rc = cer_account_open(&node->acct, node->dir)) < 0 ||
         (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0 ||
         (rc = node_network(node, opts->network)) < 0 || (rc = own_load(node)) < 0)
         goto out;
@@ -281,6 +294,7 @@ void cer_node_close(cer_node *node)
     cer_store_close(node->store);
     cer_registry_close(node->reg);  /* releases the lock: last */
     cer_key_wipe(&node->key);
+    cer_account_close(node->acct);
     for (size_t i = 0; i < CER_NODE_EVENTS_MAX; i++)
         free(node->events[i].line);
     cer_evlog_close(node->evlog);
@@ -619,11 +633,40 @@ static bool checks_on(cer_node *node)
     return on;
 }
 
+static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id);
+static void check_end(check_ctx *cx);
+
+/* The checker's way to the latest state of another stream (the 3ID
+ * document of a did:3 signer): loaded from the store at the tip the
+ * registry holds, with the node's anchor checks, and no stream lock taken
+ * (a load holds its own stream's; waiting on another's could deadlock
+ * two loads that name each other). -ENOENT when the node has no tip. */
+static int node_latest(void *arg, const cer_streamref *id, cer_state **out)
+{
+    check_ctx *cx = arg, inner;
+    cer_stream_info info;
+    int rc;
+
+    *out = NULL;
+    if (cer_streamref_same_stream(id, cx->id))
+        return cer_err(-ELOOP, "a stream cannot be its own signer's 3ID document");
+    if ((rc = cer_registry_get(cx->node->reg, id, &info)) < 0)
+        return rc;
+    rc = cer_state_load_checked(out, cx->node->store, id, &info.tip, checker(cx->node, &inner, id));
+    check_end(&inner);
+    if (rc < 0) {
+        cer_state_free(*out);  /* a rejected tip: the valid part is no "latest" to trust */
+        *out = NULL;
+    }
+    return rc;
+}
+
 /* The checker for a state build of id: every anchor commit goes through
- * it, and its progress to the table of loads. End with check_end. */
+ * it, did:3 signers' documents come from node_latest, and its progress
+ * goes to the table of loads. End with check_end. */
 static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id)
 {
-    *cx = (check_ctx){node, id, 0, {node_check, cx}};
+    *cx = (check_ctx){node, id, 0, {node_check, cx, node_latest}};
     cer_load_begin(&cx->load, &node->loads, id, &cx->chk);
     return &cx->chk;
 }
@@ -936,15 +979,78 @@ static void notify(cer_node *node, const cer_streamref *id, const cer_cid *tip, 
 
 /* ---- create, update ---- */
 
+/* Make stream out (type, genesis cb) from its genesis: store the blocks,
+ * build and record its state, pin it; a deterministic stream the node
+ * already has is left as it is (0). */
+static int create_stream(cer_node *node, cer_streamref *out, uint64_t type, const cer_commit_blocks *cb)
+{
+    cer_state *st = NULL;
+    stream *s = NULL;
+    bool created = false;
+    int rc;
+
+    if ((rc = cer_store_put_commit(node->store, cb)) < 0)
+        return rc;
+    out->type = type;
+    out->genesis = *cer_commit_cid(cb);
+    if ((rc = stream_entry(node, &s, out)) < 0)
+        return rc;
+    pthread_mutex_lock(&s->write);
+    if (s->st || cer_registry_get(node->reg, out, &(cer_stream_info){0}) == 0) {
+        rc = 0;  /* a deterministic stream we already have */
+    } else if ((rc = cer_state_load(&st, node->store, out, &out->genesis)) == 0) {
+        rc = stream_commit(node, s, st, true);
+        st = rc == 0 ? NULL : st;
+        created = rc == 0;
+    }
+    pthread_mutex_unlock(&s->write);
+    if (created)
+        notify(node, out, &out->genesis, CER_CHANGE_LOCAL);
+    cer_state_free(st);
+    return rc;
+}
+
+int cer_node_set_account(cer_node *node, const cer_account_opts *o)
+{
+    cer_account *a = NULL;
+    int rc;
+
+    if (node->rdonly)
+        return refuse_rdonly(node);
+    if ((rc = cer_account_setup(&a, node->dir, node->store, o, cer_clock_ms(CLOCK_REALTIME), !node->nosync)) < 0)
+        return rc;
+    cer_account_close(node->acct);
+    node->acct = a;
+    return 0;
+}
+
+int cer_node_account(cer_node *node, cJSON **out)
+{
+    cJSON *o = cJSON_CreateObject();
+    int rc = 0;
+
+    if (!o || !cJSON_AddStringToObject(o, "key", node->key.did))
+        rc = cer_err(-ENOMEM, "node: out of memory");
+    else if (node->acct)
+        rc = cer_account_describe(node->acct, o);
+    else if (!cJSON_AddStringToObject(o, "did", node->key.did))
+        rc = cer_err(-ENOMEM, "node: out of memory");
+    if (rc < 0) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    *out = o;
+    return rc;
+}
+
+
 int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, const cJSON *content,
                     unsigned flags)
 {
     cer_commit_blocks cb = {0};
     cJSON *hdr = header ? cJSON_Duplicate(header, 1) : cJSON_CreateObject();
-    cer_state *st = NULL;
-    stream *s = NULL;
+    cer_key key;
     char unique[17];
-    bool created = false;
     int rc;
 
     memset(out, 0, sizeof *out);
@@ -966,36 +1072,123 @@ int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, con
             goto out;
         }
     }
-    if ((rc = cer_tile_genesis(&cb, &node->key, hdr, content)) < 0 ||
-        (rc = cer_store_put_commit(node->store, &cb)) < 0)
+    if ((rc = writer_key(node, &key)) < 0)
         goto out;
-    out->type = CER_STREAM_TILE;
-    out->genesis = *cer_commit_cid(&cb);
-    if ((rc = stream_entry(node, &s, out)) < 0)
-        goto out;
-    pthread_mutex_lock(&s->write);
-    if (s->st || cer_registry_get(node->reg, out, &(cer_stream_info){0}) == 0) {
-        rc = 0;  /* a deterministic stream we already have */
-    } else if ((rc = cer_state_load(&st, node->store, out, &out->genesis)) == 0) {
-        rc = stream_commit(node, s, st, true);
-        st = rc == 0 ? NULL : st;
-        created = rc == 0;
-    }
-    pthread_mutex_unlock(&s->write);
-    if (created)
-        notify(node, out, &out->genesis, CER_CHANGE_LOCAL);
+    rc = cer_tile_genesis(&cb, &key, hdr, content);
+    cer_key_wipe(&key);
+    if (rc == 0)
+        rc = create_stream(node, out, CER_STREAM_TILE, &cb);
 out:
-    cer_state_free(st);
     cer_commit_blocks_free(&cb);
     cJSON_Delete(hdr);
     return rc;
 }
 
+int cer_node_create_model(cer_node *node, cer_streamref *out, const cJSON *def)
+{
+    cer_commit_blocks cb = {0};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (node->rdonly)
+        return refuse_rdonly(node);
+    if ((rc = cer_model_genesis(&cb, &node->key, def)) == 0)
+        rc = create_stream(node, out, CER_STREAM_MODEL, &cb);
+    cer_commit_blocks_free(&cb);
+    return rc;
+}
+
+/* The state of Model model, which the node must have (caller frees): the
+ * definition a MID's checks read. An interface Model (2.0) has no
+ * documents (js's _validateModel). */
+static int model_state(cer_node *node, cer_state **out, const cer_streamref *model)
+{
+    char sid[CER_STREAMID_STR_MAX];
+    const cJSON *def;
+    int rc;
+
+    *out = NULL;
+    cer_streamref_to_string(sid, sizeof sid, model);
+    if (model->type != CER_STREAM_MODEL || model->is_commit)
+        return cer_err(-EINVAL, "%s is not the StreamID of a Model", sid);
+    if ((rc = cer_node_state(node, out, model)) < 0)
+        return rc == -ENOENT ? cer_err(-ENOENT, "the Model %s is not on this node", sid) : rc;
+    def = (*out)->content;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(def, "interface"))) {
+        cer_state_free(*out);
+        *out = NULL;
+        return cer_err(-EINVAL, "ModelInstanceDocument Streams cannot be created on interface Models (%s)", sid);
+    }
+    return 0;
+}
+
+static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, bool rebase_ok,
+                  const cJSON *content, int *status, cer_cid *tip);
+
+int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content)
+{
+    cer_commit_blocks cb = {0};
+    cer_state *mst = NULL;
+    uint8_t unique[CER_MID_UNIQUE_LEN];
+    const char *rel;
+    cer_cid tip;
+    int status;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (node->rdonly)
+        return refuse_rdonly(node);
+    if ((rc = model_state(node, &mst, model)) < 0)
+        return rc;
+    rel = cer_model_account_relation(mst->content);
+    if (content && (rc = cer_mid_content_check(mst->content, content)) < 0)
+        goto out;  /* refused before anything is made */
+    if (rel && strcmp(rel, "list") == 0) {
+        if (!content)
+            rc = cer_err(-EINVAL, "create: a document of a list model needs content");
+        else if ((rc = cer_mid_unique(unique)) == 0 &&
+                 (rc = cer_mid_genesis(&cb, &node->key, NULL, model, unique, content)) == 0)
+            rc = create_stream(node, out, CER_STREAM_MID, &cb);
+    } else if (rel && strcmp(rel, "single") == 0) {
+        /* ModelInstanceDocument.single, then #replace with the content */
+        if ((rc = cer_mid_genesis(&cb, NULL, node->key.did, model, NULL, NULL)) == 0 &&
+            (rc = create_stream(node, out, CER_STREAM_MID, &cb)) == 0 && content)
+            rc = update(node, out, NULL, false, content, &status, &tip);
+    } else {
+        rc = cer_err(-ENOTSUP, "create: documents of a model with accountRelation '%s' are not supported",
+                     rel ? rel : "?");
+    }
+out:
+    cer_state_free(mst);
+    cer_commit_blocks_free(&cb);
+    return rc;
+}
+
+/* A new content's commit on stream s: a TileDocument's or a MID's, after
+ * the checks js makes before it writes (a MID's against its Model). */
+static int update_commit(cer_node *node, const cer_state *st, const cer_key *key, const cJSON *patch,
+                         const cJSON *content, cer_commit_blocks *cb)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(st->metadata, "model");
+    cer_streamref model;
+    cer_state *mst = NULL;
+    int rc;
+
+    if (st->id.type == CER_STREAM_TILE)
+        return cer_tile_update(cb, key, &st->id.genesis, cer_state_tip(st), NULL, patch);
+    if (!cJSON_IsString(m) || cer_streamref_parse(&model, m->valuestring) < 0)
+        return cer_err(-EINVAL, "update: the document names no model");
+    if ((rc = model_state(node, &mst, &model)) == 0 && (rc = cer_mid_content_check(mst->content, content)) == 0)
+        rc = cer_mid_update(cb, key, &st->id.genesis, cer_state_tip(st), patch);
+    cer_state_free(mst);
+    return rc;
+}
+
 /* The state after our own signed commit: content is the new content (the
- * diff applied to the old one gives exactly that), metadata unchanged. Our
- * own signature needs no re-verification. */
+ * commit's patch applied to the old one, key order included), metadata
+ * unchanged. Our own signature needs no re-verification. */
 static int own_commit_state(cer_state **out, const cer_state *st, const cer_commit_blocks *cb,
-                            const cJSON *content, const char *did)
+                            const cJSON *content, const cer_key *key)
 {
     cer_state *ns = NULL;
     cer_log_entry *e;
@@ -1008,7 +1201,9 @@ static int own_commit_state(cer_state **out, const cer_state *st, const cer_comm
     memset(e, 0, sizeof *e);
     e->cid = *cer_commit_cid(cb);
     e->type = CER_COMMIT_SIGNED;
-    snprintf(e->author, sizeof e->author, "%s", did);
+    snprintf(e->author, sizeof e->author, "%s", key->did);
+    e->has_cap = key->has_cap;
+    e->cap = key->cap;
     ns->signature = CER_SIG_SIGNED;
     ns->anchor_status = CER_ANCHOR_NOT_REQUESTED;
     *out = ns;
@@ -1022,18 +1217,58 @@ static const char *controller(const cer_state *st)
     return cJSON_IsArray(c) && cJSON_IsString(c->child) ? c->child->valuestring : "";
 }
 
-/* Update to content when the tip is base (any tip when base is NULL);
- * *moved is set when a commit was made. */
-static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, const cJSON *content,
-                  bool *moved, cer_cid *tip)
+/* The content to commit for an edit of base's content when the tip has
+ * moved on from base (s->write held): the edit's patch (base's content ->
+ * content) applied to the tip's content, in *out (caller frees); *out
+ * NULL when base's content is the tip's (the tip only added anchors), so
+ * content itself is the new content. */
+static int rebase(cer_node *node, stream *s, const cer_cid *base, const cJSON *content, cJSON **out)
+{
+    cer_state *bst = NULL;
+    cJSON *patch = NULL;
+    char why[256];
+    int rc;
+
+    *out = NULL;
+    /* the stream's log is checked already; this reads base's content */
+    if ((rc = cer_state_load(&bst, node->store, &s->id, base)) < 0 || !cer_cid_equal(cer_state_tip(bst), base)) {
+        rc = cer_err_wrap(rc < 0 ? rc : -EIO, "rebase failed: the content at the edit's base");
+        goto out;
+    }
+    if (cer_json_equal(bst->content, s->st->content))
+        goto out;
+    if ((rc = cer_patch_diff(&patch, bst->content, content)) < 0) {
+        rc = cer_err_wrap(rc, "rebase failed");
+        goto out;
+    }
+    if ((rc = cer_patch_apply(out, s->st->content, patch)) < 0) {
+        snprintf(why, sizeof why, "%s", cer_errmsg());
+        rc = cer_err(rc == -ENOMEM ? rc : -ESTALE,
+                     "the document changed since it was opened and this edit does not apply to the new "
+                     "version (%s)",
+                     why);
+    }
+out:
+    cJSON_Delete(patch);
+    cer_state_free(bst);
+    return rc;
+}
+
+/* Update to content when the tip is base (any tip when base is NULL; a
+ * moved tip is -ESTALE, or with rebase_ok the edit is rebased onto it);
+ * *status is what happened (CER_SAVE_*), *tip the tip after. */
+static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, bool rebase_ok,
+                  const cJSON *content, int *status, cer_cid *tip)
 {
     cer_commit_blocks cb = {0};
     cer_state *ns = NULL;
-    cJSON *patch = NULL;
+    cJSON *patch = NULL, *rebased = NULL, *applied = NULL;
+    bool moved = false;
+    cer_key key;
     stream *s;
     int rc;
 
-    *moved = false;
+    *status = CER_SAVE_REFUSED;
     if (node->rdonly)
         return refuse_rdonly(node);
     if (!content)
@@ -1044,38 +1279,60 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
     if ((rc = stream_load(node, s)) < 0)
         goto out;
     /* s->st only changes under s->write, which we hold: read it directly */
-    if (base && !cer_cid_equal(base, cer_state_tip(s->st))) {
+    if (base && !rebase_ok && !cer_cid_equal(base, cer_state_tip(s->st))) {
         rc = cer_err(-ESTALE, "update: the tip of %s moved since the content was read", s->key);
         goto out;
     }
-    if (s->st->id.type != CER_STREAM_TILE) {
-        rc = cer_err(-ENOTSUP, "update: stream %s is not a TileDocument (read-only)", s->key);
+    if (s->st->id.type != CER_STREAM_TILE && s->st->id.type != CER_STREAM_MID) {
+        rc = cer_err(-ENOTSUP, "update: stream %s is not a TileDocument or a ModelInstanceDocument (read-only)",
+                     s->key);
         goto out;
     }
-    if (strcmp(controller(s->st), node->key.did) != 0) {
-        rc = cer_err(-EPERM, "update: this node's key %s is not the controller %s of %s", node->key.did,
-                     controller(s->st), s->key);
+    if (strcmp(controller(s->st), cer_node_did(node)) != 0) {
+        rc = cer_err(-EPERM, "update: this node writes as %s, which is not the controller %s of %s",
+                     cer_node_did(node), controller(s->st), s->key);
         goto out;
+    }
+    if (base && !cer_cid_equal(base, cer_state_tip(s->st))) {
+        if ((rc = rebase(node, s, base, content, &rebased)) < 0)
+            goto out;
+        content = rebased ? rebased : content;
     }
     if ((rc = cer_patch_diff(&patch, s->st->content, content)) < 0)
         goto out;
-    if (cJSON_GetArraySize(patch) == 0)
+    *tip = *cer_state_tip(s->st);
+    if (cJSON_GetArraySize(patch) == 0) {
+        *status = rebased ? CER_SAVE_REBASED : CER_SAVE_UNCHANGED;
         goto out;  /* nothing changed: no commit */
-    if ((rc = cer_tile_update(&cb, &node->key, &s->id.genesis, cer_state_tip(s->st), NULL, patch)) < 0 ||
-        (rc = cer_store_put_commit(node->store, &cb)) < 0 ||
-        (rc = own_commit_state(&ns, s->st, &cb, content, node->key.did)) < 0)
+    }
+    if ((rc = writer_key(node, &key)) < 0)
         goto out;
+    /* the new state's content is the patch applied, as every node that
+     * walks the log computes it (js too): a key the edit adds comes last
+     * whatever the order the user wrote, so the state does not change
+     * its key order at the next open */
+    if ((rc = cer_patch_apply(&applied, s->st->content, patch)) < 0 ||
+        (rc = update_commit(node, s->st, &key, patch, content, &cb)) < 0 ||
+        (rc = cer_store_put_commit(node->store, &cb)) < 0 ||
+        (rc = own_commit_state(&ns, s->st, &cb, applied, &key)) < 0) {
+        cer_key_wipe(&key);
+        goto out;
+    }
+    cer_key_wipe(&key);
     if ((rc = stream_commit(node, s, ns, true)) == 0) {
         ns = NULL;
-        *moved = true;
+        moved = true;
         *tip = *cer_commit_cid(&cb);
+        *status = rebased ? CER_SAVE_REBASED : CER_SAVE_COMMITTED;
     }
 out:
     cer_state_free_shared(ns, s->st);  /* a failed commit: s->st keeps its log */
     pthread_mutex_unlock(&s->write);
     cJSON_Delete(patch);
+    cJSON_Delete(applied);
+    cJSON_Delete(rebased);
     cer_commit_blocks_free(&cb);
-    if (*moved)
+    if (moved)
         notify(node, id, tip, CER_CHANGE_LOCAL);
     return rc;
 }
@@ -1083,20 +1340,55 @@ out:
 int cer_node_update(cer_node *node, const cer_streamref *id, const cJSON *content)
 {
     cer_cid tip;
-    bool moved;
+    int status;
 
-    return update(node, id, NULL, content, &moved, &tip);
+    return update(node, id, NULL, false, content, &status, &tip);
 }
 
 int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *base,
                        const cJSON *content)
 {
     cer_cid tip;
-    bool moved;
+    int status;
 
     if (!base)
         return cer_err(-EINVAL, "update: no base tip");
-    return update(node, id, base, content, &moved, &tip);
+    return update(node, id, base, false, content, &status, &tip);
+}
+
+int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, size_t len,
+                  const cer_cid *base_tip, cer_save_result *out)
+{
+    cJSON *value = NULL;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (id) {
+        out->id = *id;
+        out->id.is_commit = false;
+    }
+    if (!json && len)
+        rc = cer_err(-EINVAL, "save: no content");
+    else if (len > CER_BLOCK_MAX)
+        rc = cer_err(-EFBIG, "the content is over the %d byte limit of a document", CER_BLOCK_MAX);
+    else if ((rc = cer_json_parse(&value, json ? json : "", len, CER_JSON_EXACT_INTS)) < 0)
+        rc = cer_err_wrap(rc == -ENOMEM ? rc : -EINVAL, "not valid JSON");
+    else if (!cJSON_IsObject(value))
+        rc = cer_err(-EINVAL, "a document's content must be a JSON object");
+    else if (id)
+        rc = update(node, &out->id, base_tip, true, value, &out->status, &out->tip);
+    else if ((rc = cer_node_create(node, &out->id, NULL, value, 0)) == 0)
+        out->tip = out->id.genesis, out->status = CER_SAVE_COMMITTED;
+    else
+        rc = cer_err_wrap(rc, rc == -EINVAL || rc == -EFBIG ? "the genesis commit is refused"
+                                                             : "the genesis commit failed");
+    cJSON_Delete(value);
+    if (rc < 0) {
+        out->status = CER_SAVE_REFUSED;
+        out->err = rc;
+        snprintf(out->reason, sizeof out->reason, "%s", cer_errmsg());
+    }
+    return rc;
 }
 
 /* ---- reading ---- */
@@ -1150,13 +1442,15 @@ static int controls(const cer_state *st, void *arg)
 
     if (a->tip)
         *a->tip = *cer_state_tip(st);
+    /* MIDs: the mount keeps them read-only until their saves are validated
+     * against the Model's schema (cer_mid_content_check) */
     return st->id.type == CER_STREAM_TILE && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
            strcmp(c->child->valuestring, a->did) == 0;
 }
 
 int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip)
 {
-    controls_arg a = {node->key.did, tip};
+    controls_arg a = {cer_node_did(node), tip};
 
     return with_state(node, id, controls, &a);
 }
@@ -1696,7 +1990,7 @@ int cer_node_status(cer_node *node, cJSON **out)
 
     *out = NULL;
     cer_registry_list(node->reg, count_pinned, &pinned);
-    ok = o && counters && cJSON_AddStringToObject(o, "did", node->key.did) &&
+    ok = o && counters && cJSON_AddStringToObject(o, "did", cer_node_did(node)) &&
          cJSON_AddNumberToObject(o, "streams", (double)cer_registry_count(node->reg)) &&
          cJSON_AddNumberToObject(o, "pinned", (double)pinned) &&
          cJSON_AddNumberToObject(o, "unpublished", (double)cer_registry_journal_count(node->reg)) &&

@@ -17,6 +17,12 @@
  *     (anchor commits, Merkle path, timestamps),
  *   - packages/core/src/stream-loading/state-manipulator.ts and
  *     log-syncer.ts (log walk, conflict resolution).
+ * Capabilities (CACAO, did:pkh controllers): cacao.c decides, at the time
+ * of the first verified anchor after the commit (now when none), as
+ * packages/common/src/utils/signature_utils.ts and dids' verifyJWS do.
+ * did:3 signers: did3.c resolves the kid to the 3ID document's keys at its
+ * version (through the store, and the checker's latest hook for later
+ * versions), checked at the same time.
  * Unlike js, a cer_state has no "next": content and metadata are always
  * those after the tip (js's `next ?? current`), which is what every check
  * in js reads; a TileDocument keeps js's own content and metadata (those
@@ -24,7 +30,8 @@
  * (anchored_content, anchored_metadata). Model and MID metadata hold StreamIDs as 'k...' strings and
  * MID unique as base64, as js's serializeState prints them.
  *
- * Model and MID are loaded read-only (the node never writes them).
+ * Model and MID commits are written by model.c; the checks made here on
+ * load are those below.
  *
  * Anchor validity beyond the Merkle path (the network's chains, the
  * transaction, the block time) is the caller's cer_anchor_checker (the
@@ -36,12 +43,16 @@
  * validation of content against header.schema (TileDocument) or against
  * the Model (MID content is NOT validated against its model, nor are the
  * model's relations, account relation or immutable fields; the Model's
- * own JSON Schema is not checked either), CACAO capabilities, DID methods
- * other than did:key (-ENOTSUP), Caip10Link (its link proofs are
+ * own JSON Schema is not checked either), DID methods other than did:key,
+ * did:pkh and did:3 (-ENOTSUP), Caip10Link (its link proofs are
  * blockchain signatures, -ENOTSUP) and unknown stream types (-ENOTSUP).
  */
 #include "state.h"
 #include "buf.h"
+#include "cacao.h"
+#include "clock.h"
+#include "dagjose.h"
+#include "did3.h"
 #include "cid.h"
 #include "clock.h"
 #include "error.h"
@@ -269,6 +280,27 @@ out:
     return rc;
 }
 
+/* The CACAO a signed commit names in its header's 'cap'; whether its kid
+ * is a did:3 key. */
+static int read_cap(cer_commit *c, cer_store *store)
+{
+    char cap[CER_CID_STR_MAX + 16], ex[CER_EXCERPT_MAX], kid[512];
+    int rc;
+
+    c->did3 = cer_jws_header(&c->jws, 0, "kid", kid, sizeof kid) == 1 && strncmp(kid, "did:3:", 6) == 0;
+    cer_errclear();
+    if ((rc = cer_jws_header(&c->jws, 0, "cap", cap, sizeof cap)) <= 0)
+        return rc;
+    if (strncmp(cap, "ipfs://", 7) != 0 || cer_cid_parse(&c->cap, cap + 7) < 0)
+        return cer_err(-EINVAL, "capability '%s' is not ipfs://<CID>", cer_excerpt(ex, cap));
+    if (c->cap.codec != CER_CODEC_DAG_CBOR)
+        return cer_err(-EINVAL, "capability %s is not dag-cbor", cer_excerpt(ex, cap));
+    if ((rc = cer_store_get(store, &c->cap, &c->cap_block)) < 0)
+        return cer_err_wrap(rc, "capability %s", cer_excerpt(ex, cap));
+    c->has_cap = true;
+    return 0;
+}
+
 static int read_commit(cer_commit *c, cer_store *store)
 {
     static const char *const links[] = {"id", "prev", "proof"};
@@ -290,6 +322,8 @@ static int read_commit(cer_commit *c, cer_store *store)
         }
         c->is_signed = true;
         c->payload_cid = c->jws.link;
+        if ((rc = read_cap(c, store)) < 0)
+            goto out;
     } else if (c->cid.codec == CER_CODEC_DAG_CBOR) {
         c->payload_cid = c->cid;
     } else {
@@ -336,6 +370,9 @@ int cer_commit_read(cer_commit *out, cer_store *store, const cer_cid *cid)
 void cer_commit_free(cer_commit *c)
 {
     cer_jws_free(&c->jws);
+    cer_buf_free(&c->cap_block);
+    free(c->d3);
+    free(c->d3_err);
     cJSON_Delete(c->payload);
     memset(c, 0, sizeof *c);
 }
@@ -489,27 +526,122 @@ static void log_push(cer_state *st, const cer_cid *cid, int type, const char *au
 /* Signatures                                                           */
 /* ------------------------------------------------------------------ */
 
-/* Verify c's signature and that its signer is controller; writes the
- * signer's DID to author. */
-static int check_signer(const cer_commit *c, const char *controller, char author[CER_DID_MAX])
+/* What a signature is checked against: the controller, and for a
+ * capability the StreamID and model js's handler names (for a genesis
+ * StreamID.fromGenesis of the payload, not of the envelope). */
+typedef struct signer_ctx {
+    const char *controller;
+    cer_streamref id;
+    const char *model;   /* a Model's or MID's model, else NULL */
+} signer_ctx;
+
+static signer_ctx genesis_ctx(const cer_commit *c, uint64_t type, const char *controller, const char *model)
 {
-    char kid[CER_KID_MAX + 64];
+    signer_ctx x = {controller, {.type = type, .genesis = c->payload_cid}, model};
+    return x;
+}
+
+/* The capability of c lets signer write for x->controller (cacao.c). */
+static int check_cap(const cer_commit *c, const signer_ctx *x, const char *signer)
+{
+    char stream[CER_STREAMID_STR_MAX], payload[CER_CID_STR_MAX], cap[CER_CID_STR_MAX];
+    cer_cacao cacao;
+    cer_cacao_use use = {x->controller, signer, stream, payload, x->model, 0};
+    int rc;
+
+    cid_str(cap, &c->cap);
+    if (cer_streamref_to_string(stream, sizeof stream, &x->id) < 0)
+        return cer_err(-EINVAL, "unprintable StreamID");
+    cid_str(payload, &c->payload_cid);
+    use.at_ms = c->time > 0 ? c->time * 1000 : cer_clock_ms(CLOCK_REALTIME);
+    if ((rc = cer_cacao_decode(&cacao, c->cap_block.data, c->cap_block.len)) < 0)
+        return cer_err_wrap(rc, "capability %s", cap);
+    rc = cer_cacao_authorize(&cacao, &use);
+    cer_cacao_free(&cacao);
+    return rc < 0 ? cer_err_wrap(rc, "capability %s", cap) : 0;
+}
+
+/* A did:3 kid's keys and times (did3.c), kept in c for check_signer;
+ * a failure is kept too, and reported there. */
+static void resolve_signer(cer_commit *c, cer_store *store, const cer_anchor_checker *chk)
+{
+    char kid[512];
+    int rc;
+
+    if (!c->did3 || c->d3 || c->d3_rc)
+        return;
+    if (!(c->d3 = malloc(sizeof *c->d3))) {
+        c->d3_rc = -ENOMEM;
+        return;
+    }
+    if ((rc = cer_jws_header(&c->jws, 0, "kid", kid, sizeof kid)) != 1 ||
+        (rc = cer_did3_resolve(c->d3, kid, store, chk)) < 0) {
+        c->d3_rc = rc < 0 ? rc : -EINVAL;
+        c->d3_err = strdup(rc < 0 ? cer_errmsg() : "no kid");
+        free(c->d3);
+        c->d3 = NULL;
+    }
+}
+
+/* A signature by a did:3 controller (dids' verifyJWS with the 3ID
+ * resolver): a key of the 3ID document at the kid's version, at a time
+ * that version still stood. */
+static int check_did3(const cer_commit *c, const char *controller, char author[CER_DID_MAX])
+{
+    char kid[512];
+    int rc;
+
+    if (cer_jws_header(&c->jws, 0, "kid", kid, sizeof kid) != 1)
+        return cer_err(-EINVAL, "jws: no kid");
+    kid[strcspn(kid, "?#")] = '\0';
+    if (!c->did3 || strcmp(kid, controller) != 0)
+        return cer_err(-EKEYREJECTED, "signed by %.200s, not the controller %.200s", kid, controller);
+    if (c->d3_rc)
+        return cer_err(c->d3_rc, "%s", c->d3_err ? c->d3_err : "did:3: out of memory");
+    if (!c->d3)
+        return cer_err(-EINVAL, "did:3 signer not resolved");
+    if ((rc = cer_jws_verify_keys(&c->jws, 0, c->d3->keys, c->d3->nkeys, kid, sizeof kid)) < 0 ||
+        (rc = cer_did3_check_time(c->d3, c->time)) < 0)
+        return rc;
+    snprintf(author, CER_DID_MAX, "%s", c->d3->did);
+    return 0;
+}
+
+/* Verify c's signature and that its signer writes for x->controller: the
+ * controller itself, or its session key under a capability (CACAO);
+ * writes the signer's DID to author. */
+static int check_signer(const cer_commit *c, const signer_ctx *x, char author[CER_DID_MAX])
+{
+    const char *controller = x->controller;
+    char kid[CER_KID_MAX + 64], signer[CER_DID_MAX];
     size_t n;
     int rc;
 
-    if (strncmp(controller, "did:key:", 8) != 0)
-        return cer_err(-ENOTSUP, "controller %.200s: only did:key controllers can be verified",
+    if (!c->has_cap && strncmp(controller, "did:3:", 6) == 0)
+        return check_did3(c, controller, author);
+    if (c->did3)
+        return cer_err(-EKEYREJECTED, "signed by a did:3 key, not by the controller %.200s", controller);
+    if (!c->has_cap && strncmp(controller, "did:key:", 8) != 0) {
+        if (strncmp(controller, "did:pkh:", 8) == 0)
+            return cer_err(-EKEYREJECTED, "controller %.200s is an account: its commits are signed by a session "
+                           "key under a capability, and this one has none ('cap')", controller);
+        return cer_err(-ENOTSUP, "controller %.200s: only did:key, did:pkh and did:3 controllers can be verified",
                        controller);
+    }
     if (c->sig_ok)  /* verified ahead, in parallel (prevalidate) */
         snprintf(kid, sizeof kid, "%s", c->sig_kid);
-    else if ((rc = cer_jws_verify(&c->jws, 0, kid, sizeof kid)) < 0)
+    else if ((rc = cer_jws_verify_signature(&c->jws, 0, kid, sizeof kid)) < 0)
         return rc;
     n = strcspn(kid, "#?");
-    if (n >= CER_DID_MAX || strlen(controller) != n || memcmp(kid, controller, n) != 0)
-        return cer_err(-EKEYREJECTED, "signed by %.*s, not the controller %.200s", (int)(n < 200 ? n : 200),
-                       kid, controller);
-    memcpy(author, kid, n);
-    author[n] = '\0';
+    if (n >= CER_DID_MAX)
+        return cer_err(-EKEYREJECTED, "signer %.200s: DID too long", kid);
+    memcpy(signer, kid, n);
+    signer[n] = '\0';
+    if (c->has_cap && (rc = check_cap(c, x, signer)) < 0)
+        return rc;
+    if (!c->has_cap && strcmp(signer, controller) != 0)
+        return cer_err(-EKEYREJECTED, "signed by %s, not the controller %.200s", signer, controller);
+    memcpy(author, signer, n + 1);
     return 0;
 }
 
@@ -524,6 +656,15 @@ typedef struct change {
     int signature;
     char author[CER_DID_MAX];
 } change;
+
+/* The log entry of an applied genesis or data commit c. */
+static void log_push_signed(cer_state *st, const cer_commit *c, int type, const char *author)
+{
+    log_push(st, &c->cid, type, author, 0);
+    st->log[st->log_len - 1].has_cap = c->has_cap;
+    if (c->has_cap)
+        st->log[st->log_len - 1].cap = c->cap;
+}
 
 static void change_free(change *ch)
 {
@@ -550,9 +691,14 @@ static int signed_by_controller(const cer_state *st, const cer_commit *c, char a
 
     if (!c->is_signed)
         return cer_err(-EINVAL, "a %s data commit must be signed", cer_stream_type_name(st->id.type));
+    signer_ctx x = {controller, st->id, NULL};
+
     if (!controller)
         return cer_err(-EINVAL, "stream metadata has no controller");
-    return check_signer(c, controller, author);
+    x.id.is_commit = false;
+    if (st->id.type == CER_STREAM_MID && cJSON_IsString(get(st->metadata, "model")))
+        x.model = get(st->metadata, "model")->valuestring;
+    return check_signer(c, &x, author);
 }
 
 static int check_header_controllers(const cJSON *header)
@@ -617,7 +763,8 @@ static int tile_genesis(change *ch, const cer_commit *c, const cJSON *header, co
     int rc;
 
     if (c->is_signed) {
-        if ((rc = check_signer(c, first_controller(header), ch->author)) < 0)
+        signer_ctx x = genesis_ctx(c, CER_STREAM_TILE, first_controller(header), NULL);
+        if ((rc = check_signer(c, &x, ch->author)) < 0)
             return rc;
     } else if (data && !cJSON_IsNull(data)) {
         return cer_err(-EINVAL, "genesis commit with contents should always be signed");
@@ -734,8 +881,12 @@ static int model_genesis(change *ch, const cer_commit *c, const cJSON *header, c
 
     if (!c->is_signed)
         return cer_err(-EINVAL, "Model genesis commit must be signed");
-    if ((rc = header_streamid(model, &ref, get(header, "model"), "model")) < 0 ||
-        (rc = check_signer(c, first_controller(header), ch->author)) < 0 ||
+    signer_ctx x;
+
+    if ((rc = header_streamid(model, &ref, get(header, "model"), "model")) < 0)
+        return rc;
+    x = genesis_ctx(c, CER_STREAM_MODEL, first_controller(header), model);
+    if ((rc = check_signer(c, &x, ch->author)) < 0 ||
         (rc = check_model_definition(data)) < 0)
         return rc;
     if (strcmp(model, META_MODEL) != 0)
@@ -768,8 +919,9 @@ static int model_update(change *ch, const cer_state *st, const cer_commit *c, co
  * the Model is not an interface. None of that is done here: the content
  * is NOT validated against the model. What is checked is what the
  * commits themselves carry: the controller's signatures, that 'model' is
- * a Model's StreamID, that an unsigned genesis has no content, and that
- * data commits change no metadata but shouldIndex.
+ * a Model's StreamID, that an unsigned genesis has no content, that data
+ * commits change no metadata but shouldIndex, and the content: an object
+ * within js's size limit (cer_mid_content_check).
  */
 
 static bool valid_did_string(const char *s)
@@ -794,7 +946,8 @@ static int mid_genesis(change *ch, const cer_commit *c, const cJSON *header, con
     if (ref.type != CER_STREAM_MODEL)
         return cer_err(-EINVAL, "model for ModelInstanceDocument must refer to a StreamID of a Model stream");
     if (c->is_signed) {
-        if ((rc = check_signer(c, controller, ch->author)) < 0)
+        signer_ctx x = genesis_ctx(c, CER_STREAM_MID, controller, model);
+        if ((rc = check_signer(c, &x, ch->author)) < 0)
             return rc;
     } else if (js_truthy(data)) {
         return cer_err(-EINVAL, "ModelInstanceDocument genesis commit with content must be signed");
@@ -808,7 +961,9 @@ static int mid_genesis(change *ch, const cer_commit *c, const cJSON *header, con
         (unique_b64 && !cJSON_AddStringToObject(ch->metadata, "unique", unique_b64)) ||
         (js_truthy(ctx) && !cJSON_AddStringToObject(ch->metadata, "context", context)))
         return cer_err(-ENOMEM, "state: out of memory");
-    ch->content = js_truthy(data) ? cJSON_Duplicate(data, 1) : cJSON_CreateNull();
+    if (js_truthy(data) && (rc = cer_mid_content_check(NULL, data)) < 0)
+        return rc;
+    ch->content = js_truthy(data) ? cJSON_Duplicate(data, 1) : cJSON_CreateObject(); /* js: data || {} */
     ch->signature = CER_SIG_SIGNED; /* js says SIGNED even for a deterministic genesis */
     return 0;
 }
@@ -840,6 +995,8 @@ static int mid_update(change *ch, const cer_state *st, const cer_commit *c, cons
     cJSON_Delete(empty);
     if (rc < 0)
         return cer_err_wrap(rc, "patch does not apply");
+    if ((rc = cer_mid_content_check(NULL, ch->content)) < 0)
+        return rc;
     if (should_index && !cJSON_IsNull(should_index))
         return merge_metadata(&ch->metadata, st->metadata, header);
     if (!(ch->metadata = cJSON_Duplicate(st->metadata, 1)))
@@ -914,7 +1071,7 @@ static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_com
     }
     st->signature = ch.signature;
     st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
-    log_push(st, &c->cid, CER_COMMIT_GENESIS, ch.author, 0);
+    log_push_signed(st, c, CER_COMMIT_GENESIS, ch.author);
     *out = st;
     return 0;
 }
@@ -947,7 +1104,7 @@ static int apply_data(cer_state *st, const cer_commit *c)
     st->metadata = ch.metadata;
     st->signature = CER_SIG_SIGNED;
     st->anchor_status = CER_ANCHOR_NOT_REQUESTED;
-    log_push(st, &c->cid, CER_COMMIT_SIGNED, ch.author, 0);
+    log_push_signed(st, c, CER_COMMIT_SIGNED, ch.author);
     return 0;
 }
 
@@ -1019,10 +1176,14 @@ static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c, co
     int64_t ts = 0;
     int rc, check = CER_CHECK_UNVERIFIED;
 
-    if ((rc = check_merkle_path(store, c)) < 0)
+    if (c->checked) {  /* by stamp_times, ahead */
+        check = c->check;
+        ts = c->check_ts;
+    } else if ((rc = check_merkle_path(store, c)) < 0) {
         return rc;
-    if (chk && chk->fn && (check = chk->fn(chk->arg, &c->proof, &ts)) < 0)
+    } else if (chk && chk->fn && (check = chk->fn(chk->arg, &c->proof, &ts)) < 0) {
         return cer_err_wrap(check, "anchor rejected");
+    }
     if (check != CER_CHECK_VERIFIED || ts <= 0) {
         ts = 0;  /* a "verified" anchor with no time is not one either */
         if (check != CER_CHECK_UNVERIFIED_FINAL)
@@ -1047,7 +1208,7 @@ static int apply_anchor(cer_state *st, cer_store *store, const cer_commit *c, co
 }
 
 /* Apply a non-genesis commit on top of st; st is unchanged on failure. */
-static int apply_one(cer_state *st, cer_store *store, const cer_commit *c, const cer_anchor_checker *chk)
+static int apply_one(cer_state *st, cer_store *store, cer_commit *c, const cer_anchor_checker *chk)
 {
     char name[CER_CID_STR_MAX], a[CER_CID_STR_MAX], b[CER_CID_STR_MAX];
     int rc = 0;
@@ -1064,8 +1225,10 @@ static int apply_one(cer_state *st, cer_store *store, const cer_commit *c, const
                      cid_str(b, &st->id.genesis));
     else if (c->type == CER_COMMIT_ANCHOR)
         rc = apply_anchor(st, store, c, chk);
-    else
+    else {
+        resolve_signer(c, store, chk);
         rc = apply_data(st, c);
+    }
     if (rc < 0)
         return cer_err_wrap(rc, "state: commit %s", cid_str(name, &c->cid));
     return 0;
@@ -1220,7 +1383,7 @@ static void *verify_some(void *arg)
     for (size_t i = v->first; i < v->w->nkept; i += v->step) {
         cer_commit *c = &v->w->kept[i];
         if (c->is_signed)
-            c->sig_ok = cer_jws_verify(&c->jws, 0, c->sig_kid, sizeof c->sig_kid) == 0;
+            c->sig_ok = cer_jws_verify_signature(&c->jws, 0, c->sig_kid, sizeof c->sig_kid) == 0;
     }
     return NULL;
 }
@@ -1249,6 +1412,40 @@ static void prevalidate(walk *w)
     cer_errclear();
 }
 
+/* js's AnchorTimestampExtractor on verified facts, for the time windows
+ * of capabilities: each kept commit's time is the block time of the first
+ * verified anchor after it (0: none; an anchor that will be rejected cuts
+ * the log there, so the commits below it get 0 too). The anchors are
+ * checked here, ahead of their turn, and apply_anchor takes the answer.
+ * Only logs with a capability or a did:3 signer need this. */
+static void stamp_times(walk *w, cer_store *store, const cer_anchor_checker *chk)
+{
+    int64_t t = 0;
+    bool any = false;
+
+    for (size_t i = 0; i < w->nkept && !any; i++)
+        any = w->kept[i].has_cap || w->kept[i].did3;
+    for (size_t i = 0; any && i < w->nkept; i++) {  /* newest first */
+        cer_commit *c = &w->kept[i];
+        int64_t ts = 0;
+        int check = CER_CHECK_UNVERIFIED;
+        if (c->type != CER_COMMIT_ANCHOR) {
+            c->time = t;
+            continue;
+        }
+        if (check_merkle_path(store, c) < 0 || (chk && chk->fn && (check = chk->fn(chk->arg, &c->proof, &ts)) < 0)) {
+            t = 0;  /* left for apply_anchor to check again and report */
+            continue;
+        }
+        c->checked = true;
+        c->check = check;
+        c->check_ts = ts;
+        if (check == CER_CHECK_VERIFIED && ts > 0)
+            t = ts;
+    }
+    cer_errclear();
+}
+
 /* Apply the walked commit i: the one kept in memory, or read again. */
 static int walk_apply(cer_state *st, cer_store *store, walk *w, size_t i, const cer_anchor_checker *chk)
 {
@@ -1273,7 +1470,10 @@ static int read_and_apply(cer_state *st, cer_store *store, const cer_cid *cid, c
     return rc;
 }
 
-static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *id)
+/* The genesis alone, its capability or did:3 signer (if any) checked at
+ * time (seconds, 0: now). */
+static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *id, int64_t time,
+                        const cer_anchor_checker *chk)
 {
     char name[CER_CID_STR_MAX];
     cer_commit c;
@@ -1282,6 +1482,8 @@ static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *
     *out = NULL;
     if ((rc = cer_commit_read(&c, store, &id->genesis)) < 0)
         return rc;
+    c.time = time;
+    resolve_signer(&c, store, chk);
     cer_errclear();
     if ((rc = apply_genesis(out, id, &c)) < 0)
         rc = cer_err_wrap(rc, "state: commit %s", cid_str(name, &id->genesis));
@@ -1316,14 +1518,15 @@ int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamre
     if (rc < 0) {
         /* the tip is rejected; what is left is the genesis alone (log-syncer.ts) */
         snprintf(saved, sizeof saved, "%s", cer_errmsg());
-        if ((grc = load_genesis(out, store, id)) < 0)
+        if ((grc = load_genesis(out, store, id, 0, chk)) < 0)
             return grc;
         return cer_err(rc, "%s", saved);
     }
-    if ((rc = load_genesis(&st, store, id)) < 0)
+    prevalidate(&w);
+    stamp_times(&w, store, chk);
+    if ((rc = load_genesis(&st, store, id, w.n - 1 < w.nkept ? w.kept[w.n - 1].time : 0, chk)) < 0)
         goto out;
     w.verified = 1;
-    prevalidate(&w);
     for (size_t i = w.n - 1; i-- > 0;)
         if ((rc = walk_apply(st, store, &w, i, chk)) < 0)
             break;
@@ -1503,10 +1706,12 @@ int cer_state_merge_checked(cer_state **stp, cer_store *store, const cer_cid *ot
     set_free(&in_log);
     if (rc < 0)
         return rc;
-    if (w.shared == st->log_len - 1)
+    if (w.shared == st->log_len - 1) {
+        stamp_times(&w, store, chk);
         rc = fast_forward(st, store, &w, chk);
-    else
+    } else {
         rc = resolve_fork(stp, store, other_tip, w.shared, chk);
+    }
     walk_free(&w);
     return rc;
 }
@@ -1563,6 +1768,8 @@ static cJSON *log_to_json(const cer_state *st)
             ok = cJSON_AddNumberToObject(o, "timestamp", (double)e->timestamp) != NULL;
         if (ok && e->author[0])
             ok = cJSON_AddStringToObject(o, "author", e->author) != NULL;
+        if (ok && e->has_cap)
+            ok = add_cid_string(o, "cap", &e->cap);
         if (ok && e->check)
             ok = cJSON_AddStringToObject(o, "check", check_word(e->check)) != NULL;
         if (!ok) {
@@ -1684,7 +1891,7 @@ static int proof_from_json(cer_anchor_proof *p, const cJSON *j)
 
 static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
 {
-    static const char *const keys[] = {"cid", "type", "timestamp", "author", "check", NULL};
+    static const char *const keys[] = {"cid", "type", "timestamp", "author", "cap", "check", NULL};
     int64_t type = 0;
     int rc;
 
@@ -1700,6 +1907,9 @@ static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
         return rc;
     if (get(j, "author") && (rc = json_text(e->author, sizeof e->author, get(j, "author"), "log author")) < 0)
         return rc;
+    if (get(j, "cap") && (rc = json_cid(&e->cap, get(j, "cap"), "log cap")) < 0)
+        return rc;
+    e->has_cap = get(j, "cap") != NULL;
     if (get(j, "check")) {
         /* "unchecked" and "uncheckable": caches written before "unverified"
          * was the one word for them */

@@ -36,18 +36,36 @@ typedef struct cer_commit {
     cer_anchor_proof proof;   /* type CER_COMMIT_ANCHOR */
     bool sig_ok;              /* the signature was verified ahead (in parallel) ... */
     char sig_kid[CER_KID_MAX];  /* ... and this kid signed it */
+    bool has_cap;             /* signed under a CACAO ('cap' in the JWS header): */
+    cer_cid cap;              /* its CID ... */
+    cer_buf cap_block;        /* ... and its block */
+    int64_t time;             /* seconds: the block time of the first verified
+                                 anchor after this commit, 0 when there is none
+                                 (capabilities are then checked at the current
+                                 time) */
+    bool did3;                /* its kid is a did:3 (3ID) key: */
+    struct cer_did3 *d3;      /* what the kid resolves to (resolve_signer) ... */
+    int d3_rc;                /* ... or why it does not */
+    char *d3_err;
+    bool checked;             /* anchor commits: the checker already ran ... */
+    int check;                /* ... and said this (CER_CHECK_*) ... */
+    int64_t check_ts;         /* ... with this block time */
 } cer_commit;
 
-/* Fetch and classify the commit cid (see the top of this file). Rejects
- * codecs other than dag-jose and dag-cbor (-ENOTSUP), a JWS whose payload
- * is not a dag-cbor CID, a payload that is not a map, link fields (id,
+/* Fetch and classify the commit cid (see the top of this file), and the
+ * CACAO block a signed commit's 'cap' names (core utils.ts
+ * extractCapability: a capability that cannot be read fails the commit's
+ * read). Rejects codecs other than dag-jose and dag-cbor (-ENOTSUP), a
+ * JWS whose payload is not a dag-cbor CID, a 'cap' that is not
+ * "ipfs://<CID>", a payload that is not a map, link fields (id,
  * prev, proof and the proof's root and txHash) that are not CBOR links,
  * a signed anchor commit and a missing or malformed proof. Messages name
  * the commit. */
 int cer_commit_read(cer_commit *out, cer_store *store, const cer_cid *cid);
 void cer_commit_free(cer_commit *c);
 
-/* A check of anchor proofs, run on each anchor commit after its Merkle
+/* A check of anchor proofs (and the way to the latest state of other
+ * streams, for did:3 signers), run on each anchor commit after its Merkle
  * path: returns a CER_CHECK_* value (CER_CHECK_VERIFIED sets *timestamp
  * to the block's time, > 0), or a negative errno when the anchor is
  * invalid (a chain its network does not accept, a proof its chain
@@ -56,6 +74,9 @@ void cer_commit_free(cer_commit *c);
 typedef struct cer_anchor_checker {
     int (*fn)(void *arg, const cer_anchor_proof *proof, int64_t *timestamp);  /* NULL: no check */
     void *arg;
+    /* Optional: the latest state the caller knows of stream id (a 3ID
+     * document a did:3 signer names), a copy in *out; -ENOENT when none. */
+    int (*latest)(void *arg, const cer_streamref *id, cer_state **out);
     /* Optional progress of a long walk: commits fetched (read from the
      * tip back) and verified (applied, the genesis included) so far, of
      * total (the commits to apply; 0 while fetching). Called at most every

@@ -24,6 +24,7 @@
 #include "ceramic.h"
 #include "buf.h"
 #include "clock.h"
+#include "dagjose.h"
 #include "error.h"
 #include "ipfs.h"
 
@@ -162,13 +163,17 @@ static int publish(cer_sync *s, const cer_msg *m)
 }
 
 /* The blocks of commit tip from the local store: the commit block and,
- * for a DAG-JOSE envelope, the payload it links (cids[1], b[1]). Returns
- * how many (1 or 2) or a negative errno. */
-static int commit_blocks(cer_store *st, const cer_cid *tip, cer_cid cids[2], cer_buf b[2])
+ * for a DAG-JOSE envelope, the payload it links (cids[1], b[1]); *cap is
+ * the CACAO its header names, if any (has_cap). Returns how many (1 or 2)
+ * or a negative errno. */
+static int commit_blocks(cer_store *st, const cer_cid *tip, cer_cid cids[2], cer_buf b[2], cer_cid *cap,
+                         bool *has_cap)
 {
+    char c[CER_CID_STR_MAX + 8];
     cer_jws jws = {0};
     int rc, n = 1;
 
+    *has_cap = false;
     cids[0] = *tip;
     if ((rc = cer_store_get(st, tip, &b[0])) < 0)
         return rc;
@@ -178,24 +183,29 @@ static int commit_blocks(cer_store *st, const cer_cid *tip, cer_cid cids[2], cer
         cids[1] = jws.link;
         rc = cer_store_get(st, &jws.link, &b[1]);
         n = 2;
+        *has_cap = cer_jws_header(&jws, 0, "cap", c, sizeof c) == 1 && strncmp(c, "ipfs://", 7) == 0 &&
+                   cer_cid_parse(cap, c + 7) == 0;
     }
     cer_jws_free(&jws);
     return rc < 0 ? rc : n;
 }
 
-/* Push commit tip's blocks to IPFS so peers can fetch them (nothing to
- * push when the node's store is not IPFS-backed; free when the store's
- * writer has just written them). Returns how many blocks it left in b (0
- * when they could not be read from a store that is not IPFS-backed) or a
- * negative errno. */
+/* Push commit tip's blocks to IPFS so peers can fetch them, and the CACAO
+ * a session key signed it under (nothing to push when the node's store is
+ * not IPFS-backed; free when the store's writer has just written them).
+ * Returns how many blocks it left in b (0 when they could not be read
+ * from a store that is not IPFS-backed) or a negative errno. */
 static int push_commit(cer_sync *s, const cer_cid *tip, cer_buf b[2])
 {
     cer_store *st = cer_node_store(s->node);
-    cer_cid cids[2];
-    int n = commit_blocks(st, tip, cids, b), rc = n < 0 && cer_store_ipfs(st) ? n : 0;
+    cer_cid cids[2], cap;
+    bool has_cap;
+    int n = commit_blocks(st, tip, cids, b, &cap, &has_cap), rc = n < 0 && cer_store_ipfs(st) ? n : 0;
 
     for (int i = 0; i < n && rc == 0 && cer_store_ipfs(st); i++)
         rc = cer_store_push(st, &cids[i]);
+    if (rc == 0 && has_cap && cer_store_ipfs(st))
+        rc = cer_store_push(st, &cap);
     return rc < 0 ? rc : n > 0 ? n : 0;
 }
 

@@ -22,7 +22,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"mount", cfs_cmd_mount, "mount documents as a directory tree (ceramicfs MOUNTPOINT for short)"},
-    {"create", cfs_cmd_create, "create a document (TileDocument) on this node"},
+    {"create", cfs_cmd_create, "create a document (TileDocument, Model or ModelInstanceDocument) on this node"},
     {"show", cfs_cmd_show, "print a document's content (or its state, --meta)"},
     {"update", cfs_cmd_update, "replace a document's content: one signed commit"},
     {"log", cfs_cmd_log, "print a document's commits, oldest first (JSON Lines)"},
@@ -34,6 +34,7 @@ static const struct {
     {"export", cfs_cmd_export, "write a document's commits and proofs as a CAR file"},
     {"import", cfs_cmd_import, "load documents from a CAR file, verified"},
     {"did", cfs_cmd_did, "print this node's did:key (creates the key on first use)"},
+    {"account", cfs_cmd_account, "write as the node's did:key or an Ethereum account (did:pkh, --eth-key)"},
     {"dag", cfs_cmd_dag, "encode dag-json to a DAG-CBOR block, or decode a block"},
     {"streamid", cfs_cmd_streamid, "make or parse a StreamID / CommitID"},
     {"sign", cfs_cmd_sign, "sign a dag-json payload as a DAG-JOSE block"},

@@ -166,5 +166,35 @@ rc=0; HOME="$T/home2" XDG_DATA_HOME= $CFS list 2>"$T/err" || rc=$?
 eq nonode.default "$rc $(ls -A "$T/home2" 2>/dev/null)" "1 "
 grep -qF "no node in $T/home2/.local/share/ceramicfs;" "$T/err" || { echo "FAIL nonode.default.message: $(cat "$T/err")"; fails=$((fails + 1)); }
 
+# Models and their documents: the Model genesis has no random part, so
+# the key and the definition js used (js-models.json) give its StreamID
+V=$(dirname "$0")/vectors/js-models.json
+M="--state $T/m --key $T/m.key"
+jq -r '.models[0].seed_hex' "$V" >"$T/m.key" && chmod 600 "$T/m.key"
+jq -c '.models[0].definition' "$V" >"$T/list.json"
+jq -c '.models[1].definition' "$V" >"$T/single.json"
+LIST=$($CFS create $M --model-def @"$T/list.json" | jq -r .streamId)
+eq model.list.js_streamid "$LIST" "$(jq -r '.models[0].stream_id' "$V")"
+SINGLE=$($CFS create $M --model-def @"$T/single.json" --alias profile | jq -r .streamId)
+eq model.single.js_streamid "$SINGLE" "$(jq -r '.models[1].stream_id' "$V")"
+eq model.show "$($CFS show $M "$SINGLE" | jq -c .accountRelation)" '{"type":"single"}'
+NOTE=$($CFS create $M --model "$LIST" --content '{"title":"a"}' | jq -r .streamId)
+eq mid.list.type "$($CFS show $M "$NOTE" --meta | jq -r '.doctype + " " + .metadata.model')" "MID $LIST"
+echo '{"title":"b","n":2}' | $CFS update $M "$NOTE" >"$T/u.json"
+eq mid.update "$(jq -r '.changed, .logLength' "$T/u.json" | tr '\n' ' ')$($CFS show $M "$NOTE" | jq -c .)" \
+    'true 2 {"title":"b","n":2}'
+P1=$($CFS create $M --model profile --content '{"name":"me"}' | jq -r .streamId)
+P2=$($CFS create $M --model profile --content '{"name":"me too"}' | jq -r .streamId)
+eq mid.single.same "$P2" "$P1"
+eq mid.single.content "$($CFS show $M "$P1" | jq -c .)" '{"name":"me too"}'
+eq mid.single.log "$($CFS log $M "$P1" | jq -r .type | tr '\n' ' ')" 'genesis signed signed '
+TILE=$($CFS create $M --content '{}' | jq -r .streamId)
+refused mid.not_a_model $CFS create $M --model "$TILE" --content '{"title":"a"}'
+refused mid.not_object $CFS create $M --model "$LIST" --content '[1]'
+refused model.no_version $CFS create $M --model-def '{"name":"x","schema":{"type":"object","additionalProperties":false},"accountRelation":{"type":"list"}}'
+refused model.open_object $CFS create $M --model-def "$(jq -c '.schema.additionalProperties = true' "$T/list.json")"
+refused model.and_content $CFS create $M --model-def @"$T/list.json" --content '{}'
+refused mid.and_header $CFS create $M --model "$LIST" --content '{}' --header '{}'
+
 if [ $fails -ne 0 ]; then echo "cli_test: $fails failures"; exit 1; fi
 echo "cli_test: all passed"

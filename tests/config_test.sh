@@ -1,5 +1,5 @@
 #!/bin/sh
-# config_test.sh — the configuration files (fs/config.c): a user file's
+# config_test.sh — the configuration files (fs/cli/config.c): a user file's
 # state= is honoured by create and list, the command line overrides it,
 # --config FILE / CERAMICFS_CONFIG / --no-config choose the files, the
 # user file wins over the system file (as root, when /etc/ceramicfs/config

@@ -19,7 +19,15 @@
 #     and the mount can write the document js made that way.
 #  5. a document anchored by ceramicfs (built-in service, in-memory chain):
 #     js refuses the in-memory anchor (only its own in-memory service's count)
-#     and loads the document at its signed tip, with the same content.
+#     and loads the document at its signed tip, with the same content. That
+#     mount writes as an Ethereum account (ceramicfs account --eth-key): js
+#     verifies its session key's commits under the CACAO the node made.
+#  6. js -> ceramicfs as an Ethereum account (a did:pkh DIDSession: a CACAO
+#     signed by an ethers wallet, tile.mjs ETH_KEY): the mount loads and
+#     verifies it, same content, log, controller, a capability per commit.
+#  7. Models and ModelInstanceDocuments (list and single) made and updated
+#     with the CLI: js loads each by StreamID (a CLI sync serves them) with
+#     the same content and log.
 #  js-ceramic's log must show no invalid-signature / invalid-commit errors; a
 #  summary of it is printed at the end (in full detail on failure).
 #
@@ -173,7 +181,12 @@ det_js() { J=$(tile load "$SID3") && [ "$(printf '%s' "$J" | jq -r .content.set)
 if until_ok 30 det_js; then ok "js sees the mount's save on the deterministic document"; else bad "det js: $J"; fi
 eq det.log "$(jslog "$J")" "$(fslog "$M/$SID3/.log")"
 
-# ---- 5. ceramicfs's (in-memory) anchors in js: a second mount, anchoring on ----
+# ---- 5. ceramicfs's (in-memory) anchors in js: a second mount, anchoring on,
+# writing as an Ethereum account ----
+printf '0x%s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$T/eth.key"
+chmod 600 "$T/eth.key"
+PKH=$($CFS account --state "$T/sn" --eth-key "$T/eth.key" --lifetime 1h | jq -r .did)
+case "$PKH" in did:pkh:eip155:1:0x*) ok "the second mount writes as $PKH" ;; *) bad "account: '$PKH'" ;; esac
 interop_mount "$N" --state "$T/sn" --anchor local --chain inmemory --anchor-interval 1 --ipfs "$API2" \
     --pubsub-topic "$CERAMIC_TOPIC"
 PN=$MPID
@@ -192,15 +205,61 @@ js_n() { J=$(tile load "$SID4") && [ "$(jslog "$J")" = "$FSLOG" ]; }
 if until_ok 30 js_n; then ok "js loads ceramicfs's anchored document at its signed tip"; else bad "js: $(printf '%s' "$J" | jq -c '{anchorStatus,log}')"; fi
 eq fsanchor.js.content "$(printf '%s' "$J" | jq -cS .content)" "$(t jq -cS . "$N/anchored/content.json")"
 eq fsanchor.js.status "$(printf '%s' "$J" | jq -r .anchorStatus)" NOT_REQUESTED
+eq fsanchor.js.pkh "$(printf '%s' "$J" | jq -r .controller)" "$PKH"
+eq fsanchor.fs.pkh "$(xa controller "$N/anchored")" "$PKH"
 eq fsanchor.js.says.why "$(grep -c "Error when validating anchor commit.*was not recently anchored by the InMemoryAnchorService" "$T/ceramic/ceramic.log")" 1
 interop_unmount "$N" "$PN" daemon.n.exit
+
+# ---- 6. js -> ceramicfs as an Ethereum account ----
+export ETH_KEY; ETH_KEY=0x$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+J=$(tile create '{"title":"from js as an account"}' --no-anchor)
+SID5=$(printf '%s' "$J" | jq -r .streamId) JSPKH=$(printf '%s' "$J" | jq -r .controller)
+case "$JSPKH" in did:pkh:eip155:1:0x*) ok "js wrote $SID5 as $JSPKH" ;; *) bad "js as an account: '$J' $(tail -5 "$T/tile.err")" ;; esac
+J=$(tile update "$SID5" '{"title":"from js as an account","n":2}' --no-anchor)
+unset ETH_KEY
+if until_ok 60 test -e "$M/$SID5/content.json"; then ok "mount finds js's did:pkh document"; else bad "mount lookup $SID5"; fi
+pkh_fs() { [ "$(jq -c .n "$M/$SID5/content.json" 2>/dev/null)" = 2 ]; }
+until_ok 30 pkh_fs || bad "mount: $(cat "$M/$SID5/content.json")"
+eq pkh.js2fs.content "$(t jq -cS . "$M/$SID5/content.json")" "$(printf '%s' "$J" | jq -cS .content)"
+eq pkh.js2fs.log "$(fslog "$M/$SID5/.log")" "$(jslog "$J")"
+eq pkh.js2fs.controller "$(xa controller "$M/$SID5")" "$JSPKH"
+# each of js's commits names its CACAO (one per tile.mjs run: a new session each time)
+eq pkh.js2fs.capabilities "$(t jq -r 'select((.capability // "") | startswith("bafy")) | .type' "$M/$SID5/.log" | tr '\n' ' ')" \
+    "genesis signed "
+
+# ---- 7. Models and ModelInstanceDocuments made by the CLI load in js ----
+# (another state directory, whose sync serves them on daemon 2; js checks
+# the Model definition, and the documents against the Model's schema)
+V=$HERE/vectors/js-models.json X="--state $T/sx --key $T/sx.key"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/sx.key"; echo >>"$T/sx.key"; chmod 600 "$T/sx.key"
+jq -c '.models[0].definition' "$V" >"$T/list.json"
+jq -c '.models[1].definition' "$V" >"$T/single.json"
+ML=$($CFS create $X --model-def @"$T/list.json" | jq -r .streamId)
+MS=$($CFS create $X --model-def @"$T/single.json" | jq -r .streamId)
+D1=$($CFS create $X --model "$ML" --content '{"title":"from the cli","n":1}' | jq -r .streamId)
+echo '{"title":"from the cli","n":2,"body":"b"}' | $CFS update $X "$D1" >/dev/null || bad "cli: update $D1"
+D2=$($CFS create $X --model "$MS" --content '{"name":"cli","tags":["a"]}' | jq -r .streamId)
+for s in "$ML" "$MS" "$D1" "$D2"; do
+    printf '%s\t%s\t%s\n' "$s" "$($CFS show $X "$s" | jq -cS .)" "$($CFS log $X "$s" | jq -r '"\(.cid):\(.type)"' | tr '\n' ' ')"
+done >"$T/sx.want"
+$CFS sync $X --ipfs "$API2" --pubsub-topic "$CERAMIC_TOPIC" --seconds 90 >"$T/sx.out" 2>&1 &
+PX=$! PIDS="$PIDS $!"
+js_stream() { J=$(tile stream "$1" </dev/null) && [ "$(printf '%s' "$J" | jq -cS .content)" = "$2" ]; }
+TAB=$(printf '\t')
+while IFS=$TAB read -r s content log; do
+    if until_ok 40 js_stream "$s" "$content"; then ok "js loads the CLI's $(printf '%s' "$J" | jq -r .model) $s"; else
+        bad "js stream $s: '$J' $(tail -3 "$T/tile.err")"; fi
+    eq "cli2js.log.${s%"${s#????????????????}"}" "$(jslog "$J")" "$log"
+done <"$T/sx.want"
+eq cli2js.mid.model "$(tile stream "$D1" | jq -r .model)" "$ML"
+kill "$PX" 2>/dev/null; wait "$PX" 2>/dev/null
 
 # ---- the reference node's verdict ----
 L=$T/ceramic/ceramic.log
 eq ceramic.only.stale.ERRORs "$(grep 'ERROR' "$L" | grep -vc 'builds on stale state')" 0
 eq ceramic.stale.ERRORs "$(grep 'ERROR' "$L" | grep -c 'builds on stale state')" "$stale"
 eq ceramic.no.invalid "$(grep -ciE 'invalid|signature.*(fail|not)|cannot apply|Error applying|Failed to apply' "$L")" 0
-for s in "$SID" "$SID2" "$SID3" "$SID4"; do
+for s in "$SID" "$SID2" "$SID3" "$SID4" "$SID5" "$ML" "$MS" "$D1" "$D2"; do
     eq "ceramic.no.errors.${s%"${s#????????????????}"}" "$(grep -i "$s" "$L" | grep -v 'builds on stale state' | grep -ciE 'error|warn')" 0
 done
 

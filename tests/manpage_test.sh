@@ -79,17 +79,17 @@ for c in $(cat "$T/cmds.help"); do
 done
 
 # ---- the layout page names every reserved name and xattr of the mount ----
-names=$(sed -n '/^int cfs_reserved/,/^}/p' "$ROOT/fs/docs.c" | grep -oE '"[^"]+"' | tr -d '"')
-xattrs=$(grep -ohE '"user\.ceramic\.[a-z_]+"' "$ROOT/fs/docs.c" | tr -d '"' | sort -u)
+names=$(sed -n '/^int cfs_reserved/,/^}/p' "$ROOT/fs/mount/docs.c" | grep -oE '"[^"]+"' | tr -d '"')
+xattrs=$(grep -ohE '"user\.ceramic\.[a-z_]+"' "$ROOT/fs/mount/docs.c" | tr -d '"' | sort -u)
 if [ -z "$names" ] || [ -z "$xattrs" ]; then
-    bad "cannot find the reserved names or xattrs in fs/docs.c"
+    bad "cannot find the reserved names or xattrs in fs/mount/docs.c"
 fi
 for n in $names $xattrs .status .errors; do
     if grep -qF -- "$(printf '%s' "$n" | sed 's/-/\\-/g')" "$MAN5"; then :; else
         bad "ceramicfs-layout(5) does not mention $n"
     fi
 done
-ok "ceramicfs-layout(5) names $(echo $names $xattrs | wc -w) reserved names and xattrs of fs/docs.c"
+ok "ceramicfs-layout(5) names $(echo $names $xattrs | wc -w) reserved names and xattrs of fs/mount/docs.c"
 
 # ---- rendering without warnings ----
 for p in "$MAN1" "$MAN5"; do

@@ -175,6 +175,46 @@ eq car.trunc.unchanged "$($CFS show --state "$T/car2" "$CID" | jq -c .)" '{"n":2
 code car.export.unknown 3 $CFS export $C kjzl6cwe1jw147dvq16zluojmraqvwdmbh61dx9e0c59i344lcrsgqfohexp60s -o "$T/x.car"
 code car.usage 2 $CFS import
 
+# a did:pkh stream made by the js libraries (tests/vectors/gen/cacao.mjs):
+# a session key signs under a CACAO of an Ethereum account; its update
+# under a CACAO whose resources do not cover the stream is refused
+V=$(dirname "$0")/vectors
+PKH=$(jq -r '.commits[] | select(.name == "genesis-tile") | .stream_id' "$V/js-cacao.json")
+code car.pkh 0 $CFS import --state "$T/pkh" "$V/cacao-tile.car"
+eq car.pkh.content "$($CFS show --state "$T/pkh" "$PKH" | jq -c .)" '{"hello":"update-tile"}'
+eq car.pkh.controller "$($CFS show --meta --state "$T/pkh" "$PKH" | jq -r '.metadata.controllers[0]')" \
+    "did:pkh:eip155:1:$(jq -r '.accounts[0].address' "$V/js-cacao.json")"
+eq car.pkh.log "$($CFS log --state "$T/pkh" "$PKH" | jq -r '[.author, .capability] | join(" ")' | sort -u)" \
+    "$(jq -r '.sessions[0].did + " " + (.cacaos[] | select(.name == "good") | .cid)' "$V/js-cacao.json")"
+$CFS export --state "$T/pkh" "$PKH" -o "$T/pkh.car"
+# the export carries the CACAO: a fresh node verifies the stream from it alone
+code car.pkh.reimport 0 $CFS import --state "$T/pkh2" "$T/pkh.car"
+code car.pkh.forged 1 $CFS import --state "$T/pkh3" "$V/cacao-forged.car"
+eq car.pkh.forged.why "$(grep -c 'capability does not have appropriate permissions' "$T/err")" 1
+eq car.pkh.forged.kept "$($CFS show --state "$T/pkh3" "$PKH" | jq -c .)" '{"hello":"update-tile"}'
+
+# writing as an Ethereum account: the node's documents are the did:pkh's,
+# signed by a session key under a CACAO the node made (ceramicfs account)
+jq -r '"0x" + .accounts[0].secret_hex' "$V/js-cacao.json" >"$T/eth.key"
+code account.perm 1 $CFS account --state "$T/acct" --eth-key "$T/eth.key"
+chmod 600 "$T/eth.key"
+code account.set 0 $CFS account --state "$T/acct" --eth-key "$T/eth.key" --lifetime 2h --resource 'ceramic://*'
+PKHDID="did:pkh:eip155:1:$(jq -r '.accounts[0].address' "$V/js-cacao.json")"
+eq account.did "$(jq -r .did "$T/out")" "$PKHDID"
+ACC=$($CFS create --state "$T/acct" --content '{"by":"account"}' | jq -r .streamId)
+echo '{"by":"account","n":2}' | $CFS update --state "$T/acct" "$ACC" >/dev/null
+eq account.controller "$($CFS show --meta --state "$T/acct" "$ACC" | jq -r '.metadata.controllers[0]')" "$PKHDID"
+eq account.log "$($CFS log --state "$T/acct" "$ACC" | jq -r '"\(.author) \(.capability)"' | sort -u)" \
+    "$($CFS account --state "$T/acct" | jq -r '"\(.session) \(.capability)"')"
+code account.verify 0 $CFS verify --state "$T/acct" "$ACC"
+# its CAR verifies on a node that never heard of the account
+$CFS export --state "$T/acct" "$ACC" -o "$T/acct.car"
+code account.car 0 $CFS import --state "$T/acct2" "$T/acct.car"
+eq account.car.content "$($CFS show --state "$T/acct2" "$ACC" | jq -c .)" '{"by":"account","n":2}'
+code account.clear 0 $CFS account --state "$T/acct" --clear
+eq account.cleared "$(jq -r .did "$T/out" | cut -c1-8)" did:key:
+code account.notours 1 sh -c "echo '{}' | $CFS update --state $T/acct $ACC"
+
 # kill -9 in the middle of a burst of updates: every acknowledged update is
 # in the log afterwards, and the node verifies
 : >"$T/acked"  # (the wait below counts in it from the start)

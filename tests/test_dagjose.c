@@ -128,7 +128,7 @@ START_TEST(protected_header_bytes)
     cer_buf b = CER_BUF_INIT;
     cJSON *v = tu_load_json("js-vectors.json");
 
-    ck_assert_int_eq(cer_jws_protected_header(&b, "EdDSA", KID), 0);
+    ck_assert_int_eq(cer_jws_protected_header(&b, "EdDSA", KID, NULL), 0);
     ck_assert_str_eq((char *)b.data, tu_str(v, "signed/genesis/jws/protected_json"));
     cer_buf_free(&b);
     cJSON_Delete(v);

@@ -1,6 +1,7 @@
 /*
  * test_node.c — the embedded node through its public API: create, update
- * (one commit per real change, none for an empty diff), state, pins and
+ * (one commit per real change, none for an empty diff), a save in one call
+ * (cer_node_save: commit, no change, rebase, conflict, bad content), state, pins and
  * aliases across reopen, refusing updates by a non-controller and to a
  * read-only stream type (a Model), learning remote tips (fast-forward and
  * forks), corrupted blocks and records on disk, a second node on the same
@@ -135,6 +136,224 @@ START_TEST(not_controller_refused)
     cer_node_close(node);
     cJSON_Delete(c0);
     cJSON_Delete(c1);
+}
+END_TEST
+
+/* cer_node_save(node, id, text, base) with text a NUL-terminated string. */
+static int save(cer_node *node, const cer_streamref *id, const char *text, const cer_cid *base, cer_save_result *r)
+{
+    return cer_node_save(node, id, text, strlen(text), base, r);
+}
+
+static cer_cid tip_of(cer_node *node, const cer_streamref *id)
+{
+    cer_stream_info info;
+
+    ck_assert_int_eq(cer_node_info(node, id, &info), 0);
+    return info.tip;
+}
+
+/* A save is one call: parse, check, diff against the base, commit; a
+ * genesis with no stream yet; no commit for the same content; the bytes
+ * need not end in a NUL. */
+START_TEST(save_commits_once)
+{
+    cer_node *node = open_node(NULL);
+    cer_save_result r;
+    cer_streamref id;
+    cer_cid g, t1;
+    const char text[] = "{\"a\":1,\"b\":2}GARBAGE";
+
+    ck_assert_int_eq(cer_node_save(node, NULL, text, 13, NULL, &r), 0);  /* a genesis */
+    ck_assert_int_eq(r.status, CER_SAVE_COMMITTED);
+    id = r.id;
+    g = r.tip;
+    ck_assert(cer_cid_equal(&g, &id.genesis));
+    assert_content(node, &id, "{\"a\":1,\"b\":2}", 1);
+    /* no change (other bytes, the same value): no commit */
+    ck_assert_int_eq(save(node, &id, " {\"b\":2, \"a\":1}\n", &g, &r), 0);
+    ck_assert_int_eq(r.status, CER_SAVE_UNCHANGED);
+    ck_assert(cer_cid_equal(&r.tip, &g));
+    ck_assert_int_eq(r.err, 0);
+    assert_content(node, &id, "{\"a\":1,\"b\":2}", 1);
+    /* a plain commit on its base */
+    ck_assert_int_eq(save(node, &id, "{\"a\":1,\"b\":3}", &g, &r), 0);
+    ck_assert_int_eq(r.status, CER_SAVE_COMMITTED);
+    t1 = tip_of(node, &id);
+    ck_assert(cer_cid_equal(&r.tip, &t1));
+    ck_assert(!cer_cid_equal(&t1, &g));
+    assert_content(node, &id, "{\"a\":1,\"b\":3}", 2);
+    /* no base: onto the tip as it is */
+    ck_assert_int_eq(save(node, &id, "{\"a\":2,\"b\":3}", NULL, &r), 0);
+    ck_assert_int_eq(r.status, CER_SAVE_COMMITTED);
+    assert_content(node, &id, "{\"a\":2,\"b\":3}", 3);
+    /* the state's key order is the patch's, as a walk of the log (and
+     * js) has it, not the order the user wrote */
+    ck_assert_int_eq(save(node, &id, "{\"z\":1,\"a\":2,\"b\":3}", NULL, &r), 0);
+    {
+        cer_state *st, *walked;
+        char *out = NULL, *out2 = NULL;
+        ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+        ck_assert_int_eq(cer_state_load(&walked, cer_node_store(node), &id, &r.tip), 0);
+        ck_assert_int_eq(cer_json_print(&out, st->content, 0), 0);
+        ck_assert_int_eq(cer_json_print(&out2, walked->content, 0), 0);
+        ck_assert_str_eq(out, "{\"a\":2,\"b\":3,\"z\":1}");
+        ck_assert_str_eq(out, out2);
+        free(out);
+        free(out2);
+        cer_state_free(walked);
+        cer_state_free(st);
+    }
+    /* big integers stay exact (dag-json) */
+    ck_assert_int_eq(save(node, &id, "{\"n\":18446744073709551615}", NULL, &r), 0);
+    {
+        cer_state *st;
+        char *out = NULL;
+        ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+        ck_assert_int_eq(cer_json_print(&out, st->content, 0), 0);
+        ck_assert_str_eq(out, "{\"n\":18446744073709551615}");
+        free(out);
+        cer_state_free(st);
+    }
+    cer_node_close(node);
+}
+END_TEST
+
+/* The tip moved under the edit: the edit's patch goes onto the new tip
+ * (REBASED, the content is not the one given); when the tip's content is
+ * the base's (it moved away and back) the content given is committed as
+ * it is; when the tip has the edit already, nothing is committed. */
+START_TEST(save_rebases_onto_moved_tip)
+{
+    cer_node *node = open_node(NULL);
+    cJSON *remote = json("{\"a\":1,\"b\":20,\"c\":3}"), *back = json("{\"a\":10,\"b\":20,\"c\":3}"),
+          *away = json("{\"away\":true}");
+    cer_save_result r;
+    cer_streamref id;
+    cer_cid base, t;
+
+    ck_assert_int_eq(save(node, NULL, "{\"a\":1,\"b\":2,\"c\":3}", NULL, &r), 0);
+    id = r.id;
+    base = r.tip;
+    ck_assert_int_eq(cer_node_update(node, &id, remote), 0);  /* another writer: b */
+    ck_assert_int_eq(save(node, &id, "{\"a\":10,\"b\":2,\"c\":3}", &base, &r), 0);  /* this edit: a */
+    ck_assert_int_eq(r.status, CER_SAVE_REBASED);
+    t = tip_of(node, &id);
+    ck_assert(cer_cid_equal(&r.tip, &t));
+    assert_content(node, &id, "{\"a\":10,\"b\":20,\"c\":3}", 3);
+    /* the tip has the edit already: nothing to commit, still not the bytes given */
+    ck_assert_int_eq(save(node, &id, "{\"a\":10,\"b\":2,\"c\":3}", &base, &r), 0);
+    ck_assert_int_eq(r.status, CER_SAVE_REBASED);
+    ck_assert(cer_cid_equal(&r.tip, &t));
+    assert_content(node, &id, "{\"a\":10,\"b\":20,\"c\":3}", 3);
+    /* away and back: the base's content is the tip's, no rebase */
+    base = t;
+    ck_assert_int_eq(cer_node_update(node, &id, away), 0);
+    ck_assert_int_eq(cer_node_update(node, &id, back), 0);
+    ck_assert_int_eq(save(node, &id, "{\"a\":10,\"b\":20,\"c\":3,\"d\":4}", &base, &r), 0);
+    ck_assert_int_eq(r.status, CER_SAVE_COMMITTED);
+    assert_content(node, &id, "{\"a\":10,\"b\":20,\"c\":3,\"d\":4}", 6);
+    cer_node_close(node);
+    cJSON_Delete(remote);
+    cJSON_Delete(back);
+    cJSON_Delete(away);
+}
+END_TEST
+
+/* An edit that does not apply to the moved tip is refused with -ESTALE
+ * and a reason (what the mount shows as "conflict"), and nothing changes:
+ * no commit, no lost branch. A base that is not this stream's, refused. */
+START_TEST(save_conflict_refused)
+{
+    cer_node *node = open_node(NULL);
+    cJSON *remote = json("{\"b\":2}");
+    cer_save_result r;
+    cer_streamref id, other;
+    cer_lost_branch *lost;
+    cer_cid base, t;
+    size_t n;
+
+    ck_assert_int_eq(save(node, NULL, "{\"a\":1,\"b\":2}", NULL, &r), 0);
+    id = r.id;
+    base = r.tip;
+    ck_assert_int_eq(cer_node_update(node, &id, remote), 0);  /* a is gone */
+    t = tip_of(node, &id);
+    ck_assert_int_eq(save(node, &id, "{\"a\":5,\"b\":2}", &base, &r), -ESTALE);
+    ck_assert_int_eq(r.status, CER_SAVE_REFUSED);
+    ck_assert_int_eq(r.err, -ESTALE);
+    ck_assert_msg(strstr(r.reason, "changed since it was opened and this edit does not apply"), "%s", r.reason);
+    ck_assert_str_eq(r.reason, cer_errmsg());
+    base = tip_of(node, &id);
+    ck_assert(cer_cid_equal(&base, &t));
+    assert_content(node, &id, "{\"b\":2}", 2);
+    ck_assert_int_eq(cer_node_lost_branches(node, &id, &lost, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    /* the same edit on the tip it now knows commits */
+    ck_assert_int_eq(save(node, &id, "{\"a\":5,\"b\":2}", &t, &r), 0);
+    ck_assert_int_eq(r.status, CER_SAVE_COMMITTED);
+    /* a base from another stream */
+    ck_assert_int_eq(save(node, NULL, "{\"other\":1}", NULL, &r), 0);
+    other = r.id;
+    ck_assert_int_lt(save(node, &id, "{\"a\":6}", &other.genesis, &r), 0);
+    ck_assert_int_eq(r.status, CER_SAVE_REFUSED);
+    assert_content(node, &id, "{\"a\":5,\"b\":2}", 3);
+    cer_node_close(node);
+    cJSON_Delete(remote);
+}
+END_TEST
+
+/* What is not one JSON object, or is over a block, is refused before the
+ * node is touched; so is a save by another key. */
+START_TEST(save_refuses_bad_content)
+{
+    static const char *const bad[] = {"", "  \n", "{\"a\":", "[1,2]", "\"text\"", "{\"a\":1}{}", "{\"a\":1e999}"};
+    cer_key a, b;
+    cer_node *node;
+    cer_save_result r;
+    cer_streamref id;
+    cer_cid g;
+    char *big;
+    size_t n = CER_BLOCK_MAX + 1;
+
+    seed_key(&a, 1);
+    seed_key(&b, 2);
+    node = open_node(&a);
+    ck_assert_int_eq(save(node, NULL, "{\"a\":1}", NULL, &r), 0);
+    id = r.id;
+    g = r.tip;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(save(node, &id, bad[i], &g, &r), -EINVAL);
+        ck_assert_int_eq(r.status, CER_SAVE_REFUSED);
+        ck_assert_int_eq(r.err, -EINVAL);
+        ck_assert_msg(strncmp(r.reason, "not valid JSON: ", 16) == 0 ||
+                          strcmp(r.reason, "a document's content must be a JSON object") == 0,
+                      "%s: %s", bad[i], r.reason);
+        ck_assert_int_eq(save(node, NULL, bad[i], NULL, &r), -EINVAL);  /* no genesis either */
+    }
+    ck_assert_int_eq(cer_node_save(node, &id, NULL, 1, &g, &r), -EINVAL);
+    /* over a block: refused by its size, before parsing */
+    ck_assert_ptr_nonnull(big = malloc(n));
+    memset(big, ' ', n);
+    big[0] = '{';
+    big[n - 1] = '}';
+    ck_assert_int_eq(cer_node_save(node, &id, big, n, &g, &r), -EFBIG);
+    ck_assert_int_eq(r.err, -EFBIG);
+    /* within the size, but its commit is over a block */
+    n = CER_BLOCK_MAX;
+    memset(big, 'x', n);
+    memcpy(big, "{\"s\":\"", 6);
+    memcpy(big + n - 2, "\"}", 2);
+    ck_assert_int_eq(cer_node_save(node, &id, big, n, &g, &r), -EFBIG);
+    ck_assert_int_eq(r.status, CER_SAVE_REFUSED);
+    free(big);
+    assert_content(node, &id, "{\"a\":1}", 1);
+    cer_node_close(node);
+    /* another key: -EPERM, nothing written */
+    node = open_node(&b);
+    ck_assert_int_eq(save(node, &id, "{\"a\":2}", &g, &r), -EPERM);
+    ck_assert_ptr_nonnull(strstr(r.reason, "not the controller"));
+    assert_content(node, &id, "{\"a\":1}", 1);
+    cer_node_close(node);
 }
 END_TEST
 
@@ -1267,6 +1486,10 @@ static Suite *node_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, create_update_reopen);
     tcase_add_test(tc, not_controller_refused);
+    tcase_add_test(tc, save_commits_once);
+    tcase_add_test(tc, save_rebases_onto_moved_tip);
+    tcase_add_test(tc, save_conflict_refused);
+    tcase_add_test(tc, save_refuses_bad_content);
     tcase_add_test(tc, deterministic_create_is_idempotent);
     tcase_add_test(tc, learn_remote_tips);
     tcase_add_test(tc, listeners_tip_time_update_if);

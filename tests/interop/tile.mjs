@@ -14,6 +14,7 @@
 //                                                 is the tip as loaded, so a test can fork the log;
 //                                                 if the node rejects it, prints {rejected, commit, prev})
 //   tile.mjs load STREAMID [--sync]                (--sync: ask the network, SyncOptions.SYNC_ALWAYS)
+//   tile.mjs stream STREAMID                      any stream type (Model, MID): the state, and its model
 //   tile.mjs genesis CONTROLLER_DID FAMILY         deterministic, no content, created by this
 //                                                  client but controlled by CONTROLLER_DID
 //   tile.mjs anchor STREAMID                      request an anchor, wait for ANCHORED
@@ -21,7 +22,10 @@
 //                                                 no anchor, published: prints {n, ms} (the
 //                                                 updates' wall time only; the bench's js side)
 // Env: CERAMIC_URL (default http://127.0.0.1:7007), SEED (64 hex chars, the
-//   did:key seed; default a fixed test seed), CERAMIC_DIR.
+//   did:key seed; default a fixed test seed), CERAMIC_DIR, ETH_KEY (0x + 64 hex
+//   chars: write as that Ethereum account, did:pkh:eip155:1:<address>, the
+//   SEED key being the session key of a CACAO the account signs, as js-did's
+//   DIDSession with pkh-ethereum does).
 // Output state: {streamId, controller, content, tip, anchorStatus,
 //   log:[{cid,type}], commitIds, and once anchored anchorChain, anchorTime,
 //   anchorTx, anchorTxHex, anchorRoot, anchorRootHex}; anchorStatus is the name
@@ -63,7 +67,7 @@ function state(doc) {
   const s = doc.state
   return {
     streamId: doc.id.toString(),
-    controller: doc.controllers[0],
+    controller: s.metadata.controllers[0],
     family: doc.metadata.family,
     content: doc.content,
     tip: doc.tip.toString(),
@@ -84,9 +88,27 @@ function anchorProof(p) {
     anchorRootHex: Buffer.from(cid(p.root).multihash.digest).toString('hex') }
 }
 
+// A SIWE CACAO from the account of ETH_KEY for the session key did (pkh-ethereum's createCACAO).
+async function capability(did) {
+  const { Wallet } = await imp('@ethersproject/wallet')
+  const { SiweMessage, Cacao } = await impEsm('@didtools/cacao')
+  const wallet = new Wallet(process.env.ETH_KEY)
+  const now = new Date()
+  const msg = new SiweMessage({ domain: 'interop.test', address: wallet.address, uri: did.id, version: '1',
+    statement: 'Give this application access to some of your data on Ceramic', nonce: `n${now.getTime()}`,
+    issuedAt: now.toISOString(), expirationTime: new Date(now.getTime() + 3600e3).toISOString(), chainId: '1',
+    resources: ['ceramic://*'] })
+  msg.signature = await wallet.signMessage(msg.signMessage())
+  return Cacao.fromSiweMessage(msg)
+}
+
 async function client() {
-  const did = new DID({ provider: new Ed25519Provider(seed), resolver: KeyResolver.getResolver() })
+  let did = new DID({ provider: new Ed25519Provider(seed), resolver: KeyResolver.getResolver() })
   await did.authenticate()
+  if (process.env.ETH_KEY) {
+    did = did.withCapability(await capability(did))
+    await did.authenticate()
+  }
   const c = new CeramicClient(url, { syncInterval: 500 })
   c.did = did
   return c
@@ -94,10 +116,12 @@ async function client() {
 
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n')
 const ceramic = await client()
+// the DID this client writes as: the account under a capability, else the key
+const me = ceramic.did.hasParent ? ceramic.did.parent : ceramic.did.id
 try {
   switch (cmd) {
     case 'did':
-      out({ did: ceramic.did.id })
+      out({ did: me, ...(ceramic.did.hasParent ? { session: ceramic.did.id } : {}) })
       break
     case 'create': {
       const family = opt('--family') || 'interop'
@@ -105,7 +129,7 @@ try {
       const anchor = !flag('--no-anchor')
       const content = JSON.parse(args[0] ?? '{}')
       const doc = await TileDocument.create(ceramic, deterministic ? null : content,
-        { controllers: [ceramic.did.id], family, deterministic }, { anchor, publish: true })
+        { controllers: [me], family, deterministic }, { anchor, publish: true })
       if (deterministic && args[0] !== undefined) await doc.update(content, undefined, { anchor, publish: true })
       out(state(doc))
       break
@@ -149,6 +173,12 @@ try {
       const sync = flag('--sync')
       const doc = await TileDocument.load(ceramic, args[0], sync ? { sync: SyncOptions.SYNC_ALWAYS, syncTimeoutSeconds: 5 } : {})
       out(state(doc))
+      break
+    }
+    case 'stream': {
+      // any stream type (Model, ModelInstanceDocument): what the node loads
+      const doc = await ceramic.loadStream(args[0])
+      out({ ...state(doc), model: doc.state.metadata.model?.toString() })
       break
     }
     case 'anchor': {

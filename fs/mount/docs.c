@@ -1,10 +1,12 @@
 /*
  * docs.c — the mount's documents: which directory names a stream, the
  * inode numbers of its files, its working copy and the commit points that
- * turn a complete save into one signed commit (fs/README.md), and the
- * generated files (.log, .anchors, .meta.json, .streamid, the .history
- * and .conflicts files, .status, .errors). No FUSE calls here except
- * queueing notifications.
+ * turn a complete save into one signed commit (cer_node_save;
+ * fs/README.md), what its draft holds, and the generated files (.log,
+ * .anchors, .meta.json, .streamid, the .history and .conflicts files,
+ * .status, .errors). A document owns its lock: this file alone takes it,
+ * in calls that each do one thing (fsops.c asks, it never locks). No
+ * FUSE calls here except queueing notifications.
  */
 #include "mount.h"
 #include "uring.h"
@@ -22,6 +24,102 @@
 #include <unistd.h>
 
 #define PENDING_PREFIX CFS_PENDING_PREFIX
+
+/* A document (a stream, or a pending one made by mkdir). Its lock is
+ * taken here only: every function below that is not static takes it (or
+ * is documented as called with it held). */
+struct cfs_doc {
+    struct cfs_doc *next;
+    struct cfs_doc *next_id;    /* chain in fs->t->by_id (streams only) */
+    struct cfs_doc *next_name;  /* chain in fs->t->by_name */
+    pthread_mutex_t lock;       /* guards everything below */
+    uint64_t base;              /* inode seed: H(StreamID), or H(pending name) */
+    bool pending;               /* mkdir'd; the first valid save makes the genesis */
+    bool removed;               /* rmdir'd (unpinned): no longer listed */
+    cer_streamref id;           /* when !pending */
+    char sid[CER_STREAMID_STR_MAX];  /* its string ("" when pending) */
+    char name[CER_STREAMID_STR_MAX];  /* the directory's name: alias, or the StreamID */
+    char scratch_key[CER_STREAMID_STR_MAX + 16];  /* STATE/scratch/<key> (fs->t->slock) */
+    int64_t made_ms;            /* pending: when mkdir'd */
+
+    /* the working copy W (fs/README.md, "Commit points"): what content.json shows while the
+     * user's bytes are newer than, or equal to, the tip's content */
+    bool have_w;
+    uint8_t *w;                 /* W: w_len bytes (w_cap allocated), owned */
+    size_t w_len, w_cap;
+    bool dirty;                 /* W differs from what was committed */
+    bool written;               /* bytes written since the last truncation */
+    bool base_set;
+    cer_cid base_tip;           /* the tip W was made from (rebase) */
+    uint64_t w_gen;             /* bumped on every change of the visible bytes */
+    uint64_t failed_gen;        /* w_gen of the last rejected save (0: none) */
+    int writers;                /* open write handles */
+    /* the no-open mode (no handles): the processes (thread group ids)
+     * that wrote or truncated W since the last commit; a flush from one of
+     * them is a writer's close. wanon: written by page writeback, whose
+     * process is unknown (mmap), or more writers than wpids holds: any
+     * flush commits */
+    pid_t wpids[8];
+    int nwpids;
+    bool wanon;
+    int64_t absent_until_ms;    /* content.json absent until then (0: present) */
+    int64_t w_mtime_ms;         /* last local write */
+
+    /* the rendering of the tip, cached */
+    bool have_render;
+    cer_cid render_tip;
+    char *render;
+    size_t render_len;
+
+    bool wr_known;              /* cached writable, for wr_tip */
+    bool wr;
+    cer_cid wr_tip;
+    bool keep_w;                /* what the last open of content.json showed */
+    uint64_t keep_gen;
+    cer_cid keep_tip;
+
+    char state[16];             /* "clean", "dirty", "invalid", "conflict", "pending" */
+    char last_error[512];
+
+    /* the draft on disk (drafts.c) and the retries of a passing refusal */
+    char draft_key[CER_STREAMID_STR_MAX + 16];  /* STATE/drafts/<key> ("": none) */
+    uint64_t draft_gen;         /* w_gen of the bytes it holds */
+    int failed_err;             /* -errno of the last refusal of W */
+    bool retry;                 /* that refusal was for a passing cause */
+    unsigned retries;
+    int64_t retry_at_ms;
+    bool too_big;               /* a write or truncation past CFS_CONTENT_MAX was refused */
+};
+
+/* The mount's documents, its inode table and its scratch directories
+ * (fs->t): docs.c's alone. */
+struct cfs_table {
+    pthread_mutex_t lock;       /* guards docs and the inode table (after a doc->lock) */
+    cfs_doc *docs;              /* every document, newest first (prepend only) */
+    cfs_doc *by_id[4096];       /* streams by hash of their StreamID string */
+    cfs_doc *by_name[4096];     /* every document by hash of its name */
+    cfs_ent **ents;
+    size_t nbuckets, nents;
+    char refused[512];          /* the last rename refused, and when (one line */
+    int64_t refused_ms;         /* in .errors for mv's two tries) */
+    /* entries holding a descriptor (scratch files), oldest first: past
+     * fs->scratch_max the kernel is asked to forget the oldest */
+    cfs_ent *scratch_head, *scratch_tail;
+    size_t nscratch, sweep_at;
+    char *scratch_dir;          /* STATE/scratch */
+    int scratch_fd;             /* that directory, O_DIRECTORY (-1: none, -o ro) */
+    pthread_mutex_t slock;      /* guards docs' scratch_key and the renames of
+                                   their directories; a leaf */
+    atomic_bool tick_wanted;    /* a save may wait for the timer (cfs_docs_tick) */
+};
+
+/* The names of the request kinds (CFS_RQ_*), as the kernel's opcodes. */
+static const char *const rq_names[CFS_REQUEST_KINDS] = {
+    "LOOKUP", "FORGET", "BATCH_FORGET", "GETATTR", "SETATTR", "READLINK", "MKNOD", "MKDIR",
+    "UNLINK", "RMDIR", "SYMLINK", "RENAME", "LINK", "OPEN", "READ", "WRITE", "FLUSH",
+    "RELEASE", "FSYNC", "OPENDIR", "READDIR", "RELEASEDIR", "STATFS", "SETXATTR", "GETXATTR",
+    "LISTXATTR", "REMOVEXATTR", "CREATE", "FALLOCATE",
+};
 
 int64_t cfs_now_ms(void)
 {
@@ -83,23 +181,23 @@ static const char *role_name(int kind)
     }
 }
 
-/* ---- the inode table (fs->lock held) ---- */
+/* ---- the inode table (fs->t->lock held) ---- */
 
 static cfs_ent **ent_slot(cfs_fs *fs, uint64_t ino)
 {
-    return &fs->ents[cer_hash(&ino, sizeof ino) & (fs->nbuckets - 1)];
+    return &fs->t->ents[cer_hash(&ino, sizeof ino) & (fs->t->nbuckets - 1)];
 }
 
 static int ent_grow(cfs_fs *fs)
 {
-    size_t n = fs->nbuckets * 2;
-    cfs_ent **nb = calloc(n, sizeof *nb), **old = fs->ents;
-    size_t oldn = fs->nbuckets;
+    size_t n = fs->t->nbuckets * 2;
+    cfs_ent **nb = calloc(n, sizeof *nb), **old = fs->t->ents;
+    size_t oldn = fs->t->nbuckets;
 
     if (!nb)
         return -ENOMEM;
-    fs->ents = nb;
-    fs->nbuckets = n;
+    fs->t->ents = nb;
+    fs->t->nbuckets = n;
     for (size_t i = 0; i < oldn; i++) {
         for (cfs_ent *e = old[i], *next; e; e = next) {
             next = e->next;
@@ -124,21 +222,21 @@ static void ent_insert_locked(cfs_fs *fs, cfs_ent *e)
 {
     cfs_ent **slot;
 
-    if (fs->nents >= fs->nbuckets * 2)
+    if (fs->t->nents >= fs->t->nbuckets * 2)
         (void)ent_grow(fs);  /* a longer chain if it fails, nothing worse */
     slot = ent_slot(fs, e->ino);
     e->next = *slot;
     *slot = e;
-    fs->nents++;
+    fs->t->nents++;
 }
 
 cfs_ent *cfs_ent_get(cfs_fs *fs, uint64_t ino)
 {
     cfs_ent *e;
 
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     e = ent_find_locked(fs, ino);
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     return e;
 }
 
@@ -154,15 +252,15 @@ cfs_ent *cfs_ent_get(cfs_fs *fs, uint64_t ino)
 static void scratch_link(cfs_fs *fs, cfs_ent *e)
 {
     e->snext = NULL;
-    e->sprev = fs->scratch_tail;
-    *(e->sprev ? &e->sprev->snext : &fs->scratch_head) = e;
-    fs->scratch_tail = e;
+    e->sprev = fs->t->scratch_tail;
+    *(e->sprev ? &e->sprev->snext : &fs->t->scratch_head) = e;
+    fs->t->scratch_tail = e;
 }
 
 static void scratch_unlink(cfs_fs *fs, cfs_ent *e)
 {
-    *(e->sprev ? &e->sprev->snext : &fs->scratch_head) = e->snext;
-    *(e->snext ? &e->snext->sprev : &fs->scratch_tail) = e->sprev;
+    *(e->sprev ? &e->sprev->snext : &fs->t->scratch_head) = e->snext;
+    *(e->snext ? &e->snext->sprev : &fs->t->scratch_tail) = e->sprev;
 }
 
 /* How many more entries before the next sweep: the kernel forgets a
@@ -171,26 +269,26 @@ static void scratch_unlink(cfs_fs *fs, cfs_ent *e)
  * notifications a lookup at most). */
 #define SWEEP_GAP(fs) ((fs)->scratch_max / 4 + 1)
 
-/* fs->lock held: ask the kernel to drop the oldest names (queued: the
+/* fs->t->lock held: ask the kernel to drop the oldest names (queued: the
  * notifier sends them); those it keeps go to the end of the list. */
 static void sweep_locked(cfs_fs *fs)
 {
     size_t n = fs->scratch_max / 2 + 1;
 
-    for (cfs_ent *e; n-- && (e = fs->scratch_head);) {
+    for (cfs_ent *e; n-- && (e = fs->t->scratch_head);) {
         if (e->name)
             cfs_notify_entry(fs, e->parent, e->name);
         scratch_unlink(fs, e);
         scratch_link(fs, e);
     }
-    fs->sweep_at = fs->nscratch + SWEEP_GAP(fs);
+    fs->t->sweep_at = fs->t->nscratch + SWEEP_GAP(fs);
 }
 
 void cfs_scratch_sweep(cfs_fs *fs)
 {
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     sweep_locked(fs);
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
 }
 
 static void ent_free(cfs_ent *e)
@@ -205,20 +303,20 @@ cfs_ent *cfs_ent_add(cfs_fs *fs, cfs_ent *e)
 {
     cfs_ent *have;
 
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     if (!(have = ent_find_locked(fs, e->ino))) {
         ent_insert_locked(fs, e);
         have = e;
         if (e->fd >= 0) {
             scratch_link(fs, e);
-            fs->nscratch++;
-            if (fs->scratch_max && fs->nscratch > fs->scratch_max && fs->nscratch >= fs->sweep_at)
+            fs->t->nscratch++;
+            if (fs->scratch_max && fs->t->nscratch > fs->scratch_max && fs->t->nscratch >= fs->t->sweep_at)
                 sweep_locked(fs);
         }
     }
     if (have->transient)
         have->nlookup++;
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     return have;
 }
 
@@ -227,7 +325,7 @@ void cfs_ent_moved(cfs_fs *fs, uint64_t ino, cfs_doc *doc, uint64_t parent, cons
     char *copy = strdup(name);
     cfs_ent *e;
 
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     if ((e = ent_find_locked(fs, ino)) && e->kind == K_SCRATCH) {
         e->doc = doc;
         e->parent = parent;
@@ -237,15 +335,27 @@ void cfs_ent_moved(cfs_fs *fs, uint64_t ino, cfs_doc *doc, uint64_t parent, cons
             copy = NULL;
         }
     }
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     free(copy);
+}
+
+void cfs_ent_became_content(cfs_fs *fs, uint64_t ino, cfs_doc *doc)
+{
+    cfs_ent *e;
+
+    pthread_mutex_lock(&fs->t->lock);
+    if ((e = ent_find_locked(fs, ino)) && e->kind == K_SCRATCH) {
+        e->kind = K_CONTENT;
+        e->doc = doc;
+    }
+    pthread_mutex_unlock(&fs->t->lock);
 }
 
 void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
 {
     cfs_ent *e, **pp;
 
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     for (pp = ent_slot(fs, ino); (e = *pp); pp = &e->next)
         if (e->ino == ino)
             break;
@@ -253,12 +363,12 @@ void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
         e->nlookup = e->nlookup > n ? e->nlookup - n : 0;
         if (e->nlookup == 0) {
             *pp = e->next;
-            fs->nents--;
+            fs->t->nents--;
             if (e->fd >= 0) {
                 scratch_unlink(fs, e);
-                fs->nscratch--;
-                if (fs->sweep_at > fs->nscratch + SWEEP_GAP(fs))
-                    fs->sweep_at = fs->nscratch + SWEEP_GAP(fs);
+                fs->t->nscratch--;
+                if (fs->t->sweep_at > fs->t->nscratch + SWEEP_GAP(fs))
+                    fs->t->sweep_at = fs->t->nscratch + SWEEP_GAP(fs);
             }
         } else {
             e = NULL;
@@ -266,7 +376,7 @@ void cfs_ent_forget(cfs_fs *fs, uint64_t ino, uint64_t n)
     } else {
         e = NULL;
     }
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     if (e)
         ent_free(e);
 }
@@ -288,7 +398,7 @@ cfs_ent *cfs_doc_ent(cfs_fs *fs, cfs_doc *doc, int kind, size_t hist, const cer_
         snprintf(role, sizeof role, "%s", role_name(kind));
     }
     ino = cfs_ino(doc->base, role);
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     for (int salt = 0; (e = ent_find_locked(fs, ino)); salt++) {
         if (e->doc == doc && e->kind == kind &&
             ((kind != K_HIST && kind != K_CONF) || cer_cid_equal(&e->hist_cid, hist_cid)) &&
@@ -310,8 +420,60 @@ cfs_ent *cfs_doc_ent(cfs_fs *fs, cfs_doc *doc, int kind, size_t hist, const cer_
         ent_insert_locked(fs, e);
     }
 out:
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     return e;
+}
+
+/* ---- drafts on disk (drafts.c writes them; doc->lock held) ---- */
+
+/* The key doc's draft goes under now: its StreamID, or pending-<name>. */
+static void draft_key(const cfs_doc *doc, char out[sizeof doc->draft_key])
+{
+    snprintf(out, sizeof doc->draft_key, "%s%s", doc->pending ? PENDING_PREFIX : "", doc->pending ? doc->name : doc->sid);
+}
+
+/* Keep doc's W, state and reason as its draft, durably. 0 or -errno
+ * (-ENOSPC on a full disk: the draft is then in memory only). */
+static int draft_save(cfs_fs *fs, cfs_doc *doc)
+{
+    char key[sizeof doc->draft_key];
+    cfs_draft d = {doc->state, doc->base_set ? &doc->base_tip : NULL, doc->last_error, doc->w, doc->w_len};
+    int rc;
+
+    draft_key(doc, key);
+    if ((rc = cfs_draft_put(fs, key, &d)) < 0)
+        return rc;
+    /* a pending document renamed since its last draft: one file only */
+    if (doc->draft_key[0] && strcmp(doc->draft_key, key) != 0)
+        (void)cfs_draft_drop(fs, doc->draft_key);
+    memcpy(doc->draft_key, key, sizeof key);
+    doc->draft_gen = doc->w_gen;
+    return 0;
+}
+
+/* Remove doc's draft from disk, if it has one there. */
+static void draft_remove(cfs_fs *fs, cfs_doc *doc)
+{
+    if (doc->draft_key[0] && cfs_draft_drop(fs, doc->draft_key) == 0) {
+        doc->draft_key[0] = '\0';
+        doc->draft_gen = 0;
+    }
+}
+
+/* A pending document was renamed: its draft follows. */
+static int draft_rekey(cfs_fs *fs, cfs_doc *doc)
+{
+    char key[sizeof doc->draft_key];
+    int rc;
+
+    if (!doc->draft_key[0])
+        return 0;
+    draft_key(doc, key);
+    if (strcmp(key, doc->draft_key) == 0)
+        return 0;
+    if ((rc = cfs_draft_move(fs, doc->draft_key, key)) == 0)
+        memcpy(doc->draft_key, key, sizeof key);
+    return rc;
 }
 
 /* ---- documents ---- */
@@ -320,22 +482,22 @@ out:
  * opened for each use and never kept open (a mount touches any number of
  * documents; descriptors are few). A stream's directory is made with its
  * first scratch file; a pending document's at mkdir (it is what keeps the
- * document across a remount). fs->slock guards the keys and the renames
+ * document across a remount). fs->t->slock guards the keys and the renames
  * of these directories, so a name and its directory always agree. */
 int cfs_doc_scratch(cfs_fs *fs, cfs_doc *doc, bool create)
 {
     int fd;
 
-    if (fs->scratch_fd < 0)  /* a read-only mount of a state directory without one */
+    if (fs->t->scratch_fd < 0)  /* a read-only mount of a state directory without one */
         return -ENOENT;
-    pthread_mutex_lock(&fs->slock);
-    fd = openat(fs->scratch_fd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    pthread_mutex_lock(&fs->t->slock);
+    fd = openat(fs->t->scratch_fd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && create && !fs->ro &&
-        (mkdirat(fs->scratch_fd, doc->scratch_key, 0700) == 0 || errno == EEXIST))
-        fd = openat(fs->scratch_fd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        (mkdirat(fs->t->scratch_fd, doc->scratch_key, 0700) == 0 || errno == EEXIST))
+        fd = openat(fs->t->scratch_fd, doc->scratch_key, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         fd = -errno;
-    pthread_mutex_unlock(&fs->slock);
+    pthread_mutex_unlock(&fs->t->slock);
     return fd;
 }
 
@@ -345,20 +507,20 @@ static int scratch_move(cfs_fs *fs, cfs_doc *doc, const char *key, bool must_exi
 {
     int rc = 0;
 
-    pthread_mutex_lock(&fs->slock);
-    if (renameat(fs->scratch_fd, doc->scratch_key, fs->scratch_fd, key) < 0)
+    pthread_mutex_lock(&fs->t->slock);
+    if (renameat(fs->t->scratch_fd, doc->scratch_key, fs->t->scratch_fd, key) < 0)
         rc = -errno;
     if (rc == 0 || (rc == -ENOENT && !must_exist))
         snprintf(doc->scratch_key, sizeof doc->scratch_key, "%s", key);
-    pthread_mutex_unlock(&fs->slock);
+    pthread_mutex_unlock(&fs->t->slock);
     return rc;
 }
 
 static void scratch_remove(cfs_fs *fs, cfs_doc *doc)
 {
-    pthread_mutex_lock(&fs->slock);
-    unlinkat(fs->scratch_fd, doc->scratch_key, AT_REMOVEDIR);
-    pthread_mutex_unlock(&fs->slock);
+    pthread_mutex_lock(&fs->t->slock);
+    unlinkat(fs->t->scratch_fd, doc->scratch_key, AT_REMOVEDIR);
+    pthread_mutex_unlock(&fs->t->slock);
 }
 
 static cfs_doc *doc_new(void)
@@ -375,32 +537,31 @@ static cfs_doc *doc_new(void)
 static void doc_free(cfs_doc *d)
 {
     free(d->w);
-    cJSON_Delete(d->base_content);
     free(d->render);
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
 
-/* The bucket of a StreamID string in fs->by_id, or of a name in
- * fs->by_name (both 4096 long); keyed, so no set of names fills one. */
+/* The bucket of a StreamID string in fs->t->by_id, or of a name in
+ * fs->t->by_name (both 4096 long); keyed, so no set of names fills one. */
 static size_t name_bucket(const char *s)
 {
-    return (size_t)(cer_hash(s, strlen(s)) % (sizeof ((cfs_fs *)0)->by_id / sizeof ((cfs_fs *)0)->by_id[0]));
+    return (size_t)(cer_hash(s, strlen(s)) % (sizeof ((cfs_table *)0)->by_id / sizeof ((cfs_table *)0)->by_id[0]));
 }
 
-/* fs->lock held; doc->name set, doc in no name chain yet. */
+/* fs->t->lock held; doc->name set, doc in no name chain yet. */
 static void index_name(cfs_fs *fs, cfs_doc *doc)
 {
     size_t b = name_bucket(doc->name);
 
-    doc->next_name = fs->by_name[b];
-    fs->by_name[b] = doc;
+    doc->next_name = fs->t->by_name[b];
+    fs->t->by_name[b] = doc;
 }
 
-/* fs->lock held: doc is named name from now on, in its chain too. */
+/* fs->t->lock held: doc is named name from now on, in its chain too. */
 static void rename_doc(cfs_fs *fs, cfs_doc *doc, const char *name)
 {
-    for (cfs_doc **p = &fs->by_name[name_bucket(doc->name)]; *p; p = &(*p)->next_name)
+    for (cfs_doc **p = &fs->t->by_name[name_bucket(doc->name)]; *p; p = &(*p)->next_name)
         if (*p == doc) {
             *p = doc->next_name;
             break;
@@ -409,16 +570,16 @@ static void rename_doc(cfs_fs *fs, cfs_doc *doc, const char *name)
     index_name(fs, doc);
 }
 
-/* fs->lock held; doc->sid set. */
+/* fs->t->lock held; doc->sid set. */
 static void index_id(cfs_fs *fs, cfs_doc *doc)
 {
     size_t b = name_bucket(doc->sid);
 
-    doc->next_id = fs->by_id[b];
-    fs->by_id[b] = doc;
+    doc->next_id = fs->t->by_id[b];
+    fs->t->by_id[b] = doc;
 }
 
-/* A document for stream id, named name; fs->lock held. */
+/* A document for stream id, named name; fs->t->lock held. */
 static cfs_doc *doc_for_stream(cfs_fs *fs, const cer_streamref *id, const char *name, int *err)
 {
     cfs_doc *d = doc_new();
@@ -437,8 +598,8 @@ static cfs_doc *doc_for_stream(cfs_fs *fs, const cer_streamref *id, const char *
     snprintf(d->name, sizeof d->name, "%s", name);
     snprintf(d->scratch_key, sizeof d->scratch_key, "%s", d->sid);
     d->base = doc_base("stream", d->sid);
-    d->next = fs->docs;
-    fs->docs = d;
+    d->next = fs->t->docs;
+    fs->t->docs = d;
     index_id(fs, d);
     index_name(fs, d);
     return d;
@@ -460,20 +621,20 @@ static cfs_doc *pending_doc(cfs_fs *fs, const char *name, int64_t made_ms, int *
     snprintf(seed, sizeof seed, "%s@%lld", name, (long long)made_ms);
     d->base = doc_base("pending", seed);
     snprintf(d->state, sizeof d->state, "pending");
-    if (mkdirat(fs->scratch_fd, d->scratch_key, 0700) < 0 && errno != EEXIST) {
+    if (mkdirat(fs->t->scratch_fd, d->scratch_key, 0700) < 0 && errno != EEXIST) {
         *err = -errno;
         doc_free(d);
         return NULL;
     }
-    d->next = fs->docs;
-    fs->docs = d;
+    d->next = fs->t->docs;
+    fs->t->docs = d;
     index_name(fs, d);
     return d;
 }
 
 static cfs_doc *find_name_locked(cfs_fs *fs, const char *name)
 {
-    for (cfs_doc *d = fs->by_name[name_bucket(name)]; d; d = d->next_name)
+    for (cfs_doc *d = fs->t->by_name[name_bucket(name)]; d; d = d->next_name)
         if (!d->removed && strcmp(d->name, name) == 0)
             return d;
     return NULL;
@@ -487,7 +648,7 @@ static cfs_doc *find_id_locked(cfs_fs *fs, const cer_streamref *id)
     norm.is_commit = false;
     if (cer_streamref_to_string(sid, sizeof sid, &norm) < 0)
         return NULL;
-    for (cfs_doc *d = fs->by_id[name_bucket(sid)]; d; d = d->next_id)
+    for (cfs_doc *d = fs->t->by_id[name_bucket(sid)]; d; d = d->next_id)
         if (strcmp(d->sid, sid) == 0)
             return d;
     return NULL;
@@ -497,9 +658,9 @@ cfs_doc *cfs_doc_find(cfs_fs *fs, const cer_streamref *id)
 {
     cfs_doc *d;
 
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     d = find_id_locked(fs, id);
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     return d;
 }
 
@@ -516,9 +677,9 @@ cfs_doc *cfs_doc_lookup(cfs_fs *fs, const char *name, bool *by_id, int *err)
         *err = -ENOENT;
         return NULL;
     }
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     d = find_name_locked(fs, name);
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     if (d)
         return d;
     /* not open yet: ask the node (registry only, no disk I/O) */
@@ -540,13 +701,13 @@ cfs_doc *cfs_doc_lookup(cfs_fs *fs, const char *name, bool *by_id, int *err)
     }
     /* a stream whose StreamID is asked for while it has an alias: the same
      * document, under a second directory inode */
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     d = find_id_locked(fs, &id);
     if (d && d->removed && info.pinned)
         d->removed = false;
     if (!d)
         d = doc_for_stream(fs, &id, info.alias[0] ? info.alias : name, err);
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     if (d && is_sid && strcmp(d->name, name) != 0)
         *by_id = true;
     if (d && !is_sid && strcmp(d->name, name) != 0) {
@@ -556,7 +717,7 @@ cfs_doc *cfs_doc_lookup(cfs_fs *fs, const char *name, bool *by_id, int *err)
     return d;
 }
 
-cfs_doc *cfs_doc_by_key(cfs_fs *fs, const char *key, int *err)
+static cfs_doc *doc_by_key(cfs_fs *fs, const char *key, int *err)
 {
     const char *name = key + strlen(PENDING_PREFIX);
     cfs_doc *d = NULL;
@@ -568,12 +729,12 @@ cfs_doc *cfs_doc_by_key(cfs_fs *fs, const char *key, int *err)
             *err = -EINVAL;
             return NULL;
         }
-        pthread_mutex_lock(&fs->lock);
+        pthread_mutex_lock(&fs->t->lock);
         if (!(d = find_name_locked(fs, name)))
             d = pending_doc(fs, name, cfs_now_ms(), err);
         else if (!d->pending)
             d = NULL, *err = -EEXIST;  /* the name went to a stream meanwhile */
-        pthread_mutex_unlock(&fs->lock);
+        pthread_mutex_unlock(&fs->t->lock);
         return d;
     }
     if (cer_streamref_parse(&(cer_streamref){0}, key) < 0) {
@@ -598,10 +759,10 @@ static int list_stream(const cer_stream_info *info, void *arg)
 
     if (!info->pinned || cer_streamref_to_string(sid, sizeof sid, &info->id) < 0)
         return 0;
-    pthread_mutex_lock(&c->fs->lock);
+    pthread_mutex_lock(&c->fs->t->lock);
     d = find_id_locked(c->fs, &info->id);
     base = d ? d->base : doc_base("stream", sid);
-    pthread_mutex_unlock(&c->fs->lock);
+    pthread_mutex_unlock(&c->fs->t->lock);
     return c->fn(info->alias[0] ? info->alias : sid, cfs_ino(base, "dir"), c->arg);
 }
 
@@ -616,18 +777,18 @@ int cfs_docs_list(cfs_fs *fs, int (*fn)(const char *name, uint64_t ino, void *ar
     if ((rc = cer_node_list(fs->node, list_stream, &c)) != 0)
         return rc;
     /* pending documents: made by mkdir, not saved yet (a snapshot) */
-    pthread_mutex_lock(&fs->lock);
-    for (cfs_doc *d = fs->docs; d; d = d->next)
+    pthread_mutex_lock(&fs->t->lock);
+    for (cfs_doc *d = fs->t->docs; d; d = d->next)
         cap += d->pending && !d->removed;
     if (cap && (!(names = malloc(cap * sizeof *names)) || !(inos = malloc(cap * sizeof *inos))))
         rc = -ENOMEM;
-    for (cfs_doc *d = fs->docs; d && rc == 0 && n < cap; d = d->next) {
+    for (cfs_doc *d = fs->t->docs; d && rc == 0 && n < cap; d = d->next) {
         if (d->pending && !d->removed) {
             memcpy(names[n], d->name, sizeof names[n]);
             inos[n++] = cfs_ino(d->base, "dir");
         }
     }
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = fn(names[i], inos[i], arg);
     free(names);
@@ -654,12 +815,12 @@ int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
             return -EEXIST;
         if (cer_node_pin(fs->node, &id, true) < 0 || (info.alias[0] && cer_node_alias(fs->node, &id, NULL) < 0))
             return -EIO;
-        pthread_mutex_lock(&fs->lock);
+        pthread_mutex_lock(&fs->t->lock);
         if ((d = find_id_locked(fs, &id))) {
             d->removed = false;
             rename_doc(fs, d, name);
         }
-        pthread_mutex_unlock(&fs->lock);
+        pthread_mutex_unlock(&fs->t->lock);
         *out = cfs_doc_lookup(fs, name, &by_id, &err);
         return err;
     }
@@ -669,12 +830,12 @@ int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
     }
     if (cer_node_resolve(fs->node, &id, name) == 0)
         return -EEXIST;
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     if (find_name_locked(fs, name))
         err = -EEXIST;
     else
         d = pending_doc(fs, name, cfs_now_ms(), &err);
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     if (err == 0)
         *out = d;
     return err;
@@ -717,11 +878,11 @@ int cfs_doc_rmdir(cfs_fs *fs, const char *name)
     }
     if (rc == 0) {
         scratch_remove(fs, d);
-        pthread_mutex_lock(&fs->lock);
+        pthread_mutex_lock(&fs->t->lock);
         d->removed = true;
         if (!d->pending)
             rename_doc(fs, d, d->sid);
-        pthread_mutex_unlock(&fs->lock);
+        pthread_mutex_unlock(&fs->t->lock);
         d->absent_until_ms = 0;  /* by StreamID it shows the tip at once */
     }
     pthread_mutex_unlock(&d->lock);
@@ -731,17 +892,17 @@ int cfs_doc_rmdir(cfs_fs *fs, const char *name)
 /* Why a rename of a document directory is refused, for .errors. */
 static int rename_refused(cfs_fs *fs, const char *from, const char *to, int rc, const char *why)
 {
-    char msg[sizeof fs->refused];
+    char msg[sizeof fs->t->refused];
     int64_t now = cfs_now_ms();
     bool again;
 
     snprintf(msg, sizeof msg, "mv %.80s %.80s: %s", from, to, why ? why : strerror(-rc));
     /* mv tries renameat2(RENAME_NOREPLACE), then rename(): one line */
-    pthread_mutex_lock(&fs->lock);
-    again = now - fs->refused_ms < 1000 && strcmp(fs->refused, msg) == 0;
-    memcpy(fs->refused, msg, sizeof msg);
-    fs->refused_ms = now;
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
+    again = now - fs->t->refused_ms < 1000 && strcmp(fs->t->refused, msg) == 0;
+    memcpy(fs->t->refused, msg, sizeof msg);
+    fs->t->refused_ms = now;
+    pthread_mutex_unlock(&fs->t->lock);
     if (!again)
         cer_node_event(fs->node, "rename", NULL, "%s", msg);
     return rc;
@@ -767,10 +928,10 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
         return rename_refused(fs, from, to, -EINVAL, "a document can only be renamed to its own StreamID");
     if (!to_sid && cer_node_alias_check(to) < 0)
         return rename_refused(fs, from, to, -EINVAL, cer_errmsg());
-    pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
     if (find_name_locked(fs, to))
         rc = flags & RENAME_NOREPLACE ? -EEXIST : -ENOTEMPTY;
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     if (rc == 0 && !to_sid && cer_node_resolve(fs->node, &id, to) == 0)
         rc = -EEXIST;
     if (rc < 0)
@@ -786,12 +947,12 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
         rc = -EIO;  /* mv MOUNT/<StreamID> MOUNT/name adopts an unlisted stream */
     }
     if (rc == 0) {
-        pthread_mutex_lock(&fs->lock);
+        pthread_mutex_lock(&fs->t->lock);
         rename_doc(fs, d, to);
         d->removed = false;
-        pthread_mutex_unlock(&fs->lock);
+        pthread_mutex_unlock(&fs->t->lock);
         /* a pending document's draft is kept under its name */
-        if (d->pending && (err = cfs_draft_rekey(fs, d)) < 0)
+        if (d->pending && (err = draft_rekey(fs, d)) < 0)
             cer_node_event(fs->node, "rename", NULL, "mv %.80s %.80s: its draft stays under the old name: %s", from,
                            to, strerror(-err));
     } else {
@@ -873,26 +1034,30 @@ static int w_reserve(cfs_doc *doc, size_t cap)
 static void w_settle(cfs_fs *fs, cfs_doc *doc)
 {
     cer_stream_info info;
+    cer_state *st = NULL;
+    cJSON *w = NULL;
 
     if (!doc->have_w || doc->dirty || doc->pending || !doc->base_set)
         return;
-    if (cer_node_info(fs->node, &doc->id, &info) == 0 && !cer_cid_equal(&info.tip, &doc->base_tip)) {
-        cer_state *st = NULL;
-        /* a tip that only adds an anchor keeps the content: the user's
-         * bytes stay (no re-render under an open editor) */
-        if (cer_node_state(fs->node, &st, &doc->id) == 0 && doc->base_content &&
-            cer_json_equal(st->content, doc->base_content)) {
-            doc->base_tip = *cer_state_tip(st);
-        } else {
-            doc->have_w = false;
-            doc->w_len = 0;
-            doc->w_gen++;
-        }
-        cer_state_free(st);
+    if (cer_node_info(fs->node, &doc->id, &info) < 0 || cer_cid_equal(&info.tip, &doc->base_tip))
+        return;
+    /* a tip that only adds an anchor keeps the content: the user's bytes
+     * (a clean W: what base_tip holds) stay, no re-render under an open
+     * editor */
+    if (cer_node_state(fs->node, &st, &doc->id) == 0 &&
+        cer_json_parse(&w, (const char *)doc->w, doc->w_len, CER_JSON_EXACT_INTS) == 0 &&
+        cer_json_equal(st->content, w)) {
+        doc->base_tip = *cer_state_tip(st);
+    } else {
+        doc->have_w = false;
+        doc->w_len = 0;
+        doc->w_gen++;
     }
+    cJSON_Delete(w);
+    cer_state_free(st);
 }
 
-bool cfs_doc_content_present(cfs_doc *doc)
+static bool content_present(cfs_doc *doc)
 {
     if (doc->have_w)
         return true;
@@ -901,7 +1066,7 @@ bool cfs_doc_content_present(cfs_doc *doc)
     return doc->absent_until_ms == 0 || cfs_now_ms() >= doc->absent_until_ms;
 }
 
-int cfs_doc_visible(cfs_fs *fs, cfs_doc *doc, const char **data, size_t *len)
+static int visible(cfs_fs *fs, cfs_doc *doc, const char **data, size_t *len)
 {
     int rc;
 
@@ -911,7 +1076,7 @@ int cfs_doc_visible(cfs_fs *fs, cfs_doc *doc, const char **data, size_t *len)
         *len = doc->w_len;
         return 0;
     }
-    if (!cfs_doc_content_present(doc))
+    if (!content_present(doc))
         return -ENOENT;
     doc->absent_until_ms = 0;
     if ((rc = render_tip(fs, doc)) < 0)
@@ -921,32 +1086,9 @@ int cfs_doc_visible(cfs_fs *fs, cfs_doc *doc, const char **data, size_t *len)
     return 0;
 }
 
-static int set_base(cfs_fs *fs, cfs_doc *doc)
+static int load_w(cfs_fs *fs, cfs_doc *doc)
 {
-    cer_state *st = NULL;
-    cJSON *c;
-
-    if (doc->pending) {
-        doc->base_set = false;
-        return 0;
-    }
-    if (cer_node_state(fs->node, &st, &doc->id) < 0)
-        return -EIO;
-    c = cJSON_Duplicate(st->content, 1);
-    if (!c && st->content) {
-        cer_state_free(st);
-        return -ENOMEM;
-    }
-    cJSON_Delete(doc->base_content);
-    doc->base_content = c;
-    doc->base_tip = *cer_state_tip(st);
-    doc->base_set = true;
-    cer_state_free(st);
-    return 0;
-}
-
-int cfs_doc_load_w(cfs_fs *fs, cfs_doc *doc)
-{
+    cer_stream_info info;
     const char *data;
     size_t len;
     int rc;
@@ -954,14 +1096,25 @@ int cfs_doc_load_w(cfs_fs *fs, cfs_doc *doc)
     w_settle(fs, doc);
     if (doc->have_w)
         return 0;
-    if (doc->pending || !cfs_doc_content_present(doc)) {
+    /* the base of the edit: the tip W is a rendering of, or for a
+     * content.json made anew the tip it replaces */
+    doc->base_set = false;
+    if (doc->pending) {
         len = 0;
         data = "";
-    } else if ((rc = cfs_doc_visible(fs, doc, &data, &len)) < 0) {
+    } else if (!content_present(doc)) {
+        if (cer_node_info(fs->node, &doc->id, &info) < 0)
+            return -EIO;
+        doc->base_tip = info.tip;
+        doc->base_set = true;
+        len = 0;
+        data = "";
+    } else if ((rc = visible(fs, doc, &data, &len)) < 0) {
         return rc;
+    } else {
+        doc->base_tip = doc->render_tip;  /* not W: it would be have_w */
+        doc->base_set = true;
     }
-    if ((rc = set_base(fs, doc)) < 0)
-        return rc;
     doc->w_len = 0;
     if ((rc = w_reserve(doc, len)) < 0)
         return rc;
@@ -981,7 +1134,7 @@ static void w_changed(cfs_doc *doc)
     snprintf(doc->state, sizeof doc->state, "dirty");
 }
 
-int cfs_doc_truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size)
+static int truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size)
 {
     int rc;
 
@@ -994,13 +1147,13 @@ int cfs_doc_truncate_w(cfs_fs *fs, cfs_doc *doc, size_t size)
     doc->have_w = true;
     if (size == 0) {
         doc->written = false;
-        atomic_store(&fs->tick_wanted, true);  /* refused if nothing comes */
+        atomic_store(&fs->t->tick_wanted, true);  /* refused if nothing comes */
     }
     w_changed(doc);
     return 0;
 }
 
-int cfs_doc_write_w(cfs_fs *fs, cfs_doc *doc, size_t off, const void *data, size_t len)
+static int write_w(cfs_fs *fs, cfs_doc *doc, size_t off, const void *data, size_t len)
 {
     int rc;
 
@@ -1022,7 +1175,7 @@ int cfs_doc_write_w(cfs_fs *fs, cfs_doc *doc, size_t off, const void *data, size
     return 0;
 }
 
-int cfs_doc_set_draft(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len)
+static int set_draft(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len)
 {
     int rc;
 
@@ -1039,9 +1192,9 @@ int cfs_doc_set_draft(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len)
     return 0;
 }
 
-void cfs_doc_drop_w(cfs_fs *fs, cfs_doc *doc)
+static void drop_w(cfs_fs *fs, cfs_doc *doc)
 {
-    cfs_draft_remove(fs, doc);
+    draft_remove(fs, doc);
     doc->retry = false;
     doc->retries = 0;
     doc->too_big = false;
@@ -1100,29 +1253,22 @@ static int passing_err(int rc)
 #define XSTR(x) STR(x)
 #define BLOCK_NOTE " (a commit is one block of at most " XSTR(CER_BLOCK_MAX) " bytes)"
 
-/* The first valid save of a pending document: its genesis. */
-static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
+/* A pending document's first save made its genesis: it is stream id now. */
+static void genesis_made(cfs_fs *fs, cfs_doc *doc, const cer_streamref *id)
 {
-    cer_streamref id;
     char sid[CER_STREAMID_STR_MAX];
     uint64_t old_dir;
     int rc;
 
-    if ((rc = cer_node_create(fs->node, &id, NULL, value, 0)) == -EFBIG || rc == -EINVAL)
-        return reject(fs, doc, rc, "invalid", "not saved: the genesis commit is refused: %s%s", cer_errmsg(),
-                      rc == -EFBIG ? BLOCK_NOTE : "");
-    if (rc < 0)
-        return reject(fs, doc, passing_err(rc), "pending", "not saved yet: the genesis commit failed: %s" RETRY_NOTE,
-                      cer_errmsg());
-    if (cer_node_alias(fs->node, &id, doc->name) < 0)
-        cer_node_event(fs->node, "mkdir", &id, "alias %s: %s", doc->name, cer_errmsg());
-    cer_streamref_to_string(sid, sizeof sid, &id);
+    if (cer_node_alias(fs->node, id, doc->name) < 0)
+        cer_node_event(fs->node, "mkdir", id, "alias %s: %s", doc->name, cer_errmsg());
+    cer_streamref_to_string(sid, sizeof sid, id);
     /* its scratch files move with it; an empty directory just goes */
     scratch_remove(fs, doc);
     if ((rc = scratch_move(fs, doc, sid, false)) < 0 && rc != -ENOENT)
-        cer_node_event(fs->node, "mkdir", &id, "moving scratch files: %s", strerror(-rc));
-    pthread_mutex_lock(&fs->lock);
-    doc->id = id;
+        cer_node_event(fs->node, "mkdir", id, "moving scratch files: %s", strerror(-rc));
+    pthread_mutex_lock(&fs->t->lock);
+    doc->id = *id;
     memcpy(doc->sid, sid, sizeof sid);
     doc->pending = false;
     index_id(fs, doc);
@@ -1131,20 +1277,33 @@ static int commit_genesis(cfs_fs *fs, cfs_doc *doc, const cJSON *value)
      * drops them, which these invalidations hasten */
     old_dir = cfs_ino(doc->base, "dir");
     doc->base = doc_base("stream", sid);
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     cfs_notify_entry(fs, FUSE_ROOT_ID, doc->name);
     cfs_notify_entry(fs, old_dir, "content.json");
     cfs_notify_inode(fs, FUSE_ROOT_ID, true);  /* its listed inode changed */
-    return 0;
 }
 
-int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len, const char *how)
+/* A save the node refused (cer_node_save's errno and reason): what the
+ * user gets, the state and the reason recorded. */
+static int refused(cfs_fs *fs, cfs_doc *doc, int rc, const char *how, const char *why)
 {
-    cJSON *value = NULL, *patch = NULL, *rebased = NULL;
-    cer_state *st = NULL;
-    cer_stream_info info;
+    switch (rc) {
+    case -EPERM:
+        return reject(fs, doc, -EACCES, "invalid", "not saved: %s", why);
+    case -ESTALE:
+        return reject(fs, doc, rc, "conflict", "not saved (%s): %s; the draft is kept in content.json", how, why);
+    case -EINVAL:
+    case -EFBIG:
+        return reject(fs, doc, rc, "invalid", "not saved (%s): %s%s", how, why, rc == -EFBIG ? BLOCK_NOTE : "");
+    default:
+        return reject(fs, doc, passing_err(rc), "pending", "not saved yet (%s): %s" RETRY_NOTE, how, why);
+    }
+}
+
+static int commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t len, const char *how)
+{
+    cer_save_result r;
     size_t blank = 0;
-    int rc;
 
     if (fs->ro)
         return -EROFS;
@@ -1155,83 +1314,31 @@ int cfs_doc_commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t l
                       "not saved (%s): content.json is empty (truncated, and nothing written since); write the "
                       "document, or rm content.json to drop the draft",
                       how);
-    if (cer_json_parse(&value, (const char *)data, len, CER_JSON_EXACT_INTS) < 0)
-        return reject(fs, doc, -EINVAL, "invalid", "not saved (%s): not valid JSON: %s", how, cer_errmsg());
-    if (!cJSON_IsObject(value)) {
-        cJSON_Delete(value);
-        return reject(fs, doc, -EINVAL, "invalid", "not saved (%s): a document's content must be a JSON object",
-                      how);
+    /* the node parses, diffs against the base, rebases onto a moved tip,
+     * commits (or for a pending document makes the genesis) */
+    if (cer_node_save(fs->node, doc->pending ? NULL : &doc->id, (const char *)data, len,
+                      doc->base_set ? &doc->base_tip : NULL, &r) < 0)
+        return refused(fs, doc, r.err, how, r.reason);
+    if (doc->pending)
+        genesis_made(fs, doc, &r.id);
+    if (r.status == CER_SAVE_REBASED) {
+        /* the committed content is not the user's bytes: show the tip */
+        doc->have_w = false;
+        doc->w_len = 0;
+        doc->w_gen++;
     }
-    if (doc->pending) {
-        rc = commit_genesis(fs, doc, value);
-        goto done;
-    }
-    if (!doc->base_set && (rc = set_base(fs, doc)) < 0)
-        goto done;
-    rc = cer_node_update_if(fs->node, &doc->id, &doc->base_tip, value);
-    if (rc == -ESTALE) {
-        /* the tip moved under the edit: rebase the edit's patch onto it */
-        if (cer_patch_diff(&patch, doc->base_content, value) < 0 ||
-            cer_node_state(fs->node, &st, &doc->id) < 0) {
-            rc = reject(fs, doc, -EIO, "pending", "not saved yet (%s): rebase failed: %s" RETRY_NOTE, how,
-                        cer_errmsg());
-            goto done;
-        }
-        if (cer_patch_apply(&rebased, st->content, patch) < 0) {
-            rc = reject(fs, doc, -ESTALE, "conflict",
-                        "not saved (%s): the document changed since it was opened and this edit does not "
-                        "apply to the new version (%s); the draft is kept in content.json",
-                        how, cer_errmsg());
-            goto done;
-        }
-        rc = cer_node_update_if(fs->node, &doc->id, cer_state_tip(st), rebased);
-        if (rc == 0) {
-            /* the committed content is not the user's bytes: show the tip */
-            cJSON_Delete(value);
-            value = rebased;
-            rebased = NULL;
-            doc->have_w = false;
-            doc->w_len = 0;
-            doc->w_gen++;
-        }
-    }
-    if (rc == -EPERM) {
-        rc = reject(fs, doc, -EACCES, "invalid", "not saved: %s", cer_errmsg());
-        goto done;
-    }
-    if (rc == -ESTALE || rc == -EINVAL || rc == -EFBIG) {
-        rc = reject(fs, doc, rc, rc == -ESTALE ? "conflict" : "invalid", "not saved (%s): %s%s", how, cer_errmsg(),
-                    rc == -EFBIG ? BLOCK_NOTE : "");
-        goto done;
-    }
-    if (rc < 0) {
-        rc = reject(fs, doc, passing_err(rc), "pending", "not saved yet (%s): %s" RETRY_NOTE, how, cer_errmsg());
-        goto done;
-    }
-done:
-    if (rc == 0) {
-        doc->dirty = false;
-        doc->nwpids = 0;
-        doc->wanon = false;
-        doc->failed_gen = 0;
-        doc->last_error[0] = '\0';
-        snprintf(doc->state, sizeof doc->state, "clean");
-        if (cer_node_info(fs->node, &doc->id, &info) == 0) {
-            doc->base_tip = info.tip;
-            doc->base_set = true;
-            cJSON_Delete(doc->base_content);
-            doc->base_content = value;
-            value = NULL;
-        }
-    }
-    cJSON_Delete(value);
-    cJSON_Delete(patch);
-    cJSON_Delete(rebased);
-    cer_state_free(st);
-    return rc;
+    doc->dirty = false;
+    doc->nwpids = 0;
+    doc->wanon = false;
+    doc->failed_gen = 0;
+    doc->last_error[0] = '\0';
+    snprintf(doc->state, sizeof doc->state, "clean");
+    doc->base_tip = r.tip;
+    doc->base_set = true;
+    return 0;
 }
 
-int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how)
+static int commit(cfs_fs *fs, cfs_doc *doc, const char *how)
 {
     int rc, e;
 
@@ -1243,10 +1350,10 @@ int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how)
         rc = reject(fs, doc, -EFBIG, "invalid",
                     "not saved (%s): content.json is over the %d byte limit of a document", how, CFS_CONTENT_MAX);
     else
-        rc = cfs_doc_commit_bytes(fs, doc, doc->w, doc->w_len, how);
+        rc = commit_bytes(fs, doc, doc->w, doc->w_len, how);
     if (rc == 0) {
         if (doc->draft_key[0])
-            cfs_draft_remove(fs, doc);
+            draft_remove(fs, doc);
         doc->retry = false;
         doc->retries = 0;
         return 0;
@@ -1258,10 +1365,10 @@ int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how)
         int64_t wait = (int64_t)CFS_RETRY_MS << (doc->retries < 6 ? doc->retries : 6);
         doc->retry_at_ms = cfs_now_ms() + (wait < CFS_RETRY_MAX_MS ? wait : CFS_RETRY_MAX_MS);
         doc->retries++;
-        atomic_store(&fs->tick_wanted, true);
+        atomic_store(&fs->t->tick_wanted, true);
     }
     /* the draft is on disk before the refusal reaches the user */
-    if (doc->have_w && (doc->draft_gen != doc->w_gen || !doc->draft_key[0]) && (e = cfs_draft_save(fs, doc)) < 0 &&
+    if (doc->have_w && (doc->draft_gen != doc->w_gen || !doc->draft_key[0]) && (e = draft_save(fs, doc)) < 0 &&
         e != -EROFS && doc->retries <= 1)
         cer_node_event(fs->node, "save", doc->pending ? NULL : &doc->id,
                        "%s/content.json: the draft cannot be kept in the state directory (%s): it is in memory "
@@ -1270,7 +1377,7 @@ int cfs_doc_commit(cfs_fs *fs, cfs_doc *doc, const char *how)
     return rc;
 }
 
-bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc)
+static bool writable(cfs_fs *fs, cfs_doc *doc)
 {
     cer_stream_info info;
     cer_cid tip;
@@ -1293,57 +1400,286 @@ bool cfs_doc_writable(cfs_fs *fs, cfs_doc *doc)
     return doc->wr;
 }
 
+/* ---- content.json: what fsops.c asks (each takes doc->lock) ---- */
+
+/* writer wrote or truncated W (mount.h: a process, 0 unknown, or
+ * CFS_BY_HANDLE: nothing to note). */
+static void wpid_add(cfs_doc *d, pid_t writer)
+{
+    if (writer == CFS_BY_HANDLE)
+        return;
+    if (writer <= 0 || d->nwpids == (int)(sizeof d->wpids / sizeof d->wpids[0])) {
+        d->wanon = true;
+        return;
+    }
+    for (int i = 0; i < d->nwpids; i++)
+        if (d->wpids[i] == writer)
+            return;
+    d->wpids[d->nwpids++] = writer;
+}
+
+static bool wpid_has(const cfs_doc *d, pid_t pid)
+{
+    for (int i = 0; i < d->nwpids; i++)
+        if (d->wpids[i] == pid)
+            return true;
+    return false;
+}
+
+bool cfs_content_present(cfs_fs *fs, cfs_doc *doc)
+{
+    bool present;
+
+    (void)fs;
+    pthread_mutex_lock(&doc->lock);
+    present = content_present(doc);
+    pthread_mutex_unlock(&doc->lock);
+    return present;
+}
+
+int cfs_content_open(cfs_fs *fs, cfs_doc *d, bool write, bool trunc, bool created, bool *keep_cache)
+{
+    const char *data;
+    size_t len;
+    int rc = 0;
+
+    pthread_mutex_lock(&d->lock);
+    if (write && fs->ro) {
+        rc = -EROFS;
+    } else if (write && !writable(fs, d)) {
+        rc = -EACCES;
+    } else if (!created && !content_present(d)) {
+        rc = -ENOENT;
+    } else if (created || (write && trunc)) {
+        if ((rc = load_w(fs, d)) == 0)
+            rc = truncate_w(fs, d, 0);
+        d->absent_until_ms = 0;
+    } else if (write) {
+        rc = load_w(fs, d);
+    } else {
+        rc = visible(fs, d, &data, &len);
+    }
+    if (rc == 0) {
+        d->writers += write;
+        /* keep the page cache when the bytes are the ones last opened */
+        *keep_cache = d->have_w ? (d->keep_w && d->keep_gen == d->w_gen)
+                                : (!d->keep_w && d->have_render && cer_cid_equal(&d->keep_tip, &d->render_tip));
+        d->keep_w = d->have_w;
+        d->keep_gen = d->w_gen;
+        if (d->have_render)
+            d->keep_tip = d->render_tip;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+int cfs_content_read(cfs_fs *fs, cfs_doc *doc, size_t size, off_t off, char **out, size_t *len)
+{
+    const char *data = NULL;
+    size_t n = 0;
+    int rc;
+
+    *out = NULL;
+    *len = 0;
+    pthread_mutex_lock(&doc->lock);
+    if ((rc = visible(fs, doc, &data, &n)) == 0 && off >= 0 && (size_t)off < n) {
+        n = n - (size_t)off < size ? n - (size_t)off : size;
+        if (!(*out = malloc(n ? n : 1)))
+            rc = -ENOMEM;
+        else
+            memcpy(*out, data + off, n), *len = n;
+    }
+    pthread_mutex_unlock(&doc->lock);
+    return rc;
+}
+
+int cfs_content_write(cfs_fs *fs, cfs_doc *doc, const void *data, size_t len, off_t off, bool append, bool checked,
+                      pid_t writer)
+{
+    int rc;
+
+    pthread_mutex_lock(&doc->lock);
+    if (append)
+        off = (off_t)doc->w_len;
+    if (!checked && (fs->ro || !writable(fs, doc)))
+        rc = fs->ro ? -EROFS : -EACCES;
+    else
+        rc = off < 0 ? -EINVAL : write_w(fs, doc, (size_t)off, data, len);
+    if (rc == 0)
+        wpid_add(doc, writer);
+    pthread_mutex_unlock(&doc->lock);
+    return rc;
+}
+
+int cfs_content_truncate(cfs_fs *fs, cfs_doc *doc, size_t size, pid_t writer)
+{
+    int rc;
+
+    pthread_mutex_lock(&doc->lock);
+    if (fs->ro)
+        rc = -EROFS;
+    else if (!writable(fs, doc))
+        rc = -EACCES;
+    else if ((rc = load_w(fs, doc)) == 0)
+        rc = truncate_w(fs, doc, size);
+    if (rc == 0)
+        wpid_add(doc, writer);
+    pthread_mutex_unlock(&doc->lock);
+    return rc;
+}
+
+int cfs_content_flush(cfs_fs *fs, cfs_doc *d, bool wrote, pid_t closer)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&d->lock);
+    if (!d->dirty || !d->have_w)
+        rc = 0;
+    else if (closer != CFS_BY_HANDLE && !d->wanon && !wpid_has(d, closer))
+        rc = 0;  /* a reader, or a process that did not write */
+    else if (d->w_len == 0 && !d->written)
+        rc = 0;  /* truncated, nothing written yet (bash's dup2 close): wait */
+    else if (closer == CFS_BY_HANDLE && !wrote && d->writers > 1)
+        rc = 0;  /* another handle is writing: its close commits */
+    else
+        rc = commit(fs, d, "close");
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+int cfs_content_fsync(cfs_fs *fs, cfs_doc *doc)
+{
+    int rc;
+
+    pthread_mutex_lock(&doc->lock);
+    rc = commit(fs, doc, "fsync");
+    pthread_mutex_unlock(&doc->lock);
+    return rc;
+}
+
+void cfs_content_release(cfs_fs *fs, cfs_doc *d, bool wrote)
+{
+    pthread_mutex_lock(&d->lock);
+    d->writers--;
+    /* last chance (data written through mmap, a close that never
+     * flushed): its error can only go to .errors */
+    if (wrote && d->dirty && d->have_w && d->w_len > 0 && d->failed_gen != d->w_gen)
+        (void)commit(fs, d, "release");
+    pthread_mutex_unlock(&d->lock);
+}
+
+void cfs_content_unhandle(cfs_fs *fs, cfs_doc *doc, bool writer, pid_t creator)
+{
+    (void)fs;
+    pthread_mutex_lock(&doc->lock);
+    doc->writers -= writer;
+    if (creator > 0)
+        wpid_add(doc, creator);
+    pthread_mutex_unlock(&doc->lock);
+}
+
+int cfs_content_unlink(cfs_fs *fs, cfs_doc *d)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&d->lock);
+    if (!content_present(d))
+        rc = -ENOENT;
+    else if (!writable(fs, d))
+        rc = -EACCES;
+    else
+        drop_w(fs, d);  /* the draft goes; the stream stays */
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+int cfs_content_commit_file(cfs_fs *fs, cfs_doc *d, const uint8_t *data, size_t len, bool noreplace)
+{
+    int rc;
+
+    pthread_mutex_lock(&d->lock);
+    if (noreplace && content_present(d))
+        rc = -EEXIST;
+    else if (!writable(fs, d))
+        rc = -EACCES;
+    else if ((rc = commit_bytes(fs, d, data, len, "rename")) == 0) {
+        /* the committed bytes are what content.json shows now */
+        drop_w(fs, d);
+        d->absent_until_ms = 0;
+        rc = write_w(fs, d, 0, data, len);
+        d->dirty = false;
+        d->written = false;
+        snprintf(d->state, sizeof d->state, "clean");
+    }
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+int cfs_content_move_out(cfs_fs *fs, cfs_doc *d, int (*put)(void *arg, const char *data, size_t len), void *arg)
+{
+    const char *data;
+    size_t len;
+    int rc;
+
+    pthread_mutex_lock(&d->lock);
+    if (!writable(fs, d))
+        rc = -EACCES;
+    else if ((rc = visible(fs, d, &data, &len)) == 0 && (rc = put(arg, data, len)) == 0)
+        drop_w(fs, d);
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+bool cfs_doc_tip_moved(cfs_fs *fs, cfs_doc *doc)
+{
+    const char *data;
+    size_t len;
+    uint64_t gen;
+    bool changed;
+
+    pthread_mutex_lock(&doc->lock);
+    gen = doc->w_gen;
+    (void)visible(fs, doc, &data, &len);  /* settles a clean W */
+    changed = doc->w_gen != gen || !doc->have_w;
+    pthread_mutex_unlock(&doc->lock);
+    return changed;
+}
+
+uint64_t cfs_doc_ino(cfs_fs *fs, cfs_doc *doc, const char *role)
+{
+    uint64_t base;
+
+    pthread_mutex_lock(&fs->t->lock);  /* a genesis changes it */
+    base = doc->base;
+    pthread_mutex_unlock(&fs->t->lock);
+    return cfs_ino(base, role);
+}
+
+bool cfs_doc_stream(cfs_fs *fs, cfs_doc *doc, cer_streamref *id)
+{
+    bool stream;
+
+    pthread_mutex_lock(&fs->t->lock);
+    if ((stream = !doc->pending))
+        *id = doc->id;
+    pthread_mutex_unlock(&fs->t->lock);
+    return stream;
+}
+
 /* ---- the timer and the unmount ---- */
 
-/* The newest document, to walk the list from without fs->lock: documents
- * are only ever put in front (under fs->lock) and live as long as fs, so
+/* The newest document, to walk the list from without fs->t->lock: documents
+ * are only ever put in front (under fs->t->lock) and live as long as fs, so
  * each one's next never changes. The lock order is doc->lock, then
- * fs->lock: a walk that takes documents' locks must not hold fs->lock. */
+ * fs->t->lock: a walk that takes documents' locks must not hold fs->t->lock. */
 static cfs_doc *docs_head(cfs_fs *fs)
 {
     cfs_doc *d;
 
-    pthread_mutex_lock(&fs->lock);
-    d = fs->docs;
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_lock(&fs->t->lock);
+    d = fs->t->docs;
+    pthread_mutex_unlock(&fs->t->lock);
     return d;
-}
-
-/* The documents (a snapshot: documents live as long as fs) for which
- * want(doc, now) is 1, checked under each one's lock; *later is set when
- * it is 2 for one (not due yet) or one was busy and skipped (skip_busy:
- * the timer comes again). Caller frees. */
-static cfs_doc **docs_where(cfs_fs *fs, int (*want)(cfs_doc *d, int64_t now), bool skip_busy, size_t *n,
-                            bool *later)
-{
-    int64_t now = cfs_now_ms();
-    cfs_doc **v = NULL;
-    size_t cap = 0;
-
-    *n = 0;
-    *later = false;
-    for (cfs_doc *d = docs_head(fs); d; d = d->next) {
-        int w;
-        if (skip_busy ? pthread_mutex_trylock(&d->lock) != 0 : pthread_mutex_lock(&d->lock) != 0) {
-            *later = true;
-            continue;
-        }
-        w = want(d, now);
-        pthread_mutex_unlock(&d->lock);
-        *later |= w == 2;
-        if (w != 1)
-            continue;
-        if (*n == cap) {
-            cfs_doc **nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
-            if (!nv) {
-                *later = true;  /* the rest wait for the next tick */
-                break;
-            }
-            v = nv;
-        }
-        v[(*n)++] = d;
-    }
-    return v;
 }
 
 /* 1: due now; 2: not yet; 0: nothing to do. */
@@ -1361,50 +1697,40 @@ static int tick_due(cfs_doc *d, int64_t now)
 
 void cfs_docs_tick(cfs_fs *fs)
 {
-    size_t n;
-    cfs_doc **v;
-    bool later;
+    bool later = false;
 
     /* only when something may wait: no scan of every document each second */
-    if (fs->ro || !atomic_exchange(&fs->tick_wanted, false))
+    if (fs->ro || !atomic_exchange(&fs->t->tick_wanted, false))
         return;
-    v = docs_where(fs, tick_due, true, &n, &later);
-    for (size_t i = 0; i < n; i++) {
-        pthread_mutex_lock(&v[i]->lock);
-        if (tick_due(v[i], cfs_now_ms()) == 1)
-            (void)cfs_doc_commit(fs, v[i], "retry");
-        later |= v[i]->retry;
-        pthread_mutex_unlock(&v[i]->lock);
+    for (cfs_doc *d = docs_head(fs); d; d = d->next) {
+        int due;
+        if (pthread_mutex_trylock(&d->lock) != 0) {
+            later = true;  /* busy: the next tick */
+            continue;
+        }
+        if ((due = tick_due(d, cfs_now_ms())) == 1)
+            (void)commit(fs, d, "retry");
+        later |= due == 2 || d->retry;
+        pthread_mutex_unlock(&d->lock);
     }
-    free(v);
     if (later)
-        atomic_store(&fs->tick_wanted, true);
-}
-
-static int has_draft(cfs_doc *d, int64_t now)
-{
-    (void)now;
-    return d->have_w && d->dirty;
+        atomic_store(&fs->t->tick_wanted, true);
 }
 
 void cfs_docs_unmount(cfs_fs *fs)
 {
-    size_t n, kept = 0;
-    cfs_doc **v;
-    bool later;
+    size_t kept = 0;
 
     if (fs->ro)
         return;
-    v = docs_where(fs, has_draft, false, &n, &later);
-    for (size_t i = 0; i < n; i++) {
-        cfs_doc *d = v[i];
+    for (cfs_doc *d = docs_head(fs); d; d = d->next) {
         bool saved;
         pthread_mutex_lock(&d->lock);
-        if (d->failed_gen != d->w_gen || d->retry)
-            (void)cfs_doc_commit(fs, d, "unmount");  /* a refusal saves the draft */
+        if (d->have_w && d->dirty && (d->failed_gen != d->w_gen || d->retry))
+            (void)commit(fs, d, "unmount");  /* a refusal saves the draft */
         if (d->have_w && d->dirty) {
             if (!d->draft_key[0] || d->draft_gen != d->w_gen)
-                (void)cfs_draft_save(fs, d);
+                (void)draft_save(fs, d);
             saved = d->draft_key[0] && d->draft_gen == d->w_gen;
             kept++;
             syslog(LOG_WARNING, "%s/content.json keeps a draft (%s%s%s)%s", d->name, d->state,
@@ -1415,12 +1741,11 @@ void cfs_docs_unmount(cfs_fs *fs)
     if (kept)
         syslog(LOG_WARNING, "%zu document%s a draft in %s/drafts, shown again at the next mount", kept,
                kept == 1 ? " keeps" : "s keep", fs->state_dir);
-    free(v);
 }
 
 /* ---- attributes ---- */
 
-int64_t cfs_doc_mtime(cfs_fs *fs, cfs_doc *doc)
+static int64_t doc_mtime(cfs_fs *fs, cfs_doc *doc)
 {
     cer_stream_info info;
 
@@ -1446,9 +1771,16 @@ int cfs_reserved(const char *name)
     return 0;
 }
 
-void cfs_doc_attr(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat *st)
+int cfs_doc_stat(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat *st)
 {
-    int64_t ms = cfs_doc_mtime(fs, doc);
+    int64_t ms;
+
+    pthread_mutex_lock(&doc->lock);
+    if (kind == K_CONTENT && !content_present(doc)) {
+        pthread_mutex_unlock(&doc->lock);
+        return -ENOENT;
+    }
+    ms = doc_mtime(fs, doc);
 
     memset(st, 0, sizeof *st);
     st->st_ino = ino;
@@ -1472,9 +1804,9 @@ void cfs_doc_attr(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat 
     case K_CONTENT: {
         const char *data;
         size_t len = 0;
-        st->st_mode = S_IFREG | (cfs_doc_writable(fs, doc) ? 0644 : 0444);
+        st->st_mode = S_IFREG | (writable(fs, doc) ? 0644 : 0444);
         st->st_nlink = 1;
-        if (cfs_doc_visible(fs, doc, &data, &len) == 0)
+        if (visible(fs, doc, &data, &len) == 0)
             st->st_size = (off_t)len;
         if (doc->dirty && doc->w_mtime_ms) {
             st->st_mtim.tv_sec = doc->w_mtime_ms / 1000;
@@ -1489,6 +1821,8 @@ void cfs_doc_attr(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat 
         break;
     }
     st->st_blocks = (st->st_size + 511) / 512;
+    pthread_mutex_unlock(&doc->lock);
+    return 0;
 }
 
 /* ---- generated files ---- */
@@ -1565,6 +1899,9 @@ static int render_log(cfs_fs *fs, const cer_state *st, bool anchors_only, char *
         } else {
             if (e->author[0])
                 cJSON_AddStringToObject(o, "author", e->author);
+            char cap[CER_CID_STR_MAX];
+            if (e->has_cap && cer_cid_to_string(cap, sizeof cap, &e->cap) >= 0)
+                cJSON_AddStringToObject(o, "capability", cap);
             if (e->timestamp)
                 cJSON_AddNumberToObject(o, "time", (double)e->timestamp);
         }
@@ -1669,6 +2006,18 @@ static int render_conflict(cfs_fs *fs, cfs_doc *doc, size_t n, const cer_cid *ti
     return rc;
 }
 
+/* {"LOOKUP": n, ...}: the requests the kernel sent since the mount, by
+ * kind (those sent at least once). */
+static int requests_json(cfs_fs *fs, cJSON *o)
+{
+    for (int k = 0; k < CFS_REQUEST_KINDS; k++) {
+        uint_fast64_t n = atomic_load_explicit(&fs->requests[k], memory_order_relaxed);
+        if (n && !cJSON_AddNumberToObject(o, rq_names[k], (double)n))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 static int render_status(cfs_fs *fs, char **out, size_t *len)
 {
     cJSON *o = NULL, *m, *r;
@@ -1676,14 +2025,14 @@ static int render_status(cfs_fs *fs, char **out, size_t *len)
 
     if (cer_node_status(fs->node, &o) < 0)
         return -ENOMEM;
-    /* removed and pending are fs->lock's, dirty and state each document's:
+    /* removed and pending are fs->t->lock's, dirty and state each document's:
      * two walks, never both locks at once (docs_head) */
-    pthread_mutex_lock(&fs->lock);
-    for (cfs_doc *d = fs->docs; d; d = d->next) {
+    pthread_mutex_lock(&fs->t->lock);
+    for (cfs_doc *d = fs->t->docs; d; d = d->next) {
         docs += !d->removed;
         pending += d->pending && !d->removed;
     }
-    pthread_mutex_unlock(&fs->lock);
+    pthread_mutex_unlock(&fs->t->lock);
     for (cfs_doc *d = docs_head(fs); d; d = d->next) {
         pthread_mutex_lock(&d->lock);  /* a removed one is neither (rmdir refuses a dirty one) */
         dirty += d->dirty;
@@ -1696,7 +2045,7 @@ static int render_status(cfs_fs *fs, char **out, size_t *len)
         !cJSON_AddNumberToObject(m, "pendingDocuments", (double)pending) ||
         !cJSON_AddNumberToObject(m, "dirty", (double)dirty) || !cJSON_AddNumberToObject(m, "invalid", (double)invalid) ||
         !cJSON_AddStringToObject(m, "transport", cfs_uring_transport(fs->uring)) ||
-        !(r = cJSON_AddObjectToObject(m, "requests")) || cfs_requests_json(fs, r) < 0) {
+        !(r = cJSON_AddObjectToObject(m, "requests")) || requests_json(fs, r) < 0) {
         cJSON_Delete(o);
         return -ENOMEM;
     }
@@ -1745,11 +2094,11 @@ int cfs_render(cfs_fs *fs, cfs_ent *e, char **out, size_t *len)
 
 /* ---- xattrs ---- */
 
-const char *const cfs_xattr_names[] = {"user.ceramic.streamid", "user.ceramic.tip",   "user.ceramic.controller",
+static const char *const xattr_names[] = {"user.ceramic.streamid", "user.ceramic.tip",   "user.ceramic.controller",
                                        "user.ceramic.anchor",   "user.ceramic.state", "user.ceramic.error",
                                        NULL};
 
-int cfs_doc_xattr(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, size_t *len)
+static int xattr_locked(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, size_t *len)
 {
     char buf[1024] = "";
     cer_state *st = NULL;
@@ -1790,6 +2139,34 @@ int cfs_doc_xattr(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, size_t
     return 0;
 }
 
+int cfs_doc_xattr(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, size_t *len)
+{
+    int rc;
+
+    pthread_mutex_lock(&doc->lock);
+    rc = xattr_locked(fs, doc, name, out, len);
+    pthread_mutex_unlock(&doc->lock);
+    return rc;
+}
+
+size_t cfs_doc_xattr_list(cfs_fs *fs, cfs_doc *doc, char *buf, size_t cap)
+{
+    size_t len = 0;
+
+    pthread_mutex_lock(&doc->lock);
+    for (size_t i = 0; xattr_names[i]; i++) {
+        size_t n = strlen(xattr_names[i]) + 1, vlen;
+        char *v = NULL;
+        if (xattr_locked(fs, doc, xattr_names[i], &v, &vlen) == 0 && len + n <= cap) {
+            memcpy(buf + len, xattr_names[i], n);
+            len += n;
+        }
+        free(v);
+    }
+    pthread_mutex_unlock(&doc->lock);
+    return len;
+}
+
 /* ---- setup ---- */
 
 static int mkdir_p(const char *path)
@@ -1811,10 +2188,48 @@ static int mkdir_p(const char *path)
     return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
+/* A draft kept before this mount: its document shows it again. */
+static int draft_found(cfs_fs *fs, const char *key, const cfs_draft *dr)
+{
+    cfs_doc *doc;
+    int err = 0;
+
+    if (!(doc = doc_by_key(fs, key, &err))) {
+        cer_node_event(fs->node, "draft", NULL, "the draft %.100s is kept but names no document here: %s", key,
+                       strerror(-err));
+        return 0;
+    }
+    pthread_mutex_lock(&doc->lock);
+    /* the tip the edit was made from, for a rebase (when this node still
+     * has it; else the save goes onto the tip as it is) */
+    doc->base_set = !doc->pending && dr->base && cer_store_has(cer_node_store(fs->node), dr->base) == 1;
+    if (doc->base_set)
+        doc->base_tip = *dr->base;
+    if ((err = set_draft(fs, doc, dr->data, dr->len)) == 0) {
+        snprintf(doc->state, sizeof doc->state, "%s", dr->state);
+        snprintf(doc->last_error, sizeof doc->last_error, "%s", dr->error);
+        snprintf(doc->draft_key, sizeof doc->draft_key, "%s", key);
+        doc->draft_gen = doc->w_gen;
+        /* refused bytes wait for new ones; a save not committed yet is
+         * tried again at the first tick */
+        doc->failed_gen = doc->w_gen;
+        doc->retry = strcmp(dr->state, "pending") == 0 || strcmp(dr->state, "dirty") == 0;
+        doc->failed_err = doc->retry ? -EIO : strcmp(dr->state, "conflict") == 0 ? -ESTALE : -EINVAL;
+        doc->retry_at_ms = 0;
+        if (doc->retry)
+            atomic_store(&fs->t->tick_wanted, true);
+        cer_node_event(fs->node, "draft", doc->pending ? NULL : &doc->id,
+                       "%s/content.json: the draft saved before this mount is shown (state %s): %s", doc->name,
+                       doc->state, doc->last_error);
+    }
+    pthread_mutex_unlock(&doc->lock);
+    return err;
+}
+
 /* Pending documents survive a remount as STATE/scratch/pending-<name>. */
 static int load_pending(cfs_fs *fs)
 {
-    DIR *dir = opendir(fs->scratch_dir);
+    DIR *dir = opendir(fs->t->scratch_dir);
     struct dirent *de;
     struct stat sb;
     int err = 0;
@@ -1827,12 +2242,29 @@ static int load_pending(cfs_fs *fs)
             continue;
         if (fstatat(dirfd(dir), de->d_name, &sb, 0) < 0 || !S_ISDIR(sb.st_mode))
             continue;
-        pthread_mutex_lock(&fs->lock);
+        pthread_mutex_lock(&fs->t->lock);
         if (!find_name_locked(fs, name))
             pending_doc(fs, name, (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000, &err);
-        pthread_mutex_unlock(&fs->lock);
+        pthread_mutex_unlock(&fs->t->lock);
     }
     closedir(dir);
+    return 0;
+}
+
+/* The root and its generated files: inodes 1, 2 and 3. */
+static int root_entries(cfs_fs *fs)
+{
+    static const int kinds[] = {K_ROOT, K_STATUS, K_ERRORS};
+
+    for (int i = 0; i < 3; i++) {
+        cfs_ent *e = calloc(1, sizeof *e);
+        if (!e)
+            return -ENOMEM;
+        e->ino = (uint64_t)i + 1;
+        e->kind = kinds[i];
+        e->fd = -1;
+        cfs_ent_add(fs, e);
+    }
     return 0;
 }
 
@@ -1842,60 +2274,64 @@ int cfs_init(cfs_fs *fs)
     int rc;
 
     fs->drafts_fd = -1;
-    fs->scratch_fd = -1;
-    pthread_mutex_init(&fs->lock, NULL);
-    pthread_mutex_init(&fs->slock, NULL);
     pthread_mutex_init(&fs->nlock, NULL);
     pthread_cond_init(&fs->ncond, NULL);
-    fs->mount_ms = cfs_now_ms();
-    fs->nbuckets = 1024;
-    if (!(fs->ents = calloc(fs->nbuckets, sizeof *fs->ents)) || !(fs->scratch_dir = malloc(n)))
+    if (!(fs->t = calloc(1, sizeof *fs->t)))
         return -ENOMEM;
-    snprintf(fs->scratch_dir, n, "%s/scratch", fs->state_dir);
-    if (!fs->ro && (rc = mkdir_p(fs->scratch_dir)) < 0)
+    fs->t->scratch_fd = -1;
+    pthread_mutex_init(&fs->t->lock, NULL);
+    pthread_mutex_init(&fs->t->slock, NULL);
+    fs->mount_ms = cfs_now_ms();
+    fs->t->nbuckets = 1024;
+    if (!(fs->t->ents = calloc(fs->t->nbuckets, sizeof *fs->t->ents)) || !(fs->t->scratch_dir = malloc(n)))
+        return -ENOMEM;
+    if ((rc = root_entries(fs)) < 0)
+        return rc;
+    snprintf(fs->t->scratch_dir, n, "%s/scratch", fs->state_dir);
+    if (!fs->ro && (rc = mkdir_p(fs->t->scratch_dir)) < 0)
         return rc;
     /* a read-only mount shows what is there and makes nothing: without a
      * scratch directory it has no scratch files (scratch_fd -1) */
-    if ((fs->scratch_fd = open(fs->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0 && !(fs->ro && errno == ENOENT))
+    if ((fs->t->scratch_fd = open(fs->t->scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0 && !(fs->ro && errno == ENOENT))
         return -errno;
-    if (fs->scratch_fd >= 0 && (rc = load_pending(fs)) < 0)
+    if (fs->t->scratch_fd >= 0 && (rc = load_pending(fs)) < 0)
         return rc;
     /* .errors says after a remount what happened before it */
     if (cer_node_events_keep(fs->node, !fs->ro) < 0)
         syslog(LOG_WARNING, "%s/events: %s: .errors is kept in memory only", fs->state_dir, cer_errmsg());
     if ((rc = cfs_drafts_open(fs)) < 0)
         return rc;
-    return cfs_drafts_load(fs);
+    cfs_drafts_each(fs, draft_found);
+    return 0;
 }
 
 void cfs_fini(cfs_fs *fs)
 {
     cfs_drafts_close(fs);
-    for (cfs_doc *d = fs->docs, *next; d; d = next) {
+    pthread_cond_destroy(&fs->ncond);
+    pthread_mutex_destroy(&fs->nlock);
+    if (!fs->t)
+        return;
+    for (cfs_doc *d = fs->t->docs, *next; d; d = next) {
         next = d->next;
         doc_free(d);
     }
-    fs->docs = NULL;
-    for (size_t i = 0; fs->ents && i < fs->nbuckets; i++) {
-        for (cfs_ent *e = fs->ents[i], *next; e; e = next) {
+    fs->t->docs = NULL;
+    for (size_t i = 0; fs->t->ents && i < fs->t->nbuckets; i++) {
+        for (cfs_ent *e = fs->t->ents[i], *next; e; e = next) {
             next = e->next;
             ent_free(e);
         }
     }
-    free(fs->ents);
-    fs->ents = NULL;
-    free(fs->scratch_dir);
-    fs->scratch_dir = NULL;
-    if (fs->scratch_fd >= 0)
-        close(fs->scratch_fd);
-    fs->scratch_fd = -1;
-    for (cfs_note *n = fs->nhead, *next; n; n = next) {
-        next = n->next;
-        free(n);
-    }
-    fs->nhead = fs->ntail = fs->nentries = NULL;
-    pthread_cond_destroy(&fs->ncond);
-    pthread_mutex_destroy(&fs->nlock);
-    pthread_mutex_destroy(&fs->slock);
-    pthread_mutex_destroy(&fs->lock);
+    free(fs->t->ents);
+    fs->t->ents = NULL;
+    free(fs->t->scratch_dir);
+    fs->t->scratch_dir = NULL;
+    if (fs->t->scratch_fd >= 0)
+        close(fs->t->scratch_fd);
+    fs->t->scratch_fd = -1;
+    pthread_mutex_destroy(&fs->t->slock);
+    pthread_mutex_destroy(&fs->t->lock);
+    free(fs->t);
+    fs->t = NULL;
 }

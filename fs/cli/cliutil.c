@@ -185,7 +185,6 @@ static void progress_line(void *arg, const cer_load_progress *p)
 int cli_open_node(cer_node **node, const char *state, const char *key_file, const char *network, unsigned how)
 {
     char dir[4096];
-    cer_key key;
     cer_node_opts opts = {0};
     int rc;
 
@@ -200,18 +199,31 @@ int cli_open_node(cer_node **node, const char *state, const char *key_file, cons
      * still be read */
     if ((how & CLI_NODE_RDONLY) == CLI_NODE_RDONLY || ((how & CLI_NODE_EXISTING) && access(dir, W_OK) < 0))
         opts.store_flags = CER_STORE_RDONLY;
+    if ((rc = cli_open_node_opts(node, &opts, key_file)) != 0)
+        return rc;
+    /* every load, however short (its line is cleared at once): on a
+     * terminal only, so that scripts see no change */
+    if (isatty(STDERR_FILENO))
+        cer_node_on_load(*node, 0, progress_line, NULL);
+    return 0;
+}
+
+int cli_open_node_opts(cer_node **node, cer_node_opts *opts, const char *key_file)
+{
+    cer_key key;
+    int rc;
+
+    *node = NULL;
     if (key_file) {
         if ((rc = cer_key_load_file(&key, key_file)) < 0)
             return cli_fail_rc(rc, key_file);
-        opts.key = &key;
+        opts->key = &key;
     }
-    rc = cer_node_open(node, &opts);
-    if (key_file)
-        cer_key_wipe(&key);
-    /* every load, however short (its line is cleared at once): on a
-     * terminal only, so that scripts see no change */
-    if (rc == 0 && isatty(STDERR_FILENO))
-        cer_node_on_load(*node, 0, progress_line, NULL);
+    rc = cer_node_open(node, opts);
+    if (key_file) {
+        cer_key_wipe(&key);  /* the node keeps its own copy */
+        opts->key = NULL;
+    }
     return rc < 0 ? cli_fail_rc(rc, "cannot open the node") : 0;
 }
 

@@ -28,7 +28,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define SCRATCH_BIT (1ull << 63)
 #define INO_STATUS 2
 #define INO_ERRORS 3
 
@@ -62,40 +61,13 @@ static cfs_fs *FS(fuse_req_t req)
     return fuse_req_userdata(req);
 }
 
-/* Requests by kind, counted for .status: a workload's cost in round trips
- * to the daemon (bench_fs reads it). Names as the kernel's opcodes. */
-enum {
-    RQ_LOOKUP, RQ_FORGET, RQ_BATCH_FORGET, RQ_GETATTR, RQ_SETATTR, RQ_READLINK, RQ_MKNOD, RQ_MKDIR,
-    RQ_UNLINK, RQ_RMDIR, RQ_SYMLINK, RQ_RENAME, RQ_LINK, RQ_OPEN, RQ_READ, RQ_WRITE, RQ_FLUSH,
-    RQ_RELEASE, RQ_FSYNC, RQ_OPENDIR, RQ_READDIR, RQ_RELEASEDIR, RQ_STATFS, RQ_SETXATTR, RQ_GETXATTR,
-    RQ_LISTXATTR, RQ_REMOVEXATTR, RQ_CREATE, RQ_FALLOCATE, RQ_KINDS
-};
-
-static const char *const rq_names[RQ_KINDS] = {
-    "LOOKUP", "FORGET", "BATCH_FORGET", "GETATTR", "SETATTR", "READLINK", "MKNOD", "MKDIR",
-    "UNLINK", "RMDIR", "SYMLINK", "RENAME", "LINK", "OPEN", "READ", "WRITE", "FLUSH",
-    "RELEASE", "FSYNC", "OPENDIR", "READDIR", "RELEASEDIR", "STATFS", "SETXATTR", "GETXATTR",
-    "LISTXATTR", "REMOVEXATTR", "CREATE", "FALLOCATE",
-};
-
-_Static_assert(RQ_KINDS <= CFS_REQUEST_KINDS, "cfs_fs.requests is too short");
-
-/* Requests on .status and .errors are not counted: reading .status must
- * not change what it reads. */
+/* Requests by kind, for .status: a workload's cost in round trips to the
+ * daemon (bench_fs reads it). Those on .status and .errors are not
+ * counted: reading .status must not change what it reads. */
 static void count_request(fuse_req_t req, int kind, fuse_ino_t ino)
 {
     if (ino != INO_STATUS && ino != INO_ERRORS)
         atomic_fetch_add_explicit(&FS(req)->requests[kind], 1, memory_order_relaxed);
-}
-
-int cfs_requests_json(cfs_fs *fs, cJSON *o)
-{
-    for (int k = 0; k < RQ_KINDS; k++) {
-        uint_fast64_t n = atomic_load_explicit(&fs->requests[k], memory_order_relaxed);
-        if (n && !cJSON_AddNumberToObject(o, rq_names[k], (double)n))
-            return -ENOMEM;
-    }
-    return 0;
 }
 
 static void proc_path(char out[64], int fd)
@@ -154,28 +126,6 @@ static pid_t req_tgid(fuse_req_t req)
     if (!(p = strstr(buf, "\nTgid:")) || (v = strtol(p + 6, NULL, 10)) <= 0)
         return tid;
     return (pid_t)v;
-}
-
-/* pid wrote or truncated d's W (0: page writeback, process unknown).
- * d->lock held. */
-static void wpid_add(cfs_doc *d, pid_t pid)
-{
-    if (pid <= 0 || d->nwpids == (int)(sizeof d->wpids / sizeof d->wpids[0])) {
-        d->wanon = true;
-        return;
-    }
-    for (int i = 0; i < d->nwpids; i++)
-        if (d->wpids[i] == pid)
-            return;
-    d->wpids[d->nwpids++] = pid;
-}
-
-static bool wpid_has(const cfs_doc *d, pid_t pid)
-{
-    for (int i = 0; i < d->nwpids; i++)
-        if (d->wpids[i] == pid)
-            return true;
-    return false;
 }
 
 /* ---- attributes ---- */
@@ -255,13 +205,8 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
      * the daemon */
     if (e->kind == K_DOC || e->kind == K_DOCID || e->kind == K_CONTENT || is_ro_dir(e))
         *timeout = CFS_DOC_TIMEOUT;
-    pthread_mutex_lock(&e->doc->lock);
-    if (e->kind == K_CONTENT && !cfs_doc_content_present(e->doc)) {
-        pthread_mutex_unlock(&e->doc->lock);
-        return -ENOENT;
-    }
-    cfs_doc_attr(fs, e->doc, e->kind, e->ino, st);
-    pthread_mutex_unlock(&e->doc->lock);
+    if ((rc = cfs_doc_stat(fs, e->doc, e->kind, e->ino, st)) < 0)
+        return rc;
     if (e->kind != K_CONTENT && !S_ISDIR(st->st_mode)) {
         st->st_size = size;
         st->st_blocks = (size + 511) / 512;
@@ -303,12 +248,10 @@ static cfs_ent *scratch_ent(cfs_fs *fs, cfs_doc *doc, uint64_t parent, const cha
         close(fd);
         return NULL;
     }
-    e->ino = SCRATCH_BIT | (uint64_t)sb.st_ino;
+    e->ino = CFS_SCRATCH_BIT | (uint64_t)sb.st_ino;
     e->kind = K_SCRATCH;
     e->doc = doc;
     e->fd = fd;
-    e->bdev = sb.st_dev;
-    e->bino = sb.st_ino;
     e->transient = true;
     if ((have = cfs_ent_add(fs, e)) != e) {
         /* known already (the descriptor we hold keeps the number ours) */
@@ -380,7 +323,7 @@ static int scratch_rename(cfs_fs *fs, cfs_doc *from, const char *name, cfs_doc *
     }
     rc = renameat2(fd, name, tfd, newname, flags) < 0 ? -errno : 0;
     if (rc == 0 && fstatat(tfd, newname, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-        cfs_ent_moved(fs, SCRATCH_BIT | (uint64_t)sb.st_ino, to, newparent, newname);
+        cfs_ent_moved(fs, CFS_SCRATCH_BIT | (uint64_t)sb.st_ino, to, newparent, newname);
     if (tfd != fd)
         close(tfd);
     close(fd);
@@ -416,14 +359,15 @@ static int parse_hist(const char *name, size_t *n, cer_cid *cid)
 
 static int lookup_hist(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out)
 {
+    cer_streamref id;
     cer_state *st = NULL;
     cer_cid cid;
     size_t n;
     int rc;
 
-    if ((rc = parse_hist(name, &n, &cid)) < 0)
-        return rc;
-    if (cer_node_state(fs->node, &st, &doc->id) < 0)
+    if ((rc = parse_hist(name, &n, &cid)) < 0 || !cfs_doc_stream(fs, doc, &id))
+        return -ENOENT;
+    if (cer_node_state(fs->node, &st, &id) < 0)
         return -EIO;
     rc = n < st->log_len && cer_cid_equal(&st->log[n].cid, &cid) ? 0 : -ENOENT;
     cer_state_free(st);
@@ -434,14 +378,15 @@ static int lookup_hist(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out
 
 static int lookup_conf(cfs_fs *fs, cfs_doc *doc, const char *name, cfs_ent **out)
 {
+    cer_streamref id;
     cer_lost_branch *lost;
     size_t n, count;
     cer_cid tip;
     int rc;
 
-    if ((rc = parse_hist(name, &n, &tip)) < 0)
-        return rc;
-    if (cer_node_lost_branches(fs->node, &doc->id, &lost, &count) < 0)
+    if ((rc = parse_hist(name, &n, &tip)) < 0 || !cfs_doc_stream(fs, doc, &id))
+        return -ENOENT;
+    if (cer_node_lost_branches(fs->node, &id, &lost, &count) < 0)
         return -EIO;
     rc = -ENOENT;
     for (size_t i = 0; i < count && rc < 0; i++)
@@ -459,7 +404,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     cfs_ent *p = cfs_ent_get(fs, parent), *e = NULL;
     int rc = 0, kind;
 
-    count_request(req, RQ_LOOKUP, parent == 1 && (strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0) ? INO_STATUS : 0);
+    count_request(req, CFS_RQ_LOOKUP, parent == 1 && (strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0) ? INO_STATUS : 0);
     if (!p) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -475,8 +420,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         }
     } else if (is_doc_dir(p)) {
         cfs_doc *d = p->doc;
+        cer_streamref id;
         if ((kind = cfs_reserved(name))) {
-            if (d->pending && kind != K_CONTENT)
+            if (kind != K_CONTENT && !cfs_doc_stream(fs, d, &id))
                 rc = -ENOENT;
             else if (kind == K_CONFDIR && (rc = cfs_doc_conflicts(fs, d)) <= 0)
                 rc = rc < 0 ? rc : -ENOENT;  /* shown once a branch was lost */
@@ -500,14 +446,14 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-    count_request(req, RQ_FORGET, ino);
+    count_request(req, CFS_RQ_FORGET, ino);
     cfs_ent_forget(FS(req), ino, nlookup);
     fuse_reply_none(req);
 }
 
 static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
-    count_request(req, RQ_BATCH_FORGET, 0);
+    count_request(req, CFS_RQ_BATCH_FORGET, 0);
     for (size_t i = 0; i < count; i++)
         cfs_ent_forget(FS(req), forgets[i].ino, forgets[i].nlookup);
     fuse_reply_none(req);
@@ -520,7 +466,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     double t;
     int rc;
 
-    count_request(req, RQ_GETATTR, ino);
+    count_request(req, CFS_RQ_GETATTR, ino);
     (void)fi;
     if (!e) {
         fuse_reply_err(req, ENOENT);
@@ -539,7 +485,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
     char path[64];
     int rc = 0;
 
-    count_request(req, RQ_SETATTR, ino);
+    count_request(req, CFS_RQ_SETATTR, ino);
     if (!e) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -577,19 +523,11 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
     case K_CONTENT:
         if (to_set & FUSE_SET_ATTR_SIZE) {
             /* no_open: O_TRUNC and ftruncate arrive here without a handle */
-            pid_t pid = fs->no_open && !(fi && fi->fh) ? req_tgid(req) : 0;
-            pthread_mutex_lock(&e->doc->lock);
-            if (fs->ro)
-                rc = -EROFS;
-            else if (!cfs_doc_writable(fs, e->doc))
-                rc = -EACCES;
-            else if ((rc = cfs_doc_load_w(fs, e->doc)) == 0)
-                rc = cfs_doc_truncate_w(fs, e->doc, (size_t)attr->st_size);
-            if (rc == 0 && fi && fi->fh)
+            bool by_handle = fi && fi->fh;
+            pid_t pid = fs->no_open && !by_handle ? req_tgid(req) : CFS_BY_HANDLE;
+            rc = attr->st_size < 0 ? -EINVAL : cfs_content_truncate(fs, e->doc, (size_t)attr->st_size, pid);
+            if (rc == 0 && by_handle)
                 ((fh *)(uintptr_t)fi->fh)->wrote = true;
-            else if (rc == 0 && fs->no_open)
-                wpid_add(e->doc, pid);
-            pthread_mutex_unlock(&e->doc->lock);
         }
         /* mode, owner and times: accepted and ignored (vim, rsync, touch) */
         break;
@@ -653,30 +591,23 @@ static void dh_free(dh *d)
 static int list_doc(cfs_fs *fs, cfs_doc *doc, dh *d)
 {
     static const struct {
-        const char *name;
-        int kind;
-    } gen[] = {{".log", K_LOG}, {".anchors", K_ANCHORS}, {".meta.json", K_META}, {".streamid", K_SID}};
-    bool present;
+        const char *name, *role;
+    } gen[] = {{".log", "log"}, {".anchors", "anchors"}, {".meta.json", "meta"}, {".streamid", "streamid"}};
+    cer_streamref id;
     int rc = 0, fd;
     DIR *dir;
     struct dirent *de;
 
-    pthread_mutex_lock(&doc->lock);
-    present = cfs_doc_content_present(doc);
-    pthread_mutex_unlock(&doc->lock);
-    if (present && (rc = snap_add(d, "content.json", cfs_ino(doc->base, "content"), S_IFREG)) < 0)
+    if (cfs_content_present(fs, doc) &&
+        (rc = snap_add(d, "content.json", cfs_doc_ino(fs, doc, "content"), S_IFREG)) < 0)
         return rc;
-    if (!doc->pending) {
+    if (cfs_doc_stream(fs, doc, &id)) {
         for (size_t i = 0; i < sizeof gen / sizeof gen[0] && rc == 0; i++)
-            rc = snap_add(d, gen[i].name, cfs_ino(doc->base, gen[i].kind == K_LOG       ? "log"
-                                                             : gen[i].kind == K_ANCHORS ? "anchors"
-                                                             : gen[i].kind == K_META    ? "meta"
-                                                                                        : "streamid"),
-                          S_IFREG);
+            rc = snap_add(d, gen[i].name, cfs_doc_ino(fs, doc, gen[i].role), S_IFREG);
         if (rc == 0)
-            rc = snap_add(d, ".history", cfs_ino(doc->base, "history"), S_IFDIR);
+            rc = snap_add(d, ".history", cfs_doc_ino(fs, doc, "history"), S_IFDIR);
         if (rc == 0 && cfs_doc_conflicts(fs, doc) > 0)
-            rc = snap_add(d, ".conflicts", cfs_ino(doc->base, "conflicts"), S_IFDIR);
+            rc = snap_add(d, ".conflicts", cfs_doc_ino(fs, doc, "conflicts"), S_IFDIR);
     }
     if (rc < 0)
         return rc;
@@ -688,7 +619,7 @@ static int list_doc(cfs_fs *fs, cfs_doc *doc, dh *d)
     while ((de = readdir(dir)) && rc == 0) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 || cfs_reserved(de->d_name))
             continue;
-        rc = snap_add(d, de->d_name, SCRATCH_BIT | de->d_ino, (mode_t)DTTOIF(de->d_type));
+        rc = snap_add(d, de->d_name, CFS_SCRATCH_BIT | de->d_ino, (mode_t)DTTOIF(de->d_type));
     }
     closedir(dir);
     return rc;
@@ -696,18 +627,21 @@ static int list_doc(cfs_fs *fs, cfs_doc *doc, dh *d)
 
 static int list_hist(cfs_fs *fs, cfs_doc *doc, dh *d)
 {
+    cer_streamref id;
     cer_state *st = NULL;
     char name[CER_CID_STR_MAX + 32], cid[CER_CID_STR_MAX];
     int rc = 0;
 
-    if (cer_node_state(fs->node, &st, &doc->id) < 0)
+    if (!cfs_doc_stream(fs, doc, &id))
+        return -ENOENT;
+    if (cer_node_state(fs->node, &st, &id) < 0)
         return -EIO;
     for (size_t i = 0; i < st->log_len && rc == 0; i++) {
         cer_cid_to_string(cid, sizeof cid, &st->log[i].cid);
         snprintf(name, sizeof name, "%0*zu-%s.json", HIST_DIGITS, i, cid);
         snprintf(cid, sizeof cid, "history:%s", name + strcspn(name, "-") + 1);
         cid[strlen(cid) - 5] = '\0';
-        rc = snap_add(d, name, cfs_ino(doc->base, cid), S_IFREG);
+        rc = snap_add(d, name, cfs_doc_ino(fs, doc, cid), S_IFREG);
     }
     cer_state_free(st);
     return rc;
@@ -716,17 +650,20 @@ static int list_hist(cfs_fs *fs, cfs_doc *doc, dh *d)
 static int list_conf(cfs_fs *fs, cfs_doc *doc, dh *d)
 {
     char name[CER_CID_STR_MAX + 32], cid[CER_CID_STR_MAX], role[48];
+    cer_streamref id;
     cer_lost_branch *lost;
     size_t count;
     int rc = 0;
 
-    if (cer_node_lost_branches(fs->node, &doc->id, &lost, &count) < 0)
+    if (!cfs_doc_stream(fs, doc, &id))
+        return -ENOENT;
+    if (cer_node_lost_branches(fs->node, &id, &lost, &count) < 0)
         return -EIO;
     for (size_t i = 0; i < count && rc == 0; i++) {
         cer_cid_to_string(cid, sizeof cid, &lost[i].tip);
         snprintf(name, sizeof name, "%u-%s.json", lost[i].n, cid);
         snprintf(role, sizeof role, "conflict:%u", lost[i].n);
-        rc = snap_add(d, name, cfs_ino(doc->base, role), S_IFREG);
+        rc = snap_add(d, name, cfs_doc_ino(fs, doc, role), S_IFREG);
     }
     cer_lost_branches_free(lost, count);
     return rc;
@@ -760,7 +697,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     cfs_ent *e = cfs_ent_get(fs, ino);
     dh *d;
 
-    count_request(req, RQ_OPENDIR, ino);
+    count_request(req, CFS_RQ_OPENDIR, ino);
     if (!e || !is_dir_kind(e->kind)) {
         fuse_reply_err(req, e ? ENOTDIR : ENOENT);
         return;
@@ -786,7 +723,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
     size_t left = size;
     int rc;
 
-    count_request(req, RQ_READDIR, ino);
+    count_request(req, CFS_RQ_READDIR, ino);
     (void)ino;
     if (!d->filled) {
         if ((rc = snapshot(FS(req), d->ent, d)) < 0) {
@@ -813,7 +750,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-    count_request(req, RQ_RELEASEDIR, ino);
+    count_request(req, CFS_RQ_RELEASEDIR, ino);
     (void)ino;
     dh_free((dh *)(uintptr_t)fi->fh);
     fuse_reply_err(req, 0);
@@ -826,7 +763,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
     cfs_doc *d;
     int rc;
 
-    count_request(req, RQ_MKDIR, parent);
+    count_request(req, CFS_RQ_MKDIR, parent);
     (void)mode;
     if (!p || fs->ro) {
         fuse_reply_err(req, !p ? ENOENT : EROFS);
@@ -837,7 +774,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         return;
     }
     if (p->kind != K_ROOT) {
-        cer_node_event(fs->node, "mkdir", p->doc && !p->doc->pending ? &p->doc->id : NULL,
+        cer_streamref id;
+        cer_node_event(fs->node, "mkdir", p->doc && cfs_doc_stream(fs, p->doc, &id) ? &id : NULL,
                        "mkdir %s: directories inside a document are not supported", name);
         fuse_reply_err(req, EPERM);
         return;
@@ -860,7 +798,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     cfs_ent *p = cfs_ent_get(fs, parent);
     int rc;
 
-    count_request(req, RQ_RMDIR, parent);
+    count_request(req, CFS_RQ_RMDIR, parent);
     if (!p) {
         rc = -ENOENT;
     } else if (fs->ro) {
@@ -888,7 +826,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
     cfs_ent *p = cfs_ent_get(fs, parent);
     int rc = 0, kind;
 
-    count_request(req, RQ_UNLINK, parent);
+    count_request(req, CFS_RQ_UNLINK, parent);
     if (!p) {
         rc = -ENOENT;
     } else if (is_ro_dir(p)) {
@@ -900,15 +838,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
     } else if (fs->ro) {
         rc = -EROFS;
     } else if ((kind = cfs_reserved(name)) == K_CONTENT) {
-        cfs_doc *d = p->doc;
-        pthread_mutex_lock(&d->lock);
-        if (!cfs_doc_content_present(d))
-            rc = -ENOENT;
-        else if (!cfs_doc_writable(fs, d))
-            rc = -EACCES;
-        else
-            cfs_doc_drop_w(fs, d);  /* the draft goes; the stream stays */
-        pthread_mutex_unlock(&d->lock);
+        rc = cfs_content_unlink(fs, p->doc);
     } else if (kind) {
         rc = kind == K_HISTDIR || kind == K_CONFDIR ? -EISDIR : -EACCES;
     } else {
@@ -923,7 +853,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
     cfs_ent *p = cfs_ent_get(fs, parent), *e;
     int rc;
 
-    count_request(req, RQ_SYMLINK, parent);
+    count_request(req, CFS_RQ_SYMLINK, parent);
     if (!p || !is_doc_dir(p) || cfs_reserved(name) || fs->ro) {
         fuse_reply_err(req, !p ? ENOENT : fs->ro ? EROFS : is_ro_dir(p) ? EROFS : EACCES);
         return;
@@ -950,7 +880,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
     char buf[4097];
     ssize_t n;
 
-    count_request(req, RQ_READLINK, ino);
+    count_request(req, CFS_RQ_READLINK, ino);
     if (!e || e->kind != K_SCRATCH) {
         fuse_reply_err(req, e ? EINVAL : ENOENT);
         return;
@@ -965,7 +895,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
-    count_request(req, RQ_LINK, ino);
+    count_request(req, CFS_RQ_LINK, ino);
     (void)ino;
     (void)newparent;
     (void)newname;
@@ -974,40 +904,12 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
-    count_request(req, RQ_MKNOD, parent);
+    count_request(req, CFS_RQ_MKNOD, parent);
     (void)parent;
     (void)name;
     (void)mode;
     (void)rdev;
     fuse_reply_err(req, EPERM);
-}
-
-/* Read all of a scratch file (at most CFS_CONTENT_MAX bytes). */
-static int read_scratch(int dfd, const char *name, uint8_t **out, size_t *len)
-{
-    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat sb;
-    uint8_t *buf;
-    size_t got = 0;
-    ssize_t n;
-
-    *out = NULL;
-    if (fd < 0)
-        return -errno;
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > CFS_CONTENT_MAX) {
-        close(fd);
-        return S_ISREG(sb.st_mode) ? -EFBIG : -EINVAL;
-    }
-    if (!(buf = malloc((size_t)sb.st_size + 1))) {
-        close(fd);
-        return -ENOMEM;
-    }
-    while (got < (size_t)sb.st_size && (n = read(fd, buf + got, (size_t)sb.st_size - got)) > 0)
-        got += (size_t)n;
-    close(fd);
-    *out = buf;
-    *len = got;
-    return 0;
 }
 
 /* rename(X -> content.json) in one document: commit X's bytes (commit
@@ -1016,81 +918,49 @@ static int rename_onto_content(cfs_fs *fs, cfs_doc *d, const char *name, unsigne
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
-    int rc;
-
     struct stat sb;
-    cfs_ent *se;
-    int dfd = cfs_doc_scratch(fs, d, false);
+    int dfd = cfs_doc_scratch(fs, d, false), rc;
 
     if (dfd < 0)
         return dfd;
-    if ((rc = read_scratch(dfd, name, &bytes, &len)) < 0 ||
-        (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 && (rc = -errno))) {
-        close(dfd);
-        free(bytes);
-        return rc;
-    }
-    pthread_mutex_lock(&d->lock);
-    if ((flags & RENAME_NOREPLACE) && cfs_doc_content_present(d))
-        rc = -EEXIST;
-    else if (!cfs_doc_writable(fs, d))
-        rc = -EACCES;
-    else if ((rc = cfs_doc_commit_bytes(fs, d, bytes, len, "rename")) == 0) {
-        /* the committed bytes are what content.json shows now */
-        cfs_doc_drop_w(fs, d);
-        d->absent_until_ms = 0;
-        rc = cfs_doc_write_w(fs, d, 0, bytes, len);
-        d->dirty = false;
-        d->written = false;
-        snprintf(d->state, sizeof d->state, "clean");
-        if (rc == 0 && unlinkat(dfd, name, 0) < 0)
-            rc = -errno;
+    if ((rc = cfs_file_read(dfd, name, CFS_CONTENT_MAX, &bytes, &len)) == 0 &&
+        (rc = fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0) == 0 &&
+        (rc = cfs_content_commit_file(fs, d, bytes, len, flags & RENAME_NOREPLACE)) == 0) {
+        rc = unlinkat(dfd, name, 0) < 0 ? -errno : 0;
         /* the kernel now names the scratch file's inode content.json: let
          * that inode stand for content.json until the kernel forgets it */
-        if (rc == 0 && (se = cfs_ent_get(fs, SCRATCH_BIT | (uint64_t)sb.st_ino)) && se->kind == K_SCRATCH) {
-            pthread_mutex_lock(&fs->lock);
-            se->kind = K_CONTENT;
-            se->doc = d;
-            pthread_mutex_unlock(&fs->lock);
-        }
+        if (rc == 0)
+            cfs_ent_became_content(fs, CFS_SCRATCH_BIT | (uint64_t)sb.st_ino, d);
     }
-    pthread_mutex_unlock(&d->lock);
     close(dfd);
     free(bytes);
     return rc;
 }
 
-/* rename(content.json -> X): its bytes become a scratch file; content.json
- * is absent for a while, then shows the tip again. */
-static int rename_content_away(cfs_fs *fs, cfs_doc *d, const char *newname, unsigned flags)
-{
-    const char *data;
-    size_t len, off = 0;
-    int dfd, fd, rc;
+typedef struct away {
+    cfs_fs *fs;
+    cfs_doc *doc;
+    const char *name;
+    unsigned flags;
+} away;
 
-    pthread_mutex_lock(&d->lock);
-    if ((rc = cfs_doc_visible(fs, d, &data, &len)) < 0 || (rc = dfd = cfs_doc_scratch(fs, d, true)) < 0)
-        goto out;
-    fd = openat(dfd, newname, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (flags & RENAME_NOREPLACE ? O_EXCL : O_TRUNC),
-                0644);
+/* content.json's bytes become scratch file a->name. */
+static int put_away(void *arg, const char *data, size_t len)
+{
+    away *a = arg;
+    int dfd = cfs_doc_scratch(a->fs, a->doc, true), fd, rc;
+
+    if (dfd < 0)
+        return dfd;
+    fd = openat(dfd, a->name,
+                O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (a->flags & RENAME_NOREPLACE ? O_EXCL : O_TRUNC), 0644);
     rc = fd < 0 ? -errno : 0;
     close(dfd);
     if (fd < 0)
-        goto out;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0) {
-            rc = -errno;
-            break;
-        }
-        off += (size_t)n;
-    }
+        return rc;
+    rc = cer_write_all(fd, data, len);
     if (close(fd) < 0 && rc == 0)
         rc = -errno;
-    if (rc == 0)
-        cfs_doc_drop_w(fs, d);
-out:
-    pthread_mutex_unlock(&d->lock);
     return rc;
 }
 
@@ -1101,7 +971,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
     cfs_ent *p = cfs_ent_get(fs, parent), *np = cfs_ent_get(fs, newparent);
     int rc = 0, k1, k2;
 
-    count_request(req, RQ_RENAME, parent);
+    count_request(req, CFS_RQ_RENAME, parent);
     if (!p || !np) {
         rc = -ENOENT;
     } else if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
@@ -1133,12 +1003,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         } else if (k2 == K_CONTENT) {
             rc = rename_onto_content(fs, p->doc, name, flags);
         } else if (k1 == K_CONTENT) {
-            cfs_doc *d = p->doc;
-            if (!cfs_doc_writable(fs, d)) {
-                rc = -EACCES;
-            } else {
-                rc = rename_content_away(fs, d, newname, flags);
-            }
+            /* its bytes become a scratch file; content.json is absent for
+             * a while, then shows the tip again */
+            away a = {fs, p->doc, newname, flags};
+            rc = cfs_content_move_out(fs, p->doc, put_away, &a);
         } else {
             rc = scratch_rename(fs, p->doc, name, p->doc, newparent, newname, flags);
         }
@@ -1170,7 +1038,7 @@ static fh *fh_new(int kind, cfs_doc *doc)
  * request from the inode (a scratch file opened, a generated file
  * rendered) and dropped by handle_done. Such a handle cannot know how the
  * file was opened: content.json's writers are then known by process
- * (wpid_add at WRITE and truncation, flush_unopened). */
+ * (docs.c notes them at WRITE and truncation, cfs_content_flush). */
 static fh *handle(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, fh *tmp)
 {
     cfs_ent *e;
@@ -1212,49 +1080,20 @@ static void handle_done(fh *h, fh *tmp)
 
 static int open_content(cfs_fs *fs, cfs_ent *e, struct fuse_file_info *fi, bool created)
 {
-    cfs_doc *d = e->doc;
-    int acc = fi->flags & O_ACCMODE;
-    bool write = acc != O_RDONLY;
-    const char *data;
-    size_t len;
+    bool write = (fi->flags & O_ACCMODE) != O_RDONLY, trunc = write && (fi->flags & O_TRUNC), keep = false;
     fh *h;
-    int rc = 0;
+    int rc;
 
-    if (!(h = fh_new(K_CONTENT, d)))
+    if (!(h = fh_new(K_CONTENT, e->doc)))
         return -ENOMEM;
-    pthread_mutex_lock(&d->lock);
-    if (write && fs->ro) {
-        rc = -EROFS;
-    } else if (write && !cfs_doc_writable(fs, d)) {
-        rc = -EACCES;
-    } else if (!created && !cfs_doc_content_present(d)) {
-        rc = -ENOENT;
-    } else if (created || (write && (fi->flags & O_TRUNC))) {
-        if ((rc = cfs_doc_load_w(fs, d)) == 0 && (rc = cfs_doc_truncate_w(fs, d, 0)) == 0)
-            h->wrote = true;
-        d->absent_until_ms = 0;
-    } else if (write) {
-        rc = cfs_doc_load_w(fs, d);
-    } else {
-        rc = cfs_doc_visible(fs, d, &data, &len);
-    }
-    if (rc == 0) {
-        h->writable = write;
-        d->writers += write;
-        fi->noflush = !write;  /* a reader's close is never a commit point: no FLUSH trip */
-        /* keep the page cache when the bytes are the ones last opened */
-        fi->keep_cache = d->have_w ? (d->keep_w && d->keep_gen == d->w_gen)
-                                   : (!d->keep_w && d->have_render && cer_cid_equal(&d->keep_tip, &d->render_tip));
-        d->keep_w = d->have_w;
-        d->keep_gen = d->w_gen;
-        if (d->have_render)
-            d->keep_tip = d->render_tip;
-    }
-    pthread_mutex_unlock(&d->lock);
-    if (rc < 0) {
+    if ((rc = cfs_content_open(fs, e->doc, write, trunc, created, &keep)) < 0) {
         free(h);
         return rc;
     }
+    h->writable = write;
+    h->wrote = created || trunc;
+    fi->noflush = !write;  /* a reader's close is never a commit point: no FLUSH trip */
+    fi->keep_cache = keep;
     fi->fh = (uintptr_t)h;
     return 0;
 }
@@ -1268,7 +1107,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     fh *h;
     int rc, tries = 0;
 
-    count_request(req, RQ_OPEN, ino);
+    count_request(req, CFS_RQ_OPEN, ino);
     if (!e) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -1334,7 +1173,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
  * reply failed, or the no-open mode (the kernel then sends no RELEASE for
  * it either; the creator of content.json, pid, is known by process like
  * any writer; 0: none). */
-static void create_unhandle(struct fuse_file_info *fi, pid_t pid)
+static void create_unhandle(cfs_fs *fs, struct fuse_file_info *fi, pid_t pid)
 {
     fh *h = (fh *)(uintptr_t)fi->fh;
 
@@ -1344,11 +1183,7 @@ static void create_unhandle(struct fuse_file_info *fi, pid_t pid)
     if (h->kind == K_SCRATCH) {
         close(h->fd);
     } else if (h->kind == K_CONTENT) {
-        pthread_mutex_lock(&h->doc->lock);
-        h->doc->writers -= h->writable;
-        if (pid > 0)
-            wpid_add(h->doc, pid);
-        pthread_mutex_unlock(&h->doc->lock);
+        cfs_content_unhandle(fs, h->doc, h->writable, pid);
     }
     free(h->buf);
     free(h);
@@ -1363,7 +1198,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
     double t;
     fh *h;
 
-    count_request(req, RQ_CREATE, parent);
+    count_request(req, CFS_RQ_CREATE, parent);
     if (!p) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -1378,9 +1213,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
     }
     kind = cfs_reserved(name);
     if (kind == K_CONTENT) {
-        pthread_mutex_lock(&p->doc->lock);
-        rc = (fi->flags & O_EXCL) && cfs_doc_content_present(p->doc) ? -EEXIST : 0;
-        pthread_mutex_unlock(&p->doc->lock);
+        rc = (fi->flags & O_EXCL) && cfs_content_present(fs, p->doc) ? -EEXIST : 0;
         if (rc == 0 && !(e = cfs_doc_ent(fs, p->doc, K_CONTENT, 0, NULL)))
             rc = -ENOMEM;
         if (rc == 0)
@@ -1412,11 +1245,11 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         fi->fh = (uintptr_t)h;
     }
     if (fs->no_open)
-        create_unhandle(fi, req_tgid(req));
+        create_unhandle(fs, fi, req_tgid(req));
     if ((rc = ent_attr(fs, e, &ep.attr, &t)) < 0) {
         if (e->transient)
             cfs_ent_forget(fs, e->ino, 1);
-        create_unhandle(fi, 0);
+        create_unhandle(fs, fi, 0);
         fuse_reply_err(req, -rc);
         return;
     }
@@ -1433,7 +1266,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 {
     fh tmp, *h = handle(req, ino, fi, &tmp);
 
-    count_request(req, RQ_READ, ino);
+    count_request(req, CFS_RQ_READ, ino);
     if (!h)
         fuse_reply_err(req, EIO);
     else
@@ -1444,7 +1277,6 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 
 static void op_read_h(fuse_req_t req, fh *h, size_t size, off_t off)
 {
-    const char *data = NULL;
     size_t len = 0;
     char *copy = NULL;
     int rc = 0;
@@ -1465,23 +1297,10 @@ static void op_read_h(fuse_req_t req, fh *h, size_t size, off_t off)
         return;
     }
     if (h->kind == K_CONTENT) {
-        pthread_mutex_lock(&h->doc->lock);
-        rc = cfs_doc_visible(FS(req), h->doc, &data, &len);
-        if (rc == 0 && (size_t)off < len) {
-            size_t n = len - (size_t)off < size ? len - (size_t)off : size;
-            if ((copy = malloc(n ? n : 1)))
-                memcpy(copy, data + off, n);
-            len = n;
-        } else {
-            len = 0;
-        }
-        pthread_mutex_unlock(&h->doc->lock);
-        if (rc < 0 || (len && !copy)) {
-            free(copy);
-            fuse_reply_err(req, rc < 0 ? -rc : ENOMEM);
-            return;
-        }
-        fuse_reply_buf(req, copy, len);
+        if ((rc = cfs_content_read(FS(req), h->doc, size, off, &copy, &len)) < 0)
+            fuse_reply_err(req, -rc);
+        else
+            fuse_reply_buf(req, copy, len);
         free(copy);
         return;
     }
@@ -1510,7 +1329,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
     pid_t pid = 0;
     int rc;
 
-    count_request(req, RQ_WRITE, ino);
+    count_request(req, CFS_RQ_WRITE, ino);
     if (!h) {
         fuse_reply_err(req, EIO);
         return;
@@ -1535,18 +1354,10 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         handle_done(h, &tmp);
         return;
     }
-    pthread_mutex_lock(&h->doc->lock);
-    if (fi->flags & O_APPEND)
-        off = (off_t)h->doc->w_len;
-    if (h == &tmp && (FS(req)->ro || !cfs_doc_writable(FS(req), h->doc)))
-        rc = FS(req)->ro ? -EROFS : -EACCES;
-    else
-        rc = off < 0 ? -EINVAL : cfs_doc_write_w(FS(req), h->doc, (size_t)off, buf, size);
+    rc = cfs_content_write(FS(req), h->doc, buf, size, off, fi->flags & O_APPEND, h != &tmp,
+                           h == &tmp ? pid : CFS_BY_HANDLE);
     if (rc == 0)
         h->wrote = true;
-    if (rc == 0 && h == &tmp)
-        wpid_add(h->doc, pid);
-    pthread_mutex_unlock(&h->doc->lock);
     handle_done(h, &tmp);
     if (rc < 0)
         fuse_reply_err(req, -rc);
@@ -1554,67 +1365,27 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         fuse_reply_write(req, size);
 }
 
-/* no_open: a close without a handle. It commits when the closing process
- * is one that wrote since the last commit (the handle rule of op_flush,
- * with the process standing for the handle); a reader's close never
- * does. Scratch data is in its backing file already. */
-static void flush_unopened(fuse_req_t req, fuse_ino_t ino)
-{
-    cfs_ent *e = cfs_ent_get(FS(req), ino);
-    cfs_doc *d;
-    int rc = 0;
-
-    if (!e || e->kind != K_CONTENT) {
-        fuse_reply_err(req, 0);
-        return;
-    }
-    d = e->doc;
-    pthread_mutex_lock(&d->lock);
-    if (!d->dirty || !d->have_w)
-        rc = 0;
-    else if (!d->wanon && !wpid_has(d, req_tgid(req)))
-        rc = 0;  /* a reader, or a process that did not write */
-    else if (d->w_len == 0 && !d->written)
-        rc = 0;  /* truncated, nothing written yet (bash's dup2 close): wait */
-    else
-        rc = cfs_doc_commit(FS(req), d, "close");
-    pthread_mutex_unlock(&d->lock);
-    fuse_reply_err(req, -rc);
-}
-
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     fh *h = (fh *)(uintptr_t)fi->fh;
-    cfs_doc *d;
+    cfs_ent *e;
     int rc = 0;
 
-    count_request(req, RQ_FLUSH, ino);
+    count_request(req, CFS_RQ_FLUSH, ino);
     if (!h) {
-        flush_unopened(req, ino);
-        return;
-    }
-    d = h->doc;
-    if (h->kind == K_SCRATCH) {
+        /* no_open: a close without a handle commits when the closing
+         * process is one that wrote since the last commit (the process
+         * stands for the handle); scratch data is in its file already */
+        e = cfs_ent_get(FS(req), ino);
+        if (e && e->kind == K_CONTENT)
+            rc = cfs_content_flush(FS(req), e->doc, false, req_tgid(req));
+    } else if (h->kind == K_SCRATCH) {
         int fd = dup(h->fd);
         rc = fd < 0 || close(fd) < 0 ? -errno : 0;
-        fuse_reply_err(req, -rc);
-        return;
+    } else if (h->kind == K_CONTENT && h->writable) {
+        rc = cfs_content_flush(FS(req), h->doc, h->wrote, CFS_BY_HANDLE);
     }
-    if (h->kind != K_CONTENT || !h->writable) {
-        fuse_reply_err(req, 0);  /* a reader's close never commits */
-        return;
-    }
-    pthread_mutex_lock(&d->lock);
-    if (!d->dirty || !d->have_w) {
-        rc = 0;
-    } else if (d->w_len == 0 && !d->written) {
-        rc = 0;  /* truncated, nothing written yet (bash's dup2 close): wait */
-    } else if (!h->wrote && d->writers > 1) {
-        rc = 0;  /* another handle is writing: its close commits */
-    } else {
-        rc = cfs_doc_commit(FS(req), d, "close");
-    }
-    pthread_mutex_unlock(&d->lock);
+    /* a reader's close never commits */
     fuse_reply_err(req, -rc);
 }
 
@@ -1623,7 +1394,7 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
     fh tmp, *h = handle(req, ino, fi, &tmp);
     int rc = 0;
 
-    count_request(req, RQ_FSYNC, ino);
+    count_request(req, CFS_RQ_FSYNC, ino);
     if (!h) {
         fuse_reply_err(req, EIO);
         return;
@@ -1632,9 +1403,7 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
         rc = (datasync ? fdatasync(h->fd) : fsync(h->fd)) < 0 ? -errno : 0;
     } else if (h->kind == K_CONTENT) {
         /* any handle, even read-only: `sync FILE` is "commit now" */
-        pthread_mutex_lock(&h->doc->lock);
-        rc = cfs_doc_commit(FS(req), h->doc, "fsync");
-        pthread_mutex_unlock(&h->doc->lock);
+        rc = cfs_content_fsync(FS(req), h->doc);
     }
     handle_done(h, &tmp);
     fuse_reply_err(req, -rc);
@@ -1643,26 +1412,17 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     fh *h = (fh *)(uintptr_t)fi->fh;
-    cfs_doc *d;
 
-    count_request(req, RQ_RELEASE, ino);
+    count_request(req, CFS_RQ_RELEASE, ino);
     (void)ino;
     if (!h) {
         fuse_reply_err(req, 0);  /* no_open */
         return;
     }
-    d = h->doc;
-    if (h->kind == K_SCRATCH) {
+    if (h->kind == K_SCRATCH)
         close(h->fd);
-    } else if (h->kind == K_CONTENT && h->writable) {
-        pthread_mutex_lock(&d->lock);
-        d->writers--;
-        /* last chance (data written through mmap, a close that never
-         * flushed): its error can only go to .errors */
-        if (h->wrote && d->dirty && d->have_w && d->w_len > 0 && d->failed_gen != d->w_gen)
-            (void)cfs_doc_commit(FS(req), d, "release");
-        pthread_mutex_unlock(&d->lock);
-    }
+    else if (h->kind == K_CONTENT && h->writable)
+        cfs_content_release(FS(req), h->doc, h->wrote);  /* last chance (mmap, a close that never flushed) */
     free(h->buf);
     free(h);
     fuse_reply_err(req, 0);
@@ -1673,7 +1433,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
     fh tmp, *h = handle(req, ino, fi, &tmp);
     int rc = EOPNOTSUPP;
 
-    count_request(req, RQ_FALLOCATE, ino);
+    count_request(req, CFS_RQ_FALLOCATE, ino);
     if (h && h->kind == K_SCRATCH)
         rc = fallocate(h->fd, mode, off, len) < 0 ? errno : 0;
     if (h)
@@ -1685,7 +1445,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
     struct statvfs sv;
 
-    count_request(req, RQ_STATFS, ino);
+    count_request(req, CFS_RQ_STATFS, ino);
     (void)ino;
     if (statvfs(FS(req)->state_dir, &sv) < 0) {
         fuse_reply_err(req, errno);
@@ -1715,14 +1475,12 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
     size_t len = 0;
     int rc;
 
-    count_request(req, RQ_GETXATTR, ino);
+    count_request(req, CFS_RQ_GETXATTR, ino);
     if (!e || !e->doc || e->kind == K_SCRATCH || strncmp(name, "user.ceramic.", 13) != 0) {
         fuse_reply_err(req, e ? ENODATA : ENOENT);  /* security.capability & co: none */
         return;
     }
-    pthread_mutex_lock(&e->doc->lock);
     rc = cfs_doc_xattr(fs, e->doc, name, &val, &len);
-    pthread_mutex_unlock(&e->doc->lock);
     if (rc < 0)
         fuse_reply_err(req, -rc);
     else
@@ -1737,30 +1495,19 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
     char buf[512];
     size_t len = 0;
 
-    count_request(req, RQ_LISTXATTR, ino);
+    count_request(req, CFS_RQ_LISTXATTR, ino);
     if (!e) {
         fuse_reply_err(req, ENOENT);
         return;
     }
-    if (e->doc && e->kind != K_SCRATCH) {
-        pthread_mutex_lock(&e->doc->lock);
-        for (size_t i = 0; cfs_xattr_names[i]; i++) {
-            char *v = NULL;
-            size_t n;
-            if (cfs_doc_xattr(fs, e->doc, cfs_xattr_names[i], &v, &n) == 0) {
-                memcpy(buf + len, cfs_xattr_names[i], strlen(cfs_xattr_names[i]) + 1);
-                len += strlen(cfs_xattr_names[i]) + 1;
-            }
-            free(v);
-        }
-        pthread_mutex_unlock(&e->doc->lock);
-    }
+    if (e->doc && e->kind != K_SCRATCH)
+        len = cfs_doc_xattr_list(fs, e->doc, buf, sizeof buf);
     reply_xattr(req, buf, len, size);
 }
 
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size, int flags)
 {
-    count_request(req, RQ_SETXATTR, ino);
+    count_request(req, CFS_RQ_SETXATTR, ino);
     (void)ino;
     (void)name;
     (void)value;
@@ -1775,7 +1522,7 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-    count_request(req, RQ_REMOVEXATTR, ino);
+    count_request(req, CFS_RQ_REMOVEXATTR, ino);
     (void)ino;
     fuse_reply_err(req, strncmp(name, "user.ceramic.", 13) == 0 ? EACCES : ENODATA);
 }

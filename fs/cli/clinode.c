@@ -94,6 +94,8 @@ static cJSON *stream_summary(const cer_state *st)
 
 typedef struct create_args {
     const char *header, *content, *alias;
+    const char *model_def;  /* --model-def: make a Model */
+    const char *model;      /* --model: make a document of that Model */
     bool deterministic;
 } create_args;
 
@@ -106,6 +108,8 @@ static int create_opt(int c, void *arg)
     case 'c': ca->content = optarg; return 0;
     case 'a': ca->alias = optarg; return 0;
     case 'd': ca->deterministic = true; return 0;
+    case 'M': ca->model_def = optarg; return 0;
+    case 'm': ca->model = optarg; return 0;
     default: return 1;
     }
 }
@@ -115,23 +119,33 @@ int cfs_cmd_create(int argc, char **argv)
     static const struct option extra[] = {{"header", required_argument, NULL, 'h'},
                                           {"content", required_argument, NULL, 'c'},
                                           {"alias", required_argument, NULL, 'a'},
-                                          {"deterministic", no_argument, NULL, 'd'}};
+                                          {"deterministic", no_argument, NULL, 'd'},
+                                          {"model-def", required_argument, NULL, 'M'},
+                                          {"model", required_argument, NULL, 'm'}};
     static const char use[] = "create [--content JSON|@FILE] [--header JSON] [--alias NAME] [--deterministic] "
-                              "[--state DIR] [--key FILE]";
+                              "[--state DIR] [--key FILE]\n"
+                              "       create --model-def JSON|@FILE [--alias NAME]   (a Model)\n"
+                              "       create --model MODEL --content JSON|@FILE [--alias NAME]   (a document of MODEL)";
     node_args a = {0};
     create_args ca = {0};
     cer_node *node = NULL;
-    cJSON *hdr = NULL, *content = NULL, *o = NULL;
-    cer_streamref id;
+    cJSON *hdr = NULL, *content = NULL, *def = NULL, *o = NULL;
+    cer_streamref id, model;
     cer_state *st = NULL;
     int rc;
 
     cli_set_command("create");
-    if ((rc = node_getopt(argc, argv, &a, extra, 4, create_opt, &ca, use)) || optind != argc)
+    if ((rc = node_getopt(argc, argv, &a, extra, 6, create_opt, &ca, use)) || optind != argc)
         return rc ? rc : cli_usage(use);
+    /* a Model takes its definition only; a MID its model and content */
+    if (ca.model_def && (ca.model || ca.content || ca.header || ca.deterministic))
+        return cli_fail("--model-def: a Model takes no --model, --content, --header or --deterministic");
+    if (ca.model && (ca.header || ca.deterministic))
+        return cli_fail("--model: a document of a Model takes no --header or --deterministic");
     rc = EXIT_BAD;
     if ((ca.header && !(hdr = cli_json_arg(ca.header, "--header"))) ||
-        (ca.content && !(content = cli_json_arg(ca.content, "--content"))))
+        (ca.content && !(content = cli_json_arg(ca.content, "--content"))) ||
+        (ca.model_def && !(def = cli_json_arg(ca.model_def, "--model-def"))))
         goto out;
     if (content && !cJSON_IsObject(content) && !cJSON_IsNull(content)) {
         rc = cli_fail("--content: a document's content must be a JSON object");
@@ -145,14 +159,19 @@ int cfs_cmd_create(int argc, char **argv)
         goto out;
     /* a name another document holds: refused before anything is made (a
      * deterministic document may be the holder itself) */
-    if (ca.alias && !ca.deterministic && cer_node_resolve(node, &id, ca.alias) == 0) {
+    if (ca.alias && !ca.deterministic && !ca.model && cer_node_resolve(node, &id, ca.alias) == 0) {
         char sid[CER_STREAMID_STR_MAX];
         cer_streamref_to_string(sid, sizeof sid, &id);
         rc = cli_fail("--alias: \"%s\" is already the alias of %s", ca.alias, sid);
         goto out;
     }
     cer_errclear();
-    if ((rc = cer_node_create(node, &id, hdr, content, ca.deterministic ? CER_CREATE_DETERMINISTIC : 0)) < 0) {
+    if (ca.model && (rc = resolve(node, &model, ca.model)))
+        goto out;
+    rc = def        ? cer_node_create_model(node, &id, def)
+         : ca.model ? cer_node_create_mid(node, &id, &model, content)
+                    : cer_node_create(node, &id, hdr, content, ca.deterministic ? CER_CREATE_DETERMINISTIC : 0);
+    if (rc < 0) {
         rc = node_fail(rc, "cannot create");
         goto out;
     }
@@ -174,6 +193,7 @@ out:
     cJSON_Delete(o);
     cJSON_Delete(hdr);
     cJSON_Delete(content);
+    cJSON_Delete(def);
     cer_state_free(st);
     cer_node_close(node);
     return rc;
@@ -283,8 +303,9 @@ int cfs_cmd_update(int argc, char **argv)
     cer_node *node = NULL;
     cer_streamref id;
     cer_buf in = CER_BUF_INIT;
-    cJSON *content = NULL, *o = NULL;
-    cer_state *before = NULL, *after = NULL;
+    cer_save_result r;
+    cJSON *o = NULL;
+    cer_state *after = NULL;
     const char *src;
     int rc;
 
@@ -294,24 +315,22 @@ int cfs_cmd_update(int argc, char **argv)
     if (argc - optind != 1 && argc - optind != 2)
         return cli_usage(use);
     src = argc - optind == 2 ? argv[optind + 1] : "-";
-    /* read and check the new content before touching the node */
-    if ((rc = cli_read_input(&in, src)) || !(content = cli_parse_json((char *)in.data, in.len, 0, src))) {
-        rc = EXIT_BAD;
+    if ((rc = cli_read_input(&in, src)) ||
+        (rc = open_stream(&node, &id, &a, argc, argv, argc - optind - 1, CLI_NODE_EXISTING, use)))
+        goto out;
+    /* a save as the mount's: the node checks the content (one JSON
+     * object), diffs and commits; nothing changes when it refuses */
+    if ((rc = cer_node_save(node, &id, (const char *)in.data, in.len, NULL, &r)) < 0) {
+        rc = rc == -EINVAL || rc == -EFBIG ? cli_fail("%s: %s", src, r.reason)
+             : rc == -EPERM               ? cli_fail("refused: %s", r.reason)
+                                          : stream_fail(node, &id, rc, argv[optind]);
         goto out;
     }
-    if (!cJSON_IsObject(content)) {  /* as the mount: a document is an object */
-        rc = cli_fail("%s: a document's content must be a JSON object", src);
+    if ((rc = cer_node_state(node, &after, &id)) < 0) {
+        rc = stream_fail(node, &id, rc, argv[optind]);
         goto out;
     }
-    if ((rc = open_stream(&node, &id, &a, argc, argv, argc - optind - 1, CLI_NODE_EXISTING, use)))
-        goto out;
-    if ((rc = cer_node_state(node, &before, &id)) < 0 || (rc = cer_node_update(node, &id, content)) < 0 ||
-        (rc = cer_node_state(node, &after, &id)) < 0) {
-        rc = rc == -EPERM ? cli_fail_rc(rc, "refused") : stream_fail(node, &id, rc, argv[optind]);
-        goto out;
-    }
-    if (!(o = stream_summary(after)) ||
-        !cJSON_AddBoolToObject(o, "changed", after->log_len != before->log_len)) {
+    if (!(o = stream_summary(after)) || !cJSON_AddBoolToObject(o, "changed", r.status != CER_SAVE_UNCHANGED)) {
         rc = cli_fail("out of memory");
         goto out;
     }
@@ -319,9 +338,7 @@ int cfs_cmd_update(int argc, char **argv)
     o = NULL;
 out:
     cJSON_Delete(o);
-    cJSON_Delete(content);
     cer_buf_free(&in);
-    cer_state_free(before);
     cer_state_free(after);
     cer_node_close(node);
     return rc;
@@ -356,6 +373,7 @@ int cfs_cmd_log(int argc, char **argv)
                   cJSON_AddStringToObject(o, "type", commit_type_name(e->type)) &&
                   (i == 0 || cli_add_cid(o, "prev", &st->log[i - 1].cid)) &&
                   (!e->author[0] || cJSON_AddStringToObject(o, "author", e->author)) &&
+                  (!e->has_cap || cli_add_cid(o, "capability", &e->cap)) &&
                   (!e->timestamp || cJSON_AddNumberToObject(o, "timestamp", (double)e->timestamp));
         rc = ok ? cli_print_json_flags(o, 0) : (cJSON_Delete(o), cli_fail("out of memory"));
     }

@@ -380,22 +380,6 @@ static rlim_t raise_nofile(bool debug)
     return rl.rlim_cur;
 }
 
-static int root_entries(cfs_fs *fs)
-{
-    static const int kinds[] = {K_ROOT, K_STATUS, K_ERRORS};
-
-    for (int i = 0; i < 3; i++) {
-        cfs_ent *e = calloc(1, sizeof *e);
-        if (!e)
-            return -ENOMEM;
-        e->ino = (uint64_t)i + 1;
-        e->kind = kinds[i];
-        e->fd = -1;
-        cfs_ent_add(fs, e);
-    }
-    return 0;
-}
-
 int cfs_cmd_mount(int argc, char **argv)
 {
     opts o = {.no_open = true};
@@ -404,7 +388,6 @@ int cfs_cmd_mount(int argc, char **argv)
     struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
     struct fuse_loop_config *cfg = NULL;
     cer_node_opts nopts = {0};
-    cer_key key;
     cfs_fs fs = {0};
     cer_api *api = NULL;
     cer_api_opts ao = {0};
@@ -449,15 +432,8 @@ int cfs_cmd_mount(int argc, char **argv)
         if (!o.anchor.mode)
             o.anchor.mode = "none";
     }
-    if (o.key) {
-        if ((rc = cer_key_load_file(&key, o.key)) < 0)
-            return cli_fail_rc(rc, o.key);
-        nopts.key = &key;
-    }
-    if ((rc = cer_node_open(&fs.node, &nopts)) < 0)
-        return cli_fail_rc(rc, "opening the state directory");
-    if (nopts.key)
-        cer_key_wipe(&key);
+    if ((rc = cli_open_node_opts(&fs.node, &nopts, o.key)) != 0)
+        return rc;
     /* every anchor is judged as it is applied, from the first load on
      * (also with --anchor none, and before the sync starts): the network's
      * chains, the node's own anchors, the chain RPC when there is one */
@@ -472,7 +448,7 @@ int cfs_cmd_mount(int argc, char **argv)
     fs.debug = o.debug;
     fs.uid = getuid();
     fs.gid = getgid();
-    if ((rc = cfs_init(&fs)) < 0 || (rc = root_entries(&fs)) < 0) {
+    if ((rc = cfs_init(&fs)) < 0) {
         cli_fail("setting up %s/scratch: %s", abs_state, strerror(-rc));
         goto out;
     }

@@ -32,7 +32,9 @@ int cfs_cmd_verify(int argc, char **argv);
 /* export STREAM [-o FILE], import FILE: streams as CAR files (clicar.c) */
 int cfs_cmd_export(int argc, char **argv);
 int cfs_cmd_import(int argc, char **argv);
-/* fs/mount.c */
+/* account: the DID the node writes as (cliaccount.c) */
+int cfs_cmd_account(int argc, char **argv);
+/* mount.c (the mount) */
 int cfs_cmd_mount(int argc, char **argv);
 
 #endif

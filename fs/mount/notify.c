@@ -15,6 +15,16 @@
 
 enum { N_INODE = 0, N_ENTRY = 1, N_TIP = 2 };
 
+/* A queued kernel notification. */
+struct cfs_note {
+    struct cfs_note *next;
+    int kind;                   /* N_* */
+    uint64_t ino;               /* inval_inode: inode; inval_entry: parent */
+    off_t off;                  /* inval_inode: -1 attributes only, 0 data too */
+    char name[CER_STREAMID_STR_MAX];  /* inval_entry */
+    cer_streamref id;           /* tip moved */
+};
+
 /* How often the timer looks for saves to try again. */
 #define TICK_MS 1000
 
@@ -96,9 +106,6 @@ void cfs_notify_tip(void *arg, const cer_streamref *id, const cer_cid *tip, unsi
 static void tip_moved(cfs_fs *fs, const cer_streamref *id)
 {
     cfs_doc *doc = cfs_doc_find(fs, id);
-    const char *data;
-    size_t len;
-    uint64_t gen;
     bool data_changed;
 
     if (!doc) {
@@ -106,16 +113,12 @@ static void tip_moved(cfs_fs *fs, const cer_streamref *id)
         cfs_notify_inode(fs, FUSE_ROOT_ID, true);
         return;
     }
-    pthread_mutex_lock(&doc->lock);
-    gen = doc->w_gen;
-    (void)cfs_doc_visible(fs, doc, &data, &len);  /* settles a clean W */
-    data_changed = doc->w_gen != gen || !doc->have_w;
-    pthread_mutex_unlock(&doc->lock);
-    cfs_notify_inode(fs, cfs_ino(doc->base, "content"), data_changed);
-    cfs_notify_inode(fs, cfs_ino(doc->base, "dir"), false);
-    cfs_notify_inode(fs, cfs_ino(doc->base, "history"), true);
-    cfs_notify_inode(fs, cfs_ino(doc->base, "conflicts"), true);
-    cfs_notify_inode(fs, cfs_ino(doc->base, "meta"), true);
+    data_changed = cfs_doc_tip_moved(fs, doc);
+    cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "content"), data_changed);
+    cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "dir"), false);
+    cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "history"), true);
+    cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "conflicts"), true);
+    cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "meta"), true);
 }
 
 static void *run(void *arg)
@@ -178,12 +181,17 @@ int cfs_notify_start(cfs_fs *fs)
 
 void cfs_notify_stop(cfs_fs *fs)
 {
-    if (!fs->nstarted)
-        return;
     pthread_mutex_lock(&fs->nlock);
-    fs->nstop = true;
+    fs->nstop = true;  /* nothing is queued from now on */
     pthread_cond_signal(&fs->ncond);
     pthread_mutex_unlock(&fs->nlock);
-    pthread_join(fs->nthread, NULL);
+    if (fs->nstarted)
+        pthread_join(fs->nthread, NULL);  /* it drains the queue first */
     fs->nstarted = false;
+    /* what was queued before the thread started */
+    for (cfs_note *n = fs->nhead, *next; n; n = next) {
+        next = n->next;
+        free(n);
+    }
+    fs->nhead = fs->ntail = fs->nentries = NULL;
 }

@@ -52,6 +52,9 @@ int cli_node_exists(const char *dir);
 #define CLI_NODE_RDONLY 0x3    /* EXISTING, read only: nothing written (CER_STORE_RDONLY) */
 /* 0, or the exit status after printing why. */
 int cli_open_node(cer_node **node, const char *state, const char *key_file, const char *network, unsigned how);
+/* The same for a node set up in opts (its key from key_file, NULL: the
+ * node's; the key is wiped from memory whatever happens). */
+int cli_open_node_opts(cer_node **node, cer_node_opts *opts, const char *key_file);
 /* The signing key from --seed-hex (a secret of --key-type key_type,
  * ed25519 when NULL), --key FILE, or (create) the state directory's key
  * file, made on first use of key_type. A key_type the key found does not
