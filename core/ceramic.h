@@ -1719,6 +1719,41 @@ int cer_casd_status(cer_casd *d, cJSON **out);
 /* Stop the batch thread, close the server, free (after cer_casd_run returned). */
 void cer_casd_close(cer_casd *d);
 
+/* ------------------------------------------------------------------ */
+/* js-ceramic's HTTP API, served (api.c)                                */
+/* ------------------------------------------------------------------ */
+
+/* js-ceramic 2.44's HTTP API (ceramic-daemon.ts) served from a node, for
+ * apps on @ceramicnetwork/http-client: node/healthcheck, node/chains,
+ * streams (create from a genesis, load by StreamID or CommitID, sync and
+ * atTime, content, anchor), commits (apply, list), multiqueries; the
+ * legacy pins route answers js's 400; the admin API serves getCode and
+ * pins (list, add, remove) to the node's own DID and admin_dids, with js's
+ * authorization (a one-time code signed in a JWS) and js's 401s, and
+ * nothing else; ComposeDB's collection queries get an error. Bodies are jsapi.c's. A
+ * client's commit is stored and applied as the node's own tip (verified as
+ * one from the network; journaled, published, anchored): listeners (the
+ * mount) hear of it. A refused one changes no stream. One server thread. */
+typedef struct cer_api cer_api;
+typedef struct cer_api_opts {
+    const char *listen;         /* "HOST:PORT"; default 127.0.0.1:0; other than
+                                   loopback is logged as a WARNING */
+    cer_sync *sync;             /* borrowed, may be NULL: loads of streams the node
+                                   lacks, and sync=1, query the network */
+    cer_anchorer *anchorer;     /* borrowed, may be NULL: streams/:id/anchor */
+    const char *const *admin_dids;  /* more admin DIDs than the node's (up to 15) */
+    size_t nadmin_dids;
+    size_t max_body;            /* default 2 MiB (js's 1 MiB limit is the parser's) */
+    unsigned max_conns, max_per_ip, timeout_s;  /* cer_httpd's defaults */
+    void (*log)(void *arg, const char *line);  /* the WARNING; NULL: stderr */
+    void *log_arg;
+} cer_api_opts;
+/* Listen (ready when it returns) and serve on a thread of its own. Stop
+ * it before the sync, anchorer and node it borrows. */
+int cer_api_start(cer_api **out, cer_node *node, const cer_api_opts *opts);
+int cer_api_port(const cer_api *a);
+void cer_api_stop(cer_api *a);
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,6 +40,7 @@ static const struct {
     {"sign", cfs_cmd_sign, "sign a dag-json payload as a DAG-JOSE block"},
     {"genesis", cfs_cmd_genesis, "build a TileDocument genesis commit"},
     {"commit", cfs_cmd_commit, "build a signed TileDocument update commit"},
+    {"daemon", cfs_cmd_daemon, "serve js-ceramic's HTTP API for apps (--api HOST:PORT), without a mount"},
     {"sync", cfs_cmd_sync, "run this node's pubsub sync over an IPFS daemon (--ipfs URL)"},
     {"anchor", cfs_cmd_anchor, "anchor documents' tips now (built-in service or CAS), or --verify"},
     {"config", cfs_cmd_config, "print the configuration files' settings, or what they add to a command"},

@@ -58,7 +58,7 @@ check "the first word's options" "--help --version" "$PROG" --
 check "an option by prefix" "--alias" "$PROG" create --al
 check "options from --help" "--seed-hex --state" "$PROG" did --s
 check "--config and --no-config everywhere" "--config" "$PROG" list --conf
-check "the mount's -o names" "allow_other auto_unmount" "$PROG" mount mnt -o a
+check "the mount's -o names" "allow_other api= auto_unmount" "$PROG" mount mnt -o a
 check "the last name of an -o list" "ro,state=" "$PROG" mount mnt -o ro,st
 check "an option's values" "eth inmemory" "$PROG" anchor --chain ""
 check "the short mount form's options" "--state" "$PROG" mnt --st

@@ -11,6 +11,8 @@ int cfs_cmd_did(int argc, char **argv);
 int cfs_cmd_dag(int argc, char **argv);
 int cfs_cmd_streamid(int argc, char **argv);
 int cfs_cmd_sign(int argc, char **argv);
+/* daemon --api HOST:PORT ...: js-ceramic's HTTP API without a mount (clidaemon.c) */
+int cfs_cmd_daemon(int argc, char **argv);
 /* verify FILE: a DAG-JOSE block's signatures (cfs_cmd_verify sends files here) */
 int cfs_cmd_verify_block(int argc, char **argv);
 int cfs_cmd_genesis(int argc, char **argv);

@@ -22,12 +22,13 @@
 /* The commands settings apply to, one bit each. */
 static const char *const cmd_names[] = {"mount", "create", "show",   "update", "log",  "list",
                                         "pin",   "unpin",  "alias",  "verify", "did",  "sync",
-                                        "anchor", "sign",  "genesis", "commit"};
-enum { MOUNT, CREATE, SHOW, UPDATE, LOG, LIST, PIN, UNPIN, ALIAS, VERIFY, DID, SYNC, ANCHOR, SIGN, GENESIS, COMMIT };
+                                        "anchor", "sign",  "genesis", "commit", "daemon"};
+enum { MOUNT, CREATE, SHOW, UPDATE, LOG, LIST, PIN, UNPIN, ALIAS, VERIFY, DID, SYNC, ANCHOR, SIGN, GENESIS, COMMIT,
+       DAEMON };
 #define B(c) (1u << (c))
 #define NODE_CMDS                                                                                     \
     (B(MOUNT) | B(CREATE) | B(SHOW) | B(UPDATE) | B(LOG) | B(LIST) | B(PIN) | B(UNPIN) | B(ALIAS) |   \
-     B(VERIFY) | B(DID) | B(SYNC) | B(ANCHOR))
+     B(VERIFY) | B(DID) | B(SYNC) | B(ANCHOR) | B(DAEMON))
 
 enum { ARG, FLAG, OFLAG };  /* --opt VALUE; --opt when true; -o name when true */
 
@@ -44,21 +45,22 @@ static const struct key {
 } keys[] = {
     {"state", "--state", ARG, NODE_CMDS, NULL, 0, false},
     {"key", "--key", ARG, NODE_CMDS | B(SIGN) | B(GENESIS) | B(COMMIT), NULL, 0, false},
-    {"ipfs", "--ipfs", ARG, B(MOUNT) | B(SHOW) | B(SYNC), NULL, 0, false},
-    {"network", "--network", ARG, B(MOUNT) | B(SHOW) | B(SYNC), "inmemory|local|dev-unstable|testnet-clay|mainnet", 0,
-     false},
-    {"pubsub-topic", "--pubsub-topic", ARG, B(MOUNT) | B(SHOW) | B(SYNC), NULL, 0, false},
-    {"query-timeout", "--query-timeout", ARG, B(MOUNT) | B(SHOW) | B(SYNC), NULL, 3600 * 1000, true},
-    {"query-quiet", "--query-quiet", ARG, B(MOUNT) | B(SHOW) | B(SYNC), NULL, 3600 * 1000, true},
-    {"anchor", "--anchor", ARG, B(MOUNT), "local|none", 0, false},
-    {"anchor-service", "--anchor-service", ARG, B(MOUNT) | B(ANCHOR), NULL, 0, false},
-    {"chain", "--chain", ARG, B(MOUNT) | B(ANCHOR), "inmemory|eth", 0, false},
-    {"eth-rpc", "--eth-rpc", ARG, B(MOUNT) | B(ANCHOR), NULL, 0, false},
-    {"eth-from", "--eth-from", ARG, B(MOUNT) | B(ANCHOR), NULL, 0, false},
-    {"eth-raw", "--eth-raw", FLAG, B(MOUNT) | B(ANCHOR), NULL, 0, false},
-    {"anchor-interval", "--anchor-interval", ARG, B(MOUNT), NULL, 86400, false},
-    {"anchor-timeout", "--anchor-timeout", ARG, B(MOUNT) | B(ANCHOR), NULL, 86400, false},
-    {"anchor-auth", "--anchor-auth", ARG, B(MOUNT) | B(ANCHOR), "did|none", 0, false},
+    {"ipfs", "--ipfs", ARG, B(MOUNT) | B(DAEMON) | B(SHOW) | B(SYNC), NULL, 0, false},
+    {"network", "--network", ARG, B(MOUNT) | B(DAEMON) | B(SHOW) | B(SYNC),
+     "inmemory|local|dev-unstable|testnet-clay|mainnet", 0, false},
+    {"pubsub-topic", "--pubsub-topic", ARG, B(MOUNT) | B(DAEMON) | B(SHOW) | B(SYNC), NULL, 0, false},
+    {"query-timeout", "--query-timeout", ARG, B(MOUNT) | B(DAEMON) | B(SHOW) | B(SYNC), NULL, 3600 * 1000, true},
+    {"query-quiet", "--query-quiet", ARG, B(MOUNT) | B(DAEMON) | B(SHOW) | B(SYNC), NULL, 3600 * 1000, true},
+    {"anchor", "--anchor", ARG, B(MOUNT) | B(DAEMON), "local|none", 0, false},
+    {"anchor-service", "--anchor-service", ARG, B(MOUNT) | B(DAEMON) | B(ANCHOR), NULL, 0, false},
+    {"chain", "--chain", ARG, B(MOUNT) | B(DAEMON) | B(ANCHOR), "inmemory|eth", 0, false},
+    {"eth-rpc", "--eth-rpc", ARG, B(MOUNT) | B(DAEMON) | B(ANCHOR), NULL, 0, false},
+    {"eth-from", "--eth-from", ARG, B(MOUNT) | B(DAEMON) | B(ANCHOR), NULL, 0, false},
+    {"eth-raw", "--eth-raw", FLAG, B(MOUNT) | B(DAEMON) | B(ANCHOR), NULL, 0, false},
+    {"anchor-interval", "--anchor-interval", ARG, B(MOUNT) | B(DAEMON), NULL, 86400, false},
+    {"anchor-timeout", "--anchor-timeout", ARG, B(MOUNT) | B(DAEMON) | B(ANCHOR), NULL, 86400, false},
+    {"anchor-auth", "--anchor-auth", ARG, B(MOUNT) | B(DAEMON) | B(ANCHOR), "did|none", 0, false},
+    {"api", "--api", ARG, B(MOUNT) | B(DAEMON), NULL, 0, false},
     {"ro", "ro", OFLAG, B(MOUNT), NULL, 0, false},
     {"allow-other", "allow_other", OFLAG, B(MOUNT), NULL, 0, false},
     {"auto-unmount", "auto_unmount", OFLAG, B(MOUNT), NULL, 0, false},

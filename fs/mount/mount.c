@@ -51,6 +51,9 @@ static const char use[] =
     "                  (-o query_timeout=MS)\n"
     "  --query-quiet MS  then how long it waits for more answers after one\n"
     "                  (-o query_quiet=MS)\n"
+    "  --api HOST:PORT serve js-ceramic's HTTP API (/api/v0) for apps on this node:\n"
+    "                  their writes show in the mount, saves in the apps (-o api=HOST:PORT;\n"
+    "                  HOST is loopback unless you mean otherwise: a warning says so)\n"
     "  --anchor local|none   anchor new tips (default local: the built-in service)\n"
     "  --chain inmemory|eth  where the built-in service records roots (default inmemory)\n"
     "  --eth-rpc URL  --eth-from ADDR  --eth-raw  --anchor-service URL\n"
@@ -67,6 +70,7 @@ typedef struct opts {
     const char *mnt;
     const char *state;
     const char *key;
+    const char *api;            /* --api HOST:PORT, or NULL */
     bool foreground, debug, ro, allow_other, auto_unmount, nosync, no_open, no_uring;
     char flags[128];            /* mount flags for the kernel, ",nodev,noexec" */
 } opts;
@@ -166,6 +170,8 @@ static int parse_o(opts *o, char *list)
             o->state = t + 6;
         else if (strncmp(t, "key=", 4) == 0 && t[4])
             o->key = t + 4;
+        else if (strncmp(t, "api=", 4) == 0 && t[4])
+            o->api = t + 4;
         else if (strncmp(t, "ipfs=", 5) == 0 && t[5])
             o->net.ipfs = t + 5;
         else if (strncmp(t, "network=", 8) == 0 && t[8])
@@ -224,10 +230,10 @@ static int parse(opts *o, int argc, char **argv)
                 return usage_error("%s needs a list of options (-o ro,allow_other)", a);
             if ((rc = parse_o(o, list)) != 0)
                 return rc;
-        } else if (strcmp(a, "--state") == 0 || strcmp(a, "--key") == 0) {
+        } else if (strcmp(a, "--state") == 0 || strcmp(a, "--key") == 0 || strcmp(a, "--api") == 0) {
             if (i + 1 >= argc)
                 return usage_error("%s needs a value", a);
-            *(a[2] == 's' ? &o->state : &o->key) = argv[++i];
+            *(a[2] == 's' ? &o->state : a[2] == 'k' ? &o->key : &o->api) = argv[++i];
         } else if (strncmp(a, "--", 2) == 0 && (rc = anchor_long(o, a + 2, i + 1 < argc ? argv[i + 1] : NULL, &i)) <= 0) {
             if (rc < 0)
                 return EXIT_USAGE;
@@ -240,6 +246,12 @@ static int parse(opts *o, int argc, char **argv)
         }
     }
     return o->mnt ? 0 : usage_error("no MOUNTPOINT");
+}
+
+static void on_api_log(void *arg, const char *line)
+{
+    (void)arg;
+    syslog(LOG_WARNING, "%s", line);
 }
 
 static void on_event(void *arg, const char *kind, const char *line)
@@ -377,6 +389,8 @@ int cfs_cmd_mount(int argc, char **argv)
     struct fuse_loop_config *cfg = NULL;
     cer_node_opts nopts = {0};
     cfs_fs fs = {0};
+    cer_api *api = NULL;
+    cer_api_opts ao = {0};
     bool mounted = false, handlers = false;
 
     cli_set_command("mount");
@@ -495,6 +509,15 @@ int cfs_cmd_mount(int argc, char **argv)
         syslog(LOG_ERR, "cannot start anchoring: %s", cer_errmsg());
         goto out;
     }
+    /* apps' door to the same node: their commits reach the mount through
+     * the node's listeners, as remote tips do */
+    ao = (cer_api_opts){.listen = o.api, .sync = fs.sync, .anchorer = fs.anchorer, .log = on_api_log};
+    if (o.api && (rc = cer_api_start(&api, fs.node, &ao)) < 0) {
+        syslog(LOG_ERR, "cannot serve the HTTP API on %s: %s", o.api, cer_errmsg());
+        goto out;
+    }
+    if (api)
+        syslog(LOG_INFO, "serving the HTTP API on port %d", cer_api_port(api));
     syslog(LOG_INFO, "mounted %s (state %s, DID %s)", o.mnt, abs_state, cer_node_did(fs.node));
     snprintf(msg, sizeof msg, "READY=1\nSTATUS=mounted on %s", o.mnt);
     notify(msg);
@@ -510,6 +533,7 @@ int cfs_cmd_mount(int argc, char **argv)
     notify("STOPPING=1\nSTATUS=unmounting, committing what is left");
 out:
     cfs_uring_stop(fs.uring);  /* no request comes through a ring after this */
+    cer_api_stop(api);  /* before the anchorer and sync it borrows */
     cer_anchorer_stop(fs.anchorer);  /* before the notifier: both may still move tips */
     fs.anchorer = NULL;
     cer_sync_close(fs.sync);
