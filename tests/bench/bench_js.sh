@@ -10,6 +10,10 @@
 # on either side (js: {anchor: false}; ceramicfs: --anchor none). The
 # mounts keep their default durability (a save is fsync'd before it
 # returns), js-ceramic its default state store. Goal: >= 50x both modes.
+# Then the same client against ceramicfs's own HTTP API (a mount's --api):
+# the same N updates through js-ceramic and through ceramicfs, interleaved
+# (goal >= 20x), next to the client's own cost of an update (its commit
+# made and signed, not sent: the floor no node can go under).
 #
 #   usage: bench_js.sh CERAMICFS [N]   (N updates on each side, default 200)
 #   ports: PEERS_API1/PEERS_API2 (and PEERS_RUN) as for peers.sh,
@@ -22,6 +26,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 PEERS="bash $HERE/peers/peers.sh"
 CERAMIC="bash $HERE/peers/ceramic.sh"
 API2=${PEERS_API2:-5321}
+APIPORT=${BENCH_API_PORT:-17067}
 if [ ! -e /dev/fuse ] || [ "$(id -u)" != 0 ] || ! $PEERS installed || ! $CERAMIC installed ||
    ! command -v node >/dev/null; then
     echo "bench_js: SKIPPED (needs root, /dev/fuse, node, the js-ipfs peers and js-ceramic:"
@@ -32,7 +37,7 @@ T=$(mktemp -d /var/tmp/cfs-bjs.XXXXXX)
 export PEERS_RUN=$T/peers CERAMIC_RUN=$T/ceramic CERAMIC_TOPIC=/ceramic/inmemory-cfs-bjs-$$
 PIDS=
 cleanup() {
-    for m in "$T/e" "$T/i"; do
+    for m in "$T/e" "$T/i" "$T/a"; do
         mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
     done
     for p in $PIDS; do wait "$p" 2>/dev/null; done
@@ -44,7 +49,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 timeout 180 $PEERS start >/dev/null 2>&1 || { echo "bench_js: the js-ipfs daemons did not start"; exit 1; }
 timeout 180 $CERAMIC start 2>/dev/null || { echo "bench_js: js-ceramic did not start"; exit 1; }
-for x in "e:" "i:--ipfs http://127.0.0.1:$API2/api/v0 --pubsub-topic $CERAMIC_TOPIC"; do
+for x in "e:" "i:--ipfs http://127.0.0.1:$API2/api/v0 --pubsub-topic $CERAMIC_TOPIC" "a:--api 127.0.0.1:$APIPORT"; do
     d=${x%%:*} opts=${x#*:}
     mkdir -p "$T/$d"
     # shellcheck disable=SC2086
@@ -58,15 +63,16 @@ for x in "e:" "i:--ipfs http://127.0.0.1:$API2/api/v0 --pubsub-topic $CERAMIC_TO
     done
 done
 
-CERAMIC_URL=$($CERAMIC url) python3 - "$T/e" "$T/i" "$N" "$HERE/interop/tile.mjs" <<'PY'
+CERAMIC_URL=$($CERAMIC url) python3 - "$T/e" "$T/i" "$N" "$HERE/interop/tile.mjs" "http://127.0.0.1:$APIPORT" <<'PY'
 import json, os, subprocess, sys, time
 
-e, i, n, tile = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+e, i, n, tile, cfs_api = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 rounds = 4
 per = max(1, n // rounds)
 
-def js(*args):
-    r = subprocess.run(["node", tile, *args], capture_output=True, text=True, timeout=600)
+def js(*args, url=None):
+    env = dict(os.environ, **({"CERAMIC_URL": url} if url else {}))
+    r = subprocess.run(["node", tile, *args], capture_output=True, text=True, timeout=600, env=env)
     if r.returncode != 0:
         sys.exit(f"bench_js: tile.mjs {args[0]}: {r.stderr.strip()[-400:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -115,4 +121,21 @@ for m, name in ((e, "embedded"), (i, "--ipfs on js-ipfs")):
     ratio = ms["js"] / ms[m]
     print(f"  ceramicfs mount, {name}: {ms[m]:.2f} ms ({1000 / ms[m]:.0f}/s): {ratio:.1f}x js-ceramic "
           f"(goal >= 50x: {'met' if ratio >= 50 else 'NOT MET'})")
+
+# ---- the same client against ceramicfs's HTTP API ----
+sid_c = js("create", '{"n":0}', "--no-anchor", url=cfs_api)["streamId"]
+api = {"js": 0.0, "cfs": 0.0}
+for r in range(rounds):
+    api["js"] += js("updates", sid, str(per), str(total + r * per))["ms"] / 1000
+    api["cfs"] += js("updates", sid_c, str(per), str(r * per), url=cfs_api)["ms"] / 1000
+floor = js("sign", sid_c, str(total), url=cfs_api)["ms"] / total
+last = js("load", sid_c, url=cfs_api)["content"].get("n")
+if last != total:
+    sys.exit(f"bench_js: ceramicfs's API shows n={last}, not {total}")
+mj, mc = api["js"] / total * 1000, api["cfs"] / total * 1000
+print(f"the same client (@ceramicnetwork/http-client), {total} updates each, interleaved:")
+print(f"  js-ceramic 2.44: {mj:.2f} ms; ceramicfs --api: {mc:.2f} ms: {mj / mc:.1f}x "
+      f"(goal >= 20x: {'met' if mj / mc >= 20 else 'NOT MET'})")
+print(f"  the client's own cost of an update (commit made and signed, not sent): {floor:.2f} ms, "
+      f"so no node can do better than {mj / floor:.1f}x here")
 PY

@@ -21,6 +21,8 @@
 //   tile.mjs updates STREAMID N START               N updates one after the other, {"n":START+i,...},
 //                                                 no anchor, published: prints {n, ms} (the
 //                                                 updates' wall time only; the bench's js side)
+//   tile.mjs sign STREAMID N                       N update commits made and signed, not sent:
+//                                                 prints {n, ms} (the client's own cost per update)
 // Env: CERAMIC_URL (default http://127.0.0.1:7007), SEED (64 hex chars, the
 //   did:key seed; default a fixed test seed), CERAMIC_DIR, ETH_KEY (0x + 64 hex
 //   chars: write as that Ethereum account, did:pkh:eip155:1:<address>, the
@@ -200,8 +202,16 @@ try {
       out({ n, ms: Number(process.hrtime.bigint() - t0) / 1e6 })
       break
     }
+    case 'sign': {
+      const doc = await TileDocument.load(ceramic, args[0])
+      const n = Number(args[1])
+      const t0 = process.hrtime.bigint()
+      for (let i = 0; i < n; i++) await doc.makeCommit(ceramic, { n: i + 1, pad: 'x'.repeat(64) })
+      out({ n, ms: Number(process.hrtime.bigint() - t0) / 1e6 })
+      break
+    }
     default:
-      throw new Error('usage: tile.mjs did|create|update|load|genesis|anchor|updates ...')
+      throw new Error('usage: tile.mjs did|create|update|load|genesis|anchor|updates|sign ...')
   }
 } finally {
   await ceramic.close()
