@@ -866,9 +866,7 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
           cer_cid_equal(&st->log[st->log_len - 2].cid, &info.tip)))
         info.tip_time_ms = 0;
     info.tip = *cer_state_tip(st);
-    if (journal && (rc = cer_registry_journal_add(node->reg, &s->id, &info.tip)) < 0)
-        return rc;
-    if ((rc = cer_registry_put(node->reg, &info)) < 0)
+    if ((rc = cer_registry_commit(node->reg, &info, journal)) < 0)
         return rc;
     /* The cache saves a re-walk of the log at the next open; writing it is
      * O(log length), so a busy stream writes it every CACHE_EVERY commits,

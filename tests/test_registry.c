@@ -828,6 +828,160 @@ START_TEST(test_journal_compaction)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* The write-ahead log: what a power loss can leave                    */
+/* ------------------------------------------------------------------ */
+
+static void commit_ok(cer_registry *r, int n, int k, bool journal)
+{
+    cer_stream_info info = info_of(n, k, true, NULL);
+    int rc = cer_registry_commit(r, &info, journal);
+
+    ck_assert_msg(rc == 0, "commit: %d %s", rc, cer_errmsg());
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+
+    ck_assert_int_eq(stat(path, &st), 0);
+    return st.st_size;
+}
+
+/* Open dir in a child that commits stream 1 at 1 and a new stream 2 at 0,
+ * both journaled, and ends without closing (the log is not emptied). */
+static void commit_and_die(const char *dir)
+{
+    pid_t pid = fork();
+    int status;
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        cer_registry *r = NULL;
+        cer_stream_info a = info_of(1, 1, true, NULL), b = info_of(2, 0, true, NULL);
+        if (cer_registry_open(&r, dir, 0) != 0 || cer_registry_commit(r, &a, true) != 0 ||
+            cer_registry_commit(r, &b, true) != 0)
+            _exit(3);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+START_TEST(test_log)
+{
+    char *base = make_tmpdir(), *dir = sub(base, "s"), wal[4096], jpath[4096], rec1[4096], rec2[4096];
+    cer_streamref id1 = ref_of(1), id2 = ref_of(2);
+    char *old1, *logged, *torn;
+    cer_registry *r = open_reg(dir, 0);
+    off_t jsize;
+
+    snprintf(wal, sizeof wal, "%s/wal.jsonl", dir);
+    snprintf(jpath, sizeof jpath, "%s/journal.jsonl", dir);
+    path_of(rec1, sizeof rec1, dir, &id1, ".json");
+    path_of(rec2, sizeof rec2, dir, &id2, ".json");
+    commit_ok(r, 1, 0, false);
+    ck_assert_int_gt(file_size(wal), 0);   /* the change is in the log */
+    cer_registry_close(r);
+    ck_assert_int_eq(file_size(wal), 0);   /* emptied by the checkpoint at close */
+    old1 = read_text(rec1);
+    jsize = file_size(jpath);
+
+    /* a power loss after the log line, before the record and journal
+     * writes reached the disk: replay puts them back */
+    commit_and_die(dir);
+    logged = read_text(wal);
+    write_text(rec1, old1, "w");
+    ck_assert_int_eq(unlink(rec2), 0);
+    ck_assert_int_eq(truncate(jpath, jsize), 0);
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(nwarnings(r), 0);
+    assert_info(r, 1, 1, true, NULL);
+    assert_info(r, 2, 0, true, NULL);
+    assert_pending(r, (const int[][2]){{1, 1}, {2, 0}}, 2);
+    ck_assert_int_eq(file_size(wal), 0);   /* replayed, then emptied */
+    cer_registry_close(r);
+    r = open_reg(dir, CER_STORE_RDONLY);   /* the files themselves were restored */
+    assert_info(r, 1, 1, true, NULL);
+    assert_info(r, 2, 0, true, NULL);
+    assert_pending(r, (const int[][2]){{1, 1}, {2, 0}}, 2);
+    cer_registry_close(r);
+
+    /* replay is idempotent: the same log again (its emptying lost) changes
+     * nothing, and an entry published since is not made pending again */
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(jdone(r, 1, 1), 0);
+    cer_registry_close(r);
+    write_text(wal, logged, "w");
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(nwarnings(r), 0);
+    assert_info(r, 1, 1, true, NULL);
+    assert_info(r, 2, 0, true, NULL);
+    assert_pending(r, (const int[][2]){{2, 0}}, 1);
+    cer_registry_close(r);
+
+    /* a read-only open applies the log in memory and leaves it */
+    write_text(rec1, old1, "w");
+    write_text(wal, logged, "w");
+    r = open_reg(dir, CER_STORE_RDONLY);
+    assert_info(r, 1, 1, true, NULL);
+    {
+        char *now = read_text(rec1);
+        ck_assert_str_eq(now, old1);
+        free(now);
+    }
+    cer_registry_close(r);
+    ck_assert_int_eq(file_size(wal), (off_t)strlen(logged));
+
+    /* a torn last line (a crash while appending it) is cut off: its change
+     * was never acknowledged */
+    torn = strdup(logged);
+    ck_assert_ptr_nonnull(torn);
+    torn[strlen(torn) - 10] = '\0';   /* the second line loses its end */
+    write_text(rec1, old1, "w");
+    ck_assert_int_eq(unlink(rec2), 0);
+    write_text(wal, torn, "w");
+    r = open_reg(dir, 0);
+    ck_assert(has_warning(r, "incomplete last line"));
+    assert_info(r, 1, 1, true, NULL);
+    assert_absent(r, 2);
+    cer_registry_close(r);
+
+    /* a tip recorded after the logged one (its record durable, its line
+     * gone with a checkpoint) is never moved back by the replay */
+    {
+        char key[CER_STREAMID_STR_MAX], cid[CER_CID_STR_MAX], text[1024];
+        cer_cid t7 = tip_of(1, 7);
+        cer_streamref_to_string(key, sizeof key, &id1);
+        cer_cid_to_string(cid, sizeof cid, &t7);
+        snprintf(text, sizeof text, "{\"streamId\":\"%s\",\"tip\":\"%s\",\"pinned\":true,\"alias\":null,\"updated\":1}\n",
+                 key, cid);
+        write_text(rec1, text, "w");
+        write_text(wal, logged, "w");
+        r = open_reg(dir, 0);
+        ck_assert_int_eq(nwarnings(r), 0);
+        assert_info(r, 1, 7, true, NULL);
+        assert_info(r, 2, 0, true, NULL);
+        cer_registry_close(r);
+    }
+
+    /* a bad complete line is skipped with a warning, the rest replayed */
+    write_text(rec1, old1, "w");
+    write_text(wal, "{\"streamId\":\"nope\"}\n", "w");
+    write_text(wal, logged, "a");
+    r = open_reg(dir, 0);
+    ck_assert(has_warning(r, "wal.jsonl line 1: skipped"));
+    assert_info(r, 1, 1, true, NULL);
+    cer_registry_close(r);
+
+    free(torn);
+    free(logged);
+    free(old1);
+    free(dir);
+    rm_tmpdir(base);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Threads, size, crashes                                               */
 /* ------------------------------------------------------------------ */
 
@@ -1102,6 +1256,7 @@ Suite *registry_suite(void)
 
     tcase_add_test(journal, test_journal);
     tcase_add_test(journal, test_journal_compaction);
+    tcase_add_test(journal, test_log);
     tcase_set_timeout(journal, 120);
     suite_add_tcase(s, journal);
 
