@@ -47,6 +47,14 @@ typedef struct rec {
     cer_stream_info info;
 } rec;
 
+/* A block line of the log, replayed into the store once the node has it. */
+typedef struct logged_block {
+    struct logged_block *next;
+    cer_cid cid;
+    size_t len;
+    uint8_t data[];
+} logged_block;
+
 typedef struct pending {
     struct pending *prev, *next;   /* journal order, oldest first */
     cer_streamref id;
@@ -77,6 +85,8 @@ struct cer_registry {
     cer_strmap done_seen;    /* during open only: the tips of the journal's "done" lines (keys owned) */
 
     bool opened;             /* open succeeded: close may empty the log */
+    struct logged_block *blocks;  /* read from the log at open, until cer_registry_log_blocks_of */
+    int xfd;                 /* the block store's directory, synced by checkpoints too, or -1 */
     int lfd;                 /* the write-ahead log, appended under wlock */
     off_t lsize;             /* bytes of complete lines in it */
 
@@ -507,6 +517,7 @@ static int log_open(cer_registry *r);
 static int checkpoint(cer_registry *r);
 static int journal_compact(cer_registry *r);
 static void free_done_seen(cer_registry *r);
+static void free_blocks(cer_registry *r);
 
 /* Records first, then the journal and the log (which may add records),
  * then caches (a cache whose stream has no record is deleted); temporary
@@ -1000,7 +1011,7 @@ int cer_registry_open(cer_registry **out, const char *dir, unsigned flags)
         return cer_err(-EINVAL, "registry: no directory");
     if (!(r = calloc(1, sizeof *r)))
         return oom();
-    r->dirfd = r->jfd = r->lfd = -1;
+    r->dirfd = r->jfd = r->lfd = r->xfd = -1;
     r->sync = !(flags & CER_STORE_NOSYNC);
     r->rdonly = flags & CER_STORE_RDONLY;
     pthread_mutex_init(&r->wlock, NULL);
@@ -1029,8 +1040,9 @@ void cer_registry_close(cer_registry *r)
     if (!r)
         return;
     /* a failed open may not have replayed the log: it stays for the next */
-    if (r->opened)
+    if (r->opened && !r->blocks)
         (void)checkpoint(r);
+    free_blocks(r);
     for (size_t pos = 0; (e = cer_strmap_next(&r->by_id, &pos));)
         free(e);
     for (size_t i = 0; i < r->nwarn; i++)
@@ -1046,6 +1058,8 @@ void cer_registry_close(cer_registry *r)
         close(r->jfd);
     if (r->lfd >= 0)
         close(r->lfd);
+    if (r->xfd >= 0)
+        close(r->xfd);
     if (r->dirfd >= 0)
         close(r->dirfd);   /* releases the flock */
     pthread_mutex_destroy(&r->wlock);
@@ -1170,6 +1184,99 @@ static int log_journal(cer_registry *r, const cer_streamref *id, const cer_cid *
     return 0;
 }
 
+static bool same_info(const cer_stream_info *a, const cer_stream_info *b)
+{
+    return cer_cid_equal(&a->tip, &b->tip) && a->pinned == b->pinned && strcmp(a->alias, b->alias) == 0 &&
+           a->tip_time_ms == b->tip_time_ms;
+}
+
+/* A block line {"cid","block": base64} read at open: kept for
+ * cer_registry_log_blocks_of (the store checks the bytes against the CID). */
+static int log_block_line(cer_registry *r, const cJSON *o)
+{
+    const cJSON *bv = cJSON_GetObjectItemCaseSensitive(o, "block");
+    const char *cs = NULL;
+    logged_block *b, **tail;
+    size_t n;
+    int rc;
+
+    if ((rc = member_string(&cs, o, "cid")) < 0 || !cJSON_IsString(bv))
+        return rc < 0 ? rc : cer_err(-EINVAL, "\"block\" is not a string");
+    n = strlen(bv->valuestring);
+    if (n > cer_base_encoded_max(CER_BASE64, CER_BLOCK_MAX))
+        return cer_err(-EFBIG, "a block over %d bytes", CER_BLOCK_MAX);
+    if (!(b = malloc(sizeof *b + n)))
+        return oom();
+    if ((rc = cer_cid_parse(&b->cid, cs)) < 0 ||
+        (rc = cer_base_decode(b->data, n, CER_BASE64, bv->valuestring, n)) < 0) {
+        free(b);
+        return cer_err_wrap(rc, "bad \"cid\" or \"block\"");
+    }
+    b->len = (size_t)rc;
+    b->next = NULL;
+    for (tail = &r->blocks; *tail; tail = &(*tail)->next)
+        ;
+    *tail = b;
+    return 0;
+}
+
+static void free_blocks(cer_registry *r)
+{
+    for (logged_block *b = r->blocks, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    r->blocks = NULL;
+}
+
+int cer_registry_log_block(cer_registry *r, const cer_cid *cid, const uint8_t *data, size_t len)
+{
+    char c[CER_CID_STR_MAX], *text = NULL;
+    cer_buf b = CER_BUF_INIT;
+    size_t cap = cer_base_encoded_max(CER_BASE64, len);
+    int rc;
+
+    if (r->rdonly)
+        return refuse_rdonly(r);
+    if (len > CER_BLOCK_MAX)
+        return cer_err(-EFBIG, "registry: a block over %d bytes", CER_BLOCK_MAX);
+    if ((rc = cer_cid_to_string(c, sizeof c, cid)) < 0)
+        return cer_err_wrap(rc, "registry: bad block CID");
+    if (!(text = malloc(cap)))
+        return oom();
+    if ((rc = cer_base_encode(text, cap, CER_BASE64, data, len)) >= 0 &&
+        (rc = cer_buf_puts(&b, "{\"cid\":\"")) == 0 && (rc = cer_buf_puts(&b, c)) == 0 &&
+        (rc = cer_buf_puts(&b, "\",\"block\":\"")) == 0 && (rc = cer_buf_puts(&b, text)) == 0 &&
+        (rc = cer_buf_puts(&b, "\"}\n")) == 0) {
+        pthread_mutex_lock(&r->wlock);
+        rc = lines_append(r, &r->lfd, &r->lsize, LOG_NAME, (const char *)b.data, false);
+        pthread_mutex_unlock(&r->wlock);
+    }
+    cer_buf_free(&b);
+    free(text);
+    return rc;
+}
+
+int cer_registry_log_blocks_of(cer_registry *r, const char *dir,
+                               int (*put)(void *arg, const cer_cid *cid, const uint8_t *data, size_t len),
+                               void *arg)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&r->wlock);
+    if (r->xfd < 0 && dir && (r->xfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        rc = sys_err(errno, dir, "cannot open");
+    for (logged_block *b = r->blocks; rc == 0 && b && !r->rdonly; b = b->next)
+        if ((rc = put(arg, &b->cid, b->data, b->len)) == -EBADMSG || rc == -EFBIG || rc == -EINVAL)
+            rc = 0;   /* not the block its line names: nothing to keep */
+    if (rc == 0) {
+        free_blocks(r);
+        rc = checkpoint(r);
+    }
+    pthread_mutex_unlock(&r->wlock);
+    return rc;
+}
+
 /* Replay one line of the log (see registry.h): the record moves to the
  * line's when it has none or its tip is the line's "prev" (so it never
  * goes back past a tip recorded since), the journal entry is restored. */
@@ -1186,7 +1293,16 @@ static int log_replay_line(cer_registry *r, const char *line, size_t len, size_t
 
     if (len == 0)
         return 0;
-    if ((rc = cer_json_parse(&o, line, len, 0)) == 0 && (rc = member_string(&sid, o, "streamId")) == 0 &&
+    if ((rc = cer_json_parse(&o, line, len, 0)) == 0 && cJSON_GetObjectItemCaseSensitive(o, "block")) {
+        rc = log_block_line(r, o);
+        cJSON_Delete(o);
+        if (rc < 0 && rc != -ENOMEM) {
+            warn(r, "registry: " LOG_NAME " line %zu: skipped: %s", lineno, cer_errmsg());
+            rc = 0;
+        }
+        return rc;
+    }
+    if (rc == 0 && (rc = member_string(&sid, o, "streamId")) == 0 &&
         (rc = record_check(&info, sid, o)) == 0) {
         pv = cJSON_GetObjectItemCaseSensitive(o, "prev");
         jv = cJSON_GetObjectItemCaseSensitive(o, "journal");
@@ -1204,6 +1320,8 @@ static int log_replay_line(cer_registry *r, const char *line, size_t len, size_t
     e = find_id(r, sid);
     if (e && !(cJSON_IsString(pv) && cer_cid_equal(&e->info.tip, &prev)))
         goto journal;   /* written before the crash, or moved on since */
+    if (e && same_info(&e->info, &info))
+        goto journal;   /* a change of tip-less fields, written before the crash */
     holder = info.alias[0] ? find_alias(r, info.alias) : NULL;
     if (holder && holder != e) {
         warn(r, "registry: " LOG_NAME " line %zu: alias \"%s\" is %s's; the line's alias ignored", lineno,
@@ -1234,7 +1352,8 @@ static int log_open(cer_registry *r)
 {
     int rc = lines_replay(r, &r->lfd, &r->lsize, LOG_NAME, log_replay_line);
 
-    return rc < 0 ? rc : checkpoint(r);
+    /* with blocks, the checkpoint waits until they are in the store */
+    return rc < 0 || r->blocks ? rc : checkpoint(r);
 }
 
 /* Make every record and journal line written so far durable, then empty
@@ -1251,7 +1370,7 @@ static int checkpoint(cer_registry *r)
     pthread_mutex_unlock(&r->jlock);
     if (rc < 0 || r->lsize == 0)
         return rc;
-    if (r->sync && syncfs(r->dirfd) < 0)
+    if (r->sync && (syncfs(r->dirfd) < 0 || (r->xfd >= 0 && syncfs(r->xfd) < 0)))
         return sys_err(errno, r->dir, "cannot sync the file system");
     if (ftruncate(r->lfd, 0) < 0 || (r->sync && fdatasync(r->lfd) < 0))
         return sys_err(errno, LOG_NAME, "cannot empty");

@@ -68,8 +68,8 @@ typedef struct cer_registry cer_registry;
  * more than this many "done" lines. */
 #define CER_REGISTRY_COMPACT_DONE 1000
 /* The log is emptied by a checkpoint once it holds more bytes than this
- * (a line is ~400 bytes). */
-#define CER_REGISTRY_LOG_MAX (64 * 1024)
+ * (a record line is ~400 bytes, a block line 4/3 of the block). */
+#define CER_REGISTRY_LOG_MAX (1024 * 1024)
 /* At most this many open warnings are kept (the last says how many more). */
 #define CER_REGISTRY_WARNINGS_MAX 100
 /* How long open waits for another process to let go of the directory. */
@@ -103,6 +103,20 @@ int cer_registry_put(cer_registry *r, const cer_stream_info *info);
  * info->tip (as cer_registry_journal_add), both durable with one sync.
  * -EEXIST also when the tip is pending for another stream. */
 int cer_registry_commit(cer_registry *r, const cer_stream_info *info, bool journal);
+/* Blocks in the log. A block store that writes its blocks without
+ * syncing them (cer_flatfs_set_log) logs each put block here: the line is
+ * appended without a sync, and made durable by the next record change's
+ * (or a checkpoint's), which all come after it in the log. -EFBIG over
+ * CER_BLOCK_MAX. */
+int cer_registry_log_block(cer_registry *r, const cer_cid *cid, const uint8_t *data, size_t len);
+/* Name the block store the log serves: its blocks found in the log at open
+ * go back in through put (which checks them against their CIDs: a block
+ * that does not match is dropped), the log is emptied (until then, close
+ * leaves it for the next open), and from now on a checkpoint syncs dir's
+ * file system too. A read-only registry replays nothing. */
+int cer_registry_log_blocks_of(cer_registry *r, const char *dir,
+                               int (*put)(void *arg, const cer_cid *cid, const uint8_t *data, size_t len),
+                               void *arg);
 /* The stream holding alias; -ENOENT. */
 int cer_registry_find_alias(cer_registry *r, const char *alias, cer_streamref *out);
 /* Number of records. */

@@ -4,8 +4,9 @@
 # (fusermount3 -uz) and mounted again, and at the end every save that
 # returned success (open O_TRUNC, write, fsync, close all 0) is in the
 # document's log, and `ceramicfs verify` passes on the state directory.
-# Then a power-loss case: a save whose record and journal writes are undone
-# (only the registry's write-ahead log kept it) comes back at the next mount.
+# Then a power-loss case: a save whose block, record and journal writes are
+# undone (only the registry's write-ahead log kept it) comes back at the
+# next mount.
 #
 # Needs FUSE (root, /dev/fuse, fusermount3): without it, a loud SKIP (exit
 # 77) outside CI, a failure with CI set. SAVES=N changes the count;
@@ -96,8 +97,9 @@ mountpoint -q "$M" || mount_fs
 echo "crash_test: $kills kills, $(wc -l <"$T/acked" | tr -d ' ') acknowledged saves"
 
 # A power loss: a save is durable by its line in the registry's log alone
-# (the record and journal writes are not synced). Kill the daemon after an
-# acknowledged save, undo the record and journal writes as a power loss may,
+# (its blocks, record and journal writes are not synced). Kill the daemon
+# after an acknowledged save, undo the tip's block file and the record and
+# journal writes as a power loss may,
 # tear a last log line as a crash mid-append does: the mount comes back at
 # that save, and verify (below) finds it whole.
 R="$S/streams/$SID.json" J="$S/streams/journal.jsonl" W="$S/streams/wal.jsonl"
@@ -110,6 +112,10 @@ kill -9 $PID; wait $PID 2>/dev/null; PID=
 fusermount3 -uz "$M" 2>/dev/null
 if [ -s "$W" ] && grep -q "$(jq -r .tip "$R")" "$W"; then echo "ok   the save's tip is in the log"; else
     bad "power loss: the log does not hold the save's tip"; fi
+tip=$(jq -r .tip "$R")
+shard=$(printf %s "$tip" | rev | cut -c2-3 | rev)
+[ -f "$S/blocks/$shard/$tip.data" ] || bad "power loss: no block file for the tip $tip"
+rm -f "$S/blocks/$shard/$tip.data"
 cp "$T/record.old" "$R"
 truncate -s "$jsize" "$J"
 printf '{"streamId":"%s","tip":"bafy' "$SID" >>"$W"
