@@ -981,6 +981,82 @@ START_TEST(test_log)
 }
 END_TEST
 
+/* What the log's blocks go back through at open. */
+typedef struct put_seen {
+    int n;
+    cer_cid cids[4];
+    size_t lens[4];
+} put_seen;
+
+static int put_cb(void *arg, const cer_cid *cid, const uint8_t *data, size_t len)
+{
+    put_seen *p = arg;
+
+    (void)data;
+    ck_assert_int_lt(p->n, 4);
+    p->cids[p->n] = *cid;
+    p->lens[p->n++] = len;
+    return p->n == 2 ? -EBADMSG : 0;   /* the second is refused (not its CID) */
+}
+
+START_TEST(test_log_blocks)
+{
+    char *base = make_tmpdir(), *dir = sub(base, "s"), wal[4096];
+    cer_cid a = tip_of(5, 0), b = tip_of(5, 1);
+    cer_registry *r;
+    put_seen seen = {0};
+    pid_t pid;
+    int status;
+
+    snprintf(wal, sizeof wal, "%s/wal.jsonl", dir);
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(cer_registry_log_blocks_of(r, NULL, put_cb, &seen), 0);   /* none */
+    ck_assert_int_eq(seen.n, 0);
+    ck_assert_int_eq(cer_registry_log_block(r, &a, (const uint8_t *)"x", CER_BLOCK_MAX + 1), -EFBIG);
+    cer_registry_close(r);
+
+    /* a child logs two blocks and a record, and dies */
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        cer_stream_info info = info_of(5, 1, true, NULL);
+        r = NULL;
+        if (cer_registry_open(&r, dir, 0) != 0 || cer_registry_log_block(r, &a, (const uint8_t *)"first", 5) != 0 ||
+            cer_registry_log_block(r, &b, (const uint8_t *)"\0\1\2", 3) != 0 || cer_registry_commit(r, &info, true) != 0)
+            _exit(3);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* until the store has them, the log stays (a close does not empty it) */
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(nwarnings(r), 0);
+    assert_info(r, 5, 1, true, NULL);
+    cer_registry_close(r);
+    ck_assert_int_gt(file_size(wal), 0);
+
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(cer_registry_log_blocks_of(r, dir, put_cb, &seen), 0);
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert(cer_cid_equal(&seen.cids[0], &a) && seen.lens[0] == 5);
+    ck_assert(cer_cid_equal(&seen.cids[1], &b) && seen.lens[1] == 3);
+    ck_assert_int_eq(file_size(wal), 0);   /* in the store: emptied */
+    cer_registry_close(r);
+
+    /* a block line that does not decode is skipped with a warning */
+    write_text(wal, "{\"cid\":\"bafy\",\"block\":\"!!\"}\n", "w");
+    r = open_reg(dir, 0);
+    ck_assert(has_warning(r, "wal.jsonl line 1: skipped"));
+    seen.n = 0;
+    ck_assert_int_eq(cer_registry_log_blocks_of(r, dir, put_cb, &seen), 0);
+    ck_assert_int_eq(seen.n, 0);
+    cer_registry_close(r);
+    free(dir);
+    rm_tmpdir(base);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Threads, size, crashes                                               */
 /* ------------------------------------------------------------------ */
@@ -1257,6 +1333,7 @@ Suite *registry_suite(void)
     tcase_add_test(journal, test_journal);
     tcase_add_test(journal, test_journal_compaction);
     tcase_add_test(journal, test_log);
+    tcase_add_test(journal, test_log_blocks);
     tcase_set_timeout(journal, 120);
     suite_add_tcase(s, journal);
 
