@@ -1250,6 +1250,8 @@ int cer_registry_log_block(cer_registry *r, const cer_cid *cid, const uint8_t *d
         (rc = cer_buf_puts(&b, "\"}\n")) == 0) {
         pthread_mutex_lock(&r->wlock);
         rc = lines_append(r, &r->lfd, &r->lsize, LOG_NAME, (const char *)b.data, false);
+        if (rc == 0 && r->lsize > CER_REGISTRY_LOG_MAX && !r->blocks)
+            rc = checkpoint(r);
         pthread_mutex_unlock(&r->wlock);
     }
     cer_buf_free(&b);
@@ -1473,7 +1475,7 @@ out_j:
     pthread_mutex_lock(&r->lock);
     set_rec(r, e, &fresh, key, &norm);
     pthread_mutex_unlock(&r->lock);
-    if (r->lsize > CER_REGISTRY_LOG_MAX && checkpoint(r) < 0)
+    if (r->lsize > CER_REGISTRY_LOG_MAX && !r->blocks && checkpoint(r) < 0)
         cer_errclear();   /* durable already; retried at the next line */
 out:
     pthread_mutex_unlock(&r->wlock);

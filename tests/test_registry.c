@@ -1044,6 +1044,19 @@ START_TEST(test_log_blocks)
     ck_assert_int_eq(file_size(wal), 0);   /* in the store: emptied */
     cer_registry_close(r);
 
+    /* a checkpoint empties the log once it passes its bound */
+    {
+        static uint8_t big[CER_BLOCK_MAX];
+        r = open_reg(dir, CER_STORE_NOSYNC);
+        for (int i = 0; i < 8; i++) {
+            cer_cid c = tip_of(6, i);
+            ck_assert_int_eq(cer_registry_log_block(r, &c, big, sizeof big), 0);
+            ck_assert_int_le(file_size(wal), CER_REGISTRY_LOG_MAX + 2 * CER_BLOCK_MAX);
+        }
+        ck_assert_int_lt(file_size(wal), 8 * CER_BLOCK_MAX);
+        cer_registry_close(r);
+    }
+
     /* a block line that does not decode is skipped with a warning */
     write_text(wal, "{\"cid\":\"bafy\",\"block\":\"!!\"}\n", "w");
     r = open_reg(dir, 0);
