@@ -1265,16 +1265,17 @@ int cer_registry_log_blocks_of(cer_registry *r, const char *dir,
 {
     int rc = 0;
 
-    pthread_mutex_lock(&r->wlock);
+    /* no lock held across put: it may be a store that logs its puts here */
     if (r->xfd < 0 && dir && (r->xfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        rc = sys_err(errno, dir, "cannot open");
+        return sys_err(errno, dir, "cannot open");
     for (logged_block *b = r->blocks; rc == 0 && b && !r->rdonly; b = b->next)
         if ((rc = put(arg, &b->cid, b->data, b->len)) == -EBADMSG || rc == -EFBIG || rc == -EINVAL)
             rc = 0;   /* not the block its line names: nothing to keep */
-    if (rc == 0) {
-        free_blocks(r);
-        rc = checkpoint(r);
-    }
+    if (rc < 0)
+        return rc;   /* the log stays for the next open */
+    pthread_mutex_lock(&r->wlock);
+    free_blocks(r);
+    rc = checkpoint(r);
     pthread_mutex_unlock(&r->wlock);
     return rc;
 }

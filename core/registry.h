@@ -113,7 +113,8 @@ int cer_registry_log_block(cer_registry *r, const cer_cid *cid, const uint8_t *d
  * go back in through put (which checks them against their CIDs: a block
  * that does not match is dropped), the log is emptied (until then, close
  * leaves it for the next open), and from now on a checkpoint syncs dir's
- * file system too. A read-only registry replays nothing. */
+ * file system too. A read-only registry replays nothing. Call once, from
+ * the opening thread, before the store is shared. */
 int cer_registry_log_blocks_of(cer_registry *r, const char *dir,
                                int (*put)(void *arg, const cer_cid *cid, const uint8_t *data, size_t len),
                                void *arg);
