@@ -1387,8 +1387,9 @@ typedef struct unpublished_ctx {
 } unpublished_ctx;
 
 /* An entry whose commit is not in its stream's log is not published, and
- * leaves the journal: a crash between the journal append and the record
- * write (stream_commit) leaves such an entry, and publishing it would put
+ * leaves the journal: a branch that lost, or a journal written by an older
+ * node apart from the record, can leave such an entry (stream_commit now
+ * makes both durable in one log line), and publishing it would put
  * a commit the node never acknowledged on the network, where it could
  * beat the user's next update in conflict resolution. (A stream that does
  * not load keeps its entries.) */
