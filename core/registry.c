@@ -22,6 +22,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ typedef struct pending {
     cer_cid tip;
     char key[CER_CID_STR_MAX];     /* the tip's string: its key in r->pend_by_tip */
     long long added_ms;            /* wall clock: when added, or when replayed at open */
+    bool unsynced;                 /* in the map only, until its log line is durable */
 } pending;
 
 struct cer_registry {
@@ -89,6 +91,15 @@ struct cer_registry {
     int xfd;                 /* the block store's directory, synced by checkpoints too, or -1 */
     int lfd;                 /* the write-ahead log, appended under wlock */
     off_t lsize;             /* bytes of complete lines in it */
+    /* Group commit: a change appends its line under wlock and syncs the
+     * log after releasing it, so one fdatasync serves every line appended
+     * before it started. */
+    pthread_mutex_t slock;   /* serialises log syncs and checkpoints (taken after wlock) */
+    int sfd;                 /* the log again, for syncing without wlock */
+    off_t synced;            /* under slock: the log is durable up to here */
+    atomic_llong lend;       /* lsize, for log_sync (stored under wlock) */
+    atomic_ulong lgen;       /* checkpoints so far (stored under wlock and slock) */
+    atomic_int broken;       /* errno of a failed log sync: every change refused since */
 
     char **warn;             /* written by open only */
     size_t nwarn, nwarn_lost;
@@ -516,6 +527,7 @@ static int journal_open(cer_registry *r);
 static int log_open(cer_registry *r);
 static int checkpoint(cer_registry *r);
 static int journal_compact(cer_registry *r);
+static int log_append(cer_registry *r, const char *line, unsigned long *gen, off_t *end);
 static void free_done_seen(cer_registry *r);
 static void free_blocks(cer_registry *r);
 
@@ -911,7 +923,7 @@ int cer_registry_journal_done(cer_registry *r, const cer_streamref *id, const ce
     if ((rc = journal_args(key, &norm, cid, id, tip)) < 0 || (rc = journal_line(&line, key, cid, true)) < 0)
         return rc;
     pthread_mutex_lock(&r->jlock);
-    if (!(p = find_pending(r, &norm, cid))) {
+    if (!(p = find_pending(r, &norm, cid)) || p->unsynced) {
         rc = cer_err(-ENOENT, "registry: no pending journal entry %s of %s", cid, key);
         goto out;
     }
@@ -1011,12 +1023,13 @@ int cer_registry_open(cer_registry **out, const char *dir, unsigned flags)
         return cer_err(-EINVAL, "registry: no directory");
     if (!(r = calloc(1, sizeof *r)))
         return oom();
-    r->dirfd = r->jfd = r->lfd = r->xfd = -1;
+    r->dirfd = r->jfd = r->lfd = r->xfd = r->sfd = -1;
     r->sync = !(flags & CER_STORE_NOSYNC);
     r->rdonly = flags & CER_STORE_RDONLY;
     pthread_mutex_init(&r->wlock, NULL);
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->jlock, NULL);
+    pthread_mutex_init(&r->slock, NULL);
     if (!(r->dir = strdup(dir))) {
         rc = oom();
         goto out;
@@ -1058,6 +1071,8 @@ void cer_registry_close(cer_registry *r)
         close(r->jfd);
     if (r->lfd >= 0)
         close(r->lfd);
+    if (r->sfd >= 0)
+        close(r->sfd);
     if (r->xfd >= 0)
         close(r->xfd);
     if (r->dirfd >= 0)
@@ -1065,6 +1080,7 @@ void cer_registry_close(cer_registry *r)
     pthread_mutex_destroy(&r->wlock);
     pthread_mutex_destroy(&r->lock);
     pthread_mutex_destroy(&r->jlock);
+    pthread_mutex_destroy(&r->slock);
     free(r->dir);
     free(r);
 }
@@ -1249,7 +1265,7 @@ int cer_registry_log_block(cer_registry *r, const cer_cid *cid, const uint8_t *d
         (rc = cer_buf_puts(&b, "\",\"block\":\"")) == 0 && (rc = cer_buf_puts(&b, text)) == 0 &&
         (rc = cer_buf_puts(&b, "\"}\n")) == 0) {
         pthread_mutex_lock(&r->wlock);
-        rc = lines_append(r, &r->lfd, &r->lsize, LOG_NAME, (const char *)b.data, false);
+        rc = log_append(r, (const char *)b.data, NULL, NULL);
         if (rc == 0 && r->lsize > CER_REGISTRY_LOG_MAX && !r->blocks)
             rc = checkpoint(r);
         pthread_mutex_unlock(&r->wlock);
@@ -1355,6 +1371,9 @@ static int log_open(cer_registry *r)
 {
     int rc = lines_replay(r, &r->lfd, &r->lsize, LOG_NAME, log_replay_line);
 
+    if (rc == 0 && r->lfd >= 0 && !r->rdonly && (r->sfd = dup(r->lfd)) < 0)
+        rc = sys_err(errno, LOG_NAME, "cannot open");
+    atomic_store(&r->lend, (long long)r->lsize);
     /* with blocks, the checkpoint waits until they are in the store */
     return rc < 0 || r->blocks ? rc : checkpoint(r);
 }
@@ -1373,12 +1392,73 @@ static int checkpoint(cer_registry *r)
     pthread_mutex_unlock(&r->jlock);
     if (rc < 0 || r->lsize == 0)
         return rc;
-    if (r->sync && (syncfs(r->dirfd) < 0 || (r->xfd >= 0 && syncfs(r->xfd) < 0)))
-        return sys_err(errno, r->dir, "cannot sync the file system");
-    if (ftruncate(r->lfd, 0) < 0 || (r->sync && fdatasync(r->lfd) < 0))
-        return sys_err(errno, LOG_NAME, "cannot empty");
-    r->lsize = 0;
+    pthread_mutex_lock(&r->slock);
+    if ((rc = atomic_load(&r->broken)) != 0)
+        rc = cer_err(-EIO, "registry: " LOG_NAME " was not emptied: a sync of it failed (%s)", strerror(rc));
+    else if (r->sync && (syncfs(r->dirfd) < 0 || (r->xfd >= 0 && syncfs(r->xfd) < 0)))
+        rc = sys_err(errno, r->dir, "cannot sync the file system");
+    else if (ftruncate(r->lfd, 0) < 0 || (r->sync && fdatasync(r->lfd) < 0))
+        rc = sys_err(errno, LOG_NAME, "cannot empty");
+    if (rc == 0) {
+        r->lsize = 0;
+        r->synced = 0;
+        atomic_store(&r->lend, 0);
+        atomic_fetch_add(&r->lgen, 1);
+    }
+    pthread_mutex_unlock(&r->slock);
+    return rc;
+}
+
+/* Append a line to the log (wlock held), not synced: *gen and *end say
+ * what log_sync must make durable. */
+static int log_append(cer_registry *r, const char *line, unsigned long *gen, off_t *end)
+{
+    int e = atomic_load(&r->broken), rc;
+
+    if (e)
+        return cer_err(-EIO, "registry: changes refused since a sync of " LOG_NAME " failed (%s): reopen",
+                       strerror(e));
+    if ((rc = lines_append(r, &r->lfd, &r->lsize, LOG_NAME, line, false)) < 0)
+        return rc;
+    atomic_store(&r->lend, (long long)r->lsize);
+    if (gen) {
+        *gen = atomic_load(&r->lgen);
+        *end = r->lsize;
+    }
     return 0;
+}
+
+/* Make the log durable up to end of generation gen (no lock held): one
+ * fdatasync serves every line appended before it started, so changes
+ * made at the same time share it. 1 when a checkpoint made the line
+ * durable and emptied the log meanwhile (what is written from now on is
+ * not covered by it). A failed sync may have lost lines whose changes
+ * are in memory: every change after it is refused. */
+static int log_sync(cer_registry *r, unsigned long gen, off_t end)
+{
+    int rc = 0, e;
+
+    if (gen != atomic_load(&r->lgen))
+        return 1;
+    if (!r->sync)
+        return 0;
+    pthread_mutex_lock(&r->slock);
+    if ((e = atomic_load(&r->broken)) != 0) {
+        rc = cer_err(-EIO, "registry: a sync of " LOG_NAME " failed (%s): reopen", strerror(e));
+    } else if (gen != atomic_load(&r->lgen)) {
+        rc = 1;
+    } else if (r->synced < end) {
+        /* a checkpoint (which takes slock) has not emptied the log since */
+        off_t target = (off_t)atomic_load(&r->lend);
+        if (fdatasync(r->sfd) < 0) {
+            atomic_store(&r->broken, errno);
+            rc = sys_err(errno, LOG_NAME, "cannot sync");
+        } else {
+            r->synced = target;
+        }
+    }
+    pthread_mutex_unlock(&r->slock);
+    return rc;
 }
 
 /* Compact the journal once it holds enough "done" lines: after a
@@ -1409,6 +1489,9 @@ int cer_registry_commit(cer_registry *r, const cer_stream_info *info, bool journ
     char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN], cid[CER_CID_STR_MAX];
     char *text = NULL, *old = NULL, *line = NULL, *jline = NULL;
     cer_stream_info norm, was = {0};
+    unsigned long gen = 0;
+    off_t end = 0;
+    bool checkpointed = false;
     const pending *q;
     pending *p = NULL;
     rec *e, *holder, *fresh = NULL;
@@ -1427,7 +1510,11 @@ int cer_registry_commit(cer_registry *r, const cer_stream_info *info, bool journ
     }
     /* Writers take wlock, so the map cannot change between the checks and
      * the update below; readers take only lock, which is not held during
-     * the writes. */
+     * the writes. The memory changes with the log line, before the line is
+     * synced (after wlock is released, see log_sync), so that the next
+     * line's "prev" is this one's tip; the journal entry becomes visible
+     * only once the line is durable: nothing publishes a commit a crash
+     * could still take back. */
     pthread_mutex_lock(&r->wlock);
     pthread_mutex_lock(&r->lock);
     e = find_id(r, key);
@@ -1443,43 +1530,60 @@ int cer_registry_commit(cer_registry *r, const cer_stream_info *info, bool journ
         pthread_mutex_lock(&r->jlock);
         if ((q = find_pending(r, NULL, cid)) && !cer_streamref_same_stream(&q->id, &norm.id))
             rc = cer_err(-EEXIST, "registry: commit %s is pending for another stream than %s", cid, key);
-        else if (!q)
-            rc = new_pending(&p, r, &norm.id, &norm.tip, cid);
+        else if (!q && (rc = new_pending(&p, r, &norm.id, &norm.tip, cid)) == 0) {
+            p->unsynced = true;   /* in the map (no second entry), not in the list */
+            cer_strmap_put(&r->pend_by_tip, p->key, p);
+        }
+        pthread_mutex_unlock(&r->jlock);
         if (rc < 0)
-            goto out_j;
+            goto out;
     }
     /* the record without fsync, then the log line that makes it (and the
      * journal entry) durable: a crash before the line leaves the record
      * at a tip whose blocks are stored, which was never acknowledged */
     if ((rc = write_replace(r, name, text, strlen(text), false)) < 0 ||
         (rc = log_line(&line, key, &norm, e ? &was.tip : NULL, p != NULL)) < 0 ||
-        (rc = lines_append(r, &r->lfd, &r->lsize, LOG_NAME, line, true)) < 0) {
+        (rc = log_append(r, line, &gen, &end)) < 0) {
         if (old)
             (void)write_replace(r, name, old, strlen(old), false);
         else
             unlinkat(r->dirfd, name, 0);
-        goto out_j;
-    }
-    if (p) {
-        if (journal_append(r, jline, false) < 0) {
-            r->jstale = true;   /* the log holds it until the checkpoint rewrites the journal */
-            cer_errclear();
-        }
-        link_pending(r, p);
-        p = NULL;
-    }
-out_j:
-    if (journal)
-        pthread_mutex_unlock(&r->jlock);
-    if (rc < 0)
         goto out;
+    }
     pthread_mutex_lock(&r->lock);
     set_rec(r, e, &fresh, key, &norm);
     pthread_mutex_unlock(&r->lock);
-    if (r->lsize > CER_REGISTRY_LOG_MAX && !r->blocks && checkpoint(r) < 0)
-        cer_errclear();   /* durable already; retried at the next line */
 out:
     pthread_mutex_unlock(&r->wlock);
+    if (rc == 0 && (rc = log_sync(r, gen, end)) == 1) {
+        checkpointed = true;
+        rc = 0;
+    }
+    if (p) {
+        pthread_mutex_lock(&r->jlock);
+        if (rc == 0) {
+            /* after a checkpoint emptied the log, the journal line is
+             * durable only by its own sync */
+            bool appended = journal_append(r, jline, checkpointed) == 0;
+            p->unsynced = false;
+            link_pending(r, p);
+            p = NULL;
+            /* the log holds it until a checkpoint rewrites the journal,
+             * unless a checkpoint emptied it already: rewrite it now */
+            if (!appended && (!checkpointed || journal_compact(r) < 0))
+                r->jstale = true;
+            cer_errclear();
+        } else {
+            cer_strmap_del(&r->pend_by_tip, p->key);
+        }
+        pthread_mutex_unlock(&r->jlock);
+    }
+    if (rc == 0 && end > CER_REGISTRY_LOG_MAX) {
+        pthread_mutex_lock(&r->wlock);
+        if (r->lsize > CER_REGISTRY_LOG_MAX && !r->blocks && checkpoint(r) < 0)
+            cer_errclear();   /* durable already; retried at the next line */
+        pthread_mutex_unlock(&r->wlock);
+    }
 done:
     free(p);
     free(fresh);

@@ -1027,7 +1027,7 @@ START_TEST(test_log_blocks)
         _exit(0);
     }
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child ended with %d", WEXITSTATUS(status));
 
     /* until the store has them, the log stays (a close does not empty it) */
     r = open_reg(dir, 0);
@@ -1195,6 +1195,57 @@ END_TEST
 #define CRASH_PER_ROUND 100000
 
 /* Publishes an entry from inside journal_list (which holds no lock). */
+/* Group commit: threads committing their own streams at once share the
+ * log's syncs; every change and journal entry is there, in order, after a
+ * reopen. */
+typedef struct gc_arg {
+    cer_registry *r;
+    int n, rc;
+} gc_arg;
+
+#define GC_THREADS 6
+#define GC_COMMITS 40
+
+static void *gc_writer(void *arg)
+{
+    gc_arg *a = arg;
+
+    for (int k = 0; k < GC_COMMITS && a->rc == 0; k++) {
+        cer_stream_info info = info_of(a->n, k, true, NULL);
+        a->rc = cer_registry_commit(a->r, &info, true);
+    }
+    return NULL;
+}
+
+START_TEST(test_group_commit)
+{
+    char *base = make_tmpdir(), *dir = sub(base, "s");
+    cer_registry *r = open_reg(dir, 0);
+    pthread_t t[GC_THREADS];
+    gc_arg a[GC_THREADS];
+
+    for (int i = 0; i < GC_THREADS; i++) {
+        a[i] = (gc_arg){r, 100 + i, 0};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, gc_writer, &a[i]), 0);
+    }
+    for (int i = 0; i < GC_THREADS; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_msg(a[i].rc == 0, "writer %d: %d", i, a[i].rc);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < GC_THREADS; i++)
+            assert_info(r, 100 + i, GC_COMMITS - 1, true, NULL);
+        ck_assert_int_eq(cer_registry_journal_count(r), GC_THREADS * GC_COMMITS);
+        cer_registry_close(r);
+        r = open_reg(dir, 0);
+        ck_assert_int_eq(nwarnings(r), 0);
+    }
+    cer_registry_close(r);
+    free(dir);
+    rm_tmpdir(base);
+}
+END_TEST
+
 static int settle_cb(const cer_streamref *id, const cer_cid *tip, void *arg)
 {
     return cer_registry_journal_done(arg, id, tip) == 0 ? 0 : 1;
@@ -1353,6 +1404,7 @@ Suite *registry_suite(void)
     tcase_add_test(stress, test_threads);
     tcase_add_test(stress, test_many);
     tcase_add_test(stress, test_crash);
+    tcase_add_test(stress, test_group_commit);
     tcase_set_timeout(stress, 600);
     suite_add_tcase(s, stress);
     return s;
