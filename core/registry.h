@@ -48,9 +48,13 @@
  * the alias index sit behind one mutex that is never held across file I/O,
  * so readers (get, find_alias, list) never wait on a disk; record writers
  * (put, commit) and checkpoints are serialised by a second mutex held
- * across their writes and sync, which keeps the log's order equal to the
- * in-memory order. The journal has its own mutex, held across its appends
- * (taken after the writers' mutex, never before). Cache files take
+ * across their writes, which keeps the log's order equal to the in-memory
+ * order. A change syncs the log after releasing it, under a third mutex,
+ * so changes made at the same time share one fdatasync (group commit); its
+ * journal entry is listed only once its line is durable. After a failed
+ * log sync every change is refused (-EIO) until the registry is reopened.
+ * The journal has its own mutex, held across its appends (taken after the
+ * writers' mutex, never before). Cache files take
  * no lock. Callbacks (list, journal_list) run on a snapshot
  * with no lock held, so they may call back into the registry.
  *
