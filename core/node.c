@@ -10,8 +10,8 @@
  * `lock` guards the state pointer and is held just long enough to copy or
  * swap it, never across I/O, so readers never wait on a disk.
  *
- * Durability. One fdatasync per update, of the registry's write-ahead
- * log (registry.h). The store writes an update's blocks without syncing
+ * Durability. One fdatasync per update (shared by updates made at the
+ * same time), of the registry's write-ahead log (registry.h). The store writes an update's blocks without syncing
  * them and appends each to the log (cer_flatfs_set_log); stream_commit
  * then records the new tip and its journal entry with one registry call:
  * the record file written unsynced, one log line appended and
