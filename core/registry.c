@@ -88,6 +88,7 @@ struct cer_registry {
 
     bool opened;             /* open succeeded: close may empty the log */
     struct logged_block *blocks;  /* read from the log at open, until cer_registry_log_blocks_of */
+    struct logged_block **blocks_end;  /* where the next one is linked */
     int xfd;                 /* the block store's directory, synced by checkpoints too, or -1 */
     int lfd;                 /* the write-ahead log, appended under wlock */
     off_t lsize;             /* bytes of complete lines in it */
@@ -1212,7 +1213,7 @@ static int log_block_line(cer_registry *r, const cJSON *o)
 {
     const cJSON *bv = cJSON_GetObjectItemCaseSensitive(o, "block");
     const char *cs = NULL;
-    logged_block *b, **tail;
+    logged_block *b;
     size_t n;
     int rc;
 
@@ -1230,9 +1231,8 @@ static int log_block_line(cer_registry *r, const cJSON *o)
     }
     b->len = (size_t)rc;
     b->next = NULL;
-    for (tail = &r->blocks; *tail; tail = &(*tail)->next)
-        ;
-    *tail = b;
+    *(r->blocks ? r->blocks_end : &r->blocks) = b;
+    r->blocks_end = &b->next;
     return 0;
 }
 
