@@ -5,7 +5,9 @@
  * A put writes a unique temp file in the shard directory, fsyncs it, renames
  * it over the final name and fsyncs the directory (and the top directory
  * when the shard was just made), so after a crash a block is either whole or
- * absent; the temp file is removed on every failure. Blocks are content
+ * absent; the temp file is removed on every failure. With a log
+ * (cer_flatfs_set_log: the node's registry log) a put syncs nothing and
+ * hands the block to the log instead, which makes it durable. Blocks are content
  * addressed, so an existing file means the put is done, and two threads
  * putting the same block race harmlessly: rename is atomic and both write
  * the same bytes. The store keeps no mutable state besides the per-store
@@ -44,6 +46,8 @@ typedef struct flat_store {
     int dfd;                                /* the top directory */
     bool nosync;
     bool rdonly;                            /* CER_STORE_RDONLY */
+    cer_flatfs_log_fn log;                  /* cer_flatfs_set_log: puts are durable by it */
+    void *log_arg;
     atomic_long count[CER_FLATFS_NOPS];    /* calls made, per kind */
     atomic_long arm[CER_FLATFS_NOPS];      /* countdown to the armed fault */
     atomic_int fault_err[CER_FLATFS_NOPS];  /* what the armed fault does */
@@ -261,7 +265,8 @@ static int write_all(flat_store *f, int fd, const uint8_t *data, size_t len, con
     return 0;
 }
 
-/* Fills the temp file, makes it durable and closes it (*fd becomes -1). */
+/* Fills the temp file, makes it durable (unless the log does) and closes
+ * it (*fd becomes -1). */
 static int finish_temp(flat_store *f, int *fd, const char *tmp, const uint8_t *data, size_t len)
 {
     int rc, cfd = *fd;
@@ -269,7 +274,7 @@ static int finish_temp(flat_store *f, int *fd, const char *tmp, const uint8_t *d
     *fd = -1;
     if ((rc = write_all(f, cfd, data, len, tmp)) < 0)
         goto out;
-    if (sys_fsync(f, cfd) < 0)
+    if (!f->log && sys_fsync(f, cfd) < 0)
         rc = fs_err(f, errno, "fsync", tmp);
 out:
     if (close(cfd) < 0 && rc == 0)
@@ -282,7 +287,7 @@ static int sync_dirs(flat_store *f, const block_name *bn, bool created)
 {
     int shfd, rc = 0;
 
-    if (f->nosync)
+    if (f->nosync || f->log)
         return 0;
     if ((shfd = openat(f->dfd, bn->shard, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         return fs_err(f, errno, "open directory", bn->shard);
@@ -339,8 +344,9 @@ static int flat_put(cer_store *s, const cer_cid *cid, const uint8_t *data, size_
 
     if ((rc = block_name_of(&bn, cid)) < 0)
         return rc;
+    /* logged even when there: the file may not be durable yet */
     if ((rc = block_intact(f, &bn, data, len)) != 0)
-        return rc < 0 ? rc : 0;
+        return rc < 0 ? rc : f->log ? f->log(f->log_arg, cid, data, len) : 0;
     if ((rc = open_temp(f, &bn, tmp, &fd, &created)) < 0)
         goto out;
     if ((rc = finish_temp(f, &fd, tmp, data, len)) < 0)
@@ -350,7 +356,8 @@ static int flat_put(cer_store *s, const cer_cid *cid, const uint8_t *data, size_
         goto out;
     }
     tmp[0] = '\0';
-    rc = sync_dirs(f, &bn, created);
+    if ((rc = sync_dirs(f, &bn, created)) == 0 && f->log)
+        rc = f->log(f->log_arg, cid, data, len);
 out:
     if (fd >= 0)
         close(fd);
@@ -612,4 +619,12 @@ int cer_store_open_dir(cer_store **out, const char *dir, unsigned flags)
         sweep_temps(f);
     *out = &f->base;
     return 0;
+}
+
+void cer_flatfs_set_log(cer_store *s, cer_flatfs_log_fn log, void *arg)
+{
+    flat_store *f = (flat_store *)s;
+
+    f->log = log;
+    f->log_arg = arg;
 }

@@ -39,4 +39,12 @@ void cer_flatfs_fail_at(cer_store *s, int op, long nth, int err);
 /* How many calls of kind op s has made since it was opened. */
 long cer_flatfs_op_count(cer_store *s, int op);
 
+/* Hand every block put from now on to log (with arg) instead of syncing
+ * it: a put then writes the block's file without fsync (of the file or its
+ * directories) and returns log's result; log must make the block durable
+ * before anything that refers to it is (the node's registry log:
+ * cer_registry_log_block). Call before the store is shared. */
+typedef int (*cer_flatfs_log_fn)(void *arg, const cer_cid *cid, const uint8_t *data, size_t len);
+void cer_flatfs_set_log(cer_store *s, cer_flatfs_log_fn log, void *arg);
+
 #endif

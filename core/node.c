@@ -10,11 +10,21 @@
  * `lock` guards the state pointer and is held just long enough to copy or
  * swap it, never across I/O, so readers never wait on a disk.
  *
- * Durability. An update writes its blocks (fsync'd), then the journal
- * entry, then the stream's record (temp + fsync + rename): a crash before
- * the record leaves the old tip and some unreferenced blocks, a crash
- * after leaves the new tip. The state cache is written after and is only
- * trusted when its tip matches the record.
+ * Durability. One fdatasync per update (shared by updates made at the
+ * same time), of the registry's write-ahead log (registry.h). The store writes an update's blocks without syncing
+ * them and appends each to the log (cer_flatfs_set_log); stream_commit
+ * then records the new tip and its journal entry with one registry call:
+ * the record file written unsynced, one log line appended and
+ * fdatasync'd, which makes the blocks' lines before it durable too. A
+ * crash before that sync leaves the old tip (or, at worst, the new
+ * unacknowledged tip with its blocks) and maybe some unreferenced blocks;
+ * after it, the new tip: the next open puts the log's blocks back through
+ * the store (CID-checked) and moves records the crash lost to their
+ * logged tips. So a save that returned survives a crash or a power loss,
+ * and no tip is recorded before its blocks are durable. A checkpoint
+ * (syncfs) empties the log when it grows, and at open and close. The
+ * state cache is written after and is only trusted when its tip matches
+ * the record.
  *
  * Anchor checks. Every state build runs node_check (state.h's
  * cer_anchor_checker) on each anchor commit: the network's chains, the
@@ -32,6 +42,7 @@
 #include "error.h"
 #include "eventlog.h"
 #include "fileio.h"
+#include "flatfs.h"
 #include "json.h"
 #include "loads.h"
 #include "lost.h"
@@ -221,6 +232,27 @@ static int node_key(cer_node *node, const cer_key *given)
     return rc;
 }
 
+static int put_logged(void *store, const cer_cid *cid, const uint8_t *data, size_t len)
+{
+    return cer_store_put(store, cid, data, len);
+}
+
+static int log_put(void *reg, const cer_cid *cid, const uint8_t *data, size_t len)
+{
+    return cer_registry_log_block(reg, cid, data, len);
+}
+
+/* The registry's log makes the store's puts durable (Durability, above):
+ * the blocks it holds from before a crash go back into the store first. */
+static int log_blocks(cer_node *node, const char *blocks)
+{
+    int rc = cer_registry_log_blocks_of(node->reg, blocks, put_logged, node->store);
+
+    if (rc == 0 && !node->rdonly && !node->nosync)
+        cer_flatfs_set_log(node->store, log_put, node->reg);
+    return rc;
+}
+
 int cer_node_open(cer_node **out, const cer_node_opts *opts)
 {
     cer_node *node;
@@ -253,6 +285,7 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
         (rc = cer_registry_open(&node->reg, streams, opts->store_flags)) < 0 ||
         (rc = node_key(node, opts->key)) < 0 || (rc = cer_account_open(&node->acct, node->dir)) < 0 ||
         (rc = cer_store_open_dir(&node->store, blocks, opts->store_flags)) < 0 ||
+        (rc = log_blocks(node, blocks)) < 0 ||
         (rc = node_network(node, opts->network)) < 0 || (rc = own_load(node)) < 0)
         goto out;
     warnings = cer_registry_warnings(node->reg, &nwarn);
@@ -943,9 +976,7 @@ static int stream_commit(cer_node *node, stream *s, cer_state *st, bool journal)
           cer_cid_equal(&st->log[st->log_len - 2].cid, &info.tip)))
         info.tip_time_ms = 0;
     info.tip = *cer_state_tip(st);
-    if (journal && (rc = cer_registry_journal_add(node->reg, &s->id, &info.tip)) < 0)
-        return rc;
-    if ((rc = cer_registry_put(node->reg, &info)) < 0)
+    if ((rc = cer_registry_commit(node->reg, &info, journal)) < 0)
         return rc;
     /* The cache saves a re-walk of the log at the next open; writing it is
      * O(log length), so a busy stream writes it every CACHE_EVERY commits,
@@ -1687,8 +1718,9 @@ typedef struct unpublished_ctx {
 } unpublished_ctx;
 
 /* An entry whose commit is not in its stream's log is not published, and
- * leaves the journal: a crash between the journal append and the record
- * write (stream_commit) leaves such an entry, and publishing it would put
+ * leaves the journal: a branch that lost, or a journal written by an older
+ * node apart from the record, can leave such an entry (stream_commit now
+ * makes both durable in one log line), and publishing it would put
  * a commit the node never acknowledged on the network, where it could
  * beat the user's next update in conflict resolution. (A stream that does
  * not load keeps its entries.) */

@@ -22,6 +22,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #define CACHE_EXT ".state.json"
 #define LOST_EXT ".lost.json"
 #define JOURNAL_NAME "journal.jsonl"
+#define LOG_NAME "wal.jsonl"
 #define TMP_PREFIX CER_TMP_PREFIX
 #define RECORD_MAX (64 * 1024)             /* a record is ~300 bytes */
 #define CACHE_MAX (256 * 1024 * 1024)      /* sanity bound on a cache file */
@@ -46,12 +48,21 @@ typedef struct rec {
     cer_stream_info info;
 } rec;
 
+/* A block line of the log, replayed into the store once the node has it. */
+typedef struct logged_block {
+    struct logged_block *next;
+    cer_cid cid;
+    size_t len;
+    uint8_t data[];
+} logged_block;
+
 typedef struct pending {
     struct pending *prev, *next;   /* journal order, oldest first */
     cer_streamref id;
     cer_cid tip;
     char key[CER_CID_STR_MAX];     /* the tip's string: its key in r->pend_by_tip */
     long long added_ms;            /* wall clock: when added, or when replayed at open */
+    bool unsynced;                 /* in the map only, until its log line is durable */
 } pending;
 
 struct cer_registry {
@@ -72,6 +83,24 @@ struct cer_registry {
     pending *pend_first, *pend_last;
     size_t npend;
     cer_strmap pend_by_tip;  /* a commit's CID names one stream: one entry per tip */
+    bool jstale;             /* a journal line is only in the log: rewrite the journal at the checkpoint */
+    cer_strmap done_seen;    /* during open only: the tips of the journal's "done" lines (keys owned) */
+
+    bool opened;             /* open succeeded: close may empty the log */
+    struct logged_block *blocks;  /* read from the log at open, until cer_registry_log_blocks_of */
+    struct logged_block **blocks_end;  /* where the next one is linked */
+    int xfd;                 /* the block store's directory, synced by checkpoints too, or -1 */
+    int lfd;                 /* the write-ahead log, appended under wlock */
+    off_t lsize;             /* bytes of complete lines in it */
+    /* Group commit: a change appends its line under wlock and syncs the
+     * log after releasing it, so one fdatasync serves every line appended
+     * before it started. */
+    pthread_mutex_t slock;   /* serialises log syncs and checkpoints (taken after wlock) */
+    int sfd;                 /* the log again, for syncing without wlock */
+    off_t synced;            /* under slock: the log is durable up to here */
+    atomic_llong lend;       /* lsize, for log_sync (stored under wlock) */
+    atomic_ulong lgen;       /* checkpoints so far (stored under wlock and slock) */
+    atomic_int broken;       /* errno of a failed log sync: every change refused since */
 
     char **warn;             /* written by open only */
     size_t nwarn, nwarn_lost;
@@ -198,37 +227,52 @@ static int read_file(cer_registry *r, const char *name, size_t max, cer_buf *out
 /* Records as JSON                                                      */
 /* ------------------------------------------------------------------ */
 
-static int record_text(char **out, const char *key, const cer_stream_info *info)
+/* The record as a JSON object (caller frees). */
+static int record_obj(cJSON **out, const char *key, const cer_stream_info *info)
 {
     char tip[CER_CID_STR_MAX];
-    cJSON *o = cJSON_CreateObject();
+    cJSON *o = NULL;
+    int rc;
+
+    *out = NULL;
+    if ((rc = cer_cid_to_string(tip, sizeof tip, &info->tip)) < 0)
+        return cer_err_wrap(rc, "registry: bad tip");
+    if (!(o = cJSON_CreateObject()) || !cJSON_AddStringToObject(o, "streamId", key) ||
+        !cJSON_AddStringToObject(o, "tip", tip) || !cJSON_AddBoolToObject(o, "pinned", info->pinned) ||
+        !(info->alias[0] ? cJSON_AddStringToObject(o, "alias", info->alias)
+                         : cJSON_AddNullToObject(o, "alias")) ||
+        !cJSON_AddNumberToObject(o, "updated", (double)info->tip_time_ms)) {
+        cJSON_Delete(o);
+        return oom();
+    }
+    *out = o;
+    return 0;
+}
+
+/* o printed on one line, with a newline (caller frees); o is freed. */
+static int line_text(char **out, cJSON *o)
+{
     char *text = NULL;
     cer_buf b = CER_BUF_INIT;
     int rc;
 
     *out = NULL;
-    if ((rc = cer_cid_to_string(tip, sizeof tip, &info->tip)) < 0) {
-        rc = cer_err_wrap(rc, "registry: bad tip");
-        goto out;
-    }
-    if (!o || !cJSON_AddStringToObject(o, "streamId", key) || !cJSON_AddStringToObject(o, "tip", tip) ||
-        !cJSON_AddBoolToObject(o, "pinned", info->pinned) ||
-        !(info->alias[0] ? cJSON_AddStringToObject(o, "alias", info->alias)
-                         : cJSON_AddNullToObject(o, "alias")) ||
-        !cJSON_AddNumberToObject(o, "updated", (double)info->tip_time_ms)) {
-        rc = oom();
-        goto out;
-    }
-    if ((rc = cer_json_print(&text, o, 0)) < 0)
-        goto out;
-    if ((rc = cer_buf_puts(&b, text)) < 0 || (rc = cer_buf_putc(&b, '\n')) < 0)
-        goto out;
-    *out = (char *)cer_buf_detach(&b);
-out:
+    if ((rc = cer_json_print(&text, o, 0)) == 0 && (rc = cer_buf_puts(&b, text)) == 0 &&
+        (rc = cer_buf_putc(&b, '\n')) == 0)
+        *out = (char *)cer_buf_detach(&b);
     cer_buf_free(&b);
     free(text);
     cJSON_Delete(o);
     return rc;
+}
+
+static int record_text(char **out, const char *key, const cer_stream_info *info)
+{
+    cJSON *o;
+    int rc;
+
+    *out = NULL;
+    return (rc = record_obj(&o, key, info)) < 0 ? rc : line_text(out, o);
 }
 
 static int member_string(const char **out, const cJSON *o, const char *key)
@@ -480,8 +524,17 @@ out:
     return 0;
 }
 
-/* Records first, then caches (a cache whose stream has no record is
- * deleted), temporary files removed. Other names are left alone. */
+static int journal_open(cer_registry *r);
+static int log_open(cer_registry *r);
+static int checkpoint(cer_registry *r);
+static int journal_compact(cer_registry *r);
+static int log_append(cer_registry *r, const char *line, unsigned long *gen, off_t *end);
+static void free_done_seen(cer_registry *r);
+static void free_blocks(cer_registry *r);
+
+/* Records first, then the journal and the log (which may add records),
+ * then caches (a cache whose stream has no record is deleted); temporary
+ * files removed. Other names are left alone. */
 static int load_dir(cer_registry *r)
 {
     char **names = NULL, key[CER_STREAMID_STR_MAX];
@@ -500,6 +553,9 @@ static int load_dir(cer_registry *r)
             rc = load_record(r, name, &buf);
         }
     }
+    if (rc == 0 && (rc = journal_open(r)) == 0 && (rc = log_open(r)) == 0 &&
+        r->ndone > CER_REGISTRY_COMPACT_DONE && !r->rdonly)
+        rc = journal_compact(r);   /* after log_open's checkpoint: see compact_if_due */
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t klen = strlen(names[i]) - strlen(CACHE_EXT);
         if (!ends_with(names[i], CACHE_EXT) || klen >= sizeof key)
@@ -573,27 +629,16 @@ static void drop_pending(cer_registry *r, pending *p)
  * from the stream's and the tip's strings. */
 static int journal_line(char **out, const char *key, const char *cid, bool done)
 {
-    char *text = NULL;
-    cer_buf b = CER_BUF_INIT;
-    cJSON *o = NULL;
-    int rc;
+    cJSON *o;
 
     *out = NULL;
     if (!(o = cJSON_CreateObject()) ||
         !(done ? cJSON_AddStringToObject(o, "done", cid) && cJSON_AddStringToObject(o, "stream", key)
                : cJSON_AddStringToObject(o, "stream", key) && cJSON_AddStringToObject(o, "tip", cid))) {
-        rc = oom();
-        goto out;
+        cJSON_Delete(o);
+        return oom();
     }
-    if ((rc = cer_json_print(&text, o, 0)) < 0 || (rc = cer_buf_puts(&b, text)) < 0 ||
-        (rc = cer_buf_putc(&b, '\n')) < 0)
-        goto out;
-    *out = (char *)cer_buf_detach(&b);
-out:
-    cer_buf_free(&b);
-    free(text);
-    cJSON_Delete(o);
-    return rc;
+    return line_text(out, o);
 }
 
 /* Parse one complete line into a pending entry; *done tells which kind;
@@ -636,6 +681,29 @@ out:
     return rc;
 }
 
+/* Remember (during open) that the journal marked tipkey done, so that the
+ * log's replay does not make it pending again. */
+static int seen_done(cer_registry *r, const char *tipkey)
+{
+    char *k;
+
+    if (cer_strmap_get(&r->done_seen, tipkey))
+        return 0;
+    if (cer_strmap_reserve(&r->done_seen, 1) < 0 || !(k = strdup(tipkey)))
+        return oom();
+    cer_strmap_put(&r->done_seen, k, k);
+    return 0;
+}
+
+static void free_done_seen(cer_registry *r)
+{
+    char *k;
+
+    for (size_t pos = 0; (k = cer_strmap_next(&r->done_seen, &pos));)
+        free(k);
+    cer_strmap_free(&r->done_seen);
+}
+
 static int replay_line(cer_registry *r, const char *line, size_t len, size_t lineno)
 {
     char tipkey[CER_CID_STR_MAX];
@@ -657,7 +725,7 @@ static int replay_line(cer_registry *r, const char *line, size_t len, size_t lin
         r->ndone++;
         if ((e = find_pending(r, has_id ? &p.id : NULL, tipkey)))
             drop_pending(r, e);
-        return 0;
+        return seen_done(r, tipkey);
     }
     if ((e = find_pending(r, NULL, tipkey))) {
         if (!cer_streamref_same_stream(&e->id, &p.id))
@@ -670,15 +738,21 @@ static int replay_line(cer_registry *r, const char *line, size_t len, size_t lin
     return 0;
 }
 
+/* (Re)open the line file name (the journal or the log) as *fd. */
+static int lines_reopen(cer_registry *r, int *fd, const char *name)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = r->rdonly ? openat(r->dirfd, name, O_RDONLY | O_CLOEXEC)
+                    : openat(r->dirfd, name, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (*fd < 0 && !(r->rdonly && errno == ENOENT))  /* read-only, no file: nothing in it */
+        return sys_err(errno, name, "cannot open");
+    return 0;
+}
+
 static int journal_reopen(cer_registry *r)
 {
-    if (r->jfd >= 0)
-        close(r->jfd);
-    r->jfd = r->rdonly ? openat(r->dirfd, JOURNAL_NAME, O_RDONLY | O_CLOEXEC)
-                       : openat(r->dirfd, JOURNAL_NAME, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (r->jfd < 0 && !(r->rdonly && errno == ENOENT))  /* read-only, no journal: nothing pending */
-        return sys_err(errno, JOURNAL_NAME, "cannot open");
-    return 0;
+    return lines_reopen(r, &r->jfd, JOURNAL_NAME);
 }
 
 /* Rewrite the journal with only the pending entries. */
@@ -709,78 +783,90 @@ out:
     return rc;
 }
 
-/* Replay journal.jsonl; a torn last line is cut off. */
-static int journal_open(cer_registry *r)
+/* Open the line file name as *fd and call fn on each complete line, in
+ * order; a torn last line (a crash while writing it) is cut off. *size:
+ * the bytes of complete lines. */
+static int lines_replay(cer_registry *r, int *fd, off_t *size, const char *name,
+                        int (*fn)(cer_registry *r, const char *line, size_t len, size_t lineno))
 {
     cer_buf buf = CER_BUF_INIT;
     size_t start = 0, lineno = 1, good;
     int rc;
 
-    if ((rc = journal_reopen(r)) < 0 || (r->jfd >= 0 && (rc = read_fd(r->jfd, JOURNAL_NAME, SIZE_MAX / 2, &buf)) < 0))
+    if ((rc = lines_reopen(r, fd, name)) < 0 || (*fd >= 0 && (rc = read_fd(*fd, name, SIZE_MAX / 2, &buf)) < 0))
         goto out;
     for (size_t i = 0; i < buf.len && rc == 0; i++)
         if (buf.data[i] == '\n') {
-            rc = replay_line(r, (const char *)buf.data + start, i - start, lineno++);
+            rc = fn(r, (const char *)buf.data + start, i - start, lineno++);
             start = i + 1;
         }
     if (rc < 0)
         goto out;
     good = start;
     if (good < buf.len && r->rdonly) {
-        warn(r, "registry: " JOURNAL_NAME ": an incomplete last line of %zu bytes (a crash while writing it), "
-                "ignored", buf.len - good);
+        warn(r, "registry: %s: an incomplete last line of %zu bytes (a crash while writing it), ignored", name,
+             buf.len - good);
     } else if (good < buf.len) {
-        warn(r, "registry: " JOURNAL_NAME ": cut off an incomplete last line of %zu bytes "
-                "(a crash while writing it)", buf.len - good);
-        if (ftruncate(r->jfd, (off_t)good) < 0 || (r->sync && fsync(r->jfd) < 0)) {
-            rc = sys_err(errno, JOURNAL_NAME, "cannot truncate");
+        warn(r, "registry: %s: cut off an incomplete last line of %zu bytes (a crash while writing it)", name,
+             buf.len - good);
+        if (ftruncate(*fd, (off_t)good) < 0 || (r->sync && fsync(*fd) < 0)) {
+            rc = sys_err(errno, name, "cannot truncate");
             goto out;
         }
     }
-    r->jsize = (off_t)good;
-    if (r->ndone > CER_REGISTRY_COMPACT_DONE && !r->rdonly)
-        rc = journal_compact(r);
+    *size = (off_t)good;
 out:
     cer_buf_free(&buf);
     return rc;
 }
 
-/* Append one line durably; on failure the file is cut back to its
- * previous end so that no partial line stays before the next one. */
-static int journal_append(cer_registry *r, const char *line)
+/* Append one line to the line file name (*fd, *size bytes), durably when
+ * sync; on failure the file is cut back to its previous end so that no
+ * partial line stays before the next one. */
+static int lines_append(cer_registry *r, int *fd, off_t *size, const char *name, const char *line, bool sync)
 {
     size_t len = strlen(line);
     int rc;
 
     if (r->rdonly)
         return refuse_rdonly(r);
-    if (r->jfd < 0) {
+    if (*fd < 0) {
         /* a failed append could not be cut back: cut it now */
-        if ((rc = journal_reopen(r)) < 0)
+        if ((rc = lines_reopen(r, fd, name)) < 0)
             return rc;
-        if (ftruncate(r->jfd, r->jsize) < 0) {
-            rc = sys_err(errno, JOURNAL_NAME, "cannot truncate");
-            close(r->jfd);
-            r->jfd = -1;
+        if (ftruncate(*fd, *size) < 0) {
+            rc = sys_err(errno, name, "cannot truncate");
+            close(*fd);
+            *fd = -1;
             return rc;
         }
     }
-    if ((rc = cer_write_all(r->jfd, line, len)) < 0) {
-        rc = sys_err(-rc, JOURNAL_NAME, "cannot append");
+    if ((rc = cer_write_all(*fd, line, len)) < 0) {
+        rc = sys_err(-rc, name, "cannot append");
         goto fail;
     }
-    if (r->sync && fdatasync(r->jfd) < 0) {
-        rc = sys_err(errno, JOURNAL_NAME, "cannot sync");
+    if (sync && r->sync && fdatasync(*fd) < 0) {
+        rc = sys_err(errno, name, "cannot sync");
         goto fail;
     }
-    r->jsize += (off_t)len;
+    *size += (off_t)len;
     return 0;
 fail:
-    if (ftruncate(r->jfd, r->jsize) < 0) {
-        close(r->jfd);   /* reopened and cut by the next append */
-        r->jfd = -1;
+    if (ftruncate(*fd, *size) < 0) {
+        close(*fd);   /* reopened and cut by the next append */
+        *fd = -1;
     }
     return rc;
+}
+
+static int journal_open(cer_registry *r)
+{
+    return lines_replay(r, &r->jfd, &r->jsize, JOURNAL_NAME, replay_line);
+}
+
+static int journal_append(cer_registry *r, const char *line, bool sync)
+{
+    return lines_append(r, &r->jfd, &r->jsize, JOURNAL_NAME, line, sync);
 }
 
 /* The strings of a journal call's stream (key, of the stream itself: norm)
@@ -815,7 +901,7 @@ int cer_registry_journal_add(cer_registry *r, const cer_streamref *id, const cer
             rc = cer_err(-EEXIST, "registry: commit %s is pending for another stream than %s", cid, key);
         goto out;
     }
-    if ((rc = new_pending(&p, r, &norm, tip, cid)) == 0 && (rc = journal_append(r, line)) == 0) {
+    if ((rc = new_pending(&p, r, &norm, tip, cid)) == 0 && (rc = journal_append(r, line, true)) == 0) {
         link_pending(r, p);
         p = NULL;
     }
@@ -825,6 +911,8 @@ out:
     free(line);
     return rc;
 }
+
+static void compact_if_due(cer_registry *r);
 
 int cer_registry_journal_done(cer_registry *r, const cer_streamref *id, const cer_cid *tip)
 {
@@ -836,20 +924,20 @@ int cer_registry_journal_done(cer_registry *r, const cer_streamref *id, const ce
     if ((rc = journal_args(key, &norm, cid, id, tip)) < 0 || (rc = journal_line(&line, key, cid, true)) < 0)
         return rc;
     pthread_mutex_lock(&r->jlock);
-    if (!(p = find_pending(r, &norm, cid))) {
+    if (!(p = find_pending(r, &norm, cid)) || p->unsynced) {
         rc = cer_err(-ENOENT, "registry: no pending journal entry %s of %s", cid, key);
         goto out;
     }
-    if ((rc = journal_append(r, line)) < 0)
+    if ((rc = journal_append(r, line, true)) < 0)
         goto out;
     drop_pending(r, p);
     r->ndone++;
-    /* the done line is durable; a failed compaction is retried next time */
-    if (r->ndone > CER_REGISTRY_COMPACT_DONE)
-        journal_compact(r);
 out:
     pthread_mutex_unlock(&r->jlock);
     free(line);
+    /* the done line is durable; a failed compaction is retried next time */
+    if (rc == 0)
+        compact_if_due(r);
     return rc;
 }
 
@@ -936,21 +1024,24 @@ int cer_registry_open(cer_registry **out, const char *dir, unsigned flags)
         return cer_err(-EINVAL, "registry: no directory");
     if (!(r = calloc(1, sizeof *r)))
         return oom();
-    r->dirfd = r->jfd = -1;
+    r->dirfd = r->jfd = r->lfd = r->xfd = r->sfd = -1;
     r->sync = !(flags & CER_STORE_NOSYNC);
     r->rdonly = flags & CER_STORE_RDONLY;
     pthread_mutex_init(&r->wlock, NULL);
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->jlock, NULL);
+    pthread_mutex_init(&r->slock, NULL);
     if (!(r->dir = strdup(dir))) {
         rc = oom();
         goto out;
     }
-    if ((rc = open_dir(r, dir)) < 0 || (rc = load_dir(r)) < 0 || (rc = journal_open(r)) < 0)
+    if ((rc = open_dir(r, dir)) < 0 || (rc = load_dir(r)) < 0)
         goto out;
     warn_finish(r);
+    r->opened = true;
     *out = r;
 out:
+    free_done_seen(r);
     if (rc < 0)
         cer_registry_close(r);
     return rc;
@@ -962,6 +1053,10 @@ void cer_registry_close(cer_registry *r)
 
     if (!r)
         return;
+    /* a failed open may not have replayed the log: it stays for the next */
+    if (r->opened && !r->blocks)
+        (void)checkpoint(r);
+    free_blocks(r);
     for (size_t pos = 0; (e = cer_strmap_next(&r->by_id, &pos));)
         free(e);
     for (size_t i = 0; i < r->nwarn; i++)
@@ -972,13 +1067,21 @@ void cer_registry_close(cer_registry *r)
     while (r->pend_first)
         drop_pending(r, r->pend_first);
     cer_strmap_free(&r->pend_by_tip);
+    free_done_seen(r);
     if (r->jfd >= 0)
         close(r->jfd);
+    if (r->lfd >= 0)
+        close(r->lfd);
+    if (r->sfd >= 0)
+        close(r->sfd);
+    if (r->xfd >= 0)
+        close(r->xfd);
     if (r->dirfd >= 0)
         close(r->dirfd);   /* releases the flock */
     pthread_mutex_destroy(&r->wlock);
     pthread_mutex_destroy(&r->lock);
     pthread_mutex_destroy(&r->jlock);
+    pthread_mutex_destroy(&r->slock);
     free(r->dir);
     free(r);
 }
@@ -1023,58 +1126,477 @@ static int put_prepare(cer_stream_info *norm, char key[CER_STREAMID_STR_MAX], ch
     return record_text(text, key, norm);
 }
 
-int cer_registry_put(cer_registry *r, const cer_stream_info *info)
+/* Make norm the in-memory record of key (r->lock held, room reserved by
+ * reserve_one): e is its record or NULL, in which case *fresh is used and
+ * set to NULL. */
+static void set_rec(cer_registry *r, rec *e, rec **fresh, const char *key, const cer_stream_info *norm)
 {
-    char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN], *text = NULL;
-    cer_stream_info norm;
+    if (!e) {
+        e = *fresh;
+        *fresh = NULL;
+        strcpy(e->key, key);
+        e->info = *norm;
+        link_rec(r, e);
+    } else if (strcmp(e->info.alias, norm->alias) != 0) {
+        unlink_alias(r, e);
+        e->info = *norm;
+        link_alias(r, e);
+    } else {
+        e->info = *norm;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The write-ahead log (appended and emptied under wlock)               */
+/* ------------------------------------------------------------------ */
+
+/* One log line: the record with "prev", the tip it replaces (null for a
+ * new record), and "journal", true when the line also adds the journal
+ * entry of its tip. */
+static int log_line(char **out, const char *key, const cer_stream_info *info, const cer_cid *prev, bool journal)
+{
+    char p[CER_CID_STR_MAX];
+    cJSON *o;
+    int rc;
+
+    *out = NULL;
+    if (prev && (rc = cer_cid_to_string(p, sizeof p, prev)) < 0)
+        return cer_err_wrap(rc, "registry: bad tip");
+    if ((rc = record_obj(&o, key, info)) < 0)
+        return rc;
+    if (!(prev ? cJSON_AddStringToObject(o, "prev", p) : cJSON_AddNullToObject(o, "prev")) ||
+        !cJSON_AddBoolToObject(o, "journal", journal)) {
+        cJSON_Delete(o);
+        return oom();
+    }
+    return line_text(out, o);
+}
+
+/* Restore the journal entry (id, tip) of a replayed log line, unless the
+ * journal has it pending or marked it done. */
+static int log_journal(cer_registry *r, const cer_streamref *id, const cer_cid *tip, const char *key, size_t lineno)
+{
+    char cid[CER_CID_STR_MAX], *line = NULL;
+    const pending *e;
+    pending *p;
+    int rc;
+
+    if ((rc = cer_cid_to_string(cid, sizeof cid, tip)) < 0)
+        return rc;
+    if ((e = find_pending(r, NULL, cid)) || cer_strmap_get(&r->done_seen, cid)) {
+        if (e && !cer_streamref_same_stream(&e->id, id))
+            warn(r, "registry: " LOG_NAME " line %zu: journal entry skipped: its tip is pending for another stream",
+                 lineno);
+        return 0;
+    }
+    if ((rc = new_pending(&p, r, id, tip, cid)) < 0)
+        return rc;
+    if (!r->rdonly && ((rc = journal_line(&line, key, cid, false)) < 0 || (rc = journal_append(r, line, false)) < 0)) {
+        free(p);
+        free(line);
+        return rc;
+    }
+    link_pending(r, p);
+    free(line);
+    return 0;
+}
+
+static bool same_info(const cer_stream_info *a, const cer_stream_info *b)
+{
+    return cer_cid_equal(&a->tip, &b->tip) && a->pinned == b->pinned && strcmp(a->alias, b->alias) == 0 &&
+           a->tip_time_ms == b->tip_time_ms;
+}
+
+/* A block line {"cid","block": base64} read at open: kept for
+ * cer_registry_log_blocks_of (the store checks the bytes against the CID). */
+static int log_block_line(cer_registry *r, const cJSON *o)
+{
+    const cJSON *bv = cJSON_GetObjectItemCaseSensitive(o, "block");
+    const char *cs = NULL;
+    logged_block *b;
+    size_t n;
+    int rc;
+
+    if ((rc = member_string(&cs, o, "cid")) < 0 || !cJSON_IsString(bv))
+        return rc < 0 ? rc : cer_err(-EINVAL, "\"block\" is not a string");
+    n = strlen(bv->valuestring);
+    if (n > cer_base_encoded_max(CER_BASE64, CER_BLOCK_MAX))
+        return cer_err(-EFBIG, "a block over %d bytes", CER_BLOCK_MAX);
+    if (!(b = malloc(sizeof *b + n)))
+        return oom();
+    if ((rc = cer_cid_parse(&b->cid, cs)) < 0 ||
+        (rc = cer_base_decode(b->data, n, CER_BASE64, bv->valuestring, n)) < 0) {
+        free(b);
+        return cer_err_wrap(rc, "bad \"cid\" or \"block\"");
+    }
+    b->len = (size_t)rc;
+    b->next = NULL;
+    *(r->blocks ? r->blocks_end : &r->blocks) = b;
+    r->blocks_end = &b->next;
+    return 0;
+}
+
+static void free_blocks(cer_registry *r)
+{
+    for (logged_block *b = r->blocks, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    r->blocks = NULL;
+}
+
+int cer_registry_log_block(cer_registry *r, const cer_cid *cid, const uint8_t *data, size_t len)
+{
+    char c[CER_CID_STR_MAX], *text = NULL;
+    cer_buf b = CER_BUF_INIT;
+    size_t cap = cer_base_encoded_max(CER_BASE64, len);
+    int rc;
+
+    if (r->rdonly)
+        return refuse_rdonly(r);
+    if (len > CER_BLOCK_MAX)
+        return cer_err(-EFBIG, "registry: a block over %d bytes", CER_BLOCK_MAX);
+    if ((rc = cer_cid_to_string(c, sizeof c, cid)) < 0)
+        return cer_err_wrap(rc, "registry: bad block CID");
+    if (!(text = malloc(cap)))
+        return oom();
+    if ((rc = cer_base_encode(text, cap, CER_BASE64, data, len)) >= 0 &&
+        (rc = cer_buf_puts(&b, "{\"cid\":\"")) == 0 && (rc = cer_buf_puts(&b, c)) == 0 &&
+        (rc = cer_buf_puts(&b, "\",\"block\":\"")) == 0 && (rc = cer_buf_puts(&b, text)) == 0 &&
+        (rc = cer_buf_puts(&b, "\"}\n")) == 0) {
+        pthread_mutex_lock(&r->wlock);
+        rc = log_append(r, (const char *)b.data, NULL, NULL);
+        if (rc == 0 && r->lsize > CER_REGISTRY_LOG_MAX && !r->blocks)
+            rc = checkpoint(r);
+        pthread_mutex_unlock(&r->wlock);
+    }
+    cer_buf_free(&b);
+    free(text);
+    return rc;
+}
+
+int cer_registry_log_blocks_of(cer_registry *r, const char *dir,
+                               int (*put)(void *arg, const cer_cid *cid, const uint8_t *data, size_t len),
+                               void *arg)
+{
+    int rc = 0;
+
+    /* no lock held across put: it may be a store that logs its puts here */
+    if (r->xfd < 0 && dir && (r->xfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return sys_err(errno, dir, "cannot open");
+    for (logged_block *b = r->blocks; rc == 0 && b && !r->rdonly; b = b->next)
+        if ((rc = put(arg, &b->cid, b->data, b->len)) == -EBADMSG || rc == -EFBIG || rc == -EINVAL)
+            rc = 0;   /* not the block its line names: nothing to keep */
+    if (rc < 0)
+        return rc;   /* the log stays for the next open */
+    pthread_mutex_lock(&r->wlock);
+    free_blocks(r);
+    rc = checkpoint(r);
+    pthread_mutex_unlock(&r->wlock);
+    return rc;
+}
+
+/* Replay one line of the log (see registry.h): the record moves to the
+ * line's when it has none or its tip is the line's "prev" (so it never
+ * goes back past a tip recorded since), the journal entry is restored. */
+static int log_replay_line(cer_registry *r, const char *line, size_t len, size_t lineno)
+{
+    char name[NAME_MAX_LEN], *text = NULL;
+    cer_stream_info info;
+    const cJSON *pv = NULL, *jv = NULL;
+    const char *sid = NULL;
+    cer_cid prev;
+    cJSON *o = NULL;
     rec *e, *holder, *fresh = NULL;
     int rc;
 
-    if ((rc = put_prepare(&norm, key, &text, info)) < 0 ||
-        (rc = file_name(name, sizeof name, key, RECORD_EXT)) < 0)
+    if (len == 0)
+        return 0;
+    if ((rc = cer_json_parse(&o, line, len, 0)) == 0 && cJSON_GetObjectItemCaseSensitive(o, "block")) {
+        rc = log_block_line(r, o);
+        cJSON_Delete(o);
+        if (rc < 0 && rc != -ENOMEM) {
+            warn(r, "registry: " LOG_NAME " line %zu: skipped: %s", lineno, cer_errmsg());
+            rc = 0;
+        }
+        return rc;
+    }
+    if (rc == 0 && (rc = member_string(&sid, o, "streamId")) == 0 &&
+        (rc = record_check(&info, sid, o)) == 0) {
+        pv = cJSON_GetObjectItemCaseSensitive(o, "prev");
+        jv = cJSON_GetObjectItemCaseSensitive(o, "journal");
+        if (!(cJSON_IsNull(pv) || (cJSON_IsString(pv) && cer_cid_parse(&prev, pv->valuestring) == 0)) ||
+            !cJSON_IsBool(jv))
+            rc = cer_err(-EINVAL, "\"prev\" is not a CID or null, or \"journal\" not true or false");
+    }
+    if (rc < 0) {
+        cJSON_Delete(o);
+        if (rc == -ENOMEM)
+            return rc;
+        warn(r, "registry: " LOG_NAME " line %zu: skipped: %s", lineno, cer_errmsg());
+        return 0;
+    }
+    e = find_id(r, sid);
+    if (e && !(cJSON_IsString(pv) && cer_cid_equal(&e->info.tip, &prev)))
+        goto journal;   /* written before the crash, or moved on since */
+    if (e && same_info(&e->info, &info))
+        goto journal;   /* a change of tip-less fields, written before the crash */
+    holder = info.alias[0] ? find_alias(r, info.alias) : NULL;
+    if (holder && holder != e) {
+        warn(r, "registry: " LOG_NAME " line %zu: alias \"%s\" is %s's; the line's alias ignored", lineno,
+             info.alias, holder->key);
+        info.alias[0] = '\0';
+    }
+    if (!(fresh = calloc(1, sizeof *fresh)) || reserve_one(r) < 0) {
+        rc = oom();
+        goto out;
+    }
+    if (!r->rdonly && ((rc = file_name(name, sizeof name, sid, RECORD_EXT)) < 0 ||
+                       (rc = record_text(&text, sid, &info)) < 0 ||
+                       (rc = write_replace(r, name, text, strlen(text), false)) < 0))
+        goto out;
+    set_rec(r, e, &fresh, sid, &info);
+journal:
+    if (cJSON_IsTrue(jv))
+        rc = log_journal(r, &info.id, &info.tip, sid, lineno);
+out:
+    free(fresh);
+    free(text);
+    cJSON_Delete(o);
+    return rc;
+}
+
+/* Replay the log and empty it (a read-only open only reads it). */
+static int log_open(cer_registry *r)
+{
+    int rc = lines_replay(r, &r->lfd, &r->lsize, LOG_NAME, log_replay_line);
+
+    if (rc == 0 && r->lfd >= 0 && !r->rdonly && (r->sfd = dup(r->lfd)) < 0)
+        rc = sys_err(errno, LOG_NAME, "cannot open");
+    atomic_store(&r->lend, (long long)r->lsize);
+    /* with blocks, the checkpoint waits until they are in the store */
+    return rc < 0 || r->blocks ? rc : checkpoint(r);
+}
+
+/* Make every record and journal line written so far durable, then empty
+ * the log (wlock held, or during open and close). */
+static int checkpoint(cer_registry *r)
+{
+    int rc = 0;
+
+    if (r->rdonly || r->lfd < 0)
+        return 0;
+    pthread_mutex_lock(&r->jlock);
+    if (r->jstale && (rc = journal_compact(r)) == 0)
+        r->jstale = false;
+    pthread_mutex_unlock(&r->jlock);
+    if (rc < 0 || r->lsize == 0)
+        return rc;
+    pthread_mutex_lock(&r->slock);
+    if ((rc = atomic_load(&r->broken)) != 0)
+        rc = cer_err(-EIO, "registry: " LOG_NAME " was not emptied: a sync of it failed (%s)", strerror(rc));
+    else if (r->sync && (syncfs(r->dirfd) < 0 || (r->xfd >= 0 && syncfs(r->xfd) < 0)))
+        rc = sys_err(errno, r->dir, "cannot sync the file system");
+    else if (ftruncate(r->lfd, 0) < 0 || (r->sync && fdatasync(r->lfd) < 0))
+        rc = sys_err(errno, LOG_NAME, "cannot empty");
+    if (rc == 0) {
+        r->lsize = 0;
+        r->synced = 0;
+        atomic_store(&r->lend, 0);
+        atomic_fetch_add(&r->lgen, 1);
+    }
+    pthread_mutex_unlock(&r->slock);
+    return rc;
+}
+
+/* Append a line to the log (wlock held), not synced: *gen and *end say
+ * what log_sync must make durable. */
+static int log_append(cer_registry *r, const char *line, unsigned long *gen, off_t *end)
+{
+    int e = atomic_load(&r->broken), rc;
+
+    if (e)
+        return cer_err(-EIO, "registry: changes refused since a sync of " LOG_NAME " failed (%s): reopen",
+                       strerror(e));
+    if ((rc = lines_append(r, &r->lfd, &r->lsize, LOG_NAME, line, false)) < 0)
+        return rc;
+    atomic_store(&r->lend, (long long)r->lsize);
+    if (gen) {
+        *gen = atomic_load(&r->lgen);
+        *end = r->lsize;
+    }
+    return 0;
+}
+
+/* Make the log durable up to end of generation gen (no lock held): one
+ * fdatasync serves every line appended before it started, so changes
+ * made at the same time share it. 1 when a checkpoint made the line
+ * durable and emptied the log meanwhile (what is written from now on is
+ * not covered by it). A failed sync may have lost lines whose changes
+ * are in memory: every change after it is refused. */
+static int log_sync(cer_registry *r, unsigned long gen, off_t end)
+{
+    int rc = 0, e;
+
+    if (gen != atomic_load(&r->lgen))
+        return 1;
+    if (!r->sync)
+        return 0;
+    pthread_mutex_lock(&r->slock);
+    if ((e = atomic_load(&r->broken)) != 0) {
+        rc = cer_err(-EIO, "registry: a sync of " LOG_NAME " failed (%s): reopen", strerror(e));
+    } else if (gen != atomic_load(&r->lgen)) {
+        rc = 1;
+    } else if (r->synced < end) {
+        /* a checkpoint (which takes slock) has not emptied the log since */
+        off_t target = (off_t)atomic_load(&r->lend);
+        if (fdatasync(r->sfd) < 0) {
+            atomic_store(&r->broken, errno);
+            rc = sys_err(errno, LOG_NAME, "cannot sync");
+        } else {
+            r->synced = target;
+        }
+    }
+    pthread_mutex_unlock(&r->slock);
+    return rc;
+}
+
+/* Compact the journal once it holds enough "done" lines: after a
+ * checkpoint, so that no log line names a journal entry whose done line
+ * the compaction drops. */
+static void compact_if_due(cer_registry *r)
+{
+    bool due;
+
+    pthread_mutex_lock(&r->jlock);
+    due = r->ndone > CER_REGISTRY_COMPACT_DONE;
+    pthread_mutex_unlock(&r->jlock);
+    if (!due)
+        return;
+    pthread_mutex_lock(&r->wlock);
+    if (checkpoint(r) == 0) {
+        pthread_mutex_lock(&r->jlock);
+        if (r->ndone > CER_REGISTRY_COMPACT_DONE)
+            journal_compact(r);
+        pthread_mutex_unlock(&r->jlock);
+    }
+    pthread_mutex_unlock(&r->wlock);
+    cer_errclear();   /* retried at the next done line */
+}
+
+int cer_registry_commit(cer_registry *r, const cer_stream_info *info, bool journal)
+{
+    char key[CER_STREAMID_STR_MAX], name[NAME_MAX_LEN], cid[CER_CID_STR_MAX];
+    char *text = NULL, *old = NULL, *line = NULL, *jline = NULL;
+    cer_stream_info norm, was = {0};
+    unsigned long gen = 0;
+    off_t end = 0;
+    bool checkpointed = false;
+    const pending *q;
+    pending *p = NULL;
+    rec *e, *holder, *fresh = NULL;
+    int rc;
+
+    if (r->rdonly)
+        return refuse_rdonly(r);
+    if ((rc = put_prepare(&norm, key, &text, info)) < 0 || (rc = file_name(name, sizeof name, key, RECORD_EXT)) < 0)
+        goto done;
+    if (journal && ((rc = cer_cid_to_string(cid, sizeof cid, &norm.tip)) < 0 ||
+                    (rc = journal_line(&jline, key, cid, false)) < 0))
         goto done;
     if (!(fresh = calloc(1, sizeof *fresh))) {
         rc = oom();
         goto done;
     }
     /* Writers take wlock, so the map cannot change between the checks and
-     * the update below; readers take only lock, which is not held while
-     * the record is written and fsync'd. */
+     * the update below; readers take only lock, which is not held during
+     * the writes. The memory changes with the log line, before the line is
+     * synced (after wlock is released, see log_sync), so that the next
+     * line's "prev" is this one's tip; the journal entry becomes visible
+     * only once the line is durable: nothing publishes a commit a crash
+     * could still take back. */
     pthread_mutex_lock(&r->wlock);
     pthread_mutex_lock(&r->lock);
     e = find_id(r, key);
     holder = norm.alias[0] ? find_alias(r, norm.alias) : NULL;
-    if (holder && holder != e) {
+    if (holder && holder != e)
         rc = cer_err(-EEXIST, "registry: alias \"%s\" is already the alias of %s", norm.alias, holder->key);
+    else if ((rc = reserve_one(r)) == 0 && e)
+        was = e->info;
+    pthread_mutex_unlock(&r->lock);
+    if (rc < 0 || (e && (rc = record_text(&old, key, &was)) < 0))
+        goto out;
+    if (journal) {
+        pthread_mutex_lock(&r->jlock);
+        if ((q = find_pending(r, NULL, cid)) && !cer_streamref_same_stream(&q->id, &norm.id))
+            rc = cer_err(-EEXIST, "registry: commit %s is pending for another stream than %s", cid, key);
+        else if (!q && (rc = new_pending(&p, r, &norm.id, &norm.tip, cid)) == 0) {
+            p->unsynced = true;   /* in the map (no second entry), not in the list */
+            cer_strmap_put(&r->pend_by_tip, p->key, p);
+        }
+        pthread_mutex_unlock(&r->jlock);
+        if (rc < 0)
+            goto out;
+    }
+    /* the record without fsync, then the log line that makes it (and the
+     * journal entry) durable: a crash before the line leaves the record
+     * at a tip whose blocks are stored, which was never acknowledged */
+    if ((rc = write_replace(r, name, text, strlen(text), false)) < 0 ||
+        (rc = log_line(&line, key, &norm, e ? &was.tip : NULL, p != NULL)) < 0 ||
+        (rc = log_append(r, line, &gen, &end)) < 0) {
+        if (old)
+            (void)write_replace(r, name, old, strlen(old), false);
+        else
+            unlinkat(r->dirfd, name, 0);
         goto out;
     }
-    if ((rc = reserve_one(r)) < 0)
-        goto out;
-    pthread_mutex_unlock(&r->lock);
-    rc = write_replace(r, name, text, strlen(text), r->sync);
     pthread_mutex_lock(&r->lock);
-    if (rc < 0)
-        goto out;
-    if (!e) {
-        e = fresh;
-        fresh = NULL;
-        strcpy(e->key, key);
-        e->info = norm;
-        link_rec(r, e);
-    } else if (strcmp(e->info.alias, norm.alias) != 0) {
-        unlink_alias(r, e);
-        e->info = norm;
-        link_alias(r, e);
-    } else {
-        e->info = norm;
-    }
-out:
+    set_rec(r, e, &fresh, key, &norm);
     pthread_mutex_unlock(&r->lock);
+out:
     pthread_mutex_unlock(&r->wlock);
+    if (rc == 0 && (rc = log_sync(r, gen, end)) == 1) {
+        checkpointed = true;
+        rc = 0;
+    }
+    if (p) {
+        pthread_mutex_lock(&r->jlock);
+        if (rc == 0) {
+            /* after a checkpoint emptied the log, the journal line is
+             * durable only by its own sync */
+            bool appended = journal_append(r, jline, checkpointed) == 0;
+            p->unsynced = false;
+            link_pending(r, p);
+            p = NULL;
+            /* the log holds it until a checkpoint rewrites the journal,
+             * unless a checkpoint emptied it already: rewrite it now */
+            if (!appended && (!checkpointed || journal_compact(r) < 0))
+                r->jstale = true;
+            cer_errclear();
+        } else {
+            cer_strmap_del(&r->pend_by_tip, p->key);
+        }
+        pthread_mutex_unlock(&r->jlock);
+    }
+    if (rc == 0 && end > CER_REGISTRY_LOG_MAX) {
+        pthread_mutex_lock(&r->wlock);
+        if (r->lsize > CER_REGISTRY_LOG_MAX && !r->blocks && checkpoint(r) < 0)
+            cer_errclear();   /* durable already; retried at the next line */
+        pthread_mutex_unlock(&r->wlock);
+    }
 done:
+    free(p);
     free(fresh);
     free(text);
+    free(old);
+    free(line);
+    free(jline);
     return rc;
+}
+
+int cer_registry_put(cer_registry *r, const cer_stream_info *info)
+{
+    return cer_registry_commit(r, info, false);
 }
 
 int cer_registry_find_alias(cer_registry *r, const char *alias, cer_streamref *out)

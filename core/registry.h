@@ -6,8 +6,8 @@
  *
  *   <streamid>.json        the record {"streamId","tip","pinned","alias","updated"}
  *                          ("updated": tip_time_ms, when the tip was first had),
- *                          written temp + fsync + rename + fsync(dir), so a crash
- *                          leaves the old record or the new one, never a torn one;
+ *                          written temp + rename without fsync: the log below
+ *                          makes it durable;
  *   <streamid>.state.json  a cache of the stream's derived state (opaque JSON),
  *                          written temp + rename without fsync: after a crash it
  *                          may be stale or unreadable, never authoritative;
@@ -16,7 +16,24 @@
  *                          record; never deleted here;
  *   journal.jsonl          commits made here but not yet published, as JSON
  *                          Lines {"stream","tip"} and {"done","stream"}, each
- *                          appended with O_APPEND and fsync'd.
+ *                          appended with O_APPEND; fdatasync'd, except an entry
+ *                          added with its record (cer_registry_commit), which
+ *                          the log makes durable;
+ *   wal.jsonl              the write-ahead log: one line per record change since
+ *                          the last checkpoint, the record with "prev" (the tip
+ *                          it replaced, null for a new record) and "journal"
+ *                          (the change also added its tip's journal entry),
+ *                          appended and fdatasync'd: the ONE sync of a change.
+ *
+ * A checkpoint (syncfs of the directory's file system: every record and
+ * journal line written before it is durable) empties the log when it passes
+ * CER_REGISTRY_LOG_MAX bytes, before the journal is compacted, and at open
+ * and close. Open replays the log's lines in order: a record moves to the
+ * line's when it has none or its tip is the line's "prev" (the lines of one
+ * stream chain, so whatever record version a crash left on disk, replay
+ * ends at the last logged one, replaying again changes nothing, and a tip
+ * recorded after the line is never moved back), and a journal entry the
+ * journal file lost is restored unless the journal marked it done.
  *
  * Temporary files are named ".tmp-*" and removed at open. One process at a
  * time: open takes an exclusive flock on the directory (-EBUSY otherwise).
@@ -30,9 +47,14 @@
  * Threads: every function may be called from any thread. The records and
  * the alias index sit behind one mutex that is never held across file I/O,
  * so readers (get, find_alias, list) never wait on a disk; record writers
- * (put, remove) are serialised by a second mutex held across their write
- * and fsync, which keeps the durable order equal to the in-memory order.
- * The journal has its own mutex, held across its appends. Cache files take
+ * (put, commit) and checkpoints are serialised by a second mutex held
+ * across their writes, which keeps the log's order equal to the in-memory
+ * order. A change syncs the log after releasing it, under a third mutex,
+ * so changes made at the same time share one fdatasync (group commit); its
+ * journal entry is listed only once its line is durable. After a failed
+ * log sync every change is refused (-EIO) until the registry is reopened.
+ * The journal has its own mutex, held across its appends (taken after the
+ * writers' mutex, never before). Cache files take
  * no lock. Callbacks (list, journal_list) run on a snapshot
  * with no lock held, so they may call back into the registry.
  *
@@ -49,6 +71,9 @@ typedef struct cer_registry cer_registry;
 /* The journal is rewritten with only its pending entries once it holds
  * more than this many "done" lines. */
 #define CER_REGISTRY_COMPACT_DONE 1000
+/* The log is emptied by a checkpoint once it holds more bytes than this
+ * (a record line is ~400 bytes, a block line 4/3 of the block). */
+#define CER_REGISTRY_LOG_MAX (1024 * 1024)
 /* At most this many open warnings are kept (the last says how many more). */
 #define CER_REGISTRY_WARNINGS_MAX 100
 /* How long open waits for another process to let go of the directory. */
@@ -78,6 +103,25 @@ int cer_registry_get(cer_registry *r, const cer_streamref *id, cer_stream_info *
  * info->alias "" means none; an alias another stream holds is -EEXIST, an
  * invalid one -EINVAL. On failure the old record (file and memory) stays. */
 int cer_registry_put(cer_registry *r, const cer_stream_info *info);
+/* cer_registry_put that, when journal, also adds the journal entry of
+ * info->tip (as cer_registry_journal_add), both durable with one sync.
+ * -EEXIST also when the tip is pending for another stream. */
+int cer_registry_commit(cer_registry *r, const cer_stream_info *info, bool journal);
+/* Blocks in the log. A block store that writes its blocks without
+ * syncing them (cer_flatfs_set_log) logs each put block here: the line is
+ * appended without a sync, and made durable by the next record change's
+ * (or a checkpoint's), which all come after it in the log. -EFBIG over
+ * CER_BLOCK_MAX. */
+int cer_registry_log_block(cer_registry *r, const cer_cid *cid, const uint8_t *data, size_t len);
+/* Name the block store the log serves: its blocks found in the log at open
+ * go back in through put (which checks them against their CIDs: a block
+ * that does not match is dropped), the log is emptied (until then, close
+ * leaves it for the next open), and from now on a checkpoint syncs dir's
+ * file system too. A read-only registry replays nothing. Call once, from
+ * the opening thread, before the store is shared. */
+int cer_registry_log_blocks_of(cer_registry *r, const char *dir,
+                               int (*put)(void *arg, const cer_cid *cid, const uint8_t *data, size_t len),
+                               void *arg);
 /* The stream holding alias; -ENOENT. */
 int cer_registry_find_alias(cer_registry *r, const char *alias, cer_streamref *out);
 /* Number of records. */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char dir[64];
@@ -103,6 +104,94 @@ START_TEST(create_update_reopen)
     cer_state_free(st);
     ck_assert_int_eq(cer_node_verify(node, &id2), 0);
     cer_node_close(node);
+    cJSON_Delete(c0);
+    cJSON_Delete(c1);
+}
+END_TEST
+
+/* A whole file's bytes (caller frees). */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *s;
+    long n;
+
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    ck_assert_ptr_nonnull(s = malloc((size_t)n + 1));
+    ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return s;
+}
+
+static void spill(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A power loss after an update returned: only the write-ahead log is
+ * sure to be on disk, so undo the update's block and record writes and
+ * reopen: the log puts them back. */
+START_TEST(power_loss_replayed)
+{
+    cer_node_opts o = {.state_dir = dir};
+    cJSON *c0 = json("{\"v\":0}"), *c1 = json("{\"v\":1}");
+    char sid[CER_STREAMID_STR_MAX], rec[1024], wal[1024], blk[1024], tip[CER_CID_STR_MAX];
+    char *old, *now;
+    size_t oldlen, nowlen, n;
+    cer_streamref id;
+    cer_node *node;
+    cJSON *r = NULL;
+    struct stat st;
+    pid_t pid;
+    int status;
+
+    ck_assert_int_eq(cer_node_open(&node, &o), 0);
+    ck_assert_int_eq(cer_node_create(node, &id, NULL, c0, 0), 0);
+    cer_node_close(node);
+    cer_streamref_to_string(sid, sizeof sid, &id);
+    snprintf(rec, sizeof rec, "%s/streams/%s.json", dir, sid);
+    snprintf(wal, sizeof wal, "%s/streams/wal.jsonl", dir);
+    old = slurp(rec, &oldlen);
+
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {   /* update, then die without closing */
+        if (cer_node_open(&node, &o) != 0 || cer_node_update(node, &id, c1) != 0)
+            _exit(3);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(stat(wal, &st), 0);
+    ck_assert_int_gt(st.st_size, 0);
+
+    now = slurp(rec, &nowlen);
+    ck_assert_int_eq(cer_json_parse(&r, now, nowlen, 0), 0);
+    snprintf(tip, sizeof tip, "%s", tu_str(r, "tip"));
+    n = strlen(tip);
+    snprintf(blk, sizeof blk, "%s/blocks/%.2s/%s.data", dir, tip + n - 3, tip);
+    ck_assert_int_eq(unlink(blk), 0);
+    spill(rec, old, oldlen);
+
+    ck_assert_int_eq(cer_node_open(&node, &o), 0);
+    ck_assert_int_eq(access(blk, F_OK), 0);
+    assert_content(node, &id, "{\"v\":1}", 2);
+    ck_assert_int_eq(cer_node_verify(node, &id), 0);
+    cer_node_close(node);
+    ck_assert_int_eq(stat(wal, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+    cJSON_Delete(r);
+    free(old);
+    free(now);
     cJSON_Delete(c0);
     cJSON_Delete(c1);
 }
@@ -1485,6 +1574,7 @@ static Suite *node_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, create_update_reopen);
+    tcase_add_test(tc, power_loss_replayed);
     tcase_add_test(tc, not_controller_refused);
     tcase_add_test(tc, save_commits_once);
     tcase_add_test(tc, save_rebases_onto_moved_tip);

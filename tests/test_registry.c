@@ -828,6 +828,249 @@ START_TEST(test_journal_compaction)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* The write-ahead log: what a power loss can leave                    */
+/* ------------------------------------------------------------------ */
+
+static void commit_ok(cer_registry *r, int n, int k, bool journal)
+{
+    cer_stream_info info = info_of(n, k, true, NULL);
+    int rc = cer_registry_commit(r, &info, journal);
+
+    ck_assert_msg(rc == 0, "commit: %d %s", rc, cer_errmsg());
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+
+    ck_assert_int_eq(stat(path, &st), 0);
+    return st.st_size;
+}
+
+/* Open dir in a child that commits stream 1 at 1 and a new stream 2 at 0,
+ * both journaled, and ends without closing (the log is not emptied). */
+static void commit_and_die(const char *dir)
+{
+    pid_t pid = fork();
+    int status;
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        cer_registry *r = NULL;
+        cer_stream_info a = info_of(1, 1, true, NULL), b = info_of(2, 0, true, NULL);
+        if (cer_registry_open(&r, dir, 0) != 0 || cer_registry_commit(r, &a, true) != 0 ||
+            cer_registry_commit(r, &b, true) != 0)
+            _exit(3);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+START_TEST(test_log)
+{
+    char *base = make_tmpdir(), *dir = sub(base, "s"), wal[4096], jpath[4096], rec1[4096], rec2[4096];
+    cer_streamref id1 = ref_of(1), id2 = ref_of(2);
+    char *old1, *logged, *torn;
+    cer_registry *r = open_reg(dir, 0);
+    off_t jsize;
+
+    snprintf(wal, sizeof wal, "%s/wal.jsonl", dir);
+    snprintf(jpath, sizeof jpath, "%s/journal.jsonl", dir);
+    path_of(rec1, sizeof rec1, dir, &id1, ".json");
+    path_of(rec2, sizeof rec2, dir, &id2, ".json");
+    commit_ok(r, 1, 0, false);
+    ck_assert_int_gt(file_size(wal), 0);   /* the change is in the log */
+    cer_registry_close(r);
+    ck_assert_int_eq(file_size(wal), 0);   /* emptied by the checkpoint at close */
+    old1 = read_text(rec1);
+    jsize = file_size(jpath);
+
+    /* a power loss after the log line, before the record and journal
+     * writes reached the disk: replay puts them back */
+    commit_and_die(dir);
+    logged = read_text(wal);
+    write_text(rec1, old1, "w");
+    ck_assert_int_eq(unlink(rec2), 0);
+    ck_assert_int_eq(truncate(jpath, jsize), 0);
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(nwarnings(r), 0);
+    assert_info(r, 1, 1, true, NULL);
+    assert_info(r, 2, 0, true, NULL);
+    assert_pending(r, (const int[][2]){{1, 1}, {2, 0}}, 2);
+    ck_assert_int_eq(file_size(wal), 0);   /* replayed, then emptied */
+    cer_registry_close(r);
+    r = open_reg(dir, CER_STORE_RDONLY);   /* the files themselves were restored */
+    assert_info(r, 1, 1, true, NULL);
+    assert_info(r, 2, 0, true, NULL);
+    assert_pending(r, (const int[][2]){{1, 1}, {2, 0}}, 2);
+    cer_registry_close(r);
+
+    /* replay is idempotent: the same log again (its emptying lost) changes
+     * nothing, and an entry published since is not made pending again */
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(jdone(r, 1, 1), 0);
+    cer_registry_close(r);
+    write_text(wal, logged, "w");
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(nwarnings(r), 0);
+    assert_info(r, 1, 1, true, NULL);
+    assert_info(r, 2, 0, true, NULL);
+    assert_pending(r, (const int[][2]){{2, 0}}, 1);
+    cer_registry_close(r);
+
+    /* a read-only open applies the log in memory and leaves it */
+    write_text(rec1, old1, "w");
+    write_text(wal, logged, "w");
+    r = open_reg(dir, CER_STORE_RDONLY);
+    assert_info(r, 1, 1, true, NULL);
+    {
+        char *now = read_text(rec1);
+        ck_assert_str_eq(now, old1);
+        free(now);
+    }
+    cer_registry_close(r);
+    ck_assert_int_eq(file_size(wal), (off_t)strlen(logged));
+
+    /* a torn last line (a crash while appending it) is cut off: its change
+     * was never acknowledged */
+    torn = strdup(logged);
+    ck_assert_ptr_nonnull(torn);
+    torn[strlen(torn) - 10] = '\0';   /* the second line loses its end */
+    write_text(rec1, old1, "w");
+    ck_assert_int_eq(unlink(rec2), 0);
+    write_text(wal, torn, "w");
+    r = open_reg(dir, 0);
+    ck_assert(has_warning(r, "incomplete last line"));
+    assert_info(r, 1, 1, true, NULL);
+    assert_absent(r, 2);
+    cer_registry_close(r);
+
+    /* a tip recorded after the logged one (its record durable, its line
+     * gone with a checkpoint) is never moved back by the replay */
+    {
+        char key[CER_STREAMID_STR_MAX], cid[CER_CID_STR_MAX], text[1024];
+        cer_cid t7 = tip_of(1, 7);
+        cer_streamref_to_string(key, sizeof key, &id1);
+        cer_cid_to_string(cid, sizeof cid, &t7);
+        snprintf(text, sizeof text, "{\"streamId\":\"%s\",\"tip\":\"%s\",\"pinned\":true,\"alias\":null,\"updated\":1}\n",
+                 key, cid);
+        write_text(rec1, text, "w");
+        write_text(wal, logged, "w");
+        r = open_reg(dir, 0);
+        ck_assert_int_eq(nwarnings(r), 0);
+        assert_info(r, 1, 7, true, NULL);
+        assert_info(r, 2, 0, true, NULL);
+        cer_registry_close(r);
+    }
+
+    /* a bad complete line is skipped with a warning, the rest replayed */
+    write_text(rec1, old1, "w");
+    write_text(wal, "{\"streamId\":\"nope\"}\n", "w");
+    write_text(wal, logged, "a");
+    r = open_reg(dir, 0);
+    ck_assert(has_warning(r, "wal.jsonl line 1: skipped"));
+    assert_info(r, 1, 1, true, NULL);
+    cer_registry_close(r);
+
+    free(torn);
+    free(logged);
+    free(old1);
+    free(dir);
+    rm_tmpdir(base);
+}
+END_TEST
+
+/* What the log's blocks go back through at open. */
+typedef struct put_seen {
+    int n;
+    cer_cid cids[4];
+    size_t lens[4];
+} put_seen;
+
+static int put_cb(void *arg, const cer_cid *cid, const uint8_t *data, size_t len)
+{
+    put_seen *p = arg;
+
+    (void)data;
+    ck_assert_int_lt(p->n, 4);
+    p->cids[p->n] = *cid;
+    p->lens[p->n++] = len;
+    return p->n == 2 ? -EBADMSG : 0;   /* the second is refused (not its CID) */
+}
+
+START_TEST(test_log_blocks)
+{
+    char *base = make_tmpdir(), *dir = sub(base, "s"), wal[4096];
+    cer_cid a = tip_of(5, 0), b = tip_of(5, 1);
+    cer_registry *r;
+    put_seen seen = {0};
+    pid_t pid;
+    int status;
+
+    snprintf(wal, sizeof wal, "%s/wal.jsonl", dir);
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(cer_registry_log_blocks_of(r, NULL, put_cb, &seen), 0);   /* none */
+    ck_assert_int_eq(seen.n, 0);
+    ck_assert_int_eq(cer_registry_log_block(r, &a, (const uint8_t *)"x", CER_BLOCK_MAX + 1), -EFBIG);
+    cer_registry_close(r);
+
+    /* a child logs two blocks and a record, and dies */
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        cer_stream_info info = info_of(5, 1, true, NULL);
+        r = NULL;
+        if (cer_registry_open(&r, dir, 0) != 0 || cer_registry_log_block(r, &a, (const uint8_t *)"first", 5) != 0 ||
+            cer_registry_log_block(r, &b, (const uint8_t *)"\0\1\2", 3) != 0 || cer_registry_commit(r, &info, true) != 0)
+            _exit(3);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child ended with %d", WEXITSTATUS(status));
+
+    /* until the store has them, the log stays (a close does not empty it) */
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(nwarnings(r), 0);
+    assert_info(r, 5, 1, true, NULL);
+    cer_registry_close(r);
+    ck_assert_int_gt(file_size(wal), 0);
+
+    r = open_reg(dir, 0);
+    ck_assert_int_eq(cer_registry_log_blocks_of(r, dir, put_cb, &seen), 0);
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert(cer_cid_equal(&seen.cids[0], &a) && seen.lens[0] == 5);
+    ck_assert(cer_cid_equal(&seen.cids[1], &b) && seen.lens[1] == 3);
+    ck_assert_int_eq(file_size(wal), 0);   /* in the store: emptied */
+    cer_registry_close(r);
+
+    /* a checkpoint empties the log once it passes its bound */
+    {
+        static uint8_t big[CER_BLOCK_MAX];
+        r = open_reg(dir, CER_STORE_NOSYNC);
+        for (int i = 0; i < 8; i++) {
+            cer_cid c = tip_of(6, i);
+            ck_assert_int_eq(cer_registry_log_block(r, &c, big, sizeof big), 0);
+            ck_assert_int_le(file_size(wal), CER_REGISTRY_LOG_MAX + 2 * CER_BLOCK_MAX);
+        }
+        ck_assert_int_lt(file_size(wal), 8 * CER_BLOCK_MAX);
+        cer_registry_close(r);
+    }
+
+    /* a block line that does not decode is skipped with a warning */
+    write_text(wal, "{\"cid\":\"bafy\",\"block\":\"!!\"}\n", "w");
+    r = open_reg(dir, 0);
+    ck_assert(has_warning(r, "wal.jsonl line 1: skipped"));
+    seen.n = 0;
+    ck_assert_int_eq(cer_registry_log_blocks_of(r, dir, put_cb, &seen), 0);
+    ck_assert_int_eq(seen.n, 0);
+    cer_registry_close(r);
+    free(dir);
+    rm_tmpdir(base);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Threads, size, crashes                                               */
 /* ------------------------------------------------------------------ */
 
@@ -952,6 +1195,57 @@ END_TEST
 #define CRASH_PER_ROUND 100000
 
 /* Publishes an entry from inside journal_list (which holds no lock). */
+/* Group commit: threads committing their own streams at once share the
+ * log's syncs; every change and journal entry is there, in order, after a
+ * reopen. */
+typedef struct gc_arg {
+    cer_registry *r;
+    int n, rc;
+} gc_arg;
+
+#define GC_THREADS 6
+#define GC_COMMITS 40
+
+static void *gc_writer(void *arg)
+{
+    gc_arg *a = arg;
+
+    for (int k = 0; k < GC_COMMITS && a->rc == 0; k++) {
+        cer_stream_info info = info_of(a->n, k, true, NULL);
+        a->rc = cer_registry_commit(a->r, &info, true);
+    }
+    return NULL;
+}
+
+START_TEST(test_group_commit)
+{
+    char *base = make_tmpdir(), *dir = sub(base, "s");
+    cer_registry *r = open_reg(dir, 0);
+    pthread_t t[GC_THREADS];
+    gc_arg a[GC_THREADS];
+
+    for (int i = 0; i < GC_THREADS; i++) {
+        a[i] = (gc_arg){r, 100 + i, 0};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, gc_writer, &a[i]), 0);
+    }
+    for (int i = 0; i < GC_THREADS; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_msg(a[i].rc == 0, "writer %d: %d", i, a[i].rc);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < GC_THREADS; i++)
+            assert_info(r, 100 + i, GC_COMMITS - 1, true, NULL);
+        ck_assert_int_eq(cer_registry_journal_count(r), GC_THREADS * GC_COMMITS);
+        cer_registry_close(r);
+        r = open_reg(dir, 0);
+        ck_assert_int_eq(nwarnings(r), 0);
+    }
+    cer_registry_close(r);
+    free(dir);
+    rm_tmpdir(base);
+}
+END_TEST
+
 static int settle_cb(const cer_streamref *id, const cer_cid *tip, void *arg)
 {
     return cer_registry_journal_done(arg, id, tip) == 0 ? 0 : 1;
@@ -1102,12 +1396,15 @@ Suite *registry_suite(void)
 
     tcase_add_test(journal, test_journal);
     tcase_add_test(journal, test_journal_compaction);
+    tcase_add_test(journal, test_log);
+    tcase_add_test(journal, test_log_blocks);
     tcase_set_timeout(journal, 120);
     suite_add_tcase(s, journal);
 
     tcase_add_test(stress, test_threads);
     tcase_add_test(stress, test_many);
     tcase_add_test(stress, test_crash);
+    tcase_add_test(stress, test_group_commit);
     tcase_set_timeout(stress, 600);
     suite_add_tcase(s, stress);
     return s;
