@@ -194,6 +194,26 @@ static int unhex_sig(uint8_t sig[65], size_t *len, const char *s)
     return 0;
 }
 
+/* ethers' verifyMessage: the signer of the message's UTF-8, U+0000 held
+ * here as C0 80 (see ceramic.h) signed as the byte 00. */
+static int recover(char signer[CER_ETH_ADDRESS_MAX], const char *message, const uint8_t *sig, size_t siglen)
+{
+    size_t len = strlen(message), n = 0;
+    uint8_t *m = malloc(len + 1);
+    int rc;
+
+    if (!m)
+        return cer_err(-ENOMEM, "caip10: out of memory");
+    for (size_t i = 0; i < len; i++) {
+        bool nul = (unsigned char)message[i] == 0xc0 && (unsigned char)message[i + 1] == 0x80;
+        m[n++] = nul ? 0 : (uint8_t)message[i];
+        i += nul;
+    }
+    rc = cer_eip191_recover(signer, m, n, sig, siglen);
+    free(m);
+    return rc;
+}
+
 /* js's `!== 2` / `=== 1` on the version field. */
 static bool version_is(const cJSON *v, double want)
 {
@@ -212,8 +232,7 @@ static int verify_eoa(account *a, const cJSON *proof, const char *message)
 
     if (!cJSON_IsString(sigv))
         return cer_err(-EKEYREJECTED, "link proof: no signature");
-    if ((rc = unhex_sig(sig, &siglen, sigv->valuestring)) < 0 ||
-        (rc = cer_eip191_recover(signer, (const uint8_t *)message, strlen(message), sig, siglen)) < 0)
+    if ((rc = unhex_sig(sig, &siglen, sigv->valuestring)) < 0 || (rc = recover(signer, message, sig, siglen)) < 0)
         return cer_err_wrap(rc, "link proof");
     if (!version_is(version, 2)) {  /* toV2Proof */
         const cJSON *addr = get(proof, "address"), *chain = get(proof, "chainId");

@@ -125,6 +125,7 @@ const streams = [
     ['tampered timestamp field', async () => { const p = await linkProof(a, DID2, T + 200); p.timestamp = T + 300; return p }],
     ['signature 0x1b/0x1c v as 0/1', async () => { const p = await linkProof(a, DID1, T + 400); p.signature = p.signature.slice(0, -2) + (p.signature.endsWith('1b') ? '00' : '01'); return p }],
     ['account in checksum case', async () => { const p = await linkProof(a, DID2, T + 500); p.account = `${a.address}@eip155:1`; return p }],
+    ['U+0000 in the DID, U+00A0 after it', () => linkProof(a, 'did:key:z6Mk\u0000x\u00a0tail', T + 550)],
     ['clear', () => linkProof(a, '', T + 600)]
   ]),
   await stream('wrong account', accountB, [
