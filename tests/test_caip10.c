@@ -66,7 +66,7 @@ START_TEST(js_links)
                 rejected++;
         }
     }
-    ck_assert_int_eq(accepted, 7);
+    ck_assert_int_eq(accepted, 8);
     ck_assert_int_eq(rejected, 5);
     cer_store_close(store);
     cJSON_Delete(v);

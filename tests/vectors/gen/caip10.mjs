@@ -145,3 +145,21 @@ const out = {
   streams
 }
 fs.writeFileSync(new URL('../js-caip10.json', import.meta.url), JSON.stringify(out, null, 1) + '\n')
+
+// Two CAR v1 files for `ceramicfs import` (header {roots, version: 1}, then varint || CID || block) of
+// the first stream: caip10-link.car up to 'relink DID2 later'; caip10-old.car up to 'older timestamp'
+// (refused; what stands is 'same timestamp').
+function varint (n) { const b = []; while (n >= 0x80) { b.push((n & 0x7f) | 0x80); n >>>= 7 } b.push(n); return Buffer.from(b) }
+function writeCar (file, last) {
+  const s = streams[0]
+  const bs = [s.genesis, ...s.updates.slice(0, s.updates.findIndex((u) => u.what === last) + 1)]
+  const header = dagCbor.encode({ roots: [CID.parse(bs[bs.length - 1].cid)], version: 1 })
+  const parts = [varint(header.length), Buffer.from(header)]
+  for (const b of bs) {
+    const bytes = Buffer.concat([Buffer.from(CID.parse(b.cid).bytes), Buffer.from(b.hex, 'hex')])
+    parts.push(varint(bytes.length), bytes)
+  }
+  fs.writeFileSync(new URL(`../${file}`, import.meta.url), Buffer.concat(parts))
+}
+writeCar('caip10-link.car', 'relink DID2 later')
+writeCar('caip10-old.car', 'older timestamp')
