@@ -3,9 +3,11 @@
  * js-ceramic 2.44's own commits and its handler's verdict on each
  * (tests/vectors/js-caip10.json, from gen/caip10.mjs): accepted updates
  * give js's content (the linked DID) and metadata, rejected ones fail to
- * load; and an ERC-1271 proof, which is refused as unverified.
+ * load; an ERC-1271 proof, which is refused as unverified; a proof
+ * against the last anchor's time.
  */
 #include "testutil.h"
+#include "caip10.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -134,6 +136,47 @@ START_TEST(refused_proofs)
 }
 END_TEST
 
+/* Anchored: a proof older than the last anchor's time is refused, one at
+ * or after it accepted (the handler's anchorTimestampFromState branch). */
+START_TEST(anchored_time)
+{
+    cJSON *v = tu_load_json("js-caip10.json");
+    const cJSON *s = tu_get(v, "streams/0"), *u = tu_get(s, "updates/1");
+    cJSON *commit = NULL, *content, *meta;
+    cer_store *store;
+    cer_streamref id;
+    cer_state *st = NULL;
+    cer_cid g, c;
+    uint8_t *bytes;
+    size_t len;
+
+    ck_assert_str_eq(tu_str(u, "what"), "relink DID2 later");  /* timestamp T + 100 */
+    ck_assert_int_eq(cer_store_open_mem(&store), 0);
+    ck_assert_int_eq(cer_streamref_parse(&id, tu_str(s, "stream_id")), 0);
+    put_block(store, tu_get(s, "genesis"), &g);
+    put_block(store, tu_get(s, "updates/0"), &c);
+    ck_assert_int_eq(cer_state_load(&st, store, &id, &c), 0);
+    bytes = tu_unhex(tu_str(u, "hex"), &len);
+    ck_assert_int_eq(cer_dagcbor_decode(&commit, bytes, len), 0);
+    st->anchor_status = CER_ANCHOR_ANCHORED;
+    st->log[st->log_len - 1].timestamp = 1700000101;
+    ck_assert_int_eq(cer_caip10_update(&content, &meta, st, cJSON_GetObjectItem(commit, "data")), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "too old"));
+    ck_assert_ptr_null(content);
+    st->log[st->log_len - 1].timestamp = 1700000100;
+    ck_assert_int_eq(cer_caip10_update(&content, &meta, st, cJSON_GetObjectItem(commit, "data")), 0);
+    ck_assert(cer_json_equal(content, tu_get(u, "js/content")));
+    ck_assert(cer_json_equal(meta, tu_get(u, "js/metadata")));
+    cJSON_Delete(content);
+    cJSON_Delete(meta);
+    cJSON_Delete(commit);
+    free(bytes);
+    cer_state_free(st);
+    cer_store_close(store);
+    cJSON_Delete(v);
+}
+END_TEST
+
 static Suite *caip10_suite(void)
 {
     Suite *s = suite_create("caip10");
@@ -141,6 +184,7 @@ static Suite *caip10_suite(void)
 
     tcase_add_test(tc, js_links);
     tcase_add_test(tc, refused_proofs);
+    tcase_add_test(tc, anchored_time);
     suite_add_tcase(s, tc);
     return s;
 }
