@@ -165,15 +165,22 @@ out:
 
 /* The stream type of a genesis: a header 'model' makes it a Model (when
  * it is the meta-model, an UNLOADABLE StreamID) or a ModelInstanceDocument;
+ * an unsigned one of family "caip10-..." whose controller is an account
+ * ("address@chain", no DID: no tile could be updated) a Caip10Link;
  * anything else is a TileDocument. */
 static uint64_t genesis_type(const cer_commit *g)
 {
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(g->payload, "header");
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(h, "model");
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(h, "family");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(h, "controllers");
     uint8_t b[CER_STREAMID_BYTES_MAX];
     cer_streamref ref;
     int n;
 
+    if (!m && !g->is_signed && cJSON_IsString(f) && strncmp(f->valuestring, "caip10-", 7) == 0 &&
+        cJSON_IsArray(c) && cJSON_IsString(c->child) && strchr(c->child->valuestring, '@'))
+        return CER_STREAM_CAIP10_LINK;
     if (!m)
         return CER_STREAM_TILE;
     if ((n = cer_json_get_bytes(b, sizeof b, m)) < 0 || cer_streamref_from_bytes(&ref, b, (size_t)n) < 0)

@@ -875,9 +875,10 @@ const cer_cid *cer_state_tip(const cer_state *st);
  * return value is the (negative) error of the rejected commit, with its
  * reason in cer_errmsg() naming the commit. If nothing is valid (genesis
  * bad or missing) *out is NULL; so is it on -ENOMEM, which is no verdict on
- * any commit. Stream types: TileDocument, Model and
+ * any commit. Stream types: TileDocument, Model,
  * ModelInstanceDocument (the last two read-only; MID content is not
- * validated against its Model); others fail with -ENOTSUP. */
+ * validated against its Model) and Caip10Link (read-only; eip155 account
+ * proofs only, others -ENOTSUP); others fail with -ENOTSUP. */
 int cer_state_load(cer_state **out, cer_store *store, const cer_streamref *id, const cer_cid *tip);
 /* Apply one more commit whose prev is st's tip (no re-walk). On failure st
  * is unchanged. */

@@ -12,6 +12,8 @@
  *     genesis, then anchors only),
  *   - packages/stream-model-instance-handler/src/
  *     model-instance-document-handler.ts (ModelInstanceDocument),
+ *   - packages/stream-caip10-link-handler/src/caip10-link-handler.ts
+ *     (Caip10Link: caip10.c),
  *   - packages/stream-handler-common/src/anchor-commit-utils.ts and
  *     packages/core/src/stream-loading/anchor-timestamp-extractor.ts
  *     (anchor commits, Merkle path, timestamps),
@@ -44,12 +46,13 @@
  * the Model (MID content is NOT validated against its model, nor are the
  * model's relations, account relation or immutable fields; the Model's
  * own JSON Schema is not checked either), DID methods other than did:key,
- * did:pkh and did:3 (-ENOTSUP), Caip10Link (its link proofs are
- * blockchain signatures, -ENOTSUP) and unknown stream types (-ENOTSUP).
+ * did:pkh and did:3 (-ENOTSUP), Caip10Link proofs other than eip155
+ * EOA signatures (caip10.c, -ENOTSUP) and unknown stream types (-ENOTSUP).
  */
 #include "state.h"
 #include "buf.h"
 #include "cacao.h"
+#include "caip10.h"
 #include "clock.h"
 #include "dagjose.h"
 #include "did3.h"
@@ -1005,10 +1008,34 @@ static int mid_update(change *ch, const cer_state *st, const cer_commit *c, cons
 }
 
 /* ------------------------------------------------------------------ */
+/* Caip10Link (type 1): caip10.c                                        */
+/* ------------------------------------------------------------------ */
+
+/* An unsigned genesis (js's SignatureStatus.GENESIS) with no data. */
+static int caip10_genesis(change *ch, const cer_commit *c, const cJSON *header, const cJSON *data)
+{
+    if (c->is_signed)
+        return cer_err(-EINVAL, "a Caip10Link genesis is not signed");
+    ch->signature = CER_SIG_GENESIS;
+    return cer_caip10_genesis(&ch->content, &ch->metadata, header, data);
+}
+
+/* An unsigned DAG-CBOR commit whose data is a link proof. */
+static int caip10_update(change *ch, const cer_state *st, const cer_commit *c, const cJSON *header,
+                         const cJSON *data)
+{
+    (void)header;
+    if (c->is_signed)
+        return cer_err(-EINVAL, "a Caip10Link update is a link proof, not a signed commit");
+    return cer_caip10_update(&ch->content, &ch->metadata, st, data);
+}
+
+/* ------------------------------------------------------------------ */
 /* Genesis and data commits of any type                                 */
 /* ------------------------------------------------------------------ */
 
 static const stream_rules all_rules[] = {
+    {CER_STREAM_CAIP10_LINK, caip10_genesis, caip10_update},
     {CER_STREAM_TILE, tile_genesis, tile_update},
     {CER_STREAM_MODEL, model_genesis, model_update},
     {CER_STREAM_MID, mid_genesis, mid_update},
@@ -1026,9 +1053,6 @@ static int unsupported_type(uint64_t type)
 {
     const char *name = cer_stream_type_name(type);
 
-    if (type == CER_STREAM_CAIP10_LINK)
-        return cer_err(-ENOTSUP, "stream type caip10-link (1) cannot be verified: its link proofs are "
-                       "blockchain account signatures, which are not checked here");
     if (name)
         return cer_err(-ENOTSUP, "stream type %s (%llu) has no commit log to load", name,
                        (unsigned long long)type);

@@ -380,6 +380,20 @@ else ok "secret.not_exposed (no file of the mount, no daemon message holds the s
 umount_fs
 if grep -q -i -F -e "$seed" -e "$b64" -e "$b64u" "$T/daemon.log"; then bad "secret.not_logged"; else ok "secret.not_logged"; fi
 
+# ---- a Caip10Link made by js (tests/vectors/gen/caip10.mjs): its linked
+# DID as content.json, read-only ----
+VEC=$(dirname "$0")/vectors
+C10=$(jq -r '.streams[0].stream_id' "$VEC/js-caip10.json")
+C10DID=$(jq '.streams[0].updates[] | select(.what == "relink DID2 later") | .js.content' "$VEC/js-caip10.json")
+t $CFS import --state "$T/c10" "$VEC/caip10-link.car" >/dev/null 2>"$T/err" || bad "caip10.import: $(cat "$T/err")"
+mount_fs --state "$T/c10"
+eq caip10.content "$(t cat "$M/$C10/content.json")" "$C10DID"
+eq caip10.type "$(t jq -r .type "$M/$C10/.meta.json")" caip10-link
+eq caip10.mode "$(stat -c %A "$M/$C10/content.json")" -r--r--r--
+errno_is caip10.readonly "Permission denied" sh -c "echo '\"did:key:z6Mkx\"' > '$M/$C10/content.json'"
+eq caip10.kept "$(t cat "$M/$C10/content.json")" "$C10DID"
+umount_fs
+
 # ---- the state verifies ----
 if t $CFS verify --state "$S" >"$T/verify" 2>&1; then ok verify; else bad "verify: $(head -5 "$T/verify")"; fi
 

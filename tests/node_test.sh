@@ -193,6 +193,17 @@ code car.pkh.forged 1 $CFS import --state "$T/pkh3" "$V/cacao-forged.car"
 eq car.pkh.forged.why "$(grep -c 'capability does not have appropriate permissions' "$T/err")" 1
 eq car.pkh.forged.kept "$($CFS show --state "$T/pkh3" "$PKH" | jq -c .)" '{"hello":"update-tile"}'
 
+# a Caip10Link made by js (gen/caip10.mjs) imports with its linked DID; one
+# whose last proof is older than the update before it stops before it
+C10=$(jq -r '.streams[0].stream_id' "$V/js-caip10.json")
+code car.caip10 0 $CFS import --state "$T/c10" "$V/caip10-link.car"
+eq car.caip10.did "$($CFS show --state "$T/c10" "$C10")" \
+    "$(jq '.streams[0].updates[] | select(.what == "relink DID2 later") | .js.content' "$V/js-caip10.json")"
+code car.caip10.old 1 $CFS import --state "$T/c10b" "$V/caip10-old.car"
+eq car.caip10.old.why "$(grep -c 'proof timestamp too old' "$T/err")" 1
+eq car.caip10.old.kept "$($CFS show --state "$T/c10b" "$C10")" \
+    "$(jq '.streams[0].updates[] | select(.what == "same timestamp") | .js.content' "$V/js-caip10.json")"
+
 # writing as an Ethereum account: the node's documents are the did:pkh's,
 # signed by a session key under a CACAO the node made (ceramicfs account)
 jq -r '"0x" + .accounts[0].secret_hex' "$V/js-cacao.json" >"$T/eth.key"
