@@ -16,11 +16,19 @@
  * contract proofs need a chain call and other chains their own schemes:
  * those are refused (-ENOTSUP) rather than trusted.
  * Like js, the proof's timestamp field is not part of what is signed.
+ *
+ * It also makes them, for an Ethereum key the user holds, as
+ * stream-caip10-link 2.34 and blockchain-utils-linking 2.23 do
+ * (Caip10Link.fromAccount, EthereumAuthProvider.createLink): the
+ * genesis of "<lower-case address>@eip155:<chain>", and a version 2
+ * ethereum-eoa proof over "Link this account to your identity\n\n<did>
+ * \nTimestamp: <seconds>" (an empty DID clears the link).
  */
 #include "caip10.h"
 #include "eip191.h"
 #include "error.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,4 +348,109 @@ oom:
     cJSON_Delete(*metadata);
     *content = *metadata = NULL;
     return cer_err(-ENOMEM, "caip10: out of memory");
+}
+
+/* ------------------------------------------------------------------ */
+/* Making them                                                          */
+/* ------------------------------------------------------------------ */
+
+/* "<lower-case address>@eip155:<chain>", the account js's links name. */
+static int eth_account(char *out, size_t cap, const uint8_t secret[32], uint64_t chain)
+{
+    char addr[CER_ETH_ADDRESS_MAX];
+    int rc;
+
+    if ((rc = cer_eth_address(addr, secret)) < 0)
+        return rc;
+    for (char *c = addr; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    if (snprintf(out, cap, "%s@eip155:%llu", addr, (unsigned long long)chain) >= (int)cap)
+        return cer_err(-ENOSPC, "caip10: account too long");
+    return 0;
+}
+
+/* The DAG-CBOR block of v and its CID (v consumed). */
+static int block_of(cer_buf *block, cer_cid *cid, cJSON *v)
+{
+    int rc;
+
+    block->len = 0;
+    if (!v)
+        return cer_err(-ENOMEM, "caip10: out of memory");
+    if ((rc = cer_dagcbor_encode(block, v, CER_DAGJSON)) == 0)
+        rc = cer_cid_of_block(cid, CER_CODEC_DAG_CBOR, block->data, block->len);
+    cJSON_Delete(v);
+    return rc;
+}
+
+int cer_caip10_make_genesis(cer_buf *block, cer_cid *cid, const uint8_t secret[32], uint64_t chain)
+{
+    char acct[CER_ETH_ADDRESS_MAX + 32], family[48];
+    cJSON *g = cJSON_CreateObject(), *h = g ? cJSON_AddObjectToObject(g, "header") : NULL, *c;
+    int rc;
+
+    if ((rc = eth_account(acct, sizeof acct, secret, chain)) < 0) {
+        cJSON_Delete(g);
+        return rc;
+    }
+    snprintf(family, sizeof family, "caip10-eip155:%llu", (unsigned long long)chain);
+    if (!h || !(c = cJSON_AddArrayToObject(h, "controllers")) ||
+        !cJSON_AddItemToArray(c, cJSON_CreateString(acct)) || !cJSON_AddStringToObject(h, "family", family)) {
+        cJSON_Delete(g);
+        g = NULL;
+    }
+    return block_of(block, cid, g);
+}
+
+static cJSON *link_of(const cer_cid *cid)
+{
+    char s[CER_CID_STR_MAX];
+    cJSON *o = cJSON_CreateObject();
+
+    if (o && (cer_cid_to_string(s, sizeof s, cid) < 0 || !cJSON_AddStringToObject(o, "/", s))) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    return o;
+}
+
+int cer_caip10_make_link(cer_buf *block, cer_cid *cid, const cer_cid *genesis, const cer_cid *prev,
+                         const uint8_t secret[32], uint64_t chain, const char *did, int64_t timestamp)
+{
+    char acct[CER_ETH_ADDRESS_MAX + 32], hex[2 + 130 + 1];
+    uint8_t sig[65];
+    cJSON *u = NULL, *d = NULL;
+    char *msg = NULL;
+    int rc, n;
+
+    if (!did)
+        did = "";
+    if (strlen(did) > 2048 || strpbrk(did, " \t\r\n"))
+        return cer_err(-EINVAL, "caip10: '%s' is not a DID to link", did);
+    if (timestamp < 0)
+        return cer_err(-EINVAL, "caip10: a negative timestamp");
+    if ((rc = eth_account(acct, sizeof acct, secret, chain)) < 0)
+        return rc;
+    n = snprintf(NULL, 0, "Link this account to your identity\n\n%s \nTimestamp: %lld", did, (long long)timestamp);
+    if (!(msg = malloc((size_t)n + 1)))
+        return cer_err(-ENOMEM, "caip10: out of memory");
+    snprintf(msg, (size_t)n + 1, "Link this account to your identity\n\n%s \nTimestamp: %lld", did,
+             (long long)timestamp);
+    if ((rc = cer_eip191_sign(sig, (const uint8_t *)msg, (size_t)n, secret)) < 0)
+        goto out;
+    hex[0] = '0', hex[1] = 'x';
+    for (size_t i = 0; i < sizeof sig; i++)
+        snprintf(hex + 2 + 2 * i, 3, "%02x", sig[i]);
+    if (!(u = cJSON_CreateObject()) || !(d = cJSON_AddObjectToObject(u, "data")) ||
+        !cJSON_AddNumberToObject(d, "version", 2) || !cJSON_AddStringToObject(d, "type", "ethereum-eoa") ||
+        !cJSON_AddStringToObject(d, "message", msg) || !cJSON_AddStringToObject(d, "signature", hex) ||
+        !cJSON_AddStringToObject(d, "account", acct) || !cJSON_AddNumberToObject(d, "timestamp", (double)timestamp) ||
+        !cJSON_AddItemToObject(u, "id", link_of(genesis)) || !cJSON_AddItemToObject(u, "prev", link_of(prev))) {
+        cJSON_Delete(u);
+        u = NULL;
+    }
+    rc = block_of(block, cid, u);
+out:
+    free(msg);
+    return rc;
 }

@@ -537,6 +537,18 @@ int cer_mid_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *ge
  * model's JSON Schema is not done yet. */
 int cer_mid_content_check(const cJSON *model_def, const cJSON *content);
 
+/* Caip10Link (caip10.c) for an Ethereum key the user holds, as
+ * stream-caip10-link 2.34 and blockchain-utils-linking 2.23 make it: the
+ * deterministic genesis {header: {controllers: ["<lower-case
+ * address>@eip155:<chain>"], family: "caip10-eip155:<chain>"}} (unsigned
+ * DAG-CBOR), and an update {id, prev, data: a version 2 "ethereum-eoa"
+ * LinkProof} whose personal_sign covers "Link this account to your
+ * identity\n\n<did> \nTimestamp: <timestamp>" (did NULL or "": the
+ * link cleared). The block and its CID in *block (reset) and *cid. */
+int cer_caip10_make_genesis(cer_buf *block, cer_cid *cid, const uint8_t secret[32], uint64_t chain);
+int cer_caip10_make_link(cer_buf *block, cer_cid *cid, const cer_cid *genesis, const cer_cid *prev,
+                         const uint8_t secret[32], uint64_t chain, const char *did, int64_t timestamp);
+
 /* An anchor (time) commit {id?, prev, proof, path}. */
 typedef struct cer_anchor_commit {
     bool has_id;

@@ -35,6 +35,7 @@ static const struct {
     {"import", cfs_cmd_import, "load documents from a CAR file, verified"},
     {"did", cfs_cmd_did, "print this node's did:key (creates the key on first use)"},
     {"account", cfs_cmd_account, "write as the node's did:key or an Ethereum account (did:pkh, --eth-key)"},
+    {"link", cfs_cmd_link, "link an Ethereum account to a DID (a Caip10Link), or --clear the link"},
     {"dag", cfs_cmd_dag, "encode dag-json to a DAG-CBOR block, or decode a block"},
     {"streamid", cfs_cmd_streamid, "make or parse a StreamID / CommitID"},
     {"sign", cfs_cmd_sign, "sign a dag-json payload as a DAG-JOSE block"},

@@ -196,5 +196,24 @@ refused model.open_object $CFS create $M --model-def "$(jq -c '.schema.additiona
 refused model.and_content $CFS create $M --model-def @"$T/list.json" --content '{}'
 refused mid.and_header $CFS create $M --model "$LIST" --content '{}' --header '{}'
 
+# ---- link: an Ethereum account linked to a DID (Caip10Link), js's key ----
+V=$(dirname "$0")/vectors/js-caip10.json
+L="--state $T/l"
+jq -r '.keys[0].secret' "$V" >"$T/eth.key" && chmod 600 "$T/eth.key"
+D1=did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK
+$CFS link $L --eth-key "$T/eth.key" --did $D1 >"$T/link.json"
+eq link.js_streamid "$(jq -r .streamId "$T/link.json")" "$(jq -r '.streams[0].stream_id' "$V")"
+LS=$(jq -r .streamId "$T/link.json")
+eq link.show "$($CFS show $L "$LS")" "\"$D1\""
+eq link.controller "$($CFS show $L "$LS" --meta | jq -r '.metadata.controllers[0]')" \
+    "$(jq -r '.streams[0].genesis.js.metadata.controllers[0]' "$V")"
+eq link.clear "$($CFS link $L --eth-key "$T/eth.key" --clear | jq -c .did)$($CFS show $L "$LS")" 'nullnull'
+eq link.log "$($CFS log $L "$LS" | jq -r .type | tr '\n' ' ')" 'genesis signed signed '
+eq link.verify "$($CFS verify $L | jq -r .ok)" true
+refused link.no_did $CFS link $L --eth-key "$T/eth.key"
+refused link.not_a_did $CFS link $L --eth-key "$T/eth.key" --did nobody
+$CFS did --state "$T/l2" >/dev/null 2>&1
+refused link.ed25519_key $CFS link $L --eth-key "$T/l2/key" --did $D1
+
 if [ $fails -ne 0 ]; then echo "cli_test: $fails failures"; exit 1; fi
 echo "cli_test: all passed"

@@ -177,6 +177,71 @@ START_TEST(anchored_time)
 }
 END_TEST
 
+/* The CID string of a dag-json link {"/": cid} at key of o. */
+static const char *link_str(const cJSON *o, const char *key)
+{
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tu_get(o, key), "/"));
+
+    ck_assert_ptr_nonnull(s);
+    return s;
+}
+
+/* Made here for js's key: the genesis and the link proofs of js's first
+ * stream, byte for byte (RFC 6979 signatures, as ethers makes them). */
+START_TEST(made_as_js)
+{
+    static const char *const same[] = {"link DID1", "relink DID2 later", "clear"};
+    cJSON *v = tu_load_json("js-caip10.json");
+    const cJSON *s = tu_get(v, "streams/0"), *u;
+    size_t n, made = 0;
+    uint8_t *secret = tu_unhex(tu_str(v, "keys/0/secret") + 2, &n);
+    cer_buf b = CER_BUF_INIT;
+    cer_cid cid;
+    char cs[CER_CID_STR_MAX];
+
+    ck_assert_uint_eq(n, 32);
+    ck_assert_int_eq(cer_caip10_make_genesis(&b, &cid, secret, 1), 0);
+    cer_cid_to_string(cs, sizeof cs, &cid);
+    ck_assert_str_eq(cs, tu_str(s, "genesis/cid"));
+    cJSON_ArrayForEach(u, tu_get(s, "updates")) {
+        size_t len;
+        uint8_t *bytes;
+        cJSON *commit = NULL;
+        const char *msg, *did, *end;
+        char didbuf[256] = "";
+        cer_cid id, prev;
+
+        for (n = 0; n < sizeof same / sizeof same[0] && strcmp(same[n], tu_str(u, "what")) != 0; n++)
+            ;
+        if (n == sizeof same / sizeof same[0])
+            continue;
+        bytes = tu_unhex(tu_str(u, "hex"), &len);
+        ck_assert_int_eq(cer_dagcbor_decode(&commit, bytes, len), 0);
+        ck_assert_int_eq(cer_cid_parse(&id, link_str(commit, "id")), 0);
+        ck_assert_int_eq(cer_cid_parse(&prev, link_str(commit, "prev")), 0);
+        msg = tu_str(commit, "data/message");
+        did = strstr(msg, "\n\n") + 2;
+        end = strstr(did, " \nTimestamp: ");
+        ck_assert_ptr_nonnull(end);
+        memcpy(didbuf, did, (size_t)(end - did));
+        ck_assert_int_eq(cer_caip10_make_link(&b, &cid, &id, &prev, secret, 1, didbuf,
+                                              (int64_t)cJSON_GetNumberValue(tu_get(commit, "data/timestamp"))),
+                         0);
+        ck_assert_uint_eq(b.len, len);
+        ck_assert_msg(memcmp(b.data, bytes, len) == 0, "%s: not js's bytes", tu_str(u, "what"));
+        made++;
+        cJSON_Delete(commit);
+        free(bytes);
+    }
+    ck_assert_uint_eq(made, 3);
+    /* not a DID: refused */
+    ck_assert_int_eq(cer_caip10_make_link(&b, &cid, &cid, &cid, secret, 1, "did:key:a b", 1), -EINVAL);
+    cer_buf_free(&b);
+    free(secret);
+    cJSON_Delete(v);
+}
+END_TEST
+
 static Suite *caip10_suite(void)
 {
     Suite *s = suite_create("caip10");
@@ -185,6 +250,7 @@ static Suite *caip10_suite(void)
     tcase_add_test(tc, js_links);
     tcase_add_test(tc, refused_proofs);
     tcase_add_test(tc, anchored_time);
+    tcase_add_test(tc, made_as_js);
     suite_add_tcase(s, tc);
     return s;
 }

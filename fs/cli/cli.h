@@ -34,6 +34,8 @@ int cfs_cmd_export(int argc, char **argv);
 int cfs_cmd_import(int argc, char **argv);
 /* account: the DID the node writes as (cliaccount.c) */
 int cfs_cmd_account(int argc, char **argv);
+/* link: an Ethereum account linked to a DID, a Caip10Link (clilink.c) */
+int cfs_cmd_link(int argc, char **argv);
 /* mount.c (the mount) */
 int cfs_cmd_mount(int argc, char **argv);
 
