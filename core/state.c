@@ -912,12 +912,13 @@ static int model_update(change *ch, const cer_state *st, const cer_commit *c, co
 /* ModelInstanceDocument (type 3): model-instance-document-handler.ts   */
 /* ------------------------------------------------------------------ */
 /*
- * Read-only and without the Model: js loads the Model stream and checks
+ * Read-only: js loads the Model stream and checks
  * the content against its JSON Schema, the relations, the immutable
  * fields, the account relation (a SINGLE genesis is deterministic, with
  * no unique and no content; a SET unique must match the content) and that
- * the Model is not an interface. None of that is done here: the content
- * is NOT validated against the model. What is checked is what the
+ * the Model is not an interface. Of that, the content is validated
+ * against the Model's schema when the loader's checker holds the Model
+ * (schema_check); the rest is not done. What is checked is what the
  * commits themselves carry: the controller's signatures, that 'model' is
  * a Model's StreamID, that an unsigned genesis has no content, that data
  * commits change no metadata but shouldIndex, and the content: an object
@@ -1035,7 +1036,32 @@ static int unsupported_type(uint64_t type)
     return cer_err(-ENOTSUP, "unknown stream type %llu", (unsigned long long)type);
 }
 
-static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c)
+/* js's MID handler checks every new content against its Model's schema
+ * (_applyGenesis, _applySigned: the Model loaded, then
+ * _validateContent). The Model comes through chk->latest; a Model the
+ * caller does not hold (-ENOENT) leaves the content unchecked, as do
+ * loads without that hook. A Model that does not load rejects the
+ * commit, as in js. */
+static int schema_check(uint64_t type, const change *ch, const cer_anchor_checker *chk)
+{
+    const cJSON *m = get(ch->metadata, "model");
+    cer_streamref ref;
+    cer_state *model = NULL;
+    int rc;
+
+    if (type != CER_STREAM_MID || !chk || !chk->latest || !ch->content)
+        return 0;
+    if (!cJSON_IsString(m) || cer_streamref_parse(&ref, m->valuestring) < 0)
+        return cer_err(-EINVAL, "ModelInstanceDocument names no model");
+    if ((rc = chk->latest(chk->arg, &ref, &model)) < 0)
+        return rc == -ENOENT ? 0 : cer_err_wrap(rc, "its Model %.100s", m->valuestring);
+    rc = cer_mid_content_check(model->content, ch->content);
+    cer_state_free(model);
+    return rc;
+}
+
+static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c,
+                         const cer_anchor_checker *chk)
 {
     const cJSON *header = get(c->payload, "header"), *data = get(c->payload, "data");
     const stream_rules *rules = rules_for(id->type);
@@ -1053,7 +1079,8 @@ static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_com
     if (!cJSON_IsArray(get(header, "controllers")) || cJSON_GetArraySize(get(header, "controllers")) != 1 ||
         !first_controller(header) || !first_controller(header)[0])
         return cer_err(-EINVAL, "exactly one controller must be specified");
-    if ((rc = rules->genesis(&ch, c, header, data)) < 0) {
+    if ((rc = rules->genesis(&ch, c, header, data)) < 0 ||
+        (js_truthy(data) && (rc = schema_check(id->type, &ch, chk)) < 0)) {  /* js: if (payload.data) */
         change_free(&ch);
         return rc;
     }
@@ -1076,7 +1103,7 @@ static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_com
     return 0;
 }
 
-static int apply_data(cer_state *st, const cer_commit *c)
+static int apply_data(cer_state *st, const cer_commit *c, const cer_anchor_checker *chk)
 {
     const stream_rules *rules = rules_for(st->id.type);
     change ch = {0};
@@ -1085,7 +1112,7 @@ static int apply_data(cer_state *st, const cer_commit *c)
     if (!rules)
         return unsupported_type(st->id.type);
     if ((rc = rules->update(&ch, st, c, get(c->payload, "header"), get(c->payload, "data"))) < 0 ||
-        (rc = log_reserve(st)) < 0) {
+        (rc = schema_check(st->id.type, &ch, chk)) < 0 || (rc = log_reserve(st)) < 0) {
         change_free(&ch);
         return rc;
     }
@@ -1227,7 +1254,7 @@ static int apply_one(cer_state *st, cer_store *store, cer_commit *c, const cer_a
         rc = apply_anchor(st, store, c, chk);
     else {
         resolve_signer(c, store, chk);
-        rc = apply_data(st, c);
+        rc = apply_data(st, c, chk);
     }
     if (rc < 0)
         return cer_err_wrap(rc, "state: commit %s", cid_str(name, &c->cid));
@@ -1485,7 +1512,7 @@ static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *
     c.time = time;
     resolve_signer(&c, store, chk);
     cer_errclear();
-    if ((rc = apply_genesis(out, id, &c)) < 0)
+    if ((rc = apply_genesis(out, id, &c, chk)) < 0)
         rc = cer_err_wrap(rc, "state: commit %s", cid_str(name, &id->genesis));
     cer_commit_free(&c);
     return rc;
