@@ -979,6 +979,17 @@ static void notify(cer_node *node, const cer_streamref *id, const cer_cid *tip, 
 
 /* ---- create, update ---- */
 
+/* The state of a new stream id from its genesis, checked as a load is
+ * (a TileDocument's schema included). */
+static int load_new(cer_node *node, cer_state **out, const cer_streamref *id)
+{
+    check_ctx cx;
+    int rc = cer_state_load_checked(out, node->store, id, &id->genesis, checker(node, &cx, id));
+
+    check_end(&cx);
+    return rc;
+}
+
 /* Make stream out (type, genesis cb) from its genesis: store the blocks,
  * build and record its state, pin it; a deterministic stream the node
  * already has is left as it is (0). */
@@ -998,7 +1009,7 @@ static int create_stream(cer_node *node, cer_streamref *out, uint64_t type, cons
     pthread_mutex_lock(&s->write);
     if (s->st || cer_registry_get(node->reg, out, &(cer_stream_info){0}) == 0) {
         rc = 0;  /* a deterministic stream we already have */
-    } else if ((rc = cer_state_load(&st, node->store, out, &out->genesis)) == 0) {
+    } else if ((rc = load_new(node, &st, out)) == 0) {
         rc = stream_commit(node, s, st, true);
         st = rc == 0 ? NULL : st;
         created = rc == 0;
@@ -1164,6 +1175,17 @@ out:
     return rc;
 }
 
+/* A TileDocument's new content against the schema its metadata names,
+ * as js's tile handler will check it. */
+static int tile_schema(cer_node *node, const cer_state *st, const cJSON *content)
+{
+    check_ctx cx;
+    int rc = cer_tile_schema_check(node->store, st->metadata, content, checker(node, &cx, &st->id));
+
+    check_end(&cx);
+    return rc;
+}
+
 /* A new content's commit on stream s: a TileDocument's or a MID's, after
  * the checks js makes before it writes (a MID's against its Model). */
 static int update_commit(cer_node *node, const cer_state *st, const cer_key *key, const cJSON *patch,
@@ -1175,7 +1197,8 @@ static int update_commit(cer_node *node, const cer_state *st, const cer_key *key
     int rc;
 
     if (st->id.type == CER_STREAM_TILE)
-        return cer_tile_update(cb, key, &st->id.genesis, cer_state_tip(st), NULL, patch);
+        return (rc = tile_schema(node, st, content)) < 0 ? rc
+               : cer_tile_update(cb, key, &st->id.genesis, cer_state_tip(st), NULL, patch);
     if (!cJSON_IsString(m) || cer_streamref_parse(&model, m->valuestring) < 0)
         return cer_err(-EINVAL, "update: the document names no model");
     if ((rc = model_state(node, &mst, &model)) == 0 && (rc = cer_mid_content_check(mst->content, content)) == 0)

@@ -1036,20 +1036,65 @@ static int unsupported_type(uint64_t type)
     return cer_err(-ENOTSUP, "unknown stream type %llu", (unsigned long long)type);
 }
 
-/* js's MID handler checks every new content against its Model's schema
+/* A new state's content against its schema, when the loader's checker
+ * has the hook to other streams (chk->latest: a node's loads).
+ * TileDocuments: the schema their metadata names (js's tile handler);
+ * a schema document the store does not hold leaves the content
+ * unchecked. MIDs: js's MID handler checks every new content against its Model's schema
  * (_applyGenesis, _applySigned: the Model loaded, then
  * _validateContent). The Model comes through chk->latest; a Model the
  * caller does not hold (-ENOENT) leaves the content unchecked, as do
  * loads without that hook. A Model that does not load rejects the
  * commit, as in js. */
-static int schema_check(uint64_t type, const change *ch, const cer_anchor_checker *chk)
+/* Schema documents naming schema documents: a bound on the nesting of
+ * their loads (each its own walk on this thread's stack). */
+#define SCHEMA_DEPTH_MAX 8
+static _Thread_local unsigned schema_depth;
+
+int cer_tile_schema_check(cer_store *store, const cJSON *metadata, const cJSON *content,
+                          const cer_anchor_checker *chk)
+{
+    const cJSON *ref_s = get(metadata, "schema");
+    cer_streamref ref;
+    cer_schema *schema = NULL;
+    cer_state *doc = NULL;
+    int rc;
+
+    if (!js_truthy(ref_s))
+        return 0;
+    if (!cJSON_IsString(ref_s) || cer_streamref_parse(&ref, ref_s->valuestring) < 0 || !ref.is_commit)
+        return cer_err(-EINVAL, "Commit missing when loading schema document");
+    if (schema_depth >= SCHEMA_DEPTH_MAX)
+        return cer_err(-ELOOP, "schema %.100s: schema documents nest deeper than %d", ref_s->valuestring,
+                       SCHEMA_DEPTH_MAX);
+    schema_depth++;
+    rc = cer_state_load_checked(&doc, store, &ref, &ref.commit, chk);
+    schema_depth--;
+    if (rc < 0) {
+        cer_state_free(doc);
+        return cer_err_wrap(rc, "schema document %.100s", ref_s->valuestring);
+    }
+    if ((rc = cer_schema_new(&schema, doc->content, CER_SCHEMA_TILE)) == 0)
+        rc = cer_schema_validate(schema, content, NULL, NULL);
+    cer_schema_free(schema);
+    cer_state_free(doc);
+    return rc;
+}
+
+static int schema_check(uint64_t type, const change *ch, cer_store *store, const cer_anchor_checker *chk)
 {
     const cJSON *m = get(ch->metadata, "model");
     cer_streamref ref;
     cer_state *model = NULL;
     int rc;
 
-    if (type != CER_STREAM_MID || !chk || !chk->latest || !ch->content)
+    if (!chk || !chk->latest || !ch->content)
+        return 0;
+    if (type == CER_STREAM_TILE) {
+        rc = cer_tile_schema_check(store, ch->metadata, ch->content, chk);
+        return rc == -ENOENT ? 0 : rc;
+    }
+    if (type != CER_STREAM_MID)
         return 0;
     if (!cJSON_IsString(m) || cer_streamref_parse(&ref, m->valuestring) < 0)
         return cer_err(-EINVAL, "ModelInstanceDocument names no model");
@@ -1060,7 +1105,7 @@ static int schema_check(uint64_t type, const change *ch, const cer_anchor_checke
     return rc;
 }
 
-static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c,
+static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c, cer_store *store,
                          const cer_anchor_checker *chk)
 {
     const cJSON *header = get(c->payload, "header"), *data = get(c->payload, "data");
@@ -1080,7 +1125,8 @@ static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_com
         !first_controller(header) || !first_controller(header)[0])
         return cer_err(-EINVAL, "exactly one controller must be specified");
     if ((rc = rules->genesis(&ch, c, header, data)) < 0 ||
-        (js_truthy(data) && (rc = schema_check(id->type, &ch, chk)) < 0)) {  /* js: if (payload.data) */
+        ((id->type != CER_STREAM_MID || js_truthy(data)) &&  /* MIDs: if (payload.data) */
+         (rc = schema_check(id->type, &ch, store, chk)) < 0)) {
         change_free(&ch);
         return rc;
     }
@@ -1103,7 +1149,7 @@ static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_com
     return 0;
 }
 
-static int apply_data(cer_state *st, const cer_commit *c, const cer_anchor_checker *chk)
+static int apply_data(cer_state *st, const cer_commit *c, cer_store *store, const cer_anchor_checker *chk)
 {
     const stream_rules *rules = rules_for(st->id.type);
     change ch = {0};
@@ -1112,7 +1158,7 @@ static int apply_data(cer_state *st, const cer_commit *c, const cer_anchor_check
     if (!rules)
         return unsupported_type(st->id.type);
     if ((rc = rules->update(&ch, st, c, get(c->payload, "header"), get(c->payload, "data"))) < 0 ||
-        (rc = schema_check(st->id.type, &ch, chk)) < 0 || (rc = log_reserve(st)) < 0) {
+        (rc = schema_check(st->id.type, &ch, store, chk)) < 0 || (rc = log_reserve(st)) < 0) {
         change_free(&ch);
         return rc;
     }
@@ -1254,7 +1300,7 @@ static int apply_one(cer_state *st, cer_store *store, cer_commit *c, const cer_a
         rc = apply_anchor(st, store, c, chk);
     else {
         resolve_signer(c, store, chk);
-        rc = apply_data(st, c, chk);
+        rc = apply_data(st, c, store, chk);
     }
     if (rc < 0)
         return cer_err_wrap(rc, "state: commit %s", cid_str(name, &c->cid));
@@ -1512,7 +1558,7 @@ static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *
     c.time = time;
     resolve_signer(&c, store, chk);
     cer_errclear();
-    if ((rc = apply_genesis(out, id, &c, chk)) < 0)
+    if ((rc = apply_genesis(out, id, &c, store, chk)) < 0)
         rc = cer_err_wrap(rc, "state: commit %s", cid_str(name, &id->genesis));
     cer_commit_free(&c);
     return rc;
