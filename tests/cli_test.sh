@@ -203,6 +203,14 @@ refused mid.schema.update sh -c "$CFS update $M $NOTE <'$T/bad.json'"
 grep -qF "Validation Error: data must have required property 'title'" "$T/err" || { echo "FAIL mid.schema.update.message: $(cat "$T/err")"; fails=$((fails + 1)); }
 eq mid.schema.unchanged "$($CFS show $M "$NOTE" | jq -c .)" '{"title":"b","n":2}'
 refused model.schema.strict $CFS create $M --model-def "$(jq -c '.schema.properties.n.foo = 1' "$T/list.json")"
+# a tile naming a schema (the schema document at a commit) is checked on every save
+SCH=$($CFS create $M --content '{"type":"object","properties":{"a":{"type":"string"}}}' | jq -r .streamId)
+SCHC=$($CFS log $M "$SCH" | jq -r .cid | head -1)
+TS=$($CFS create $M --header "{\"schema\":\"$SCH?commit=$SCHC\"}" --content '{"a":"x"}' | jq -r .streamId)
+echo '{"a":[1]}' >"$T/bad.json"
+refused tile.schema.update sh -c "$CFS update $M $TS <'$T/bad.json'"
+grep -qF 'Validation Error: data/a must be string' "$T/err" || { echo "FAIL tile.schema.update.message: $(cat "$T/err")"; fails=$((fails + 1)); }
+eq tile.schema.unchanged "$($CFS show $M "$TS" | jq -c .)" '{"a":"x"}'
 
 if [ $fails -ne 0 ]; then echo "cli_test: $fails failures"; exit 1; fi
 echo "cli_test: all passed"
