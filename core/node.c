@@ -36,6 +36,7 @@
 #include "loads.h"
 #include "lost.h"
 #include "registry.h"
+#include "schemacache.h"
 #include "state.h"
 #include "strmap.h"
 
@@ -1136,6 +1137,21 @@ static int model_state(cer_node *node, cer_state **out, const cer_streamref *mod
 static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, bool rebase_ok,
                   const cJSON *content, int *status, cer_cid *tip);
 
+/* A MID's new content as js checks it before it writes: its size, then
+ * the Model's schema (compiled once per Model: a Model's content is its
+ * genesis's). */
+static int mid_check(const cer_streamref *model, const cer_state *mst, const cJSON *content)
+{
+    char sid[CER_STREAMID_STR_MAX];
+    int rc;
+
+    if ((rc = cer_mid_content_check(NULL, content)) < 0)
+        return rc;
+    cer_streamref_to_string(sid, sizeof sid, model);
+    return cer_schema_cache_validate(sid, CER_SCHEMA_MODEL, cJSON_GetObjectItemCaseSensitive(mst->content, "schema"),
+                                     content);
+}
+
 int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content)
 {
     cer_commit_blocks cb = {0};
@@ -1152,7 +1168,7 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     if ((rc = model_state(node, &mst, model)) < 0)
         return rc;
     rel = cer_model_account_relation(mst->content);
-    if (content && (rc = cer_mid_content_check(mst->content, content)) < 0)
+    if (content && (rc = mid_check(model, mst, content)) < 0)
         goto out;  /* refused before anything is made */
     if (rel && strcmp(rel, "list") == 0) {
         if (!content)
@@ -1201,7 +1217,7 @@ static int update_commit(cer_node *node, const cer_state *st, const cer_key *key
                : cer_tile_update(cb, key, &st->id.genesis, cer_state_tip(st), NULL, patch);
     if (!cJSON_IsString(m) || cer_streamref_parse(&model, m->valuestring) < 0)
         return cer_err(-EINVAL, "update: the document names no model");
-    if ((rc = model_state(node, &mst, &model)) == 0 && (rc = cer_mid_content_check(mst->content, content)) == 0)
+    if ((rc = model_state(node, &mst, &model)) == 0 && (rc = mid_check(&model, mst, content)) == 0)
         rc = cer_mid_update(cb, key, &st->id.genesis, cer_state_tip(st), patch);
     cer_state_free(mst);
     return rc;

@@ -57,6 +57,7 @@
 #include "clock.h"
 #include "error.h"
 #include "json.h"
+#include "schemacache.h"
 
 #include <cbor.h>
 #include <stdio.h>
@@ -1036,16 +1037,6 @@ static int unsupported_type(uint64_t type)
     return cer_err(-ENOTSUP, "unknown stream type %llu", (unsigned long long)type);
 }
 
-/* A new state's content against its schema, when the loader's checker
- * has the hook to other streams (chk->latest: a node's loads).
- * TileDocuments: the schema their metadata names (js's tile handler);
- * a schema document the store does not hold leaves the content
- * unchecked. MIDs: js's MID handler checks every new content against its Model's schema
- * (_applyGenesis, _applySigned: the Model loaded, then
- * _validateContent). The Model comes through chk->latest; a Model the
- * caller does not hold (-ENOENT) leaves the content unchecked, as do
- * loads without that hook. A Model that does not load rejects the
- * commit, as in js. */
 /* Schema documents naming schema documents: a bound on the nesting of
  * their loads (each its own walk on this thread's stack). */
 #define SCHEMA_DEPTH_MAX 8
@@ -1055,8 +1046,9 @@ int cer_tile_schema_check(cer_store *store, const cJSON *metadata, const cJSON *
                           const cer_anchor_checker *chk)
 {
     const cJSON *ref_s = get(metadata, "schema");
+    char key[CER_STREAMID_STR_MAX + CER_CID_STR_MAX + 16];
+    const cer_schema *schema = NULL;
     cer_streamref ref;
-    cer_schema *schema = NULL;
     cer_state *doc = NULL;
     int rc;
 
@@ -1064,28 +1056,63 @@ int cer_tile_schema_check(cer_store *store, const cJSON *metadata, const cJSON *
         return 0;
     if (!cJSON_IsString(ref_s) || cer_streamref_parse(&ref, ref_s->valuestring) < 0 || !ref.is_commit)
         return cer_err(-EINVAL, "Commit missing when loading schema document");
-    if (schema_depth >= SCHEMA_DEPTH_MAX)
-        return cer_err(-ELOOP, "schema %.100s: schema documents nest deeper than %d", ref_s->valuestring,
-                       SCHEMA_DEPTH_MAX);
-    schema_depth++;
-    rc = cer_state_load_checked(&doc, store, &ref, &ref.commit, chk);
-    schema_depth--;
-    if (rc < 0) {
+    cer_streamref_to_string(key, sizeof key, &ref);
+    if (cer_schema_cache_get(&schema, key, CER_SCHEMA_TILE) < 0) {
+        if (schema_depth >= SCHEMA_DEPTH_MAX)
+            return cer_err(-ELOOP, "schema %.100s: schema documents nest deeper than %d", key, SCHEMA_DEPTH_MAX);
+        schema_depth++;
+        rc = cer_state_load_checked(&doc, store, &ref, &ref.commit, chk);
+        schema_depth--;
+        if (rc < 0)
+            rc = cer_err_wrap(rc, "schema document %.100s", key);
+        else
+            rc = cer_schema_cache_add(&schema, key, CER_SCHEMA_TILE, doc->content);
         cer_state_free(doc);
-        return cer_err_wrap(rc, "schema document %.100s", ref_s->valuestring);
+        if (rc < 0)
+            return rc;
     }
-    if ((rc = cer_schema_new(&schema, doc->content, CER_SCHEMA_TILE)) == 0)
-        rc = cer_schema_validate(schema, content, NULL, NULL);
-    cer_schema_free(schema);
-    cer_state_free(doc);
+    rc = cer_schema_validate(schema, content, NULL, NULL);
+    cer_schema_cache_release(schema);
     return rc;
 }
 
-static int schema_check(uint64_t type, const change *ch, cer_store *store, const cer_anchor_checker *chk)
+/* A MID's content against its Model's schema, compiled once per Model
+ * (a Model's content is its genesis's: the key needs no tip). js's MID
+ * handler checks every new content so (_applyGenesis, _applySigned: the
+ * Model loaded, then _validateContent). The Model comes through
+ * chk->latest: one the caller does not hold (-ENOENT) leaves the content
+ * unchecked; one that does not load rejects the commit, as in js. */
+static int mid_schema_check(const cJSON *model_id, const cJSON *content, const cer_anchor_checker *chk)
 {
-    const cJSON *m = get(ch->metadata, "model");
+    const cer_schema *schema = NULL;
     cer_streamref ref;
     cer_state *model = NULL;
+    int rc;
+
+    if (!cJSON_IsString(model_id) || cer_streamref_parse(&ref, model_id->valuestring) < 0)
+        return cer_err(-EINVAL, "ModelInstanceDocument names no model");
+    if ((rc = cer_mid_content_check(NULL, content)) < 0)
+        return rc;
+    if (cer_schema_cache_get(&schema, model_id->valuestring, CER_SCHEMA_MODEL) < 0) {
+        if ((rc = chk->latest(chk->arg, &ref, &model)) < 0)
+            return rc == -ENOENT ? 0 : cer_err_wrap(rc, "its Model %.100s", model_id->valuestring);
+        rc = cer_schema_cache_add(&schema, model_id->valuestring, CER_SCHEMA_MODEL, get(model->content, "schema"));
+        cer_state_free(model);
+        if (rc < 0)
+            return cer_err_wrap(rc, "the Model's schema");
+    }
+    rc = cer_schema_validate(schema, content, NULL, NULL);
+    cer_schema_cache_release(schema);
+    return rc;
+}
+
+/* A new state's content against its schema, when the loader's checker
+ * has the hook to other streams (chk->latest: a node's loads; plain
+ * loads check none): a TileDocument's against the schema its metadata
+ * names (js's tile handler; a schema document the store does not hold
+ * leaves the content unchecked), a MID's against its Model's. */
+static int schema_check(uint64_t type, const change *ch, cer_store *store, const cer_anchor_checker *chk)
+{
     int rc;
 
     if (!chk || !chk->latest || !ch->content)
@@ -1094,15 +1121,7 @@ static int schema_check(uint64_t type, const change *ch, cer_store *store, const
         rc = cer_tile_schema_check(store, ch->metadata, ch->content, chk);
         return rc == -ENOENT ? 0 : rc;
     }
-    if (type != CER_STREAM_MID)
-        return 0;
-    if (!cJSON_IsString(m) || cer_streamref_parse(&ref, m->valuestring) < 0)
-        return cer_err(-EINVAL, "ModelInstanceDocument names no model");
-    if ((rc = chk->latest(chk->arg, &ref, &model)) < 0)
-        return rc == -ENOENT ? 0 : cer_err_wrap(rc, "its Model %.100s", m->valuestring);
-    rc = cer_mid_content_check(model->content, ch->content);
-    cer_state_free(model);
-    return rc;
+    return type == CER_STREAM_MID ? mid_schema_check(get(ch->metadata, "model"), ch->content, chk) : 0;
 }
 
 static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c, cer_store *store,
