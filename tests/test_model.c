@@ -403,6 +403,7 @@ START_TEST(node_schema)
     cer_commit_blocks cb;
     cer_streamref lm, doc, again;
     cer_state *st = NULL, *back = NULL;
+    uint8_t unique[CER_MID_UNIQUE_LEN];
     cer_node *node;
     cer_key key;
 
@@ -436,6 +437,15 @@ START_TEST(node_schema)
     ck_assert_uint_eq(back->log_len, 2);
     cer_state_free(back);
     cer_state_free(st);
+    cer_commit_blocks_free(&cb);
+    /* a genesis made elsewhere with content breaking the schema: rejected */
+    ck_assert_int_eq(cer_mid_unique(unique), 0);
+    ck_assert_int_eq(cer_mid_genesis(&cb, &key, NULL, &lm, unique, bad), 0);
+    ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &cb), 0);
+    again = (cer_streamref){.type = CER_STREAM_MID, .genesis = *cer_commit_cid(&cb)};
+    ck_assert_int_lt(cer_node_learn_tip(node, &again, &again.genesis), 0);
+    ck_assert_msg(strstr(cer_errmsg(), "data/title must be string"), "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_state(node, &back, &again), -ENOENT);
     cer_commit_blocks_free(&cb);
     /* a schema Ajv's strict mode refuses: an unknown keyword */
     cJSON_AddNumberToObject(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(def, "schema"),
