@@ -509,8 +509,8 @@ int cer_tile_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *g
  * additionalProperties: false), accountRelation (list|single; 2.0 also
  * none and set), relations?, views? (none a schema property); 2.0 also
  * interface (bool) and implements (StreamIDs), an interface having a
- * property or a view. Not checked yet: the schema against the JSON
- * Schema meta-schema, and the interfaces a model implements. */
+ * property or a view; the schema compiled as Ajv 2020 compiles it
+ * (CER_SCHEMA_MODEL). Not checked: the interfaces a model implements. */
 int cer_model_check(const cJSON *def);
 /* The accountRelation type of a Model definition ("list", "single",
  * "none", "set"), or NULL. Borrowed from def. */
@@ -533,8 +533,8 @@ int cer_mid_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *ge
                    const cJSON *patch);
 /* Check a MID's (new) content against its Model's definition (model_def
  * may be NULL: the checks that need no model): an object whose JSON text
- * is at most CER_MID_CONTENT_MAX bytes (-EFBIG). Validation against the
- * model's JSON Schema is not done yet. */
+ * is at most CER_MID_CONTENT_MAX bytes (-EFBIG), valid against the
+ * model's JSON Schema (-EINVAL, cer_errmsg() js's "Validation Error: ..."). */
 int cer_mid_content_check(const cJSON *model_def, const cJSON *content);
 
 /* Caip10Link (caip10.c) for an Ethereum key the user holds, as

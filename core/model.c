@@ -26,10 +26,7 @@
  *
  * JSON Schema: js validates a Model's schema against the draft 2020-12
  * meta-schema (Ajv, strict) and every MID content against its Model's
- * schema. Both go through the two hook functions below (model_schema_hook,
- * cer_mid_content_check), which do today only what needs no schema
- * engine; the validator (cer_schema_new / cer_schema_validate) is wired
- * there once it is in the tree.
+ * schema: model_schema_hook and cer_mid_content_check, with jsonschema.c.
  */
 #include "ceramic.h"
 #include "commit.h"
@@ -215,17 +212,20 @@ static int check_closed_objects(const cJSON *s, unsigned depth)
     return 0;
 }
 
-/* The hook of the JSON Schema engine for a Model's schema. js: the
- * codec's ObjectSchema (an object with type "object" that Ajv's
- * validateSchema accepts) and the handler's validateSchema (the same, then
- * additionalProperties false everywhere). The meta-schema validation
- * (cer_schema_new(CER_SCHEMA_MODEL) succeeding) is wired here once the
- * validator is in the tree; until then a schema Ajv would refuse is NOT
- * refused here (js-ceramic nodes will reject such a Model). */
+/* A Model's schema. js: the codec's ObjectSchema (an object with type
+ * "object" that Ajv's validateSchema accepts), the handler's
+ * validateSchema (Ajv 2020 compiles it: strict mode, the draft 2020-12
+ * meta-schema), then additionalProperties false everywhere. */
 static int model_schema_hook(const cJSON *schema)
 {
+    cer_schema *s = NULL;
+    int rc;
+
     if (!cJSON_IsObject(schema) || !is_type(schema, "object"))
         return cer_err(-EINVAL, "Model definition: 'schema' is not a JSON schema of type: object");
+    if ((rc = cer_schema_new(&s, schema, CER_SCHEMA_MODEL)) < 0)
+        return cer_err_wrap(rc, "Model definition: 'schema'");
+    cer_schema_free(s);
     return check_closed_objects(schema, 2);  /* the definition and its schema */
 }
 
@@ -420,25 +420,23 @@ int cer_mid_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *ge
 /* MID content                                                          */
 /* ------------------------------------------------------------------ */
 
-/* The hook of the JSON Schema engine for MID content. js
- * (ModelInstanceDocumentHandler._validateContent, and
- * ModelInstanceDocument's validateContentLength before it writes):
+/* MID content, as js checks it (ModelInstanceDocumentHandler.
+ * _validateContent, and ModelInstanceDocument's validateContentLength
+ * before it writes):
  *   1. the size: object-sizeof of the content, for an object the UTF-8
  *      length of its JSON.stringify text, at most CER_MID_CONTENT_MAX;
- *   2. the Model's schema (Ajv 2020, strict, allErrors);
- *   3. document relations (the related MID's model; needs the network).
- * Done here: 1. Step 2 is wired here once the validator
- * (cer_schema_new(CER_SCHEMA_MODEL) on model_def's schema, then
- * cer_schema_validate) is in the tree: until then content that breaks the
- * schema is NOT refused (js-ceramic nodes will reject such a commit).
- * Step 3 is not done. */
+ *   2. the Model's schema (Ajv 2020, strict, allErrors), when model_def
+ *      is given: -EINVAL with js's "Validation Error: data/... must be
+ *      ..." message;
+ *   3. document relations (the related MID's model; needs the network):
+ *      not done. */
 int cer_mid_content_check(const cJSON *model_def, const cJSON *content)
 {
+    cer_schema *s = NULL;
     char *text = NULL;
     size_t len;
     int rc;
 
-    (void)model_def;
     if (!cJSON_IsObject(content))
         return cer_err(-EINVAL, "MID content: a document's content must be a JSON object");
     if ((rc = cer_json_print(&text, content, 0)) < 0)
@@ -448,5 +446,11 @@ int cer_mid_content_check(const cJSON *model_def, const cJSON *content)
     if (len > CER_MID_CONTENT_MAX)
         return cer_err(-EFBIG, "Content has length of %zuB which exceeds maximum size of %dB", len,
                        CER_MID_CONTENT_MAX);
-    return 0;
+    if (!model_def)
+        return 0;
+    if ((rc = cer_schema_new(&s, get(model_def, "schema"), CER_SCHEMA_MODEL)) < 0)
+        return cer_err_wrap(rc, "the Model's schema");
+    rc = cer_schema_validate(s, content, NULL, NULL);
+    cer_schema_free(s);
+    return rc;
 }

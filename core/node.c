@@ -47,6 +47,7 @@
 #include "loads.h"
 #include "lost.h"
 #include "registry.h"
+#include "schemacache.h"
 #include "state.h"
 #include "strmap.h"
 
@@ -1010,6 +1011,17 @@ static void notify(cer_node *node, const cer_streamref *id, const cer_cid *tip, 
 
 /* ---- create, update ---- */
 
+/* The state of a new stream id from its genesis, checked as a load is
+ * (a TileDocument's schema included). */
+static int load_new(cer_node *node, cer_state **out, const cer_streamref *id)
+{
+    check_ctx cx;
+    int rc = cer_state_load_checked(out, node->store, id, &id->genesis, checker(node, &cx, id));
+
+    check_end(&cx);
+    return rc;
+}
+
 /* Make stream out (type, genesis cb) from its genesis: store the blocks,
  * build and record its state, pin it; a deterministic stream the node
  * already has is left as it is (0). */
@@ -1029,7 +1041,7 @@ static int create_stream(cer_node *node, cer_streamref *out, uint64_t type, cons
     pthread_mutex_lock(&s->write);
     if (s->st || cer_registry_get(node->reg, out, &(cer_stream_info){0}) == 0) {
         rc = 0;  /* a deterministic stream we already have */
-    } else if ((rc = cer_state_load(&st, node->store, out, &out->genesis)) == 0) {
+    } else if ((rc = load_new(node, &st, out)) == 0) {
         rc = stream_commit(node, s, st, true);
         st = rc == 0 ? NULL : st;
         created = rc == 0;
@@ -1156,6 +1168,21 @@ static int model_state(cer_node *node, cer_state **out, const cer_streamref *mod
 static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, bool rebase_ok,
                   const cJSON *content, int *status, cer_cid *tip);
 
+/* A MID's new content as js checks it before it writes: its size, then
+ * the Model's schema (compiled once per Model: a Model's content is its
+ * genesis's). */
+static int mid_check(const cer_streamref *model, const cer_state *mst, const cJSON *content)
+{
+    char sid[CER_STREAMID_STR_MAX];
+    int rc;
+
+    if ((rc = cer_mid_content_check(NULL, content)) < 0)
+        return rc;
+    cer_streamref_to_string(sid, sizeof sid, model);
+    return cer_schema_cache_validate(sid, CER_SCHEMA_MODEL, cJSON_GetObjectItemCaseSensitive(mst->content, "schema"),
+                                     content);
+}
+
 int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content)
 {
     cer_commit_blocks cb = {0};
@@ -1172,7 +1199,7 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     if ((rc = model_state(node, &mst, model)) < 0)
         return rc;
     rel = cer_model_account_relation(mst->content);
-    if (content && (rc = cer_mid_content_check(mst->content, content)) < 0)
+    if (content && (rc = mid_check(model, mst, content)) < 0)
         goto out;  /* refused before anything is made */
     if (rel && strcmp(rel, "list") == 0) {
         if (!content)
@@ -1195,6 +1222,17 @@ out:
     return rc;
 }
 
+/* A TileDocument's new content against the schema its metadata names,
+ * as js's tile handler will check it. */
+static int tile_schema(cer_node *node, const cer_state *st, const cJSON *content)
+{
+    check_ctx cx;
+    int rc = cer_tile_schema_check(node->store, st->metadata, content, checker(node, &cx, &st->id));
+
+    check_end(&cx);
+    return rc;
+}
+
 /* A new content's commit on stream s: a TileDocument's or a MID's, after
  * the checks js makes before it writes (a MID's against its Model). */
 static int update_commit(cer_node *node, const cer_state *st, const cer_key *key, const cJSON *patch,
@@ -1206,10 +1244,11 @@ static int update_commit(cer_node *node, const cer_state *st, const cer_key *key
     int rc;
 
     if (st->id.type == CER_STREAM_TILE)
-        return cer_tile_update(cb, key, &st->id.genesis, cer_state_tip(st), NULL, patch);
+        return (rc = tile_schema(node, st, content)) < 0 ? rc
+               : cer_tile_update(cb, key, &st->id.genesis, cer_state_tip(st), NULL, patch);
     if (!cJSON_IsString(m) || cer_streamref_parse(&model, m->valuestring) < 0)
         return cer_err(-EINVAL, "update: the document names no model");
-    if ((rc = model_state(node, &mst, &model)) == 0 && (rc = cer_mid_content_check(mst->content, content)) == 0)
+    if ((rc = model_state(node, &mst, &model)) == 0 && (rc = mid_check(&model, mst, content)) == 0)
         rc = cer_mid_update(cb, key, &st->id.genesis, cer_state_tip(st), patch);
     cer_state_free(mst);
     return rc;

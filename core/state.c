@@ -60,6 +60,7 @@
 #include "clock.h"
 #include "error.h"
 #include "json.h"
+#include "schemacache.h"
 
 #include <cbor.h>
 #include <stdio.h>
@@ -915,12 +916,13 @@ static int model_update(change *ch, const cer_state *st, const cer_commit *c, co
 /* ModelInstanceDocument (type 3): model-instance-document-handler.ts   */
 /* ------------------------------------------------------------------ */
 /*
- * Read-only and without the Model: js loads the Model stream and checks
+ * Read-only: js loads the Model stream and checks
  * the content against its JSON Schema, the relations, the immutable
  * fields, the account relation (a SINGLE genesis is deterministic, with
  * no unique and no content; a SET unique must match the content) and that
- * the Model is not an interface. None of that is done here: the content
- * is NOT validated against the model. What is checked is what the
+ * the Model is not an interface. Of that, the content is validated
+ * against the Model's schema when the loader's checker holds the Model
+ * (schema_check); the rest is not done. What is checked is what the
  * commits themselves carry: the controller's signatures, that 'model' is
  * a Model's StreamID, that an unsigned genesis has no content, that data
  * commits change no metadata but shouldIndex, and the content: an object
@@ -1059,7 +1061,95 @@ static int unsupported_type(uint64_t type)
     return cer_err(-ENOTSUP, "unknown stream type %llu", (unsigned long long)type);
 }
 
-static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c)
+/* Schema documents naming schema documents: a bound on the nesting of
+ * their loads (each its own walk on this thread's stack). */
+#define SCHEMA_DEPTH_MAX 8
+static _Thread_local unsigned schema_depth;
+
+int cer_tile_schema_check(cer_store *store, const cJSON *metadata, const cJSON *content,
+                          const cer_anchor_checker *chk)
+{
+    const cJSON *ref_s = get(metadata, "schema");
+    char key[CER_STREAMID_STR_MAX + CER_CID_STR_MAX + 16];
+    const cer_schema *schema = NULL;
+    cer_streamref ref;
+    cer_state *doc = NULL;
+    int rc;
+
+    if (!js_truthy(ref_s))
+        return 0;
+    if (!cJSON_IsString(ref_s) || cer_streamref_parse(&ref, ref_s->valuestring) < 0 || !ref.is_commit)
+        return cer_err(-EINVAL, "Commit missing when loading schema document");
+    cer_streamref_to_string(key, sizeof key, &ref);
+    if (cer_schema_cache_get(&schema, key, CER_SCHEMA_TILE) < 0) {
+        if (schema_depth >= SCHEMA_DEPTH_MAX)
+            return cer_err(-ELOOP, "schema %.100s: schema documents nest deeper than %d", key, SCHEMA_DEPTH_MAX);
+        schema_depth++;
+        rc = cer_state_load_checked(&doc, store, &ref, &ref.commit, chk);
+        schema_depth--;
+        if (rc < 0)
+            rc = cer_err_wrap(rc, "schema document %.100s", key);
+        else
+            rc = cer_schema_cache_add(&schema, key, CER_SCHEMA_TILE, doc->content);
+        cer_state_free(doc);
+        if (rc < 0)
+            return rc;
+    }
+    rc = cer_schema_validate(schema, content, NULL, NULL);
+    cer_schema_cache_release(schema);
+    return rc;
+}
+
+/* A MID's content against its Model's schema, compiled once per Model
+ * (a Model's content is its genesis's: the key needs no tip). js's MID
+ * handler checks every new content so (_applyGenesis, _applySigned: the
+ * Model loaded, then _validateContent). The Model comes through
+ * chk->latest: one the caller does not hold (-ENOENT) leaves the content
+ * unchecked; one that does not load rejects the commit, as in js. */
+static int mid_schema_check(const cJSON *model_id, const cJSON *content, const cer_anchor_checker *chk)
+{
+    const cer_schema *schema = NULL;
+    cer_streamref ref;
+    cer_state *model = NULL;
+    int rc;
+
+    if (!cJSON_IsString(model_id) || cer_streamref_parse(&ref, model_id->valuestring) < 0)
+        return cer_err(-EINVAL, "ModelInstanceDocument names no model");
+    if ((rc = cer_mid_content_check(NULL, content)) < 0)
+        return rc;
+    if (cer_schema_cache_get(&schema, model_id->valuestring, CER_SCHEMA_MODEL) < 0) {
+        if ((rc = chk->latest(chk->arg, &ref, &model)) < 0)
+            return rc == -ENOENT ? 0 : cer_err_wrap(rc, "its Model %.100s", model_id->valuestring);
+        rc = cer_schema_cache_add(&schema, model_id->valuestring, CER_SCHEMA_MODEL, get(model->content, "schema"));
+        cer_state_free(model);
+        if (rc < 0)
+            return cer_err_wrap(rc, "the Model's schema");
+    }
+    rc = cer_schema_validate(schema, content, NULL, NULL);
+    cer_schema_cache_release(schema);
+    return rc;
+}
+
+/* A new state's content against its schema, when the loader's checker
+ * has the hook to other streams (chk->latest: a node's loads; plain
+ * loads check none): a TileDocument's against the schema its metadata
+ * names (js's tile handler; a schema document the store does not hold
+ * leaves the content unchecked), a MID's against its Model's. */
+static int schema_check(uint64_t type, const change *ch, cer_store *store, const cer_anchor_checker *chk)
+{
+    int rc;
+
+    if (!chk || !chk->latest || !ch->content)
+        return 0;
+    if (type == CER_STREAM_TILE) {
+        rc = cer_tile_schema_check(store, ch->metadata, ch->content, chk);
+        return rc == -ENOENT ? 0 : rc;
+    }
+    return type == CER_STREAM_MID ? mid_schema_check(get(ch->metadata, "model"), ch->content, chk) : 0;
+}
+
+static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c, cer_store *store,
+                         const cer_anchor_checker *chk)
 {
     const cJSON *header = get(c->payload, "header"), *data = get(c->payload, "data");
     const stream_rules *rules = rules_for(id->type);
@@ -1077,7 +1167,9 @@ static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_com
     if (!cJSON_IsArray(get(header, "controllers")) || cJSON_GetArraySize(get(header, "controllers")) != 1 ||
         !first_controller(header) || !first_controller(header)[0])
         return cer_err(-EINVAL, "exactly one controller must be specified");
-    if ((rc = rules->genesis(&ch, c, header, data)) < 0) {
+    if ((rc = rules->genesis(&ch, c, header, data)) < 0 ||
+        ((id->type != CER_STREAM_MID || js_truthy(data)) &&  /* MIDs: if (payload.data) */
+         (rc = schema_check(id->type, &ch, store, chk)) < 0)) {
         change_free(&ch);
         return rc;
     }
@@ -1100,7 +1192,7 @@ static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_com
     return 0;
 }
 
-static int apply_data(cer_state *st, const cer_commit *c)
+static int apply_data(cer_state *st, const cer_commit *c, cer_store *store, const cer_anchor_checker *chk)
 {
     const stream_rules *rules = rules_for(st->id.type);
     change ch = {0};
@@ -1109,7 +1201,7 @@ static int apply_data(cer_state *st, const cer_commit *c)
     if (!rules)
         return unsupported_type(st->id.type);
     if ((rc = rules->update(&ch, st, c, get(c->payload, "header"), get(c->payload, "data"))) < 0 ||
-        (rc = log_reserve(st)) < 0) {
+        (rc = schema_check(st->id.type, &ch, store, chk)) < 0 || (rc = log_reserve(st)) < 0) {
         change_free(&ch);
         return rc;
     }
@@ -1251,7 +1343,7 @@ static int apply_one(cer_state *st, cer_store *store, cer_commit *c, const cer_a
         rc = apply_anchor(st, store, c, chk);
     else {
         resolve_signer(c, store, chk);
-        rc = apply_data(st, c);
+        rc = apply_data(st, c, store, chk);
     }
     if (rc < 0)
         return cer_err_wrap(rc, "state: commit %s", cid_str(name, &c->cid));
@@ -1509,7 +1601,7 @@ static int load_genesis(cer_state **out, cer_store *store, const cer_streamref *
     c.time = time;
     resolve_signer(&c, store, chk);
     cer_errclear();
-    if ((rc = apply_genesis(out, id, &c)) < 0)
+    if ((rc = apply_genesis(out, id, &c, store, chk)) < 0)
         rc = cer_err_wrap(rc, "state: commit %s", cid_str(name, &id->genesis));
     cer_commit_free(&c);
     return rc;

@@ -91,6 +91,15 @@ typedef struct cer_anchor_checker {
  * (NULL: none, as the plain ones: every anchor unverified). */
 int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamref *id, const cer_cid *tip,
                            const cer_anchor_checker *chk);
+/* A TileDocument's content against the schema its metadata names (js's
+ * TileDocumentHandler, on genesis and every signed commit): "schema" a
+ * CommitID; the schema is that document's content at that commit, loaded
+ * from store with chk and applied as Ajv (draft-07) does
+ * (CER_SCHEMA_TILE). 0 without a schema; -EINVAL with js's message when
+ * the content does not match, the schema does not compile or is no
+ * CommitID; -ENOENT when store does not hold the schema's commits. */
+int cer_tile_schema_check(cer_store *store, const cJSON *metadata, const cJSON *content,
+                          const cer_anchor_checker *chk);
 int cer_state_merge_checked(cer_state **st, cer_store *store, const cer_cid *other_tip,
                             const cer_anchor_checker *chk);
 

@@ -195,6 +195,22 @@ refused model.no_version $CFS create $M --model-def '{"name":"x","schema":{"type
 refused model.open_object $CFS create $M --model-def "$(jq -c '.schema.additionalProperties = true' "$T/list.json")"
 refused model.and_content $CFS create $M --model-def @"$T/list.json" --content '{}'
 refused mid.and_header $CFS create $M --model "$LIST" --content '{}' --header '{}'
+# content checked against the Model's schema, with js's message
+refused mid.schema.create $CFS create $M --model "$LIST" --content '{"title":5}'
+grep -qF 'Validation Error: data/title must be string' "$T/err" || { echo "FAIL mid.schema.create.message: $(cat "$T/err")"; fails=$((fails + 1)); }
+echo '{"n":1}' >"$T/bad.json"
+refused mid.schema.update sh -c "$CFS update $M $NOTE <'$T/bad.json'"
+grep -qF "Validation Error: data must have required property 'title'" "$T/err" || { echo "FAIL mid.schema.update.message: $(cat "$T/err")"; fails=$((fails + 1)); }
+eq mid.schema.unchanged "$($CFS show $M "$NOTE" | jq -c .)" '{"title":"b","n":2}'
+refused model.schema.strict $CFS create $M --model-def "$(jq -c '.schema.properties.n.foo = 1' "$T/list.json")"
+# a tile naming a schema (the schema document at a commit) is checked on every save
+SCH=$($CFS create $M --content '{"type":"object","properties":{"a":{"type":"string"}}}' | jq -r .streamId)
+SCHC=$($CFS log $M "$SCH" | jq -r .cid | head -1)
+TS=$($CFS create $M --header "{\"schema\":\"$SCH?commit=$SCHC\"}" --content '{"a":"x"}' | jq -r .streamId)
+echo '{"a":[1]}' >"$T/bad.json"
+refused tile.schema.update sh -c "$CFS update $M $TS <'$T/bad.json'"
+grep -qF 'Validation Error: data/a must be string' "$T/err" || { echo "FAIL tile.schema.update.message: $(cat "$T/err")"; fails=$((fails + 1)); }
+eq tile.schema.unchanged "$($CFS show $M "$TS" | jq -c .)" '{"a":"x"}'
 
 # ---- link: an Ethereum account linked to a DID (Caip10Link), js's key ----
 V=$(dirname "$0")/vectors/js-caip10.json

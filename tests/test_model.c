@@ -388,6 +388,81 @@ START_TEST(node_create_update)
 }
 END_TEST
 
+/* MID content is validated against its Model's schema (Ajv 2020, as
+ * js): on create, on update (the state unchanged), and on load, where a
+ * commit breaking the schema is rejected as js's handler rejects it; a
+ * Model whose schema Ajv refuses is not made. */
+START_TEST(node_schema)
+{
+    char dir[] = "/tmp/test_model_XXXXXX";
+    cJSON *v = tu_load_json("js-models.json");
+    cJSON *def = cJSON_Duplicate(tu_get(tu_get(v, "models")->child, "definition"), 1);
+    cJSON *good = json("{\"title\":\"one\"}"), *bad = json("{\"title\":5}");
+    cJSON *untitled = json("{\"n\":1}"), *patch = json("[{\"op\":\"replace\",\"path\":\"/title\",\"value\":[]}]");
+    cer_node_opts o = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    cer_commit_blocks cb;
+    cer_streamref lm, doc, again;
+    cer_state *st = NULL, *back = NULL;
+    uint8_t unique[CER_MID_UNIQUE_LEN];
+    cer_node *node;
+    cer_key key;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(cer_key_generate(&key), 0);
+    o.key = &key;
+    ck_assert_int_eq(cer_node_open(&node, &o), 0);
+    ck_assert_msg(cer_node_create_model(node, &lm, def) == 0, "%s", cer_errmsg());
+    ck_assert_msg(cer_node_create_mid(node, &doc, &lm, good) == 0, "%s", cer_errmsg());
+    /* refused saves: js's message, the instance path in it */
+    ck_assert_int_eq(cer_node_create_mid(node, &again, &lm, bad), -EINVAL);
+    ck_assert_msg(strstr(cer_errmsg(), "Validation Error: data/title must be string"), "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_update(node, &doc, untitled), -EINVAL);
+    ck_assert_msg(strstr(cer_errmsg(), "Validation Error: data must have required property 'title'"), "%s",
+                  cer_errmsg());
+    ck_assert_int_eq(cer_node_update(node, &doc, bad), -EINVAL);
+    ck_assert_int_eq(cer_node_state(node, &st, &doc), 0);
+    ck_assert_uint_eq(st->log_len, 1);
+    ck_assert(cer_json_equal(st->content, good));
+    /* a commit made elsewhere (the controller's key, no check) that
+     * breaks the schema: rejected when the node learns it */
+    ck_assert_int_eq(cer_mid_update(&cb, &key, &doc.genesis, cer_state_tip(st), patch), 0);
+    ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &cb), 0);
+    ck_assert_int_lt(cer_node_learn_tip(node, &doc, cer_commit_cid(&cb)), 0);
+    ck_assert_msg(strstr(cer_errmsg(), "data/title must be string"), "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_state(node, &back, &doc), 0);
+    ck_assert_uint_eq(back->log_len, 1);
+    /* without the Model (a plain load) the same commit applies */
+    cer_state_free(back);
+    ck_assert_int_eq(cer_state_load(&back, cer_node_store(node), &doc, cer_commit_cid(&cb)), 0);
+    ck_assert_uint_eq(back->log_len, 2);
+    cer_state_free(back);
+    cer_state_free(st);
+    cer_commit_blocks_free(&cb);
+    /* a genesis made elsewhere with content breaking the schema: rejected */
+    ck_assert_int_eq(cer_mid_unique(unique), 0);
+    ck_assert_int_eq(cer_mid_genesis(&cb, &key, NULL, &lm, unique, bad), 0);
+    ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &cb), 0);
+    again = (cer_streamref){.type = CER_STREAM_MID, .genesis = *cer_commit_cid(&cb)};
+    ck_assert_int_lt(cer_node_learn_tip(node, &again, &again.genesis), 0);
+    ck_assert_msg(strstr(cer_errmsg(), "data/title must be string"), "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_state(node, &back, &again), -ENOENT);
+    cer_commit_blocks_free(&cb);
+    /* a schema Ajv's strict mode refuses: an unknown keyword */
+    cJSON_AddNumberToObject(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(def, "schema"),
+                                                                    "properties"), "n"), "foo", 1);
+    ck_assert_int_eq(cer_node_create_model(node, &again, def), -EINVAL);
+    ck_assert_msg(strstr(cer_errmsg(), "foo"), "%s", cer_errmsg());
+    cer_node_close(node);
+    cJSON_Delete(good);
+    cJSON_Delete(bad);
+    cJSON_Delete(untitled);
+    cJSON_Delete(patch);
+    cJSON_Delete(def);
+    cJSON_Delete(v);
+    tu_rm_tree(dir);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -399,6 +474,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, model_deep_schema);
     tcase_add_test(tc, mid_checks);
     tcase_add_test(tc, node_create_update);
+    tcase_add_test(tc, node_schema);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1566,6 +1566,66 @@ START_TEST(loads_in_flight)
 }
 END_TEST
 
+/* A TileDocument whose metadata names a schema (a CommitID) is checked
+ * against that document's content at that commit, as js's tile handler
+ * does: on create, on update (js's message with the instance path, the
+ * state unchanged) and when a commit made elsewhere is learned. */
+START_TEST(tile_schema)
+{
+    cJSON *schema = json("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"required\":[\"a\"]}");
+    cJSON *good = json("{\"a\":\"x\"}"), *bad = json("{\"a\":1}"), *none = json("{}");
+    cJSON *patch = json("[{\"op\":\"replace\",\"path\":\"/a\",\"value\":3}]");
+    cJSON *header = cJSON_CreateObject(), *bogus = json("{\"schema\":\"not a commit\"}");
+    char ref[CER_STREAMID_STR_MAX];
+    cer_streamref sdoc, sref, doc, other;
+    cer_commit_blocks cb;
+    cer_state *st = NULL;
+    cer_node *node;
+    cer_key key;
+
+    ck_assert_int_eq(cer_key_generate(&key), 0);
+    node = open_node(&key);
+    ck_assert_int_eq(cer_node_create(node, &sdoc, NULL, schema, 0), 0);
+    sref = sdoc;
+    sref.is_commit = true;
+    sref.commit = sdoc.genesis;
+    ck_assert_int_gt(cer_streamref_to_string(ref, sizeof ref, &sref), 0);
+    cJSON_AddStringToObject(header, "schema", ref);
+    /* the schema document changes later: the commit named still counts */
+    ck_assert_int_eq(cer_node_update(node, &sdoc, none), 0);
+    ck_assert_msg(cer_node_create(node, &doc, header, good, 0) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_create(node, &other, header, bad, 0), -EINVAL);
+    ck_assert_msg(strstr(cer_errmsg(), "Validation Error: data/a must be string"), "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_create(node, &other, bogus, good, 0), -EINVAL);
+    ck_assert_msg(strstr(cer_errmsg(), "schema must be a CommitID string"), "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_update(node, &doc, bad), -EINVAL);
+    ck_assert_msg(strstr(cer_errmsg(), "Validation Error: data/a must be string"), "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_update(node, &doc, none), -EINVAL);
+    ck_assert_msg(strstr(cer_errmsg(), "Validation Error: data must have required property 'a'"), "%s",
+                  cer_errmsg());
+    ck_assert_int_eq(cer_node_state(node, &st, &doc), 0);
+    ck_assert_uint_eq(st->log_len, 1);
+    /* signed by the controller elsewhere, breaking the schema: rejected */
+    ck_assert_int_eq(cer_tile_update(&cb, &key, &doc.genesis, cer_state_tip(st), NULL, patch), 0);
+    ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &cb), 0);
+    ck_assert_int_lt(cer_node_learn_tip(node, &doc, cer_commit_cid(&cb)), 0);
+    ck_assert_msg(strstr(cer_errmsg(), "data/a must be string"), "%s", cer_errmsg());
+    cer_state_free(st);
+    ck_assert_int_eq(cer_node_state(node, &st, &doc), 0);
+    ck_assert_uint_eq(st->log_len, 1);
+    cer_state_free(st);
+    cer_commit_blocks_free(&cb);
+    cer_node_close(node);
+    cJSON_Delete(schema);
+    cJSON_Delete(good);
+    cJSON_Delete(bad);
+    cJSON_Delete(none);
+    cJSON_Delete(patch);
+    cJSON_Delete(header);
+    cJSON_Delete(bogus);
+}
+END_TEST
+
 static Suite *node_suite(void)
 {
     Suite *s = suite_create("node");
@@ -1588,6 +1648,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, corrupted_block_reported);
     tcase_add_test(tc, second_open_touches_nothing);
     tcase_add_test(tc, read_only_open);
+    tcase_add_test(tc, tile_schema);
     tcase_add_test(tc, damaged_record_reported);
     tcase_add_test(tc, read_only_types_refused);
     tcase_add_test(tc, journal_entry_not_in_log_dropped);
