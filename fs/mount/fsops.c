@@ -708,11 +708,14 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     }
     d->ent = e;
     fi->fh = (uintptr_t)d;
-    /* the root's listing is kept in the kernel's readdir cache and dropped
-     * by the notifier whenever it changes (mkdir, rmdir, rename, a new
-     * stream); document directories hold scratch files: never cached */
-    fi->cache_readdir = e->kind == K_ROOT;
-    fi->keep_cache = e->kind == K_ROOT;
+    /* listings are kept in the kernel's readdir cache: the root's is
+     * dropped by the notifier whenever it changes (mkdir, rmdir, rename, a
+     * new stream), a document's when its tip moves (the notifier
+     * invalidates the directory), and the kernel drops a directory's by
+     * itself on every create, unlink and rename through the mount (scratch
+     * files) */
+    fi->cache_readdir = 1;
+    fi->keep_cache = 1;
     fuse_reply_open(req, fi);
 }
 
