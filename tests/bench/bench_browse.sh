@@ -88,7 +88,7 @@ op_ls "$T/mnt"; op_find "$T/mnt"
 listed=$(rss_kib)
 op_cat "$T/mnt"
 read_all=$(rss_kib)
-resident=$(jq -r '.mount.documentsResident // "?"' "$T/mnt/.status" 2>/dev/null || echo '?')
+resident=$(jq -r '.resident // "?"' "$T/mnt/.status" 2>/dev/null || echo '?')
 unmount_it
 per() { awk -v k="$1" -v n="$N" 'BEGIN { printf "%.2f", k / n }'; }
 lim_l=$((N * 50 * 1024 / 100000)); lim_r=$((N * 200 * 1024 / 100000))
