@@ -1556,6 +1556,12 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
         conn->want &= ~(unsigned)FUSE_CAP_ATOMIC_O_TRUNC;
     if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
         conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+    /* the kernel keeps POSIX ACLs (none here: getxattr says ENODATA,
+     * setxattr EOPNOTSUPP) in its inode cache: ls -l asks for two per
+     * file, each once per inode instead of a round trip every time (the
+     * mount has default_permissions already, which this would imply) */
+    if (conn->capable & FUSE_CAP_POSIX_ACL)
+        conn->want |= FUSE_CAP_POSIX_ACL;
 }
 
 static void op_destroy(void *userdata)
