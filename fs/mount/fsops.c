@@ -195,7 +195,11 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     case K_CONF:
         if ((rc = gen_size(fs, e, &size, &digest)) < 0)
             return rc;
-        *timeout = e->kind == K_SID || e->kind == K_HIST || e->kind == K_CONF ? CFS_TIMEOUT : 0;
+        /* .log changes with the tip only (the notifier invalidates it);
+         * .anchors and .meta.json also with an anchor's verification */
+        *timeout = e->kind == K_LOG                                       ? CFS_DOC_TIMEOUT
+                   : e->kind == K_SID || e->kind == K_HIST || e->kind == K_CONF ? CFS_TIMEOUT
+                                                                          : 0;
         break;
     default:
         break;
@@ -230,7 +234,11 @@ static void reply_entry(fuse_req_t req, cfs_ent *e)
     ep.ino = e->ino;
     ep.generation = 1;
     ep.attr_timeout = t;
-    ep.entry_timeout = t > CFS_TIMEOUT ? t : CFS_TIMEOUT;
+    /* a document's generated names stay as long as it does (rmdir and
+     * rename go through the kernel, which drops them itself) */
+    ep.entry_timeout = e->kind == K_SCRATCH || e->kind == K_STATUS || e->kind == K_ERRORS
+                           ? (t > CFS_TIMEOUT ? t : CFS_TIMEOUT)
+                           : CFS_DOC_TIMEOUT;
     fuse_reply_entry(req, &ep);
 }
 

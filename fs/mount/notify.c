@@ -119,6 +119,8 @@ static void tip_moved(cfs_fs *fs, const cer_streamref *id)
     cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "history"), true);
     cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "conflicts"), true);
     cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "meta"), true);
+    cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "log"), true);
+    cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "anchors"), true);
 }
 
 static void *run(void *arg)
