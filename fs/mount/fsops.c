@@ -195,11 +195,10 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     case K_CONF:
         if ((rc = gen_size(fs, e, &size, &digest)) < 0)
             return rc;
-        /* .log changes with the tip only (the notifier invalidates it);
-         * .anchors and .meta.json also with an anchor's verification */
-        *timeout = e->kind == K_LOG                                       ? CFS_DOC_TIMEOUT
-                   : e->kind == K_SID || e->kind == K_HIST || e->kind == K_CONF ? CFS_TIMEOUT
-                                                                          : 0;
+        /* .streamid and the .history and .conflicts files never change,
+         * .log only with the tip (the notifier invalidates it); .anchors
+         * and .meta.json also with an anchor's verification */
+        *timeout = e->kind == K_ANCHORS || e->kind == K_META ? 0 : CFS_DOC_TIMEOUT;
         break;
     default:
         break;
