@@ -62,6 +62,7 @@ BENCH_SRC := $(filter-out tests/bench/bench_load.c,$(BENCH_SRC))
 endif
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 BENCH_DOCS ?= 10000
+BROWSE_DOCS ?= 100000
 
 .PHONY: all check asan valgrind valgrind-unit bench bench-run fuzz fuzz-run clean tests install deb package-test
 # keep the test objects make would otherwise delete as intermediates
@@ -182,8 +183,9 @@ $(BUILD)/tests/bench/bench_%: tests/bench/bench_%.c tests/bench/bench.h $(LIB)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 bench-run: $(BENCH_BIN) $(PROG)
-	@for b in $(filter-out %/bench_fs,$(BENCH_BIN)); do echo "== $$b"; ./$$b || exit 1; done
+	@for b in $(filter-out %/bench_fs %/bench_browse,$(BENCH_BIN)); do echo "== $$b"; ./$$b || exit 1; done
 	@echo "== tests/bench/bench_mount.sh"; sh tests/bench/bench_mount.sh $(BUILD)/tests/bench/bench_fs $(PROG) $(BENCH_DOCS)
+	@echo "== tests/bench/bench_browse.sh"; sh tests/bench/bench_browse.sh $(BUILD)/tests/bench/bench_browse $(PROG) $(BROWSE_DOCS)
 	@echo "== tests/bench/bench_sync.sh"; sh tests/bench/bench_sync.sh $(PROG)
 	@echo "== tests/bench/bench_js.sh"; sh tests/bench/bench_js.sh $(PROG)
 

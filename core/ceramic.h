@@ -1079,6 +1079,13 @@ typedef struct cer_node_opts {
  * share it, and whatever changes the node fails with -EROFS. */
 int cer_node_open(cer_node **out, const cer_node_opts *opts);
 void cer_node_close(cer_node *node);
+/* At most n stream states are kept in memory (default
+ * CER_NODE_RESIDENT_DEFAULT; 0 counts as 1): past it the least recently
+ * used one not being changed is dropped and loaded again (from its cache
+ * file) on its next use. cer_node_resident: how many are held now. */
+#define CER_NODE_RESIDENT_DEFAULT 4096
+void cer_node_set_max_resident(cer_node *node, size_t n);
+size_t cer_node_resident(cer_node *node);
 /* What open found damaged in the state directory and left aside (a stream
  * record or a journal line that does not parse: the stream is then not
  * known here until it is repaired; the file stays), one message each,

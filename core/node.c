@@ -67,8 +67,10 @@ typedef struct stream {
     cer_streamref id;
     pthread_mutex_t write;  /* serialises changes; held across their I/O */
     pthread_mutex_t lock;   /* guards st; never held across I/O */
-    cer_state *st;          /* NULL until loaded */
+    cer_state *st;          /* NULL until loaded, and again once evicted */
     unsigned uncached;      /* commits since the state cache was written (under write) */
+    struct stream *lru_prev, *lru_next;  /* the resident list (node->lock) */
+    bool resident;          /* on it (node->lock) */
 } stream;
 
 typedef struct listener {
@@ -129,6 +131,11 @@ struct cer_node {
     } verified[4];
     unsigned verified_next;
     cer_loads loads;        /* state loads in flight (.status "loads") */
+    /* states loaded by a read or a load, most recently used first (under
+     * lock); past max_resident the least recently used one nobody is
+     * writing is dropped (its cache file written first) */
+    stream *lru_head, *lru_tail;
+    size_t nresident, max_resident;
 };
 
 static int own_load(cer_node *node);
@@ -273,6 +280,7 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     }
     node->nosync = opts->store_flags & CER_STORE_NOSYNC;
     pthread_mutex_init(&node->lock, NULL);
+    node->max_resident = CER_NODE_RESIDENT_DEFAULT;
     pthread_mutex_init(&node->elock, NULL);
     pthread_rwlock_init(&node->cblock, NULL);
     cer_loads_init(&node->loads);
@@ -380,6 +388,88 @@ static int stream_entry(cer_node *node, stream **out, const cer_streamref *id)
     pthread_mutex_unlock(&node->lock);
     *out = s;
     return s ? 0 : cer_err(-ENOMEM, "node: out of memory");
+}
+
+/* ---- residency: an LRU bound on the states held in memory ---- */
+
+static void lru_unlink(cer_node *node, stream *s)
+{
+    if (s->lru_prev)
+        s->lru_prev->lru_next = s->lru_next;
+    else
+        node->lru_head = s->lru_next;
+    if (s->lru_next)
+        s->lru_next->lru_prev = s->lru_prev;
+    else
+        node->lru_tail = s->lru_prev;
+    s->lru_prev = s->lru_next = NULL;
+    s->resident = false;
+    node->nresident--;
+}
+
+/* s (its state loaded, s->write held) was used: first on the list. */
+static void resident_touch(cer_node *node, stream *s)
+{
+    pthread_mutex_lock(&node->lock);
+    if (s->resident)
+        lru_unlink(node, s);
+    s->lru_next = node->lru_head;
+    if (node->lru_head)
+        node->lru_head->lru_prev = s;
+    else
+        node->lru_tail = s;
+    node->lru_head = s;
+    s->resident = true;
+    node->nresident++;
+    pthread_mutex_unlock(&node->lock);
+}
+
+/* Drop the least recently used states past the bound, skipping those in
+ * use (their writer lock held: trylock only, so any lock may be held by
+ * the caller except a stream's s->lock). A dropped state is loaded again
+ * from its cache file on the next use. */
+static void resident_trim(cer_node *node)
+{
+    for (;;) {
+        stream *v;
+        pthread_mutex_lock(&node->lock);
+        for (v = node->lru_tail; v && node->nresident > node->max_resident; v = v->lru_prev)
+            if (pthread_mutex_trylock(&v->write) == 0)
+                break;
+        if (!v || node->nresident <= node->max_resident) {
+            pthread_mutex_unlock(&node->lock);
+            return;
+        }
+        lru_unlink(node, v);
+        pthread_mutex_unlock(&node->lock);
+        if (v->st && v->uncached) {
+            save_cache(node, v->st);
+            v->uncached = 0;
+        }
+        pthread_mutex_lock(&v->lock);
+        cer_state_free(v->st);
+        v->st = NULL;
+        pthread_mutex_unlock(&v->lock);
+        pthread_mutex_unlock(&v->write);
+    }
+}
+
+void cer_node_set_max_resident(cer_node *node, size_t n)
+{
+    pthread_mutex_lock(&node->lock);
+    node->max_resident = n ? n : 1;
+    pthread_mutex_unlock(&node->lock);
+    resident_trim(node);
+}
+
+size_t cer_node_resident(cer_node *node)
+{
+    size_t n;
+
+    pthread_mutex_lock(&node->lock);
+    n = node->nresident;
+    pthread_mutex_unlock(&node->lock);
+    return n;
 }
 
 /* ---- anchor checks (cer_node_set_anchor_check) ---- */
@@ -938,21 +1028,27 @@ static int stream_load(cer_node *node, stream *s)
     bool moved;
     int rc;
 
-    if (s->st)
+    if (s->st) {
+        resident_touch(node, s);
         return 0;
+    }
     if ((rc = cer_registry_get(node->reg, &s->id, &info)) < 0)
         return rc == -ENOENT ? cer_err(-ENOENT, "node: no stream %s here", s->key) : rc;
     if ((st = cached_state(node, &s->id, &info.tip)) && needs_check(node, st)) {
         rc = rebuild(node, s, &info.tip, st, &moved);  /* its anchors checked */
         cer_state_free(st);
-        return rc;
+    } else if (!st) {
+        rc = rebuild(node, s, &info.tip, NULL, &moved);
+    } else {
+        pthread_mutex_lock(&s->lock);
+        s->st = st;
+        pthread_mutex_unlock(&s->lock);
     }
-    if (!st)
-        return rebuild(node, s, &info.tip, NULL, &moved);
-    pthread_mutex_lock(&s->lock);
-    s->st = st;
-    pthread_mutex_unlock(&s->lock);
-    return 0;
+    if (rc == 0 && s->st) {
+        resident_touch(node, s);
+        resident_trim(node);
+    }
+    return rc;
 }
 
 /* Install a new state and its durable record; call with s->write held. */
@@ -1474,8 +1570,9 @@ static int with_state(cer_node *node, const cer_streamref *id, int (*fn)(const c
     if ((rc = stream_entry(node, &s, id)) < 0)
         return rc;
     pthread_mutex_lock(&s->lock);
-    if (!s->st) {
-        /* not loaded yet: load it (under the writer lock) */
+    while (!s->st) {
+        /* not loaded yet (or dropped again since: residency): load it
+         * (under the writer lock) */
         pthread_mutex_unlock(&s->lock);
         pthread_mutex_lock(&s->write);
         rc = stream_load(node, s);
@@ -2064,6 +2161,7 @@ int cer_node_status(cer_node *node, cJSON **out)
     ok = o && counters && cJSON_AddStringToObject(o, "did", cer_node_did(node)) &&
          cJSON_AddNumberToObject(o, "streams", (double)cer_registry_count(node->reg)) &&
          cJSON_AddNumberToObject(o, "pinned", (double)pinned) &&
+         cJSON_AddNumberToObject(o, "resident", (double)cer_node_resident(node)) &&
          cJSON_AddNumberToObject(o, "unpublished", (double)cer_registry_journal_count(node->reg)) &&
          cJSON_AddNumberToObject(o, "unpublished_since_ms", (double)cer_registry_journal_oldest_ms(node->reg));
     pthread_mutex_lock(&node->elock);

@@ -10,7 +10,10 @@
 # its limit more descriptors at the end than at the start (the backups'
 # names stay in the kernel's cache: it must have the kernel drop them),
 # nothing says EMFILE, and only the documents that had a scratch file
-# have a scratch directory. The first mount starts with a soft limit below the
+# have a scratch directory. Last, under -o max_resident=8, 50 documents
+# read leave at most 8 states in memory (.status "resident"), each read
+# right, and a save to one dropped since is one commit like any other.
+# The first mount starts with a soft limit below the
 # hard one and must raise it.
 #
 # SCALE_LIMIT sets LIMIT (default 64: 6,400 documents, ~45 s on 2 cores);
@@ -40,7 +43,7 @@ trap cleanup EXIT
 # mount_fs SOFT HARD: the daemon in the foreground under those limits
 mount_fs() {
     sh -c 'ulimit -Sn "$1" && ulimit -Hn "$2" && shift 2 && exec "$@"' limits "$1" "$2" \
-        $CFS mount "$M" --state "$S" -f --anchor none -o nosync ${CFS_MOUNT_OPTS:-} 2>>"$T/daemon.log" &
+        $CFS mount "$M" --state "$S" -f --anchor none -o nosync ${CFS_MOUNT_OPTS:-} ${EXTRA_OPTS:-} 2>>"$T/daemon.log" &
     PID=$!
     wait_mounted "$M" $PID "$T/daemon.log"
 }
@@ -133,6 +136,26 @@ else
 fi
 umount_fs
 if grep -qi 'too many open files' "$T/daemon.log"; then bad "daemon log: $(grep -i -m1 'too many open files' "$T/daemon.log")"; else ok "no EMFILE in the daemon's log"; fi
+# ---- at most 8 states resident: reads and a save to a dropped one ----
+EXTRA_OPTS="-o max_resident=8" mount_fs "$LIMIT" "$LIMIT"
+wrong=0
+i=0
+while [ $i -lt 50 ]; do
+    [ "$(tr -d ' \n' <"$M/d$i/content.json")" = "{\"i\":$i,\"saved\":true}" ] || wrong=$((wrong + 1))
+    i=$((i + 1))
+done
+eq lru.reads_right $wrong 0
+resident=$(t python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["resident"])' "$M/.status")
+[ "$resident" -ge 1 ] && [ "$resident" -le 8 ] && ok "lru.resident ($resident)" || bad "lru.resident: $resident, bound 8"
+log0=$(wc -l <"$M/d0/.log")
+echo '{"i":0,"lru":true}' >"$M/d0/content.json" && ok lru.save || bad lru.save
+eq lru.saved "$(tr -d ' \n' <"$M/d0/content.json")" '{"i":0,"lru":true}'
+eq lru.one_commit "$(wc -l <"$M/d0/.log")" $((log0 + 1))
+eq lru.other "$(tr -d ' \n' <"$M/d9/content.json")" '{"i":9,"saved":true}'
+umount_fs
+EXTRA_OPTS="-o max_resident=8" mount_fs "$LIMIT" "$LIMIT"
+eq lru.remounted "$(tr -d ' \n' <"$M/d0/content.json")" '{"i":0,"lru":true}'
+umount_fs
 [ -s "$T/drive.err" ] && echo "first failure: $(head -1 "$T/drive.err")"
 
 if [ $fails -ne 0 ]; then echo "FAIL $TEST: $fails"; tail -5 "$T/daemon.log"; exit 1; fi

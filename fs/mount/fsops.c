@@ -195,7 +195,10 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     case K_CONF:
         if ((rc = gen_size(fs, e, &size, &digest)) < 0)
             return rc;
-        *timeout = e->kind == K_SID || e->kind == K_HIST || e->kind == K_CONF ? CFS_TIMEOUT : 0;
+        /* .streamid and the .history and .conflicts files never change,
+         * .log only with the tip (the notifier invalidates it); .anchors
+         * and .meta.json also with an anchor's verification */
+        *timeout = e->kind == K_ANCHORS || e->kind == K_META ? 0 : CFS_DOC_TIMEOUT;
         break;
     default:
         break;
@@ -230,7 +233,11 @@ static void reply_entry(fuse_req_t req, cfs_ent *e)
     ep.ino = e->ino;
     ep.generation = 1;
     ep.attr_timeout = t;
-    ep.entry_timeout = t > CFS_TIMEOUT ? t : CFS_TIMEOUT;
+    /* a document's generated names stay as long as it does (rmdir and
+     * rename go through the kernel, which drops them itself) */
+    ep.entry_timeout = e->kind == K_SCRATCH || e->kind == K_STATUS || e->kind == K_ERRORS
+                           ? (t > CFS_TIMEOUT ? t : CFS_TIMEOUT)
+                           : CFS_DOC_TIMEOUT;
     fuse_reply_entry(req, &ep);
 }
 
@@ -708,11 +715,14 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     }
     d->ent = e;
     fi->fh = (uintptr_t)d;
-    /* the root's listing is kept in the kernel's readdir cache and dropped
-     * by the notifier whenever it changes (mkdir, rmdir, rename, a new
-     * stream); document directories hold scratch files: never cached */
-    fi->cache_readdir = e->kind == K_ROOT;
-    fi->keep_cache = e->kind == K_ROOT;
+    /* listings are kept in the kernel's readdir cache: the root's is
+     * dropped by the notifier whenever it changes (mkdir, rmdir, rename, a
+     * new stream), a document's when its tip moves (the notifier
+     * invalidates the directory), and the kernel drops a directory's by
+     * itself on every create, unlink and rename through the mount (scratch
+     * files) */
+    fi->cache_readdir = 1;
+    fi->keep_cache = 1;
     fuse_reply_open(req, fi);
 }
 
@@ -1553,6 +1563,12 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
         conn->want &= ~(unsigned)FUSE_CAP_ATOMIC_O_TRUNC;
     if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
         conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+    /* the kernel keeps POSIX ACLs (none here: getxattr says ENODATA,
+     * setxattr EOPNOTSUPP) in its inode cache: ls -l asks for two per
+     * file, each once per inode instead of a round trip every time (the
+     * mount has default_permissions already, which this would imply) */
+    if (conn->capable & FUSE_CAP_POSIX_ACL)
+        conn->want |= FUSE_CAP_POSIX_ACL;
 }
 
 static void op_destroy(void *userdata)

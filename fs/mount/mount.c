@@ -33,6 +33,7 @@ static const char use[] =
     "  -o allow_other  let other users in (needs user_allow_other in /etc/fuse.conf)\n"
     "  -o state=DIR    same as --state; -o key=FILE same as --key\n"
     "  -o auto_unmount unmount when the daemon dies\n"
+    "  -o max_resident=N  keep at most N documents' states in memory (default 4096)\n"
     "  -o nosync       no fsync (benchmarks only: a crash can lose saves that succeeded)\n"
     "  -o open         file handles: the kernel sends OPEN and RELEASE for every open\n"
     "                  (two round trips per cached read; the default, no_open, has one)\n"
@@ -72,6 +73,7 @@ typedef struct opts {
     const char *key;
     const char *api;            /* --api HOST:PORT, or NULL */
     bool foreground, debug, ro, allow_other, auto_unmount, nosync, no_open, no_uring;
+    long max_resident;          /* -o max_resident=N; 0: the node's default */
     char flags[128];            /* mount flags for the kernel, ",nodev,noexec" */
 } opts;
 
@@ -181,6 +183,12 @@ static int parse_o(opts *o, char *list)
         else if (strncmp(t, "query_timeout=", 14) == 0 && t[14]) {
             if (cfs_parse_ms(&o->net.query_timeout_ms, t + 14, "-o query_timeout"))
                 return EXIT_USAGE;
+        } else if (strncmp(t, "max_resident=", 13) == 0) {
+            char *end;
+            errno = 0;
+            o->max_resident = strtol(t + 13, &end, 10);
+            if (errno || end == t + 13 || *end || o->max_resident < 1 || o->max_resident > 100000000)
+                return usage_error("-o max_resident: a number of documents from 1 to 100000000, not '%s'", t + 13);
         } else if (strncmp(t, "query_quiet=", 12) == 0 && t[12]) {
             if (cfs_parse_ms(&o->net.query_quiet_ms, t + 12, "-o query_quiet"))
                 return EXIT_USAGE;
@@ -432,7 +440,9 @@ int cfs_cmd_mount(int argc, char **argv)
         if (!o.anchor.mode)
             o.anchor.mode = "none";
     }
-    if ((rc = cli_open_node_opts(&fs.node, &nopts, o.key)) != 0)
+    if ((rc = cli_open_node_opts(&fs.node, &nopts, o.key)) == 0 && o.max_resident)
+        cer_node_set_max_resident(fs.node, (size_t)o.max_resident);
+    if (rc != 0)
         return rc;
     /* every anchor is judged as it is applied, from the first load on
      * (also with --anchor none, and before the sync starts): the network's
