@@ -195,10 +195,12 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     case K_CONF:
         if ((rc = gen_size(fs, e, &size, &digest)) < 0)
             return rc;
-        /* .streamid and the .history and .conflicts files never change,
-         * .log only with the tip (the notifier invalidates it); .anchors
-         * and .meta.json also with an anchor's verification */
-        *timeout = e->kind == K_ANCHORS || e->kind == K_META ? 0 : CFS_DOC_TIMEOUT;
+        /* .streamid and the .history and .conflicts files never change;
+         * .log, .anchors and .meta.json change with the tip: no attribute
+         * timeout for them (the notifier's invalidation comes after the
+         * save's close has returned, and a reader right after it must see
+         * the new size) */
+        *timeout = e->kind == K_LOG || e->kind == K_ANCHORS || e->kind == K_META ? 0 : CFS_DOC_TIMEOUT;
         break;
     default:
         break;
