@@ -59,7 +59,6 @@ int cfs_cmd_daemon(int argc, char **argv)
     cer_anchorer *anchorer = NULL;
     cer_api *api = NULL;
     cer_api_opts ao = {0};
-    cer_key key;
     struct sigaction sa = {0};
     int c, rc;
 
@@ -84,16 +83,8 @@ int cfs_cmd_daemon(int argc, char **argv)
         return EXIT_BAD;
     no.state_dir = dir;
     no.network = net.network;
-    if (key_file) {
-        if ((rc = cer_key_load_file(&key, key_file)) < 0)
-            return cli_fail_rc(rc, key_file);
-        no.key = &key;
-    }
-    rc = cer_node_open(&node, &no);
-    if (key_file)
-        cer_key_wipe(&key);
-    if (rc < 0)
-        return cli_fail_rc(rc, "cannot open the node");
+    if ((rc = cli_open_node_opts(&node, &no, key_file)))
+        return rc;
     cer_node_on_event(node, on_event, NULL);
     if ((rc = cer_node_set_anchor_check(node, &anchor)) < 0) {
         rc = cli_fail_rc(rc, "--eth-rpc");

@@ -170,7 +170,6 @@ int cfs_cmd_sync(int argc, char **argv)
     cer_node_opts no = {0};
     cer_node *node = NULL;
     cer_sync *sync = NULL;
-    cer_key key;
     cJSON *status = NULL;
     struct sigaction sa = {0};
     int c, rc;
@@ -204,16 +203,8 @@ int cfs_cmd_sync(int argc, char **argv)
         return EXIT_BAD;
     no.state_dir = dir;
     no.network = net.network;
-    if (key_file) {
-        if ((rc = cer_key_load_file(&key, key_file)) < 0)
-            return cli_fail_rc(rc, key_file);
-        no.key = &key;
-    }
-    rc = cer_node_open(&node, &no);
-    if (key_file)
-        cer_key_wipe(&key);
-    if (rc < 0)
-        return cli_fail_rc(rc, "cannot open the node");
+    if ((rc = cli_open_node_opts(&node, &no, key_file)))
+        return rc;
     cer_node_on_event(node, print_event, NULL);
     if ((rc = cer_node_listen(node, print_change, NULL)) < 0) {
         rc = cli_fail_rc(rc, "listen");
