@@ -1952,48 +1952,28 @@ static void errors_reset(vctx *c, size_t mark)
         c->dropped = 0;
 }
 
+/* Step the instance path into key (or index i); path_pop(c, mark) steps out. */
 static size_t path_push_key(vctx *c, const char *key)
 {
     size_t mark = c->path.len;
 
-    if (!c->path.data)
-        cer_buf_puts(&c->path, "");
-    mark = c->path.len;
-    if (cer_buf_putc(&c->path, '/') < 0) {
+    if (cer_buf_ptr_push(&c->path, key) < 0)
         fatal(c, oom());
-        return mark;
-    }
-    for (const char *k = key; *k; k++) {
-        int rc;
-
-        if (*k == '~')
-            rc = cer_buf_puts(&c->path, "~0");
-        else if (*k == '/')
-            rc = cer_buf_puts(&c->path, "~1");
-        else
-            rc = cer_buf_putc(&c->path, (uint8_t)*k);
-        if (rc < 0) {
-            fatal(c, oom());
-            break;
-        }
-    }
     return mark;
 }
 
 static size_t path_push_index(vctx *c, size_t i)
 {
-    char tmp[24];
+    size_t mark = c->path.len;
 
-    snprintf(tmp, sizeof tmp, "%zu", i);
-    return path_push_key(c, tmp);
+    if (cer_buf_ptr_push_index(&c->path, i) < 0)
+        fatal(c, oom());
+    return mark;
 }
 
 static void path_pop(vctx *c, size_t mark)
 {
-    if (c->path.data) {
-        c->path.len = mark;
-        c->path.data[mark] = 0;
-    }
+    cer_buf_truncate(&c->path, mark);
 }
 
 static const char *numtext(char buf[CER_JSON_NUMBER_MAX], double d)
