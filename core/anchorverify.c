@@ -59,7 +59,13 @@ int cer_network_accepts_chain(const char *network, const char *chain_id)
 int cer_anchor_verify(const cer_anchor_opts *opts, const cer_anchor_proof *proof, int64_t *timestamp,
                       char *why, size_t why_cap)
 {
-    cer_eth eth = {NULL, opts ? opts->eth_rpc : NULL, opts && opts->timeout > 0 ? opts->timeout : 10, 0};
+    return cer_anchor_verify_on(NULL, opts, proof, timestamp, why, why_cap);
+}
+
+int cer_anchor_verify_on(cer_http_client *http, const cer_anchor_opts *opts, const cer_anchor_proof *proof,
+                         int64_t *timestamp, char *why, size_t why_cap)
+{
+    cer_eth eth = {http, opts ? opts->eth_rpc : NULL, opts && opts->timeout > 0 ? opts->timeout : 10, 0};
     char params[160], hash_hex[67], *end;
     cJSON *tx = NULL, *blk = NULL;
     uint64_t chain, ts;

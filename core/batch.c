@@ -41,9 +41,9 @@ static bool on_eth(const cer_anchor_opts *o)
     return o->chain && strcmp(o->chain, "eth") == 0;
 }
 
-int cer_anchor_chain_id(const cer_anchor_opts *opts, char *out, size_t cap)
+int cer_anchor_chain_id(const cer_anchor_opts *opts, cer_http_client *http, char *out, size_t cap)
 {
-    cer_eth eth = {NULL, opts->eth_rpc, opts->timeout > 0 ? opts->timeout : 10, 0};
+    cer_eth eth = {http, opts->eth_rpc, opts->timeout > 0 ? opts->timeout : 10, 0};
     uint64_t chain;
     int rc;
 

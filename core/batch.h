@@ -18,8 +18,9 @@
 void cer_anchor_opts_defaults(cer_anchor_opts *o);
 
 /* The chain id anchors made with opts get: "eip155:<eth_chainId>" (asked
- * through opts->eth_rpc) or the in-memory chain's. */
-int cer_anchor_chain_id(const cer_anchor_opts *opts, char *out, size_t cap);
+ * through opts->eth_rpc over http, the caller's client) or the in-memory
+ * chain's. */
+int cer_anchor_chain_id(const cer_anchor_opts *opts, cer_http_client *http, char *out, size_t cap);
 
 /* The thread of an anchor service: step(arg) every interval seconds, and
  * on cer_batcher_flush, one step at a time. It also holds the HTTP client

@@ -1,9 +1,11 @@
 /*
- * buf.c — growable byte buffers.
+ * buf.c — growable byte buffers, and JSON Pointers (RFC 6901) built in
+ * them a step at a time.
  */
 #include "buf.h"
 #include "error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,4 +67,38 @@ uint8_t *cer_buf_detach(cer_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
     return p;
+}
+
+void cer_buf_truncate(cer_buf *b, size_t len)
+{
+    if (b->data && len <= b->len) {
+        b->len = len;
+        b->data[len] = '\0';
+    }
+}
+
+int cer_buf_ptr_push(cer_buf *b, const char *key)
+{
+    size_t mark = b->len;
+    int rc = cer_buf_putc(b, '/');
+
+    for (const char *k = key; rc == 0 && *k; k++) {
+        if (*k == '~')
+            rc = cer_buf_puts(b, "~0");
+        else if (*k == '/')
+            rc = cer_buf_puts(b, "~1");
+        else
+            rc = cer_buf_putc(b, (uint8_t)*k);
+    }
+    if (rc < 0)
+        cer_buf_truncate(b, mark);
+    return rc;
+}
+
+int cer_buf_ptr_push_index(cer_buf *b, size_t i)
+{
+    char key[24];
+
+    snprintf(key, sizeof key, "%zu", i);
+    return cer_buf_ptr_push(b, key);
 }

@@ -15,6 +15,7 @@ typedef struct cer_cacao {
     const cJSON *p;          /* the payload map */
     const char *iss, *aud;   /* p.iss, p.aud */
     const cJSON *s;          /* the signature map, NULL when unsigned */
+    cer_cid cid;             /* the block's: what cer_cacao_verify remembers it by */
 } cer_cacao;
 
 /* Decode a CACAO block (dag-cbor): a map with a payload map 'p' whose
@@ -33,8 +34,13 @@ int cer_cacao_message(cer_buf *out, const cJSON *p, const char *chain, bool lega
  * eip191, pkh-solana 0.1.1 solana:ed25519) make at time at_ms: signed,
  * iat and nbf not after at + 5 min, exp + 24 h (js-ceramic's revocation
  * phase-out) + 5 min not before at, and the signature by p.iss's account.
- * -EKEYREJECTED (or -ENOTSUP for other signature types) with a reason. */
+ * -EKEYREJECTED (or -ENOTSUP for other signature types) with a reason.
+ * A signature found good is remembered by the block's CID (the last few
+ * hundred, for every thread), so the commits of one session cost one
+ * recovery; the time window is checked on every call. */
 int cer_cacao_verify(const cer_cacao *c, int64_t at_ms);
+/* How many CACAO signatures this process checked for real (tests). */
+uint64_t cer_cacao_signature_checks(void);
 
 /* A use of a CACAO by a signed commit. */
 typedef struct cer_cacao_use {

@@ -1067,10 +1067,6 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
         rc = cer_err(-EINVAL, "casd: chain '%s' is not inmemory or eth", d->chain_opt);
         goto fail;
     }
-    if ((rc = cer_anchor_chain_id(&d->o.anchor, d->chain, sizeof d->chain)) < 0) {
-        rc = cer_err_wrap(rc, "casd: the chain");
-        goto fail;
-    }
     if (opts->state && (rc = journal_open(d, opts->state)) < 0)
         goto fail;
     d->o.state = NULL;
@@ -1099,6 +1095,12 @@ int cer_casd_open(cer_casd **out, const cer_casd_opts *opts)
         goto fail;
     if ((rc = cer_batcher_start(&d->batcher, d->o.anchor.interval, batch, d)) < 0)
         goto fail;
+    /* asked through the batcher's HTTP client, as every chain call is (a
+     * step does not read d->chain; the server answers from cer_casd_run on) */
+    if ((rc = cer_anchor_chain_id(&d->o.anchor, cer_batcher_http(d->batcher), d->chain, sizeof d->chain)) < 0) {
+        rc = cer_err_wrap(rc, "casd: the chain");
+        goto fail;
+    }
     logf_(d, "anchor service on %.*s:%d, chain %s, batches every %g s%s%s, %s",
           (int)(strrchr(d->listen, ':') - d->listen), d->listen, cer_httpd_port(d->http), d->chain,
           d->o.anchor.interval, d->ipfs_url ? ", blocks to " : "", d->ipfs_url ? d->ipfs_url : "",

@@ -31,6 +31,7 @@
  * that a block may go twice, which costs a request, never a block).
  */
 #include "store.h"
+#include "cid.h"
 #include "clock.h"
 #include "error.h"
 #include "ipfs.h"
@@ -44,6 +45,7 @@
 #define PAUSE_MS 1000
 #define PAUSE_MAX_MS 60000
 #define RECENT_MAX 1024
+#define RECENT_SLOTS (2 * RECENT_MAX) /* the index of recent: a power of two, half full */
 #define QUEUE_MAX 4096
 #define CLOSE_MS 5000           /* how long close lets the writer finish its queue */
 #define PUSH_MAX 8              /* pushes in flight the writer knows of */
@@ -73,18 +75,65 @@ typedef struct ipfs_store {
     cer_cid pushing[PUSH_MAX];  /* blocks cer_store_push is writing */
     bool push_busy[PUSH_MAX];
     cer_cid recent[RECENT_MAX]; /* the last blocks written through, a ring */
-    size_t nrecent;             /* writes so far; the next slot is nrecent % RECENT_MAX */
+    size_t nrecent;             /* entries so far; the next slot is nrecent % RECENT_MAX */
+    uint16_t recent_at[RECENT_SLOTS]; /* open addressing by cer_cid_hash: 1 + a slot of recent, 0 empty */
 } ipfs_store;
 
 static const cer_store_ops ipfs_ops;
 
+/* recent's index: where cid is (recent_at[i] != 0), else the empty slot
+ * where it would go. Call with s->lock held. */
+static size_t recent_find(const ipfs_store *s, const cer_cid *cid)
+{
+    size_t i = (size_t)cer_cid_hash(cid) & (RECENT_SLOTS - 1);
+
+    while (s->recent_at[i] && !cer_cid_equal(&s->recent[s->recent_at[i] - 1], cid))
+        i = (i + 1) & (RECENT_SLOTS - 1);
+    return i;
+}
+
 /* Call with s->lock held. */
 static bool recently_written(const ipfs_store *s, const cer_cid *cid)
 {
-    for (size_t i = 0; i < RECENT_MAX && i < s->nrecent; i++)
-        if (cer_cid_equal(&s->recent[i], cid))
-            return true;
-    return false;
+    return s->recent_at[recent_find(s, cid)] != 0;
+}
+
+/* Drops index slot i, moving later entries of its probe run back so every
+ * entry stays reachable from its home slot (linear probing's deletion). */
+static void recent_unindex(ipfs_store *s, size_t i)
+{
+    size_t j = i;
+
+    s->recent_at[i] = 0;
+    for (;;) {
+        size_t home;
+
+        j = (j + 1) & (RECENT_SLOTS - 1);
+        if (!s->recent_at[j])
+            return;
+        home = (size_t)cer_cid_hash(&s->recent[s->recent_at[j] - 1]) & (RECENT_SLOTS - 1);
+        /* the entry at j may fill i unless its home lies cyclically in (i, j] */
+        if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+            s->recent_at[i] = s->recent_at[j];
+            s->recent_at[j] = 0;
+            i = j;
+        }
+    }
+}
+
+/* cid written through: remembered, the oldest of RECENT_MAX forgotten (a
+ * block written again keeps its first place). Call with s->lock held. */
+static void recent_add(ipfs_store *s, const cer_cid *cid)
+{
+    size_t slot = s->nrecent % RECENT_MAX;
+
+    if (recently_written(s, cid))
+        return;
+    if (s->nrecent >= RECENT_MAX)
+        recent_unindex(s, recent_find(s, &s->recent[slot]));
+    s->recent[slot] = *cid;
+    s->recent_at[recent_find(s, cid)] = (uint16_t)(slot + 1);
+    s->nrecent++;
 }
 
 /* The push slot writing cid, or -1. Call with s->lock held. */
@@ -114,7 +163,7 @@ static int write_through(ipfs_store *s, const cer_cid *cid)
         atomic_fetch_add(&s->write_failed, 1);
     } else {
         s->pause_ms = 0;
-        s->recent[s->nrecent++ % RECENT_MAX] = *cid;
+        recent_add(s, cid);
         atomic_fetch_add(&s->written, 1);
     }
     pthread_mutex_unlock(&s->lock);

@@ -1236,36 +1236,6 @@ static const char *cur_path(const differ *d)
     return d->path.data ? (const char *)d->path.data : "";
 }
 
-static int path_push(differ *d, const char *key)
-{
-    int rc = cer_buf_putc(&d->path, '/');
-
-    for (const char *p = key; rc == 0 && *p; p++) {
-        if (*p == '~')
-            rc = cer_buf_puts(&d->path, "~0");
-        else if (*p == '/')
-            rc = cer_buf_puts(&d->path, "~1");
-        else
-            rc = cer_buf_putc(&d->path, (uint8_t)*p);
-    }
-    return rc;
-}
-
-static int path_push_index(differ *d, size_t i)
-{
-    char key[24];
-
-    snprintf(key, sizeof key, "%zu", i);
-    return path_push(d, key);
-}
-
-static void path_pop(differ *d, size_t len)
-{
-    d->path.len = len;
-    if (d->path.data)
-        d->path.data[len] = '\0';
-}
-
 /* Append {"op": name, "path": <current>, "value": copy of value?}. */
 static int emit(differ *d, const char *name, const cJSON *value)
 {
@@ -1331,17 +1301,17 @@ static int diff_array(differ *d, const cJSON *a, const cJSON *b)
     /* Old indices from the last: compare, or remove past the new end. */
     visits += na > nb ? na : nb;
     for (t = na; t-- > 0;) {
-        if ((rc = path_push_index(d, t)) == 0)
+        if ((rc = cer_buf_ptr_push_index(&d->path, t)) == 0)
             rc = t < nb ? diff_pair(d, av[t], bv[t]) : emit(d, "remove", NULL);
-        path_pop(d, len);
+        cer_buf_truncate(&d->path, len);
         if (rc < 0)
             goto out;
     }
     /* Then new indices past the old end, in order. */
     for (t = na; t < nb; t++) {
-        if ((rc = path_push_index(d, t)) == 0)
+        if ((rc = cer_buf_ptr_push_index(&d->path, t)) == 0)
             rc = emit(d, "add", bv[t]);
-        path_pop(d, len);
+        cer_buf_truncate(&d->path, len);
         if (rc < 0)
             goto out;
     }
@@ -1367,10 +1337,10 @@ static int diff_object(differ *d, const cJSON *a, const cJSON *b)
     for (t = va.n; t-- > 0;) {
         const cJSON *ov = va.order[t], *nv = view_find(&vb, ov->string);
 
-        if ((rc = path_push(d, ov->string)) == 0)
+        if ((rc = cer_buf_ptr_push(&d->path, ov->string)) == 0)
             rc = nv ? diff_pair(d, ov, nv) : emit(d, "remove", NULL);
         deleted |= nv == NULL;
-        path_pop(d, len);
+        cer_buf_truncate(&d->path, len);
         if (rc < 0)
             goto out;
     }
@@ -1383,9 +1353,9 @@ static int diff_object(differ *d, const cJSON *a, const cJSON *b)
 
         if (view_find(&va, nv->string))
             continue;
-        if ((rc = path_push(d, nv->string)) == 0)
+        if ((rc = cer_buf_ptr_push(&d->path, nv->string)) == 0)
             rc = emit(d, "add", nv);
-        path_pop(d, len);
+        cer_buf_truncate(&d->path, len);
         if (rc < 0)
             goto out;
     }

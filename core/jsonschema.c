@@ -1952,48 +1952,28 @@ static void errors_reset(vctx *c, size_t mark)
         c->dropped = 0;
 }
 
+/* Step the instance path into key (or index i); path_pop(c, mark) steps out. */
 static size_t path_push_key(vctx *c, const char *key)
 {
     size_t mark = c->path.len;
 
-    if (!c->path.data)
-        cer_buf_puts(&c->path, "");
-    mark = c->path.len;
-    if (cer_buf_putc(&c->path, '/') < 0) {
+    if (cer_buf_ptr_push(&c->path, key) < 0)
         fatal(c, oom());
-        return mark;
-    }
-    for (const char *k = key; *k; k++) {
-        int rc;
-
-        if (*k == '~')
-            rc = cer_buf_puts(&c->path, "~0");
-        else if (*k == '/')
-            rc = cer_buf_puts(&c->path, "~1");
-        else
-            rc = cer_buf_putc(&c->path, (uint8_t)*k);
-        if (rc < 0) {
-            fatal(c, oom());
-            break;
-        }
-    }
     return mark;
 }
 
 static size_t path_push_index(vctx *c, size_t i)
 {
-    char tmp[24];
+    size_t mark = c->path.len;
 
-    snprintf(tmp, sizeof tmp, "%zu", i);
-    return path_push_key(c, tmp);
+    if (cer_buf_ptr_push_index(&c->path, i) < 0)
+        fatal(c, oom());
+    return mark;
 }
 
 static void path_pop(vctx *c, size_t mark)
 {
-    if (c->path.data) {
-        c->path.len = mark;
-        c->path.data[mark] = 0;
-    }
+    cer_buf_truncate(&c->path, mark);
 }
 
 static const char *numtext(char buf[CER_JSON_NUMBER_MAX], double d)
@@ -2061,37 +2041,17 @@ static void bits_or(uint8_t *to, const uint8_t *from, const ann *a)
         to[k] |= from[k];
 }
 
-/* A variable's value takes a static props value (Ajv's mergeToName). */
-static void props_to_name(vctx *c, const ann *a, const evs *from, evar *to)
+/* A static value (K_STATIC or K_TRUE) as the value of a variable, so that
+ * Ajv's mergeToName is the variable merge below. */
+static evar static_var(const evs *s)
 {
-    if (to->v == V_TRUE)
-        return;
-    if (from->kind == K_TRUE) {
-        to->v = V_TRUE;
-        return;
-    }
-    if (to->v == V_UNDEF) {
-        to->v = V_SET;
-        if (!to->bits && !(to->bits = bits_new(c, a, NULL)))
-            return;
-    }
-    bits_or(to->bits, from->bits, a);
+    evar x = {.v = s->kind == K_TRUE ? V_TRUE : V_SET, .bits = s->bits, .n = s->n};
+
+    return x;
 }
 
-static void items_to_name(const evs *from, evar *to)
-{
-    if (to->v == V_TRUE)
-        return;
-    if (from->kind == K_TRUE) {
-        to->v = V_TRUE;
-        return;
-    }
-    if (to->v == V_UNDEF || from->n > to->n)  /* to > from ? to : from */
-        to->n = from->n;
-    to->v = V_SET;
-}
-
-/* mergeNames: one variable into another, at run time. */
+/* mergeNames (mergeToName: from = static_var(value)): one variable into
+ * another, at run time. */
 static void props_names(vctx *c, const ann *a, const evar *from, evar *to)
 {
     if (to->v == V_TRUE || from->v == V_UNDEF)
@@ -2138,15 +2098,16 @@ static void merge_evs(vctx *c, const ann *a, evs *to, const evs *from, bool item
         *to = res;
     } else if (to->kind == K_NAME) {
         if (ran) {
-            if (from->kind == K_NAME)
-                items ? items_names(from->var, to->var) : props_names(c, a, from->var, to->var);
-            else
-                items ? items_to_name(from, to->var) : props_to_name(c, a, from, to->var);
+            evar f = from->kind == K_NAME ? *from->var : static_var(from);
+
+            items ? items_names(&f, to->var) : props_names(c, a, &f, to->var);
         }
     } else if (from->kind == K_NAME) {
         /* to static: merged into from's variable, which to becomes */
+        evar t = static_var(to);
+
         if (ran)
-            items ? items_to_name(to, from->var) : props_to_name(c, a, to, from->var);
+            items ? items_names(&t, from->var) : props_names(c, a, &t, from->var);
         evs_clear(to);
         to->kind = K_NAME;
         to->var = from->var;
@@ -2839,17 +2800,16 @@ static bool object_steps(vctx *c, const snode *n, const cJSON *v, ann *a, bool r
                     if (strcmp(e->string, "__proto__") != 0 && cer_strmap_get(&n->propmap, e->string))
                         a->props.bits[i / 8] |= (uint8_t)(1u << (i % 8));
             } else if (n->nprops && a->props.kind == K_NAME && ran) {
-                ann t = {.nmembers = a->nmembers};
+                evar f = {.v = V_SET};
                 size_t i = 0;
 
-                t.props.kind = K_STATIC;
-                if ((t.props.bits = bits_new(c, a, NULL))) {
+                if ((f.bits = bits_new(c, a, NULL))) {
                     for (const cJSON *e = v->child; e; e = e->next, i++)
                         if (strcmp(e->string, "__proto__") != 0 && cer_strmap_get(&n->propmap, e->string))
-                            t.props.bits[i / 8] |= (uint8_t)(1u << (i % 8));
-                    props_to_name(c, a, &t.props, a->props.var);
+                            f.bits[i / 8] |= (uint8_t)(1u << (i % 8));
+                    props_names(c, a, &f, a->props.var);
                 }
-                evs_clear(&t.props);
+                free(f.bits);
             }
             /* patternProperties */
             if (n->npats) {
@@ -2918,16 +2878,12 @@ static void array_steps(const snode *n, ann *a, bool ran)
     if (!a || a->items.kind == K_TRUE)
         return;
     if (n->nprefix) {
-        ann t = {.nmembers = a->nmembers};
-
-        t.items.kind = K_STATIC;
-        t.items.n = n->nprefix;
         if (a->items.kind == K_UNDEF)
-            a->items = t.items;
+            a->items = (evs){.kind = K_STATIC, .n = n->nprefix};
         else if (a->items.kind == K_STATIC)
             a->items.n = a->items.n > n->nprefix ? a->items.n : n->nprefix;
         else if (ran)
-            items_to_name(&t.items, a->items.var);
+            items_names(&(evar){.v = V_SET, .n = n->nprefix}, a->items.var);
     }
     if (n->items || (n->contains && !always_valid(n->contains) &&
                      !(n->has_max_contains && n->min_contains > n->max_contains)))

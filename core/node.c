@@ -122,6 +122,7 @@ struct cer_node {
     cer_strmap own;         /* anchors this node made (own_anchor), under elock */
     char own_chain[64];     /* the chain of its own anchor service, "" none */
     char eth_rpc[512];      /* anchor checks: the chain's RPC URL, "" when off */
+    cer_http_client *chain_http; /* owned: the checks' client, opened with the first RPC URL */
     double check_timeout;   /* seconds per call */
     int64_t chain_down_ms;  /* the chain was unreachable: not asked before this */
     struct {                /* proofs the chain verified lately (a batch shares one) */
@@ -340,6 +341,7 @@ void cer_node_close(cer_node *node)
     for (size_t i = 0; i < CER_NODE_EVENTS_MAX; i++)
         free(node->events[i].line);
     cer_evlog_close(node->evlog);
+    cer_http_client_close(node->chain_http);
     for (counter *c = node->counters, *next; c; c = next) {
         next = c->next;
         free(c);
@@ -699,11 +701,13 @@ static int node_check(void *arg, const cer_anchor_proof *proof, int64_t *timesta
     cer_node *node = cx->node;
     char url[sizeof node->eth_rpc], why[384], network[sizeof node->network];
     cer_anchor_opts o = {.eth_rpc = url};
+    cer_http_client *http;
     bool down, known, accepted, own;
     int rc;
 
     pthread_mutex_lock(&node->elock);
     memcpy(url, node->eth_rpc, sizeof url);
+    http = node->chain_http;
     memcpy(network, node->network, sizeof network);
     o.timeout = node->check_timeout;
     down = node->chain_down_ms > cer_clock_ms(CLOCK_REALTIME);
@@ -724,7 +728,7 @@ static int node_check(void *arg, const cer_anchor_proof *proof, int64_t *timesta
         cer_node_count(node, "anchor_unverified", 1);
         return CER_CHECK_UNVERIFIED;
     }
-    rc = cer_anchor_verify(url[0] ? &o : NULL, proof, timestamp, why, sizeof why);
+    rc = cer_anchor_verify_on(http, url[0] ? &o : NULL, proof, timestamp, why, sizeof why);
     if (rc > 0 && *timestamp > 0) {
         remember_verified(node, proof, *timestamp);
         cer_node_count(node, "anchor_verified", 1);
@@ -831,6 +835,7 @@ int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts
 {
     const char *url = opts ? opts->eth_rpc : NULL;
     const char *chain = "";
+    int rc = 0;
 
     if (url && strlen(url) >= sizeof node->eth_rpc)
         return cer_err(-ENAMETOOLONG, "node: Ethereum RPC URL too long");
@@ -838,6 +843,11 @@ int cer_node_set_anchor_check(cer_node *node, const struct cer_anchor_opts *opts
     if (opts && (!opts->mode || strcmp(opts->mode, "local") == 0) && !opts->service_url)
         chain = opts->chain && strcmp(opts->chain, "eth") == 0 ? "eip155:*" : CER_INMEMORY_CHAIN;
     pthread_mutex_lock(&node->elock);
+    /* one client for the node's life: a check in flight may be using it */
+    if (url && *url && !node->chain_http && (rc = cer_http_client_open(&node->chain_http)) < 0) {
+        pthread_mutex_unlock(&node->elock);
+        return rc;
+    }
     snprintf(node->eth_rpc, sizeof node->eth_rpc, "%s", url ? url : "");
     snprintf(node->own_chain, sizeof node->own_chain, "%s", chain);
     node->check_timeout = opts && opts->timeout > 0 ? opts->timeout : 10;

@@ -14,7 +14,6 @@
 # SKIP (exit 77) outside CI, a failure with CI set.
 set -u
 
-CFS=${CERAMICFS:-build/ceramicfs}
 TEST=drafts_test WHAT="durable drafts and error reporting"
 . "$(dirname "$0")/lib.sh"
 need_fuse
@@ -22,27 +21,14 @@ for tool in jq getfattr python3; do
     command -v $tool >/dev/null || skip "no $tool (./packaging/deps.sh installs it)"
 done
 
-T=$(mktemp -d /var/tmp/cfs-drafts.XXXXXX)
-M=$T/mnt S=$T/state
-mkdir -p "$M" "$S"
-PID=
-cleanup() {
-    unmount "$M"
-    [ -n "$PID" ] && kill -9 $PID 2>/dev/null
-    umount "$S" 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
+mount_dir cfs-drafts
+ON_EXIT='[ -n "$PID" ] && kill -9 $PID 2>/dev/null; umount "$S" 2>/dev/null'
 # the state directory on a small tmpfs, to fill it
+mkdir -p "$S"
 mount -t tmpfs -o size=8m tmpfs "$S" || skip "cannot mount a tmpfs"
 
 xattr() { timeout 30 getfattr --absolute-names --only-values -n "$@"; }
 nerrors() { t wc -l <"$M/.errors" | tr -d ' '; }
-mount_fs() {
-    $CFS mount "$M" --state "$S" -f --anchor none ${CFS_MOUNT_OPTS:-} 2>>"$T/daemon.log" &
-    PID=$!
-    wait_mounted "$M" $PID "$T/daemon.log"
-}
 # errno NAME WANT CMD...: the command fails and its stderr names the error
 errno_is() {
     name=$1 want=$2; shift 2

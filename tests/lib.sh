@@ -14,6 +14,15 @@
 #                        only while PID lives); else print LOG and exit 1
 #   unmount DIR...       each DIR that is a mount point: fusermount3 -u,
 #                        then -uz; quiet
+#   mount_dir [PREFIX]   a test's directory T (/var/tmp/PREFIX.XXXXXX, or
+#                        mktemp -d), M=$T/mnt (made), S=$T/state, PID
+#                        empty; at exit M is unmounted, ON_EXIT (the test's
+#                        own steps, a command line) run, the daemon $PID
+#                        killed and T removed
+#   mount_fs [ARG...]    $CERAMICFS (or build/ceramicfs) mount $M --state $S
+#                        -f --anchor none $CFS_MOUNT_OPTS ARG... in the
+#                        background (stderr to $T/daemon.log), PID its
+#                        pid, until mounted (wait_mounted)
 #   umount_fs            unmount $M (again after a second, then lazily) and
 #                        check that the daemon $PID exits 0 ($T/daemon.log
 #                        shown if not); PID is then empty
@@ -69,6 +78,29 @@ unmount() {
         timeout 30 fusermount3 -u "$_m" 2>/dev/null || timeout 30 fusermount3 -uz "$_m" 2>/dev/null
     done
     return 0  # a cleanup step: never the reason a test under set -e stops
+}
+
+mount_dir_cleanup() {
+    unmount "$M"
+    eval "${ON_EXIT:-:}"
+    [ -n "$PID" ] && kill "$PID" 2>/dev/null
+    rm -rf "$T"
+}
+
+mount_dir() {
+    if [ -n "${1:-}" ]; then T=$(mktemp -d "/var/tmp/$1.XXXXXX"); else T=$(mktemp -d); fi
+    M=$T/mnt
+    S=$T/state
+    PID=
+    mkdir -p "$M"
+    trap mount_dir_cleanup EXIT
+}
+
+mount_fs() {
+    # shellcheck disable=SC2086
+    ${CERAMICFS:-build/ceramicfs} mount "$M" --state "$S" -f --anchor none ${CFS_MOUNT_OPTS:-} "$@" 2>>"$T/daemon.log" &
+    PID=$!
+    wait_mounted "$M" $PID "$T/daemon.log"
 }
 
 umount_fs() {

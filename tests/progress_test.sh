@@ -12,21 +12,9 @@ for tool in script jq python3; do
     command -v $tool >/dev/null || skip "no $tool"
 done
 CFS=${CERAMICFS:-build/ceramicfs}
-T=$(mktemp -d)
-M=$T/mnt
-S=$T/state
-mkdir -p "$M"
-PID=
-cleanup() {
-    unmount "$M"
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
+mount_dir
 
-$CFS mount "$M" --state "$S" -f --anchor none -o nosync 2>>"$T/daemon.log" &
-PID=$!
-wait_mounted "$M" $PID "$T/daemon.log"
+mount_fs -o nosync
 t python3 - "$M" <<'PY'
 import os, sys
 d = sys.argv[1] + "/long"

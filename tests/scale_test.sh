@@ -28,17 +28,7 @@ command -v python3 >/dev/null || skip "no python3"
 
 LIMIT=${SCALE_LIMIT:-64}
 N=$((LIMIT * 100))
-T=$(mktemp -d /var/tmp/cfs-scale.XXXXXX)
-M=$T/mnt
-S=$T/state
-mkdir -p "$M"
-PID=
-cleanup() {
-    unmount "$M"
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
+mount_dir cfs-scale
 
 # mount_fs SOFT HARD: the daemon in the foreground under those limits
 mount_fs() {

@@ -188,6 +188,66 @@ START_TEST(eip191_sign_and_recover)
 }
 END_TEST
 
+/* A signature found good is remembered by the CACAO's CID: the second
+ * verification recovers nothing, the time window is still checked each
+ * time, and a forged CACAO (another signature, or the same signature over
+ * another audience) is another CID, checked and refused, every time. */
+START_TEST(good_signature_remembered)
+{
+    static const char *const res[] = {"ceramic://*"};
+    const int64_t t0 = 1767182400000LL;  /* 2025-12-31T12:00:00Z */
+    uint8_t secret[32] = {1};
+    cer_buf b = CER_BUF_INIT, f = CER_BUF_INIT;
+    cer_cid cid;
+    cer_cacao c, forged;
+    cJSON *j = NULL, *s;
+    uint64_t n;
+    char *sig, was;
+
+    ck_assert_int_eq(cer_cacao_make_siwe(&b, &cid, secret, "1", "test", "did:key:z6MkAudience", t0, 3600, res, 1), 0);
+    ck_assert_int_eq(cer_cacao_decode(&c, b.data, b.len), 0);
+    ck_assert(cer_cid_equal(&c.cid, &cid));
+    n = cer_cacao_signature_checks();
+    ck_assert_msg(cer_cacao_verify(&c, t0) == 0, "%s", cer_errmsg());
+    ck_assert_uint_eq(cer_cacao_signature_checks(), n + 1);
+    ck_assert_int_eq(cer_cacao_verify(&c, t0 + 1000), 0);
+    ck_assert_uint_eq(cer_cacao_signature_checks(), n + 1);
+    ck_assert_int_eq(cer_cacao_verify(&c, t0 + 3600000 + 86400000 + 300001), -EKEYREJECTED);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "expired"));
+    ck_assert_uint_eq(cer_cacao_signature_checks(), n + 1);
+    /* one hex digit of the signature changed */
+    ck_assert_int_eq(cer_dagcbor_decode(&j, b.data, b.len), 0);
+    s = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "s"), "s");
+    sig = s->valuestring;
+    was = sig[10];
+    sig[10] = was == '0' ? '1' : '0';
+    ck_assert_int_eq(cer_dagcbor_encode(&f, j, 0), 0);
+    ck_assert_int_eq(cer_cacao_decode(&forged, f.data, f.len), 0);
+    ck_assert(!cer_cid_equal(&forged.cid, &cid));
+    for (int k = 1; k <= 2; k++) {
+        ck_assert_int_eq(cer_cacao_verify(&forged, t0), -EKEYREJECTED);
+        ck_assert_uint_eq(cer_cacao_signature_checks(), n + 1 + k);
+    }
+    cer_cacao_free(&forged);
+    /* the good signature, another audience */
+    sig[10] = was;
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(j, "p"), "aud", cJSON_CreateString("did:key:z6MkAttacker"));
+    f.len = 0;
+    ck_assert_int_eq(cer_dagcbor_encode(&f, j, 0), 0);
+    ck_assert_int_eq(cer_cacao_decode(&forged, f.data, f.len), 0);
+    ck_assert_int_eq(cer_cacao_verify(&forged, t0), -EKEYREJECTED);
+    ck_assert_ptr_nonnull(strstr(cer_errmsg(), "does not belong to the issuer"));
+    ck_assert_uint_eq(cer_cacao_signature_checks(), n + 4);
+    ck_assert_int_eq(cer_cacao_verify(&c, t0), 0);  /* still known */
+    ck_assert_uint_eq(cer_cacao_signature_checks(), n + 4);
+    cer_cacao_free(&forged);
+    cer_cacao_free(&c);
+    cJSON_Delete(j);
+    cer_buf_free(&b);
+    cer_buf_free(&f);
+}
+END_TEST
+
 /* ---- commits, through the state loader ---- */
 
 static int64_t trust_at;
@@ -402,6 +462,7 @@ static Suite *cacao_suite(void)
     tcase_add_test(tc, messages);
     tcase_add_test(tc, message_orders_differ);
     tcase_add_test(tc, eip191_sign_and_recover);
+    tcase_add_test(tc, good_signature_remembered);
     tcase_add_test(tc, commits);
     tcase_add_test(tc, state_json_keeps_capability);
     tcase_add_test(tc, reasons);

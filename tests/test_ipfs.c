@@ -627,6 +627,58 @@ START_TEST(damaged_copy_fetched_again)
 }
 END_TEST
 
+/* The blocks written lately are the last 1,024: of 1,100 blocks pushed in
+ * turn, each of the last 1,024 is not put again, and each of the first
+ * 76 (forgotten, oldest first) is, once, which forgets the oldest kept. */
+START_TEST(recent_forgets_the_oldest)
+{
+    enum { N = 1100, KEPT = 1024 };
+    fake f;
+    cer_buf b[N];
+    cer_cid cid[N];
+    cer_store *local, *st;
+    char json[32];
+    long req;
+
+    fake_start(&f);
+    ck_assert_int_eq(cer_store_open_mem(&local), 0);
+    ck_assert_int_eq(cer_store_open_ipfs(&st, local, fake_client(&f)), 0);
+    for (int i = 0; i < N; i++) {
+        b[i] = (cer_buf)CER_BUF_INIT;
+        snprintf(json, sizeof json, "{\"recent\":%d}", i);
+        make_block(&b[i], &cid[i], json);
+        ck_assert_int_eq(cer_store_put_local(st, &cid[i], b[i].data, b[i].len), 0);
+        key_reply(&f, &cid[i], b[i].len);
+        ck_assert_int_eq(cer_store_push(st, &cid[i]), 0);
+    }
+    req = f.http.requests;
+    ck_assert_int_eq(req, N);
+    for (int i = N - KEPT; i < N; i++)
+        ck_assert_int_eq(cer_store_push(st, &cid[i]), 0);
+    ck_assert_int_eq(f.http.requests, req);
+    /* each forgotten block pushed again is one block/put (and a second
+     * push of it none), and evicts the oldest kept: 76 to 151 */
+    for (int i = 0; i < N - KEPT; i++) {
+        key_reply(&f, &cid[i], b[i].len);
+        ck_assert_int_eq(cer_store_push(st, &cid[i]), 0);
+        ck_assert_int_eq(cer_store_push(st, &cid[i]), 0);
+    }
+    ck_assert_int_eq(f.http.requests, req + (N - KEPT));
+    for (int i = 0; i < N - KEPT; i++)
+        ck_assert_int_eq(cer_store_push(st, &cid[i]), 0);
+    ck_assert_int_eq(f.http.requests, req + (N - KEPT));
+    ck_assert_int_eq(cer_store_push(st, &cid[2 * (N - KEPT)]), 0);  /* kept */
+    ck_assert_int_eq(f.http.requests, req + (N - KEPT));
+    key_reply(&f, &cid[2 * (N - KEPT) - 1], b[2 * (N - KEPT) - 1].len);
+    ck_assert_int_eq(cer_store_push(st, &cid[2 * (N - KEPT) - 1]), 0);  /* evicted */
+    ck_assert_int_eq(f.http.requests, req + (N - KEPT) + 1);
+    cer_store_close(st);
+    fake_stop(&f);
+    for (int i = 0; i < N; i++)
+        cer_buf_free(&b[i]);
+}
+END_TEST
+
 /* A block a push is writing is not written again by the writer: the
  * daemon holds the push's request, the same block is put (queued), the
  * writer takes it and waits for the push; released, one block/put. */
@@ -697,6 +749,7 @@ static Suite *ipfs_suite(void)
     tcase_add_test(t, fault_injection_loop);
     tcase_add_test(t, damaged_copy_fetched_again);
     tcase_add_test(t, push_skips_what_was_written);
+    tcase_add_test(t, recent_forgets_the_oldest);
     tcase_add_test(t, put_does_not_wait);
     tcase_add_test(t, push_and_writer_write_once);
     suite_add_tcase(s, t);

@@ -13,23 +13,12 @@
 set -eu
 
 BB=$1
-CFS=$2
+BENCH=bench_browse CFS=$2
 N=${3:-100000}
-if [ ! -e /dev/fuse ] || [ "$(id -u)" != 0 ] || ! command -v fusermount3 >/dev/null; then
-    echo "bench_browse: SKIPPED (needs root, /dev/fuse and fusermount3)"
-    exit 0
-fi
-T=$(mktemp -d /var/tmp/cfs-browse.XXXXXX)
-mkdir -p "$T/mnt" "$T/tmpfs"
-mount -t tmpfs -o size=1g tmpfs "$T/tmpfs"
-PID=
-cleanup() {
-    mountpoint -q "$T/mnt" && { fusermount3 -u "$T/mnt" 2>/dev/null || fusermount3 -uz "$T/mnt"; }
-    [ -n "$PID" ] && wait $PID 2>/dev/null
-    umount "$T/tmpfs" 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+bench_need_fuse
+bench_dir cfs-browse
+bench_tmpfs "$T/tmpfs" 1g
 
 now() { date +%s%N; }
 ms() { echo $((($2 - $1) / 1000000)); }
@@ -37,16 +26,10 @@ ms() { echo $((($2 - $1) / 1000000)); }
 READY=0
 mount_it() {
     t0=$(now)
-    $CFS mount "$T/mnt" --state "$T/state" -f --anchor none "$@" 2>>"$T/daemon.log" &
-    PID=$!
-    i=0
-    while ! mountpoint -q "$T/mnt"; do
-        i=$((i + 1)); [ $i -gt 2000 ] && { echo "bench_browse: mount failed"; cat "$T/daemon.log"; exit 1; }
-        sleep 0.005
-    done
+    bench_mount "$T/mnt" --state "$T/state" --anchor none "$@"
     READY=$(ms "$t0" "$(now)")
 }
-unmount_it() { fusermount3 -u "$T/mnt"; wait $PID; PID=; }
+unmount_it() { bench_unmount "$T/mnt"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status"; }
 
 # the operations, on a tree D (output thrown away)

@@ -20,51 +20,33 @@
 #          CERAMIC_PORT as for ceramic.sh
 set -eu
 
-CFS=$1
+BENCH=bench_js CFS=$1
 N=${2:-200}
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-PEERS="bash $HERE/peers/peers.sh"
-CERAMIC="bash $HERE/peers/ceramic.sh"
+. "$(dirname "$0")/lib.sh"
+PEERS="bash $BENCH_HERE/../peers/peers.sh"
+CERAMIC="bash $BENCH_HERE/../peers/ceramic.sh"
 API2=${PEERS_API2:-5321}
 APIPORT=${BENCH_API_PORT:-17067}
-if [ ! -e /dev/fuse ] || [ "$(id -u)" != 0 ] || ! $PEERS installed || ! $CERAMIC installed ||
-   ! command -v node >/dev/null; then
-    echo "bench_js: SKIPPED (needs root, /dev/fuse, node, the js-ipfs peers and js-ceramic:"
-    echo "  bash tests/peers/peers.sh install; bash tests/peers/ceramic.sh install)"
-    exit 0
+bench_need_fuse
+if ! $PEERS installed || ! $CERAMIC installed || ! command -v node >/dev/null; then
+    bench_skip "needs node, the js-ipfs peers and js-ceramic:
+  bash tests/peers/peers.sh install; bash tests/peers/ceramic.sh install"
 fi
-T=$(mktemp -d /var/tmp/cfs-bjs.XXXXXX)
+bench_dir cfs-bjs
 export PEERS_RUN=$T/peers CERAMIC_RUN=$T/ceramic CERAMIC_TOPIC=/ceramic/inmemory-cfs-bjs-$$
-PIDS=
-cleanup() {
-    for m in "$T/e" "$T/i" "$T/a"; do
-        mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
-    done
-    for p in $PIDS; do wait "$p" 2>/dev/null; done
-    $CERAMIC stop >/dev/null 2>&1
-    $PEERS stop >/dev/null 2>&1
-    rm -rf "$T"
-}
-trap cleanup EXIT
+ON_EXIT='$CERAMIC stop >/dev/null 2>&1; $PEERS stop >/dev/null 2>&1'
 trap 'exit 1' INT TERM
 timeout 180 $PEERS start >/dev/null 2>&1 || { echo "bench_js: the js-ipfs daemons did not start"; exit 1; }
 timeout 180 $CERAMIC start 2>/dev/null || { echo "bench_js: js-ceramic did not start"; exit 1; }
 for x in "e:" "i:--ipfs http://127.0.0.1:$API2/api/v0 --pubsub-topic $CERAMIC_TOPIC" "a:--api 127.0.0.1:$APIPORT"; do
     d=${x%%:*} opts=${x#*:}
-    mkdir -p "$T/$d"
     # shellcheck disable=SC2086
-    $CFS mount "$T/$d" --state "$T/s$d" -f --anchor none $opts 2>>"$T/daemon.log" &
-    PIDS="$PIDS $!"
-    i=0
-    while ! mountpoint -q "$T/$d"; do
-        i=$((i + 1))
-        [ $i -gt 100 ] && { echo "bench_js: the mount did not come up:"; tail -5 "$T/daemon.log"; exit 1; }
-        sleep 0.1
-    done
+    bench_mount "$T/$d" --state "$T/s$d" --anchor none $opts
 done
 
-CERAMIC_URL=$($CERAMIC url) python3 - "$T/e" "$T/i" "$N" "$HERE/interop/tile.mjs" "http://127.0.0.1:$APIPORT" <<'PY'
+CERAMIC_URL=$($CERAMIC url) PYTHONPATH=$BENCH_HERE python3 - "$T/e" "$T/i" "$N" "$BENCH_HERE/../interop/tile.mjs" "http://127.0.0.1:$APIPORT" <<'PY'
 import json, os, subprocess, sys, time
+from lib import save, settle
 
 e, i, n, tile, cfs_api = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 rounds = 4
@@ -76,25 +58,6 @@ def js(*args, url=None):
     if r.returncode != 0:
         sys.exit(f"bench_js: tile.mjs {args[0]}: {r.stderr.strip()[-400:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
-
-def save(path, value):
-    with open(path, "w") as f:
-        f.write(json.dumps(value))
-
-def backlog(m):
-    try:
-        with open(f"{m}/.status") as f:
-            st = json.load(f)
-    except (OSError, ValueError):
-        return 1
-    return st.get("unpublished", 0) + st.get("ipfs", {}).get("blocks_queued", 0)
-
-def settle(m, bound=120):
-    t0 = time.perf_counter()
-    while backlog(m) > 0:
-        if time.perf_counter() - t0 > bound:
-            sys.exit(f"bench_js: {m} still has a backlog after {bound} s")
-        time.sleep(0.01)
 
 sid = js("create", '{"n":0}', "--no-anchor")["streamId"]
 for m in (e, i):

@@ -13,34 +13,15 @@
 set -eu
 
 BFS=$1
-CFS=$2
+BENCH=bench_mount CFS=$2
 N=${3:-10000}
-if [ ! -e /dev/fuse ] || [ "$(id -u)" != 0 ] || ! command -v fusermount3 >/dev/null; then
-    echo "bench_mount: SKIPPED (needs root, /dev/fuse and fusermount3)"
-    exit 0
-fi
-T=$(mktemp -d /var/tmp/cfs-bench.XXXXXX)
-mkdir -p "$T/mnt" "$T/tmpfs"
-mount -t tmpfs -o size=256m tmpfs "$T/tmpfs"
-PID=
-cleanup() {
-    mountpoint -q "$T/mnt" && { fusermount3 -u "$T/mnt" 2>/dev/null || fusermount3 -uz "$T/mnt"; }
-    [ -n "$PID" ] && wait $PID 2>/dev/null
-    umount "$T/tmpfs" 2>/dev/null
-    [ -n "${uring_was:-}" ] && echo "$uring_was" >"$U"
-    rm -rf "$T"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+bench_need_fuse
+bench_dir cfs-bench
+bench_tmpfs "$T/tmpfs" 256m
+ON_EXIT='[ -n "${uring_was:-}" ] && echo "$uring_was" >"$U"'
 
-mount_it() {
-    $CFS mount "$T/mnt" --state "$T/state" -f --anchor none "$@" 2>>"$T/daemon.log" &
-    PID=$!
-    i=0
-    while ! mountpoint -q "$T/mnt"; do
-        i=$((i + 1)); [ $i -gt 100 ] && { echo "bench_mount: mount failed"; cat "$T/daemon.log"; exit 1; }
-        sleep 0.1
-    done
-}
+mount_it() { bench_mount "$T/mnt" --state "$T/state" --anchor none "$@"; }
 mount_it -o nosync
 echo "bench_mount: making $N documents in the mount and on tmpfs ..."
 t0=$(date +%s)
@@ -52,7 +33,7 @@ while [ $i -lt $N ]; do
     i=$((i + 1))
 done
 echo "bench_mount: made in $(($(date +%s) - t0)) s (mkdir + first save, from a shell loop)"
-fusermount3 -u "$T/mnt"; wait $PID; PID=
+bench_unmount "$T/mnt"
 # the in-process commit the save is bounded by, on the same state directory
 CU=$("$BFS" --commit-us "$T/state")
 sync  # the dirty pages of the making (-o nosync) are not written back while it measures
@@ -62,7 +43,7 @@ sync  # the dirty pages of the making (-o nosync) are not written back while it 
 measure_mount() {
     mount_it -o "$1"
     "$BFS" "$T/mnt" "$T/tmpfs" "$N" "$CU" $(case $1 in *,open*) echo open ;; esac)
-    fusermount3 -u "$T/mnt"; wait $PID; PID=
+    bench_unmount "$T/mnt"
 }
 # over /dev/fuse (-o no_uring: whatever the kernel offers), then over FUSE
 # over io_uring when the kernel can (the fuse module's enable_uring
@@ -88,4 +69,4 @@ mount_it
 t0=$(date +%s%N)
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do echo "{\"durable\":$i}" >"$T/mnt/d1/content.json"; done
 echo "durable save (fsync'd blocks, journal and record): $((($(date +%s%N) - t0) / 20000)) us (info)"
-fusermount3 -u "$T/mnt"; wait $PID; PID=
+bench_unmount "$T/mnt"

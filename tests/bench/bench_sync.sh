@@ -32,48 +32,32 @@
 #   ports: PEERS_API1, PEERS_API2 (and PEERS_RUN) as for peers.sh
 set -eu
 
-CFS=$1
+BENCH=bench_sync CFS=$1
 EDITS=${2:-100}
 COMMITS=${3:-1000}
 SAVES=${4:-200}
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-PEERS="bash $HERE/peers/peers.sh"
+. "$(dirname "$0")/lib.sh"
+PEERS="bash $BENCH_HERE/../peers/peers.sh"
 API1=${PEERS_API1:-5311}
 API2=${PEERS_API2:-5321}
 export PEERS_NODELAY=${PEERS_NODELAY:-1}
-if [ ! -e /dev/fuse ] || [ "$(id -u)" != 0 ] || ! $PEERS installed; then
-    echo "bench_sync: SKIPPED (needs root, /dev/fuse and the js-ipfs peers: bash tests/peers/peers.sh install)"
-    exit 0
-fi
-T=$(mktemp -d /var/tmp/cfs-bsync.XXXXXX)
+bench_need_fuse
+$PEERS installed || bench_skip "needs the js-ipfs peers: bash tests/peers/peers.sh install"
+bench_dir cfs-bsync
 TOPIC=/ceramic/inmemory-cfs-bench-$$
-PIDS=
-cleanup() {
-    for m in "$T/a" "$T/b" "$T/c"; do
-        mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"; }
-    done
-    for p in $PIDS; do wait "$p" 2>/dev/null; done
-    $PEERS stop >/dev/null 2>&1
-    rm -rf "$T"
-}
-trap cleanup EXIT
+ON_EXIT='$PEERS stop >/dev/null 2>&1'
 timeout 120 $PEERS start >/dev/null 2>&1
 for x in a:$API1 b:$API2; do
     d=${x%%:*} port=${x#*:}
-    mkdir -p "$T/$d"
-    $CFS mount "$T/$d" --state "$T/s$d" -f -o nosync --anchor none --ipfs "http://127.0.0.1:$port/api/v0" \
-        --pubsub-topic "$TOPIC" 2>>"$T/daemon.log" &
-    PIDS="$PIDS $!"
-    i=0; while ! mountpoint -q "$T/$d"; do i=$((i + 1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done
+    bench_mount "$T/$d" --state "$T/s$d" -o nosync --anchor none --ipfs "http://127.0.0.1:$port/api/v0" \
+        --pubsub-topic "$TOPIC"
 done
-mkdir -p "$T/c"
-$CFS mount "$T/c" --state "$T/sc" -f -o nosync --anchor none 2>>"$T/daemon.log" &
-PIDS="$PIDS $!"
-i=0; while ! mountpoint -q "$T/c"; do i=$((i + 1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done
+bench_mount "$T/c" --state "$T/sc" -o nosync --anchor none
 
-python3 - "$T/a" "$T/b" "$EDITS" "$COMMITS" "$API1" "$API2" "$PEERS_NODELAY" "$T/c" "$SAVES" <<'PY'
+PYTHONPATH=$BENCH_HERE python3 - "$T/a" "$T/b" "$EDITS" "$COMMITS" "$API1" "$API2" "$PEERS_NODELAY" "$T/c" "$SAVES" <<'PY'
 import base64, hashlib, http.client, json, os, queue, subprocess, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
+from lib import backlog, read, save, settle
 
 a, b, edits, commits = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 api1, api2, nodelay = int(sys.argv[5]), int(sys.argv[6]), sys.argv[7] == "1"
@@ -198,32 +182,7 @@ for _ in range(10):
 print(f"daemons: js-ipfs 0.66.1, TCP_NODELAY {'on (PEERS_NODELAY=1)' if nodelay else 'off (stock, PEERS_NODELAY=0)'}; "
       f"one block/get of a block held by the other daemon (bitswap): p50 {pct(rtt, 0.5):.0f} ms")
 
-# ---- ceramicfs ----
-def save(path, value):
-    with open(path, "w") as f:
-        f.write(json.dumps(value))
-
-def read(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-# ---- saves: with --ipfs (A) against embedded (C), same run ----
-def backlog(m):
-    """commits not yet published and blocks not yet written through"""
-    st = read(f"{m}/.status") or {}
-    return st.get("unpublished", 0) + st.get("ipfs", {}).get("blocks_queued", 0)
-
-def settle(m, bound=120):
-    t0 = time.perf_counter()
-    while backlog(m) > 0:
-        if time.perf_counter() - t0 > bound:
-            sys.exit(f"bench_sync: {m} still has a backlog after {bound} s")
-        time.sleep(0.01)
-    return time.perf_counter() - t0
-
+# ---- ceramicfs: saves with --ipfs (A) against embedded (C), same run ----
 if saves > 0:
     rounds = 4
     per = max(1, saves // rounds)
