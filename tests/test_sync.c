@@ -370,19 +370,20 @@ typedef struct gate {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     char *line;                 /* the QUERY, served once the drain pushes */
+    char tip[CER_CID_STR_MAX];  /* the tip the RESPONSE must name */
     int subs, puts;
     bool pushing, answered, held;  /* a push began; a RESPONSE went out; the push is over */
     bool answered_in_push;      /* the RESPONSE went out while the push was held */
 } gate;
 
-/* Wait for *flag under g->lock, at most 10 s: a bound, not a decision
- * (the case's outcome is the flag, never the time). */
-static void gate_wait(gate *g, const bool *flag)
+/* Wait for *flag under g->lock, at most s seconds: a bound, not a
+ * decision (the case's outcome is the flag, never the time). */
+static void gate_wait(gate *g, const bool *flag, int s)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 10;
+    ts.tv_sec += s;
     while (!*flag && pthread_cond_timedwait(&g->cond, &g->lock, &ts) == 0)
         ;
 }
@@ -397,7 +398,7 @@ static int store_fn(void *arg, const fakehttp_req *req, cer_buf *reply)
         /* the drain's first push holds until a RESPONSE is out (or 10 s) */
         g->pushing = true;
         pthread_cond_broadcast(&g->cond);
-        gate_wait(g, &g->answered);
+        gate_wait(g, &g->answered, 10);
         g->answered_in_push = g->answered;
         g->held = true;
         pthread_cond_broadcast(&g->cond);
@@ -418,11 +419,11 @@ static int pubsub_fn(void *arg, const fakehttp_req *req, cer_buf *reply)
     } else if (strncmp(req->path, "/api/v0/version", 15) == 0) {
         cer_buf_append(reply, ver, strlen(ver));
     } else if (strncmp(req->path, "/api/v0/pubsub/sub", 18) == 0 && g->subs++ == 0) {
-        gate_wait(g, &g->pushing);  /* the QUERY arrives while the drain pushes */
+        gate_wait(g, &g->pushing, 10);  /* the QUERY arrives while the drain pushes */
         cer_buf_append(reply, g->line, strlen(g->line));
     } else if (strncmp(req->path, "/api/v0/pubsub/pub", 18) == 0 &&
                memmem(req->body, req->body_len, "\"typ\":2", 7)) {
-        g->answered = true;
+        g->answered = memmem(req->body, req->body_len, g->tip, strlen(g->tip)) != NULL;
         pthread_cond_broadcast(&g->cond);
     }
     pthread_mutex_unlock(&g->lock);
@@ -443,6 +444,7 @@ START_TEST(query_answered_during_drain)
     cer_node *node;
     cer_sync *s;
     cer_streamref x;
+    cer_stream_info info;
     cJSON *c = NULL;
     gate g = {0};
 
@@ -456,6 +458,8 @@ START_TEST(query_answered_during_drain)
     }
     cJSON_Delete(c);
     q.stream = x;
+    ck_assert_int_eq(cer_node_info(node, &x, &info), 0);
+    ck_assert_int_gt(cer_cid_to_string(g.tip, sizeof g.tip, &info.tip), 0);
     ck_assert_int_eq(cer_query_id(q.id, &x), 0);
 
     pthread_mutex_init(&g.lock, NULL);
@@ -468,11 +472,14 @@ START_TEST(query_answered_during_drain)
     ck_assert_int_eq(cer_node_attach_ipfs(node, &io), 0);
     ck_assert_int_eq(cer_sync_open(&s, node, &so), 0);
     pthread_mutex_lock(&g.lock);
-    gate_wait(&g, &g.held);
+    gate_wait(&g, &g.held, 30);  /* the push's own bound is 10 s */
     ck_assert(g.pushing);
     ck_assert(g.held);
     ck_assert(g.answered_in_push);
     pthread_mutex_unlock(&g.lock);
+    /* counted once its publish returned, after the fake saw it */
+    for (int i = 0; i < 200 && cer_node_counter(node, "pubsub_answered") == 0; i++)
+        nanosleep(&(struct timespec){0, 50 * 1000000}, NULL);
     ck_assert_int_eq(cer_node_counter(node, "pubsub_answered"), 1);
     cer_sync_close(s);
     cer_node_close(node);
