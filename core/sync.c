@@ -1007,9 +1007,16 @@ int cer_sync_load(cer_sync *s, const cer_streamref *id, int timeout_ms)
     }
     if (node_has(s, &m.stream))
         return moved;
-    /* nobody answered (or every answer failed): the genesis alone */
-    if ((rc = cer_node_learn_tip(s->node, &m.stream, &m.stream.genesis)) >= 0)
+    /* nobody answered (or every answer failed): the genesis alone, as js
+     * takes it; said in .errors, since the content shown may be far
+     * behind the network's until an UPDATE or a RESPONSE brings the tip */
+    if ((rc = cer_node_learn_tip(s->node, &m.stream, &m.stream.genesis)) >= 0) {
+        if (rc == 1 && n == 0)
+            cer_node_event(s->node, "load", &m.stream, "no peer answered the QUERY within %lld ms%s%s: "
+                           "the genesis alone until a peer announces the tip", first, errbuf[0] ? ": " : "",
+                           errbuf);
         return rc;
+    }
     if (errbuf[0]) {
         char why[512];  /* cer_err must not format its own buffer into itself */
         snprintf(why, sizeof why, "%s", cer_errmsg());

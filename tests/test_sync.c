@@ -9,7 +9,8 @@
  * forged envelope or payload is not kept, counted, and the normal path
  * fetches from IPFS (here: fails) and rejects the tip. And a QUERY that
  * arrives while the journal drains is answered at once, not after the
- * drain (a peer's query would time out and take the genesis).
+ * drain (a peer's query would time out and take the genesis); a load
+ * nobody answers takes the genesis and says so in the events.
  */
 #include "testutil.h"
 #include "fakehttp.h"
@@ -493,6 +494,52 @@ START_TEST(query_answered_during_drain)
 }
 END_TEST
 
+/* A load nobody answers takes the genesis alone, as js does, and says
+ * so in the events (.errors): the content shown may be far behind. */
+START_TEST(unanswered_query_said)
+{
+    char da[] = "/tmp/cer-sync-a-XXXXXX", db[] = "/tmp/cer-sync-b-XXXXXX", cmd[96], url[64];
+    cer_node_opts oa = {.state_dir = da, .store_flags = CER_STORE_NOSYNC};
+    cer_node_opts ob = {.state_dir = db, .store_flags = CER_STORE_NOSYNC};
+    cer_sync_opts so = {.ipfs = {.url = url, .timeout_ms = 2000}, .pubsub_topic = "/t", .query_timeout_ms = 300};
+    cer_node *a, *b;
+    cer_sync *s;
+    cer_streamref x;
+    cer_stream_info info;
+    cJSON *c = NULL;
+    fake f = {.line = ""};
+    char *ev = NULL;
+    size_t len = 0;
+
+    ck_assert_ptr_nonnull(mkdtemp(da));
+    ck_assert_ptr_nonnull(mkdtemp(db));
+    ck_assert_int_eq(cer_node_open(&a, &oa), 0);
+    ck_assert_int_eq(cer_json_parse(&c, "{\"a\":1}", 7, 0), 0);
+    ck_assert_int_eq(cer_node_create(a, &x, NULL, c, 0), 0);
+    ck_assert_int_eq(cer_node_update(a, &x, c), 0);
+    cJSON_Delete(c);
+    ck_assert_int_eq(cer_node_open(&b, &ob), 0);
+    copy_commit(cer_node_store(b), cer_node_store(a), &x.genesis);
+    pthread_mutex_init(&f.lock, NULL);
+    fakehttp_start(&f.http, fake_fn, &f);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f.http.port);
+    ck_assert_int_eq(cer_sync_open(&s, b, &so), 0);
+    ck_assert_int_eq(cer_sync_load(s, &x, 300), 1);
+    ck_assert_int_eq(cer_node_info(b, &x, &info), 0);
+    ck_assert(cer_cid_equal(&info.tip, &x.genesis));
+    ck_assert_int_eq(cer_node_events(b, &ev, &len), 0);
+    ck_assert_ptr_nonnull(memmem(ev, len, "no peer answered the QUERY within 300 ms", 40));
+    free(ev);
+    cer_sync_close(s);
+    cer_node_close(b);
+    cer_node_close(a);
+    fakehttp_stop(&f.http);
+    pthread_mutex_destroy(&f.lock);
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", da, db);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(inline_valid_applied_without_fetch)
 {
     inline_case(VALID);
@@ -521,6 +568,7 @@ static Suite *sync_suite(void)
     tcase_add_test(t, offline_daemon);
     tcase_add_test(t, journal_run_is_one_update);
     tcase_add_test(t, query_answered_during_drain);
+    tcase_add_test(t, unanswered_query_said);
     tcase_add_test(t, inline_valid_applied_without_fetch);
     tcase_add_test(t, inline_forged_envelope_rejected);
     tcase_add_test(t, inline_forged_payload_rejected);
