@@ -7,11 +7,13 @@
  * stream, drops what it must (own messages, oversize, malformed, over the
  * rate, queue full, the oldest of more than QUEUED_PER_STREAM_MAX messages
  * queued for one stream: each a "pubsub" event and a counter), hands RESPONSEs
- * to waiting queries and queues the rest. The worker thread handles the
- * queue (learn tips, answer queries), drains the node's journal of
- * unpublished commits (push blocks to IPFS, publish UPDATE with the
- * commit's blocks inline when small, mark published; oldest first, one
- * UPDATE for a run of commits of one stream,
+ * to waiting queries, answers QUERYs itself (a registry look-up and one
+ * publish: an answer never waits behind a drain or a long load, or the
+ * asking peer's query times out and it takes the genesis for the stream)
+ * and queues the rest. The worker thread handles the queue (learn tips),
+ * drains the node's journal of unpublished commits (push blocks to IPFS,
+ * publish UPDATE with the commit's blocks inline when small, mark
+ * published; oldest first, one UPDATE for a run of commits of one stream,
  * stopping at the first failure and retrying with backoff) and sends
  * KEEPALIVEs. Inline blocks that arrive are hashed, and only those the
  * tip names are kept (take_inline); the rest comes from IPFS as before.
@@ -39,7 +41,7 @@
 #define QUERY_TIPS_MAX 16
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 15000
-#define QUEUED_PER_STREAM_MAX 4 /* tip messages (UPDATE, RESPONSE) and QUERYs queued per stream, each */
+#define QUEUED_PER_STREAM_MAX 4 /* tip messages (UPDATE, RESPONSE) queued per stream */
 
 typedef struct item {
     struct item *next;
@@ -257,33 +259,36 @@ static int collect(const cer_streamref *id, const cer_cid *tip, void *arg)
 
 /* Publish every unpublished commit, oldest first; stop at the first
  * failure. A run of entries of one stream (saves in a burst) is one
- * UPDATE, for the newest: the older commits' blocks are pushed first
- * (peers walk back to them from the tip), and the run is marked
- * published after the UPDATE went out. */
+ * UPDATE, for the newest, sent once the whole run's blocks are pushed
+ * and then the run is marked published. Within a run the blocks go
+ * newest first: a peer that asked for the stream meanwhile got the tip
+ * (QUERYs are answered at once) and walks back from it, so the tip and
+ * the commits just behind it are the ones it needs first. */
 static int drain(cer_sync *s)
 {
     jlist l = {0};
     int rc = cer_node_unpublished(s->node, collect, &l);
-    size_t run = 0;  /* the first entry of the current run */
+    size_t end;
 
-    for (size_t i = 0; rc == 0 && i < l.n; i++) {
-        cer_msg m = {.typ = CER_MSG_UPDATE, .stream = l.v[i].id, .tip = l.v[i].tip};
-        if (i + 1 < l.n && cer_streamref_same_stream(&l.v[i].id, &l.v[i + 1].id)) {
+    for (size_t run = 0; rc == 0 && run < l.n; run = end + 1) {
+        cer_msg m = {.typ = CER_MSG_UPDATE, .stream = l.v[run].id};
+        for (end = run; end + 1 < l.n && cer_streamref_same_stream(&l.v[end].id, &l.v[end + 1].id); end++)
+            ;
+        m.tip = l.v[end].tip;
+        if ((rc = prepare_update(s, &m)) < 0)
+            cer_err_wrap(rc, "sync: publishing UPDATE");
+        for (size_t i = end; rc == 0 && i-- > run;) {
             cer_buf b[2] = {CER_BUF_INIT, CER_BUF_INIT};
             int n = push_commit(s, &l.v[i].tip, b);
             rc = n < 0 ? cer_err_wrap(n, "sync: pushing a commit") : 0;
             cer_buf_free(&b[0]);
             cer_buf_free(&b[1]);
-            continue;
         }
-        if ((rc = prepare_update(s, &m)) < 0 || (rc = publish(s, &m)) < 0) {
-            cer_msg_free(&m);
+        if (rc == 0 && (rc = publish(s, &m)) < 0)
             cer_err_wrap(rc, "sync: publishing UPDATE");
-            break;
-        }
         cer_msg_free(&m);
-        for (; run <= i && rc == 0; run++)
-            if ((rc = cer_node_published(s->node, &l.v[run].id, &l.v[run].tip)) == -ENOENT)
+        for (size_t i = run; i <= end && rc == 0; i++)
+            if ((rc = cer_node_published(s->node, &l.v[i].id, &l.v[i].tip)) == -ENOENT)
                 rc = 0;  /* marked by another drain meanwhile */
     }
     if (rc < 0)
@@ -418,19 +423,6 @@ static void handle(cer_sync *s, cer_msg *m)
                     (void)cer_store_push(cer_node_store(s->node), &kept[i]);
         }
         break;
-    case CER_MSG_QUERY: {
-        cer_stream_info info;
-        cer_tip_entry e;
-        cer_msg r = {.typ = CER_MSG_RESPONSE, .ntips = 1, .tips = &e};
-        if (cer_node_info(s->node, &m->stream, &info) < 0)
-            break;  /* silent, as js-ceramic */
-        memcpy(r.id, m->id, sizeof r.id);
-        e.stream = info.id;
-        e.tip = info.tip;
-        if (publish(s, &r) == 0)
-            cer_node_count(s->node, "pubsub_answered", 1);
-        break;
-    }
     case CER_MSG_RESPONSE:
         /* not for one of our queries: still news for streams we hold */
         for (size_t i = 0; i < m->ntips; i++)
@@ -440,6 +432,23 @@ static void handle(cer_sync *s, cer_msg *m)
     default:
         break;
     }
+}
+
+/* A QUERY for a stream we have: a RESPONSE naming its tip (on the
+ * subscription thread: no disk I/O, one publish). */
+static void answer(cer_sync *s, const cer_msg *m)
+{
+    cer_stream_info info;
+    cer_tip_entry e;
+    cer_msg r = {.typ = CER_MSG_RESPONSE, .ntips = 1, .tips = &e};
+
+    if (cer_node_info(s->node, &m->stream, &info) < 0)
+        return;  /* silent, as js-ceramic */
+    memcpy(r.id, m->id, sizeof r.id);
+    e.stream = info.id;
+    e.tip = info.tip;
+    if (publish(s, &r) == 0)
+        cer_node_count(s->node, "pubsub_answered", 1);
 }
 
 /* A RESPONSE to one of our queries goes to its waiter: true if taken. */
@@ -466,33 +475,30 @@ static bool answer_query(cer_sync *s, const cer_msg *m)
     return taken;
 }
 
-/* The stream a message is about (NULL for KEEPALIVE). */
+/* The stream a queued message is about. */
 static const cer_streamref *about_stream(const cer_msg *m)
 {
-    if (m->typ == CER_MSG_UPDATE || m->typ == CER_MSG_QUERY)
+    if (m->typ == CER_MSG_UPDATE)
         return &m->stream;
     return m->typ == CER_MSG_RESPONSE && m->ntips > 0 ? &m->tips[0].stream : NULL;
 }
 
-/* Each unknown tip can cost a block fetch timeout and each QUERY a
- * publish, so a flood of them for one stream would hold the worker for
- * hours and a real update behind them. When QUEUED_PER_STREAM_MAX messages
- * of m's kind (QUERY, or tip messages) for m's stream are queued, the
- * oldest is taken out and returned for the caller to drop: a writer's
- * newer tips extend its older ones, so the newest are worth a fetch; and
- * QUERYs never push out tips. Call with s->lock held. */
+/* Each unknown tip can cost a block fetch timeout, so a flood of them
+ * for one stream would hold the worker for hours and a real update behind
+ * them. When QUEUED_PER_STREAM_MAX tip messages (UPDATE, RESPONSE) for m's
+ * stream are queued, the oldest is taken out and returned for the caller
+ * to drop: a writer's newer tips extend its older ones, so the newest are
+ * worth a fetch. Call with s->lock held. */
 static item *unqueue_oldest_locked(cer_sync *s, const cer_msg *m)
 {
     const cer_streamref *id = about_stream(m), *o;
-    bool is_query = m->typ == CER_MSG_QUERY;
     item *first = NULL, *before = NULL, *prev = NULL;
     int n = 0;
 
     if (!id)
         return NULL;
     for (item *it = s->head; it; prev = it, it = it->next)
-        if ((it->msg.typ == CER_MSG_QUERY) == is_query && (o = about_stream(&it->msg)) &&
-            cer_streamref_same_stream(o, id) && n++ == 0) {
+        if ((o = about_stream(&it->msg)) && cer_streamref_same_stream(o, id) && n++ == 0) {
             first = it;
             before = prev;
         }
@@ -574,7 +580,10 @@ static int on_sub(void *arg, int event, const cer_ipfs_msg *im, int err)
             cer_buf_free(&it->msg.inline_blocks[i]);
         it->msg.ninline = 0;
     }
-    if (it->msg.typ == CER_MSG_KEEPALIVE || (it->msg.typ == CER_MSG_RESPONSE && answer_query(s, &it->msg))) {
+    if (it->msg.typ == CER_MSG_QUERY)
+        answer(s, &it->msg);
+    if (it->msg.typ == CER_MSG_KEEPALIVE || it->msg.typ == CER_MSG_QUERY ||
+        (it->msg.typ == CER_MSG_RESPONSE && answer_query(s, &it->msg))) {
         cer_msg_free(&it->msg);
         free(it);
         return 0;
@@ -998,9 +1007,16 @@ int cer_sync_load(cer_sync *s, const cer_streamref *id, int timeout_ms)
     }
     if (node_has(s, &m.stream))
         return moved;
-    /* nobody answered (or every answer failed): the genesis alone */
-    if ((rc = cer_node_learn_tip(s->node, &m.stream, &m.stream.genesis)) >= 0)
+    /* nobody answered (or every answer failed): the genesis alone, as js
+     * takes it; said in .errors, since the content shown may be far
+     * behind the network's until an UPDATE or a RESPONSE brings the tip */
+    if ((rc = cer_node_learn_tip(s->node, &m.stream, &m.stream.genesis)) >= 0) {
+        if (rc == 1 && n == 0)
+            cer_node_event(s->node, "load", &m.stream, "no peer answered the QUERY within %lld ms%s%s: "
+                           "the genesis alone until a peer announces the tip", first, errbuf[0] ? ": " : "",
+                           errbuf);
         return rc;
+    }
     if (errbuf[0]) {
         char why[512];  /* cer_err must not format its own buffer into itself */
         snprintf(why, sizeof why, "%s", cer_errmsg());

@@ -7,7 +7,10 @@
  * with inline blocks (pubsub.c "inlineBlocks") from a fake daemon
  * (fakehttp.c): valid blocks apply the tip with no block/get at all; a
  * forged envelope or payload is not kept, counted, and the normal path
- * fetches from IPFS (here: fails) and rejects the tip.
+ * fetches from IPFS (here: fails) and rejects the tip. And a QUERY that
+ * arrives while the journal drains is answered at once, not after the
+ * drain (a peer's query would time out and take the genesis); a load
+ * nobody answers takes the genesis and says so in the events.
  */
 #include "testutil.h"
 #include "fakehttp.h"
@@ -173,16 +176,13 @@ static char *b64u(const void *data, size_t len)
     return s;
 }
 
-/* The sub line of an UPDATE from PEER on topic "/t" carrying blocks. */
-static char *update_line(const cer_streamref *id, const cer_cid *tip, const cer_buf *blocks, size_t n)
+/* The sub line of message m from PEER on topic "/t". */
+static char *sub_line(const cer_msg *m)
 {
-    cer_msg m = {.typ = CER_MSG_UPDATE, .stream = *id, .tip = *tip, .ninline = n};
     char *text, *data, *topic, *line;
     size_t cap;
 
-    for (size_t i = 0; i < n; i++)
-        m.inline_blocks[i] = blocks[i];  /* borrowed: not freed here */
-    ck_assert_int_eq(cer_msg_encode(&text, &m), 0);
+    ck_assert_int_eq(cer_msg_encode(&text, m), 0);
     data = b64u(text, strlen(text));
     topic = b64u("/t", 2);
     cap = strlen(data) + strlen(topic) + 128;
@@ -194,6 +194,16 @@ static char *update_line(const cer_streamref *id, const cer_cid *tip, const cer_
     free(data);
     free(topic);
     return line;
+}
+
+/* The sub line of an UPDATE from PEER on topic "/t" carrying blocks. */
+static char *update_line(const cer_streamref *id, const cer_cid *tip, const cer_buf *blocks, size_t n)
+{
+    cer_msg m = {.typ = CER_MSG_UPDATE, .stream = *id, .tip = *tip, .ninline = n};
+
+    for (size_t i = 0; i < n; i++)
+        m.inline_blocks[i] = blocks[i];  /* borrowed: not freed here */
+    return sub_line(&m);
 }
 
 /* Copy commit cid (and the payload a DAG-JOSE envelope links) between stores. */
@@ -351,6 +361,185 @@ START_TEST(journal_run_is_one_update)
 }
 END_TEST
 
+/* ---- a QUERY while the journal drains, against two fake daemons ---- */
+
+/* The node's store writes through to one fake (its block/puts: the
+ * drain's pushes), the sync talks pubsub to the other, so one can hold a
+ * push while the other serves the QUERY. */
+typedef struct gate {
+    fakehttp store, pubsub;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    char *line;                 /* the QUERY, served once the drain pushes */
+    char tip[CER_CID_STR_MAX];  /* the tip the RESPONSE must name */
+    int subs, puts;
+    bool pushing, answered, held;  /* a push began; a RESPONSE went out; the push is over */
+    bool answered_in_push;      /* the RESPONSE went out while the push was held */
+} gate;
+
+/* Wait for *flag under g->lock, at most s seconds: a bound, not a
+ * decision (the case's outcome is the flag, never the time). */
+static void gate_wait(gate *g, const bool *flag, int s)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += s;
+    while (!*flag && pthread_cond_timedwait(&g->cond, &g->lock, &ts) == 0)
+        ;
+}
+
+static int store_fn(void *arg, const fakehttp_req *req, cer_buf *reply)
+{
+    static const char err[] = "{\"Message\":\"fake: no\",\"Code\":0,\"Type\":\"error\"}";
+    gate *g = arg;
+
+    pthread_mutex_lock(&g->lock);
+    if (strncmp(req->path, "/api/v0/block/put", 17) == 0 && g->puts++ == 0) {
+        /* the drain's first push holds until a RESPONSE is out (or 10 s) */
+        g->pushing = true;
+        pthread_cond_broadcast(&g->cond);
+        gate_wait(g, &g->answered, 10);
+        g->answered_in_push = g->answered;
+        g->held = true;
+        pthread_cond_broadcast(&g->cond);
+    }
+    pthread_mutex_unlock(&g->lock);
+    cer_buf_append(reply, err, strlen(err));
+    return 500;  /* the drain fails and backs off: the journal keeps it all */
+}
+
+static int pubsub_fn(void *arg, const fakehttp_req *req, cer_buf *reply)
+{
+    static const char id[] = "{\"ID\":\"12D3KooWSelfFake\"}", ver[] = "{\"Version\":\"0.0.0-fake\"}";
+    gate *g = arg;
+
+    pthread_mutex_lock(&g->lock);
+    if (strncmp(req->path, "/api/v0/id", 10) == 0) {
+        cer_buf_append(reply, id, strlen(id));
+    } else if (strncmp(req->path, "/api/v0/version", 15) == 0) {
+        cer_buf_append(reply, ver, strlen(ver));
+    } else if (strncmp(req->path, "/api/v0/pubsub/sub", 18) == 0 && g->subs++ == 0) {
+        gate_wait(g, &g->pushing, 10);  /* the QUERY arrives while the drain pushes */
+        cer_buf_append(reply, g->line, strlen(g->line));
+    } else if (strncmp(req->path, "/api/v0/pubsub/pub", 18) == 0 &&
+               memmem(req->body, req->body_len, "\"typ\":2", 7)) {
+        g->answered = memmem(req->body, req->body_len, g->tip, strlen(g->tip)) != NULL;
+        pthread_cond_broadcast(&g->cond);
+    }
+    pthread_mutex_unlock(&g->lock);
+    return 200;
+}
+
+/* A node with a run of unpublished commits of X starts its sync; its
+ * first push to IPFS is held; meanwhile PEER asks for X: the RESPONSE
+ * goes out while the push is still held (the worker that drains is not
+ * the one that answers), naming X's tip. */
+START_TEST(query_answered_during_drain)
+{
+    char dir[] = "/tmp/cer-sync-query-XXXXXX", cmd[64], surl[64], purl[64];
+    cer_node_opts no = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    cer_sync_opts so = {.ipfs = {.url = purl, .timeout_ms = 30000}, .pubsub_topic = "/t"};
+    cer_ipfs_opts io = {.url = surl, .timeout_ms = 30000};
+    cer_msg q = {.typ = CER_MSG_QUERY};
+    cer_node *node;
+    cer_sync *s;
+    cer_streamref x;
+    cer_stream_info info;
+    cJSON *c = NULL;
+    gate g = {0};
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(cer_node_open(&node, &no), 0);
+    ck_assert_int_eq(cer_json_parse(&c, "{\"a\":1}", 7, 0), 0);
+    ck_assert_int_eq(cer_node_create(node, &x, NULL, c, 0), 0);
+    for (int i = 0; i < 3; i++) {
+        cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "a"), i + 2);
+        ck_assert_int_eq(cer_node_update(node, &x, c), 0);
+    }
+    cJSON_Delete(c);
+    q.stream = x;
+    ck_assert_int_eq(cer_node_info(node, &x, &info), 0);
+    ck_assert_int_gt(cer_cid_to_string(g.tip, sizeof g.tip, &info.tip), 0);
+    ck_assert_int_eq(cer_query_id(q.id, &x), 0);
+
+    pthread_mutex_init(&g.lock, NULL);
+    pthread_cond_init(&g.cond, NULL);
+    g.line = sub_line(&q);
+    fakehttp_start(&g.store, store_fn, &g);
+    fakehttp_start(&g.pubsub, pubsub_fn, &g);
+    snprintf(surl, sizeof surl, "http://127.0.0.1:%d", g.store.port);
+    snprintf(purl, sizeof purl, "http://127.0.0.1:%d", g.pubsub.port);
+    ck_assert_int_eq(cer_node_attach_ipfs(node, &io), 0);
+    ck_assert_int_eq(cer_sync_open(&s, node, &so), 0);
+    pthread_mutex_lock(&g.lock);
+    gate_wait(&g, &g.held, 30);  /* the push's own bound is 10 s */
+    ck_assert(g.pushing);
+    ck_assert(g.held);
+    ck_assert(g.answered_in_push);
+    pthread_mutex_unlock(&g.lock);
+    /* counted once its publish returned, after the fake saw it */
+    for (int i = 0; i < 200 && cer_node_counter(node, "pubsub_answered") == 0; i++)
+        nanosleep(&(struct timespec){0, 50 * 1000000}, NULL);
+    ck_assert_int_eq(cer_node_counter(node, "pubsub_answered"), 1);
+    cer_sync_close(s);
+    cer_node_close(node);
+    fakehttp_stop(&g.store);
+    fakehttp_stop(&g.pubsub);
+    pthread_cond_destroy(&g.cond);
+    pthread_mutex_destroy(&g.lock);
+    free(g.line);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* A load nobody answers takes the genesis alone, as js does, and says
+ * so in the events (.errors): the content shown may be far behind. */
+START_TEST(unanswered_query_said)
+{
+    char da[] = "/tmp/cer-sync-a-XXXXXX", db[] = "/tmp/cer-sync-b-XXXXXX", cmd[96], url[64];
+    cer_node_opts oa = {.state_dir = da, .store_flags = CER_STORE_NOSYNC};
+    cer_node_opts ob = {.state_dir = db, .store_flags = CER_STORE_NOSYNC};
+    cer_sync_opts so = {.ipfs = {.url = url, .timeout_ms = 2000}, .pubsub_topic = "/t", .query_timeout_ms = 300};
+    cer_node *a, *b;
+    cer_sync *s;
+    cer_streamref x;
+    cer_stream_info info;
+    cJSON *c = NULL;
+    fake f = {.line = ""};
+    char *ev = NULL;
+    size_t len = 0;
+
+    ck_assert_ptr_nonnull(mkdtemp(da));
+    ck_assert_ptr_nonnull(mkdtemp(db));
+    ck_assert_int_eq(cer_node_open(&a, &oa), 0);
+    ck_assert_int_eq(cer_json_parse(&c, "{\"a\":1}", 7, 0), 0);
+    ck_assert_int_eq(cer_node_create(a, &x, NULL, c, 0), 0);
+    ck_assert_int_eq(cer_node_update(a, &x, c), 0);
+    cJSON_Delete(c);
+    ck_assert_int_eq(cer_node_open(&b, &ob), 0);
+    copy_commit(cer_node_store(b), cer_node_store(a), &x.genesis);
+    pthread_mutex_init(&f.lock, NULL);
+    fakehttp_start(&f.http, fake_fn, &f);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f.http.port);
+    ck_assert_int_eq(cer_sync_open(&s, b, &so), 0);
+    ck_assert_int_eq(cer_sync_load(s, &x, 300), 1);
+    ck_assert_int_eq(cer_node_info(b, &x, &info), 0);
+    ck_assert(cer_cid_equal(&info.tip, &x.genesis));
+    ck_assert_int_eq(cer_node_events(b, &ev, &len), 0);
+    ck_assert_ptr_nonnull(memmem(ev, len, "no peer answered the QUERY within 300 ms", 40));
+    free(ev);
+    cer_sync_close(s);
+    cer_node_close(b);
+    cer_node_close(a);
+    fakehttp_stop(&f.http);
+    pthread_mutex_destroy(&f.lock);
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", da, db);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(inline_valid_applied_without_fetch)
 {
     inline_case(VALID);
@@ -378,6 +567,8 @@ static Suite *sync_suite(void)
     tcase_add_test(t, topics);
     tcase_add_test(t, offline_daemon);
     tcase_add_test(t, journal_run_is_one_update);
+    tcase_add_test(t, query_answered_during_drain);
+    tcase_add_test(t, unanswered_query_said);
     tcase_add_test(t, inline_valid_applied_without_fetch);
     tcase_add_test(t, inline_forged_envelope_rejected);
     tcase_add_test(t, inline_forged_payload_rejected);
