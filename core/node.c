@@ -1318,6 +1318,53 @@ out:
     return rc;
 }
 
+int cer_node_mid_target(cer_node *node, const cer_streamref *model, cer_streamref *single)
+{
+    cer_commit_blocks cb = {0};
+    cer_state *mst = NULL;
+    const char *rel;
+    int rc;
+
+    if ((rc = model_state(node, &mst, model)) < 0)
+        return rc;
+    rel = cer_model_account_relation(mst->content);
+    if (rel && strcmp(rel, "list") == 0) {
+        rc = 0;
+    } else if (rel && strcmp(rel, "single") == 0) {
+        /* the genesis cer_node_create_mid makes for single, not stored */
+        if ((rc = cer_mid_genesis(&cb, NULL, node->key.did, model, NULL, NULL)) == 0) {
+            memset(single, 0, sizeof *single);
+            single->type = CER_STREAM_MID;
+            single->genesis = *cer_commit_cid(&cb);
+            rc = 1;
+        }
+    } else {
+        rc = cer_err(-ENOTSUP, "documents of a model with accountRelation '%s' are not supported", rel ? rel : "?");
+    }
+    cer_commit_blocks_free(&cb);
+    cer_state_free(mst);
+    return rc;
+}
+
+int cer_node_mid_model(cer_node *node, const cer_streamref *id, cer_streamref *model)
+{
+    uint8_t b[CER_STREAMID_BYTES_MAX];
+    const cJSON *header;
+    cer_commit c;
+    int rc, n;
+
+    if (id->type != CER_STREAM_MID)
+        return cer_err(-EINVAL, "not a ModelInstanceDocument");
+    if ((rc = cer_commit_read(&c, node->store, &id->genesis)) < 0)
+        return rc;
+    header = cJSON_GetObjectItemCaseSensitive(c.payload, "header");
+    if ((n = cer_json_get_bytes(b, sizeof b, cJSON_GetObjectItemCaseSensitive(header, "model"))) < 0 ||
+        cer_streamref_from_bytes(model, b, (size_t)n) < 0 || model->is_commit || model->type != CER_STREAM_MODEL)
+        rc = cer_err(-EINVAL, "the genesis names no Model");
+    cer_commit_free(&c);
+    return rc;
+}
+
 /* A TileDocument's new content against the schema its metadata names,
  * as js's tile handler will check it. */
 static int tile_schema(cer_node *node, const cer_state *st, const cJSON *content)
@@ -1522,8 +1569,25 @@ int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *b
     return update(node, id, base, false, content, &status, &tip);
 }
 
-int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, size_t len,
-                  const cer_cid *base_tip, cer_save_result *out)
+/* A new MID of model with content value: its tip after (for single, the
+ * update that set the content). */
+static int save_new_mid(cer_node *node, const cer_streamref *model, const cJSON *value, cer_save_result *out)
+{
+    cer_stream_info info;
+    int rc;
+
+    if ((rc = cer_node_create_mid(node, &out->id, model, value)) == 0 &&
+        (rc = cer_node_info(node, &out->id, &info)) == 0) {
+        out->tip = info.tip;
+        out->status = CER_SAVE_COMMITTED;
+    }
+    return rc;
+}
+
+/* A save (cer_node_save; model: cer_node_save_mid's first save of a new
+ * document of it). */
+static int save(cer_node *node, const cer_streamref *id, const cer_streamref *model, const char *json, size_t len,
+                const cer_cid *base_tip, cer_save_result *out)
 {
     cJSON *value = NULL;
     int rc;
@@ -1543,6 +1607,8 @@ int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, siz
         rc = cer_err(-EINVAL, "a document's content must be a JSON object");
     else if (id)
         rc = update(node, &out->id, base_tip, true, value, &out->status, &out->tip);
+    else if (model)
+        rc = save_new_mid(node, model, value, out);
     else if ((rc = cer_node_create(node, &out->id, NULL, value, 0)) == 0)
         out->tip = out->id.genesis, out->status = CER_SAVE_COMMITTED;
     else
@@ -1555,6 +1621,24 @@ int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, siz
         snprintf(out->reason, sizeof out->reason, "%s", cer_errmsg());
     }
     return rc;
+}
+
+int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, size_t len,
+                  const cer_cid *base_tip, cer_save_result *out)
+{
+    return save(node, id, NULL, json, len, base_tip, out);
+}
+
+int cer_node_save_mid(cer_node *node, const cer_streamref *model, const char *json, size_t len,
+                      cer_save_result *out)
+{
+    if (!model) {
+        memset(out, 0, sizeof *out);
+        out->err = cer_err(-EINVAL, "save: no model");
+        snprintf(out->reason, sizeof out->reason, "%s", cer_errmsg());
+        return out->err;
+    }
+    return save(node, NULL, model, json, len, NULL, out);
 }
 
 /* ---- reading ---- */
@@ -1609,9 +1693,8 @@ static int controls(const cer_state *st, void *arg)
 
     if (a->tip)
         *a->tip = *cer_state_tip(st);
-    /* MIDs: the mount keeps them read-only until their saves are validated
-     * against the Model's schema (cer_mid_content_check) */
-    return st->id.type == CER_STREAM_TILE && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
+    /* the types a save can update (a MID's saves are checked against its Model) */
+    return (st->id.type == CER_STREAM_TILE || st->id.type == CER_STREAM_MID) && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
            strcmp(c->child->valuestring, a->did) == 0;
 }
 
