@@ -1171,6 +1171,10 @@ typedef struct cer_save_result {
     cer_cid tip;                /* its tip after the save (not when refused) */
     int err;                    /* refused: the negative errno returned */
     char reason[512];           /* refused: why, one line (cer_errmsg()) */
+    char detail[256];           /* refused by a Model's schema (reason is js's
+                                   "Validation Error: ..."): each failure as Ajv
+                                   names it, "instancePath /title, keyword type"
+                                   ("; " between); "" otherwise */
 } cer_save_result;
 
 /* A save: the content a user edited, as JSON text, becomes the stream's

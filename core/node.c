@@ -1264,19 +1264,46 @@ static int model_state(cer_node *node, cer_state **out, const cer_streamref *mod
 static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, bool rebase_ok,
                   const cJSON *content, int *status, cer_cid *tip);
 
+/* The failures of this thread's last refusal by a Model's schema, as
+ * Ajv's errors name them (cer_save_result's detail; cleared by each save). */
+static _Thread_local char schema_detail[sizeof ((cer_save_result *)0)->detail];
+
+static void describe_failures(const cer_schema_error *errors, size_t n)
+{
+    size_t len = 0;
+
+    schema_detail[0] = '\0';
+    for (size_t i = 0; i < n && len < sizeof schema_detail; i++) {
+        int w = snprintf(schema_detail + len, sizeof schema_detail - len, "%sinstancePath %s, keyword %s",
+                         i ? "; " : "", errors[i].instance_path[0] ? errors[i].instance_path : "\"\"",
+                         errors[i].keyword);
+        len = w < 0 ? sizeof schema_detail : len + (size_t)w;
+    }
+}
+
 /* A MID's new content as js checks it before it writes: its size, then
  * the Model's schema (compiled once per Model: a Model's content is its
  * genesis's). */
 static int mid_check(const cer_streamref *model, const cer_state *mst, const cJSON *content)
 {
     char sid[CER_STREAMID_STR_MAX];
+    const cer_schema *s;
+    cer_schema_error *errors = NULL;
+    size_t n = 0;
     int rc;
 
     if ((rc = cer_mid_content_check(NULL, content)) < 0)
         return rc;
     cer_streamref_to_string(sid, sizeof sid, model);
-    return cer_schema_cache_validate(sid, CER_SCHEMA_MODEL, cJSON_GetObjectItemCaseSensitive(mst->content, "schema"),
-                                     content);
+    if (cer_schema_cache_get(&s, sid, CER_SCHEMA_MODEL) < 0 &&
+        (rc = cer_schema_cache_add(&s, sid, CER_SCHEMA_MODEL,
+                                   cJSON_GetObjectItemCaseSensitive(mst->content, "schema"))) < 0)
+        return rc;
+    if ((rc = cer_schema_validate(s, content, &errors, &n)) == -EINVAL)
+        describe_failures(errors, n);
+    cer_schema_errors_free(errors, n);
+    cer_schema_cache_release(s);
+    return rc;
 }
 
 int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content)
@@ -1593,6 +1620,7 @@ static int save(cer_node *node, const cer_streamref *id, const cer_streamref *mo
     int rc;
 
     memset(out, 0, sizeof *out);
+    schema_detail[0] = '\0';
     if (id) {
         out->id = *id;
         out->id.is_commit = false;
@@ -1619,6 +1647,8 @@ static int save(cer_node *node, const cer_streamref *id, const cer_streamref *mo
         out->status = CER_SAVE_REFUSED;
         out->err = rc;
         snprintf(out->reason, sizeof out->reason, "%s", cer_errmsg());
+        if (rc == -EINVAL)
+            memcpy(out->detail, schema_detail, sizeof out->detail);
     }
     return rc;
 }

@@ -103,7 +103,7 @@ case $(xattr user.ceramic.error "$F") in
 *) bad "schema.xattr: $(xattr user.ceramic.error "$F")" ;;
 esac
 eq schema.errors "$(tail -1 "$M/.errors" | jq -r .message)" \
-    "second/content.json: not saved (close): Validation Error: data/title must be string"
+    "second/content.json: not saved (close): Validation Error: data/title must be string (instancePath /title, keyword type)"
 eq schema.draft.kept "$(t cat "$F")" '{"title":5,"tags":["fs"]}'
 eq schema.no.commit "$(commits "$M/second")" 3
 errno_is schema.sed "Invalid argument" sed -i 's/"tags"/"labels"/' "$F"

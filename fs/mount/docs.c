@@ -1429,8 +1429,12 @@ static int commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t le
     if ((doc->pending && doc->has_model
              ? cer_node_save_mid(fs->node, &doc->model, (const char *)data, len, &r)
              : cer_node_save(fs->node, doc->pending ? NULL : &doc->id, (const char *)data, len,
-                             doc->base_set ? &doc->base_tip : NULL, &r)) < 0)
-        return refused(fs, doc, r.err, how, r.reason);
+                             doc->base_set ? &doc->base_tip : NULL, &r)) < 0) {
+        /* a schema's refusal: js's message, then what failed where */
+        char why[sizeof r.reason + sizeof r.detail + 4];
+        snprintf(why, sizeof why, r.detail[0] ? "%s (%s)" : "%s", r.reason, r.detail);
+        return refused(fs, doc, r.err, how, why);
+    }
     if (doc->pending)
         genesis_made(fs, doc, &r.id);
     if (r.status == CER_SAVE_REBASED) {
