@@ -833,6 +833,30 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
     reply_entry(req, e);
 }
 
+/* Document directory name in parent went, or was renamed: the top level's
+ * listing changed, and the kernel forgets the name where it may cache it
+ * under another parent (the top level, the document's Model's folder). */
+static void forget_doc_name(cfs_fs *fs, fuse_ino_t parent, cfs_doc *d, const char *name)
+{
+    cer_streamref model;
+    uint64_t folder;
+
+    cfs_notify_inode(fs, FUSE_ROOT_ID, true);
+    if (parent != FUSE_ROOT_ID)
+        cfs_notify_entry(fs, FUSE_ROOT_ID, name);
+    if (cfs_doc_of_model(fs, d, &model) && (folder = cfs_stream_ino(&model, CFS_ROLE_MODEL)) != parent)
+        cfs_notify_entry(fs, folder, name);
+}
+
+/* The document directory name in parent (the top level or a Model's
+ * folder) names; NULL with -errno in *err. */
+static cfs_doc *doc_in(cfs_fs *fs, cfs_ent *p, const char *name, int *err)
+{
+    bool by_id;
+
+    return p->kind == K_MODEL ? cfs_model_doc_lookup(fs, p->doc, name, err) : cfs_doc_lookup(fs, name, &by_id, err);
+}
+
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     cfs_fs *fs = FS(req);
@@ -847,10 +871,10 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     } else if (p->kind == K_ROOT && strcmp(name, MODELS) == 0) {
         rc = -EACCES;
     } else if (p->kind == K_ROOT || p->kind == K_MODEL) {
-        if (p->kind == K_MODEL && !cfs_model_doc_lookup(fs, p->doc, name, &rc))
-            ;
-        else if ((rc = cfs_doc_rmdir(fs, name)) == 0)
-            cfs_notify_inode(fs, FUSE_ROOT_ID, true);
+        /* in a Model's folder, only the Model's documents */
+        cfs_doc *d = doc_in(fs, p, name, &rc);
+        if (d && (rc = cfs_doc_rmdir(fs, name)) == 0)
+            forget_doc_name(fs, parent, d, name);
     } else if (p->kind == K_MODELS) {
         rc = -EACCES;
     } else if (is_doc_dir(p)) {
@@ -1033,12 +1057,11 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         rc = -EROFS;
     } else if ((p->kind == K_ROOT && np->kind == K_ROOT) || (p->kind == K_MODEL && np == p)) {
         /* a document's alias, in the root or in its Model's folder */
+        cfs_doc *d = name[0] == '.' || newname[0] == '.' ? NULL : doc_in(fs, p, name, &rc);
         if (name[0] == '.' || newname[0] == '.')
             rc = -EACCES;
-        else if (p->kind == K_MODEL && !cfs_model_doc_lookup(fs, p->doc, name, &rc))
-            ;
-        else if ((rc = cfs_doc_rename(fs, name, newname, flags)) == 0)
-            cfs_notify_inode(fs, FUSE_ROOT_ID, true);
+        else if (d && (rc = cfs_doc_rename(fs, name, newname, flags)) == 0)
+            forget_doc_name(fs, parent, d, name);
     } else if (p->kind == K_MODELS || np->kind == K_MODELS) {
         rc = -EACCES;
     } else if (!is_doc_dir(p) || !is_doc_dir(np)) {

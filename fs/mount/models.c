@@ -203,15 +203,14 @@ cfs_doc *cfs_model_lookup(cfs_fs *fs, const char *name, int *err)
     return cfs_doc_lookup(fs, dash + 1, &by_id, err);
 }
 
-/* Whether doc is a document of Model model (its StreamID string). */
-static bool of_model(cfs_fs *fs, cfs_doc *doc, const char *model)
+bool cfs_doc_of_model(cfs_fs *fs, cfs_doc *doc, cer_streamref *model)
 {
     char sid[CFS_FOLDER_MAX];
     cer_streamref id;
 
-    if (cfs_doc_model(fs, doc, &id))
-        return cer_streamref_to_string(sid, sizeof sid, &id) >= 0 && strcmp(sid, model) == 0;
-    return cfs_doc_stream(fs, doc, &id) && mid_model(fs, &id, sid) == 0 && strcmp(sid, model) == 0;
+    if (cfs_doc_model(fs, doc, model))
+        return true;
+    return cfs_doc_stream(fs, doc, &id) && mid_model(fs, &id, sid) == 0 && cer_streamref_parse(model, sid) == 0;
 }
 
 static int model_sid(cfs_fs *fs, cfs_doc *model, cer_streamref *id, char sid[CER_STREAMID_STR_MAX])
@@ -247,7 +246,7 @@ int cfs_model_docs(cfs_fs *fs, cfs_doc *model, int (*fn)(const char *name, uint6
 cfs_doc *cfs_model_doc_lookup(cfs_fs *fs, cfs_doc *model, const char *name, int *err)
 {
     char sid[CER_STREAMID_STR_MAX];
-    cer_streamref id;
+    cer_streamref id, of;
     cfs_doc *d;
     bool by_id;
 
@@ -257,7 +256,7 @@ cfs_doc *cfs_model_doc_lookup(cfs_fs *fs, cfs_doc *model, const char *name, int 
      * directory inode for the document in the same folder */
     if (!(d = cfs_doc_lookup(fs, name, &by_id, err)))
         return NULL;
-    if (by_id || !of_model(fs, d, sid)) {
+    if (by_id || !cfs_doc_of_model(fs, d, &of) || !cer_streamref_same_stream(&of, &id)) {
         *err = -ENOENT;
         return NULL;
     }

@@ -354,6 +354,9 @@ cfs_doc *cfs_model_lookup(cfs_fs *fs, const char *name, int *err);
 int cfs_model_docs(cfs_fs *fs, cfs_doc *model, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg);
 /* The document named name in Model model's folder; NULL with -errno. */
 cfs_doc *cfs_model_doc_lookup(cfs_fs *fs, cfs_doc *model, const char *name, int *err);
+/* The Model doc is a document of (a MID's, or a pending one's made in
+ * a Model's folder); false when none. */
+bool cfs_doc_of_model(cfs_fs *fs, cfs_doc *doc, cer_streamref *model);
 /* mkdir name in model's folder. */
 int cfs_model_mkdir(cfs_fs *fs, cfs_doc *model, const char *name, cfs_doc **out);
 /* The folder name of Model id (out: CFS_FOLDER_MAX bytes). */
