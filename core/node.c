@@ -1312,6 +1312,7 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     cer_state *mst = NULL;
     uint8_t unique[CER_MID_UNIQUE_LEN];
     const char *rel;
+    cer_key key;
     cer_cid tip;
     int status;
     int rc;
@@ -1327,12 +1328,16 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     if (rel && strcmp(rel, "list") == 0) {
         if (!content)
             rc = cer_err(-EINVAL, "create: a document of a list model needs content");
-        else if ((rc = cer_mid_unique(unique)) == 0 &&
-                 (rc = cer_mid_genesis(&cb, &node->key, NULL, model, unique, content)) == 0)
-            rc = create_stream(node, out, CER_STREAM_MID, &cb);
+        else if ((rc = cer_mid_unique(unique)) == 0 && (rc = writer_key(node, &key)) == 0) {
+            /* signed as the writer (an account's session key) for its DID */
+            rc = cer_mid_genesis(&cb, &key, cer_node_did(node), model, unique, content);
+            cer_key_wipe(&key);
+            if (rc == 0)
+                rc = create_stream(node, out, CER_STREAM_MID, &cb);
+        }
     } else if (rel && strcmp(rel, "single") == 0) {
         /* ModelInstanceDocument.single, then #replace with the content */
-        if ((rc = cer_mid_genesis(&cb, NULL, node->key.did, model, NULL, NULL)) == 0 &&
+        if ((rc = cer_mid_genesis(&cb, NULL, cer_node_did(node), model, NULL, NULL)) == 0 &&
             (rc = create_stream(node, out, CER_STREAM_MID, &cb)) == 0 && content)
             rc = update(node, out, NULL, false, content, &status, &tip);
     } else {
@@ -1359,7 +1364,7 @@ int cer_node_mid_target(cer_node *node, const cer_streamref *model, cer_streamre
         rc = 0;
     } else if (rel && strcmp(rel, "single") == 0) {
         /* the genesis cer_node_create_mid makes for single, not stored */
-        if ((rc = cer_mid_genesis(&cb, NULL, node->key.did, model, NULL, NULL)) == 0) {
+        if ((rc = cer_mid_genesis(&cb, NULL, cer_node_did(node), model, NULL, NULL)) == 0) {
             memset(single, 0, sizeof *single);
             single->type = CER_STREAM_MID;
             single->genesis = *cer_commit_cid(&cb);
