@@ -19,13 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUCKETS 1024
+#define BUCKETS 16384  /* chains stay short up to ~100,000 MIDs */
 
-/* A cached answer: a Model's folder name, or a MID's Model (StreamID). */
+/* A cached answer: a Model's folder name, or a MID's Model (StreamID),
+ * under a StreamID (both strings in text: one allocation of their size). */
 typedef struct mentry {
     struct mentry *next;
-    char key[CER_STREAMID_STR_MAX];
-    char val[CFS_FOLDER_MAX];
+    const char *val;
+    char key[];
 } mentry;
 
 struct cfs_models {
@@ -63,7 +64,7 @@ static bool cache_get(cfs_fs *fs, const char *key, char out[CFS_FOLDER_MAX])
     pthread_mutex_lock(&fs->models->lock);
     for (mentry *e = fs->models->buckets[b]; e && !found; e = e->next)
         if (strcmp(e->key, key) == 0) {
-            memcpy(out, e->val, CFS_FOLDER_MAX);
+            snprintf(out, CFS_FOLDER_MAX, "%s", e->val);
             found = true;
         }
     pthread_mutex_unlock(&fs->models->lock);
@@ -73,13 +74,14 @@ static bool cache_get(cfs_fs *fs, const char *key, char out[CFS_FOLDER_MAX])
 /* Best effort: an answer not cached is asked again next time. */
 static void cache_put(cfs_fs *fs, const char *key, const char *val)
 {
-    size_t b = (size_t)(cer_hash(key, strlen(key)) % BUCKETS);
-    mentry *e = calloc(1, sizeof *e);
+    size_t b = (size_t)(cer_hash(key, strlen(key)) % BUCKETS), klen = strlen(key) + 1, vlen = strlen(val) + 1;
+    mentry *e = malloc(sizeof *e + klen + vlen);
 
     if (!e)
         return;
-    snprintf(e->key, sizeof e->key, "%s", key);
-    snprintf(e->val, sizeof e->val, "%s", val);
+    memcpy(e->key, key, klen);
+    memcpy(e->key + klen, val, vlen);
+    e->val = e->key + klen;
     pthread_mutex_lock(&fs->models->lock);
     e->next = fs->models->buckets[b];
     fs->models->buckets[b] = e;
