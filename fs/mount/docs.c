@@ -35,8 +35,8 @@ struct cfs_doc {
     pthread_mutex_t lock;       /* guards everything below */
     uint64_t base;              /* inode seed: H(StreamID), or H(pending name) */
     bool pending;               /* mkdir'd; the first valid save makes the genesis */
-    bool has_model;             /* pending: mkdir'd in a Model's folder (models.c), */
-    cer_streamref model;        /* a document of this Model */
+    bool has_model;             /* mkdir'd in a Model's folder (models.c): a document */
+    cer_streamref model;        /* of this Model (both set at mkdir, never changed) */
     bool removed;               /* rmdir'd (unpinned): no longer listed */
     cer_streamref id;           /* when !pending */
     char sid[CER_STREAMID_STR_MAX];  /* its string ("" when pending) */

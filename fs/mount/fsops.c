@@ -1057,10 +1057,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         rc = -EROFS;
     } else if ((p->kind == K_ROOT && np->kind == K_ROOT) || (p->kind == K_MODEL && np == p)) {
         /* a document's alias, in the root or in its Model's folder */
-        cfs_doc *d = name[0] == '.' || newname[0] == '.' ? NULL : doc_in(fs, p, name, &rc);
+        cfs_doc *d;
         if (name[0] == '.' || newname[0] == '.')
             rc = -EACCES;
-        else if (d && (rc = cfs_doc_rename(fs, name, newname, flags)) == 0)
+        else if ((d = doc_in(fs, p, name, &rc)) && (rc = cfs_doc_rename(fs, name, newname, flags)) == 0)
             forget_doc_name(fs, parent, d, name);
     } else if (p->kind == K_MODELS || np->kind == K_MODELS) {
         rc = -EACCES;
