@@ -3,12 +3,13 @@
 # mount: MOUNT/.models lists a folder per Model (<name>-<StreamID>), each
 # listing the Model's documents; mkdir there and a save make a MID (a
 # list Model: its signed genesis; a single Model: this key's one
-# document, and a second mkdir is EEXIST); MIDs are edited with sed -i and
-# vim as tiles are (one signed commit a save); a save that breaks the
-# Model's schema is refused like invalid JSON (EINVAL at close or sync,
-# .errors and user.ceramic.error naming the path, the draft kept, across a
-# remount for a document not made yet); .meta.json names the Model; and
-# after the unmount `ceramicfs show`, `log` and `verify` agree.
+# document, a second mkdir EEXIST, and after its rmdir a mkdir keeps it
+# again); MIDs are edited with sed -i and vim as tiles are (one signed
+# commit a save); a save that breaks the Model's schema is refused like
+# invalid JSON (EINVAL at close or sync, .errors and user.ceramic.error
+# naming the path and keyword, the draft kept, across a remount for a
+# document not made yet); .meta.json names the Model; and after the
+# unmount `ceramicfs show`, `log` and `verify` agree.
 #
 # Needs FUSE (root, /dev/fuse, fusermount3), vim, jq and getfattr:
 # without them a loud SKIP (exit 77) outside CI, a failure with CI set.
@@ -133,6 +134,13 @@ eq single.log "$(t jq -r .type "$M/me/.log" | tr '\n' ' ')" "genesis signed "
 eq single.genesis.unsigned "$(head -1 "$M/me/.log" | jq -c .data)" null
 errno_is single.twice "File exists" mkdir "$M/$PF/me2"
 ME=$(t cat "$M/me/.streamid")
+# rmdir unpins it; mkdir keeps it again, under the new name
+t rmdir "$M/$PF/me" || bad "rmdir me"
+eq single.unpinned "$(ls "$M/$PF")" ""
+t mkdir "$M/$PF/again" || bad "mkdir again"
+eq single.again "$(t cat "$M/$PF/again/.streamid")" "$ME"
+eq single.again.content "$(t jq -c . "$M/again/content.json")" '{"nick":"ann"}'
+errno_is single.again.twice "File exists" mkdir "$M/$PF/me"
 
 # ---- rmdir in a folder unpins; a pending draft survives a remount ----
 t mkdir "$M/$NF/gone" || bad "mkdir gone"

@@ -279,8 +279,15 @@ int cfs_model_mkdir(cfs_fs *fs, cfs_doc *model, const char *name, cfs_doc **out)
         cer_node_event(fs->node, "mkdir", &id, "mkdir %.80s: %s", name, cer_errmsg());
         return rc == -ENOENT ? -ENOENT : -EPERM;
     }
-    /* single: this key has one document of the Model; mkdir of a second
-     * is EEXIST, as for a name that is taken */
+    /* single: this key has one document of the Model. Unpinned (rmdir'd),
+     * mkdir keeps it again under name; kept, a second is EEXIST, as for a
+     * name that is taken */
+    if (rc == 1 && cer_node_info(fs->node, &single, &info) == 0 && !info.pinned) {
+        cer_streamref_to_string(have, sizeof have, &single);
+        if ((rc = cfs_doc_mkdir(fs, have, out)) < 0 || (rc = cfs_doc_rename(fs, have, name, RENAME_NOREPLACE)) < 0)
+            return rc;
+        return 0;
+    }
     if (rc == 1 && cer_node_info(fs->node, &single, &info) == 0) {
         if (info.alias[0])
             snprintf(have, sizeof have, "%s", info.alias);
