@@ -138,7 +138,7 @@ static int mid_model(cfs_fs *fs, const cer_streamref *id, char *out)
 typedef struct idlist {
     int type;
     cer_streamref *ids;
-    char (*names)[65];          /* alias, "" when none */
+    char (*names)[sizeof ((cer_stream_info *)0)->alias];  /* alias, "" when none */
     size_t n, cap;
 } idlist;
 
@@ -151,10 +151,12 @@ static int collect(const cer_stream_info *info, void *arg)
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         cer_streamref *ids = realloc(l->ids, cap * sizeof *ids);
-        if (ids)
-            l->ids = ids;
-        char(*names)[65] = ids ? realloc(l->names, cap * sizeof *names) : NULL;
-        if (!names)
+        char(*names)[sizeof info->alias];
+
+        if (!ids)
+            return -ENOMEM;
+        l->ids = ids;
+        if (!(names = realloc(l->names, cap * sizeof *names)))
             return -ENOMEM;
         l->names = names;
         l->cap = cap;
