@@ -1225,9 +1225,10 @@ int cer_node_mid_model(cer_node *node, const cer_streamref *id, cer_streamref *m
  * loaded from the store. -ENOENT when the node has no tip for it. */
 int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id);
 /* Whether this node's key may update stream id: 1 for a TileDocument or
- * a ModelInstanceDocument whose controller is cer_node_did(node), 0 otherwise, or a negative
- * errno when the stream cannot be loaded. tip (may be NULL) gets the tip
- * the answer is for. Costs no copy of the state. */
+ * a ModelInstanceDocument whose controller is cer_node_did(node), 0
+ * otherwise, or a negative errno when the stream cannot be loaded. tip
+ * (may be NULL) gets the tip the answer is for. Costs no copy of the
+ * state. */
 int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip);
 /* Learn a (possibly remote) tip: verify and apply or merge. Returns 1 when
  * the tip moved, 0 when not. */

@@ -1729,8 +1729,8 @@ static int controls(const cer_state *st, void *arg)
     if (a->tip)
         *a->tip = *cer_state_tip(st);
     /* the types a save can update (a MID's saves are checked against its Model) */
-    return (st->id.type == CER_STREAM_TILE || st->id.type == CER_STREAM_MID) && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
-           strcmp(c->child->valuestring, a->did) == 0;
+    return (st->id.type == CER_STREAM_TILE || st->id.type == CER_STREAM_MID) && cJSON_IsArray(c) &&
+           cJSON_IsString(c->child) && strcmp(c->child->valuestring, a->did) == 0;
 }
 
 int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip)

@@ -267,8 +267,11 @@ START_TEST(node_writes_as_account)
     ck_assert_int_eq(cer_node_update(node, &id, c2), 0);
     ck_assert_int_eq(cer_node_controls(node, &id, NULL), 1);
     /* a MID made as the account is the account's, signed by its session */
-    ck_assert_int_eq(cer_json_parse(&def, "{\"version\":\"1.0\",\"name\":\"N\",\"accountRelation\":{\"type\":"
-                                    "\"list\"},\"schema\":{\"type\":\"object\",\"additionalProperties\":false}}", 118, 0), 0);
+    ck_assert_int_eq(cer_json_parse(&def,
+                                    "{\"version\":\"1.0\",\"name\":\"N\",\"accountRelation\":{\"type\":\"list\"},"
+                                    "\"schema\":{\"type\":\"object\",\"additionalProperties\":false}}",
+                                    118, 0),
+                     0);
     ck_assert_msg(cer_node_create_model(node, &model, def) == 0, "%s", cer_errmsg());
     ck_assert_msg(cer_node_save_mid(node, &model, "{}", 2, &r) == 0, "%s", r.reason);
     mid = r.id;
