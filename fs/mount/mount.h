@@ -28,9 +28,9 @@
  *
  * Locks: docs.c takes a document's lock, then the table lock (a save
  * takes it under its document's lock: a genesis, rename, rmdir), and
- * never the other way round; the scratch directories' lock and
- * fs->nlock (the notifier queue) are leaves: nothing is taken under
- * them. Every function below takes what it needs and returns with none
+ * never the other way round; the scratch directories' lock, models.c's
+ * cache lock and fs->nlock (the notifier queue) are leaves: nothing is
+ * taken under them. Every function below takes what it needs and returns with none
  * held; no file but docs.c locks a document. None is held while calling
  * fuse_lowlevel_notify_* (only the notifier thread calls those, with no
  * lock held). A document's lock is held across a commit (local disk I/O
