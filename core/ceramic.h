@@ -1171,6 +1171,10 @@ typedef struct cer_save_result {
     cer_cid tip;                /* its tip after the save (not when refused) */
     int err;                    /* refused: the negative errno returned */
     char reason[512];           /* refused: why, one line (cer_errmsg()) */
+    char detail[256];           /* refused by a Model's schema (reason is js's
+                                   "Validation Error: ..."): each failure as Ajv
+                                   names it, "instancePath /title, keyword type"
+                                   ("; " between); "" otherwise */
 } cer_save_result;
 
 /* A save: the content a user edited, as JSON text, becomes the stream's
@@ -1198,13 +1202,33 @@ typedef struct cer_save_result {
  *             content is one: "rebase failed: ...") */
 int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, size_t len,
                   const cer_cid *base_tip, cer_save_result *out);
+/* A save that makes a new ModelInstanceDocument of model (the first save
+ * of a document made in the mount's folder of a Model): as cer_node_save
+ * with id NULL, the content checked and the document made as
+ * cer_node_create_mid makes it (list: a signed genesis holding the
+ * content; single: this node's one document, then the content as its
+ * first update). Refusals as cer_node_save's, and -ENOENT (the node has
+ * not the Model), -ENOTSUP (an account relation other than list and
+ * single). */
+int cer_node_save_mid(cer_node *node, const cer_streamref *model, const char *json, size_t len,
+                      cer_save_result *out);
+/* What a new document of Model model is on this node: 0 a new document
+ * each time (accountRelation list); 1 the one document of this node's DID
+ * (single), whose StreamID is put in *single, made or not; or a negative
+ * errno as cer_node_create_mid refuses (-ENOENT, -EINVAL an interface,
+ * -ENOTSUP). */
+int cer_node_mid_target(cer_node *node, const cer_streamref *model, cer_streamref *single);
+/* The Model of ModelInstanceDocument id (its genesis header's, which
+ * never changes), read from its genesis commit alone. */
+int cer_node_mid_model(cer_node *node, const cer_streamref *id, cer_streamref *model);
 /* A copy of a stream's current state (caller frees): from the cache, or
  * loaded from the store. -ENOENT when the node has no tip for it. */
 int cer_node_state(cer_node *node, cer_state **out, const cer_streamref *id);
-/* Whether this node's key may update stream id: 1 for a TileDocument
- * whose controller is cer_node_did(node), 0 otherwise, or a negative
- * errno when the stream cannot be loaded. tip (may be NULL) gets the tip
- * the answer is for. Costs no copy of the state. */
+/* Whether this node's key may update stream id: 1 for a TileDocument or
+ * a ModelInstanceDocument whose controller is cer_node_did(node), 0
+ * otherwise, or a negative errno when the stream cannot be loaded. tip
+ * (may be NULL) gets the tip the answer is for. Costs no copy of the
+ * state. */
 int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip);
 /* Learn a (possibly remote) tip: verify and apply or merge. Returns 1 when
  * the tip moved, 0 when not. */

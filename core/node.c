@@ -1274,19 +1274,46 @@ static int model_state(cer_node *node, cer_state **out, const cer_streamref *mod
 static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, bool rebase_ok,
                   const cJSON *content, int *status, cer_cid *tip);
 
+/* The failures of this thread's last refusal by a Model's schema, as
+ * Ajv's errors name them (cer_save_result's detail; cleared by each save). */
+static _Thread_local char schema_detail[sizeof ((cer_save_result *)0)->detail];
+
+static void describe_failures(const cer_schema_error *errors, size_t n)
+{
+    size_t len = 0;
+
+    schema_detail[0] = '\0';
+    for (size_t i = 0; i < n && len < sizeof schema_detail; i++) {
+        int w = snprintf(schema_detail + len, sizeof schema_detail - len, "%sinstancePath %s, keyword %s",
+                         i ? "; " : "", errors[i].instance_path[0] ? errors[i].instance_path : "\"\"",
+                         errors[i].keyword);
+        len = w < 0 ? sizeof schema_detail : len + (size_t)w;
+    }
+}
+
 /* A MID's new content as js checks it before it writes: its size, then
  * the Model's schema (compiled once per Model: a Model's content is its
  * genesis's). */
 static int mid_check(const cer_streamref *model, const cer_state *mst, const cJSON *content)
 {
     char sid[CER_STREAMID_STR_MAX];
+    const cer_schema *s;
+    cer_schema_error *errors = NULL;
+    size_t n = 0;
     int rc;
 
     if ((rc = cer_mid_content_check(NULL, content)) < 0)
         return rc;
     cer_streamref_to_string(sid, sizeof sid, model);
-    return cer_schema_cache_validate(sid, CER_SCHEMA_MODEL, cJSON_GetObjectItemCaseSensitive(mst->content, "schema"),
-                                     content);
+    if (cer_schema_cache_get(&s, sid, CER_SCHEMA_MODEL) < 0 &&
+        (rc = cer_schema_cache_add(&s, sid, CER_SCHEMA_MODEL,
+                                   cJSON_GetObjectItemCaseSensitive(mst->content, "schema"))) < 0)
+        return rc;
+    if ((rc = cer_schema_validate(s, content, &errors, &n)) == -EINVAL)
+        describe_failures(errors, n);
+    cer_schema_errors_free(errors, n);
+    cer_schema_cache_release(s);
+    return rc;
 }
 
 int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content)
@@ -1295,6 +1322,7 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     cer_state *mst = NULL;
     uint8_t unique[CER_MID_UNIQUE_LEN];
     const char *rel;
+    cer_key key;
     cer_cid tip;
     int status;
     int rc;
@@ -1310,12 +1338,16 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     if (rel && strcmp(rel, "list") == 0) {
         if (!content)
             rc = cer_err(-EINVAL, "create: a document of a list model needs content");
-        else if ((rc = cer_mid_unique(unique)) == 0 &&
-                 (rc = cer_mid_genesis(&cb, &node->key, NULL, model, unique, content)) == 0)
-            rc = create_stream(node, out, CER_STREAM_MID, &cb);
+        else if ((rc = cer_mid_unique(unique)) == 0 && (rc = writer_key(node, &key)) == 0) {
+            /* signed as the writer (an account's session key) for its DID */
+            rc = cer_mid_genesis(&cb, &key, cer_node_did(node), model, unique, content);
+            cer_key_wipe(&key);
+            if (rc == 0)
+                rc = create_stream(node, out, CER_STREAM_MID, &cb);
+        }
     } else if (rel && strcmp(rel, "single") == 0) {
         /* ModelInstanceDocument.single, then #replace with the content */
-        if ((rc = cer_mid_genesis(&cb, NULL, node->key.did, model, NULL, NULL)) == 0 &&
+        if ((rc = cer_mid_genesis(&cb, NULL, cer_node_did(node), model, NULL, NULL)) == 0 &&
             (rc = create_stream(node, out, CER_STREAM_MID, &cb)) == 0 && content)
             rc = update(node, out, NULL, false, content, &status, &tip);
     } else {
@@ -1325,6 +1357,53 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
 out:
     cer_state_free(mst);
     cer_commit_blocks_free(&cb);
+    return rc;
+}
+
+int cer_node_mid_target(cer_node *node, const cer_streamref *model, cer_streamref *single)
+{
+    cer_commit_blocks cb = {0};
+    cer_state *mst = NULL;
+    const char *rel;
+    int rc;
+
+    if ((rc = model_state(node, &mst, model)) < 0)
+        return rc;
+    rel = cer_model_account_relation(mst->content);
+    if (rel && strcmp(rel, "list") == 0) {
+        rc = 0;
+    } else if (rel && strcmp(rel, "single") == 0) {
+        /* the genesis cer_node_create_mid makes for single, not stored */
+        if ((rc = cer_mid_genesis(&cb, NULL, cer_node_did(node), model, NULL, NULL)) == 0) {
+            memset(single, 0, sizeof *single);
+            single->type = CER_STREAM_MID;
+            single->genesis = *cer_commit_cid(&cb);
+            rc = 1;
+        }
+    } else {
+        rc = cer_err(-ENOTSUP, "documents of a model with accountRelation '%s' are not supported", rel ? rel : "?");
+    }
+    cer_commit_blocks_free(&cb);
+    cer_state_free(mst);
+    return rc;
+}
+
+int cer_node_mid_model(cer_node *node, const cer_streamref *id, cer_streamref *model)
+{
+    uint8_t b[CER_STREAMID_BYTES_MAX];
+    const cJSON *header;
+    cer_commit c;
+    int rc, n;
+
+    if (id->type != CER_STREAM_MID)
+        return cer_err(-EINVAL, "not a ModelInstanceDocument");
+    if ((rc = cer_commit_read(&c, node->store, &id->genesis)) < 0)
+        return rc;
+    header = cJSON_GetObjectItemCaseSensitive(c.payload, "header");
+    if ((n = cer_json_get_bytes(b, sizeof b, cJSON_GetObjectItemCaseSensitive(header, "model"))) < 0 ||
+        cer_streamref_from_bytes(model, b, (size_t)n) < 0 || model->is_commit || model->type != CER_STREAM_MODEL)
+        rc = cer_err(-EINVAL, "the genesis names no Model");
+    cer_commit_free(&c);
     return rc;
 }
 
@@ -1532,13 +1611,31 @@ int cer_node_update_if(cer_node *node, const cer_streamref *id, const cer_cid *b
     return update(node, id, base, false, content, &status, &tip);
 }
 
-int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, size_t len,
-                  const cer_cid *base_tip, cer_save_result *out)
+/* A new MID of model with content value: its tip after (for single, the
+ * update that set the content). */
+static int save_new_mid(cer_node *node, const cer_streamref *model, const cJSON *value, cer_save_result *out)
+{
+    cer_stream_info info;
+    int rc;
+
+    if ((rc = cer_node_create_mid(node, &out->id, model, value)) == 0 &&
+        (rc = cer_node_info(node, &out->id, &info)) == 0) {
+        out->tip = info.tip;
+        out->status = CER_SAVE_COMMITTED;
+    }
+    return rc;
+}
+
+/* A save (cer_node_save; model: cer_node_save_mid's first save of a new
+ * document of it). */
+static int save(cer_node *node, const cer_streamref *id, const cer_streamref *model, const char *json, size_t len,
+                const cer_cid *base_tip, cer_save_result *out)
 {
     cJSON *value = NULL;
     int rc;
 
     memset(out, 0, sizeof *out);
+    schema_detail[0] = '\0';
     if (id) {
         out->id = *id;
         out->id.is_commit = false;
@@ -1553,6 +1650,8 @@ int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, siz
         rc = cer_err(-EINVAL, "a document's content must be a JSON object");
     else if (id)
         rc = update(node, &out->id, base_tip, true, value, &out->status, &out->tip);
+    else if (model)
+        rc = save_new_mid(node, model, value, out);
     else if ((rc = cer_node_create(node, &out->id, NULL, value, 0)) == 0)
         out->tip = out->id.genesis, out->status = CER_SAVE_COMMITTED;
     else
@@ -1563,8 +1662,28 @@ int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, siz
         out->status = CER_SAVE_REFUSED;
         out->err = rc;
         snprintf(out->reason, sizeof out->reason, "%s", cer_errmsg());
+        if (rc == -EINVAL)
+            memcpy(out->detail, schema_detail, sizeof out->detail);
     }
     return rc;
+}
+
+int cer_node_save(cer_node *node, const cer_streamref *id, const char *json, size_t len,
+                  const cer_cid *base_tip, cer_save_result *out)
+{
+    return save(node, id, NULL, json, len, base_tip, out);
+}
+
+int cer_node_save_mid(cer_node *node, const cer_streamref *model, const char *json, size_t len,
+                      cer_save_result *out)
+{
+    if (!model) {
+        memset(out, 0, sizeof *out);
+        out->err = cer_err(-EINVAL, "save: no model");
+        snprintf(out->reason, sizeof out->reason, "%s", cer_errmsg());
+        return out->err;
+    }
+    return save(node, NULL, model, json, len, NULL, out);
 }
 
 /* ---- reading ---- */
@@ -1619,10 +1738,9 @@ static int controls(const cer_state *st, void *arg)
 
     if (a->tip)
         *a->tip = *cer_state_tip(st);
-    /* MIDs: the mount keeps them read-only until their saves are validated
-     * against the Model's schema (cer_mid_content_check) */
-    return st->id.type == CER_STREAM_TILE && cJSON_IsArray(c) && cJSON_IsString(c->child) &&
-           strcmp(c->child->valuestring, a->did) == 0;
+    /* the types a save can update (a MID's saves are checked against its Model) */
+    return (st->id.type == CER_STREAM_TILE || st->id.type == CER_STREAM_MID) && cJSON_IsArray(c) &&
+           cJSON_IsString(c->child) && strcmp(c->child->valuestring, a->did) == 0;
 }
 
 int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip)

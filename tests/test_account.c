@@ -248,9 +248,10 @@ START_TEST(node_writes_as_account)
     cer_node_opts no = {0};
     cer_account_opts o = {keyfile, NULL, 0, NULL, 0};
     cer_node *node;
-    cer_streamref id;
+    cer_streamref id, model, mid;
+    cer_save_result r;
     cer_state *st = NULL;
-    cJSON *c1 = NULL, *c2 = NULL, *acct = NULL;
+    cJSON *c1 = NULL, *c2 = NULL, *acct = NULL, *def = NULL;
 
     write_key(eth1_text(), 0600);
     snprintf(state, sizeof state, "%s/node", dir);
@@ -265,6 +266,17 @@ START_TEST(node_writes_as_account)
     ck_assert_msg(cer_node_create(node, &id, NULL, c1, 0) == 0, "%s", cer_errmsg());
     ck_assert_int_eq(cer_node_update(node, &id, c2), 0);
     ck_assert_int_eq(cer_node_controls(node, &id, NULL), 1);
+    /* a MID made as the account is the account's, signed by its session */
+    ck_assert_int_eq(cer_json_parse(&def,
+                                    "{\"version\":\"1.0\",\"name\":\"N\",\"accountRelation\":{\"type\":\"list\"},"
+                                    "\"schema\":{\"type\":\"object\",\"additionalProperties\":false}}",
+                                    118, 0),
+                     0);
+    ck_assert_msg(cer_node_create_model(node, &model, def) == 0, "%s", cer_errmsg());
+    ck_assert_msg(cer_node_save_mid(node, &model, "{}", 2, &r) == 0, "%s", r.reason);
+    mid = r.id;
+    ck_assert_int_eq(cer_node_controls(node, &mid, NULL), 1);
+    ck_assert_int_eq(cer_node_save(node, &mid, "{}", 2, NULL, &r), 0);
     ck_assert_int_eq(cer_node_account(node, &acct), 0);
     cer_node_close(node);
     /* reopened: the same account and session; the log verifies from the blocks */
@@ -276,6 +288,12 @@ START_TEST(node_writes_as_account)
     ck_assert_str_eq(st->log[1].author, cJSON_GetObjectItem(acct, "session")->valuestring);
     ck_assert(st->log[0].has_cap && st->log[1].has_cap);
     cer_state_free(st);
+    ck_assert_msg(cer_node_verify(node, &mid) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_state(node, &st, &mid), 0);
+    ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(st->metadata, "controllers"), 0)->valuestring,
+                     cer_node_did(node));
+    ck_assert(st->log[0].has_cap);
+    cer_state_free(st);
     /* back to the did:key: the account's document is no longer ours */
     ck_assert_int_eq(cer_node_set_account(node, NULL), 0);
     ck_assert(strncmp(cer_node_did(node), "did:key:", 8) == 0);
@@ -285,6 +303,7 @@ START_TEST(node_writes_as_account)
     cJSON_Delete(c1);
     cJSON_Delete(c2);
     cJSON_Delete(acct);
+    cJSON_Delete(def);
 }
 END_TEST
 

@@ -910,6 +910,66 @@ START_TEST(read_only_types_refused)
 }
 END_TEST
 
+/* A MID made by a save (the mount's first save in a Model's folder): list
+ * a signed genesis holding the content, refused content makes nothing;
+ * single this key's one document, whose StreamID cer_node_mid_target
+ * knows before it is made; the Model read back from the genesis; a MID
+ * of this key is one cer_node_controls lets it write. */
+START_TEST(save_makes_mids)
+{
+    static const char *const schema =
+        "\"schema\":{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
+        "\"additionalProperties\":false,\"properties\":{\"t\":{\"type\":\"string\"}},\"required\":[\"t\"]}";
+    char text[512];
+    cer_node *node = open_node(NULL);
+    cer_streamref list, single, id, want, model;
+    cer_stream_info info;
+    cer_save_result r;
+    cJSON *def;
+
+    snprintf(text, sizeof text, "{\"version\":\"1.0\",\"name\":\"L\",\"accountRelation\":{\"type\":\"list\"},%s}", schema);
+    ck_assert_int_eq(cer_node_create_model(node, &list, def = json(text)), 0);
+    cJSON_Delete(def);
+    snprintf(text, sizeof text, "{\"version\":\"1.0\",\"name\":\"S\",\"accountRelation\":{\"type\":\"single\"},%s}", schema);
+    ck_assert_int_eq(cer_node_create_model(node, &single, def = json(text)), 0);
+    cJSON_Delete(def);
+
+    ck_assert_int_eq(cer_node_mid_target(node, &list, &want), 0);
+    ck_assert_int_eq(cer_node_save_mid(node, &list, "{\"t\":1}", 7, &r), -EINVAL);
+    ck_assert_int_eq(r.status, CER_SAVE_REFUSED);
+    ck_assert_str_eq(r.reason, "Validation Error: data/t must be string");
+    ck_assert_str_eq(r.detail, "instancePath /t, keyword type");
+    ck_assert_int_eq(cer_node_save_mid(node, &list, "{\"u\":1}", 7, &r), -EINVAL);
+    ck_assert_str_eq(r.detail, "instancePath \"\", keyword required; instancePath \"\", keyword additionalProperties");
+    ck_assert_int_eq(cer_node_save_mid(node, &list, "[1]", 3, &r), -EINVAL);
+    ck_assert_str_eq(r.detail, "");  /* not the schema's refusal */
+    ck_assert_int_eq(cer_node_save_mid(node, NULL, "{\"t\":\"a\"}", 9, &r), -EINVAL);
+    ck_assert_int_eq(cer_node_save_mid(node, &list, "{\"t\":\"a\"}", 9, &r), 0);
+    ck_assert_int_eq(r.status, CER_SAVE_COMMITTED);
+    ck_assert_int_eq(r.id.type, CER_STREAM_MID);
+    ck_assert(cer_cid_equal(&r.tip, &r.id.genesis));
+    assert_content(node, &r.id, "{\"t\":\"a\"}", 1);
+    ck_assert_int_eq(cer_node_mid_model(node, &r.id, &model), 0);
+    ck_assert(cer_streamref_same_stream(&model, &list));
+    ck_assert_int_eq(cer_node_controls(node, &r.id, NULL), 1);
+    ck_assert_int_eq(cer_node_mid_model(node, &list, &model), -EINVAL);  /* a Model is no MID */
+
+    ck_assert_int_eq(cer_node_mid_target(node, &single, &want), 1);
+    ck_assert_int_eq(cer_node_info(node, &want, &info), -ENOENT);  /* not made yet */
+    ck_assert_int_eq(cer_node_save_mid(node, &single, "{\"t\":\"me\"}", 10, &r), 0);
+    ck_assert(cer_streamref_same_stream(&r.id, &want));
+    id = r.id;
+    assert_content(node, &id, "{\"t\":\"me\"}", 2);  /* the deterministic genesis, then the content */
+    ck_assert_int_eq(cer_node_info(node, &id, &info), 0);
+    ck_assert(cer_cid_equal(&info.tip, &r.tip));
+    ck_assert_int_eq(cer_node_mid_model(node, &id, &model), 0);
+    ck_assert(cer_streamref_same_stream(&model, &single));
+
+    ck_assert_int_eq(cer_node_mid_target(node, &id, &want), -EINVAL);  /* not a Model */
+    cer_node_close(node);
+}
+END_TEST
+
 static int collect_tip(const cer_streamref *id, const cer_cid *tip, void *arg)
 {
     cer_cid *tips = arg;
@@ -1651,6 +1711,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, tile_schema);
     tcase_add_test(tc, damaged_record_reported);
     tcase_add_test(tc, read_only_types_refused);
+    tcase_add_test(tc, save_makes_mids);
     tcase_add_test(tc, journal_entry_not_in_log_dropped);
     tcase_add_test(tc, lost_branch_kept);
     tcase_add_test(tc, forged_anchor_never_wins);

@@ -35,6 +35,8 @@ struct cfs_doc {
     pthread_mutex_t lock;       /* guards everything below */
     uint64_t base;              /* inode seed: H(StreamID), or H(pending name) */
     bool pending;               /* mkdir'd; the first valid save makes the genesis */
+    bool has_model;             /* mkdir'd in a Model's folder (models.c): a document */
+    cer_streamref model;        /* of this Model (both set at mkdir, never changed) */
     bool removed;               /* rmdir'd (unpinned): no longer listed */
     cer_streamref id;           /* when !pending */
     char sid[CER_STREAMID_STR_MAX];  /* its string ("" when pending) */
@@ -165,11 +167,22 @@ static uint64_t doc_base(const char *what, const char *key)
     return hash64(what, strlen(what), key, strlen(key));
 }
 
+uint64_t cfs_stream_ino(const cer_streamref *id, const char *role)
+{
+    char sid[CER_STREAMID_STR_MAX];
+    cer_streamref norm = *id;
+
+    norm.is_commit = false;
+    cer_streamref_to_string(sid, sizeof sid, &norm);
+    return cfs_ino(doc_base("stream", sid), role);
+}
+
 static const char *role_name(int kind)
 {
     switch (kind) {
     case K_DOC: return "dir";
     case K_DOCID: return "dir-by-id";
+    case K_MDOC: return CFS_ROLE_MDOC;
     case K_CONTENT: return "content";
     case K_LOG: return "log";
     case K_ANCHORS: return "anchors";
@@ -177,6 +190,7 @@ static const char *role_name(int kind)
     case K_SID: return "streamid";
     case K_HISTDIR: return "history";
     case K_CONFDIR: return "conflicts";
+    case K_MODEL: return CFS_ROLE_MODEL;
     default: return "?";
     }
 }
@@ -426,10 +440,48 @@ out:
 
 /* ---- drafts on disk (drafts.c writes them; doc->lock held) ---- */
 
-/* The key doc's draft goes under now: its StreamID, or pending-<name>. */
+/* The key of a pending document's scratch directory and draft:
+ * pending-<name>, or for a document of a Model pending-<name>@<its
+ * StreamID> ('@' is in no alias). */
+static void pending_key(char *out, size_t cap, const char *name, const cfs_doc *doc)
+{
+    char sid[CER_STREAMID_STR_MAX] = "";
+
+    if (doc->has_model)
+        cer_streamref_to_string(sid, sizeof sid, &doc->model);
+    snprintf(out, cap, PENDING_PREFIX "%s%s%s", name, sid[0] ? "@" : "", sid);
+}
+
+/* The name and Model (model->type 0: none) a pending key names; -EINVAL
+ * when it names none. */
+static int pending_key_parse(const char *key, char name[CER_STREAMID_STR_MAX], cer_streamref *model)
+{
+    const char *at;
+    size_t n;
+
+    memset(model, 0, sizeof *model);
+    if (strncmp(key, PENDING_PREFIX, strlen(PENDING_PREFIX)) != 0)
+        return -EINVAL;
+    key += strlen(PENDING_PREFIX);
+    n = (at = strchr(key, '@')) ? (size_t)(at - key) : strlen(key);
+    if (n >= CER_STREAMID_STR_MAX)
+        return -EINVAL;
+    memcpy(name, key, n);
+    name[n] = '\0';
+    if (cer_node_alias_check(name) < 0)
+        return -EINVAL;
+    if (at && (cer_streamref_parse(model, at + 1) < 0 || model->is_commit || model->type != CER_STREAM_MODEL))
+        return -EINVAL;
+    return 0;
+}
+
+/* The key doc's draft goes under now: its StreamID, or its pending key. */
 static void draft_key(const cfs_doc *doc, char out[sizeof doc->draft_key])
 {
-    snprintf(out, sizeof doc->draft_key, "%s%s", doc->pending ? PENDING_PREFIX : "", doc->pending ? doc->name : doc->sid);
+    if (doc->pending)
+        pending_key(out, sizeof doc->draft_key, doc->name, doc);
+    else
+        snprintf(out, sizeof doc->draft_key, "%s", doc->sid);
 }
 
 /* Keep doc's W, state and reason as its draft, durably. 0 or -errno
@@ -605,7 +657,8 @@ static cfs_doc *doc_for_stream(cfs_fs *fs, const cer_streamref *id, const char *
     return d;
 }
 
-static cfs_doc *pending_doc(cfs_fs *fs, const char *name, int64_t made_ms, int *err)
+/* A pending document named name (of Model model->type != 0); fs->t->lock held. */
+static cfs_doc *pending_doc(cfs_fs *fs, const char *name, const cer_streamref *model, int64_t made_ms, int *err)
 {
     cfs_doc *d = doc_new();
     char seed[128];
@@ -616,8 +669,10 @@ static cfs_doc *pending_doc(cfs_fs *fs, const char *name, int64_t made_ms, int *
     }
     d->pending = true;
     d->made_ms = made_ms;
+    if ((d->has_model = model && model->type != 0))
+        d->model = *model;
     snprintf(d->name, sizeof d->name, "%s", name);
-    snprintf(d->scratch_key, sizeof d->scratch_key, PENDING_PREFIX "%s", name);
+    pending_key(d->scratch_key, sizeof d->scratch_key, name, d);
     snprintf(seed, sizeof seed, "%s@%lld", name, (long long)made_ms);
     d->base = doc_base("pending", seed);
     snprintf(d->state, sizeof d->state, "pending");
@@ -719,19 +774,20 @@ cfs_doc *cfs_doc_lookup(cfs_fs *fs, const char *name, bool *by_id, int *err)
 
 static cfs_doc *doc_by_key(cfs_fs *fs, const char *key, int *err)
 {
-    const char *name = key + strlen(PENDING_PREFIX);
+    char name[CER_STREAMID_STR_MAX];
+    cer_streamref model;
     cfs_doc *d = NULL;
     bool by_id;
 
     *err = 0;
     if (strncmp(key, PENDING_PREFIX, strlen(PENDING_PREFIX)) == 0) {
-        if (cer_node_alias_check(name) < 0) {
+        if (pending_key_parse(key, name, &model) < 0) {
             *err = -EINVAL;
             return NULL;
         }
         pthread_mutex_lock(&fs->t->lock);
         if (!(d = find_name_locked(fs, name)))
-            d = pending_doc(fs, name, cfs_now_ms(), err);
+            d = pending_doc(fs, name, &model, cfs_now_ms(), err);
         else if (!d->pending)
             d = NULL, *err = -EEXIST;  /* the name went to a stream meanwhile */
         pthread_mutex_unlock(&fs->t->lock);
@@ -769,31 +825,12 @@ static int list_stream(const cer_stream_info *info, void *arg)
 int cfs_docs_list(cfs_fs *fs, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg)
 {
     list_ctx c = {fs, fn, arg};
-    char (*names)[CER_STREAMID_STR_MAX] = NULL;
-    uint64_t *inos = NULL;
-    size_t n = 0, cap = 0;
     int rc;
 
     if ((rc = cer_node_list(fs->node, list_stream, &c)) != 0)
         return rc;
-    /* pending documents: made by mkdir, not saved yet (a snapshot) */
-    pthread_mutex_lock(&fs->t->lock);
-    for (cfs_doc *d = fs->t->docs; d; d = d->next)
-        cap += d->pending && !d->removed;
-    if (cap && (!(names = malloc(cap * sizeof *names)) || !(inos = malloc(cap * sizeof *inos))))
-        rc = -ENOMEM;
-    for (cfs_doc *d = fs->t->docs; d && rc == 0 && n < cap; d = d->next) {
-        if (d->pending && !d->removed) {
-            memcpy(names[n], d->name, sizeof names[n]);
-            inos[n++] = cfs_ino(d->base, "dir");
-        }
-    }
-    pthread_mutex_unlock(&fs->t->lock);
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = fn(names[i], inos[i], arg);
-    free(names);
-    free(inos);
-    return rc;
+    /* pending documents: made by mkdir, not saved yet */
+    return cfs_docs_pending(fs, NULL, fn, arg);
 }
 
 int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
@@ -834,11 +871,79 @@ int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out)
     if (find_name_locked(fs, name))
         err = -EEXIST;
     else
-        d = pending_doc(fs, name, cfs_now_ms(), &err);
+        d = pending_doc(fs, name, NULL, cfs_now_ms(), &err);
     pthread_mutex_unlock(&fs->t->lock);
     if (err == 0)
         *out = d;
     return err;
+}
+
+int cfs_doc_mkdir_mid(cfs_fs *fs, const char *name, const cer_streamref *model, bool single, cfs_doc **out)
+{
+    cer_streamref id;
+    cfs_doc *d = NULL;
+    int err = 0;
+
+    *out = NULL;
+    if (cer_node_alias_check(name) < 0) {
+        cer_node_event(fs->node, "mkdir", NULL, "mkdir %.80s: %s", name, cer_errmsg());
+        return -EINVAL;
+    }
+    if (cer_node_resolve(fs->node, &id, name) == 0)
+        return -EEXIST;
+    pthread_mutex_lock(&fs->t->lock);
+    if (find_name_locked(fs, name))
+        err = -EEXIST;
+    /* a single model's one document of this key: one pending at a time */
+    for (cfs_doc *o = fs->t->docs; single && o && !err; o = o->next)
+        if (o->pending && !o->removed && o->has_model && cer_streamref_same_stream(&o->model, model))
+            err = -EEXIST;
+    if (!err)
+        d = pending_doc(fs, name, model, cfs_now_ms(), &err);
+    pthread_mutex_unlock(&fs->t->lock);
+    if (err == 0)
+        *out = d;
+    return err;
+}
+
+bool cfs_doc_model(cfs_fs *fs, cfs_doc *doc, cer_streamref *model)
+{
+    bool has;
+
+    pthread_mutex_lock(&fs->t->lock);
+    if ((has = doc->pending && doc->has_model))
+        *model = doc->model;
+    pthread_mutex_unlock(&fs->t->lock);
+    return has;
+}
+
+int cfs_docs_pending(cfs_fs *fs, const cer_streamref *model, int (*fn)(const char *name, uint64_t ino, void *arg),
+                     void *arg)
+{
+    char (*names)[CER_STREAMID_STR_MAX] = NULL;
+    uint64_t *inos = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+
+    /* a snapshot: fn runs with no lock held */
+    pthread_mutex_lock(&fs->t->lock);
+    for (cfs_doc *d = fs->t->docs; d; d = d->next)
+        cap += d->pending && !d->removed;
+    if (cap && (!(names = malloc(cap * sizeof *names)) || !(inos = malloc(cap * sizeof *inos))))
+        rc = -ENOMEM;
+    for (cfs_doc *d = fs->t->docs; d && rc == 0 && n < cap; d = d->next) {
+        if (d->pending && !d->removed &&
+            (!model || (d->has_model && cer_streamref_same_stream(&d->model, model)))) {
+            memcpy(names[n], d->name, sizeof names[n]);
+            inos[n++] = cfs_ino(d->base, model ? CFS_ROLE_MDOC : "dir");
+        }
+    }
+    pthread_mutex_unlock(&fs->t->lock);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = fn(names[i], inos[i], arg);
+    free(names);
+    free(inos);
+    return rc;
 }
 
 /* Whether a document directory holds no scratch files (when it cannot
@@ -939,7 +1044,7 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
     pthread_mutex_lock(&d->lock);
     if (d->pending) {
         char key[sizeof d->scratch_key];
-        snprintf(key, sizeof key, PENDING_PREFIX "%s", to);
+        pending_key(key, sizeof key, to, d);
         rc = scratch_move(fs, d, key, true);
     } else if ((rc = cer_node_alias(fs->node, &d->id, to_sid ? NULL : to)) < 0) {
         rc = rc == -EEXIST ? -EEXIST : -EIO;
@@ -1257,7 +1362,7 @@ static int passing_err(int rc)
 static void genesis_made(cfs_fs *fs, cfs_doc *doc, const cer_streamref *id)
 {
     char sid[CER_STREAMID_STR_MAX];
-    uint64_t old_dir;
+    uint64_t old_dir, old_base;
     int rc;
 
     if (cer_node_alias(fs->node, id, doc->name) < 0)
@@ -1276,11 +1381,16 @@ static void genesis_made(cfs_fs *fs, cfs_doc *doc, const cer_streamref *id)
      * across remounts); the kernel's current ones stay valid until it
      * drops them, which these invalidations hasten */
     old_dir = cfs_ino(doc->base, "dir");
+    old_base = doc->base;
     doc->base = doc_base("stream", sid);
     pthread_mutex_unlock(&fs->t->lock);
     cfs_notify_entry(fs, FUSE_ROOT_ID, doc->name);
     cfs_notify_entry(fs, old_dir, "content.json");
     cfs_notify_inode(fs, FUSE_ROOT_ID, true);  /* its listed inode changed */
+    if (doc->has_model) {
+        cfs_notify_entry(fs, cfs_stream_ino(&doc->model, CFS_ROLE_MODEL), doc->name);
+        cfs_notify_entry(fs, cfs_ino(old_base, CFS_ROLE_MDOC), "content.json");
+    }
 }
 
 /* A save the node refused (cer_node_save's errno and reason): what the
@@ -1316,9 +1426,15 @@ static int commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t le
                       how);
     /* the node parses, diffs against the base, rebases onto a moved tip,
      * commits (or for a pending document makes the genesis) */
-    if (cer_node_save(fs->node, doc->pending ? NULL : &doc->id, (const char *)data, len,
-                      doc->base_set ? &doc->base_tip : NULL, &r) < 0)
-        return refused(fs, doc, r.err, how, r.reason);
+    if ((doc->pending && doc->has_model
+             ? cer_node_save_mid(fs->node, &doc->model, (const char *)data, len, &r)
+             : cer_node_save(fs->node, doc->pending ? NULL : &doc->id, (const char *)data, len,
+                             doc->base_set ? &doc->base_tip : NULL, &r)) < 0) {
+        /* a schema's refusal: js's message, then what failed where */
+        char why[sizeof r.reason + sizeof r.detail + 4];
+        snprintf(why, sizeof why, r.detail[0] ? "%s (%s)" : "%s", r.reason, r.detail);
+        return refused(fs, doc, r.err, how, why);
+    }
     if (doc->pending)
         genesis_made(fs, doc, &r.id);
     if (r.status == CER_SAVE_REBASED) {
@@ -1793,6 +1909,7 @@ int cfs_doc_stat(cfs_fs *fs, cfs_doc *doc, int kind, uint64_t ino, struct stat *
     switch (kind) {
     case K_DOC:
     case K_DOCID:
+    case K_MDOC:
         st->st_mode = S_IFDIR | (fs->ro ? 0555 : 0755);
         st->st_nlink = doc->pending ? 2 : 3;
         break;
@@ -2237,26 +2354,27 @@ static int load_pending(cfs_fs *fs)
     if (!dir)
         return -errno;
     while ((de = readdir(dir))) {
-        const char *name = de->d_name + strlen(PENDING_PREFIX);
-        if (strncmp(de->d_name, PENDING_PREFIX, strlen(PENDING_PREFIX)) != 0 || cer_node_alias_check(name) < 0)
+        char name[CER_STREAMID_STR_MAX];
+        cer_streamref model;
+        if (pending_key_parse(de->d_name, name, &model) < 0)
             continue;
         if (fstatat(dirfd(dir), de->d_name, &sb, 0) < 0 || !S_ISDIR(sb.st_mode))
             continue;
         pthread_mutex_lock(&fs->t->lock);
         if (!find_name_locked(fs, name))
-            pending_doc(fs, name, (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000, &err);
+            pending_doc(fs, name, &model, (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000, &err);
         pthread_mutex_unlock(&fs->t->lock);
     }
     closedir(dir);
     return 0;
 }
 
-/* The root and its generated files: inodes 1, 2 and 3. */
+/* The root, its generated files and .models: inodes 1 to 4. */
 static int root_entries(cfs_fs *fs)
 {
-    static const int kinds[] = {K_ROOT, K_STATUS, K_ERRORS};
+    static const int kinds[] = {K_ROOT, K_STATUS, K_ERRORS, K_MODELS};
 
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         cfs_ent *e = calloc(1, sizeof *e);
         if (!e)
             return -ENOMEM;
@@ -2276,7 +2394,7 @@ int cfs_init(cfs_fs *fs)
     fs->drafts_fd = -1;
     pthread_mutex_init(&fs->nlock, NULL);
     pthread_cond_init(&fs->ncond, NULL);
-    if (!(fs->t = calloc(1, sizeof *fs->t)))
+    if (!(fs->t = calloc(1, sizeof *fs->t)) || cfs_models_init(fs) < 0)
         return -ENOMEM;
     fs->t->scratch_fd = -1;
     pthread_mutex_init(&fs->t->lock, NULL);
@@ -2308,6 +2426,7 @@ int cfs_init(cfs_fs *fs)
 void cfs_fini(cfs_fs *fs)
 {
     cfs_drafts_close(fs);
+    cfs_models_fini(fs);
     pthread_cond_destroy(&fs->ncond);
     pthread_mutex_destroy(&fs->nlock);
     if (!fs->t)

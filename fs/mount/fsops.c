@@ -30,6 +30,8 @@
 
 #define INO_STATUS 2
 #define INO_ERRORS 3
+#define INO_MODELS 4
+#define MODELS ".models"
 
 /* An open file. */
 typedef struct fh {
@@ -77,7 +79,13 @@ static void proc_path(char out[64], int fd)
 
 static bool is_doc_dir(const cfs_ent *e)
 {
-    return e && (e->kind == K_DOC || e->kind == K_DOCID);
+    return e && (e->kind == K_DOC || e->kind == K_DOCID || e->kind == K_MDOC);
+}
+
+/* .models and a Model's folder: directories of document directories. */
+static bool is_models_dir(const cfs_ent *e)
+{
+    return e && (e->kind == K_MODELS || e->kind == K_MODEL);
 }
 
 /* .history and .conflicts: read-only directories of generated files. */
@@ -88,7 +96,8 @@ static bool is_ro_dir(const cfs_ent *e)
 
 static bool is_dir_kind(int kind)
 {
-    return kind == K_ROOT || kind == K_DOC || kind == K_DOCID || kind == K_HISTDIR || kind == K_CONFDIR;
+    return kind == K_ROOT || kind == K_DOC || kind == K_DOCID || kind == K_HISTDIR || kind == K_CONFDIR ||
+           kind == K_MODELS || kind == K_MODEL || kind == K_MDOC;
 }
 
 /* ---- the no-open mode: writers known by process instead of by handle ---- */
@@ -158,8 +167,11 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     memset(st, 0, sizeof *st);
     switch (e->kind) {
     case K_ROOT:
-        st->st_ino = 1;
-        st->st_mode = S_IFDIR | (fs->ro ? 0555 : 0755);
+    case K_MODELS:
+    case K_MODEL:
+        /* mkdir makes documents in the root and in a Model's folder */
+        st->st_ino = e->ino;
+        st->st_mode = S_IFDIR | (fs->ro || e->kind == K_MODELS ? 0555 : 0755);
         st->st_nlink = 2;
         st->st_uid = fs->uid;
         st->st_gid = fs->gid;
@@ -208,7 +220,7 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
     /* what only changes through this mount or with a tip (and is then
      * invalidated by the notifier) is cached long: most stats never reach
      * the daemon */
-    if (e->kind == K_DOC || e->kind == K_DOCID || e->kind == K_CONTENT || is_ro_dir(e))
+    if (e->kind == K_DOC || e->kind == K_DOCID || e->kind == K_MDOC || e->kind == K_CONTENT || is_ro_dir(e))
         *timeout = CFS_DOC_TIMEOUT;
     if ((rc = cfs_doc_stat(fs, e->doc, e->kind, e->ino, st)) < 0)
         return rc;
@@ -421,6 +433,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     if (p->kind == K_ROOT) {
         if (strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0) {
             e = cfs_ent_get(fs, name[1] == 's' ? INO_STATUS : INO_ERRORS);
+        } else if (strcmp(name, MODELS) == 0) {
+            e = cfs_ent_get(fs, INO_MODELS);
         } else {
             bool by_id;
             cfs_doc *d = cfs_doc_lookup(fs, name, &by_id, &rc);
@@ -440,6 +454,14 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         } else {
             rc = scratch_lookup(fs, d, parent, name, &e);
         }
+    } else if (p->kind == K_MODELS) {
+        cfs_doc *m = cfs_model_lookup(fs, name, &rc);
+        if (m && !(e = cfs_doc_ent(fs, m, K_MODEL, 0, NULL)))
+            rc = -ENOMEM;
+    } else if (p->kind == K_MODEL) {
+        cfs_doc *d = cfs_model_doc_lookup(fs, p->doc, name, &rc);
+        if (d && !(e = cfs_doc_ent(fs, d, K_MDOC, 0, NULL)))
+            rc = -ENOMEM;
     } else if (p->kind == K_HISTDIR) {
         rc = lookup_hist(fs, p->doc, name, &e);
     } else if (p->kind == K_CONFDIR) {
@@ -689,11 +711,15 @@ static int snapshot(cfs_fs *fs, cfs_ent *e, dh *d)
     switch (e->kind) {
     case K_ROOT:
         if ((rc = snap_add(d, ".status", INO_STATUS, S_IFREG)) == 0 &&
-            (rc = snap_add(d, ".errors", INO_ERRORS, S_IFREG)) == 0)
+            (rc = snap_add(d, ".errors", INO_ERRORS, S_IFREG)) == 0 &&
+            (rc = snap_add(d, MODELS, INO_MODELS, S_IFDIR)) == 0)
             rc = cfs_docs_list(fs, snap_doc, d);
         return rc;
+    case K_MODELS: return cfs_models_list(fs, snap_doc, d);
+    case K_MODEL: return cfs_model_docs(fs, e->doc, snap_doc, d);
     case K_DOC:
-    case K_DOCID: return list_doc(fs, e->doc, d);
+    case K_DOCID:
+    case K_MDOC: return list_doc(fs, e->doc, d);
     case K_HISTDIR: return list_hist(fs, e->doc, d);
     case K_CONFDIR: return list_conf(fs, e->doc, d);
     default: return -ENOTDIR;
@@ -723,8 +749,8 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
      * invalidates the directory), and the kernel drops a directory's by
      * itself on every create, unlink and rename through the mount (scratch
      * files) */
-    fi->cache_readdir = 1;
-    fi->keep_cache = 1;
+    fi->cache_readdir = !is_models_dir(e);  /* those change with any stream: not cached */
+    fi->keep_cache = !is_models_dir(e);
     fuse_reply_open(req, fi);
 }
 
@@ -785,23 +811,50 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         fuse_reply_err(req, EROFS);
         return;
     }
-    if (p->kind != K_ROOT) {
+    if (p->kind != K_ROOT && p->kind != K_MODEL) {
         cer_streamref id;
         cer_node_event(fs->node, "mkdir", p->doc && cfs_doc_stream(fs, p->doc, &id) ? &id : NULL,
-                       "mkdir %s: directories inside a document are not supported", name);
+                       p->kind == K_MODELS ? "mkdir %s: a Model is made from its definition (ceramicfs create "
+                                             "--model-def), not by mkdir"
+                                           : "mkdir %s: directories inside a document are not supported",
+                       name);
         fuse_reply_err(req, EPERM);
         return;
     }
-    if ((rc = cfs_doc_mkdir(fs, name, &d)) < 0) {
+    if ((rc = p->kind == K_MODEL ? cfs_model_mkdir(fs, p->doc, name, &d) : cfs_doc_mkdir(fs, name, &d)) < 0) {
         fuse_reply_err(req, -rc);
         return;
     }
     cfs_notify_inode(fs, FUSE_ROOT_ID, true);
-    if (!(e = cfs_doc_ent(fs, d, K_DOC, 0, NULL))) {
+    if (!(e = cfs_doc_ent(fs, d, p->kind == K_MODEL ? K_MDOC : K_DOC, 0, NULL))) {
         fuse_reply_err(req, ENOMEM);
         return;
     }
     reply_entry(req, e);
+}
+
+/* Document directory name in parent went, or was renamed: the top level's
+ * listing changed, and the kernel forgets the name where it may cache it
+ * under another parent (the top level, the document's Model's folder). */
+static void forget_doc_name(cfs_fs *fs, fuse_ino_t parent, cfs_doc *d, const char *name)
+{
+    cer_streamref model;
+    uint64_t folder;
+
+    cfs_notify_inode(fs, FUSE_ROOT_ID, true);
+    if (parent != FUSE_ROOT_ID)
+        cfs_notify_entry(fs, FUSE_ROOT_ID, name);
+    if (cfs_doc_of_model(fs, d, &model) && (folder = cfs_stream_ino(&model, CFS_ROLE_MODEL)) != parent)
+        cfs_notify_entry(fs, folder, name);
+}
+
+/* The document directory name in parent (the top level or a Model's
+ * folder) names; NULL with -errno in *err. */
+static cfs_doc *doc_in(cfs_fs *fs, cfs_ent *p, const char *name, int *err)
+{
+    bool by_id;
+
+    return p->kind == K_MODEL ? cfs_model_doc_lookup(fs, p->doc, name, err) : cfs_doc_lookup(fs, name, &by_id, err);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -815,9 +868,15 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         rc = -ENOENT;
     } else if (fs->ro) {
         rc = -EROFS;
-    } else if (p->kind == K_ROOT) {
-        if ((rc = cfs_doc_rmdir(fs, name)) == 0)
-            cfs_notify_inode(fs, FUSE_ROOT_ID, true);
+    } else if (p->kind == K_ROOT && strcmp(name, MODELS) == 0) {
+        rc = -EACCES;
+    } else if (p->kind == K_ROOT || p->kind == K_MODEL) {
+        /* in a Model's folder, only the Model's documents */
+        cfs_doc *d = doc_in(fs, p, name, &rc);
+        if (d && (rc = cfs_doc_rmdir(fs, name)) == 0)
+            forget_doc_name(fs, parent, d, name);
+    } else if (p->kind == K_MODELS) {
+        rc = -EACCES;
     } else if (is_doc_dir(p)) {
         rc = cfs_reserved(name) == K_HISTDIR || cfs_reserved(name) == K_CONFDIR ? -EACCES
              : cfs_reserved(name)                                              ? -ENOTDIR
@@ -845,6 +904,8 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
         rc = -EROFS;
     } else if (p->kind == K_ROOT) {
         rc = strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0 ? -EACCES : -EISDIR;
+    } else if (is_models_dir(p)) {
+        rc = -EISDIR;
     } else if (!is_doc_dir(p)) {
         rc = -ENOTDIR;
     } else if (fs->ro) {
@@ -994,13 +1055,17 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         rc = -EROFS;
     } else if (fs->ro) {
         rc = -EROFS;
-    } else if (p->kind == K_ROOT && np->kind == K_ROOT) {
-        if (strcmp(name, ".status") == 0 || strcmp(name, ".errors") == 0 || newname[0] == '.')
+    } else if ((p->kind == K_ROOT && np->kind == K_ROOT) || (p->kind == K_MODEL && np == p)) {
+        /* a document's alias, in the root or in its Model's folder */
+        cfs_doc *d;
+        if (name[0] == '.' || newname[0] == '.')
             rc = -EACCES;
-        else if ((rc = cfs_doc_rename(fs, name, newname, flags)) == 0)
-            cfs_notify_inode(fs, FUSE_ROOT_ID, true);
+        else if ((d = doc_in(fs, p, name, &rc)) && (rc = cfs_doc_rename(fs, name, newname, flags)) == 0)
+            forget_doc_name(fs, parent, d, name);
+    } else if (p->kind == K_MODELS || np->kind == K_MODELS) {
+        rc = -EACCES;
     } else if (!is_doc_dir(p) || !is_doc_dir(np)) {
-        rc = p->kind == K_ROOT || np->kind == K_ROOT ? -EXDEV : -ENOTDIR;
+        rc = p->kind == K_ROOT || np->kind == K_ROOT || is_models_dir(p) || is_models_dir(np) ? -EXDEV : -ENOTDIR;
     } else {
         k1 = cfs_reserved(name);
         k2 = cfs_reserved(newname);
@@ -1153,6 +1218,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     case K_ROOT:
     case K_DOC:
     case K_DOCID:
+    case K_MDOC:
+    case K_MODELS:
+    case K_MODEL:
     case K_HISTDIR:
     case K_CONFDIR:
         fuse_reply_err(req, EISDIR);
@@ -1220,7 +1288,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         return;
     }
     if (!is_doc_dir(p)) {
-        fuse_reply_err(req, p->kind == K_ROOT ? EACCES : ENOTDIR);
+        fuse_reply_err(req, p->kind == K_ROOT || is_models_dir(p) ? EACCES : ENOTDIR);
         return;
     }
     kind = cfs_reserved(name);

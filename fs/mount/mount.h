@@ -7,6 +7,10 @@
  * The layout (fs/README.md has it with the reasons):
  *
  *   MOUNT/.status, MOUNT/.errors          generated, read-only
+ *   MOUNT/.models/<name>-<StreamID>/      one folder per Model the node has
+ *       <alias or StreamID>/              its documents (MIDs): the same
+ *                                         directories as in the root;
+ *                                         mkdir makes one (models.c)
  *   MOUNT/<alias or StreamID>/            one directory per document
  *       content.json                      the document (rw; commit points)
  *       .log .anchors                     JSON Lines, direct_io
@@ -24,9 +28,9 @@
  *
  * Locks: docs.c takes a document's lock, then the table lock (a save
  * takes it under its document's lock: a genesis, rename, rmdir), and
- * never the other way round; the scratch directories' lock and
- * fs->nlock (the notifier queue) are leaves: nothing is taken under
- * them. Every function below takes what it needs and returns with none
+ * never the other way round; the scratch directories' lock, models.c's
+ * cache lock and fs->nlock (the notifier queue) are leaves: nothing is
+ * taken under them. Every function below takes what it needs and returns with none
  * held; no file but docs.c locks a document. None is held while calling
  * fuse_lowlevel_notify_* (only the notifier thread calls those, with no
  * lock held). A document's lock is held across a commit (local disk I/O
@@ -63,7 +67,16 @@ enum {
     K_SCRATCH,    /* a scratch file or symlink */
     K_CONFDIR,    /* .conflicts */
     K_CONF,       /* .conflicts/<n>-<cid>.json */
+    K_MODELS,     /* MOUNT/.models */
+    K_MODEL,      /* a Model's folder in .models (doc: the Model's document) */
+    K_MDOC,       /* a document directory reached from its Model's folder */
 };
+
+/* Inode roles (cfs_ino) of a Model's folder and of a document in it. */
+#define CFS_ROLE_MODEL "model-folder"
+#define CFS_ROLE_MDOC "dir-in-model"
+/* A Model's folder name: at most 64 bytes of its name, '-', its StreamID. */
+#define CFS_FOLDER_MAX (64 + 1 + CER_STREAMID_STR_MAX)
 
 /* A document's content.json is at most CER_BLOCK_MAX (256,000) bytes, and
  * a bigger one is refused (EFBIG) as soon as a write or a truncation makes
@@ -135,6 +148,7 @@ enum {
 };
 
 typedef struct cfs_table cfs_table;
+typedef struct cfs_models cfs_models;
 
 /* The mount. */
 typedef struct cfs_fs {
@@ -156,6 +170,7 @@ typedef struct cfs_fs {
     size_t scratch_max;         /* scratch files the kernel may hold (docs.c sweeps past it) */
 
     cfs_table *t;               /* documents, inodes, scratch directories: docs.c's */
+    cfs_models *models;         /* what models.c caches */
     int drafts_fd;              /* STATE/drafts (-1: none, -o ro): drafts.c's */
     atomic_uint_fast64_t requests[CFS_REQUEST_KINDS]; /* by kind since the mount (fsops.c) */
 
@@ -177,6 +192,8 @@ int cfs_init(cfs_fs *fs);
 void cfs_fini(cfs_fs *fs);
 /* The inode number of role of a document whose identity hashes to base. */
 uint64_t cfs_ino(uint64_t base, const char *role);
+/* The same for stream id's documents (its base from its StreamID). */
+uint64_t cfs_stream_ino(const cer_streamref *id, const char *role);
 /* The inode entry (borrowed; entries of documents live as long as fs). */
 cfs_ent *cfs_ent_get(cfs_fs *fs, uint64_t ino);
 /* Insert e unless an entry with its inode number exists: returns the one
@@ -206,6 +223,15 @@ cfs_doc *cfs_doc_lookup(cfs_fs *fs, const char *name, bool *by_id, int *err);
 cfs_doc *cfs_doc_find(cfs_fs *fs, const cer_streamref *id);
 /* mkdir NAME in the root: a pending document, or adopt a StreamID. */
 int cfs_doc_mkdir(cfs_fs *fs, const char *name, cfs_doc **out);
+/* mkdir NAME in a Model's folder: a pending document of model (single:
+ * the Model's account relation is single, so one pending at a time). */
+int cfs_doc_mkdir_mid(cfs_fs *fs, const char *name, const cer_streamref *model, bool single, cfs_doc **out);
+/* The Model of a pending document made in a Model's folder (false: not one). */
+bool cfs_doc_model(cfs_fs *fs, cfs_doc *doc, cer_streamref *model);
+/* fn(name, ino) for every pending document (model NULL: their root
+ * directories), or every one of model (their directories in its folder). */
+int cfs_docs_pending(cfs_fs *fs, const cer_streamref *model, int (*fn)(const char *name, uint64_t ino, void *arg),
+                     void *arg);
 int cfs_doc_rmdir(cfs_fs *fs, const char *name);
 int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags);
 /* Names to list in the root: fn(name, ino) for every listed document. */
@@ -314,6 +340,27 @@ void cfs_drafts_each(cfs_fs *fs, int (*fn)(cfs_fs *fs, const char *key, const cf
 /* All of regular file name in directory dfd, at most max bytes (caller
  * frees *out): -EFBIG when bigger, -EINVAL when not a regular file. */
 int cfs_file_read(int dfd, const char *name, size_t max, uint8_t **out, size_t *len);
+
+/* ---- models.c: the Models' folders ---- */
+
+int cfs_models_init(cfs_fs *fs);
+void cfs_models_fini(cfs_fs *fs);
+/* fn(folder name, ino) for every Model the node has. */
+int cfs_models_list(cfs_fs *fs, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg);
+/* The Model document whose folder is name; NULL with -errno in *err. */
+cfs_doc *cfs_model_lookup(cfs_fs *fs, const char *name, int *err);
+/* fn(name, ino) for each document of Model model (its document) this
+ * node pins, and each pending one made in its folder. */
+int cfs_model_docs(cfs_fs *fs, cfs_doc *model, int (*fn)(const char *name, uint64_t ino, void *arg), void *arg);
+/* The document named name in Model model's folder; NULL with -errno. */
+cfs_doc *cfs_model_doc_lookup(cfs_fs *fs, cfs_doc *model, const char *name, int *err);
+/* The Model doc is a document of (a MID's, or a pending one's made in
+ * a Model's folder); false when none. */
+bool cfs_doc_of_model(cfs_fs *fs, cfs_doc *doc, cer_streamref *model);
+/* mkdir name in model's folder. */
+int cfs_model_mkdir(cfs_fs *fs, cfs_doc *model, const char *name, cfs_doc **out);
+/* The folder name of Model id (out: CFS_FOLDER_MAX bytes). */
+int cfs_model_folder(cfs_fs *fs, const cer_streamref *id, char *out);
 
 /* ---- notify.c: the notifier thread ---- */
 

@@ -116,6 +116,7 @@ static void tip_moved(cfs_fs *fs, const cer_streamref *id)
     data_changed = cfs_doc_tip_moved(fs, doc);
     cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "content"), data_changed);
     cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "dir"), true);  /* its listing too */
+    cfs_notify_inode(fs, cfs_doc_ino(fs, doc, CFS_ROLE_MDOC), true);
     cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "history"), true);
     cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "conflicts"), true);
     cfs_notify_inode(fs, cfs_doc_ino(fs, doc, "meta"), true);
