@@ -7,8 +7,10 @@
  * sends is trusted: a commit is stored and then applied as a tip from the
  * network is, verified by the node; what fails changes no stream.
  */
+#include "cacao.h"
 #include "casauth.h"
 #include "clock.h"
+#include "dagjose.h"
 #include "error.h"
 #include "httpd.h"
 #include "state.h"
@@ -217,13 +219,14 @@ static int load_ref(cer_api *a, cer_state **out, const cer_streamref *ref, bool 
 }
 
 /* Store a client's commit: a forged signature is refused before anything
- * is stored (whether the signer may write is the node's check, after). */
+ * is stored (whether the signer may write, under its capability if any,
+ * is the node's check, after). */
 static int store_commit(cer_api *a, const cer_commit_blocks *c)
 {
     int rc;
 
     for (size_t i = 0; c->is_signed && i < c->jws.nsigs; i++)
-        if ((rc = cer_jws_verify(&c->jws, i, NULL, 0)) < 0)
+        if ((rc = cer_jws_verify_signature(&c->jws, i, NULL, 0)) < 0)
             return cer_err_wrap(rc, "Invalid signature");
     return cer_store_put_commit(cer_node_store(a->node), c);
 }
@@ -298,15 +301,40 @@ static int get_commits(cer_api *a, cer_http_resp *resp, const char *sid)
     return rc < 0 ? fail_rc(resp, rc, "Cannot read the commits") : answer(resp, 200, json);
 }
 
-/* Store a commit's blocks and apply it as a tip learned from the network
- * (so the node verifies it), as the node's own (journaled, published,
- * anchored). 1 moved, 0 not, a negative errno when refused. */
+/* The CACAO a session key signed r's commit under (cacaoBlock, as
+ * StreamUtils.serializeCommit sends it), stored with the commit as js's
+ * dispatcher stores it: only the block the commit's header names, and
+ * only a CACAO. Whether it lets the signer write is the node's check when
+ * it applies the commit (state.c), as for a commit from the network. */
+static int store_cacao(cer_api *a, const cer_jsapi_request *r)
+{
+    char cap[CER_CID_STR_MAX + 8];
+    cer_cacao cacao;
+    cer_cid cid;
+    int rc;
+
+    if (!r->commit.is_signed || cer_jws_header(&r->commit.jws, 0, "cap", cap, sizeof cap) != 1)
+        return cer_err(-EINVAL, "cacaoBlock: the commit names no capability (no cap in its JWS header)");
+    if (strncmp(cap, "ipfs://", 7) != 0 || cer_cid_parse(&cid, cap + 7) < 0 || cid.codec != CER_CODEC_DAG_CBOR)
+        return cer_err(-EINVAL, "cacaoBlock: the commit's cap is not an ipfs:// DAG-CBOR CID");
+    if (cer_cid_check_block(&cid, r->cacao.data, r->cacao.len) < 0)
+        return cer_err(-EINVAL, "cacaoBlock: not the block of the commit's capability %s", cap + 7);
+    if ((rc = cer_cacao_decode(&cacao, r->cacao.data, r->cacao.len)) < 0)
+        return cer_err_wrap(rc, "cacaoBlock");
+    cer_cacao_free(&cacao);
+    return cer_store_put(cer_node_store(a->node), &cid, r->cacao.data, r->cacao.len);
+}
+
+/* Store a commit's blocks (and its CACAO) and apply it as a tip learned
+ * from the network (so the node verifies it), as the node's own
+ * (journaled, published, anchored). 1 moved, 0 not, a negative errno
+ * when refused. */
 static int apply(cer_api *a, const cer_streamref *id, const cer_jsapi_request *r)
 {
     int rc;
 
-    if (r->cacao.len)
-        return cer_err(-ENOTSUP, "CACAO-signed commits are not supported by this node yet");
+    if (r->cacao.len && (rc = store_cacao(a, r)) < 0)
+        return rc;
     if ((rc = store_commit(a, &r->commit)) < 0)
         return rc;
     return cer_node_apply_own(a->node, id, cer_commit_cid(&r->commit));

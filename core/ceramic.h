@@ -849,6 +849,8 @@ typedef struct cer_log_entry {
     int check;                  /* anchor commits: CER_CHECK_* */
     bool has_cap;               /* signed by a session key under a CACAO ... */
     cer_cid cap;                /* ... this one (author is the session key) */
+    int64_t expiration_time;    /* ... which expires then (seconds, js's
+                                   expirationTime), 0 when it does not */
 } cer_log_entry;
 
 /* A stream's state, derived from its verified log. Free with
@@ -945,15 +947,14 @@ int cer_state_merge(cer_state **st, cer_store *store, const cer_cid *other_tip);
 
 /* StreamUtils.serializeState(state) of @ceramicnetwork/common 2.39: in
  * js's key order {type, content, metadata, signature, anchorStatus (its
- * name), log [{cid, type, timestamp?}], anchorProof? {root, txHash,
+ * name), log [{cid, type, expirationTime?, timestamp?}], anchorProof? {root, txHash,
  * txType?, chainId, ...} (the proof block's keys in DAG-CBOR order, CIDs as
  * strings), next? {content, metadata}, doctype}. content and metadata are
  * js's: those at the last verified anchor when data commits follow it
  * (st->anchored_*), the current ones then being next. An anchor commit this
  * node could not verify is in the log (it is the tip's ancestor) with no
- * timestamp, and moves nothing. (A log entry's expirationTime, which js
- * adds for CACAO-signed commits, is not in cer_log_entry yet.) Caller
- * frees *out. */
+ * timestamp, and moves nothing. A CACAO-signed commit's entry has
+ * expirationTime, its CACAO's exp, after type. Caller frees *out. */
 int cer_jsapi_state(cJSON **out, const cer_state *st);
 /* {"streamId", "state"}; with CER_JSAPI_DOCID {"streamId", "docId",
  * "state"} (what POST /api/v0/commits answers). The StreamID is st's, also

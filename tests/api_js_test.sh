@@ -57,6 +57,22 @@ done
 eq "two updates in the log" "$(printf '%s' "$ours" | jq '.state.log | length')" 3
 eq "pins listed" "$(printf '%s' "$ours" | jq -c '.pins.pinned | length')" 1
 
+# 1b. an app writing as an Ethereum account through a DIDSession (did:pkh,
+# commits signed by a session key under a CACAO that travels as cacaoBlock)
+EK=0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318
+cours=$(CERAMIC_URL=$US ETH_KEY=$EK timeout 60 $API cacao "$fam-cacao" 2>>"$T/tile.err")
+ctheirs=$(CERAMIC_URL=$JS ETH_KEY=$EK timeout 60 $API cacao "$fam-cacao" 2>>"$T/tile.err")
+[ -n "$cours" ] || bad "DIDSession session against ceramicfs"
+[ -n "$ctheirs" ] || bad "DIDSession session against js-ceramic"
+for k in streamId state loaded refused unchanged; do
+    eq "DIDSession: same $k as js" "$(printf '%s' "$cours" | jq -cS ".$k")" "$(printf '%s' "$ctheirs" | jq -cS ".$k")"
+done
+eq "DIDSession: controller did:pkh, commit with its capability" \
+    "$(printf '%s' "$cours" | jq -c '[(.state.metadata.controllers[0] | startswith("did:pkh:eip155:1:0x")), (.state.log | length)]')" '[true,2]'
+eq "DIDSession: a CACAO for other streams refused, nothing changed" "$(printf '%s' "$cours" | jq -c '[.refused, .unchanged]')" '[true,true]'
+csid=$(printf '%s' "$cours" | jq -r .streamId)
+eq "DIDSession: the app's write in the mount" "$(t jq -c .by "$M/$csid/content.json")" '"a DIDSession"'
+
 # 2. one node, two doors
 sid=$(printf '%s' "$ours" | jq -r .streamId)
 eq "app write in the mount" "$(t jq -cS . "$M/$sid/content.json")" "$(printf '%s' "$ours" | jq -cS .content)"
