@@ -326,18 +326,19 @@ static int store_cacao(cer_api *a, const cer_jsapi_request *r)
 }
 
 /* Store a commit's blocks (and its CACAO) and apply it as a tip learned
- * from the network (so the node verifies it), as the node's own
- * (journaled, published, anchored). 1 moved, 0 not, a negative errno
- * when refused. */
+ * from the network (so the node verifies it), as the node's own:
+ * published and anchored unless the app's opts say false (js's defaults
+ * are true). 1 moved, 0 not, a negative errno when refused. */
 static int apply(cer_api *a, const cer_streamref *id, const cer_jsapi_request *r)
 {
+    unsigned flags = (r->opts.publish == 0 ? CER_APPLY_NO_PUBLISH : 0) | (r->opts.anchor == 0 ? CER_APPLY_NO_ANCHOR : 0);
     int rc;
 
     if (r->cacao.len && (rc = store_cacao(a, r)) < 0)
         return rc;
     if ((rc = store_commit(a, &r->commit)) < 0)
         return rc;
-    return cer_node_apply_own(a->node, id, cer_commit_cid(&r->commit));
+    return cer_node_apply_own_opts(a->node, id, cer_commit_cid(&r->commit), flags);
 }
 
 /* POST /api/v0/streams */
@@ -382,7 +383,8 @@ static int apply_commit(cer_api *a, const cer_http_req *req, cer_http_resp *resp
     id = r.id;
     id.is_commit = false;
     id.commit = (cer_cid){0};
-    if ((rc = current(a, &st, &id, false)) >= 0) {
+    /* opts.sync SYNC_ALWAYS: the network's tip first, as js loads it */
+    if ((rc = current(a, &st, &id, r.opts.sync == 1)) >= 0) {
         cer_state_free(st);
         st = NULL;
         rc = apply(a, &id, &r);

@@ -1214,6 +1214,12 @@ int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *t
  * commits): journaled as unpublished and reported to listeners as
  * CER_CHANGE_LOCAL, so the sync publishes it like an update. */
 int cer_node_apply_own(cer_node *node, const cer_streamref *id, const cer_cid *tip);
+/* The same with an app's write options (js's opts.publish and opts.anchor
+ * false): NO_PUBLISH, not journaled (the sync never publishes it);
+ * NO_ANCHOR, reported with CER_CHANGE_NO_ANCHOR (no anchor requested). */
+#define CER_APPLY_NO_PUBLISH 0x1
+#define CER_APPLY_NO_ANCHOR 0x2
+int cer_node_apply_own_opts(cer_node *node, const cer_streamref *id, const cer_cid *tip, unsigned flags);
 /* Re-check a stream's whole log and every block it references. */
 int cer_node_verify(cer_node *node, const cer_streamref *id);
 /* Re-check every block in the store against its CID; fn (may be NULL) is
@@ -1331,6 +1337,8 @@ int cer_node_published(cer_node *node, const cer_streamref *id, const cer_cid *t
  * visible to cer_node_state and with no node lock held; they must not
  * block for long (queue work for another thread instead). */
 #define CER_CHANGE_LOCAL 0x1
+/* ... and no anchor is to be requested for it (an app's opts.anchor false) */
+#define CER_CHANGE_NO_ANCHOR 0x2
 typedef void (*cer_node_listener)(void *arg, const cer_streamref *id, const cer_cid *tip,
                                   unsigned flags);
 /* Register a listener (at most CER_NODE_LISTENERS_MAX; -ENOSPC beyond).

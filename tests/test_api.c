@@ -5,7 +5,8 @@
  * js's answers byte for byte (creates, an update, loads by StreamID and
  * CommitID, commits, content, the errors); forged, stale, malformed and
  * oversize requests are refused and change nothing; listeners (the
- * mount's) hear of commits applied through the API.
+ * mount's) hear of commits applied through the API; opts.anchor and
+ * opts.publish false request no anchor and journal nothing to publish.
  */
 #include "testutil.h"
 
@@ -20,10 +21,12 @@ static cer_node *node;
 static cer_api *api;
 static cJSON *ex_file;
 static int port, heard;
+static unsigned heard_flags;
 
 static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, unsigned flags)
 {
-    (void)arg, (void)id, (void)tip, (void)flags;
+    (void)arg, (void)id, (void)tip;
+    __atomic_store_n(&heard_flags, flags, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&heard, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -356,6 +359,67 @@ START_TEST(test_node_write_seen)
 }
 END_TEST
 
+/* An exchange's body with its opts replaced (caller frees). */
+static char *with_opts(const char *label, const char *opts)
+{
+    const char *body = field(exchange(label), "body");
+    cJSON *j = NULL, *o = NULL;
+    char *out = NULL;
+
+    ck_assert_int_eq(cer_json_parse(&j, body, strlen(body), 0), 0);
+    ck_assert_int_eq(cer_json_parse(&o, opts, strlen(opts), 0), 0);
+    ck_assert(cJSON_ReplaceItemInObject(j, "opts", o));
+    ck_assert_int_eq(cer_json_print(&out, j, 0), 0);
+    cJSON_Delete(j);
+    return out;
+}
+
+static int count_one(const cer_streamref *id, const cer_cid *tip, void *arg)
+{
+    (void)id, (void)tip;
+    ++*(int *)arg;
+    return 0;
+}
+
+static int unpublished(void)
+{
+    int n = 0;
+
+    ck_assert_int_ge(cer_node_unpublished(node, count_one, &n), 0);
+    return n;
+}
+
+/* js's opts.anchor and opts.publish false: no anchor requested, nothing
+ * journaled for the sync to publish; their default (true): both. */
+START_TEST(test_write_opts)
+{
+    cer_anchor_opts ao = {.mode = "local", .interval = -1};
+    cer_anchorer *anch;
+    char *b, *got;
+
+    ck_assert_msg(cer_anchorer_start(&anch, node, &ao) == 0, "anchorer: %s", cer_errmsg());
+    b = with_opts("create", "{\"anchor\":false,\"publish\":false,\"sync\":0,\"syncTimeoutSeconds\":0}");
+    got = request("POST", "/api/v0/streams", b, strlen(b));
+    ck_assert_msg(tu_http_status(got) == 200, "%s", got);
+    ck_assert_msg(strstr(tu_http_body(got), "\"anchorStatus\":\"NOT_REQUESTED\""), "%s", got);
+    free(got);
+    free(b);
+    ck_assert_uint_eq(__atomic_load_n(&heard_flags, __ATOMIC_SEQ_CST), CER_CHANGE_LOCAL | CER_CHANGE_NO_ANCHOR);
+    ck_assert_uint_eq(cer_anchorer_pending(anch), 0);
+    ck_assert_int_eq(unpublished(), 0);
+    /* the update with opts absent: js's defaults, anchored and published */
+    b = with_opts("update-1", "{}");
+    got = request("POST", "/api/v0/commits", b, strlen(b));
+    ck_assert_msg(tu_http_status(got) == 200, "%s", got);
+    free(got);
+    free(b);
+    ck_assert_uint_eq(__atomic_load_n(&heard_flags, __ATOMIC_SEQ_CST), CER_CHANGE_LOCAL);
+    ck_assert_uint_eq(cer_anchorer_pending(anch), 1);
+    ck_assert_int_eq(unpublished(), 1);
+    cer_anchorer_stop(anch);
+}
+END_TEST
+
 /* "Basic <JWS>" of {code, requestPath} by key, as the client's admin API signs it */
 static char *admin_auth(const cer_key *key, const char *code, const char *path)
 {
@@ -459,6 +523,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, test_multiquery_and_node_writes);
     tcase_add_test(tc, test_node_write_seen);
     tcase_add_test(tc, test_admin_pins);
+    tcase_add_test(tc, test_write_opts);
     tcase_add_test(tc, test_multiquery_genesis);
     suite_add_tcase(s, tc);
     return s;
