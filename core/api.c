@@ -30,6 +30,7 @@
 #define CODE_TTL_MS (60 * 1000)
 #define ADMINS_MAX 16
 #define PINS_PATH "/api/v0/admin/pins"
+#define HEALTHCHECK_TRIES 3         /* js's HEALTHCHECK_RETRIES */
 
 struct cer_api {
     cer_node *node;
@@ -470,6 +471,24 @@ static int text(cer_http_resp *resp, int status, const char *s)
     return cer_buf_append(&resp->body, s, strlen(s)) < 0 ? -ENOMEM : 0;
 }
 
+/* GET /api/v0/node/healthcheck: as js's, alive when the node's IPFS
+ * answers (ipfs.isOnline: its id, up to three tries), unless checkIpfs is
+ * false; a node without IPFS (its store local) is alive. */
+static int healthcheck(cer_api *a, const cer_http_req *req, cer_http_resp *resp)
+{
+    cer_ipfs *ipfs = cer_store_ipfs(cer_node_store(a->node));
+    const char *check = cer_http_arg(req, "checkIpfs");
+    char id[256];
+
+    if (!ipfs || (check && strcmp(check, "false") == 0))
+        return text(resp, 200, CER_JSAPI_ALIVE);
+    for (int i = 0; i < HEALTHCHECK_TRIES; i++)
+        if (cer_ipfs_id(ipfs, id, sizeof id) >= 0)
+            return text(resp, 200, CER_JSAPI_ALIVE);
+    cer_errclear();
+    return text(resp, 503, CER_JSAPI_NO_IPFS);
+}
+
 /* ---- the admin API (pins) ---- */
 
 /* GET /api/v0/admin/getCode: a fresh code (the oldest one goes when full) */
@@ -649,7 +668,7 @@ static int handle(void *arg, const cer_http_req *req, cer_http_resp *resp)
         return no_route(resp, m, req->path);
     if (is(seg[0], "node") && n == 2 && get) {
         if (is(seg[1], "healthcheck"))
-            return text(resp, 200, CER_JSAPI_ALIVE);
+            return healthcheck(a, req, resp);
         if (is(seg[1], "chains"))
             return chains(a, resp);
     }
