@@ -71,6 +71,8 @@ eq "pins listed" "$(printf '%s' "$ours" | jq -c '.pins.pinned | length')" 1
 for k in streamId state loaded refused unchanged; do
     eq "DIDSession: same $k as js" "$(printf '%s' "$cours" | jq -cS ".$k")" "$(printf '%s' "$ctheirs" | jq -cS ".$k")"
 done
+eq "DIDSession: the log entries' keys in js's order" "$(printf '%s' "$cours" | jq -c '.state.log')" \
+    "$(printf '%s' "$ctheirs" | jq -c '.state.log')"
 eq "DIDSession: controller did:pkh, commit with its capability" \
     "$(printf '%s' "$cours" | jq -c '[(.state.metadata.controllers[0] | startswith("did:pkh:eip155:1:0x")), (.state.log | length)]')" '[true,2]'
 eq "DIDSession: a CACAO for other streams refused, nothing changed" "$(printf '%s' "$cours" | jq -c '[.refused, .unchanged]')" '[true,true]'
