@@ -488,6 +488,8 @@ static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, un
         cer_errclear();
         return;
     }
+    if (flags & CER_CHANGE_NO_ANCHOR)
+        return;  /* an app's write that asked for no anchor */
     /* our own anchor commits come back as local changes (so the sync
      * publishes them): never anchored again */
     pthread_mutex_lock(&a->lock);

@@ -7,8 +7,10 @@
  * sends is trusted: a commit is stored and then applied as a tip from the
  * network is, verified by the node; what fails changes no stream.
  */
+#include "cacao.h"
 #include "casauth.h"
 #include "clock.h"
+#include "dagjose.h"
 #include "error.h"
 #include "httpd.h"
 #include "state.h"
@@ -28,6 +30,7 @@
 #define CODE_TTL_MS (60 * 1000)
 #define ADMINS_MAX 16
 #define PINS_PATH "/api/v0/admin/pins"
+#define HEALTHCHECK_TRIES 3         /* js's HEALTHCHECK_RETRIES */
 
 struct cer_api {
     cer_node *node;
@@ -217,13 +220,14 @@ static int load_ref(cer_api *a, cer_state **out, const cer_streamref *ref, bool 
 }
 
 /* Store a client's commit: a forged signature is refused before anything
- * is stored (whether the signer may write is the node's check, after). */
+ * is stored (whether the signer may write, under its capability if any,
+ * is the node's check, after). */
 static int store_commit(cer_api *a, const cer_commit_blocks *c)
 {
     int rc;
 
     for (size_t i = 0; c->is_signed && i < c->jws.nsigs; i++)
-        if ((rc = cer_jws_verify(&c->jws, i, NULL, 0)) < 0)
+        if ((rc = cer_jws_verify_signature(&c->jws, i, NULL, 0)) < 0)
             return cer_err_wrap(rc, "Invalid signature");
     return cer_store_put_commit(cer_node_store(a->node), c);
 }
@@ -298,18 +302,44 @@ static int get_commits(cer_api *a, cer_http_resp *resp, const char *sid)
     return rc < 0 ? fail_rc(resp, rc, "Cannot read the commits") : answer(resp, 200, json);
 }
 
-/* Store a commit's blocks and apply it as a tip learned from the network
- * (so the node verifies it), as the node's own (journaled, published,
- * anchored). 1 moved, 0 not, a negative errno when refused. */
-static int apply(cer_api *a, const cer_streamref *id, const cer_jsapi_request *r)
+/* The CACAO a session key signed r's commit under (cacaoBlock, as
+ * StreamUtils.serializeCommit sends it), stored with the commit as js's
+ * dispatcher stores it: only the block the commit's header names, and
+ * only a CACAO. Whether it lets the signer write is the node's check when
+ * it applies the commit (state.c), as for a commit from the network. */
+static int store_cacao(cer_api *a, const cer_jsapi_request *r)
 {
+    char cap[CER_CID_STR_MAX + 8];
+    cer_cacao cacao;
+    cer_cid cid;
     int rc;
 
-    if (r->cacao.len)
-        return cer_err(-ENOTSUP, "CACAO-signed commits are not supported by this node yet");
+    if (!r->commit.is_signed || cer_jws_header(&r->commit.jws, 0, "cap", cap, sizeof cap) != 1)
+        return cer_err(-EINVAL, "cacaoBlock: the commit names no capability (no cap in its JWS header)");
+    if (strncmp(cap, "ipfs://", 7) != 0 || cer_cid_parse(&cid, cap + 7) < 0 || cid.codec != CER_CODEC_DAG_CBOR)
+        return cer_err(-EINVAL, "cacaoBlock: the commit's cap is not an ipfs:// DAG-CBOR CID");
+    if (cer_cid_check_block(&cid, r->cacao.data, r->cacao.len) < 0)
+        return cer_err(-EINVAL, "cacaoBlock: not the block of the commit's capability %s", cap + 7);
+    if ((rc = cer_cacao_decode(&cacao, r->cacao.data, r->cacao.len)) < 0)
+        return cer_err_wrap(rc, "cacaoBlock");
+    cer_cacao_free(&cacao);
+    return cer_store_put(cer_node_store(a->node), &cid, r->cacao.data, r->cacao.len);
+}
+
+/* Store a commit's blocks (and its CACAO) and apply it as a tip learned
+ * from the network (so the node verifies it), as the node's own:
+ * published and anchored unless the app's opts say false (js's defaults
+ * are true). 1 moved, 0 not, a negative errno when refused. */
+static int apply(cer_api *a, const cer_streamref *id, const cer_jsapi_request *r)
+{
+    unsigned flags = (r->opts.publish == 0 ? CER_APPLY_NO_PUBLISH : 0) | (r->opts.anchor == 0 ? CER_APPLY_NO_ANCHOR : 0);
+    int rc;
+
+    if (r->cacao.len && (rc = store_cacao(a, r)) < 0)
+        return rc;
     if ((rc = store_commit(a, &r->commit)) < 0)
         return rc;
-    return cer_node_apply_own(a->node, id, cer_commit_cid(&r->commit));
+    return cer_node_apply_own_opts(a->node, id, cer_commit_cid(&r->commit), flags);
 }
 
 /* POST /api/v0/streams */
@@ -354,7 +384,8 @@ static int apply_commit(cer_api *a, const cer_http_req *req, cer_http_resp *resp
     id = r.id;
     id.is_commit = false;
     id.commit = (cer_cid){0};
-    if ((rc = current(a, &st, &id, false)) >= 0) {
+    /* opts.sync SYNC_ALWAYS: the network's tip first, as js loads it */
+    if ((rc = current(a, &st, &id, r.opts.sync == 1)) >= 0) {
         cer_state_free(st);
         st = NULL;
         rc = apply(a, &id, &r);
@@ -438,6 +469,26 @@ static int text(cer_http_resp *resp, int status, const char *s)
     resp->content_type = CER_JSAPI_TEXT_TYPE;
     resp->body = (cer_buf){0};
     return cer_buf_append(&resp->body, s, strlen(s)) < 0 ? -ENOMEM : 0;
+}
+
+/* GET /api/v0/node/healthcheck: as js's, alive when the node's IPFS
+ * answers (ipfs.isOnline: its id, up to three tries; one when it timed
+ * out, since the server answers nobody meanwhile), unless checkIpfs is
+ * false; a node without IPFS (its store local) is alive. */
+static int healthcheck(cer_api *a, const cer_http_req *req, cer_http_resp *resp)
+{
+    cer_ipfs *ipfs = cer_store_ipfs(cer_node_store(a->node));
+    const char *check = cer_http_arg(req, "checkIpfs");
+    char id[256];
+    int rc = 0;
+
+    if (!ipfs || (check && strcmp(check, "false") == 0))
+        return text(resp, 200, CER_JSAPI_ALIVE);
+    for (int i = 0; i < HEALTHCHECK_TRIES && rc != -ETIMEDOUT; i++)
+        if ((rc = cer_ipfs_id(ipfs, id, sizeof id)) >= 0)
+            return text(resp, 200, CER_JSAPI_ALIVE);
+    cer_errclear();
+    return text(resp, 503, CER_JSAPI_NO_IPFS);
 }
 
 /* ---- the admin API (pins) ---- */
@@ -619,7 +670,7 @@ static int handle(void *arg, const cer_http_req *req, cer_http_resp *resp)
         return no_route(resp, m, req->path);
     if (is(seg[0], "node") && n == 2 && get) {
         if (is(seg[1], "healthcheck"))
-            return text(resp, 200, CER_JSAPI_ALIVE);
+            return healthcheck(a, req, resp);
         if (is(seg[1], "chains"))
             return chains(a, resp);
     }

@@ -849,6 +849,8 @@ typedef struct cer_log_entry {
     int check;                  /* anchor commits: CER_CHECK_* */
     bool has_cap;               /* signed by a session key under a CACAO ... */
     cer_cid cap;                /* ... this one (author is the session key) */
+    int64_t expiration_time;    /* ... which expires then (seconds, js's
+                                   expirationTime), 0 when it does not */
 } cer_log_entry;
 
 /* A stream's state, derived from its verified log. Free with
@@ -945,15 +947,14 @@ int cer_state_merge(cer_state **st, cer_store *store, const cer_cid *other_tip);
 
 /* StreamUtils.serializeState(state) of @ceramicnetwork/common 2.39: in
  * js's key order {type, content, metadata, signature, anchorStatus (its
- * name), log [{cid, type, timestamp?}], anchorProof? {root, txHash,
+ * name), log [{cid, type, expirationTime?, timestamp?}], anchorProof? {root, txHash,
  * txType?, chainId, ...} (the proof block's keys in DAG-CBOR order, CIDs as
  * strings), next? {content, metadata}, doctype}. content and metadata are
  * js's: those at the last verified anchor when data commits follow it
  * (st->anchored_*), the current ones then being next. An anchor commit this
  * node could not verify is in the log (it is the tip's ancestor) with no
- * timestamp, and moves nothing. (A log entry's expirationTime, which js
- * adds for CACAO-signed commits, is not in cer_log_entry yet.) Caller
- * frees *out. */
+ * timestamp, and moves nothing. A CACAO-signed commit's entry has
+ * expirationTime, its CACAO's exp, after type. Caller frees *out. */
 int cer_jsapi_state(cJSON **out, const cer_state *st);
 /* {"streamId", "state"}; with CER_JSAPI_DOCID {"streamId", "docId",
  * "state"} (what POST /api/v0/commits answers). The StreamID is st's, also
@@ -1237,6 +1238,12 @@ int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *t
  * commits): journaled as unpublished and reported to listeners as
  * CER_CHANGE_LOCAL, so the sync publishes it like an update. */
 int cer_node_apply_own(cer_node *node, const cer_streamref *id, const cer_cid *tip);
+/* The same with an app's write options (js's opts.publish and opts.anchor
+ * false): NO_PUBLISH, not journaled (the sync never publishes it);
+ * NO_ANCHOR, reported with CER_CHANGE_NO_ANCHOR (no anchor requested). */
+#define CER_APPLY_NO_PUBLISH 0x1
+#define CER_APPLY_NO_ANCHOR 0x2
+int cer_node_apply_own_opts(cer_node *node, const cer_streamref *id, const cer_cid *tip, unsigned flags);
 /* Re-check a stream's whole log and every block it references. */
 int cer_node_verify(cer_node *node, const cer_streamref *id);
 /* Re-check every block in the store against its CID; fn (may be NULL) is
@@ -1354,6 +1361,8 @@ int cer_node_published(cer_node *node, const cer_streamref *id, const cer_cid *t
  * visible to cer_node_state and with no node lock held; they must not
  * block for long (queue work for another thread instead). */
 #define CER_CHANGE_LOCAL 0x1
+/* ... and no anchor is to be requested for it (an app's opts.anchor false) */
+#define CER_CHANGE_NO_ANCHOR 0x2
 typedef void (*cer_node_listener)(void *arg, const cer_streamref *id, const cer_cid *tip,
                                   unsigned flags);
 /* Register a listener (at most CER_NODE_LISTENERS_MAX; -ENOSPC beyond).

@@ -146,6 +146,8 @@ static cJSON *log_json(const cer_state *st)
         cJSON *o = cJSON_CreateObject();
         bool ok = o && add(o, "cid", cid_json(&e->cid)) && add(o, "type", cJSON_CreateNumber(e->type));
 
+        if (ok && e->expiration_time)
+            ok = add(o, "expirationTime", cJSON_CreateNumber((double)e->expiration_time));
         if (ok && e->timestamp > 0)
             ok = add(o, "timestamp", cJSON_CreateNumber((double)e->timestamp));
         if (!ok || !cJSON_AddItemToArray(a, o)) {

@@ -1750,8 +1750,12 @@ int cer_node_controls(cer_node *node, const cer_streamref *id, cer_cid *tip)
     return with_state(node, id, controls, &a);
 }
 
-static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip, bool own)
+/* Learn tip; own: this node's commit (journaled unless CER_APPLY_NO_PUBLISH,
+ * reported CER_CHANGE_LOCAL, with CER_CHANGE_NO_ANCHOR for CER_APPLY_NO_ANCHOR). */
+static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip, bool own, unsigned apply)
 {
+    bool journal = own && !(apply & CER_APPLY_NO_PUBLISH);
+    unsigned change = !own ? 0 : CER_CHANGE_LOCAL | (apply & CER_APPLY_NO_ANCHOR ? CER_CHANGE_NO_ANCHOR : 0);
     check_ctx cx;
     cer_state *ns = NULL;
     cer_cid moved;
@@ -1766,7 +1770,7 @@ static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip
         /* a stream new to us: its whole log, verified */
         rc = cer_state_load_checked(&ns, node->store, &s->id, tip, checker(node, &cx, &s->id));
         check_end(&cx);
-        if (rc == 0 && (rc = stream_commit(node, s, ns, own)) == 0)
+        if (rc == 0 && (rc = stream_commit(node, s, ns, journal)) == 0)
             rc = 1, ns = NULL;
         goto out;
     }
@@ -1779,7 +1783,7 @@ static int learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip
     rc = cer_state_merge_checked(&ns, node->store, tip, checker(node, &cx, &s->id));
     check_end(&cx);
     if (rc == 1) {
-        if ((rc = keep_lost(node, s, s->st, ns)) == 0 && (rc = stream_commit(node, s, ns, own)) == 0)
+        if ((rc = keep_lost(node, s, s->st, ns)) == 0 && (rc = stream_commit(node, s, ns, journal)) == 0)
             rc = 1, ns = NULL;
     }
 out:
@@ -1788,18 +1792,23 @@ out:
     pthread_mutex_unlock(&s->write);
     cer_state_free(ns);
     if (rc == 1)
-        notify(node, &s->id, &moved, own ? CER_CHANGE_LOCAL : 0);
+        notify(node, &s->id, &moved, change);
     return rc;
 }
 
 int cer_node_learn_tip(cer_node *node, const cer_streamref *id, const cer_cid *tip)
 {
-    return learn_tip(node, id, tip, false);
+    return learn_tip(node, id, tip, false, 0);
 }
 
 int cer_node_apply_own(cer_node *node, const cer_streamref *id, const cer_cid *tip)
 {
-    return learn_tip(node, id, tip, true);
+    return learn_tip(node, id, tip, true, 0);
+}
+
+int cer_node_apply_own_opts(cer_node *node, const cer_streamref *id, const cer_cid *tip, unsigned flags)
+{
+    return learn_tip(node, id, tip, true, flags);
 }
 
 int cer_node_recheck_anchors(cer_node *node)

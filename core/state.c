@@ -289,6 +289,8 @@ out:
 static int read_cap(cer_commit *c, cer_store *store)
 {
     char cap[CER_CID_STR_MAX + 16], ex[CER_EXCERPT_MAX], kid[512];
+    cer_cacao cacao;
+    int64_t ms;
     int rc;
 
     c->did3 = cer_jws_header(&c->jws, 0, "kid", kid, sizeof kid) == 1 && strncmp(kid, "did:3:", 6) == 0;
@@ -302,6 +304,14 @@ static int read_cap(cer_commit *c, cer_store *store)
     if ((rc = cer_store_get(store, &c->cap, &c->cap_block)) < 0)
         return cer_err_wrap(rc, "capability %s", cer_excerpt(ex, cap));
     c->has_cap = true;
+    /* js's log entry shows when it expires: floor(Date.parse(p.exp) / 1000) */
+    if (cer_cacao_decode(&cacao, c->cap_block.data, c->cap_block.len) == 0) {
+        const char *exp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cacao.p, "exp"));
+        if (exp && cer_js_date_parse(&ms, exp) == 0 && ms >= 1000)
+            c->cap_exp = ms / 1000;
+        cer_cacao_free(&cacao);
+    }
+    cer_errclear();
     return 0;
 }
 
@@ -666,8 +676,10 @@ static void log_push_signed(cer_state *st, const cer_commit *c, int type, const 
 {
     log_push(st, &c->cid, type, author, 0);
     st->log[st->log_len - 1].has_cap = c->has_cap;
-    if (c->has_cap)
+    if (c->has_cap) {
         st->log[st->log_len - 1].cap = c->cap;
+        st->log[st->log_len - 1].expiration_time = c->cap_exp;
+    }
 }
 
 static void change_free(change *ch)
@@ -1886,6 +1898,8 @@ static cJSON *log_to_json(const cer_state *st)
             ok = cJSON_AddStringToObject(o, "author", e->author) != NULL;
         if (ok && e->has_cap)
             ok = add_cid_string(o, "cap", &e->cap);
+        if (ok && e->expiration_time)
+            ok = cJSON_AddNumberToObject(o, "expirationTime", (double)e->expiration_time) != NULL;
         if (ok && e->check)
             ok = cJSON_AddStringToObject(o, "check", check_word(e->check)) != NULL;
         if (!ok) {
@@ -2007,7 +2021,7 @@ static int proof_from_json(cer_anchor_proof *p, const cJSON *j)
 
 static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
 {
-    static const char *const keys[] = {"cid", "type", "timestamp", "author", "cap", "check", NULL};
+    static const char *const keys[] = {"cid", "type", "timestamp", "author", "cap", "expirationTime", "check", NULL};
     int64_t type = 0;
     int rc;
 
@@ -2026,6 +2040,9 @@ static int entry_from_json(cer_log_entry *e, const cJSON *j, size_t i)
     if (get(j, "cap") && (rc = json_cid(&e->cap, get(j, "cap"), "log cap")) < 0)
         return rc;
     e->has_cap = get(j, "cap") != NULL;
+    if (get(j, "expirationTime") && (rc = json_uint(&e->expiration_time, get(j, "expirationTime"),
+                                                    CER_JSON_SAFE_INT_MAX, "log expirationTime")) < 0)
+        return rc;
     if (get(j, "check")) {
         /* "unchecked" and "uncheckable": caches written before "unverified"
          * was the one word for them */

@@ -39,6 +39,8 @@ typedef struct cer_commit {
     bool has_cap;             /* signed under a CACAO ('cap' in the JWS header): */
     cer_cid cap;              /* its CID ... */
     cer_buf cap_block;        /* ... and its block */
+    int64_t cap_exp;          /* its exp in seconds, 0 none (an unreadable
+                                 CACAO: check_cap says why) */
     int64_t time;             /* seconds: the block time of the first verified
                                  anchor after this commit, 0 when there is none
                                  (capabilities are then checked at the current

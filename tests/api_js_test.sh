@@ -5,7 +5,10 @@
 #  1. the same app session (a TileDocument created, updated twice, loaded by
 #     StreamID and CommitID, a multiquery, the content route, pins removed,
 #     listed, added through the admin API) gives the same states and answers
-#     from both nodes (serializeState's JSON, compared whole);
+#     from both nodes (serializeState's JSON, compared whole); the same for
+#     an app writing as an Ethereum account through a DIDSession (did:pkh,
+#     session key under a CACAO), whose commit under a CACAO for other
+#     streams both refuse;
 #  2. one node, two doors: the app's write is in the mount (content.json),
 #     a later app update replaces what the mount showed, and a mount save
 #     (mkdir + content.json) is what the app loads next;
@@ -13,7 +16,8 @@
 #     forged genesis signature) get js's {error} and change nothing;
 #  4. `ceramicfs daemon --api --ipfs` serves the app without a mount: the
 #     mount's saves, and a stream only js-ceramic has (loaded from the
-#     network); it stops on SIGTERM with status 0.
+#     network); it stops on SIGTERM with status 0;
+#  5. with its IPFS unreachable, the healthcheck is js's 503 "IPFS unreachable".
 # Ports: INTEROP_API1/INTEROP_API2 (js-ipfs), INTEROP_CERAMIC_PORT (js-ceramic),
 # API_JS_PORT (ceramicfs's API). Without FUSE, node or the peers: SKIP (77),
 # a failure with CI set.
@@ -47,15 +51,41 @@ eq "healthcheck" "$(curl -s "$US/api/v0/node/healthcheck")" "Alive!"
 
 # 1. the same session against both nodes
 fam=api-js-$$
-ours=$(CERAMIC_URL=$US timeout 60 $API session "$fam" 2>>"$T/tile.err")
-theirs=$(CERAMIC_URL=$JS timeout 60 $API session "$fam" 2>>"$T/tile.err")
-[ -n "$ours" ] || bad "session against ceramicfs"
-[ -n "$theirs" ] || bad "session against js-ceramic"
+# (one client process per node runs 1, 1b and 1c)
+EK=0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318
+all_ours=$(CERAMIC_URL=$US ETH_KEY=$EK timeout 90 $API session,cacao,models "$fam" 2>>"$T/tile.err")
+all_theirs=$(CERAMIC_URL=$JS ETH_KEY=$EK timeout 90 $API session,cacao,models "$fam" 2>>"$T/tile.err")
+[ -n "$all_ours" ] || bad "session against ceramicfs"
+[ -n "$all_theirs" ] || bad "session against js-ceramic"
+ours=$(printf '%s' "$all_ours" | jq -c .session) theirs=$(printf '%s' "$all_theirs" | jq -c .session)
+cours=$(printf '%s' "$all_ours" | jq -c .cacao) ctheirs=$(printf '%s' "$all_theirs" | jq -c .cacao)
+mours=$(printf '%s' "$all_ours" | jq -c .models) mtheirs=$(printf '%s' "$all_theirs" | jq -c .models)
 for k in streamId state loaded atCommit1 multiquery content pins; do
     eq "same $k as js" "$(printf '%s' "$ours" | jq -cS ".$k")" "$(printf '%s' "$theirs" | jq -cS ".$k")"
 done
 eq "two updates in the log" "$(printf '%s' "$ours" | jq '.state.log | length')" 3
 eq "pins listed" "$(printf '%s' "$ours" | jq -c '.pins.pinned | length')" 1
+
+# 1b. an app writing as an Ethereum account through a DIDSession (did:pkh,
+# commits signed by a session key under a CACAO that travels as cacaoBlock)
+for k in streamId state loaded refused unchanged; do
+    eq "DIDSession: same $k as js" "$(printf '%s' "$cours" | jq -cS ".$k")" "$(printf '%s' "$ctheirs" | jq -cS ".$k")"
+done
+eq "DIDSession: the log entries' keys in js's order" "$(printf '%s' "$cours" | jq -c '.state.log')" \
+    "$(printf '%s' "$ctheirs" | jq -c '.state.log')"
+eq "DIDSession: controller did:pkh, commit with its capability" \
+    "$(printf '%s' "$cours" | jq -c '[(.state.metadata.controllers[0] | startswith("did:pkh:eip155:1:0x")), (.state.log | length)]')" '[true,2]'
+eq "DIDSession: a CACAO for other streams refused, nothing changed" "$(printf '%s' "$cours" | jq -c '[.refused, .unchanged]')" '[true,true]'
+csid=$(printf '%s' "$cours" | jq -r .streamId)
+eq "DIDSession: the app's write in the mount" "$(t jq -c .by "$M/$csid/content.json")" '"a DIDSession"'
+
+# 1c. ComposeDB's streams through the real client: Models, MIDs
+for k in models modelsLoaded mid midLoaded refused midTip single singleLoaded; do
+    eq "models: same $k as js" "$(printf '%s' "$mours" | jq -cS ".$k")" "$(printf '%s' "$mtheirs" | jq -cS ".$k")"
+done
+eq "models: list MID replaced, schema-breaking replace refused" \
+    "$(printf '%s' "$mours" | jq -cS '[.midLoaded.content, .refused, .midTip]')" '[{"n":2,"title":"second"},true,true]'
+eq "models: the single MID's content" "$(printf '%s' "$mours" | jq -c '.singleLoaded.content')" '{"name":"me"}'
 
 # 2. one node, two doors
 sid=$(printf '%s' "$ours" | jq -r .streamId)
@@ -102,4 +132,16 @@ eq "daemon loads js's stream from the network" "$(CERAMIC_URL=$US tile load "$js
 kill -TERM $DPID
 wait $DPID
 eq "daemon exits 0 on SIGTERM" "$?" 0
+
+# 5. a node whose IPFS is unreachable is not healthy: js's 503 (unless checkIpfs=false)
+$CFS daemon --state "$T/state-noipfs" --anchor none --api "127.0.0.1:$APIP" \
+    --ipfs http://127.0.0.1:1/api/v0 2>>"$T/daemon.log" &
+DPID=$!
+PIDS="$PIDS $DPID"
+until_ok 10 curl -sf "$US/api/v0/node/healthcheck?checkIpfs=false" || bad "the daemon without IPFS answers"
+hc() { curl -s -o "$T/body" -w '%{http_code} %{content_type} ' "$US/api/v0/node/healthcheck$1" && cat "$T/body"; }
+eq "healthcheck, IPFS unreachable" "$(hc '')" "503 text/html; charset=utf-8 IPFS unreachable"
+eq "healthcheck?checkIpfs=false" "$(hc '?checkIpfs=false')" "200 text/html; charset=utf-8 Alive!"
+kill -TERM $DPID
+wait $DPID
 interop_finish

@@ -5,7 +5,10 @@
  * js's answers byte for byte (creates, an update, loads by StreamID and
  * CommitID, commits, content, the errors); forged, stale, malformed and
  * oversize requests are refused and change nothing; listeners (the
- * mount's) hear of commits applied through the API.
+ * mount's) hear of commits applied through the API; opts.anchor and
+ * opts.publish false request no anchor and journal nothing to publish;
+ * a DIDSession's commit is taken with its CACAO (cacaoBlock), and only
+ * with the CACAO its header names and that allows it.
  */
 #include "testutil.h"
 
@@ -20,10 +23,12 @@ static cer_node *node;
 static cer_api *api;
 static cJSON *ex_file;
 static int port, heard;
+static unsigned heard_flags;
 
 static void on_change(void *arg, const cer_streamref *id, const cer_cid *tip, unsigned flags)
 {
-    (void)arg, (void)id, (void)tip, (void)flags;
+    (void)arg, (void)id, (void)tip;
+    __atomic_store_n(&heard_flags, flags, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&heard, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -356,6 +361,171 @@ START_TEST(test_node_write_seen)
 }
 END_TEST
 
+/* An exchange's body with its opts replaced (caller frees). */
+static char *with_opts(const char *label, const char *opts)
+{
+    const char *body = field(exchange(label), "body");
+    cJSON *j = NULL, *o = NULL;
+    char *out = NULL;
+
+    ck_assert_int_eq(cer_json_parse(&j, body, strlen(body), 0), 0);
+    ck_assert_int_eq(cer_json_parse(&o, opts, strlen(opts), 0), 0);
+    ck_assert(cJSON_ReplaceItemInObject(j, "opts", o));
+    ck_assert_int_eq(cer_json_print(&out, j, 0), 0);
+    cJSON_Delete(j);
+    return out;
+}
+
+static int count_one(const cer_streamref *id, const cer_cid *tip, void *arg)
+{
+    (void)id, (void)tip;
+    ++*(int *)arg;
+    return 0;
+}
+
+static int unpublished(void)
+{
+    int n = 0;
+
+    ck_assert_int_ge(cer_node_unpublished(node, count_one, &n), 0);
+    return n;
+}
+
+/* js's opts.anchor and opts.publish false: no anchor requested, nothing
+ * journaled for the sync to publish; their default (true): both. */
+START_TEST(test_write_opts)
+{
+    cer_anchor_opts ao = {.mode = "local", .interval = -1};
+    cer_anchorer *anch;
+    char *b, *got;
+
+    ck_assert_msg(cer_anchorer_start(&anch, node, &ao) == 0, "anchorer: %s", cer_errmsg());
+    b = with_opts("create", "{\"anchor\":false,\"publish\":false,\"sync\":0,\"syncTimeoutSeconds\":0}");
+    got = request("POST", "/api/v0/streams", b, strlen(b));
+    ck_assert_msg(tu_http_status(got) == 200, "%s", got);
+    ck_assert_msg(strstr(tu_http_body(got), "\"anchorStatus\":\"NOT_REQUESTED\""), "%s", got);
+    free(got);
+    free(b);
+    ck_assert_uint_eq(__atomic_load_n(&heard_flags, __ATOMIC_SEQ_CST), CER_CHANGE_LOCAL | CER_CHANGE_NO_ANCHOR);
+    ck_assert_uint_eq(cer_anchorer_pending(anch), 0);
+    ck_assert_int_eq(unpublished(), 0);
+    /* the update with opts absent: js's defaults, anchored and published */
+    b = with_opts("update-1", "{}");
+    got = request("POST", "/api/v0/commits", b, strlen(b));
+    ck_assert_msg(tu_http_status(got) == 200, "%s", got);
+    free(got);
+    free(b);
+    ck_assert_uint_eq(__atomic_load_n(&heard_flags, __ATOMIC_SEQ_CST), CER_CHANGE_LOCAL);
+    ck_assert_uint_eq(cer_anchorer_pending(anch), 1);
+    ck_assert_int_eq(unpublished(), 1);
+    cer_anchorer_stop(anch);
+}
+END_TEST
+
+/* ---- CACAO-signed commits (a DIDSession's), from js-cacao.json ---- */
+
+static const cJSON *cacao_commit(const cJSON *vec, const char *name)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(vec, "commits"))
+        if (strcmp(tu_str(c, "name"), name) == 0)
+            return c;
+    ck_abort_msg("no commit %s", name);
+    return NULL;
+}
+
+/* base64 of the vectors' block cid (caller frees) */
+static char *b64_block(const cJSON *vec, const char *cid)
+{
+    size_t n;
+    uint8_t *b = tu_unhex(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(vec, "blocks"), cid)), &n);
+    char *out = malloc(2 * n + 8);
+
+    ck_assert_int_ge(cer_base_encode(out, 2 * n + 8, CER_BASE64, b, n), 0);
+    free(b);
+    return out;
+}
+
+/* POST /api/v0/streams of genesis commit name as the client sends it
+ * (StreamUtils.serializeCommit), with the CACAO block cacao_cid as
+ * cacaoBlock (NULL: none). */
+static char *cacao_create_body(const cJSON *vec, const char *name, const char *cacao_cid)
+{
+    const cJSON *c = cacao_commit(vec, name);
+    cer_store *s;
+    cer_log_entry e = {.type = CER_COMMIT_GENESIS};
+    cer_state st = {.log = &e, .log_len = 1};
+    const cJSON *it;
+    cJSON *j = NULL, *value, *body;
+    char *json = NULL, *out = NULL;
+
+    ck_assert_int_eq(cer_store_open_mem(&s), 0);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(vec, "blocks")) {
+        cer_cid cid;
+        size_t n;
+        uint8_t *b = tu_unhex(it->valuestring, &n);
+        ck_assert_int_eq(cer_cid_parse(&cid, it->string), 0);
+        ck_assert_int_eq(cer_store_put(s, &cid, b, n), 0);
+        free(b);
+    }
+    ck_assert_int_eq(cer_streamref_parse(&st.id, tu_str(c, "stream_id")), 0);
+    ck_assert_int_eq(cer_cid_parse(&e.cid, tu_str(c, "envelope_cid")), 0);
+    ck_assert_msg(cer_jsapi_commits_body(&json, s, &st) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_json_parse(&j, json, strlen(json), 0), 0);
+    value = cJSON_DetachItemFromObject(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "commits"), 0), "value");
+    if (cacao_cid) {
+        char *b = b64_block(vec, cacao_cid);
+        cJSON_AddStringToObject(value, "cacaoBlock", b);
+        free(b);
+    }
+    body = cJSON_CreateObject();
+    cJSON_AddNumberToObject(body, "type", (double)st.id.type);
+    cJSON_AddItemToObject(body, "genesis", value);
+    ck_assert_int_eq(cer_json_print(&out, body, 0), 0);
+    cJSON_Delete(body);
+    cJSON_Delete(j);
+    free(json);
+    cer_store_close(s);
+    return out;
+}
+
+/* An app's DIDSession: the genesis with its CACAO is taken and the node
+ * verifies the capability; another CACAO than the one the commit names,
+ * no CACAO (the node has none), and a CACAO the node refuses (its
+ * resources) change nothing. */
+START_TEST(test_cacao_commits)
+{
+    cJSON *vec = tu_load_json("js-cacao.json");
+    const char *good = tu_str(cacao_commit(vec, "genesis-tile"), "cacao_cid");
+    const char *other = tu_str(cacao_commit(vec, "genesis-full"), "cacao_cid");
+    const char *model = tu_str(cacao_commit(vec, "genesis-tile-model-resource"), "cacao_cid");
+    cer_streamref id;
+    cer_stream_info info;
+    char *b, *got;
+
+    b = cacao_create_body(vec, "genesis-tile", other);
+    expect_error("POST", "/api/v0/streams", b, strlen(b), 500, "not the block of the commit's capability");
+    free(b);
+    b = cacao_create_body(vec, "genesis-tile", NULL);
+    expect_error("POST", "/api/v0/streams", b, strlen(b), 500, "capability");
+    free(b);
+    b = cacao_create_body(vec, "genesis-tile-model-resource", model);
+    expect_error("POST", "/api/v0/streams", b, strlen(b), 500, "capabilit");
+    free(b);
+    ck_assert_int_eq(cer_streamref_parse(&id, tu_str(cacao_commit(vec, "genesis-tile"), "stream_id")), 0);
+    ck_assert_int_eq(cer_node_info(node, &id, &info), -ENOENT);
+    b = cacao_create_body(vec, "genesis-tile", good);
+    got = request("POST", "/api/v0/streams", b, strlen(b));
+    ck_assert_msg(tu_http_status(got) == 200, "%s", got);
+    ck_assert_msg(strstr(tu_http_body(got), tu_str(cacao_commit(vec, "genesis-tile"), "controller")), "%s", got);
+    ck_assert_msg(strstr(tu_http_body(got), "\"expirationTime\":"), "%s", got);
+    free(got);
+    free(b);
+    cJSON_Delete(vec);
+}
+END_TEST
+
 /* "Basic <JWS>" of {code, requestPath} by key, as the client's admin API signs it */
 static char *admin_auth(const cer_key *key, const char *code, const char *path)
 {
@@ -459,6 +629,8 @@ static Suite *api_suite(void)
     tcase_add_test(tc, test_multiquery_and_node_writes);
     tcase_add_test(tc, test_node_write_seen);
     tcase_add_test(tc, test_admin_pins);
+    tcase_add_test(tc, test_write_opts);
+    tcase_add_test(tc, test_cacao_commits);
     tcase_add_test(tc, test_multiquery_genesis);
     suite_add_tcase(s, tc);
     return s;

@@ -338,7 +338,9 @@ START_TEST(commits)
 }
 END_TEST
 
-/* The capability of each commit survives the state's JSON form (caches). */
+/* The capability of each commit, and when it expires, survive the
+ * state's JSON form (caches). */
+#define EXP_GOOD 4102358400
 START_TEST(state_json_keeps_capability)
 {
     const cJSON *c = named("commits", "update-tile");
@@ -357,6 +359,9 @@ START_TEST(state_json_keeps_capability)
     for (size_t i = 0; i < 2; i++) {
         ck_assert(back->log[i].has_cap && cer_cid_equal(&back->log[i].cap, &st->log[i].cap));
         ck_assert_str_eq(back->log[i].author, st->log[i].author);
+        /* js's expirationTime: the CACAO's exp (2099-12-31T00:00:00.000Z) in seconds */
+        ck_assert_int_eq(st->log[i].expiration_time, EXP_GOOD);
+        ck_assert_int_eq(back->log[i].expiration_time, EXP_GOOD);
     }
     cJSON_Delete(j);
     cer_state_free(st);
