@@ -236,36 +236,50 @@ static void on_done(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_Re
     *ctx = NULL;
 }
 
-typedef struct counted {
-    const char *name;
-    int n;
-} counted;
+/* What one pass over the request's headers found. */
+typedef struct head_scan {
+    int authorization, content_length;  /* how many of each */
+    const char *bad;                     /* why the head is refused; NULL: fine */
+} head_scan;
 
-static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+/* A header name is an RFC 9110 token. */
+static bool is_token(const char *s)
 {
-    counted *c = cls;
-
-    (void)kind, (void)value;
-    c->n += strcasecmp(key, c->name) == 0;
-    return MHD_YES;
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", *s)))
+            return false;
+    return true;
 }
 
-/* How many headers named name the request has. */
-static int headers_named(struct MHD_Connection *conn, const char *name)
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    counted c = {name, 0};
+    head_scan *hs = cls;
 
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &c);
-    return c.n;
+    (void)kind;
+    if (!is_token(key))
+        hs->bad = "malformed header name";
+    else if (strcasecmp(key, MHD_HTTP_HEADER_EXPECT) == 0 && (!value || strcasecmp(value, "100-continue") != 0))
+        hs->bad = "unsupported Expect";
+    hs->authorization += strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0;
+    hs->content_length += strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0;
+    return hs->bad ? MHD_NO : MHD_YES;
 }
 
-/* The head is in: refuse what is ambiguous, and a body over the limit
- * before it is read. */
+/* The head is in: refuse what is malformed or ambiguous (as the server
+ * before libmicrohttpd did: header names that are not tokens, an Expect
+ * other than 100-continue, two Authorization or Content-Length headers),
+ * a chunked body, and a body over the limit, before the body is read.
+ * (A NUL byte in a header value, which the old server refused, cannot be
+ * seen: libmicrohttpd ends the value there.) */
 static enum MHD_Result on_head(cer_httpd *h, hreq *q)
 {
     const char *cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr_in *sa = ci ? (const struct sockaddr_in *)ci->client_addr : NULL;
+    head_scan hs = {0};
 
     q->head_seen = true;
     if (!sa || sa->sin_family != AF_INET || !inet_ntop(AF_INET, &sa->sin_addr, q->peer, sizeof q->peer))
@@ -273,9 +287,12 @@ static enum MHD_Result on_head(cer_httpd *h, hreq *q)
     ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     if (ci && ci->socket_context == &over_limit)
         return refuse(q, 503, "too many connections");
-    if (headers_named(q->conn, MHD_HTTP_HEADER_AUTHORIZATION) > 1)
+    MHD_get_connection_values(q->conn, MHD_HEADER_KIND, scan_header, &hs);
+    if (hs.bad)
+        return refuse(q, 400, hs.bad);
+    if (hs.authorization > 1)
         return refuse(q, 400, "more than one Authorization header");
-    if (headers_named(q->conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1)
+    if (hs.content_length > 1)
         return refuse(q, 400, "more than one Content-Length header");
     if (MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
         return refuse(q, 501, "Transfer-Encoding is not supported: send a Content-Length body");

@@ -14,9 +14,11 @@
  * the middle of a request); the request head (431 past it); the body (413
  * with a JSON error, at once when Content-Length is over it, before the
  * body is read; Transfer-Encoding is refused with 501); parked requests
- * (past max_parked a request that would park is answered at once). A malformed
- * request gets 400 (libmicrohttpd's, strict: HTTP/1.1 needs Host), two
- * Authorization or Content-Length headers a JSON 400. It listens on
+ * (past max_parked a request that would park is answered at once). A
+ * malformed request gets 400 (libmicrohttpd's, strict: HTTP/1.1 needs
+ * Host); a header name that is not a token, an Expect other than
+ * 100-continue, two Authorization or Content-Length headers a JSON 400;
+ * what is not HTTP at all is closed unanswered. It listens on
  * loopback by default; any other address is logged as a WARNING.
  */
 #ifndef CER_HTTPD_H

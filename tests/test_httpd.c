@@ -4,7 +4,8 @@
  * body, Expect: 100-continue, keep-alive and pipelining), parked requests
  * (wake, deadline, the cap), and its limits: a body over max_body is
  * refused with 413 before it is read, a chunked body with 501, malformed
- * requests get 400, a head over max_header 431, a slow client is cut off
+ * requests get 400 (header names that are not tokens and an unknown
+ * Expect among them), a head over max_header 431, a slow client is cut off
  * at the idle timeout (unanswered: libmicrohttpd cannot send the old 408),
  * a connection past max_per_ip from one address is closed unanswered while
  * other addresses are served, one past max_conns is answered 503; any
@@ -189,6 +190,8 @@ START_TEST(httpd_refuses)
          "more than one Content-Length header"},
         {"GET / HTTP/1.1\r\nHost: x\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n", 400,
          "more than one Authorization header"},
+        {"GET / HTTP/1.1\r\nHost: x\r\nBad Name: x\r\n\r\n", 400, "malformed header name"},
+        {"GET / HTTP/1.1\r\nHost: x\r\nExpect: magic\r\n\r\n", 400, "unsupported Expect"},
         /* over max_body: answered from the head, the body never sent */
         {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 65\r\n\r\n", 413, "body of 65 bytes is over the limit of 64"},
         {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999\r\nExpect: 100-continue\r\n\r\n", 413,
