@@ -3,9 +3,26 @@
  * epoll mode: cer_httpd_run polls libmicrohttpd's epoll descriptor and a
  * self-pipe (wake and stop from other threads or signal handlers), runs
  * libmicrohttpd, and resumes parked requests when woken or at their
- * deadline. libmicrohttpd parses HTTP and enforces the connection limits
- * and the idle timeout; this file bounds the body, collects the request
- * for the handler, and parks (suspends) the requests that wait.
+ * deadline. libmicrohttpd parses HTTP and enforces the per-address limit
+ * and the idle timeout; this file counts connections (503 past max_conns),
+ * refuses a chunked body (501), bounds the body, collects the request for
+ * the handler, and parks (suspends) the requests that wait.
+ *
+ * Past max_conns a connection is answered 503 as before libmicrohttpd:
+ * libmicrohttpd is told to take OVER_CONNS more than max_conns, each
+ * connection is counted as it opens (on_conn), and one opened past
+ * max_conns is answered 503 as soon as its head is in (only the access
+ * handler can answer). Past max_conns + OVER_CONNS at once, new
+ * connections wait in the listen queue.
+ *
+ * An idle connection is closed unanswered, also one in the middle of a
+ * request head (the server before libmicrohttpd answered that one 408):
+ * libmicrohttpd 0.9.75 lets a response be queued only from the access
+ * handler, which it calls once the head is complete, and at its timeout
+ * it closes the connection itself, calling nothing that could answer
+ * (the completion callback comes after the socket is shut down, and only
+ * for requests the handler saw). A 408 would mean writing to its socket
+ * behind its back.
  */
 #include "httpd.h"
 #include "buf.h"
@@ -25,6 +42,9 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+/* Connections libmicrohttpd takes past max_conns, to answer them 503. */
+#define OVER_CONNS 8
 
 /* One request, from its request line (on_uri) to its end (on_done). */
 typedef struct hreq {
@@ -53,7 +73,11 @@ struct cer_httpd {
     hreq *parked;               /* the parked requests, nparked of them */
     unsigned nparked;
     unsigned nreqs;             /* requests begun and not over */
+    unsigned nconns;            /* connections open */
 };
+
+/* A connection opened past max_conns (its socket context). */
+static char over_limit;
 
 int cer_http_error(cer_http_resp *resp, int status, const char *fmt, ...)
 {
@@ -106,8 +130,9 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
         h->why[--n] = '\0';
 }
 
-/* Send resp (its body taken) on c. */
-static enum MHD_Result send_resp(struct MHD_Connection *c, cer_http_resp *resp)
+/* Send resp (its body taken) on c; close the connection after it when
+ * told. */
+static enum MHD_Result send_resp(struct MHD_Connection *c, cer_http_resp *resp, bool close)
 {
     size_t len = resp->body.len;
     uint8_t *data = cer_buf_detach(&resp->body);
@@ -121,7 +146,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, cer_http_resp *resp)
         return MHD_NO;
     }
     if (MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                resp->content_type ? resp->content_type : "application/json") != MHD_YES) {
+                                resp->content_type ? resp->content_type : "application/json") != MHD_YES ||
+        (close && MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
         MHD_destroy_response(m);
         return MHD_NO;
     }
@@ -130,16 +156,18 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, cer_http_resp *resp)
     return ok;
 }
 
-/* Answer {"error": msg} on c (out of memory: close it). */
-static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *msg)
+/* Refuse q from its head: {"error": msg}, the body unread, the
+ * connection closed after (out of memory: closed at once). */
+static enum MHD_Result refuse(hreq *q, int status, const char *msg)
 {
     cer_http_resp resp = {0};
 
+    q->refused = true;
     if (cer_http_error(&resp, status, "%s", msg) < 0) {
         cer_buf_free(&resp.body);
         return MHD_NO;
     }
-    return send_resp(c, &resp);
+    return send_resp(q->conn, &resp, true);
 }
 
 /* The request line is in: a request starts (NULL on no memory: the
@@ -161,6 +189,21 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     q->path[p] = '\0';
     q->conn = c;
     return q;
+}
+
+/* A connection opens or closes: counted; one opened past max_conns is
+ * marked, to be answered 503. */
+static void on_conn(void *cls, struct MHD_Connection *c, void **sctx, enum MHD_ConnectionNotificationCode what)
+{
+    cer_httpd *h = cls;
+
+    (void)c;
+    if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+        if (++h->nconns > h->o.max_conns)
+            *sctx = &over_limit;
+    } else if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
+        h->nconns--;
+    }
 }
 
 static void unpark(cer_httpd *h, hreq *q)
@@ -193,61 +236,77 @@ static void on_done(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_Re
     *ctx = NULL;
 }
 
-typedef struct counted {
-    const char *name;
-    int n;
-} counted;
+/* What one pass over the request's headers found. */
+typedef struct head_scan {
+    int authorization, content_length;  /* how many of each */
+    const char *bad;                     /* why the head is refused; NULL: fine */
+} head_scan;
 
-static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+/* A header name is an RFC 9110 token. */
+static bool is_token(const char *s)
 {
-    counted *c = cls;
-
-    (void)kind, (void)value;
-    c->n += strcasecmp(key, c->name) == 0;
-    return MHD_YES;
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", *s)))
+            return false;
+    return true;
 }
 
-/* How many headers named name the request has. */
-static int headers_named(struct MHD_Connection *conn, const char *name)
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    counted c = {name, 0};
+    head_scan *hs = cls;
 
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &c);
-    return c.n;
+    (void)kind;
+    if (!is_token(key))
+        hs->bad = "malformed header name";
+    else if (strcasecmp(key, MHD_HTTP_HEADER_EXPECT) == 0 && (!value || strcasecmp(value, "100-continue") != 0))
+        hs->bad = "unsupported Expect";
+    hs->authorization += strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0;
+    hs->content_length += strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0;
+    return hs->bad ? MHD_NO : MHD_YES;
 }
 
-/* The head is in: refuse what is ambiguous, and a body over the limit
- * before it is read. */
+/* The head is in: refuse what is malformed or ambiguous (as the server
+ * before libmicrohttpd did: header names that are not tokens, an Expect
+ * other than 100-continue, two Authorization or Content-Length headers),
+ * a chunked body, and a body over the limit, before the body is read.
+ * (A NUL byte in a header value, which the old server refused, cannot be
+ * seen: libmicrohttpd ends the value there.) */
 static enum MHD_Result on_head(cer_httpd *h, hreq *q)
 {
     const char *cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr_in *sa = ci ? (const struct sockaddr_in *)ci->client_addr : NULL;
+    head_scan hs = {0};
 
     q->head_seen = true;
     if (!sa || sa->sin_family != AF_INET || !inet_ntop(AF_INET, &sa->sin_addr, q->peer, sizeof q->peer))
         snprintf(q->peer, sizeof q->peer, "?");
-    if (headers_named(q->conn, MHD_HTTP_HEADER_AUTHORIZATION) > 1) {
-        q->refused = true;
-        return send_error(q->conn, 400, "more than one Authorization header");
-    }
-    if (headers_named(q->conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1) {
-        q->refused = true;
-        return send_error(q->conn, 400, "more than one Content-Length header");
-    }
+    ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci && ci->socket_context == &over_limit)
+        return refuse(q, 503, "too many connections");
+    MHD_get_connection_values(q->conn, MHD_HEADER_KIND, scan_header, &hs);
+    if (hs.bad)
+        return refuse(q, 400, hs.bad);
+    if (hs.authorization > 1)
+        return refuse(q, 400, "more than one Authorization header");
+    if (hs.content_length > 1)
+        return refuse(q, 400, "more than one Content-Length header");
+    if (MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        return refuse(q, 501, "Transfer-Encoding is not supported: send a Content-Length body");
     /* libmicrohttpd refused a Content-Length that is not a number */
     if (cl && strtoull(cl, NULL, 10) > h->o.max_body) {
         char m[96];
         snprintf(m, sizeof m, "body of %.20s bytes is over the limit of %zu", cl, h->o.max_body);
-        q->refused = true;
-        return send_error(q->conn, 413, m);
+        return refuse(q, 413, m);
     }
     return MHD_YES;
 }
 
-/* A chunk of the body: kept while within max_body. Past it (a chunked
- * body: Content-Length was checked) the connection is closed, as
- * libmicrohttpd cannot answer in the middle of a body. */
+/* A chunk of the body (Content-Length was checked against max_body;
+ * chunked bodies are refused): kept. */
 static enum MHD_Result on_body(cer_httpd *h, hreq *q, const char *data, size_t *len)
 {
     size_t n = *len;
@@ -256,7 +315,7 @@ static enum MHD_Result on_body(cer_httpd *h, hreq *q, const char *data, size_t *
     if (q->refused)
         return MHD_YES;
     if (n > h->o.max_body - q->body.len)
-        return MHD_NO;
+        return MHD_NO;  /* cannot happen; never past the limit */
     return cer_buf_append(&q->body, data, n) < 0 ? MHD_NO : MHD_YES;
 }
 
@@ -305,7 +364,7 @@ static enum MHD_Result dispatch(cer_httpd *h, hreq *q, const char *method)
             return MHD_NO;
         }
     }
-    return send_resp(q->conn, &resp);
+    return send_resp(q->conn, &resp, false);
 }
 
 /* libmicrohttpd's access handler: the head (first call), the body in
@@ -381,6 +440,7 @@ int cer_httpd_open(cer_httpd **out, const cer_httpd_opts *opts, cer_http_handler
     cer_httpd *h = calloc(1, sizeof *h);
     const union MHD_DaemonInfo *di;
     struct sockaddr_in sa;
+    unsigned per_ip;
     int p[2], rc;
 
     *out = NULL;
@@ -397,11 +457,15 @@ int cer_httpd_open(cer_httpd **out, const cer_httpd_opts *opts, cer_http_handler
         goto fail;
     }
     h->pipe_r = p[0], h->pipe_w = p[1];
+    /* a per-address limit no tighter than max_conns leaves the connections
+     * past max_conns to be answered 503 */
+    per_ip = h->o.max_per_ip < h->o.max_conns ? h->o.max_per_ip : h->o.max_conns + OVER_CONNS;
     h->mhd = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_CONNECTION_LIMIT, h->o.max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->o.max_per_ip,
+        MHD_OPTION_CONNECTION_LIMIT, h->o.max_conns + OVER_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+        MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
         MHD_OPTION_CONNECTION_TIMEOUT, h->o.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->o.max_header,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_END);
     if (!h->mhd) {

@@ -8,15 +8,17 @@
  * (and its tests).
  *
  * Limits (cer_httpd_opts, each with a default): connections in all (past
- * it a new connection waits in the listen queue until one closes) and per
- * client address (past it a new one is closed at once, unanswered); an
- * idle timeout (a connection silent that long is closed, unanswered);
- * the request head (431 past it); the body (413 with a JSON error, at once
- * when Content-Length is over it, before the body is read; a chunked body
- * that grows past it closes the connection); parked requests (past
- * max_parked a request that would park is answered at once). A malformed
- * request gets 400 (libmicrohttpd's, strict: HTTP/1.1 needs Host), two
- * Authorization or Content-Length headers a JSON 400. It listens on
+ * it a new connection is answered 503 with a JSON error) and per client
+ * address (past it a new one is closed at once, unanswered); an idle
+ * timeout (a connection silent that long is closed, unanswered, also in
+ * the middle of a request); the request head (431 past it); the body (413
+ * with a JSON error, at once when Content-Length is over it, before the
+ * body is read; Transfer-Encoding is refused with 501); parked requests
+ * (past max_parked a request that would park is answered at once). A
+ * malformed request gets 400 (libmicrohttpd's, strict: HTTP/1.1 needs
+ * Host); a header name that is not a token, an Expect other than
+ * 100-continue, two Authorization or Content-Length headers a JSON 400;
+ * what is not HTTP at all is closed unanswered. It listens on
  * loopback by default; any other address is logged as a WARNING.
  */
 #ifndef CER_HTTPD_H
@@ -66,7 +68,7 @@ typedef int (*cer_http_handler)(void *arg, const cer_http_req *req, cer_http_res
 typedef struct cer_httpd_opts {
     const char *listen;         /* "HOST:PORT" (IPv4 literal or "localhost";
                                    PORT 0 picks a free port); default 127.0.0.1:0 */
-    unsigned max_conns;         /* connections at once; default 64 */
+    unsigned max_conns;         /* connections at once (past it 503); default 64 */
     unsigned max_per_ip;        /* connections from one address; default 32, at most max_conns */
     unsigned timeout_s;         /* a connection idle this long is closed; default 10 */
     size_t max_header;          /* request line and headers; default 16 KiB */

@@ -250,6 +250,11 @@ size_t cer_json_number_text(char out[CER_JSON_NUMBER_MAX], double d)
         *o++ = '-';
         d = -d;
     }
+    /* below 2^53 every integer is a double: an integral one's shortest
+     * digits are its own (the common case, counts and times, without the
+     * search) */
+    if (d < 9007199254740992.0 && d == floor(d))
+        return (size_t)(o - out) + (size_t)snprintf(o, CER_JSON_NUMBER_MAX - 1, "%lld", (long long)d);
     decimal_shortest(&dec, d);
     n = dec.exp10 + 1;  /* the spec's n: value = 0.s x 10^n */
     if (dec.k <= n && n <= 21) {

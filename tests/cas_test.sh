@@ -32,11 +32,13 @@ command -v curl >/dev/null && command -v jq >/dev/null || { echo "cas_test: curl
 S="--state $T/node"
 
 # start_cas [ADDRESS [options]]: the service on a free port of ADDRESS
-# (default 127.0.0.1; its log says which port), URL set
+# (default 127.0.0.1; its log says which port), URL set. The log is
+# emptied first: the previous run's line must not be read as this one's.
 start_cas() {
     A=${1:-127.0.0.1}
     [ $# -gt 0 ] && shift
-    $CFS cas serve --listen "$A:0" --state "$T/cas" --anchor-interval 1 --poll-wait 5 "$@" 2>"$T/cas.log" &
+    : >"$T/cas.log"
+    $CFS cas serve --listen "$A:0" --state "$T/cas" --anchor-interval 1 --poll-wait 5 "$@" 2>>"$T/cas.log" &
     PCAS=$!
     i=0
     until PORT=$(sed -n "s/.*anchor service on $A:\([0-9]*\),.*/\1/p" "$T/cas.log") && [ -n "$PORT" ]; do
@@ -82,8 +84,7 @@ eq bad.type "$(code -X POST -H 'Content-Type: text/plain' --data x "$URL/api/v0/
 eq bad.json "$(code -X POST -H 'Content-Type: application/json' --data '{"streamId":"k"}' "$URL/api/v0/requests")" 400
 eq bad.car "$(code -X POST -H 'Content-Type: application/vnd.ipld.car' --data-binary 'not a car' "$URL/api/v0/requests")" 400
 eq bad.method "$(code -X DELETE "$URL/api/v0/requests")" 405
-eq chunked "$(code -X POST -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data '{}' "$URL/api/v0/requests") $(jq -r .error "$T/body")" \
-    "400 invalid anchor request: the request needs streamId and cid strings"
+eq chunked "$(code -X POST -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data '{}' "$URL/api/v0/requests")" 501
 head -c 2000000 /dev/zero >"$T/big"
 eq too.big "$(code -X POST -H 'Content-Type: application/vnd.ipld.car' --data-binary @"$T/big" "$URL/api/v0/requests")" 413
 curl -sf -m 5 "$URL/api/v0/service-info/supported_chains" >/dev/null && ok "still serving" || bad "not serving after bad requests"

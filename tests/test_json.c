@@ -586,6 +586,8 @@ START_TEST(test_number_format_table)
     assert_number_text(5e-324, "5e-324");
     assert_number_text(-5e-324, "-5e-324");
     assert_number_text(1.7976931348623157e308, "1.7976931348623157e+308");
+    assert_number_text(9007199254740991.0, "9007199254740991");
+    assert_number_text(-1765150000123.0, "-1765150000123");
     assert_number_text(9007199254740992.0, "9007199254740992");
     assert_number_text(9007199254740993.0, "9007199254740992");
     assert_number_text(18446744073709551616.0, "18446744073709552000");

@@ -161,7 +161,7 @@ int cfs_cmd_cas(int argc, char **argv)
         "without them the service takes any request and listens on loopback only.\n"
         "--max-pending N: unfinished requests per requester (DID, else address; default 1000);\n"
         "--pending-ttl S: a request not anchored within S seconds fails (default 86400).\n"
-        "HTTP limits: --max-conns N connections at once (default 64; more wait), --max-per-ip N\n"
+        "HTTP limits: --max-conns N connections at once (default 64; more get 503), --max-per-ip N\n"
         "from one address (default 32; more are closed), --conn-timeout S idle seconds before a\n"
         "connection is closed (default 10), --max-body BYTES per request (default 1048576; 413).\n"
         "SIGUSR1 runs a batch now. Runs until SIGINT or SIGTERM.";

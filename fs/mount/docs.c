@@ -1553,6 +1553,17 @@ bool cfs_content_present(cfs_fs *fs, cfs_doc *doc)
     return present;
 }
 
+bool cfs_content_dirty(cfs_fs *fs, cfs_doc *doc)
+{
+    bool dirty;
+
+    (void)fs;
+    pthread_mutex_lock(&doc->lock);
+    dirty = doc->dirty && doc->have_w;
+    pthread_mutex_unlock(&doc->lock);
+    return dirty;
+}
+
 int cfs_content_open(cfs_fs *fs, cfs_doc *d, bool write, bool trunc, bool created, bool *keep_cache)
 {
     const char *data;

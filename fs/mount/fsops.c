@@ -1455,9 +1455,11 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     if (!h) {
         /* no_open: a close without a handle commits when the closing
          * process is one that wrote since the last commit (the process
-         * stands for the handle); scratch data is in its file already */
+         * stands for the handle); scratch data is in its file already.
+         * A reader's close (nothing to commit: the cached read's one
+         * trip) does not pay for finding its process. */
         e = cfs_ent_get(FS(req), ino);
-        if (e && e->kind == K_CONTENT)
+        if (e && e->kind == K_CONTENT && cfs_content_dirty(FS(req), e->doc))
             rc = cfs_content_flush(FS(req), e->doc, false, req_tgid(req));
     } else if (h->kind == K_SCRATCH) {
         int fd = dup(h->fd);

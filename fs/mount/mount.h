@@ -278,6 +278,9 @@ void cfs_docs_unmount(cfs_fs *fs);
 #define CFS_BY_HANDLE ((pid_t)-1)
 /* Whether content.json is there (it is absent a while after unlink). */
 bool cfs_content_present(cfs_fs *fs, cfs_doc *doc);
+/* Whether W holds what is not committed yet: only then may a close
+ * commit (a reader's close need not find out who closes). */
+bool cfs_content_dirty(cfs_fs *fs, cfs_doc *doc);
 /* An open: checks (-EROFS, -EACCES, -ENOENT), W made for a writer and
  * emptied for trunc or created; *keep_cache: the bytes are the ones the
  * last open showed. A writer's handle is counted until
