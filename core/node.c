@@ -1264,19 +1264,40 @@ static int model_state(cer_node *node, cer_state **out, const cer_streamref *mod
 static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, bool rebase_ok,
                   const cJSON *content, int *status, cer_cid *tip);
 
-/* A MID's new content as js checks it before it writes: its size, then
- * the Model's schema (compiled once per Model: a Model's content is its
- * genesis's). */
-static int mid_check(const cer_streamref *model, const cer_state *mst, const cJSON *content)
+/* A stream's genesis payload for a relation check (cer_mid_genesis_fn):
+ * from the store, or the stream loaded first (from the network) as js
+ * loads a related document before it writes. */
+static int node_genesis(void *arg, const cer_streamref *id, cJSON **payload)
 {
-    char sid[CER_STREAMID_STR_MAX];
+    cer_node *node = arg;
+    cer_state *st = NULL;
+    cer_commit c;
     int rc;
 
-    if ((rc = cer_mid_content_check(NULL, content)) < 0)
+    *payload = NULL;
+    if ((rc = cer_commit_read(&c, node->store, &id->genesis)) == -ENOENT) {
+        if ((rc = cer_node_state(node, &st, id)) < 0)
+            return rc;
+        cer_state_free(st);
+        rc = cer_commit_read(&c, node->store, &id->genesis);
+    }
+    if (rc < 0)
         return rc;
+    *payload = c.payload;
+    c.payload = NULL;
+    cer_commit_free(&c);
+    return 0;
+}
+
+/* A MID's new content as js checks it before it writes: its size, the
+ * Model's schema, its relations (cer_mid_check). */
+static int mid_check(cer_node *node, const cer_streamref *model, const cer_state *mst, const cJSON *content)
+{
+    cer_mid_genesis_fn g = {node_genesis, node};
+    char sid[CER_STREAMID_STR_MAX];
+
     cer_streamref_to_string(sid, sizeof sid, model);
-    return cer_schema_cache_validate(sid, CER_SCHEMA_MODEL, cJSON_GetObjectItemCaseSensitive(mst->content, "schema"),
-                                     content);
+    return cer_mid_check(sid, mst->content, content, NULL, node->store, &g);
 }
 
 int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content)
@@ -1295,7 +1316,7 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     if ((rc = model_state(node, &mst, model)) < 0)
         return rc;
     rel = cer_model_account_relation(mst->content);
-    if (content && (rc = mid_check(model, mst, content)) < 0)
+    if (content && (rc = mid_check(node, model, mst, content)) < 0)
         goto out;  /* refused before anything is made */
     if (rel && strcmp(rel, "list") == 0) {
         if (!content)
@@ -1344,7 +1365,7 @@ static int update_commit(cer_node *node, const cer_state *st, const cer_key *key
                : cer_tile_update(cb, key, &st->id.genesis, cer_state_tip(st), NULL, patch);
     if (!cJSON_IsString(m) || cer_streamref_parse(&model, m->valuestring) < 0)
         return cer_err(-EINVAL, "update: the document names no model");
-    if ((rc = model_state(node, &mst, &model)) == 0 && (rc = mid_check(&model, mst, content)) == 0)
+    if ((rc = model_state(node, &mst, &model)) == 0 && (rc = mid_check(node, &model, mst, content)) == 0)
         rc = cer_mid_update(cb, key, &st->id.genesis, cer_state_tip(st), patch);
     cer_state_free(mst);
     return rc;
