@@ -40,6 +40,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "error.h"
+#include "eth.h"
 #include "eventlog.h"
 #include "fileio.h"
 #include "flatfs.h"
@@ -747,6 +748,33 @@ static int node_check(void *arg, const cer_anchor_proof *proof, int64_t *timesta
     return CER_CHECK_UNVERIFIED;
 }
 
+/* The node's ERC-1271 check (cer_anchor_checker.erc1271): on its
+ * --eth-rpc, when that is the chain the account names. */
+static int node_erc1271(void *arg, const char *chain_ref, const char *contract, const uint8_t *msg, size_t msglen,
+                        const uint8_t *sig, size_t siglen)
+{
+    check_ctx *cx = arg;
+    char url[sizeof cx->node->eth_rpc], want[24];
+    cer_eth e = {.url = url};
+    uint64_t chain;
+    int rc;
+
+    pthread_mutex_lock(&cx->node->elock);
+    memcpy(url, cx->node->eth_rpc, sizeof url);
+    e.timeout = cx->node->check_timeout;
+    pthread_mutex_unlock(&cx->node->elock);
+    if (!url[0])
+        return cer_err(-ENOTSUP, "link proof by the ERC-1271 contract account %.140s: unverified (it needs a "
+                       "call to chain eip155:%s: --eth-rpc)", contract, chain_ref);
+    if ((rc = cer_eth_chain_id(&e, &chain)) < 0)
+        return cer_err_wrap(rc, "ERC-1271 check");
+    snprintf(want, sizeof want, "%llu", (unsigned long long)chain);
+    if (strcmp(want, chain_ref) != 0)
+        return cer_err(-ENOTSUP, "link proof by the ERC-1271 contract account %.140s: unverified (on chain "
+                       "eip155:%s, the RPC serves eip155:%s)", contract, chain_ref, want);
+    return cer_eth_erc1271(&e, contract, msg, msglen, sig, siglen);
+}
+
 static bool checks_on(cer_node *node)
 {
     bool on;
@@ -791,6 +819,7 @@ static int node_latest(void *arg, const cer_streamref *id, cer_state **out)
 static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id)
 {
     *cx = (check_ctx){node, id, 0, {node_check, cx, node_latest}};
+    cx->chk.erc1271 = node_erc1271;
     cer_load_begin(&cx->load, &node->loads, id, &cx->chk);
     return &cx->chk;
 }

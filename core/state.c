@@ -659,6 +659,7 @@ typedef struct change {
     cJSON *content, *metadata;
     int signature;
     char author[CER_DID_MAX];
+    const cer_anchor_checker *chk;  /* the load's checker, or NULL */
 } change;
 
 /* The log entry of an applied genesis or data commit c. */
@@ -1029,7 +1030,7 @@ static int caip10_update(change *ch, const cer_state *st, const cer_commit *c, c
     (void)header;
     if (c->is_signed)
         return cer_err(-EINVAL, "a Caip10Link update is a link proof, not a signed commit");
-    return cer_caip10_update(&ch->content, &ch->metadata, st, data);
+    return cer_caip10_update(&ch->content, &ch->metadata, st, data, ch->chk);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1214,7 +1215,7 @@ static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_com
 static int apply_data(cer_state *st, const cer_commit *c, cer_store *store, const cer_anchor_checker *chk)
 {
     const stream_rules *rules = rules_for(st->id.type);
-    change ch = {0};
+    change ch = {.chk = chk};
     int rc;
 
     if (!rules)

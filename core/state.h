@@ -83,6 +83,12 @@ typedef struct cer_anchor_checker {
      * CER_PROGRESS_MS, and once more when each phase ends. */
     void (*progress)(void *arg, size_t fetched, size_t verified, size_t total);
     void *progress_arg;
+    /* Optional: an ERC-1271 contract's verdict on a Caip10Link proof
+     * (cer_eth_erc1271 on the chain eip155:<chain_ref>): 1 valid, 0 not,
+     * -ENOTSUP when the caller has no RPC for that chain. Without it such
+     * proofs are refused as unverifiable. */
+    int (*erc1271)(void *arg, const char *chain_ref, const char *contract, const uint8_t *msg, size_t msglen,
+                   const uint8_t *sig, size_t siglen);
 } cer_anchor_checker;
 
 #define CER_PROGRESS_MS 200
