@@ -29,7 +29,7 @@
 #     with the CLI: js loads each by StreamID (a CLI sync serves them) with
 #     the same content and log.
 #  8. js -> ceramicfs: a Model, a Model with a document relation, MIDs of
-#     both (tests/interop/mid.mjs) load in the mount with js's content; the
+#     both (tile.mjs model/mid/replace) load in the mount with js's content; the
 #     CLI refuses saves breaking the schema or the relation with js's own
 #     message and js keeps the old content; a Caip10Link js made with an
 #     ethers wallet shows js's DID in `ceramicfs show` and the mount.
@@ -267,22 +267,21 @@ kill "$PX" 2>/dev/null; wait "$PX" 2>/dev/null
 # js gives for the same save (js refuses it too), and js keeps the old
 # content. A Caip10Link js makes with an ethers wallet shows js's DID in
 # `ceramicfs show` and in the mount.
-MIDJS="node $HERE/interop/mid.mjs"
 export SEED; SEED=$(tr -d '\n' <"$T/sx.key")
 XDID=$(tile did | jq -r .did)
 # (renamed: part 7's Model, same definition and key, would be the same stream)
-MA=$($MIDJS model "$(jq -c '.models[0].definition | .name = "Note from js"' "$V")" 2>>"$T/mid.err" | jq -r .streamId)
+MA=$(tile model "$(jq -c '.models[0].definition | .name = "Note from js"' "$V")" | jq -r .streamId)
 DEF_R=$(jq -nc --arg a "$MA" '{version: "2.0", name: "Reply", interface: false, implements: [],
     accountRelation: {type: "list"}, relations: {note: {type: "document", model: $a}},
     schema: {"$schema": "https://json-schema.org/draft/2020-12/schema", type: "object",
              properties: {text: {type: "string"}, note: {type: "string", maxLength: 100}},
              required: ["text", "note"], additionalProperties: false}}')
-MR=$($MIDJS model "$DEF_R" 2>>"$T/mid.err" | jq -r .streamId)
-A1=$($MIDJS create "$MA" '{"title":"from js","n":1}' 2>>"$T/mid.err" | jq -r .streamId)
-R1=$($MIDJS create "$MR" "{\"text\":\"a reply\",\"note\":\"$A1\"}" 2>>"$T/mid.err" | jq -r .streamId)
-J=$($MIDJS replace "$A1" '{"title":"from js","n":2,"body":"b"}' 2>>"$T/mid.err")
+MR=$(tile model "$DEF_R" | jq -r .streamId)
+A1=$(tile mid "$MA" '{"title":"from js","n":1}' | jq -r .streamId)
+R1=$(tile mid "$MR" "{\"text\":\"a reply\",\"note\":\"$A1\"}" | jq -r .streamId)
+J=$(tile replace "$A1" '{"title":"from js","n":2,"body":"b"}')
 case "$MA $MR $A1 $R1" in kjzl6hvfrbw6c*" "kjzl6hvfrbw6c*" "kjzl6kcym7w8y*" "kjzl6kcym7w8y*)
-    ok "js made Models $MA $MR and MIDs $A1 $R1" ;; *) bad "js models: '$MA $MR $A1 $R1' $(tail -5 "$T/mid.err")" ;; esac
+    ok "js made Models $MA $MR and MIDs $A1 $R1" ;; *) bad "js models: '$MA $MR $A1 $R1' $(tail -5 "$T/tile.err")" ;; esac
 eq js.mid.updated "$(printf '%s' "$J" | jq -c .content.n)" 2
 for s in "$MA" "$MR" "$A1" "$R1"; do
     JC=$(tile stream "$s" | jq -cS .content)
@@ -299,7 +298,7 @@ done
 EXPECTED_ERRORS='Validation Error: data/title must be string|Relation on field note points to Stream'
 refused() { # what stream content
     if fsmsg=$(printf '%s' "$3" | $CFS update $X "$2" 2>&1 >/dev/null); then bad "$1: the CLI saved it"; fi
-    jsmsg=$($MIDJS replace "$2" "$3" 2>&1 | sed -n 's/.*{"error":"\(.*\)"}.*/\1/p' | head -1)
+    jsmsg=$(tile replace "$2" "$3" | jq -r '.rejected // empty')
     case "$jsmsg" in "") bad "$1: js did not refuse it" ;; esac
     eq "$1.same.message" "${fsmsg#*update: -: }" "$jsmsg"
 }
@@ -311,11 +310,11 @@ eq refuse.js.kept.schema "$(tile stream "$A1" | jq -cS .content)" "$OLD_A1"
 eq refuse.js.kept.relation "$(tile stream "$R1" | jq -cS .content)" "$OLD_R1"
 eq refuse.js.logged "$(grep 'ERROR' "$T/ceramic/ceramic.log" | grep -cE "$EXPECTED_ERRORS")" 2
 # a Caip10Link made in js with an ethers wallet
-export ETH_KEY; ETH_KEY=0x$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-J=$($MIDJS link "$XDID" 2>>"$T/mid.err")
-unset ETH_KEY
+export LINK_KEY; LINK_KEY=0x$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+J=$(tile link "$XDID")
+unset LINK_KEY
 LSID=$(printf '%s' "$J" | jq -r .streamId)
-case "$LSID" in k2t6wy*) ok "js linked $(printf '%s' "$J" | jq -r .account) to $XDID: $LSID" ;; *) bad "js link: '$J' $(tail -5 "$T/mid.err")" ;; esac
+case "$LSID" in k2t6wy*) ok "js linked $(printf '%s' "$J" | jq -r .account) to $XDID: $LSID" ;; *) bad "js link: '$J' $(tail -5 "$T/tile.err")" ;; esac
 if until_ok 40 cli_has "$LSID" "\"$XDID\""; then ok "ceramicfs show: the link's DID is js's"; else
     bad "cli show $LSID: $($CFS show $X $Q "$LSID" 2>&1 | tail -2)"; fi
 link_fs() { [ "$(jq -c . "$M/$LSID/content.json" 2>/dev/null)" = "\"$XDID\"" ]; }
