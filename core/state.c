@@ -1102,15 +1102,20 @@ int cer_tile_schema_check(cer_store *store, const cJSON *metadata, const cJSON *
 }
 
 /* A stream's genesis payload from store (cer_mid_genesis_fn): 1 when the
- * store does not have it (not held, or not fetched in time). */
+ * store cannot get it (not held, not fetched in time, IPFS unreachable):
+ * a relation left unchecked, as a Model the loader does not hold. */
 static int store_genesis(void *arg, const cer_streamref *id, cJSON **payload)
 {
     cer_commit c;
     int rc = cer_commit_read(&c, arg, &id->genesis);
 
     *payload = NULL;
+    if (rc == -ENOENT || rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -EHOSTUNREACH || rc == -EREMOTEIO) {
+        cer_errclear();
+        return 1;
+    }
     if (rc < 0)
-        return rc == -ENOENT || rc == -ETIMEDOUT ? (cer_errclear(), 1) : rc;
+        return rc;
     *payload = c.payload;
     c.payload = NULL;
     cer_commit_free(&c);

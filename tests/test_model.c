@@ -590,6 +590,22 @@ START_TEST(node_relations)
         ck_assert_msg(strstr(cer_errmsg(), "Relation on field a"), "%s", cer_errmsg());
         cer_commit_blocks_free(&cb);
         cJSON_Delete(c);
+        again = a1;
+        again.genesis.digest[3] ^= 1;  /* a MID nobody has */
+        sid_of(a1s, &again);
+        snprintf(text, sizeof text, "{\"a\":\"%s\"}", a1s);
+        c = json(text);
+        ck_assert_int_eq(cer_mid_unique(unique), 0);
+        ck_assert_int_eq(cer_mid_genesis(&cb, &key, NULL, &rm, unique, c), 0);
+        ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &cb), 0);
+        again = (cer_streamref){.type = CER_STREAM_MID, .genesis = *cer_commit_cid(&cb)};
+        ck_assert_msg(cer_node_learn_tip(node, &again, &again.genesis) >= 0, "%s", cer_errmsg());
+        /* ... but this node, writing, must find it (js loads it first) */
+        cJSON_AddStringToObject(c, "who", "changed");
+        ck_assert_int_lt(cer_node_update(node, &again, c), 0);
+        ck_assert_msg(strstr(cer_errmsg(), "relation on field a"), "%s", cer_errmsg());
+        cer_commit_blocks_free(&cb);
+        cJSON_Delete(c);
     }
 #undef REFUSED
 #undef MID
