@@ -11,10 +11,12 @@
  * The genesis is {header: {controllers: ["<address>@<chain>"], family:
  * "caip10-<chain>"}}, unsigned; an update is the DAG-CBOR commit {data:
  * LinkProof, prev, id}, the proof {version, type, message, signature,
- * account, timestamp?}. Only eip155 proofs by an externally owned account
- * (type "ethereum-eoa", EIP-191 personal_sign) are verified; ERC-1271
- * contract proofs need a chain call and other chains their own schemes:
- * those are refused (-ENOTSUP) rather than trusted.
+ * account, timestamp?}. Only eip155 proofs are verified: by an externally
+ * owned account (type "ethereum-eoa", EIP-191 personal_sign) here, by a
+ * contract account (type "erc1271") through the loader's eth_call of the
+ * legacy isValidSignature(bytes,bytes) (magic 0x20c13b0b) as js makes it;
+ * with no RPC for its chain, and for other chains' schemes, the proof is
+ * refused (-ENOTSUP) rather than trusted.
  * Like js, the proof's timestamp field is not part of what is signed.
  *
  * It also makes them, for an Ethereum key the user holds, as
@@ -27,6 +29,8 @@
 #include "caip10.h"
 #include "eip191.h"
 #include "error.h"
+#include "multibase.h"
+#include "state.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -202,21 +206,33 @@ static int unhex_sig(uint8_t sig[65], size_t *len, const char *s)
     return 0;
 }
 
-/* ethers' verifyMessage: the signer of the message's UTF-8, U+0000 held
- * here as C0 80 (see ceramic.h) signed as the byte 00. */
+/* The message's UTF-8 bytes as js encodes them, U+0000 held here as
+ * C0 80 (see ceramic.h) the byte 00; caller frees. */
+static uint8_t *message_bytes(const char *message, size_t *n)
+{
+    size_t len = strlen(message);
+    uint8_t *m = malloc(len + 1);
+
+    *n = 0;
+    if (!m)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        bool nul = (unsigned char)message[i] == 0xc0 && (unsigned char)message[i + 1] == 0x80;
+        m[(*n)++] = nul ? 0 : (uint8_t)message[i];
+        i += nul;
+    }
+    return m;
+}
+
+/* ethers' verifyMessage: the signer of the message's UTF-8. */
 static int recover(char signer[CER_ETH_ADDRESS_MAX], const char *message, const uint8_t *sig, size_t siglen)
 {
-    size_t len = strlen(message), n = 0;
-    uint8_t *m = malloc(len + 1);
+    size_t n;
+    uint8_t *m = message_bytes(message, &n);
     int rc;
 
     if (!m)
         return cer_err(-ENOMEM, "caip10: out of memory");
-    for (size_t i = 0; i < len; i++) {
-        bool nul = (unsigned char)message[i] == 0xc0 && (unsigned char)message[i + 1] == 0x80;
-        m[n++] = nul ? 0 : (uint8_t)message[i];
-        i += nul;
-    }
     rc = cer_eip191_recover(signer, m, n, sig, siglen);
     free(m);
     return rc;
@@ -226,6 +242,33 @@ static int recover(char signer[CER_ETH_ADDRESS_MAX], const char *message, const 
 static bool version_is(const cJSON *v, double want)
 {
     return cJSON_IsNumber(v) && v->valuedouble == want;
+}
+
+/* toV2Proof: the account of a proof of a version other than 2, from
+ * the fields of version 1 (address, chainId), else address (for an EOA
+ * proof the signer, for a contract's none). */
+static int to_v2(account *a, const cJSON *proof, const char *address)
+{
+    const cJSON *addr = get(proof, "address"), *chain = get(proof, "chainId");
+    char ref[40];
+
+    if (version_is(get(proof, "version"), 1))
+        address = cJSON_IsString(addr) ? addr->valuestring : "";
+    if (!truthy(chain))
+        snprintf(ref, sizeof ref, "1");
+    else if (cJSON_IsString(chain))
+        snprintf(ref, sizeof ref, "%s", chain->valuestring);
+    else if (cJSON_IsNumber(chain) && chain->valuedouble > 0 && chain->valuedouble < 1e15 &&
+             chain->valuedouble == floor(chain->valuedouble))
+        snprintf(ref, sizeof ref, "%.0f", chain->valuedouble);
+    else
+        return cer_err(-EINVAL, "link proof: unsupported chainId");
+    memset(a, 0, sizeof *a);
+    if (set_part(a->address, 129, address, strlen(address), 1, "-.%") < 0 ||
+        set_part(a->ref, 33, ref, strlen(ref), 1, "-_") < 0)
+        return cer_err(-EKEYREJECTED, "Invalid proof for signed commit (version-1 proof without an address)");
+    snprintf(a->ns, sizeof a->ns, "eip155");
+    return 0;
 }
 
 /* The account of an EOA proof once verified (toV2Proof for versions other
@@ -242,30 +285,53 @@ static int verify_eoa(account *a, const cJSON *proof, const char *message)
         return cer_err(-EKEYREJECTED, "link proof: no signature");
     if ((rc = unhex_sig(sig, &siglen, sigv->valuestring)) < 0 || (rc = recover(signer, message, sig, siglen)) < 0)
         return cer_err_wrap(rc, "link proof");
-    if (!version_is(version, 2)) {  /* toV2Proof */
-        const cJSON *addr = get(proof, "address"), *chain = get(proof, "chainId");
-        const char *address = version_is(version, 1) ? (cJSON_IsString(addr) ? addr->valuestring : "") : signer;
-        char ref[40];
-
-        if (!truthy(chain))
-            snprintf(ref, sizeof ref, "1");
-        else if (cJSON_IsString(chain))
-            snprintf(ref, sizeof ref, "%s", chain->valuestring);
-        else if (cJSON_IsNumber(chain) && chain->valuedouble > 0 && chain->valuedouble < 1e15 &&
-                 chain->valuedouble == floor(chain->valuedouble))
-            snprintf(ref, sizeof ref, "%.0f", chain->valuedouble);
-        else
-            return cer_err(-EINVAL, "link proof: unsupported chainId");
-        memset(a, 0, sizeof *a);
-        if (set_part(a->address, 129, address, strlen(address), 1, "-.%") < 0 ||
-            set_part(a->ref, 33, ref, strlen(ref), 1, "-_") < 0)
-            return cer_err(-EKEYREJECTED, "Invalid proof for signed commit (version-1 proof without an address)");
-        snprintf(a->ns, sizeof a->ns, "eip155");
-    }
+    if (!version_is(version, 2) && (rc = to_v2(a, proof, signer)) < 0)
+        return rc;
     if (strcmp(a->address, signer) != 0)  /* js compares with the lower-case signer, case and all */
         return cer_err(-EKEYREJECTED, "Invalid proof for signed commit: signed by %s, not by %.140s", signer,
                        a->address);
     return 0;
+}
+
+/* validateErc1271Link: the contract account's isValidSignature through
+ * chk->erc1271, on the chain the account names. */
+static int verify_erc1271(account *a, const cJSON *proof, const char *message, const cer_anchor_checker *chk)
+{
+    const cJSON *sigv = get(proof, "signature");
+    size_t hexlen, n;
+    uint8_t *sig = NULL, *m = NULL;
+    char *lower = NULL;
+    int rc, len;
+
+    if (!version_is(get(proof, "version"), 2) && (rc = to_v2(a, proof, "")) < 0)
+        return rc;
+    if (!chk || !chk->erc1271)
+        return cer_err(-ENOTSUP, "link proof by the ERC-1271 contract account %.140s: unverified (it needs a call "
+                       "to chain eip155:%s: --eth-rpc)", a->address, a->ref);
+    if (!cJSON_IsString(sigv) || strncmp(sigv->valuestring, "0x", 2) != 0 || (hexlen = strlen(sigv->valuestring + 2)) % 2)
+        return cer_err(-EKEYREJECTED, "link proof: signature is not 0x-hex");
+    if (!(lower = strdup(sigv->valuestring + 2)) || !(sig = malloc(hexlen / 2 + 1)) ||
+        !(m = message_bytes(message, &n))) {
+        rc = cer_err(-ENOMEM, "caip10: out of memory");
+        goto out;
+    }
+    for (char *c = lower; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    if ((len = cer_base_decode(sig, hexlen / 2 + 1, CER_BASE16, lower, hexlen)) < 0) {
+        rc = cer_err(-EKEYREJECTED, "link proof: signature is not 0x-hex");
+        goto out;
+    }
+    rc = chk->erc1271(chk->arg, a->ref, a->address, m, n, sig, (size_t)len);
+    if (rc == 0)
+        rc = cer_err(-EKEYREJECTED, "Invalid proof for signed commit: the contract %.140s on eip155:%s does not "
+                     "take the signature (isValidSignature)", a->address, a->ref);
+    else if (rc > 0)
+        rc = 0;
+out:
+    free(lower);
+    free(sig);
+    free(m);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -301,7 +367,8 @@ static int check_time(const cer_state *st, const cJSON *ts)
     return 0;
 }
 
-int cer_caip10_update(cJSON **content, cJSON **metadata, const cer_state *st, const cJSON *proof)
+int cer_caip10_update(cJSON **content, cJSON **metadata, const cer_state *st, const cJSON *proof,
+                      const cer_anchor_checker *chk)
 {
     const cJSON *acc = get(proof, "account"), *msg = get(proof, "message"), *type = get(proof, "type");
     const cJSON *ts = get(proof, "timestamp"), *version = get(proof, "version");
@@ -321,14 +388,15 @@ int cer_caip10_update(cJSON **content, cJSON **metadata, const cer_state *st, co
         return rc;
     if (cJSON_IsNumber(version) && version->valuedouble >= 2 && strcmp(a.ns, "eip155") != 0)
         return cer_err(-ENOTSUP, "link proof of chain namespace '%s': not verified here (only eip155)", a.ns);
-    if (cJSON_IsString(type) && strcmp(type->valuestring, "erc1271") == 0)
-        return cer_err(-ENOTSUP, "link proof by an ERC-1271 contract account %.140s: unverified (it needs a "
-                       "call to the chain)", a.address);
     if (!cJSON_IsString(msg))
         return cer_err(-EINVAL, "link proof: no message");
     if (ts && !cJSON_IsNumber(ts))
         return cer_err(-EINVAL, "link proof: timestamp is not a number");
-    if ((rc = verify_eoa(&a, proof, msg->valuestring)) < 0 || (rc = check_time(st, ts)) < 0)
+    if (cJSON_IsString(type) && strcmp(type->valuestring, "erc1271") == 0)
+        rc = verify_erc1271(&a, proof, msg->valuestring, chk);
+    else
+        rc = verify_eoa(&a, proof, msg->valuestring);
+    if (rc < 0 || (rc = check_time(st, ts)) < 0)
         return rc;
     /* toLegacyAccountId against the controller, both lower-cased */
     snprintf(legacy, sizeof legacy, "%s@%s:%s", a.address, a.ns, a.ref);

@@ -536,6 +536,23 @@ int cer_mid_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *ge
  * is at most CER_MID_CONTENT_MAX bytes (-EFBIG), valid against the
  * model's JSON Schema (-EINVAL, cer_errmsg() js's "Validation Error: ..."). */
 int cer_mid_content_check(const cJSON *model_def, const cJSON *content);
+/* The genesis payload ({data, header}, decoded; caller frees) of stream
+ * id, from wherever the caller keeps streams: 0, 1 when it has none to
+ * give (the relation is then left unchecked), or a negative errno. */
+typedef struct cer_mid_genesis_fn {
+    int (*fn)(void *arg, const cer_streamref *id, cJSON **payload);
+    void *arg;
+} cer_mid_genesis_fn;
+/* A MID's (new) content against its Model's relations (the definition's
+ * "relations", may be NULL; model_id the Model's StreamID, for messages),
+ * as js-ceramic 2.44 checks them on every genesis and data commit: a field
+ * of a relation of type document, when set and not null, holds the
+ * StreamID of a MID whose Model is the relation's model (any Model when
+ * that is null) or a 2.0 Model that implements it. The MIDs and Models
+ * come from g (a MID's model is fixed by its genesis). -EINVAL with js's
+ * message when a relation does not hold. */
+int cer_mid_relations_check(const cJSON *relations, const char *model_id, const cJSON *content,
+                            const cer_mid_genesis_fn *g);
 
 /* Caip10Link (caip10.c) for an Ethereum key the user holds, as
  * stream-caip10-link 2.34 and blockchain-utils-linking 2.23 make it: the

@@ -153,6 +153,64 @@ int cer_eth_chain_id(cer_eth *e, uint64_t *chain)
     return rc;
 }
 
+/* ---- ERC-1271 ---- */
+
+/* A 32-byte ABI word holding v, big-endian, as hex at out. */
+static char *abi_word(char *out, size_t v)
+{
+    sprintf(out, "%064zx", v);
+    return out + 64;
+}
+
+/* The ABI tail of a bytes value: its length, then p padded to 32 bytes. */
+static char *abi_bytes(char *out, const uint8_t *p, size_t n)
+{
+    out = abi_word(out, n);
+    for (size_t i = 0; i < (n + 31) / 32 * 32; i++)
+        out += sprintf(out, "%02x", i < n ? p[i] : 0);
+    return out;
+}
+
+int cer_eth_erc1271(cer_eth *e, const char *contract, const uint8_t *msg, size_t msglen, const uint8_t *sig,
+                    size_t siglen)
+{
+    size_t mpad = (msglen + 31) / 32 * 32, spad = (siglen + 31) / 32 * 32;
+    size_t hexlen = 2 * (4 + 32 * 4 + mpad + spad);
+    char *params = malloc(hexlen + 200), *p;
+    const char *v;
+    cJSON *r = NULL;
+    int rc;
+
+    if (!params)
+        return cer_err(-ENOMEM, "eth: out of memory");
+    if (strlen(contract) != 42 || strncmp(contract, "0x", 2) != 0 ||
+        strspn(contract + 2, "0123456789abcdefABCDEF") != 40) {
+        free(params);
+        return cer_err(-EINVAL, "ERC-1271: '%.60s' is not a contract address", contract);
+    }
+    p = params + sprintf(params, "[{\"to\":\"%s\",\"data\":\"0x%08x", contract, CER_ERC1271_MAGIC);
+    p = abi_word(p, 64);                      /* offset of the message */
+    p = abi_word(p, 64 + 32 + mpad);          /* offset of the signature */
+    p = abi_bytes(p, msg, msglen);
+    p = abi_bytes(p, sig, siglen);
+    strcpy(p, "\"},\"latest\"]");
+    rc = cer_eth_call(e, "eth_call", params, &r);
+    free(params);
+    if (rc == -EREMOTEIO && strstr(cer_errmsg(), "revert")) {
+        cer_errclear();
+        return 0;  /* the contract refused */
+    }
+    if (rc < 0)
+        return cer_err_wrap(rc, "ERC-1271 isValidSignature on %s", contract);
+    /* a bytes4 return value: the first word of what comes back, its
+     * first 4 bytes (ethers' decoding) */
+    v = cJSON_IsString(r) ? r->valuestring : "";
+    rc = strncmp(v, "0x", 2) == 0 && strlen(v) >= 66 && strspn(v + 2, "0123456789abcdefABCDEF") == strlen(v + 2) &&
+         strncasecmp(v + 2, "20c13b0b", 8) == 0;
+    cJSON_Delete(r);
+    return rc;
+}
+
 /* ---- the anchor transaction ---- */
 
 /* The transaction input carrying root: v1 anchorDagCbor(bytes32) or v0 raw

@@ -43,6 +43,15 @@ int cer_eth_call(cer_eth *e, const char *method, const char *params, cJSON **res
 /* eth_chainId. */
 int cer_eth_chain_id(cer_eth *e, uint64_t *chain);
 
+/* The legacy ERC-1271 check js-ceramic's blockchain-utils-validation
+ * makes for a contract account's link proof: eth_call at the latest
+ * block of isValidSignature(bytes message, bytes signature) on contract
+ * (0x + 40 hex digits), the message the proof's UTF-8 bytes. 1 when it
+ * returns the magic value 0x20c13b0b, 0 when it returns something else
+ * (or reverts), negative when the chain does not answer. */
+#define CER_ERC1271_MAGIC 0x20c13b0bu
+int cer_eth_erc1271(cer_eth *e, const char *contract, const uint8_t *msg, size_t msglen, const uint8_t *sig,
+                    size_t siglen);
 /* Record root on the chain: a transaction from `from` (NULL: the first
  * of eth_accounts) calling anchorDagCbor(bytes32 root) on the CIP-110
  * contract, or with raw the v0 form (data 0x0f || root CID, to itself);

@@ -42,6 +42,7 @@
 #include "error.h"
 #include "strmap.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -216,12 +217,24 @@ static bool decimal_shortest_at(decimal *dec, double d, int k)
 }
 
 /* The fewest digits that read back as d > 0 (Number::toString's k, n and
- * s). Whether k digits suffice is monotonic in k, so bisect; 17 always do. */
+ * s). Whether k digits suffice is monotonic in k, so bisect; 17 always do.
+ * First 15: a decimal of k <= 15 digits that reads back as d is within
+ * half an ulp of it (< 1.2e-16 relative), far inside half a unit of the
+ * 15th digit (>= 5e-16), so it is d rounded to 15 digits, trailing zeros
+ * dropped; when that does not read back, 16 or 17 digits are needed.
+ * (Normal doubles only: a subnormal's ulp is larger.) */
 static void decimal_shortest(decimal *dec, double d)
 {
-    int lo = 1, hi = 17;
+    int lo = 16, hi = 17;
+    bool found = false;
 
-    while (lo < hi) {
+    if (d >= DBL_MIN) {  /* normal: subnormals have fewer significant bits */
+        decimal_nearest(dec, d, 15);
+        found = decimal_value(dec) == d;
+    } else {
+        lo = 1;
+    }
+    while (!found && lo < hi) {
         int mid = (lo + hi) / 2;
 
         if (decimal_shortest_at(dec, d, mid))
@@ -229,7 +242,8 @@ static void decimal_shortest(decimal *dec, double d)
         else
             lo = mid + 1;
     }
-    decimal_shortest_at(dec, d, lo);
+    if (!found)
+        decimal_shortest_at(dec, d, lo);
     while (dec->k > 1 && dec->digits[dec->k - 1] == '0')  /* after a carry */
         dec->k--;
 }

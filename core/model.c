@@ -26,7 +26,8 @@
  *
  * JSON Schema: js validates a Model's schema against the draft 2020-12
  * meta-schema (Ajv, strict) and every MID content against its Model's
- * schema: model_schema_hook and cer_mid_content_check, with jsonschema.c.
+ * schema: model_schema_hook and cer_mid_content_check, with jsonschema.c;
+ * and every MID's document relations: cer_mid_relations_check.
  */
 #include "ceramic.h"
 #include "commit.h"
@@ -428,8 +429,7 @@ int cer_mid_update(cer_commit_blocks *out, const cer_key *key, const cer_cid *ge
  *   2. the Model's schema (Ajv 2020, strict, allErrors), when model_def
  *      is given: -EINVAL with js's "Validation Error: data/... must be
  *      ..." message;
- *   3. document relations (the related MID's model; needs the network):
- *      not done. */
+ *   3. document relations: cer_mid_relations_check. */
 int cer_mid_content_check(const cJSON *model_def, const cJSON *content)
 {
     cer_schema *s = NULL;
@@ -453,4 +453,96 @@ int cer_mid_content_check(const cJSON *model_def, const cJSON *content)
     rc = cer_schema_validate(s, content, NULL, NULL);
     cer_schema_free(s);
     return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Relations                                                            */
+/* ------------------------------------------------------------------ */
+
+/* The model StreamID a MID's genesis payload names (header.model). */
+static int genesis_model(char out[CER_STREAMID_STR_MAX], const cJSON *payload)
+{
+    uint8_t b[CER_STREAMID_BYTES_MAX];
+    cer_streamref ref;
+    int n = cer_json_get_bytes(b, sizeof b, get(get(payload, "header"), "model"));
+
+    if (n < 0 || cer_streamref_from_bytes(&ref, b, (size_t)n) < 0 || ref.is_commit ||
+        cer_streamref_to_string(out, CER_STREAMID_STR_MAX, &ref) < 0)
+        return cer_err(-EINVAL, "its genesis names no model");
+    return 0;
+}
+
+/* Whether the Model found (its genesis payload) is a 2.0 Model that
+ * implements the interface expected. */
+static bool implements(const cJSON *model_payload, const char *expected)
+{
+    const cJSON *def = get(model_payload, "data"), *v = get(def, "version"), *impl = get(def, "implements"), *it;
+
+    if (!cJSON_IsString(v) || strcmp(v->valuestring, "1.0") == 0 || !cJSON_IsArray(impl))
+        return false;
+    cJSON_ArrayForEach(it, impl)
+        if (cJSON_IsString(it) && strcmp(it->valuestring, expected) == 0)
+            return true;
+    return false;
+}
+
+/* One document relation: field holds value, which must name a MID of the
+ * model expected (NULL: of any model). */
+static int check_relation(const char *field, const cJSON *value, const char *expected, const char *model_id,
+                          const cer_mid_genesis_fn *g)
+{
+    char sid[CER_STREAMID_STR_MAX], found[CER_STREAMID_STR_MAX];
+    const char *type;
+    cer_streamref ref, found_ref;
+    cJSON *payload = NULL;
+    int rc;
+
+    if (!cJSON_IsString(value) || cer_streamref_parse(&ref, value->valuestring) < 0 || ref.is_commit)
+        return cer_err(-EINVAL, "Error while parsing relation from field %.100s: Invalid StreamID: %.120s", field,
+                       cJSON_IsString(value) ? value->valuestring : "not a string");
+    cer_streamref_to_string(sid, sizeof sid, &ref);
+    if (ref.type != CER_STREAM_MID)
+        return cer_err(-EINVAL, "StreamID %s does not refer to a 'MID' stream, but to a %s", sid,
+                       (type = cer_stream_type_name(ref.type)) ? type : "stream of an unknown type");
+    if ((rc = g->fn(g->arg, &ref, &payload)) != 0)
+        return rc < 0 ? cer_err_wrap(rc, "relation on field %.100s: %s", field, sid) : 0;
+    rc = genesis_model(found, payload);
+    cJSON_Delete(payload);
+    if (rc < 0)
+        return cer_err_wrap(rc, "relation on field %.100s: %s", field, sid);
+    if (!expected || strcmp(found, expected) == 0)
+        return 0;
+    /* another Model: one that implements the expected interface will do */
+    if (cer_streamref_parse(&found_ref, found) < 0 || (rc = g->fn(g->arg, &found_ref, &payload)) < 0)
+        return cer_err_wrap(rc < 0 ? rc : -EINVAL, "relation on field %.100s: the Model %s", field, found);
+    if (rc == 0 && implements(payload, expected))
+        rc = 1;
+    cJSON_Delete(payload);
+    if (rc == 1)
+        return 0;
+    return cer_err(-EINVAL, "Relation on field %.100s points to Stream %s, which belongs to Model %s, but this "
+                   "Stream's Model (%s) specifies that this relation must be to a Stream in the Model %s",
+                   field, sid, found, model_id, expected);
+}
+
+/* As ModelInstanceDocumentHandler._validateRelationsContent: for each
+ * relation of type document whose field the content sets (not null),
+ * the field must hold a StreamID (not a CommitID) of a MID, of the
+ * relation's model unless that is null, or of a Model implementing it. */
+int cer_mid_relations_check(const cJSON *relations, const char *model_id, const cJSON *content,
+                            const cer_mid_genesis_fn *g)
+{
+    const cJSON *it;
+    int rc;
+
+    if (!cJSON_IsObject(relations))
+        return 0;
+    cJSON_ArrayForEach(it, relations) {
+        const cJSON *value = get(content, it->string), *m = get(it, "model");
+        if (!is_type(it, "document") || !value || cJSON_IsNull(value))
+            continue;
+        if ((rc = check_relation(it->string, value, cJSON_IsString(m) ? m->valuestring : NULL, model_id, g)) < 0)
+            return rc;
+    }
+    return 0;
 }

@@ -40,6 +40,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "error.h"
+#include "eth.h"
 #include "eventlog.h"
 #include "fileio.h"
 #include "flatfs.h"
@@ -751,6 +752,33 @@ static int node_check(void *arg, const cer_anchor_proof *proof, int64_t *timesta
     return CER_CHECK_UNVERIFIED;
 }
 
+/* The node's ERC-1271 check (cer_anchor_checker.erc1271): on its
+ * --eth-rpc, when that is the chain the account names. */
+static int node_erc1271(void *arg, const char *chain_ref, const char *contract, const uint8_t *msg, size_t msglen,
+                        const uint8_t *sig, size_t siglen)
+{
+    check_ctx *cx = arg;
+    char url[sizeof cx->node->eth_rpc], want[24];
+    cer_eth e = {.url = url};
+    uint64_t chain;
+    int rc;
+
+    pthread_mutex_lock(&cx->node->elock);
+    memcpy(url, cx->node->eth_rpc, sizeof url);
+    e.timeout = cx->node->check_timeout;
+    pthread_mutex_unlock(&cx->node->elock);
+    if (!url[0])
+        return cer_err(-ENOTSUP, "link proof by the ERC-1271 contract account %.140s: unverified (it needs a "
+                       "call to chain eip155:%s: --eth-rpc)", contract, chain_ref);
+    if ((rc = cer_eth_chain_id(&e, &chain)) < 0)
+        return cer_err_wrap(rc, "ERC-1271 check");
+    snprintf(want, sizeof want, "%llu", (unsigned long long)chain);
+    if (strcmp(want, chain_ref) != 0)
+        return cer_err(-ENOTSUP, "link proof by the ERC-1271 contract account %.140s: unverified (on chain "
+                       "eip155:%s, the RPC serves eip155:%s)", contract, chain_ref, want);
+    return cer_eth_erc1271(&e, contract, msg, msglen, sig, siglen);
+}
+
 static bool checks_on(cer_node *node)
 {
     bool on;
@@ -795,6 +823,7 @@ static int node_latest(void *arg, const cer_streamref *id, cer_state **out)
 static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id)
 {
     *cx = (check_ctx){node, id, 0, {node_check, cx, node_latest}};
+    cx->chk.erc1271 = node_erc1271;
     cer_load_begin(&cx->load, &node->loads, id, &cx->chk);
     return &cx->chk;
 }
@@ -1291,29 +1320,55 @@ static void describe_failures(const cer_schema_error *errors, size_t n)
     }
 }
 
-/* A MID's new content as js checks it before it writes: its size, then
- * the Model's schema (compiled once per Model: a Model's content is its
- * genesis's). */
-static int mid_check(const cer_streamref *model, const cer_state *mst, const cJSON *content)
+/* A stream's genesis payload for a relation check (cer_mid_genesis_fn):
+ * from the store, or the stream loaded first (from the network) as js
+ * loads a related document before it writes. */
+static int node_genesis(void *arg, const cer_streamref *id, cJSON **payload)
 {
-    char sid[CER_STREAMID_STR_MAX];
+    cer_node *node = arg;
+    cer_state *st = NULL;
+    cer_commit c;
+    int rc;
+
+    *payload = NULL;
+    if ((rc = cer_commit_read(&c, node->store, &id->genesis)) == -ENOENT) {
+        if ((rc = cer_node_state(node, &st, id)) < 0)
+            return rc;
+        cer_state_free(st);
+        rc = cer_commit_read(&c, node->store, &id->genesis);
+    }
+    if (rc < 0)
+        return rc;
+    *payload = c.payload;
+    c.payload = NULL;
+    cer_commit_free(&c);
+    return 0;
+}
+
+/* A MID's new content as js checks it before it writes: its size, the
+ * Model's schema, its relations (cer_mid_check). On a refusal by the
+ * schema, the failures are noted for the save's detail (the content is
+ * validated again for them, which only a refused save pays; the error
+ * message stays cer_mid_check's). */
+static int mid_check(cer_node *node, const cer_streamref *model, const cer_state *mst, const cJSON *content)
+{
+    cer_mid_genesis_fn g = {node_genesis, node};
+    char sid[CER_STREAMID_STR_MAX], msg[512];
     const cer_schema *s;
     cer_schema_error *errors = NULL;
     size_t n = 0;
     int rc;
 
-    if ((rc = cer_mid_content_check(NULL, content)) < 0)
-        return rc;
     cer_streamref_to_string(sid, sizeof sid, model);
-    if (cer_schema_cache_get(&s, sid, CER_SCHEMA_MODEL) < 0 &&
-        (rc = cer_schema_cache_add(&s, sid, CER_SCHEMA_MODEL,
-                                   cJSON_GetObjectItemCaseSensitive(mst->content, "schema"))) < 0)
+    if ((rc = cer_mid_check(sid, mst->content, content, NULL, node->store, &g)) != -EINVAL ||
+        cer_schema_cache_get(&s, sid, CER_SCHEMA_MODEL) < 0)
         return rc;
-    if ((rc = cer_schema_validate(s, content, &errors, &n)) == -EINVAL)
+    snprintf(msg, sizeof msg, "%s", cer_errmsg());
+    if (cer_schema_validate(s, content, &errors, &n) == -EINVAL)
         describe_failures(errors, n);
     cer_schema_errors_free(errors, n);
     cer_schema_cache_release(s);
-    return rc;
+    return cer_err(rc, "%s", msg);
 }
 
 int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content)
@@ -1333,7 +1388,7 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     if ((rc = model_state(node, &mst, model)) < 0)
         return rc;
     rel = cer_model_account_relation(mst->content);
-    if (content && (rc = mid_check(model, mst, content)) < 0)
+    if (content && (rc = mid_check(node, model, mst, content)) < 0)
         goto out;  /* refused before anything is made */
     if (rel && strcmp(rel, "list") == 0) {
         if (!content)
@@ -1433,7 +1488,7 @@ static int update_commit(cer_node *node, const cer_state *st, const cer_key *key
                : cer_tile_update(cb, key, &st->id.genesis, cer_state_tip(st), NULL, patch);
     if (!cJSON_IsString(m) || cer_streamref_parse(&model, m->valuestring) < 0)
         return cer_err(-EINVAL, "update: the document names no model");
-    if ((rc = model_state(node, &mst, &model)) == 0 && (rc = mid_check(&model, mst, content)) == 0)
+    if ((rc = model_state(node, &mst, &model)) == 0 && (rc = mid_check(node, &model, mst, content)) == 0)
         rc = cer_mid_update(cb, key, &st->id.genesis, cer_state_tip(st), patch);
     cer_state_free(mst);
     return rc;

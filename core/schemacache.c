@@ -3,7 +3,7 @@
  * reuse (see schemacache.h). A fixed table under one mutex: lookups are
  * CER_SCHEMA_CACHE_MAX string compares, nothing compiles under the lock.
  * A schema in use is never dropped; one never admitted (the table full
- * of schemas in use) is its caller's alone, freed by its release.
+ * of schemas in use) goes to a spill list, freed by its release.
  */
 #include "schemacache.h"
 #include "error.h"
@@ -17,13 +17,24 @@ typedef struct entry {
     char *key;            /* NULL: a free slot */
     unsigned mode;
     cer_schema *s;
+    cJSON *extra;         /* what the caller keeps with the schema, or NULL */
     unsigned refs;
     uint64_t used;        /* clock of the last get/add */
+    struct entry *next;   /* spill list only */
 } entry;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static entry table[CER_SCHEMA_CACHE_MAX];
+static entry *spill;      /* not admitted (the table full of schemas in use):
+                             their callers' alone, freed by their release */
 static uint64_t clock_now;
+
+static void entry_free(entry *e)
+{
+    free(e->key);
+    cer_schema_free(e->s);
+    cJSON_Delete(e->extra);
+}
 
 int cer_schema_cache_get(const cer_schema **out, const char *key, unsigned mode)
 {
@@ -59,53 +70,87 @@ static entry *free_slot(void)
             best = e;
     }
     if (best) {
-        free(best->key);
-        cer_schema_free(best->s);
+        entry_free(best);
         memset(best, 0, sizeof *best);
     }
     return best;
 }
 
-int cer_schema_cache_add(const cer_schema **out, const char *key, unsigned mode, const cJSON *schema)
+int cer_schema_cache_add(const cer_schema **out, const char *key, unsigned mode, const cJSON *schema,
+                         const cJSON *extra)
 {
-    cer_schema *s = NULL;
-    char *k;
-    entry *e;
+    entry n = {.mode = mode, .refs = 1}, *e;
     int rc;
 
     *out = NULL;
-    if ((rc = cer_schema_new(&s, schema, mode)) < 0)
+    if ((rc = cer_schema_new(&n.s, schema, mode)) < 0)
         return rc;
-    if (!(k = strdup(key))) {
-        cer_schema_free(s);
+    if (!(n.key = strdup(key)) || (extra && !(n.extra = cJSON_Duplicate(extra, true)))) {
+        entry_free(&n);
         return cer_err(-ENOMEM, "schema cache: out of memory");
     }
     pthread_mutex_lock(&lock);
     if ((e = free_slot())) {
-        *e = (entry){k, mode, s, 1, ++clock_now};
-        k = NULL;
+        n.used = ++clock_now;
+        *e = n;
+    } else if ((e = malloc(sizeof *e))) {
+        free(n.key);
+        n.key = NULL;  /* found by its schema only */
+        *e = n;
+        e->next = spill;
+        spill = e;
     }
     pthread_mutex_unlock(&lock);
-    free(k);  /* not admitted: s is the caller's alone, freed by its release */
-    *out = s;
+    if (!e) {
+        entry_free(&n);
+        return cer_err(-ENOMEM, "schema cache: out of memory");
+    }
+    *out = n.s;
     return 0;
+}
+
+/* The entry of s, in the table or the spill list (its link in *link).
+ * Under lock. */
+static entry *entry_of(const cer_schema *s, entry ***link)
+{
+    *link = NULL;
+    for (size_t i = 0; i < CER_SCHEMA_CACHE_MAX; i++)
+        if (table[i].key && table[i].s == s)
+            return &table[i];
+    for (*link = &spill; **link; *link = &(**link)->next)
+        if ((**link)->s == s)
+            return **link;
+    return NULL;
+}
+
+const cJSON *cer_schema_cache_extra(const cer_schema *s)
+{
+    entry **link, *e;
+    const cJSON *extra;
+
+    pthread_mutex_lock(&lock);
+    e = entry_of(s, &link);
+    extra = e ? e->extra : NULL;
+    pthread_mutex_unlock(&lock);
+    return extra;
 }
 
 void cer_schema_cache_release(const cer_schema *s)
 {
-    bool cached = false;
+    entry **link, *e, *gone = NULL;
 
     if (!s)
         return;
     pthread_mutex_lock(&lock);
-    for (size_t i = 0; i < CER_SCHEMA_CACHE_MAX && !cached; i++)
-        if (table[i].key && table[i].s == s) {
-            table[i].refs--;
-            cached = true;
-        }
+    if ((e = entry_of(s, &link)) && --e->refs == 0 && link) {
+        *link = e->next;
+        gone = e;
+    }
     pthread_mutex_unlock(&lock);
-    if (!cached)
-        cer_schema_free((cer_schema *)s);
+    if (gone) {
+        entry_free(gone);
+        free(gone);
+    }
 }
 
 int cer_schema_cache_validate(const char *key, unsigned mode, const cJSON *schema, const cJSON *instance)
@@ -113,7 +158,7 @@ int cer_schema_cache_validate(const char *key, unsigned mode, const cJSON *schem
     const cer_schema *s;
     int rc;
 
-    if (cer_schema_cache_get(&s, key, mode) < 0 && (rc = cer_schema_cache_add(&s, key, mode, schema)) < 0)
+    if (cer_schema_cache_get(&s, key, mode) < 0 && (rc = cer_schema_cache_add(&s, key, mode, schema, NULL)) < 0)
         return rc;
     rc = cer_schema_validate(s, instance, NULL, NULL);
     cer_schema_cache_release(s);

@@ -19,9 +19,13 @@
 /* The schema cached under key (the mode is part of the key), referenced
  * in *out until cer_schema_cache_release; -ENOENT when none. */
 int cer_schema_cache_get(const cer_schema **out, const char *key, unsigned mode);
-/* Compile schema (cer_schema_new) and cache it under key; *out as
- * cer_schema_cache_get gives it. Errors as cer_schema_new's. */
-int cer_schema_cache_add(const cer_schema **out, const char *key, unsigned mode, const cJSON *schema);
+/* Compile schema (cer_schema_new) and cache it under key, with a copy of
+ * extra (NULL: none; a Model's relations); *out as cer_schema_cache_get
+ * gives it. Errors as cer_schema_new's. */
+int cer_schema_cache_add(const cer_schema **out, const char *key, unsigned mode, const cJSON *schema,
+                         const cJSON *extra);
+/* The extra kept with s (NULL: none), valid while s is referenced. */
+const cJSON *cer_schema_cache_extra(const cer_schema *s);
 /* Drop the reference get or add gave (NULL: nothing). */
 void cer_schema_cache_release(const cer_schema *s);
 /* Validate instance (cer_schema_validate) against the schema cached

@@ -669,6 +669,7 @@ typedef struct change {
     cJSON *content, *metadata;
     int signature;
     char author[CER_DID_MAX];
+    const cer_anchor_checker *chk;  /* the load's checker, or NULL */
 } change;
 
 /* The log entry of an applied genesis or data commit c. */
@@ -1041,7 +1042,7 @@ static int caip10_update(change *ch, const cer_state *st, const cer_commit *c, c
     (void)header;
     if (c->is_signed)
         return cer_err(-EINVAL, "a Caip10Link update is a link proof, not a signed commit");
-    return cer_caip10_update(&ch->content, &ch->metadata, st, data);
+    return cer_caip10_update(&ch->content, &ch->metadata, st, data, ch->chk);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1102,7 +1103,7 @@ int cer_tile_schema_check(cer_store *store, const cJSON *metadata, const cJSON *
         if (rc < 0)
             rc = cer_err_wrap(rc, "schema document %.100s", key);
         else
-            rc = cer_schema_cache_add(&schema, key, CER_SCHEMA_TILE, doc->content);
+            rc = cer_schema_cache_add(&schema, key, CER_SCHEMA_TILE, doc->content, NULL);
         cer_state_free(doc);
         if (rc < 0)
             return rc;
@@ -1112,32 +1113,53 @@ int cer_tile_schema_check(cer_store *store, const cJSON *metadata, const cJSON *
     return rc;
 }
 
-/* A MID's content against its Model's schema, compiled once per Model
- * (a Model's content is its genesis's: the key needs no tip). js's MID
- * handler checks every new content so (_applyGenesis, _applySigned: the
- * Model loaded, then _validateContent). The Model comes through
- * chk->latest: one the caller does not hold (-ENOENT) leaves the content
- * unchecked; one that does not load rejects the commit, as in js. */
-static int mid_schema_check(const cJSON *model_id, const cJSON *content, const cer_anchor_checker *chk)
+/* A stream's genesis payload from store (cer_mid_genesis_fn): 1 when the
+ * store cannot get it (not held, not fetched in time, IPFS unreachable):
+ * a relation left unchecked, as a Model the loader does not hold. */
+static int store_genesis(void *arg, const cer_streamref *id, cJSON **payload)
 {
+    cer_commit c;
+    int rc = cer_commit_read(&c, arg, &id->genesis);
+
+    *payload = NULL;
+    if (rc == -ENOENT || rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -EHOSTUNREACH || rc == -EREMOTEIO) {
+        cer_errclear();
+        return 1;
+    }
+    if (rc < 0)
+        return rc;
+    *payload = c.payload;
+    c.payload = NULL;
+    cer_commit_free(&c);
+    return 0;
+}
+
+int cer_mid_check(const char *model_id, const cJSON *def, const cJSON *content, const cer_anchor_checker *chk,
+                  cer_store *store, const cer_mid_genesis_fn *g)
+{
+    cer_mid_genesis_fn from_store = {store_genesis, store};
     const cer_schema *schema = NULL;
     cer_streamref ref;
     cer_state *model = NULL;
     int rc;
 
-    if (!cJSON_IsString(model_id) || cer_streamref_parse(&ref, model_id->valuestring) < 0)
+    if (!model_id || cer_streamref_parse(&ref, model_id) < 0)
         return cer_err(-EINVAL, "ModelInstanceDocument names no model");
     if ((rc = cer_mid_content_check(NULL, content)) < 0)
         return rc;
-    if (cer_schema_cache_get(&schema, model_id->valuestring, CER_SCHEMA_MODEL) < 0) {
-        if ((rc = chk->latest(chk->arg, &ref, &model)) < 0)
-            return rc == -ENOENT ? 0 : cer_err_wrap(rc, "its Model %.100s", model_id->valuestring);
-        rc = cer_schema_cache_add(&schema, model_id->valuestring, CER_SCHEMA_MODEL, get(model->content, "schema"));
+    if (cer_schema_cache_get(&schema, model_id, CER_SCHEMA_MODEL) < 0) {
+        if (!def) {
+            if (!chk || !chk->latest || (rc = chk->latest(chk->arg, &ref, &model)) < 0)
+                return rc == -ENOENT || !chk || !chk->latest ? 0 : cer_err_wrap(rc, "its Model %.100s", model_id);
+            def = model->content;
+        }
+        rc = cer_schema_cache_add(&schema, model_id, CER_SCHEMA_MODEL, get(def, "schema"), get(def, "relations"));
         cer_state_free(model);
         if (rc < 0)
             return cer_err_wrap(rc, "the Model's schema");
     }
-    rc = cer_schema_validate(schema, content, NULL, NULL);
+    if ((rc = cer_schema_validate(schema, content, NULL, NULL)) == 0)
+        rc = cer_mid_relations_check(cer_schema_cache_extra(schema), model_id, content, g ? g : &from_store);
     cer_schema_cache_release(schema);
     return rc;
 }
@@ -1157,7 +1179,10 @@ static int schema_check(uint64_t type, const change *ch, cer_store *store, const
         rc = cer_tile_schema_check(store, ch->metadata, ch->content, chk);
         return rc == -ENOENT ? 0 : rc;
     }
-    return type == CER_STREAM_MID ? mid_schema_check(get(ch->metadata, "model"), ch->content, chk) : 0;
+    if (type != CER_STREAM_MID)
+        return 0;
+    return cer_mid_check(cJSON_IsString(get(ch->metadata, "model")) ? get(ch->metadata, "model")->valuestring : NULL,
+                         NULL, ch->content, chk, store, NULL);
 }
 
 static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c, cer_store *store,
@@ -1207,7 +1232,7 @@ static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_com
 static int apply_data(cer_state *st, const cer_commit *c, cer_store *store, const cer_anchor_checker *chk)
 {
     const stream_rules *rules = rules_for(st->id.type);
-    change ch = {0};
+    change ch = {.chk = chk};
     int rc;
 
     if (!rules)

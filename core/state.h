@@ -85,6 +85,12 @@ typedef struct cer_anchor_checker {
      * CER_PROGRESS_MS, and once more when each phase ends. */
     void (*progress)(void *arg, size_t fetched, size_t verified, size_t total);
     void *progress_arg;
+    /* Optional: an ERC-1271 contract's verdict on a Caip10Link proof
+     * (cer_eth_erc1271 on the chain eip155:<chain_ref>): 1 valid, 0 not,
+     * -ENOTSUP when the caller has no RPC for that chain. Without it such
+     * proofs are refused as unverifiable. */
+    int (*erc1271)(void *arg, const char *chain_ref, const char *contract, const uint8_t *msg, size_t msglen,
+                   const uint8_t *sig, size_t siglen);
 } cer_anchor_checker;
 
 #define CER_PROGRESS_MS 200
@@ -102,6 +108,17 @@ int cer_state_load_checked(cer_state **out, cer_store *store, const cer_streamre
  * CommitID; -ENOENT when store does not hold the schema's commits. */
 int cer_tile_schema_check(cer_store *store, const cJSON *metadata, const cJSON *content,
                           const cer_anchor_checker *chk);
+/* A MID's (new) content against its Model (model_id its StreamID), as
+ * js's MID handler checks every genesis with content and data commit:
+ * the size, the Model's schema (compiled once per Model and kept with its
+ * relations: a Model's content is its genesis's), the relations
+ * (cer_mid_relations_check, the streams they name from g, NULL: from
+ * store, those it does not hold left unchecked). The Model's definition
+ * def when the caller has it, else through chk->latest: one the caller
+ * does not hold (-ENOENT) leaves the content unchecked; one that does not
+ * load rejects the commit, as in js. */
+int cer_mid_check(const char *model_id, const cJSON *def, const cJSON *content, const cer_anchor_checker *chk,
+                  cer_store *store, const cer_mid_genesis_fn *g);
 int cer_state_merge_checked(cer_state **st, cer_store *store, const cer_cid *other_tip,
                             const cer_anchor_checker *chk);
 

@@ -9,7 +9,8 @@
 # log's time), the node checked each anchor on chain as it applied it,
 # `anchor --verify` says verified, forged proofs (wrong root, tx not on chain,
 # other chain id) are rejected and a forged anchor commit is refused by the
-# node (test_anchor's real_chain case),
+# node (test_anchor's real_chain case), an ERC-1271 contract's Caip10Link
+# proof is checked by eth_call (test_caip10's erc1271_real_chain case),
 # and with the chain stopped a save stays PENDING and is anchored once it is
 # back. Without a chain it SKIPS that part LOUDLY, unless CI is set: then it
 # installs and starts the chain or fails.
@@ -18,6 +19,7 @@ set -eu
 CFS=${CERAMICFS:-build/ceramicfs}
 BIN=${CFS##* }
 TEST_ANCHOR=$(dirname "$BIN")/tests/test_anchor
+TEST_CAIP10=$(dirname "$BIN")/tests/test_caip10
 CHAIN=$(cd "$(dirname "$0")" && pwd)/peers/chain.sh
 T=$(mktemp -d)
 STARTED=
@@ -105,6 +107,15 @@ if [ -x "$TEST_ANCHOR" ]; then
         { echo "FAIL eth.forged.rejected"; cat "$T/ut"; fails=$((fails + 1)); }
 else
     echo "FAIL $TEST_ANCHOR missing"; fails=$((fails + 1))
+fi
+# an ERC-1271 contract's Caip10Link proof, checked by eth_call on this chain:
+# the unit test's erc1271_real_chain case (it deploys the contract)
+if [ -x "$TEST_CAIP10" ]; then
+    CERAMICFS_ETH_RPC=$URL CK_RUN_CASE=core "$TEST_CAIP10" >"$T/uc" 2>&1 && grep -q "erc1271_real_chain passed" "$T/uc" &&
+        echo "ok   eth.erc1271 (test_caip10 erc1271_real_chain)" ||
+        { echo "FAIL eth.erc1271"; cat "$T/uc"; fails=$((fails + 1)); }
+else
+    echo "FAIL $TEST_CAIP10 missing"; fails=$((fails + 1))
 fi
 # the chain stops: the save is kept and stays PENDING; anchored once it is back
 if [ -n "$STARTED" ]; then

@@ -3,13 +3,17 @@
  * js-ceramic 2.44's own commits and its handler's verdict on each
  * (tests/vectors/js-caip10.json, from gen/caip10.mjs): accepted updates
  * give js's content (the linked DID) and metadata, rejected ones fail to
- * load; an ERC-1271 proof, which is refused as unverified; a proof
- * against the last anchor's time.
+ * load; an ERC-1271 proof, refused as unverified without a chain and,
+ * with CERAMICFS_ETH_RPC (tests/anchor_test.sh), checked by a contract
+ * deployed there; a proof against the last anchor's time.
  */
 #include "testutil.h"
 #include "caip10.h"
+#include "eth.h"
+#include "keccak.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,11 +164,11 @@ START_TEST(anchored_time)
     ck_assert_int_eq(cer_dagcbor_decode(&commit, bytes, len), 0);
     st->anchor_status = CER_ANCHOR_ANCHORED;
     st->log[st->log_len - 1].timestamp = 1700000101;
-    ck_assert_int_eq(cer_caip10_update(&content, &meta, st, cJSON_GetObjectItem(commit, "data")), -EINVAL);
+    ck_assert_int_eq(cer_caip10_update(&content, &meta, st, cJSON_GetObjectItem(commit, "data"), NULL), -EINVAL);
     ck_assert_ptr_nonnull(strstr(cer_errmsg(), "too old"));
     ck_assert_ptr_null(content);
     st->log[st->log_len - 1].timestamp = 1700000100;
-    ck_assert_int_eq(cer_caip10_update(&content, &meta, st, cJSON_GetObjectItem(commit, "data")), 0);
+    ck_assert_int_eq(cer_caip10_update(&content, &meta, st, cJSON_GetObjectItem(commit, "data"), NULL), 0);
     ck_assert(cer_json_equal(content, tu_get(u, "js/content")));
     ck_assert(cer_json_equal(meta, tu_get(u, "js/metadata")));
     cJSON_Delete(content);
@@ -242,6 +246,179 @@ START_TEST(made_as_js)
 }
 END_TEST
 
+/* ---- ERC-1271 on a real chain (CERAMICFS_ETH_RPC) ---- */
+
+/* A contract whose isValidSignature(bytes message, bytes signature)
+ * returns the legacy magic value 0x20c13b0b when the signature is the 32
+ * bytes keccak256(message), else 0 (a "signature" that anyone could make,
+ * but one bound to the message: what the test needs to tell a proof the
+ * contract takes from a forged one). Written by hand, as this Solidity:
+ *
+ *   contract HashSigner {
+ *       fallback(bytes calldata) external returns (bytes memory) {
+ *           (bytes memory m, bytes memory s) = abi.decode(msg.data[4:], (bytes, bytes));
+ *           bool ok = s.length == 32 && bytes32(s) == keccak256(m);
+ *           return abi.encode(ok ? bytes4(0x20c13b0b) : bytes4(0));
+ *       }
+ *   }
+ *
+ * runtime (stack in brackets):
+ *   600435 600401      p = 4 + offset(m)                  [p]
+ *   8035 90 602001     len(m), p + 32                     [p+32 len]
+ *   81 90 6000 37      calldatacopy(0, p + 32, len)       [len]
+ *   6000 20            keccak256(mem[0..len])             [h]
+ *   602435 600401      q = 4 + offset(s)                  [q h]
+ *   8035 602014        len(s) == 32                       [e q h]
+ *   90 60200135        the first word of s                [w e h]
+ *   82 14 16           w == h && e                        [ok h]
+ *   6320c13b0b 60e01b 02 600052 60206000f3   return ok ? magic << 224 : 0
+ * deployed by an init code that copies it: 60LL 80 600b 6000 39 6000 f3. */
+#define HASHSIGNER_RUNTIME "6004356004018035906020018190600037600020602435600401803560201490602001358214166320c13b0b60e01b0260005260206000f3"
+
+static cJSON *rpc(cer_eth *e, const char *method, const char *params)
+{
+    cJSON *r = NULL;
+
+    ck_assert_msg(cer_eth_call(e, method, params, &r) == 0, "%s: %s", method, cer_errmsg());
+    return r;
+}
+
+/* Deploy the contract with the chain's first (unlocked) account; its
+ * address in addr. */
+static void deploy_hashsigner(cer_eth *e, char addr[43])
+{
+    char params[512];
+    cJSON *acc = rpc(e, "eth_accounts", "[]"), *tx, *rcpt;
+
+    ck_assert(cJSON_IsString(cJSON_GetArrayItem(acc, 0)));
+    snprintf(params, sizeof params, "[{\"from\":\"%s\",\"gas\":\"0x100000\",\"data\":\"0x60%02zx80600b6000396000f3%s\"}]",
+             cJSON_GetArrayItem(acc, 0)->valuestring, strlen(HASHSIGNER_RUNTIME) / 2, HASHSIGNER_RUNTIME);
+    tx = rpc(e, "eth_sendTransaction", params);
+    snprintf(params, sizeof params, "[\"%s\"]", tx->valuestring);
+    rcpt = rpc(e, "eth_getTransactionReceipt", params);  /* instamine: mined already */
+    ck_assert_str_eq(tu_str(rcpt, "status"), "0x1");
+    snprintf(addr, 43, "%s", tu_str(rcpt, "contractAddress"));
+    cJSON_Delete(rcpt);
+    cJSON_Delete(tx);
+    cJSON_Delete(acc);
+}
+
+/* Put v (dag-json convention; consumed) as a DAG-CBOR block. */
+static cer_cid put_json(cer_store *store, cJSON *v)
+{
+    cer_buf out = CER_BUF_INIT;
+    cer_cid cid;
+
+    ck_assert_int_eq(cer_dagcbor_encode(&out, v, CER_DAGJSON), 0);
+    ck_assert_int_eq(cer_cid_of_block(&cid, 0x71, out.data, out.len), 0);
+    ck_assert_int_eq(cer_store_put(store, &cid, out.data, out.len), 0);
+    cer_buf_free(&out);
+    cJSON_Delete(v);
+    return cid;
+}
+
+/* The genesis of account's link. */
+static cer_streamref link_genesis(cer_store *store, const char *account, const char *chain)
+{
+    char text[512];
+    cer_streamref id = {.type = CER_STREAM_CAIP10_LINK};
+    cJSON *g;
+
+    snprintf(text, sizeof text, "{\"header\":{\"controllers\":[\"%s\"],\"family\":\"caip10-%s\"}}", account, chain);
+    ck_assert_int_eq(cer_json_parse(&g, text, strlen(text), 0), 0);
+    id.genesis = put_json(store, g);
+    return id;
+}
+
+/* An update after prev linking did with an erc1271 proof for account,
+ * its signature keccak256(the message of signed_did) as the contract wants. */
+static cer_cid link_update(cer_store *store, const cer_streamref *id, const cer_cid *prev, const char *account,
+                           const char *did, const char *signed_did)
+{
+    char msg[256], sigmsg[256], sig[67], g[CER_CID_STR_MAX], pv[CER_CID_STR_MAX];
+    uint8_t h[32];
+    cJSON *u = cJSON_CreateObject(), *d = cJSON_AddObjectToObject(u, "data");
+
+    snprintf(msg, sizeof msg, "Link this account to your identity\n\n%s \nTimestamp: 1700000000", did);
+    snprintf(sigmsg, sizeof sigmsg, "Link this account to your identity\n\n%s \nTimestamp: 1700000000", signed_did);
+    cer_keccak256(h, (const uint8_t *)sigmsg, strlen(sigmsg));
+    cer_eth_hex(sig, h, 32);
+    cJSON_AddNumberToObject(d, "version", 2);
+    cJSON_AddStringToObject(d, "type", "erc1271");
+    cJSON_AddStringToObject(d, "message", msg);
+    cJSON_AddStringToObject(d, "signature", sig);
+    cJSON_AddStringToObject(d, "account", account);
+    cJSON_AddNumberToObject(d, "timestamp", 1700000000);
+    cer_cid_to_string(g, sizeof g, &id->genesis);
+    cer_cid_to_string(pv, sizeof pv, prev);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(u, "id"), "/", g);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(u, "prev"), "/", pv);
+    return put_json(store, u);
+}
+
+/* A contract account's link proof is checked with an eth_call of its
+ * isValidSignature on the node's --eth-rpc: the proof it takes links the
+ * DID, one whose message it did not sign is refused; with no RPC, or an
+ * RPC on another chain, the proof is refused as unverified (as js refuses
+ * one on a chain it has no provider for). */
+START_TEST(erc1271_real_chain)
+{
+    const char *url = getenv("CERAMICFS_ETH_RPC"), *did = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+    char dir[] = "/tmp/test_caip10_XXXXXX", addr[43], acct[80], other[80];
+    cer_eth e = {.url = url, .timeout = 5};
+    cer_anchor_opts ao = {.eth_rpc = url, .timeout = 5};
+    cer_node_opts o = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
+    cer_streamref id, id1;
+    cer_state *st = NULL;
+    cer_cid u1, u2, w1;
+    cer_node *node;
+    uint8_t h[32];
+
+    ck_assert_ptr_nonnull(url);
+    /* the legacy interface's magic value is its selector */
+    cer_keccak256(h, (const uint8_t *)"isValidSignature(bytes,bytes)", 29);
+    ck_assert_uint_eq((uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3], CER_ERC1271_MAGIC);
+    deploy_hashsigner(&e, addr);
+    /* the call itself: the message's keccak256 is the signature it takes */
+    cer_keccak256(h, (const uint8_t *)"hello", 5);
+    ck_assert_int_eq(cer_eth_erc1271(&e, addr, (const uint8_t *)"hello", 5, h, 32), 1);
+    h[31] ^= 1;
+    ck_assert_int_eq(cer_eth_erc1271(&e, addr, (const uint8_t *)"hello", 5, h, 32), 0);
+    ck_assert_int_eq(cer_eth_erc1271(&e, "0x1234", (const uint8_t *)"hello", 5, h, 32), -EINVAL);
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(cer_node_open(&node, &o), 0);
+    snprintf(acct, sizeof acct, "%s@eip155:1337", addr);
+    id = link_genesis(cer_node_store(node), acct, "eip155:1337");
+    u1 = link_update(cer_node_store(node), &id, &id.genesis, acct, did, did);
+    /* no RPC: refused as unverified, the genesis stands */
+    ck_assert_int_lt(cer_node_learn_tip(node, &id, &u1), 0);
+    ck_assert_msg(strstr(cer_errmsg(), "unverified") && strstr(cer_errmsg(), "--eth-rpc"), "%s", cer_errmsg());
+    /* with the RPC: linked */
+    ck_assert_int_eq(cer_node_set_anchor_check(node, &ao), 0);
+    ck_assert_msg(cer_node_learn_tip(node, &id, &u1) >= 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert_str_eq(st->content->valuestring, did);
+    cer_state_free(st);
+    /* forged: another DID in the message, the old signature */
+    u2 = link_update(cer_node_store(node), &id, &u1, acct, "did:key:z6MkforgedforgedforgedforgedforgedforgedforgedAA", did);
+    ck_assert_int_eq(cer_node_learn_tip(node, &id, &u2), -EKEYREJECTED);
+    ck_assert_msg(strstr(cer_errmsg(), "isValidSignature"), "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_state(node, &st, &id), 0);
+    ck_assert_str_eq(st->content->valuestring, did);
+    cer_state_free(st);
+    /* the same contract named on another chain than the RPC's */
+    snprintf(other, sizeof other, "%s@eip155:1", addr);
+    id1 = link_genesis(cer_node_store(node), other, "eip155:1");
+    w1 = link_update(cer_node_store(node), &id1, &id1.genesis, other, did, did);
+    ck_assert_int_lt(cer_node_learn_tip(node, &id1, &w1), 0);
+    ck_assert_msg(strstr(cer_errmsg(), "unverified") && strstr(cer_errmsg(), "eip155:1337"), "%s", cer_errmsg());
+    cer_node_close(node);
+    tu_rm_tree(dir);
+    fprintf(stderr, "test_caip10: erc1271_real_chain passed against %s\n", url);
+}
+END_TEST
+
 static Suite *caip10_suite(void)
 {
     Suite *s = suite_create("caip10");
@@ -251,6 +428,11 @@ static Suite *caip10_suite(void)
     tcase_add_test(tc, refused_proofs);
     tcase_add_test(tc, anchored_time);
     tcase_add_test(tc, made_as_js);
+    if (getenv("CERAMICFS_ETH_RPC"))
+        tcase_add_test(tc, erc1271_real_chain);
+    else
+        fprintf(stderr, "##########\n## test_caip10: SKIPPED erc1271_real_chain (CERAMICFS_ETH_RPC not set);"
+                        " tests/anchor_test.sh runs it against a local chain\n##########\n");
     suite_add_tcase(s, tc);
     return s;
 }

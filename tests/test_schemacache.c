@@ -25,9 +25,10 @@ START_TEST(get_add_validate)
     const cer_schema *a, *b;
 
     ck_assert_int_eq(cer_schema_cache_get(&a, "t:one", CER_SCHEMA_TILE), -ENOENT);
-    ck_assert_int_eq(cer_schema_cache_add(&a, "t:one", CER_SCHEMA_TILE, schema), 0);
+    ck_assert_int_eq(cer_schema_cache_add(&a, "t:one", CER_SCHEMA_TILE, schema, str), 0);
     ck_assert_int_eq(cer_schema_cache_get(&b, "t:one", CER_SCHEMA_TILE), 0);
     ck_assert_ptr_eq(a, b);
+    ck_assert(cer_json_equal(cer_schema_cache_extra(b), str));  /* a copy, kept with the schema */
     ck_assert_int_eq(cer_schema_cache_get(&b, "t:one", CER_SCHEMA_MODEL), -ENOENT);
     cer_schema_cache_release(a);
     cer_schema_cache_release(a);
@@ -51,7 +52,7 @@ START_TEST(bounded_and_in_use_kept)
     /* more keys than slots, none held: the oldest goes */
     for (int i = 0; i <= CER_SCHEMA_CACHE_MAX; i++) {
         snprintf(key, sizeof key, "b:%d", i);
-        ck_assert_int_eq(cer_schema_cache_add(&s, key, CER_SCHEMA_TILE, schema), 0);
+        ck_assert_int_eq(cer_schema_cache_add(&s, key, CER_SCHEMA_TILE, schema, NULL), 0);
         cer_schema_cache_release(s);
     }
     ck_assert_int_eq(cer_schema_cache_get(&s, "b:0", CER_SCHEMA_TILE), -ENOENT);
@@ -60,10 +61,13 @@ START_TEST(bounded_and_in_use_kept)
     /* every slot held: a new one is not admitted, the held ones stay */
     for (int i = 0; i < CER_SCHEMA_CACHE_MAX; i++) {
         snprintf(key, sizeof key, "h:%d", i);
-        ck_assert_int_eq(cer_schema_cache_add(&held[i], key, CER_SCHEMA_TILE, schema), 0);
+        ck_assert_int_eq(cer_schema_cache_add(&held[i], key, CER_SCHEMA_TILE, schema, NULL), 0);
     }
-    ck_assert_int_eq(cer_schema_cache_add(&held[CER_SCHEMA_CACHE_MAX], "h:x", CER_SCHEMA_TILE, schema), 0);
+    /* ... and keeps its extra (a Model's relations) until released */
+    ck_assert_int_eq(cer_schema_cache_add(&held[CER_SCHEMA_CACHE_MAX], "h:x", CER_SCHEMA_TILE, schema, schema), 0);
     ck_assert_int_eq(cer_schema_cache_get(&s, "h:x", CER_SCHEMA_TILE), -ENOENT);
+    ck_assert(cer_json_equal(cer_schema_cache_extra(held[CER_SCHEMA_CACHE_MAX]), schema));
+    ck_assert_ptr_null(cer_schema_cache_extra(held[0]));
     ck_assert_int_eq(cer_schema_cache_get(&s, "h:0", CER_SCHEMA_TILE), 0);
     ck_assert_ptr_eq(s, held[0]);
     cer_schema_cache_release(s);

@@ -10,9 +10,15 @@
  *   (c) the same into a flatfs store, with fsync and with NOSYNC (no goal:
  *       fsync is ~0.6 ms on the build VM);
  *   (d) get + DAG-JOSE decode + cer_jws_verify of the 10,000 envelopes
- *       stored in (b): time per verify over the floor's, goal <= 1.25.
+ *       stored in (b): time per verify over the floor's, goal <= 1.25;
+ *   (e) a save of a MID of a 100-field Model (one field changed: the
+ *       JSON Patch diff, cer_mid_update, put into a memory store) with the
+ *       node's validation (cer_mid_check: size, the Model's schema compiled
+ *       once, relations) against the same save without it, in interleaved
+ *       slices: goal <= 2.0 (validation must not double a save's cost).
  */
 #include "bench.h"
+#include "state.h"
 
 #include <errno.h>
 
@@ -127,6 +133,100 @@ static rate bench_verify(const cer_key *key, cer_store *s, const cer_cid *cids)
     return (rate){NCOMMITS / t_work, NCOMMITS / t_floor};
 }
 
+#define NFIELDS 100
+#define NSAVES 4000
+
+/* A 2.0 list Model of NFIELDS required properties of mixed kinds (strings
+ * with lengths and a format, bounded integers, booleans, string arrays,
+ * closed objects), and a content that fits it. */
+static void model_100(cJSON **def, cJSON **content)
+{
+    char *t = malloc(64 * 1024), *c = malloc(64 * 1024);
+    size_t n = 0, m = 0;
+
+    if (!t || !c)
+        bench_ok(-ENOMEM, "model_100");
+    n += (size_t)sprintf(t + n, "{\"version\":\"2.0\",\"name\":\"Wide\",\"interface\":false,\"implements\":[],"
+                         "\"accountRelation\":{\"type\":\"list\"},\"schema\":{\"$schema\":"
+                         "\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
+                         "\"additionalProperties\":false,\"properties\":{");
+    m += (size_t)sprintf(c + m, "{");
+    for (int i = 0; i < NFIELDS; i++) {
+        static const char *const kinds[][2] = {
+            {"{\"type\":\"string\",\"minLength\":1,\"maxLength\":200}", "\"some text of a field\""},
+            {"{\"type\":\"integer\",\"minimum\":0,\"maximum\":1000000}", "12345"},
+            {"{\"type\":\"boolean\"}", "true"},
+            {"{\"type\":\"array\",\"maxItems\":10,\"items\":{\"type\":\"string\",\"maxLength\":50}}",
+             "[\"a\",\"b\",\"c\"]"},
+            {"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"x\"],\"properties\":"
+             "{\"x\":{\"type\":\"number\"},\"y\":{\"type\":\"string\"}}}", "{\"x\":1.5,\"y\":\"z\"}"},
+            {"{\"type\":\"string\",\"format\":\"date-time\"}", "\"2026-12-07T21:00:00Z\""},
+        };
+        int k = i % 6;
+        n += (size_t)sprintf(t + n, "%s\"f%d\":%s", i ? "," : "", i, kinds[k][0]);
+        m += (size_t)sprintf(c + m, "%s\"f%d\":%s", i ? "," : "", i, kinds[k][1]);
+    }
+    n += (size_t)sprintf(t + n, "},\"required\":[");
+    for (int i = 0; i < NFIELDS; i++)
+        n += (size_t)sprintf(t + n, "%s\"f%d\"", i ? "," : "", i);
+    sprintf(t + n, "]}}");
+    sprintf(c + m, "}");
+    bench_ok(cer_json_parse(def, t, strlen(t), 0), "model_100 definition");
+    bench_ok(cer_json_parse(content, c, strlen(c), 0), "model_100 content");
+    bench_ok(cer_model_check(*def), "cer_model_check");
+    free(t);
+    free(c);
+}
+
+/* One save of content (f1 set to n) on the chain: the diff from old,
+ * validated first when def is given, the commit, the put; old becomes
+ * the new content. */
+static void mid_save(chain *c, cer_store *s, cJSON **old, const cJSON *def, const char *model_id, long n)
+{
+    cer_commit_blocks cb;
+    cJSON *next = cJSON_Duplicate(*old, 1), *patch = NULL;
+
+    if (!next)
+        bench_ok(-ENOMEM, "mid_save");
+    cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(next, "f1"), (double)(n % 1000000));
+    if (def)
+        bench_ok(cer_mid_check(model_id, def, next, NULL, s, NULL), "cer_mid_check");
+    bench_ok(cer_patch_diff(&patch, *old, next), "cer_patch_diff");
+    bench_ok(cer_mid_update(&cb, &c->key, &c->genesis, &c->prev, patch), "cer_mid_update");
+    bench_ok(cer_store_put_commit(s, &cb), "cer_store_put_commit");
+    c->prev = *cer_commit_cid(&cb);
+    cer_commit_blocks_free(&cb);
+    cJSON_Delete(patch);
+    cJSON_Delete(*old);
+    *old = next;
+}
+
+/* (e): NSAVES saves each way, in ROUNDS slices alternating; ops the
+ * validated saves' rate, floor the plain ones'. */
+static rate bench_mid_save(chain *c, cer_store *s)
+{
+    const char *model_id = "kjzl6hvfrbw6c5ajfmes842lu09vjxu5956e3xq0xk12gp2jcf9s90cagt2god9";
+    double t_plain = 0, t_valid = 0, t0;
+    long per = NSAVES / ROUNDS, n = 0;
+    cJSON *def, *content;
+
+    model_100(&def, &content);
+    mid_save(c, s, &content, def, model_id, n++);  /* the schema compiled and cached */
+    for (int r = 0; r < ROUNDS; r++) {
+        t0 = bench_now();
+        for (long i = 0; i < per; i++)
+            mid_save(c, s, &content, NULL, model_id, n++);
+        t_plain += bench_now() - t0;
+        t0 = bench_now();
+        for (long i = 0; i < per; i++)
+            mid_save(c, s, &content, def, model_id, n++);
+        t_valid += bench_now() - t0;
+    }
+    cJSON_Delete(def);
+    cJSON_Delete(content);
+    return (rate){NSAVES / t_valid, NSAVES / t_plain};
+}
+
 static const char *verdict(bool met)
 {
     return met ? "met" : "MISSED";
@@ -137,8 +237,8 @@ int main(void)
     static cer_cid cids[NCOMMITS];
     chain c;
     cer_store *mem;
-    rate create, sync, nosync, ver;
-    char goal[2][64];
+    rate create, sync, nosync, ver, mid;
+    char goal[3][64];
 
     if (sodium_init() < 0)
         return 1;
@@ -148,6 +248,7 @@ int main(void)
     ver = bench_verify(&c.key, mem, cids);
     nosync = bench_create_dir(&c, CER_STORE_NOSYNC, DISK_SECS);
     sync = bench_create_dir(&c, 0, DISK_SECS);
+    mid = bench_mid_save(&c, mem);
 
     printf("bench_commit: %d commits; each ratio is to the libsodium floor measured in slices\n"
            "interleaved with that row's work (the floor rows show the first two)\n", NCOMMITS);
@@ -160,10 +261,14 @@ int main(void)
     bench_row("commit create + put, flatfs fsync", sync.ops, sync.ops / sync.floor, "(info) x sign/s");
     snprintf(goal[1], sizeof goal[1], "<= 1.25 x verify time: %s", verdict(ver.floor / ver.ops <= 1.25));
     bench_row("get + decode + verify envelope (time/op)", ver.ops, ver.floor / ver.ops, goal[1]);
+    bench_row("MID save, 100 fields, no validation", mid.floor, 1.0, "");
+    snprintf(goal[2], sizeof goal[2], "<= 2.0 x unvalidated time: %s", verdict(mid.floor / mid.ops <= 2.0));
+    bench_row("MID save, 100 fields, validated (time/op)", mid.ops, mid.floor / mid.ops, goal[2]);
     printf("per op: sign %.1f us, commit %.1f us; verify floor %.1f us, verify %.1f us; "
-           "flatfs commit %.0f us NOSYNC, %.0f us fsync\n",
+           "flatfs commit %.0f us NOSYNC, %.0f us fsync; MID save %.1f us, validated %.1f us "
+           "(validation %.1f us)\n",
            1e6 / create.floor, 1e6 / create.ops, 1e6 / ver.floor, 1e6 / ver.ops, 1e6 / nosync.ops,
-           1e6 / sync.ops);
+           1e6 / sync.ops, 1e6 / mid.floor, 1e6 / mid.ops, 1e6 / mid.ops - 1e6 / mid.floor);
 
     cer_store_close(mem);
     cJSON_Delete(c.patch);

@@ -23,6 +23,16 @@
 //                                                 updates' wall time only; the bench's js side)
 //   tile.mjs sign STREAMID N                       N update commits made and signed, not sent:
 //                                                 prints {n, ms} (the client's own cost per update)
+//   tile.mjs model DEFINITION_JSON                 Model.create -> {streamId, content}
+//   tile.mjs mid MODEL_ID CONTENT_JSON             ModelInstanceDocument.create (a list Model's)
+//                                                 -> {streamId, content, tip, model}
+//   tile.mjs replace STREAMID CONTENT_JSON         ModelInstanceDocument#replace; a refusal prints
+//                                                 {rejected: the node's message}
+//   tile.mjs link DID                              with LINK_KEY (0x + 64 hex chars): the key's
+//                                                 account on eip155:1 linked to DID, as
+//                                                 Caip10Link.fromAccount + setDid make it with an
+//                                                 EthereumAuthProvider over an ethers wallet
+//                                                 -> {streamId, account, did}
 // Env: CERAMIC_URL (default http://127.0.0.1:7007), SEED (64 hex chars, the
 //   did:key seed; default a fixed test seed), CERAMIC_DIR, ETH_KEY (0x + 64 hex
 //   chars: write as that Ethereum account, did:pkh:eip155:1:<address>, the
@@ -54,6 +64,7 @@ const { DID } = await imp('dids')
 const { Ed25519Provider } = await imp('key-did-provider-ed25519')
 const KeyResolver = (await imp('key-did-resolver')).default
 const { CID } = await impEsm('multiformats', './cid')
+const { StreamID } = await imp('@ceramicnetwork/streamid')
 
 const url = process.env.CERAMIC_URL || 'http://127.0.0.1:7007'
 const seedHex = process.env.SEED || '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'
@@ -117,6 +128,21 @@ async function client() {
 }
 
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n')
+const mid = (doc) => ({ streamId: doc.id.toString(), content: doc.content, tip: doc.tip.toString(),
+  model: doc.metadata.model?.toString() })
+
+// an EIP-1193 provider over an ethers wallet: an account, no contract code
+async function providerOf (wallet) {
+  const { arrayify } = await imp('@ethersproject/bytes')
+  return {
+    request: async ({ method, params }) => {
+      if (method === 'eth_chainId') return '0x1'
+      if (method === 'eth_getCode') return '0x'
+      if (method === 'personal_sign') return wallet.signMessage(arrayify(params[0]))
+      throw new Error(`unexpected ${method}`)
+    }
+  }
+}
 const ceramic = await client()
 // the DID this client writes as: the account under a capability, else the key
 const me = ceramic.did.hasParent ? ceramic.did.parent : ceramic.did.id
@@ -210,8 +236,44 @@ try {
       out({ n, ms: Number(process.hrtime.bigint() - t0) / 1e6 })
       break
     }
+    case 'model': {
+      const { Model } = await imp('@ceramicnetwork/stream-model')
+      const m = await Model.create(ceramic, JSON.parse(args[0]))
+      out({ streamId: m.id.toString(), content: m.content })
+      break
+    }
+    case 'mid': {
+      const { ModelInstanceDocument } = await imp('@ceramicnetwork/stream-model-instance')
+      out(mid(await ModelInstanceDocument.create(ceramic, JSON.parse(args[1]), { model: StreamID.fromString(args[0]) })))
+      break
+    }
+    case 'replace': {
+      const { ModelInstanceDocument } = await imp('@ceramicnetwork/stream-model-instance')
+      const doc = await ModelInstanceDocument.load(ceramic, args[0])
+      try {
+        await doc.replace(JSON.parse(args[1]))
+      } catch (e) {
+        // the node's refusal: its message is the HTTP error's body {"error": ...}
+        const m = String(e.message ?? e).match(/\{"error":"(.*)"\}\s*$/)
+        out({ rejected: m ? m[1] : String(e.message ?? e) })
+        break
+      }
+      out(mid(doc))
+      break
+    }
+    case 'link': {
+      const { Caip10Link } = await imp('@ceramicnetwork/stream-caip10-link')
+      const { EthereumAuthProvider } = await imp('@ceramicnetwork/blockchain-utils-linking')
+      const { Wallet } = await imp('@ethersproject/wallet')
+      const wallet = new Wallet(process.env.LINK_KEY)
+      const account = `${wallet.address.toLowerCase()}@eip155:1`
+      const link = await Caip10Link.fromAccount(ceramic, account)
+      await link.setDid(args[0], new EthereumAuthProvider(await providerOf(wallet), wallet.address))
+      out({ streamId: link.id.toString(), account, did: link.did })
+      break
+    }
     default:
-      throw new Error('usage: tile.mjs did|create|update|load|genesis|anchor|updates|sign ...')
+      throw new Error('usage: tile.mjs did|create|update|load|genesis|anchor|updates|sign|model|mid|replace|link ...')
   }
 } finally {
   await ceramic.close()
