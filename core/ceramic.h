@@ -1111,6 +1111,14 @@ typedef struct cer_account_opts {
     int64_t lifetime_s;                /* 0: 7 days (pkh-ethereum's default) */
     const char *const *resources;      /* NULL: all streams ("ceramic://" "*") */
     size_t nresources;
+    /* Or a session a wallet made, used as given (never renewed; writes
+     * are refused past its exp): session_file, a serialized DIDSession
+     * (did-session), or cacao_file (DAG-CBOR block or JSON) and
+     * session_key_file. Checked first: signature, aud = the session key,
+     * Ceramic resources, not expired. */
+    const char *session_file;
+    const char *cacao_file;
+    const char *session_key_file;
 } cer_account_opts;
 /* Write as the account of o from now on (a session is made at once), or
  * as the node's did:key again when o is NULL. */

@@ -147,15 +147,24 @@ const char *cer_node_did(const cer_node *node)
     return node->acct ? cer_account_did(node->acct) : node->key.did;
 }
 
-/* The key to sign commits with (a copy: wipe it): the account's session
- * key (renewed when due), or the node's key. */
-static int writer_key(cer_node *node, cer_key *out)
+/* The key to sign commits with for sid (a StreamID; NULL: a new
+ * stream) of model (NULL: none) (a copy: wipe it): the account's session
+ * key (renewed when due; a wallet's due to expire is announced), or the
+ * node's key. */
+static int writer_key(cer_node *node, cer_key *out, const char *sid, const char *model)
 {
+    int rc;
+
     if (!node->acct) {
         *out = node->key;
         return 0;
     }
-    return cer_account_key(node->acct, node->store, out, cer_clock_ms(CLOCK_REALTIME));
+    rc = cer_account_key(node->acct, node->store, out, cer_clock_ms(CLOCK_REALTIME), sid, model);
+    if (rc == 1)
+        cer_node_event(node, "account", NULL, "the wallet session of %s expires soon and cannot be renewed here: "
+                                              "import a new one (ceramicfs account --session FILE)",
+                       cer_account_did(node->acct));
+    return rc < 0 ? rc : 0;
 }
 
 int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len)
@@ -1211,7 +1220,7 @@ int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, con
             goto out;
         }
     }
-    if ((rc = writer_key(node, &key)) < 0)
+    if ((rc = writer_key(node, &key, NULL, NULL)) < 0)
         goto out;
     rc = cer_tile_genesis(&cb, &key, hdr, content);
     cer_key_wipe(&key);
@@ -1429,6 +1438,7 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
     cer_commit_blocks cb = {0};
     cer_state *ns = NULL;
     cJSON *patch = NULL, *rebased = NULL, *applied = NULL;
+    const cJSON *model;
     bool moved = false;
     cer_key key;
     stream *s;
@@ -1471,7 +1481,8 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
         *status = rebased ? CER_SAVE_REBASED : CER_SAVE_UNCHANGED;
         goto out;  /* nothing changed: no commit */
     }
-    if ((rc = writer_key(node, &key)) < 0)
+    model = s->st->id.type == CER_STREAM_MID ? cJSON_GetObjectItemCaseSensitive(s->st->metadata, "model") : NULL;
+    if ((rc = writer_key(node, &key, s->key, cJSON_IsString(model) ? model->valuestring : NULL)) < 0)
         goto out;
     /* the new state's content is the patch applied, as every node that
      * walks the log computes it (js too): a key the edit adds comes last
