@@ -1092,6 +1092,13 @@ size_t cer_node_resident(cer_node *node);
  * oldest first; borrowed, valid until close. Each is also a "registry"
  * event (cer_node_event). */
 const char *const *cer_node_warnings(const cer_node *node, size_t *count);
+/* How the node loads a stream it does not have from the network, for the
+ * 3ID document a did:3 signer names (the sync layer sets it; 0 or a
+ * negative errno with a reason). NULL fn: none. Setting waits for the
+ * calls in flight, so the old arg may be freed after. */
+typedef int (*cer_node_fetch_fn)(void *arg, const cer_streamref *id);
+void cer_node_set_fetch(cer_node *node, cer_node_fetch_fn fn, void *arg);
+
 /* The DID this node writes as (borrowed, valid until close): its key's
  * did:key, or the did:pkh of its account (cer_node_set_account). */
 const char *cer_node_did(const cer_node *node);

@@ -122,6 +122,10 @@ struct cer_node {
     cer_strmap own;         /* anchors this node made (own_anchor), under elock */
     char own_chain[64];     /* the chain of its own anchor service, "" none */
     char eth_rpc[512];      /* anchor checks: the chain's RPC URL, "" when off */
+    cer_node_fetch_fn fetch;  /* loads a stream from the network (cer_node_set_fetch) */
+    void *fetch_arg;
+    int fetch_busy;         /* calls of fetch in flight */
+    pthread_cond_t fetch_idle;
     double check_timeout;   /* seconds per call */
     int64_t chain_down_ms;  /* the chain was unreachable: not asked before this */
     struct {                /* proofs the chain verified lately (a batch shares one) */
@@ -291,6 +295,7 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     pthread_mutex_init(&node->lock, NULL);
     node->max_resident = CER_NODE_RESIDENT_DEFAULT;
     pthread_mutex_init(&node->elock, NULL);
+    pthread_cond_init(&node->fetch_idle, NULL);
     pthread_rwlock_init(&node->cblock, NULL);
     cer_loads_init(&node->loads);
     node->rdonly = opts->store_flags & CER_STORE_RDONLY;
@@ -354,6 +359,7 @@ void cer_node_close(cer_node *node)
         free(c);
     }
     pthread_mutex_destroy(&node->elock);
+    pthread_cond_destroy(&node->fetch_idle);
     cer_loads_destroy(&node->loads);
     pthread_rwlock_destroy(&node->cblock);
     pthread_mutex_destroy(&node->lock);
@@ -769,11 +775,71 @@ static bool checks_on(cer_node *node)
 static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id);
 static void check_end(check_ctx *cx);
 
+void cer_node_set_fetch(cer_node *node, cer_node_fetch_fn fn, void *arg)
+{
+    pthread_mutex_lock(&node->elock);
+    while (node->fetch_busy)  /* the fetch's owner may go once this returns */
+        pthread_cond_wait(&node->fetch_idle, &node->elock);
+    node->fetch = fn;
+    node->fetch_arg = arg;
+    pthread_mutex_unlock(&node->elock);
+}
+
+/* A 3ID document the node does not have, loaded from the network
+ * (cer_node_set_fetch) for a did:3 signer: only one whose genesis is
+ * controlled by a did:key (a v1 3ID), and never from inside such a
+ * load (a 3ID document signed by a did:3 would chain loads). */
+static int fetch_3id(cer_node *node, const cer_streamref *id)
+{
+    static __thread int fetching;
+    char sid[CER_STREAMID_STR_MAX], ex[CER_EXCERPT_MAX];
+    const cJSON *hdr, *ctl;
+    cer_node_fetch_fn fn;
+    cer_commit g;
+    void *arg;
+    int rc;
+
+    cer_streamref_to_string(sid, sizeof sid, id);
+    if (fetching)
+        return cer_err(-ELOOP, "3ID document %s: its own load needs another 3ID document (chains of did:3 are "
+                               "not resolved)", sid);
+    pthread_mutex_lock(&node->elock);
+    if ((fn = node->fetch))
+        node->fetch_busy++;
+    arg = node->fetch_arg;
+    pthread_mutex_unlock(&node->elock);
+    if (!fn)
+        return cer_err(-ENOENT, "3ID document %s is not on this node (with --ipfs it is fetched)", sid);
+    if ((rc = cer_commit_read(&g, node->store, &id->genesis)) < 0) {
+        rc = cer_err_wrap(rc, "3ID document %s cannot be fetched", sid);
+    } else {
+        hdr = cJSON_GetObjectItemCaseSensitive(g.payload, "header");
+        ctl = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(hdr, "controllers"), 0);
+        if (!cJSON_IsString(ctl) || strncmp(ctl->valuestring, "did:key:", 8) != 0)
+            rc = cer_err(-ELOOP, "3ID document %s is controlled by %s, not by a did:key: not resolved", sid,
+                         cJSON_IsString(ctl) ? cer_excerpt(ex, ctl->valuestring) : "nothing");
+        cer_commit_free(&g);
+    }
+    if (rc == 0) {
+        fetching = 1;
+        rc = fn(arg, id);
+        fetching = 0;
+        if (rc < 0)
+            rc = cer_err_wrap(rc, "3ID document %s cannot be fetched", sid);
+    }
+    pthread_mutex_lock(&node->elock);
+    if (--node->fetch_busy == 0)
+        pthread_cond_broadcast(&node->fetch_idle);
+    pthread_mutex_unlock(&node->elock);
+    return rc;
+}
+
 /* The checker's way to the latest state of another stream (the 3ID
  * document of a did:3 signer): loaded from the store at the tip the
- * registry holds, with the node's anchor checks, and no stream lock taken
- * (a load holds its own stream's; waiting on another's could deadlock
- * two loads that name each other). -ENOENT when the node has no tip. */
+ * registry holds (fetched first when the node has none), with the
+ * node's anchor checks, and no stream lock taken (a load holds its own
+ * stream's; waiting on another's could deadlock two loads that name each
+ * other). -ENOENT when the node has no tip and cannot fetch one. */
 static int node_latest(void *arg, const cer_streamref *id, cer_state **out)
 {
     check_ctx *cx = arg, inner;
@@ -783,7 +849,9 @@ static int node_latest(void *arg, const cer_streamref *id, cer_state **out)
     *out = NULL;
     if (cer_streamref_same_stream(id, cx->id))
         return cer_err(-ELOOP, "a stream cannot be its own signer's 3ID document");
-    if ((rc = cer_registry_get(cx->node->reg, id, &info)) < 0)
+    if ((rc = cer_registry_get(cx->node->reg, id, &info)) == -ENOENT && (rc = fetch_3id(cx->node, id)) == 0)
+        rc = cer_registry_get(cx->node->reg, id, &info);
+    if (rc < 0)
         return rc;
     rc = cer_state_load_checked(out, cx->node->store, id, &info.tip, checker(cx->node, &inner, id));
     check_end(&inner);
