@@ -1268,7 +1268,9 @@ int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *a
 /* Streams as CAR files (carstream.c). Export: a CAR v1 whose root is
  * id's tip and whose blocks are every block the stream's verification
  * reads (commits, signed payloads, anchor proofs, the Merkle nodes on each
- * anchor's path), each once; appended to out. */
+ * anchor's path, CACAOs, 3ID documents), each once; appended to out. The
+ * tips of the 3ID documents its did:3 signers name are roots before it
+ * (import loads them first). */
 int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out);
 /* What became of one root of an imported CAR. */
 typedef struct cer_car_result {

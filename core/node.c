@@ -889,13 +889,14 @@ static void check_end(check_ctx *cx)
 int cer_node_load_unchecked(cer_node *node, cer_state **st, cer_store *store, const cer_streamref *id,
                             const cer_cid *tip)
 {
-    cer_anchor_checker none = {0};
-    cer_load load;
+    /* no anchor checked; a did:3 signer's 3ID document as a checked load
+     * finds it (node_latest) */
+    check_ctx cx = {node, id, 0, {NULL, &cx, node_latest, NULL, NULL}, {0}};
     int rc;
 
-    cer_load_begin(&load, &node->loads, id, &none);
-    rc = cer_state_load_checked(st, store, id, tip, &none);
-    load_end(node, &load);
+    cer_load_begin(&cx.load, &node->loads, id, &cx.chk);
+    rc = cer_state_load_checked(st, store, id, tip, &cx.chk);
+    check_end(&cx);
     return rc;
 }
 

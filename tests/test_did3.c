@@ -250,6 +250,33 @@ static int learn_case(cer_node *node, const char *name)
     return cer_node_learn_tip(node, &id, &id.genesis);
 }
 
+/* The CAR of a document signed as a 3ID: the 3ID document's tip is its
+ * first root, and a node that has neither imports both. */
+static void exported_3id_first(cer_node *node)
+{
+    char d[] = "/tmp/cfs-did3-XXXXXX", root[CER_CID_STR_MAX];
+    cer_node_opts o = {.state_dir = d, .store_flags = CER_STORE_NOSYNC, .network = "local"};
+    cer_buf car = CER_BUF_INIT;
+    cer_streamref id;
+    cer_node *fresh;
+    cer_car c;
+
+    ck_assert_int_eq(cer_streamref_parse(&id, tu_str(named("latest-no-version"), "stream_id")), 0);
+    ck_assert_msg(cer_node_export_car(node, &id, &car) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_car_read(&c, car.data, car.len), 0);
+    ck_assert_uint_eq(c.nroots, 2);
+    cer_cid_to_string(root, sizeof root, &c.roots[0]);
+    ck_assert_str_eq(root, tu_str(vec, "three_id/anchor2"));
+    cer_car_free(&c);
+    ck_assert_ptr_nonnull(mkdtemp(d));
+    ck_assert_int_eq(cer_node_open(&fresh, &o), 0);
+    ck_assert_msg(cer_node_import_car(fresh, car.data, car.len, NULL, NULL) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_controls(fresh, &id, NULL), 0);  /* loaded (not ours) */
+    cer_node_close(fresh);
+    tu_rm_tree(d);
+    cer_buf_free(&car);
+}
+
 /* A document signed as a 3ID whose document the node does not have: with
  * no way to the network the kid's version alone (none: refused); with
  * one, the 3ID document is fetched once, then known; a fetch that fails
@@ -270,6 +297,7 @@ START_TEST(node_fetches_3id)
     ck_assert_int_eq(cer_node_controls(node, &three, NULL) >= 0, 1);  /* the node has it now */
     ck_assert_msg(learn_case(node, "v2-now") == 1, "%s", cer_errmsg());
     ck_assert_int_eq(fetches, 1);
+    exported_3id_first(node);
     cer_node_set_fetch(other, fetch_fails, NULL);
     ck_assert_int_lt(learn_case(other, "v2-now"), 0);
     ck_assert_msg(strstr(cer_errmsg(), "cannot be fetched: sync: no answer"), "%s", cer_errmsg());
