@@ -658,6 +658,15 @@ int cer_account_describe(cer_account *a, cJSON *o)
                                                           : cJSON_AddStringToObject(o, "expires", expires) != NULL)));
     for (size_t i = 0; ok && i < a->nresources; i++)
         ok = cJSON_AddItemToArray(arr, cJSON_CreateString(a->resources[i])) && cJSON_GetArrayItem(arr, (int)i);
+    if (ok && a->given && a->expires_ms) {  /* what cer_account_key will say */
+        int64_t now = cer_clock_ms(CLOCK_REALTIME);
+        if (now >= a->expires_ms)
+            ok = cJSON_AddStringToObject(o, "warning", "the wallet session has expired: saves are refused until "
+                                                       "a new one is imported") != NULL;
+        else if (now >= a->expires_ms - a->lifetime_s * 1000 / 4)
+            ok = cJSON_AddStringToObject(o, "warning", "the wallet session expires soon and cannot be renewed "
+                                                       "here: import a new one") != NULL;
+    }
     pthread_mutex_unlock(&a->lock);
     return ok ? 0 : cer_err(-ENOMEM, "account: out of memory");
 }

@@ -270,6 +270,8 @@ jq '.expires = 1000' "$T/wal/session" >"$T/wal/s.tmp" && mv "$T/wal/s.tmp" "$T/w
 code wallet.expired.save 1 sh -c "echo '{\"n\":3}' | $CFS update --state $T/wal $WAL"
 eq wallet.expired.why "$(grep -c 'cannot renew a CACAO a wallet signed' "$T/err")" 1
 eq wallet.expired.kept "$($CFS show --state "$T/wal" "$WAL" | jq -c .)" '{"by":"wallet","n":2}'
+code wallet.expired.shown 0 $CFS account --state "$T/wal"
+eq wallet.expired.warning "$(grep -c 'warning: the wallet session has expired' "$T/err")" 1
 
 # kill -9 in the middle of a burst of updates: every acknowledged update is
 # in the log afterwards, and the node verifies

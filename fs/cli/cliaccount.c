@@ -99,8 +99,12 @@ int cfs_cmd_account(int argc, char **argv)
         rc = cli_fail_rc(rc, clear ? "--clear" : given ? "wallet session" : o.eth_key_file);
     else if ((rc = cer_node_account(node, &j)) < 0)
         rc = cli_fail_rc(rc, "account");
-    else
+    else {
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "warning");
+        if (cJSON_IsString(w))
+            fprintf(stderr, "ceramicfs account: warning: %s\n", w->valuestring);
         rc = cli_print_json(j);
+    }
     cer_node_close(node);
     return rc;
 }
