@@ -28,6 +28,11 @@
 #  7. Models and ModelInstanceDocuments (list and single) made and updated
 #     with the CLI: js loads each by StreamID (a CLI sync serves them) with
 #     the same content and log.
+#  8. a mount writing through a session a wallet made (did-session's
+#     serialized DIDSession, ceramicfs account --session): js loads it, the
+#     did:pkh its controller; a document js writes as a 3ID (did:3, signed as
+#     js-3id's provider signs) loads in the mount, which fetches the 3ID
+#     document over the network to verify it.
 #  js-ceramic's log must show no invalid-signature / invalid-commit errors; a
 #  summary of it is printed at the end (in full detail on failure).
 #
@@ -217,12 +222,17 @@ SID5=$(printf '%s' "$J" | jq -r .streamId) JSPKH=$(printf '%s' "$J" | jq -r .con
 case "$JSPKH" in did:pkh:eip155:1:0x*) ok "js wrote $SID5 as $JSPKH" ;; *) bad "js as an account: '$J' $(tail -5 "$T/tile.err")" ;; esac
 J=$(tile update "$SID5" '{"title":"from js as an account","n":2}' --no-anchor)
 unset ETH_KEY
-if until_ok 60 test -e "$M/$SID5/content.json"; then ok "mount finds js's did:pkh document"; else bad "mount lookup $SID5"; fi
-pkh_fs() { [ "$(jq -c .n "$M/$SID5/content.json" 2>/dev/null)" = 2 ]; }
-until_ok 30 pkh_fs || bad "mount: $(cat "$M/$SID5/content.json")"
-eq pkh.js2fs.content "$(t jq -cS . "$M/$SID5/content.json")" "$(printf '%s' "$J" | jq -cS .content)"
-eq pkh.js2fs.log "$(fslog "$M/$SID5/.log")" "$(jslog "$J")"
-eq pkh.js2fs.controller "$(xa controller "$M/$SID5")" "$JSPKH"
+# js's document $2 (its state in J, updated to n 2) in the mount M: found by
+# StreamID, the same content and log, controlled by $3; $1 names the checks
+n_is_2() { [ "$(jq -c .n "$1" 2>/dev/null)" = 2 ]; }
+js_doc_in_mount() {
+    if until_ok 60 test -e "$M/$2/content.json"; then ok "mount finds js's $1 document"; else bad "mount lookup $2"; fi
+    until_ok 30 n_is_2 "$M/$2/content.json" || bad "mount: $(cat "$M/$2/content.json")"
+    eq "$1.js2fs.content" "$(t jq -cS . "$M/$2/content.json")" "$(printf '%s' "$J" | jq -cS .content)"
+    eq "$1.js2fs.log" "$(fslog "$M/$2/.log")" "$(jslog "$J")"
+    eq "$1.js2fs.controller" "$(xa controller "$M/$2")" "$3"
+}
+js_doc_in_mount pkh "$SID5" "$JSPKH"
 # each of js's commits names its CACAO (one per tile.mjs run: a new session each time)
 eq pkh.js2fs.capabilities "$(t jq -r 'select((.capability // "") | startswith("bafy")) | .type' "$M/$SID5/.log" | tr '\n' ' ')" \
     "genesis signed "
@@ -253,6 +263,42 @@ while IFS=$TAB read -r s content log; do
 done <"$T/sx.want"
 eq cli2js.mid.model "$(tile stream "$D1" | jq -r .model)" "$ML"
 kill "$PX" 2>/dev/null; wait "$PX" 2>/dev/null
+
+# ---- 8. a wallet's session, and a 3ID ----
+# a mount writing as an Ethereum account through a session a wallet made
+# (did-session 2.0.1 + pkh-ethereum + an ethers wallet, js-session.json,
+# imported with ceramicfs account --session): js loads what it wrote
+WV=$HERE/vectors/js-session.json W=$T/w
+jq -r '.sessions[] | select(.name == "good") | .serialized' "$WV" >"$T/wallet.session"
+chmod 600 "$T/wallet.session"
+WPKH=$($CFS account --state "$T/sw" --session "$T/wallet.session" | jq -r .did)
+eq wallet.did "$WPKH" "$(jq -r .account.did "$WV")"
+interop_mount "$W" --state "$T/sw" --anchor none --ipfs "$API2" --pubsub-topic "$CERAMIC_TOPIC"
+PW=$MPID
+t mkdir "$W/wallet"
+t sh -c "echo '{\"by\":\"a wallet session\"}' > '$W/wallet/content.json'" || bad "save in W"
+t sh -c "echo '{\"by\":\"a wallet session\",\"n\":2}' > '$W/wallet/content.json'" || bad "second save in W"
+SID8=$(t cat "$W/wallet/.streamid")
+WLOG=$(fslog "$W/wallet/.log")
+js_w() { J=$(tile load "$SID8") && [ "$(jslog "$J")" = "$WLOG" ]; }
+if until_ok 30 js_w; then ok "js loads what the mount wrote with the wallet's session"; else bad "js wallet: $(printf '%s' "$J" | jq -c '{log}') $(tail -3 "$T/tile.err")"; fi
+eq wallet.js.content "$(printf '%s' "$J" | jq -cS .content)" '{"by":"a wallet session","n":2}'
+eq wallet.js.controller "$(printf '%s' "$J" | jq -r .controller)" "$WPKH"
+eq wallet.fs.capability "$(t jq -r .capability "$W/wallet/.log" | sort -u)" \
+    "$(jq -r '.sessions[] | select(.name == "good") | .cacao_cid' "$WV")"
+interop_unmount "$W" "$PW" daemon.w.exit
+# js -> ceramicfs as a 3ID (tile.mjs three: the 3ID document and a document
+# signed as js-3id's provider signs): the mount has neither; its lookup
+# fetches the 3ID document through the network to verify the signatures
+J=$(tile three '{"title":"as a 3ID"}' '{"title":"as a 3ID","n":2}')
+SID9=$(printf '%s' "$J" | jq -r .streamId) TID=$(printf '%s' "$J" | jq -r .threeId)
+case "$(printf '%s' "$J" | jq -r .controller)" in
+    "did:3:$TID") ok "js wrote $SID9 as did:3:$TID" ;; *) bad "js as a 3ID: '$J' $(tail -5 "$T/tile.err")" ;; esac
+js_doc_in_mount three "$SID9" "did:3:$TID"
+eq three.fs.3id "$(t jq -cS . "$M/$TID/content.json")" "$(printf '%s' "$J" | jq -cS .threeIdContent)"
+for s in "$SID8" "$SID9" "$TID"; do
+    eq "ceramic.no.errors.${s%"${s#????????????????}"}" "$(grep -i "$s" "$T/ceramic/ceramic.log" | grep -ciE 'error|warn')" 0
+done
 
 # ---- the reference node's verdict ----
 L=$T/ceramic/ceramic.log
