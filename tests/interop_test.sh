@@ -30,17 +30,18 @@
 #     the same content and log.
 #  8. a mount writing through a session a wallet made (did-session's
 #     serialized DIDSession, ceramicfs account --session): js loads it, the
-#     did:pkh its controller; a document js writes as a 3ID (did:3, signed as
-#     js-3id's provider signs) loads in the mount, which fetches the 3ID
-#     document over the network to verify it.
+#     did:pkh its controller; a document js writes as a 3ID (did:3 made and
+#     signed by js-3id's ThreeIdProvider, tests/peers/threeid.sh) loads in
+#     the mount, which fetches the 3ID document over the network to verify it.
 #  js-ceramic's log must show no invalid-signature / invalid-commit errors; a
 #  summary of it is printed at the end (in full detail on failure).
 #
 # Ports (not the defaults of the other tests, which may run at the same time):
 #   INTEROP_API1 (5331) / INTEROP_API2 (5341) js-ipfs, INTEROP_CERAMIC_PORT (17017)
 # Needs FUSE and the peers (bash tests/peers/peers.sh install; bash
-# tests/peers/ceramic.sh install). Without them: with CI set, it installs
-# them (or fails); without CI it SKIPS loudly with exit 77.
+# tests/peers/ceramic.sh install; bash tests/peers/threeid.sh install).
+# Without them: with CI set, it installs them (or fails); without CI it
+# SKIPS loudly with exit 77.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -53,7 +54,7 @@ export CERAMIC_IPFS=http://127.0.0.1:$PEERS_API1/api/v0
 API2=http://127.0.0.1:$PEERS_API2/api/v0
 export CERAMIC_TOPIC=/ceramic/inmemory-cfs-interop-$$
 
-interop_need peers ceramic
+interop_need peers ceramic threeid
 interop_start_tmp cfs-interop
 M=$T/m N=$T/n
 mkdir -p "$T/sm"
@@ -287,13 +288,15 @@ eq wallet.js.controller "$(printf '%s' "$J" | jq -r .controller)" "$WPKH"
 eq wallet.fs.capability "$(t jq -r .capability "$W/wallet/.log" | sort -u)" \
     "$(jq -r '.sessions[] | select(.name == "good") | .cacao_cid' "$WV")"
 interop_unmount "$W" "$PW" daemon.w.exit
-# js -> ceramicfs as a 3ID (tile.mjs three: the 3ID document and a document
-# signed as js-3id's provider signs): the mount has neither; its lookup
+# js -> ceramicfs as a 3ID (interop/three.mjs: js-3id's ThreeIdProvider
+# makes the 3ID and signs the document): the mount has neither; its lookup
 # fetches the 3ID document through the network to verify the signatures
-J=$(tile three '{"title":"as a 3ID"}' '{"title":"as a 3ID","n":2}')
+THREE=$($THREEID dir)/three.mjs
+cp "$HERE/interop/three.mjs" "$THREE"
+J=$(timeout 120 node "$THREE" '{"title":"as a 3ID"}' '{"title":"as a 3ID","n":2}' 2>"$T/three.err")
 SID9=$(printf '%s' "$J" | jq -r .streamId) TID=$(printf '%s' "$J" | jq -r .threeId)
 case "$(printf '%s' "$J" | jq -r .controller)" in
-    "did:3:$TID") ok "js wrote $SID9 as did:3:$TID" ;; *) bad "js as a 3ID: '$J' $(tail -5 "$T/tile.err")" ;; esac
+    "did:3:$TID") ok "js wrote $SID9 as did:3:$TID" ;; *) bad "js as a 3ID: '$J' $(tail -5 "$T/three.err")" ;; esac
 js_doc_in_mount three "$SID9" "did:3:$TID"
 eq three.fs.3id "$(t jq -cS . "$M/$TID/content.json")" "$(printf '%s' "$J" | jq -cS .threeIdContent)"
 for s in "$SID8" "$SID9" "$TID"; do

@@ -18,15 +18,6 @@
 //   tile.mjs genesis CONTROLLER_DID FAMILY         deterministic, no content, created by this
 //                                                  client but controlled by CONTROLLER_DID
 //   tile.mjs anchor STREAMID                      request an anchor, wait for ANCHORED
-//   tile.mjs three JSON JSON2                     a 3ID (v1) and a document it controls: a 3ID
-//                                                 TileDocument (family 3id, this client's did:key
-//                                                 its controller, publicKeys as js-3id's keyring
-//                                                 writes them: one secp256k1 key, named by the last
-//                                                 15 characters of its multibase), then a document
-//                                                 controlled by its did:3, created with JSON and
-//                                                 updated to JSON2, signed as js-3id's provider
-//                                                 signs (did-jwt ES256K, kid did:3:<id>?version-id=0
-//                                                 #<name>); prints the document's state and threeId
 //   tile.mjs updates STREAMID N START               N updates one after the other, {"n":START+i,...},
 //                                                 no anchor, published: prints {n, ms} (the
 //                                                 updates' wall time only; the bench's js side)
@@ -219,39 +210,8 @@ try {
       out({ n, ms: Number(process.hrtime.bigint() - t0) / 1e6 })
       break
     }
-    case 'three': {
-      const { secp256k1 } = await impEsm('@noble/curves', './secp256k1')
-      const { base58btc } = await impEsm('multiformats', './bases/base58')
-      const { createJWS, ES256KSigner } = await imp('did-jwt')
-      const secret = secp256k1.utils.randomPrivateKey()
-      const mb = base58btc.encode(Uint8Array.from([0xe7, 0x01, ...secp256k1.getPublicKey(secret, true)]))
-      const name = mb.slice(-15)
-      const three = await TileDocument.create(ceramic, { publicKeys: { [name]: mb } },
-        { controllers: [me], family: '3id' }, { anchor: false, publish: true })
-      const did3 = `did:3:${three.id.toString()}`
-      // js-3id's DID provider, did_createJWS only (the kid names the 3ID's
-      // version: '0' until the 3ID document is anchored)
-      const provider = {
-        async send (msg) {
-          if (msg.method !== 'did_createJWS')
-            return { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `${msg.method}: not supported` } }
-          const { payload, protected: prot } = msg.params
-          const compact = await createJWS(payload, ES256KSigner(secret),
-            { ...prot, alg: 'ES256K', kid: `${did3}?version-id=0#${name}` })
-          const [protectedB64, payloadB64, signature] = compact.split('.')
-          return { jsonrpc: '2.0', id: msg.id, result: { jws: { payload: payloadB64, signatures: [{ protected: protectedB64, signature }] } } }
-        }
-      }
-      const asDID = new DID({ provider })
-      asDID._id = did3  // as did_authenticate would set it (its check needs a did:3 resolver here)
-      const doc = await TileDocument.create(ceramic, JSON.parse(args[0]), { controllers: [did3], family: 'interop-3id' },
-        { anchor: false, publish: true, asDID })
-      await doc.update(JSON.parse(args[1]), undefined, { anchor: false, publish: true, asDID })
-      out({ ...state(doc), threeId: three.id.toString(), threeIdContent: three.content })
-      break
-    }
     default:
-      throw new Error('usage: tile.mjs did|create|update|load|genesis|anchor|updates|sign|three ...')
+      throw new Error('usage: tile.mjs did|create|update|load|genesis|anchor|updates|sign ...')
   }
 } finally {
   await ceramic.close()
