@@ -15,13 +15,24 @@
  *            and the CACAO's exp in ms.
  * A session is renewed when less than a quarter of its lifetime is left,
  * so commits are never signed under a CACAO about to expire.
+ *
+ * A session a wallet made (cer_account_opts session_file, or cacao_file
+ * and session_key_file) is used as given: verified when it is imported
+ * (its signature, aud = the session key, Ceramic resources, not
+ * expired), never renewed (no key of the account is here). Its account
+ * file is {"did", "given": true, "resources"}; its session file adds
+ * "block", the CACAO block in base64, so that it can be put back in
+ * the store. Past its exp every write is refused; in its last quarter
+ * cer_account_key says it is due to expire.
  */
 #include "account.h"
+#include "buf.h"
 #include "cacao.h"
 #include "clock.h"
 #include "eip191.h"
 #include "error.h"
 #include "fileio.h"
+#include "walletsession.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -50,7 +61,10 @@ struct cer_account {
     size_t nresources;
     bool has_session;
     cer_key session;                       /* with has_cap, cap and parent */
-    int64_t expires_ms;
+    int64_t expires_ms;                    /* given: 0 when the CACAO has no exp */
+    bool given;                            /* made by a wallet: never renewed */
+    bool warned;                           /* given: its expiry was announced */
+    cer_buf block;                         /* given: the CACAO block */
 };
 
 static const cJSON *get(const cJSON *o, const char *k)
@@ -118,6 +132,7 @@ void cer_account_close(cer_account *a)
         free(a->resources[i]);
     free(a->resources);
     free(a->dir);
+    cer_buf_free(&a->block);
     cer_key_wipe(&a->session);
     pthread_mutex_destroy(&a->lock);
     free(a);
@@ -177,11 +192,26 @@ static int new_account(cer_account **out, const char *dir)
     return 0;
 }
 
+/* A given session's CACAO block, kept in its session file. */
+static int load_block(cer_account *a, const cJSON *b64)
+{
+    size_t n = cJSON_IsString(b64) ? strlen(b64->valuestring) : 0;
+    int len;
+
+    if (!n || n > 4 * (CER_BLOCK_MAX / 3 + 1) || cer_buf_reserve(&a->block, n) < 0 ||
+        (len = cer_base_decode(a->block.data, n, CER_BASE64, b64->valuestring, n)) <= 0)
+        return cer_err(-EINVAL, "account: the session file of %s has no CACAO block (import the session again)",
+                       a->did);
+    a->block.len = (size_t)len;
+    return 0;
+}
+
 /* The session file, when it is one of this account's. */
 static int load_session(cer_account *a)
 {
     char *path = join(a->dir, "session");
-    const cJSON *seed, *cacao, *expires;
+    const cJSON *seed, *cacao, *expires, *type;
+    cer_keytype kt = CER_KEY_ED25519;
     cer_cid cap;
     uint8_t s[32];
     cJSON *j = NULL;
@@ -202,7 +232,14 @@ static int load_session(cer_account *a)
         rc = 0;  /* not ours any more: a new one is made when needed */
         goto out;
     }
-    if ((rc = cer_key_from_seed(&a->session, s)) < 0)
+    if (a->given && (rc = load_block(a, get(j, "block"))) < 0)
+        goto out;
+    type = get(j, "type");
+    if (cJSON_IsString(type) && cer_keytype_parse(&kt, type->valuestring) < 0) {
+        rc = 0;
+        goto out;
+    }
+    if ((rc = cer_key_from_secret(&a->session, kt, s)) < 0)
         goto out;
     a->session.has_cap = true;
     a->session.cap = cap;
@@ -232,6 +269,17 @@ int cer_account_open(cer_account **out, const char *dir)
     if (rc < 0 || !j)
         goto out;
     did = get(j, "did");
+    if (cJSON_IsTrue(get(j, "given")) && cJSON_IsString(did) && strlen(did->valuestring) < CER_DID_MAX &&
+        cJSON_IsArray(get(j, "resources"))) {
+        if ((rc = new_account(&a, dir)) < 0)
+            goto out;
+        a->given = true;
+        snprintf(a->did, sizeof a->did, "%s", did->valuestring);
+        life = get(j, "lifetime");
+        a->lifetime_s = cJSON_IsNumber(life) && life->valuedouble > 0 ? (int64_t)life->valuedouble : 0;
+        res = get(j, "resources");
+        goto resources;
+    }
     kf = get(j, "keyFile");
     chain = get(j, "chain");
     life = get(j, "lifetime");
@@ -248,12 +296,17 @@ int cer_account_open(cer_account **out, const char *dir)
     snprintf(a->key_file, sizeof a->key_file, "%s", kf->valuestring);
     snprintf(a->chain, sizeof a->chain, "%s", chain->valuestring);
     a->lifetime_s = (int64_t)life->valuedouble;
+resources:
     cJSON_ArrayForEach(it, res)
         if ((rc = cJSON_IsString(it) ? add_resource(a, it->valuestring)
                                      : cer_err(-EINVAL, "account: %s has a resource that is no string", path)) < 0)
             goto out;
     if ((rc = load_session(a)) < 0)
         goto out;
+    if (a->given && !a->has_session) {
+        rc = cer_err(-EINVAL, "account: the session of %s is missing or damaged (import it again)", a->did);
+        goto out;
+    }
     *out = a;
     a = NULL;
 out:
@@ -263,14 +316,15 @@ out:
     return rc;
 }
 
+static int write_session(cer_account *a, const cer_key *key, const cer_cid *cap, int64_t expires_ms, bool sync);
+
 /* A new session: key, CACAO (into store), session file. Under a->lock. */
 static int renew(cer_account *a, cer_store *store, int64_t now_ms, bool sync)
 {
-    char address[CER_ETH_ADDRESS_MAX], want[CER_DID_MAX], seedhex[65], cid[CER_CID_STR_MAX];
+    char address[CER_ETH_ADDRESS_MAX], want[CER_DID_MAX];
     cer_key eth, session;
     cer_buf block = CER_BUF_INIT;
     cer_cid cap;
-    cJSON *j = NULL;
     int rc;
 
     memset(&eth, 0, sizeof eth);
@@ -291,19 +345,8 @@ static int renew(cer_account *a, cer_store *store, int64_t now_ms, bool sync)
     if ((rc = cer_key_generate(&session)) < 0 ||
         (rc = cer_cacao_make_siwe(&block, &cap, eth.seed, a->chain, DOMAIN, session.did, now_ms, a->lifetime_s,
                                   (const char *const *)a->resources, a->nresources)) < 0 ||
-        (rc = cer_store_put(store, &cap, block.data, block.len)) < 0)
-        goto out;
-    for (int i = 0; i < 32; i++)
-        snprintf(seedhex + 2 * i, 3, "%02x", session.seed[i]);
-    if ((rc = cer_cid_to_string(cid, sizeof cid, &cap)) < 0)
-        goto out;
-    if (!(j = cJSON_CreateObject()) || !cJSON_AddStringToObject(j, "seed", seedhex) ||
-        !cJSON_AddStringToObject(j, "cacao", cid) ||
-        !cJSON_AddNumberToObject(j, "expires", (double)(now_ms + a->lifetime_s * 1000))) {
-        rc = cer_err(-ENOMEM, "account: out of memory");
-        goto out;
-    }
-    if ((rc = write_json(a->dir, "session", j, sync)) < 0)
+        (rc = cer_store_put(store, &cap, block.data, block.len)) < 0 ||
+        (rc = write_session(a, &session, &cap, now_ms + a->lifetime_s * 1000, sync)) < 0)
         goto out;
     session.has_cap = true;
     session.cap = cap;
@@ -312,27 +355,200 @@ static int renew(cer_account *a, cer_store *store, int64_t now_ms, bool sync)
     a->expires_ms = now_ms + a->lifetime_s * 1000;
     a->has_session = true;
 out:
-    sodium_memzero(seedhex, sizeof seedhex);
-    if (j && cJSON_IsString(get(j, "seed")))
-        sodium_memzero(get(j, "seed")->valuestring, 64);
-    cJSON_Delete(j);
     cer_key_wipe(&session);
     cer_key_wipe(&eth);
     cer_buf_free(&block);
     return rc;
 }
 
-int cer_account_key(cer_account *a, cer_store *store, cer_key *out, int64_t now_ms)
+/* Whether the account's resources let it write stream (a StreamID; NULL:
+ * a new one) of model (NULL: none), as js checks them
+ * (cer_cacao_authorize). */
+static int covers(const cer_account *a, const char *stream, const char *model)
 {
-    int rc = 0;
+    char want[CER_STREAMID_STR_MAX + 32];
 
+    for (size_t i = 0; i < a->nresources; i++) {
+        const char *r = a->resources[i];
+        if (strcmp(r, "ceramic://*") == 0)
+            return 0;
+        if (strncmp(r, "ceramic://", 10) != 0)
+            continue;
+        if (stream && strcmp(r + 10, stream) == 0)
+            return 0;
+        snprintf(want, sizeof want, "*?model=%s", model ? model : "");
+        if (model && strcmp(r + 10, want) == 0)
+            return 0;
+    }
+    return cer_err(-EACCES, "account: the CACAO of %s does not cover %s%s%s (its resources name neither "
+                            "ceramic://* nor it)", a->did, stream ? stream : "a new stream",
+                   model ? " of model " : "", model ? model : "");
+}
+
+/* A given session: usable until its exp; 1 in its last quarter, once. */
+static int given_key(cer_account *a, cer_store *store, int64_t now_ms)
+{
+    char when[CER_JS_DATE_MAX];
+    int rc;
+
+    if (a->expires_ms && now_ms >= a->expires_ms) {
+        cer_js_date_iso(when, a->expires_ms);
+        return cer_err(-EKEYEXPIRED, "account: the wallet session of %s expired at %s; ceramicfs cannot renew a "
+                                     "CACAO a wallet signed: sign a new session in the wallet and import it "
+                                     "(ceramicfs account --session FILE)", a->did, when);
+    }
+    if (cer_store_has(store, &a->session.cap) != 1 &&
+        (rc = cer_store_put(store, &a->session.cap, a->block.data, a->block.len)) < 0)
+        return rc;
+    if (a->expires_ms && !a->warned && now_ms >= a->expires_ms - a->lifetime_s * 1000 / 4) {
+        a->warned = true;
+        return 1;
+    }
+    return 0;
+}
+
+int cer_account_key(cer_account *a, cer_store *store, cer_key *out, int64_t now_ms, const char *stream,
+                    const char *model)
+{
+    int rc;
+
+    if ((rc = covers(a, stream, model)) < 0)
+        return rc;
     pthread_mutex_lock(&a->lock);
-    if (!a->has_session || now_ms >= a->expires_ms - a->lifetime_s * 1000 / 4 ||
-        cer_store_has(store, &a->session.cap) != 1)
+    if (a->given)
+        rc = given_key(a, store, now_ms);
+    else if (!a->has_session || now_ms >= a->expires_ms - a->lifetime_s * 1000 / 4 ||
+             cer_store_has(store, &a->session.cap) != 1)
         rc = renew(a, store, now_ms, true);
-    if (rc == 0)
+    if (rc >= 0)
         *out = a->session;
     pthread_mutex_unlock(&a->lock);
+    return rc;
+}
+
+/* The session file of a session: its key (seed hex, type), CACAO CID,
+ * exp, and for a given one the CACAO block. */
+static int write_session(cer_account *a, const cer_key *key, const cer_cid *cap, int64_t expires_ms, bool sync)
+{
+    char seedhex[65], cid[CER_CID_STR_MAX], *b64 = NULL;
+    cJSON *j = NULL;
+    int rc;
+
+    for (int i = 0; i < 32; i++)
+        snprintf(seedhex + 2 * i, 3, "%02x", key->seed[i]);
+    if ((rc = cer_cid_to_string(cid, sizeof cid, cap)) < 0)
+        goto out;
+    if (a->given && (!(b64 = malloc(cer_base_encoded_max(CER_BASE64, a->block.len))) ||
+                     cer_base_encode(b64, cer_base_encoded_max(CER_BASE64, a->block.len), CER_BASE64, a->block.data,
+                                     a->block.len) < 0)) {
+        rc = cer_err(-ENOMEM, "account: out of memory");
+        goto out;
+    }
+    if (!(j = cJSON_CreateObject()) || !cJSON_AddStringToObject(j, "seed", seedhex) ||
+        !cJSON_AddStringToObject(j, "cacao", cid) || !cJSON_AddNumberToObject(j, "expires", (double)expires_ms) ||
+        (key->type != CER_KEY_ED25519 && !cJSON_AddStringToObject(j, "type", cer_keytype_name(key->type))) ||
+        (b64 && !cJSON_AddStringToObject(j, "block", b64))) {
+        rc = cer_err(-ENOMEM, "account: out of memory");
+        goto out;
+    }
+    rc = write_json(a->dir, "session", j, sync);
+out:
+    sodium_memzero(seedhex, sizeof seedhex);
+    if (j && cJSON_IsString(get(j, "seed")))
+        sodium_memzero(get(j, "seed")->valuestring, 64);
+    cJSON_Delete(j);
+    free(b64);
+    return rc;
+}
+
+/* A session a wallet made, checked as js will check the commits it signs
+ * now, and kept as given. */
+static int import_given(cer_account **out, const char *dir, cer_store *store, const cer_account_opts *o,
+                        int64_t now_ms, bool sync)
+{
+    char ex[CER_EXCERPT_MAX];
+    const cJSON *res, *it;
+    cer_account *a = NULL;
+    cer_cacao c = {0};
+    cer_key key;
+    cer_cid cap;
+    int64_t iat = 0, exp = 0;
+    cJSON *j = NULL, *arr;
+    int rc;
+
+    if ((rc = new_account(&a, dir)) < 0)
+        return rc;
+    a->given = true;
+    if ((rc = cer_wallet_session_read(&a->block, &key, o->session_file, o->cacao_file, o->session_key_file)) < 0)
+        goto out;
+    if ((rc = cer_cacao_decode(&c, a->block.data, a->block.len)) < 0)
+        goto out;
+    if (strncmp(c.iss, "did:pkh:", 8) != 0 || strlen(c.iss) >= CER_DID_MAX) {
+        rc = cer_err(-EINVAL, "account: the CACAO's issuer '%s' is no did:pkh account", cer_excerpt(ex, c.iss));
+        goto out;
+    }
+    if (strcmp(c.aud, key.did) != 0) {
+        rc = cer_err(-EKEYREJECTED, "account: the CACAO delegates to %s, not to the session key %s",
+                     cer_excerpt(ex, c.aud), key.did);
+        goto out;
+    }
+    if (cJSON_IsString(get(c.p, "exp")) && cer_js_date_parse(&exp, get(c.p, "exp")->valuestring) < 0) {
+        rc = cer_err(-EINVAL, "account: the CACAO's exp is not a date");
+        goto out;
+    }
+    if (exp && exp <= now_ms) {
+        char when[CER_JS_DATE_MAX];
+        cer_js_date_iso(when, exp);
+        rc = cer_err(-EKEYEXPIRED, "account: the CACAO expired at %s: sign a new session in the wallet", when);
+        goto out;
+    }
+    if ((rc = cer_cacao_verify(&c, now_ms)) < 0) {
+        rc = cer_err_wrap(rc, "account: the wallet session does not verify");
+        goto out;
+    }
+    res = get(c.p, "resources");  /* strings or absent (cer_cacao_decode) */
+    cJSON_ArrayForEach(it, res)
+        if (strncmp(it->valuestring, "ceramic://", 10) == 0 && (rc = add_resource(a, it->valuestring)) < 0)
+            goto out;
+    if (!a->nresources) {
+        rc = cer_err(-EACCES, "account: the CACAO's resources name no Ceramic stream (ceramic://...): "
+                              "it lets the session write nothing");
+        goto out;
+    }
+    snprintf(a->did, sizeof a->did, "%s", c.iss);
+    if (exp && cJSON_IsString(get(c.p, "iat")) && cer_js_date_parse(&iat, get(c.p, "iat")->valuestring) == 0 &&
+        iat < exp)
+        a->lifetime_s = (exp - iat) / 1000;
+    if ((rc = cer_cid_of_block(&cap, CER_CODEC_DAG_CBOR, a->block.data, a->block.len)) < 0 ||
+        (rc = cer_store_put(store, &cap, a->block.data, a->block.len)) < 0 ||
+        (rc = write_session(a, &key, &cap, exp, sync)) < 0)
+        goto out;
+    if (!(j = cJSON_CreateObject()) || !cJSON_AddStringToObject(j, "did", a->did) ||
+        !cJSON_AddBoolToObject(j, "given", 1) || !cJSON_AddNumberToObject(j, "lifetime", (double)a->lifetime_s) ||
+        !(arr = cJSON_AddArrayToObject(j, "resources"))) {
+        rc = cer_err(-ENOMEM, "account: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < a->nresources; i++)
+        if (!cJSON_AddItemToArray(arr, cJSON_CreateString(a->resources[i])) || !cJSON_GetArrayItem(arr, (int)i)) {
+            rc = cer_err(-ENOMEM, "account: out of memory");
+            goto out;
+        }
+    if ((rc = write_json(dir, "account", j, sync)) < 0)
+        goto out;
+    a->session = key;
+    a->session.has_cap = true;
+    a->session.cap = cap;
+    snprintf(a->session.parent, sizeof a->session.parent, "%s", a->did);
+    a->expires_ms = exp;
+    a->has_session = true;
+    *out = a;
+    a = NULL;
+out:
+    cer_key_wipe(&key);
+    cer_cacao_free(&c);
+    cJSON_Delete(j);
+    cer_account_close(a);
     return rc;
 }
 
@@ -360,6 +576,12 @@ int cer_account_setup(cer_account **out, const char *dir, cer_store *store, cons
                 return rc;
         }
         return 0;
+    }
+    if (o->session_file || o->cacao_file || o->session_key_file) {
+        if (o->eth_key_file || o->chain || o->lifetime_s || o->resources)
+            return cer_err(-EINVAL, "account: a wallet's session is used as given (no key, chain, lifetime "
+                                    "or resources of ours)");
+        return import_given(out, dir, store, o, now_ms, sync);
     }
     if (!o->eth_key_file || !realpath(o->eth_key_file, real))
         return cer_err(o->eth_key_file ? -errno : -EINVAL, "account: key file '%s' not found",
@@ -424,15 +646,27 @@ int cer_account_describe(cer_account *a, cJSON *o)
         cer_cid_to_string(cid, sizeof cid, &a->session.cap);
         cer_js_date_iso(expires, a->expires_ms);
     }
-    ok = cJSON_AddStringToObject(o, "did", a->did) && cJSON_AddStringToObject(o, "keyFile", a->key_file) &&
-         cJSON_AddStringToObject(o, "chain", a->chain) &&
+    ok = cJSON_AddStringToObject(o, "did", a->did) &&
+         (a->given ? cJSON_AddBoolToObject(o, "given", 1) != NULL
+                   : cJSON_AddStringToObject(o, "keyFile", a->key_file) &&
+                         cJSON_AddStringToObject(o, "chain", a->chain)) &&
          cJSON_AddNumberToObject(o, "lifetime", (double)a->lifetime_s) &&
          (arr = cJSON_AddArrayToObject(o, "resources")) &&
          (!a->has_session || (cJSON_AddStringToObject(o, "session", a->session.did) &&
                               cJSON_AddStringToObject(o, "capability", cid) &&
-                              cJSON_AddStringToObject(o, "expires", expires)));
+                              (a->given && !a->expires_ms ? cJSON_AddNullToObject(o, "expires") != NULL
+                                                          : cJSON_AddStringToObject(o, "expires", expires) != NULL)));
     for (size_t i = 0; ok && i < a->nresources; i++)
         ok = cJSON_AddItemToArray(arr, cJSON_CreateString(a->resources[i])) && cJSON_GetArrayItem(arr, (int)i);
+    if (ok && a->given && a->expires_ms) {  /* what cer_account_key will say */
+        int64_t now = cer_clock_ms(CLOCK_REALTIME);
+        if (now >= a->expires_ms)
+            ok = cJSON_AddStringToObject(o, "warning", "the wallet session has expired: saves are refused until "
+                                                       "a new one is imported") != NULL;
+        else if (now >= a->expires_ms - a->lifetime_s * 1000 / 4)
+            ok = cJSON_AddStringToObject(o, "warning", "the wallet session expires soon and cannot be renewed "
+                                                       "here: import a new one") != NULL;
+    }
     pthread_mutex_unlock(&a->lock);
     return ok ? 0 : cer_err(-ENOMEM, "account: out of memory");
 }

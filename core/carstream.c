@@ -9,7 +9,8 @@
  *     read (commits, payloads through the JWS link, anchor proofs, the
  *     Merkle nodes from proof.root down anchor.path, and whatever later
  *     verification reads: CACAO blocks named by a JWS header's 'cap', a
- *     3ID document) once, the tip as the root;
+ *     3ID document) once, the tip as the last root, after the tips of the
+ *     3ID documents its did:3 signers name (imported first);
  *   - import loads each root from the CAR's blocks (then the node's), and
  *     only the blocks that load of the valid part of the log read go into
  *     the node's store: a CAR cannot plant blocks nothing needs (ipfs dag
@@ -127,11 +128,49 @@ static void seen_reset(seen_store *s)
 
 /* ---- export ---- */
 
+#define DEPS_MAX 8  /* 3ID documents one stream's signers name */
+
+/* The 3ID documents of the stream's did:3 signers (st's authors), each
+ * loaded at the node's tip through s so that its blocks are exported,
+ * their tips in roots (*n of them): a CAR's roots are imported in order,
+ * so a node that imports it knows each 3ID document before the stream. */
+static int export_3ids(cer_node *node, seen_store *s, const cer_state *st, cer_cid *roots, size_t *n)
+{
+    cer_streamref ids[DEPS_MAX];
+    cer_stream_info info;
+    cer_state *d;
+    int rc;
+
+    *n = 0;
+    for (size_t i = 0; i < st->log_len; i++) {
+        const char *a = st->log[i].author;
+        cer_streamref id;
+        bool known = false;
+        if (strncmp(a, "did:3:", 6) != 0 || cer_streamref_parse(&id, a + 6) < 0)
+            continue;
+        for (size_t j = 0; j < *n && !known; j++)
+            known = cer_streamref_same_stream(&ids[j], &id);
+        if (known)
+            continue;
+        if (*n == DEPS_MAX)
+            return cer_err(-E2BIG, "export: signed as more than %d 3IDs", DEPS_MAX);
+        if ((rc = cer_node_info(node, &id, &info)) < 0 ||
+            (rc = cer_node_load_unchecked(node, &d, &s->base, &info.id, &info.tip)) < 0)
+            return cer_err_wrap(rc, "export: the 3ID document of %s", a);
+        cer_state_free(d);
+        ids[*n] = id;
+        roots[(*n)++] = info.tip;
+    }
+    return 0;
+}
+
 int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out)
 {
     char sid[CER_STREAMID_STR_MAX];
     cer_stream_info info;
     cer_state *st = NULL;
+    cer_cid roots[DEPS_MAX + 1];
+    size_t nroots = 0;
     seen_store s;
     int rc;
 
@@ -144,12 +183,15 @@ int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out)
         rc = cer_err_wrap(rc, "export: %s does not verify", sid);
         goto out;
     }
-    if ((rc = s.err) < 0 || (rc = cer_car_put_header(out, &info.tip, 1)) < 0)
+    if ((rc = export_3ids(node, &s, st, roots, &nroots)) < 0)
         goto out;
-    /* CACAO blocks (a JWS protected header's 'cap': ipfs://<CID>) and 3ID
-     * documents come in here with no change once the verification that
-     * needs them reads them through its store; one it gets another way
-     * (a cache) must be added here. */
+    roots[nroots++] = info.tip;
+    if ((rc = s.err) < 0 || (rc = cer_car_put_header(out, roots, nroots)) < 0)
+        goto out;
+    /* CACAO blocks (a JWS protected header's 'cap': ipfs://<CID>) and the
+     * 3ID documents' versions come in here with no change once the
+     * verification that needs them reads them through its store; one it
+     * gets another way (a cache) must be added here. */
     for (size_t i = 0; i < s.n; i++)
         if ((rc = cer_car_put_stored(out, cer_node_store(node), &s.cids[i])) < 0)
             goto out;

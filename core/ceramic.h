@@ -1110,6 +1110,13 @@ size_t cer_node_resident(cer_node *node);
  * oldest first; borrowed, valid until close. Each is also a "registry"
  * event (cer_node_event). */
 const char *const *cer_node_warnings(const cer_node *node, size_t *count);
+/* How the node loads a stream it does not have from the network, for the
+ * 3ID document a did:3 signer names (the sync layer sets it; 0 or a
+ * negative errno with a reason). NULL fn: none. Setting waits for the
+ * calls in flight, so the old arg may be freed after. */
+typedef int (*cer_node_fetch_fn)(void *arg, const cer_streamref *id);
+void cer_node_set_fetch(cer_node *node, cer_node_fetch_fn fn, void *arg);
+
 /* The DID this node writes as (borrowed, valid until close): its key's
  * did:key, or the did:pkh of its account (cer_node_set_account). */
 const char *cer_node_did(const cer_node *node);
@@ -1129,6 +1136,14 @@ typedef struct cer_account_opts {
     int64_t lifetime_s;                /* 0: 7 days (pkh-ethereum's default) */
     const char *const *resources;      /* NULL: all streams ("ceramic://" "*") */
     size_t nresources;
+    /* Or a session a wallet made, used as given (never renewed; writes
+     * are refused past its exp): session_file, a serialized DIDSession
+     * (did-session), or cacao_file (DAG-CBOR block or JSON) and
+     * session_key_file. Checked first: signature, aud = the session key,
+     * Ceramic resources, not expired. */
+    const char *session_file;
+    const char *cacao_file;
+    const char *session_key_file;
 } cer_account_opts;
 /* Write as the account of o from now on (a session is made at once), or
  * as the node's did:key again when o is NULL. */
@@ -1301,7 +1316,9 @@ int cer_node_list(cer_node *node, int (*fn)(const cer_stream_info *info, void *a
 /* Streams as CAR files (carstream.c). Export: a CAR v1 whose root is
  * id's tip and whose blocks are every block the stream's verification
  * reads (commits, signed payloads, anchor proofs, the Merkle nodes on each
- * anchor's path), each once; appended to out. */
+ * anchor's path, CACAOs, 3ID documents), each once; appended to out. The
+ * tips of the 3ID documents its did:3 signers name are roots before it
+ * (import loads them first). */
 int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out);
 /* What became of one root of an imported CAR. */
 typedef struct cer_car_result {

@@ -53,8 +53,9 @@ int cer_loads_json(cJSON **out, cer_loads *t);
 void cer_load_begin(cer_load *l, cer_loads *t, const cer_streamref *id, cer_anchor_checker *chk);
 int64_t cer_load_end(cer_load *l);
 
-/* cer_state_load from store (no anchor checked), watched in node's table
- * (a long one is logged as a "load" event). */
+/* cer_state_load from store (no anchor checked; the 3ID documents of
+ * did:3 signers as the node has them, or fetches them), watched in
+ * node's table (a long one is logged as a "load" event). */
 int cer_node_load_unchecked(cer_node *node, cer_state **st, cer_store *store, const cer_streamref *id,
                             const cer_cid *tip);
 

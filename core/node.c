@@ -124,6 +124,10 @@ struct cer_node {
     char own_chain[64];     /* the chain of its own anchor service, "" none */
     char eth_rpc[512];      /* anchor checks: the chain's RPC URL, "" when off */
     cer_http_client *chain_http; /* owned: the checks' client, opened with the first RPC URL */
+    cer_node_fetch_fn fetch;  /* loads a stream from the network (cer_node_set_fetch) */
+    void *fetch_arg;
+    int fetch_busy;         /* calls of fetch in flight */
+    pthread_cond_t fetch_idle;
     double check_timeout;   /* seconds per call */
     int64_t chain_down_ms;  /* the chain was unreachable: not asked before this */
     struct {                /* proofs the chain verified lately (a batch shares one) */
@@ -149,15 +153,24 @@ const char *cer_node_did(const cer_node *node)
     return node->acct ? cer_account_did(node->acct) : node->key.did;
 }
 
-/* The key to sign commits with (a copy: wipe it): the account's session
- * key (renewed when due), or the node's key. */
-static int writer_key(cer_node *node, cer_key *out)
+/* The key to sign commits with for sid (a StreamID; NULL: a new
+ * stream) of model (NULL: none) (a copy: wipe it): the account's session
+ * key (renewed when due; a wallet's due to expire is announced), or the
+ * node's key. */
+static int writer_key(cer_node *node, cer_key *out, const char *sid, const char *model)
 {
+    int rc;
+
     if (!node->acct) {
         *out = node->key;
         return 0;
     }
-    return cer_account_key(node->acct, node->store, out, cer_clock_ms(CLOCK_REALTIME));
+    rc = cer_account_key(node->acct, node->store, out, cer_clock_ms(CLOCK_REALTIME), sid, model);
+    if (rc == 1)
+        cer_node_event(node, "account", NULL, "the wallet session of %s expires soon and cannot be renewed here: "
+                                              "import a new one (ceramicfs account --session FILE)",
+                       cer_account_did(node->acct));
+    return rc < 0 ? rc : 0;
 }
 
 int cer_node_sign_jws(cer_node *node, char **out, const uint8_t *payload, size_t len)
@@ -284,6 +297,7 @@ int cer_node_open(cer_node **out, const cer_node_opts *opts)
     pthread_mutex_init(&node->lock, NULL);
     node->max_resident = CER_NODE_RESIDENT_DEFAULT;
     pthread_mutex_init(&node->elock, NULL);
+    pthread_cond_init(&node->fetch_idle, NULL);
     pthread_rwlock_init(&node->cblock, NULL);
     cer_loads_init(&node->loads);
     node->rdonly = opts->store_flags & CER_STORE_RDONLY;
@@ -348,6 +362,7 @@ void cer_node_close(cer_node *node)
         free(c);
     }
     pthread_mutex_destroy(&node->elock);
+    pthread_cond_destroy(&node->fetch_idle);
     cer_loads_destroy(&node->loads);
     pthread_rwlock_destroy(&node->cblock);
     pthread_mutex_destroy(&node->lock);
@@ -792,11 +807,71 @@ static bool checks_on(cer_node *node)
 static const cer_anchor_checker *checker(cer_node *node, check_ctx *cx, const cer_streamref *id);
 static void check_end(check_ctx *cx);
 
+void cer_node_set_fetch(cer_node *node, cer_node_fetch_fn fn, void *arg)
+{
+    pthread_mutex_lock(&node->elock);
+    while (node->fetch_busy)  /* the fetch's owner may go once this returns */
+        pthread_cond_wait(&node->fetch_idle, &node->elock);
+    node->fetch = fn;
+    node->fetch_arg = arg;
+    pthread_mutex_unlock(&node->elock);
+}
+
+/* A 3ID document the node does not have, loaded from the network
+ * (cer_node_set_fetch) for a did:3 signer: only one whose genesis is
+ * controlled by a did:key (a v1 3ID), and never from inside such a
+ * load (a 3ID document signed by a did:3 would chain loads). */
+static int fetch_3id(cer_node *node, const cer_streamref *id)
+{
+    static __thread int fetching;
+    char sid[CER_STREAMID_STR_MAX], ex[CER_EXCERPT_MAX];
+    const cJSON *hdr, *ctl;
+    cer_node_fetch_fn fn;
+    cer_commit g;
+    void *arg;
+    int rc;
+
+    cer_streamref_to_string(sid, sizeof sid, id);
+    if (fetching)
+        return cer_err(-ELOOP, "3ID document %s: its own load needs another 3ID document (chains of did:3 are "
+                               "not resolved)", sid);
+    pthread_mutex_lock(&node->elock);
+    if ((fn = node->fetch))
+        node->fetch_busy++;
+    arg = node->fetch_arg;
+    pthread_mutex_unlock(&node->elock);
+    if (!fn)
+        return cer_err(-ENOENT, "3ID document %s is not on this node (with --ipfs it is fetched)", sid);
+    if ((rc = cer_commit_read(&g, node->store, &id->genesis)) < 0) {
+        rc = cer_err_wrap(rc, "3ID document %s cannot be fetched", sid);
+    } else {
+        hdr = cJSON_GetObjectItemCaseSensitive(g.payload, "header");
+        ctl = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(hdr, "controllers"), 0);
+        if (!cJSON_IsString(ctl) || strncmp(ctl->valuestring, "did:key:", 8) != 0)
+            rc = cer_err(-ELOOP, "3ID document %s is controlled by %s, not by a did:key: not resolved", sid,
+                         cJSON_IsString(ctl) ? cer_excerpt(ex, ctl->valuestring) : "nothing");
+        cer_commit_free(&g);
+    }
+    if (rc == 0) {
+        fetching = 1;
+        rc = fn(arg, id);
+        fetching = 0;
+        if (rc < 0)
+            rc = cer_err_wrap(rc, "3ID document %s cannot be fetched", sid);
+    }
+    pthread_mutex_lock(&node->elock);
+    if (--node->fetch_busy == 0)
+        pthread_cond_broadcast(&node->fetch_idle);
+    pthread_mutex_unlock(&node->elock);
+    return rc;
+}
+
 /* The checker's way to the latest state of another stream (the 3ID
  * document of a did:3 signer): loaded from the store at the tip the
- * registry holds, with the node's anchor checks, and no stream lock taken
- * (a load holds its own stream's; waiting on another's could deadlock
- * two loads that name each other). -ENOENT when the node has no tip. */
+ * registry holds (fetched first when the node has none), with the
+ * node's anchor checks, and no stream lock taken (a load holds its own
+ * stream's; waiting on another's could deadlock two loads that name each
+ * other). -ENOENT when the node has no tip and cannot fetch one. */
 static int node_latest(void *arg, const cer_streamref *id, cer_state **out)
 {
     check_ctx *cx = arg, inner;
@@ -806,7 +881,9 @@ static int node_latest(void *arg, const cer_streamref *id, cer_state **out)
     *out = NULL;
     if (cer_streamref_same_stream(id, cx->id))
         return cer_err(-ELOOP, "a stream cannot be its own signer's 3ID document");
-    if ((rc = cer_registry_get(cx->node->reg, id, &info)) < 0)
+    if ((rc = cer_registry_get(cx->node->reg, id, &info)) == -ENOENT && (rc = fetch_3id(cx->node, id)) == 0)
+        rc = cer_registry_get(cx->node->reg, id, &info);
+    if (rc < 0)
         return rc;
     rc = cer_state_load_checked(out, cx->node->store, id, &info.tip, checker(cx->node, &inner, id));
     check_end(&inner);
@@ -845,13 +922,14 @@ static void check_end(check_ctx *cx)
 int cer_node_load_unchecked(cer_node *node, cer_state **st, cer_store *store, const cer_streamref *id,
                             const cer_cid *tip)
 {
-    cer_anchor_checker none = {0};
-    cer_load load;
+    /* no anchor checked; a did:3 signer's 3ID document as a checked load
+     * finds it (node_latest) */
+    check_ctx cx = {node, id, 0, {NULL, &cx, node_latest, NULL, NULL}, {0}};
     int rc;
 
-    cer_load_begin(&load, &node->loads, id, &none);
-    rc = cer_state_load_checked(st, store, id, tip, &none);
-    load_end(node, &load);
+    cer_load_begin(&cx.load, &node->loads, id, &cx.chk);
+    rc = cer_state_load_checked(st, store, id, tip, &cx.chk);
+    check_end(&cx);
     return rc;
 }
 
@@ -1250,7 +1328,7 @@ int cer_node_create(cer_node *node, cer_streamref *out, const cJSON *header, con
             goto out;
         }
     }
-    if ((rc = writer_key(node, &key)) < 0)
+    if ((rc = writer_key(node, &key, NULL, NULL)) < 0)
         goto out;
     rc = cer_tile_genesis(&cb, &key, hdr, content);
     cer_key_wipe(&key);
@@ -1376,6 +1454,7 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     cer_commit_blocks cb = {0};
     cer_state *mst = NULL;
     uint8_t unique[CER_MID_UNIQUE_LEN];
+    char msid[CER_STREAMID_STR_MAX];
     const char *rel;
     cer_key key;
     cer_cid tip;
@@ -1393,7 +1472,8 @@ int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref 
     if (rel && strcmp(rel, "list") == 0) {
         if (!content)
             rc = cer_err(-EINVAL, "create: a document of a list model needs content");
-        else if ((rc = cer_mid_unique(unique)) == 0 && (rc = writer_key(node, &key)) == 0) {
+        else if ((rc = cer_mid_unique(unique)) == 0 &&
+                 (cer_streamref_to_string(msid, sizeof msid, model), rc = writer_key(node, &key, NULL, msid)) == 0) {
             /* signed as the writer (an account's session key) for its DID */
             rc = cer_mid_genesis(&cb, &key, cer_node_did(node), model, unique, content);
             cer_key_wipe(&key);
@@ -1573,6 +1653,7 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
     cer_commit_blocks cb = {0};
     cer_state *ns = NULL;
     cJSON *patch = NULL, *rebased = NULL, *applied = NULL;
+    const cJSON *model;
     bool moved = false;
     cer_key key;
     stream *s;
@@ -1615,7 +1696,8 @@ static int update(cer_node *node, const cer_streamref *id, const cer_cid *base, 
         *status = rebased ? CER_SAVE_REBASED : CER_SAVE_UNCHANGED;
         goto out;  /* nothing changed: no commit */
     }
-    if ((rc = writer_key(node, &key)) < 0)
+    model = s->st->id.type == CER_STREAM_MID ? cJSON_GetObjectItemCaseSensitive(s->st->metadata, "model") : NULL;
+    if ((rc = writer_key(node, &key, s->key, cJSON_IsString(model) ? model->valuestring : NULL)) < 0)
         goto out;
     /* the new state's content is the patch applied, as every node that
      * walks the log computes it (js too): a key the edit adds comes last

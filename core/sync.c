@@ -789,6 +789,15 @@ static int status_fn(cJSON **out, void *arg)
 
 /* ---- open, close ---- */
 
+/* The node's way to the network (cer_node_set_fetch): the 3ID document
+ * of a did:3 signer, loaded as cer_sync_load does. */
+static int fetch(void *arg, const cer_streamref *id)
+{
+    int rc = cer_sync_load(arg, id, 0);
+
+    return rc < 0 ? rc : 0;
+}
+
 int cer_sync_open(cer_sync **out, cer_node *node, const cer_sync_opts *opts)
 {
     cer_sync *s;
@@ -836,6 +845,7 @@ int cer_sync_open(cer_sync **out, cer_node *node, const cer_sync_opts *opts)
         goto fail;
     }
     s->sub_started = true;
+    cer_node_set_fetch(node, fetch, s);
     *out = s;
     return 0;
 fail:
@@ -852,6 +862,8 @@ void cer_sync_close(cer_sync *s)
 {
     if (!s)
         return;
+    if (s->sub_started)
+        cer_node_set_fetch(s->node, NULL, NULL);
     if (s->listening)
         cer_node_unlisten(s->node, on_change, s);
     if (s->section)

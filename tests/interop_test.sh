@@ -33,14 +33,20 @@
 #     CLI refuses saves breaking the schema or the relation with js's own
 #     message and js keeps the old content; a Caip10Link js made with an
 #     ethers wallet shows js's DID in `ceramicfs show` and the mount.
+#  9. a mount writing through a session a wallet made (did-session's
+#     serialized DIDSession, ceramicfs account --session): js loads it, the
+#     did:pkh its controller; a document js writes as a 3ID (did:3 made and
+#     signed by js-3id's ThreeIdProvider, tests/peers/threeid.sh) loads in
+#     the mount, which fetches the 3ID document over the network to verify it.
 #  js-ceramic's log must show no invalid-signature / invalid-commit errors; a
 #  summary of it is printed at the end (in full detail on failure).
 #
 # Ports (not the defaults of the other tests, which may run at the same time):
 #   INTEROP_API1 (5331) / INTEROP_API2 (5341) js-ipfs, INTEROP_CERAMIC_PORT (17017)
 # Needs FUSE and the peers (bash tests/peers/peers.sh install; bash
-# tests/peers/ceramic.sh install). Without them: with CI set, it installs
-# them (or fails); without CI it SKIPS loudly with exit 77.
+# tests/peers/ceramic.sh install; bash tests/peers/threeid.sh install).
+# Without them: with CI set, it installs them (or fails); without CI it
+# SKIPS loudly with exit 77.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -53,7 +59,7 @@ export CERAMIC_IPFS=http://127.0.0.1:$PEERS_API1/api/v0
 API2=http://127.0.0.1:$PEERS_API2/api/v0
 export CERAMIC_TOPIC=/ceramic/inmemory-cfs-interop-$$
 
-interop_need peers ceramic
+interop_need peers ceramic threeid
 interop_start_tmp cfs-interop
 M=$T/m N=$T/n
 mkdir -p "$T/sm"
@@ -222,12 +228,17 @@ SID5=$(printf '%s' "$J" | jq -r .streamId) JSPKH=$(printf '%s' "$J" | jq -r .con
 case "$JSPKH" in did:pkh:eip155:1:0x*) ok "js wrote $SID5 as $JSPKH" ;; *) bad "js as an account: '$J' $(tail -5 "$T/tile.err")" ;; esac
 J=$(tile update "$SID5" '{"title":"from js as an account","n":2}' --no-anchor)
 unset ETH_KEY
-if until_ok 60 test -e "$M/$SID5/content.json"; then ok "mount finds js's did:pkh document"; else bad "mount lookup $SID5"; fi
-pkh_fs() { [ "$(jq -c .n "$M/$SID5/content.json" 2>/dev/null)" = 2 ]; }
-until_ok 30 pkh_fs || bad "mount: $(cat "$M/$SID5/content.json")"
-eq pkh.js2fs.content "$(t jq -cS . "$M/$SID5/content.json")" "$(printf '%s' "$J" | jq -cS .content)"
-eq pkh.js2fs.log "$(fslog "$M/$SID5/.log")" "$(jslog "$J")"
-eq pkh.js2fs.controller "$(xa controller "$M/$SID5")" "$JSPKH"
+# js's document $2 (its state in J, updated to n 2) in the mount M: found by
+# StreamID, the same content and log, controlled by $3; $1 names the checks
+n_is_2() { [ "$(jq -c .n "$1" 2>/dev/null)" = 2 ]; }
+js_doc_in_mount() {
+    if until_ok 60 test -e "$M/$2/content.json"; then ok "mount finds js's $1 document"; else bad "mount lookup $2"; fi
+    until_ok 30 n_is_2 "$M/$2/content.json" || bad "mount: $(cat "$M/$2/content.json")"
+    eq "$1.js2fs.content" "$(t jq -cS . "$M/$2/content.json")" "$(printf '%s' "$J" | jq -cS .content)"
+    eq "$1.js2fs.log" "$(fslog "$M/$2/.log")" "$(jslog "$J")"
+    eq "$1.js2fs.controller" "$(xa controller "$M/$2")" "$3"
+}
+js_doc_in_mount pkh "$SID5" "$JSPKH"
 # each of js's commits names its CACAO (one per tile.mjs run: a new session each time)
 eq pkh.js2fs.capabilities "$(t jq -r 'select((.capability // "") | startswith("bafy")) | .type' "$M/$SID5/.log" | tr '\n' ' ')" \
     "genesis signed "
@@ -322,6 +333,44 @@ link_fs() { [ "$(jq -c . "$M/$LSID/content.json" 2>/dev/null)" = "\"$XDID\"" ]; 
 if until_ok 60 link_fs; then ok "the mount shows the link's DID"; else bad "mount link: $(cat "$M/$LSID/content.json" 2>&1)"; fi
 eq ceramic.no.errors.part8 "$(grep -e "$A1" -e "$LSID" "$T/ceramic/ceramic.log" | grep -ciE 'error|warn')" 0
 unset SEED
+
+# ---- 9. a wallet's session, and a 3ID ----
+# a mount writing as an Ethereum account through a session a wallet made
+# (did-session 2.0.1 + pkh-ethereum + an ethers wallet, js-session.json,
+# imported with ceramicfs account --session): js loads what it wrote
+WV=$HERE/vectors/js-session.json W=$T/w
+jq -r '.sessions[] | select(.name == "good") | .serialized' "$WV" >"$T/wallet.session"
+chmod 600 "$T/wallet.session"
+WPKH=$($CFS account --state "$T/sw" --session "$T/wallet.session" | jq -r .did)
+eq wallet.did "$WPKH" "$(jq -r .account.did "$WV")"
+interop_mount "$W" --state "$T/sw" --anchor none --ipfs "$API2" --pubsub-topic "$CERAMIC_TOPIC"
+PW=$MPID
+t mkdir "$W/wallet"
+t sh -c "echo '{\"by\":\"a wallet session\"}' > '$W/wallet/content.json'" || bad "save in W"
+t sh -c "echo '{\"by\":\"a wallet session\",\"n\":2}' > '$W/wallet/content.json'" || bad "second save in W"
+SID8=$(t cat "$W/wallet/.streamid")
+WLOG=$(fslog "$W/wallet/.log")
+js_w() { J=$(tile load "$SID8") && [ "$(jslog "$J")" = "$WLOG" ]; }
+if until_ok 30 js_w; then ok "js loads what the mount wrote with the wallet's session"; else bad "js wallet: $(printf '%s' "$J" | jq -c '{log}') $(tail -3 "$T/tile.err")"; fi
+eq wallet.js.content "$(printf '%s' "$J" | jq -cS .content)" '{"by":"a wallet session","n":2}'
+eq wallet.js.controller "$(printf '%s' "$J" | jq -r .controller)" "$WPKH"
+eq wallet.fs.capability "$(t jq -r .capability "$W/wallet/.log" | sort -u)" \
+    "$(jq -r '.sessions[] | select(.name == "good") | .cacao_cid' "$WV")"
+interop_unmount "$W" "$PW" daemon.w.exit
+# js -> ceramicfs as a 3ID (interop/three.mjs: js-3id's ThreeIdProvider
+# makes the 3ID and signs the document): the mount has neither; its lookup
+# fetches the 3ID document through the network to verify the signatures
+THREE=$($THREEID dir)/three.mjs
+cp "$HERE/interop/three.mjs" "$THREE"
+J=$(timeout 120 node "$THREE" '{"title":"as a 3ID"}' '{"title":"as a 3ID","n":2}' 2>"$T/three.err")
+SID9=$(printf '%s' "$J" | jq -r .streamId) TID=$(printf '%s' "$J" | jq -r .threeId)
+case "$(printf '%s' "$J" | jq -r .controller)" in
+    "did:3:$TID") ok "js wrote $SID9 as did:3:$TID" ;; *) bad "js as a 3ID: '$J' $(tail -5 "$T/three.err")" ;; esac
+js_doc_in_mount three "$SID9" "did:3:$TID"
+eq three.fs.3id "$(t jq -cS . "$M/$TID/content.json")" "$(printf '%s' "$J" | jq -cS .threeIdContent)"
+for s in "$SID8" "$SID9" "$TID"; do
+    eq "ceramic.no.errors.${s%"${s#????????????????}"}" "$(grep -i "$s" "$T/ceramic/ceramic.log" | grep -ciE 'error|warn')" 0
+done
 
 # ---- the reference node's verdict ----
 L=$T/ceramic/ceramic.log

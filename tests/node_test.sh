@@ -226,6 +226,53 @@ code account.clear 0 $CFS account --state "$T/acct" --clear
 eq account.cleared "$(jq -r .did "$T/out" | cut -c1-8)" did:key:
 code account.notours 1 sh -c "echo '{}' | $CFS update --state $T/acct $ACC"
 
+# writing as an Ethereum account through a session a wallet made (did-session
+# 2.0.1 + pkh-ethereum + an ethers wallet; js-session.json): used as given
+W=$V/js-session.json
+wsess() { jq -r ".sessions[] | select(.name == \"$1\") | .$2" "$W"; }
+for n in good expired model-only not-ceramic other-key tampered other-signer; do
+    wsess "$n" serialized >"$T/w-$n"; chmod 600 "$T/w-$n"
+done
+code wallet.import 0 $CFS account --state "$T/wal" --session "$T/w-good"
+eq wallet.did "$(jq -r '"\(.did) \(.session) \(.capability) \(.given)"' "$T/out")" \
+    "$(wsess good js.parent) $(wsess good js.session) $(wsess good cacao_cid) true"
+eq wallet.mode "$(stat -c %a "$T/wal/session")" 600
+WAL=$($CFS create --state "$T/wal" --content '{"by":"wallet"}' | jq -r .streamId)
+echo '{"by":"wallet","n":2}' | $CFS update --state "$T/wal" "$WAL" >/dev/null
+eq wallet.controller "$($CFS show --meta --state "$T/wal" "$WAL" | jq -r '.metadata.controllers[0]')" "$(wsess good js.parent)"
+eq wallet.log "$($CFS log --state "$T/wal" "$WAL" | jq -r '"\(.author) \(.capability)"' | sort -u)" \
+    "$(wsess good js.session) $(wsess good cacao_cid)"
+code wallet.verify 0 $CFS verify --state "$T/wal" "$WAL"
+$CFS export --state "$T/wal" "$WAL" -o "$T/wal.car"
+code wallet.car 0 $CFS import --state "$T/wal2" "$T/wal.car"
+# the CACAO block and its key file, as given (dag-cbor, and the JSON form)
+wsess good cacao_hex | xxd -r -p >"$T/w.cacao"; wsess good cacao_json >"$T/w.cacao.json"
+wsess good session_seed_hex >"$T/w.key"; chmod 600 "$T/w.key"
+code wallet.block 0 $CFS account --state "$T/walb" --cacao "$T/w.cacao" --session-key "$T/w.key"
+eq wallet.block.cap "$(jq -r .capability "$T/out")" "$(wsess good cacao_cid)"
+code wallet.json 0 $CFS account --state "$T/walb" --cacao "$T/w.cacao.json" --session-key "$T/w.key"
+eq wallet.json.cap "$(jq -r .capability "$T/out")" "$(wsess good cacao_cid)"
+# refused, with the reason, and the account kept as it was
+for c in expired:expired other-key:'not to the session key' tampered:'does not belong' \
+         other-signer:'does not belong' not-ceramic:'no Ceramic stream'; do
+    code "wallet.refuse.${c%%:*}" 1 $CFS account --state "$T/wal" --session "$T/w-${c%%:*}"
+    eq "wallet.refuse.${c%%:*}.why" "$(grep -c "${c#*:}" "$T/err")" 1
+done
+eq wallet.kept "$($CFS account --state "$T/wal" | jq -r .capability)" "$(wsess good cacao_cid)"
+chmod 644 "$T/w-good"
+code wallet.perm 1 $CFS account --state "$T/walp" --session "$T/w-good"
+# resources: a session for one model's documents writes no TileDocument
+code wallet.model.import 0 $CFS account --state "$T/walm" --session "$T/w-model-only"
+code wallet.model.refused 1 $CFS create --state "$T/walm" --content '{}'
+eq wallet.model.why "$(grep -c 'does not cover a new stream' "$T/err")" 1
+# never renewed: past its exp every save is refused, saying what to do
+jq '.expires = 1000' "$T/wal/session" >"$T/wal/s.tmp" && mv "$T/wal/s.tmp" "$T/wal/session"
+code wallet.expired.save 1 sh -c "echo '{\"n\":3}' | $CFS update --state $T/wal $WAL"
+eq wallet.expired.why "$(grep -c 'cannot renew a CACAO a wallet signed' "$T/err")" 1
+eq wallet.expired.kept "$($CFS show --state "$T/wal" "$WAL" | jq -c .)" '{"by":"wallet","n":2}'
+code wallet.expired.shown 0 $CFS account --state "$T/wal"
+eq wallet.expired.warning "$(grep -c 'warning: the wallet session has expired' "$T/err")" 1
+
 # kill -9 in the middle of a burst of updates: every acknowledged update is
 # in the log afterwards, and the node verifies
 : >"$T/acked"  # (the wait below counts in it from the start)

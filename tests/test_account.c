@@ -113,7 +113,7 @@ START_TEST(session_cacao)
     a = make(3600, res, 2);
     snprintf(want, sizeof want, "did:pkh:eip155:5:%s", eth1_address());
     ck_assert_str_eq(cer_account_did(a), want);
-    ck_assert_int_eq(cer_account_key(a, store, &k, T0 + 1000), 0);
+    ck_assert_int_eq(cer_account_key(a, store, &k, T0 + 1000, NULL, NULL), 0);
     ck_assert(k.has_cap && k.type == CER_KEY_ED25519);
     ck_assert_str_eq(k.parent, want);
     c = cacao_of(&k);
@@ -159,7 +159,7 @@ START_TEST(commits_verify)
 
     write_key(eth1_text(), 0600);
     a = make(0, NULL, 0);  /* 7 days, every stream */
-    ck_assert_int_eq(cer_account_key(a, store, &k, cer_clock_ms(CLOCK_REALTIME)), 0);
+    ck_assert_int_eq(cer_account_key(a, store, &k, cer_clock_ms(CLOCK_REALTIME), NULL, NULL), 0);
     ck_assert_int_eq(cer_json_parse(&content, "{\"a\":1}", 7, 0), 0);
     const char *ptext = "[{\"op\":\"replace\",\"path\":\"/a\",\"value\":2}]";
     ck_assert_int_eq(cer_json_parse(&patch, ptext, strlen(ptext), 0), 0);
@@ -193,19 +193,19 @@ START_TEST(renewal)
 
     write_key(eth1_text(), 0600);
     a = make(4000, NULL, 0);
-    ck_assert_int_eq(cer_account_key(a, store, &k1, T0), 0);
+    ck_assert_int_eq(cer_account_key(a, store, &k1, T0, NULL, NULL), 0);
     cer_account_close(a);
     ck_assert_int_eq(cer_account_open(&b, dir), 0);
     ck_assert_ptr_nonnull(b);
-    ck_assert_int_eq(cer_account_key(b, store, &k2, T0 + 2999 * 1000), 0);  /* 1001 s of 4000 left */
+    ck_assert_int_eq(cer_account_key(b, store, &k2, T0 + 2999 * 1000, NULL, NULL), 0);  /* 1001 s of 4000 left */
     ck_assert_str_eq(k1.did, k2.did);
     ck_assert(cer_cid_equal(&k1.cap, &k2.cap));
-    ck_assert_int_eq(cer_account_key(b, store, &k3, T0 + 3000 * 1000), 0);  /* a quarter left: renewed */
+    ck_assert_int_eq(cer_account_key(b, store, &k3, T0 + 3000 * 1000, NULL, NULL), 0);  /* a quarter left: renewed */
     ck_assert_str_ne(k1.did, k3.did);
     ck_assert(!cer_cid_equal(&k1.cap, &k3.cap));
     /* another key in the file: no new session, and why */
     write_key("0x0101010101010101010101010101010101010101010101010101010101010101\n", 0600);
-    ck_assert_int_eq(cer_account_key(b, store, &k2, T0 + 6000 * 1000), -EPERM);  /* k3's turn ends */
+    ck_assert_int_eq(cer_account_key(b, store, &k2, T0 + 6000 * 1000, NULL, NULL), -EPERM);  /* k3's turn ends */
     ck_assert(strstr(cer_errmsg(), "now holds the key of"));
     cer_account_close(b);
 }
@@ -238,6 +238,58 @@ START_TEST(refusals)
     /* nothing was kept */
     ck_assert_int_eq(cer_account_open(&a, dir), 0);
     ck_assert_ptr_null(a);
+}
+END_TEST
+
+/* A wallet's session (js-session.json "expired": did-session made it at
+ * 2026-01-15T12:00Z for one hour): used as given, announced once in its
+ * last quarter, refused past its exp (never renewed), kept across opens
+ * with its CACAO block, which goes back into a store that lost it. */
+START_TEST(given_session)
+{
+    static const int64_t NOW = 1768478400000;  /* 2026-01-15T12:00:00Z */
+    cJSON *v = tu_load_json("js-session.json"), *e = NULL, *it;
+    char path[128], cap[CER_CID_STR_MAX];
+    cer_account_opts o = {0};
+    cer_account *a = NULL, *b = NULL, *c = NULL;
+    cer_store *fresh;
+    cer_key k;
+    FILE *f;
+
+    cJSON_ArrayForEach(it, tu_get(v, "sessions"))
+        if (strcmp(tu_str(it, "name"), "expired") == 0)
+            e = it;
+    ck_assert_ptr_nonnull(e);
+    snprintf(path, sizeof path, "%s/w.session", dir);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fputs(tu_str(e, "serialized"), f);
+    fclose(f);
+    chmod(path, 0600);
+    o.session_file = path;
+    ck_assert_int_eq(cer_account_setup(&a, dir, store, &o, NOW, false), 0);
+    ck_assert_str_eq(cer_account_did(a), tu_str(tu_get(v, "account"), "did"));
+    ck_assert_int_eq(cer_account_key(a, store, &k, NOW + 1000, NULL, NULL), 0);
+    ck_assert_str_eq(k.did, tu_str(e, "aud"));
+    cer_cid_to_string(cap, sizeof cap, &k.cap);
+    ck_assert_str_eq(cap, tu_str(e, "cacao_cid"));
+    ck_assert_int_eq(cer_account_key(a, store, &k, NOW + 46 * 60000, NULL, NULL), 1);  /* 14 min left */
+    ck_assert_int_eq(cer_account_key(a, store, &k, NOW + 47 * 60000, NULL, NULL), 0);  /* said once */
+    ck_assert_str_eq(k.did, tu_str(e, "aud"));                                          /* not renewed */
+    ck_assert_int_eq(cer_account_key(a, store, &k, NOW + 3600000, NULL, NULL), -EKEYEXPIRED);
+    ck_assert(strstr(cer_errmsg(), "cannot renew a CACAO a wallet signed"));
+    /* reopened, on a store without the CACAO */
+    ck_assert_int_eq(cer_account_open(&b, dir), 0);
+    ck_assert_int_eq(cer_store_open_mem(&fresh), 0);
+    ck_assert_int_eq(cer_account_key(b, fresh, &k, NOW + 1000, NULL, NULL), 0);
+    ck_assert_int_eq(cer_store_has(fresh, &k.cap), 1);
+    ck_assert_int_eq(cer_account_key(b, fresh, &k, NOW + 3600000, NULL, NULL), -EKEYEXPIRED);
+    /* import refused once expired; the account stays */
+    ck_assert_int_eq(cer_account_setup(&c, dir, store, &o, NOW + 3600000, false), -EKEYEXPIRED);
+    ck_assert_ptr_null(c);
+    cer_store_close(fresh);
+    cer_account_close(b);
+    cer_account_close(a);
+    cJSON_Delete(v);
 }
 END_TEST
 
@@ -317,6 +369,7 @@ static Suite *account_suite(void)
     tcase_add_test(tc, commits_verify);
     tcase_add_test(tc, renewal);
     tcase_add_test(tc, refusals);
+    tcase_add_test(tc, given_session);
     tcase_add_test(tc, node_writes_as_account);
     suite_add_tcase(s, tc);
     return s;

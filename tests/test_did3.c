@@ -5,7 +5,8 @@
  * js-ceramic's verdict for each, through the real 3id-did-resolver): every
  * case loaded through cer_state_load_checked, with a checker whose anchors
  * are verified at their blockTimestamp and whose latest state of the 3ID
- * document is its full log; then the refusals js has no vectors for.
+ * document is its full log; then the refusals js has no vectors for,
+ * and a node that fetches a 3ID document it lacks (cer_node_set_fetch).
  */
 #include "testutil.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static cJSON *vec;
 static cer_store *store;
@@ -199,6 +201,114 @@ START_TEST(kid_forms)
 }
 END_TEST
 
+/* A node's fetch: the 3ID document from "the network" (the vectors'
+ * blocks, tip anchor2), or a failure. */
+static int fetches;
+static int fetch_3id_doc(void *arg, const cer_streamref *id)
+{
+    cer_cid tip;
+
+    fetches++;
+    ck_assert_int_eq(cer_cid_parse(&tip, tu_str(vec, "three_id/anchor2")), 0);
+    return cer_node_learn_tip(arg, id, &tip) < 0 ? -EIO : 0;
+}
+
+static int fetch_fails(void *arg, const cer_streamref *id)
+{
+    (void)arg;
+    (void)id;
+    fetches++;
+    return cer_err(-ETIMEDOUT, "sync: no answer to QUERY");
+}
+
+static cer_node *node_with_blocks(char *dir)
+{
+    /* local: its anchors are on eip155:1337 */
+    cer_node_opts o = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC, .network = "local"};
+    cer_node *node;
+    const cJSON *it;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_msg(cer_node_open(&node, &o) == 0, "%s", cer_errmsg());
+    cJSON_ArrayForEach(it, tu_get(vec, "blocks")) {
+        cer_cid cid;
+        size_t n;
+        uint8_t *b = tu_unhex(it->valuestring, &n);
+        ck_assert_int_eq(cer_cid_parse(&cid, it->string), 0);
+        ck_assert_int_eq(cer_store_put(cer_node_store(node), &cid, b, n), 0);
+        free(b);
+    }
+    return node;
+}
+
+static int learn_case(cer_node *node, const char *name)
+{
+    cer_streamref id;
+
+    ck_assert_int_eq(cer_streamref_parse(&id, tu_str(named(name), "stream_id")), 0);
+    cer_errclear();
+    return cer_node_learn_tip(node, &id, &id.genesis);
+}
+
+/* The CAR of a document signed as a 3ID: the 3ID document's tip is its
+ * first root, and a node that has neither imports both. */
+static void exported_3id_first(cer_node *node)
+{
+    char d[] = "/tmp/cfs-did3-XXXXXX", root[CER_CID_STR_MAX];
+    cer_node_opts o = {.state_dir = d, .store_flags = CER_STORE_NOSYNC, .network = "local"};
+    cer_buf car = CER_BUF_INIT;
+    cer_streamref id;
+    cer_node *fresh;
+    cer_car c;
+
+    ck_assert_int_eq(cer_streamref_parse(&id, tu_str(named("latest-no-version"), "stream_id")), 0);
+    ck_assert_msg(cer_node_export_car(node, &id, &car) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_car_read(&c, car.data, car.len), 0);
+    ck_assert_uint_eq(c.nroots, 2);
+    cer_cid_to_string(root, sizeof root, &c.roots[0]);
+    ck_assert_str_eq(root, tu_str(vec, "three_id/anchor2"));
+    cer_car_free(&c);
+    ck_assert_ptr_nonnull(mkdtemp(d));
+    ck_assert_int_eq(cer_node_open(&fresh, &o), 0);
+    ck_assert_msg(cer_node_import_car(fresh, car.data, car.len, NULL, NULL) == 0, "%s", cer_errmsg());
+    ck_assert_int_eq(cer_node_controls(fresh, &id, NULL), 0);  /* loaded (not ours) */
+    cer_node_close(fresh);
+    tu_rm_tree(d);
+    cer_buf_free(&car);
+}
+
+/* A document signed as a 3ID whose document the node does not have: with
+ * no way to the network the kid's version alone (none: refused); with
+ * one, the 3ID document is fetched once, then known; a fetch that fails
+ * refuses the commit and says why. */
+START_TEST(node_fetches_3id)
+{
+    char d1[] = "/tmp/cfs-did3-XXXXXX", d2[] = "/tmp/cfs-did3-XXXXXX";
+    cer_node *node = node_with_blocks(d1), *other = node_with_blocks(d2);
+    cer_streamref three;
+
+    fetches = 0;
+    ck_assert_int_lt(learn_case(node, "latest-no-version"), 0);
+    ck_assert_msg(strstr(cer_errmsg(), "not known here"), "%s", cer_errmsg());
+    cer_node_set_fetch(node, fetch_3id_doc, node);
+    ck_assert_msg(learn_case(node, "latest-no-version") == 1, "%s", cer_errmsg());
+    ck_assert_int_eq(fetches, 1);
+    ck_assert_int_eq(cer_streamref_parse(&three, tu_str(vec, "three_id/stream_id")), 0);
+    ck_assert_int_eq(cer_node_controls(node, &three, NULL) >= 0, 1);  /* the node has it now */
+    ck_assert_msg(learn_case(node, "v2-now") == 1, "%s", cer_errmsg());
+    ck_assert_int_eq(fetches, 1);
+    exported_3id_first(node);
+    cer_node_set_fetch(other, fetch_fails, NULL);
+    ck_assert_int_lt(learn_case(other, "v2-now"), 0);
+    ck_assert_msg(strstr(cer_errmsg(), "cannot be fetched: sync: no answer"), "%s", cer_errmsg());
+    ck_assert_int_eq(fetches, 2);
+    cer_node_close(node);
+    cer_node_close(other);
+    tu_rm_tree(d1);
+    tu_rm_tree(d2);
+}
+END_TEST
+
 static Suite *did3_suite(void)
 {
     Suite *s = suite_create("did3");
@@ -209,6 +319,7 @@ static Suite *did3_suite(void)
     tcase_add_test(tc, reasons);
     tcase_add_test(tc, latest_unknown);
     tcase_add_test(tc, kid_forms);
+    tcase_add_test(tc, node_fetches_3id);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,7 +1,9 @@
 /*
  * cliaccount.c — the account command: which DID the node (its commands and
  * its mounts) writes as. Its did:key by default; an Ethereum account
- * (did:pkh) through CACAO sessions with --eth-key. Exit codes of cliutil.h.
+ * (did:pkh) through CACAO sessions with --eth-key, or through a session a
+ * wallet made (--session, or --cacao and --session-key), used as given.
+ * Exit codes of cliutil.h.
  */
 #include "cli.h"
 #include "cliutil.h"
@@ -45,14 +47,19 @@ int cfs_cmd_account(int argc, char **argv)
                                          {"lifetime", required_argument, NULL, 'l'},
                                          {"resource", required_argument, NULL, 'r'},
                                          {"clear", no_argument, NULL, 'x'},
+                                         {"session", required_argument, NULL, 's'},
+                                         {"cacao", required_argument, NULL, 'C'},
+                                         {"session-key", required_argument, NULL, 'k'},
                                          {NULL, 0, NULL, 0}};
     static const char use[] =
         "account [--state DIR]   (print the DID this node writes as)\n"
         "       account --eth-key FILE [--chain-id ID] [--lifetime 7d] [--resource URI]... [--state DIR]\n"
+        "       account --session FILE [--state DIR]   (a wallet's serialized DIDSession, used as given)\n"
+        "       account --cacao FILE --session-key FILE [--state DIR]\n"
         "       account --clear [--state DIR]   (write as the node's did:key again)";
     const char *state = NULL, *resources[RESOURCES_MAX];
     cer_account_opts o = {0};
-    bool clear = false, set;
+    bool clear = false, set, given;
     cer_node *node = NULL;
     cJSON *j = NULL;
     int c, rc;
@@ -75,20 +82,29 @@ int cfs_cmd_account(int argc, char **argv)
             o.resources = resources;
             break;
         case 'x': clear = true; break;
+        case 's': o.session_file = optarg; break;
+        case 'C': o.cacao_file = optarg; break;
+        case 'k': o.session_key_file = optarg; break;
         default: return cli_usage(use);
         }
     }
-    set = o.eth_key_file || o.chain || o.lifetime_s || o.resources;
-    if (optind != argc || (clear && set) || (set && !o.eth_key_file))
+    given = o.session_file || o.cacao_file || o.session_key_file;
+    set = given || o.eth_key_file || o.chain || o.lifetime_s || o.resources;
+    if (optind != argc || (clear && set) || (set && !given && !o.eth_key_file) ||
+        (given && (o.eth_key_file || o.chain || o.lifetime_s || o.resources || !(o.session_file || o.cacao_file))))
         return cli_usage(use);
     if ((rc = cli_open_node(&node, state, NULL, NULL, set || clear ? 0 : CLI_NODE_RDONLY)))
         return rc;
     if ((set || clear) && (rc = cer_node_set_account(node, clear ? NULL : &o)) < 0)
-        rc = cli_fail_rc(rc, clear ? "--clear" : o.eth_key_file);
+        rc = cli_fail_rc(rc, clear ? "--clear" : given ? "wallet session" : o.eth_key_file);
     else if ((rc = cer_node_account(node, &j)) < 0)
         rc = cli_fail_rc(rc, "account");
-    else
+    else {
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "warning");
+        if (cJSON_IsString(w))
+            fprintf(stderr, "ceramicfs account: warning: %s\n", w->valuestring);
         rc = cli_print_json(j);
+    }
     cer_node_close(node);
     return rc;
 }

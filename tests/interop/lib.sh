@@ -20,6 +20,7 @@ CFS=${CERAMICFS:-build/ceramicfs}
 PEERS="bash $HERE/peers/peers.sh"
 CERAMIC="bash $HERE/peers/ceramic.sh"
 CHAIN="bash $HERE/peers/chain.sh"
+THREEID="bash $HERE/peers/threeid.sh"
 TILE="node $HERE/interop/tile.mjs"
 fails=0
 T=
@@ -42,7 +43,8 @@ interop_need() {
         interop_skip "no FUSE (root, /dev/fuse, fusermount3)"
     command -v node >/dev/null && command -v jq >/dev/null || interop_skip "node and jq are needed"
     for n in "$@"; do
-        case $n in peers) p=$PEERS ;; ceramic) p=$CERAMIC ;; chain) p=$CHAIN ;; *) echo "interop_need: $n?"; exit 2 ;; esac
+        case $n in peers) p=$PEERS ;; ceramic) p=$CERAMIC ;; chain) p=$CHAIN ;; threeid) p=$THREEID ;;
+        *) echo "interop_need: $n?"; exit 2 ;; esac
         if ! $p installed; then
             [ -n "${CI:-}" ] || interop_skip "not installed: $p install"
             timeout 1800 $p install || { echo "FAIL $NAME: $p install failed"; exit 1; }
