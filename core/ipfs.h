@@ -15,13 +15,13 @@
  * by CER_BLOCK_MAX instead). */
 #define CER_IPFS_REPLY_MAX (1024 * 1024)
 
-/* The "Message" of a daemon error reply {"Message":..., "Code":..., ...}
- * into out (cut to cap, printable); -EINVAL when body is not one. */
-/* Lowers the calling thread's CPU priority (nice 10, this
- * thread only): the threads that write to the IPFS daemon after a save
+/* Lowers the calling thread's CPU priority (nice 10, this thread
+ * only): the threads that write to the IPFS daemon after a save
  * yield the CPU to saves, which never wait on them. Best effort. */
 void cer_ipfs_background_thread(void);
 
+/* The "Message" of a daemon error reply {"Message":..., "Code":..., ...}
+ * into out (cut to cap, printable); -EINVAL when body is not one. */
 int cer_ipfs_parse_error(char *out, size_t cap, const uint8_t *body, size_t len);
 /* {"Key": "<cid in any base>", "Size": n} (block/put); size
  * may be NULL. */
