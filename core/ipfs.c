@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define MSGBUF 256
 
@@ -318,6 +321,12 @@ int cer_ipfs_open(cer_ipfs **out, const cer_ipfs_opts *opts)
     snprintf(c->codec_param, sizeof c->codec_param, "%s", opts->codec_param ? opts->codec_param : "format");
     *out = c;
     return 0;
+}
+
+void cer_ipfs_background_thread(void)
+{
+    /* on Linux a nice value is per thread, named by its thread id */
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 }
 
 void cer_ipfs_close(cer_ipfs *c)

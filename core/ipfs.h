@@ -15,6 +15,11 @@
  * by CER_BLOCK_MAX instead). */
 #define CER_IPFS_REPLY_MAX (1024 * 1024)
 
+/* Lowers the calling thread's CPU priority (nice 10, this thread
+ * only): the threads that write to the IPFS daemon after a save
+ * yield the CPU to saves, which never wait on them. Best effort. */
+void cer_ipfs_background_thread(void);
+
 /* The "Message" of a daemon error reply {"Message":..., "Code":..., ...}
  * into out (cut to cap, printable); -EINVAL when body is not one. */
 int cer_ipfs_parse_error(char *out, size_t cap, const uint8_t *body, size_t len);

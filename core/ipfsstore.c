@@ -175,6 +175,7 @@ static void *writer_main(void *arg)
     ipfs_store *s = arg;
     struct timespec ts;
 
+    cer_ipfs_background_thread();
     pthread_mutex_lock(&s->lock);
     for (;;) {
         long long now = cer_clock_ms(CLOCK_MONOTONIC);

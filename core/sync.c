@@ -698,6 +698,7 @@ static void *work_main(void *arg)
     cer_sync *s = arg;
     struct timespec ts;
 
+    cer_ipfs_background_thread();  /* pushes and publishes after saves */
     pthread_mutex_lock(&s->lock);
     while (!atomic_load(&s->stop)) {
         long long now = cer_clock_ms(CLOCK_MONOTONIC), wait;
