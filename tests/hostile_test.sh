@@ -260,7 +260,9 @@ if [ $FUSE = 1 ]; then
         echo "######################################################################"
     fi
 fi
-sleep 1  # gossipsub mesh
+# every case below is published once through daemon 1: it must know that
+# daemon 2 listens
+topic_peer_wait "$API1" "$TOPIC" || fail "daemon 1 does not see daemon 2 on the topic"
 legit "baseline"
 
 # ---- commits that must be rejected ----

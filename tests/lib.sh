@@ -7,6 +7,11 @@
 #   need_fuse            skip unless root with /dev/fuse and fusermount3
 #   need_peers           the js-ipfs peers (tests/peers/peers.sh): installed
 #                        here with CI set, else skip when they are missing
+#   topic_peer_wait API TOPIC [SECONDS]
+#                        until the js-ipfs daemon at API (.../api/v0) knows
+#                        a peer subscribed to TOPIC, so that what it
+#                        publishes there reaches that peer (30 s unless
+#                        told); else return 1
 #   ok/bad/eq NAME ...   a check's result; bad counts in $fails
 #   t CMD...             CMD under a 30 s timeout
 #   wait_mounted DIR PID LOG [SECONDS]
@@ -52,6 +57,17 @@ need_peers() {
     [ -n "${CI:-}" ] || skip "js-ipfs peers not installed (bash tests/peers/peers.sh install, ~2-4 min)"
     echo "$TEST: CI set: installing js-ipfs peers"
     $PEERS install || { echo "FAIL $TEST: peer install failed"; exit 1; }
+}
+
+topic_peer_wait() {
+    _targ=u$(printf %s "$2" | basenc --base64url | tr -d '=\n')
+    _end=$(($(date +%s) + ${3:-30}))
+    while [ "$(date +%s)" -le $_end ]; do
+        [ "$(curl -s -m 5 -X POST "$1/pubsub/peers?arg=$_targ" | jq '.Strings | length' 2>/dev/null)" -gt 0 ] \
+            2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 ok() { echo "ok   $1"; }
