@@ -15,7 +15,7 @@
 #   ok/bad/eq NAME ...   a check's result; bad counts in $fails
 #   t CMD...             CMD under a 30 s timeout
 #   wait_mounted DIR PID LOG [SECONDS]
-#                        until DIR is a mount point (10 s unless told, and
+#                        until DIR is a mount point (60 s unless told, and
 #                        only while PID lives); else print LOG and exit 1
 #   unmount DIR...       each DIR that is a mount point: fusermount3 -u,
 #                        then -uz; quiet
@@ -79,7 +79,7 @@ wait_mounted() {
     _i=0
     while ! mountpoint -q "$1"; do
         _i=$((_i + 1))
-        if [ $_i -gt $((${4:-10} * 10)) ] || ! kill -0 "$2" 2>/dev/null; then
+        if [ $_i -gt $((${4:-60} * 10)) ] || ! kill -0 "$2" 2>/dev/null; then
             echo "FAIL $TEST: $1 not mounted after $((_i / 10)) s"; cat "$3"; exit 1
         fi
         sleep 0.1
