@@ -46,7 +46,7 @@ interop_up peers
 interop_up ceramic
 M=$T/mnt
 interop_mount "$M" --state "$T/state" --key "$T/key" --anchor none --api "127.0.0.1:$APIP"
-until_ok 10 curl -sf "$US/api/v0/node/healthcheck" || bad "the mount's API answers"
+until_ok 60 curl -sf "$US/api/v0/node/healthcheck" || bad "the mount's API answers"
 eq "healthcheck" "$(curl -s "$US/api/v0/node/healthcheck")" "Alive!"
 
 # 1. the same session against both nodes
@@ -126,7 +126,7 @@ $CFS daemon --state "$T/state" --key "$T/key" --anchor none --api "127.0.0.1:$AP
     --ipfs "http://127.0.0.1:$PEERS_API2/api/v0" --pubsub-topic "$CERAMIC_TOPIC" 2>>"$T/daemon.log" &
 DPID=$!
 PIDS="$PIDS $DPID"
-until_ok 10 curl -sf "$US/api/v0/node/healthcheck" || bad "the daemon's API answers"
+until_ok 60 curl -sf "$US/api/v0/node/healthcheck" || bad "the daemon's API answers"
 eq "daemon serves the mount's saves" "$(CERAMIC_URL=$US tile load "$nid" | jq -c .content)" '{"t":2}'
 eq "daemon loads js's stream from the network" "$(CERAMIC_URL=$US tile load "$jsid" | jq -c .content)" '{"only":"js"}'
 kill -TERM $DPID

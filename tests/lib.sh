@@ -7,10 +7,15 @@
 #   need_fuse            skip unless root with /dev/fuse and fusermount3
 #   need_peers           the js-ipfs peers (tests/peers/peers.sh): installed
 #                        here with CI set, else skip when they are missing
+#   topic_peer_wait API TOPIC [SECONDS]
+#                        until the js-ipfs daemon at API (.../api/v0) knows
+#                        a peer subscribed to TOPIC, so that what it
+#                        publishes there reaches that peer (30 s unless
+#                        told); else return 1
 #   ok/bad/eq NAME ...   a check's result; bad counts in $fails
 #   t CMD...             CMD under a 30 s timeout
 #   wait_mounted DIR PID LOG [SECONDS]
-#                        until DIR is a mount point (10 s unless told, and
+#                        until DIR is a mount point (60 s unless told, and
 #                        only while PID lives); else print LOG and exit 1
 #   unmount DIR...       each DIR that is a mount point: fusermount3 -u,
 #                        then -uz; quiet
@@ -54,6 +59,17 @@ need_peers() {
     $PEERS install || { echo "FAIL $TEST: peer install failed"; exit 1; }
 }
 
+topic_peer_wait() {
+    _targ=u$(printf %s "$2" | basenc --base64url | tr -d '=\n')
+    _end=$(($(date +%s) + ${3:-30}))
+    while [ "$(date +%s)" -le $_end ]; do
+        [ "$(curl -s -m 5 -X POST "$1/pubsub/peers?arg=$_targ" | jq '.Strings | length' 2>/dev/null)" -gt 0 ] \
+            2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fails=$((fails + 1)); }
 eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2' want '$3'"; fi; }
@@ -63,7 +79,7 @@ wait_mounted() {
     _i=0
     while ! mountpoint -q "$1"; do
         _i=$((_i + 1))
-        if [ $_i -gt $((${4:-10} * 10)) ] || ! kill -0 "$2" 2>/dev/null; then
+        if [ $_i -gt $((${4:-60} * 10)) ] || ! kill -0 "$2" 2>/dev/null; then
             echo "FAIL $TEST: $1 not mounted after $((_i / 10)) s"; cat "$3"; exit 1
         fi
         sleep 0.1

@@ -107,12 +107,17 @@ save touch 0 touch "$F"
 # nano in a terminal (tmux): cut the line, type a new one, write, exit
 t sh -c "echo '{\"editor\":\"none\"}' > '$F'"
 before=$(commits notes)
+# nano_shows SECONDS TEXT: until nano's screen shows TEXT
+nano_shows() {
+    i=0; while ! tmux -L "cfs-$$" capture-pane -p -t nano 2>/dev/null | grep -qF "$2" && [ $i -lt $(($1 * 5)) ]; do
+        sleep 0.2; i=$((i + 1)); done
+}
 tmux -L "cfs-$$" new-session -d -s nano -x 100 -y 30 "nano '$F'"
-sleep 1
+nano_shows 30 '"editor":"none"'
 tmux -L "cfs-$$" send-keys -t nano C-k '{"editor":"nano"}' Enter C-o Enter
-sleep 1
+nano_shows 30 Wrote
 tmux -L "cfs-$$" send-keys -t nano C-x
-i=0; while tmux -L "cfs-$$" has-session -t nano 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+i=0; while tmux -L "cfs-$$" has-session -t nano 2>/dev/null && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
 eq nano.commits "$(($(commits notes) - before))" 1
 eq nano.content "$(t jq -c . "$F")" '{"editor":"nano"}'
 eq nano.lock_gone "$(ls -A "$M/notes" | grep -c swp)" 0

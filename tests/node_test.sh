@@ -302,6 +302,13 @@ done
 eq crash.acked_in_log "$missing" 0
 eq crash.acked_some "$([ "$(wc -l <"$T/acked")" -gt 0 ] && echo yes)" yes
 code crash.verify 0 $CFS verify $S
+# The kill may have left the last update's record line in the write-ahead
+# log (a read-only open serves the stream from it) and the state cache
+# behind the record's tip (written at a writer's close): an unchanged
+# update opens the node for writing, which empties the log and, rebuilding
+# the state, caches it, as the checks below assume
+$CFS show $S shopping | $CFS update $S shopping >/dev/null
+eq crash.log_empty "$(wc -c <"$T/node/streams/wal.jsonl" 2>/dev/null || echo 0)" 0
 
 # a corrupted block on disk: verify names it and fails with 4
 G=$($CFS streamid parse "$ID" | jq -r .genesis)
@@ -324,12 +331,8 @@ set +e; $CFS verify $S >"$T/out" 2>"$T/err"; rc=$?; set -e
 eq stray.verify "$rc $(jq -r "select(.block == \"$X\") | .ok" "$T/out")" "4 false"
 
 # a damaged stream record: verify names the file and fails with 4; the
-# file is kept, and the stream is back once the record is repaired. (The
-# kill above may have left the record's line in the write-ahead log, from
-# which a read-only open would still serve it: an unchanged update opens
-# the node for writing first, which empties the log.)
-$CFS show $S shopping | $CFS update $S shopping >/dev/null
-eq record.log_empty "$(wc -c <"$T/node/streams/wal.jsonl" 2>/dev/null || echo 0)" 0
+# file is kept, and the stream is back once the record is repaired (the
+# write-ahead log is empty: see after the kill above)
 R="$T/node/streams/$ID.json"
 cp "$R" "$T/record"
 printf '{"streamId":' >"$R"

@@ -69,7 +69,8 @@ eq create.unpublished "$($CFS sync --state "$T/A" --ipfs http://127.0.0.1:1 $NET
 # 2. A's sync publishes the journal and answers; B loads by StreamID
 sync_bg A A "$API1" 60
 wait_for "$T/A.err" subscribed 15 || { echo "FAIL a.subscribe"; cat "$T/A.err"; fails=$((fails + 1)); }
-sleep 1  # gossipsub mesh
+# B's QUERY goes out once: daemon 2 must know that daemon 1 listens
+topic_peer_wait "$API2" "$TOPIC" || { echo "FAIL a.subscription did not reach daemon 2"; fails=$((fails + 1)); }
 timeout 60 $CFS show "$ID" --state "$T/B" --ipfs "$API2" $NET >"$T/show.json" 2>"$T/show.err" || true
 eq load.content "$(jq -c . "$T/show.json" 2>/dev/null)" '{"hello":"world"}'
 eq load.log "$($CFS log --state "$T/B" "$ID" | wc -l)" 1
@@ -85,7 +86,8 @@ TIP=$($CFS log --state "$T/A" "$ID" | tail -1 | jq -r .cid)
 GEN=$($CFS log --state "$T/A" "$ID" | head -1 | jq -r .cid)
 sync_bg B B "$API2" 60
 wait_for "$T/B.err" subscribed 15 || { echo "FAIL b.subscribe"; cat "$T/B.err"; fails=$((fails + 1)); }
-sleep 1
+# A's UPDATE goes out once: daemon 1 must know that daemon 2 listens
+topic_peer_wait "$API1" "$TOPIC" || { echo "FAIL b.subscription did not reach daemon 1"; fails=$((fails + 1)); }
 sync_bg A A "$API1" 60
 if wait_for "$T/B.out" "\"tip\":\"$TIP\",\"local\":false" 20; then echo "ok   update.reaches_b"; else
     echo "FAIL update.reaches_b"; cat "$T/B.err" "$T/A.err"; fails=$((fails + 1)); fi

@@ -195,7 +195,7 @@ START_TEST(poller_thread_and_restart)
     /* the poller anchors on its own within a few intervals */
     ck_assert_int_eq(cer_anchorer_start(&a, node, &o), 0);
     ck_assert_int_eq(cer_anchorer_request_all(a), 1);
-    for (int i = 0; i < 50 && status_of(node, &id) != CER_ANCHOR_ANCHORED; i++)
+    for (int i = 0; i < 300 && status_of(node, &id) != CER_ANCHOR_ANCHORED; i++)  /* 30 s: a busy machine */
         usleep(100000);
     anchored(node, &id, "inmemory:12345");
     cer_anchorer_stop(a);

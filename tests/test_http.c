@@ -69,7 +69,7 @@ START_TEST(requests)
     start();
     ck_assert_int_eq(cer_http_client_open(&c), 0);
     /* GET */
-    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.url = url, .timeout_ms = 2000, .max = 100}, &reply, &status),
+    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.url = url, .timeout_ms = 10000, .max = 100}, &reply, &status),
                      0);
     ck_assert_int_eq(status, 200);
     ck_assert_str_eq(s.method, "GET");
@@ -81,7 +81,7 @@ START_TEST(requests)
     ck_assert_int_eq(cer_http_perform(c,
                                       &(cer_http_call){.url = url, .post = true, .content_type = "application/json",
                                                        .body = "{\"a\":1}", .body_len = 7,
-                                                       .authorization = "Bearer x.y.z", .timeout_ms = 2000,
+                                                       .authorization = "Bearer x.y.z", .timeout_ms = 10000,
                                                        .max = 100},
                                       &reply, &status),
                      0);
@@ -93,21 +93,21 @@ START_TEST(requests)
     /* POST without a type: the body is the one multipart part "file" */
     ck_assert_int_eq(cer_http_perform(c,
                                       &(cer_http_call){.url = url, .post = true, .body = "\x01\x02zz", .body_len = 4,
-                                                       .timeout_ms = 2000, .max = 100},
+                                                       .timeout_ms = 10000, .max = 100},
                                       &reply, &status),
                      0);
     ck_assert_str_eq(s.ctype, "multipart/form-data");
     ck_assert_ptr_nonnull(strstr(s.body, "name=\"file\""));
     ck_assert_ptr_nonnull(memmem(s.body, s.body_len, "\x01\x02zz", 4));
     /* POST without a body */
-    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.url = url, .post = true, .timeout_ms = 2000, .max = 100},
+    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.url = url, .post = true, .timeout_ms = 10000, .max = 100},
                                       &reply, &status),
                      0);
     ck_assert_str_eq(s.method, "POST");
     ck_assert_uint_eq(s.body_len, 0);
     /* any status is an answer: the caller judges it */
     s.status = 404;
-    ck_assert_int_eq(cer_http_perform(NULL, &(cer_http_call){.url = url, .timeout_ms = 2000, .max = 100}, &reply,
+    ck_assert_int_eq(cer_http_perform(NULL, &(cer_http_call){.url = url, .timeout_ms = 10000, .max = 100}, &reply,
                                       &status),
                      0);
     ck_assert_int_eq(status, 404);
@@ -115,10 +115,10 @@ START_TEST(requests)
     /* a reply over the bound */
     s.status = 200;
     s.reply_len = 101;
-    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.url = url, .timeout_ms = 2000, .max = 100}, &reply, &status),
+    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.url = url, .timeout_ms = 10000, .max = 100}, &reply, &status),
                      -EFBIG);
     s.reply_len = 100;
-    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.what = "test: get", .url = url, .timeout_ms = 2000,
+    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.what = "test: get", .url = url, .timeout_ms = 10000,
                                                           .max = 100},
                                       &reply, &status),
                      0);
@@ -131,11 +131,11 @@ START_TEST(requests)
                      -ETIMEDOUT);
     ck_assert_ptr_nonnull(strstr(cer_errmsg(), "test: slow: "));
     s.delay_ms = 0;
-    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.url = "ftp://127.0.0.1/", .timeout_ms = 2000, .max = 100},
+    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.url = "ftp://127.0.0.1/", .timeout_ms = 10000, .max = 100},
                                       &reply, &status),
                      -EIO);
     fakehttp_stop(&srv);
-    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.url = url, .timeout_ms = 2000, .max = 100}, &reply, &status),
+    ck_assert_int_eq(cer_http_perform(c, &(cer_http_call){.url = url, .timeout_ms = 10000, .max = 100}, &reply, &status),
                      -ECONNREFUSED);
     ck_assert_ptr_nonnull(strstr(cer_errmsg(), "GET http://127.0.0.1:"));
     cer_buf_free(&reply);

@@ -170,18 +170,19 @@ exercise "$T/a" a
 finish "$T/a" "$PA" "$T/sa" a
 PA=
 
-mount_at "$T/b" "$T/sb" --ipfs "http://127.0.0.1:$CLOSED/api/v0" --query-timeout 2000 \
+mount_at "$T/b" "$T/sb" --ipfs "http://127.0.0.1:$CLOSED/api/v0" --query-timeout 20000 \
     --anchor local --chain eth --eth-rpc "http://127.0.0.1:$BH" --anchor-interval 1 --anchor-timeout 3
 PB=$MP
 # a refused connection fails a lookup at once, not after the query timeout
-# (2 s here): the mount's lookup, then the show command's (a StreamID not
-# looked up before: no cached answer)
-fast() { # NAME WANT CMD...: as op, and done within 1 s
+# (20 s here, so that a busy machine's slowness is not mistaken for it):
+# the mount's lookup, then the show command's (a StreamID not looked up
+# before: no cached answer)
+fast() { # NAME WANT CMD...: as op, and done well within the query timeout
     n=$1; shift
     t0=$(date +%s%N)
     op "$n" "$@"
     ms=$((($(date +%s%N) - t0) / 1000000))
-    if [ $ms -lt 1000 ]; then ok "$n.fast ($ms ms)"; else bad "$n.fast: $ms ms, the query timeout is 2000 ms"; fi
+    if [ $ms -lt 10000 ]; then ok "$n.fast ($ms ms)"; else bad "$n.fast: $ms ms, the query timeout is 20000 ms"; fi
 }
 UNK2=$($CFS genesis --seed-hex 0303030303030303030303030303030303030303030303030303030303030303 \
     --content '{"unknown":2}' | jq -r .streamId)
@@ -192,7 +193,7 @@ exercise "$T/b" b
 finish "$T/b" "$PB" "$T/sb" b
 PB=
 fast b.refused.show "does not answer" $CFS show "$UNK3" --state "$T/sb" --ipfs "http://127.0.0.1:$CLOSED/api/v0" \
-    --query-timeout 2000
+    --query-timeout 20000
 
 if $PEERS installed || { [ -n "${CI:-}" ] && $PEERS install; }; then
     PEERS_UP=1

@@ -157,6 +157,22 @@ static int gen_size(cfs_fs *fs, cfs_ent *e, off_t *size, long *digest)
     return rc;
 }
 
+/* The modification time of .status or .errors: the second its content was
+ * first seen as it is (digest, < 2^20) and the digest as nanoseconds. Not
+ * the current time: a file that did not change keeps its stamp, so that a
+ * reader that stats it before and after (tar) does not see a change. */
+static struct timespec gen_mtime(cfs_fs *fs, cfs_ent *e, long digest)
+{
+    atomic_uint_fast64_t *stamp = &fs->gen_stamp[e->kind == K_STATUS ? 0 : 1];
+    uint_fast64_t old = atomic_load(stamp), now = (uint_fast64_t)(cfs_now_ms() / 1000) << 20 | (uint_fast64_t)digest;
+
+    if (old == 0 || (old & 0xfffff) != (uint_fast64_t)digest) {
+        atomic_compare_exchange_strong(stamp, &old, now);
+        old = now;
+    }
+    return (struct timespec){.tv_sec = (time_t)(old >> 20), .tv_nsec = digest};
+}
+
 static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
 {
     off_t size = 0;
@@ -189,8 +205,7 @@ static int ent_attr(cfs_fs *fs, cfs_ent *e, struct stat *st, double *timeout)
         st->st_gid = fs->gid;
         st->st_size = size;
         st->st_blocks = (size + 511) / 512;
-        st->st_mtim.tv_sec = cfs_now_ms() / 1000;
-        st->st_mtim.tv_nsec = digest;
+        st->st_mtim = gen_mtime(fs, e, digest);
         st->st_ctim = st->st_atim = st->st_mtim;
         *timeout = 0;
         return 0;

@@ -173,6 +173,8 @@ typedef struct cfs_fs {
     cfs_models *models;         /* what models.c caches */
     int drafts_fd;              /* STATE/drafts (-1: none, -o ro): drafts.c's */
     atomic_uint_fast64_t requests[CFS_REQUEST_KINDS]; /* by kind since the mount (fsops.c) */
+    atomic_uint_fast64_t gen_stamp[2]; /* .status, .errors: the second their content
+                                          last changed << 20 | its digest (fsops.c) */
 
     /* notify.c's queue */
     pthread_mutex_t nlock;      /* guards the notifier queue */

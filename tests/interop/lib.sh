@@ -109,7 +109,7 @@ interop_mount() {
     _i=0
     while ! mountpoint -q "$_m"; do
         _i=$((_i + 1))
-        [ $_i -gt 100 ] && { echo "FAIL mount $_m"; cat "$T/daemon.log"; exit 1; }
+        { [ $_i -gt 600 ] || ! kill -0 "$MPID" 2>/dev/null; } && { echo "FAIL mount $_m"; cat "$T/daemon.log"; exit 1; }
         sleep 0.1
     done
 }
