@@ -5,8 +5,11 @@
  * for: the same mount options (default_permissions), no OPEN (the kernel
  * opens files itself), write-through, in-order reads, POSIX ACLs kept by the
  * kernel, readdir (not readdirplus) with the kernel's readdir cache, the
- * same entry and attribute timeouts (1 s for the root, 30 s for the rest),
- * xattrs none (getxattr ENODATA, listxattr empty), and the same threads
+ * same entry and attribute timeouts (entries 30 s; attributes 1 s for the
+ * root, none for the files that change with a document's tip: .log,
+ * .anchors, .meta.json; 30 s for the rest), xattrs none (getxattr
+ * ENODATA, listxattr empty), FLUSH answered (the mount needs it, so the
+ * kernel sends one at every close to both), and the same threads
  * (libfuse's multi-threaded loop, 16 at most). Any daemon that serves the
  * tree pays at least this much per request; what the mount pays above it
  * is its own.
@@ -151,6 +154,16 @@ static node *get(fuse_ino_t ino)
     return ino >= 1 && ino <= nnodes ? &nodes[ino - 1] : NULL;
 }
 
+/* The attribute timeout of node i, as the mount's. */
+static double attr_timeout(size_t i)
+{
+    const char *n = nodes[i].name;
+
+    if (i == 0)
+        return ROOT_TIMEOUT;
+    return strcmp(n, ".log") == 0 || strcmp(n, ".anchors") == 0 || strcmp(n, ".meta.json") == 0 ? 0 : TIMEOUT;
+}
+
 static void fill(size_t i, struct stat *st)
 {
     memset(st, 0, sizeof *st);
@@ -188,7 +201,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
             ep.ino = i + 1;
             ep.generation = 1;
             fill(i, &ep.attr);
-            ep.attr_timeout = TIMEOUT;
+            ep.attr_timeout = attr_timeout(i);
             ep.entry_timeout = TIMEOUT;
             fuse_reply_entry(req, &ep);
             return;
@@ -207,7 +220,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         return;
     }
     fill(ino - 1, &st);
-    fuse_reply_attr(req, &st, ino == FUSE_ROOT_ID ? ROOT_TIMEOUT : TIMEOUT);
+    fuse_reply_attr(req, &st, attr_timeout(ino - 1));
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -301,6 +314,13 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         fuse_reply_buf(req, n->data + off, n->size - (size_t)off < size ? n->size - (size_t)off : size);
 }
 
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)ino;
+    (void)fi;
+    fuse_reply_err(req, 0);
+}
+
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
     struct statvfs sv = {.f_bsize = 4096, .f_frsize = 4096, .f_files = nnodes, .f_namemax = 255};
@@ -336,6 +356,7 @@ static const struct fuse_lowlevel_ops ops = {
     .releasedir = op_releasedir,
     .open = op_open,
     .read = op_read,
+    .flush = op_flush,
     .statfs = op_statfs,
     .getxattr = op_getxattr,
     .listxattr = op_listxattr,
