@@ -89,19 +89,7 @@ struct cfs_doc {
     unsigned retries;
     int64_t retry_at_ms;
     bool too_big;               /* a write or truncation past CFS_CONTENT_MAX was refused */
-
-    struct gen_memo *memo;      /* .log and .anchors sizes (cfs_gen_size), owned; NULL until asked */
 };
-
-/* The size and digest of a document's .log and .anchors ([0], [1]) and
- * the tip they were rendered from: their attributes are not cached by the
- * kernel, and a stat renders them again only when the tip has moved. */
-typedef struct gen_memo {
-    cer_cid tip;
-    bool have[2];
-    size_t len[2];
-    long digest[2];
-} gen_memo;
 
 /* The mount's documents, its inode table and its scratch directories
  * (fs->t): docs.c's alone. */
@@ -575,7 +563,6 @@ static void doc_free(cfs_doc *d)
     free(d->scratch_key);
     free(d->draft_key);
     free(d->last_error);
-    free(d->memo);
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
@@ -2137,65 +2124,6 @@ int cfs_render(cfs_fs *fs, cfs_ent *e, char **out, size_t *len)
         break;
     default: rc = -EINVAL; break;
     }
-    cer_state_free(st);
-    return rc;
-}
-
-/* A digest of a generated file's bytes, for the sub-millisecond part of
- * its mtime. */
-static long gen_digest(const char *buf, size_t len)
-{
-    return (long)(cer_hash(buf, len) % 1000000);
-}
-
-int cfs_gen_size(cfs_fs *fs, cfs_ent *e, off_t *size, long *digest)
-{
-    cfs_doc *doc = e->doc;
-    int k = e->kind == K_ANCHORS, rc;
-    cer_stream_info info;
-    cer_state *st = NULL;
-    char *buf = NULL;
-    size_t len = 0;
-
-    if ((e->kind != K_LOG && e->kind != K_ANCHORS) || !doc || doc->pending) {
-        if ((rc = cfs_render(fs, e, &buf, &len)) == 0) {
-            *size = (off_t)len;
-            *digest = gen_digest(buf, len);
-        }
-        free(buf);
-        return rc;
-    }
-    if (cer_node_info(fs->node, &doc->id, &info) == 0) {
-        pthread_mutex_lock(&doc->lock);
-        rc = doc->memo && doc->memo->have[k] && cer_cid_equal(&doc->memo->tip, &info.tip);
-        if (rc) {
-            *size = (off_t)doc->memo->len[k];
-            *digest = doc->memo->digest[k];
-        }
-        pthread_mutex_unlock(&doc->lock);
-        if (rc)
-            return 0;
-    }
-    if (cer_node_state(fs->node, &st, &doc->id) < 0)
-        return -EIO;
-    if ((rc = render_log(fs, st, k, &buf, &len)) == 0) {
-        *size = (off_t)len;
-        *digest = gen_digest(buf, len);
-        /* kept under the tip of the state rendered (the registry's may
-         * have moved on since) */
-        pthread_mutex_lock(&doc->lock);
-        if (!doc->memo)
-            doc->memo = calloc(1, sizeof *doc->memo);
-        if (doc->memo) {
-            if (!cer_cid_equal(&doc->memo->tip, cer_state_tip(st)))
-                *doc->memo = (gen_memo){.tip = *cer_state_tip(st)};
-            doc->memo->have[k] = true;
-            doc->memo->len[k] = len;
-            doc->memo->digest[k] = *digest;
-        }
-        pthread_mutex_unlock(&doc->lock);
-    }
-    free(buf);
     cer_state_free(st);
     return rc;
 }

@@ -229,10 +229,6 @@ int cfs_doc_conflicts(cfs_fs *fs, cfs_doc *doc);
  * .streamid, .history and .conflicts entries; and the root's .status and
  * .errors. */
 int cfs_render(cfs_fs *fs, cfs_ent *e, char **out, size_t *len);
-/* The size of a generated file, and a digest of its bytes (for the
- * sub-millisecond part of its mtime); .log and .anchors are rendered
- * again only when their tip moved. */
-int cfs_gen_size(cfs_fs *fs, cfs_ent *e, off_t *size, long *digest);
 /* The xattr name of a document role (-ENODATA when absent; *out is
  * malloc'd), and the list of those it has (NUL-separated, in buf). */
 int cfs_doc_xattr(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, size_t *len);
