@@ -184,10 +184,15 @@ $(BUILD)/tests/bench/bench_%: tests/bench/bench_%.c tests/bench/bench.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-bench-run: $(BENCH_BIN) $(PROG)
+# the floor bench_browse.sh compares the mount with: libfuse alone
+$(BUILD)/tests/bench/browse_floor: tests/bench/browse_floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(shell pkg-config --libs fuse3)
+
+bench-run: $(BENCH_BIN) $(PROG) $(BUILD)/tests/bench/browse_floor
 	@for b in $(filter-out %/bench_fs %/bench_browse,$(BENCH_BIN)); do echo "== $$b"; ./$$b || exit 1; done
 	@echo "== tests/bench/bench_mount.sh"; sh tests/bench/bench_mount.sh $(BUILD)/tests/bench/bench_fs $(PROG) $(BENCH_DOCS)
-	@echo "== tests/bench/bench_browse.sh"; sh tests/bench/bench_browse.sh $(BUILD)/tests/bench/bench_browse $(PROG) $(BROWSE_DOCS)
+	@echo "== tests/bench/bench_browse.sh"; sh tests/bench/bench_browse.sh $(BUILD)/tests/bench/bench_browse $(PROG) $(BROWSE_DOCS) $(BUILD)/tests/bench/browse_floor
 	@echo "== tests/bench/bench_sync.sh"; sh tests/bench/bench_sync.sh $(PROG)
 	@echo "== tests/bench/bench_js.sh"; sh tests/bench/bench_js.sh $(PROG)
 

@@ -44,8 +44,8 @@
 #define NAME_MAX_LEN (CER_STREAMID_STR_MAX + sizeof CACHE_EXT)
 
 typedef struct rec {
-    char key[CER_STREAMID_STR_MAX];   /* canonical StreamID string */
     cer_stream_info info;
+    char key[];                       /* canonical StreamID string, allocated to its length */
 } rec;
 
 /* A block line of the log, replayed into the store once the node has it. */
@@ -333,6 +333,17 @@ static int record_check(cer_stream_info *out, const char *key, const cJSON *o)
 /* The maps (callers hold r->lock)                                      */
 /* ------------------------------------------------------------------ */
 
+/* A zeroed record of key (NULL: out of memory). */
+static rec *rec_new(const char *key)
+{
+    size_t n = strlen(key) + 1;
+    rec *e = calloc(1, sizeof *e + n);
+
+    if (e)
+        memcpy(e->key, key, n);
+    return e;
+}
+
 static rec *find_id(cer_registry *r, const char *key)
 {
     return cer_strmap_get(&r->by_id, key);
@@ -439,7 +450,7 @@ static int load_record(cer_registry *r, const char *name, cer_buf *buf)
     }
     memcpy(key, name, klen);
     key[klen] = '\0';
-    if (!(e = calloc(1, sizeof *e)))
+    if (!(e = rec_new(key)))
         return oom();
     if ((rc = read_file(r, name, RECORD_MAX, buf)) == 0 &&
         (rc = cer_json_parse(&o, (const char *)buf->data, buf->len, 0)) == 0)
@@ -451,7 +462,6 @@ static int load_record(cer_registry *r, const char *name, cer_buf *buf)
         rc = 0;
         goto out;
     }
-    strcpy(e->key, key);
     if (e->info.alias[0] && (holder = find_alias(r, e->info.alias)) != NULL) {
         warn(r, "registry: %s: alias \"%s\" is already %s's; ignored", name, e->info.alias, holder->key);
         e->info.alias[0] = '\0';
@@ -1127,14 +1137,13 @@ static int put_prepare(cer_stream_info *norm, char key[CER_STREAMID_STR_MAX], ch
 }
 
 /* Make norm the in-memory record of key (r->lock held, room reserved by
- * reserve_one): e is its record or NULL, in which case *fresh is used and
- * set to NULL. */
-static void set_rec(cer_registry *r, rec *e, rec **fresh, const char *key, const cer_stream_info *norm)
+ * reserve_one): e is its record or NULL, in which case *fresh (made by
+ * rec_new(key)) is used and set to NULL. */
+static void set_rec(cer_registry *r, rec *e, rec **fresh, const cer_stream_info *norm)
 {
     if (!e) {
         e = *fresh;
         *fresh = NULL;
-        strcpy(e->key, key);
         e->info = *norm;
         link_rec(r, e);
     } else if (strcmp(e->info.alias, norm->alias) != 0) {
@@ -1347,7 +1356,7 @@ static int log_replay_line(cer_registry *r, const char *line, size_t len, size_t
              info.alias, holder->key);
         info.alias[0] = '\0';
     }
-    if (!(fresh = calloc(1, sizeof *fresh)) || reserve_one(r) < 0) {
+    if (!(fresh = rec_new(sid)) || reserve_one(r) < 0) {
         rc = oom();
         goto out;
     }
@@ -1355,7 +1364,7 @@ static int log_replay_line(cer_registry *r, const char *line, size_t len, size_t
                        (rc = record_text(&text, sid, &info)) < 0 ||
                        (rc = write_replace(r, name, text, strlen(text), false)) < 0))
         goto out;
-    set_rec(r, e, &fresh, sid, &info);
+    set_rec(r, e, &fresh, &info);
 journal:
     if (cJSON_IsTrue(jv))
         rc = log_journal(r, &info.id, &info.tip, sid, lineno);
@@ -1504,7 +1513,7 @@ int cer_registry_commit(cer_registry *r, const cer_stream_info *info, bool journ
     if (journal && ((rc = cer_cid_to_string(cid, sizeof cid, &norm.tip)) < 0 ||
                     (rc = journal_line(&jline, key, cid, false)) < 0))
         goto done;
-    if (!(fresh = calloc(1, sizeof *fresh))) {
+    if (!(fresh = rec_new(key))) {
         rc = oom();
         goto done;
     }
@@ -1551,7 +1560,7 @@ int cer_registry_commit(cer_registry *r, const cer_stream_info *info, bool journ
         goto out;
     }
     pthread_mutex_lock(&r->lock);
-    set_rec(r, e, &fresh, key, &norm);
+    set_rec(r, e, &fresh, &norm);
     pthread_mutex_unlock(&r->lock);
 out:
     pthread_mutex_unlock(&r->wlock);

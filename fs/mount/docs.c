@@ -41,7 +41,7 @@ struct cfs_doc {
     cer_streamref id;           /* when !pending */
     char sid[CER_STREAMID_STR_MAX];  /* its string ("" when pending) */
     char name[CER_STREAMID_STR_MAX];  /* the directory's name: alias, or the StreamID */
-    char scratch_key[CER_STREAMID_STR_MAX + 16];  /* STATE/scratch/<key> (fs->t->slock) */
+    char *scratch_key;          /* STATE/scratch/<key> (fs->t->slock), owned */
     int64_t made_ms;            /* pending: when mkdir'd */
 
     /* the working copy W (fs/README.md, "Commit points"): what content.json shows while the
@@ -81,10 +81,10 @@ struct cfs_doc {
     cer_cid keep_tip;
 
     char state[16];             /* "clean", "dirty", "invalid", "conflict", "pending" */
-    char last_error[512];
+    char *last_error;           /* why the last save was refused (NULL: none), owned */
 
     /* the draft on disk (drafts.c) and the retries of a passing refusal */
-    char draft_key[CER_STREAMID_STR_MAX + 16];  /* STATE/drafts/<key> ("": none) */
+    char *draft_key;            /* STATE/drafts/<key> (NULL: none), owned */
     uint64_t draft_gen;         /* w_gen of the bytes it holds */
     int failed_err;             /* -errno of the last refusal of W */
     bool retry;                 /* that refusal was for a passing cause */
@@ -440,6 +440,27 @@ out:
 
 /* ---- drafts on disk (drafts.c writes them; doc->lock held) ---- */
 
+#define KEY_MAX (2 * CER_STREAMID_STR_MAX + 16)
+
+/* Replace the string *field owns by a copy of s (NULL: none). 0 or
+ * -ENOMEM (then *field is as it was). */
+static int set_str(char **field, const char *s)
+{
+    char *c = NULL;
+
+    if (s && !(c = strdup(s)))
+        return -ENOMEM;
+    free(*field);
+    *field = c;
+    return 0;
+}
+
+/* doc's last refusal, "" when none */
+static const char *last_error(const cfs_doc *doc)
+{
+    return doc->last_error ? doc->last_error : "";
+}
+
 /* The key of a pending document's scratch directory and draft:
  * pending-<name>, or for a document of a Model pending-<name>@<its
  * StreamID> ('@' is in no alias). */
@@ -476,29 +497,30 @@ static int pending_key_parse(const char *key, char name[CER_STREAMID_STR_MAX], c
 }
 
 /* The key doc's draft goes under now: its StreamID, or its pending key. */
-static void draft_key(const cfs_doc *doc, char out[sizeof doc->draft_key])
+static void draft_key(const cfs_doc *doc, char out[KEY_MAX])
 {
     if (doc->pending)
-        pending_key(out, sizeof doc->draft_key, doc->name, doc);
+        pending_key(out, KEY_MAX, doc->name, doc);
     else
-        snprintf(out, sizeof doc->draft_key, "%s", doc->sid);
+        snprintf(out, KEY_MAX, "%s", doc->sid);
 }
 
 /* Keep doc's W, state and reason as its draft, durably. 0 or -errno
  * (-ENOSPC on a full disk: the draft is then in memory only). */
 static int draft_save(cfs_fs *fs, cfs_doc *doc)
 {
-    char key[sizeof doc->draft_key];
-    cfs_draft d = {doc->state, doc->base_set ? &doc->base_tip : NULL, doc->last_error, doc->w, doc->w_len};
+    char key[KEY_MAX];
+    cfs_draft d = {doc->state, doc->base_set ? &doc->base_tip : NULL, last_error(doc), doc->w, doc->w_len};
     int rc;
 
     draft_key(doc, key);
     if ((rc = cfs_draft_put(fs, key, &d)) < 0)
         return rc;
     /* a pending document renamed since its last draft: one file only */
-    if (doc->draft_key[0] && strcmp(doc->draft_key, key) != 0)
+    if (doc->draft_key && strcmp(doc->draft_key, key) != 0)
         (void)cfs_draft_drop(fs, doc->draft_key);
-    memcpy(doc->draft_key, key, sizeof key);
+    if ((rc = set_str(&doc->draft_key, key)) < 0)
+        return rc;
     doc->draft_gen = doc->w_gen;
     return 0;
 }
@@ -506,8 +528,8 @@ static int draft_save(cfs_fs *fs, cfs_doc *doc)
 /* Remove doc's draft from disk, if it has one there. */
 static void draft_remove(cfs_fs *fs, cfs_doc *doc)
 {
-    if (doc->draft_key[0] && cfs_draft_drop(fs, doc->draft_key) == 0) {
-        doc->draft_key[0] = '\0';
+    if (doc->draft_key && cfs_draft_drop(fs, doc->draft_key) == 0) {
+        (void)set_str(&doc->draft_key, NULL);
         doc->draft_gen = 0;
     }
 }
@@ -515,16 +537,16 @@ static void draft_remove(cfs_fs *fs, cfs_doc *doc)
 /* A pending document was renamed: its draft follows. */
 static int draft_rekey(cfs_fs *fs, cfs_doc *doc)
 {
-    char key[sizeof doc->draft_key];
+    char key[KEY_MAX];
     int rc;
 
-    if (!doc->draft_key[0])
+    if (!doc->draft_key)
         return 0;
     draft_key(doc, key);
     if (strcmp(key, doc->draft_key) == 0)
         return 0;
     if ((rc = cfs_draft_move(fs, doc->draft_key, key)) == 0)
-        memcpy(doc->draft_key, key, sizeof key);
+        rc = set_str(&doc->draft_key, key);
     return rc;
 }
 
@@ -563,7 +585,7 @@ static int scratch_move(cfs_fs *fs, cfs_doc *doc, const char *key, bool must_exi
     if (renameat(fs->t->scratch_fd, doc->scratch_key, fs->t->scratch_fd, key) < 0)
         rc = -errno;
     if (rc == 0 || (rc == -ENOENT && !must_exist))
-        snprintf(doc->scratch_key, sizeof doc->scratch_key, "%s", key);
+        rc = set_str(&doc->scratch_key, key) < 0 ? -ENOMEM : rc;
     pthread_mutex_unlock(&fs->t->slock);
     return rc;
 }
@@ -590,6 +612,9 @@ static void doc_free(cfs_doc *d)
 {
     free(d->w);
     free(d->render);
+    free(d->scratch_key);
+    free(d->draft_key);
+    free(d->last_error);
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
@@ -648,7 +673,11 @@ static cfs_doc *doc_for_stream(cfs_fs *fs, const cer_streamref *id, const char *
         return NULL;
     }
     snprintf(d->name, sizeof d->name, "%s", name);
-    snprintf(d->scratch_key, sizeof d->scratch_key, "%s", d->sid);
+    if (set_str(&d->scratch_key, d->sid) < 0) {
+        doc_free(d);
+        *err = -ENOMEM;
+        return NULL;
+    }
     d->base = doc_base("stream", d->sid);
     d->next = fs->t->docs;
     fs->t->docs = d;
@@ -672,7 +701,16 @@ static cfs_doc *pending_doc(cfs_fs *fs, const char *name, const cer_streamref *m
     if ((d->has_model = model && model->type != 0))
         d->model = *model;
     snprintf(d->name, sizeof d->name, "%s", name);
-    pending_key(d->scratch_key, sizeof d->scratch_key, name, d);
+    {
+        char key[KEY_MAX];
+
+        pending_key(key, sizeof key, name, d);
+        if (set_str(&d->scratch_key, key) < 0) {
+            doc_free(d);
+            *err = -ENOMEM;
+            return NULL;
+        }
+    }
     snprintf(seed, sizeof seed, "%s@%lld", name, (long long)made_ms);
     d->base = doc_base("pending", seed);
     snprintf(d->state, sizeof d->state, "pending");
@@ -1043,7 +1081,7 @@ int cfs_doc_rename(cfs_fs *fs, const char *from, const char *to, unsigned flags)
         return rename_refused(fs, from, to, rc, "another document has that name");
     pthread_mutex_lock(&d->lock);
     if (d->pending) {
-        char key[sizeof d->scratch_key];
+        char key[KEY_MAX];
         pending_key(key, sizeof key, to, d);
         rc = scratch_move(fs, d, key, true);
     } else if ((rc = cer_node_alias(fs->node, &d->id, to_sid ? NULL : to)) < 0) {
@@ -1314,7 +1352,7 @@ static void drop_w(cfs_fs *fs, cfs_doc *doc)
     doc->failed_err = 0;
     doc->absent_until_ms = cfs_now_ms() + CFS_ABSENT_MS;
     snprintf(doc->state, sizeof doc->state, doc->pending ? "pending" : "clean");
-    doc->last_error[0] = '\0';
+    (void)set_str(&doc->last_error, NULL);
 }
 
 /* ---- commit points ---- */
@@ -1324,18 +1362,20 @@ static int reject(cfs_fs *fs, cfs_doc *doc, int err, const char *state, const ch
 
 static int reject(cfs_fs *fs, cfs_doc *doc, int err, const char *state, const char *fmt, ...)
 {
-    char was[sizeof doc->last_error];
+    char why[512];
+    bool same;
     va_list ap;
 
-    memcpy(was, doc->last_error, sizeof was);
     va_start(ap, fmt);
-    vsnprintf(doc->last_error, sizeof doc->last_error, fmt, ap);
+    vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
+    same = strcmp(why, last_error(doc)) == 0;
+    if (!same)
+        (void)set_str(&doc->last_error, why);  /* out of memory: the event log has it */
     snprintf(doc->state, sizeof doc->state, "%s", state);
     /* a retry that fails as the last try did says nothing new */
-    if (!doc->retry || strcmp(was, doc->last_error) != 0)
-        cer_node_event(fs->node, "save", doc->pending ? NULL : &doc->id, "%s/content.json: %s", doc->name,
-                       doc->last_error);
+    if (!doc->retry || !same)
+        cer_node_event(fs->node, "save", doc->pending ? NULL : &doc->id, "%s/content.json: %s", doc->name, why);
     return err;
 }
 
@@ -1447,7 +1487,7 @@ static int commit_bytes(cfs_fs *fs, cfs_doc *doc, const uint8_t *data, size_t le
     doc->nwpids = 0;
     doc->wanon = false;
     doc->failed_gen = 0;
-    doc->last_error[0] = '\0';
+    (void)set_str(&doc->last_error, NULL);
     snprintf(doc->state, sizeof doc->state, "clean");
     doc->base_tip = r.tip;
     doc->base_set = true;
@@ -1468,7 +1508,7 @@ static int commit(cfs_fs *fs, cfs_doc *doc, const char *how)
     else
         rc = commit_bytes(fs, doc, doc->w, doc->w_len, how);
     if (rc == 0) {
-        if (doc->draft_key[0])
+        if (doc->draft_key)
             draft_remove(fs, doc);
         doc->retry = false;
         doc->retries = 0;
@@ -1484,7 +1524,7 @@ static int commit(cfs_fs *fs, cfs_doc *doc, const char *how)
         atomic_store(&fs->t->tick_wanted, true);
     }
     /* the draft is on disk before the refusal reaches the user */
-    if (doc->have_w && (doc->draft_gen != doc->w_gen || !doc->draft_key[0]) && (e = draft_save(fs, doc)) < 0 &&
+    if (doc->have_w && (doc->draft_gen != doc->w_gen || !doc->draft_key) && (e = draft_save(fs, doc)) < 0 &&
         e != -EROFS && doc->retries <= 1)
         cer_node_event(fs->node, "save", doc->pending ? NULL : &doc->id,
                        "%s/content.json: the draft cannot be kept in the state directory (%s): it is in memory "
@@ -1856,12 +1896,12 @@ void cfs_docs_unmount(cfs_fs *fs)
         if (d->have_w && d->dirty && (d->failed_gen != d->w_gen || d->retry))
             (void)commit(fs, d, "unmount");  /* a refusal saves the draft */
         if (d->have_w && d->dirty) {
-            if (!d->draft_key[0] || d->draft_gen != d->w_gen)
+            if (!d->draft_key || d->draft_gen != d->w_gen)
                 (void)draft_save(fs, d);
-            saved = d->draft_key[0] && d->draft_gen == d->w_gen;
+            saved = d->draft_key && d->draft_gen == d->w_gen;
             kept++;
             syslog(LOG_WARNING, "%s/content.json keeps a draft (%s%s%s)%s", d->name, d->state,
-                   d->last_error[0] ? ": " : "", d->last_error, saved ? "" : "; LOST: the state directory refused it");
+                   d->last_error ? ": " : "", last_error(d), saved ? "" : "; LOST: the state directory refused it");
         }
         pthread_mutex_unlock(&d->lock);
     }
@@ -2082,7 +2122,7 @@ static int render_meta(cfs_fs *fs, cfs_doc *doc, const cer_state *st, char **out
     if (ok && cer_node_info(fs->node, &doc->id, &info) == 0)
         ok = cJSON_AddBoolToObject(o, "pinned", info.pinned) &&
              (info.alias[0] ? cJSON_AddStringToObject(o, "alias", info.alias) : cJSON_AddNullToObject(o, "alias"));
-    if (ok && doc->last_error[0])
+    if (ok && doc->last_error)
         ok = cJSON_AddStringToObject(o, "lastError", doc->last_error) != NULL;
     if (!ok) {
         cJSON_Delete(o);
@@ -2235,7 +2275,7 @@ static int xattr_locked(cfs_fs *fs, cfs_doc *doc, const char *name, char **out, 
     if (strcmp(name, "user.ceramic.state") == 0) {
         snprintf(buf, sizeof buf, "%s", doc->state);
     } else if (strcmp(name, "user.ceramic.error") == 0) {
-        if (!doc->last_error[0])
+        if (!doc->last_error)
             return -ENODATA;
         snprintf(buf, sizeof buf, "%s", doc->last_error);
     } else if (doc->pending) {
@@ -2335,8 +2375,8 @@ static int draft_found(cfs_fs *fs, const char *key, const cfs_draft *dr)
         doc->base_tip = *dr->base;
     if ((err = set_draft(fs, doc, dr->data, dr->len)) == 0) {
         snprintf(doc->state, sizeof doc->state, "%s", dr->state);
-        snprintf(doc->last_error, sizeof doc->last_error, "%s", dr->error);
-        snprintf(doc->draft_key, sizeof doc->draft_key, "%s", key);
+        (void)set_str(&doc->last_error, dr->error[0] ? dr->error : NULL);  /* out of memory: in the event below */
+        (void)set_str(&doc->draft_key, key);  /* out of memory: kept on disk, saved again under key */
         doc->draft_gen = doc->w_gen;
         /* refused bytes wait for new ones; a save not committed yet is
          * tried again at the first tick */
@@ -2348,7 +2388,7 @@ static int draft_found(cfs_fs *fs, const char *key, const cfs_draft *dr)
             atomic_store(&fs->t->tick_wanted, true);
         cer_node_event(fs->node, "draft", doc->pending ? NULL : &doc->id,
                        "%s/content.json: the draft saved before this mount is shown (state %s): %s", doc->name,
-                       doc->state, doc->last_error);
+                       doc->state, dr->error);
     }
     pthread_mutex_unlock(&doc->lock);
     return err;
