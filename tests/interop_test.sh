@@ -38,6 +38,8 @@
 #     did:pkh its controller; a document js writes as a 3ID (did:3 made and
 #     signed by js-3id's ThreeIdProvider, tests/peers/threeid.sh) loads in
 #     the mount, which fetches the 3ID document over the network to verify it.
+# 10. mounts whose keys are secp256k1 (ES256K) and P-256 (ES256) did:keys:
+#     js loads what each wrote, verified, the did:key its controller.
 #  js-ceramic's log must show no invalid-signature / invalid-commit errors; a
 #  summary of it is printed at the end (in full detail on failure).
 #
@@ -370,6 +372,28 @@ js_doc_in_mount three "$SID9" "did:3:$TID"
 eq three.fs.3id "$(t jq -cS . "$M/$TID/content.json")" "$(printf '%s' "$J" | jq -cS .threeIdContent)"
 for s in "$SID8" "$SID9" "$TID"; do
     eq "ceramic.no.errors.${s%"${s#????????????????}"}" "$(grep -i "$s" "$T/ceramic/ceramic.log" | grep -ciE 'error|warn')" 0
+done
+
+# ---- 10. ceramicfs -> js as secp256k1 and P-256 did:keys ----
+for kt in secp256k1 p256; do
+    K=$T/k$kt
+    KDID=$($CFS did --state "$K" --key-type "$kt" 2>/dev/null)
+    case "$kt $KDID" in "secp256k1 did:key:zQ3s"* | "p256 did:key:zDn"*) ok "a $kt did:key: $KDID" ;;
+        *) bad "$kt key: '$KDID'" ;; esac
+    interop_mount "$K.m" --state "$K" --anchor none --ipfs "$API2" --pubsub-topic "$CERAMIC_TOPIC"
+    PK=$MPID
+    t mkdir "$K.m/doc"
+    t sh -c "echo '{\"key\":\"$kt\"}' > '$K.m/doc/content.json'" || bad "$kt: save 1"
+    t sh -c "echo '{\"key\":\"$kt\",\"n\":2}' > '$K.m/doc/content.json'" || bad "$kt: save 2"
+    KSID=$(t cat "$K.m/doc/.streamid")
+    KLOG=$(fslog "$K.m/doc/.log")
+    js_k() { J=$(tile load "$KSID") && [ "$(jslog "$J")" = "$KLOG" ]; }
+    if until_ok 30 js_k; then ok "js loads what the $kt mount wrote"; else
+        bad "js $kt: $(printf '%s' "$J" | jq -c '{log}') $(tail -3 "$T/tile.err")"; fi
+    eq "$kt.js.content" "$(printf '%s' "$J" | jq -cS .content)" "{\"key\":\"$kt\",\"n\":2}"
+    eq "$kt.js.controller" "$(printf '%s' "$J" | jq -r .controller)" "$KDID"
+    eq "$kt.ceramic.no.errors" "$(grep -i "$KSID" "$T/ceramic/ceramic.log" | grep -ciE 'error|warn')" 0
+    interop_unmount "$K.m" "$PK" "daemon.$kt.exit"
 done
 
 # ---- the reference node's verdict ----
