@@ -10,7 +10,8 @@
  *     Merkle nodes from proof.root down anchor.path, and whatever later
  *     verification reads: CACAO blocks named by a JWS header's 'cap', a
  *     3ID document) once, the tip as the last root, after the tips of the
- *     3ID documents its did:3 signers name (imported first);
+ *     3ID documents its did:3 signers name and of a document's Model
+ *     (imported first);
  *   - import loads each root from the CAR's blocks (then the node's), and
  *     only the blocks that load of the valid part of the log read go into
  *     the node's store: a CAR cannot plant blocks nothing needs (ipfs dag
@@ -164,12 +165,40 @@ static int export_3ids(cer_node *node, seen_store *s, const cer_state *st, cer_c
     return 0;
 }
 
+/* A ModelInstanceDocument's Model, loaded through s so that its blocks
+ * are exported, its tip (the genesis when the node has not recorded it)
+ * in roots[*n]: an importing node knows the Model before it checks the
+ * document against it. */
+static int export_model(cer_node *node, seen_store *s, const cer_state *st, cer_cid *roots, size_t *n)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(st->metadata, "model");
+    cer_stream_info info;
+    cer_streamref ref;
+    cer_state *d;
+    int rc;
+
+    if (st->id.type != CER_STREAM_MID || !cJSON_IsString(m) || cer_streamref_parse(&ref, m->valuestring) < 0)
+        return 0;
+    if ((rc = cer_node_info(node, &ref, &info)) == -ENOENT) {
+        cer_errclear();
+        info.id = ref;
+        info.tip = ref.genesis;
+    } else if (rc < 0) {
+        return rc;
+    }
+    if ((rc = cer_node_load_unchecked(node, &d, &s->base, &info.id, &info.tip)) < 0)
+        return cer_err_wrap(rc, "export: its Model %.100s", m->valuestring);
+    cer_state_free(d);
+    roots[(*n)++] = info.tip;
+    return 0;
+}
+
 int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out)
 {
     char sid[CER_STREAMID_STR_MAX];
     cer_stream_info info;
     cer_state *st = NULL;
-    cer_cid roots[DEPS_MAX + 1];
+    cer_cid roots[DEPS_MAX + 2];
     size_t nroots = 0;
     seen_store s;
     int rc;
@@ -183,7 +212,7 @@ int cer_node_export_car(cer_node *node, const cer_streamref *id, cer_buf *out)
         rc = cer_err_wrap(rc, "export: %s does not verify", sid);
         goto out;
     }
-    if ((rc = export_3ids(node, &s, st, roots, &nroots)) < 0)
+    if ((rc = export_3ids(node, &s, st, roots, &nroots)) < 0 || (rc = export_model(node, &s, st, roots, &nroots)) < 0)
         goto out;
     roots[nroots++] = info.tip;
     if ((rc = s.err) < 0 || (rc = cer_car_put_header(out, roots, nroots)) < 0)

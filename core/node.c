@@ -867,8 +867,9 @@ static int fetch_3id(cer_node *node, const cer_streamref *id)
 }
 
 /* The checker's way to the latest state of another stream (the 3ID
- * document of a did:3 signer): loaded from the store at the tip the
- * registry holds (fetched first when the node has none), with the
+ * document of a did:3 signer, a MID's Model): loaded from the store at
+ * the tip the registry holds (a 3ID document fetched first when the node
+ * has none, a Model it has not recorded at its genesis), with the
  * node's anchor checks, and no stream lock taken (a load holds its own
  * stream's; waiting on another's could deadlock two loads that name each
  * other). -ENOENT when the node has no tip and cannot fetch one. */
@@ -881,8 +882,14 @@ static int node_latest(void *arg, const cer_streamref *id, cer_state **out)
     *out = NULL;
     if (cer_streamref_same_stream(id, cx->id))
         return cer_err(-ELOOP, "a stream cannot be its own signer's 3ID document");
-    if ((rc = cer_registry_get(cx->node->reg, id, &info)) == -ENOENT && (rc = fetch_3id(cx->node, id)) == 0)
+    if ((rc = cer_registry_get(cx->node->reg, id, &info)) == -ENOENT && id->type == CER_STREAM_MODEL) {
+        /* a Model's content is its genesis's: loaded from there (the
+         * store fetches the block when it reads through IPFS) */
+        info.tip = id->genesis;
+        rc = 0;
+    } else if (rc == -ENOENT && (rc = fetch_3id(cx->node, id)) == 0) {
         rc = cer_registry_get(cx->node->reg, id, &info);
+    }
     if (rc < 0)
         return rc;
     rc = cer_state_load_checked(out, cx->node->store, id, &info.tip, checker(cx->node, &inner, id));

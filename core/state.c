@@ -1149,8 +1149,16 @@ int cer_mid_check(const char *model_id, const cJSON *def, const cJSON *content, 
         return rc;
     if (cer_schema_cache_get(&schema, model_id, CER_SCHEMA_MODEL) < 0) {
         if (!def) {
-            if (!chk || !chk->latest || (rc = chk->latest(chk->arg, &ref, &model)) < 0)
-                return rc == -ENOENT || !chk || !chk->latest ? 0 : cer_err_wrap(rc, "its Model %.100s", model_id);
+            /* js loads the Model and refuses the document when it
+             * cannot: a document whose Model nobody can show is not
+             * taken unchecked (a load without the node's hooks checks
+             * no schema at all) */
+            if (!chk || !chk->latest)
+                return 0;
+            if ((rc = chk->latest(chk->arg, &ref, &model)) < 0)
+                return rc == -ENOENT ? cer_err(rc, "its Model %.100s is not on this node (import or load it first)",
+                                               model_id)
+                                     : cer_err_wrap(rc, "its Model %.100s", model_id);
             def = model->content;
         }
         rc = cer_schema_cache_add(&schema, model_id, CER_SCHEMA_MODEL, get(def, "schema"), get(def, "relations"));

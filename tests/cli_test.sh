@@ -203,6 +203,11 @@ refused mid.schema.update sh -c "$CFS update $M $NOTE <'$T/bad.json'"
 grep -qF "Validation Error: data must have required property 'title'" "$T/err" || { echo "FAIL mid.schema.update.message: $(cat "$T/err")"; fails=$((fails + 1)); }
 eq mid.schema.unchanged "$($CFS show $M "$NOTE" | jq -c .)" '{"title":"b","n":2}'
 refused model.schema.strict $CFS create $M --model-def "$(jq -c '.schema.properties.n.foo = 1' "$T/list.json")"
+# a document's CAR carries its Model (an earlier root): an empty node
+# imports both and checks the one against the other
+$CFS export $M "$NOTE" -o "$T/note.car"
+eq mid.car.roots "$($CFS import --state "$T/mimp" "$T/note.car" | jq -r .streamId | tr '\n' ' ')" "$LIST $NOTE "
+eq mid.car.content "$($CFS show --state "$T/mimp" "$NOTE" | jq -c .)" '{"title":"b","n":2}'
 # a tile naming a schema (the schema document at a commit) is checked on every save
 SCH=$($CFS create $M --content '{"type":"object","properties":{"a":{"type":"string"}}}' | jq -r .streamId)
 SCHC=$($CFS log $M "$SCH" | jq -r .cid | head -1)

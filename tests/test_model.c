@@ -400,8 +400,9 @@ START_TEST(node_schema)
     cJSON *good = json("{\"title\":\"one\"}"), *bad = json("{\"title\":5}");
     cJSON *untitled = json("{\"n\":1}"), *patch = json("[{\"op\":\"replace\",\"path\":\"/title\",\"value\":[]}]");
     cer_node_opts o = {.state_dir = dir, .store_flags = CER_STORE_NOSYNC};
-    cer_commit_blocks cb;
-    cer_streamref lm, doc, again;
+    cer_commit_blocks cb, mc;
+    cer_streamref lm, doc, again, missing, unrec;
+    cer_stream_info info;
     cer_state *st = NULL, *back = NULL;
     uint8_t unique[CER_MID_UNIQUE_LEN];
     cer_node *node;
@@ -447,6 +448,38 @@ START_TEST(node_schema)
     ck_assert_msg(strstr(cer_errmsg(), "data/title must be string"), "%s", cer_errmsg());
     ck_assert_int_eq(cer_node_state(node, &back, &again), -ENOENT);
     cer_commit_blocks_free(&cb);
+    /* a document whose Model the node cannot find: refused, as js refuses
+     * one whose Model it cannot load (not taken unchecked) */
+    missing = lm;
+    missing.genesis.digest[3] ^= 1;
+    ck_assert_int_eq(cer_mid_unique(unique), 0);
+    ck_assert_int_eq(cer_mid_genesis(&cb, &key, NULL, &missing, unique, bad), 0);
+    ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &cb), 0);
+    again = (cer_streamref){.type = CER_STREAM_MID, .genesis = *cer_commit_cid(&cb)};
+    ck_assert_int_lt(cer_node_learn_tip(node, &again, &again.genesis), 0);
+    ck_assert_msg(strstr(cer_errmsg(), "is not on this node"), "%s", cer_errmsg());
+    cer_commit_blocks_free(&cb);
+    /* a Model whose blocks the store has but the node never recorded (a
+     * CAR's, the network's): its schema is its genesis's, and applies */
+    cJSON_ReplaceItemInObject(def, "name", cJSON_CreateString("Unrecorded"));
+    ck_assert_int_eq(cer_model_genesis(&mc, &key, def), 0);
+    ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &mc), 0);
+    unrec = (cer_streamref){.type = CER_STREAM_MODEL, .genesis = *cer_commit_cid(&mc)};
+    ck_assert_int_eq(cer_node_info(node, &unrec, &info), -ENOENT);
+    for (int ok = 0; ok < 2; ok++) {
+        ck_assert_int_eq(cer_mid_unique(unique), 0);
+        ck_assert_int_eq(cer_mid_genesis(&cb, &key, NULL, &unrec, unique, ok ? good : bad), 0);
+        ck_assert_int_eq(cer_store_put_commit(cer_node_store(node), &cb), 0);
+        again = (cer_streamref){.type = CER_STREAM_MID, .genesis = *cer_commit_cid(&cb)};
+        if (ok) {
+            ck_assert_msg(cer_node_learn_tip(node, &again, &again.genesis) >= 0, "%s", cer_errmsg());
+        } else {
+            ck_assert_int_lt(cer_node_learn_tip(node, &again, &again.genesis), 0);
+            ck_assert_msg(strstr(cer_errmsg(), "data/title must be string"), "%s", cer_errmsg());
+        }
+        cer_commit_blocks_free(&cb);
+    }
+    cer_commit_blocks_free(&mc);
     /* a schema Ajv's strict mode refuses: an unknown keyword */
     cJSON_AddNumberToObject(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(def, "schema"),
                                                                     "properties"), "n"), "foo", 1);
