@@ -1431,29 +1431,21 @@ static int node_genesis(void *arg, const cer_streamref *id, cJSON **payload)
 }
 
 /* A MID's new content as js checks it before it writes: its size, the
- * Model's schema, its relations (cer_mid_check). On a refusal by the
- * schema, the failures are noted for the save's detail (the content is
- * validated again for them, which only a refused save pays; the error
- * message stays cer_mid_check's). */
+ * Model's schema, its relations (cer_mid_check); the schema's failures
+ * noted for the save's detail. */
 static int mid_check(cer_node *node, const cer_streamref *model, const cer_state *mst, const cJSON *content)
 {
     cer_mid_genesis_fn g = {node_genesis, node};
-    char sid[CER_STREAMID_STR_MAX], msg[512];
-    const cer_schema *s;
+    char sid[CER_STREAMID_STR_MAX];
     cer_schema_error *errors = NULL;
     size_t n = 0;
     int rc;
 
     cer_streamref_to_string(sid, sizeof sid, model);
-    if ((rc = cer_mid_check(sid, mst->content, content, NULL, node->store, &g)) != -EINVAL ||
-        cer_schema_cache_get(&s, sid, CER_SCHEMA_MODEL) < 0)
-        return rc;
-    snprintf(msg, sizeof msg, "%s", cer_errmsg());
-    if (cer_schema_validate(s, content, &errors, &n) == -EINVAL)
+    if ((rc = cer_mid_check(sid, mst->content, content, NULL, node->store, &g, &errors, &n)) == -EINVAL && n)
         describe_failures(errors, n);
     cer_schema_errors_free(errors, n);
-    cer_schema_cache_release(s);
-    return cer_err(rc, "%s", msg);
+    return rc;
 }
 
 int cer_node_create_mid(cer_node *node, cer_streamref *out, const cer_streamref *model, const cJSON *content)

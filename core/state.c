@@ -1135,7 +1135,7 @@ static int store_genesis(void *arg, const cer_streamref *id, cJSON **payload)
 }
 
 int cer_mid_check(const char *model_id, const cJSON *def, const cJSON *content, const cer_anchor_checker *chk,
-                  cer_store *store, const cer_mid_genesis_fn *g)
+                  cer_store *store, const cer_mid_genesis_fn *g, cer_schema_error **errors, size_t *nerrors)
 {
     cer_mid_genesis_fn from_store = {store_genesis, store};
     const cer_schema *schema = NULL;
@@ -1166,7 +1166,7 @@ int cer_mid_check(const char *model_id, const cJSON *def, const cJSON *content, 
         if (rc < 0)
             return cer_err_wrap(rc, "the Model's schema");
     }
-    if ((rc = cer_schema_validate(schema, content, NULL, NULL)) == 0)
+    if ((rc = cer_schema_validate(schema, content, errors, nerrors)) == 0)
         rc = cer_mid_relations_check(cer_schema_cache_extra(schema), model_id, content, g ? g : &from_store);
     cer_schema_cache_release(schema);
     return rc;
@@ -1190,7 +1190,7 @@ static int schema_check(uint64_t type, const change *ch, cer_store *store, const
     if (type != CER_STREAM_MID)
         return 0;
     return cer_mid_check(cJSON_IsString(get(ch->metadata, "model")) ? get(ch->metadata, "model")->valuestring : NULL,
-                         NULL, ch->content, chk, store, NULL);
+                         NULL, ch->content, chk, store, NULL, NULL, NULL);
 }
 
 static int apply_genesis(cer_state **out, const cer_streamref *id, const cer_commit *c, cer_store *store,

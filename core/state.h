@@ -114,11 +114,12 @@ int cer_tile_schema_check(cer_store *store, const cJSON *metadata, const cJSON *
  * relations: a Model's content is its genesis's), the relations
  * (cer_mid_relations_check, the streams they name from g, NULL: from
  * store, those it does not hold left unchecked). The Model's definition
- * def when the caller has it, else through chk->latest: one the caller
- * does not hold (-ENOENT) leaves the content unchecked; one that does not
- * load rejects the commit, as in js. */
+ * def when the caller has it, else through chk->latest (no chk->latest:
+ * no schema checked): one it cannot find or load rejects the commit, as
+ * in js. errors (NULL: not wanted) gets the schema's failures when it
+ * refuses the content (cer_schema_validate; the caller frees them). */
 int cer_mid_check(const char *model_id, const cJSON *def, const cJSON *content, const cer_anchor_checker *chk,
-                  cer_store *store, const cer_mid_genesis_fn *g);
+                  cer_store *store, const cer_mid_genesis_fn *g, cer_schema_error **errors, size_t *nerrors);
 int cer_state_merge_checked(cer_state **st, cer_store *store, const cer_cid *other_tip,
                             const cer_anchor_checker *chk);
 

@@ -190,7 +190,7 @@ static void mid_save(chain *c, cer_store *s, cJSON **old, const cJSON *def, cons
         bench_ok(-ENOMEM, "mid_save");
     cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(next, "f1"), (double)(n % 1000000));
     if (def)
-        bench_ok(cer_mid_check(model_id, def, next, NULL, s, NULL), "cer_mid_check");
+        bench_ok(cer_mid_check(model_id, def, next, NULL, s, NULL, NULL, NULL), "cer_mid_check");
     bench_ok(cer_patch_diff(&patch, *old, next), "cer_patch_diff");
     bench_ok(cer_mid_update(&cb, &c->key, &c->genesis, &c->prev, patch), "cer_mid_update");
     bench_ok(cer_store_put_commit(s, &cb), "cer_store_put_commit");
