@@ -131,6 +131,22 @@ static void seen_reset(seen_store *s)
 
 #define DEPS_MAX 8  /* 3ID documents one stream's signers name */
 
+/* A stream another depends on, loaded at tip through s so that its
+ * blocks are exported, tip added to roots (*n of them): a CAR's roots
+ * are imported in order, so the importing node knows it first. */
+static int export_dep(cer_node *node, seen_store *s, const cer_streamref *id, const cer_cid *tip, cer_cid *roots,
+                      size_t *n)
+{
+    cer_state *d;
+    int rc = cer_node_load_unchecked(node, &d, &s->base, id, tip);
+
+    if (rc < 0)
+        return rc;
+    cer_state_free(d);
+    roots[(*n)++] = *tip;
+    return 0;
+}
+
 /* The 3ID documents of the stream's did:3 signers (st's authors), each
  * loaded at the node's tip through s so that its blocks are exported,
  * their tips in roots (*n of them): a CAR's roots are imported in order,
@@ -139,7 +155,6 @@ static int export_3ids(cer_node *node, seen_store *s, const cer_state *st, cer_c
 {
     cer_streamref ids[DEPS_MAX];
     cer_stream_info info;
-    cer_state *d;
     int rc;
 
     *n = 0;
@@ -155,12 +170,9 @@ static int export_3ids(cer_node *node, seen_store *s, const cer_state *st, cer_c
             continue;
         if (*n == DEPS_MAX)
             return cer_err(-E2BIG, "export: signed as more than %d 3IDs", DEPS_MAX);
-        if ((rc = cer_node_info(node, &id, &info)) < 0 ||
-            (rc = cer_node_load_unchecked(node, &d, &s->base, &info.id, &info.tip)) < 0)
-            return cer_err_wrap(rc, "export: the 3ID document of %s", a);
-        cer_state_free(d);
         ids[*n] = id;
-        roots[(*n)++] = info.tip;
+        if ((rc = cer_node_info(node, &id, &info)) < 0 || (rc = export_dep(node, s, &info.id, &info.tip, roots, n)) < 0)
+            return cer_err_wrap(rc, "export: the 3ID document of %s", a);
     }
     return 0;
 }
@@ -174,7 +186,6 @@ static int export_model(cer_node *node, seen_store *s, const cer_state *st, cer_
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(st->metadata, "model");
     cer_stream_info info;
     cer_streamref ref;
-    cer_state *d;
     int rc;
 
     if (st->id.type != CER_STREAM_MID || !cJSON_IsString(m) || cer_streamref_parse(&ref, m->valuestring) < 0)
@@ -186,10 +197,8 @@ static int export_model(cer_node *node, seen_store *s, const cer_state *st, cer_
     } else if (rc < 0) {
         return rc;
     }
-    if ((rc = cer_node_load_unchecked(node, &d, &s->base, &info.id, &info.tip)) < 0)
+    if ((rc = export_dep(node, s, &info.id, &info.tip, roots, n)) < 0)
         return cer_err_wrap(rc, "export: its Model %.100s", m->valuestring);
-    cer_state_free(d);
-    roots[(*n)++] = info.tip;
     return 0;
 }
 
